@@ -1,0 +1,111 @@
+"""Helpers shared by every step: logging to the rule's log file, atomic writes,
+and the one-line error a user sees for a bad movie or setting."""
+
+import contextlib
+import csv
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("framescape")
+
+
+class FramescapeError(Exception):
+    """A problem with the user's input: reported as one line, never a traceback."""
+
+
+def setup_logging(log_file=None):
+    """Send framescape's log to ``log_file`` (the rule's ``log:``) and to stderr."""
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, mode="w"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+        handlers=handlers,
+        force=True,
+    )
+    logging.captureWarnings(True)
+
+
+def run_step(snakemake, step):
+    """Run ``step(snakemake)`` as a Snakemake script entry.
+
+    A :class:`FramescapeError` becomes one ``framescape: error: …`` line on stderr
+    and in the log, and a non-zero exit, so the job fails with the reason and
+    ``--keep-going`` carries on with the other movies.
+    """
+    setup_logging(snakemake.log[0] if snakemake.log else None)
+    try:
+        step(snakemake)
+    except FramescapeError as error:
+        log.error("%s", error)
+        print(f"framescape: error: {error}", file=sys.stderr, flush=True)
+        sys.exit(1)
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=None):
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    A killed or failed step never leaves a truncated file under its final name.
+    ``suffix`` keeps the extension for writers that look at it (``np.save``).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=suffix or path.suffix
+    )
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_npy(path, array):
+    """Write ``array`` to ``path`` in ``.npy`` format, atomically."""
+    with atomic_path(path, suffix=".npy") as tmp:
+        np.save(tmp, array)
+
+
+def save_json(path, data, **dump_options):
+    """Write ``data`` as JSON to ``path``, atomically; NaN and Infinity are refused."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, allow_nan=False, ensure_ascii=False, **dump_options)
+            handle.write("\n")
+
+
+def save_text(path, text):
+    """Write ``text`` to ``path`` as UTF-8, atomically."""
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def load_frames_tsv(path):
+    """Frame table: list of ``{"frame": int, "time": float, "file": str}``."""
+    with open(path, newline="", encoding="utf-8") as table:
+        return [
+            {
+                "frame": int(row["frame"]),
+                "time": float(row["time"]),
+                "file": row["file"],
+            }
+            for row in csv.DictReader(table, delimiter="\t")
+        ]

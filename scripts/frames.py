@@ -1,0 +1,375 @@
+"""Probe a movie and decode its frames, once, with ffmpeg.
+
+ffmpeg (the binary bundled in the ``imageio-ffmpeg`` wheel) reads the movie and
+writes raw ``rgb24`` frames to a pipe; each frame is written as a PNG for the
+viewer and appended to ``frames.npy`` for the maths, so both hold the same pixels.
+No shell is involved: ffmpeg gets its arguments as a list.
+"""
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import imageio.v3 as iio
+import imageio_ffmpeg
+import numpy as np
+
+from common import FramescapeError, atomic_path, load_json, log, run_step, save_json
+
+NPY_HEADER_SIZE = 128
+SHOWINFO_TIME = re.compile(
+    r"Parsed_showinfo.*\bn:\s*(\d+).*\bpts_time:\s*(-?[\d.e+-]+)"
+)
+DECODE_ERROR = re.compile(r"^\[(error|fatal|panic)\]")
+FFMPEG_NOISE = re.compile(
+    r"^\s|^(Input|Output|Stream|Press|\[in#|\[out#)|version|configuration|lib\w+ "
+)
+
+
+def ffmpeg_exe():
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def ffmpeg_reason(stderr, path):
+    """The line of ffmpeg's complaint that tells a user what is wrong."""
+    text = str(stderr)
+    if os.path.exists(path) and os.path.getsize(path) == 0:
+        return "empty file (0 bytes)"
+    if "does not contain any stream" in text or "matches no streams" in text:
+        return "no video stream (audio-only or not a movie)"
+    if "moov atom not found" in text:
+        return "not a movie, or truncated (ffmpeg: moov atom not found)"
+    if "No such file or directory" in text:
+        return "file not found"
+    if "Permission denied" in text:
+        return "permission denied"
+    if "Invalid data found when processing input" in text:
+        return "not a movie ffmpeg can read (invalid data)"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return f"ffmpeg cannot read it ({lines[-1] if lines else 'no message'})"
+
+
+def probe_movie(path):
+    """Read a movie's header: size, frame rate, duration, rotation.
+
+    Never raises for a bad movie: the reason is returned under ``"error"`` so that
+    ``movies.tsv`` can list it and ``extract_frames`` can fail with it.
+
+    Returns
+    -------
+    dict
+        ``width``, ``height`` (pixels, after rotation), ``fps`` (source frame rate),
+        ``duration`` (s), ``codec``, ``rotate`` (degrees) and ``error`` (``None``
+        when the movie is readable).
+    """
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        return {"error": "empty file (0 bytes)"}
+    reader = imageio_ffmpeg.read_frames(str(path))
+    try:
+        meta = next(reader)
+    except (OSError, RuntimeError, StopIteration) as error:
+        return {"error": ffmpeg_reason(error, path)}
+    finally:
+        reader.close()
+    width, height = meta["size"]
+    if meta.get("rotate", 0) in (90, 270, -90, -270):
+        width, height = height, width
+    return {
+        "error": None,
+        "width": width,
+        "height": height,
+        "fps": meta.get("fps"),
+        "duration": meta.get("duration"),
+        "codec": meta.get("codec"),
+        "rotate": meta.get("rotate", 0),
+    }
+
+
+def video_filter(fps, width, height, keep_aspect):
+    """ffmpeg filter chain: sample at ``fps``, scale to ``width``×``height``."""
+    if keep_aspect:
+        scale = (
+            f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
+        )
+    else:
+        scale = f"scale={width}:{height}"
+    return f"fps={fps},{scale},setsar=1,showinfo"
+
+
+class MovieDecoder:
+    """One ffmpeg decode of ``path``, sampled at ``fps`` and scaled to ``width``×``height``.
+
+    Iterate to get frames; afterwards ``times`` holds ffmpeg's timestamp of each
+    frame (seconds) and ``errors`` the decode errors ffmpeg reported.
+    """
+
+    def __init__(self, path, fps, width, height, keep_aspect=False, threads=1):
+        self.path = os.fspath(path)
+        self.fps, self.width, self.height = fps, width, height
+        self.keep_aspect, self.threads = keep_aspect, threads
+        self.times, self.errors = [], []
+        self._tail = []
+
+    def command(self):
+        return [
+            ffmpeg_exe(),
+            "-nostdin",
+            "-hide_banner",
+            "-nostats",
+            "-loglevel",
+            "level+info",
+            "-threads",
+            str(self.threads),
+            "-i",
+            self.path,
+            "-map",
+            "0:v:0",
+            "-vf",
+            video_filter(self.fps, self.width, self.height, self.keep_aspect),
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "pipe:1",
+        ]
+
+    def _read_stderr(self, stream):
+        for raw in stream:
+            line = raw.decode("utf-8", "replace").rstrip()
+            match = SHOWINFO_TIME.search(line)
+            if match:
+                self.times.append(float(match.group(2)))
+                continue
+            if DECODE_ERROR.match(line):
+                self.errors.append(line)
+            self._tail = self._tail[-19:] + [line]
+
+    def __iter__(self):
+        """Yield ``(height, width, 3) uint8`` RGB frames, a fresh array each.
+
+        Raises
+        ------
+        FramescapeError
+            If ffmpeg cannot read the movie; the message names the reason.
+        """
+        process = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        reader = threading.Thread(
+            target=self._read_stderr, args=(process.stderr,), daemon=True
+        )
+        reader.start()
+        frame_bytes = self.width * self.height * 3
+        try:
+            while len(buffer := process.stdout.read(frame_bytes)) == frame_bytes:
+                yield np.frombuffer(buffer, np.uint8).reshape(
+                    self.height, self.width, 3
+                )
+        finally:
+            process.stdout.close()
+            if process.poll() is None:
+                process.kill()
+            returncode = process.wait()
+            reader.join()
+        if returncode != 0:
+            raise FramescapeError(ffmpeg_reason("\n".join(self._tail), self.path))
+
+    def check_complete(self, duration):
+        """Fail when ffmpeg reported decode errors and stopped well short of ``duration``."""
+        if not self.errors:
+            return
+        decoded = (self.times[-1] + 1 / self.fps) if self.times else 0.0
+        if duration and decoded < 0.9 * duration:
+            raise FramescapeError(
+                f"truncated or damaged: decoded {decoded:.1f} s of {duration:.1f} s "
+                f"(ffmpeg: {self.errors[0]})"
+            )
+        log.warning(
+            "ffmpeg reported %d decode errors, e.g. %s",
+            len(self.errors),
+            self.errors[0],
+        )
+
+
+def npy_header(shape, dtype=np.uint8):
+    """A ``.npy`` v1.0 header of exactly :data:`NPY_HEADER_SIZE` bytes.
+
+    A fixed size lets frames stream to disk while their count is still unknown:
+    the header is written again with the final shape once decoding ends.
+    """
+    descr = np.lib.format.dtype_to_descr(np.dtype(dtype))
+    text = repr({"descr": descr, "fortran_order": False, "shape": tuple(shape)})
+    body_size = NPY_HEADER_SIZE - 10
+    body = text.ljust(body_size - 1) + "\n"
+    if len(body) != body_size:
+        raise ValueError(f"shape {shape} does not fit a {NPY_HEADER_SIZE}-byte header")
+    return (
+        b"\x93NUMPY\x01\x00" + body_size.to_bytes(2, "little") + body.encode("latin1")
+    )
+
+
+def frame_file(index):
+    """PNG name of the frame at 0-based ``index``: ``000001.png`` is the first."""
+    return f"{index + 1:06d}.png"
+
+
+def write_frames_tsv(path, times):
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", newline="", encoding="utf-8") as table:
+            writer = csv.writer(table, delimiter="\t", lineterminator="\n")
+            writer.writerow(["frame", "time", "file"])
+            for index, seconds in enumerate(times):
+                writer.writerow(
+                    [index, f"{seconds:.6f}", f"frames/{frame_file(index)}"]
+                )
+
+
+def extract_frames(
+    source,
+    frames_dir,
+    frames_npy,
+    frames_tsv,
+    fps,
+    width,
+    height,
+    keep_aspect=False,
+    threads=1,
+    duration=None,
+    png_compression=1,
+):
+    """Decode ``source`` once; write the viewer's PNGs, ``frames.npy`` and ``frames.tsv``.
+
+    Frames stream to disk as they are decoded, so memory stays at one frame
+    whatever the movie's length. Every output appears under its final name only
+    once all of them are complete.
+
+    Parameters
+    ----------
+    source : path
+        The movie (the workflow's link to the user's file).
+    frames_dir, frames_npy, frames_tsv : path
+        Outputs: a folder of ``000001.png …``; ``(N, height, width, 3) uint8``;
+        a table ``frame, time, file`` (time in seconds, file relative to the
+        movie's results folder).
+    fps : float
+        Sampling rate, frames per second of movie time (ffmpeg's ``fps=`` filter).
+    width, height : int
+        Frame size in pixels.
+    duration : float, optional
+        Length from the probe (s), for progress and the truncation check.
+
+    Returns
+    -------
+    int
+        The number of frames written.
+    """
+    frames_dir = Path(frames_dir)
+    decoder = MovieDecoder(source, fps, width, height, keep_aspect, threads)
+    expected = f"/~{round(duration * fps)}" if duration else ""
+    started = last_report = time.monotonic()
+    staging = frames_dir.with_name(f".{frames_dir.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    count = 0
+    try:
+        with atomic_path(frames_npy, suffix=".npy") as tmp_npy:
+            with open(tmp_npy, "wb") as npy:
+                npy.write(npy_header((0, height, width, 3)))
+                for frame in decoder:
+                    npy.write(frame.tobytes())
+                    iio.imwrite(
+                        staging / frame_file(count),
+                        frame,
+                        compress_level=png_compression,
+                    )
+                    count += 1
+                    if time.monotonic() - last_report >= 5:
+                        last_report = time.monotonic()
+                        log.info(
+                            "decoded %d%s frames (%.0f s)",
+                            count,
+                            expected,
+                            last_report - started,
+                        )
+                if count == 0:
+                    raise FramescapeError(
+                        f"decodes to zero frames at fps={fps} "
+                        "(shorter than one sampling interval? raise fps)"
+                    )
+                decoder.check_complete(duration)
+                npy.seek(0)
+                npy.write(npy_header((count, height, width, 3)))
+            times = decoder.times[:count]
+            # showinfo prints one line a frame; if ffmpeg ever skips one, the
+            # sampling grid is the best estimate left.
+            times += [index / fps for index in range(len(times), count)]
+            write_frames_tsv(frames_tsv, times)
+            if frames_dir.exists():
+                shutil.rmtree(frames_dir)
+            staging.rename(frames_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info(
+        "wrote %d frames of %dx%d in %.1f s",
+        count,
+        width,
+        height,
+        time.monotonic() - started,
+    )
+    return count
+
+
+def probe_step(snakemake):
+    probe = probe_movie(snakemake.input.source)
+    if probe["error"]:
+        log.warning("%s: %s", snakemake.params.file, probe["error"])
+    else:
+        log.info("%s: %s", snakemake.params.file, probe)
+    save_json(snakemake.output[0], probe, indent=1)
+
+
+def extract_step(snakemake):
+    probe = load_json(snakemake.input.probe)
+    name, params = snakemake.params.file, snakemake.params
+    if probe["error"]:
+        raise FramescapeError(f"{name}: {probe['error']}")
+    log.info(
+        "%s: sampling at %s fps, %dx%d (keep_aspect=%s)",
+        name,
+        params.fps,
+        params.width,
+        params.height,
+        params.keep_aspect,
+    )
+    try:
+        extract_frames(
+            snakemake.input.source,
+            snakemake.output.frames_dir,
+            snakemake.output.frames_npy,
+            snakemake.output.frames_tsv,
+            fps=params.fps,
+            width=params.width,
+            height=params.height,
+            keep_aspect=params.keep_aspect,
+            threads=snakemake.threads,
+            duration=probe.get("duration"),
+        )
+    except FramescapeError as error:
+        raise FramescapeError(f"{name}: {error}") from None
+
+
+if __name__ == "__main__":
+    run_step(
+        snakemake, probe_step if "probe" in snakemake.rule else extract_step
+    )  # noqa: F821

@@ -1,0 +1,81 @@
+"""Scale embeddings into a padded unit square and merge them into one JSON per movie."""
+
+import numpy as np
+
+from common import load_frames_tsv, log, run_step, save_json, save_npy
+
+COORDINATE_DECIMALS = 6
+
+
+def scale_coordinates(coordinates, low=0.1, high=0.9):
+    """Min-max scale each axis of ``(N, 2)`` coordinates into [low, high].
+
+    An axis with no spread (one frame, identical frames) goes to the middle.
+    """
+    coordinates = np.asarray(coordinates, np.float64)
+    if not np.isfinite(coordinates).all():
+        raise ValueError("coordinates must be finite")
+    minimum = coordinates.min(axis=0)
+    spread = coordinates.max(axis=0) - minimum
+    unit = np.divide(
+        coordinates - minimum,
+        spread,
+        out=np.full_like(coordinates, 0.5),
+        where=spread > 0,
+    )
+    return low + unit * (high - low)
+
+
+def merge_items(movie, frames, scaled):
+    """The movie's JSON: one item per frame, in frame order.
+
+    Parameters
+    ----------
+    movie : str
+        Movie id; ``src`` paths are relative to ``results/``, where the JSON lives.
+    frames : list of dict
+        ``frame``, ``time``, ``file`` per frame (``frames.tsv``).
+    scaled : dict
+        ``{"<method>_<metric>": (N, 2) array}``.
+    """
+    for key, coordinates in scaled.items():
+        if len(coordinates) != len(frames):
+            raise ValueError(
+                f"{key} has {len(coordinates)} points for {len(frames)} frames"
+            )
+    rounded = {
+        key: np.round(value, COORDINATE_DECIMALS).tolist()
+        for key, value in scaled.items()
+    }
+    return [
+        {
+            "src": f"{movie}/{frame['file']}",
+            "frame": frame["frame"],
+            "time": frame["time"],
+            **{key: rounded[key][index] for key in rounded},
+        }
+        for index, frame in enumerate(frames)
+    ]
+
+
+def scale_step(snakemake):
+    low, high = snakemake.params.scale
+    coordinates = np.load(snakemake.input[0])
+    save_npy(snakemake.output[0], scale_coordinates(coordinates, low, high))
+
+
+def merge_step(snakemake):
+    frames = load_frames_tsv(snakemake.input.frames_tsv)
+    scaled = {
+        key: np.load(path)
+        for key, path in zip(snakemake.params.names, snakemake.input.scaled)
+    }
+    items = merge_items(snakemake.wildcards.movie, frames, scaled)
+    save_json(snakemake.output[0], items)
+    log.info("%d frames, keys %s", len(items), ", ".join(scaled))
+
+
+if __name__ == "__main__":
+    run_step(
+        snakemake, merge_step if "merge" in snakemake.rule else scale_step
+    )  # noqa: F821

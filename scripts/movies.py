@@ -1,0 +1,170 @@
+"""Movies in the input folder: safe movie ids, the local link, and ``movies.tsv``.
+
+A user's file name never reaches a wildcard, a path or a shell. Each movie gets a
+safe id (design.md, "Movie names"); only :func:`link_movie` touches the raw path.
+"""
+
+import csv
+import hashlib
+import io
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from common import FramescapeError, atomic_path, load_json, run_step, save_text
+
+UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
+MOVIES_TSV_COLUMNS = [
+    "movie",
+    "file",
+    "status",
+    "frames",
+    "duration",
+    "width",
+    "height",
+    "source_fps",
+]
+
+
+def base_id(file_name):
+    """Safe id of one file name, before collisions are resolved.
+
+    >>> base_id("Ünï côde.final.mp4")
+    'Uni_code.final'
+    """
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    decomposed = unicodedata.normalize("NFKD", stem)
+    ascii_ish = "".join(c for c in decomposed if not unicodedata.combining(c))
+    safe = UNSAFE_RUN.sub("_", ascii_ish)
+    return safe.lstrip("-._").rstrip("_")
+
+
+def name_hash(file_name):
+    """First 8 hex digits of the SHA-1 of the full file name (UTF-8)."""
+    return hashlib.sha1(file_name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def movie_ids(file_names):
+    """Map each file name to its safe, unique movie id.
+
+    Names whose id would be empty or shared with another name get ``-`` and the
+    first 8 hex digits of the SHA-1 of their full file name appended.
+
+    Parameters
+    ----------
+    file_names : iterable of str
+        File names (no folders), as they are on disk.
+
+    Returns
+    -------
+    dict
+        ``{file_name: movie_id}``.
+    """
+    bases = {name: base_id(name) for name in file_names}
+    counts = {}
+    for base in bases.values():
+        counts[base] = counts.get(base, 0) + 1
+    return {
+        name: base if base and counts[base] == 1 else f"{base}-{name_hash(name)}"
+        for name, base in bases.items()
+    }
+
+
+def find_movies(folder, extensions):
+    """Movie files in ``folder`` (not recursive), by extension, case-insensitive.
+
+    Returns
+    -------
+    dict
+        ``{movie_id: {"file": name, "path": absolute path, "ext": extension}}``,
+        sorted by id.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FramescapeError(
+            f"movies folder '{folder}' does not exist or is not a folder "
+            "(set 'movies:' in config.yaml or pass --config movies=PATH)"
+        )
+    wanted = {ext.lower().lstrip(".") for ext in extensions}
+    names = sorted(
+        entry.name
+        for entry in os.scandir(folder)
+        if not entry.name.startswith(".")
+        and "." in entry.name
+        and entry.name.rsplit(".", 1)[1].lower() in wanted
+        and entry.is_file()
+    )
+    ids = movie_ids(names)
+    return {
+        ids[name]: {
+            "file": name,
+            "path": str((folder / name).absolute()),
+            "ext": name.rsplit(".", 1)[1].lower(),
+        }
+        for name in sorted(names, key=ids.get)
+    }
+
+
+def link_movie(movie_path, link_path):
+    """Point ``link_path`` at the user's movie (absolute symlink, atomic)."""
+    target = os.path.abspath(movie_path)
+    if not os.path.isfile(target):
+        raise FramescapeError(f"{movie_path}: movie file not found")
+    with atomic_path(link_path) as tmp:
+        os.unlink(tmp)
+        os.symlink(target, tmp)
+
+
+def movies_table(rows):
+    """``movies.tsv`` text: one row per movie, columns :data:`MOVIES_TSV_COLUMNS`."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=MOVIES_TSV_COLUMNS,
+        delimiter="\t",
+        lineterminator="\n",
+        extrasaction="ignore",
+    )
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def movie_row(movie, file_name, probe, fps):
+    """One ``movies.tsv`` row from a movie's probe (see ``frames.probe_movie``)."""
+    row = {"movie": movie, "file": file_name}
+    if probe.get("error"):
+        return {**row, "status": probe["error"]}
+    return {
+        **row,
+        "status": "ok",
+        "frames": expected_frames(probe["duration"], fps),
+        "duration": probe["duration"],
+        "width": probe["width"],
+        "height": probe["height"],
+        "source_fps": probe["fps"],
+    }
+
+
+def expected_frames(duration, fps):
+    """Frames that ffmpeg's ``fps=`` filter gives for ``duration`` seconds."""
+    return max(int(round(duration * fps)), 0) if duration else ""
+
+
+def write_movies_tsv(snakemake):
+    rows = [
+        movie_row(movie, file_name, load_json(probe), fps)
+        for movie, file_name, probe, fps in zip(
+            snakemake.params.movies,
+            snakemake.params.files,
+            snakemake.input.probes,
+            snakemake.params.fps,
+        )
+    ]
+    save_text(snakemake.output[0], movies_table(rows))
+
+
+if __name__ == "__main__":
+    run_step(snakemake, write_movies_tsv)  # noqa: F821

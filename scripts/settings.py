@@ -1,0 +1,97 @@
+"""Configuration: JSON-schema validation with defaults, and per-movie settings.
+
+Read once, by the workflow (``workflow/rules/common.smk``); steps get their
+values through ``params:`` only.
+"""
+
+import copy
+
+import jsonschema
+import yaml
+
+from common import FramescapeError
+
+PER_MOVIE_KEYS = ("fps", "frame_width", "frame_height", "keep_aspect", "mask")
+
+
+def key_path(error):
+    """``umap.n_neighbors.hsl`` for a validation error (``config`` at the top)."""
+    parts = [str(part) for part in error.absolute_path]
+    return ".".join(parts) if parts else "config"
+
+
+def describe(error):
+    """One line for a schema error: the key, the value and what is allowed."""
+    leaf = error
+    while leaf.context:
+        leaf = min(leaf.context, key=lambda sub: len(list(sub.absolute_path)))
+    if error.validator == "additionalProperties":
+        return f"{key_path(error)}: {error.message}"
+    allowed = error.schema.get("description")
+    hint = f" ({allowed})" if allowed else ""
+    if error.validator == "oneOf":
+        return f"{key_path(error)}: {error.instance!r} is not an allowed value{hint}"
+    return f"{key_path(error)}: {leaf.message}{hint}"
+
+
+def with_defaults(validator_class):
+    """A validator class that fills in the schema's ``default`` values."""
+    check_properties = validator_class.VALIDATORS["properties"]
+
+    def fill_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema:
+                    instance.setdefault(name, copy.deepcopy(subschema["default"]))
+        yield from check_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": fill_defaults})
+
+
+def validate_config(config, schema_path):
+    """Check ``config`` against the schema, fill defaults, and return it.
+
+    Raises
+    ------
+    FramescapeError
+        One line naming the first wrong key, e.g.
+        ``config key fps: -1 is less than or equal to the minimum of 0``.
+    """
+    with open(schema_path, encoding="utf-8") as handle:
+        schema = yaml.safe_load(handle)
+    validator = with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise FramescapeError(f"config key {describe(errors[0])}")
+    low, high = config["scale"]
+    if not low < high:
+        raise FramescapeError(
+            f"config key scale: minimum {low} must be below maximum {high}"
+        )
+    return config
+
+
+def movie_settings(config, movies):
+    """Per-movie values of :data:`PER_MOVIE_KEYS`: the global value unless overridden.
+
+    ``movie_overrides`` may name a movie by its id or its file name.
+
+    Returns
+    -------
+    settings : dict
+        ``{movie_id: {key: value}}``.
+    unknown : list of str
+        Override names that match no movie (a typo, or a movie not in the folder).
+    """
+    by_name = {movie: movie for movie in movies}
+    by_name.update({info["file"]: movie for movie, info in movies.items()})
+    defaults = {key: config.get(key) for key in PER_MOVIE_KEYS}
+    defaults["mask"] = []
+    settings = {movie: dict(defaults) for movie in movies}
+    unknown = []
+    for name, override in config["movie_overrides"].items():
+        if name in by_name:
+            settings[by_name[name]].update(override)
+        else:
+            unknown.append(name)
+    return settings, unknown

@@ -1,0 +1,93 @@
+# Config, the movie table and input functions: the only place that reads config.
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
+
+from common import FramescapeError  # noqa: E402
+from movies import find_movies, link_movie  # noqa: E402
+from settings import movie_settings, validate_config  # noqa: E402
+
+
+def stop(message):
+    """End the run before any job starts, with one line."""
+    sys.exit(f"framescape: error: {message}")
+
+
+try:
+    validate_config(
+        config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
+    )
+    MOVIES = find_movies(config["movies"], config["extensions"])
+except FramescapeError as error:
+    stop(error)
+
+RESULTS = config["results"].rstrip("/")
+METRICS = config["metrics"]
+METHODS = config["methods"]
+SETTINGS, UNKNOWN_OVERRIDES = movie_settings(config, MOVIES)
+
+if UNKNOWN_OVERRIDES:
+    logger.warning(
+        "framescape: movie_overrides names no movie in "
+        f"{config['movies']}: {', '.join(UNKNOWN_OVERRIDES)}"
+    )
+if not MOVIES:
+    logger.warning(
+        f"framescape: no movies ({', '.join(config['extensions'])}) in {config['movies']}"
+    )
+
+
+wildcard_constraints:
+    movie=r"[A-Za-z0-9._-]+",
+    ext=r"[a-z0-9]+",
+    metric="|".join(["gray", "hsl"]),
+    method="|".join(["mds", "tsne", "umap"]),
+
+
+def movie_path(wildcards):
+    """The user's file: only link_movie (a local rule, no shell) reads it."""
+    return MOVIES[wildcards.movie]["path"]
+
+
+def source_link(wildcards):
+    return f"{RESULTS}/{wildcards.movie}/source.{MOVIES[wildcards.movie]['ext']}"
+
+
+def movie_file(wildcards):
+    """The original file name, for messages and movies.tsv; never a path or shell word."""
+    return MOVIES[wildcards.movie]["file"]
+
+
+def setting(key):
+    """Input function: a per-movie setting (global value or movie_overrides)."""
+    return lambda wildcards: SETTINGS[wildcards.movie][key]
+
+
+def method_options(wildcards):
+    """The config block of one method; umap's n_neighbors for this metric only."""
+    options = dict(config[wildcards.method])
+    if wildcards.method == "umap" and isinstance(options["n_neighbors"], dict):
+        options["n_neighbors"] = options["n_neighbors"].get(wildcards.metric, "auto")
+    return options
+
+
+def scaled_embeddings(wildcards):
+    return [
+        f"{RESULTS}/{wildcards.movie}/scaled/{method}_{metric}.npy"
+        for metric in METRICS
+        for method in METHODS
+    ]
+
+
+def log_path(rule_name, *wildcard_names):
+    parts = "_".join(f"{{{name}}}" for name in wildcard_names)
+    suffix = f"_{parts}" if parts else ""
+    return f"{RESULTS}/{{movie}}/logs/{rule_name}{suffix}.log"
+
+
+def benchmark_path(rule_name, *wildcard_names):
+    parts = "_".join(f"{{{name}}}" for name in wildcard_names)
+    suffix = f"_{parts}" if parts else ""
+    return f"{RESULTS}/{{movie}}/benchmarks/{rule_name}{suffix}.tsv"

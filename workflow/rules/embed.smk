@@ -1,0 +1,20 @@
+# A distance matrix → 2-D coordinates, per method.
+
+
+rule embed:
+    input:
+        distances=f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
+    output:
+        f"{RESULTS}/{{movie}}/embeddings/{{method}}_{{metric}}.npy",
+    log:
+        log_path("embed", "method", "metric"),
+    benchmark:
+        benchmark_path("embed", "method", "metric")
+    conda:
+        "../../envs/embed.yaml"
+    threads: 2
+    params:
+        options=method_options,
+        random_state=config["random_state"],
+    script:
+        "../../scripts/embed.py"

@@ -1,0 +1,76 @@
+# A movie's file → a safe link → its header → sampled frames (PNG, .npy, .tsv).
+
+
+localrules:
+    link_movie,
+    list_movies,
+
+
+rule link_movie:
+    input:
+        movie_path,
+    output:
+        f"{RESULTS}/{{movie}}/source.{{ext}}",
+    log:
+        log_path("link_movie", "ext"),
+    run:
+        link_movie(input[0], output[0])
+
+
+rule probe_movie:
+    input:
+        source=source_link,
+    output:
+        f"{RESULTS}/{{movie}}/probe.json",
+    log:
+        log_path("probe_movie"),
+    benchmark:
+        benchmark_path("probe_movie")
+    conda:
+        "../../envs/frames.yaml"
+    params:
+        file=movie_file,
+    script:
+        "../../scripts/frames.py"
+
+
+rule extract_frames:
+    input:
+        source=source_link,
+        probe=f"{RESULTS}/{{movie}}/probe.json",
+    output:
+        frames_dir=directory(f"{RESULTS}/{{movie}}/frames"),
+        frames_npy=f"{RESULTS}/{{movie}}/frames.npy",
+        frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
+    log:
+        log_path("extract_frames"),
+    benchmark:
+        benchmark_path("extract_frames")
+    conda:
+        "../../envs/frames.yaml"
+    threads: 2
+    params:
+        file=movie_file,
+        fps=setting("fps"),
+        width=setting("frame_width"),
+        height=setting("frame_height"),
+        keep_aspect=setting("keep_aspect"),
+    script:
+        "../../scripts/frames.py"
+
+
+rule list_movies:
+    input:
+        probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
+    output:
+        f"{RESULTS}/movies.tsv",
+    log:
+        f"{RESULTS}/logs/list_movies.log",
+    conda:
+        "../../envs/frames.yaml"
+    params:
+        movies=list(MOVIES),
+        files=[MOVIES[movie]["file"] for movie in MOVIES],
+        fps=[SETTINGS[movie]["fps"] for movie in MOVIES],
+    script:
+        "../../scripts/movies.py"

@@ -1,0 +1,36 @@
+# Coordinates → the padded unit square → one JSON per movie.
+
+
+rule scale:
+    input:
+        f"{RESULTS}/{{movie}}/embeddings/{{method}}_{{metric}}.npy",
+    output:
+        f"{RESULTS}/{{movie}}/scaled/{{method}}_{{metric}}.npy",
+    log:
+        log_path("scale", "method", "metric"),
+    benchmark:
+        benchmark_path("scale", "method", "metric")
+    conda:
+        "../../envs/merge.yaml"
+    params:
+        scale=config["scale"],
+    script:
+        "../../scripts/merge.py"
+
+
+rule merge_json:
+    input:
+        frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
+        scaled=scaled_embeddings,
+    output:
+        f"{RESULTS}/{{movie}}.json",
+    log:
+        log_path("merge_json"),
+    benchmark:
+        benchmark_path("merge_json")
+    conda:
+        "../../envs/merge.yaml"
+    params:
+        names=[f"{method}_{metric}" for metric in METRICS for method in METHODS],
+    script:
+        "../../scripts/merge.py"
