@@ -141,6 +141,7 @@ def embed_umap(
     with warnings.catch_warnings():
         # A fixed random_state makes UMAP single-threaded, as wanted.
         warnings.filterwarnings("ignore", message="n_jobs value .* overridden")
+        warnings.filterwarnings("ignore", message="using precomputed metric")
         return model.fit_transform(distances.astype(np.float32))
 
 

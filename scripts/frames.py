@@ -25,10 +25,10 @@ NPY_HEADER_SIZE = 128
 SHOWINFO_TIME = re.compile(
     r"Parsed_showinfo.*\bn:\s*(\d+).*\bpts_time:\s*(-?[\d.e+-]+)"
 )
-DECODE_ERROR = re.compile(r"^\[(error|fatal|panic)\]")
-FFMPEG_NOISE = re.compile(
-    r"^\s|^(Input|Output|Stream|Press|\[in#|\[out#)|version|configuration|lib\w+ "
-)
+DECODE_ERROR = re.compile(r"\[(error|fatal|panic)\] ")
+# "[h264 @ 0x55…] [error] Invalid NAL unit size" → "Invalid NAL unit size"
+LINE_PREFIX = re.compile(r"^(\[[^\]]*\]\s*)+")
+STILL_IMAGE_CODECS = {"mjpeg", "png", "bmp", "tiff", "webp", "jpeg2000", "gif", "qoi"}
 
 
 def ffmpeg_exe():
@@ -50,7 +50,8 @@ def ffmpeg_reason(stderr, path):
         return "permission denied"
     if "Invalid data found when processing input" in text:
         return "not a movie ffmpeg can read (invalid data)"
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [LINE_PREFIX.sub("", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
     return f"ffmpeg cannot read it ({lines[-1] if lines else 'no message'})"
 
 
@@ -76,6 +77,9 @@ def probe_movie(path):
         return {"error": ffmpeg_reason(error, path)}
     finally:
         reader.close()
+    codec = (meta.get("codec") or "").split()[0] if meta.get("codec") else ""
+    if not meta.get("duration") and codec in STILL_IMAGE_CODECS:
+        return {"error": f"a still image ({codec}), not a movie"}
     width, height = meta["size"]
     if meta.get("rotate", 0) in (90, 270, -90, -270):
         width, height = height, width
@@ -148,8 +152,8 @@ class MovieDecoder:
             if match:
                 self.times.append(float(match.group(2)))
                 continue
-            if DECODE_ERROR.match(line):
-                self.errors.append(line)
+            if DECODE_ERROR.search(line):
+                self.errors.append(LINE_PREFIX.sub("", line))
             self._tail = self._tail[-19:] + [line]
 
     def __iter__(self):

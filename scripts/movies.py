@@ -4,9 +4,7 @@ A user's file name never reaches a wildcard, a path or a shell. Each movie gets 
 safe id (design.md, "Movie names"); only :func:`link_movie` touches the raw path.
 """
 
-import csv
 import hashlib
-import io
 import os
 import re
 import unicodedata
@@ -77,8 +75,8 @@ def find_movies(folder, extensions):
     Returns
     -------
     dict
-        ``{movie_id: {"file": name, "path": absolute path, "ext": extension}}``,
-        sorted by id.
+        ``{movie_id: {"file": name, "path": absolute path, "ext": extension,
+        "stamp": "size:mtime_ns"}}``, sorted by id.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -96,14 +94,16 @@ def find_movies(folder, extensions):
         and entry.is_file()
     )
     ids = movie_ids(names)
-    return {
-        ids[name]: {
+    movies = {}
+    for name in sorted(names, key=ids.get):
+        status = (folder / name).stat()
+        movies[ids[name]] = {
             "file": name,
             "path": str((folder / name).absolute()),
             "ext": name.rsplit(".", 1)[1].lower(),
+            "stamp": f"{status.st_size}:{status.st_mtime_ns}",
         }
-        for name in sorted(names, key=ids.get)
-    }
+    return movies
 
 
 def link_movie(movie_path, link_path):
@@ -116,20 +116,24 @@ def link_movie(movie_path, link_path):
         os.symlink(target, tmp)
 
 
+TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def tsv_field(value):
+    """A TSV cell: the value as it is, only backslash, tab and newlines escaped.
+
+    No CSV quoting, so a file name with quotes reads exactly as on disk.
+    """
+    text = "" if value is None else str(value)
+    return "".join(TSV_ESCAPES.get(char, char) for char in text)
+
+
 def movies_table(rows):
     """``movies.tsv`` text: one row per movie, columns :data:`MOVIES_TSV_COLUMNS`."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer,
-        fieldnames=MOVIES_TSV_COLUMNS,
-        delimiter="\t",
-        lineterminator="\n",
-        extrasaction="ignore",
-    )
-    writer.writeheader()
+    lines = ["\t".join(MOVIES_TSV_COLUMNS)]
     for row in rows:
-        writer.writerow(row)
-    return buffer.getvalue()
+        lines.append("\t".join(tsv_field(row.get(column)) for column in MOVIES_TSV_COLUMNS))
+    return "\n".join(lines) + "\n"
 
 
 def movie_row(movie, file_name, probe, fps):

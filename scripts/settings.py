@@ -26,7 +26,10 @@ def describe(error):
     while leaf.context:
         leaf = min(leaf.context, key=lambda sub: len(list(sub.absolute_path)))
     if error.validator == "additionalProperties":
-        return f"{key_path(error)}: {error.message}"
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        allowed = ", ".join(error.schema.get("properties", {}))
+        prefix = "" if key_path(error) == "config" else f"{key_path(error)}."
+        return f"{prefix}{unknown[0]}: unknown key (allowed: {allowed})"
     allowed = error.schema.get("description")
     hint = f" ({allowed})" if allowed else ""
     if error.validator == "oneOf":

@@ -47,8 +47,17 @@ wildcard_constraints:
 
 
 def movie_path(wildcards):
-    """The user's file: only link_movie (a local rule, no shell) reads it."""
+    """The user's file, for link_movie only (a local rule, no shell).
+
+    A parameter, not an input: Snakemake formats input paths with the wildcards,
+    which a file name holding braces would break.
+    """
     return MOVIES[wildcards.movie]["path"]
+
+
+def movie_stamp(wildcards):
+    """Size and modification time of the user's file: replacing it reruns the movie."""
+    return MOVIES[wildcards.movie]["stamp"]
 
 
 def source_link(wildcards):
@@ -58,6 +67,11 @@ def source_link(wildcards):
 def movie_file(wildcards):
     """The original file name, for messages and movies.tsv; never a path or shell word."""
     return MOVIES[wildcards.movie]["file"]
+
+
+def movie_files(wildcards):
+    """Every original file name, in MOVIES order (a function, so never formatted)."""
+    return [info["file"] for info in MOVIES.values()]
 
 
 def setting(key):

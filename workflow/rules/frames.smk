@@ -7,14 +7,15 @@ localrules:
 
 
 rule link_movie:
-    input:
-        movie_path,
     output:
         f"{RESULTS}/{{movie}}/source.{{ext}}",
     log:
         log_path("link_movie", "ext"),
+    params:
+        movie=movie_path,
+        stamp=movie_stamp,
     run:
-        link_movie(input[0], output[0])
+        link_movie(params.movie, output[0])
 
 
 rule probe_movie:
@@ -70,7 +71,7 @@ rule list_movies:
         "../../envs/frames.yaml"
     params:
         movies=list(MOVIES),
-        files=[MOVIES[movie]["file"] for movie in MOVIES],
+        files=movie_files,
         fps=[SETTINGS[movie]["fps"] for movie in MOVIES],
     script:
         "../../scripts/movies.py"

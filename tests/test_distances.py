@@ -1,0 +1,148 @@
+"""gray and hsl distances against a slow float64 reference written straight from
+design.md's definitions (Pillow for luma, colorsys for H, L, S)."""
+
+import colorsys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from common import FramescapeError
+from distances import gray_distances, hsl_distances, pixel_mask
+
+
+def reference_gray(frames, mask=None):
+    luma = np.stack([np.asarray(Image.fromarray(f).convert("L")) for f in frames])
+    luma = luma.astype(np.float64)
+    luma = luma[:, mask] if mask is not None else luma.reshape(len(frames), -1)
+    n = len(frames)
+    return np.array([[np.abs(luma[i] - luma[j]).mean() for j in range(n)] for i in range(n)])
+
+
+def reference_hsl(frames, mask=None):
+    pixels = frames[:, mask] if mask is not None else frames.reshape(len(frames), -1, 3)
+    hls = np.array(
+        [[colorsys.rgb_to_hls(*(p / 255.0)) for p in frame] for frame in pixels.astype(float)]
+    )
+    n = len(frames)
+    result = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            h_a, l_a, s_a = hls[i].T
+            h_b, l_b, s_b = hls[j].T
+            terms = (s_a - s_b) ** 2 + (l_a - l_b) ** 2 + np.sin(np.pi * (h_a - h_b)) ** 2
+            result[i, j] = terms.mean()
+    return result
+
+
+def check_matrix(matrix, n):
+    assert matrix.dtype == np.float32
+    assert matrix.shape == (n, n)
+    assert np.array_equal(matrix, matrix.T)
+    assert not np.diag(matrix).any()
+
+
+@pytest.fixture(scope="module")
+def random_frames():
+    frames = np.random.default_rng(7).integers(0, 256, (9, 13, 11, 3), dtype=np.uint8)
+    frames[4] = frames[2]  # a repeated frame
+    return frames
+
+
+def saturated_frames():
+    """Pure and mixed saturated colours, greys, black and white, and reds on either
+    side of the hue wrap-around (H ≈ 0.99 and H ≈ 0.01)."""
+    colours = np.array(
+        [
+            [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255],
+            [255, 0, 255], [0, 0, 0], [255, 255, 255], [128, 128, 128],
+            [255, 0, 10], [255, 10, 0], [1, 0, 0],
+        ],
+        np.uint8,
+    )
+    return np.stack([np.full((4, 5, 3), colour, np.uint8) for colour in colours])
+
+
+@pytest.mark.parametrize("metric", [gray_distances, hsl_distances])
+def test_random_frames_match_reference(metric, random_frames):
+    reference = {gray_distances: reference_gray, hsl_distances: reference_hsl}[metric]
+    result = metric(random_frames)
+    check_matrix(result, len(random_frames))
+    np.testing.assert_allclose(result, reference(random_frames), atol=1e-4, rtol=0)
+    assert result[2, 4] == 0
+
+
+def test_gray_is_exact_up_to_float32(random_frames):
+    expected = reference_gray(random_frames).astype(np.float32)
+    assert np.array_equal(gray_distances(random_frames), expected)
+
+
+def test_gray_never_wraps_uint8():
+    black = np.zeros((1, 4, 4, 3), np.uint8)
+    white = np.full((1, 4, 4, 3), 255, np.uint8)
+    result = gray_distances(np.concatenate([black, white]))
+    assert result[0, 1] == 255.0  # np.abs on uint8 would give 1
+
+
+def test_saturated_colours_and_hue_wraparound():
+    frames = saturated_frames()
+    result = hsl_distances(frames)
+    check_matrix(result, len(frames))
+    np.testing.assert_allclose(result, reference_hsl(frames), atol=1e-4, rtol=0)
+    red, green, blue = 0, 1, 2
+    # Opposite-ish hues: red vs cyan differ by half a turn: sin²(π/2) = 1.
+    assert result[red, 4] == pytest.approx(1.0, abs=1e-6)
+    # Reds either side of H = 0 are close, not almost a full turn apart.
+    assert result[9, 10] < 0.01
+    assert result[red, green] == pytest.approx(result[red, blue], abs=1e-6)
+    np.testing.assert_allclose(gray_distances(frames), reference_gray(frames), atol=1e-4)
+
+
+def test_real_frames_match_reference(bikes_frames):
+    frames = bikes_frames[::4]
+    for metric, reference in ((gray_distances, reference_gray), (hsl_distances, reference_hsl)):
+        result = metric(frames)
+        check_matrix(result, len(frames))
+        np.testing.assert_allclose(result, reference(frames), atol=1e-4, rtol=0)
+        assert result.max() > 1e-3
+
+
+def test_mask_leaves_pixels_out(random_frames):
+    mask = pixel_mask(random_frames.shape[1:3], [[2, 3, 4, 5], [10, 0, 10, 2]])
+    assert mask.sum() == 13 * 11 - 4 * 5 - 3 * 2
+    for metric, reference in ((gray_distances, reference_gray), (hsl_distances, reference_hsl)):
+        result = metric(random_frames, mask)
+        np.testing.assert_allclose(result, reference(random_frames, mask), atol=1e-4, rtol=0)
+    # Pixels under the mask no longer count.
+    changed = random_frames.copy()
+    changed[:, 2:6, 3:8] = 0
+    np.testing.assert_array_equal(gray_distances(changed, mask), gray_distances(random_frames, mask))
+    assert not np.array_equal(gray_distances(changed), gray_distances(random_frames))
+
+
+def test_identical_frames_are_zero():
+    frames = np.repeat(np.random.default_rng(1).integers(0, 256, (1, 6, 6, 3), np.uint8), 5, 0)
+    for metric in (gray_distances, hsl_distances):
+        result = metric(frames)
+        check_matrix(result, 5)
+        assert not result.any()
+
+
+def test_single_frame():
+    frame = np.zeros((1, 3, 3, 3), np.uint8)
+    assert gray_distances(frame).shape == (1, 1)
+    assert hsl_distances(frame).shape == (1, 1)
+
+
+def test_hsl_large_frames_stay_within_float64_tolerance(bikes_frames):
+    """Frames larger than one Gram block (16384 pixels): float32 blocks, float64 sums."""
+    frames = np.repeat(np.repeat(bikes_frames[:6], 2, axis=1), 2, axis=2)  # 160×120
+    result = hsl_distances(frames)
+    np.testing.assert_allclose(result, reference_hsl(frames), atol=1e-4, rtol=0)
+
+
+def test_mask_outside_the_frame_is_refused():
+    with pytest.raises(FramescapeError, match="outside"):
+        pixel_mask((24, 32), [[30, 0, 5, 5]])
+    with pytest.raises(FramescapeError, match="no pixel"):
+        pixel_mask((24, 32), [[0, 0, 24, 32]])

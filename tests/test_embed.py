@@ -1,0 +1,85 @@
+"""Embeddings: deterministic, finite for tiny and degenerate movies, clamped
+neighbours logged."""
+
+import logging
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import pdist, squareform
+
+from embed import classical_mds, embed, resolve_n_neighbors
+
+METHODS = ["mds", "tsne", "umap"]
+FAST = {"tsne": {"max_iter": 250}, "umap": {"n_epochs": 50, "n_neighbors": 5}, "mds": {}}
+
+
+def circle_distances(n, noise=0.0, seed=0):
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    points = np.c_[np.cos(angles), np.sin(angles)]
+    points += np.random.default_rng(seed).normal(0, noise, points.shape)
+    return squareform(pdist(points)).astype(np.float32)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 6])
+def test_tiny_movies_get_finite_coordinates(method, n):
+    coordinates = embed(circle_distances(n), method, random_state=1, **FAST[method])
+    assert coordinates.shape == (n, 2)
+    assert np.isfinite(coordinates).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_identical_frames_give_finite_coordinates(method):
+    coordinates = embed(np.zeros((12, 12), np.float32), method, random_state=1, **FAST[method])
+    assert coordinates.shape == (12, 2)
+    assert np.isfinite(coordinates).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_same_input_same_output(method):
+    distances = circle_distances(40, noise=0.05)
+    first = embed(distances, method, random_state=3, **FAST[method])
+    second = embed(distances, method, random_state=3, **FAST[method])
+    np.testing.assert_array_equal(first, second)
+
+
+def test_two_frames_are_placed_at_their_distance():
+    coordinates = embed(np.array([[0, 2.5], [2.5, 0]], np.float32), "tsne")
+    assert np.linalg.norm(coordinates[0] - coordinates[1]) == pytest.approx(2.5)
+
+
+def test_classical_mds_recovers_a_triangle():
+    points = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    distances = squareform(pdist(points))
+    recovered = squareform(pdist(classical_mds(distances)))
+    np.testing.assert_allclose(recovered, distances, atol=1e-9)
+
+
+def test_neighbours_and_perplexity_are_clamped_and_logged(caplog):
+    distances = circle_distances(10, noise=0.01)
+    with caplog.at_level(logging.WARNING, logger="framescape"):
+        embed(distances, "umap", n_neighbors=60, n_epochs=20)
+        embed(distances, "tsne", perplexity=30, max_iter=250)
+    messages = " ".join(caplog.messages)
+    assert "umap.n_neighbors=60 does not fit a movie of 10 frames: using 9" in messages
+    assert "tsne.perplexity=30.0 does not fit a movie of 10 frames: using 3.0" in messages
+
+
+def test_umap_auto_neighbours_follow_the_prototype():
+    assert resolve_n_neighbors("auto", "hsl", 365) == 30  # int(365 / 12)
+    assert resolve_n_neighbors({"gray": 60, "hsl": "auto"}, "gray", 365) == 60
+    assert resolve_n_neighbors({"gray": 60}, "hsl", 24) == 2
+    assert resolve_n_neighbors(15, "gray", 5) == 15  # clamped later, with a warning
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_circle_stays_a_loop(method):
+    """Neighbours on a noisy circle stay neighbours in the layout."""
+    from sklearn.manifold import trustworthiness
+
+    n = 60
+    angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    truth = np.c_[np.cos(angles), np.sin(angles)]
+    params = {"umap": {"n_neighbors": 10}, "tsne": {"perplexity": 10}, "mds": {}}[method]
+    coordinates = embed(circle_distances(n, noise=0.02), method, random_state=0, **params)
+    assert trustworthiness(truth, coordinates, n_neighbors=5) > 0.95

@@ -1,0 +1,95 @@
+"""Config validation: defaults, one clear line naming a wrong key, per-movie settings."""
+
+import copy
+
+import pytest
+import yaml
+
+from common import FramescapeError
+from settings import movie_settings, validate_config
+
+from conftest import REPO
+
+SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def repo_config():
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def test_repo_config_is_valid_and_complete():
+    config = validate_config(repo_config(), SCHEMA)
+    assert config["umap"]["n_neighbors"] == {"gray": 60, "hsl": "auto"}
+    assert config["scale"] == [0.1, 0.9]
+
+
+def test_defaults_fill_an_empty_config():
+    config = validate_config({}, SCHEMA)
+    assert config == validate_config(repo_config(), SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "change, key",
+    [
+        ({"fps": "fast"}, "fps"),
+        ({"fps": 0}, "fps"),
+        ({"fps": -1}, "fps"),
+        ({"frame_width": 0}, "frame_width"),
+        ({"frame_height": 100000}, "frame_height"),
+        ({"metrics": ["gray", "rgb"]}, "metrics.1"),
+        ({"methods": ["pca"]}, "methods.0"),
+        ({"umap": {"n_neighbors": "many"}}, "umap.n_neighbors"),
+        ({"umap": {"n_neighbors": {"gray": 1}}}, "umap.n_neighbors"),
+        ({"umap": {"neighbours": 5}}, "umap.neighbours"),
+        ({"tsne": {"perplexity": -5}}, "tsne.perplexity"),
+        ({"scale": [0.1]}, "scale"),
+        ({"colour": "red"}, "colour"),
+        ({"movie_overrides": {"m": {"mask": [[1, 2, 3]]}}}, "movie_overrides.m.mask.0"),
+        ({"movie_overrides": {"m": {"fpss": 2}}}, "movie_overrides.m.fpss"),
+    ],
+)
+def test_wrong_values_name_the_key(change, key):
+    config = copy.deepcopy(repo_config())
+    config.update(change)
+    with pytest.raises(FramescapeError) as error:
+        validate_config(config, SCHEMA)
+    message = str(error.value)
+    assert message.startswith(f"config key {key}:"), message
+    assert "\n" not in message
+
+
+def test_scale_minimum_must_be_below_maximum():
+    with pytest.raises(FramescapeError, match="scale: minimum 0.9 must be below maximum 0.1"):
+        validate_config({"scale": [0.9, 0.1]}, SCHEMA)
+
+
+def test_n_neighbors_forms_are_accepted():
+    for value in (15, "auto", {"gray": 10}, {"gray": "auto", "hsl": 30}):
+        assert validate_config({"umap": {"n_neighbors": value}}, SCHEMA)
+
+
+def test_movie_overrides_by_id_or_file_name():
+    config = validate_config(
+        {
+            "fps": 2,
+            "movie_overrides": {
+                "a": {"fps": 5},
+                "b c.mp4": {"mask": [[0, 0, 2, 2]]},
+                "gone": {"fps": 1},
+            },
+        },
+        SCHEMA,
+    )
+    movies = {"a": {"file": "a.mp4"}, "b_c": {"file": "b c.mp4"}, "d": {"file": "d.mp4"}}
+    settings, unknown = movie_settings(config, movies)
+    assert settings["a"]["fps"] == 5
+    assert settings["b_c"]["mask"] == [[0, 0, 2, 2]]
+    assert settings["b_c"]["fps"] == 2
+    assert settings["d"] == {
+        "fps": 2,
+        "frame_width": 320,
+        "frame_height": 240,
+        "keep_aspect": False,
+        "mask": [],
+    }
+    assert unknown == ["gone"]
