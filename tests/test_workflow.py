@@ -1,0 +1,270 @@
+"""The whole workflow through the ``snakemake`` command, as a user runs it: the
+demo year, a real movie at full frame rate and a hostile file name; what reruns
+after each config change (design.md's table); bad movies with --keep-going."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+import yaml
+from sklearn.manifold import trustworthiness
+
+from conftest import (
+    HOSTILE_NAME,
+    REPO,
+    copy_movie,
+    demo_movie,
+    make_movie,
+    planned_jobs,
+    snakemake,
+    write_config,
+)
+
+pytestmark = pytest.mark.workflow
+
+HOSTILE_ID = "it_s_a_movie_touch_PWNED"
+MOVIES = {"bikes": 250, "demo_year": 365, HOSTILE_ID: 10}
+PAIRS = [f"{method}_{metric}" for metric in ("gray", "hsl") for method in ("mds", "tsne", "umap")]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, bikes):
+    """A finished run over the demo, bikes.mp4 at 25 fps and a hostile copy of it."""
+    workdir = tmp_path_factory.mktemp("workflow")
+    movies = workdir / "movies"
+    movies.mkdir()
+    copy_movie(demo_movie(), movies, "demo_year.mp4")
+    copy_movie(bikes, movies, "bikes.mp4")
+    copy_movie(bikes, movies, HOSTILE_NAME)
+    write_config(workdir, movie_overrides={"bikes": {"fps": 25}})
+    result = snakemake(workdir)
+    return workdir, result
+
+
+def load_results(workdir, movie):
+    return json.loads((workdir / "results" / f"{movie}.json").read_text())
+
+
+def test_every_movie_gets_its_json(run):
+    workdir, _ = run
+    for movie, count in MOVIES.items():
+        items = load_results(workdir, movie)
+        assert len(items) == count
+        assert [item["frame"] for item in items] == list(range(count))
+        times = [item["time"] for item in items]
+        assert times == sorted(times) and times[0] == 0.0
+        for item in items[:: max(1, count // 20)]:
+            assert set(item) == {"src", "frame", "time", *PAIRS}
+            assert (workdir / "results" / item["src"]).is_file()
+            for pair in PAIRS:
+                x, y = item[pair]
+                assert 0.1 <= x <= 0.9 and 0.1 <= y <= 0.9
+        for pair in PAIRS:
+            coordinates = np.array([item[pair] for item in items])
+            assert coordinates.min(axis=0) == pytest.approx([0.1, 0.1])
+            assert coordinates.max(axis=0) == pytest.approx([0.9, 0.9])
+
+
+def test_intermediate_files(run):
+    workdir, _ = run
+    results = workdir / "results" / "bikes"
+    frames = np.load(results / "frames.npy")
+    assert frames.shape == (250, 240, 320, 3)
+    assert len(list((results / "frames").glob("*.png"))) == 250
+    for metric in ("gray", "hsl"):
+        distances = np.load(results / "distances" / f"{metric}.npy")
+        assert distances.shape == (250, 250) and distances.dtype == np.float32
+        assert np.array_equal(distances, distances.T)
+    for pair in PAIRS:
+        assert np.load(results / "embeddings" / f"{pair}.npy").shape == (250, 2)
+        assert (results / "logs").is_dir() and (results / "benchmarks").is_dir()
+    assert os.readlink(results / "source.mp4").endswith("movies/bikes.mp4")
+
+
+def test_movies_tsv_lists_original_names(run):
+    workdir, _ = run
+    lines = (workdir / "results" / "movies.tsv").read_text().splitlines()
+    rows = [dict(zip(lines[0].split("\t"), line.split("\t"))) for line in lines[1:]]
+    by_id = {row["movie"]: row for row in rows}
+    assert set(by_id) == set(MOVIES)
+    assert by_id[HOSTILE_ID]["file"] == HOSTILE_NAME
+    assert by_id["bikes"]["frames"] == "250"
+    assert by_id["demo_year"]["duration"] == "365.0"
+    assert {row["status"] for row in rows} == {"ok"}
+
+
+def test_hostile_name_runs_nothing(run):
+    workdir, _ = run
+    assert not list(workdir.rglob("PWNED"))
+    assert not (REPO / "PWNED").exists()
+
+
+def test_demo_year_closes_into_a_loop(run):
+    """Consecutive days stay neighbours: trustworthiness of each map against the
+    day-of-year circle (ground truth of scripts/make_demo.py). Measured on
+    2026-11-25: mds 0.958/0.992, tsne 0.982/0.990, umap 0.979/0.990 (gray/hsl)."""
+    workdir, _ = run
+    items = load_results(workdir, "demo_year")
+    angles = 2 * np.pi * np.arange(len(items)) / len(items)
+    truth = np.c_[np.cos(angles), np.sin(angles)]
+    floors = {"mds": 0.93, "tsne": 0.95, "umap": 0.95}
+    for pair in PAIRS:
+        coordinates = np.array([item[pair] for item in items])
+        score = trustworthiness(truth, coordinates, n_neighbors=5)
+        assert score >= floors[pair.split("_")[0]], (pair, score)
+
+
+def test_second_run_has_nothing_to_do(run):
+    workdir, _ = run
+    result = snakemake(workdir)
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def changed_config(workdir, **changes):
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    for key, value in changes.items():
+        config[key] = value
+    path = workdir / "changed.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+def jobs_by_rule(jobs):
+    rules = {}
+    for rule, wildcards in jobs:
+        rules.setdefault(rule, []).append(wildcards)
+    return rules
+
+
+def movie_jobs(movie):
+    """Every job of one movie after its link (8 + 6 + 6 + 1 … + the link)."""
+    return (
+        ["probe_movie", "extract_frames"]
+        + ["compute_distances"] * 2
+        + ["embed"] * 6
+        + ["scale"] * 6
+        + ["merge_json"]
+    )
+
+
+def test_rerun_umap_neighbours_only_reruns_umap_and_after(run):
+    workdir, _ = run
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    umap = dict(config["umap"], n_neighbors={"gray": 30, "hsl": "auto"})
+    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, umap=umap)))
+    assert set(jobs) == {"embed", "scale", "merge_json", "all"}
+    for rule in ("embed", "scale"):
+        assert len(jobs[rule]) == 3
+        assert all("method=umap" in w and "metric=gray" in w for w in jobs[rule])
+    assert len(jobs["merge_json"]) == 3
+
+
+def test_rerun_frame_size_reruns_everything(run):
+    workdir, _ = run
+    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, frame_width=160)))
+    assert len(jobs["extract_frames"]) == 3
+    assert len(jobs["compute_distances"]) == 6
+    assert len(jobs["embed"]) == 18 and len(jobs["scale"]) == 18
+    assert len(jobs["merge_json"]) == 3
+    assert "link_movie" not in jobs and "probe_movie" not in jobs
+
+
+def test_rerun_fps_reruns_the_movies_it_applies_to(run):
+    workdir, _ = run
+    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, fps=2)))
+    # bikes keeps its own fps (movie_overrides): untouched.
+    assert sorted(jobs["extract_frames"]) == sorted([f"movie={HOSTILE_ID}", "movie=demo_year"])
+    assert len(jobs["embed"]) == 12 and len(jobs["merge_json"]) == 2
+    assert not any("bikes" in w for rule in jobs.values() for w in rule)
+
+
+def test_rerun_mask_reruns_distances_not_frames(run):
+    workdir, _ = run
+    overrides = {"bikes": {"fps": 25}, "demo_year": {"mask": [[0, 0, 20, 40]]}}
+    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, movie_overrides=overrides)))
+    assert set(jobs) == {"compute_distances", "embed", "scale", "merge_json", "all"}
+    assert all(w.startswith("movie=demo_year") for rule in jobs.values() for w in rule if w)
+    assert len(jobs["compute_distances"]) == 2 and len(jobs["embed"]) == 6
+
+
+def test_rerun_dropping_hsl_only_merges_again(run):
+    workdir, _ = run
+    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, metrics=["gray"])))
+    assert set(jobs) == {"merge_json", "all"}
+    assert len(jobs["merge_json"]) == 3
+
+
+def test_rerun_new_movie_only(run):
+    workdir, _ = run
+    new = make_movie(workdir / "movies" / "new one.mp4", seconds=3, rate=5)
+    try:
+        jobs = planned_jobs(workdir)
+    finally:
+        new.unlink()
+    rules = sorted(rule for rule, _ in jobs)
+    assert rules == sorted(movie_jobs("new_one") + ["link_movie", "list_movies", "all"])
+    assert all("new_one" in w for rule, w in jobs if rule not in ("list_movies", "all"))
+
+
+def test_rerun_replaced_movie_only(run):
+    workdir, _ = run
+    movie = workdir / "movies" / HOSTILE_NAME
+    backup = workdir / "backup.mp4"
+    shutil.copy2(movie, backup)
+    stat = movie.stat()
+    try:
+        make_movie(workdir / "replacement.mp4", seconds=3, rate=5)
+        shutil.move(workdir / "replacement.mp4", movie)
+        jobs = planned_jobs(workdir)
+    finally:
+        shutil.move(backup, movie)
+        os.utime(movie, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    rules = sorted(rule for rule, _ in jobs)
+    assert rules == sorted(movie_jobs(HOSTILE_ID) + ["link_movie", "list_movies", "all"])
+    assert all(HOSTILE_ID in w for rule, w in jobs if rule not in ("list_movies", "all"))
+    assert planned_jobs(workdir) == []
+
+
+def test_bad_movies_fail_alone_with_keep_going(tmp_path, bikes):
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    copy_movie(bikes, movies, "good.mp4")
+    (movies / "empty.mp4").write_bytes(b"")
+    (movies / "notes.mp4").write_text("not a movie")
+    data = bikes.read_bytes()
+    (movies / "half.mp4").write_bytes(data[: len(data) // 2])
+    write_config(tmp_path, methods=["mds"], metrics=["gray"])
+    result = snakemake(tmp_path, "--keep-going", check=False)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "framescape: error: empty.mp4: empty file (0 bytes)" in output
+    assert "framescape: error: notes.mp4: not a movie" in output
+    assert "framescape: error: half.mp4: not a movie, or truncated" in output
+    assert "Traceback" not in output
+    assert len(load_results(tmp_path, "good")) == 10
+    for bad in ("empty", "notes", "half"):
+        assert not (tmp_path / "results" / f"{bad}.json").exists()
+        assert not (tmp_path / "results" / bad / "frames.npy").exists()
+    table = (tmp_path / "results" / "movies.tsv").read_text()
+    assert "empty\tempty.mp4\tempty file (0 bytes)" in table
+    assert "good\tgood.mp4\tok\t10" in table
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--config", "fps=-1"], "framescape: error: config key fps: -1 is less than"),
+        (["--config", "metrics=[rgb]"], "framescape: error: config key metrics.0: 'rgb'"),
+        (["--config", "movies=nowhere"], "framescape: error: movies folder 'nowhere' does not"),
+    ],
+)
+def test_bad_config_stops_before_any_work(tmp_path, args, message):
+    (tmp_path / "movies").mkdir()
+    write_config(tmp_path)
+    result = snakemake(tmp_path, *args, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "results").exists()
