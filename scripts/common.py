@@ -20,11 +20,12 @@ class FramescapeError(Exception):
 
 
 def setup_logging(log_file=None):
-    """Send framescape's log to ``log_file`` (the rule's ``log:``) and to stderr."""
-    handlers = [logging.StreamHandler(sys.stderr)]
+    """Send framescape's log to ``log_file`` (the rule's ``log:``), else to stderr."""
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file, mode="w"))
+        handlers = [logging.FileHandler(log_file, mode="w", encoding="utf-8")]
+    else:
+        handlers = [logging.StreamHandler(sys.stderr)]
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
@@ -49,6 +50,9 @@ def run_step(snakemake, step):
         log.error("%s", error)
         print(f"framescape: error: {error}", file=sys.stderr, flush=True)
         sys.exit(1)
+    except Exception:
+        log.exception("unexpected error (please report it with this log)")
+        raise
 
 
 @contextlib.contextmanager

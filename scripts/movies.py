@@ -132,7 +132,9 @@ def movies_table(rows):
     """``movies.tsv`` text: one row per movie, columns :data:`MOVIES_TSV_COLUMNS`."""
     lines = ["\t".join(MOVIES_TSV_COLUMNS)]
     for row in rows:
-        lines.append("\t".join(tsv_field(row.get(column)) for column in MOVIES_TSV_COLUMNS))
+        lines.append(
+            "\t".join(tsv_field(row.get(column)) for column in MOVIES_TSV_COLUMNS)
+        )
     return "\n".join(lines) + "\n"
 
 

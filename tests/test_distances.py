@@ -16,13 +16,18 @@ def reference_gray(frames, mask=None):
     luma = luma.astype(np.float64)
     luma = luma[:, mask] if mask is not None else luma.reshape(len(frames), -1)
     n = len(frames)
-    return np.array([[np.abs(luma[i] - luma[j]).mean() for j in range(n)] for i in range(n)])
+    return np.array(
+        [[np.abs(luma[i] - luma[j]).mean() for j in range(n)] for i in range(n)]
+    )
 
 
 def reference_hsl(frames, mask=None):
     pixels = frames[:, mask] if mask is not None else frames.reshape(len(frames), -1, 3)
     hls = np.array(
-        [[colorsys.rgb_to_hls(*(p / 255.0)) for p in frame] for frame in pixels.astype(float)]
+        [
+            [colorsys.rgb_to_hls(*(p / 255.0)) for p in frame]
+            for frame in pixels.astype(float)
+        ]
     )
     n = len(frames)
     result = np.zeros((n, n))
@@ -30,7 +35,9 @@ def reference_hsl(frames, mask=None):
         for j in range(n):
             h_a, l_a, s_a = hls[i].T
             h_b, l_b, s_b = hls[j].T
-            terms = (s_a - s_b) ** 2 + (l_a - l_b) ** 2 + np.sin(np.pi * (h_a - h_b)) ** 2
+            terms = (
+                (s_a - s_b) ** 2 + (l_a - l_b) ** 2 + np.sin(np.pi * (h_a - h_b)) ** 2
+            )
             result[i, j] = terms.mean()
     return result
 
@@ -54,9 +61,18 @@ def saturated_frames():
     side of the hue wrap-around (H ≈ 0.99 and H ≈ 0.01)."""
     colours = np.array(
         [
-            [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255],
-            [255, 0, 255], [0, 0, 0], [255, 255, 255], [128, 128, 128],
-            [255, 0, 10], [255, 10, 0], [1, 0, 0],
+            [255, 0, 0],
+            [0, 255, 0],
+            [0, 0, 255],
+            [255, 255, 0],
+            [0, 255, 255],
+            [255, 0, 255],
+            [0, 0, 0],
+            [255, 255, 255],
+            [128, 128, 128],
+            [255, 0, 10],
+            [255, 10, 0],
+            [1, 0, 0],
         ],
         np.uint8,
     )
@@ -95,12 +111,17 @@ def test_saturated_colours_and_hue_wraparound():
     # Reds either side of H = 0 are close, not almost a full turn apart.
     assert result[9, 10] < 0.01
     assert result[red, green] == pytest.approx(result[red, blue], abs=1e-6)
-    np.testing.assert_allclose(gray_distances(frames), reference_gray(frames), atol=1e-4)
+    np.testing.assert_allclose(
+        gray_distances(frames), reference_gray(frames), atol=1e-4
+    )
 
 
 def test_real_frames_match_reference(bikes_frames):
     frames = bikes_frames[::4]
-    for metric, reference in ((gray_distances, reference_gray), (hsl_distances, reference_hsl)):
+    for metric, reference in (
+        (gray_distances, reference_gray),
+        (hsl_distances, reference_hsl),
+    ):
         result = metric(frames)
         check_matrix(result, len(frames))
         np.testing.assert_allclose(result, reference(frames), atol=1e-4, rtol=0)
@@ -110,18 +131,27 @@ def test_real_frames_match_reference(bikes_frames):
 def test_mask_leaves_pixels_out(random_frames):
     mask = pixel_mask(random_frames.shape[1:3], [[2, 3, 4, 5], [10, 0, 10, 2]])
     assert mask.sum() == 13 * 11 - 4 * 5 - 3 * 2
-    for metric, reference in ((gray_distances, reference_gray), (hsl_distances, reference_hsl)):
+    for metric, reference in (
+        (gray_distances, reference_gray),
+        (hsl_distances, reference_hsl),
+    ):
         result = metric(random_frames, mask)
-        np.testing.assert_allclose(result, reference(random_frames, mask), atol=1e-4, rtol=0)
+        np.testing.assert_allclose(
+            result, reference(random_frames, mask), atol=1e-4, rtol=0
+        )
     # Pixels under the mask no longer count.
     changed = random_frames.copy()
     changed[:, 2:6, 3:8] = 0
-    np.testing.assert_array_equal(gray_distances(changed, mask), gray_distances(random_frames, mask))
+    np.testing.assert_array_equal(
+        gray_distances(changed, mask), gray_distances(random_frames, mask)
+    )
     assert not np.array_equal(gray_distances(changed), gray_distances(random_frames))
 
 
 def test_identical_frames_are_zero():
-    frames = np.repeat(np.random.default_rng(1).integers(0, 256, (1, 6, 6, 3), np.uint8), 5, 0)
+    frames = np.repeat(
+        np.random.default_rng(1).integers(0, 256, (1, 6, 6, 3), np.uint8), 5, 0
+    )
     for metric in (gray_distances, hsl_distances):
         result = metric(frames)
         check_matrix(result, 5)

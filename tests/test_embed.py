@@ -10,7 +10,11 @@ from scipy.spatial.distance import pdist, squareform
 from embed import classical_mds, embed, resolve_n_neighbors
 
 METHODS = ["mds", "tsne", "umap"]
-FAST = {"tsne": {"max_iter": 250}, "umap": {"n_epochs": 50, "n_neighbors": 5}, "mds": {}}
+FAST = {
+    "tsne": {"max_iter": 250},
+    "umap": {"n_epochs": 50, "n_neighbors": 5},
+    "mds": {},
+}
 
 
 def circle_distances(n, noise=0.0, seed=0):
@@ -30,7 +34,9 @@ def test_tiny_movies_get_finite_coordinates(method, n):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_identical_frames_give_finite_coordinates(method):
-    coordinates = embed(np.zeros((12, 12), np.float32), method, random_state=1, **FAST[method])
+    coordinates = embed(
+        np.zeros((12, 12), np.float32), method, random_state=1, **FAST[method]
+    )
     assert coordinates.shape == (12, 2)
     assert np.isfinite(coordinates).all()
 
@@ -62,7 +68,9 @@ def test_neighbours_and_perplexity_are_clamped_and_logged(caplog):
         embed(distances, "tsne", perplexity=30, max_iter=250)
     messages = " ".join(caplog.messages)
     assert "umap.n_neighbors=60 does not fit a movie of 10 frames: using 9" in messages
-    assert "tsne.perplexity=30.0 does not fit a movie of 10 frames: using 3.0" in messages
+    assert (
+        "tsne.perplexity=30.0 does not fit a movie of 10 frames: using 3.0" in messages
+    )
 
 
 def test_umap_auto_neighbours_follow_the_prototype():
@@ -80,6 +88,10 @@ def test_a_circle_stays_a_loop(method):
     n = 60
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     truth = np.c_[np.cos(angles), np.sin(angles)]
-    params = {"umap": {"n_neighbors": 10}, "tsne": {"perplexity": 10}, "mds": {}}[method]
-    coordinates = embed(circle_distances(n, noise=0.02), method, random_state=0, **params)
+    params = {"umap": {"n_neighbors": 10}, "tsne": {"perplexity": 10}, "mds": {}}[
+        method
+    ]
+    coordinates = embed(
+        circle_distances(n, noise=0.02), method, random_state=0, **params
+    )
     assert trustworthiness(truth, coordinates, n_neighbors=5) > 0.95

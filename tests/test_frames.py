@@ -33,7 +33,10 @@ def test_sampling_follows_ffmpeg_fps_and_keeps_timestamps(tmp_path):
     assert count == 6
     assert frames.shape == (6, 24, 32, 3) and frames.dtype == np.uint8
     assert [row["time"] for row in table] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
-    assert [row["file"] for row in table][:2] == ["frames/000001.png", "frames/000002.png"]
+    assert [row["file"] for row in table][:2] == [
+        "frames/000001.png",
+        "frames/000002.png",
+    ]
 
 
 def test_pngs_hold_the_same_pixels_as_the_npy(tmp_path, bikes):
@@ -46,8 +49,12 @@ def test_pngs_hold_the_same_pixels_as_the_npy(tmp_path, bikes):
 
 
 def test_no_999_frame_cap(tmp_path):
-    movie = make_movie(tmp_path / "long.mp4", seconds=10.5, rate=100, size="16x16", source="testsrc")
-    count, frames, table = extract(movie, tmp_path / "out", fps=100, width=16, height=16)
+    movie = make_movie(
+        tmp_path / "long.mp4", seconds=10.5, rate=100, size="16x16", source="testsrc"
+    )
+    count, frames, table = extract(
+        movie, tmp_path / "out", fps=100, width=16, height=16
+    )
     assert count == 1050 == len(frames) == len(table)
     assert (tmp_path / "out" / "frames" / "001050.png").is_file()
     assert table[-1]["time"] == pytest.approx(10.49)
@@ -63,7 +70,9 @@ def test_hostile_file_name(tmp_path):
 
 
 def test_keep_aspect_pads_with_black(tmp_path, bikes):
-    _, frames, _ = extract(bikes, tmp_path / "out", fps=1, width=64, height=48, keep_aspect=True)
+    _, frames, _ = extract(
+        bikes, tmp_path / "out", fps=1, width=64, height=48, keep_aspect=True
+    )
     # bikes is 640×272: at 64 px wide it is 27 px high, centred with black bars.
     assert frames[:, :9].max() == 0 and frames[:, -9:].max() < 20
     assert frames[:, 12:36].mean() > 30
@@ -95,7 +104,9 @@ def bad_movies(tmp_path, bikes):
     folder.mkdir()
     (folder / "empty.mp4").write_bytes(b"")
     (folder / "text.mp4").write_text("this is not a movie\n")
-    (folder / "photo.mp4").write_bytes(iio.imwrite("<bytes>", np.zeros((8, 8, 3), np.uint8), extension=".jpg"))
+    (folder / "photo.mp4").write_bytes(
+        iio.imwrite("<bytes>", np.zeros((8, 8, 3), np.uint8), extension=".jpg")
+    )
     truncated(bikes, folder / "truncated.mp4")
     faststart = tmp_path / "faststart.mp4"
     ffmpeg("-i", str(bikes), "-c", "copy", "-movflags", "+faststart", str(faststart))

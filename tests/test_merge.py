@@ -37,10 +37,20 @@ def test_merge_items_in_frame_order():
     }
     items = merge_items("my.movie", frames, scaled)
     assert items == [
-        {"src": "my.movie/frames/000001.png", "frame": 0, "time": 0.0,
-         "mds_gray": [0.1, 0.2], "umap_hsl": [0.5, 0.6]},
-        {"src": "my.movie/frames/000002.png", "frame": 1, "time": 0.5,
-         "mds_gray": [0.3, 0.4], "umap_hsl": [0.7, 0.8]},
+        {
+            "src": "my.movie/frames/000001.png",
+            "frame": 0,
+            "time": 0.0,
+            "mds_gray": [0.1, 0.2],
+            "umap_hsl": [0.5, 0.6],
+        },
+        {
+            "src": "my.movie/frames/000002.png",
+            "frame": 1,
+            "time": 0.5,
+            "mds_gray": [0.3, 0.4],
+            "umap_hsl": [0.7, 0.8],
+        },
     ]
     with pytest.raises(ValueError, match="3 points for 2 frames"):
         merge_items("m", frames, {"mds_gray": np.zeros((3, 2))})

@@ -59,7 +59,9 @@ def test_wrong_values_name_the_key(change, key):
 
 
 def test_scale_minimum_must_be_below_maximum():
-    with pytest.raises(FramescapeError, match="scale: minimum 0.9 must be below maximum 0.1"):
+    with pytest.raises(
+        FramescapeError, match="scale: minimum 0.9 must be below maximum 0.1"
+    ):
         validate_config({"scale": [0.9, 0.1]}, SCHEMA)
 
 
@@ -80,7 +82,11 @@ def test_movie_overrides_by_id_or_file_name():
         },
         SCHEMA,
     )
-    movies = {"a": {"file": "a.mp4"}, "b_c": {"file": "b c.mp4"}, "d": {"file": "d.mp4"}}
+    movies = {
+        "a": {"file": "a.mp4"},
+        "b_c": {"file": "b c.mp4"},
+        "d": {"file": "d.mp4"},
+    }
     settings, unknown = movie_settings(config, movies)
     assert settings["a"]["fps"] == 5
     assert settings["b_c"]["mask"] == [[0, 0, 2, 2]]

@@ -26,7 +26,11 @@ pytestmark = pytest.mark.workflow
 
 HOSTILE_ID = "it_s_a_movie_touch_PWNED"
 MOVIES = {"bikes": 250, "demo_year": 365, HOSTILE_ID: 10}
-PAIRS = [f"{method}_{metric}" for metric in ("gray", "hsl") for method in ("mds", "tsne", "umap")]
+PAIRS = [
+    f"{method}_{metric}"
+    for metric in ("gray", "hsl")
+    for method in ("mds", "tsne", "umap")
+]
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +179,9 @@ def test_rerun_fps_reruns_the_movies_it_applies_to(run):
     workdir, _ = run
     jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, fps=2)))
     # bikes keeps its own fps (movie_overrides): untouched.
-    assert sorted(jobs["extract_frames"]) == sorted([f"movie={HOSTILE_ID}", "movie=demo_year"])
+    assert sorted(jobs["extract_frames"]) == sorted(
+        [f"movie={HOSTILE_ID}", "movie=demo_year"]
+    )
     assert len(jobs["embed"]) == 12 and len(jobs["merge_json"]) == 2
     assert not any("bikes" in w for rule in jobs.values() for w in rule)
 
@@ -183,15 +189,21 @@ def test_rerun_fps_reruns_the_movies_it_applies_to(run):
 def test_rerun_mask_reruns_distances_not_frames(run):
     workdir, _ = run
     overrides = {"bikes": {"fps": 25}, "demo_year": {"mask": [[0, 0, 20, 40]]}}
-    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, movie_overrides=overrides)))
+    jobs = jobs_by_rule(
+        planned_jobs(workdir, changed_config(workdir, movie_overrides=overrides))
+    )
     assert set(jobs) == {"compute_distances", "embed", "scale", "merge_json", "all"}
-    assert all(w.startswith("movie=demo_year") for rule in jobs.values() for w in rule if w)
+    assert all(
+        w.startswith("movie=demo_year") for rule in jobs.values() for w in rule if w
+    )
     assert len(jobs["compute_distances"]) == 2 and len(jobs["embed"]) == 6
 
 
 def test_rerun_dropping_hsl_only_merges_again(run):
     workdir, _ = run
-    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, metrics=["gray"])))
+    jobs = jobs_by_rule(
+        planned_jobs(workdir, changed_config(workdir, metrics=["gray"]))
+    )
     assert set(jobs) == {"merge_json", "all"}
     assert len(jobs["merge_json"]) == 3
 
@@ -222,8 +234,12 @@ def test_rerun_replaced_movie_only(run):
         shutil.move(backup, movie)
         os.utime(movie, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     rules = sorted(rule for rule, _ in jobs)
-    assert rules == sorted(movie_jobs(HOSTILE_ID) + ["link_movie", "list_movies", "all"])
-    assert all(HOSTILE_ID in w for rule, w in jobs if rule not in ("list_movies", "all"))
+    assert rules == sorted(
+        movie_jobs(HOSTILE_ID) + ["link_movie", "list_movies", "all"]
+    )
+    assert all(
+        HOSTILE_ID in w for rule, w in jobs if rule not in ("list_movies", "all")
+    )
     assert planned_jobs(workdir) == []
 
 
@@ -256,8 +272,14 @@ def test_bad_movies_fail_alone_with_keep_going(tmp_path, bikes):
     "args, message",
     [
         (["--config", "fps=-1"], "framescape: error: config key fps: -1 is less than"),
-        (["--config", "metrics=[rgb]"], "framescape: error: config key metrics.0: 'rgb'"),
-        (["--config", "movies=nowhere"], "framescape: error: movies folder 'nowhere' does not"),
+        (
+            ["--config", "metrics=[rgb]"],
+            "framescape: error: config key metrics.0: 'rgb'",
+        ),
+        (
+            ["--config", "movies=nowhere"],
+            "framescape: error: movies folder 'nowhere' does not",
+        ),
     ],
 )
 def test_bad_config_stops_before_any_work(tmp_path, args, message):
