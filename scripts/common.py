@@ -3,6 +3,7 @@ and the one-line error a user sees for a bad movie or setting."""
 
 import contextlib
 import csv
+import glob
 import json
 import logging
 import os
@@ -64,6 +65,10 @@ def atomic_path(path, suffix=None):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Snakemake gives an output to one job at a time: temporaries beside it are
+    # leftovers of a killed run.
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*"):
+        stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=suffix or path.suffix
     )

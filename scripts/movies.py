@@ -106,14 +106,20 @@ def find_movies(folder, extensions):
     return movies
 
 
-def link_movie(movie_path, link_path):
-    """Point ``link_path`` at the user's movie (absolute symlink, atomic)."""
+def link_movie(movie_path, link_path, log_file=None):
+    """Point ``link_path`` at the user's movie (absolute symlink, atomic).
+
+    Runs inside Snakemake's own process (a local rule), so it writes its one line
+    of log directly rather than through :mod:`logging`.
+    """
     target = os.path.abspath(movie_path)
     if not os.path.isfile(target):
         raise FramescapeError(f"{movie_path}: movie file not found")
     with atomic_path(link_path) as tmp:
         os.unlink(tmp)
         os.symlink(target, tmp)
+    if log_file:
+        save_text(log_file, f"{link_path} -> {target}\n")
 
 
 TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}

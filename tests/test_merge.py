@@ -63,3 +63,9 @@ def test_json_writes_are_atomic_and_refuse_nan(tmp_path):
         save_json(path, [{"x": [float("nan"), 0.2]}])
     assert json.loads(path.read_text()) == [{"x": [0.1, 0.2]}]
     assert [p.name for p in tmp_path.iterdir()] == ["movie.json"]
+
+
+def test_leftovers_of_a_killed_write_are_cleaned(tmp_path):
+    (tmp_path / ".movie.json.abc123.json").write_text("[{")
+    save_json(tmp_path / "movie.json", [])
+    assert [p.name for p in tmp_path.iterdir()] == ["movie.json"]

@@ -11,11 +11,14 @@ rule link_movie:
         f"{RESULTS}/{{movie}}/source.{{ext}}",
     log:
         log_path("link_movie", "ext"),
+    benchmark:
+        benchmark_path("link_movie", "ext")
+    threads: 1
     params:
         movie=movie_path,
         stamp=movie_stamp,
     run:
-        link_movie(params.movie, output[0])
+        link_movie(params.movie, output[0], log[0])
 
 
 rule probe_movie:
@@ -29,6 +32,7 @@ rule probe_movie:
         benchmark_path("probe_movie")
     conda:
         "../../envs/frames.yaml"
+    threads: 1
     params:
         file=movie_file,
     script:
@@ -67,8 +71,11 @@ rule list_movies:
         f"{RESULTS}/movies.tsv",
     log:
         f"{RESULTS}/logs/list_movies.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/list_movies.tsv"
     conda:
         "../../envs/frames.yaml"
+    threads: 1
     params:
         movies=list(MOVIES),
         files=movie_files,

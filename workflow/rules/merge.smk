@@ -12,6 +12,7 @@ rule scale:
         benchmark_path("scale", "method", "metric")
     conda:
         "../../envs/merge.yaml"
+    threads: 1
     params:
         scale=config["scale"],
     script:
@@ -30,6 +31,7 @@ rule merge_json:
         benchmark_path("merge_json")
     conda:
         "../../envs/merge.yaml"
+    threads: 1
     params:
         names=[f"{method}_{metric}" for metric in METRICS for method in METHODS],
     script:
