@@ -51,6 +51,69 @@ def with_defaults(validator_class):
     return jsonschema.validators.extend(validator_class, {"properties": fill_defaults})
 
 
+JSON_TYPES = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "string": lambda v: isinstance(v, str),
+}
+
+
+SCALAR_TYPES = ("integer", "number", "boolean", "null")
+
+
+def all_errors(errors):
+    for error in errors:
+        yield error
+        yield from all_errors(error.context or [])
+
+
+def coerce(value, expected):
+    """``value`` as one of the ``expected`` JSON types, if it reads as one, else None.
+
+    ``snakemake --config 'umap={n_neighbors: 30}'`` hands over nested values as
+    strings ('30'); a number given where a string belongs (``movies=2024``) comes as
+    a number.
+    """
+    expected = [expected] if isinstance(expected, str) else expected
+    if isinstance(value, str):
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return None
+        if any(JSON_TYPES[name](parsed) for name in expected if name in SCALAR_TYPES):
+            return (parsed,)
+    elif "string" in expected and JSON_TYPES["number"](value):
+        return (str(value),)
+    return None
+
+
+def lookup(config, path):
+    for part in path:
+        config = config[part]
+    return config
+
+
+def coerce_command_line_values(config, validator):
+    """Turn values that ``--config`` left as text into the types the schema wants."""
+    for _ in range(1000):  # each pass fixes at least one value; configs are small
+        fixes = {}
+        for error in all_errors(validator.iter_errors(config)):
+            if error.validator == "type" and error.absolute_path:
+                fixed = coerce(error.instance, error.validator_value)
+                if fixed:
+                    fixes[tuple(error.absolute_path)] = fixed[0]
+        fixes = {path: value for path, value in fixes.items() if value != lookup(config, path)}
+        if not fixes:
+            return
+        for path, value in fixes.items():
+            parent = config
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = value
+
+
 def validate_config(config, schema_path):
     """Check ``config`` against the schema, fill defaults, and return it.
 
@@ -63,6 +126,7 @@ def validate_config(config, schema_path):
     with open(schema_path, encoding="utf-8") as handle:
         schema = yaml.safe_load(handle)
     validator = with_defaults(jsonschema.Draft202012Validator)(schema)
+    coerce_command_line_values(config, validator)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         raise FramescapeError(f"config key {describe(errors[0])}")

@@ -99,3 +99,23 @@ def test_movie_overrides_by_id_or_file_name():
         "mask": [],
     }
     assert unknown == ["gone"]
+
+
+def test_command_line_text_values_are_read_as_the_schema_wants():
+    """snakemake --config passes nested values as text: '30', '0.2'."""
+    config = validate_config(
+        {
+            "umap": {"n_neighbors": {"gray": "30", "hsl": "auto"}, "min_dist": "0.05"},
+            "scale": ["0.2", "0.8"],
+            "movies": 2024,
+            "movie_overrides": {"m": {"fps": "2", "mask": [["0", "0", "5", "5"]]}},
+        },
+        SCHEMA,
+    )
+    assert config["umap"]["n_neighbors"] == {"gray": 30, "hsl": "auto"}
+    assert config["umap"]["min_dist"] == 0.05
+    assert config["scale"] == [0.2, 0.8]
+    assert config["movies"] == "2024"
+    assert config["movie_overrides"]["m"] == {"fps": 2, "mask": [[0, 0, 5, 5]]}
+    with pytest.raises(FramescapeError, match="config key umap.n_neighbors"):
+        validate_config({"umap": {"n_neighbors": "lots"}}, SCHEMA)
