@@ -95,13 +95,15 @@ def scaled_embeddings(wildcards):
     ]
 
 
+def job_file(folder, extension, rule_name, *wildcard_names):
+    """results/<movie>/<folder>/<rule>_<wildcards>.<extension>, one per job."""
+    parts = "".join(f"_{{{name}}}" for name in wildcard_names)
+    return f"{RESULTS}/{{movie}}/{folder}/{rule_name}{parts}.{extension}"
+
+
 def log_path(rule_name, *wildcard_names):
-    parts = "_".join(f"{{{name}}}" for name in wildcard_names)
-    suffix = f"_{parts}" if parts else ""
-    return f"{RESULTS}/{{movie}}/logs/{rule_name}{suffix}.log"
+    return job_file("logs", "log", rule_name, *wildcard_names)
 
 
 def benchmark_path(rule_name, *wildcard_names):
-    parts = "_".join(f"{{{name}}}" for name in wildcard_names)
-    suffix = f"_{parts}" if parts else ""
-    return f"{RESULTS}/{{movie}}/benchmarks/{rule_name}{suffix}.tsv"
+    return job_file("benchmarks", "tsv", rule_name, *wildcard_names)
