@@ -104,7 +104,11 @@ def coerce_command_line_values(config, validator):
                 fixed = coerce(error.instance, error.validator_value)
                 if fixed:
                     fixes[tuple(error.absolute_path)] = fixed[0]
-        fixes = {path: value for path, value in fixes.items() if value != lookup(config, path)}
+        fixes = {
+            path: value
+            for path, value in fixes.items()
+            if value != lookup(config, path)
+        }
         if not fixes:
             return
         for path, value in fixes.items():

@@ -25,12 +25,14 @@ def ffmpeg(*args):
 
 
 def make_movie(path, seconds=2.0, rate=10, size="64x48", source="testsrc2", extra=()):
-    """A short synthetic movie from one of ffmpeg's test sources."""
+    """A short synthetic movie from one of ffmpeg's test sources (``testsrc2``,
+    ``testsrc``, ``color=c=red``, …)."""
+    separator = ":" if "=" in source else "="
     ffmpeg(
         "-f",
         "lavfi",
         "-i",
-        f"{source}=duration={seconds}:size={size}:rate={rate}",
+        f"{source}{separator}duration={seconds}:size={size}:rate={rate}",
         "-pix_fmt",
         "yuv420p",
         *extra,
