@@ -22,9 +22,7 @@ import numpy as np
 from common import FramescapeError, atomic_path, load_json, log, run_step, save_json
 
 NPY_HEADER_SIZE = 128
-SHOWINFO_TIME = re.compile(
-    r"Parsed_showinfo.*\bn:\s*(\d+).*\bpts_time:\s*(-?[\d.e+-]+)"
-)
+SHOWINFO_TIME = re.compile(r"Parsed_showinfo.*\bpts_time:\s*(-?[\d.e+-]+)")
 DECODE_ERROR = re.compile(r"\[(error|fatal|panic)\] ")
 # "[h264 @ 0x55…] [error] Invalid NAL unit size" → "Invalid NAL unit size"
 LINE_PREFIX = re.compile(r"^(\[[^\]]*\]\s*)+")
@@ -68,8 +66,6 @@ def probe_movie(path):
         ``duration`` (s), ``codec``, ``rotate`` (degrees) and ``error`` (``None``
         when the movie is readable).
     """
-    if os.path.isfile(path) and os.path.getsize(path) == 0:
-        return {"error": "empty file (0 bytes)"}
     reader = imageio_ffmpeg.read_frames(str(path))
     try:
         meta = next(reader)
@@ -77,7 +73,7 @@ def probe_movie(path):
         return {"error": ffmpeg_reason(error, path)}
     finally:
         reader.close()
-    codec = (meta.get("codec") or "").split()[0] if meta.get("codec") else ""
+    codec = (meta.get("codec") or "").split(" ")[0]
     if not meta.get("duration") and codec in STILL_IMAGE_CODECS:
         return {"error": f"a still image ({codec}), not a movie"}
     width, height = meta["size"]
@@ -150,7 +146,7 @@ class MovieDecoder:
             line = raw.decode("utf-8", "replace").rstrip()
             match = SHOWINFO_TIME.search(line)
             if match:
-                self.times.append(float(match.group(2)))
+                self.times.append(float(match.group(1)))
                 continue
             if DECODE_ERROR.search(line):
                 self.errors.append(LINE_PREFIX.sub("", line))
@@ -373,7 +369,7 @@ def extract_step(snakemake):
         raise FramescapeError(f"{name}: {error}") from None
 
 
+STEPS = {"probe_movie": probe_step, "extract_frames": extract_step}
+
 if __name__ == "__main__":
-    run_step(
-        snakemake, probe_step if "probe" in snakemake.rule else extract_step
-    )  # noqa: F821
+    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821

@@ -75,7 +75,7 @@ def merge_step(snakemake):
     log.info("%d frames, keys %s", len(items), ", ".join(scaled))
 
 
+STEPS = {"scale": scale_step, "merge_json": merge_step}
+
 if __name__ == "__main__":
-    run_step(
-        snakemake, merge_step if "merge" in snakemake.rule else scale_step
-    )  # noqa: F821
+    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821
