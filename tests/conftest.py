@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_MOVIES = REPO.parent / "shared" / "movies"
 HOSTILE_NAME = 'it\'s a "movie"; $(touch PWNED).mp4'
 
 

@@ -25,7 +25,10 @@ from conftest import (
 pytestmark = pytest.mark.workflow
 
 HOSTILE_ID = "it_s_a_movie_touch_PWNED"
-MOVIES = {"bikes": 250, "demo_year": 365, HOSTILE_ID: 10}
+# Unicode, braces (Snakemake's wildcard syntax) and a dash: named in
+# movie_overrides by its file name.
+REAL_NAME, REAL_ID = "Bikes — ünï {x}.mp4", "Bikes_uni_x"
+MOVIES = {REAL_ID: 250, "demo_year": 365, HOSTILE_ID: 10}
 PAIRS = [
     f"{method}_{metric}"
     for metric in ("gray", "hsl")
@@ -35,14 +38,15 @@ PAIRS = [
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, bikes):
-    """A finished run over the demo, bikes.mp4 at 25 fps and a hostile copy of it."""
+    """A finished run over the demo, bikes.mp4 at 25 fps (under an odd name) and a
+    hostile copy of it at 1 fps."""
     workdir = tmp_path_factory.mktemp("workflow")
     movies = workdir / "movies"
     movies.mkdir()
     copy_movie(demo_movie(), movies, "demo_year.mp4")
-    copy_movie(bikes, movies, "bikes.mp4")
+    copy_movie(bikes, movies, REAL_NAME)
     copy_movie(bikes, movies, HOSTILE_NAME)
-    write_config(workdir, movie_overrides={"bikes": {"fps": 25}})
+    write_config(workdir, movie_overrides={REAL_NAME: {"fps": 25}})
     result = snakemake(workdir)
     return workdir, result
 
@@ -73,7 +77,7 @@ def test_every_movie_gets_its_json(run):
 
 def test_intermediate_files(run):
     workdir, _ = run
-    results = workdir / "results" / "bikes"
+    results = workdir / "results" / REAL_ID
     frames = np.load(results / "frames.npy")
     assert frames.shape == (250, 240, 320, 3)
     assert len(list((results / "frames").glob("*.png"))) == 250
@@ -84,7 +88,7 @@ def test_intermediate_files(run):
     for pair in PAIRS:
         assert np.load(results / "embeddings" / f"{pair}.npy").shape == (250, 2)
         assert (results / "logs").is_dir() and (results / "benchmarks").is_dir()
-    assert os.readlink(results / "source.mp4").endswith("movies/bikes.mp4")
+    assert os.readlink(results / "source.mp4").endswith(f"movies/{REAL_NAME}")
 
 
 def test_movies_tsv_lists_original_names(run):
@@ -94,7 +98,8 @@ def test_movies_tsv_lists_original_names(run):
     by_id = {row["movie"]: row for row in rows}
     assert set(by_id) == set(MOVIES)
     assert by_id[HOSTILE_ID]["file"] == HOSTILE_NAME
-    assert by_id["bikes"]["frames"] == "250"
+    assert by_id[REAL_ID]["file"] == REAL_NAME
+    assert by_id[REAL_ID]["frames"] == "250"
     assert by_id["demo_year"]["duration"] == "365.0"
     assert {row["status"] for row in rows} == {"ok"}
 
@@ -178,17 +183,17 @@ def test_rerun_frame_size_reruns_everything(run):
 def test_rerun_fps_reruns_the_movies_it_applies_to(run):
     workdir, _ = run
     jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, fps=2)))
-    # bikes keeps its own fps (movie_overrides): untouched.
+    # The real movie keeps its own fps (movie_overrides): untouched.
     assert sorted(jobs["extract_frames"]) == sorted(
         [f"movie={HOSTILE_ID}", "movie=demo_year"]
     )
     assert len(jobs["embed"]) == 12 and len(jobs["merge_json"]) == 2
-    assert not any("bikes" in w for rule in jobs.values() for w in rule)
+    assert not any(REAL_ID in w for rule in jobs.values() for w in rule)
 
 
 def test_rerun_mask_reruns_distances_not_frames(run):
     workdir, _ = run
-    overrides = {"bikes": {"fps": 25}, "demo_year": {"mask": [[0, 0, 20, 40]]}}
+    overrides = {REAL_NAME: {"fps": 25}, "demo_year": {"mask": [[0, 0, 20, 40]]}}
     jobs = jobs_by_rule(
         planned_jobs(workdir, changed_config(workdir, movie_overrides=overrides))
     )
