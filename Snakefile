@@ -1,5 +1,11 @@
-# framescape: movies in, maps out. See README.md; the pipeline is in design notes
-# of each rule file, in the order the data flows.
+# framescape: movies in, maps out (see README.md).
+#
+# Per movie, one rule file per stage, in the order the data flows:
+#   frames.smk     link_movie → probe_movie → extract_frames; list_movies → movies.tsv
+#   distances.smk  compute_distances, one (N, N) matrix per metric
+#   embed.smk      embed, (N, 2) coordinates per method × metric
+#   merge.smk      scale → merge_json, results/<movie>.json
+# common.smk reads config.yaml (checked against workflow/schemas/) and finds the movies.
 
 from snakemake.utils import min_version
 

@@ -42,8 +42,8 @@ if not MOVIES:
 wildcard_constraints:
     movie=r"[A-Za-z0-9._-]+",
     ext=r"[a-z0-9]+",
-    metric="|".join(["gray", "hsl"]),
-    method="|".join(["mds", "tsne", "umap"]),
+    metric="gray|hsl",
+    method="mds|tsne|umap",
 
 
 def movie_path(wildcards):
