@@ -22,9 +22,6 @@ def key_path(error):
 
 def describe(error):
     """One line for a schema error: the key, the value and what is allowed."""
-    leaf = error
-    while leaf.context:
-        leaf = min(leaf.context, key=lambda sub: len(list(sub.absolute_path)))
     if error.validator == "additionalProperties":
         unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         allowed = ", ".join(error.schema.get("properties", {}))
@@ -34,7 +31,7 @@ def describe(error):
     hint = f" ({allowed})" if allowed else ""
     if error.validator == "oneOf":
         return f"{key_path(error)}: {error.instance!r} is not an allowed value{hint}"
-    return f"{key_path(error)}: {leaf.message}{hint}"
+    return f"{key_path(error)}: {error.message}{hint}"
 
 
 def with_defaults(validator_class):
@@ -56,11 +53,7 @@ JSON_TYPES = {
     "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
-    "string": lambda v: isinstance(v, str),
 }
-
-
-SCALAR_TYPES = ("integer", "number", "boolean", "null")
 
 
 def all_errors(errors):
@@ -70,7 +63,7 @@ def all_errors(errors):
 
 
 def coerce(value, expected):
-    """``value`` as one of the ``expected`` JSON types, if it reads as one, else None.
+    """``value`` as one of the ``expected`` JSON types if it reads as one, else as it is.
 
     ``snakemake --config 'umap={n_neighbors: 30}'`` hands over nested values as
     strings ('30'); a number given where a string belongs (``movies=2024``) comes as
@@ -81,12 +74,12 @@ def coerce(value, expected):
         try:
             parsed = yaml.safe_load(value)
         except yaml.YAMLError:
-            return None
-        if any(JSON_TYPES[name](parsed) for name in expected if name in SCALAR_TYPES):
-            return (parsed,)
+            return value
+        if any(JSON_TYPES[name](parsed) for name in expected if name in JSON_TYPES):
+            return parsed
     elif "string" in expected and JSON_TYPES["number"](value):
-        return (str(value),)
-    return None
+        return str(value)
+    return value
 
 
 def lookup(config, path):
@@ -97,25 +90,18 @@ def lookup(config, path):
 
 def coerce_command_line_values(config, validator):
     """Turn values that ``--config`` left as text into the types the schema wants."""
-    for _ in range(1000):  # each pass fixes at least one value; configs are small
+    for _ in range(100):  # a pass per level of nesting is enough
         fixes = {}
         for error in all_errors(validator.iter_errors(config)):
             if error.validator == "type" and error.absolute_path:
                 fixed = coerce(error.instance, error.validator_value)
-                if fixed:
-                    fixes[tuple(error.absolute_path)] = fixed[0]
-        fixes = {
-            path: value
-            for path, value in fixes.items()
-            if value != lookup(config, path)
-        }
+                # "1" != 1 and 2024 != "2024": only real changes count, so this ends.
+                if fixed != error.instance or type(fixed) is not type(error.instance):
+                    fixes[tuple(error.absolute_path)] = fixed
         if not fixes:
             return
         for path, value in fixes.items():
-            parent = config
-            for part in path[:-1]:
-                parent = parent[part]
-            parent[path[-1]] = value
+            lookup(config, path[:-1])[path[-1]] = value
 
 
 def validate_config(config, schema_path):
