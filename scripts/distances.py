@@ -140,7 +140,11 @@ def distances_step(snakemake):
     frames = np.load(snakemake.input.frames, mmap_mode="r")
     mask = None
     if snakemake.params.mask:
-        mask = pixel_mask(frames.shape[1:3], snakemake.params.mask)
+        try:
+            mask = pixel_mask(frames.shape[1:3], snakemake.params.mask)
+        except FramescapeError as error:
+            movie = snakemake.wildcards.movie
+            raise FramescapeError(f"movie_overrides of {movie}: {error}") from None
         log.info("mask keeps %d of %d pixels", mask.sum(), mask.size)
     started = time.monotonic()
     distances = compute_distances(frames, metric, mask)
