@@ -20,6 +20,17 @@ class FramescapeError(Exception):
     """A problem with the user's input: reported as one line, never a traceback."""
 
 
+def rectangle_outside(rectangle, width, height):
+    """Whether a mask rectangle ``[top, left, height, width]`` misses a frame entirely."""
+    top, left, rect_height, rect_width = rectangle
+    return (
+        top >= height
+        or left >= width
+        or top + rect_height <= 0
+        or left + rect_width <= 0
+    )
+
+
 def setup_logging(log_file=None):
     """Send framescape's log to ``log_file`` (the rule's ``log:``), else to stderr."""
     if log_file:

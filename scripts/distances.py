@@ -10,7 +10,7 @@ import numba
 import numpy as np
 
 import kernels
-from common import FramescapeError, log, run_step, save_npy
+from common import FramescapeError, log, rectangle_outside, run_step, save_npy
 
 METRICS = ("gray", "hsl")
 # Pixels per block of the hsl Gram product: bounds the float32 feature block at
@@ -30,15 +30,10 @@ def pixel_mask(shape, rectangles):
     height, width = shape
     mask = np.ones((height, width), bool)
     for top, left, rect_height, rect_width in rectangles or []:
-        if (
-            top >= height
-            or left >= width
-            or top + rect_height <= 0
-            or left + rect_width <= 0
-        ):
+        if rectangle_outside([top, left, rect_height, rect_width], width, height):
             raise FramescapeError(
-                f"mask rectangle [{top}, {left}, {rect_height}, {rect_width}] lies outside "
-                f"the {width}x{height} frame"
+                f"mask rectangle [{top}, {left}, {rect_height}, {rect_width}] lies "
+                f"outside the {width}x{height} frame"
             )
         mask[max(top, 0) : top + rect_height, max(left, 0) : left + rect_width] = False
     if not mask.any():

@@ -9,7 +9,7 @@ import copy
 import jsonschema
 import yaml
 
-from common import FramescapeError
+from common import FramescapeError, rectangle_outside
 
 PER_MOVIE_KEYS = ("fps", "frame_width", "frame_height", "keep_aspect", "mask")
 
@@ -147,8 +147,18 @@ def movie_settings(config, movies):
     settings = {movie: dict(defaults) for movie in movies}
     unknown = []
     for name, override in config["movie_overrides"].items():
-        if name in by_name:
-            settings[by_name[name]].update(override)
-        else:
+        if name not in by_name:
             unknown.append(name)
+            continue
+        movie = settings[by_name[name]]
+        movie.update(override)
+        for index, rectangle in enumerate(movie["mask"]):
+            if rectangle_outside(
+                rectangle, movie["frame_width"], movie["frame_height"]
+            ):
+                raise FramescapeError(
+                    f"config key movie_overrides.{name}.mask.{index}: {rectangle} lies "
+                    f"outside the {movie['frame_width']}x{movie['frame_height']} frame "
+                    "([top, left, height, width] in frame pixels)"
+                )
     return settings, unknown

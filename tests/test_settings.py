@@ -119,3 +119,19 @@ def test_command_line_text_values_are_read_as_the_schema_wants():
     assert config["movie_overrides"]["m"] == {"fps": 2, "mask": [[0, 0, 5, 5]]}
     with pytest.raises(FramescapeError, match="config key umap.n_neighbors"):
         validate_config({"umap": {"n_neighbors": "lots"}}, SCHEMA)
+
+
+def test_mask_outside_the_frame_is_refused_before_any_work():
+    config = validate_config(
+        {
+            "frame_width": 64,
+            "movie_overrides": {"m.mp4": {"mask": [[0, 0, 5, 5], [10, 64, 5, 5]]}},
+        },
+        SCHEMA,
+    )
+    with pytest.raises(FramescapeError) as error:
+        movie_settings(config, {"m": {"file": "m.mp4"}})
+    assert str(error.value) == (
+        "config key movie_overrides.m.mp4.mask.1: [10, 64, 5, 5] lies outside the "
+        "64x240 frame ([top, left, height, width] in frame pixels)"
+    )

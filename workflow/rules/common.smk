@@ -20,13 +20,13 @@ try:
         config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
     )
     MOVIES = find_movies(config["movies"], config["extensions"])
+    SETTINGS, UNKNOWN_OVERRIDES = movie_settings(config, MOVIES)
 except FramescapeError as error:
     stop(error)
 
 RESULTS = config["results"].rstrip("/")
 METRICS = config["metrics"]
 METHODS = config["methods"]
-SETTINGS, UNKNOWN_OVERRIDES = movie_settings(config, MOVIES)
 
 if UNKNOWN_OVERRIDES:
     logger.warning(
