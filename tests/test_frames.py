@@ -142,3 +142,25 @@ def test_bad_movies_fail_with_one_line(bad_movies, tmp_path, name, reason):
     # Nothing that looks finished is left behind.
     assert not (out / "frames.npy").exists() and not (out / "frames").exists()
     assert not list(out.glob(".*")) if out.exists() else True
+
+
+def test_demo_movie_script_makes_one_frame_per_day(tmp_path):
+    from make_demo import make_demo
+
+    movie = make_demo(tmp_path / "year.mp4", days=20)
+    assert probe_movie(movie)["duration"] == 20.0
+    count, frames, table = extract(movie, tmp_path / "out", fps=1, width=48, height=36)
+    assert count == 20 and table[-1]["time"] == 19.0
+    assert frames.std() > 10
+
+
+def test_demo_days_follow_the_seasons():
+    from make_demo import day_frame
+
+    rng = np.random.default_rng(0)
+    sky = {day: day_frame(day, rng)[5].mean(axis=1) for day in (172, 355, 80, 265)}
+    daylight = {day: (row > 60).mean() for day, row in sky.items()}
+    assert daylight[172] > 0.6 > 0.4 > daylight[355]  # 16 h against 8 h of day
+    ground = {day: day_frame(day, rng)[-5].mean(axis=0) for day in (100, 290)}
+    assert ground[100][1] > ground[100][0]  # green spring
+    assert ground[290][0] > ground[290][1]  # brown autumn
