@@ -67,6 +67,12 @@ def run_step(snakemake, step):
         raise
 
 
+def current_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix=None):
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
@@ -86,6 +92,9 @@ def atomic_path(path, suffix=None):
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes the file private (0600); outputs get the usual mode.
+        if not os.path.islink(tmp):
+            os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -69,3 +69,14 @@ def test_leftovers_of_a_killed_write_are_cleaned(tmp_path):
     (tmp_path / ".movie.json.abc123.json").write_text("[{")
     save_json(tmp_path / "movie.json", [])
     assert [p.name for p in tmp_path.iterdir()] == ["movie.json"]
+
+
+def test_atomic_writes_get_the_usual_file_mode(tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        save_json(tmp_path / "movie.json", [])
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "movie.json").stat().st_mode & 0o777 == 0o644
