@@ -73,7 +73,7 @@ def probe_movie(path):
         return {"error": ffmpeg_reason(error, path)}
     finally:
         reader.close()
-    codec = (meta.get("codec") or "").split(" ")[0]
+    codec = re.split(r"[\s,(]", meta.get("codec") or "")[0]  # "gif," → "gif"
     if not meta.get("duration") and codec in STILL_IMAGE_CODECS:
         return {"error": f"a still image ({codec}), not a movie"}
     width, height = meta["size"]
@@ -85,7 +85,7 @@ def probe_movie(path):
         "height": height,
         "fps": meta.get("fps"),
         "duration": meta.get("duration"),
-        "codec": meta.get("codec"),
+        "codec": codec,
         "rotate": meta.get("rotate", 0),
     }
 

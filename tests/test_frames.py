@@ -164,3 +164,11 @@ def test_demo_days_follow_the_seasons():
     ground = {day: day_frame(day, rng)[-5].mean(axis=0) for day in (100, 290)}
     assert ground[100][1] > ground[100][0]  # green spring
     assert ground[290][0] > ground[290][1]  # brown autumn
+
+
+def test_animated_gif_is_a_movie(tmp_path):
+    gif = make_movie(tmp_path / "anim.gif", seconds=2, rate=10, extra=())
+    probe = probe_movie(gif)
+    assert probe["codec"] == "gif" and probe["duration"] == 2.0
+    count, frames, _ = extract(gif, tmp_path / "out", fps=5)
+    assert count == 10 and frames.std() > 10
