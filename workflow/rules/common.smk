@@ -27,6 +27,8 @@ except FramescapeError as error:
 RESULTS = config["results"].rstrip("/")
 METRICS = config["metrics"]
 METHODS = config["methods"]
+RANDOM_STATE = config["random_state"]
+SCALE = config["scale"]
 
 if UNKNOWN_OVERRIDES:
     logger.warning(

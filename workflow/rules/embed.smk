@@ -15,6 +15,6 @@ rule embed:
     threads: 2
     params:
         options=method_options,
-        random_state=config["random_state"],
+        random_state=RANDOM_STATE,
     script:
         "../../scripts/embed.py"

@@ -14,7 +14,7 @@ rule scale:
         "../../envs/merge.yaml"
     threads: 1
     params:
-        scale=config["scale"],
+        scale=SCALE,
     script:
         "../../scripts/merge.py"
 
