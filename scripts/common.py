@@ -68,6 +68,7 @@ def run_step(snakemake, step):
 
 
 def current_umask():
+    """The process's file-creation mask (os.umask can only be read by setting it)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -123,6 +124,7 @@ def save_text(path, text):
 
 
 def load_json(path):
+    """Read a UTF-8 JSON file."""
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 

@@ -30,6 +30,7 @@ STILL_IMAGE_CODECS = {"mjpeg", "png", "bmp", "tiff", "webp", "jpeg2000", "gif", 
 
 
 def ffmpeg_exe():
+    """Path of the ffmpeg binary bundled in the imageio-ffmpeg wheel."""
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -225,6 +226,7 @@ def frame_file(index):
 
 
 def write_frames_tsv(path, times):
+    """``frames.tsv``: frame index, timestamp (s, 6 decimals), PNG file; atomically."""
     with atomic_path(path) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as table:
             writer = csv.writer(table, delimiter="\t", lineterminator="\n")

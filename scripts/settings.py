@@ -57,6 +57,7 @@ JSON_TYPES = {
 
 
 def all_errors(errors):
+    """Validation errors and, depth first, the errors of their oneOf branches."""
     for error in errors:
         yield error
         yield from all_errors(error.context or [])
@@ -83,6 +84,7 @@ def coerce(value, expected):
 
 
 def lookup(config, path):
+    """The value at ``path`` (a sequence of keys and indices) inside ``config``."""
     for part in path:
         config = config[part]
     return config
