@@ -70,11 +70,11 @@ def demo_movie():
     return REPO / "movies" / "demo_year.mp4"
 
 
-def write_config(workdir, **changes):
-    """The repo's config.yaml with ``changes`` applied, written into ``workdir``."""
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
+def write_config(workdir, base=REPO / "config.yaml", name="config.yaml", **changes):
+    """The config file ``base`` with top-level ``changes``, written as ``workdir/name``."""
+    config = yaml.safe_load(Path(base).read_text())
     config.update(changes)
-    path = Path(workdir) / "config.yaml"
+    path = Path(workdir) / name
     path.write_text(yaml.safe_dump(config, allow_unicode=True))
     return path
 

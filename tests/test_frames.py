@@ -1,6 +1,5 @@
 """Frame extraction: one decode, timestamps, no 999-frame cap, odd names, bad files."""
 
-import csv
 import shutil
 
 import imageio.v3 as iio

@@ -132,12 +132,8 @@ def test_second_run_has_nothing_to_do(run):
 
 
 def changed_config(workdir, **changes):
-    config = yaml.safe_load((workdir / "config.yaml").read_text())
-    for key, value in changes.items():
-        config[key] = value
-    path = workdir / "changed.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True))
-    return path
+    """The run's config with ``changes``, as a second file beside it."""
+    return write_config(workdir, workdir / "config.yaml", "changed.yaml", **changes)
 
 
 def jobs_by_rule(jobs):
@@ -147,15 +143,15 @@ def jobs_by_rule(jobs):
     return rules
 
 
-def movie_jobs(movie):
-    """Every job of one movie after its link (8 + 6 + 6 + 1 … + the link)."""
-    return (
-        ["probe_movie", "extract_frames"]
-        + ["compute_distances"] * 2
-        + ["embed"] * 6
-        + ["scale"] * 6
-        + ["merge_json"]
-    )
+# Every job of one new or replaced movie, and the two jobs over all movies.
+ONE_MOVIE_JOBS = (
+    ["link_movie", "probe_movie", "extract_frames"]
+    + ["compute_distances"] * 2
+    + ["embed"] * 6
+    + ["scale"] * 6
+    + ["merge_json"]
+    + ["list_movies", "all"]
+)
 
 
 def test_rerun_umap_neighbours_only_reruns_umap_and_after(run):
@@ -221,7 +217,7 @@ def test_rerun_new_movie_only(run):
     finally:
         new.unlink()
     rules = sorted(rule for rule, _ in jobs)
-    assert rules == sorted(movie_jobs("new_one") + ["link_movie", "list_movies", "all"])
+    assert rules == sorted(ONE_MOVIE_JOBS)
     assert all("new_one" in w for rule, w in jobs if rule not in ("list_movies", "all"))
 
 
@@ -239,9 +235,7 @@ def test_rerun_replaced_movie_only(run):
         shutil.move(backup, movie)
         os.utime(movie, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     rules = sorted(rule for rule, _ in jobs)
-    assert rules == sorted(
-        movie_jobs(HOSTILE_ID) + ["link_movie", "list_movies", "all"]
-    )
+    assert rules == sorted(ONE_MOVIE_JOBS)
     assert all(
         HOSTILE_ID in w for rule, w in jobs if rule not in ("list_movies", "all")
     )
