@@ -11,11 +11,9 @@ import numpy as np
 
 import kernels
 from common import FramescapeError, log, rectangle_outside, run_step, save_npy
+from resources import HSL_BLOCK
 
 METRICS = ("gray", "hsl")
-# Pixels per block of the hsl Gram product: bounds the float32 feature block at
-# N × 4 × HSL_BLOCK values whatever the frame size.
-HSL_BLOCK = 16384
 
 
 def pixel_mask(shape, rectangles):

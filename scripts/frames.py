@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import threading
 import time
+import warnings
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -20,6 +21,8 @@ import imageio_ffmpeg
 import numpy as np
 
 from common import FramescapeError, atomic_path, load_json, log, run_step, save_json
+from movies import expected_frames
+from resources import MB, check_memory
 
 NPY_HEADER_SIZE = 128
 SHOWINFO_TIME = re.compile(r"Parsed_showinfo.*\bpts_time:\s*(-?[\d.e+-]+)")
@@ -44,6 +47,8 @@ def ffmpeg_reason(stderr, path):
     if "moov atom not found" in text:
         return "not a movie, or truncated (ffmpeg: moov atom not found)"
     if "No such file or directory" in text:
+        if os.path.islink(path) and os.path.islink(os.readlink(path)):
+            return f"broken symbolic link (to {os.readlink(os.readlink(path))})"
         return "file not found"
     if "Permission denied" in text:
         return "permission denied"
@@ -64,12 +69,15 @@ def probe_movie(path):
     -------
     dict
         ``width``, ``height`` (pixels, after rotation), ``fps`` (source frame rate),
-        ``duration`` (s), ``codec``, ``rotate`` (degrees) and ``error`` (``None``
-        when the movie is readable).
+        ``duration`` (s), ``codec``, ``rotated`` (true when the movie carries a
+        90° or 270° rotation, which ffmpeg applies while decoding) and ``error``
+        (``None`` when the movie is readable).
     """
     reader = imageio_ffmpeg.read_frames(str(path))
     try:
-        meta = next(reader)
+        with warnings.catch_warnings():  # "frame size for reading …" on rotation
+            warnings.simplefilter("ignore")
+            meta = next(reader)
     except (OSError, RuntimeError, StopIteration) as error:
         return {"error": ffmpeg_reason(error, path)}
     finally:
@@ -77,9 +85,7 @@ def probe_movie(path):
     codec = re.split(r"[\s,(]", meta.get("codec") or "")[0]  # "gif," → "gif"
     if not meta.get("duration") and codec in STILL_IMAGE_CODECS:
         return {"error": f"a still image ({codec}), not a movie"}
-    width, height = meta["size"]
-    if meta.get("rotate", 0) in (90, 270, -90, -270):
-        width, height = height, width
+    width, height = meta["size"]  # imageio-ffmpeg already swaps them on rotation
     return {
         "error": None,
         "width": width,
@@ -87,14 +93,17 @@ def probe_movie(path):
         "fps": meta.get("fps"),
         "duration": meta.get("duration"),
         "codec": codec,
-        "rotate": meta.get("rotate", 0),
+        "rotated": tuple(meta["size"]) != tuple(meta.get("source_size", meta["size"])),
     }
 
 
 def video_filter(fps, width, height, keep_aspect):
     """ffmpeg filter chain: sample at ``fps``, scale to ``width``×``height``."""
     if keep_aspect:
+        # Square the pixels first (non-square pixels: iw*sar; sar 0 = unknown
+        # gives width 0, which scale reads as "keep"), then fit and pad.
         scale = (
+            "scale=iw*sar:ih,setsar=1,"
             f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
             f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
         )
@@ -343,18 +352,28 @@ def probe_step(snakemake):
 
 def extract_step(snakemake):
     probe = load_json(snakemake.input.probe)
-    name, params = snakemake.params.file, snakemake.params
-    if probe["error"]:
-        raise FramescapeError(f"{name}: {probe['error']}")
-    log.info(
-        "%s: sampling at %s fps, %dx%d (keep_aspect=%s)",
-        name,
-        params.fps,
-        params.width,
-        params.height,
-        params.keep_aspect,
-    )
+    params, resources = snakemake.params, snakemake.resources
     try:
+        if probe["error"]:
+            raise FramescapeError(probe["error"])
+        needed = check_memory(
+            resources.movie_memory_mb * MB,
+            expected_frames(probe["duration"], params.fps),
+            params.width,
+            params.height,
+            params.fps,
+            resources.memory_limit_mb * MB,
+        )
+        log.info(
+            "%s: sampling at %s fps, %dx%d (keep_aspect=%s); its largest job will "
+            "need about %.2f GB",
+            params.file,
+            params.fps,
+            params.width,
+            params.height,
+            params.keep_aspect,
+            needed / 1024**3,
+        )
         extract_frames(
             snakemake.input.source,
             snakemake.output.frames_dir,
@@ -368,7 +387,7 @@ def extract_step(snakemake):
             duration=probe.get("duration"),
         )
     except FramescapeError as error:
-        raise FramescapeError(f"{name}: {error}") from None
+        raise FramescapeError(f"{params.file}: {error}") from None
 
 
 STEPS = {"probe_movie": probe_step, "extract_frames": extract_step}

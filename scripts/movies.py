@@ -13,6 +13,9 @@ from pathlib import Path
 from common import FramescapeError, atomic_path, load_json, run_step, save_text
 
 UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
+# Ids become file names such as <id>.json and <id>.html: well under the 255 bytes
+# most file systems allow, whatever the length of the movie's own name.
+MAX_ID_LENGTH = 100
 MOVIES_TSV_COLUMNS = [
     "movie",
     "file",
@@ -47,7 +50,8 @@ def movie_ids(file_names):
     """Map each file name to its safe, unique movie id.
 
     Names whose id would be empty or shared with another name get ``-`` and the
-    first 8 hex digits of the SHA-1 of their full file name appended.
+    first 8 hex digits of the SHA-1 of their full file name appended; so do names
+    whose id would be longer than :data:`MAX_ID_LENGTH`, cut to that length first.
 
     Parameters
     ----------
@@ -64,7 +68,11 @@ def movie_ids(file_names):
     for base in bases.values():
         counts[base] = counts.get(base, 0) + 1
     return {
-        name: base if base and counts[base] == 1 else f"{base}-{name_hash(name)}"
+        name: (
+            base
+            if base and counts[base] == 1 and len(base) <= MAX_ID_LENGTH
+            else f"{base[:MAX_ID_LENGTH].rstrip('_')}-{name_hash(name)}"
+        )
         for name, base in bases.items()
     }
 
@@ -76,7 +84,9 @@ def find_movies(folder, extensions):
     -------
     dict
         ``{movie_id: {"file": name, "path": absolute path, "ext": extension,
-        "stamp": "size:mtime_ns"}}``, sorted by id.
+        "stamp": "size:mtime_ns"}}``, sorted by id. A symbolic link counts as the
+        file it points to; a broken one is kept, so that its movie fails with a
+        reason instead of vanishing.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -91,12 +101,13 @@ def find_movies(folder, extensions):
         if not entry.name.startswith(".")
         and "." in entry.name
         and entry.name.rsplit(".", 1)[1].lower() in wanted
-        and entry.is_file()
+        and (entry.is_file() or entry.is_symlink() and not entry.is_dir())
     )
     ids = movie_ids(names)
     movies = {}
     for name in sorted(names, key=ids.get):
-        status = (folder / name).stat()
+        path = folder / name
+        status = path.stat() if path.exists() else path.lstat()
         movies[ids[name]] = {
             "file": name,
             "path": str((folder / name).absolute()),
@@ -113,7 +124,7 @@ def link_movie(movie_path, link_path, log_file=None):
     of log directly rather than through :mod:`logging`.
     """
     target = os.path.abspath(movie_path)
-    if not os.path.isfile(target):
+    if not os.path.lexists(target):
         raise FramescapeError(f"{movie_path}: movie file not found")
     with atomic_path(link_path) as tmp:
         os.unlink(tmp)

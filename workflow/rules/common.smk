@@ -5,8 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
-from common import FramescapeError  # noqa: E402
-from movies import find_movies, link_movie  # noqa: E402
+from common import FramescapeError, load_json  # noqa: E402
+from movies import expected_frames, find_movies, link_movie  # noqa: E402
+from resources import MB, movie_memory  # noqa: E402
 from settings import movie_settings, validate_config  # noqa: E402
 
 
@@ -29,6 +30,9 @@ METRICS = config["metrics"]
 METHODS = config["methods"]
 RANDOM_STATE = config["random_state"]
 SCALE = config["scale"]
+MEMORY_LIMIT_MB = (
+    0 if config["memory_limit_gb"] == "auto" else int(config["memory_limit_gb"] * 1024)
+)
 
 if UNKNOWN_OVERRIDES:
     logger.warning(
@@ -87,6 +91,22 @@ def method_options(wildcards):
     if wildcards.method == "umap" and isinstance(options["n_neighbors"], dict):
         options["n_neighbors"] = options["n_neighbors"].get(wildcards.metric, "auto")
     return options
+
+
+def movie_memory_mb(wildcards, input):
+    """Resource: MB the movie's largest job will hold, from its probe.
+
+    A resource rather than a parameter, so that it reruns nothing. Before the probe
+    exists, the missing file makes Snakemake defer it until the job is ready.
+    """
+    probe = load_json(input.probe)
+    if probe["error"]:
+        return 0
+    settings = SETTINGS[wildcards.movie]
+    width, height = settings["frame_width"], settings["frame_height"]
+    frames = expected_frames(probe["duration"], settings["fps"]) or 1
+    needed, _ = movie_memory(frames, width, height, METRICS, METHODS)
+    return -(-needed // MB)
 
 
 def scaled_embeddings(wildcards):

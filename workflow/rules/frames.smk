@@ -54,6 +54,9 @@ rule extract_frames:
     conda:
         "../../envs/frames.yaml"
     threads: 2
+    resources:
+        movie_memory_mb=movie_memory_mb,
+        memory_limit_mb=MEMORY_LIMIT_MB,
     params:
         file=movie_file,
         fps=setting("fps"),

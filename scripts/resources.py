@@ -1,0 +1,99 @@
+"""How much memory each step of a movie needs, and the guard that refuses a movie
+that cannot fit before any decoding starts.
+
+The estimates are peak resident sizes measured with ``getrusage`` for N = 500 and
+2000 frames of 320×240 (a fixed part for Python and the libraries, a part per
+frame pixel and a part per pair of frames), rounded up.
+"""
+
+import os
+
+from common import FramescapeError
+
+MB = 1024**2
+GB = 1024**3
+# Pixels per block of hsl features (distances.hsl_distances): the block's float32
+# features of all frames are held at once. Here, so that Snakemake's own process
+# can size jobs without importing numba.
+HSL_BLOCK = 16384
+
+# step: (fixed bytes, bytes per frame pixel, bytes per pair of frames)
+STEP_MEMORY = {
+    "distances_gray": (350 * MB, 4.5, 32),
+    "distances_hsl": (350 * MB, 3.0, 40),
+    "embed_mds": (400 * MB, 0, 64),
+    "embed_tsne": (400 * MB, 0, 24),
+    "embed_umap": (450 * MB, 0, 12),
+}
+
+
+def step_memory(step, n_frames, width, height):
+    """Peak bytes one job of ``step`` holds for ``n_frames`` frames of ``width×height``.
+
+    ``step`` is ``distances_<metric>`` or ``embed_<method>``.
+    """
+    fixed, per_pixel, per_pair = STEP_MEMORY[step]
+    pixels = width * height
+    total = fixed + per_pixel * n_frames * pixels + per_pair * n_frames**2
+    if step == "distances_hsl":  # float32 features of one block of pixels
+        total += n_frames * 4 * min(pixels, HSL_BLOCK) * 4
+    return int(total)
+
+
+def movie_memory(n_frames, width, height, metrics, methods):
+    """The most any one job of this movie needs: ``(bytes, step)``."""
+    steps = [f"distances_{metric}" for metric in metrics]
+    steps += [f"embed_{method}" for method in methods]
+    return max((step_memory(step, n_frames, width, height), step) for step in steps)
+
+
+def machine_memory():
+    """Bytes this process may use: physical memory, or a smaller cgroup limit
+    (a container's or a SLURM job's)."""
+    limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
+    for path in (
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ):
+        try:
+            with open(path) as limit:
+                text = limit.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text))
+    return min(limits)
+
+
+def check_memory(needed, n_frames, width, height, fps, limit=None):
+    """Refuse a movie whose largest job would not fit in memory.
+
+    Parameters
+    ----------
+    needed : int
+        Bytes of the movie's largest job (:func:`movie_memory`).
+    n_frames : int
+        Frames the movie will give (duration × fps); ``width``, ``height`` and
+        ``fps`` are its settings, for the message.
+    limit : int, optional
+        Bytes allowed; the machine's (:func:`machine_memory`) when not given.
+
+    Returns
+    -------
+    int
+        ``needed``, when it fits.
+
+    Raises
+    ------
+    FramescapeError
+        Saying how much the movie needs, how much there is and what to change.
+    """
+    limit = limit or machine_memory()
+    if needed <= limit:
+        return needed
+    raise FramescapeError(
+        f"needs about {needed / GB:.1f} GB of memory ({n_frames} frames of "
+        f"{width}x{height}) but {limit / GB:.1f} GB is available: lower fps "
+        f"(now {fps:g}) or frame_width/frame_height, for this movie in "
+        "movie_overrides, or raise memory_limit_gb if the machine has more"
+    )
