@@ -22,6 +22,10 @@ include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
 
 
+onstart:
+    lock_results()
+
+
 rule all:
     default_target: True
     input:

@@ -1,7 +1,9 @@
 """2-D embeddings of a precomputed distance matrix: MDS, t-SNE, UMAP.
 
 Each method takes its parameters explicitly and a ``random_state``: the same
-matrix and parameters give the same coordinates. Tiny or degenerate movies (1–3
+matrix and parameters give the same coordinates, to the last bit, whatever the
+number of threads (BLAS runs on one thread here: a multi-threaded BLAS splits sums
+differently by thread count, which moved MDS coordinates by ~1e-13). Tiny or degenerate movies (1–3
 frames, all frames identical) get exact, finite layouts instead of failing.
 """
 
@@ -9,6 +11,8 @@ import time
 import warnings
 
 import numpy as np
+from sklearn.manifold import MDS, TSNE  # loads scipy's BLAS before it is limited
+from threadpoolctl import threadpool_limits
 
 from common import FramescapeError, log, run_step, save_npy
 
@@ -70,8 +74,6 @@ def embed_mds(
     max_iter=300,
     eps=1e-6,
 ):
-    from sklearn.manifold import MDS
-
     model = MDS(
         n_components=2,
         metric="precomputed",
@@ -96,8 +98,6 @@ def embed_tsne(
     learning_rate="auto",
     max_iter=1000,
 ):
-    from sklearn.manifold import TSNE
-
     n = len(distances)
     model = TSNE(
         n_components=2,
@@ -176,21 +176,22 @@ def embed(distances, method, random_state=0, threads=1, **params):
         raise FramescapeError(
             f"distance matrix must be square and non-empty, got {distances.shape}"
         )
-    if n <= 3 or not distances.any():
-        # Too few points (or one repeated frame) for neighbour-based methods;
-        # classical MDS lays them out exactly.
-        log.warning(
-            "%d frames, max distance %.3g: exact classical MDS layout",
-            n,
-            distances.max(),
-        )
-        return classical_mds(distances)
-    coordinates = EMBEDDERS[method](distances, random_state, threads, **params)
-    if not np.isfinite(coordinates).all():
-        log.warning(
-            "%s gave non-finite coordinates: using classical MDS instead", method
-        )
-        return classical_mds(distances)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n <= 3 or not distances.any():
+            # Too few points (or one repeated frame) for neighbour-based methods;
+            # classical MDS lays them out exactly.
+            log.warning(
+                "%d frames, max distance %.3g: exact classical MDS layout",
+                n,
+                distances.max(),
+            )
+            return classical_mds(distances)
+        coordinates = EMBEDDERS[method](distances, random_state, threads, **params)
+        if not np.isfinite(coordinates).all():
+            log.warning(
+                "%s gave non-finite coordinates: using classical MDS instead", method
+            )
+            return classical_mds(distances)
     return np.asarray(coordinates, np.float64)
 
 

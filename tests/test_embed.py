@@ -2,11 +2,15 @@
 neighbours logged."""
 
 import logging
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from scipy.spatial.distance import pdist, squareform
 
+from conftest import REPO
 from embed import classical_mds, embed, resolve_n_neighbors
 
 METHODS = ["mds", "tsne", "umap"]
@@ -95,3 +99,45 @@ def test_a_circle_stays_a_loop(method):
         circle_distances(n, noise=0.02), method, random_state=0, **params
     )
     assert trustworthiness(truth, coordinates, n_neighbors=5) > 0.95
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+EMBED_IN_A_FRESH_PROCESS = """
+import sys, numpy as np
+from embed import embed
+distances = np.load(sys.argv[1])
+coordinates = embed(distances, sys.argv[2], 42, int(sys.argv[3]), **eval(sys.argv[4]))
+sys.stdout.write(coordinates.tobytes().hex())
+"""
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_same_bits_whatever_the_thread_count(tmp_path, method):
+    """Each job embeds once in a fresh process with the threads Snakemake gives it
+    (it also sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS… to that number): the
+    coordinates must not depend on it."""
+    distances = tmp_path / "d.npy"
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(600, 5))
+    np.save(distances, squareform(pdist(points)).astype(np.float32))
+    runs = {
+        threads: subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                EMBED_IN_A_FRESH_PROCESS,
+                str(distances),
+                method,
+                str(threads),
+                repr(FAST[method]),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO / "scripts",
+            env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))},
+        ).stdout
+        for threads in (1, 2)
+    }
+    assert len(runs[1]) == 600 * 2 * 8 * 2
+    assert runs[1] == runs[2]

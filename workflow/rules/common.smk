@@ -1,5 +1,7 @@
 # Config, the movie table and input functions: the only place that reads config.
 
+import fcntl
+import os
 import sys
 from pathlib import Path
 
@@ -50,6 +52,27 @@ wildcard_constraints:
     ext=r"[a-z0-9]+",
     metric="gray|hsl",
     method="mds|tsne|umap",
+
+
+def lock_results():
+    """Hold an exclusive lock on the results folder for this run's lifetime.
+
+    Snakemake locks its working directory; this also stops a second run from
+    another directory that writes to the same results folder. The kernel drops
+    the lock when the process ends, however it ends (no stale lock after kill -9).
+    """
+    global RESULTS_LOCK
+    Path(RESULTS).mkdir(parents=True, exist_ok=True)
+    RESULTS_LOCK = open(Path(RESULTS) / ".framescape.lock", "a+")
+    try:
+        fcntl.flock(RESULTS_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        RESULTS_LOCK.seek(0)
+        holder = RESULTS_LOCK.read().strip() or "another run"
+        stop(f"results folder '{RESULTS}' is in use by {holder}; wait until it ends")
+    RESULTS_LOCK.truncate(0)
+    RESULTS_LOCK.write(f"snakemake process {os.getpid()}\n")
+    RESULTS_LOCK.flush()
 
 
 def movie_path(wildcards):
