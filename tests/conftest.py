@@ -79,9 +79,9 @@ def write_config(workdir, base=REPO / "config.yaml", name="config.yaml", **chang
     return path
 
 
-def snakemake(workdir, *args, configfile=None, check=True, timeout=1800):
-    """Run the workflow in ``workdir`` as a user would; returns the CompletedProcess."""
-    command = [
+def snakemake_command(workdir, *args, configfile=None):
+    """The ``snakemake`` command line a user would type, run from ``workdir``."""
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -95,8 +95,16 @@ def snakemake(workdir, *args, configfile=None, check=True, timeout=1800):
         "2",
         *args,
     ]
+
+
+def snakemake(workdir, *args, configfile=None, check=True, timeout=1800):
+    """Run the workflow in ``workdir`` as a user would; returns the CompletedProcess."""
     result = subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, cwd=workdir
+        snakemake_command(workdir, *args, configfile=configfile),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=workdir,
     )
     if check and result.returncode != 0:
         raise AssertionError(
@@ -104,6 +112,19 @@ def snakemake(workdir, *args, configfile=None, check=True, timeout=1800):
             f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
         )
     return result
+
+
+def start_snakemake(workdir, *args, configfile=None):
+    """Start the workflow in the background, in a process group of its own (so
+    that it can be killed with all its jobs, as a crash or the OOM killer would)."""
+    return subprocess.Popen(
+        snakemake_command(workdir, *args, configfile=configfile),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=workdir,
+        start_new_session=True,
+    )
 
 
 JOB_HEADER = re.compile(r"^(?:local)?rule (\w+):$")

@@ -4,7 +4,10 @@ after each config change (design.md's table); bad movies with --keep-going."""
 
 import json
 import os
+import re
 import shutil
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -19,6 +22,7 @@ from conftest import (
     make_movie,
     planned_jobs,
     snakemake,
+    start_snakemake,
     write_config,
 )
 
@@ -303,3 +307,94 @@ def test_bad_config_stops_before_any_work(tmp_path, args, message):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+# Where to kill the running workflow: a file that exists only while that step runs.
+KILL_POINTS = [
+    ("decoding", "demo_year/.frames.partial"),
+    ("a distance matrix", "demo_year/logs/compute_distances_*.log"),
+    ("an embedding", "demo_year/logs/embed_umap_*.log"),
+]
+
+
+def wait_for(results, pattern, process, timeout=600):
+    deadline = time.monotonic() + timeout
+    while not list(results.glob(pattern)):
+        assert (
+            process.poll() is None
+        ), f"finished before {pattern}:\n{process.stdout.read()}"
+        assert time.monotonic() < deadline, f"no {pattern} after {timeout} s"
+        time.sleep(0.02)
+
+
+def final_names(results, pattern):
+    return sorted(path for path in results.glob(pattern) if "/." not in str(path))
+
+
+def finished_outputs(results):
+    """Every file of the demo that a later step or the user reads, by content."""
+    files = final_names(results, "demo_year/**/*.npy")
+    files += final_names(results, "demo_year/**/*.png")
+    files += [
+        results / "demo_year" / "frames.tsv",
+        results / "demo_year" / "probe.json",
+        results / "demo_year.json",
+    ]
+    return {str(path.relative_to(results)): path.read_bytes() for path in files}
+
+
+def test_killed_runs_resume_to_the_same_bytes(run, tmp_path):
+    """kill -9 of Snakemake and its jobs while decoding, during a distance matrix
+    and during an embedding; each time `snakemake --unlock` and the same command
+    again (the profile reruns incomplete jobs). The result is byte for byte the
+    uninterrupted run's. Meanwhile a second run on the same folder is refused."""
+    reference, _ = run
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    copy_movie(demo_movie(), movies, "demo_year.mp4")
+    shutil.copy(reference / "config.yaml", tmp_path / "config.yaml")
+    results = tmp_path / "results"
+    for step, pattern in KILL_POINTS:
+        process = start_snakemake(tmp_path)
+        wait_for(results, pattern, process)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        # Whatever exists under a final name is complete (temporaries are
+        # hidden: ".<name>.<random>").
+        for path in final_names(results, "demo_year/**/*.npy"):
+            np.load(path)
+        for path in final_names(results, "**/*.json"):
+            json.loads(path.read_text())
+        snakemake(tmp_path, "--unlock")
+    process = start_snakemake(tmp_path)
+    lock = results / ".framescape.lock"
+    while f"process {process.pid}" not in lock.read_text():
+        assert process.poll() is None, process.stdout.read()
+        time.sleep(0.05)
+    twice = snakemake(tmp_path, check=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = snakemake(
+        elsewhere,
+        "--config",
+        f"movies={movies}",
+        f"results={results}",
+        configfile=tmp_path / "config.yaml",
+        check=False,
+    )
+    output, _ = process.communicate(timeout=900)
+    assert process.returncode == 0, output[-3000:]
+    assert twice.returncode != 0
+    # Refused by Snakemake's lock on the working directory or by ours.
+    assert re.search(
+        "Directory cannot be locked|framescape: error: results folder 'results' is "
+        f"in use by snakemake process {process.pid}",
+        twice.stderr,
+    )
+    assert other.returncode != 0
+    assert (
+        f"framescape: error: results folder '{results}' is in use by snakemake "
+        f"process {process.pid}; wait until it ends" in other.stderr
+    )
+    assert not (elsewhere / "results").exists()
+    assert finished_outputs(results) == finished_outputs(reference / "results")
