@@ -47,8 +47,6 @@ def ffmpeg_reason(stderr, path):
     if "moov atom not found" in text:
         return "not a movie, or truncated (ffmpeg: moov atom not found)"
     if "No such file or directory" in text:
-        if os.path.islink(path) and os.path.islink(os.readlink(path)):
-            return f"broken symbolic link (to {os.readlink(os.readlink(path))})"
         return "file not found"
     if "Permission denied" in text:
         return "permission denied"

@@ -85,8 +85,7 @@ def find_movies(folder, extensions):
     dict
         ``{movie_id: {"file": name, "path": absolute path, "ext": extension,
         "stamp": "size:mtime_ns"}}``, sorted by id. A symbolic link counts as the
-        file it points to; a broken one is kept, so that its movie fails with a
-        reason instead of vanishing.
+        file it points to (see :func:`broken_links` for those that point nowhere).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -94,20 +93,11 @@ def find_movies(folder, extensions):
             f"movies folder '{folder}' does not exist or is not a folder "
             "(set 'movies:' in config.yaml or pass --config movies=PATH)"
         )
-    wanted = {ext.lower().lstrip(".") for ext in extensions}
-    names = sorted(
-        entry.name
-        for entry in os.scandir(folder)
-        if not entry.name.startswith(".")
-        and "." in entry.name
-        and entry.name.rsplit(".", 1)[1].lower() in wanted
-        and (entry.is_file() or entry.is_symlink() and not entry.is_dir())
-    )
+    names = sorted(entry.name for entry in movie_entries(folder, extensions))
     ids = movie_ids(names)
     movies = {}
     for name in sorted(names, key=ids.get):
-        path = folder / name
-        status = path.stat() if path.exists() else path.lstat()
+        status = (folder / name).stat()
         movies[ids[name]] = {
             "file": name,
             "path": str((folder / name).absolute()),
@@ -117,6 +107,31 @@ def find_movies(folder, extensions):
     return movies
 
 
+def movie_entries(folder, extensions, broken=False):
+    """Directory entries of ``folder`` with a movie extension: files (or links to
+    files); with ``broken``, the symbolic links that point nowhere instead."""
+    wanted = {ext.lower().lstrip(".") for ext in extensions}
+    for entry in os.scandir(folder):
+        if (
+            not entry.name.startswith(".")
+            and "." in entry.name
+            and entry.name.rsplit(".", 1)[1].lower() in wanted
+        ):
+            if broken and entry.is_symlink() and not os.path.exists(entry.path):
+                yield entry
+            elif not broken and entry.is_file():
+                yield entry
+
+
+def broken_links(folder, extensions):
+    """``{file name: target}`` of the links in ``folder`` that point nowhere:
+    they cannot be read, so the workflow names and skips them."""
+    return {
+        entry.name: os.readlink(entry.path)
+        for entry in movie_entries(folder, extensions, broken=True)
+    }
+
+
 def link_movie(movie_path, link_path, log_file=None):
     """Point ``link_path`` at the user's movie (absolute symlink, atomic).
 
@@ -124,7 +139,7 @@ def link_movie(movie_path, link_path, log_file=None):
     of log directly rather than through :mod:`logging`.
     """
     target = os.path.abspath(movie_path)
-    if not os.path.lexists(target):
+    if not os.path.isfile(target):
         raise FramescapeError(f"{movie_path}: movie file not found")
     with atomic_path(link_path) as tmp:
         os.unlink(tmp)

@@ -77,6 +77,16 @@ def test_keep_aspect_pads_with_black(tmp_path, bikes):
     assert frames[:, 12:36].mean() > 30
 
 
+def test_keep_aspect_honours_non_square_pixels(tmp_path):
+    # 64x48 stored, pixels twice as wide as high: shown as 128x48 (8:3).
+    movie = make_movie(tmp_path / "wide.mp4", seconds=1, extra=("-vf", "setsar=2"))
+    _, frames, _ = extract(
+        movie, tmp_path / "out", fps=1, width=64, height=48, keep_aspect=True
+    )
+    black_rows = (frames[0].max(axis=(1, 2)) == 0).sum()
+    assert black_rows == 48 - 24  # 64x24 picture, padded to 64x48
+
+
 def test_npy_header_round_trip(tmp_path):
     path = tmp_path / "a.npy"
     data = np.arange(2 * 3 * 4 * 3, dtype=np.uint8).reshape(2, 3, 4, 3)

@@ -6,7 +6,15 @@ import os
 import pytest
 
 from common import FramescapeError
-from movies import base_id, find_movies, link_movie, movie_ids, movies_table
+from movies import (
+    MAX_ID_LENGTH,
+    base_id,
+    broken_links,
+    find_movies,
+    link_movie,
+    movie_ids,
+    movies_table,
+)
 
 from conftest import HOSTILE_NAME
 
@@ -41,6 +49,22 @@ def test_empty_and_colliding_ids_get_the_name_hash():
     assert ids["a b.mov"] == "a_b-" + sha8("a b.mov")
     assert ids["solo.mp4"] == "solo"
     assert len(set(ids.values())) == len(names)
+
+
+def test_long_names_are_cut_and_hashed():
+    name = "x" * 250 + ".mp4"
+    assert movie_ids([name, "short.mp4"]) == {
+        name: "x" * MAX_ID_LENGTH + "-" + sha8(name),
+        "short.mp4": "short",
+    }
+
+
+def test_links_count_as_their_target_and_broken_ones_are_named(tmp_path):
+    (tmp_path / "real.mp4").write_bytes(b"x")
+    (tmp_path / "linked.mp4").symlink_to("real.mp4")
+    (tmp_path / "dangling.mp4").symlink_to("gone.mp4")
+    assert sorted(find_movies(tmp_path, ["mp4"])) == ["linked", "real"]
+    assert broken_links(tmp_path, ["mp4"]) == {"dangling.mp4": "gone.mp4"}
 
 
 def test_find_movies_filters_by_extension(tmp_path):

@@ -44,6 +44,8 @@ def test_defaults_fill_an_empty_config():
         ({"tsne": {"perplexity": -5}}, "tsne.perplexity"),
         ({"scale": [0.1]}, "scale"),
         ({"colour": "red"}, "colour"),
+        ({"memory_limit_gb": 0}, "memory_limit_gb"),
+        ({"memory_limit_gb": "lots"}, "memory_limit_gb"),
         ({"movie_overrides": {"m": {"mask": [[1, 2, 3]]}}}, "movie_overrides.m.mask.0"),
         ({"movie_overrides": {"m": {"fpss": 2}}}, "movie_overrides.m.fpss"),
     ],

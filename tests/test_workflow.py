@@ -246,39 +246,6 @@ def test_rerun_replaced_movie_only(run):
     assert planned_jobs(workdir) == []
 
 
-def test_bad_movies_fail_alone_with_keep_going(tmp_path, bikes):
-    movies = tmp_path / "movies"
-    movies.mkdir()
-    copy_movie(bikes, movies, "good.mp4")
-    make_movie(movies / "one frame.mp4", seconds=1, rate=10)
-    make_movie(movies / "still.mp4", seconds=3, rate=10, source="color=c=red")
-    (movies / "empty.mp4").write_bytes(b"")
-    (movies / "notes.mp4").write_text("not a movie")
-    data = bikes.read_bytes()
-    (movies / "half.mp4").write_bytes(data[: len(data) // 2])
-    write_config(tmp_path, metrics=["gray"])
-    result = snakemake(tmp_path, "--keep-going", check=False)
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert "framescape: error: empty.mp4: empty file (0 bytes)" in output
-    assert "framescape: error: notes.mp4: not a movie" in output
-    assert "framescape: error: half.mp4: not a movie, or truncated" in output
-    assert "Traceback" not in output
-    assert len(load_results(tmp_path, "good")) == 10
-    # One frame, and three identical frames: finite maps, points in the middle.
-    for movie, count in (("one_frame", 1), ("still", 3)):
-        items = load_results(tmp_path, movie)
-        assert len(items) == count
-        for pair in ("mds_gray", "tsne_gray", "umap_gray"):
-            assert all(item[pair] == [0.5, 0.5] for item in items)
-    for bad in ("empty", "notes", "half"):
-        assert not (tmp_path / "results" / f"{bad}.json").exists()
-        assert not (tmp_path / "results" / bad / "frames.npy").exists()
-    table = (tmp_path / "results" / "movies.tsv").read_text()
-    assert "empty\tempty.mp4\tempty file (0 bytes)" in table
-    assert "good\tgood.mp4\tok\t10" in table
-
-
 @pytest.mark.parametrize(
     "args, message",
     [

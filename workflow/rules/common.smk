@@ -8,7 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from common import FramescapeError, load_json  # noqa: E402
-from movies import expected_frames, find_movies, link_movie  # noqa: E402
+from movies import broken_links, expected_frames, find_movies, link_movie  # noqa: E402
 from resources import MB, movie_memory  # noqa: E402
 from settings import movie_settings, validate_config  # noqa: E402
 
@@ -23,6 +23,7 @@ try:
         config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
     )
     MOVIES = find_movies(config["movies"], config["extensions"])
+    BROKEN_LINKS = broken_links(config["movies"], config["extensions"])
     SETTINGS, UNKNOWN_OVERRIDES = movie_settings(config, MOVIES)
 except FramescapeError as error:
     stop(error)
@@ -41,6 +42,8 @@ if UNKNOWN_OVERRIDES:
         "framescape: movie_overrides names no movie in "
         f"{config['movies']}: {', '.join(UNKNOWN_OVERRIDES)}"
     )
+for name, target in BROKEN_LINKS.items():
+    logger.warning(f"framescape: skipping {name}: broken symbolic link (to {target})")
 if not MOVIES:
     logger.warning(
         f"framescape: no movies ({', '.join(config['extensions'])}) in {config['movies']}"

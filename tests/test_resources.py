@@ -1,0 +1,36 @@
+"""Memory estimates and the guard that refuses a movie before decoding."""
+
+import pytest
+
+from common import FramescapeError
+from resources import GB, check_memory, machine_memory, movie_memory, step_memory
+
+
+def test_matrices_grow_with_the_square_of_the_frames():
+    small = step_memory("embed_mds", 1000, 320, 240)
+    large = step_memory("embed_mds", 10000, 320, 240)
+    assert large - small == pytest.approx(64 * (10000**2 - 1000**2))
+    assert step_memory("distances_gray", 1000, 640, 480) > step_memory(
+        "distances_gray", 1000, 320, 240
+    )
+
+
+def test_the_largest_enabled_job_counts():
+    needed, step = movie_memory(20000, 320, 240, ["gray"], ["mds", "umap"])
+    assert step == "embed_mds"
+    needed_umap, step = movie_memory(20000, 320, 240, ["gray"], ["umap"])
+    assert needed_umap < needed
+
+
+def test_guard_says_how_much_and_what_to_change():
+    needed, _ = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"])  # 64 B a pair
+    with pytest.raises(FramescapeError) as error:
+        check_memory(needed, 40000, 320, 240, 2, limit=16 * GB)
+    message = str(error.value)
+    assert message.startswith("needs about 95.8 GB of memory (40000 frames of 320x240)")
+    assert "but 16.0 GB is available: lower fps (now 2)" in message
+    assert check_memory(GB, 100, 320, 240, 1, limit=16 * GB) == GB
+
+
+def test_machine_memory_is_physical_or_less():
+    assert 0 < machine_memory() <= 2**60
