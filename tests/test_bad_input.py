@@ -261,3 +261,11 @@ def test_memory_guard_refuses_before_decoding(tmp_path):
     )
     assert not (tmp_path / "results" / "clip" / "frames.npy").exists()
     assert not list((tmp_path / "results" / "clip").glob(".*partial"))
+
+
+def test_empty_folder_warns_and_lists_nothing(tmp_path):
+    (tmp_path / "movies").mkdir()
+    write_config(tmp_path)
+    result = snakemake(tmp_path)
+    assert "framescape: no movies (mp4, mov," in result.stderr
+    assert (tmp_path / "results" / "movies.tsv").read_text().count("\n") == 1
