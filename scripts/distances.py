@@ -11,7 +11,7 @@ import numpy as np
 
 import kernels
 from common import FramescapeError, log, rectangle_outside, run_step, save_npy
-from resources import HSL_BLOCK
+from resources import FRAME_BLOCK, GRAM_TILE, HSL_BLOCK, HSL_FEATURE_BYTES
 
 METRICS = ("gray", "hsl")
 
@@ -39,16 +39,16 @@ def pixel_mask(shape, rectangles):
     return mask
 
 
-def masked_pixels(frames, mask):
-    """``(N, P, 3) uint8`` pixels of ``frames`` kept by ``mask`` (all if None)."""
-    frames = np.asarray(frames)
+def check_frames(frames, mask):
+    """``frames`` as an array (a memmap stays one) and the kept pixels' flat
+    indices (``None``: all), after checking shapes."""
+    frames = np.asanyarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(
             f"frames must be (N, H, W, 3) uint8, got {frames.shape} {frames.dtype}"
         )
-    n = frames.shape[0]
     if mask is None:
-        return np.ascontiguousarray(frames).reshape(n, -1, 3)
+        return frames, None
     mask = np.asarray(mask, bool)
     if mask.shape != frames.shape[1:3]:
         raise ValueError(
@@ -56,7 +56,17 @@ def masked_pixels(frames, mask):
         )
     if not mask.any():
         raise ValueError("mask leaves no pixel")
-    return np.ascontiguousarray(frames[:, mask, :])
+    return frames, np.flatnonzero(mask)
+
+
+def pixel_block(frames, kept, frame_slice=slice(None), pixel_slice=slice(None)):
+    """``(n, p, 3) uint8`` C-contiguous pixels: some frames, some kept pixels.
+
+    Reads only those bytes from a memmapped ``frames.npy``.
+    """
+    flat = frames.reshape(frames.shape[0], -1, 3)[frame_slice]
+    columns = pixel_slice if kept is None else kept[pixel_slice]
+    return np.ascontiguousarray(flat[:, columns])
 
 
 def gray_distances(frames, mask=None):
@@ -65,7 +75,7 @@ def gray_distances(frames, mask=None):
     Parameters
     ----------
     frames : (N, H, W, 3) uint8
-        RGB frames.
+        RGB frames (a memmap is read a block of frames at a time).
     mask : (H, W) bool, optional
         True where a pixel is used.
 
@@ -74,10 +84,24 @@ def gray_distances(frames, mask=None):
     (N, N) float32
         Grey levels in [0, 255]; symmetric, zero diagonal. Sums are exact integers.
     """
-    pixels = masked_pixels(frames, mask)
-    luma = kernels.bt601_luma(pixels)
+    frames, kept = check_frames(frames, mask)
+    n = frames.shape[0]
+    p = frames.shape[1] * frames.shape[2] if kept is None else kept.size
+    # Zero columns up to the SIMD width add nothing to any sum.
+    luma = np.zeros((n, -(-p // kernels.SIMD_BYTES) * kernels.SIMD_BYTES), np.uint8)
+    for start in range(0, n, FRAME_BLOCK):
+        block = slice(start, start + FRAME_BLOCK)
+        luma[block, :p] = kernels.bt601_luma(pixel_block(frames, kept, block))
     sad = kernels.pairwise_sad(luma)
-    return (sad / luma.shape[1]).astype(np.float32)
+    return (sad / p).astype(np.float32)
+
+
+def hsl_block_pixels(n_frames, n_pixels):
+    """Pixels per feature block: at most ``HSL_BLOCK`` (float32 sums stay well
+    within 1e-4), fewer for long movies so that the block's features stay under
+    :data:`HSL_FEATURE_BYTES`."""
+    fitting = HSL_FEATURE_BYTES // (n_frames * 4 * 4)
+    return int(max(64, min(HSL_BLOCK, n_pixels, fitting)))
 
 
 def hsl_distances(frames, mask=None):
@@ -97,20 +121,37 @@ def hsl_distances(frames, mask=None):
     (N, N) float32
         In [0, 3]; symmetric, zero diagonal.
     """
-    pixels = masked_pixels(frames, mask)
-    n, p = pixels.shape[:2]
+    frames, kept = check_frames(frames, mask)
+    n = frames.shape[0]
+    p = frames.shape[1] * frames.shape[2] if kept is None else kept.size
+    block_pixels = hsl_block_pixels(n, p)
     gram = np.zeros((n, n), np.float64)
-    features = np.empty((n, 4 * min(HSL_BLOCK, p)), np.float32)
-    for start in range(0, p, HSL_BLOCK):
-        block = np.ascontiguousarray(pixels[:, start : start + HSL_BLOCK])
-        block_features = features[:, : 4 * block.shape[1]]
-        kernels.hls_features(block, block_features)
-        gram += block_features @ block_features.T
+    features = np.empty((n, 4 * block_pixels), np.float32)
+    for start in range(0, p, block_pixels):
+        pixels = pixel_block(
+            frames, kept, pixel_slice=slice(start, start + block_pixels)
+        )
+        block_features = features[:, : 4 * pixels.shape[1]]
+        kernels.hls_features(pixels, block_features)
+        add_gram(gram, block_features)
     norms = np.diag(gram).copy()
-    distances = (norms[:, None] + norms[None, :] - 2.0 * gram) / p
+    distances = gram
+    distances *= -2.0
+    distances += norms[:, None]
+    distances += norms[None, :]
+    distances /= p
     np.clip(distances, 0.0, 3.0, out=distances)
     np.fill_diagonal(distances, 0.0)
-    return ((distances + distances.T) / 2).astype(np.float32)
+    return kernels.mirror_upper(distances.astype(np.float32))
+
+
+def add_gram(gram, features):
+    """``gram += features @ features.T`` on and above the diagonal (float32
+    products, float64 sums), a tile of rows at a time: about half the work of
+    one full product; the lower triangle is left alone."""
+    for start in range(0, features.shape[0], GRAM_TILE):
+        stop = start + GRAM_TILE
+        gram[start:stop, start:] += features[start:stop] @ features[start:].T
 
 
 DISTANCES = {"gray": gray_distances, "hsl": hsl_distances}

@@ -3,6 +3,10 @@ tested and benchmarked alone. Arrays in, arrays out; no knowledge of files."""
 
 import numba
 import numpy as np
+from llvmlite import binding, ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # Accumulate absolute differences in int32 for SIMD width, but flush to int64
 # before 2**31 could be reached: 2**23 pixels × 255 < 2**31.
@@ -43,8 +47,9 @@ def sad_row(luma, sad, i):
 
 
 @numba.njit(cache=True, parallel=True)
-def pairwise_sad(luma):
-    """Sums of absolute differences between all rows of ``luma``.
+def pairwise_sad_portable(luma):
+    """Sums of absolute differences between all rows of ``luma``, in plain loops
+    that any CPU runs (the compiler vectorises the int32 accumulation).
 
     Parameters
     ----------
@@ -65,6 +70,130 @@ def pairwise_sad(luma):
     return sad
 
 
+def host_psadbw():
+    """The widest ``psadbw`` this CPU has: ``(LLVM intrinsic, bytes)`` or ``None``.
+
+    ``psadbw`` sums the absolute differences of 8 byte pairs into one 64-bit
+    lane, 64 pairs an instruction with AVX-512BW. Numba never emits it for the
+    loop above, so :func:`sad_simd` calls it directly.
+    """
+    features = binding.get_host_cpu_features()
+    if features.get("avx512bw"):
+        return "llvm.x86.avx512.psad.bw.512", 64
+    if features.get("avx2"):
+        return "llvm.x86.avx2.psad.bw", 32
+    return None
+
+
+PSADBW = host_psadbw()
+SIMD_BYTES = PSADBW[1] if PSADBW else 64
+
+
+@intrinsic
+def sad_simd(typingctx, a, b, start, stop):
+    """``Σ |a[k] − b[k]|`` for ``k`` in ``[start, stop)``, with ``psadbw``.
+
+    ``a`` and ``b`` are 1-D C-contiguous uint8 arrays; ``stop − start`` must be a
+    multiple of :data:`SIMD_BYTES`. Only call it when :data:`PSADBW` is set.
+    """
+    name, width = PSADBW or ("llvm.x86.avx512.psad.bw.512", 64)
+    bytes_type = ir.VectorType(ir.IntType(8), width)
+    sums_type = ir.VectorType(ir.IntType(64), width // 8)
+
+    def codegen(context, builder, signature, args):
+        rows = [
+            context.make_array(signature.args[index])(context, builder, args[index])
+            for index in (0, 1)
+        ]
+        psadbw = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(sums_type, [bytes_type, bytes_type]), name
+        )
+        sums = cgutils.alloca_once_value(builder, ir.Constant(sums_type, None))
+        step = ir.Constant(args[2].type, width)
+        with cgutils.for_range_slice(builder, args[2], args[3], step) as (k, _):
+            a_bytes, b_bytes = (
+                builder.load(
+                    builder.bitcast(
+                        builder.gep(row.data, [k]), bytes_type.as_pointer()
+                    ),
+                    align=1,
+                    typ=bytes_type,
+                )
+                for row in rows
+            )
+            step_sums = builder.call(psadbw, [a_bytes, b_bytes])
+            builder.store(builder.add(builder.load(sums), step_sums), sums)
+        lanes = builder.load(sums)
+        total = builder.extract_element(lanes, ir.Constant(ir.IntType(32), 0))
+        for lane in range(1, width // 8):
+            total = builder.add(
+                total, builder.extract_element(lanes, ir.Constant(ir.IntType(32), lane))
+            )
+        return total
+
+    return types.int64(a, b, types.intp, types.intp), codegen
+
+
+# Bytes of every row that one pass over all pairs reads: N × SAD_TILE stays in a
+# core's L2 cache for N up to a few hundred frames, and in L3 well beyond.
+SAD_TILE = 2048
+
+
+@numba.njit(cache=True, nogil=True)
+def sad_row_tile(luma, sad, i, start, stop):
+    """Add pixels ``[start, stop)`` of row ``i``'s pairs right of the diagonal."""
+    for j in range(i + 1, luma.shape[0]):
+        sad[i, j] += sad_simd(luma[i], luma[j], start, stop)
+
+
+@numba.njit(cache=True, parallel=True)
+def pairwise_sad_simd(luma):
+    """:func:`pairwise_sad_portable` with ``psadbw``, tiled over pixels.
+
+    ``luma`` must be ``(N, P)`` uint8 with ``P`` a multiple of :data:`SIMD_BYTES`
+    (pad with zeros: they add nothing). Each tile of pixels is compared for all
+    pairs before the next, so rows come from cache rather than memory.
+    """
+    n, p = luma.shape
+    sad = np.zeros((n, n), np.int64)
+    for start in range(0, p, SAD_TILE):
+        stop = min(start + SAD_TILE, p)
+        for i in numba.prange((n + 1) // 2):  # rows i and n-1-i: balanced tasks
+            sad_row_tile(luma, sad, i, start, stop)
+            if n - 1 - i != i:
+                sad_row_tile(luma, sad, n - 1 - i, start, stop)
+    return mirror_upper(sad)
+
+
+@numba.njit(cache=True, parallel=True)
+def mirror_upper(matrix):
+    """Copy the upper triangle of a square ``matrix`` onto its lower one, in place."""
+    n = matrix.shape[0]
+    for i in numba.prange(n):
+        for j in range(i):
+            matrix[i, j] = matrix[j, i]
+    return matrix
+
+
+def padded_rows(luma, multiple):
+    """``luma`` with zero columns appended up to a multiple of ``multiple``."""
+    n, p = luma.shape
+    width = -(-p // multiple) * multiple
+    if width == p and luma.flags.c_contiguous:
+        return luma
+    padded = np.zeros((n, width), np.uint8)
+    padded[:, :p] = luma
+    return padded
+
+
+def pairwise_sad(luma):
+    """Sums of absolute differences between all rows of ``(N, P) uint8`` ``luma``:
+    ``(N, N) int64``, exact. Uses ``psadbw`` where the CPU has it."""
+    if PSADBW is None:
+        return pairwise_sad_portable(np.ascontiguousarray(luma))
+    return pairwise_sad_simd(padded_rows(luma, SIMD_BYTES))
+
+
 @numba.njit(cache=True, parallel=True)
 def bt601_luma(rgb):
     """ITU-R BT.601 luma of ``(N, P, 3) uint8`` RGB as ``(N, P) uint8``.
@@ -83,12 +212,56 @@ def bt601_luma(rgb):
     return luma
 
 
+HALF_SQRT3 = np.sqrt(3.0) / 2.0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def cos_sin_near_zero(x):
+    """``(cos x, sin x)`` for ``|x| ≤ π/3`` by their Taylor series to x¹³: error
+    below 4e-10, and vectorisable (no call into libm)."""
+    x2 = x * x
+    cos = 1.0 + x2 * (
+        -1.0 / 2
+        + x2
+        * (
+            1.0 / 24
+            + x2
+            * (
+                -1.0 / 720
+                + x2 * (1.0 / 40320 + x2 * (-1.0 / 3628800 + x2 * (1.0 / 479001600)))
+            )
+        )
+    )
+    sin = x * (
+        1.0
+        + x2
+        * (
+            -1.0 / 6
+            + x2
+            * (
+                1.0 / 120
+                + x2
+                * (
+                    -1.0 / 5040
+                    + x2
+                    * (1.0 / 362880 + x2 * (-1.0 / 39916800 + x2 * (1.0 / 6227020800)))
+                )
+            )
+        )
+    )
+    return cos, sin
+
+
 @numba.njit(cache=True, parallel=True)
 def hls_features(rgb, features):
     """Per-pixel HSL features φ = (S, L, ½cos 2πH, ½sin 2πH) into ``features``.
 
-    H, L, S follow Python's ``colorsys.rgb_to_hls`` for R, G, B in [0, 1], so that
-    ``‖φ_a − φ_b‖² = (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b))``.
+    H, L, S are Python's ``colorsys.rgb_to_hls`` of R, G, B in [0, 1], so that
+    ``‖φ_a − φ_b‖² = (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b))``, computed
+    from the integer channels: L = (max+min)/510, S = (max−min)/(max+min) or
+    /(510−max−min), and 2πH = (0, 2π/3 or 4π/3 by the largest channel) + π/3·t
+    with t = (the other two channels' difference)/(max−min) in [−1, 1], so that
+    cos and sin need only a short series.
 
     Parameters
     ----------
@@ -98,33 +271,27 @@ def hls_features(rgb, features):
     n, p = rgb.shape[0], rgb.shape[1]
     for i in numba.prange(n):
         for k in range(p):
-            r = rgb[i, k, 0] / 255.0
-            g = rgb[i, k, 1] / 255.0
-            b = rgb[i, k, 2] / 255.0
-            maxc = max(r, g, b)
-            minc = min(r, g, b)
-            lightness = (maxc + minc) / 2.0
-            if maxc == minc:
-                hue = 0.0
-                saturation = 0.0
-            else:
-                spread = maxc - minc
-                if lightness <= 0.5:
-                    saturation = spread / (maxc + minc)
-                else:
-                    saturation = spread / (2.0 - maxc - minc)
-                rc = (maxc - r) / spread
-                gc = (maxc - g) / spread
-                bc = (maxc - b) / spread
+            r = np.int32(rgb[i, k, 0])
+            g = np.int32(rgb[i, k, 1])
+            b = np.int32(rgb[i, k, 2])
+            maxc = max(r, max(g, b))
+            minc = min(r, min(g, b))
+            total = maxc + minc
+            spread = maxc - minc
+            saturation = 0.0
+            half_cos, half_sin = 0.5, 0.0  # grey: colorsys gives H = 0
+            if spread > 0:
+                saturation = spread / (total if total <= 255 else 510 - total)
                 if r == maxc:
-                    hue = bc - gc
+                    base_cos, base_sin, difference = 1.0, 0.0, g - b
                 elif g == maxc:
-                    hue = 2.0 + rc - bc
+                    base_cos, base_sin, difference = -0.5, HALF_SQRT3, b - r
                 else:
-                    hue = 4.0 + gc - rc
-                hue = (hue / 6.0) % 1.0
-            angle = 2.0 * np.pi * hue
+                    base_cos, base_sin, difference = -0.5, -HALF_SQRT3, r - g
+                cos, sin = cos_sin_near_zero(difference * (np.pi / 3.0) / spread)
+                half_cos = 0.5 * (base_cos * cos - base_sin * sin)
+                half_sin = 0.5 * (base_sin * cos + base_cos * sin)
             features[i, 4 * k] = saturation
-            features[i, 4 * k + 1] = lightness
-            features[i, 4 * k + 2] = 0.5 * np.cos(angle)
-            features[i, 4 * k + 3] = 0.5 * np.sin(angle)
+            features[i, 4 * k + 1] = total / 510.0
+            features[i, 4 * k + 2] = half_cos
+            features[i, 4 * k + 3] = half_sin

@@ -16,6 +16,11 @@ GB = 1024**3
 # features of all frames are held at once. Here, so that Snakemake's own process
 # can size jobs without importing numba.
 HSL_BLOCK = 16384
+# ... and at most this many bytes of them, for long movies.
+HSL_FEATURE_BYTES = 256 * MB
+# Frames turned into luma at a time, rows of the Gram matrix multiplied at a time.
+FRAME_BLOCK = 256
+GRAM_TILE = 1024
 
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames)
 STEP_MEMORY = {

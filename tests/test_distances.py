@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import distances
+import kernels
 from common import FramescapeError
 from distances import gray_distances, hsl_distances, pixel_mask
 
@@ -176,3 +178,46 @@ def test_mask_outside_the_frame_is_refused():
         pixel_mask((24, 32), [[30, 0, 5, 5]])
     with pytest.raises(FramescapeError, match="no pixel"):
         pixel_mask((24, 32), [[0, 0, 24, 32]])
+
+
+@pytest.mark.parametrize("n, p", [(1, 1), (2, 63), (5, 64), (7, 65), (4, 5000)])
+def test_sad_kernels_agree_with_numpy(n, p):
+    rng = np.random.default_rng(n * p)
+    luma = rng.integers(0, 256, (n, p), dtype=np.uint8)
+    luma[0, : p // 2] = 255
+    if n > 1:
+        luma[1, : p // 2] = 0  # the largest differences
+    expected = np.abs(luma[:, None].astype(np.int64) - luma[None]).sum(axis=-1)
+    assert np.array_equal(kernels.pairwise_sad_portable(luma), expected)
+    assert np.array_equal(kernels.pairwise_sad(luma), expected)
+    if kernels.PSADBW is None:
+        pytest.skip("this CPU has no psadbw (AVX2 or AVX-512BW): portable path only")
+    padded = kernels.padded_rows(luma, kernels.SIMD_BYTES)
+    assert np.array_equal(kernels.pairwise_sad_simd(padded), expected)
+
+
+def test_blocks_tiles_and_memmaps_give_the_same_matrices(
+    tmp_path, random_frames, monkeypatch
+):
+    """Small frame blocks, Gram tiles and feature blocks, read from a memmapped
+    .npy with a mask, as a long movie would be."""
+    path = tmp_path / "frames.npy"
+    np.save(path, random_frames)
+    mask = np.ones(random_frames.shape[1:3], bool)
+    mask[2:5, 3:9] = False
+    expected = {
+        metric: function(random_frames, mask)
+        for metric, function in (("gray", gray_distances), ("hsl", hsl_distances))
+    }
+    monkeypatch.setattr(distances, "FRAME_BLOCK", 2)
+    monkeypatch.setattr(distances, "GRAM_TILE", 3)
+    monkeypatch.setattr(distances, "HSL_FEATURE_BYTES", 9 * 16 * 20)
+    assert distances.hsl_block_pixels(9, 143) < 143
+    frames = np.load(path, mmap_mode="r")
+    assert np.array_equal(gray_distances(frames, mask), expected["gray"])
+    result = hsl_distances(frames, mask)
+    check_matrix(result, len(random_frames))
+    np.testing.assert_allclose(result, expected["hsl"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(
+        result, reference_hsl(random_frames, mask), atol=1e-4, rtol=0
+    )

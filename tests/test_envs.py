@@ -21,6 +21,8 @@ PACKAGES = {
     "yaml": "pyyaml",
     "jsonschema": "jsonschema",
     "scipy": "scipy",
+    "threadpoolctl": "threadpoolctl",
+    "llvmlite": "llvmlite",
 }
 RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.M | re.S)
 DIRECTIVE = re.compile(r'^    (conda|script):\n        "([^"]+)"', re.M)
