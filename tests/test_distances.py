@@ -217,7 +217,7 @@ def test_blocks_tiles_and_memmaps_give_the_same_matrices(
     assert np.array_equal(gray_distances(frames, mask), expected["gray"])
     result = hsl_distances(frames, mask)
     check_matrix(result, len(random_frames))
-    np.testing.assert_allclose(result, expected["hsl"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(result, expected["hsl"], atol=1e-5, rtol=0)
     np.testing.assert_allclose(
         result, reference_hsl(random_frames, mask), atol=1e-4, rtol=0
     )

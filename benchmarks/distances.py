@@ -1,0 +1,207 @@
+"""Time framescape's distance matrices against the baselines, in one run, on the
+same frames, and print a table with ratios.
+
+    python benchmarks/distances.py [--movie PATH] [--frames 365] [--repeat 3]
+
+Frames: the demo movie (movies/demo_year.mp4, 365 frames at 1 fps) decoded at
+320×240, the prototype's case. Baselines (all on the same luma or RGB):
+the prototype's numba ``pdist`` on uint8 (fast, but wraps around: wrong numbers)
+and the same on float64 (right numbers); scipy ``cdist(..., "cityblock")``;
+scikit-learn ``pairwise_distances(metric="manhattan", n_jobs=-1)``; and the
+prototype's per-pair hsl loop on a sample of pairs, extrapolated to all pairs.
+Also frame extraction against bare ``ffmpeg -vf fps=…,scale=… -f null -``.
+"""
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+
+import distances  # noqa: E402
+import kernels  # noqa: E402
+from frames import MovieDecoder, extract_frames, ffmpeg_exe, video_filter  # noqa: E402
+
+
+def best_of(repeat, function, *args):
+    """Smallest wall time of ``repeat`` calls (after one warm-up call)."""
+    function(*args)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function(*args)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def prototype_gray(luma):
+    """The prototype's gray: numba metric through scipy's pdist."""
+    import numba
+    from scipy.spatial.distance import pdist, squareform
+
+    @numba.njit()
+    def mean_absolute_dist(a, b):
+        return np.sum(np.abs(a - b)) / a.shape[0]
+
+    return lambda values: squareform(pdist(values, metric=mean_absolute_dist))
+
+
+def prototype_hsl_pair_time(frames, pairs=20):
+    """Seconds per pair of the prototype's numpy hsl loop (its own definitions)."""
+
+    def parts(v):
+        cmax, cmin = v.max(axis=1), v.min(axis=1)
+        delta = (cmax - cmin).astype(np.float64)
+        x = np.zeros(len(v))
+        for channel, (a, b), offset in ((0, (1, 2), 0), (1, (2, 0), 2), (2, (0, 1), 4)):
+            where = cmax == v[:, channel]
+            x[where] = v[where, a].astype(float) - v[where, b] + offset
+        light = (cmax + cmin) / 2.0
+        chroma_light = 1 - np.abs(2 * light - 1)
+        saturation = np.divide(
+            delta, chroma_light, out=np.zeros_like(delta), where=chroma_light != 0
+        )
+        return x, light, saturation
+
+    flat = frames.reshape(len(frames), -1, 3)
+    started = time.perf_counter()
+    for index in range(pairs):
+        a, b = flat[index % len(flat)], flat[(index * 7 + 1) % len(flat)]
+        hue_a, light_a, sat_a = parts(a)
+        hue_b, light_b, sat_b = parts(b)
+        value = (sat_a - sat_b) ** 2 + (light_a - light_b) ** 2
+        value = value + ((hue_a - hue_b) % 6) / 6.0
+        np.sum(np.abs(value)) / flat.shape[1]
+    return (time.perf_counter() - started) / pairs
+
+
+def extraction_times(movie, fps, width, height, repeat):
+    """(ours, bare ffmpeg) seconds to decode ``movie`` at ``fps``, ``width×height``."""
+    bare = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(movie),
+        "-vf",
+        f"fps={fps},scale={width}:{height}",
+        "-f",
+        "null",
+        "-",
+    ]
+
+    def run_bare():
+        subprocess.run(bare, check=True)
+
+    def run_ours():
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            extract_frames(
+                movie,
+                folder / "frames",
+                folder / "frames.npy",
+                folder / "frames.tsv",
+                fps=fps,
+                width=width,
+                height=height,
+                threads=os.cpu_count(),
+            )
+
+    return best_of(repeat, run_ours), best_of(repeat, run_bare)
+
+
+def row(name, seconds, ours=None, note=""):
+    """A table row; for a baseline, how many times slower it is than ``ours``."""
+    ratio = f"{seconds / ours:8.1f}×" if ours else " " * 9
+    return f"| {name:<52} | {seconds:9.3f} | {ratio} | {note}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--movie", default=REPO / "movies" / "demo_year.mp4")
+    parser.add_argument("--fps", type=float, default=1.0)
+    parser.add_argument("--frames", type=int, default=365)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--extract-movie",
+        default=None,
+        help="movie for the extraction timing (default: --movie)",
+    )
+    args = parser.parse_args()
+
+    frames = np.stack(
+        [
+            frame
+            for _, frame in zip(
+                range(args.frames), MovieDecoder(args.movie, args.fps, 320, 240)
+            )
+        ]
+    )
+    n = len(frames)
+    luma = kernels.bt601_luma(frames.reshape(n, -1, 3))
+    print(
+        f"{n} frames of 320x240 from {Path(args.movie).name}; {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores; psadbw: {kernels.PSADBW}; "
+        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
+    )
+    print("| what | seconds | slower than ours | note")
+    print("|---|---:|---:|---")
+
+    from scipy.spatial.distance import cdist
+    from sklearn.metrics import pairwise_distances
+
+    ours_gray = best_of(args.repeat, distances.gray_distances, frames)
+    portable = best_of(args.repeat, kernels.pairwise_sad_portable, luma)
+    cityblock = best_of(
+        1, cdist, luma.astype(np.float64), luma.astype(np.float64), "cityblock"
+    )
+    manhattan = best_of(
+        1,
+        lambda x: pairwise_distances(x, metric="manhattan", n_jobs=-1),
+        luma.astype(np.float64),
+    )
+    proto = prototype_gray(luma)
+    proto_uint8 = best_of(1, proto, luma)
+    proto_float = best_of(1, proto, luma.astype(np.float64))
+    print(row("gray: ours (luma + psadbw kernel)", ours_gray))
+    print(
+        row("gray: ours, portable int32 kernel (SAD only)", portable, note="other CPUs")
+    )
+    print(row("gray: scipy cdist cityblock (float64)", cityblock, ours_gray))
+    print(row("gray: sklearn manhattan, n_jobs=-1", manhattan, ours_gray))
+    print(row("gray: prototype pdist + numba, uint8 (wrong)", proto_uint8, ours_gray))
+    print(row("gray: prototype pdist + numba, float64", proto_float, ours_gray))
+
+    ours_hsl = best_of(args.repeat, distances.hsl_distances, frames)
+    per_pair = prototype_hsl_pair_time(frames)
+    pairs = n * (n - 1) // 2
+    print(row("hsl: ours (features + Gram, colour conversion incl.)", ours_hsl))
+    print(
+        row(
+            "hsl: prototype per-pair loop (20 pairs, extrapolated)",
+            per_pair * pairs,
+            ours_hsl,
+            f"{per_pair * 1e3:.0f} ms a pair × {pairs} pairs",
+        )
+    )
+    print()
+    movie = args.extract_movie or args.movie
+    ours, bare = extraction_times(movie, args.fps, 320, 240, args.repeat)
+    print(
+        f"extraction of {Path(movie).name} at {args.fps:g} fps, 320x240: ours "
+        f"{ours:.2f} s (PNGs + frames.npy), bare ffmpeg decode {bare:.2f} s: "
+        f"{ours / bare:.2f}× bare"
+    )
+
+
+if __name__ == "__main__":
+    main()
