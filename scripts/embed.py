@@ -10,32 +10,73 @@ frames, all frames identical) get exact, finite layouts instead of failing.
 import time
 import warnings
 
+import numba
 import numpy as np
-from sklearn.manifold import MDS, TSNE  # loads scipy's BLAS before it is limited
+from scipy.sparse.linalg import eigsh
+from sklearn.manifold import TSNE  # loads scipy's BLAS before it is limited
 from threadpoolctl import threadpool_limits
 
+import kernels
 from common import FramescapeError, log, run_step, save_npy
 
 METHODS = ("mds", "tsne", "umap")
+# Points up to which classical MDS decomposes the whole matrix (about 1 s).
+DENSE_EIGEN_LIMIT = 2000
 
 
 def classical_mds(distances):
     """Classical (Torgerson) MDS: ``(N, 2)`` coordinates from an ``(N, N)`` matrix.
 
-    Exact for up to three points; zeros where the matrix has no spread.
+    The double-centred squared distances' two largest eigenpairs: all of them
+    from LAPACK up to :data:`DENSE_EIGEN_LIMIT` points, only those two (Lanczos,
+    ARPACK, from a fixed start vector) beyond, where a full decomposition would
+    take minutes. Exact for up to three points; zeros where the matrix has no
+    spread; signs fixed so that reruns agree.
     """
-    distances = np.asarray(distances, np.float64)
-    n = len(distances)
-    centring = np.eye(n) - np.full((n, n), 1.0 / n)
-    inner = -0.5 * centring @ (distances**2) @ centring
-    values, vectors = np.linalg.eigh((inner + inner.T) / 2)
+    inner = np.square(np.asarray(distances, np.float64))
+    inner -= inner.mean(axis=0)[None, :]
+    inner -= inner.mean(axis=1)[:, None]
+    inner *= -0.5
+    inner = (inner + inner.T) / 2
+    n = len(inner)
+    if n <= DENSE_EIGEN_LIMIT:
+        values, vectors = np.linalg.eigh(inner)
+    else:
+        values, vectors = eigsh(inner, k=2, which="LA", v0=np.ones(n), tol=0)
     order = np.argsort(values)[::-1][:2]
     coordinates = vectors[:, order] * np.sqrt(np.clip(values[order], 0.0, None))
     if coordinates.shape[1] < 2:
         coordinates = np.pad(coordinates, ((0, 0), (0, 2 - coordinates.shape[1])))
-    # Eigenvector signs are arbitrary: fix them so reruns agree.
     signs = np.sign(coordinates[np.argmax(np.abs(coordinates), axis=0), [0, 1]])
     return coordinates * np.where(signs == 0, 1.0, signs)
+
+
+def smacof(dissimilarities, init, max_iter=300, eps=1e-6):
+    """Metric SMACOF from ``init``: scikit-learn's ``smacof`` algorithm (Guttman
+    transform, unit weights, the same stopping rule), one pass over the matrix
+    an iteration in :func:`kernels.guttman_pass`, O(N) memory besides it.
+
+    Returns
+    -------
+    coordinates : (N, 2) float64
+    stress : float
+        Raw stress, ``Σ (d − δ)² / 2`` over ordered pairs.
+    iterations : int
+        Guttman transforms applied.
+    """
+    x = np.array(init, np.float64)
+    updated = np.empty_like(x)
+    old_stress = None
+    for iteration in range(max_iter + 1):
+        stress, squares = kernels.guttman_pass(dissimilarities, x, updated)
+        if old_stress is not None and (old_stress - stress) / squares < eps:
+            break
+        if iteration == max_iter:
+            break
+        if iteration >= 1:
+            old_stress = stress
+        x, updated = updated, x
+    return x, stress, iteration
 
 
 def resolve_n_neighbors(n_neighbors, metric, n_frames):
@@ -73,20 +114,32 @@ def embed_mds(
     n_init=1,
     max_iter=300,
     eps=1e-6,
+    algorithm="smacof",
 ):
-    model = MDS(
-        n_components=2,
-        metric="precomputed",
-        metric_mds=True,
-        init=init,
-        n_init=n_init,
-        max_iter=max_iter,
-        eps=eps,
-        n_jobs=threads,
-        random_state=random_state,
-        normalized_stress="auto",
-    )
-    return model.fit_transform(distances.astype(np.float64))
+    """Metric MDS: SMACOF (:func:`smacof`) from classical MDS or from ``n_init``
+    random starts (the lowest stress wins); ``algorithm="classical"`` returns
+    the classical MDS solution itself (exact, one eigendecomposition)."""
+    start = classical_mds(distances)
+    if algorithm == "classical":
+        return start
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    if init == "classical_mds":
+        starts = [start]
+    else:
+        draws = np.random.RandomState(random_state)
+        starts = [draws.uniform(size=(len(distances), 2)) for _ in range(n_init)]
+    best = None
+    for index, first in enumerate(starts):
+        coordinates, stress, iterations = smacof(distances, first, max_iter, eps)
+        log.info(
+            "SMACOF start %d: stress %.6g after %d iterations",
+            index + 1,
+            stress,
+            iterations,
+        )
+        if best is None or stress < best[1]:
+            best = coordinates, stress
+    return best[0]
 
 
 def embed_tsne(

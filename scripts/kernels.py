@@ -276,3 +276,38 @@ def hls_features(rgb, features):
             features[i, p + k] = np.float32(total) / np.float32(510.0)
             features[i, 2 * p + k] = np.float32(0.5) * (base_cos * cos - base_sin * sin)
             features[i, 3 * p + k] = np.float32(0.5) * (base_sin * cos + base_cos * sin)
+
+
+@numba.njit(cache=True, parallel=True)
+def guttman_pass(dissimilarities, x, updated):
+    """One pass over all pairs for metric SMACOF (unit weights).
+
+    For the configuration ``x`` (N, 2): writes its Guttman transform
+    ``B(x) x / N`` into ``updated`` and returns ``(stress, Σ d²) / 2`` over all
+    ordered pairs, as scikit-learn's ``smacof`` computes them (a distance of 0
+    counts as 1e-5 in the ratio). Memory: O(N) besides the matrix, which may be
+    float32.
+    """
+    n = x.shape[0]
+    stress_rows = np.zeros(n)
+    square_rows = np.zeros(n)
+    for i in numba.prange(n):
+        shift0 = 0.0
+        shift1 = 0.0
+        stress = 0.0
+        squares = 0.0
+        for j in range(n):
+            d0 = x[i, 0] - x[j, 0]
+            d1 = x[i, 1] - x[j, 1]
+            distance = np.sqrt(d0 * d0 + d1 * d1)
+            target = np.float64(dissimilarities[i, j])
+            stress += (distance - target) ** 2
+            squares += distance * distance
+            ratio = target / (distance if distance != 0.0 else 1e-5)
+            shift0 += ratio * d0
+            shift1 += ratio * d1
+        updated[i, 0] = shift0 / n
+        updated[i, 1] = shift1 / n
+        stress_rows[i] = stress
+        square_rows[i] = squares
+    return stress_rows.sum() / 2, square_rows.sum() / 2

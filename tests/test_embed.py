@@ -141,3 +141,36 @@ def test_same_bits_whatever_the_thread_count(tmp_path, method):
     }
     assert len(runs[1]) == 600 * 2 * 8 * 2
     assert runs[1] == runs[2]
+
+
+def test_smacof_is_scikit_learns_algorithm():
+    from sklearn.manifold import smacof as sklearn_smacof
+
+    from embed import smacof
+
+    rng = np.random.default_rng(5)
+    distances = squareform(pdist(rng.normal(size=(80, 4))))
+    start = classical_mds(distances)
+    expected, expected_stress, expected_iterations = sklearn_smacof(
+        distances,
+        init=start,
+        n_init=1,
+        max_iter=300,
+        eps=1e-6,
+        return_n_iter=True,
+        normalized_stress=False,
+        metric=True,
+    )
+    result, stress, iterations = smacof(distances.astype(np.float32), start, 300, 1e-6)
+    assert iterations == expected_iterations
+    assert stress == pytest.approx(expected_stress, rel=1e-5)
+    np.testing.assert_allclose(result, expected, atol=1e-4)
+
+
+def test_classical_mds_by_lanczos_equals_the_full_decomposition(monkeypatch):
+    import embed as module
+
+    distances = circle_distances(60, noise=0.05)
+    dense = classical_mds(distances)
+    monkeypatch.setattr(module, "DENSE_EIGEN_LIMIT", 10)
+    np.testing.assert_allclose(classical_mds(distances), dense, atol=1e-9)
