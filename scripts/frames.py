@@ -16,7 +16,6 @@ import time
 import warnings
 from pathlib import Path
 
-import imageio.v3 as iio
 import imageio_ffmpeg
 import numpy as np
 
@@ -117,14 +116,41 @@ class MovieDecoder:
     frame (seconds) and ``errors`` the decode errors ffmpeg reported.
     """
 
-    def __init__(self, path, fps, width, height, keep_aspect=False, threads=1):
+    def __init__(
+        self,
+        path,
+        fps,
+        width,
+        height,
+        keep_aspect=False,
+        threads=1,
+        png_folder=None,
+        png_compression=1,
+    ):
         self.path = os.fspath(path)
         self.fps, self.width, self.height = fps, width, height
         self.keep_aspect, self.threads = keep_aspect, threads
+        self.png_folder, self.png_compression = png_folder, png_compression
         self.times, self.errors = [], []
         self._tail = []
 
     def command(self):
+        """ffmpeg's arguments: raw frames to the pipe and, with ``png_folder``, the
+        same frames as ``000001.png …`` written by ffmpeg's own encoder threads."""
+        chain = video_filter(self.fps, self.width, self.height, self.keep_aspect)
+        raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+        if self.png_folder is None:
+            outputs = ["-map", "0:v:0", "-vf", chain, "-fps_mode", "passthrough", *raw]
+        else:
+            outputs = [
+                "-filter_complex",
+                f"[0:v:0]{chain},format=rgb24,split=2[raw][png]",
+                *("-map", "[raw]", "-fps_mode", "passthrough", *raw),
+                *("-map", "[png]", "-fps_mode", "passthrough", "-c:v", "png"),
+                *("-compression_level", str(self.png_compression)),
+                *("-threads", str(self.threads), "-start_number", "1"),
+                os.path.join(os.fspath(self.png_folder), "%06d.png"),
+            ]
         return [
             ffmpeg_exe(),
             "-nostdin",
@@ -136,17 +162,7 @@ class MovieDecoder:
             str(self.threads),
             "-i",
             self.path,
-            "-map",
-            "0:v:0",
-            "-vf",
-            video_filter(self.fps, self.width, self.height, self.keep_aspect),
-            "-fps_mode",
-            "passthrough",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "pipe:1",
+            *outputs,
         ]
 
     def _read_stderr(self, stream):
@@ -160,6 +176,43 @@ class MovieDecoder:
                 self.errors.append(LINE_PREFIX.sub("", line))
             self._tail = self._tail[-19:] + [line]
 
+    def _start(self, stdout):
+        process = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+        )
+        reader = threading.Thread(
+            target=self._read_stderr, args=(process.stderr,), daemon=True
+        )
+        reader.start()
+        return process, reader
+
+    def _finish(self, process, reader):
+        if process.poll() is None:
+            process.kill()
+        returncode = process.wait()
+        reader.join()
+        if returncode != 0:
+            raise FramescapeError(ffmpeg_reason("\n".join(self._tail), self.path))
+
+    def write_to(self, file, report=None):
+        """Let ffmpeg write the raw frames straight into the open binary ``file``
+        (at its position), without passing through Python; returns the number of
+        frames. ``report(frames so far)`` is called every few seconds."""
+        process, reader = self._start(file)
+        try:
+            while process.poll() is None:
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    if report:
+                        report(len(self.times))
+        finally:
+            self._finish(process, reader)
+        return len(self.times)
+
     def __iter__(self):
         """Yield ``(height, width, 3) uint8`` RGB frames, a fresh array each.
 
@@ -168,16 +221,7 @@ class MovieDecoder:
         FramescapeError
             If ffmpeg cannot read the movie; the message names the reason.
         """
-        process = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        reader = threading.Thread(
-            target=self._read_stderr, args=(process.stderr,), daemon=True
-        )
-        reader.start()
+        process, reader = self._start(subprocess.PIPE)
         frame_bytes = self.width * self.height * 3
         try:
             while len(buffer := process.stdout.read(frame_bytes)) == frame_bytes:
@@ -186,12 +230,7 @@ class MovieDecoder:
                 )
         finally:
             process.stdout.close()
-            if process.poll() is None:
-                process.kill()
-            returncode = process.wait()
-            reader.join()
-        if returncode != 0:
-            raise FramescapeError(ffmpeg_reason("\n".join(self._tail), self.path))
+            self._finish(process, reader)
 
     def check_complete(self, duration):
         """Fail when ffmpeg reported decode errors and stopped well short of ``duration``."""
@@ -284,39 +323,43 @@ def extract_frames(
         The number of frames written.
     """
     frames_dir = Path(frames_dir)
-    decoder = MovieDecoder(source, fps, width, height, keep_aspect, threads)
-    expected = f"/~{round(duration * fps)}" if duration else ""
-    started = last_report = time.monotonic()
     staging = frames_dir.with_name(f".{frames_dir.name}.partial")
+    decoder = MovieDecoder(
+        source, fps, width, height, keep_aspect, threads, staging, png_compression
+    )
+    expected = f"/~{round(duration * fps)}" if duration else ""
+    started = time.monotonic()
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    count = 0
+
+    def report(frames):
+        log.info(
+            "decoded %d%s frames (%.0f s)", frames, expected, time.monotonic() - started
+        )
+
     try:
         with atomic_path(frames_npy, suffix=".npy") as tmp_npy:
             with open(tmp_npy, "wb") as npy:
                 npy.write(npy_header((0, height, width, 3)))
-                for frame in decoder:
-                    npy.write(frame.tobytes())
-                    iio.imwrite(
-                        staging / frame_file(count),
-                        frame,
-                        compress_level=png_compression,
+                npy.flush()
+                decoder.write_to(npy, report)
+                written = os.fstat(npy.fileno()).st_size - NPY_HEADER_SIZE
+                count, partial = divmod(written, width * height * 3)
+                if partial:
+                    raise FramescapeError(
+                        f"ffmpeg stopped inside a frame ({written} bytes)"
                     )
-                    count += 1
-                    if time.monotonic() - last_report >= 5:
-                        last_report = time.monotonic()
-                        log.info(
-                            "decoded %d%s frames (%.0f s)",
-                            count,
-                            expected,
-                            last_report - started,
-                        )
                 if count == 0:
                     raise FramescapeError(
                         f"decodes to zero frames at fps={fps} "
                         "(shorter than one sampling interval? raise fps)"
                     )
                 decoder.check_complete(duration)
+                pngs = len(os.listdir(staging))
+                if pngs != count:
+                    raise FramescapeError(
+                        f"ffmpeg wrote {pngs} PNGs for {count} frames"
+                    )
                 npy.seek(0)
                 npy.write(npy_header((count, height, width, 3)))
             times = decoder.times[:count]
