@@ -189,12 +189,12 @@ class MovieDecoder:
         reader.start()
         return process, reader
 
-    def _finish(self, process, reader):
+    def _finish(self, process, reader, check=True):
         if process.poll() is None:
             process.kill()
         returncode = process.wait()
         reader.join()
-        if returncode != 0:
+        if check and returncode != 0:
             raise FramescapeError(ffmpeg_reason("\n".join(self._tail), self.path))
 
     def write_to(self, file, report=None):
@@ -223,14 +223,16 @@ class MovieDecoder:
         """
         process, reader = self._start(subprocess.PIPE)
         frame_bytes = self.width * self.height * 3
+        finished = False  # False too when the caller stops early: no error then
         try:
             while len(buffer := process.stdout.read(frame_bytes)) == frame_bytes:
                 yield np.frombuffer(buffer, np.uint8).reshape(
                     self.height, self.width, 3
                 )
+            finished = True
         finally:
             process.stdout.close()
-            self._finish(process, reader)
+            self._finish(process, reader, check=finished)
 
     def check_complete(self, duration):
         """Fail when ffmpeg reported decode errors and stopped well short of ``duration``."""

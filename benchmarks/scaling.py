@@ -1,0 +1,129 @@
+"""Time and peak memory of every step for movies of growing length, through the
+workflow itself (Snakemake's ``benchmark:`` files), and print a table.
+
+    python benchmarks/scaling.py [--frames 365 1000 2000 5000 10000] [--cores 2]
+
+Each movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second, so
+that ``fps: 1`` gives exactly N frames (N = 10,000 is a 2¾-hour movie at 1 fps);
+every run uses the repository's config.yaml (both metrics, all three methods)
+in a fresh folder: imports, JIT compilation and numba's cache as a first run
+after install would have them (the cache in scripts/__pycache__ is kept).
+"""
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+
+REPO = Path(__file__).resolve().parents[1]
+STEPS = [
+    ("extract_frames", "extract_frames"),
+    ("distances gray", "compute_distances_gray"),
+    ("distances hsl", "compute_distances_hsl"),
+    ("mds gray", "embed_mds_gray"),
+    ("mds hsl", "embed_mds_hsl"),
+    ("tsne gray", "embed_tsne_gray"),
+    ("tsne hsl", "embed_tsne_hsl"),
+    ("umap gray", "embed_umap_gray"),
+    ("umap hsl", "embed_umap_hsl"),
+    ("merge_json", "merge_json"),
+]
+
+
+def make_movie(path, frames):
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=duration={frames}:size=320x240:rate=1",
+            "-pix_fmt",
+            "yuv420p",
+            "-preset",
+            "veryfast",
+            str(path),
+        ],
+        check=True,
+    )
+
+
+def run_workflow(frames, cores, keep):
+    folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
+    (folder / "movies").mkdir()
+    make_movie(folder / "movies" / f"test{frames}.mp4", frames)
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--configfile",
+            str(REPO / "config.yaml"),
+            "--directory",
+            str(folder),
+            "--cores",
+            str(cores),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    wall = time.monotonic() - started
+    if result.returncode != 0:
+        sys.exit(f"workflow failed for {frames} frames:\n{result.stderr[-3000:]}")
+    benchmarks = folder / "results" / f"test{frames}" / "benchmarks"
+    steps = {}
+    for tsv in benchmarks.glob("*.tsv"):
+        with open(tsv) as table:
+            row = next(csv.DictReader(table, delimiter="\t"))
+        steps[tsv.stem] = (float(row["s"]), float(row["max_rss"]))
+    if not keep:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+    return wall, steps
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--frames", type=int, nargs="+", default=[365, 1000, 2000, 5000, 10000]
+    )
+    parser.add_argument("--cores", type=int, default=os.cpu_count())
+    parser.add_argument("--keep", action="store_true", help="keep the run folders")
+    args = parser.parse_args()
+    print(
+        f"{os.cpu_count()} cores, --cores {args.cores}; "
+        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
+    )
+    results = {}
+    for frames in args.frames:
+        results[frames] = run_workflow(frames, args.cores, args.keep)
+        wall, steps = results[frames]
+        print(f"N={frames}: whole workflow {wall:.0f} s", flush=True)
+    header = "| step | " + " | ".join(f"N={n}" for n in results) + " |"
+    print()
+    print("seconds / peak RSS (MB) of each job")
+    print(header)
+    print("|---|" + "---:|" * len(results))
+    for label, stem in STEPS:
+        cells = []
+        for wall, steps in results.values():
+            seconds, rss = steps.get(stem, (float("nan"), float("nan")))
+            cells.append(f"{seconds:.1f} s / {rss:.0f}")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    walls = " | ".join(f"{wall:.0f} s" for wall, _ in results.values())
+    print(f"| **whole workflow (wall)** | {walls} |")
+
+
+if __name__ == "__main__":
+    main()
