@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 import distances  # noqa: E402
 import kernels  # noqa: E402
-from frames import MovieDecoder, extract_frames, ffmpeg_exe, video_filter  # noqa: E402
+from frames import MovieDecoder, extract_frames, ffmpeg_exe  # noqa: E402
 
 
 def best_of(repeat, function, *args):
