@@ -40,15 +40,15 @@ def pixel_mask(shape, rectangles):
 
 
 def check_frames(frames, mask):
-    """``frames`` as an array (a memmap stays one) and the kept pixels' flat
-    indices (``None``: all), after checking shapes."""
+    """``frames`` as an array (a memmap stays one), the kept pixels' flat
+    indices (``None``: all) and their number, after checking shapes."""
     frames = np.asanyarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(
             f"frames must be (N, H, W, 3) uint8, got {frames.shape} {frames.dtype}"
         )
     if mask is None:
-        return frames, None
+        return frames, None, frames.shape[1] * frames.shape[2]
     mask = np.asarray(mask, bool)
     if mask.shape != frames.shape[1:3]:
         raise ValueError(
@@ -56,7 +56,8 @@ def check_frames(frames, mask):
         )
     if not mask.any():
         raise ValueError("mask leaves no pixel")
-    return frames, np.flatnonzero(mask)
+    kept = np.flatnonzero(mask)
+    return frames, kept, kept.size
 
 
 def pixel_block(frames, kept, frame_slice=slice(None), pixel_slice=slice(None)):
@@ -84,9 +85,8 @@ def gray_distances(frames, mask=None):
     (N, N) float32
         Grey levels in [0, 255]; symmetric, zero diagonal. Sums are exact integers.
     """
-    frames, kept = check_frames(frames, mask)
+    frames, kept, p = check_frames(frames, mask)
     n = frames.shape[0]
-    p = frames.shape[1] * frames.shape[2] if kept is None else kept.size
     # Zero columns up to the SIMD width add nothing to any sum.
     luma = np.zeros((n, -(-p // kernels.SIMD_BYTES) * kernels.SIMD_BYTES), np.uint8)
     for start in range(0, n, FRAME_BLOCK):
@@ -121,9 +121,8 @@ def hsl_distances(frames, mask=None):
     (N, N) float32
         In [0, 3]; symmetric, zero diagonal.
     """
-    frames, kept = check_frames(frames, mask)
+    frames, kept, p = check_frames(frames, mask)
     n = frames.shape[0]
-    p = frames.shape[1] * frames.shape[2] if kept is None else kept.size
     block_pixels = hsl_block_pixels(n, p)
     gram = np.zeros((n, n), np.float64)
     features = np.empty((n, 4 * block_pixels), np.float32)
