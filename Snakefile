@@ -5,6 +5,8 @@
 #   distances.smk  compute_distances, one (N, N) matrix per metric
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
+#   view.smk       plot_maps, plot_distances → results/<movie>/plots/*.png;
+#                  nearest_frames → make_viewer, results/<movie>.html; make_index
 # common.smk reads config.yaml (checked against workflow/schemas/) and finds the movies.
 
 from snakemake.utils import min_version
@@ -20,10 +22,14 @@ include: "workflow/rules/frames.smk"
 include: "workflow/rules/distances.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
+include: "workflow/rules/view.smk"
 
 
 onstart:
     lock_results()
+
+
+report: "workflow/report/workflow.rst"
 
 
 rule all:
@@ -31,3 +37,11 @@ rule all:
     input:
         f"{RESULTS}/movies.tsv",
         expand(f"{RESULTS}/{{movie}}.json", movie=MOVIES),
+        expand(f"{RESULTS}/{{movie}}.html", movie=MOVIES),
+        f"{RESULTS}/index.html",
+        expand(f"{RESULTS}/{{movie}}/plots/maps.png", movie=MOVIES),
+        expand(
+            f"{RESULTS}/{{movie}}/plots/distances_{{metric}}.png",
+            movie=MOVIES,
+            metric=METRICS,
+        ),

@@ -15,6 +15,14 @@ import numpy as np
 
 log = logging.getLogger("framescape")
 
+METHOD_LABELS = {"mds": "MDS", "tsne": "t-SNE", "umap": "UMAP"}
+
+
+def map_label(key):
+    """A map's name for people: ``"umap_hsl"`` → ``"UMAP · hsl"``."""
+    method, metric = key.split("_")
+    return f"{METHOD_LABELS.get(method, method)} · {metric}"
+
 
 class FramescapeError(Exception):
     """A problem with the user's input: reported as one line, never a traceback."""

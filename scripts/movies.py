@@ -160,6 +160,19 @@ def tsv_field(value):
     return "".join(TSV_ESCAPES.get(char, char) for char in text)
 
 
+def read_movies_tsv(path):
+    """``movies.tsv`` rows as dicts of text, the escapes of :func:`tsv_field` undone."""
+    unescape = {escaped: char for char, escaped in TSV_ESCAPES.items()}
+
+    def field(text):
+        return re.sub(r"\\.", lambda match: unescape.get(match[0], match[0]), text)
+
+    with open(path, encoding="utf-8", newline="") as table:
+        header, *lines = table.read().rstrip("\n").split("\n")
+    columns = header.split("\t")
+    return [dict(zip(columns, map(field, line.split("\t")))) for line in lines]
+
+
 def movies_table(rows):
     """``movies.tsv`` text: one row per movie, columns :data:`MOVIES_TSV_COLUMNS`."""
     lines = ["\t".join(MOVIES_TSV_COLUMNS)]

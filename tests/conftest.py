@@ -15,6 +15,14 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE_NAME = 'it\'s a "movie"; $(touch PWNED).mp4'
+HOSTILE_ID = "it_s_a_movie_touch_PWNED"
+# A name that runs script wherever a page puts it into HTML unescaped.
+MARKUP_NAME, MARKUP_ID = "<img src=x onerror=alert(1)>.mp4", "img_src_x_onerror_alert_1"
+# Unicode, braces (Snakemake's wildcard syntax) and a dash: named in
+# movie_overrides by its file name.
+REAL_NAME, REAL_ID = "Bikes — ünï {x}.mp4", "Bikes_uni_x"
+# Frames per movie of the shared workflow run.
+MOVIES = {REAL_ID: 250, "demo_year": 365, HOSTILE_ID: 10, MARKUP_ID: 10}
 
 
 def ffmpeg(*args):
@@ -152,6 +160,22 @@ def planned_jobs(workdir, configfile=None):
     if rule:
         jobs.append((rule, ""))
     return sorted(jobs)
+
+
+@pytest.fixture(scope="session")
+def workflow_run(tmp_path_factory, bikes):
+    """A finished run over the demo, bikes.mp4 at 25 fps (under an odd name) and
+    two copies of it at 1 fps under hostile names: ``(workdir, result)``."""
+    workdir = tmp_path_factory.mktemp("workflow")
+    movies = workdir / "movies"
+    movies.mkdir()
+    copy_movie(demo_movie(), movies, "demo_year.mp4")
+    copy_movie(bikes, movies, REAL_NAME)
+    copy_movie(bikes, movies, HOSTILE_NAME)
+    copy_movie(bikes, movies, MARKUP_NAME)
+    write_config(workdir, movie_overrides={REAL_NAME: {"fps": 25}})
+    result = snakemake(workdir)
+    return workdir, result
 
 
 def copy_movie(source, folder, name):

@@ -15,7 +15,12 @@ import yaml
 from sklearn.manifold import trustworthiness
 
 from conftest import (
+    HOSTILE_ID,
     HOSTILE_NAME,
+    MARKUP_ID,
+    MOVIES,
+    REAL_ID,
+    REAL_NAME,
     REPO,
     copy_movie,
     demo_movie,
@@ -28,11 +33,6 @@ from conftest import (
 
 pytestmark = pytest.mark.workflow
 
-HOSTILE_ID = "it_s_a_movie_touch_PWNED"
-# Unicode, braces (Snakemake's wildcard syntax) and a dash: named in
-# movie_overrides by its file name.
-REAL_NAME, REAL_ID = "Bikes — ünï {x}.mp4", "Bikes_uni_x"
-MOVIES = {REAL_ID: 250, "demo_year": 365, HOSTILE_ID: 10}
 PAIRS = [
     f"{method}_{metric}"
     for metric in ("gray", "hsl")
@@ -41,18 +41,8 @@ PAIRS = [
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory, bikes):
-    """A finished run over the demo, bikes.mp4 at 25 fps (under an odd name) and a
-    hostile copy of it at 1 fps."""
-    workdir = tmp_path_factory.mktemp("workflow")
-    movies = workdir / "movies"
-    movies.mkdir()
-    copy_movie(demo_movie(), movies, "demo_year.mp4")
-    copy_movie(bikes, movies, REAL_NAME)
-    copy_movie(bikes, movies, HOSTILE_NAME)
-    write_config(workdir, movie_overrides={REAL_NAME: {"fps": 25}})
-    result = snakemake(workdir)
-    return workdir, result
+def run(workflow_run):
+    return workflow_run
 
 
 def load_results(workdir, movie):
@@ -147,15 +137,19 @@ def jobs_by_rule(jobs):
     return rules
 
 
-# Every job of one new or replaced movie, and the two jobs over all movies.
+ALL_MOVIES_JOBS = ["list_movies", "make_index", "all"]
+# Every job of one new or replaced movie, and the jobs over all movies.
 ONE_MOVIE_JOBS = (
     ["link_movie", "probe_movie", "extract_frames"]
     + ["compute_distances"] * 2
     + ["embed"] * 6
     + ["scale"] * 6
-    + ["merge_json"]
-    + ["list_movies", "all"]
+    + ["merge_json", "plot_maps", "make_viewer"]
+    + ["plot_distances", "nearest_frames"] * 2
+    + ALL_MOVIES_JOBS
 )
+# Jobs that follow a movie's JSON: its plots and pages.
+AFTER_JSON = {"merge_json", "plot_maps", "make_viewer", "make_index", "all"}
 
 
 def test_rerun_umap_neighbours_only_reruns_umap_and_after(run):
@@ -163,20 +157,23 @@ def test_rerun_umap_neighbours_only_reruns_umap_and_after(run):
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     umap = dict(config["umap"], n_neighbors={"gray": 30, "hsl": "auto"})
     jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, umap=umap)))
-    assert set(jobs) == {"embed", "scale", "merge_json", "all"}
+    assert set(jobs) == {"embed", "scale"} | AFTER_JSON
     for rule in ("embed", "scale"):
-        assert len(jobs[rule]) == 3
+        assert len(jobs[rule]) == len(MOVIES)
         assert all("method=umap" in w and "metric=gray" in w for w in jobs[rule])
-    assert len(jobs["merge_json"]) == 3
+    for rule in ("merge_json", "plot_maps", "make_viewer"):
+        assert len(jobs[rule]) == len(MOVIES)
 
 
 def test_rerun_frame_size_reruns_everything(run):
     workdir, _ = run
     jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, frame_width=160)))
-    assert len(jobs["extract_frames"]) == 3
-    assert len(jobs["compute_distances"]) == 6
-    assert len(jobs["embed"]) == 18 and len(jobs["scale"]) == 18
-    assert len(jobs["merge_json"]) == 3
+    movies = len(MOVIES)
+    assert len(jobs["extract_frames"]) == movies
+    assert len(jobs["compute_distances"]) == 2 * movies
+    assert len(jobs["embed"]) == 6 * movies and len(jobs["scale"]) == 6 * movies
+    assert len(jobs["merge_json"]) == movies and len(jobs["make_viewer"]) == movies
+    assert len(jobs["plot_distances"]) == len(jobs["nearest_frames"]) == 2 * movies
     assert "link_movie" not in jobs and "probe_movie" not in jobs
 
 
@@ -185,9 +182,9 @@ def test_rerun_fps_reruns_the_movies_it_applies_to(run):
     jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, fps=2)))
     # The real movie keeps its own fps (movie_overrides): untouched.
     assert sorted(jobs["extract_frames"]) == sorted(
-        [f"movie={HOSTILE_ID}", "movie=demo_year"]
+        [f"movie={HOSTILE_ID}", f"movie={MARKUP_ID}", "movie=demo_year"]
     )
-    assert len(jobs["embed"]) == 12 and len(jobs["merge_json"]) == 2
+    assert len(jobs["embed"]) == 18 and len(jobs["merge_json"]) == 3
     assert not any(REAL_ID in w for rule in jobs.values() for w in rule)
 
 
@@ -197,7 +194,17 @@ def test_rerun_mask_reruns_distances_not_frames(run):
     jobs = jobs_by_rule(
         planned_jobs(workdir, changed_config(workdir, movie_overrides=overrides))
     )
-    assert set(jobs) == {"compute_distances", "embed", "scale", "merge_json", "all"}
+    assert (
+        set(jobs)
+        == {
+            "compute_distances",
+            "embed",
+            "scale",
+            "plot_distances",
+            "nearest_frames",
+        }
+        | AFTER_JSON
+    )
     assert all(
         w.startswith("movie=demo_year") for rule in jobs.values() for w in rule if w
     )
@@ -209,8 +216,9 @@ def test_rerun_dropping_hsl_only_merges_again(run):
     jobs = jobs_by_rule(
         planned_jobs(workdir, changed_config(workdir, metrics=["gray"]))
     )
-    assert set(jobs) == {"merge_json", "all"}
-    assert len(jobs["merge_json"]) == 3
+    assert set(jobs) == AFTER_JSON
+    for rule in ("merge_json", "plot_maps", "make_viewer"):
+        assert len(jobs[rule]) == len(MOVIES)
 
 
 def test_rerun_new_movie_only(run):
@@ -222,7 +230,7 @@ def test_rerun_new_movie_only(run):
         new.unlink()
     rules = sorted(rule for rule, _ in jobs)
     assert rules == sorted(ONE_MOVIE_JOBS)
-    assert all("new_one" in w for rule, w in jobs if rule not in ("list_movies", "all"))
+    assert all("new_one" in w for rule, w in jobs if rule not in ALL_MOVIES_JOBS)
 
 
 def test_rerun_replaced_movie_only(run):
@@ -240,9 +248,7 @@ def test_rerun_replaced_movie_only(run):
         os.utime(movie, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     rules = sorted(rule for rule, _ in jobs)
     assert rules == sorted(ONE_MOVIE_JOBS)
-    assert all(
-        HOSTILE_ID in w for rule, w in jobs if rule not in ("list_movies", "all")
-    )
+    assert all(HOSTILE_ID in w for rule, w in jobs if rule not in ALL_MOVIES_JOBS)
     assert planned_jobs(workdir) == []
 
 

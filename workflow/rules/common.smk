@@ -3,6 +3,7 @@
 import fcntl
 import os
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
@@ -11,6 +12,7 @@ from common import FramescapeError, load_json  # noqa: E402
 from movies import broken_links, expected_frames, find_movies, link_movie  # noqa: E402
 from resources import MB, movie_memory  # noqa: E402
 from settings import movie_settings, validate_config  # noqa: E402
+from viewer import asset_names  # noqa: E402
 
 
 def stop(message):
@@ -33,6 +35,10 @@ METRICS = config["metrics"]
 METHODS = config["methods"]
 RANDOM_STATE = config["random_state"]
 SCALE = config["scale"]
+VIEW = config["view"]
+# Every map, "<method>_<metric>", in the order of the JSON, plots and viewer menu.
+MAP_NAMES = [f"{method}_{metric}" for metric in METRICS for method in METHODS]
+VIEWER_ASSETS = asset_names(version("bokeh"))
 MEMORY_LIMIT_MB = (
     0 if config["memory_limit_gb"] == "auto" else int(config["memory_limit_gb"] * 1024)
 )
@@ -136,11 +142,7 @@ def movie_memory_mb(wildcards, input):
 
 
 def scaled_embeddings(wildcards):
-    return [
-        f"{RESULTS}/{wildcards.movie}/scaled/{method}_{metric}.npy"
-        for metric in METRICS
-        for method in METHODS
-    ]
+    return [f"{RESULTS}/{wildcards.movie}/scaled/{name}.npy" for name in MAP_NAMES]
 
 
 def job_file(folder, extension, rule_name, *wildcard_names):

@@ -33,6 +33,6 @@ rule merge_json:
         "../../envs/merge.yaml"
     threads: 1
     params:
-        names=[f"{method}_{metric}" for metric in METRICS for method in METHODS],
+        names=MAP_NAMES,
     script:
         "../../scripts/merge.py"

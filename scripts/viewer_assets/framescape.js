@@ -1,0 +1,235 @@
+/*
+ * framescape viewer: the parts Bokeh has no model for. Bokeh draws the map,
+ * hover, selection tools and widgets; these functions are called from the
+ * page's CustomJS callbacks (scripts/viewer.py, viewer_layout) with `v`, the
+ * viewer's shared models: source, neighbours, k, thumbnails, marker, slider,
+ * plot, choose, details, status, play, movie.
+ */
+(function () {
+  "use strict";
+
+  const SWITCH_MS = 700; // a map switch: long enough for the eye to follow
+  const PLAY_MS = 100; // timeline step while playing
+  const PLAY_STEPS = 600; // play crosses any movie in at most this many steps
+  const MAX_THUMBNAILS = 120; // frames drawn as pictures once this few are in view
+  const NEAR_TAP = 0.04; // a click farther than this (fraction of the view) picks nothing
+
+  let animation = null;
+  let playing = null;
+  let shown = null; // frame whose details are open
+
+  function metricOf(key) {
+    return key.slice(key.indexOf("_") + 1);
+  }
+
+  function seconds(time) {
+    return `${Number(time).toFixed(2)} s`;
+  }
+
+  function escapeHtml(text) {
+    const entities = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+    return String(text).replace(/[&<>"']/g, (char) => entities[char]);
+  }
+
+  function ease(t) {
+    return t < 0.5 ? 4 * t * t * t : 1 - Math.pow(-2 * t + 2, 3) / 2;
+  }
+
+  function frameIndex(v) {
+    const n = v.source.data.x.length;
+    return Math.max(0, Math.min(n - 1, Math.round(v.slider.value)));
+  }
+
+  /* Move every point from its place in the current map to the chosen one. */
+  function switchMap(v) {
+    const data = v.source.data;
+    const key = v.choose.value;
+    const targetX = data[`${key}_x`];
+    const targetY = data[`${key}_y`];
+    const startX = Float64Array.from(data.x);
+    const startY = Float64Array.from(data.y);
+    const n = startX.length;
+    if (animation !== null) {
+      cancelAnimationFrame(animation);
+    }
+    v.thumbnails.data = { x: [], y: [], src: [] };
+    document.body.dataset.map = "moving";
+    const started = performance.now();
+    function step(now) {
+      const t = Math.min(1, (now - started) / SWITCH_MS);
+      const e = ease(t);
+      // The last step lands exactly on the map's coordinates.
+      const x = t < 1 ? new Float64Array(n) : Float64Array.from(targetX);
+      const y = t < 1 ? new Float64Array(n) : Float64Array.from(targetY);
+      for (let i = 0; t < 1 && i < n; i++) {
+        x[i] = startX[i] + (targetX[i] - startX[i]) * e;
+        y[i] = startY[i] + (targetY[i] - startY[i]) * e;
+      }
+      v.source.data = { ...v.source.data, x: x, y: y };
+      placeMarker(v);
+      if (t < 1) {
+        animation = requestAnimationFrame(step);
+        return;
+      }
+      animation = null;
+      document.body.dataset.map = key;
+      updateThumbnails(v);
+      if (shown !== null) {
+        showDetails(v, shown);
+      }
+    }
+    animation = requestAnimationFrame(step);
+  }
+
+  function placeMarker(v) {
+    const data = v.source.data;
+    const i = frameIndex(v);
+    v.marker.data = { x: [data.x[i]], y: [data.y[i]] };
+  }
+
+  /* The timeline: a marker on the current frame, its time in the title. */
+  function moveMarker(v) {
+    const data = v.source.data;
+    const i = frameIndex(v);
+    placeMarker(v);
+    v.slider.title = `Frame ${data.frame[i]} · ${seconds(data.time[i])}`;
+  }
+
+  function togglePlay(v) {
+    if (playing !== null) {
+      clearInterval(playing);
+      playing = null;
+      v.play.label = "▶ Play";
+      return;
+    }
+    const last = v.source.data.x.length - 1;
+    const stride = Math.max(1, Math.round(last / PLAY_STEPS));
+    if (frameIndex(v) >= last) {
+      v.slider.value = 0;
+    }
+    v.play.label = "❚❚ Pause";
+    playing = setInterval(() => {
+      const next = Math.min(last, frameIndex(v) + stride);
+      v.slider.value = next;
+      if (next >= last) {
+        togglePlay(v);
+      }
+    }, PLAY_MS);
+  }
+
+  function figure(data, i, kind) {
+    return (
+      `<figure class="fs-${kind}" data-index="${i}">` +
+      `<img src="${escapeHtml(data.src[i])}" alt="frame ${data.frame[i]}">` +
+      `<figcaption>frame ${data.frame[i]} · ${seconds(data.time[i])}</figcaption>` +
+      `</figure>`
+    );
+  }
+
+  /* A frame large, and the frames nearest to it by the current map's metric
+     (ranked by the workflow from the distance matrix). */
+  function showDetails(v, i) {
+    shown = i;
+    const data = v.source.data;
+    const metric = metricOf(v.choose.value);
+    const ranked = v.neighbours.data[metric] || [];
+    let nearest = "";
+    for (let j = 0; j < v.k; j++) {
+      nearest += figure(data, ranked[i * v.k + j], "near");
+    }
+    v.details.text =
+      figure(data, i, "large") +
+      `<h3>Nearest by ${escapeHtml(metric)}</h3>` +
+      `<div class="fs-nearest">${nearest}</div>`;
+  }
+
+  function showFrame(v, event) {
+    const data = v.source.data;
+    const width = v.plot.x_range.end - v.plot.x_range.start;
+    const height = v.plot.y_range.end - v.plot.y_range.start;
+    let best = -1;
+    let bestDistance = NEAR_TAP * NEAR_TAP;
+    for (let i = 0; i < data.x.length; i++) {
+      const dx = (data.x[i] - event.x) / width;
+      const dy = (data.y[i] - event.y) / height;
+      const distance = dx * dx + dy * dy;
+      if (distance < bestDistance) {
+        best = i;
+        bestDistance = distance;
+      }
+    }
+    if (best >= 0) {
+      v.slider.value = best;
+      showDetails(v, best);
+    }
+  }
+
+  function showSelection(v) {
+    const count = v.source.selected.indices.length;
+    v.status.text = count ? `${count} frames selected` : "";
+  }
+
+  function csvField(value) {
+    const text = String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
+
+  /* The selected frames as CSV: index, frame, time (s), file (relative to results/). */
+  function exportCsv(v) {
+    const indices = Array.from(v.source.selected.indices).sort((a, b) => a - b);
+    if (indices.length === 0) {
+      v.status.text = "Select frames with the box or lasso tool first.";
+      return;
+    }
+    const data = v.source.data;
+    const lines = ["index,frame,time,file"];
+    for (const i of indices) {
+      lines.push([i, data.frame[i], data.time[i], csvField(data.src[i])].join(","));
+    }
+    const blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `${v.movie}-selection.csv`;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
+  /* Frames as pictures once few enough are in view (zoomed in). */
+  function updateThumbnails(v) {
+    if (animation !== null) {
+      return;
+    }
+    const data = v.source.data;
+    const xr = v.plot.x_range;
+    const yr = v.plot.y_range;
+    const inView = [];
+    for (let i = 0; i < data.x.length; i++) {
+      const x = data.x[i];
+      const y = data.y[i];
+      if (x >= xr.start && x <= xr.end && y >= yr.start && y <= yr.end) {
+        inView.push(i);
+        if (inView.length > MAX_THUMBNAILS) {
+          v.thumbnails.data = { x: [], y: [], src: [] };
+          return;
+        }
+      }
+    }
+    v.thumbnails.data = {
+      x: inView.map((i) => data.x[i]),
+      y: inView.map((i) => data.y[i]),
+      src: inView.map((i) => data.src[i]),
+    };
+  }
+
+  window.framescape = {
+    switchMap,
+    moveMarker,
+    togglePlay,
+    showFrame,
+    showSelection,
+    exportCsv,
+    updateThumbnails,
+  };
+})();

@@ -1,0 +1,128 @@
+# Pictures and pages: static plots, nearest frames, the viewer and the index.
+
+
+rule plot_maps:
+    input:
+        frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
+        frames_dir=f"{RESULTS}/{{movie}}/frames",
+        scaled=scaled_embeddings,
+    output:
+        report(
+            f"{RESULTS}/{{movie}}/plots/maps.png",
+            caption="../report/maps.rst",
+            category="Maps",
+            subcategory="{movie}",
+            labels={"movie": "{movie}", "figure": "maps"},
+        ),
+    log:
+        log_path("plot_maps"),
+    benchmark:
+        benchmark_path("plot_maps")
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    params:
+        names=MAP_NAMES,
+        title=movie_file,
+        thumbnails=VIEW["thumbnails"],
+    script:
+        "../../scripts/plots.py"
+
+
+rule plot_distances:
+    input:
+        frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
+        distances=f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
+    output:
+        report(
+            f"{RESULTS}/{{movie}}/plots/distances_{{metric}}.png",
+            caption="../report/distances.rst",
+            category="Self-similarity",
+            subcategory="{movie}",
+            labels={"movie": "{movie}", "metric": "{metric}"},
+        ),
+    log:
+        log_path("plot_distances", "metric"),
+    benchmark:
+        benchmark_path("plot_distances", "metric")
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    params:
+        title=movie_file,
+    script:
+        "../../scripts/plots.py"
+
+
+rule nearest_frames:
+    input:
+        f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
+    output:
+        f"{RESULTS}/{{movie}}/nearest/{{metric}}.npy",
+    log:
+        log_path("nearest_frames", "metric"),
+    benchmark:
+        benchmark_path("nearest_frames", "metric")
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    params:
+        k=VIEW["neighbours"],
+    script:
+        "../../scripts/viewer.py"
+
+
+rule copy_viewer_assets:
+    output:
+        [f"{RESULTS}/_viewer/{name}" for name in VIEWER_ASSETS],
+    log:
+        f"{RESULTS}/logs/copy_viewer_assets.log",
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    script:
+        "../../scripts/viewer.py"
+
+
+rule make_viewer:
+    input:
+        json=f"{RESULTS}/{{movie}}.json",
+        probe=f"{RESULTS}/{{movie}}/probe.json",
+        nearest=expand(
+            f"{RESULTS}/{{{{movie}}}}/nearest/{{metric}}.npy", metric=METRICS
+        ),
+        assets=rules.copy_viewer_assets.output,
+    output:
+        f"{RESULTS}/{{movie}}.html",
+    log:
+        log_path("make_viewer"),
+    benchmark:
+        benchmark_path("make_viewer")
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    params:
+        maps=MAP_NAMES,
+        metrics=METRICS,
+        file=movie_file,
+        fps=setting("fps"),
+    script:
+        "../../scripts/viewer.py"
+
+
+rule make_index:
+    input:
+        movies=f"{RESULTS}/movies.tsv",
+        json=expand(f"{RESULTS}/{{movie}}.json", movie=MOVIES),
+        assets=rules.copy_viewer_assets.output,
+    output:
+        f"{RESULTS}/index.html",
+    log:
+        f"{RESULTS}/logs/make_index.log",
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    params:
+        movies=list(MOVIES),
+    script:
+        "../../scripts/viewer.py"
