@@ -8,7 +8,10 @@ nearest frames, CSV export — what Bokeh has no model for) copied once into
 with no network.
 """
 
+import base64
 import html
+import io
+import json
 import shutil
 from pathlib import Path
 
@@ -30,6 +33,9 @@ VIEWER_FILES = Path(__file__).with_name("viewer_assets")
 BOKEH_BUNDLES = ("bokeh", "bokeh-gl", "bokeh-widgets")
 # Rows of a distance matrix read at a time when ranking neighbours.
 NEAREST_BLOCK = 512
+# Frame pictures drawn on the map when zoomed in: width in pixels, JPEG quality.
+THUMBNAIL_WIDTH = 96
+THUMBNAIL_QUALITY = 80
 
 
 def nearest_frames(distances, k):
@@ -90,6 +96,33 @@ def copy_assets(paths):
             source = static / f"{bundle}.min.js"
         with atomic_path(path) as tmp:
             shutil.copyfile(source, tmp)
+
+
+def thumbnail_urls(results, items, width=THUMBNAIL_WIDTH):
+    """Every frame as a small JPEG ``data:`` URL, in frame order.
+
+    The map draws pictures through Bokeh's ImageURL glyph, which asks for images
+    with a CORS request: a page opened from the file system may not load its own
+    files that way, but ``data:`` URLs are allowed everywhere.
+    """
+    from PIL import Image
+
+    urls = []
+    for item in items:
+        with Image.open(f"{results}/{item['src']}") as frame:
+            height = max(1, round(frame.height * width / frame.width))
+            picture = frame.convert("RGB").resize((width, height), Image.BILINEAR)
+        buffer = io.BytesIO()
+        picture.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY)
+        urls.append(
+            "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+        )
+    return urls
+
+
+def thumbnail_script(movie, urls):
+    """``<movie>/thumbnails.js``: loaded by the viewer the first time it zooms in."""
+    return f"framescape.addThumbnails({json.dumps(movie)}, {json.dumps(urls)});\n"
 
 
 def format_duration(seconds):
@@ -176,7 +209,7 @@ def viewer_layout(items, keys, nearest, movie):
         h_units="screen",
         anchor="center",
         source=thumbnails,
-        name="thumbnails",
+        name="thumbnail_pictures",
     )
     points = plot.scatter(
         "x",
@@ -197,7 +230,7 @@ def viewer_layout(items, keys, nearest, movie):
         fill_color=None,
         line_color="#d62728",
         line_width=3,
-        name="marker",
+        name="marker_ring",
     )
     plot.add_layout(
         ColorBar(color_mapper=colours["transform"], title="time (s)", width=10),
@@ -224,7 +257,8 @@ def viewer_layout(items, keys, nearest, movie):
         end=max(n - 1, 1),
         value=0,
         step=1,
-        title="Frame",
+        title=f"Frame {data['frame'][0]} · {times[0]:.2f} s",
+        show_value=False,
         name="timeline",
         width=640,
         disabled=n < 2,
@@ -303,6 +337,7 @@ def page(title, body, assets, script="", back_link=True):
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{html.escape(title)} · framescape</title>
 <link rel="stylesheet" href="{ASSETS}/framescape.css">
 {scripts}
@@ -383,12 +418,19 @@ def viewer_step(snakemake):
         snakemake.params.fps,
         [Path(path).name for path in snakemake.input.assets],
     )
-    save_text(snakemake.output[0], text)
+    save_text(snakemake.output.page, text)
+    results = Path(snakemake.input.json).parent
+    urls = thumbnail_urls(results, items)
+    save_text(
+        snakemake.output.thumbnails,
+        thumbnail_script(snakemake.wildcards.movie, urls),
+    )
     log.info(
-        "%d frames, %d maps, %d bytes",
+        "%d frames, %d maps; page %d bytes, thumbnails %d bytes",
         len(items),
         len(snakemake.params.maps),
         len(text),
+        sum(map(len, urls)),
     )
 
 

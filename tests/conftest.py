@@ -166,6 +166,7 @@ def planned_jobs(workdir, configfile=None):
 def workflow_run(tmp_path_factory, bikes):
     """A finished run over the demo, bikes.mp4 at 25 fps (under an odd name) and
     two copies of it at 1 fps under hostile names: ``(workdir, result)``."""
+
     workdir = tmp_path_factory.mktemp("workflow")
     movies = workdir / "movies"
     movies.mkdir()

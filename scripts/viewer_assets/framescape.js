@@ -17,6 +17,28 @@
   let animation = null;
   let playing = null;
   let shown = null; // frame whose details are open
+  const thumbnailUrls = {}; // movie id → data: URL per frame (<movie>/thumbnails.js)
+  const thumbnailsAsked = {};
+
+  function addThumbnails(movie, urls) {
+    thumbnailUrls[movie] = urls;
+  }
+
+  /* The frame pictures come in a script of their own, fetched the first time
+     they are needed; then `then` runs again. */
+  function withThumbnails(v, then) {
+    if (thumbnailUrls[v.movie]) {
+      return thumbnailUrls[v.movie];
+    }
+    if (!thumbnailsAsked[v.movie]) {
+      thumbnailsAsked[v.movie] = true;
+      const script = document.createElement("script");
+      script.src = `${v.movie}/thumbnails.js`;
+      script.onload = () => then(v);
+      document.head.appendChild(script);
+    }
+    return null;
+  }
 
   function metricOf(key) {
     return key.slice(key.indexOf("_") + 1);
@@ -216,14 +238,19 @@
         }
       }
     }
+    const urls = inView.length ? withThumbnails(v, updateThumbnails) : [];
+    if (urls === null) {
+      return;
+    }
     v.thumbnails.data = {
       x: inView.map((i) => data.x[i]),
       y: inView.map((i) => data.y[i]),
-      src: inView.map((i) => data.src[i]),
+      src: inView.map((i) => urls[i]),
     };
   }
 
   window.framescape = {
+    addThumbnails,
     switchMap,
     moveMarker,
     togglePlay,

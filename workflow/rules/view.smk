@@ -93,7 +93,8 @@ rule make_viewer:
         ),
         assets=rules.copy_viewer_assets.output,
     output:
-        f"{RESULTS}/{{movie}}.html",
+        page=f"{RESULTS}/{{movie}}.html",
+        thumbnails=f"{RESULTS}/{{movie}}/thumbnails.js",
     log:
         log_path("make_viewer"),
     benchmark:
