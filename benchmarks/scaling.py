@@ -33,6 +33,10 @@ STEPS = [
     ("umap gray", "embed_umap_gray"),
     ("umap hsl", "embed_umap_hsl"),
     ("merge_json", "merge_json"),
+    ("nearest frames hsl", "nearest_frames_hsl"),
+    ("plot maps", "plot_maps"),
+    ("plot distances hsl", "plot_distances_hsl"),
+    ("viewer page", "make_viewer"),
 ]
 
 
@@ -110,6 +114,8 @@ def main():
         results[frames] = run_workflow(frames, args.cores, args.keep)
         wall, steps = results[frames]
         print(f"N={frames}: whole workflow {wall:.0f} s", flush=True)
+        for stem, (seconds, rss) in sorted(steps.items()):
+            print(f"  {stem}: {seconds:.1f} s, {rss:.0f} MB", flush=True)
     header = "| step | " + " | ".join(f"N={n}" for n in results) + " |"
     print()
     print("seconds / peak RSS (MB) of each job")
