@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import MARKUP_ID, MARKUP_NAME, REPO
+from conftest import MARKUP_ID, MARKUP_NAME, MOVIES, REPO, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -325,3 +325,36 @@ def test_markup_in_a_movie_name_is_text(browser, results):
     assert index.page.locator(f'a[href="{MARKUP_ID}.html"]').count() == 1
     index.screenshot("index")
     assert visit.problems == [] and index.problems == []
+
+
+def test_report_has_the_plots_and_shows_names_as_text(browser, workflow_run):
+    workdir, _ = workflow_run
+    report = workdir / "report.html"
+    snakemake(workdir, "--report", str(report))
+    text = report.read_text()
+    # The maps and both heatmaps of every movie, embedded; the captions.
+    for movie in MOVIES:
+        assert f"{movie}/plots/maps.png" in text
+        assert f"{movie}/plots/distances_hsl.png" in text
+    assert text.count("data:image/png") >= 3 * len(MOVIES)
+    assert "Self-similarity of the movie" in text
+    # Per-rule runtimes (the report's Statistics page).
+    for rule in ("extract_frames", "compute_distances", "embed", "make_viewer"):
+        assert f'{{"rule": "{rule}", "runtime": ' in text
+    visit = Visit(browser, report.as_uri())
+    page = visit.page
+    page.get_by_text("Maps", exact=True).click()
+    page.get_by_text(MARKUP_ID).first.click()
+    page.locator('[iconname="information-circle"]').first.click()
+    page.get_by_text(MARKUP_NAME, exact=False).first.wait_for(timeout=5000)
+    assert page.locator('img[src="x"]').count() == 0
+    visit.screenshot("report-job")
+    page.locator('[iconname="eye"]').first.click()
+    page.wait_for_timeout(800)
+    visit.screenshot("report-maps")
+    page.goto(report.as_uri())
+    page.get_by_text("Statistics", exact=True).click()
+    page.wait_for_timeout(1500)
+    visit.screenshot("report-statistics")
+    # Console messages are the report's own (it asks a CDN for its style sheet).
+    assert not [problem for problem in visit.problems if problem.startswith("dialog")]
