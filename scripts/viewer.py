@@ -198,7 +198,9 @@ def viewer_layout(items, keys, nearest, movie):
     colours = linear_cmap(
         "time", "Viridis256", float(times.min()), float(max(times.max(), 1e-9))
     )
-    plot.line("x", "y", source=source, line_color="#8a8a8a", line_alpha=0.35)
+    path = plot.line(
+        "x", "y", source=source, line_color="#8a8a8a", line_alpha=0.35, name="path"
+    )
     plot.image_url(
         url="src",
         x="x",
@@ -280,6 +282,7 @@ def viewer_layout(items, keys, nearest, movie):
         "k": k,
         "thumbnails": thumbnails,
         "marker": marker,
+        "path": path,
         "slider": slider,
         "plot": plot,
         "choose": choose,
