@@ -1,9 +1,10 @@
 """How much memory each step of a movie needs, and the guard that refuses a movie
 that cannot fit before any decoding starts.
 
-The estimates are peak resident sizes measured with ``getrusage`` for N = 500 and
-2000 frames of 320×240 (a fixed part for Python and the libraries, a part per
-frame pixel and a part per pair of frames), rounded up.
+The estimates are peak resident sizes from the workflow's own benchmark files
+(benchmarks/scaling.py, 320×240 frames, N = 2,000 and 10,000; 2026-11-25): a
+fixed part for Python and the libraries, a part per frame pixel and a part per
+pair of frames, fitted to both sizes and rounded up by about a fifth.
 """
 
 import os
@@ -22,13 +23,15 @@ HSL_FEATURE_BYTES = 256 * MB
 FRAME_BLOCK = 256
 GRAM_TILE = 1024
 
-# step: (fixed bytes, bytes per frame pixel, bytes per pair of frames)
+# step: (fixed bytes, bytes per frame pixel, bytes per pair of frames).
+# Measured peaks at N = 2,000 / 10,000 (MB): distances gray 795 / 3888, hsl 946 /
+# 3514, mds 331 / 2001, tsne 244 / 2099, umap 429 / 1952.
 STEP_MEMORY = {
-    "distances_gray": (350 * MB, 4.5, 32),
-    "distances_hsl": (350 * MB, 3.0, 40),
-    "embed_mds": (400 * MB, 0, 64),
-    "embed_tsne": (400 * MB, 0, 24),
-    "embed_umap": (450 * MB, 0, 12),
+    "distances_gray": (350 * MB, 3.0, 24),
+    "distances_hsl": (350 * MB, 2.5, 20),
+    "embed_mds": (300 * MB, 0, 20),
+    "embed_tsne": (200 * MB, 0, 22),
+    "embed_umap": (450 * MB, 0, 20),
 }
 
 
@@ -41,7 +44,7 @@ def step_memory(step, n_frames, width, height):
     pixels = width * height
     total = fixed + per_pixel * n_frames * pixels + per_pair * n_frames**2
     if step == "distances_hsl":  # float32 features of one block of pixels
-        total += n_frames * 4 * min(pixels, HSL_BLOCK) * 4
+        total += min(n_frames * 4 * min(pixels, HSL_BLOCK) * 4, HSL_FEATURE_BYTES)
     return int(total)
 
 
