@@ -48,6 +48,36 @@ def step_memory(step, n_frames, width, height):
     return int(total)
 
 
+# Seconds one job took for 10,000 frames of 320×240 on 2 cores (benchmarks/scaling.py,
+# AVX2 machine, 2026-11-25); distances grow with pairs × pixels, layouts with pairs.
+SECONDS_AT_10000 = {
+    "distances_gray": 92,
+    "distances_hsl": 289,
+    "embed_mds": 36,
+    "embed_tsne": 71,
+    "embed_umap": 65,
+}
+# A cluster job asks for this much more time than measured (slower or busy
+# nodes), and never less than MIN_RUNTIME minutes.
+RUNTIME_MARGIN = 3
+MIN_RUNTIME = 10
+
+
+def step_runtime(step, n_frames, width=320, height=240):
+    """Minutes to ask the scheduler for one job of ``step`` (``runtime``)."""
+    scale = (n_frames / 10000) ** 2
+    if step.startswith("distances_"):
+        scale *= width * height / (320 * 240)
+    seconds = SECONDS_AT_10000[step] * scale * RUNTIME_MARGIN
+    return int(MIN_RUNTIME + -(-seconds // 60))
+
+
+def extract_runtime(duration):
+    """Minutes for decoding a movie of ``duration`` seconds: a minute per minute of
+    movie (a 2¾-hour 320×240 movie decoded in 33 s; HD sources take longer)."""
+    return int(MIN_RUNTIME + -(-(duration or 0) // 60))
+
+
 def movie_memory(n_frames, width, height, metrics, methods):
     """The most any one job of this movie needs: ``(bytes, step)``."""
     steps = [f"distances_{metric}" for metric in metrics]

@@ -6,11 +6,19 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
 from common import FramescapeError, load_json  # noqa: E402
 from movies import broken_links, expected_frames, find_movies, link_movie  # noqa: E402
-from resources import MB, movie_memory  # noqa: E402
+from resources import (  # noqa: E402
+    MB,
+    extract_runtime,
+    movie_memory,
+    step_memory,
+    step_runtime,
+)
 from settings import movie_settings, validate_config  # noqa: E402
 from viewer import asset_names  # noqa: E402
 
@@ -139,6 +147,42 @@ def movie_memory_mb(wildcards, input):
     frames = expected_frames(probe["duration"], settings["fps"]) or 1
     needed, _ = movie_memory(frames, width, height, METRICS, METHODS)
     return -(-needed // MB)
+
+
+# Scheduler resources (threads, mem_mb in MB, runtime in minutes) for every rule;
+# the sizes come from scripts/resources.py, measured per step. Functions of the
+# job's input read only .npy headers and probe.json, once the job is ready.
+SMALL_JOB_MB = 1000
+SMALL_JOB_MINUTES = 15
+
+
+def npy_shape(path):
+    """The shape of an .npy file, from its header."""
+    return np.load(path, mmap_mode="r").shape
+
+
+def distances_mb(wildcards, input):
+    n, height, width, _ = npy_shape(input.frames)
+    step = f"distances_{wildcards.metric}"
+    return -(-step_memory(step, n, width, height) // MB)
+
+
+def distances_minutes(wildcards, input):
+    n, height, width, _ = npy_shape(input.frames)
+    return step_runtime(f"distances_{wildcards.metric}", n, width, height)
+
+
+def embed_mb(wildcards, input):
+    n = npy_shape(input.distances)[0]
+    return -(-step_memory(f"embed_{wildcards.method}", n, 0, 0) // MB)
+
+
+def embed_minutes(wildcards, input):
+    return step_runtime(f"embed_{wildcards.method}", npy_shape(input.distances)[0])
+
+
+def extract_minutes(wildcards, input):
+    return extract_runtime(load_json(input.probe).get("duration"))
 
 
 def scaled_embeddings(wildcards):

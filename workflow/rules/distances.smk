@@ -13,6 +13,9 @@ rule compute_distances:
     conda:
         "../../envs/distances.yaml"
     threads: 8
+    resources:
+        mem_mb=distances_mb,
+        runtime=distances_minutes,
     params:
         mask=setting("mask"),
     script:

@@ -10,9 +10,14 @@ rule embed:
         log_path("embed", "method", "metric"),
     benchmark:
         benchmark_path("embed", "method", "metric")
+    group:
+        "maps"
     conda:
         "../../envs/embed.yaml"
     threads: 2
+    resources:
+        mem_mb=embed_mb,
+        runtime=embed_minutes,
     params:
         options=method_options,
         random_state=RANDOM_STATE,

@@ -14,6 +14,9 @@ rule link_movie:
     benchmark:
         benchmark_path("link_movie", "ext")
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         movie=movie_path,
         stamp=movie_stamp,
@@ -33,6 +36,9 @@ rule probe_movie:
     conda:
         "../../envs/frames.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         file=movie_file,
     script:
@@ -55,6 +61,8 @@ rule extract_frames:
         "../../envs/frames.yaml"
     threads: 2
     resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=extract_minutes,
         movie_memory_mb=movie_memory_mb,
         memory_limit_mb=MEMORY_LIMIT_MB,
     params:
@@ -79,6 +87,9 @@ rule list_movies:
     conda:
         "../../envs/frames.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         movies=list(MOVIES),
         files=movie_files,

@@ -10,9 +10,14 @@ rule scale:
         log_path("scale", "method", "metric"),
     benchmark:
         benchmark_path("scale", "method", "metric")
+    group:
+        "maps"
     conda:
         "../../envs/merge.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         scale=SCALE,
     script:
@@ -29,9 +34,14 @@ rule merge_json:
         log_path("merge_json"),
     benchmark:
         benchmark_path("merge_json")
+    group:
+        "maps"
     conda:
         "../../envs/merge.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         names=MAP_NAMES,
     script:

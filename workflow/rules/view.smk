@@ -21,6 +21,9 @@ rule plot_maps:
     conda:
         "../../envs/view.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         names=MAP_NAMES,
         title=movie_file,
@@ -48,6 +51,9 @@ rule plot_distances:
     conda:
         "../../envs/view.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         title=movie_file,
     script:
@@ -66,6 +72,9 @@ rule nearest_frames:
     conda:
         "../../envs/view.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         k=VIEW["neighbours"],
     script:
@@ -80,6 +89,9 @@ rule copy_viewer_assets:
     conda:
         "../../envs/view.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     script:
         "../../scripts/viewer.py"
 
@@ -102,6 +114,9 @@ rule make_viewer:
     conda:
         "../../envs/view.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         maps=MAP_NAMES,
         metrics=METRICS,
@@ -123,6 +138,9 @@ rule make_index:
     conda:
         "../../envs/view.yaml"
     threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
     params:
         movies=list(MOVIES),
     script:
