@@ -23,6 +23,8 @@ PACKAGES = {
     "scipy": "scipy",
     "threadpoolctl": "threadpoolctl",
     "llvmlite": "llvmlite",
+    "matplotlib": "matplotlib-base",
+    "bokeh": "bokeh",
 }
 RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.M | re.S)
 DIRECTIVE = re.compile(r'^    (conda|script):\n        "([^"]+)"', re.M)
@@ -82,4 +84,10 @@ def test_every_script_rule_was_found():
         "embed",
         "scale",
         "merge_json",
+        "plot_maps",
+        "plot_distances",
+        "nearest_frames",
+        "copy_viewer_assets",
+        "make_viewer",
+        "make_index",
     }
