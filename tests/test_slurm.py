@@ -67,9 +67,8 @@ def submitted_jobs(environment):
         text=True,
         env=environment,
     ).stdout
-    return [
-        dict(re.findall(r"(\w+)=(\S*)", line)) for line in shown.splitlines() if line
-    ]
+    jobs = [dict(re.findall(r"(\w+)=(\S*)", line)) for line in shown.splitlines()]
+    return [job for job in jobs if "JobId" in job]  # not "No jobs in the system"
 
 
 def result_files(results, movie):

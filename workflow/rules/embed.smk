@@ -10,8 +10,6 @@ rule embed:
         log_path("embed", "method", "metric"),
     benchmark:
         benchmark_path("embed", "method", "metric")
-    group:
-        "maps"
     conda:
         "../../envs/embed.yaml"
     threads: 2

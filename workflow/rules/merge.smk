@@ -10,8 +10,6 @@ rule scale:
         log_path("scale", "method", "metric"),
     benchmark:
         benchmark_path("scale", "method", "metric")
-    group:
-        "maps"
     conda:
         "../../envs/merge.yaml"
     threads: 1
@@ -34,8 +32,6 @@ rule merge_json:
         log_path("merge_json"),
     benchmark:
         benchmark_path("merge_json")
-    group:
-        "maps"
     conda:
         "../../envs/merge.yaml"
     threads: 1
