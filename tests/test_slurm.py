@@ -119,7 +119,7 @@ def test_cluster_run_gives_the_local_results(cluster, workflow_run, tmp_path):
         )
     assert jobs and all(job["JobState"] == "COMPLETED" for job in jobs)
     # One job per movie for its layouts (embed, scale, merge_json grouped).
-    groups = [job for job in jobs if "maps" in job.get("Comment", "")]
+    groups = [job for job in jobs if job.get("Comment", "").startswith("rule_maps_")]
     assert len(groups) == 2, [job.get("Comment") for job in jobs]
 
     results = workdir / "results"
