@@ -4,7 +4,9 @@ gray: mean absolute difference of BT.601 luma, in grey levels, range [0, 255].
 hsl: mean over pixels of (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b)), range [0, 3].
 """
 
+import functools
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -12,6 +14,7 @@ import numpy as np
 import kernels
 from common import FramescapeError, log, rectangle_outside, run_step, save_npy
 from resources import FRAME_BLOCK, GRAM_TILE, HSL_BLOCK, HSL_FEATURE_BYTES
+from tiles import tile_range
 
 METRICS = ("gray", "hsl")
 
@@ -85,23 +88,7 @@ def gray_distances(frames, mask=None):
     (N, N) float32
         Grey levels in [0, 255]; symmetric, zero diagonal. Sums are exact integers.
     """
-    frames, kept, p = check_frames(frames, mask)
-    n = frames.shape[0]
-    # Zero columns up to the SIMD width add nothing to any sum.
-    luma = np.zeros((n, -(-p // kernels.SIMD_BYTES) * kernels.SIMD_BYTES), np.uint8)
-    for start in range(0, n, FRAME_BLOCK):
-        block = slice(start, start + FRAME_BLOCK)
-        luma[block, :p] = kernels.bt601_luma(pixel_block(frames, kept, block))
-    sad = kernels.pairwise_sad(luma)
-    return (sad / p).astype(np.float32)
-
-
-def hsl_block_pixels(n_frames, n_pixels):
-    """Pixels per feature block: at most ``HSL_BLOCK`` (float32 sums stay well
-    within 1e-4), fewer for long movies so that the block's features stay under
-    :data:`HSL_FEATURE_BYTES`."""
-    fitting = HSL_FEATURE_BYTES // (n_frames * 4 * 4)
-    return int(max(64, min(HSL_BLOCK, n_pixels, fitting)))
+    return whole_matrix("gray", frames, mask)
 
 
 def hsl_distances(frames, mask=None):
@@ -121,36 +108,165 @@ def hsl_distances(frames, mask=None):
     (N, N) float32
         In [0, 3]; symmetric, zero diagonal.
     """
+    return whole_matrix("hsl", frames, mask)
+
+
+def whole_matrix(metric, frames, mask):
+    """The distance matrix as one tile: the same arithmetic as a tiled movie."""
+    frames, _, p = check_frames(frames, mask)
+    whole = (0, frames.shape[0])
+    raw = {(whole, whole): lambda: TILES[metric](frames, whole, whole, mask)}
+    return assemble(metric, frames.shape[0], p, raw)
+
+
+def gray_tile(frames, rows, columns, mask=None):
+    """Exact sums of absolute luma differences between two blocks of frames.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    rows, columns : (start, stop)
+        Frame numbers of the two blocks; the same block gives only the pairs
+        right of the diagonal (the rest 0).
+    mask : (H, W) bool, optional
+
+    Returns
+    -------
+    (rows, columns) int64
+    """
     frames, kept, p = check_frames(frames, mask)
-    n = frames.shape[0]
-    block_pixels = hsl_block_pixels(n, p)
-    gram = np.zeros((n, n), np.float64)
-    features = np.empty((n, 4 * block_pixels), np.float32)
-    for start in range(0, p, block_pixels):
-        pixels = pixel_block(
-            frames, kept, pixel_slice=slice(start, start + block_pixels)
+    row_luma = block_luma(frames, kept, p, rows)
+    if rows == columns:
+        return kernels.sad_tile(row_luma, row_luma, upper=True)
+    return kernels.sad_tile(row_luma, block_luma(frames, kept, p, columns))
+
+
+def block_luma(frames, kept, p, frame_range):
+    """``(n, P') uint8`` luma of a block of frames; zero columns up to the SIMD
+    width add nothing to any sum."""
+    start, stop = frame_range
+    width = -(-p // kernels.SIMD_BYTES) * kernels.SIMD_BYTES
+    luma = np.zeros((stop - start, width), np.uint8)
+    for first in range(start, stop, FRAME_BLOCK):
+        block = slice(first, min(first + FRAME_BLOCK, stop))
+        luma[first - start : block.stop - start, :p] = kernels.bt601_luma(
+            pixel_block(frames, kept, block)
         )
-        block_features = features[:, : 4 * pixels.shape[1]]
-        kernels.hls_features(pixels, block_features)
-        add_gram(gram, block_features)
-    norms = np.diag(gram).copy()
-    distances = gram
-    distances *= -2.0
-    distances += norms[:, None]
-    distances += norms[None, :]
-    distances /= p
-    np.clip(distances, 0.0, 3.0, out=distances)
+    return luma
+
+
+def hsl_block_pixels(n_frames, n_pixels):
+    """Pixels per feature block: at most ``HSL_BLOCK`` (float32 sums stay well
+    within 1e-4), fewer for long movies so that the block's features of all
+    ``n_frames`` frames stay under :data:`HSL_FEATURE_BYTES`."""
+    fitting = HSL_FEATURE_BYTES // (n_frames * 4 * 4)
+    return int(max(64, min(HSL_BLOCK, n_pixels, fitting)))
+
+
+def hsl_tile(frames, rows, columns, mask=None):
+    """Gram matrix ``⟨Φ_a, Φ_b⟩`` of the HSL features of two blocks of frames.
+
+    Pixels are taken a block at a time, as many as the whole movie's features
+    allow (:func:`hsl_block_pixels` of all N frames, so a tile sums the very same
+    float32 products as the whole matrix would).
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    rows, columns : (start, stop)
+        Frame numbers of the two blocks, starting at multiples of
+        :data:`GRAM_TILE`; the same block gives only the products on and above
+        the diagonal's :data:`GRAM_TILE` squares.
+    mask : (H, W) bool, optional
+
+    Returns
+    -------
+    (rows, columns) float64
+    """
+    frames, kept, p = check_frames(frames, mask)
+    if rows[0] % GRAM_TILE or columns[0] % GRAM_TILE:
+        raise ValueError(f"tiles must start at multiples of {GRAM_TILE} frames")
+    block_pixels = hsl_block_pixels(frames.shape[0], p)
+    blocks = [rows] if rows == columns else [rows, columns]
+    features = [
+        np.empty((stop - start, 4 * block_pixels), np.float32) for start, stop in blocks
+    ]
+    gram = np.zeros((rows[1] - rows[0], columns[1] - columns[0]), np.float64)
+    for start in range(0, p, block_pixels):
+        pixel_slice = slice(start, start + block_pixels)
+        block_features = []
+        for (first, stop), buffer in zip(blocks, features):
+            pixels = pixel_block(frames, kept, slice(first, stop), pixel_slice)
+            block_features.append(buffer[:, : 4 * pixels.shape[1]])
+            kernels.hls_features(pixels, block_features[-1])
+        add_gram(gram, block_features[0], block_features[-1], upper=rows == columns)
+    return gram
+
+
+def add_gram(gram, rows, columns, upper=False):
+    """``gram += rows @ columns.T`` (float32 products, float64 sums), one
+    :data:`GRAM_TILE` square at a time.
+
+    The squares sit at the same frame numbers whether the matrix is computed
+    whole or in tiles, so every element comes from the very same BLAS call shape
+    and gives the same bits. With ``upper``, only the squares on and above the
+    diagonal (about half the work); the others are left alone.
+    """
+    for i in range(0, rows.shape[0], GRAM_TILE):
+        for j in range(i if upper else 0, columns.shape[0], GRAM_TILE):
+            gram[i : i + GRAM_TILE, j : j + GRAM_TILE] += (
+                rows[i : i + GRAM_TILE] @ columns[j : j + GRAM_TILE].T
+            )
+
+
+TILES = {"gray": gray_tile, "hsl": hsl_tile}
+
+
+def assemble(metric, n_frames, n_pixels, tiles):
+    """The ``(N, N) float32`` distance matrix from its tiles.
+
+    Parameters
+    ----------
+    metric : "gray" or "hsl"
+    n_frames, n_pixels : int
+        N, and the pixels of a frame that count (after the mask).
+    tiles : dict
+        ``{(rows, columns): load}``, one entry per tile on or above the diagonal,
+        where ``load()`` gives that tile of :func:`gray_tile` or :func:`hsl_tile`
+        (a tile is read when it is its turn; hsl reads the diagonal ones twice).
+    """
+    distances = np.zeros((n_frames, n_frames), np.float32)
+    if metric == "hsl":
+        norms = np.zeros(n_frames)
+        for (rows, columns), load in tiles.items():
+            if rows == columns:
+                norms[slice(*rows)] = np.diagonal(load())
+    for (rows, columns), load in tiles.items():
+        raw = load()
+        out = distances[slice(*rows), slice(*columns)]
+        for start in range(0, raw.shape[0], FRAME_BLOCK):
+            band = slice(start, min(start + FRAME_BLOCK, raw.shape[0]))
+            if metric == "gray":
+                out[band] = raw[band] / n_pixels
+            else:
+                out[band] = hsl_band(
+                    raw[band],
+                    norms[rows[0] + band.start : rows[0] + band.stop],
+                    norms[slice(*columns)],
+                    n_pixels,
+                )
     np.fill_diagonal(distances, 0.0)
-    return kernels.mirror_upper(distances.astype(np.float32))
+    return kernels.mirror_upper(distances)
 
 
-def add_gram(gram, features):
-    """``gram += features @ features.T`` on and above the diagonal (float32
-    products, float64 sums), a tile of rows at a time: about half the work of
-    one full product; the lower triangle is left alone."""
-    for start in range(0, features.shape[0], GRAM_TILE):
-        stop = start + GRAM_TILE
-        gram[start:stop, start:] += features[start:stop] @ features[start:].T
+def hsl_band(gram, row_norms, column_norms, n_pixels):
+    """Distances ``(‖Φ_a‖² + ‖Φ_b‖² − 2⟨Φ_a, Φ_b⟩) / P`` of some rows, in [0, 3]
+    (rounding can take an exact 0 slightly below)."""
+    distances = gram * -2.0
+    distances += row_norms[:, None]
+    distances += column_norms[None, :]
+    distances /= n_pixels
+    return np.clip(distances, 0.0, 3.0, out=distances)
 
 
 DISTANCES = {"gray": gray_distances, "hsl": hsl_distances}
@@ -165,22 +281,68 @@ def compute_distances(frames, metric, mask=None):
     return DISTANCES[metric](frames, mask)
 
 
-def distances_step(snakemake):
+def step_frames(snakemake):
+    """The movie's frames (memmapped) and its mask, for both steps."""
     numba.set_num_threads(
         max(1, min(snakemake.threads, numba.config.NUMBA_NUM_THREADS))
     )
-    metric = snakemake.wildcards.metric
     frames = np.load(snakemake.input.frames, mmap_mode="r")
-    mask = None
-    if snakemake.params.mask:
-        try:
-            mask = pixel_mask(frames.shape[1:3], snakemake.params.mask)
-        except FramescapeError as error:
-            movie = snakemake.wildcards.movie
-            raise FramescapeError(f"movie_overrides of {movie}: {error}") from None
-        log.info("mask keeps %d of %d pixels", mask.sum(), mask.size)
+    if not snakemake.params.mask:
+        return frames, None
+    try:
+        mask = pixel_mask(frames.shape[1:3], snakemake.params.mask)
+    except FramescapeError as error:
+        movie = snakemake.wildcards.movie
+        raise FramescapeError(f"movie_overrides of {movie}: {error}") from None
+    log.info("mask keeps %d of %d pixels", mask.sum(), mask.size)
+    return frames, mask
+
+
+def tile_step(snakemake):
+    frames, mask = step_frames(snakemake)
+    metric, wildcards = snakemake.wildcards.metric, snakemake.wildcards
+    n, tile_frames = len(frames), snakemake.params.tile_frames
+    rows = tile_range(int(wildcards.row), n, tile_frames)
+    columns = tile_range(int(wildcards.column), n, tile_frames)
     started = time.monotonic()
-    distances = compute_distances(frames, metric, mask)
+    tile = TILES[metric](frames, rows, columns, mask)
+    log.info(
+        "%s tile of frames %d-%d x %d-%d (of %d) in %.2f s",
+        metric,
+        rows[0],
+        rows[1] - 1,
+        columns[0],
+        columns[1] - 1,
+        n,
+        time.monotonic() - started,
+    )
+    save_npy(snakemake.output[0], tile)
+
+
+def distances_step(snakemake):
+    frames, mask = step_frames(snakemake)
+    metric = snakemake.wildcards.metric
+    started = time.monotonic()
+    if snakemake.input.tiles:
+        n = len(frames)
+        pixels = int(mask.sum()) if mask is not None else frames[0, ..., 0].size
+        indices = {
+            tuple(int(part) for part in Path(path).stem.split("_")[-2:]): path
+            for path in snakemake.input.tiles
+        }
+        # Not a parameter (changing it would rerun every movie): the first
+        # tile's side, which no other tile exceeds.
+        tile_frames = np.load(indices[0, 0], mmap_mode="r").shape[0]
+        tiles = {
+            (tile_range(row, n, tile_frames), tile_range(column, n, tile_frames)): (
+                functools.partial(np.load, path, mmap_mode="r")
+            )
+            for (row, column), path in indices.items()
+        }
+        log.info("assembling %d tiles of up to %d frames", len(tiles), tile_frames)
+        distances = assemble(metric, n, pixels, tiles)
+    else:
+        distances = compute_distances(frames, metric, mask)
     log.info(
         "%s distances of %d frames in %.2f s (max %.4f)",
         metric,
@@ -191,5 +353,7 @@ def distances_step(snakemake):
     save_npy(snakemake.output[0], distances)
 
 
+STEPS = {"compute_distance_tile": tile_step, "compute_distances": distances_step}
+
 if __name__ == "__main__":
-    run_step(snakemake, distances_step)  # noqa: F821
+    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821

@@ -12,12 +12,12 @@ from numba.extending import intrinsic
 
 # Accumulate absolute differences in int32 for SIMD width, but flush to int64
 # before 2**31 could be reached: 2**23 pixels × 255 < 2**31.
-SAD_BLOCK = 1 << 23
+INT32_SPAN = 1 << 23
 
 
 @numba.njit(cache=True, nogil=True)
 def sum_abs_diff_int32(a, b):
-    """Sum of |a - b| over uint8 vectors of at most :data:`SAD_BLOCK` elements.
+    """Sum of |a - b| over uint8 vectors of at most :data:`INT32_SPAN` elements.
 
     The int32 casts keep the accumulator 32 bits wide (numba would widen it to
     int64), which doubles the SIMD lanes.
@@ -32,43 +32,45 @@ def sum_abs_diff_int32(a, b):
 def sum_abs_diff(a, b):
     """Exact sum of |a - b| over two equal-length uint8 vectors, as int64."""
     total = np.int64(0)
-    for start in range(0, a.shape[0], SAD_BLOCK):
+    for start in range(0, a.shape[0], INT32_SPAN):
         total += sum_abs_diff_int32(
-            a[start : start + SAD_BLOCK], b[start : start + SAD_BLOCK]
+            a[start : start + INT32_SPAN], b[start : start + INT32_SPAN]
         )
     return total
 
 
 @numba.njit(cache=True, nogil=True)
-def sad_row(luma, sad, i):
-    """Fill row and column ``i`` of ``sad`` right of the diagonal."""
-    for j in range(i + 1, luma.shape[0]):
-        value = sum_abs_diff(luma[i], luma[j])
-        sad[i, j] = value
-        sad[j, i] = value
+def sad_row(rows, columns, sad, i, upper):
+    """Fill row ``i`` of ``sad``: every column, or those right of the diagonal."""
+    for j in range(i + 1 if upper else 0, columns.shape[0]):
+        sad[i, j] = sum_abs_diff(rows[i], columns[j])
 
 
 @numba.njit(cache=True, parallel=True)
-def pairwise_sad_portable(luma):
-    """Sums of absolute differences between all rows of ``luma``, in plain loops
-    that any CPU runs (the compiler vectorises the int32 accumulation).
+def sad_tile_portable(rows, columns, upper):
+    """Sums of absolute differences between every row of ``rows`` and every row
+    of ``columns``, in plain loops that any CPU runs (the compiler vectorises the
+    int32 accumulation).
 
     Parameters
     ----------
-    luma : (N, P) uint8, C-contiguous
+    rows : (R, P) uint8, C-contiguous
+    columns : (C, P) uint8, C-contiguous
+    upper : bool
+        ``rows`` and ``columns`` are the same frames: fill only ``j > i``.
 
     Returns
     -------
-    (N, N) int64, symmetric, zero diagonal.
+    (R, C) int64; zeros where not filled.
     """
-    n = luma.shape[0]
-    sad = np.zeros((n, n), np.int64)
-    # Row i has n-1-i pairs right of the diagonal: doing row i together with row
+    n = rows.shape[0]
+    sad = np.zeros((n, columns.shape[0]), np.int64)
+    # In the upper case row i has n-1-i pairs: doing row i together with row
     # n-1-i gives every parallel task the same amount of work.
     for i in numba.prange((n + 1) // 2):
-        sad_row(luma, sad, i)
+        sad_row(rows, columns, sad, i, upper)
         if n - 1 - i != i:
-            sad_row(luma, sad, n - 1 - i)
+            sad_row(rows, columns, sad, n - 1 - i, upper)
     return sad
 
 
@@ -147,32 +149,40 @@ SAD_TILE = 2048
 
 
 @numba.njit(cache=True, nogil=True)
-def sad_block(luma, sad, row_start, column_start):
-    """Add every pair ``(i, j)``, ``j > i``, of a row block and a column block."""
-    n, p = luma.shape
-    row_stop = min(row_start + SAD_BLOCK, n)
-    column_stop = min(column_start + SAD_BLOCK, n)
+def sad_block(rows, columns, sad, row_start, column_start, upper):
+    """Add every pair of a block of ``rows`` and a block of ``columns`` to
+    ``sad`` (only ``j > i`` when ``upper``)."""
+    p = rows.shape[1]
+    row_stop = min(row_start + SAD_BLOCK, rows.shape[0])
+    column_stop = min(column_start + SAD_BLOCK, columns.shape[0])
     for start in range(0, p, SAD_TILE):
         stop = min(start + SAD_TILE, p)
         for i in range(row_start, row_stop):
-            for j in range(max(i + 1, column_start), column_stop):
-                sad[i, j] += sad_simd(luma[i], luma[j], start, stop)
+            first = max(i + 1, column_start) if upper else column_start
+            for j in range(first, column_stop):
+                sad[i, j] += sad_simd(rows[i], columns[j], start, stop)
 
 
 @numba.njit(cache=True, parallel=True)
-def pairwise_sad_simd(luma):
-    """:func:`pairwise_sad_portable` with ``psadbw``, blocked over frames and pixels.
+def sad_tile_simd(rows, columns, upper):
+    """:func:`sad_tile_portable` with ``psadbw``, blocked over frames and pixels.
 
-    ``luma`` must be ``(N, P)`` uint8 with ``P`` a multiple of :data:`SIMD_BYTES`
-    (pad with zeros: they add nothing).
+    ``rows`` and ``columns`` must have a width that is a multiple of
+    :data:`SIMD_BYTES` (pad with zeros: they add nothing).
     """
-    n = luma.shape[0]
-    sad = np.zeros((n, n), np.int64)
-    blocks = (n + SAD_BLOCK - 1) // SAD_BLOCK
-    for pair in numba.prange(blocks * (blocks + 1) // 2):
-        row_block, column_block = upper_block_pair(pair, blocks)
-        sad_block(luma, sad, row_block * SAD_BLOCK, column_block * SAD_BLOCK)
-    return mirror_upper(sad)
+    sad = np.zeros((rows.shape[0], columns.shape[0]), np.int64)
+    row_blocks = (rows.shape[0] + SAD_BLOCK - 1) // SAD_BLOCK
+    column_blocks = (columns.shape[0] + SAD_BLOCK - 1) // SAD_BLOCK
+    pairs = row_blocks * (row_blocks + 1) // 2 if upper else row_blocks * column_blocks
+    for pair in numba.prange(pairs):
+        if upper:
+            row_block, column_block = upper_block_pair(pair, row_blocks)
+        else:
+            row_block, column_block = divmod(pair, column_blocks)
+        sad_block(
+            rows, columns, sad, row_block * SAD_BLOCK, column_block * SAD_BLOCK, upper
+        )
+    return sad
 
 
 @numba.njit(cache=True)
@@ -206,12 +216,26 @@ def padded_rows(luma, multiple):
     return padded
 
 
+def sad_tile(rows, columns, upper=False):
+    """Exact sums of absolute differences between the rows of ``(R, P) uint8``
+    ``rows`` and of ``(C, P) uint8`` ``columns``: ``(R, C) int64``. With
+    ``upper``, ``rows`` is ``columns`` and only ``j > i`` is filled (the rest 0).
+    Uses ``psadbw`` where the CPU has it."""
+    if PSADBW is None:
+        rows = np.ascontiguousarray(rows)
+        return sad_tile_portable(
+            rows, rows if upper else np.ascontiguousarray(columns), upper
+        )
+    rows = padded_rows(rows, SIMD_BYTES)
+    return sad_tile_simd(
+        rows, rows if upper else padded_rows(columns, SIMD_BYTES), upper
+    )
+
+
 def pairwise_sad(luma):
     """Sums of absolute differences between all rows of ``(N, P) uint8`` ``luma``:
-    ``(N, N) int64``, exact. Uses ``psadbw`` where the CPU has it."""
-    if PSADBW is None:
-        return pairwise_sad_portable(np.ascontiguousarray(luma))
-    return pairwise_sad_simd(padded_rows(luma, SIMD_BYTES))
+    ``(N, N) int64``, exact, symmetric, zero diagonal."""
+    return mirror_upper(sad_tile(luma, luma, upper=True))
 
 
 @numba.njit(cache=True, parallel=True)

@@ -21,7 +21,7 @@ HSL_BLOCK = 16384
 HSL_FEATURE_BYTES = 256 * MB
 # Frames turned into luma at a time, rows of the Gram matrix multiplied at a time.
 FRAME_BLOCK = 256
-GRAM_TILE = 1024
+GRAM_TILE = 512
 
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames).
 # Measured peaks at N = 2,000 / 10,000 (MB): distances gray 795 / 3888, hsl 946 /
@@ -63,9 +63,12 @@ RUNTIME_MARGIN = 3
 MIN_RUNTIME = 10
 
 
-def step_runtime(step, n_frames, width=320, height=240):
-    """Minutes to ask the scheduler for one job of ``step`` (``runtime``)."""
-    scale = (n_frames / 10000) ** 2
+def step_runtime(step, n_frames, width=320, height=240, pairs=None):
+    """Minutes to ask the scheduler for one job of ``step`` (``runtime``): all
+    pairs of ``n_frames`` frames, or ``pairs`` pairs (a tile)."""
+    if pairs is None:
+        pairs = n_frames * (n_frames - 1) // 2
+    scale = pairs / (10000 * 9999 / 2)
     if step.startswith("distances_"):
         scale *= width * height / (320 * 240)
     seconds = SECONDS_AT_10000[step] * scale * RUNTIME_MARGIN
@@ -78,11 +81,51 @@ def extract_runtime(duration):
     return int(MIN_RUNTIME + -(-(duration or 0) // 60))
 
 
-def movie_memory(n_frames, width, height, metrics, methods):
-    """The most any one job of this movie needs: ``(bytes, step)``."""
-    steps = [f"distances_{metric}" for metric in metrics]
-    steps += [f"embed_{method}" for method in methods]
-    return max((step_memory(step, n_frames, width, height), step) for step in steps)
+# A tile job holds its raw int64 or float64 tile; assembling holds the float32
+# matrix and reads one tile at a time (memmapped). Measured peaks at N = 10,000 in
+# tiles of 4,096 (MB): tile gray ≤ …, hsl ≤ …; assembly ….
+TILE_BYTES_PER_PAIR = 8
+ASSEMBLY_BYTES_PER_PAIR = 4
+
+
+def tile_memory(metric, rows, columns, diagonal, n_frames, width, height):
+    """Peak bytes of one tile job: ``rows × columns`` frame pairs of a movie of
+    ``n_frames`` frames (``diagonal``: the rows are the columns)."""
+    fixed, per_pixel, _ = STEP_MEMORY[f"distances_{metric}"]
+    frames = rows if diagonal else rows + columns
+    pixels = width * height
+    total = fixed + per_pixel * frames * pixels + TILE_BYTES_PER_PAIR * rows * columns
+    if metric == "hsl":  # float32 features of the block's frames, as in step_memory
+        fitting = HSL_FEATURE_BYTES * frames // n_frames
+        total += min(frames * 4 * min(pixels, HSL_BLOCK) * 4, fitting)
+    return int(total)
+
+
+def assembly_memory(n_frames, tile_frames):
+    """Peak bytes of putting a matrix of ``n_frames`` together from its tiles."""
+    fixed = STEP_MEMORY["distances_gray"][0]
+    tile = TILE_BYTES_PER_PAIR * tile_frames**2
+    return int(fixed + ASSEMBLY_BYTES_PER_PAIR * n_frames**2 + tile)
+
+
+def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
+    """The most any one job of this movie needs: ``(bytes, step)``. A movie of
+    more than ``tile_frames`` frames has its distances in tiles."""
+    needs = []
+    for metric in metrics:
+        step = f"distances_{metric}"
+        if tile_frames and n_frames > tile_frames:
+            tile = min(tile_frames, n_frames)
+            needs.append(
+                (tile_memory(metric, tile, tile, False, n_frames, width, height), step)
+            )
+            needs.append((assembly_memory(n_frames, tile_frames), step))
+        else:
+            needs.append((step_memory(step, n_frames, width, height), step))
+    for method in methods:
+        step = f"embed_{method}"
+        needs.append((step_memory(step, n_frames, width, height), step))
+    return max(needs)
 
 
 def machine_memory():

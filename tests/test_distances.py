@@ -11,6 +11,7 @@ import distances
 import kernels
 from common import FramescapeError
 from distances import gray_distances, hsl_distances, pixel_mask
+from tiles import tile_count, tile_pairs, tile_range
 
 
 def reference_gray(frames, mask=None):
@@ -188,12 +189,20 @@ def test_sad_kernels_agree_with_numpy(n, p):
     if n > 1:
         luma[1, : p // 2] = 0  # the largest differences
     expected = np.abs(luma[:, None].astype(np.int64) - luma[None]).sum(axis=-1)
-    assert np.array_equal(kernels.pairwise_sad_portable(luma), expected)
+    upper = np.triu(expected, 1)
+    assert np.array_equal(kernels.sad_tile_portable(luma, luma, True), upper)
     assert np.array_equal(kernels.pairwise_sad(luma), expected)
+    # A rectangle: the first rows against all others.
+    head = max(1, n // 2)
+    rows = np.ascontiguousarray(luma[:head])
+    columns = np.ascontiguousarray(luma[head:])
+    portable = kernels.sad_tile_portable(rows, columns, False)
+    assert np.array_equal(portable, expected[:head, head:])
+    assert np.array_equal(kernels.sad_tile(rows, columns), expected[:head, head:])
     if kernels.PSADBW is None:
         pytest.skip("this CPU has no psadbw (AVX2 or AVX-512BW): portable path only")
     padded = kernels.padded_rows(luma, kernels.SIMD_BYTES)
-    assert np.array_equal(kernels.pairwise_sad_simd(padded), expected)
+    assert np.array_equal(kernels.sad_tile_simd(padded, padded, True), upper)
 
 
 def test_blocks_tiles_and_memmaps_give_the_same_matrices(
@@ -221,3 +230,57 @@ def test_blocks_tiles_and_memmaps_give_the_same_matrices(
     np.testing.assert_allclose(
         result, reference_hsl(random_frames, mask), atol=1e-4, rtol=0
     )
+
+
+@pytest.mark.parametrize("tile_frames", [8, 16, 24])
+def test_tiles_assemble_to_the_same_bytes(bikes_frames, monkeypatch, tile_frames):
+    """A long movie's matrix from tiles (each computed from a memmap, as separate
+    jobs would) equals the one-job matrix bit for bit: 40 real frames, Gram
+    squares of 8 frames, several feature blocks, a mask."""
+    monkeypatch.setattr(distances, "GRAM_TILE", 8)
+    monkeypatch.setattr(distances, "FRAME_BLOCK", 5)
+    monkeypatch.setattr(distances, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
+    mask = np.ones(bikes_frames.shape[1:3], bool)
+    mask[:10, 50:] = False
+    n, pixels = len(bikes_frames), int(mask.sum())
+    assert distances.hsl_block_pixels(n, pixels) < pixels
+    count = tile_count(n, tile_frames)
+    assert count > 1
+    for metric, whole in (("gray", gray_distances), ("hsl", hsl_distances)):
+        expected = whole(bikes_frames, mask)
+        tiles = {}
+        for row, column in tile_pairs(count):
+            rows, columns = (
+                tile_range(index, n, tile_frames) for index in (row, column)
+            )
+            raw = distances.TILES[metric](bikes_frames, rows, columns, mask)
+            assert raw.shape == (rows[1] - rows[0], columns[1] - columns[0])
+            tiles[rows, columns] = lambda raw=raw: raw
+        assert len(tiles) == count * (count + 1) // 2
+        assembled = distances.assemble(metric, n, pixels, tiles)
+        assert assembled.dtype == np.float32
+        assert assembled.tobytes() == expected.tobytes(), metric
+    reference = reference_hsl(bikes_frames, mask)
+    np.testing.assert_allclose(assembled, reference, atol=1e-4, rtol=0)
+
+
+def test_tiles_must_start_on_gram_squares(random_frames):
+    with pytest.raises(ValueError, match="multiples"):
+        distances.hsl_tile(random_frames, (0, 3), (3, 9))
+
+
+def test_tile_ranges_cover_the_upper_triangle_once():
+    assert tile_count(365, 512) == 1
+    assert tile_count(1024, 512) == 2
+    assert tile_count(1025, 512) == 3
+    assert [tile_range(index, 1025, 512) for index in range(3)] == [
+        (0, 512),
+        (512, 1024),
+        (1024, 1025),
+    ]
+    covered = np.zeros((1025, 1025), int)
+    for row, column in tile_pairs(3):
+        rows, columns = tile_range(row, 1025, 512), tile_range(column, 1025, 512)
+        covered[slice(*rows), slice(*columns)] += 1
+    assert (np.triu(covered) == np.triu(np.ones_like(covered))).all()
+    assert not np.tril(covered, -1)[512:, :512].any()

@@ -15,11 +15,14 @@ from movies import broken_links, expected_frames, find_movies, link_movie  # noq
 from resources import (  # noqa: E402
     MB,
     extract_runtime,
+    assembly_memory,
     movie_memory,
     step_memory,
     step_runtime,
+    tile_memory,
 )
 from settings import movie_settings, validate_config  # noqa: E402
+from tiles import tile_count, tile_pairs, tile_range  # noqa: E402
 from viewer import asset_names  # noqa: E402
 
 
@@ -44,6 +47,7 @@ METHODS = config["methods"]
 RANDOM_STATE = config["random_state"]
 SCALE = config["scale"]
 VIEW = config["view"]
+TILE_FRAMES = config["tile_frames"]
 # Every map, "<method>_<metric>", in the order of the JSON, plots and viewer menu.
 MAP_NAMES = [f"{method}_{metric}" for metric in METRICS for method in METHODS]
 VIEWER_ASSETS = asset_names(version("bokeh"))
@@ -69,6 +73,8 @@ wildcard_constraints:
     ext=r"[a-z0-9]+",
     metric="gray|hsl",
     method="mds|tsne|umap",
+    row=r"\d+",
+    column=r"\d+",
 
 
 def lock_results():
@@ -145,8 +151,8 @@ def movie_memory_mb(wildcards, input):
     settings = SETTINGS[wildcards.movie]
     width, height = settings["frame_width"], settings["frame_height"]
     frames = expected_frames(probe["duration"], settings["fps"]) or 1
-    needed, _ = movie_memory(frames, width, height, METRICS, METHODS)
-    return -(-needed // MB)
+    needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
+    return megabytes(needed)
 
 
 # Scheduler resources (threads, mem_mb in MB, runtime in minutes) for every rule;
@@ -161,20 +167,66 @@ def npy_shape(path):
     return np.load(path, mmap_mode="r").shape
 
 
+def megabytes(size):
+    """Bytes → whole MB, rounded up."""
+    return -(-size // MB)
+
+
+def distance_tiles(wildcards):
+    """The tiles of a movie's distance matrix, none when it is one job.
+
+    Known once its frames are extracted (a checkpoint): the count is the .npy's.
+    """
+    frames = checkpoints.extract_frames.get(movie=wildcards.movie).output.frames_npy
+    count = tile_count(npy_shape(frames)[0], TILE_FRAMES)
+    if count == 1:
+        return []
+    return [
+        f"{RESULTS}/{wildcards.movie}/tiles/{wildcards.metric}_{row}_{column}.npy"
+        for row, column in tile_pairs(count)
+    ]
+
+
+def tile_sizes(wildcards, input):
+    """(frames of the row block, of the column block, N, height, width)."""
+    n, height, width, _ = npy_shape(input.frames)
+    rows, columns = (
+        tile_range(int(index), n, TILE_FRAMES)
+        for index in (wildcards.row, wildcards.column)
+    )
+    return rows[1] - rows[0], columns[1] - columns[0], n, height, width
+
+
+def tile_mb(wildcards, input):
+    rows, columns, n, height, width = tile_sizes(wildcards, input)
+    diagonal = wildcards.row == wildcards.column
+    metric = wildcards.metric
+    return megabytes(tile_memory(metric, rows, columns, diagonal, n, width, height))
+
+
+def tile_minutes(wildcards, input):
+    rows, columns, _, height, width = tile_sizes(wildcards, input)
+    pairs = rows * (rows - 1) // 2 if wildcards.row == wildcards.column else rows * columns
+    return step_runtime(f"distances_{wildcards.metric}", 0, width, height, pairs)
+
+
 def distances_mb(wildcards, input):
     n, height, width, _ = npy_shape(input.frames)
-    step = f"distances_{wildcards.metric}"
-    return -(-step_memory(step, n, width, height) // MB)
+    if input.tiles:
+        return megabytes(assembly_memory(n, TILE_FRAMES))
+    return megabytes(step_memory(f"distances_{wildcards.metric}", n, width, height))
 
 
 def distances_minutes(wildcards, input):
     n, height, width, _ = npy_shape(input.frames)
+    if input.tiles:
+        return SMALL_JOB_MINUTES
     return step_runtime(f"distances_{wildcards.metric}", n, width, height)
 
 
 def embed_mb(wildcards, input):
     n = npy_shape(input.distances)[0]
-    return -(-step_memory(f"embed_{wildcards.method}", n, 0, 0) // MB)
+    return megabytes(step_memory(f"embed_{wildcards.method}", n, 0, 0))
 
 
 def embed_minutes(wildcards, input):

@@ -45,7 +45,8 @@ rule probe_movie:
         "../../scripts/frames.py"
 
 
-rule extract_frames:
+# A checkpoint: the frame count decides whether a movie's distances are tiled.
+checkpoint extract_frames:
     input:
         source=source_link,
         probe=f"{RESULTS}/{{movie}}/probe.json",

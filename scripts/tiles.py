@@ -1,0 +1,23 @@
+"""Tiles of a long movie's distance matrices: which frames each tile job compares.
+
+A movie of more than ``tile_frames`` frames is cut into blocks of ``tile_frames``
+consecutive frames (the last one shorter); one job computes each pair of blocks
+on or above the diagonal, and ``compute_distances`` puts them together. Plain
+Python: Snakemake's own process lists the tile jobs with it.
+"""
+
+
+def tile_count(n_frames, tile_frames):
+    """Blocks of frames along each side of the matrix (1: not tiled)."""
+    return max(1, -(-n_frames // tile_frames))
+
+
+def tile_range(index, n_frames, tile_frames):
+    """``(start, stop)`` frame numbers of block ``index``."""
+    start = index * tile_frames
+    return start, min(start + tile_frames, n_frames)
+
+
+def tile_pairs(count):
+    """Every ``(row block, column block)`` on or above the diagonal, row by row."""
+    return [(row, column) for row in range(count) for column in range(row, count)]
