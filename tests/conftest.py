@@ -135,13 +135,13 @@ def start_snakemake(workdir, *args, configfile=None):
     )
 
 
-JOB_HEADER = re.compile(r"^(?:local)?rule (\w+):$")
+JOB_HEADER = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
 
-def planned_jobs(workdir, configfile=None):
+def planned_jobs(workdir, configfile=None, targets=()):
     """Jobs a dry run would execute: a sorted list of ``(rule, wildcards)`` strings."""
-    result = snakemake(workdir, "--dry-run", configfile=configfile)
+    result = snakemake(workdir, "--dry-run", "--", *targets, configfile=configfile)
     output = result.stdout + result.stderr
     if "Nothing to be done" in output:
         return []
@@ -177,6 +177,34 @@ def workflow_run(tmp_path_factory, bikes):
     write_config(workdir, movie_overrides={REAL_NAME: {"fps": 25}})
     result = snakemake(workdir)
     return workdir, result
+
+
+# A long movie, small: the demo at 3 fps and 80×60 gives 1,095 frames, so tiles of
+# 512 frames make 3 blocks, 6 tile jobs a metric (the last block 71 frames).
+LONG_SETTINGS = {"fps": 3, "frame_width": 80, "frame_height": 60}
+LONG_FRAMES = 1095
+LONG_TARGETS = [
+    f"results/demo_year/distances/{metric}.npy" for metric in ("gray", "hsl")
+]
+
+
+def long_movie_folder(workdir, **changes):
+    """``workdir`` with the demo under movies/ and a config for LONG_SETTINGS."""
+    (workdir / "movies").mkdir(parents=True)
+    copy_movie(demo_movie(), workdir / "movies", "demo_year.mp4")
+    write_config(workdir, **LONG_SETTINGS, **changes)
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def long_whole(tmp_path_factory):
+    """The long movie's distance matrices, each computed by one job (no tiles):
+    the results folder."""
+    workdir = long_movie_folder(tmp_path_factory.mktemp("long-whole"), tile_frames=2048)
+    snakemake(workdir, "--", *LONG_TARGETS)
+    assert len(np.load(workdir / LONG_TARGETS[0])) == LONG_FRAMES
+    assert not (workdir / "results/demo_year/tiles").exists()
+    return workdir / "results"
 
 
 def copy_movie(source, folder, name):

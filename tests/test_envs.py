@@ -26,7 +26,9 @@ PACKAGES = {
     "matplotlib": "matplotlib-base",
     "bokeh": "bokeh",
 }
-RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.M | re.S)
+RULE = re.compile(
+    r"^(?:rule|checkpoint) (\w+):\n(.*?)(?=^(?:rule|checkpoint) |^# |\Z)", re.M | re.S
+)
 DIRECTIVE = re.compile(r'^    (conda|script):\n        "([^"]+)"', re.M)
 
 
@@ -80,6 +82,7 @@ def test_every_script_rule_was_found():
         "probe_movie",
         "extract_frames",
         "list_movies",
+        "compute_distance_tile",
         "compute_distances",
         "embed",
         "scale",

@@ -15,9 +15,11 @@ import pytest
 from conftest import (
     HOSTILE_ID,
     HOSTILE_NAME,
+    LONG_TARGETS,
     REPO,
     copy_movie,
     demo_movie,
+    long_movie_folder,
     snakemake_command,
     write_config,
 )
@@ -78,15 +80,12 @@ def result_files(results, movie):
     return [path.relative_to(results) for path in files]
 
 
-def test_cluster_run_gives_the_local_results(cluster, workflow_run, tmp_path):
-    local, _ = workflow_run
-    workdir = tmp_path / "cluster"
-    (workdir / "movies").mkdir(parents=True)
-    copy_movie(demo_movie(), workdir / "movies", "demo_year.mp4")
-    copy_movie(local / "movies" / HOSTILE_NAME, workdir / "movies", HOSTILE_NAME)
-    write_config(workdir)
+def cluster_run(cluster, workdir, *args):
+    """Run the workflow in ``workdir`` through the SLURM profile; print and return
+    the SLURM jobs it submitted (``scontrol`` fields), after checking that the run
+    and every job succeeded."""
     command = snakemake_command(
-        workdir, "--profile", str(REPO / "profiles" / "slurm"), *CLUSTER_OPTIONS
+        workdir, "--profile", str(REPO / "profiles" / "slurm"), *CLUSTER_OPTIONS, *args
     )
     earlier = {job["JobId"] for job in submitted_jobs(cluster)}
     started = time.monotonic()
@@ -118,8 +117,28 @@ def test_cluster_run_gives_the_local_results(cluster, workflow_run, tmp_path):
             f"time={job.get('TimeLimit')} {job.get('JobState')}"
         )
     assert jobs and all(job["JobState"] == "COMPLETED" for job in jobs)
+    return jobs
+
+
+def megabytes(size):
+    """scontrol's memory (``362M``, ``2G``) in MB."""
+    return int(float(size[:-1]) * {"M": 1, "G": 1024, "T": 1024**2}[size[-1]])
+
+
+def jobs_of(jobs, rule):
+    return [job for job in jobs if job.get("Comment", "").startswith(f"rule_{rule}_")]
+
+
+def test_cluster_run_gives_the_local_results(cluster, workflow_run, tmp_path):
+    local, _ = workflow_run
+    workdir = tmp_path / "cluster"
+    (workdir / "movies").mkdir(parents=True)
+    copy_movie(demo_movie(), workdir / "movies", "demo_year.mp4")
+    copy_movie(local / "movies" / HOSTILE_NAME, workdir / "movies", HOSTILE_NAME)
+    write_config(workdir)
+    jobs = cluster_run(cluster, workdir)
     # One job per movie for its layouts (embed, scale, merge_json grouped).
-    groups = [job for job in jobs if job.get("Comment", "").startswith("rule_maps_")]
+    groups = jobs_of(jobs, "maps")
     assert len(groups) == 2, [job.get("Comment") for job in jobs]
 
     results = workdir / "results"
@@ -133,3 +152,24 @@ def test_cluster_run_gives_the_local_results(cluster, workflow_run, tmp_path):
             ).read_bytes(), path
     for folder in (workdir, REPO, Path(STATE)):
         assert not list(folder.rglob("PWNED")), f"PWNED in {folder}"
+
+
+def test_cluster_splits_a_long_movie_into_tile_jobs(cluster, long_whole, tmp_path):
+    """1,095 frames in tiles of 512: every tile a SLURM job of its own (6 a
+    metric), sized by its frames; the matrices equal the local one-job ones."""
+    workdir = long_movie_folder(tmp_path / "tiles", tile_frames=512)
+    jobs = cluster_run(cluster, workdir, "--", *LONG_TARGETS)
+    tiles = jobs_of(jobs, "compute_distance_tile")
+    assert len(tiles) == 12, [job.get("Comment") for job in jobs]
+    assert len(jobs_of(jobs, "compute_distances")) == 2
+    # A tile of 512 × 512 frames asks for less memory than one of 512 × 71.
+    memory = {
+        job["Comment"].split("_wildcards_")[1]: megabytes(job["MinMemoryNode"])
+        for job in tiles
+    }
+    assert memory["demo_year_hsl_0_1"] > memory["demo_year_hsl_0_2"], memory
+    for target in LONG_TARGETS:
+        path = Path(target).relative_to("results")
+        assert (workdir / "results" / path).read_bytes() == (
+            long_whole / path
+        ).read_bytes(), path

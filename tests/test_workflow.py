@@ -8,14 +8,17 @@ import re
 import shutil
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from sklearn.manifold import trustworthiness
+from tiles import tile_pairs
 
 from conftest import (
     HOSTILE_ID,
+    LONG_TARGETS,
     HOSTILE_NAME,
     MARKUP_ID,
     MOVIES,
@@ -24,6 +27,7 @@ from conftest import (
     REPO,
     copy_movie,
     demo_movie,
+    long_movie_folder,
     make_movie,
     planned_jobs,
     snakemake,
@@ -231,6 +235,54 @@ def test_rerun_new_movie_only(run):
     rules = sorted(rule for rule, _ in jobs)
     assert rules == sorted(ONE_MOVIE_JOBS)
     assert all("new_one" in w for rule, w in jobs if rule not in ALL_MOVIES_JOBS)
+
+
+def test_long_movie_in_tiles_gives_the_one_job_bytes(long_whole, tmp_path):
+    """1,095 frames in tiles of 512: 3 blocks, 6 tile jobs a metric, each its own
+    process reading the frames from a memmap; the matrices equal the one-job ones
+    byte for byte, the tiles are removed, and nothing reruns."""
+    workdir = long_movie_folder(tmp_path, tile_frames=512)
+    # Before the frames exist their count is unknown: the tiles join the plan
+    # after extract_frames (a checkpoint).
+    before = jobs_by_rule(planned_jobs(workdir, targets=LONG_TARGETS))
+    assert (
+        len(before["compute_distances"]) == 2 and "compute_distance_tile" not in before
+    )
+    result = snakemake(workdir, "--", *LONG_TARGETS)
+    output = result.stdout + result.stderr
+    results = workdir / "results"
+    expected = [
+        f"compute_distance_tile_{metric}_{row}_{column}.log"
+        for metric in ("gray", "hsl")
+        for row, column in tile_pairs(3)
+    ]
+    logs = results / "demo_year" / "logs"
+    assert sorted(path.name for path in logs.glob("compute_distance_tile_*")) == sorted(
+        expected
+    )
+    assert output.count("rule compute_distance_tile:") == 12
+    assert (
+        "hsl tile of frames 512-1023 x 1024-1094 (of 1095)"
+        in (logs / "compute_distance_tile_hsl_1_2.log").read_text()
+    )
+    assert (
+        "assembling 6 tiles of up to 512 frames"
+        in (logs / "compute_distances_gray.log").read_text()
+    )
+    assert not (results / "demo_year" / "tiles").exists()  # temporary, removed
+    for target in LONG_TARGETS:
+        path = Path(target).relative_to("results")
+        assert (results / path).read_bytes() == (long_whole / path).read_bytes(), path
+
+    assert planned_jobs(workdir, targets=LONG_TARGETS) == []
+    # Other tile sizes: new tiles and matrices, the frames stay.
+    bigger = changed_config(workdir, tile_frames=1024)
+    jobs = jobs_by_rule(planned_jobs(workdir, bigger, targets=LONG_TARGETS))
+    assert set(jobs) == {"compute_distance_tile", "compute_distances"}
+    assert len(jobs["compute_distance_tile"]) == 6  # 2 blocks: 3 tiles a metric
+    whole = changed_config(workdir, tile_frames=2048)
+    jobs = jobs_by_rule(planned_jobs(workdir, whole, targets=LONG_TARGETS))
+    assert set(jobs) == {"compute_distances"} and len(jobs["compute_distances"]) == 2
 
 
 def test_rerun_replaced_movie_only(run):

@@ -1,0 +1,104 @@
+"""Distance matrices of one long movie as one job each and in tiles, through the
+workflow: time and peak memory of every job (Snakemake's ``benchmark:`` files),
+and whether the tiled matrices equal the one-job ones byte for byte.
+
+    python benchmarks/tiles.py [--frames 10000] [--tile-frames 4096] [--cores 2]
+
+The movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second (see
+scaling.py); both runs use the repository's config.yaml and differ only in
+``tile_frames``.
+"""
+
+import argparse
+import csv
+import filecmp
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from scaling import REPO, make_movie
+
+
+def run_distances(folder, results, tile_frames, cores):
+    """Run the workflow up to both distance matrices; ``(wall seconds, jobs)``."""
+    targets = [f"{results}/test/distances/{metric}.npy" for metric in ("gray", "hsl")]
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")]
+        + ["--configfile", str(REPO / "config.yaml"), "--directory", str(folder)]
+        + ["--cores", str(cores), "--config", f"results={results}"]
+        + [f"tile_frames={tile_frames}", "--", *targets],
+        capture_output=True,
+        text=True,
+    )
+    wall = time.monotonic() - started
+    if result.returncode != 0:
+        sys.exit(
+            f"workflow failed (tile_frames {tile_frames}):\n{result.stderr[-3000:]}"
+        )
+    jobs = {}
+    for tsv in (folder / results / "test" / "benchmarks").glob("*.tsv"):
+        with open(tsv) as table:
+            row = next(csv.DictReader(table, delimiter="\t"))
+        jobs[tsv.stem] = (float(row["s"]), float(row["max_rss"]))
+    return wall, jobs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=10000)
+    parser.add_argument("--tile-frames", type=int, default=4096)
+    parser.add_argument("--cores", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    print(
+        f"{os.cpu_count()} cores, --cores {args.cores}; "
+        f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
+        f"{args.frames} frames of 320x240, tiles of {args.tile_frames}"
+    )
+    with tempfile.TemporaryDirectory(prefix="framescape-tiles-") as name:
+        folder = Path(name)
+        (folder / "movies").mkdir()
+        make_movie(folder / "movies" / "test.mp4", args.frames)
+        whole_frames = -(-args.frames // 512) * 512
+        runs = {
+            "one job": run_distances(folder, "whole", whole_frames, args.cores),
+            "tiled": run_distances(folder, "tiled", args.tile_frames, args.cores),
+        }
+        for label, (wall, jobs) in runs.items():
+            extract = jobs["extract_frames"][0]
+            print(
+                f"{label}: {wall:.0f} s wall, of which extract_frames {extract:.0f} s"
+            )
+            for metric in ("gray", "hsl"):
+                seconds, rss = jobs[f"compute_distances_{metric}"]
+                tiles = [
+                    value
+                    for stem, value in jobs.items()
+                    if stem.startswith(f"compute_distance_tile_{metric}_")
+                ]
+                if tiles:
+                    print(
+                        f"  {metric}: {len(tiles)} tile jobs, "
+                        f"{sum(s for s, _ in tiles):.1f} s in all, "
+                        f"longest {max(s for s, _ in tiles):.1f} s, "
+                        f"largest {max(m for _, m in tiles):.0f} MB; "
+                        f"assembly {seconds:.1f} s, {rss:.0f} MB"
+                    )
+                else:
+                    print(f"  {metric}: one job {seconds:.1f} s, {rss:.0f} MB")
+        for metric in ("gray", "hsl"):
+            same = filecmp.cmp(
+                folder / f"whole/test/distances/{metric}.npy",
+                folder / f"tiled/test/distances/{metric}.npy",
+                shallow=False,
+            )
+            print(
+                f"{metric}: tiled matrix {'IDENTICAL to' if same else 'DIFFERS from'} one job"
+            )
+
+
+if __name__ == "__main__":
+    main()
