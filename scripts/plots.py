@@ -11,9 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from common import atomic_path, load_frames_tsv, log, map_label, run_step  # noqa: E402
+from pictures import thumbnail  # noqa: E402
 
 METRIC_UNITS = {"gray": "grey levels, 0–255", "hsl": "0–3"}
 # A heatmap wider than this many cells is averaged over square blocks first: a
@@ -29,9 +29,7 @@ def thumbnail_frames(n_frames, count):
 
 
 def load_thumbnail(path, width=THUMBNAIL_WIDTH):
-    with Image.open(path) as image:
-        height = max(1, round(image.height * width / image.width))
-        return np.asarray(image.convert("RGB").resize((width, height)))
+    return np.asarray(thumbnail(path, width))
 
 
 def plot_maps(path, frames, maps, movie_dir, title, thumbnails=6):

@@ -107,11 +107,11 @@ def thumbnail_urls(results, items, width=THUMBNAIL_WIDTH):
     """
     from PIL import Image
 
+    from pictures import thumbnail
+
     urls = []
     for item in items:
-        with Image.open(f"{results}/{item['src']}") as frame:
-            height = max(1, round(frame.height * width / frame.width))
-            picture = frame.convert("RGB").resize((width, height), Image.BILINEAR)
+        picture = thumbnail(f"{results}/{item['src']}", width, Image.BILINEAR)
         buffer = io.BytesIO()
         picture.save(buffer, "JPEG", quality=THUMBNAIL_QUALITY)
         urls.append(

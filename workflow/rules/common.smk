@@ -160,6 +160,9 @@ def movie_memory_mb(wildcards, input):
 # job's input read only .npy headers and probe.json, once the job is ready.
 SMALL_JOB_MB = 1000
 SMALL_JOB_MINUTES = 15
+# scale and merge_json (seconds even at 10,000 frames): the maps group adds up its
+# layers' runtimes, so its time limit stays near what the layouts need.
+TINY_JOB_MINUTES = 5
 
 
 def npy_shape(path):

@@ -15,7 +15,7 @@ rule scale:
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,
-        runtime=SMALL_JOB_MINUTES,
+        runtime=TINY_JOB_MINUTES,
     params:
         scale=SCALE,
     script:
@@ -37,7 +37,7 @@ rule merge_json:
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,
-        runtime=SMALL_JOB_MINUTES,
+        runtime=TINY_JOB_MINUTES,
     params:
         names=MAP_NAMES,
     script:
