@@ -24,10 +24,12 @@ FRAME_BLOCK = 256
 GRAM_TILE = 512
 
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames).
-# Measured peaks at N = 2,000 / 10,000 (MB): distances gray 795 / 3888, hsl 946 /
-# 3514, mds 331 / 2001, tsne 244 / 2099, umap 429 / 1952.
+# Measured peaks at N = 2,000 / 10,000 (MB): distances gray 795 / 3872, hsl 946 /
+# 3428, mds 331 / 2001, tsne 244 / 2099, umap 429 / 1952. The frames are read
+# from a memmap, whose pages count as the job's (3 bytes a pixel), gray adds its
+# luma (1 byte a pixel) and holds int64 sums and the float32 matrix.
 STEP_MEMORY = {
-    "distances_gray": (350 * MB, 3.0, 24),
+    "distances_gray": (350 * MB, 4.0, 12),
     "distances_hsl": (350 * MB, 2.5, 20),
     "embed_mds": (300 * MB, 0, 20),
     "embed_tsne": (200 * MB, 0, 22),
@@ -83,8 +85,10 @@ def extract_runtime(duration):
 
 # A tile job holds its raw int64 or float64 tile; assembling holds the float32
 # matrix and reads one tile at a time (memmapped). Measured peaks at N = 10,000 in
-# tiles of 4,096 (MB): tile gray ≤ …, hsl ≤ …; assembly ….
+# tiles of 4,096 (benchmarks/tiles.py, MB): the largest tile job gray 2,707, hsl
+# 1,714; assembly 553 (gray), 567 (hsl).
 TILE_BYTES_PER_PAIR = 8
+ASSEMBLY_FIXED = 200 * MB
 ASSEMBLY_BYTES_PER_PAIR = 4
 
 
@@ -103,9 +107,8 @@ def tile_memory(metric, rows, columns, diagonal, n_frames, width, height):
 
 def assembly_memory(n_frames, tile_frames):
     """Peak bytes of putting a matrix of ``n_frames`` together from its tiles."""
-    fixed = STEP_MEMORY["distances_gray"][0]
     tile = TILE_BYTES_PER_PAIR * tile_frames**2
-    return int(fixed + ASSEMBLY_BYTES_PER_PAIR * n_frames**2 + tile)
+    return int(ASSEMBLY_FIXED + ASSEMBLY_BYTES_PER_PAIR * n_frames**2 + tile)
 
 
 def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):

@@ -3,7 +3,16 @@
 import pytest
 
 from common import FramescapeError
-from resources import GB, check_memory, machine_memory, movie_memory, step_memory
+from resources import (
+    GB,
+    MB,
+    assembly_memory,
+    check_memory,
+    machine_memory,
+    movie_memory,
+    step_memory,
+    tile_memory,
+)
 
 
 def test_matrices_grow_with_the_square_of_the_frames():
@@ -26,7 +35,7 @@ def test_estimates_cover_the_measured_peaks():
     """Peak RSS (MB) of each job in benchmarks/scaling.py, 320×240, 2026-11-25."""
     measured = {
         2000: {"distances_gray": 795, "distances_hsl": 946, "embed_mds": 331},
-        10000: {"distances_gray": 3888, "distances_hsl": 3514, "embed_mds": 2001},
+        10000: {"distances_gray": 3872, "distances_hsl": 3428, "embed_mds": 2001},
     }
     measured[2000].update(embed_tsne=244, embed_umap=429)
     measured[10000].update(embed_tsne=2099, embed_umap=1952)
@@ -36,12 +45,32 @@ def test_estimates_cover_the_measured_peaks():
             assert peak <= estimate <= 1.6 * peak, (frames, step, estimate, peak)
 
 
+def test_tile_estimates_cover_the_measured_peaks():
+    """benchmarks/tiles.py, 10,000 frames of 320×240 in tiles of 4,096: the
+    largest tile (4,096 × 4,096 frames, off the diagonal) and the assembly."""
+    for metric, peak in (("gray", 2707), ("hsl", 1714)):
+        estimate = tile_memory(metric, 4096, 4096, False, 10000, 320, 240) / MB
+        assert peak <= estimate <= 1.6 * peak, (metric, estimate, peak)
+    estimate = assembly_memory(10000, 4096) / MB
+    assert 567 <= estimate <= 1.6 * 567, estimate
+
+
+def test_tiles_make_distances_smaller_than_layouts():
+    """Tiled, a long movie's largest job is a layout (N² pairs of float64 work),
+    no longer its distances."""
+    whole, step = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"])
+    assert step == "distances_hsl"
+    tiled, step = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"], 4096)
+    assert step == "embed_mds" and tiled < whole
+    assert tiled == step_memory("embed_mds", 40000, 320, 240)
+
+
 def test_guard_says_how_much_and_what_to_change():
-    needed, _ = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"])
+    needed, _ = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"], 4096)
     with pytest.raises(FramescapeError) as error:
         check_memory(needed, 40000, 320, 240, 2, limit=16 * GB)
     message = str(error.value)
-    assert message.startswith("needs about 44.7 GB of memory (40000 frames of 320x240)")
+    assert message.startswith("needs about 30.1 GB of memory (40000 frames of 320x240)")
     assert "but 16.0 GB is available: lower fps (now 2)" in message
     assert check_memory(GB, 100, 320, 240, 1, limit=16 * GB) == GB
 
