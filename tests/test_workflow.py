@@ -215,6 +215,12 @@ def test_rerun_mask_reruns_distances_not_frames(run):
     assert len(jobs["compute_distances"]) == 2 and len(jobs["embed"]) == 6
 
 
+def test_rerun_tile_size_leaves_short_movies_alone(run):
+    """Every movie of the run is shorter than 512 frames: never tiled."""
+    workdir, _ = run
+    assert planned_jobs(workdir, changed_config(workdir, tile_frames=512)) == []
+
+
 def test_rerun_dropping_hsl_only_merges_again(run):
     workdir, _ = run
     jobs = jobs_by_rule(
