@@ -3,8 +3,23 @@
 A movie of more than ``tile_frames`` frames is cut into blocks of ``tile_frames``
 consecutive frames (the last one shorter); one job computes each pair of blocks
 on or above the diagonal, and ``compute_distances`` puts them together. Plain
-Python: Snakemake's own process lists the tile jobs with it.
+Python and a .npy header: Snakemake's own process lists the tile jobs with it.
 """
+
+from pathlib import Path
+
+import numpy as np
+
+from common import save_text
+
+
+def write_frame_count(frames_npy, path):
+    """Write the number of frames in ``frames.npy`` (from its header) to ``path``."""
+    save_text(path, f"{np.load(frames_npy, mmap_mode='r').shape[0]}\n")
+
+
+def read_frame_count(path):
+    return int(Path(path).read_text(encoding="utf-8"))
 
 
 def tile_count(n_frames, tile_frames):

@@ -144,7 +144,7 @@ def jobs_by_rule(jobs):
 ALL_MOVIES_JOBS = ["list_movies", "make_index", "all"]
 # Every job of one new or replaced movie, and the jobs over all movies.
 ONE_MOVIE_JOBS = (
-    ["link_movie", "probe_movie", "extract_frames"]
+    ["link_movie", "probe_movie", "extract_frames", "count_frames"]
     + ["compute_distances"] * 2
     + ["embed"] * 6
     + ["scale"] * 6
@@ -403,7 +403,12 @@ def test_killed_runs_resume_to_the_same_bytes(run, tmp_path):
     # results folder while a second run here and one from another directory try.
     process = start_snakemake(tmp_path, "--forcerun", "compute_distances")
     lock = results / ".framescape.lock"
-    while f"process {process.pid}" not in lock.read_text():
+    # Until a job has started, a second run would find nothing to do (and so
+    # no reason to lock anything).
+    started = tmp_path / ".snakemake" / "incomplete"
+    while f"process {process.pid}" not in lock.read_text() or not (
+        started.is_dir() and any(started.iterdir())
+    ):
         assert process.poll() is None, process.stdout.read()
         time.sleep(0.05)
     twice = snakemake(tmp_path, check=False)

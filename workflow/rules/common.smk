@@ -22,7 +22,13 @@ from resources import (  # noqa: E402
     tile_memory,
 )
 from settings import movie_settings, validate_config  # noqa: E402
-from tiles import tile_count, tile_pairs, tile_range  # noqa: E402
+from tiles import (  # noqa: E402
+    read_frame_count,
+    tile_count,
+    tile_pairs,
+    tile_range,
+    write_frame_count,
+)
 from viewer import asset_names  # noqa: E402
 
 
@@ -178,10 +184,10 @@ def megabytes(size):
 def distance_tiles(wildcards):
     """The tiles of a movie's distance matrix, none when it is one job.
 
-    Known once its frames are extracted (a checkpoint): the count is the .npy's.
+    Known once its frames are counted (the checkpoint count_frames).
     """
-    frames = checkpoints.extract_frames.get(movie=wildcards.movie).output.frames_npy
-    count = tile_count(npy_shape(frames)[0], TILE_FRAMES)
+    counted = checkpoints.count_frames.get(movie=wildcards.movie).output[0]
+    count = tile_count(read_frame_count(counted), TILE_FRAMES)
     if count == 1:
         return []
     return [
@@ -209,7 +215,9 @@ def tile_mb(wildcards, input):
 
 def tile_minutes(wildcards, input):
     rows, columns, _, height, width = tile_sizes(wildcards, input)
-    pairs = rows * (rows - 1) // 2 if wildcards.row == wildcards.column else rows * columns
+    pairs = (
+        rows * (rows - 1) // 2 if wildcards.row == wildcards.column else rows * columns
+    )
     return step_runtime(f"distances_{wildcards.metric}", 0, width, height, pairs)
 
 

@@ -3,6 +3,7 @@
 
 localrules:
     link_movie,
+    count_frames,
     list_movies,
 
 
@@ -45,8 +46,7 @@ rule probe_movie:
         "../../scripts/frames.py"
 
 
-# A checkpoint: the frame count decides whether a movie's distances are tiled.
-checkpoint extract_frames:
+rule extract_frames:
     input:
         source=source_link,
         probe=f"{RESULTS}/{{movie}}/probe.json",
@@ -74,6 +74,29 @@ checkpoint extract_frames:
         keep_aspect=setting("keep_aspect"),
     script:
         "../../scripts/frames.py"
+
+
+# How many frames a movie gave: it decides whether its distances are tiled, so
+# the tile jobs join the plan once it is known. A checkpoint of its own, read by
+# compute_distances alone: Snakemake rebuilds a checkpoint's direct dependents
+# after it runs, and a rebuilt job of a group (merge_json of the profile's maps
+# group reads frames.tsv) went missing from its group (KeyError, Snakemake
+# issues 2151 and 4202).
+checkpoint count_frames:
+    input:
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
+    output:
+        f"{RESULTS}/{{movie}}/frame_count.txt",
+    log:
+        log_path("count_frames"),
+    benchmark:
+        benchmark_path("count_frames")
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=TINY_JOB_MINUTES,
+    run:
+        write_frame_count(input.frames, output[0])
 
 
 rule list_movies:
