@@ -400,27 +400,30 @@ def test_killed_runs_resume_to_the_same_bytes(run, tmp_path):
     # The same command again finishes what the kills left.
     snakemake(tmp_path)
     # A run with real work to do (every matrix again, identical bytes) holds the
-    # results folder while a second run here and one from another directory try.
-    # Its movie's JSON is gone until the run's last steps, so the other runs have
-    # work too (an unchanged rewrite alone would not do: Snakemake compares the
-    # checksums of small inputs, not only their times).
+    # results folder, and is held still (SIGSTOP) while a second run here and one
+    # from another directory try. Its movie's JSON is gone until it resumes, so
+    # the other runs have work too and so a reason to lock.
     (results / "demo_year.json").unlink()
     process = start_snakemake(tmp_path, "--forcerun", "compute_distances")
     lock = results / ".framescape.lock"
     while f"process {process.pid}" not in lock.read_text():
         assert process.poll() is None, process.stdout.read()
         time.sleep(0.05)
-    twice = snakemake(tmp_path, check=False)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    other = snakemake(
-        elsewhere,
-        "--config",
-        f"movies={movies}",
-        f"results={results}",
-        configfile=tmp_path / "config.yaml",
-        check=False,
-    )
+    os.killpg(process.pid, signal.SIGSTOP)
+    try:
+        twice = snakemake(tmp_path, check=False)
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        other = snakemake(
+            elsewhere,
+            "--config",
+            f"movies={movies}",
+            f"results={results}",
+            configfile=tmp_path / "config.yaml",
+            check=False,
+        )
+    finally:
+        os.killpg(process.pid, signal.SIGCONT)
     output, _ = process.communicate(timeout=900)
     assert process.returncode == 0, output[-3000:]
     assert twice.returncode != 0
