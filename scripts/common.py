@@ -131,6 +131,11 @@ def save_text(path, text):
         Path(tmp).write_text(text, encoding="utf-8")
 
 
+def npy_shape(path):
+    """The shape of an .npy file, from its header."""
+    return np.load(path, mmap_mode="r").shape
+
+
 def load_json(path):
     """Read a UTF-8 JSON file."""
     with open(path, encoding="utf-8") as handle:

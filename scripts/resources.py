@@ -105,6 +105,13 @@ def tile_memory(metric, rows, columns, diagonal, n_frames, width, height):
     return int(total)
 
 
+def tile_runtime(metric, rows, columns, diagonal, width, height):
+    """Minutes for one tile job: its pairs of frames (on the diagonal, each pair
+    of the block once), at the one-job rate."""
+    pairs = rows * (rows - 1) // 2 if diagonal else rows * columns
+    return step_runtime(f"distances_{metric}", 0, width, height, pairs)
+
+
 def assembly_memory(n_frames, tile_frames):
     """Peak bytes of putting a matrix of ``n_frames`` together from its tiles."""
     tile = TILE_BYTES_PER_PAIR * tile_frames**2

@@ -8,14 +8,12 @@ Python and a .npy header: Snakemake's own process lists the tile jobs with it.
 
 from pathlib import Path
 
-import numpy as np
-
-from common import save_text
+from common import npy_shape, save_text
 
 
 def write_frame_count(frames_npy, path):
     """Write the number of frames in ``frames.npy`` (from its header) to ``path``."""
-    save_text(path, f"{np.load(frames_npy, mmap_mode='r').shape[0]}\n")
+    save_text(path, f"{npy_shape(frames_npy)[0]}\n")
 
 
 def read_frame_count(path):

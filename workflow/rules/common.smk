@@ -6,11 +6,9 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(workflow.basedir) / "scripts"))
 
-from common import FramescapeError, load_json  # noqa: E402
+from common import FramescapeError, load_json, npy_shape  # noqa: E402
 from movies import broken_links, expected_frames, find_movies, link_movie  # noqa: E402
 from resources import (  # noqa: E402
     MB,
@@ -20,6 +18,7 @@ from resources import (  # noqa: E402
     step_memory,
     step_runtime,
     tile_memory,
+    tile_runtime,
 )
 from settings import movie_settings, validate_config  # noqa: E402
 from tiles import (  # noqa: E402
@@ -171,11 +170,6 @@ SMALL_JOB_MINUTES = 15
 TINY_JOB_MINUTES = 5
 
 
-def npy_shape(path):
-    """The shape of an .npy file, from its header."""
-    return np.load(path, mmap_mode="r").shape
-
-
 def megabytes(size):
     """Bytes → whole MB, rounded up."""
     return -(-size // MB)
@@ -215,10 +209,8 @@ def tile_mb(wildcards, input):
 
 def tile_minutes(wildcards, input):
     rows, columns, _, height, width = tile_sizes(wildcards, input)
-    pairs = (
-        rows * (rows - 1) // 2 if wildcards.row == wildcards.column else rows * columns
-    )
-    return step_runtime(f"distances_{wildcards.metric}", 0, width, height, pairs)
+    diagonal = wildcards.row == wildcards.column
+    return tile_runtime(wildcards.metric, rows, columns, diagonal, width, height)
 
 
 def distances_mb(wildcards, input):
