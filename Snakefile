@@ -18,6 +18,7 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/resources.smk"
 include: "workflow/rules/frames.smk"
 include: "workflow/rules/distances.smk"
 include: "workflow/rules/embed.smk"

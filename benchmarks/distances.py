@@ -26,9 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-import distances  # noqa: E402
-import kernels  # noqa: E402
-from frames import MovieDecoder, extract_frames, ffmpeg_exe  # noqa: E402
+from framescape import distances, kernels
+from framescape.frames import MovieDecoder, extract_frames, ffmpeg_exe
 
 
 def best_of(repeat, function, *args):

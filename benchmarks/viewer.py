@@ -21,7 +21,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-import viewer  # noqa: E402
+from framescape import viewer
 
 # BokehJS logs when the page is drawn and ready: "document idle at 750 ms".
 IDLE = re.compile(r"document idle at (\d+) ms")

@@ -7,11 +7,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import distances
-import kernels
-from common import FramescapeError
-from distances import gray_distances, hsl_distances, pixel_mask
-from tiles import tile_count, tile_pairs, tile_range
+from framescape import distances, kernels
+from framescape.common import FramescapeError
+from framescape.distances import (
+    gray_distances,
+    hsl_distances,
+    nearest_frames,
+    pixel_mask,
+)
+from framescape.tiles import tile_count, tile_pairs, tile_range
 
 
 def reference_gray(frames, mask=None):
@@ -284,3 +288,40 @@ def test_tile_ranges_cover_the_upper_triangle_once():
         covered[slice(*rows), slice(*columns)] += 1
     assert (np.triu(covered) == np.triu(np.ones_like(covered))).all()
     assert not np.tril(covered, -1)[512:, :512].any()
+
+
+def nearest_reference(distances, k):
+    """Rank every other frame by distance, ties by frame index: the slow way."""
+    n = len(distances)
+    rows = []
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        others.sort(key=lambda j: (distances[i, j], j))
+        rows.append(others[: min(k, n - 1)])
+    return np.array(rows, np.int32).reshape(n, min(k, n - 1))
+
+
+def test_nearest_frames_match_reference_with_ties(bikes_frames, monkeypatch):
+    # Frames 0-9 twice: exact ties everywhere, and a block size that splits rows.
+    frames = np.concatenate([bikes_frames[:10], bikes_frames[:10], bikes_frames[20:]])
+    matrix = gray_distances(frames)
+    monkeypatch.setattr(distances, "NEAREST_BLOCK", 7)
+    for k in (1, 5, len(frames) + 3):
+        nearest = nearest_frames(matrix, k)
+        assert nearest.dtype == np.int32
+        assert np.array_equal(nearest, nearest_reference(matrix, k))
+    # The duplicate of frame 3 (frame 13) is its nearest.
+    assert nearest_frames(matrix, 1)[3, 0] == 13
+
+
+def test_nearest_frames_of_one_frame_is_empty():
+    assert nearest_frames(np.zeros((1, 1), np.float32), 8).shape == (1, 0)
+
+
+def test_nearest_frames_reads_a_memmap(tmp_path, bikes_frames):
+    distances = hsl_distances(bikes_frames)
+    np.save(tmp_path / "d.npy", distances)
+    mapped = np.load(tmp_path / "d.npy", mmap_mode="r")
+    assert np.array_equal(
+        nearest_frames(mapped, 4), nearest_reference(distances, 4)
+    )

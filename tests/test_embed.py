@@ -11,7 +11,8 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 from conftest import REPO
-from embed import classical_mds, embed, resolve_n_neighbors
+from framescape.config import method_options
+from framescape.embed import classical_mds, embed, resolve_n_neighbors
 
 METHODS = ["mds", "tsne", "umap"]
 FAST = {
@@ -78,10 +79,21 @@ def test_neighbours_and_perplexity_are_clamped_and_logged(caplog):
 
 
 def test_umap_auto_neighbours_follow_the_prototype():
-    assert resolve_n_neighbors("auto", "hsl", 365) == 30  # int(365 / 12)
-    assert resolve_n_neighbors({"gray": 60, "hsl": "auto"}, "gray", 365) == 60
-    assert resolve_n_neighbors({"gray": 60}, "hsl", 24) == 2
-    assert resolve_n_neighbors(15, "gray", 5) == 15  # clamped later, with a warning
+    assert resolve_n_neighbors("auto", 365) == 30  # int(365 / 12)
+    assert resolve_n_neighbors("auto", 24) == 2
+    assert resolve_n_neighbors(15, 5) == 15  # clamped later, with a warning
+
+
+def test_umap_neighbours_per_metric_come_from_one_place():
+    config = {"umap": {"n_neighbors": {"gray": 60, "hsl": "auto"}, "min_dist": 0.1}}
+    assert method_options(config, "umap", "gray")["n_neighbors"] == 60
+    assert method_options(config, "umap", "hsl")["n_neighbors"] == "auto"
+    assert method_options({"umap": {"n_neighbors": {"gray": 9}}}, "umap", "hsl") == {
+        "n_neighbors": "auto"
+    }
+    assert method_options({"umap": {"n_neighbors": 7}}, "umap", "hsl") == {
+        "n_neighbors": 7
+    }
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -104,7 +116,7 @@ def test_a_circle_stays_a_loop(method):
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 EMBED_IN_A_FRESH_PROCESS = """
 import sys, numpy as np
-from embed import embed
+from framescape.embed import embed
 distances = np.load(sys.argv[1])
 coordinates = embed(distances, sys.argv[2], 42, int(sys.argv[3]), **eval(sys.argv[4]))
 sys.stdout.write(coordinates.tobytes().hex())
@@ -134,7 +146,6 @@ def test_same_bits_whatever_the_thread_count(tmp_path, method):
             capture_output=True,
             text=True,
             check=True,
-            cwd=REPO / "scripts",
             env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))},
         ).stdout
         for threads in (1, 2)
@@ -146,7 +157,7 @@ def test_same_bits_whatever_the_thread_count(tmp_path, method):
 def test_smacof_is_scikit_learns_algorithm():
     from sklearn.manifold import smacof as sklearn_smacof
 
-    from embed import smacof
+    from framescape.embed import smacof
 
     rng = np.random.default_rng(5)
     distances = squareform(pdist(rng.normal(size=(80, 4))))
@@ -168,7 +179,7 @@ def test_smacof_is_scikit_learns_algorithm():
 
 
 def test_classical_mds_by_lanczos_equals_the_full_decomposition(monkeypatch):
-    import embed as module
+    from framescape import embed as module
 
     distances = circle_distances(60, noise=0.05)
     dense = classical_mds(distances)

@@ -9,6 +9,8 @@ import yaml
 
 from conftest import REPO
 
+PACKAGE = REPO / "src" / "framescape"
+
 # Import name → conda-forge package name.
 PACKAGES = {
     "numpy": "numpy",
@@ -25,11 +27,13 @@ PACKAGES = {
     "llvmlite": "llvmlite",
     "matplotlib": "matplotlib-base",
     "bokeh": "bokeh",
+    "ffmpeg": "ffmpeg-python",
+    "jinja2": "jinja2",
 }
 RULE = re.compile(
-    r"^(?:rule|checkpoint) (\w+):\n(.*?)(?=^(?:rule|checkpoint) |^# |\Z)", re.M | re.S
+    r"^(?:rule|checkpoint) (\w+):\n(.*?)(?=^(?:rule|checkpoint) |^# |\Z)", re.MULTILINE | re.DOTALL
 )
-DIRECTIVE = re.compile(r'^    (conda|script):\n        "([^"]+)"', re.M)
+DIRECTIVE = re.compile(r'^    (conda|script):\n        "([^"]+)"', re.MULTILINE)
 
 
 def rules_with_envs():
@@ -41,7 +45,8 @@ def rules_with_envs():
 
 
 def imported_packages(script, seen=None):
-    """Top-level third-party imports of ``script`` and of the local modules it uses."""
+    """Third-party packages imported by ``script`` and by the framescape modules
+    it uses, followed through the package."""
     seen = set() if seen is None else seen
     packages = set()
     for node in ast.walk(ast.parse(script.read_text())):
@@ -50,10 +55,13 @@ def imported_packages(script, seen=None):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
+            if node.module == "framescape":
+                names = [f"framescape.{alias.name}" for alias in node.names]
         for name in names:
             top = name.split(".")[0]
-            local = REPO / "scripts" / f"{top}.py"
-            if local.is_file():
+            if top == "framescape":
+                local = PACKAGE / f"{name.split('.')[1]}.py"
+                assert local.is_file(), f"{script.name} imports {name}: no such module"
                 if local not in seen:
                     seen.add(local)
                     packages |= imported_packages(local, seen)

@@ -6,10 +6,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from common import FramescapeError, load_frames_tsv
-from frames import extract_frames, frame_file, npy_header, probe_movie
-
 from conftest import HOSTILE_NAME, ffmpeg, make_movie
+from framescape.common import FramescapeError, load_frames_tsv
+from framescape.frames import extract_frames, frame_file, npy_header, probe_movie
 
 
 def extract(movie, out, fps, width=32, height=24, **options):
@@ -154,7 +153,7 @@ def test_bad_movies_fail_with_one_line(bad_movies, tmp_path, name, reason):
 
 
 def test_demo_movie_script_makes_one_frame_per_day(tmp_path):
-    from make_demo import make_demo
+    from framescape.demo import make_demo
 
     movie = make_demo(tmp_path / "year.mp4", days=20)
     assert probe_movie(movie)["duration"] == 20.0
@@ -164,7 +163,7 @@ def test_demo_movie_script_makes_one_frame_per_day(tmp_path):
 
 
 def test_demo_days_follow_the_seasons():
-    from make_demo import day_frame
+    from framescape.demo import day_frame
 
     rng = np.random.default_rng(0)
     sky = {day: day_frame(day, rng)[5].mean(axis=1) for day in (172, 355, 80, 265)}

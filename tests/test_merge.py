@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from common import save_json
-from merge import merge_items, scale_coordinates
+from framescape.common import save_json
+from framescape.merge import merge_items, scale_coordinates
 
 
 def test_scale_into_the_padded_square():

@@ -5,8 +5,9 @@ import os
 
 import pytest
 
-from common import FramescapeError
-from movies import (
+from conftest import HOSTILE_NAME
+from framescape.common import FramescapeError
+from framescape.movies import (
     MAX_ID_LENGTH,
     base_id,
     broken_links,
@@ -15,8 +16,6 @@ from movies import (
     movie_ids,
     movies_table,
 )
-
-from conftest import HOSTILE_NAME
 
 
 def sha8(name):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from common import FramescapeError
-from resources import (
+from framescape.common import FramescapeError
+from framescape.resources import (
     GB,
     MB,
     assembly_memory,

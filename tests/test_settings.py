@@ -5,10 +5,9 @@ import copy
 import pytest
 import yaml
 
-from common import FramescapeError
-from settings import movie_settings, validate_config
-
 from conftest import REPO
+from framescape.common import FramescapeError
+from framescape.config import movie_settings, validate_config
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 

@@ -1,4 +1,4 @@
-"""Plots, nearest frames and the viewer's pages, as functions (the browser test
+"""Plots and the viewer's pages, as functions (the browser test
 is test_browser.py)."""
 
 import html
@@ -8,51 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import plots
-import viewer
 from conftest import MARKUP_NAME
-from movies import movies_table, read_movies_tsv
-
-
-def nearest_reference(distances, k):
-    """Rank every other frame by distance, ties by frame index: the slow way."""
-    n = len(distances)
-    rows = []
-    for i in range(n):
-        others = [j for j in range(n) if j != i]
-        others.sort(key=lambda j: (distances[i, j], j))
-        rows.append(others[: min(k, n - 1)])
-    return np.array(rows, np.int32).reshape(n, min(k, n - 1))
-
-
-def test_nearest_frames_match_reference_with_ties(bikes_frames, monkeypatch):
-    from distances import gray_distances
-
-    # Frames 0-9 twice: exact ties everywhere, and a block size that splits rows.
-    frames = np.concatenate([bikes_frames[:10], bikes_frames[:10], bikes_frames[20:]])
-    distances = gray_distances(frames)
-    monkeypatch.setattr(viewer, "NEAREST_BLOCK", 7)
-    for k in (1, 5, len(frames) + 3):
-        nearest = viewer.nearest_frames(distances, k)
-        assert nearest.dtype == np.int32
-        assert np.array_equal(nearest, nearest_reference(distances, k))
-    # The duplicate of frame 3 (frame 13) is its nearest.
-    assert viewer.nearest_frames(distances, 1)[3, 0] == 13
-
-
-def test_nearest_frames_of_one_frame_is_empty():
-    assert viewer.nearest_frames(np.zeros((1, 1), np.float32), 8).shape == (1, 0)
-
-
-def test_nearest_frames_reads_a_memmap(tmp_path, bikes_frames):
-    from distances import hsl_distances
-
-    distances = hsl_distances(bikes_frames)
-    np.save(tmp_path / "d.npy", distances)
-    mapped = np.load(tmp_path / "d.npy", mmap_mode="r")
-    assert np.array_equal(
-        viewer.nearest_frames(mapped, 4), nearest_reference(distances, 4)
-    )
+from framescape import plots, viewer
+from framescape.movies import movies_table, read_movies_tsv
 
 
 @pytest.mark.parametrize("n, cells", [(10, 20), (10, 3), (1001, 100)])

@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 import yaml
 from sklearn.manifold import trustworthiness
-from tiles import tile_pairs
 
 from conftest import (
     HOSTILE_ID,
-    LONG_TARGETS,
     HOSTILE_NAME,
+    LONG_TARGETS,
     MARKUP_ID,
     MOVIES,
     REAL_ID,
@@ -34,6 +33,7 @@ from conftest import (
     start_snakemake,
     write_config,
 )
+from framescape.tiles import tile_pairs
 
 pytestmark = pytest.mark.workflow
 
@@ -110,7 +110,7 @@ def test_hostile_name_runs_nothing(run):
 
 def test_demo_year_closes_into_a_loop(run):
     """Consecutive days stay neighbours: trustworthiness of each map against the
-    day-of-year circle (ground truth of scripts/make_demo.py). Measured on
+    day-of-year circle (ground truth of framescape.demo). Measured on
     2026-11-25: mds 0.958/0.992, tsne 0.982/0.990, umap 0.979/0.990 (gray/hsl)."""
     workdir, _ = run
     items = load_results(workdir, "demo_year")

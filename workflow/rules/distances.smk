@@ -1,6 +1,6 @@
 # Sampled frames → one (N, N) float32 distance matrix per metric; a movie of more
 # than tile_frames frames in tiles, one job each (temporary files), put together by
-# compute_distances.
+# compute_distances; each frame's nearest frames for the viewer.
 
 
 rule compute_distance_tile:
@@ -22,7 +22,7 @@ rule compute_distance_tile:
         mask=setting("mask"),
         tile_frames=TILE_FRAMES,
     script:
-        "../../scripts/distances.py"
+        "../../scripts/compute_distance_tile.py"
 
 
 rule compute_distances:
@@ -44,4 +44,25 @@ rule compute_distances:
     params:
         mask=setting("mask"),
     script:
-        "../../scripts/distances.py"
+        "../../scripts/compute_distances.py"
+
+
+rule nearest_frames:
+    input:
+        f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
+    output:
+        f"{RESULTS}/{{movie}}/nearest/{{metric}}.npy",
+    log:
+        log_path("nearest_frames", "metric"),
+    benchmark:
+        benchmark_path("nearest_frames", "metric")
+    conda:
+        "../../envs/distances.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        k=VIEW["neighbours"],
+    script:
+        "../../scripts/nearest_frames.py"

@@ -17,7 +17,7 @@ rule embed:
         mem_mb=embed_mb,
         runtime=embed_minutes,
     params:
-        options=method_options,
+        options=embed_options,
         random_state=RANDOM_STATE,
     script:
         "../../scripts/embed.py"

@@ -43,7 +43,7 @@ rule probe_movie:
     params:
         file=movie_file,
     script:
-        "../../scripts/frames.py"
+        "../../scripts/probe_movie.py"
 
 
 rule extract_frames:
@@ -73,7 +73,7 @@ rule extract_frames:
         height=setting("frame_height"),
         keep_aspect=setting("keep_aspect"),
     script:
-        "../../scripts/frames.py"
+        "../../scripts/extract_frames.py"
 
 
 # How many frames a movie gave: it decides whether its distances are tiled, so
@@ -119,4 +119,4 @@ rule list_movies:
         files=movie_files,
         fps=[SETTINGS[movie]["fps"] for movie in MOVIES],
     script:
-        "../../scripts/movies.py"
+        "../../scripts/list_movies.py"

@@ -19,7 +19,7 @@ rule scale:
     params:
         scale=SCALE,
     script:
-        "../../scripts/merge.py"
+        "../../scripts/scale.py"
 
 
 rule merge_json:
@@ -41,4 +41,4 @@ rule merge_json:
     params:
         names=MAP_NAMES,
     script:
-        "../../scripts/merge.py"
+        "../../scripts/merge_json.py"

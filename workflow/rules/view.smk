@@ -1,4 +1,10 @@
-# Pictures and pages: static plots, nearest frames, the viewer and the index.
+# Pictures and pages: static plots, the viewer and the index.
+
+from importlib.metadata import version  # noqa: E402
+
+from framescape.viewer import asset_names  # noqa: E402
+
+VIEWER_ASSETS = asset_names(version("bokeh"))
 
 
 rule plot_maps:
@@ -29,7 +35,7 @@ rule plot_maps:
         title=movie_file,
         thumbnails=VIEW["thumbnails"],
     script:
-        "../../scripts/plots.py"
+        "../../scripts/plot_maps.py"
 
 
 rule plot_distances:
@@ -57,28 +63,7 @@ rule plot_distances:
     params:
         title=movie_file,
     script:
-        "../../scripts/plots.py"
-
-
-rule nearest_frames:
-    input:
-        f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
-    output:
-        f"{RESULTS}/{{movie}}/nearest/{{metric}}.npy",
-    log:
-        log_path("nearest_frames", "metric"),
-    benchmark:
-        benchmark_path("nearest_frames", "metric")
-    conda:
-        "../../envs/view.yaml"
-    threads: 1
-    resources:
-        mem_mb=SMALL_JOB_MB,
-        runtime=SMALL_JOB_MINUTES,
-    params:
-        k=VIEW["neighbours"],
-    script:
-        "../../scripts/viewer.py"
+        "../../scripts/plot_distances.py"
 
 
 rule copy_viewer_assets:
@@ -93,7 +78,7 @@ rule copy_viewer_assets:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     script:
-        "../../scripts/viewer.py"
+        "../../scripts/copy_viewer_assets.py"
 
 
 rule make_viewer:
@@ -101,7 +86,9 @@ rule make_viewer:
         json=f"{RESULTS}/{{movie}}.json",
         probe=f"{RESULTS}/{{movie}}/probe.json",
         nearest=expand(
-            f"{RESULTS}/{{{{movie}}}}/nearest/{{metric}}.npy", metric=METRICS
+            f"{RESULTS}/{{movie}}/nearest/{{metric}}.npy",
+            metric=METRICS,
+            allow_missing=True,
         ),
         assets=rules.copy_viewer_assets.output,
     output:
@@ -123,7 +110,7 @@ rule make_viewer:
         file=movie_file,
         fps=setting("fps"),
     script:
-        "../../scripts/viewer.py"
+        "../../scripts/make_viewer.py"
 
 
 rule make_index:
@@ -144,4 +131,4 @@ rule make_index:
     params:
         movies=list(MOVIES),
     script:
-        "../../scripts/viewer.py"
+        "../../scripts/make_index.py"

@@ -17,56 +17,21 @@ from pathlib import Path
 
 import numpy as np
 
-from common import (
+from framescape.common import (
     atomic_path,
     load_json,
     log,
     map_label,
-    run_step,
-    save_npy,
     save_text,
 )
-from movies import read_movies_tsv
+from framescape.movies import read_movies_tsv
 
 ASSETS = "_viewer"
 VIEWER_FILES = Path(__file__).with_name("viewer_assets")
 BOKEH_BUNDLES = ("bokeh", "bokeh-gl", "bokeh-widgets")
-# Rows of a distance matrix read at a time when ranking neighbours.
-NEAREST_BLOCK = 512
 # Frame pictures drawn on the map when zoomed in: width in pixels, JPEG quality.
 THUMBNAIL_WIDTH = 96
 THUMBNAIL_QUALITY = 80
-
-
-def nearest_frames(distances, k):
-    """The ``k`` frames nearest to each frame, itself excluded.
-
-    Parameters
-    ----------
-    distances : (N, N) array (a memmap is read a block of rows at a time)
-    k : int
-        Clamped to N − 1.
-
-    Returns
-    -------
-    (N, min(k, N − 1)) int32
-        Nearest first; equal distances in frame order.
-    """
-    n = len(distances)
-    k = max(0, min(k, n - 1))
-    nearest = np.empty((n, k), np.int32)
-    if k == 0:
-        return nearest
-    for start in range(0, n, NEAREST_BLOCK):
-        block = np.array(distances[start : start + NEAREST_BLOCK], np.float64)
-        rows = np.arange(start, start + len(block))
-        block[rows - start, rows] = np.inf
-        kth = np.partition(block, k - 1, axis=1)[:, k - 1]
-        for offset, (row, limit) in enumerate(zip(block, kth)):
-            candidates = np.flatnonzero(row <= limit)
-            order = np.argsort(row[candidates], kind="stable")[:k]
-            nearest[start + offset] = candidates[order]
-    return nearest
 
 
 def asset_names(bokeh_version):
@@ -107,7 +72,7 @@ def thumbnail_urls(results, items, width=THUMBNAIL_WIDTH):
     """
     from PIL import Image
 
-    from pictures import thumbnail
+    from framescape.pictures import thumbnail
 
     urls = []
     for item in items:
@@ -398,67 +363,46 @@ def movie_summary(items):
     }
 
 
-def nearest_step(snakemake):
-    distances = np.load(snakemake.input[0], mmap_mode="r")
-    nearest = nearest_frames(distances, snakemake.params.k)
-    save_npy(snakemake.output[0], nearest)
-    log.info("%d frames, %d nearest each", *nearest.shape)
-
-
-def viewer_step(snakemake):
-    items = load_json(snakemake.input.json)
-    nearest = {
-        metric: np.load(path)
-        for metric, path in zip(snakemake.params.metrics, snakemake.input.nearest)
-    }
+def viewer_step(
+    json_path, probe_path, nearest_npys, assets, outputs, movie, maps, metrics, file_name, fps
+):
+    """Rule ``make_viewer``: ``<movie>.html`` and ``<movie>/thumbnails.js``."""
+    items = load_json(json_path)
+    nearest = {metric: np.load(path) for metric, path in zip(metrics, nearest_npys)}
     text = viewer_page(
         items,
-        snakemake.params.maps,
+        maps,
         nearest,
-        snakemake.wildcards.movie,
-        snakemake.params.file,
-        load_json(snakemake.input.probe),
-        snakemake.params.fps,
-        [Path(path).name for path in snakemake.input.assets],
+        movie,
+        file_name,
+        load_json(probe_path),
+        fps,
+        [Path(path).name for path in assets],
     )
-    save_text(snakemake.output.page, text)
-    results = Path(snakemake.input.json).parent
-    urls = thumbnail_urls(results, items)
-    save_text(
-        snakemake.output.thumbnails,
-        thumbnail_script(snakemake.wildcards.movie, urls),
-    )
+    save_text(outputs.page, text)
+    urls = thumbnail_urls(Path(json_path).parent, items)
+    save_text(outputs.thumbnails, thumbnail_script(movie, urls))
     log.info(
         "%d frames, %d maps; page %d bytes, thumbnails %d bytes",
         len(items),
-        len(snakemake.params.maps),
+        len(maps),
         len(text),
         sum(map(len, urls)),
     )
 
 
-def index_step(snakemake):
-    rows = read_movies_tsv(snakemake.input.movies)
+def index_step(movies_tsv, json_paths, assets, output, movies):
+    """Rule ``make_index``: ``index.html``."""
+    rows = read_movies_tsv(movies_tsv)
     summaries = {
-        movie: movie_summary(load_json(path))
-        for movie, path in zip(snakemake.params.movies, snakemake.input.json)
+        movie: movie_summary(load_json(path)) for movie, path in zip(movies, json_paths)
     }
-    assets = [Path(path).name for path in snakemake.input.assets]
-    save_text(snakemake.output[0], index_page(rows, summaries, assets))
+    names = [Path(path).name for path in assets]
+    save_text(output, index_page(rows, summaries, names))
     log.info("%d movies", len(rows))
 
 
-def assets_step(snakemake):
-    copy_assets(snakemake.output)
-    log.info("copied %s", ", ".join(Path(path).name for path in snakemake.output))
-
-
-STEPS = {
-    "nearest_frames": nearest_step,
-    "make_viewer": viewer_step,
-    "make_index": index_step,
-    "copy_viewer_assets": assets_step,
-}
-
-if __name__ == "__main__":
-    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821
+def assets_step(outputs):
+    """Rule ``copy_viewer_assets``."""
+    copy_assets(outputs)
+    log.info("copied %s", ", ".join(Path(path).name for path in outputs))

@@ -19,9 +19,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from common import FramescapeError, atomic_path, load_json, log, run_step, save_json
-from movies import expected_frames
-from resources import MB, check_memory
+from framescape.common import FramescapeError, atomic_path, load_json, log, save_json
+from framescape.movies import expected_frames
+from framescape.resources import MB, check_memory
 
 NPY_HEADER_SIZE = 128
 SHOWINFO_TIME = re.compile(r"Parsed_showinfo.*\bpts_time:\s*(-?[\d.e+-]+)")
@@ -384,56 +384,65 @@ def extract_frames(
     return count
 
 
-def probe_step(snakemake):
-    probe = probe_movie(snakemake.input.source)
+def probe_step(source, output, file_name):
+    """Rule ``probe_movie``: ``probe.json`` of one movie (see :func:`probe_movie`)."""
+    probe = probe_movie(source)
     if probe["error"]:
-        log.warning("%s: %s", snakemake.params.file, probe["error"])
+        log.warning("%s: %s", file_name, probe["error"])
     else:
-        log.info("%s: %s", snakemake.params.file, probe)
-    save_json(snakemake.output[0], probe, indent=1)
+        log.info("%s: %s", file_name, probe)
+    save_json(output, probe, indent=1)
 
 
-def extract_step(snakemake):
-    probe = load_json(snakemake.input.probe)
-    params, resources = snakemake.params, snakemake.resources
+def extract_step(
+    source,
+    probe_path,
+    outputs,
+    file_name,
+    fps,
+    width,
+    height,
+    keep_aspect,
+    threads,
+    movie_memory_mb,
+    memory_limit_mb,
+):
+    """Rule ``extract_frames``: refuse a movie that cannot fit in memory, then
+    decode it (:func:`extract_frames`); ``outputs`` holds ``frames_dir``,
+    ``frames_npy`` and ``frames_tsv``. Errors name the movie's file."""
+    probe = load_json(probe_path)
     try:
         if probe["error"]:
             raise FramescapeError(probe["error"])
         needed = check_memory(
-            resources.movie_memory_mb * MB,
-            expected_frames(probe["duration"], params.fps),
-            params.width,
-            params.height,
-            params.fps,
-            resources.memory_limit_mb * MB,
+            movie_memory_mb * MB,
+            expected_frames(probe["duration"], fps),
+            width,
+            height,
+            fps,
+            memory_limit_mb * MB,
         )
         log.info(
             "%s: sampling at %s fps, %dx%d (keep_aspect=%s); its largest job will "
             "need about %.2f GB",
-            params.file,
-            params.fps,
-            params.width,
-            params.height,
-            params.keep_aspect,
+            file_name,
+            fps,
+            width,
+            height,
+            keep_aspect,
             needed / 1024**3,
         )
         extract_frames(
-            snakemake.input.source,
-            snakemake.output.frames_dir,
-            snakemake.output.frames_npy,
-            snakemake.output.frames_tsv,
-            fps=params.fps,
-            width=params.width,
-            height=params.height,
-            keep_aspect=params.keep_aspect,
-            threads=snakemake.threads,
+            source,
+            outputs.frames_dir,
+            outputs.frames_npy,
+            outputs.frames_tsv,
+            fps=fps,
+            width=width,
+            height=height,
+            keep_aspect=keep_aspect,
+            threads=threads,
             duration=probe.get("duration"),
         )
     except FramescapeError as error:
-        raise FramescapeError(f"{params.file}: {error}") from None
-
-
-STEPS = {"probe_movie": probe_step, "extract_frames": extract_step}
-
-if __name__ == "__main__":
-    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821
+        raise FramescapeError(f"{file_name}: {error}") from None

@@ -56,16 +56,18 @@ def setup_logging(log_file=None):
     logging.captureWarnings(True)
 
 
-def run_step(snakemake, step):
-    """Run ``step(snakemake)`` as a Snakemake script entry.
+def run_step(log_file, step, *args, **kwargs):
+    """Run ``step(*args, **kwargs)`` as one Snakemake job, logging to ``log_file``.
 
-    A :class:`FramescapeError` becomes one ``framescape: error: …`` line on stderr
-    and in the log, and a non-zero exit, so the job fails with the reason and
-    ``--keep-going`` carries on with the other movies.
+    A :class:`FramescapeError` (the user's input) becomes one
+    ``framescape: error: …`` line on stderr and in the log, and a non-zero exit,
+    so the job fails with the reason and ``--keep-going`` carries on with the
+    other movies. Any other exception is a defect: its traceback goes to the log
+    and to stderr.
     """
-    setup_logging(snakemake.log[0] if snakemake.log else None)
+    setup_logging(log_file)
     try:
-        step(snakemake)
+        step(*args, **kwargs)
     except FramescapeError as error:
         log.error("%s", error)
         print(f"framescape: error: {error}", file=sys.stderr, flush=True)
@@ -119,10 +121,9 @@ def save_npy(path, array):
 
 def save_json(path, data, **dump_options):
     """Write ``data`` as JSON to ``path``, atomically; NaN and Infinity are refused."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, allow_nan=False, ensure_ascii=False, **dump_options)
-            handle.write("\n")
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, allow_nan=False, ensure_ascii=False, **dump_options)
+        handle.write("\n")
 
 
 def save_text(path, text):

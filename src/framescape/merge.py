@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from common import load_frames_tsv, log, run_step, save_json, save_npy
+from framescape.common import load_frames_tsv, log, save_json, save_npy
 
 COORDINATE_DECIMALS = 6
 
@@ -58,24 +58,16 @@ def merge_items(movie, frames, scaled):
     ]
 
 
-def scale_step(snakemake):
-    low, high = snakemake.params.scale
-    coordinates = np.load(snakemake.input[0])
-    save_npy(snakemake.output[0], scale_coordinates(coordinates, low, high))
+def scale_step(embedding_npy, output, scale):
+    """Rule ``scale``: coordinates into ``scale`` = ``[low, high]``."""
+    low, high = scale
+    save_npy(output, scale_coordinates(np.load(embedding_npy), low, high))
 
 
-def merge_step(snakemake):
-    frames = load_frames_tsv(snakemake.input.frames_tsv)
-    scaled = {
-        key: np.load(path)
-        for key, path in zip(snakemake.params.names, snakemake.input.scaled)
-    }
-    items = merge_items(snakemake.wildcards.movie, frames, scaled)
-    save_json(snakemake.output[0], items)
+def merge_step(frames_tsv, scaled_npys, output, movie, names):
+    """Rule ``merge_json``: the movie's JSON from its frame table and scaled maps."""
+    frames = load_frames_tsv(frames_tsv)
+    scaled = {key: np.load(path) for key, path in zip(names, scaled_npys)}
+    items = merge_items(movie, frames, scaled)
+    save_json(output, items)
     log.info("%d frames, keys %s", len(items), ", ".join(scaled))
-
-
-STEPS = {"scale": scale_step, "merge_json": merge_step}
-
-if __name__ == "__main__":
-    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821

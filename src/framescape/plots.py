@@ -8,12 +8,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.offsetbox import AnnotationBbox, OffsetImage  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-from common import atomic_path, load_frames_tsv, log, map_label, run_step  # noqa: E402
-from pictures import thumbnail  # noqa: E402
+from framescape.common import atomic_path, load_frames_tsv, log, map_label
+from framescape.pictures import thumbnail
 
 METRIC_UNITS = {"gray": "grey levels, 0–255", "hsl": "0–3"}
 # A heatmap wider than this many cells is averaged over square blocks first: a
@@ -155,38 +155,18 @@ def save_figure(figure, path):
     plt.close(figure)
 
 
-def plot_maps_step(snakemake):
-    frames = load_frames_tsv(snakemake.input.frames_tsv)
-    maps = {
-        key: np.load(path)
-        for key, path in zip(snakemake.params.names, snakemake.input.scaled)
-    }
-    plot_maps(
-        snakemake.output[0],
-        frames,
-        maps,
-        os.path.dirname(snakemake.input.frames_tsv),
-        snakemake.params.title,
-        snakemake.params.thumbnails,
-    )
+def plot_maps_step(frames_tsv, scaled_npys, output, names, title, thumbnails):
+    """Rule ``plot_maps``: ``maps.png`` of one movie."""
+    frames = load_frames_tsv(frames_tsv)
+    maps = {key: np.load(path) for key, path in zip(names, scaled_npys)}
+    plot_maps(output, frames, maps, os.path.dirname(frames_tsv), title, thumbnails)
     log.info("%d frames, %d maps", len(frames), len(maps))
 
 
-def plot_distances_step(snakemake):
-    frames = load_frames_tsv(snakemake.input.frames_tsv)
-    distances = np.load(snakemake.input.distances, mmap_mode="r")
+def plot_distances_step(frames_tsv, distances_npy, output, metric, title):
+    """Rule ``plot_distances``: the self-similarity heatmap of one matrix."""
+    frames = load_frames_tsv(frames_tsv)
+    distances = np.load(distances_npy, mmap_mode="r")
     times = np.array([frame["time"] for frame in frames])
-    plot_distances(
-        snakemake.output[0],
-        distances,
-        times,
-        snakemake.wildcards.metric,
-        snakemake.params.title,
-    )
+    plot_distances(output, distances, times, metric, title)
     log.info("%d frames", len(frames))
-
-
-STEPS = {"plot_maps": plot_maps_step, "plot_distances": plot_distances_step}
-
-if __name__ == "__main__":
-    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821

@@ -9,7 +9,7 @@ import copy
 import jsonschema
 import yaml
 
-from common import FramescapeError, rectangle_outside
+from framescape.common import FramescapeError, rectangle_outside
 
 PER_MOVIE_KEYS = ("fps", "frame_width", "frame_height", "keep_aspect", "mask")
 
@@ -164,3 +164,13 @@ def movie_settings(config, movies):
                     "([top, left, height, width] in frame pixels)"
                 )
     return settings, unknown
+
+
+def method_options(config, method, metric):
+    """The config block of ``method`` for one ``metric``: umap's ``n_neighbors``
+    may be a mapping metric → int | ``"auto"``, of which this metric's value is
+    taken (``"auto"`` for a metric it does not name)."""
+    options = dict(config[method])
+    if method == "umap" and isinstance(options["n_neighbors"], dict):
+        options["n_neighbors"] = options["n_neighbors"].get(metric, "auto")
+    return options

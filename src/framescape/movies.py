@@ -10,7 +10,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from common import FramescapeError, atomic_path, load_json, run_step, save_text
+from framescape.common import FramescapeError, atomic_path, load_json, save_text
 
 UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
 # Ids become file names such as <id>.json and <id>.html: well under the 255 bytes
@@ -117,9 +117,7 @@ def movie_entries(folder, extensions, broken=False):
             and "." in entry.name
             and entry.name.rsplit(".", 1)[1].lower() in wanted
         ):
-            if broken and entry.is_symlink() and not os.path.exists(entry.path):
-                yield entry
-            elif not broken and entry.is_file():
+            if broken and entry.is_symlink() and not os.path.exists(entry.path) or not broken and entry.is_file():
                 yield entry
 
 
@@ -204,18 +202,10 @@ def expected_frames(duration, fps):
     return max(int(round(duration * fps)), 0) if duration else ""
 
 
-def write_movies_tsv(snakemake):
+def write_movies_tsv(output, movies, files, probes, fps):
+    """Rule ``list_movies``: ``movies.tsv`` from every movie's probe."""
     rows = [
-        movie_row(movie, file_name, load_json(probe), fps)
-        for movie, file_name, probe, fps in zip(
-            snakemake.params.movies,
-            snakemake.params.files,
-            snakemake.input.probes,
-            snakemake.params.fps,
-        )
+        movie_row(movie, file_name, load_json(probe), rate)
+        for movie, file_name, probe, rate in zip(movies, files, probes, fps)
     ]
-    save_text(snakemake.output[0], movies_table(rows))
-
-
-if __name__ == "__main__":
-    run_step(snakemake, write_movies_tsv)  # noqa: F821
+    save_text(output, movies_table(rows))

@@ -8,7 +8,7 @@ Python and a .npy header: Snakemake's own process lists the tile jobs with it.
 
 from pathlib import Path
 
-from common import npy_shape, save_text
+from framescape.common import npy_shape, save_text
 
 
 def write_frame_count(frames_npy, path):

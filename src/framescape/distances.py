@@ -11,12 +11,14 @@ from pathlib import Path
 import numba
 import numpy as np
 
-import kernels
-from common import FramescapeError, log, rectangle_outside, run_step, save_npy
-from resources import FRAME_BLOCK, GRAM_TILE, HSL_BLOCK, HSL_FEATURE_BYTES
-from tiles import tile_range
+from framescape import kernels
+from framescape.common import FramescapeError, log, rectangle_outside, save_npy
+from framescape.resources import FRAME_BLOCK, GRAM_TILE, HSL_BLOCK, HSL_FEATURE_BYTES
+from framescape.tiles import tile_range
 
 METRICS = ("gray", "hsl")
+# Rows of a distance matrix read at a time when ranking neighbours.
+NEAREST_BLOCK = 512
 
 
 def pixel_mask(shape, rectangles):
@@ -275,35 +277,62 @@ DISTANCES = {"gray": gray_distances, "hsl": hsl_distances}
 def compute_distances(frames, metric, mask=None):
     """``(N, N) float32`` distance matrix of ``frames`` for ``metric`` (gray or hsl)."""
     if metric not in DISTANCES:
-        raise FramescapeError(
-            f"unknown metric '{metric}' (choose from {', '.join(METRICS)})"
-        )
+        raise ValueError(f"unknown metric '{metric}' (choose from {', '.join(METRICS)})")
     return DISTANCES[metric](frames, mask)
 
 
-def step_frames(snakemake):
-    """The movie's frames (memmapped) and its mask, for both steps."""
-    numba.set_num_threads(
-        max(1, min(snakemake.threads, numba.config.NUMBA_NUM_THREADS))
-    )
-    frames = np.load(snakemake.input.frames, mmap_mode="r")
-    if not snakemake.params.mask:
+def nearest_frames(distances, k):
+    """The ``k`` frames nearest to each frame, itself excluded.
+
+    Parameters
+    ----------
+    distances : (N, N) array (a memmap is read a block of rows at a time)
+    k : int
+        Clamped to N − 1.
+
+    Returns
+    -------
+    (N, min(k, N − 1)) int32
+        Nearest first; equal distances in frame order.
+    """
+    n = len(distances)
+    k = max(0, min(k, n - 1))
+    nearest = np.empty((n, k), np.int32)
+    if k == 0:
+        return nearest
+    for start in range(0, n, NEAREST_BLOCK):
+        block = np.array(distances[start : start + NEAREST_BLOCK], np.float64)
+        rows = np.arange(start, start + len(block))
+        block[rows - start, rows] = np.inf
+        kth = np.partition(block, k - 1, axis=1)[:, k - 1]
+        for offset, (row, limit) in enumerate(zip(block, kth)):
+            candidates = np.flatnonzero(row <= limit)
+            order = np.argsort(row[candidates], kind="stable")[:k]
+            nearest[start + offset] = candidates[order]
+    return nearest
+
+
+def load_movie_frames(frames_npy, mask_rectangles, movie, threads):
+    """A movie's frames (memmapped) and its pixel mask (``None``: all pixels);
+    numba gets ``threads`` threads."""
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    frames = np.load(frames_npy, mmap_mode="r")
+    if not mask_rectangles:
         return frames, None
     try:
-        mask = pixel_mask(frames.shape[1:3], snakemake.params.mask)
+        mask = pixel_mask(frames.shape[1:3], mask_rectangles)
     except FramescapeError as error:
-        movie = snakemake.wildcards.movie
         raise FramescapeError(f"movie_overrides of {movie}: {error}") from None
     log.info("mask keeps %d of %d pixels", mask.sum(), mask.size)
     return frames, mask
 
 
-def tile_step(snakemake):
-    frames, mask = step_frames(snakemake)
-    metric, wildcards = snakemake.wildcards.metric, snakemake.wildcards
-    n, tile_frames = len(frames), snakemake.params.tile_frames
-    rows = tile_range(int(wildcards.row), n, tile_frames)
-    columns = tile_range(int(wildcards.column), n, tile_frames)
+def tile_step(frames_npy, output, movie, metric, row, column, mask, tile_frames, threads):
+    """Rule ``compute_distance_tile``: the raw tile of blocks ``row`` × ``column``."""
+    frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
+    n = len(frames)
+    rows = tile_range(int(row), n, tile_frames)
+    columns = tile_range(int(column), n, tile_frames)
     started = time.monotonic()
     tile = TILES[metric](frames, rows, columns, mask)
     log.info(
@@ -316,31 +345,34 @@ def tile_step(snakemake):
         n,
         time.monotonic() - started,
     )
-    save_npy(snakemake.output[0], tile)
+    save_npy(output, tile)
 
 
-def distances_step(snakemake):
-    frames, mask = step_frames(snakemake)
-    metric = snakemake.wildcards.metric
+def tile_index(path):
+    """``(row, column)`` of a tile file ``<metric>_<row>_<column>.npy``."""
+    row, column = Path(path).stem.split("_")[-2:]
+    return int(row), int(column)
+
+
+def distances_step(frames_npy, tiles, output, movie, metric, mask, threads):
+    """Rule ``compute_distances``: the movie's matrix, in one go or from ``tiles``."""
+    frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     started = time.monotonic()
-    if snakemake.input.tiles:
+    if tiles:
         n = len(frames)
         pixels = int(mask.sum()) if mask is not None else frames[0, ..., 0].size
-        indices = {
-            tuple(int(part) for part in Path(path).stem.split("_")[-2:]): path
-            for path in snakemake.input.tiles
-        }
+        indices = {tile_index(path): path for path in tiles}
         # Not a parameter (changing it would rerun every movie): the first
         # tile's side, which no other tile exceeds.
         tile_frames = np.load(indices[0, 0], mmap_mode="r").shape[0]
-        tiles = {
+        loaders = {
             (tile_range(row, n, tile_frames), tile_range(column, n, tile_frames)): (
                 functools.partial(np.load, path, mmap_mode="r")
             )
             for (row, column), path in indices.items()
         }
-        log.info("assembling %d tiles of up to %d frames", len(tiles), tile_frames)
-        distances = assemble(metric, n, pixels, tiles)
+        log.info("assembling %d tiles of up to %d frames", len(loaders), tile_frames)
+        distances = assemble(metric, n, pixels, loaders)
     else:
         distances = compute_distances(frames, metric, mask)
     log.info(
@@ -350,10 +382,11 @@ def distances_step(snakemake):
         time.monotonic() - started,
         float(distances.max()) if distances.size else 0.0,
     )
-    save_npy(snakemake.output[0], distances)
+    save_npy(output, distances)
 
 
-STEPS = {"compute_distance_tile": tile_step, "compute_distances": distances_step}
-
-if __name__ == "__main__":
-    run_step(snakemake, STEPS[snakemake.rule])  # noqa: F821
+def nearest_step(distances_npy, output, k):
+    """Rule ``nearest_frames``: each frame's ``k`` nearest frames (the viewer's)."""
+    nearest = nearest_frames(np.load(distances_npy, mmap_mode="r"), k)
+    save_npy(output, nearest)
+    log.info("%d frames, %d nearest each", *nearest.shape)

@@ -9,7 +9,7 @@ pair of frames, fitted to both sizes and rounded up by about a fifth.
 
 import os
 
-from common import FramescapeError
+from framescape.common import FramescapeError
 
 MB = 1024**2
 GB = 1024**3

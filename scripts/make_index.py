@@ -1,0 +1,14 @@
+"""Rule make_index: results/index.html, every movie and its viewer."""
+
+from framescape.common import run_step
+from framescape.viewer import index_step
+
+run_step(
+    snakemake.log[0],
+    index_step,
+    movies_tsv=snakemake.input.movies,
+    json_paths=list(snakemake.input.json),
+    assets=list(snakemake.input.assets),
+    output=snakemake.output[0],
+    movies=snakemake.params.movies,
+)

@@ -1,0 +1,286 @@
+"""2-D embeddings of a precomputed distance matrix: MDS, t-SNE, UMAP.
+
+Each method takes its parameters explicitly and a ``random_state``: the same
+matrix and parameters give the same coordinates, to the last bit, whatever the
+number of threads (BLAS runs on one thread here: a multi-threaded BLAS splits sums
+differently by thread count, which moved MDS coordinates by ~1e-13). Tiny or degenerate movies (1–3
+frames, all frames identical) get exact, finite layouts instead of failing.
+"""
+
+import sys
+import time
+import warnings
+
+import numba
+import numpy as np
+from numba.core.caching import NullCache
+from numba.core.dispatcher import Dispatcher
+from scipy.sparse.linalg import eigsh
+from sklearn.manifold import TSNE  # loads scipy's BLAS before it is limited
+from threadpoolctl import threadpool_limits
+
+from framescape import kernels
+from framescape.common import METHOD_LABELS, FramescapeError, log, save_npy
+
+METHODS = ("mds", "tsne", "umap")
+# Points up to which classical MDS decomposes the whole matrix (about 1 s).
+DENSE_EIGEN_LIMIT = 2000
+
+
+def classical_mds(distances):
+    """Classical (Torgerson) MDS: ``(N, 2)`` coordinates from an ``(N, N)`` matrix.
+
+    The double-centred squared distances' two largest eigenpairs: all of them
+    from LAPACK up to :data:`DENSE_EIGEN_LIMIT` points, only those two (Lanczos,
+    ARPACK, from a fixed start vector) beyond, where a full decomposition would
+    take minutes. Exact for up to three points; zeros where the matrix has no
+    spread; signs fixed so that reruns agree.
+    """
+    inner = np.square(np.asarray(distances, np.float64))
+    inner -= inner.mean(axis=0)[None, :]
+    inner -= inner.mean(axis=1)[:, None]
+    inner *= -0.5
+    inner = (inner + inner.T) / 2
+    n = len(inner)
+    if n <= DENSE_EIGEN_LIMIT:
+        values, vectors = np.linalg.eigh(inner)
+    else:
+        values, vectors = eigsh(inner, k=2, which="LA", v0=np.ones(n), tol=0)
+    order = np.argsort(values)[::-1][:2]
+    coordinates = vectors[:, order] * np.sqrt(np.clip(values[order], 0.0, None))
+    if coordinates.shape[1] < 2:
+        coordinates = np.pad(coordinates, ((0, 0), (0, 2 - coordinates.shape[1])))
+    signs = np.sign(coordinates[np.argmax(np.abs(coordinates), axis=0), [0, 1]])
+    return coordinates * np.where(signs == 0, 1.0, signs)
+
+
+def smacof(dissimilarities, init, max_iter=300, eps=1e-6):
+    """Metric SMACOF from ``init``: scikit-learn's ``smacof`` algorithm (Guttman
+    transform, unit weights, the same stopping rule), one pass over the matrix
+    an iteration in :func:`kernels.guttman_pass`, O(N) memory besides it.
+
+    Returns
+    -------
+    coordinates : (N, 2) float64
+    stress : float
+        Raw stress, ``Σ (d − δ)² / 2`` over ordered pairs.
+    iterations : int
+        Guttman transforms applied.
+    """
+    x = np.array(init, np.float64)
+    updated = np.empty_like(x)
+    old_stress = None
+    for iteration in range(max_iter + 1):
+        stress, squares = kernels.guttman_pass(dissimilarities, x, updated)
+        if old_stress is not None and (old_stress - stress) / squares < eps:
+            break
+        if iteration == max_iter:
+            break
+        if iteration >= 1:
+            old_stress = stress
+        x, updated = updated, x
+    return x, stress, iteration
+
+
+def resolve_n_neighbors(n_neighbors, n_frames):
+    """UMAP's ``n_neighbors`` for a movie of ``n_frames`` frames (before clamping):
+    an int, or ``"auto"`` (N/12, at least 2). The per-metric choice is made by
+    :func:`framescape.config.method_options`."""
+    if n_neighbors == "auto":
+        return max(2, n_frames // 12)
+    return int(n_neighbors)
+
+
+def clamp(name, value, low, high, n_frames):
+    """``value`` clamped to [low, high], with a logged warning when it changes."""
+    clamped = min(max(value, low), high)
+    if clamped != value:
+        log.warning(
+            "%s=%s does not fit a movie of %d frames: using %s",
+            name,
+            value,
+            n_frames,
+            clamped,
+        )
+    return clamped
+
+
+def embed_mds(
+    distances,
+    random_state,
+    threads=1,
+    init="classical_mds",
+    n_init=1,
+    max_iter=300,
+    eps=1e-6,
+    algorithm="smacof",
+):
+    """Metric MDS: SMACOF (:func:`smacof`) from classical MDS or from ``n_init``
+    random starts (the lowest stress wins); ``algorithm="classical"`` returns
+    the classical MDS solution itself (exact, one eigendecomposition)."""
+    start = classical_mds(distances)
+    if algorithm == "classical":
+        return start
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    if init == "classical_mds":
+        starts = [start]
+    else:
+        draws = np.random.RandomState(random_state)
+        starts = [draws.uniform(size=(len(distances), 2)) for _ in range(n_init)]
+    best = None
+    for index, first in enumerate(starts):
+        coordinates, stress, iterations = smacof(distances, first, max_iter, eps)
+        log.info(
+            "SMACOF start %d: stress %.6g after %d iterations",
+            index + 1,
+            stress,
+            iterations,
+        )
+        if best is None or stress < best[1]:
+            best = coordinates, stress
+    return best[0]
+
+
+def embed_tsne(
+    distances,
+    random_state,
+    threads=1,
+    perplexity=30.0,
+    early_exaggeration=12.0,
+    learning_rate="auto",
+    max_iter=1000,
+):
+    n = len(distances)
+    model = TSNE(
+        n_components=2,
+        metric="precomputed",
+        init="random",  # "pca" needs features, not a distance matrix
+        perplexity=clamp("tsne.perplexity", float(perplexity), 1.0, (n - 1) / 3, n),
+        early_exaggeration=early_exaggeration,
+        learning_rate=learning_rate,
+        max_iter=max_iter,
+        n_jobs=threads,
+        random_state=random_state,
+    )
+    return model.fit_transform(distances.astype(np.float64))
+
+
+def cache_compiled_functions(packages):
+    """Let numba keep the compiled code of ``packages``' functions on disk, as it
+    does for ours (``cache=True``).
+
+    umap-learn and pynndescent compile most of their numba functions again in
+    every new process: 15–20 s of each umap job for a few hundred frames, against
+    0.6 s once cached (measured on the demo). The compiled code is the same, only
+    kept; it goes to the package's ``__pycache__`` (or numba's user cache folder).
+    """
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in packages:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, Dispatcher) and isinstance(value._cache, NullCache):
+                value.enable_caching()
+
+
+def embed_umap(
+    distances,
+    random_state,
+    threads=1,
+    n_neighbors=15,
+    min_dist=0.1,
+    spread=1.0,
+    n_epochs=None,
+    init="spectral",
+):
+    from umap import UMAP
+
+    cache_compiled_functions(("umap", "pynndescent"))
+    n = len(distances)
+    model = UMAP(
+        n_components=2,
+        metric="precomputed",
+        n_neighbors=clamp("umap.n_neighbors", int(n_neighbors), 2, n - 1, n),
+        min_dist=min_dist,
+        spread=spread,
+        n_epochs=n_epochs,
+        # Spectral init needs a few more points than neighbours.
+        init=init if n > 10 else "random",
+        random_state=random_state,
+        n_jobs=threads,
+    )
+    with warnings.catch_warnings():
+        # A fixed random_state makes UMAP single-threaded, as wanted.
+        warnings.filterwarnings("ignore", message="n_jobs value .* overridden")
+        warnings.filterwarnings("ignore", message="using precomputed metric")
+        return model.fit_transform(distances.astype(np.float32))
+
+
+EMBEDDERS = {"mds": embed_mds, "tsne": embed_tsne, "umap": embed_umap}
+
+
+def embed(distances, method, random_state=0, threads=1, **params):
+    """Lay out frames in 2-D from their distance matrix.
+
+    Parameters
+    ----------
+    distances : (N, N) array
+        Symmetric, zero diagonal.
+    method : {"mds", "tsne", "umap"}
+    random_state : int
+    threads : int
+    **params
+        The method's own parameters (config ``mds:``, ``tsne:``, ``umap:``).
+
+    Returns
+    -------
+    (N, 2) float64
+        Finite coordinates, in the method's own units.
+    """
+    if method not in EMBEDDERS:
+        raise ValueError(f"unknown method '{method}' (choose from {', '.join(METHODS)})")
+    distances = np.asarray(distances)
+    n = len(distances)
+    if distances.shape != (n, n) or n == 0:
+        raise ValueError(
+            f"distance matrix must be square and non-empty, got {distances.shape}"
+        )
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n <= 3 or not distances.any():
+            # Too few points (or one repeated frame) for neighbour-based methods;
+            # classical MDS lays them out exactly.
+            log.warning(
+                "%d frames, max distance %.3g: exact classical MDS layout",
+                n,
+                distances.max(),
+            )
+            return classical_mds(distances)
+        coordinates = EMBEDDERS[method](distances, random_state, threads, **params)
+        if not np.isfinite(coordinates).all():
+            # Never another method's map under this one's name.
+            raise FramescapeError(
+                f"{METHOD_LABELS[method]} gave non-finite coordinates for "
+                f"{n} frames with {params}: change the {method}: settings in "
+                f"config.yaml, or leave {method} out of methods"
+            )
+    return np.asarray(coordinates, np.float64)
+
+
+def embed_step(distances_npy, output, method, metric, options, random_state, threads):
+    """Rule ``embed``: one method's coordinates from a movie's distance matrix.
+
+    ``options`` is the method's config block (``n_neighbors`` already this
+    metric's, see ``framescape.config.method_options``).
+    """
+    distances = np.load(distances_npy)
+    params = dict(options)
+    if method == "umap":
+        params["n_neighbors"] = resolve_n_neighbors(
+            params["n_neighbors"], len(distances)
+        )
+    log.info(
+        "%s on %s distances of %d frames: %s", method, metric, len(distances), params
+    )
+    started = time.monotonic()
+    coordinates = embed(distances, method, random_state, threads, **params)
+    log.info("done in %.1f s", time.monotonic() - started)
+    save_npy(output, coordinates)
