@@ -18,7 +18,11 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,
 # umap or scikit-learn (tests/test_workflow.py checks it).
 from framescape.common import FramescapeError, load_json  # noqa: E402
-from framescape.config import method_options, movie_settings, validate_config  # noqa: E402
+from framescape.config import (
+    method_options,
+    movie_settings,
+    validate_config,
+)  # noqa: E402
 from framescape.movies import broken_links, find_movies, link_movie  # noqa: E402
 from framescape.tiles import write_frame_count  # noqa: E402
 

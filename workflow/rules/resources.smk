@@ -113,5 +113,3 @@ def embed_minutes(wildcards, input):
 
 def extract_minutes(wildcards, input):
     return extract_runtime(load_json(input.probe).get("duration"))
-
-
