@@ -1,0 +1,103 @@
+"""The README's pictures, from a real run of the workflow on the demo movie.
+
+    python docs/make_pictures.py            # runs the demo into a temporary folder
+    python docs/make_pictures.py --results results   # or uses a finished run
+
+Writes docs/maps.png (the demo's maps.png), docs/self-similarity.png (its hsl
+heatmap) and docs/viewer.png (the viewer in headless chromium, a frame clicked
+so that its nearest frames show). Needs chromium on PATH (Debian's package) and
+Playwright (the test extra).
+"""
+
+import argparse
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+MOVIE = "demo_year"
+
+
+def run_demo(workdir):
+    """Run the workflow on the bundled demo in ``workdir``; return its results."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--cores",
+            "2",
+            "--config",
+            f"movies={REPO / 'movies'}",
+            "results=results",
+        ],
+        check=True,
+    )
+    return Path(workdir) / "results"
+
+
+def serve(folder):
+    """A static server of ``folder`` on a free local port; returns its URL."""
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(folder)
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def screenshot_viewer(results, path):
+    """The demo's viewer with a frame selected, as a PNG at ``path``."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("make_pictures: chromium is not on PATH (apt-get install chromium)")
+    server, url = serve(results)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox"]
+            )
+            page = browser.new_page(viewport={"width": 1240, "height": 860})
+            page.goto(f"{url}/{MOVIE}.html")
+            canvas = page.locator("canvas").first
+            canvas.wait_for(state="visible", timeout=30_000)
+            box = canvas.bounding_box()
+            # A click on the map's point nearest to the canvas's centre.
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(0)
+            page.screenshot(path=str(path), full_page=True)
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--results", type=Path, help="a finished run's results folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        results = args.results or run_demo(workdir)
+        shutil.copyfile(results / MOVIE / "plots" / "maps.png", DOCS / "maps.png")
+        shutil.copyfile(
+            results / MOVIE / "plots" / "distances_hsl.png",
+            DOCS / "self-similarity.png",
+        )
+        screenshot_viewer(results, DOCS / "viewer.png")
+    for name in ("maps.png", "self-similarity.png", "viewer.png"):
+        print(DOCS / name)
+
+
+if __name__ == "__main__":
+    main()
