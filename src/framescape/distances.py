@@ -1,4 +1,4 @@
-"""Frame-to-frame distance matrices: ``gray`` and ``hsl`` (design.md, exact definitions).
+"""Frame-to-frame distance matrices: ``gray`` and ``hsl`` (README, "Metrics": the exact definitions).
 
 gray: mean absolute difference of BT.601 luma, in grey levels, range [0, 255].
 hsl: mean over pixels of (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b)), range [0, 3].
