@@ -1,9 +1,12 @@
 """Probe a movie and decode its frames, once, with ffmpeg.
 
-ffmpeg (the binary bundled in the ``imageio-ffmpeg`` wheel) reads the movie and
-writes raw ``rgb24`` frames to a pipe; each frame is written as a PNG for the
-viewer and appended to ``frames.npy`` for the maths, so both hold the same pixels.
-No shell is involved: ffmpeg gets its arguments as a list.
+ffmpeg (the binary bundled in the ``imageio-ffmpeg`` wheel) reads the movie once;
+its filter graph, built with ffmpeg-python, samples the frames and splits them in
+two: ``frame_width``×``frame_height`` raw ``rgb24`` frames to a pipe, appended to
+``frames.npy`` for the maths, and PNGs at the movie's display aspect for people to
+look at (the two hold the same pixels when that aspect is
+``frame_width``:``frame_height``). No shell is involved: ffmpeg gets its
+arguments as a list.
 """
 
 import csv
@@ -16,6 +19,7 @@ import time
 import warnings
 from pathlib import Path
 
+import ffmpeg
 import imageio_ffmpeg
 import numpy as np
 
@@ -65,7 +69,9 @@ def probe_movie(path):
     Returns
     -------
     dict
-        ``width``, ``height`` (pixels, after rotation), ``fps`` (source frame rate),
+        ``width``, ``height`` (stored pixels, after rotation; pixels that are not
+        square make the displayed picture wider or narrower than this, which
+        the PNGs follow), ``fps`` (source frame rate),
         ``duration`` (s), ``codec``, ``rotated`` (true when the movie carries a
         90° or 270° rotation, which ffmpeg applies while decoding) and ``error``
         (``None`` when the movie is readable).
@@ -94,19 +100,45 @@ def probe_movie(path):
     }
 
 
-def video_filter(fps, width, height, keep_aspect):
-    """ffmpeg filter chain: sample at ``fps``, scale to ``width``×``height``."""
+def sampled_video(path, fps, threads=1):
+    """The movie's first video stream, decoded on ``threads`` and sampled at ``fps``
+    (ffmpeg's ``fps=`` filter): an ffmpeg-python stream."""
+    video = ffmpeg.input(os.fspath(path), threads=threads)["v:0"]
+    return video.filter("fps", fps)
+
+
+def metric_frames(video, width, height, keep_aspect):
+    """``video`` scaled to exactly ``width``×``height`` square pixels, the frames
+    the metrics read: stretched, or with ``keep_aspect`` fitted and padded with
+    black; ``showinfo`` prints each frame's timestamp on the way out."""
     if keep_aspect:
         # Square the pixels first (non-square pixels: iw*sar; sar 0 = unknown
         # gives width 0, which scale reads as "keep"), then fit and pad.
-        scale = (
-            "scale=iw*sar:ih,setsar=1,"
-            f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
-            f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2"
+        video = (
+            video.filter("scale", "iw*sar", "ih")
+            .filter("setsar", 1)
+            .filter("scale", width, height, force_original_aspect_ratio="decrease")
+            .filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
         )
     else:
-        scale = f"scale={width}:{height}"
-    return f"fps={fps},{scale},setsar=1,showinfo"
+        video = video.filter("scale", width, height)
+    return video.filter("setsar", 1).filter("showinfo").filter("format", "rgb24")
+
+
+def picture_frames(video, width, height):
+    """``video`` at its display aspect (square pixels, rotation applied), fitted
+    into a square whose side is the longer of ``width`` and ``height``: the
+    frames people look at. A movie whose display aspect is ``width``:``height``
+    comes out exactly ``width``×``height``, the same pixels as
+    :func:`metric_frames` without ``keep_aspect``."""
+    side = max(width, height)
+    return (
+        video.filter(
+            "scale", side, side, force_original_aspect_ratio="decrease", reset_sar=1
+        )
+        .filter("setsar", 1)
+        .filter("format", "rgb24")
+    )
 
 
 class MovieDecoder:
@@ -135,35 +167,36 @@ class MovieDecoder:
         self._tail = []
 
     def command(self):
-        """ffmpeg's arguments: raw frames to the pipe and, with ``png_folder``, the
-        same frames as ``000001.png …`` written by ffmpeg's own encoder threads."""
-        chain = video_filter(self.fps, self.width, self.height, self.keep_aspect)
-        raw = ["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+        """ffmpeg's arguments, a list: raw ``rgb24`` frames of ``width``×``height``
+        to the pipe and, with ``png_folder``, the same frames at their display
+        aspect (:func:`picture_frames`) as ``000001.png …``, written by
+        ffmpeg's own encoder threads, from the same single decode."""
+        video = sampled_video(self.path, self.fps, self.threads)
+        raw_options = {"format": "rawvideo", "pix_fmt": "rgb24"}
         if self.png_folder is None:
-            outputs = ["-map", "0:v:0", "-vf", chain, "-fps_mode", "passthrough", *raw]
+            metrics = metric_frames(video, self.width, self.height, self.keep_aspect)
+            outputs = ffmpeg.output(
+                metrics, "pipe:1", fps_mode="passthrough", **raw_options
+            )
         else:
-            outputs = [
-                "-filter_complex",
-                f"[0:v:0]{chain},format=rgb24,split=2[raw][png]",
-                *("-map", "[raw]", "-fps_mode", "passthrough", *raw),
-                *("-map", "[png]", "-fps_mode", "passthrough", "-c:v", "png"),
-                *("-compression_level", str(self.png_compression)),
-                *("-threads", str(self.threads), "-start_number", "1"),
-                os.path.join(os.fspath(self.png_folder), "%06d.png"),
-            ]
-        return [
-            ffmpeg_exe(),
-            "-nostdin",
-            "-hide_banner",
-            "-nostats",
-            "-loglevel",
-            "level+info",
-            "-threads",
-            str(self.threads),
-            "-i",
-            self.path,
-            *outputs,
-        ]
+            split = video.filter_multi_output("split", 2)
+            metrics = metric_frames(split[0], self.width, self.height, self.keep_aspect)
+            pictures = picture_frames(split[1], self.width, self.height)
+            outputs = ffmpeg.merge_outputs(
+                ffmpeg.output(metrics, "pipe:1", fps_mode="passthrough", **raw_options),
+                ffmpeg.output(
+                    pictures,
+                    os.path.join(os.fspath(self.png_folder), "%06d.png"),
+                    fps_mode="passthrough",
+                    compression_level=self.png_compression,
+                    threads=self.threads,
+                    start_number=1,
+                    **{"c:v": "png"},
+                ),
+            )
+        return outputs.global_args(
+            "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"
+        ).compile(cmd=ffmpeg_exe())
 
     def _read_stderr(self, stream):
         for raw in stream:
@@ -275,14 +308,14 @@ def frame_file(index):
 
 def write_frames_tsv(path, times):
     """``frames.tsv``: frame index, timestamp (s, 6 decimals), PNG file; atomically."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8") as table:
-            writer = csv.writer(table, delimiter="\t", lineterminator="\n")
-            writer.writerow(["frame", "time", "file"])
-            for index, seconds in enumerate(times):
-                writer.writerow(
-                    [index, f"{seconds:.6f}", f"frames/{frame_file(index)}"]
-                )
+    with (
+        atomic_path(path) as tmp,
+        open(tmp, "w", newline="", encoding="utf-8") as table,
+    ):
+        writer = csv.writer(table, delimiter="\t", lineterminator="\n")
+        writer.writerow(["frame", "time", "file"])
+        for index, seconds in enumerate(times):
+            writer.writerow([index, f"{seconds:.6f}", f"frames/{frame_file(index)}"])
 
 
 def extract_frames(
@@ -298,7 +331,7 @@ def extract_frames(
     duration=None,
     png_compression=1,
 ):
-    """Decode ``source`` once; write the viewer's PNGs, ``frames.npy`` and ``frames.tsv``.
+    """Decode ``source`` once; write the PNGs people see, ``frames.npy`` and ``frames.tsv``.
 
     Frames stream to disk as they are decoded, so memory stays at one frame
     whatever the movie's length. Every output appears under its final name only
@@ -309,13 +342,18 @@ def extract_frames(
     source : path
         The movie (the workflow's link to the user's file).
     frames_dir, frames_npy, frames_tsv : path
-        Outputs: a folder of ``000001.png …``; ``(N, height, width, 3) uint8``;
-        a table ``frame, time, file`` (time in seconds, file relative to the
-        movie's results folder).
+        Outputs: a folder of ``000001.png …``, each frame at the movie's display
+        aspect with its longer side ``max(width, height)`` pixels;
+        ``(N, height, width, 3) uint8``, the frames the metrics read; a table
+        ``frame, time, file`` (time in seconds, file relative to the movie's
+        results folder).
     fps : float
         Sampling rate, frames per second of movie time (ffmpeg's ``fps=`` filter).
     width, height : int
-        Frame size in pixels.
+        Size of the metrics' frames in pixels.
+    keep_aspect : bool
+        Fit the metrics' frames into ``width``×``height`` at their display
+        aspect and pad with black, instead of stretching them.
     duration : float, optional
         Length from the probe (s), for progress and the truncation check.
 

@@ -19,7 +19,9 @@ METRIC_UNITS = {"gray": "grey levels, 0–255", "hsl": "0–3"}
 # A heatmap wider than this many cells is averaged over square blocks first: a
 # 10,000-frame matrix (400 MB) becomes at most this many cells a side.
 HEATMAP_CELLS = 1000
-THUMBNAIL_WIDTH = 56
+# Longer side of a frame's picture on a map, pixels: landscape and portrait
+# frames take the same room, each at its own aspect.
+THUMBNAIL_SIZE = 56
 
 
 def thumbnail_frames(n_frames, count):
@@ -28,8 +30,9 @@ def thumbnail_frames(n_frames, count):
     return np.unique(np.linspace(0, n_frames - 1, count).round().astype(int))
 
 
-def load_thumbnail(path, width=THUMBNAIL_WIDTH):
-    return np.asarray(thumbnail(path, width))
+def load_thumbnail(path, size=THUMBNAIL_SIZE):
+    """``(h, w, 3) uint8``: the frame's PNG at its own aspect, longer side ``size``."""
+    return np.asarray(thumbnail(path, size, max_height=size))
 
 
 def plot_maps(path, frames, maps, movie_dir, title, thumbnails=6):
