@@ -30,6 +30,30 @@ onstart:
     lock_results()
 
 
+# After the jobs, in this process (never on dry runs): movies.tsv and index.html
+# with each movie's real outcome, the reason a job of it failed (movies.py).
+onsuccess:
+    write_outcomes(
+        RESULTS,
+        MOVIES,
+        SETTINGS,
+        rules.all.input,
+        rules.make_index.input.assets,
+        run_failed=False,
+    )
+
+
+onerror:
+    write_outcomes(
+        RESULTS,
+        MOVIES,
+        SETTINGS,
+        rules.all.input,
+        rules.make_index.input.assets,
+        run_failed=True,
+    )
+
+
 report: "workflow/report/workflow.rst"
 
 

@@ -1,12 +1,27 @@
-"""Safe movie ids, movie discovery, the local link and movies.tsv."""
+"""Safe movie ids, movie discovery, the local link, movies.tsv and each movie's
+outcome after a run."""
 
 import hashlib
+import json
 import os
+import socket
+import subprocess
+from pathlib import PurePosixPath
 
+import imageio.v3 as iio
+import numpy as np
 import pytest
 
-from conftest import HOSTILE_NAME
-from framescape.common import FramescapeError
+from conftest import HOSTILE_NAME, snakemake, write_config
+from framescape import movies as movies_module
+from framescape.common import (
+    FramescapeError,
+    atomic_path,
+    load_tsv,
+    run_step,
+    save_text,
+    save_tsv,
+)
 from framescape.movies import (
     MAX_ID_LENGTH,
     base_id,
@@ -15,7 +30,34 @@ from framescape.movies import (
     link_movie,
     movie_ids,
     movies_table,
+    read_movies_tsv,
+    write_outcomes,
 )
+
+# Names whose ids once made one movie's outputs another's: a.json.mp4 had the id
+# a.json, and results/a.json (a's map) was also its folder.
+DOTTED = ["a.mp4", "a.json.mp4", "intro.mp4", "intro.html.mp4"]
+# Movies named like what the results folder holds besides the movies.
+FOLDER_NAMED = [
+    "index.mp4",
+    "movies.mp4",
+    "collection.mp4",
+    "reuse.mp4",
+    "logs.mp4",
+    "benchmarks.mp4",
+    "_viewer.mp4",
+    "INDEX.mov",
+]
+FOLDER_ENTRIES = {
+    "index.html",
+    "movies.tsv",
+    "collection.json",
+    "collection.html",
+    "reuse.tsv",
+    "logs",
+    "benchmarks",
+    "_viewer",
+}
 
 
 def sha8(name):
@@ -26,7 +68,8 @@ def sha8(name):
     "name, expected",
     [
         ("bikes.mp4", "bikes"),
-        ("a.b.c.mp4", "a.b.c"),
+        ("a.b.c.mp4", "a_b_c"),
+        ("a.json.mp4", "a_json"),
         ("ünï.mov", "uni"),
         ("Crème brûlée (1999).mkv", "Creme_brulee_1999"),
         (HOSTILE_NAME, "it_s_a_movie_touch_PWNED"),
@@ -48,6 +91,70 @@ def test_empty_and_colliding_ids_get_the_name_hash():
     assert ids["a b.mov"] == "a_b-" + sha8("a b.mov")
     assert ids["solo.mp4"] == "solo"
     assert len(set(ids.values())) == len(names)
+
+
+def movie_outputs(movie):
+    """What the workflow makes of one movie in the results folder (README)."""
+    return [f"{movie}.json", f"{movie}.html", f"{movie}/"]
+
+
+def test_dotted_and_folder_like_names_cannot_collide():
+    names = DOTTED + FOLDER_NAMED
+    ids = movie_ids(names)
+    outputs = [path for movie in ids.values() for path in movie_outputs(movie)]
+    folded = [path.rstrip("/").casefold() for path in outputs]
+    # Distinct without case also means no movie's folder is another's file.
+    assert len(set(folded)) == len(folded), ids
+    assert not set(folded) & {entry.casefold() for entry in FOLDER_ENTRIES}
+    assert ids["a.json.mp4"] == "a_json" and ids["intro.html.mp4"] == "intro_html"
+    assert ids["index.mp4"] == "index-" + sha8("index.mp4")
+    assert ids["INDEX.mov"] == "INDEX-" + sha8("INDEX.mov")
+    assert ids["logs.mp4"] == "logs-" + sha8("logs.mp4")
+
+
+def test_a_name_like_another_ones_hashed_id_is_hashed_too():
+    clash = f"a_b-{sha8('a b.mp4')}.mp4"
+    ids = movie_ids(["a b.mp4", "a_b.mp4", clash])
+    assert ids["a b.mp4"] == "a_b-" + sha8("a b.mp4")
+    assert ids[clash] == f"a_b-{sha8('a b.mp4')}-{sha8(clash)}"
+    assert len(set(ids.values())) == 3
+
+
+def test_ids_whose_short_hashes_meet_get_the_whole_hash(monkeypatch):
+    real = movies_module.name_hash
+
+    def short_hashes_alike(name, digits=8):
+        return "0" * 8 if digits == 8 else real(name, digits)
+
+    monkeypatch.setattr(movies_module, "name_hash", short_hashes_alike)
+    full = hashlib.sha1(b"a b.mp4").hexdigest()
+    ids = movie_ids(["a b.mp4", "a_b.mp4", "solo.mp4"])
+    assert ids["a b.mp4"] == "a_b-" + full
+    assert ids["a_b.mp4"] == "a_b-" + hashlib.sha1(b"a_b.mp4").hexdigest()
+    assert ids["solo.mp4"] == "solo"
+    monkeypatch.setattr(movies_module, "name_hash", lambda name, digits=8: "0")
+    with pytest.raises(FramescapeError, match="rename one"):
+        movie_ids(["a b.mp4", "a_b.mp4"])
+
+
+def test_dry_run_of_colliding_names_plans_distinct_outputs(tmp_path):
+    """The workflow itself: Snakemake plans every movie (no ChildIOException),
+    and no planned output lies inside another (a file that is also a folder)."""
+    folder = tmp_path / "movies"
+    folder.mkdir()
+    for name in DOTTED + FOLDER_NAMED:
+        (folder / name).write_bytes(b"x")
+    write_config(tmp_path)
+    snakemake(tmp_path, "-n", timeout=300)
+    summary = snakemake(tmp_path, "--summary", timeout=300).stdout.splitlines()
+    outputs = [line.split("\t")[0] for line in summary[1:] if line.strip()]
+    assert len(outputs) == len(set(outputs))
+    ids = movie_ids(DOTTED + FOLDER_NAMED)
+    for movie in ids.values():
+        assert f"results/{movie}.json" in outputs and f"results/{movie}.html" in outputs
+    planned = {PurePosixPath(path) for path in outputs}
+    for path in planned:
+        assert not planned & set(path.parents), f"{path} is inside another output"
 
 
 def test_long_names_are_cut_and_hashed():
@@ -93,14 +200,211 @@ def test_link_movie_points_at_the_file(tmp_path):
     assert sorted(os.listdir(link.parent)) == ["source.mp4"]
 
 
-def test_movies_table_keeps_names_as_they_are():
-    text = movies_table(
-        [
-            {"movie": "m", "file": HOSTILE_NAME, "status": "ok", "frames": 3},
-            {"movie": "t", "file": "tab\there.mp4", "status": "empty file (0 bytes)"},
-        ]
+ODD_NAMES = [
+    HOSTILE_NAME,
+    "tab\there.mp4",
+    'quote " inside.mp4',
+    '"quoted".mp4',
+    "new\nline.mp4",
+    "carriage\rreturn.mp4",
+    "both\r\n.mp4",
+    "back\\slash\\t.mp4",
+    " spaces .mp4",
+]
+
+
+def test_movies_table_round_trips_every_name(tmp_path):
+    rows = [
+        {"movie": f"m{index}", "file": name, "status": "ok", "frames": index}
+        for index, name in enumerate(["plain name.mp4", *ODD_NAMES])
+    ]
+    rows.append({"movie": "bad", "file": "x.mp4", "status": 'not a movie ("x")'})
+    path = tmp_path / "movies.tsv"
+    path.write_bytes(movies_table(rows).encode())
+    back = read_movies_tsv(path)
+    assert [row["file"] for row in back] == [row["file"] for row in rows]
+    assert [row["status"] for row in back] == [row["status"] for row in rows]
+    assert back[3]["frames"] == "3" and back[-1]["frames"] == ""
+    # A plain name stays plain text: the usual tools read the usual rows.
+    assert path.read_text().splitlines()[1].split("\t")[:4] == [
+        "m0",
+        "plain name.mp4",
+        "ok",
+        "0",
+    ]
+
+
+def test_frames_tables_share_the_dialect(tmp_path):
+    rows = [[0, "0.000000", name] for name in ODD_NAMES]
+    save_tsv(tmp_path / "t.tsv", ["frame", "time", "file"], rows)
+    assert [row["file"] for row in load_tsv(tmp_path / "t.tsv")] == ODD_NAMES
+
+
+PROBE_OK = {"error": None, "duration": 3.0, "width": 64, "height": 48, "fps": 10.0}
+
+
+def fake_movie(results, movie, probe, targets=(), reason=None):
+    """A movie's files in a results folder as a run leaves them."""
+    folder = results / movie
+    (folder / "logs").mkdir(parents=True)
+    (folder / "probe.json").write_text(json.dumps(probe))
+    picture = f"{movie}/frames/000001.png"
+    (results / picture).parent.mkdir(parents=True)
+    iio.imwrite(results / picture, np.zeros((6, 8, 3), np.uint8))
+    for target in targets:
+        path = results / target.format(movie=movie)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        items = [{"src": picture, "frame": 0, "time": 0.0}]
+        path.write_text(json.dumps(items) if path.suffix == ".json" else "x")
+    if reason:
+        (folder / "logs" / "extract_frames.error").write_text(reason)
+
+
+TARGETS = ["{movie}.json", "{movie}.html", "{movie}/plots/maps.png"]
+
+
+def outcome_run(results, names, run_failed):
+    movies = {movie: {"file": name} for name, movie in names.items()}
+    targets = [str(results / t.format(movie=m)) for m in movies for t in TARGETS]
+    write_outcomes(
+        str(results),
+        movies,
+        {movie: {"fps": 1} for movie in movies},
+        [str(results / "movies.tsv"), *targets],
+        str(results / "_viewer"),
+        run_failed=run_failed,
     )
-    lines = text.splitlines()
-    assert lines[0].split("\t")[:3] == ["movie", "file", "status"]
-    assert lines[1].split("\t")[:4] == ["m", HOSTILE_NAME, "ok", "3"]
-    assert lines[2].split("\t")[1] == "tab\\there.mp4"
+    return {row["file"]: row for row in read_movies_tsv(results / "movies.tsv")}
+
+
+def test_outcomes_give_each_movie_its_last_steps_reason(tmp_path):
+    results = tmp_path / "results"
+    (results / "_viewer").mkdir(parents=True)
+    fake_movie(results, "good", PROBE_OK, TARGETS)
+    fake_movie(
+        results,
+        "short",
+        PROBE_OK,
+        reason="too <short>.mp4: decodes to zero frames at fps=1 (raise fps)",
+    )
+    fake_movie(
+        results,
+        "empty",
+        {"error": "empty file (0 bytes)"},
+        reason="empty.mp4: empty file (0 bytes)",
+    )
+    names = {"good.mp4": "good", "too <short>.mp4": "short", "empty.mp4": "empty"}
+    rows = outcome_run(results, names, run_failed=True)
+    assert rows["good.mp4"]["status"] == "ok"
+    assert rows["good.mp4"]["frames"] == "3"
+    assert (
+        rows["too <short>.mp4"]["status"]
+        == "decodes to zero frames at fps=1 (raise fps)"
+    )
+    assert rows["too <short>.mp4"]["duration"] == "3.0"
+    assert rows["empty.mp4"]["status"] == "empty file (0 bytes)"
+    index = (results / "index.html").read_text()
+    assert "too &lt;short&gt;.mp4" in index
+    assert "decodes to zero frames at fps=1 (raise fps)" in index
+    assert "empty file (0 bytes)" in index
+
+
+def test_a_reason_older_than_all_remade_outputs_is_stale(tmp_path):
+    """A job that failed before its movie's outputs were all made again (a metric
+    dropped since) no longer counts; one newer than them does (a replaced movie
+    file failing, its old map still there)."""
+    results = tmp_path / "results"
+    (results / "_viewer").mkdir(parents=True)
+    fake_movie(results, "old", PROBE_OK, reason="old.mp4: hsl failed")
+    fake_movie(results, "new", PROBE_OK, TARGETS)
+    error = results / "old" / "logs" / "extract_frames.error"
+    os.utime(error, ns=(10**18, 10**18))
+    (results / "old.json").write_text((results / "new.json").read_text())
+    for target in TARGETS[1:]:
+        (results / target.format(movie="old")).parent.mkdir(exist_ok=True)
+        (results / target.format(movie="old")).write_text("x")
+    (results / "new" / "logs" / "extract_frames.error").write_text("new.mp4: broken")
+    for target in TARGETS:
+        os.utime(results / target.format(movie="new"), ns=(10**18, 10**18))
+    rows = outcome_run(results, {"old.mp4": "old", "new.mp4": "new"}, run_failed=True)
+    assert rows["old.mp4"]["status"] == "ok"
+    assert rows["new.mp4"]["status"] == "broken"
+
+
+def test_outcomes_leave_a_successful_runs_files_alone(tmp_path):
+    results = tmp_path / "results"
+    (results / "_viewer").mkdir(parents=True)
+    fake_movie(results, "good", PROBE_OK, TARGETS)
+    table = movies_table([movies_module.movie_row("good", "good.mp4", PROBE_OK, 1)])
+    (results / "movies.tsv").write_text(table)
+    os.utime(results / "movies.tsv", ns=(10**18, 10**18))
+    outcome_run(results, {"good.mp4": "good"}, run_failed=False)
+    assert (results / "movies.tsv").stat().st_mtime_ns == 10**18
+    assert not (results / "index.html").exists()
+    # A status that changed since list_movies (a movie that failed before and
+    # succeeds now): the table and the index are made again.
+    (results / "movies.tsv").write_text(table.replace("\tok\t", "\tbroken\t"))
+    rows = outcome_run(results, {"good.mp4": "good"}, run_failed=False)
+    assert rows["good.mp4"]["status"] == "ok"
+    assert (results / "index.html").is_file()
+
+
+def failing_step(kind):
+    if kind == "user":
+        raise FramescapeError("clip.mp4: not a movie")
+    raise ValueError("a defect")
+
+
+def test_run_step_records_why_a_job_failed(tmp_path):
+    log = tmp_path / "logs" / "extract_frames.log"
+    reason = tmp_path / "logs" / "extract_frames.error"
+
+    def check_pessimistic_reason():
+        assert reason.read_text().startswith("did not finish (killed?")
+
+    run_step(log, check_pessimistic_reason)
+    assert not reason.exists()
+    with pytest.raises(SystemExit):
+        run_step(log, failing_step, "user")
+    assert reason.read_text() == "clip.mp4: not a movie"
+    with pytest.raises(ValueError):
+        run_step(log, failing_step, "defect")
+    assert reason.read_text() == f"unexpected error (ValueError): see {log}"
+
+
+def temporary(path, pid, host=None):
+    """A temporary name of ``atomic_path``'s form for ``path``, by ``pid``."""
+    name = f".{path.name}.{host or socket.gethostname()}.{pid}.abcd_123{path.suffix}"
+    temporary_path = path.with_name(name)
+    temporary_path.write_text("partial")
+    return temporary_path
+
+
+def test_atomic_path_sweeps_only_temporaries_of_dead_processes(tmp_path):
+    target = tmp_path / "a.json"
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        dead = temporary(target, finished.pid)
+        mine = temporary(target, os.getpid())
+        alive = temporary(target, running.pid)
+        other_node = temporary(target, finished.pid, host="some-other-node")
+        # Another output's temporary that starts alike (the name a.json.html).
+        other_output = tmp_path / f".a.json.html.{socket.gethostname()}.1.abcd_123.html"
+        other_output.write_text("partial")
+        save_text(target, "done")
+    finally:
+        running.kill()
+        running.wait()
+    assert target.read_text() == "done"
+    assert not dead.exists()
+    assert all(p.exists() for p in (mine, alive, other_node, other_output))
+    assert len(list(tmp_path.iterdir())) == 5
+
+
+def test_atomic_path_removes_its_own_temporary_on_failure(tmp_path):
+    with pytest.raises(RuntimeError), atomic_path(tmp_path / "x.npy") as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError
+    assert list(tmp_path.iterdir()) == []

@@ -4,9 +4,12 @@ and the one-line error a user sees for a bad movie or setting."""
 import contextlib
 import csv
 import glob
+import io
 import json
 import logging
 import os
+import re
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -56,6 +59,16 @@ def setup_logging(log_file=None):
     logging.captureWarnings(True)
 
 
+def reason_path(log_file):
+    """Where a job records why it failed: ``<log>.error`` beside its log.
+
+    The workflow's ``onerror``/``onsuccess`` handler reads these files to give each
+    movie its real outcome in ``movies.tsv`` and ``index.html``
+    (``movies.write_outcomes``).
+    """
+    return Path(log_file).with_suffix(".error")
+
+
 def run_step(log_file, step, *args, **kwargs):
     """Run ``step(*args, **kwargs)`` as one Snakemake job, logging to ``log_file``.
 
@@ -64,17 +77,28 @@ def run_step(log_file, step, *args, **kwargs):
     so the job fails with the reason and ``--keep-going`` carries on with the
     other movies. Any other exception is a defect: its traceback goes to the log
     and to stderr.
+
+    The job's outcome is kept in :func:`reason_path` of the log: written before
+    the step starts (so a job killed for memory or time says so), replaced by the
+    user-error line on a :class:`FramescapeError`, removed when the step succeeds.
     """
     setup_logging(log_file)
+    reason = reason_path(log_file)
+    save_text(
+        reason, f"did not finish (killed? out of memory or time?): see {log_file}"
+    )
     try:
         step(*args, **kwargs)
     except FramescapeError as error:
         log.error("%s", error)
         print(f"framescape: error: {error}", file=sys.stderr, flush=True)
+        save_text(reason, str(error))
         sys.exit(1)
-    except Exception:
+    except Exception as error:
         log.exception("unexpected error (please report it with this log)")
+        save_text(reason, f"unexpected error ({type(error).__name__}): see {log_file}")
         raise
+    reason.unlink()
 
 
 def current_umask():
@@ -84,21 +108,53 @@ def current_umask():
     return mask
 
 
+# mkstemp's random part: 8 of these characters.
+TEMPORARY_NAME = re.compile(r"(?P<pid>\d+)\.[a-z0-9_]{8}")
+
+
+def process_gone(pid):
+    """Whether no process ``pid`` runs on this host (so it made nothing still in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def sweep_dead_temporaries(path, suffix):
+    """Delete the temporaries of ``path`` left by killed processes of this host.
+
+    Only names of exactly :func:`atomic_path`'s form whose process no longer runs:
+    a live writer's file (another job's, another run's, another node's) is never
+    touched. A pid taken again by a new process only keeps a dead file longer.
+    """
+    prefix = f".{path.name}.{socket.gethostname()}."
+    for entry in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        random_part = entry.name[len(prefix) : len(entry.name) - len(suffix)]
+        match = TEMPORARY_NAME.fullmatch(random_part)
+        if match and process_gone(int(match["pid"])):
+            entry.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix=None):
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
 
     A killed or failed step never leaves a truncated file under its final name.
     ``suffix`` keeps the extension for writers that look at it (``np.save``).
+    The temporary's name, ``.<name>.<host>.<pid>.<random><suffix>``, says who
+    made it, so that only files of dead processes are swept.
     """
     path = Path(path)
+    suffix = suffix or path.suffix
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Snakemake gives an output to one job at a time: temporaries beside it are
-    # leftovers of a killed run.
-    for stale in path.parent.glob(f".{glob.escape(path.name)}.*"):
-        stale.unlink(missing_ok=True)
+    sweep_dead_temporaries(path, suffix)
     fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=suffix or path.suffix
+        dir=path.parent,
+        prefix=f".{path.name}.{socket.gethostname()}.{os.getpid()}.",
+        suffix=suffix,
     )
     os.close(fd)
     try:
@@ -143,14 +199,42 @@ def load_json(path):
         return json.load(handle)
 
 
+class TSV(csv.excel_tab):
+    """The one dialect of framescape's tables (``movies.tsv``, ``frames.tsv``):
+    tab-separated, ``\\n`` line ends, a field holding a tab, a quote or a line
+    break in double quotes (``"`` doubled), everything else as it is."""
+
+    lineterminator = "\n"
+    strict = True
+
+
+def tsv_text(header, rows):
+    """A table in the :class:`TSV` dialect: ``header`` and ``rows`` (sequences;
+    ``None`` becomes an empty field)."""
+    buffer = io.StringIO()
+    plain = csv.writer(buffer, TSV)
+    # Python 3.11's writer quotes only the line terminator's characters, so a
+    # lone carriage return would split the row when read: such rows are quoted whole.
+    quoted = csv.writer(buffer, TSV, quoting=csv.QUOTE_ALL)
+    for row in [header, *rows]:
+        (quoted if any("\r" in str(value) for value in row) else plain).writerow(row)
+    return buffer.getvalue()
+
+
+def save_tsv(path, header, rows):
+    """Write a :class:`TSV` table to ``path``, atomically."""
+    save_text(path, tsv_text(header, rows))
+
+
+def load_tsv(path):
+    """A :class:`TSV` table's rows as ``{column: text}`` dicts."""
+    with open(path, newline="", encoding="utf-8") as table:
+        return list(csv.DictReader(table, dialect=TSV))
+
+
 def load_frames_tsv(path):
     """Frame table: list of ``{"frame": int, "time": float, "file": str}``."""
-    with open(path, newline="", encoding="utf-8") as table:
-        return [
-            {
-                "frame": int(row["frame"]),
-                "time": float(row["time"]),
-                "file": row["file"],
-            }
-            for row in csv.DictReader(table, delimiter="\t")
-        ]
+    return [
+        {"frame": int(row["frame"]), "time": float(row["time"]), "file": row["file"]}
+        for row in load_tsv(path)
+    ]

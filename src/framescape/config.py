@@ -4,10 +4,9 @@ Read once, by the workflow (``workflow/rules/common.smk``); steps get their
 values through ``params:`` only.
 """
 
-import copy
-
 import jsonschema
 import yaml
+from snakemake.utils import validate
 
 from framescape.common import FramescapeError, rectangle_outside
 
@@ -32,20 +31,6 @@ def describe(error):
     if error.validator == "oneOf":
         return f"{key_path(error)}: {error.instance!r} is not an allowed value{hint}"
     return f"{key_path(error)}: {error.message}{hint}"
-
-
-def with_defaults(validator_class):
-    """A validator class that fills in the schema's ``default`` values."""
-    check_properties = validator_class.VALIDATORS["properties"]
-
-    def fill_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for name, subschema in properties.items():
-                if "default" in subschema:
-                    instance.setdefault(name, copy.deepcopy(subschema["default"]))
-        yield from check_properties(validator, properties, instance, schema)
-
-    return jsonschema.validators.extend(validator_class, {"properties": fill_defaults})
 
 
 JSON_TYPES = {
@@ -109,6 +94,11 @@ def coerce_command_line_values(config, validator):
 def validate_config(config, schema_path):
     """Check ``config`` against the schema, fill defaults, and return it.
 
+    Snakemake's ``validate`` fills the defaults, once the config is known to be
+    valid. It is not the check itself: its error is several lines with the key
+    deep inside, and it refuses what ``--config`` hands over as text
+    (``umap={n_neighbors: 30}`` gives ``'30'``), which is read here first.
+
     Raises
     ------
     FramescapeError
@@ -117,11 +107,12 @@ def validate_config(config, schema_path):
     """
     with open(schema_path, encoding="utf-8") as handle:
         schema = yaml.safe_load(handle)
-    validator = with_defaults(jsonschema.Draft202012Validator)(schema)
+    validator = jsonschema.Draft202012Validator(schema)
     coerce_command_line_values(config, validator)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         raise FramescapeError(f"config key {describe(errors[0])}")
+    validate(config, str(schema_path), set_default=True)
     low, high = config["scale"]
     if not low < high:
         raise FramescapeError(

@@ -9,7 +9,6 @@ look at (the two hold the same pixels when that aspect is
 arguments as a list.
 """
 
-import csv
 import os
 import re
 import shutil
@@ -23,7 +22,14 @@ import ffmpeg
 import imageio_ffmpeg
 import numpy as np
 
-from framescape.common import FramescapeError, atomic_path, load_json, log, save_json
+from framescape.common import (
+    FramescapeError,
+    atomic_path,
+    load_json,
+    log,
+    save_json,
+    save_tsv,
+)
 from framescape.movies import expected_frames
 from framescape.resources import MB, check_memory
 
@@ -308,14 +314,11 @@ def frame_file(index):
 
 def write_frames_tsv(path, times):
     """``frames.tsv``: frame index, timestamp (s, 6 decimals), PNG file; atomically."""
-    with (
-        atomic_path(path) as tmp,
-        open(tmp, "w", newline="", encoding="utf-8") as table,
-    ):
-        writer = csv.writer(table, delimiter="\t", lineterminator="\n")
-        writer.writerow(["frame", "time", "file"])
-        for index, seconds in enumerate(times):
-            writer.writerow([index, f"{seconds:.6f}", f"frames/{frame_file(index)}"])
+    rows = [
+        [index, f"{seconds:.6f}", f"frames/{frame_file(index)}"]
+        for index, seconds in enumerate(times)
+    ]
+    save_tsv(path, ["frame", "time", "file"], rows)
 
 
 def extract_frames(

@@ -7,15 +7,39 @@ safe id (design.md, "Movie names"); only :func:`link_movie` touches the raw path
 import hashlib
 import os
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
-from framescape.common import FramescapeError, atomic_path, load_json, save_text
+from framescape.common import (
+    FramescapeError,
+    atomic_path,
+    load_json,
+    load_tsv,
+    save_text,
+    tsv_text,
+)
 
-UNSAFE_RUN = re.compile(r"[^A-Za-z0-9._-]+")
+# No dot in an id: results/<id>.json and results/<id>.html are then never inside
+# or beside another movie's results/<id>/ (a.json.mp4 would give the folder of a's map).
+UNSAFE_RUN = re.compile(r"[^A-Za-z0-9_-]+")
 # Ids become file names such as <id>.json and <id>.html: well under the 255 bytes
 # most file systems allow, whatever the length of the movie's own name.
 MAX_ID_LENGTH = 100
+HASH_DIGITS = 8
+# What the results folder holds besides the movies (compared without case: a
+# file system may ignore it): a movie named so gets the hash suffix.
+RESULTS_ENTRIES = (
+    "index.html",
+    "movies.tsv",
+    "collection.json",
+    "collection.html",
+    "reuse.tsv",
+    "logs",
+    "benchmarks",
+    "_viewer",
+)
+RESERVED_IDS = {entry.split(".")[0].casefold() for entry in RESULTS_ENTRIES}
 MOVIES_TSV_COLUMNS = [
     "movie",
     "file",
@@ -32,26 +56,30 @@ def base_id(file_name):
     """Safe id of one file name, before collisions are resolved.
 
     >>> base_id("Ünï côde.final.mp4")
-    'Uni_code.final'
+    'Uni_code_final'
     """
     stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
     decomposed = unicodedata.normalize("NFKD", stem)
     ascii_ish = "".join(c for c in decomposed if not unicodedata.combining(c))
     safe = UNSAFE_RUN.sub("_", ascii_ish)
-    return safe.lstrip("-._").rstrip("_")
+    return safe.lstrip("-_").rstrip("_")
 
 
-def name_hash(file_name):
-    """First 8 hex digits of the SHA-1 of the full file name (UTF-8)."""
-    return hashlib.sha1(file_name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+def name_hash(file_name, digits=HASH_DIGITS):
+    """First ``digits`` hex digits of the SHA-1 of the full file name (UTF-8)."""
+    encoded = file_name.encode("utf-8", "surrogateescape")
+    return hashlib.sha1(encoded).hexdigest()[:digits]
 
 
 def movie_ids(file_names):
     """Map each file name to its safe, unique movie id.
 
-    Names whose id would be empty or shared with another name get ``-`` and the
-    first 8 hex digits of the SHA-1 of their full file name appended; so do names
-    whose id would be longer than :data:`MAX_ID_LENGTH`, cut to that length first.
+    Names whose id would be empty, longer than :data:`MAX_ID_LENGTH` (cut to that
+    length first), one of :data:`RESERVED_IDS`, or shared with another name
+    (ignoring case) get ``-`` and the first 8 hex digits of the SHA-1 of their
+    full file name appended. Should such an id still meet another one (a file
+    named like another's hashed id, or two names whose SHA-1 start alike), the
+    plain one is hashed too, and two hashed ones get the whole SHA-1.
 
     Parameters
     ----------
@@ -64,17 +92,36 @@ def movie_ids(file_names):
         ``{file_name: movie_id}``.
     """
     bases = {name: base_id(name) for name in file_names}
-    counts = {}
-    for base in bases.values():
-        counts[base] = counts.get(base, 0) + 1
-    return {
-        name: (
-            base
-            if base and counts[base] == 1 and len(base) <= MAX_ID_LENGTH
-            else f"{base[:MAX_ID_LENGTH].rstrip('_')}-{name_hash(name)}"
-        )
+    digits = {
+        name: 0
+        if base and len(base) <= MAX_ID_LENGTH and base.casefold() not in RESERVED_IDS
+        else HASH_DIGITS
         for name, base in bases.items()
     }
+    while True:
+        ids = {
+            name: f"{bases[name][:MAX_ID_LENGTH].rstrip('_')}-{name_hash(name, n)}"
+            if n
+            else bases[name]
+            for name, n in digits.items()
+        }
+        sharing = {}
+        for name, movie in ids.items():
+            sharing.setdefault(movie.casefold(), []).append(name)
+        clashes = [names for names in sharing.values() if len(names) > 1]
+        if not clashes:
+            return ids
+        grown = False
+        for names in clashes:
+            plain = [name for name in names if not digits[name]]
+            for name in plain or names:
+                if digits[name] < 40:
+                    digits[name] = 40 if digits[name] else HASH_DIGITS
+                    grown = True
+        if not grown:  # the same SHA-1 for two names: no id can tell them apart
+            raise FramescapeError(
+                f"{sorted(clashes[0])}: file names with one SHA-1; rename one"
+            )
 
 
 def find_movies(folder, extensions):
@@ -112,13 +159,14 @@ def movie_entries(folder, extensions, broken=False):
     files); with ``broken``, the symbolic links that point nowhere instead."""
     wanted = {ext.lower().lstrip(".") for ext in extensions}
     for entry in os.scandir(folder):
-        if (
+        named_like_a_movie = (
             not entry.name.startswith(".")
             and "." in entry.name
             and entry.name.rsplit(".", 1)[1].lower() in wanted
-        ):
-            if broken and entry.is_symlink() and not os.path.exists(entry.path) or not broken and entry.is_file():
-                yield entry
+        )
+        dangling = entry.is_symlink() and not os.path.exists(entry.path)
+        if named_like_a_movie and (dangling if broken else entry.is_file()):
+            yield entry
 
 
 def broken_links(folder, extensions):
@@ -146,39 +194,17 @@ def link_movie(movie_path, link_path, log_file=None):
         save_text(log_file, f"{link_path} -> {target}\n")
 
 
-TSV_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def tsv_field(value):
-    """A TSV cell: the value as it is, only backslash, tab and newlines escaped.
-
-    No CSV quoting, so a file name with quotes reads exactly as on disk.
-    """
-    text = "" if value is None else str(value)
-    return "".join(TSV_ESCAPES.get(char, char) for char in text)
-
-
 def read_movies_tsv(path):
-    """``movies.tsv`` rows as dicts of text, the escapes of :func:`tsv_field` undone."""
-    unescape = {escaped: char for char, escaped in TSV_ESCAPES.items()}
-
-    def field(text):
-        return re.sub(r"\\.", lambda match: unescape.get(match[0], match[0]), text)
-
-    with open(path, encoding="utf-8", newline="") as table:
-        header, *lines = table.read().rstrip("\n").split("\n")
-    columns = header.split("\t")
-    return [dict(zip(columns, map(field, line.split("\t")))) for line in lines]
+    """``movies.tsv`` rows as dicts of text (columns :data:`MOVIES_TSV_COLUMNS`)."""
+    return load_tsv(path)
 
 
 def movies_table(rows):
     """``movies.tsv`` text: one row per movie, columns :data:`MOVIES_TSV_COLUMNS`."""
-    lines = ["\t".join(MOVIES_TSV_COLUMNS)]
-    for row in rows:
-        lines.append(
-            "\t".join(tsv_field(row.get(column)) for column in MOVIES_TSV_COLUMNS)
-        )
-    return "\n".join(lines) + "\n"
+    return tsv_text(
+        MOVIES_TSV_COLUMNS,
+        [[row.get(column) for column in MOVIES_TSV_COLUMNS] for row in rows],
+    )
 
 
 def movie_row(movie, file_name, probe, fps):
@@ -199,7 +225,7 @@ def movie_row(movie, file_name, probe, fps):
 
 def expected_frames(duration, fps):
     """Frames that ffmpeg's ``fps=`` filter gives for ``duration`` seconds."""
-    return max(int(round(duration * fps)), 0) if duration else ""
+    return max(round(duration * fps), 0) if duration else ""
 
 
 def write_movies_tsv(output, movies, files, probes, fps):
@@ -209,3 +235,121 @@ def write_movies_tsv(output, movies, files, probes, fps):
         for movie, file_name, probe, rate in zip(movies, files, probes, fps)
     ]
     save_text(output, movies_table(rows))
+
+
+NOT_PROBED = "not read: the run stopped before this movie was probed"
+
+
+def failure_reasons(movie_folder, file_name, newest_target):
+    """Why jobs of one movie failed, from the ``<log>.error`` files they left
+    (``common.run_step``), oldest first, without the file name they start with.
+
+    A reason older than ``newest_target`` (ns since the epoch, or ``None`` when a
+    target is missing) is of a job the movie no longer needs: its outputs were
+    all made again since.
+    """
+    reasons = []
+    errors = [
+        (path.stat().st_mtime_ns, path.name, path)
+        for path in Path(movie_folder, "logs").glob("*.error")
+    ]
+    for made, _, path in sorted(errors):
+        if newest_target is not None and made < newest_target:
+            continue
+        reason = path.read_text(encoding="utf-8").strip()
+        reason = reason.removeprefix(f"{file_name}: ")
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def outcome_row(results, movie, file_name, fps, targets):
+    """``movies.tsv`` row of one movie after a run: the probe's facts, and as
+    status the failed jobs' reasons, else the probe's outcome.
+
+    Parameters
+    ----------
+    targets : list of path
+        What a complete run makes of this movie.
+    """
+    probe = Path(results, movie, "probe.json")
+    if probe.is_file():
+        row = movie_row(movie, file_name, load_json(probe), fps)
+    else:
+        row = {"movie": movie, "file": file_name, "status": NOT_PROBED}
+    made = [
+        Path(target).stat().st_mtime_ns for target in targets if Path(target).exists()
+    ]
+    newest = max(made) if made and len(made) == len(targets) else None
+    reasons = failure_reasons(Path(results, movie), file_name, newest)
+    if reasons:
+        row["status"] = "; ".join(reasons)
+    return row
+
+
+def write_outcomes(results, movies, settings, targets, assets, run_failed):
+    """After a run (Snakemake's ``onsuccess``/``onerror``): ``movies.tsv`` with
+    each movie's real outcome, and ``index.html`` listing the failed movies.
+
+    The rules make both only from the probes (``list_movies``) and when every
+    movie has its map (``make_index``); this runs in the main Snakemake process
+    (never in a job, locally or on a cluster), once all jobs have ended. A file
+    is rewritten only when its text changes, so a fully successful run keeps
+    what the rules made.
+
+    Parameters
+    ----------
+    results : path
+        The results folder.
+    movies : dict
+        ``{movie_id: {"file": name, …}}`` (``find_movies``).
+    settings : dict
+        ``{movie_id: {"fps": frames per second, …}}`` (``config.movie_settings``),
+        for the expected frame counts.
+    targets : list of path
+        Everything a complete run makes (the default target's files); a movie's
+        are ``<results>/<id>.*`` and ``<results>/<id>/…``.
+    assets : path or list of path
+        ``make_index``'s ``assets`` input (the viewer's shared files), for the index.
+    run_failed : bool
+        Whether a job failed: then ``index.html`` is written whatever it holds,
+        since ``make_index`` cannot run while a movie has no map.
+    """
+    by_movie = {}
+    for target in targets:
+        first = Path(target).relative_to(results).parts[0]
+        by_movie.setdefault(first.split(".")[0], []).append(target)
+    rows = [
+        outcome_row(
+            results,
+            movie,
+            info["file"],
+            settings[movie]["fps"],
+            by_movie.get(movie, []),
+        )
+        for movie, info in movies.items()
+    ]
+    movies_tsv = Path(results, "movies.tsv")
+    text = movies_table(rows)
+    changed = not movies_tsv.is_file() or movies_tsv.read_bytes() != text.encode()
+    if changed:
+        save_text(movies_tsv, text)
+    if changed or run_failed:
+        # Imported here: planning a run never loads Bokeh's side of the viewer.
+        from framescape.viewer import index_step
+
+        index_step(
+            movies_tsv=movies_tsv,
+            json_paths=[Path(results, f"{movie}.json") for movie in movies],
+            probe_paths=[Path(results, movie, "probe.json") for movie in movies],
+            assets=assets,
+            output=Path(results, "index.html"),
+            movies=list(movies),
+        )
+    failed = [row for row in rows if row["status"] != "ok"]
+    if failed:
+        print(
+            f"framescape: {len(failed)} of {len(rows)} movies failed; "
+            f"{movies_tsv} and {Path(results, 'index.html')} give the reasons",
+            file=sys.stderr,
+        )

@@ -23,7 +23,12 @@ from framescape.config import (
     movie_settings,
     validate_config,
 )  # noqa: E402
-from framescape.movies import broken_links, find_movies, link_movie  # noqa: E402
+from framescape.movies import (  # noqa: E402
+    broken_links,
+    find_movies,
+    link_movie,
+    write_outcomes,
+)
 from framescape.tiles import write_frame_count  # noqa: E402
 
 
@@ -68,8 +73,10 @@ if not MOVIES:
     )
 
 
+# A movie id has no dot (movies.base_id): results/{movie}.json never matches
+# inside another movie's results/{movie}/.
 wildcard_constraints:
-    movie=r"[A-Za-z0-9._-]+",
+    movie=r"[A-Za-z0-9_-]+",
     ext=r"[a-z0-9]+",
     metric="gray|hsl",
     method="mds|tsne|umap",
