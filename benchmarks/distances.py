@@ -2,6 +2,10 @@
 same frames, and print a table with ratios.
 
     python benchmarks/distances.py [--movie PATH] [--frames 365] [--repeat 3]
+    python benchmarks/distances.py --quick      # 60 frames, one repeat: seconds
+
+Every timed matrix is also checked against scipy's (gray, exact) and a float64
+per-pair reference (hsl, 1e-4): a wrong or missing kernel exits non-zero.
 
 Frames: the demo movie (movies/demo_year.mp4, 365 frames at 1 fps) decoded at
 320×240, the prototype's case. Baselines (all on the same luma or RGB):
@@ -16,18 +20,18 @@ import argparse
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
+from scipy.spatial.distance import cdist
+from sklearn.metrics import pairwise_distances
 
 from framescape import distances, kernels
 from framescape.frames import MovieDecoder, extract_frames, ffmpeg_exe
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def best_of(repeat, function, *args):
@@ -118,6 +122,57 @@ def extraction_times(movie, fps, width, height, repeat):
     return best_of(repeat, run_ours), best_of(repeat, run_bare)
 
 
+def portable_sad(luma):
+    """All pairs' sums of absolute differences by the plain int32 kernel (the one
+    CPUs without ``psadbw`` use), mirrored: ``(N, N) int64``."""
+    luma = np.ascontiguousarray(luma)
+    return kernels.mirror_upper(kernels.sad_tile_portable(luma, luma, True))
+
+
+def hsl_reference(frames, pairs):
+    """The hsl distance of each ``(a, b)`` in ``pairs`` from Python's
+    ``colorsys.rgb_to_hls``, in float64 (README, Metrics)."""
+    import colorsys
+
+    def features(frame):
+        pixels = frame.reshape(-1, 3) / 255.0
+        return np.array([colorsys.rgb_to_hls(*pixel) for pixel in pixels]).T
+
+    cache = {}
+    values = []
+    for a, b in pairs:
+        for index in (a, b):
+            if index not in cache:
+                cache[index] = features(frames[index])
+        (hue_a, light_a, sat_a), (hue_b, light_b, sat_b) = cache[a], cache[b]
+        term = (sat_a - sat_b) ** 2 + (light_a - light_b) ** 2
+        values.append(np.mean(term + np.sin(np.pi * (hue_a - hue_b)) ** 2))
+    return np.array(values)
+
+
+def check(name, ok, detail):
+    """Stop with a non-zero exit when a result is wrong."""
+    if not ok:
+        raise SystemExit(f"benchmarks/distances.py: {name} is wrong: {detail}")
+
+
+def check_results(frames, luma):
+    """Our matrices against independent references, before anything is timed."""
+    n, p = luma.shape
+    gray = distances.gray_distances(frames)
+    reference = cdist(luma.astype(np.float64), luma.astype(np.float64), "cityblock")
+    error = np.abs(gray - reference / p).max()
+    check("gray", gray.shape == (n, n) and error < 1e-4, f"max error {error:g}")
+    sad = kernels.pairwise_sad(luma)
+    check("the psadbw kernel", np.array_equal(sad, reference), "not scipy's sums")
+    check("the portable kernel", np.array_equal(portable_sad(luma), sad), "differs")
+    hsl = distances.hsl_distances(frames)
+    pairs = [(0, n - 1), (0, n // 2), (n // 3, n - 2)]
+    expected = hsl_reference(frames, pairs)
+    error = np.abs(np.array([hsl[a, b] for a, b in pairs]) - expected).max()
+    check("hsl", hsl.shape == (n, n) and error < 1e-4, f"max error {error:g}")
+
+
 def row(name, seconds, ours=None, note=""):
     """A table row; for a baseline, how many times slower it is than ``ours``."""
     ratio = f"{seconds / ours:8.1f}×" if ours else " " * 9
@@ -135,7 +190,14 @@ def main():
         default=None,
         help="movie for the extraction timing (default: --movie)",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="60 frames, one repeat: that every kernel runs and is right",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.frames, args.repeat = 60, 1
 
     frames = np.stack(
         [
@@ -148,18 +210,17 @@ def main():
     n = len(frames)
     luma = kernels.bt601_luma(frames.reshape(n, -1, 3))
     print(
-        f"{n} frames of 320x240 from {Path(args.movie).name}; {platform.processor() or platform.machine()}, "
+        f"{n} frames of 320x240 from {Path(args.movie).name}; "
+        f"{platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores; psadbw: {kernels.PSADBW}; "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
     )
+    check_results(frames, luma)
     print("| what | seconds | slower than ours | note")
     print("|---|---:|---:|---")
 
-    from scipy.spatial.distance import cdist
-    from sklearn.metrics import pairwise_distances
-
     ours_gray = best_of(args.repeat, distances.gray_distances, frames)
-    portable = best_of(args.repeat, kernels.pairwise_sad_portable, luma)
+    portable = best_of(args.repeat, portable_sad, luma)
     cityblock = best_of(
         1, cdist, luma.astype(np.float64), luma.astype(np.float64), "cityblock"
     )

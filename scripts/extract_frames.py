@@ -17,4 +17,5 @@ run_step(
     threads=snakemake.threads,
     movie_memory_mb=snakemake.resources.movie_memory_mb,
     memory_limit_mb=snakemake.resources.memory_limit_mb,
+    memory_partition=snakemake.resources.memory_partition,
 )

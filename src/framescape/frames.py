@@ -447,10 +447,13 @@ def extract_step(
     threads,
     movie_memory_mb,
     memory_limit_mb,
+    memory_partition="",
 ):
     """Rule ``extract_frames``: refuse a movie that cannot fit in memory, then
     decode it (:func:`extract_frames`); ``outputs`` holds ``frames_dir``,
-    ``frames_npy`` and ``frames_tsv``. Errors name the movie's file."""
+    ``frames_npy`` and ``frames_tsv``. ``memory_limit_mb`` 0 means the largest
+    node of SLURM partition ``memory_partition``, or without one this machine
+    (:func:`framescape.resources.available_memory`). Errors name the movie's file."""
     probe = load_json(probe_path)
     try:
         if probe["error"]:
@@ -462,6 +465,7 @@ def extract_step(
             height,
             fps,
             memory_limit_mb * MB,
+            memory_partition,
         )
         log.info(
             "%s: sampling at %s fps, %dx%d (keep_aspect=%s); its largest job will "

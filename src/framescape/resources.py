@@ -8,6 +8,8 @@ pair of frames, fitted to both sizes and rounded up by about a fifth.
 """
 
 import os
+import re
+import subprocess
 
 from framescape.common import FramescapeError
 
@@ -140,7 +142,7 @@ def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
 
 def machine_memory():
     """Bytes this process may use: physical memory, or a smaller cgroup limit
-    (a container's or a SLURM job's)."""
+    (a container's, or the allocation a local run was started in)."""
     limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
     for path in (
         "/sys/fs/cgroup/memory.max",
@@ -156,7 +158,55 @@ def machine_memory():
     return min(limits)
 
 
-def check_memory(needed, n_frames, width, height, fps, limit=None):
+def slurm_query(*command):
+    """The output of a SLURM client command; a FramescapeError naming it when it fails."""
+    try:
+        done = subprocess.run(
+            command, check=False, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        failure = str(error)
+    else:
+        if done.returncode == 0:
+            return done.stdout
+        failure = done.stderr.strip() or f"exit status {done.returncode}"
+    raise FramescapeError(
+        f"memory_limit_gb auto: `{' '.join(command)}` failed ({failure}); "
+        "set memory_limit_gb in the config to the memory of your largest node"
+    )
+
+
+def partition_memory(partition):
+    """Bytes the largest node of a SLURM ``partition`` offers one job: its
+    ``RealMemory`` (``sinfo %m``), or the partition's ``MaxMemPerNode`` when smaller.
+
+    On a cluster the memory guard runs in the small extract_frames job, whose own
+    allocation (and cgroup) says nothing of what the large jobs of the movie will
+    get; they can get at most this.
+    """
+    nodes = slurm_query(
+        "sinfo", "--noheader", "--Node", "--partition", partition, "--format", "%m"
+    )
+    sizes = [int(size) for size in re.findall(r"^\s*(\d+)", nodes, re.MULTILINE)]
+    if not sizes:
+        raise FramescapeError(
+            f"memory_limit_gb auto: SLURM partition '{partition}' lists no node "
+            "with its memory (sinfo); set memory_limit_gb in the config"
+        )
+    shown = slurm_query("scontrol", "--oneliner", "show", "partition", partition)
+    cap = re.search(r"\bMaxMemPerNode=(\d+)", shown)
+    largest = max(sizes) if cap is None else min(max(sizes), int(cap.group(1)))
+    return largest * MB
+
+
+def available_memory(partition=None):
+    """Bytes the memory guard allows one job: the largest node of the SLURM
+    ``partition`` the workflow's jobs go to (a job the SLURM executor submitted),
+    else this machine's (:func:`machine_memory`)."""
+    return partition_memory(partition) if partition else machine_memory()
+
+
+def check_memory(needed, n_frames, width, height, fps, limit=None, partition=None):
     """Refuse a movie whose largest job would not fit in memory.
 
     Parameters
@@ -167,7 +217,10 @@ def check_memory(needed, n_frames, width, height, fps, limit=None):
         Frames the movie will give (duration × fps); ``width``, ``height`` and
         ``fps`` are its settings, for the message.
     limit : int, optional
-        Bytes allowed; the machine's (:func:`machine_memory`) when not given.
+        Bytes allowed (``memory_limit_gb``); when not given, what
+        :func:`available_memory` finds for ``partition``.
+    partition : str, optional
+        The SLURM partition of a job the SLURM executor submitted.
 
     Returns
     -------
@@ -179,12 +232,16 @@ def check_memory(needed, n_frames, width, height, fps, limit=None):
     FramescapeError
         Saying how much the movie needs, how much there is and what to change.
     """
-    limit = limit or machine_memory()
+    where = ""
+    if not limit:
+        limit = available_memory(partition)
+        if partition:
+            where = f" on a node of SLURM partition {partition}"
     if needed <= limit:
         return needed
     raise FramescapeError(
         f"needs about {needed / GB:.1f} GB of memory ({n_frames} frames of "
-        f"{width}x{height}) but {limit / GB:.1f} GB is available: lower fps "
+        f"{width}x{height}) but {limit / GB:.1f} GB is available{where}: lower fps "
         f"(now {fps:g}) or frame_width/frame_height, for this movie in "
         "movie_overrides, or raise memory_limit_gb if the machine has more"
     )

@@ -66,6 +66,7 @@ rule extract_frames:
         runtime=extract_minutes,
         movie_memory_mb=movie_memory_mb,
         memory_limit_mb=MEMORY_LIMIT_MB,
+        memory_partition=memory_partition,
     params:
         file=movie_file,
         fps=setting("fps"),

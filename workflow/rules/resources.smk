@@ -38,6 +38,20 @@ def movie_memory_mb(wildcards, input):
     return megabytes(needed)
 
 
+def memory_partition(wildcards):
+    """Resource: the SLURM partition whose largest node bounds the memory guard
+    (memory_limit_gb auto), inside a job the SLURM executor submitted; "" for a
+    local run (this machine's memory counts).
+
+    Evaluated where the job runs: its own partition is the one the movie's large
+    jobs go to as well (default-resources' slurm_partition, else the cluster's
+    default), while its own allocation (1000 MB) says nothing of theirs.
+    """
+    if MEMORY_LIMIT_MB or not workflow.remote_exec:
+        return ""
+    return os.environ.get("SLURM_JOB_PARTITION", "")
+
+
 SMALL_JOB_MB = 1000
 SMALL_JOB_MINUTES = 15
 # scale and merge_json (seconds even at 10,000 frames): the maps group adds up its
