@@ -2,12 +2,14 @@
 workflow itself (Snakemake's ``benchmark:`` files), and print a table.
 
     python benchmarks/scaling.py [--frames 365 1000 2000 5000 10000] [--cores 2]
+    python benchmarks/scaling.py --quick    # 20 frames of 80x60, mds only: seconds
 
 Each movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second, so
 that ``fps: 1`` gives exactly N frames (N = 10,000 is a 2¾-hour movie at 1 fps);
 every run uses the repository's config.yaml (both metrics, all three methods)
 in a fresh folder: imports, JIT compilation and numba's cache as a first run
 after install would have them (the cache in scripts/__pycache__ is kept).
+A failed workflow, or an enabled step without its benchmark file, exits non-zero.
 """
 
 import argparse
@@ -61,7 +63,9 @@ def make_movie(path, frames):
     )
 
 
-def run_workflow(frames, cores, keep):
+def run_workflow(frames, cores, keep, config=()):
+    """Run the whole workflow on a ``frames``-frame movie with the repository's
+    config (``config``: ``--config`` overrides); ``(wall seconds, {job: (s, MB)})``."""
     folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
     (folder / "movies").mkdir()
     make_movie(folder / "movies" / f"test{frames}.mp4", frames)
@@ -79,7 +83,9 @@ def run_workflow(frames, cores, keep):
             str(folder),
             "--cores",
             str(cores),
+            *(["--config", *config] if config else []),
         ],
+        check=False,
         capture_output=True,
         text=True,
     )
@@ -104,15 +110,32 @@ def main():
     )
     parser.add_argument("--cores", type=int, default=os.cpu_count())
     parser.add_argument("--keep", action="store_true", help="keep the run folders")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="20 frames of 80x60, mds only: that the workflow and this table run",
+    )
     args = parser.parse_args()
+    config = []
+    if args.quick:
+        args.frames = [20]
+        config = ["frame_width=80", "frame_height=60", "methods=[mds]"]
     print(
         f"{os.cpu_count()} cores, --cores {args.cores}; "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
     )
     results = {}
     for frames in args.frames:
-        results[frames] = run_workflow(frames, args.cores, args.keep)
+        results[frames] = run_workflow(frames, args.cores, args.keep, config)
         wall, steps = results[frames]
+        skipped = ("embed_tsne", "embed_umap") if args.quick else ()
+        missing = [
+            stem
+            for _, stem in STEPS
+            if stem not in steps and not stem.startswith(skipped)
+        ]
+        if missing:
+            sys.exit(f"N={frames}: no benchmark file for {', '.join(missing)}")
         print(f"N={frames}: whole workflow {wall:.0f} s", flush=True)
         for stem, (seconds, rss) in sorted(steps.items()):
             print(f"  {stem}: {seconds:.1f} s, {rss:.0f} MB", flush=True)
