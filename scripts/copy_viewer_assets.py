@@ -3,4 +3,4 @@
 from framescape.common import run_step
 from framescape.viewer import assets_step
 
-run_step(snakemake.log[0], assets_step, outputs=list(snakemake.output))
+run_step(snakemake.log[0], assets_step, folder=snakemake.output.folder)

@@ -8,7 +8,8 @@ run_step(
     index_step,
     movies_tsv=snakemake.input.movies,
     json_paths=list(snakemake.input.json),
-    assets=list(snakemake.input.assets),
+    probe_paths=list(snakemake.input.probes),
+    assets=snakemake.input.assets,
     output=snakemake.output[0],
     movies=snakemake.params.movies,
 )

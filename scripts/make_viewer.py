@@ -9,7 +9,7 @@ run_step(
     json_path=snakemake.input.json,
     probe_path=snakemake.input.probe,
     nearest_npys=list(snakemake.input.nearest),
-    assets=list(snakemake.input.assets),
+    assets=snakemake.input.assets,
     outputs=snakemake.output,
     movie=snakemake.wildcards.movie,
     maps=snakemake.params.maps,

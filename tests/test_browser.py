@@ -1,20 +1,27 @@
 """The viewer in a real browser, as a person uses it: Debian's chromium driven by
-Playwright over the pages of the shared workflow run (conftest.workflow_run).
+Playwright over the pages of the shared workflow run (conftest.workflow_run),
+and over pages made here from portrait pictures.
 
-Screenshots go to test-artifacts/ at the top of the repository."""
+Chromium is not installed here: CI installs Debian's package beforehand
+(apt-get install chromium). Screenshots go to test-artifacts/ at the top of the
+repository. Every wait is for a condition, with a timeout."""
 
 import csv
 import functools
 import http.server
+import importlib.util
 import json
 import shutil
-import subprocess
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from conftest import MARKUP_ID, MARKUP_NAME, MOVIES, REPO, snakemake
+from conftest import MARKUP_ID, MARKUP_NAME, MOVIES, REPO, need, snakemake
+from framescape import viewer as framescape_viewer
+from framescape.movies import movies_table
 
 pytestmark = pytest.mark.workflow
 
@@ -42,6 +49,36 @@ SCREEN_POSITION = """(i) => {
   ];
 }"""
 FRAMES = "() => Bokeh.documents[0].get_model_by_name('frames').data"
+# How many frames are inside the map's current ranges.
+IN_VIEW = """() => {
+  const doc = Bokeh.documents[0];
+  const plot = doc.get_model_by_name("map");
+  const data = doc.get_model_by_name("frames").data;
+  let count = 0;
+  for (let i = 0; i < data.x.length; i++) {
+    count += data.x[i] >= plot.x_range.start && data.x[i] <= plot.x_range.end &&
+      data.y[i] >= plot.y_range.start && data.y[i] <= plot.y_range.end;
+  }
+  return count;
+}"""
+# The longest any condition is waited for (ms): a loaded machine is slow, a
+# broken page never gets there.
+WAIT_MS = 20000
+# The points' x, sampled at every animation frame until the switch to map
+# `key` has landed (framescape.js sets data-map on the body then).
+SAMPLE_SWITCH = """async ([key, count, timeout]) => {
+  const data = () => Bokeh.documents[0].get_model_by_name("frames").data;
+  const seen = [];
+  const started = performance.now();
+  while (document.body.dataset.map !== key) {
+    if (performance.now() - started > timeout) {
+      throw new Error(`the switch to ${key} did not land`);
+    }
+    seen.push(Array.from(data().x.slice(0, count)));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+  return seen;
+}"""
 
 
 def model_value(page, name, expression):
@@ -55,24 +92,13 @@ def model_value(page, name, expression):
 @pytest.fixture(scope="module")
 def chromium():
     path = shutil.which("chromium")
-    if path is None:
-        result = subprocess.run(
-            ["bash", str(REPO / "tests" / "install-chromium")],
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        path = shutil.which("chromium")
-        if path is None:
-            pytest.skip(
-                "NO BROWSER: Debian's chromium is missing and could not be installed "
-                f"({result.stderr.strip()[-300:]}): the viewer was not tested"
-            )
+    need(path, "chromium (Debian's package: apt-get install chromium)")
     return path
 
 
 @pytest.fixture(scope="module")
 def browser(chromium):
+    need(importlib.util.find_spec("playwright"), "playwright (pip install -e .[test])")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -103,8 +129,10 @@ class Visit:
         self.problems = []
         self.page.on(
             "console",
-            lambda message: message.type == "error"
-            and self.problems.append(f"console: {message.text}"),
+            lambda message: (
+                message.type == "error"
+                and self.problems.append(f"console: {message.text}")
+            ),
         )
         self.page.on("pageerror", lambda error: self.problems.append(f"error: {error}"))
         self.page.on("dialog", self.dialog)
@@ -115,12 +143,13 @@ class Visit:
         dialog.dismiss()
 
     def wait_for_viewer(self):
+        """Until BokehJS has drawn every part of the page (its document is idle)."""
         self.page.wait_for_function(
             "() => window.Bokeh && Bokeh.documents.length > 0 && "
-            "Bokeh.documents[0].get_model_by_name('map') !== null"
+            "Bokeh.documents[0].get_model_by_name('map') !== null && "
+            "Bokeh.documents[0].is_idle",
+            timeout=WAIT_MS,
         )
-        self.page.locator("canvas").first.wait_for()
-        self.page.wait_for_timeout(500)
 
     def screenshot(self, name):
         self.page.screenshot(path=ARTIFACTS / f"{name}.png")
@@ -148,6 +177,27 @@ def isolated_frame(page):
     candidates = np.flatnonzero(gaps.min(axis=1) >= 12)
     assert len(candidates), "no isolated point to hover"
     return int(candidates[len(candidates) // 2]), screen
+
+
+def zoom_in_on(page, index):
+    """Wheel-zoom towards frame ``index`` until at most 120 frames are in view,
+    then wait until the map draws them as pictures."""
+    page.mouse.move(*page.evaluate(SCREEN_POSITION, index))
+    for _ in range(60):
+        span = model_value(page, "map", "model.x_range.end - model.x_range.start")
+        page.mouse.wheel(0, -120)
+        page.wait_for_function(
+            "(span) => { const range = Bokeh.documents[0].get_model_by_name('map')"
+            ".x_range; return range.end - range.start < span; }",
+            arg=span,
+            timeout=WAIT_MS,
+        )
+        if page.evaluate(IN_VIEW) <= 120:
+            break
+    page.wait_for_function(
+        "() => Bokeh.documents[0].get_model_by_name('thumbnails').data.src.length",
+        timeout=WAIT_MS,
+    )
 
 
 def test_opens_without_errors_with_every_frame(viewer, results):
@@ -183,10 +233,7 @@ def test_switching_maps_moves_points_smoothly(viewer, results):
     page = viewer.page
     before = np.c_[page.evaluate(FRAMES)["x"], page.evaluate(FRAMES)["y"]]
     page.locator("select").select_option(label="t-SNE · hsl")
-    seen = []
-    while page.evaluate("() => document.body.dataset.map") != "tsne_hsl":
-        seen.append(page.evaluate(FRAMES)["x"][:50])
-        page.wait_for_timeout(40)
+    seen = page.evaluate(SAMPLE_SWITCH, ["tsne_hsl", 50, WAIT_MS])
     data = page.evaluate(FRAMES)
     after = np.c_[data["x"], data["y"]]
     target = np.array([item["tsne_hsl"] for item in items])
@@ -207,7 +254,7 @@ def test_hover_shows_the_frame_and_its_time(viewer, results):
     item = load_items(results)[index]
     page.mouse.move(*screen[index])
     picture = page.locator(f'img[alt="frame {item["frame"]}"]').first
-    picture.wait_for(state="visible", timeout=5000)
+    picture.wait_for(state="visible", timeout=WAIT_MS)
     assert picture.get_attribute("src") == item["src"]
     caption = picture.evaluate("(img) => img.parentElement.textContent")
     assert f"frame {item['frame']} · {item['time']:.2f} s" in caption
@@ -221,7 +268,7 @@ def test_click_shows_the_frame_and_its_nearest(viewer, results):
     items = load_items(results)
     page.mouse.click(*screen[index])
     large = page.locator("figure.fs-large img")
-    large.wait_for(timeout=5000)
+    large.wait_for(timeout=WAIT_MS)
     assert large.get_attribute("src") == items[index]["src"]
     nearest = np.load(results / MOVIE / "nearest" / "gray.npy")[index]
     shown = page.locator("figure.fs-near img")
@@ -276,10 +323,14 @@ def test_box_selection_exports_the_right_rows(viewer, results, tmp_path):
 def test_play_moves_the_marker_along_the_path(viewer):
     page = viewer.page
     page.get_by_text("▶ Play").click()
-    page.wait_for_timeout(1200)
+    # Playing moves the timeline on by itself, step after step.
+    page.wait_for_function(
+        "() => Bokeh.documents[0].get_model_by_name('timeline').value > 3",
+        timeout=WAIT_MS,
+    )
     page.get_by_text("❚❚ Pause").click()
+    page.get_by_text("▶ Play").wait_for(timeout=WAIT_MS)
     value = model_value(page, "timeline", "model.value")
-    assert value > 3
     data = page.evaluate(FRAMES)
     marker = model_value(page, "marker", "[model.data.x[0], model.data.y[0]]")
     assert marker == [data["x"][value], data["y"][value]]
@@ -291,13 +342,7 @@ def test_play_moves_the_marker_along_the_path(viewer):
 def test_zooming_in_shows_thumbnails(viewer, results):
     page = viewer.page
     assert model_value(page, "thumbnails", "model.data.src.length") == 0
-    page.mouse.move(*page.evaluate(SCREEN_POSITION, 100))
-    for _ in range(60):
-        page.mouse.wheel(0, -60)
-        page.wait_for_timeout(50)
-        if model_value(page, "thumbnails", "model.data.src.length"):
-            break
-    page.wait_for_timeout(800)
+    zoom_in_on(page, 100)
     shown = model_value(page, "thumbnails", "model.data.src")
     assert 0 < len(shown) <= 120
     # Pictures of the frames in view, from <movie>/thumbnails.js.
@@ -346,15 +391,133 @@ def test_report_has_the_plots_and_shows_names_as_text(browser, workflow_run):
     page.get_by_text("Maps", exact=True).click()
     page.get_by_text(MARKUP_ID).first.click()
     page.locator('[iconname="information-circle"]').first.click()
-    page.get_by_text(MARKUP_NAME, exact=False).first.wait_for(timeout=5000)
+    page.get_by_text(MARKUP_NAME, exact=False).first.wait_for(timeout=WAIT_MS)
     assert page.locator('img[src="x"]').count() == 0
     visit.screenshot("report-job")
     page.locator('[iconname="eye"]').first.click()
-    page.wait_for_timeout(800)
+    # The maps' picture, shown once it is decoded.
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('img[src^=\"data:image/png\"]'))"
+        ".some((img) => img.complete && img.naturalWidth > 0)",
+        timeout=WAIT_MS,
+    )
     visit.screenshot("report-maps")
     page.goto(report.as_uri())
     page.get_by_text("Statistics", exact=True).click()
-    page.wait_for_timeout(1500)
+    # The runtime charts, drawn by Vega into canvases.
+    page.locator(".vega-embed canvas").first.wait_for(timeout=WAIT_MS)
     visit.screenshot("report-statistics")
     # Console messages are the report's own (it asks a CDN for its style sheet).
     assert not [problem for problem in visit.problems if problem.startswith("dialog")]
+
+
+# A portrait phone movie's pictures: 9:16, as extraction writes them.
+PORTRAIT = (90, 160)
+
+
+@pytest.fixture(scope="module")
+def portrait(tmp_path_factory):
+    """A results folder with the viewer and index of a movie of 24 portrait
+    pictures (PORTRAIT), made by the viewer's own steps; its frames lie on a
+    circle, far apart."""
+    results = tmp_path_factory.mktemp("portrait") / "results"
+    frames = results / "phone" / "frames"
+    frames.mkdir(parents=True)
+    n = 24
+    angle = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    gradient = np.linspace(0, 255, PORTRAIT[1], dtype=np.uint8)[:, None]
+    items = []
+    for i in range(n):
+        pixels = np.zeros((PORTRAIT[1], PORTRAIT[0], 3), np.uint8)
+        pixels[..., 0] = gradient
+        pixels[..., 2] = i * 10
+        Image.fromarray(pixels).save(frames / f"{i + 1:06d}.png")
+        point = 0.5 + 0.4 * np.array([np.cos(angle[i]), np.sin(angle[i])])
+        items.append(
+            {
+                "src": f"phone/frames/{i + 1:06d}.png",
+                "frame": i,
+                "time": float(i),
+                "mds_gray": point.round(6).tolist(),
+            }
+        )
+    json_path = results / "phone.json"
+    json_path.write_text(json.dumps(items))
+    probe = results / "phone" / "probe.json"
+    probe.write_text(json.dumps({"error": None, "width": 1080, "height": 1920}))
+    nearest = results / "phone" / "nearest" / "gray.npy"
+    nearest.parent.mkdir()
+    np.save(nearest, ((np.arange(n)[:, None] + np.arange(1, 5)) % n).astype(np.int32))
+    assets = results / "_viewer"
+    framescape_viewer.assets_step(assets)
+    pages = SimpleNamespace(
+        page=results / "phone.html", thumbnails=results / "phone" / "thumbnails.js"
+    )
+    framescape_viewer.viewer_step(
+        json_path,
+        probe,
+        [nearest],
+        assets,
+        pages,
+        "phone",
+        ["mds_gray"],
+        ["gray"],
+        "phone.mp4",
+        1.0,
+    )
+    movies_tsv = results / "movies.tsv"
+    movies_tsv.write_text(
+        movies_table([{"movie": "phone", "file": "phone.mp4", "status": "ok"}])
+    )
+    framescape_viewer.index_step(
+        movies_tsv, [json_path], [probe], assets, results / "index.html", ["phone"]
+    )
+    return results
+
+
+def shape(locator):
+    """Width / height of an element as drawn."""
+    box = locator.bounding_box()
+    return box["width"] / box["height"]
+
+
+def height(locator):
+    return locator.bounding_box()["height"]
+
+
+def test_pictures_keep_a_portrait_movie_shape(browser, portrait):
+    aspect = PORTRAIT[0] / PORTRAIT[1]
+    visit = Visit(browser, (portrait / "phone.html").as_uri())
+    visit.wait_for_viewer()
+    page = visit.page
+    point = page.evaluate(SCREEN_POSITION, 5)
+    page.mouse.move(*point)
+    hover = page.locator('img[alt="frame 5"]').first
+    hover.wait_for(state="visible", timeout=WAIT_MS)
+    assert shape(hover) == pytest.approx(aspect, rel=0.02)
+    assert height(hover) == pytest.approx(framescape_viewer.HOVER_SIDE, abs=1)
+    page.mouse.click(*point)
+    large = page.locator("figure.fs-large img")
+    large.wait_for(timeout=WAIT_MS)
+    assert shape(large) == pytest.approx(aspect, rel=0.02)
+    assert height(large) == pytest.approx(340, abs=1)  # its limit (framescape.css)
+    near = page.locator("figure.fs-near img")
+    assert near.count() == 4
+    for j in range(4):
+        assert shape(near.nth(j)) == pytest.approx(aspect, rel=0.02)
+        assert height(near.nth(j)) == pytest.approx(150, abs=1)
+    visit.screenshot("portrait-details")
+    # Zoomed in, the map draws each frame in a portrait box (screen pixels).
+    zoom_in_on(page, 5)
+    size = model_value(
+        page, "thumbnail_pictures", "[model.glyph.w.value, model.glyph.h.value]"
+    )
+    assert size[0] / size[1] == pytest.approx(aspect, rel=0.02)
+    visit.screenshot("portrait-zoomed")
+    index = Visit(browser, (portrait / "index.html").as_uri())
+    card = index.page.locator(".fs-card img")
+    card.wait_for(timeout=WAIT_MS)
+    assert shape(card) == pytest.approx(aspect, rel=0.02)
+    assert height(card) <= 12 * 16 + 1  # 12rem (framescape.css)
+    index.screenshot("portrait-index")
+    assert visit.problems == [] and index.problems == []

@@ -1,8 +1,13 @@
 """Plots and the viewer's pages, as functions (the browser test
 is test_browser.py)."""
 
+import base64
 import html
+import io
+import json
 import re
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,7 +15,8 @@ from PIL import Image
 
 from conftest import MARKUP_NAME
 from framescape import plots, viewer
-from framescape.movies import movies_table, read_movies_tsv
+from framescape.common import FramescapeError
+from framescape.movies import movies_table
 
 
 @pytest.mark.parametrize("n, cells", [(10, 20), (10, 3), (1001, 100)])
@@ -59,15 +65,15 @@ def test_plot_distances_shows_the_matrix(tmp_path):
     times = np.arange(n) * 0.5
     distances = np.abs(times[:, None] - times[None, :]).astype(np.float32)
     plots.plot_distances(tmp_path / "d.png", distances, times, "gray", "a movie")
-    image, coloured = coloured_pixels(tmp_path / "d.png")
+    _, coloured = coloured_pixels(tmp_path / "d.png")
     assert coloured > 20000
 
 
-def items_for(n, keys):
+def items_for(n, keys, movie="m"):
     rng = np.random.default_rng(0)
     return [
         {
-            "src": f"m/frames/{i + 1:06d}.png",
+            "src": f"{movie}/frames/{i + 1:06d}.png",
             "frame": i,
             "time": i * 0.5,
             **{key: rng.random(2).round(6).tolist() for key in keys},
@@ -76,46 +82,179 @@ def items_for(n, keys):
     ]
 
 
+def movie_folder(results, movie, n, size, keys=("mds_gray",), duration=None):
+    """``results/<movie>.json``, ``probe.json`` and ``n`` PNG frames of ``size``
+    (width, height) under ``results``: the JSON's and the probe's paths."""
+    frames = results / movie / "frames"
+    frames.mkdir(parents=True)
+    for i in range(n):
+        Image.new("RGB", size, (i * 20 % 256, 80, 160)).save(
+            frames / f"{i + 1:06d}.png"
+        )
+    json_path = results / f"{movie}.json"
+    json_path.write_text(json.dumps(items_for(n, list(keys), movie)))
+    probe = results / movie / "probe.json"
+    probe.write_text(
+        json.dumps({"error": None, "duration": duration, "width": 64, "height": 48})
+    )
+    return json_path, probe
+
+
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (0, "0:00.0"),
+        (59.96, "1:00.0"),
+        (61.04, "1:01.0"),
+        (3599.99, "1:00:00.0"),
+        (3661.5, "1:01:01.5"),
+        (86400, "24:00:00.0"),
+    ],
+)
+def test_format_duration(seconds, text):
+    assert viewer.format_duration(seconds) == text
+
+
+def docs_json(page):
+    """The Bokeh document of a viewer page (a JSON string in its script)."""
+    return re.search(r"const docs_json = '(.*?)';", page).group(1)
+
+
 def test_viewer_page_escapes_the_name_and_holds_every_map():
+    import bokeh
+
     keys = ["mds_gray", "umap_hsl"]
     items = items_for(12, keys)
     nearest = {"gray": np.zeros((12, 3), np.int32), "hsl": np.ones((12, 3), np.int32)}
-    assets = viewer.asset_names("9.9.9")
     page = viewer.viewer_page(
-        items, keys, nearest, "m", MARKUP_NAME, {"duration": 6.0}, 2.0, assets
+        items,
+        keys,
+        nearest,
+        "m",
+        MARKUP_NAME,
+        {"duration": 59.96, "width": 64, "height": 48},
+        2.0,
+        (64, 48),
+        "_viewer",
     )
     assert MARKUP_NAME not in page
     assert f"<h1>{html.escape(MARKUP_NAME)}</h1>" in page
-    for name in assets:
-        assert f"_viewer/{name}" in page
-    # The Bokeh document (a JSON string in the page's script) holds every column.
-    document = re.search(r"const docs_json = '(.*?)';", page).group(1)
+    assert f"<title>{html.escape(MARKUP_NAME)} · framescape</title>" in page
+    assert "12 frames at 2 per second · 1:00.0 long · source 64×48" in page
+    # BokehJS of the Bokeh that made the page, before the viewer's script.
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts[0] == f"_viewer/bokeh.min.js?v={bokeh.__version__}"
+    assert scripts[-1] == "_viewer/framescape.js"
+    document = docs_json(page)
     for column in ("src", "time", "frame", "mds_gray_x", "umap_hsl_y", "hsl"):
         assert f'"{column}"' in document
     assert "m/frames/000012.png" in document
 
 
-def test_index_page_lists_movies_and_failures(tmp_path):
+def test_index_lists_movies_with_the_probes_duration_and_failures(tmp_path):
+    results = tmp_path / "results"
+    json_path, probe = movie_folder(results, "m", 5, (64, 48), duration=59.96)
     rows = [
         {"movie": "m", "file": MARKUP_NAME, "status": "ok"},
         {"movie": "bad", "file": "broken <b>.mp4", "status": "no video stream"},
+        {"movie": "gone", "file": "gone.mp4", "status": "ok"},
     ]
-    (tmp_path / "movies.tsv").write_text(movies_table(rows))
-    summaries = {"m": viewer.movie_summary(items_for(5, ["mds_gray"]))}
-    page = viewer.index_page(
-        read_movies_tsv(tmp_path / "movies.tsv"), summaries, ["a.js"]
+    (results / "movies.tsv").write_text(movies_table(rows))
+    # "bad" and "gone" failed: neither has a JSON, "bad" not even a probe.
+    viewer.index_step(
+        results / "movies.tsv",
+        [json_path, results / "bad.json", results / "gone.json"],
+        [probe, results / "bad" / "probe.json", results / "gone" / "probe.json"],
+        results / "_viewer",
+        results / "index.html",
+        ["m", "bad", "gone"],
     )
+    page = (results / "index.html").read_text()
     assert MARKUP_NAME not in page and "<b>" not in page
     assert html.escape(MARKUP_NAME) in page
     assert 'href="m.html"' in page and 'src="m/frames/000003.png"' in page
-    assert "5 frames · 0:02.0" in page
-    assert "no video stream" in page and 'href="bad.html"' not in page
+    # The probe's duration (the last frame is at 2.0 s), formatted.
+    assert "5 frames · 1:00.0" in page
+    assert 'href="_viewer/framescape.css"' in page
+    failed = dict(
+        re.findall(r'fs-name">([^<]*)</span><span class="fs-reason">([^<]*)', page)
+    )
+    assert failed == {"broken &lt;b&gt;.mp4": "no video stream", "gone.mp4": "no map"}
+    assert 'href="bad.html"' not in page and 'href="gone.html"' not in page
 
 
-def test_assets_are_copied_under_their_names(tmp_path):
+def test_viewer_and_index_follow_portrait_pictures(tmp_path):
+    results = tmp_path / "results"
+    json_path, probe = movie_folder(results, "phone", 6, (90, 160), duration=6.0)
+    nearest = results / "phone" / "nearest.npy"
+    np.save(nearest, np.zeros((6, 2), np.int32))
+    assets = results / "_viewer"
+    viewer.copy_assets(assets)
+    outputs = SimpleNamespace(
+        page=results / "phone.html", thumbnails=results / "phone" / "thumbnails.js"
+    )
+    viewer.viewer_step(
+        json_path,
+        probe,
+        [nearest],
+        assets,
+        outputs,
+        "phone",
+        ["mds_gray"],
+        ["gray"],
+        "phone.mp4",
+        1.0,
+    )
+    page = outputs.page.read_text()
+    assert '<main style="--fs-aspect: 0.5625">' in page
+    assert "width:90px;height:160px" in page  # the frame shown on hover
+    # The pictures drawn on the zoomed-in map: a box of the frames' shape, and
+    # JPEGs of that size.
+    glyph = re.search(
+        r'"ImageURL".*?"w":(\{[^}]*\}).*?"h":(\{[^}]*\})', docs_json(page)
+    )
+    box = [json.loads(part.replace("\\", ""))["value"] for part in glyph.groups()]
+    assert box == [54, 96]
+    script = outputs.thumbnails.read_text()
+    urls = json.loads(script[script.index("[") : script.rindex("]") + 1])
+    assert len(urls) == 6
+    jpeg = base64.b64decode(urls[0].split(",", 1)[1])
+    assert Image.open(io.BytesIO(jpeg)).size == (54, 96)
+    (results / "movies.tsv").write_text(
+        movies_table([{"movie": "phone", "file": "phone.mp4", "status": "ok"}])
+    )
+    viewer.index_step(
+        results / "movies.tsv",
+        [json_path],
+        [probe],
+        assets,
+        results / "index.html",
+        ["phone"],
+    )
+    assert 'style="--fs-aspect: 0.5625"' in (results / "index.html").read_text()
+
+
+def test_assets_come_from_the_installed_bokeh_and_are_checked(tmp_path):
     import bokeh
 
-    names = viewer.asset_names(bokeh.__version__)
-    viewer.copy_assets([tmp_path / name for name in names])
-    assert (tmp_path / f"bokeh-{bokeh.__version__}.min.js").read_bytes()[:200]
-    assert b"window.framescape" in (tmp_path / "framescape.js").read_bytes()
+    assets = tmp_path / "_viewer"
+    viewer.copy_assets(assets)
+    static = Path(bokeh.__file__).parent / "server" / "static" / "js"
+    for bundle in viewer.BOKEH_BUNDLES:
+        copied = (assets / f"{bundle}.min.js").read_bytes()
+        assert copied == (static / f"{bundle}.min.js").read_bytes()
+    assert b"window.framescape" in (assets / "framescape.js").read_bytes()
+    assert json.loads((assets / "manifest.json").read_text()) == {
+        "bokeh": bokeh.__version__
+    }
+    viewer.check_assets(assets)
+    (assets / "manifest.json").write_text('{"bokeh": "2.0.0"}')
+    with pytest.raises(FramescapeError) as error:
+        viewer.check_assets(assets)
+    assert str(error.value) == (
+        f"{assets}/ holds BokehJS 2.0.0 but this job's Bokeh is {bokeh.__version__}:"
+        f" delete {assets}/ and run the workflow again"
+    )
+    (assets / "manifest.json").unlink()
+    with pytest.raises(FramescapeError, match="holds no manifest.json"):
+        viewer.check_assets(assets)

@@ -1,70 +1,125 @@
 """The interactive viewer: ``results/<movie>.html`` per movie and ``results/index.html``.
 
 Pages are Bokeh documents (WebGL scatter, hover, box and lasso selection,
-widgets) embedded in our own HTML, with BokehJS and the viewer's few functions
-(``viewer_assets/framescape.js``: smooth switching, timeline, thumbnails when zoomed,
-nearest frames, CSV export — what Bokeh has no model for) copied once into
-``results/_viewer/``. They open from the file system or any static web server,
-with no network.
+widgets) put into Jinja2 templates (``templates/``, autoescaped: every value is
+text unless a template marks it safe, which only Bokeh's own HTML is). BokehJS
+and the viewer's few functions (``viewer_assets/framescape.js``: smooth
+switching, timeline, thumbnails when zoomed, nearest frames, CSV export — what
+Bokeh has no model for) are copied once into ``results/_viewer/``, with a
+manifest naming the Bokeh they came from. The pages open from the file system or
+any static web server, with no network.
 """
 
 import base64
-import html
 import io
 import json
+import os
 import shutil
 from pathlib import Path
 
+import jinja2
 import numpy as np
 
 from framescape.common import (
+    FramescapeError,
     atomic_path,
     load_json,
     log,
     map_label,
+    save_json,
     save_text,
 )
 from framescape.movies import read_movies_tsv
 
-ASSETS = "_viewer"
-VIEWER_FILES = Path(__file__).with_name("viewer_assets")
+PACKAGE = Path(__file__).parent
+VIEWER_FILES = PACKAGE / "viewer_assets"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(PACKAGE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+# The BokehJS bundles a viewer loads, in loading order.
 BOKEH_BUNDLES = ("bokeh", "bokeh-gl", "bokeh-widgets")
-# Frame pictures drawn on the map when zoomed in: width in pixels, JPEG quality.
-THUMBNAIL_WIDTH = 96
+# In the assets folder: which Bokeh the bundles are from.
+MANIFEST = "manifest.json"
+# Largest side, in CSS pixels, of the frame shown on hover and of the pictures
+# drawn on the zoomed-in map (the JPEGs of thumbnails.js are made that size).
+HOVER_SIDE = 160
+THUMBNAIL_SIDE = 96
 THUMBNAIL_QUALITY = 80
 
 
-def asset_names(bokeh_version):
-    """Files the pages load from ``results/_viewer/``, in loading order.
-
-    BokehJS files carry their version: after an upgrade, new names make
-    Snakemake copy them again and remake every page.
-    """
-    return [
-        *(f"{bundle}-{bokeh_version}.min.js" for bundle in BOKEH_BUNDLES),
-        "framescape.js",
-        "framescape.css",
-    ]
-
-
-def copy_assets(paths):
-    """Copy the installed BokehJS bundles and the viewer's script and style
-    sheet to ``paths`` (named as :func:`asset_names` names them)."""
+def copy_assets(folder):
+    """Fill ``folder`` (``results/_viewer``) with the installed BokehJS bundles,
+    the viewer's script and style sheet, and :data:`MANIFEST`, ``{"bokeh":
+    version}`` of the Bokeh they came from (checked by :func:`check_assets`)."""
     import bokeh
 
     static = Path(bokeh.__file__).parent / "server" / "static" / "js"
-    for path in map(Path, paths):
-        if path.name.startswith("framescape."):
-            source = VIEWER_FILES / path.name
-        else:
-            bundle = path.name.rsplit("-", 1)[0]
-            source = static / f"{bundle}.min.js"
-        with atomic_path(path) as tmp:
+    sources = [static / f"{bundle}.min.js" for bundle in BOKEH_BUNDLES]
+    sources += sorted(VIEWER_FILES.iterdir())
+    for source in sources:
+        with atomic_path(Path(folder) / source.name) as tmp:
             shutil.copyfile(source, tmp)
+    save_json(Path(folder) / MANIFEST, {"bokeh": bokeh.__version__})
+    return [source.name for source in sources]
 
 
-def thumbnail_urls(results, items, width=THUMBNAIL_WIDTH):
-    """Every frame as a small JPEG ``data:`` URL, in frame order.
+def check_assets(folder):
+    """Fail unless ``folder`` holds the BokehJS of the Bokeh this job runs (a
+    page made by one Bokeh does not run on another's BokehJS)."""
+    import bokeh
+
+    manifest = Path(folder) / MANIFEST
+    copied = (
+        f"BokehJS {load_json(manifest)['bokeh']}"
+        if manifest.is_file()
+        else f"no {MANIFEST}"
+    )
+    if copied != f"BokehJS {bokeh.__version__}":
+        raise FramescapeError(
+            f"{folder}/ holds {copied} but this job's Bokeh is "
+            f"{bokeh.__version__}: delete {folder}/ and run the workflow again"
+        )
+
+
+def page_scripts(bokeh_version):
+    """The scripts a viewer loads from the assets folder, in loading order.
+
+    The BokehJS files have fixed names; ``?v=`` keeps a browser from taking an
+    older Bokeh's file from its cache after an upgrade.
+    """
+    return [f"{bundle}.min.js?v={bokeh_version}" for bundle in BOKEH_BUNDLES] + [
+        "framescape.js"
+    ]
+
+
+def picture_size(path):
+    """``(width, height)`` in pixels of the picture at ``path`` (header only)."""
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        return picture.size
+
+
+def fit(size, side):
+    """``size`` scaled so that its longer side is ``side``, aspect kept:
+    ``(width, height)`` in whole pixels, at least 1."""
+    width, height = size
+    scale = side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def aspect_ratio(size):
+    """Width / height of ``size``, for the pages' ``--fs-aspect``."""
+    return round(size[0] / size[1], 4)
+
+
+def thumbnail_urls(results, items, width):
+    """Every frame as a JPEG ``data:`` URL ``width`` pixels wide, in frame order.
 
     The map draws pictures through Bokeh's ImageURL glyph, which asks for images
     with a CORS request: a page opened from the file system may not load its own
@@ -91,15 +146,17 @@ def thumbnail_script(movie, urls):
 
 
 def format_duration(seconds):
-    seconds = float(seconds)
-    minutes, rest = divmod(seconds, 60)
-    hours, minutes = divmod(int(minutes), 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{rest:04.1f}"
-    return f"{minutes}:{rest:04.1f}"
+    """A duration for people: ``M:SS.s`` or ``H:MM:SS.s``, in tenths of a second.
+
+    Rounded to tenths before it is split, so 59.96 s reads ``1:00.0``.
+    """
+    minutes, tenths = divmod(round(float(seconds) * 10), 600)
+    hours, minutes = divmod(minutes, 60)
+    rest = f"{tenths // 10:02d}.{tenths % 10}"
+    return f"{hours}:{minutes:02d}:{rest}" if hours else f"{minutes}:{rest}"
 
 
-def viewer_layout(items, keys, nearest, movie):
+def viewer_layout(items, keys, nearest, movie, picture, assets):
     """The Bokeh layout of one movie's viewer.
 
     Parameters
@@ -108,6 +165,8 @@ def viewer_layout(items, keys, nearest, movie):
     keys : ``"<method>_<metric>"`` maps, in menu order
     nearest : ``{metric: (N, k) int32}`` from :func:`nearest_frames`
     movie : movie id (CSV file name)
+    picture : ``(width, height)`` of the movie's frame pictures, pixels
+    assets : the assets folder, relative to the page
     """
     from bokeh.layouts import column, row
     from bokeh.models import (
@@ -166,12 +225,13 @@ def viewer_layout(items, keys, nearest, movie):
     path = plot.line(
         "x", "y", source=source, line_color="#8a8a8a", line_alpha=0.35, name="path"
     )
+    thumbnail_width, thumbnail_height = fit(picture, THUMBNAIL_SIDE)
     plot.image_url(
         url="src",
         x="x",
         y="y",
-        w=96,
-        h=72,
+        w=thumbnail_width,
+        h=thumbnail_height,
         w_units="screen",
         h_units="screen",
         anchor="center",
@@ -203,11 +263,13 @@ def viewer_layout(items, keys, nearest, movie):
         ColorBar(color_mapper=colours["transform"], title="time (s)", width=10),
         "right",
     )
+    hover_width, hover_height = fit(picture, HOVER_SIDE)
     plot.add_tools(
         HoverTool(
             renderers=[points],
             tooltips=(
-                '<div><img src="@src" alt="frame @frame" style="width:160px">'
+                f'<div><img src="@src" alt="frame @frame" '
+                f'style="width:{hover_width}px;height:{hover_height}px">'
                 "<div>frame @frame · @time{0.00} s</div></div>"
             ),
         )
@@ -232,7 +294,7 @@ def viewer_layout(items, keys, nearest, movie):
     )
     play = Button(label="▶ Play", width=90, name="play", disabled=n < 2)
     export = Button(label="Export selection (CSV)", name="export_csv")
-    style = ImportedStyleSheet(url=f"{ASSETS}/framescape.css")
+    style = ImportedStyleSheet(url=f"{assets}/framescape.css")
     status = Div(text="", name="status")
     details = Div(
         stylesheets=[style],
@@ -275,100 +337,107 @@ def viewer_layout(items, keys, nearest, movie):
     )
 
 
-def viewer_page(items, keys, nearest, movie, file_name, probe, fps, assets):
-    """The complete HTML page of one movie's viewer; ``assets`` as :func:`asset_names`."""
+def viewer_page(items, keys, nearest, movie, file_name, probe, fps, picture, assets):
+    """The complete HTML page of one movie's viewer.
+
+    ``probe`` is the movie's ``probe.json`` (its duration and size are shown),
+    ``picture`` the ``(width, height)`` of its frame pictures, ``assets`` the
+    assets folder relative to the page. The page loads the BokehJS of the Bokeh
+    that makes it (see :func:`check_assets`).
+    """
+    import bokeh
     from bokeh.embed import components
 
-    script, div = components(viewer_layout(items, keys, nearest, movie))
+    script, div = components(
+        viewer_layout(items, keys, nearest, movie, picture, assets)
+    )
     facts = [f"{len(items)} frames at {fps:g} per second"]
     if probe.get("duration"):
         facts.append(f"{format_duration(probe['duration'])} long")
     if probe.get("width"):
         facts.append(f"source {probe['width']}×{probe['height']}")
-    return page(
-        file_name,
-        f'<p class="fs-facts">{html.escape(" · ".join(facts))}</p>\n{div}',
-        assets,
-        script,
+    return TEMPLATES.get_template("viewer.html").render(
+        title=file_name,
+        assets=assets,
+        scripts=page_scripts(bokeh.__version__),
+        aspect=aspect_ratio(picture),
+        facts=facts,
+        bokeh_div=div,
+        bokeh_script=script,
     )
-
-
-def page(title, body, assets, script="", back_link=True):
-    """Our HTML around a page body; ``title`` is escaped, ``body`` is HTML."""
-    scripts = "\n".join(
-        f'<script src="{ASSETS}/{name}"></script>'
-        for name in assets
-        if name.endswith(".js")
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>{html.escape(title)} · framescape</title>
-<link rel="stylesheet" href="{ASSETS}/framescape.css">
-{scripts}
-</head>
-<body>
-<header>{'<a href="index.html">All movies</a>' if back_link else ""}<h1>{html.escape(title)}</h1></header>
-<main>
-{body}
-</main>
-{script}
-</body>
-</html>
-"""
 
 
 def index_page(rows, summaries, assets):
-    """``results/index.html``: every movie with a thumbnail, its frame count and
-    a link to its viewer; movies that failed are listed with the reason.
+    """``results/index.html``: every movie with a picture, its frame count, its
+    duration and a link to its viewer; movies without a map are listed with the
+    reason.
 
     Parameters
     ----------
     rows : ``movies.tsv`` rows (``movie``, ``file``, ``status``, …)
-    summaries : ``{movie: {"frames": int, "duration": float, "thumbnail": src}}``
-        for the movies that have a JSON.
+    summaries : ``{movie: summary}`` from :func:`movie_summary`, for the movies
+        that have a map.
+    assets : the assets folder, relative to the page.
     """
     cards = []
     for row in rows:
-        movie, name = row["movie"], html.escape(row["file"])
-        summary = summaries.get(movie)
+        summary = summaries.get(row["movie"])
         if summary is None:
-            reason = html.escape(row["status"] if row["status"] != "ok" else "no map")
-            cards.append(
-                f'<li class="fs-card fs-failed"><span class="fs-name">{name}</span>'
-                f'<span class="fs-reason">{reason}</span></li>'
-            )
+            reason = row["status"] if row["status"] != "ok" else "no map"
+            cards.append({"name": row["file"], "reason": reason, "link": None})
             continue
-        link = html.escape(f"{movie}.html", quote=True)
-        thumbnail = html.escape(summary["thumbnail"], quote=True)
-        facts = f"{summary['frames']} frames · {format_duration(summary['duration'])}"
+        facts = [f"{summary['frames']} frames"]
+        if summary["duration"]:
+            facts.append(format_duration(summary["duration"]))
         cards.append(
-            f'<li class="fs-card"><a href="{link}"><img src="{thumbnail}" alt="">'
-            f'<span class="fs-name">{name}</span>'
-            f'<span class="fs-facts">{facts}</span></a></li>'
+            {
+                "name": row["file"],
+                "link": f"{row['movie']}.html",
+                "picture": summary["picture"],
+                "aspect": summary["aspect"],
+                "facts": facts,
+            }
         )
-    body = f'<ul class="fs-movies">\n{chr(10).join(cards)}\n</ul>'
-    return page("Movies", body, assets, back_link=False)
+    return TEMPLATES.get_template("index.html").render(
+        title="Movies", assets=assets, cards=cards
+    )
 
 
-def movie_summary(items):
-    """Frame count, duration and the middle frame of a movie's JSON."""
+def movie_summary(items, probe, results):
+    """What the index shows of a movie: its frame count, the probe's duration
+    (s, or None), its middle frame (``src``, relative to ``results``) and that
+    picture's width / height."""
+    picture = items[len(items) // 2]["src"]
     return {
         "frames": len(items),
-        "duration": items[-1]["time"] if items else 0.0,
-        "thumbnail": items[len(items) // 2]["src"] if items else "",
+        "duration": probe.get("duration"),
+        "picture": picture,
+        "aspect": aspect_ratio(picture_size(Path(results) / picture)),
     }
 
 
 def viewer_step(
-    json_path, probe_path, nearest_npys, assets, outputs, movie, maps, metrics, file_name, fps
+    json_path,
+    probe_path,
+    nearest_npys,
+    assets,
+    outputs,
+    movie,
+    maps,
+    metrics,
+    file_name,
+    fps,
 ):
-    """Rule ``make_viewer``: ``<movie>.html`` and ``<movie>/thumbnails.js``."""
+    """Rule ``make_viewer``: ``<movie>.html`` and ``<movie>/thumbnails.js``.
+
+    ``assets`` is the folder :func:`copy_assets` filled; it must hold this job's
+    BokehJS.
+    """
+    check_assets(assets)
+    results = Path(json_path).parent
     items = load_json(json_path)
     nearest = {metric: np.load(path) for metric, path in zip(metrics, nearest_npys)}
+    picture = picture_size(results / items[0]["src"])
     text = viewer_page(
         items,
         maps,
@@ -377,32 +446,44 @@ def viewer_step(
         file_name,
         load_json(probe_path),
         fps,
-        [Path(path).name for path in assets],
+        picture,
+        os.path.relpath(assets, Path(outputs.page).parent),
     )
     save_text(outputs.page, text)
-    urls = thumbnail_urls(Path(json_path).parent, items)
+    urls = thumbnail_urls(results, items, fit(picture, THUMBNAIL_SIDE)[0])
     save_text(outputs.thumbnails, thumbnail_script(movie, urls))
     log.info(
-        "%d frames, %d maps; page %d bytes, thumbnails %d bytes",
+        "%d frames, %d maps, pictures %dx%d; page %d bytes, thumbnails %d bytes",
         len(items),
         len(maps),
+        *picture,
         len(text),
         sum(map(len, urls)),
     )
 
 
-def index_step(movies_tsv, json_paths, assets, output, movies):
-    """Rule ``make_index``: ``index.html``."""
+def index_step(movies_tsv, json_paths, probe_paths, assets, output, movies):
+    """Rule ``make_index``: ``index.html``.
+
+    ``json_paths`` and ``probe_paths`` are in the order of ``movies``; a movie
+    whose JSON does not exist (it failed) is listed with its status in
+    ``movies_tsv``, or "no map". Also called at the end of a failed run.
+    """
     rows = read_movies_tsv(movies_tsv)
-    summaries = {
-        movie: movie_summary(load_json(path)) for movie, path in zip(movies, json_paths)
-    }
-    names = [Path(path).name for path in assets]
-    save_text(output, index_page(rows, summaries, names))
-    log.info("%d movies", len(rows))
+    summaries = {}
+    for movie, json_path, probe_path in zip(movies, json_paths, probe_paths):
+        if not os.path.isfile(json_path):
+            continue
+        probe = load_json(probe_path) if os.path.isfile(probe_path) else {}
+        summaries[movie] = movie_summary(
+            load_json(json_path), probe, Path(json_path).parent
+        )
+    page = index_page(rows, summaries, os.path.relpath(assets, Path(output).parent))
+    save_text(output, page)
+    log.info("%d movies, %d with a map", len(rows), len(summaries))
 
 
-def assets_step(outputs):
-    """Rule ``copy_viewer_assets``."""
-    copy_assets(outputs)
-    log.info("copied %s", ", ".join(Path(path).name for path in outputs))
+def assets_step(folder):
+    """Rule ``copy_viewer_assets``: ``results/_viewer/``."""
+    names = copy_assets(folder)
+    log.info("copied %s and %s", ", ".join(names), MANIFEST)

@@ -1,10 +1,22 @@
 # Pictures and pages: static plots, the viewer and the index.
 
-from importlib.metadata import version  # noqa: E402
+from importlib.metadata import PackageNotFoundError, version  # noqa: E402
 
-from framescape.viewer import asset_names  # noqa: E402
+# BokehJS, the viewer's script and style sheet, and a manifest naming the Bokeh
+# they came from: copied by the job's own Bokeh, which the page jobs compare
+# with theirs (a mismatch fails with what to delete). Nothing here imports
+# bokeh: planning a run stays light.
+VIEWER_ASSETS = f"{RESULTS}/_viewer"
 
-VIEWER_ASSETS = asset_names(version("bokeh"))
+
+def bokeh_release():
+    """The Bokeh installed beside Snakemake, from its package metadata (None
+    without one): a parameter of copy_viewer_assets, so that an upgrade copies
+    the new BokehJS and remakes the pages."""
+    try:
+        return version("bokeh")
+    except PackageNotFoundError:
+        return None
 
 
 rule plot_maps:
@@ -68,7 +80,7 @@ rule plot_distances:
 
 rule copy_viewer_assets:
     output:
-        [f"{RESULTS}/_viewer/{name}" for name in VIEWER_ASSETS],
+        folder=directory(VIEWER_ASSETS),
     log:
         f"{RESULTS}/logs/copy_viewer_assets.log",
     conda:
@@ -77,6 +89,8 @@ rule copy_viewer_assets:
     resources:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
+    params:
+        bokeh=bokeh_release(),
     script:
         "../../scripts/copy_viewer_assets.py"
 
@@ -90,7 +104,7 @@ rule make_viewer:
             metric=METRICS,
             allow_missing=True,
         ),
-        assets=rules.copy_viewer_assets.output,
+        assets=rules.copy_viewer_assets.output.folder,
     output:
         page=f"{RESULTS}/{{movie}}.html",
         thumbnails=f"{RESULTS}/{{movie}}/thumbnails.js",
@@ -117,7 +131,8 @@ rule make_index:
     input:
         movies=f"{RESULTS}/movies.tsv",
         json=expand(f"{RESULTS}/{{movie}}.json", movie=MOVIES),
-        assets=rules.copy_viewer_assets.output,
+        probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
+        assets=rules.copy_viewer_assets.output.folder,
     output:
         f"{RESULTS}/index.html",
     log:

@@ -1,9 +1,9 @@
 /*
  * framescape viewer: the parts Bokeh has no model for. Bokeh draws the map,
  * hover, selection tools and widgets; these functions are called from the
- * page's CustomJS callbacks (scripts/viewer.py, viewer_layout) with `v`, the
- * viewer's shared models: source, neighbours, k, thumbnails, marker, path,
- * slider, plot, choose, details, status, play, movie.
+ * page's CustomJS callbacks (src/framescape/viewer.py, viewer_layout) with
+ * `v`, the viewer's shared models: source, neighbours, k, thumbnails, marker,
+ * path, slider, plot, choose, details, status, play, movie.
  */
 (function () {
   "use strict";
