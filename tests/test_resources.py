@@ -1,27 +1,80 @@
-"""Memory estimates and the guard that refuses a movie before decoding."""
+"""Memory estimates and the guard that refuses a movie before decoding.
 
+The refusal through a real workflow run is in test_bad_input.py, on a SLURM
+cluster (the limit of a node) in test_slurm.py."""
+
+import subprocess
+import sys
+
+import numpy as np
 import pytest
+from scipy.spatial.distance import cdist
 
 from framescape.common import FramescapeError
-from framescape.resources import (
-    GB,
-    MB,
-    assembly_memory,
-    check_memory,
-    machine_memory,
-    movie_memory,
-    step_memory,
-    tile_memory,
-)
+from framescape.resources import GB, MB, check_memory, movie_memory, step_memory
+
+# Runs one step as its job does, in a fresh process, and prints that process's
+# peak resident memory (the kernel's high-water mark, in kB).
+PEAK_OF_STEP = """
+import sys
+from framescape.distances import distances_step
+from framescape.embed import embed_step
+
+step, folder = sys.argv[1], sys.argv[2]
+if step.startswith("distances_"):
+    metric = step.split("_")[1]
+    distances_step(f"{folder}/frames.npy", [], f"{folder}/out.npy", "m", metric, None, 2)
+else:
+    options = {"algorithm": "smacof", "init": "classical_mds", "n_init": 1,
+               "max_iter": 300, "eps": 1e-6}
+    embed_step(f"{folder}/distances.npy", f"{folder}/out.npy", "mds", "gray",
+               options, 42, 2)
+with open("/proc/self/status") as status:
+    print(next(line.split()[1] for line in status if line.startswith("VmHWM")))
+"""
 
 
-def test_matrices_grow_with_the_square_of_the_frames():
-    small = step_memory("embed_mds", 1000, 320, 240)
-    large = step_memory("embed_mds", 10000, 320, 240)
-    assert large - small == pytest.approx(20 * (10000**2 - 1000**2))
-    assert step_memory("distances_gray", 1000, 640, 480) > step_memory(
-        "distances_gray", 1000, 320, 240
+def measured_peak(step, folder):
+    """Peak resident bytes of ``step`` run on the inputs in ``folder``."""
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_OF_STEP, step, str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
+    return int(done.stdout.split()[-1]) * 1024
+
+
+@pytest.mark.workflow
+def test_gray_estimate_holds_its_measured_peak(tmp_path):
+    """2,000 frames of 320×240 (the job reads them memmapped): the estimate is
+    at least the peak and at most 1.6× it."""
+    n = 2000
+    rng = np.random.default_rng(0)
+    frames = np.lib.format.open_memmap(
+        tmp_path / "frames.npy", mode="w+", dtype=np.uint8, shape=(n, 240, 320, 3)
+    )
+    for start in range(0, n, 250):
+        frames[start : start + 250] = rng.integers(0, 256, (250, 240, 320, 3), np.uint8)
+    frames.flush()
+    peak = measured_peak("distances_gray", tmp_path)
+    estimate = step_memory("distances_gray", n, 320, 240)
+    assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)
+
+
+@pytest.mark.workflow
+def test_mds_estimate_holds_its_measured_peak(tmp_path):
+    """The distances of 2,000 points along a helix (SMACOF converges as on a
+    movie's path)."""
+    n = 2000
+    rng = np.random.default_rng(0)
+    turn = np.linspace(0, 6, n)
+    points = np.c_[np.cos(turn), np.sin(turn), turn / 3] + rng.normal(0, 0.05, (n, 3))
+    np.save(tmp_path / "distances.npy", cdist(points, points).astype(np.float32))
+    peak = measured_peak("embed_mds", tmp_path)
+    estimate = step_memory("embed_mds", n, 320, 240)
+    assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)
 
 
 def test_the_largest_enabled_job_counts():
@@ -29,30 +82,6 @@ def test_the_largest_enabled_job_counts():
     assert step == "distances_gray"
     needed_embed, step = movie_memory(20000, 320, 240, [], ["mds", "umap"])
     assert step == "embed_umap" and needed_embed < needed
-
-
-def test_estimates_cover_the_measured_peaks():
-    """Peak RSS (MB) of each job in benchmarks/scaling.py, 320×240, 2026-11-25."""
-    measured = {
-        2000: {"distances_gray": 795, "distances_hsl": 946, "embed_mds": 331},
-        10000: {"distances_gray": 3872, "distances_hsl": 3428, "embed_mds": 2001},
-    }
-    measured[2000].update(embed_tsne=244, embed_umap=429)
-    measured[10000].update(embed_tsne=2099, embed_umap=1952)
-    for frames, peaks in measured.items():
-        for step, peak in peaks.items():
-            estimate = step_memory(step, frames, 320, 240) / 2**20
-            assert peak <= estimate <= 1.6 * peak, (frames, step, estimate, peak)
-
-
-def test_tile_estimates_cover_the_measured_peaks():
-    """benchmarks/tiles.py, 10,000 frames of 320×240 in tiles of 4,096: the
-    largest tile (4,096 × 4,096 frames, off the diagonal) and the assembly."""
-    for metric, peak in (("gray", 2707), ("hsl", 1714)):
-        estimate = tile_memory(metric, 4096, 4096, False, 10000, 320, 240) / MB
-        assert peak <= estimate <= 1.6 * peak, (metric, estimate, peak)
-    estimate = assembly_memory(10000, 4096) / MB
-    assert 567 <= estimate <= 1.6 * 567, estimate
 
 
 def test_tiles_make_distances_smaller_than_layouts():
@@ -65,15 +94,11 @@ def test_tiles_make_distances_smaller_than_layouts():
     assert tiled == step_memory("embed_mds", 40000, 320, 240)
 
 
-def test_guard_says_how_much_and_what_to_change():
-    needed, _ = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"], 4096)
+def test_guard_refuses_only_what_exceeds_the_limit():
     with pytest.raises(FramescapeError) as error:
-        check_memory(needed, 40000, 320, 240, 2, limit=16 * GB)
-    message = str(error.value)
-    assert message.startswith("needs about 30.1 GB of memory (40000 frames of 320x240)")
-    assert "but 16.0 GB is available: lower fps (now 2)" in message
-    assert check_memory(GB, 100, 320, 240, 1, limit=16 * GB) == GB
-
-
-def test_machine_memory_is_physical_or_less():
-    assert 0 < machine_memory() <= 2**60
+        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB)
+    assert str(error.value).startswith(
+        "needs about 3.0 GB of memory (40000 frames of 320x240) but 3.0 GB is "
+        "available: lower fps (now 2)"
+    )
+    assert check_memory(3 * GB, 100, 320, 240, 1, limit=3 * GB) == 3 * GB
