@@ -1,6 +1,7 @@
 """Scaling into [min, max] and the merged JSON's shape."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -65,15 +66,7 @@ def test_json_writes_are_atomic_and_refuse_nan(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["movie.json"]
 
 
-def test_leftovers_of_a_killed_write_are_cleaned(tmp_path):
-    (tmp_path / ".movie.json.abc123.json").write_text("[{")
-    save_json(tmp_path / "movie.json", [])
-    assert [p.name for p in tmp_path.iterdir()] == ["movie.json"]
-
-
 def test_atomic_writes_get_the_usual_file_mode(tmp_path):
-    import os
-
     previous = os.umask(0o022)
     try:
         save_json(tmp_path / "movie.json", [])
