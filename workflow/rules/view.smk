@@ -1,22 +1,18 @@
 # Pictures and pages: static plots, the viewer and the index.
 
-from importlib.metadata import PackageNotFoundError, version  # noqa: E402
+from importlib.metadata import distributions  # noqa: E402
 
 # BokehJS, the viewer's script and style sheet, and a manifest naming the Bokeh
 # they came from: copied by the job's own Bokeh, which the page jobs compare
 # with theirs (a mismatch fails with what to delete). Nothing here imports
 # bokeh: planning a run stays light.
 VIEWER_ASSETS = f"{RESULTS}/_viewer"
-
-
-def bokeh_release():
-    """The Bokeh installed beside Snakemake, from its package metadata (None
-    without one): a parameter of copy_viewer_assets, so that an upgrade copies
-    the new BokehJS and remakes the pages."""
-    try:
-        return version("bokeh")
-    except PackageNotFoundError:
-        return None
+# The Bokeh installed beside Snakemake, from its package metadata (None without
+# one): a parameter of copy_viewer_assets, so that upgrading it copies the new
+# BokehJS and remakes the pages.
+BOKEH_BESIDE_SNAKEMAKE = next(
+    (package.version for package in distributions(name="bokeh")), None
+)
 
 
 rule plot_maps:
@@ -90,7 +86,7 @@ rule copy_viewer_assets:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
-        bokeh=bokeh_release(),
+        bokeh=BOKEH_BESIDE_SNAKEMAKE,
     script:
         "../../scripts/copy_viewer_assets.py"
 
