@@ -322,6 +322,4 @@ def test_nearest_frames_reads_a_memmap(tmp_path, bikes_frames):
     distances = hsl_distances(bikes_frames)
     np.save(tmp_path / "d.npy", distances)
     mapped = np.load(tmp_path / "d.npy", mmap_mode="r")
-    assert np.array_equal(
-        nearest_frames(mapped, 4), nearest_reference(distances, 4)
-    )
+    assert np.array_equal(nearest_frames(mapped, 4), nearest_reference(distances, 4))
