@@ -4,6 +4,7 @@ one line naming it and the reason; every other movie finishes with finite maps;
 nothing outside the results folder changes; no name runs anything."""
 
 import hashlib
+import html
 import json
 import math
 import os
@@ -23,11 +24,14 @@ from conftest import (
     snakemake,
     write_config,
 )
+from framescape.common import load_frames_tsv
+from framescape.movies import read_movies_tsv
 
 pytestmark = pytest.mark.workflow
 
 LONG_NAME = "ein sehr langer Filmname " * 9 + "Ende.mp4"  # 230 bytes
-# file → the reason on its error line (and in movies.tsv).
+# file → the reason on its error line, its status in movies.tsv and its line in
+# index.html.
 BAD = {
     "empty.mp4": "empty file (0 bytes)",
     "text.mp4": "not a movie, or truncated (ffmpeg: moov atom not found)",
@@ -36,7 +40,10 @@ BAD = {
     "half.mp4": "not a movie, or truncated (ffmpeg: moov atom not found)",
     "audio only.mp4": "no video stream (audio-only or not a movie)",
     "no frames.mp4": "no video stream (audio-only or not a movie)",
-    "too short.mp4": "decodes to zero frames at fps=1",
+    "too short.mp4": (
+        "decodes to zero frames at fps=1 (shorter than one sampling interval? "
+        "raise fps)"
+    ),
 }
 # Links that point nowhere are named and skipped when the run starts.
 SKIPPED = {
@@ -59,9 +66,21 @@ GOOD = {
     HOSTILE_NAME: ("it_s_a_movie_touch_PWNED", 2),
     "-starts with a dash.mp4": ("starts_with_a_dash", 2),
     "ünïcödé 映画.mp4": ("unicode", 2),
-    LONG_NAME: (None, 2),  # cut to 100 characters and hashed
-    "a b.mp4": (None, 2),  # "a b" and "a_b" share the id a_b: both hashed
-    "a_b.mp4": (None, 2),
+    # Cut to 100 characters (then its trailing "_"), and the name's hash.
+    LONG_NAME: (
+        "ein_sehr_langer_Filmname_" * 3
+        + "ein_sehr_langer_Filmname-"
+        + hashlib.sha1(LONG_NAME.encode()).hexdigest()[:8],
+        2,
+    ),
+    # "a b" and "a_b" share the id a_b: both hashed.
+    "a b.mp4": ("a_b-" + hashlib.sha1(b"a b.mp4").hexdigest()[:8], 2),
+    "a_b.mp4": ("a_b-" + hashlib.sha1(b"a_b.mp4").hexdigest()[:8], 2),
+    # A dot in the id would make results/movie.json this one's folder.
+    "movie.json.mp4": ("movie_json", 2),
+    "movie.mp4": ("movie", 2),
+    # results/index.html is the folder's index.
+    "index.mp4": ("index-" + hashlib.sha1(b"index.mp4").hexdigest()[:8], 2),
     "linked.mp4": ("linked", 10),
 }
 
@@ -114,7 +133,14 @@ def build_folder(folder, bikes):
     make_movie(folder / "animation.gif")
     for name in (HOSTILE_NAME, "-starts with a dash.mp4", "ünïcödé 映画.mp4"):
         make_movie(folder / name)
-    for name in (LONG_NAME, "a b.mp4", "a_b.mp4"):
+    for name in (
+        LONG_NAME,
+        "a b.mp4",
+        "a_b.mp4",
+        "movie.json.mp4",
+        "movie.mp4",
+        "index.mp4",
+    ):
         make_movie(folder / name)
     os.symlink("bikes.mp4", folder / "linked.mp4")
 
@@ -180,42 +206,47 @@ def test_each_bad_file_gets_one_line(catalogue):
     for line in SKIPPED.values():
         assert line in output
     assert "Traceback" not in output
-    # One line each: the error lines are exactly the bad files.
+    # One line each: the error lines are exactly the bad files, once.
     lines = [line for line in output.splitlines() if "framescape: error:" in line]
-    assert sorted({line.split(": ")[2] for line in lines}) == sorted(BAD)
+    assert sorted(line.split(": ")[2] for line in lines) == sorted(BAD)
+    assert f"framescape: {len(BAD)} of {len(BAD) + len(GOOD)} movies failed" in output
+
+
+def catalogue_rows(results):
+    return {row["file"]: row for row in read_movies_tsv(results / "movies.tsv")}
 
 
 def test_every_other_movie_finishes_with_finite_maps(catalogue):
     _, results, _, _, _ = catalogue
-    table = (results / "movies.tsv").read_text().splitlines()
-    rows = {line.split("\t")[1]: line.split("\t") for line in table[1:]}
+    rows = catalogue_rows(results)
     assert sorted(rows) == sorted([*BAD, *GOOD])
     for name, (movie, frames) in GOOD.items():
-        movie = movie or rows[name][0]
-        assert rows[name][0] == movie and rows[name][2] == "ok", rows[name]
+        assert (rows[name]["movie"], rows[name]["status"]) == (movie, "ok")
         text = (results / f"{movie}.json").read_text()
         items = json.loads(text, parse_constant=refuse_constant)
         assert len(items) == frames, name
         for item in items:
             assert all(math.isfinite(v) and 0.1 <= v <= 0.9 for v in item["mds_gray"])
             assert (results / item["src"]).is_file()
-    for name, reason in BAD.items():
-        assert rows[name][2] in (reason, "ok"), rows[name]
-        assert not (results / f"{rows[name][0]}.json").exists()
 
 
-def test_names_become_safe_ids(catalogue):
+def test_each_bad_file_has_its_reason_in_movies_tsv_and_the_index(catalogue):
+    """The status is the outcome of the movie's last step: the probe's for a file
+    ffmpeg cannot read, extraction's for one it reads but cannot sample."""
     _, results, _, _, _ = catalogue
-    rows = [
-        line.split("\t") for line in (results / "movies.tsv").read_text().splitlines()
-    ]
-    ids = {row[1]: row[0] for row in rows[1:]}
-    # Cut to at most 100 characters, then the name's hash.
-    assert re.fullmatch(
-        r"ein_sehr_langer_Filmname_[\w-]{0,75}-[0-9a-f]{8}", ids[LONG_NAME]
-    )
-    assert ids["a b.mp4"].startswith("a_b-") and ids["a_b.mp4"].startswith("a_b-")
-    assert ids["a b.mp4"] != ids["a_b.mp4"]
+    rows = catalogue_rows(results)
+    # Each movie's card, its text unescaped (no name here holds markup).
+    text = html.unescape((results / "index.html").read_text())
+    cards = re.split(r"<li\b", text)[1:]
+    for name, reason in BAD.items():
+        assert rows[name]["status"] == reason, rows[name]
+        assert not (results / f"{rows[name]['movie']}.json").exists()
+        card = [card for card in cards if f">{name}<" in card]
+        assert len(card) == 1 and f">{reason}<" in card[0], name
+    for name, (movie, _) in GOOD.items():
+        card = [card for card in cards if f">{name}<" in card]
+        assert len(card) == 1 and f'href="{movie}.html"' in card[0], name
+    assert len(cards) == len(BAD) + len(GOOD)
 
 
 def test_odd_movies_keep_their_pictures(catalogue):
@@ -227,10 +258,7 @@ def test_odd_movies_keep_their_pictures(catalogue):
     probe = json.loads((results / "rotated" / "probe.json").read_text())
     assert probe["rotated"] and (probe["width"], probe["height"]) == (48, 64)
     times = [
-        float(line.split("\t")[1])
-        for line in (results / "variable_rate" / "frames.tsv")
-        .read_text()
-        .splitlines()[1:]
+        row["time"] for row in load_frames_tsv(results / "variable_rate" / "frames.tsv")
     ]
     assert times == [float(second) for second in range(18)]
     for movie in ("odd_175x143_yuv444", "ten_bit", "portrait", "wide_pixels"):

@@ -7,6 +7,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -30,9 +32,11 @@ from conftest import (
     make_movie,
     planned_jobs,
     snakemake,
+    snakemake_command,
     start_snakemake,
     write_config,
 )
+from framescape.movies import read_movies_tsv
 from framescape.tiles import tile_pairs
 
 pytestmark = pytest.mark.workflow
@@ -91,8 +95,7 @@ def test_intermediate_files(run):
 
 def test_movies_tsv_lists_original_names(run):
     workdir, _ = run
-    lines = (workdir / "results" / "movies.tsv").read_text().splitlines()
-    rows = [dict(zip(lines[0].split("\t"), line.split("\t"))) for line in lines[1:]]
+    rows = read_movies_tsv(workdir / "results" / "movies.tsv")
     by_id = {row["movie"]: row for row in rows}
     assert set(by_id) == set(MOVIES)
     assert by_id[HOSTILE_ID]["file"] == HOSTILE_NAME
@@ -127,6 +130,36 @@ def test_second_run_has_nothing_to_do(run):
     workdir, _ = run
     result = snakemake(workdir)
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+# Libraries only the steps need: planning a run must not pay for importing them.
+HEAVY = {"numba", "bokeh", "matplotlib", "umap", "sklearn"}
+
+
+def test_planning_a_run_imports_no_heavy_library(run):
+    """A dry run that plans every step again (the Snakefile, config check, input
+    functions after the frame-count checkpoint, resources from the .npy headers)
+    imports none of HEAVY, by Python's own import log (-X importtime)."""
+    workdir, _ = run
+    command = snakemake_command(workdir, "--dry-run", "--forcerun", "compute_distances")
+    assert command[0] == sys.executable
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", *command[1:]],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=workdir,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "embed" in result.stdout  # the layouts were planned
+    imported = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"snakemake", "framescape", "numpy"} <= imported  # the log is read
+    assert not imported & HEAVY, sorted(imported & HEAVY)
 
 
 def changed_config(workdir, **changes):
@@ -324,8 +357,10 @@ def test_rerun_replaced_movie_only(run):
         ),
         (
             ["--config", "movie_overrides={m.mp4: {mask: [[0, 400, 5, 5]]}}"],
-            "framescape: error: config key movie_overrides.m.mp4.mask.0: "
-            "[0, 400, 5, 5] lies outside the 320x240 frame",
+            (
+                "framescape: error: config key movie_overrides.m.mp4.mask.0: "
+                "[0, 400, 5, 5] lies outside the 320x240 frame"
+            ),
         ),
     ],
 )
@@ -348,46 +383,69 @@ KILL_POINTS = [
 ]
 
 
-def wait_for(results, pattern, process, timeout=600):
-    deadline = time.monotonic() + timeout
-    while not list(results.glob(pattern)):
-        assert (
-            process.poll() is None
-        ), f"finished before {pattern}:\n{process.stdout.read()}"
-        assert time.monotonic() < deadline, f"no {pattern} after {timeout} s"
-        time.sleep(0.02)
-
-
 def final_names(results, pattern):
     return sorted(path for path in results.glob(pattern) if "/." not in str(path))
 
 
-def finished_outputs(results):
-    """Every file of the demo that a later step or the user reads, by content."""
+def finished_outputs(results, methods):
+    """Every file of the demo that a later step or the user reads, by content, as
+    far as ``methods`` make it: their layouts and their coordinates in the
+    movie's JSON (maps.png draws every method: left out)."""
+
+    def wanted(path):
+        parts = path.relative_to(results).parts
+        if parts[1] in ("embeddings", "scaled"):
+            return parts[-1].split("_")[0] in methods
+        return parts[-1] != "maps.png"
+
     files = final_names(results, "demo_year/**/*.npy")
     files += final_names(results, "demo_year/**/*.png")
+    files = [path for path in files if wanted(path)]
     files += [
         results / "demo_year" / "frames.tsv",
         results / "demo_year" / "probe.json",
-        results / "demo_year.json",
     ]
-    return {str(path.relative_to(results)): path.read_bytes() for path in files}
+    outputs = {str(path.relative_to(results)): path.read_bytes() for path in files}
+    keys = {"src", "frame", "time"} | {
+        f"{method}_{metric}" for method in methods for metric in ("gray", "hsl")
+    }
+    items = json.loads((results / "demo_year.json").read_text())
+    outputs["demo_year.json"] = [
+        {key: value for key, value in item.items() if key in keys} for item in items
+    ]
+    return outputs
+
+
+def wait_until(condition, process, what, timeout=600):
+    """Poll ``condition()`` until it holds, while ``process`` runs."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, (
+            f"finished before {what}:\n{process.stdout.read()}"
+        )
+        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+        time.sleep(0.02)
+
+
+def lock_holder(lock):
+    return lock.read_text() if lock.is_file() else ""
 
 
 def test_killed_runs_resume_to_the_same_bytes(run, tmp_path):
     """kill -9 of Snakemake and its jobs while decoding, during a distance matrix
     and during an embedding; each time `snakemake --unlock` and the same command
     again (the profile reruns incomplete jobs). The result is byte for byte the
-    uninterrupted run's. Meanwhile a second run on the same folder is refused."""
+    uninterrupted shared run's (UMAP only here: the other layouts are not what
+    this is about). Meanwhile a second run on the same folder is refused."""
     reference, _ = run
     movies = tmp_path / "movies"
     movies.mkdir()
     copy_movie(demo_movie(), movies, "demo_year.mp4")
-    shutil.copy(reference / "config.yaml", tmp_path / "config.yaml")
+    write_config(tmp_path, reference / "config.yaml", methods=["umap"])
     results = tmp_path / "results"
     for step, pattern in KILL_POINTS:
         process = start_snakemake(tmp_path)
-        wait_for(results, pattern, process)
+        wait_until(lambda pattern=pattern: list(results.glob(pattern)), process, step)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         # Whatever exists under a final name is complete (temporaries are
@@ -406,9 +464,7 @@ def test_killed_runs_resume_to_the_same_bytes(run, tmp_path):
     (results / "demo_year.json").unlink()
     process = start_snakemake(tmp_path, "--forcerun", "compute_distances")
     lock = results / ".framescape.lock"
-    while f"process {process.pid}" not in lock.read_text():
-        assert process.poll() is None, process.stdout.read()
-        time.sleep(0.05)
+    wait_until(lambda: f"process {process.pid}" in lock_holder(lock), process, "lock")
     os.killpg(process.pid, signal.SIGSTOP)
     try:
         twice = snakemake(tmp_path, check=False)
@@ -439,4 +495,13 @@ def test_killed_runs_resume_to_the_same_bytes(run, tmp_path):
         f"process {process.pid}; wait until it ends" in other.stderr
     )
     assert not (elsewhere / "results").exists()
-    assert finished_outputs(results) == finished_outputs(reference / "results")
+    assert set(load_results(tmp_path, "demo_year")[0]) == {
+        "src",
+        "frame",
+        "time",
+        "umap_gray",
+        "umap_hsl",
+    }
+    assert finished_outputs(results, ["umap"]) == finished_outputs(
+        reference / "results", ["umap"]
+    )
