@@ -236,9 +236,10 @@ def test_blocks_tiles_and_memmaps_give_the_same_matrices(
     )
 
 
-@pytest.mark.parametrize("tile_frames", [8, 16, 24])
+# 5 whole blocks of 8 frames; 2 blocks, the last one short (24 + 16).
+@pytest.mark.parametrize("tile_frames", [8, 24])
 def test_tiles_assemble_to_the_same_bytes(bikes_frames, monkeypatch, tile_frames):
-    """A long movie's matrix from tiles (each computed from a memmap, as separate
+    """A long movie's matrix from tiles (each computed on its own, as separate
     jobs would) equals the one-job matrix bit for bit: 40 real frames, Gram
     squares of 8 frames, several feature blocks, a mask."""
     monkeypatch.setattr(distances, "GRAM_TILE", 8)
@@ -264,8 +265,6 @@ def test_tiles_assemble_to_the_same_bytes(bikes_frames, monkeypatch, tile_frames
         assembled = distances.assemble(metric, n, pixels, tiles)
         assert assembled.dtype == np.float32
         assert assembled.tobytes() == expected.tobytes(), metric
-    reference = reference_hsl(bikes_frames, mask)
-    np.testing.assert_allclose(assembled, reference, atol=1e-4, rtol=0)
 
 
 def test_tiles_must_start_on_gram_squares(random_frames):
