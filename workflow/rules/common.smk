@@ -5,24 +5,22 @@ import os
 import sys
 from pathlib import Path
 
-# The step code is the framescape package under src/; a run without
-# `pip install -e .` (or a --sdm conda job) finds it there. Only that package
-# joins the path: no module of generic name.
+# The step code is the framescape package under src/: installed by
+# `pip install -e .`, else found here (a Snakemake without the package). Jobs
+# reach it the same way, or through scripts/framescape (a link to it) in a
+# --sdm conda environment. Only that package joins the path.
 SOURCE = str(Path(workflow.basedir) / "src")
 if SOURCE not in sys.path:
-    sys.path.insert(0, SOURCE)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [SOURCE, *filter(None, [os.environ.get("PYTHONPATH")])]
-)
+    sys.path.append(SOURCE)
 
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,
 # umap or scikit-learn (tests/test_workflow.py checks it).
 from framescape.common import FramescapeError, load_json  # noqa: E402
-from framescape.config import (
+from framescape.config import (  # noqa: E402
     method_options,
     movie_settings,
     validate_config,
-)  # noqa: E402
+)
 from framescape.movies import (  # noqa: E402
     broken_links,
     find_movies,
@@ -30,6 +28,7 @@ from framescape.movies import (  # noqa: E402
     write_outcomes,
 )
 from framescape.tiles import write_frame_count  # noqa: E402
+from framescape.source import code_digest  # noqa: E402
 
 
 def stop(message):

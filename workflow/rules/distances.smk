@@ -19,6 +19,7 @@ rule compute_distance_tile:
         mem_mb=tile_mb,
         runtime=tile_minutes,
     params:
+        code=code_digest("distances"),
         mask=setting("mask"),
         tile_frames=TILE_FRAMES,
     script:
@@ -42,6 +43,7 @@ rule compute_distances:
         mem_mb=distances_mb,
         runtime=distances_minutes,
     params:
+        code=code_digest("distances"),
         mask=setting("mask"),
     script:
         "../../scripts/compute_distances.py"
@@ -63,6 +65,7 @@ rule nearest_frames:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("distances"),
         k=VIEW["neighbours"],
     script:
         "../../scripts/nearest_frames.py"

@@ -17,6 +17,7 @@ rule embed:
         mem_mb=embed_mb,
         runtime=embed_minutes,
     params:
+        code=code_digest("embed"),
         options=embed_options,
         random_state=RANDOM_STATE,
     script:

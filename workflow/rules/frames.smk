@@ -19,6 +19,7 @@ rule link_movie:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("movies"),
         movie=movie_path,
         stamp=movie_stamp,
     run:
@@ -41,6 +42,7 @@ rule probe_movie:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("frames"),
         file=movie_file,
     script:
         "../../scripts/probe_movie.py"
@@ -68,6 +70,7 @@ rule extract_frames:
         memory_limit_mb=MEMORY_LIMIT_MB,
         memory_partition=memory_partition,
     params:
+        code=code_digest("frames"),
         file=movie_file,
         fps=setting("fps"),
         width=setting("frame_width"),
@@ -96,6 +99,8 @@ checkpoint count_frames:
     resources:
         mem_mb=SMALL_JOB_MB,
         runtime=TINY_JOB_MINUTES,
+    params:
+        code=code_digest("tiles"),
     run:
         write_frame_count(input.frames, output[0])
 
@@ -116,6 +121,7 @@ rule list_movies:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("movies"),
         movies=list(MOVIES),
         files=movie_files,
         fps=[SETTINGS[movie]["fps"] for movie in MOVIES],

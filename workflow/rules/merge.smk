@@ -17,6 +17,7 @@ rule scale:
         mem_mb=SMALL_JOB_MB,
         runtime=TINY_JOB_MINUTES,
     params:
+        code=code_digest("merge"),
         scale=SCALE,
     script:
         "../../scripts/scale.py"
@@ -39,6 +40,7 @@ rule merge_json:
         mem_mb=SMALL_JOB_MB,
         runtime=TINY_JOB_MINUTES,
     params:
+        code=code_digest("merge"),
         names=MAP_NAMES,
     script:
         "../../scripts/merge_json.py"

@@ -39,6 +39,7 @@ rule plot_maps:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("plots"),
         names=MAP_NAMES,
         title=movie_file,
         thumbnails=VIEW["thumbnails"],
@@ -69,6 +70,7 @@ rule plot_distances:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("plots"),
         title=movie_file,
     script:
         "../../scripts/plot_distances.py"
@@ -86,6 +88,7 @@ rule copy_viewer_assets:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("viewer", "viewer_assets"),
         bokeh=BOKEH_BESIDE_SNAKEMAKE,
     script:
         "../../scripts/copy_viewer_assets.py"
@@ -115,6 +118,7 @@ rule make_viewer:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("viewer", "templates"),
         maps=MAP_NAMES,
         metrics=METRICS,
         file=movie_file,
@@ -140,6 +144,7 @@ rule make_index:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
+        code=code_digest("viewer", "templates"),
         movies=list(MOVIES),
     script:
         "../../scripts/make_index.py"
