@@ -74,9 +74,19 @@ def screenshot_viewer(results, path):
             canvas = page.locator("canvas").first
             canvas.wait_for(state="visible", timeout=30_000)
             box = canvas.bounding_box()
-            # A click on the map's point nearest to the canvas's centre.
-            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-            page.wait_for_timeout(0)
+            # Click along the map's diagonal until a click lands on a point and
+            # the frame with its nearest frames shows beside the map.
+            for step in range(1, 40):
+                fraction = 0.3 + 0.4 * step / 40
+                page.mouse.click(
+                    box["x"] + box["width"] * fraction,
+                    box["y"] + box["height"] * (1 - fraction),
+                )
+                if page.locator(".fs-large").count():
+                    break
+            else:
+                sys.exit("make_pictures: no click landed on a point")
+            page.locator(".fs-near img").last.wait_for(state="visible")
             page.screenshot(path=str(path), full_page=True)
             browser.close()
     finally:
