@@ -8,7 +8,7 @@ Each movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second, so
 that ``fps: 1`` gives exactly N frames (N = 10,000 is a 2¾-hour movie at 1 fps);
 every run uses the repository's config.yaml (both metrics, all three methods)
 in a fresh folder: imports, JIT compilation and numba's cache as a first run
-after install would have them (the cache in scripts/__pycache__ is kept).
+after install would have them (the cache in src/framescape/__pycache__ is kept).
 A failed workflow, or an enabled step without its benchmark file, exits non-zero.
 """
 

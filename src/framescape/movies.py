@@ -1,7 +1,7 @@
 """Movies in the input folder: safe movie ids, the local link, and ``movies.tsv``.
 
 A user's file name never reaches a wildcard, a path or a shell. Each movie gets a
-safe id (design.md, "Movie names"); only :func:`link_movie` touches the raw path.
+safe id (README, "Movie names"); only :func:`link_movie` touches the raw path.
 """
 
 import hashlib
