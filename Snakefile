@@ -1,13 +1,16 @@
 # framescape: movies in, maps out (see README.md).
 #
 # Per movie, one rule file per stage, in the order the data flows:
-#   frames.smk     link_movie → probe_movie → extract_frames; list_movies → movies.tsv
-#   distances.smk  compute_distances, one (N, N) matrix per metric
+#   frames.smk     link_movie → probe_movie → extract_frames → count_frames;
+#                  list_movies → movies.tsv
+#   distances.smk  compute_distances, one (N, N) matrix per metric (long movies:
+#                  compute_distance_tile); nearest_frames
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
 #   view.smk       plot_maps, plot_distances → results/<movie>/plots/*.png;
-#                  nearest_frames → make_viewer, results/<movie>.html; make_index
-# common.smk reads config.yaml (checked against workflow/schemas/) and finds the movies.
+#                  copy_viewer_assets → make_viewer, results/<movie>.html; make_index
+# common.smk reads config.yaml (checked against workflow/schemas/) and finds the
+# movies; resources.smk sizes every job (threads, memory, time).
 
 from snakemake.utils import min_version
 
@@ -31,27 +34,13 @@ onstart:
 
 
 # After the jobs, in this process (never on dry runs): movies.tsv and index.html
-# with each movie's real outcome, the reason a job of it failed (movies.py).
+# with each movie's real outcome, the reason a job of it failed.
 onsuccess:
-    write_outcomes(
-        RESULTS,
-        MOVIES,
-        SETTINGS,
-        rules.all.input,
-        rules.make_index.input.assets,
-        run_failed=False,
-    )
+    record_outcomes(run_failed=False)
 
 
 onerror:
-    write_outcomes(
-        RESULTS,
-        MOVIES,
-        SETTINGS,
-        rules.all.input,
-        rules.make_index.input.assets,
-        run_failed=True,
-    )
+    record_outcomes(run_failed=True)
 
 
 report: "workflow/report/workflow.rst"

@@ -33,6 +33,8 @@ def run_demo(workdir):
             "snakemake",
             "--snakefile",
             str(REPO / "Snakefile"),
+            "--configfile",
+            str(REPO / "config.yaml"),
             "--directory",
             str(workdir),
             "--cores",

@@ -1,5 +1,5 @@
 """gray and hsl distances against a slow float64 reference written straight from
-design.md's definitions (Pillow for luma, colorsys for H, L, S)."""
+the definitions in the README, "Metrics" (Pillow for luma, colorsys for H, L, S)."""
 
 import colorsys
 

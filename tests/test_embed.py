@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import pdist, squareform
 
+from framescape.common import FramescapeError
 from framescape.config import method_options
 from framescape.embed import classical_mds, embed, resolve_n_neighbors
 
@@ -177,3 +178,28 @@ def test_classical_mds_by_lanczos_equals_the_full_decomposition(monkeypatch):
     dense = classical_mds(distances)
     monkeypatch.setattr(module, "DENSE_EIGEN_LIMIT", 10)
     np.testing.assert_allclose(classical_mds(distances), dense, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["tsne", "umap"])
+def test_non_finite_coordinates_fail_instead_of_another_method(monkeypatch, method):
+    """A layout with NaN is never replaced by classical MDS under its name: the
+    job fails with one line naming the method."""
+    from framescape import embed as module
+
+    def broken(distances, random_state, threads, **params):
+        coordinates = np.zeros((len(distances), 2))
+        coordinates[3] = np.nan
+        return coordinates
+
+    monkeypatch.setitem(module.EMBEDDERS, method, broken)
+    with pytest.raises(FramescapeError, match=r"gave non-finite coordinates"):
+        embed(circle_distances(20, noise=0.05), method, 42)
+
+
+def test_programming_errors_are_not_user_errors():
+    """An unknown method or a non-square matrix is a defect: a ValueError, whose
+    traceback the job's log keeps, not a one-line user error."""
+    with pytest.raises(ValueError, match="unknown method"):
+        embed(np.zeros((5, 5)), "pca", 0)
+    with pytest.raises(ValueError, match="square"):
+        embed(np.zeros((5, 4)), "mds", 0)

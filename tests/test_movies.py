@@ -4,6 +4,7 @@ outcome after a run."""
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 from pathlib import PurePosixPath
@@ -263,6 +264,17 @@ def fake_movie(results, movie, probe, targets=(), reason=None):
 TARGETS = ["{movie}.json", "{movie}.html", "{movie}/plots/maps.png"]
 
 
+def listed(results, names):
+    """``movies.tsv`` as list_movies writes it: every status from the probe."""
+    rows = [
+        movies_module.movie_row(
+            movie, name, json.loads((results / movie / "probe.json").read_text()), 1
+        )
+        for name, movie in names.items()
+    ]
+    (results / "movies.tsv").write_text(movies_table(rows))
+
+
 def outcome_run(results, names, run_failed):
     movies = {movie: {"file": name} for name, movie in names.items()}
     targets = [str(results / t.format(movie=m)) for m in movies for t in TARGETS]
@@ -294,6 +306,7 @@ def test_outcomes_give_each_movie_its_last_steps_reason(tmp_path):
         reason="empty.mp4: empty file (0 bytes)",
     )
     names = {"good.mp4": "good", "too <short>.mp4": "short", "empty.mp4": "empty"}
+    listed(results, names)
     rows = outcome_run(results, names, run_failed=True)
     assert rows["good.mp4"]["status"] == "ok"
     assert rows["good.mp4"]["frames"] == "3"
@@ -326,7 +339,9 @@ def test_a_reason_older_than_all_remade_outputs_is_stale(tmp_path):
     (results / "new" / "logs" / "extract_frames.error").write_text("new.mp4: broken")
     for target in TARGETS:
         os.utime(results / target.format(movie="new"), ns=(10**18, 10**18))
-    rows = outcome_run(results, {"old.mp4": "old", "new.mp4": "new"}, run_failed=True)
+    names = {"old.mp4": "old", "new.mp4": "new"}
+    listed(results, names)
+    rows = outcome_run(results, names, run_failed=True)
     assert rows["old.mp4"]["status"] == "ok"
     assert rows["new.mp4"]["status"] == "broken"
 
@@ -349,6 +364,47 @@ def test_outcomes_leave_a_successful_runs_files_alone(tmp_path):
     assert (results / "index.html").is_file()
 
 
+def test_a_failed_movie_with_an_earlier_map_is_listed_as_failed(tmp_path):
+    """A replaced movie file that fails keeps the earlier run's JSON while its
+    frames are gone: the index lists it with the reason, no link, no picture."""
+    results = tmp_path / "results"
+    (results / "_viewer").mkdir(parents=True)
+    fake_movie(results, "good", PROBE_OK, TARGETS)
+    fake_movie(results, "replaced", PROBE_OK, TARGETS)
+    shutil.rmtree(results / "replaced" / "frames")
+    error = results / "replaced" / "logs" / "extract_frames.error"
+    error.write_text("replaced.mp4: truncated or damaged")
+    os.utime(error, ns=(10**19, 10**19))
+    names = {"good.mp4": "good", "replaced.mp4": "replaced"}
+    listed(results, names)
+    rows = outcome_run(results, names, run_failed=True)
+    assert rows["replaced.mp4"]["status"] == "truncated or damaged"
+    index = (results / "index.html").read_text()
+    assert 'href="good.html"' in index
+    assert 'href="replaced.html"' not in index
+    assert "truncated or damaged" in index
+
+
+def test_a_run_for_other_targets_makes_no_table_or_index(tmp_path):
+    """``snakemake results/<id>/probe.json`` never asked for movies.tsv: the
+    end of the run makes neither it nor the index."""
+    results = tmp_path / "results"
+    (results / "_viewer").mkdir(parents=True)
+    fake_movie(results, "clip", PROBE_OK)
+    movies = {"clip": {"file": "clip.mp4"}}
+    for run_failed in (False, True):
+        write_outcomes(
+            str(results),
+            movies,
+            {"clip": {"fps": 1}},
+            [str(results / "movies.tsv")],
+            str(results / "_viewer"),
+            run_failed=run_failed,
+        )
+    assert not (results / "movies.tsv").exists()
+    assert not (results / "index.html").exists()
+
+
 def failing_step(kind):
     if kind == "user":
         raise FramescapeError("clip.mp4: not a movie")
@@ -367,9 +423,14 @@ def test_run_step_records_why_a_job_failed(tmp_path):
     with pytest.raises(SystemExit):
         run_step(log, failing_step, "user")
     assert reason.read_text() == "clip.mp4: not a movie"
+    # A user's error: one line in the log, no traceback.
+    assert "clip.mp4: not a movie" in log.read_text()
+    assert "Traceback" not in log.read_text()
     with pytest.raises(ValueError):
         run_step(log, failing_step, "defect")
     assert reason.read_text() == f"unexpected error (ValueError): see {log}"
+    # A defect: its traceback in the log.
+    assert "Traceback" in log.read_text() and "ValueError: a defect" in log.read_text()
 
 
 def temporary(path, pid, host=None):
@@ -391,7 +452,10 @@ def test_atomic_path_sweeps_only_temporaries_of_dead_processes(tmp_path):
         alive = temporary(target, running.pid)
         other_node = temporary(target, finished.pid, host="some-other-node")
         # Another output's temporary that starts alike (the name a.json.html).
-        other_output = tmp_path / f".a.json.html.{socket.gethostname()}.1.abcd_123.html"
+        other_output = (
+            tmp_path
+            / f".a.json.html.{socket.gethostname()}.{finished.pid}.abcd_123.html"
+        )
         other_output.write_text("partial")
         save_text(target, "done")
     finally:

@@ -16,11 +16,11 @@ import pytest
 from conftest import (
     HOSTILE_ID,
     HOSTILE_NAME,
+    LONG_SETTINGS,
     LONG_TARGETS,
     REPO,
     copy_movie,
     demo_movie,
-    long_movie_folder,
     make_movie,
     need,
     snakemake_command,
@@ -141,50 +141,62 @@ def jobs_of(jobs, rule):
     return [job for job in jobs if job.get("Comment", "").startswith(f"rule_{rule}_")]
 
 
-def test_cluster_run_gives_the_local_results(cluster, workflow_run, tmp_path):
+def test_cluster_run_gives_the_local_results(
+    cluster, workflow_run, long_whole, tmp_path
+):
+    """One cluster run: a hostile name through the whole workflow, and a long
+    movie (1,095 frames) whose matrices are cut into tiles of 1,024, every tile a
+    SLURM job of its own (3 a metric) sized by its frames. Every file equals the
+    local run's (the long movie's matrices: the local one-job ones)."""
     local, _ = workflow_run
     workdir = tmp_path / "cluster"
     (workdir / "movies").mkdir(parents=True)
-    copy_movie(demo_movie(), workdir / "movies", "demo_year.mp4")
     copy_movie(local / "movies" / HOSTILE_NAME, workdir / "movies", HOSTILE_NAME)
-    write_config(workdir)
-    jobs = cluster_run(cluster, workdir)
-    # One job per movie for its layouts (embed, scale, merge_json grouped).
-    groups = jobs_of(jobs, "maps")
-    assert len(groups) == 2, [job.get("Comment") for job in jobs]
-
+    copy_movie(demo_movie(), workdir / "movies", "long.mp4")
+    write_config(workdir, tile_frames=1024, movie_overrides={"long.mp4": LONG_SETTINGS})
+    long_targets = [target.replace("demo_year", "long") for target in LONG_TARGETS]
+    jobs = cluster_run(
+        cluster, workdir, "--", *long_targets, *movie_targets(HOSTILE_ID)
+    )
+    # One job for the hostile movie's layouts (embed, scale, merge_json grouped).
+    assert len(jobs_of(jobs, "maps")) == 1, [job.get("Comment") for job in jobs]
     results = workdir / "results"
-    for movie in ("demo_year", HOSTILE_ID):
-        files = result_files(results, movie)
-        assert len(files) == 19  # 17 .npy, probe.json, <movie>.json
-        assert files == result_files(local / "results", movie)
-        for path in files:
-            assert (results / path).read_bytes() == (
-                local / "results" / path
-            ).read_bytes(), path
+    files = result_files(results, HOSTILE_ID)
+    assert len(files) == 19  # 17 .npy, probe.json, <movie>.json
+    assert files == result_files(local / "results", HOSTILE_ID)
+    for path in files:
+        assert (results / path).read_bytes() == (
+            local / "results" / path
+        ).read_bytes(), path
     for folder in (workdir, REPO, Path(STATE)):
         assert not list(folder.rglob("PWNED")), f"PWNED in {folder}"
 
-
-def test_cluster_splits_a_long_movie_into_tile_jobs(cluster, long_whole, tmp_path):
-    """1,095 frames in tiles of 512: every tile a SLURM job of its own (6 a
-    metric), sized by its frames; the matrices equal the local one-job ones."""
-    workdir = long_movie_folder(tmp_path / "tiles", tile_frames=512)
-    jobs = cluster_run(cluster, workdir, "--", *LONG_TARGETS)
     tiles = jobs_of(jobs, "compute_distance_tile")
-    assert len(tiles) == 12, [job.get("Comment") for job in jobs]
-    assert len(jobs_of(jobs, "compute_distances")) == 2
-    # A tile of 512 × 512 frames asks for less memory than one of 512 × 71.
+    assert len(tiles) == 6, [job.get("Comment") for job in jobs]
+    assert len(jobs_of(jobs, "compute_distances")) == 4  # 2 assembled, 2 whole
+    # A tile of 1,024 × 1,024 frames asks for more memory than one of 1,024 × 71.
     memory = {
         job["Comment"].split("_wildcards_")[1]: megabytes(job["MinMemoryNode"])
         for job in tiles
     }
-    assert memory["demo_year_hsl_0_1"] > memory["demo_year_hsl_0_2"], memory
-    for target in LONG_TARGETS:
-        path = Path(target).relative_to("results")
-        assert (workdir / "results" / path).read_bytes() == (
-            long_whole / path
-        ).read_bytes(), path
+    assert memory["long_gray_0_0"] > memory["long_gray_0_1"], memory
+    for target, whole in zip(long_targets, LONG_TARGETS):
+        assert (workdir / target).read_bytes() == (
+            long_whole / Path(whole).relative_to("results")
+        ).read_bytes(), target
+
+
+def movie_targets(movie):
+    """What the workflow makes of one movie: its JSON, viewer and maps."""
+    return [
+        f"results/{movie}.json",
+        f"results/{movie}.html",
+        f"results/{movie}/plots/maps.png",
+        *(
+            f"results/{movie}/plots/distances_{metric}.png"
+            for metric in ("gray", "hsl")
+        ),
+    ]
 
 
 def slurm_fields(cluster, *command):

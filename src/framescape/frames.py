@@ -399,10 +399,8 @@ def extract_frames(
                     )
                 decoder.check_complete(duration)
                 pngs = len(os.listdir(staging))
-                if pngs != count:
-                    raise FramescapeError(
-                        f"ffmpeg wrote {pngs} PNGs for {count} frames"
-                    )
+                if pngs != count:  # both come from one split: a defect
+                    raise RuntimeError(f"ffmpeg wrote {pngs} PNGs for {count} frames")
                 npy.seek(0)
                 npy.write(npy_header((count, height, width, 3)))
             times = decoder.times[:count]

@@ -309,11 +309,15 @@ def write_outcomes(results, movies, settings, targets, assets, run_failed):
     targets : list of path
         Everything a complete run makes (the default target's files); a movie's
         are ``<results>/<id>.*`` and ``<results>/<id>/…``.
-    assets : path or list of path
-        ``make_index``'s ``assets`` input (the viewer's shared files), for the index.
+    assets : path
+        ``make_index``'s ``assets`` input (the viewer's shared files); no index
+        is written before they exist.
     run_failed : bool
         Whether a job failed: then ``index.html`` is written whatever it holds,
         since ``make_index`` cannot run while a movie has no map.
+
+    Nothing is written when ``movies.tsv`` does not exist yet (a run that did not
+    ask for it).
     """
     by_movie = {}
     for target in targets:
@@ -330,11 +334,15 @@ def write_outcomes(results, movies, settings, targets, assets, run_failed):
         for movie, info in movies.items()
     ]
     movies_tsv = Path(results, "movies.tsv")
+    if not movies_tsv.is_file():
+        # list_movies has not run (a run for other targets): nothing to correct,
+        # and no rule's output is made outside its rule.
+        return
     text = movies_table(rows)
-    changed = not movies_tsv.is_file() or movies_tsv.read_bytes() != text.encode()
+    changed = movies_tsv.read_bytes() != text.encode()
     if changed:
         save_text(movies_tsv, text)
-    if changed or run_failed:
+    if (changed or run_failed) and Path(assets).is_dir():
         # Imported here: planning a run never loads Bokeh's side of the viewer.
         from framescape.viewer import index_step
 

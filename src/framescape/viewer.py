@@ -466,13 +466,16 @@ def index_step(movies_tsv, json_paths, probe_paths, assets, output, movies):
     """Rule ``make_index``: ``index.html``.
 
     ``json_paths`` and ``probe_paths`` are in the order of ``movies``; a movie
-    whose JSON does not exist (it failed) is listed with its status in
-    ``movies_tsv``, or "no map". Also called at the end of a failed run.
+    whose status in ``movies_tsv`` is not ``ok``, or whose JSON does not exist,
+    is listed with its status, or "no map". Also called at the end of a failed
+    run.
     """
     rows = read_movies_tsv(movies_tsv)
+    ok = {row["movie"] for row in rows if row["status"] == "ok"}
     summaries = {}
     for movie, json_path, probe_path in zip(movies, json_paths, probe_paths):
-        if not os.path.isfile(json_path):
+        # A failed movie may keep an earlier run's JSON, its frames gone.
+        if movie not in ok or not os.path.isfile(json_path):
             continue
         probe = load_json(probe_path) if os.path.isfile(probe_path) else {}
         summaries[movie] = movie_summary(

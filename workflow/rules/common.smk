@@ -104,6 +104,19 @@ def lock_results():
     RESULTS_LOCK.flush()
 
 
+def record_outcomes(run_failed):
+    """movies.tsv and index.html with each movie's last step's outcome (the
+    Snakefile's onsuccess and onerror)."""
+    write_outcomes(
+        RESULTS,
+        MOVIES,
+        SETTINGS,
+        rules.all.input,
+        rules.make_index.input.assets,
+        run_failed=run_failed,
+    )
+
+
 def movie_path(wildcards):
     """The user's file, for link_movie only (a local rule, no shell).
 
