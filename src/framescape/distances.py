@@ -117,8 +117,9 @@ def whole_matrix(metric, frames, mask):
     """The distance matrix as one tile: the same arithmetic as a tiled movie."""
     frames, _, p = check_frames(frames, mask)
     whole = (0, frames.shape[0])
-    raw = {(whole, whole): lambda: TILES[metric](frames, whole, whole, mask)}
-    return assemble(metric, frames.shape[0], p, raw)
+    # Computed once: assemble asks for a diagonal tile twice (hsl's norms first).
+    tile = functools.cache(lambda: TILES[metric](frames, whole, whole, mask))
+    return assemble(metric, frames.shape[0], p, {(whole, whole): tile})
 
 
 def gray_tile(frames, rows, columns, mask=None):
