@@ -322,3 +322,40 @@ def test_nearest_frames_reads_a_memmap(tmp_path, bikes_frames):
     np.save(tmp_path / "d.npy", distances)
     mapped = np.load(tmp_path / "d.npy", mmap_mode="r")
     assert np.array_equal(nearest_frames(mapped, 4), nearest_reference(distances, 4))
+
+
+@pytest.mark.parametrize("band", [1, 7, 40])
+def test_gray_in_bands_of_rows_gives_the_same_sums(bikes_frames, monkeypatch, band):
+    """A gray tile is computed a band of rows at a time (a progress line after
+    each): the same integer sums as the slow reference, on and off the diagonal,
+    and the progress reaches every pair."""
+    luma = np.stack([np.asarray(Image.fromarray(f).convert("L")) for f in bikes_frames])
+    flat = luma.reshape(len(luma), -1).astype(np.int64)
+    expected = np.abs(flat[:, None] - flat[None]).sum(axis=-1)
+    monkeypatch.setattr(distances, "SAD_BAND", band)
+    calls = []
+    diagonal = distances.gray_tile(
+        bikes_frames, (0, 40), (0, 40), progress=lambda *a: calls.append(a)
+    )
+    assert np.array_equal(diagonal, np.triu(expected, 1))
+    assert calls[-1] == (40 * 39 // 2, 40 * 39 // 2, "pairs")
+    assert len(calls) == -(-40 // band)
+    done = [done for done, _, _ in calls]
+    assert done == sorted(done)
+    calls.clear()
+    rectangle = distances.gray_tile(
+        bikes_frames, (0, 15), (15, 40), progress=lambda *a: calls.append(a)
+    )
+    assert np.array_equal(rectangle, expected[:15, 15:])
+    assert calls[-1] == (15 * 25, 15 * 25, "pairs")
+
+
+def test_hsl_progress_counts_the_pixel_blocks(bikes_frames, monkeypatch):
+    monkeypatch.setattr(distances, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
+    calls = []
+    distances.hsl_tile(
+        bikes_frames, (0, 40), (0, 40), progress=lambda *a: calls.append(a)
+    )
+    blocks = -(-80 * 60 // distances.hsl_block_pixels(40, 80 * 60))
+    assert blocks > 1
+    assert calls == [(done, blocks, "pixel blocks") for done in range(1, blocks + 1)]

@@ -15,7 +15,7 @@ from PIL import Image
 
 from conftest import MARKUP_NAME
 from framescape import plots, viewer
-from framescape.common import FramescapeError
+from framescape.common import FramescapeError, format_duration
 from framescape.movies import movies_table
 
 
@@ -112,7 +112,7 @@ def movie_folder(results, movie, n, size, keys=("mds_gray",), duration=None):
     ],
 )
 def test_format_duration(seconds, text):
-    assert viewer.format_duration(seconds) == text
+    assert format_duration(seconds) == text
 
 
 def docs_json(page):

@@ -12,6 +12,7 @@ import re
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,57 @@ def map_label(key):
     """A map's name for people: ``"umap_hsl"`` → ``"UMAP · hsl"``."""
     method, metric = key.split("_")
     return f"{METHOD_LABELS.get(method, method)} · {metric}"
+
+
+def format_duration(seconds):
+    """A duration for people: ``M:SS.s`` or ``H:MM:SS.s``, in tenths of a second.
+
+    Rounded to tenths before it is split, so 59.96 s reads ``1:00.0``.
+    """
+    minutes, tenths = divmod(round(float(seconds) * 10), 600)
+    hours, minutes = divmod(minutes, 60)
+    rest = f"{tenths // 10:02d}.{tenths % 10}"
+    return f"{hours}:{minutes:02d}:{rest}" if hours else f"{minutes}:{rest}"
+
+
+class Progress:
+    """Progress lines for long work, at most one every ``every`` seconds:
+    ``<what>: 1,200 of 5,000 pairs (24 %), 0:12.0 so far, about 0:38.0 left``.
+
+    Call it with the work done so far, the whole work (``None`` when unknown) and
+    its unit; ``clock`` is for the tests.
+    """
+
+    def __init__(self, what, every=10.0, clock=time.monotonic):
+        self.what, self.every, self.clock = what, every, clock
+        self.started = self.last = clock()
+
+    def __call__(self, done, total, unit):
+        now = self.clock()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        elapsed = now - self.started
+        if not total or done <= 0:
+            log.info(
+                "%s: %s %s, %s so far",
+                self.what,
+                f"{done:,}",
+                unit,
+                format_duration(elapsed),
+            )
+            return
+        left = elapsed * (total - done) / done
+        log.info(
+            "%s: %s of %s %s (%.0f %%), %s so far, about %s left",
+            self.what,
+            f"{done:,}",
+            f"{total:,}",
+            unit,
+            100 * done / total,
+            format_duration(elapsed),
+            format_duration(left),
+        )
 
 
 class FramescapeError(Exception):

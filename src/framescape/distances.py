@@ -12,11 +12,19 @@ import numba
 import numpy as np
 
 from framescape import kernels
-from framescape.common import FramescapeError, log, rectangle_outside, save_npy
+from framescape.common import (
+    FramescapeError,
+    Progress,
+    log,
+    rectangle_outside,
+    save_npy,
+)
 from framescape.resources import FRAME_BLOCK, GRAM_TILE, HSL_BLOCK, HSL_FEATURE_BYTES
 from framescape.tiles import tile_range
 
 METRICS = ("gray", "hsl")
+# Rows of a gray matrix computed at a time: a progress line can follow each band.
+SAD_BAND = 512
 # Rows of a distance matrix read at a time when ranking neighbours.
 NEAREST_BLOCK = 512
 
@@ -113,16 +121,16 @@ def hsl_distances(frames, mask=None):
     return whole_matrix("hsl", frames, mask)
 
 
-def whole_matrix(metric, frames, mask):
+def whole_matrix(metric, frames, mask, progress=None):
     """The distance matrix as one tile: the same arithmetic as a tiled movie."""
     frames, _, p = check_frames(frames, mask)
     whole = (0, frames.shape[0])
     # Computed once: assemble asks for a diagonal tile twice (hsl's norms first).
-    tile = functools.cache(lambda: TILES[metric](frames, whole, whole, mask))
+    tile = functools.cache(lambda: TILES[metric](frames, whole, whole, mask, progress))
     return assemble(metric, frames.shape[0], p, {(whole, whole): tile})
 
 
-def gray_tile(frames, rows, columns, mask=None):
+def gray_tile(frames, rows, columns, mask=None, progress=None):
     """Exact sums of absolute luma differences between two blocks of frames.
 
     Parameters
@@ -132,6 +140,9 @@ def gray_tile(frames, rows, columns, mask=None):
         Frame numbers of the two blocks; the same block gives only the pairs
         right of the diagonal (the rest 0).
     mask : (H, W) bool, optional
+    progress : callable, optional
+        ``progress(pairs done, pairs, "pairs")`` after each band of
+        :data:`SAD_BAND` rows (a :class:`framescape.common.Progress`).
 
     Returns
     -------
@@ -139,9 +150,24 @@ def gray_tile(frames, rows, columns, mask=None):
     """
     frames, kept, p = check_frames(frames, mask)
     row_luma = block_luma(frames, kept, p, rows)
-    if rows == columns:
-        return kernels.sad_tile(row_luma, row_luma, upper=True)
-    return kernels.sad_tile(row_luma, block_luma(frames, kept, p, columns))
+    diagonal = rows == columns
+    column_luma = row_luma if diagonal else block_luma(frames, kept, p, columns)
+    n_rows, n_columns = len(row_luma), len(column_luma)
+    total = n_rows * (n_rows - 1) // 2 if diagonal else n_rows * n_columns
+    sad = np.zeros((n_rows, n_columns), np.int64)
+    for start in range(0, n_rows, SAD_BAND):
+        stop = min(start + SAD_BAND, n_rows)
+        band = row_luma[start:stop]
+        if diagonal:
+            sad[start:stop, start:stop] = kernels.sad_tile(band, band, upper=True)
+            sad[start:stop, stop:] = kernels.sad_tile(band, column_luma[stop:])
+            done = stop * (2 * n_rows - stop - 1) // 2  # rows 0 … stop-1
+        else:
+            sad[start:stop] = kernels.sad_tile(band, column_luma)
+            done = stop * n_columns
+        if progress:
+            progress(done, total, "pairs")
+    return sad
 
 
 def block_luma(frames, kept, p, frame_range):
@@ -166,7 +192,7 @@ def hsl_block_pixels(n_frames, n_pixels):
     return int(max(64, min(HSL_BLOCK, n_pixels, fitting)))
 
 
-def hsl_tile(frames, rows, columns, mask=None):
+def hsl_tile(frames, rows, columns, mask=None, progress=None):
     """Gram matrix ``⟨Φ_a, Φ_b⟩`` of the HSL features of two blocks of frames.
 
     Pixels are taken a block at a time, as many as the whole movie's features
@@ -181,6 +207,9 @@ def hsl_tile(frames, rows, columns, mask=None):
         :data:`GRAM_TILE`; the same block gives only the products on and above
         the diagonal's :data:`GRAM_TILE` squares.
     mask : (H, W) bool, optional
+    progress : callable, optional
+        ``progress(blocks done, blocks, "pixel blocks")`` after each block of
+        pixels (a :class:`framescape.common.Progress`).
 
     Returns
     -------
@@ -203,6 +232,8 @@ def hsl_tile(frames, rows, columns, mask=None):
             block_features.append(buffer[:, : 4 * pixels.shape[1]])
             kernels.hls_features(pixels, block_features[-1])
         add_gram(gram, block_features[0], block_features[-1], upper=rows == columns)
+        if progress:
+            progress(start // block_pixels + 1, -(-p // block_pixels), "pixel blocks")
     return gram
 
 
@@ -272,14 +303,14 @@ def hsl_band(gram, row_norms, column_norms, n_pixels):
     return np.clip(distances, 0.0, 3.0, out=distances)
 
 
-DISTANCES = {"gray": gray_distances, "hsl": hsl_distances}
-
-
-def compute_distances(frames, metric, mask=None):
-    """``(N, N) float32`` distance matrix of ``frames`` for ``metric`` (gray or hsl)."""
-    if metric not in DISTANCES:
-        raise ValueError(f"unknown metric '{metric}' (choose from {', '.join(METRICS)})")
-    return DISTANCES[metric](frames, mask)
+def compute_distances(frames, metric, mask=None, progress=None):
+    """``(N, N) float32`` distance matrix of ``frames`` for ``metric`` (gray or
+    hsl); ``progress`` as :func:`gray_tile` and :func:`hsl_tile` take it."""
+    if metric not in TILES:
+        raise ValueError(
+            f"unknown metric '{metric}' (choose from {', '.join(METRICS)})"
+        )
+    return whole_matrix(metric, frames, mask, progress)
 
 
 def nearest_frames(distances, k):
@@ -328,14 +359,17 @@ def load_movie_frames(frames_npy, mask_rectangles, movie, threads):
     return frames, mask
 
 
-def tile_step(frames_npy, output, movie, metric, row, column, mask, tile_frames, threads):
+def tile_step(
+    frames_npy, output, movie, metric, row, column, mask, tile_frames, threads
+):
     """Rule ``compute_distance_tile``: the raw tile of blocks ``row`` × ``column``."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
     rows = tile_range(int(row), n, tile_frames)
     columns = tile_range(int(column), n, tile_frames)
     started = time.monotonic()
-    tile = TILES[metric](frames, rows, columns, mask)
+    progress = Progress(f"{metric} tile {row}_{column} of {movie}")
+    tile = TILES[metric](frames, rows, columns, mask, progress)
     log.info(
         "%s tile of frames %d-%d x %d-%d (of %d) in %.2f s",
         metric,
@@ -375,7 +409,8 @@ def distances_step(frames_npy, tiles, output, movie, metric, mask, threads):
         log.info("assembling %d tiles of up to %d frames", len(loaders), tile_frames)
         distances = assemble(metric, n, pixels, loaders)
     else:
-        distances = compute_distances(frames, metric, mask)
+        progress = Progress(f"{metric} distances of {movie}")
+        distances = compute_distances(frames, metric, mask, progress)
     log.info(
         "%s distances of %d frames in %.2f s (max %.4f)",
         metric,

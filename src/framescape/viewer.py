@@ -23,6 +23,7 @@ import numpy as np
 from framescape.common import (
     FramescapeError,
     atomic_path,
+    format_duration,
     load_json,
     log,
     map_label,
@@ -143,17 +144,6 @@ def thumbnail_urls(results, items, width):
 def thumbnail_script(movie, urls):
     """``<movie>/thumbnails.js``: loaded by the viewer the first time it zooms in."""
     return f"framescape.addThumbnails({json.dumps(movie)}, {json.dumps(urls)});\n"
-
-
-def format_duration(seconds):
-    """A duration for people: ``M:SS.s`` or ``H:MM:SS.s``, in tenths of a second.
-
-    Rounded to tenths before it is split, so 59.96 s reads ``1:00.0``.
-    """
-    minutes, tenths = divmod(round(float(seconds) * 10), 600)
-    hours, minutes = divmod(minutes, 60)
-    rest = f"{tenths // 10:02d}.{tenths % 10}"
-    return f"{hours}:{minutes:02d}:{rest}" if hours else f"{minutes}:{rest}"
 
 
 def viewer_layout(items, keys, nearest, movie, picture, assets):
