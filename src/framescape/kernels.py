@@ -353,3 +353,43 @@ def guttman_pass(dissimilarities, x, updated):
         stress_rows[i] = stress
         square_rows[i] = squares
     return stress_rows.sum() / 2, square_rows.sum() / 2
+
+
+@numba.njit(cache=True, parallel=True)
+def merge_nearest(
+    best_distances, best_frames, distances, row_start, column_start, part
+):
+    """Merge a tile of distances into every row's ``k`` nearest frames, in place.
+
+    ``best_distances`` ``(N, k) float32`` and ``best_frames`` ``(N, k) int32`` are
+    sorted by (distance, frame number), ``inf`` and ``N`` where nothing is known
+    yet. Tile element ``[r, c]`` is the distance between frames ``row_start + r``
+    and ``column_start + c``; ``part`` says which elements count: 0 all, 1 those
+    right of the frames' diagonal (``c > r``), 2 those left of it (``c < r``).
+    Equal distances keep the lower frame number first, as the dense ranking does.
+    """
+    k = best_distances.shape[1]
+    for r in numba.prange(distances.shape[0]):
+        row = row_start + r
+        nearest = best_distances[row]
+        frames = best_frames[row]
+        first = r + 1 if part == 1 else 0
+        stop = r if part == 2 else distances.shape[1]
+        for c in range(first, stop):
+            frame = column_start + c
+            if frame == row:
+                continue
+            distance = distances[r, c]
+            worst = nearest[k - 1]
+            if distance > worst or (distance == worst and frame > frames[k - 1]):
+                continue
+            position = k - 1
+            while position > 0 and (
+                nearest[position - 1] > distance
+                or (nearest[position - 1] == distance and frames[position - 1] > frame)
+            ):
+                nearest[position] = nearest[position - 1]
+                frames[position] = frames[position - 1]
+                position -= 1
+            nearest[position] = distance
+            frames[position] = frame

@@ -1,0 +1,88 @@
+"""Every frame's nearest frames without an (N, N) matrix: the neighbour graph.
+
+The pairs are compared in tiles, as a long movie's matrix is (the same kernels,
+the same bits), and each tile is merged into every frame's ``k`` best at once, so
+memory holds one tile and ``N × k`` neighbours whatever the movie's length.
+"""
+
+import numpy as np
+
+from framescape import kernels
+from framescape.distances import TILES, check_frames, hsl_band
+from framescape.tiles import tile_count, tile_pairs, tile_range
+
+# Frames per tile side: a multiple of the Gram squares (distances.GRAM_TILE),
+# so every hsl product has the bits of the whole matrix's.
+GRAPH_TILE = 2048
+
+
+def tile_distances(metric, raw, row_norms, column_norms, n_pixels):
+    """``(R, C) float32`` distances from a raw tile (:func:`distances.gray_tile`
+    or :func:`distances.hsl_tile`), element by element as the matrix has them."""
+    if metric == "gray":
+        return (raw / n_pixels).astype(np.float32)
+    return hsl_band(raw, row_norms, column_norms, n_pixels).astype(np.float32)
+
+
+def neighbour_graph(
+    frames, metric, k, mask=None, tile_frames=GRAPH_TILE, progress=None
+):
+    """The ``k`` frames nearest to each frame (itself excluded), exactly.
+
+    The same neighbours, in the same order, as ranking the rows of the whole
+    distance matrix (:func:`distances.nearest_frames`), and the same distances.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8 (a memmap is read a tile at a time)
+    metric : "gray" or "hsl"
+    k : int
+        Clamped to N − 1.
+    mask : (H, W) bool, optional
+    tile_frames : int
+        Frames per tile side (a multiple of 512 for hsl).
+    progress : callable, optional
+        ``progress(tiles done, tiles, "tiles")`` after each tile.
+
+    Returns
+    -------
+    indices : (N, min(k, N − 1)) int32
+        Nearest first; equal distances in frame order.
+    distances : (N, min(k, N − 1)) float32
+        Their distances under ``metric``.
+    """
+    frames, _, n_pixels = check_frames(frames, mask)
+    n = frames.shape[0]
+    k = max(0, min(k, n - 1))
+    best_distances = np.full((n, k), np.inf, np.float32)
+    best_frames = np.full((n, k), n, np.int32)
+    if k == 0:
+        return best_frames, best_distances
+    count = tile_count(n, tile_frames)
+    pairs = tile_pairs(count)
+    # Diagonal tiles first: their diagonals are the hsl norms the others need.
+    pairs.sort(key=lambda pair: pair[0] != pair[1])
+    norms = np.zeros(n)
+    for done, (row, column) in enumerate(pairs, 1):
+        rows, columns = (tile_range(index, n, tile_frames) for index in (row, column))
+        raw = TILES[metric](frames, rows, columns, mask)
+        if row == column:
+            norms[slice(*rows)] = np.diagonal(raw)
+        distances = tile_distances(
+            metric, raw, norms[slice(*rows)], norms[slice(*columns)], n_pixels
+        )
+        part = 1 if row == column else 0
+        kernels.merge_nearest(
+            best_distances, best_frames, distances, rows[0], columns[0], part
+        )
+        kernels.merge_nearest(
+            best_distances,
+            best_frames,
+            np.ascontiguousarray(distances.T),
+            columns[0],
+            rows[0],
+            2 if row == column else 0,
+        )
+        if progress:
+            progress(done, len(pairs), "tiles")
+    return best_frames, best_distances

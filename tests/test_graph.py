@@ -1,0 +1,57 @@
+"""The neighbour graph against ranking the rows of the whole distance matrix."""
+
+import numpy as np
+import pytest
+
+from conftest import demo_movie
+from framescape import distances
+from framescape.frames import MovieDecoder
+from framescape.graph import neighbour_graph
+
+
+def dense_neighbours(frames, metric, k, mask=None):
+    matrix = distances.compute_distances(frames, metric, mask)
+    nearest = distances.nearest_frames(matrix, k)
+    return nearest, np.take_along_axis(matrix, nearest.astype(np.intp), axis=1)
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+@pytest.mark.parametrize("tile_frames", [8, 16, 40])
+def test_graph_equals_the_dense_ranking(bikes_frames, monkeypatch, metric, tile_frames):
+    """Real frames, duplicated so that exact ties abound, in tiles of several
+    sizes (a short last tile, one tile): the same neighbours in the same order,
+    the same distances, as the whole matrix gives."""
+    monkeypatch.setattr(distances, "GRAM_TILE", 8)
+    frames = np.concatenate([bikes_frames[:20], bikes_frames[:12]])
+    mask = np.ones(frames.shape[1:3], bool)
+    mask[5:20, 10:30] = False
+    for k in (1, 6, 40):
+        expected, expected_distances = dense_neighbours(frames, metric, k, mask)
+        indices, found = neighbour_graph(frames, metric, k, mask, tile_frames)
+        assert indices.dtype == np.int32 and found.dtype == np.float32
+        assert np.array_equal(indices, expected), (k, tile_frames)
+        assert np.array_equal(found, expected_distances)
+    # Frame 20 is frame 0 again: each is the other's nearest, at distance 0.
+    indices, found = neighbour_graph(frames, metric, 1, mask, tile_frames)
+    assert indices[0, 0] == 20 and indices[20, 0] == 0 and found[0, 0] == 0
+
+
+def test_graph_of_the_demo_in_tiles(monkeypatch):
+    """365 frames of real footage at 160×120 in tiles of 128 frames."""
+    monkeypatch.setattr(distances, "GRAM_TILE", 128)
+    frames = np.stack(list(MovieDecoder(demo_movie(), 1, 160, 120)))
+    calls = []
+    for metric in ("gray", "hsl"):
+        expected, expected_distances = dense_neighbours(frames, metric, 30)
+        indices, found = neighbour_graph(
+            frames, metric, 30, tile_frames=128, progress=lambda *a: calls.append(a)
+        )
+        assert np.array_equal(indices, expected)
+        assert np.array_equal(found, expected_distances)
+    assert calls[-1] == (6, 6, "tiles")
+
+
+def test_tiny_movies():
+    frames = np.zeros((1, 4, 4, 3), np.uint8)
+    indices, found = neighbour_graph(frames, "gray", 5)
+    assert indices.shape == (1, 0) and found.shape == (1, 0)
