@@ -12,7 +12,13 @@ from scipy.spatial.distance import pdist, squareform
 
 from framescape.common import FramescapeError
 from framescape.config import method_options
-from framescape.embed import classical_mds, embed, resolve_n_neighbors
+from framescape.embed import (
+    classical_mds,
+    embed,
+    even_landmarks,
+    landmark_mds,
+    resolve_n_neighbors,
+)
 
 METHODS = ["mds", "tsne", "umap"]
 FAST = {
@@ -203,3 +209,31 @@ def test_programming_errors_are_not_user_errors():
         embed(np.zeros((5, 5)), "pca", 0)
     with pytest.raises(ValueError, match="square"):
         embed(np.zeros((5, 4)), "mds", 0)
+
+
+def test_landmark_mds_with_every_frame_a_landmark_is_classical_mds():
+    distances = circle_distances(40, noise=0.05)
+    everyone = np.arange(40)
+    np.testing.assert_allclose(
+        landmark_mds(distances, everyone), classical_mds(distances), atol=1e-9
+    )
+
+
+def test_landmark_mds_places_every_point_from_a_few_landmarks():
+    """Points in a plane: 12 landmarks of 300 give back every point's place (up
+    to a rotation and reflection, which Procrustes removes), to rounding."""
+    from scipy.spatial import procrustes
+
+    rng = np.random.default_rng(5)
+    points = rng.normal(size=(300, 2)) * [3.0, 1.0]
+    landmarks = even_landmarks(300, 12)
+    assert len(landmarks) == 12 and landmarks[0] == 0 and landmarks[-1] == 299
+    rows = squareform(pdist(points))[landmarks]
+    _, _, disparity = procrustes(points, landmark_mds(rows, landmarks))
+    assert disparity < 1e-20
+    # A curved movie path: close to classical MDS of all its frames.
+    distances = circle_distances(300, noise=0.05)
+    _, _, disparity = procrustes(
+        classical_mds(distances), landmark_mds(distances[landmarks], landmarks)
+    )
+    assert disparity < 1e-3

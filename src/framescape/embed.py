@@ -54,6 +54,51 @@ def classical_mds(distances):
     return coordinates * np.where(signs == 0, 1.0, signs)
 
 
+def even_landmarks(n_frames, count):
+    """``count`` landmark frames spread evenly over a movie of ``n_frames``
+    frames, first and last included: ``(L,) intp``, increasing, no repeats."""
+    count = max(1, min(count, n_frames))
+    return np.unique(np.linspace(0, n_frames - 1, count).round().astype(np.intp))
+
+
+def landmark_mds(landmark_distances, landmarks):
+    """Landmark MDS: classical MDS of ``L`` landmark frames, and every frame placed
+    from its distances to them (de Silva and Tenenbaum, "Sparse multidimensional
+    scaling using landmark points", 2004): ``O(L × N)`` distances and memory
+    instead of ``N × N``. With every frame a landmark it is classical MDS.
+
+    Parameters
+    ----------
+    landmark_distances : (L, N) array
+        Distances from each landmark frame to every frame.
+    landmarks : (L,) int
+        The landmarks' frame numbers (columns of ``landmark_distances``).
+
+    Returns
+    -------
+    (N, 2) float64
+        Signs fixed as :func:`classical_mds` fixes them, from the landmarks.
+    """
+    squares = np.square(np.asarray(landmark_distances, np.float64))
+    among = squares[:, landmarks]
+    among = (among + among.T) / 2
+    inner = among - among.mean(axis=0)[None, :]
+    inner -= inner.mean(axis=1)[:, None]
+    inner *= -0.5
+    values, vectors = np.linalg.eigh(inner)
+    order = np.argsort(values)[::-1][:2]
+    values, vectors = values[order], vectors[:, order]
+    kept = values > values.max(initial=0.0) * 1e-12
+    pseudo_inverse = np.zeros_like(vectors)
+    pseudo_inverse[:, kept] = vectors[:, kept] / np.sqrt(values[kept])
+    coordinates = -0.5 * (squares - among.mean(axis=1)[:, None]).T @ pseudo_inverse
+    if coordinates.shape[1] < 2:
+        coordinates = np.pad(coordinates, ((0, 0), (0, 2 - coordinates.shape[1])))
+    reference = coordinates[landmarks]
+    signs = np.sign(reference[np.argmax(np.abs(reference), axis=0), [0, 1]])
+    return coordinates * np.where(signs == 0, 1.0, signs)
+
+
 def smacof(dissimilarities, init, max_iter=300, eps=1e-6):
     """Metric SMACOF from ``init``: scikit-learn's ``smacof`` algorithm (Guttman
     transform, unit weights, the same stopping rule), one pass over the matrix
@@ -237,7 +282,9 @@ def embed(distances, method, random_state=0, threads=1, **params):
         Finite coordinates, in the method's own units.
     """
     if method not in EMBEDDERS:
-        raise ValueError(f"unknown method '{method}' (choose from {', '.join(METHODS)})")
+        raise ValueError(
+            f"unknown method '{method}' (choose from {', '.join(METHODS)})"
+        )
     distances = np.asarray(distances)
     n = len(distances)
     if distances.shape != (n, n) or n == 0:
