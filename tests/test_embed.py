@@ -237,3 +237,21 @@ def test_landmark_mds_places_every_point_from_a_few_landmarks():
         classical_mds(distances), landmark_mds(distances[landmarks], landmarks)
     )
     assert disparity < 1e-3
+
+
+def test_umap_from_the_graph_is_the_dense_umap():
+    """The neighbours the matrix gives, as a graph: the same coordinates, bit for
+    bit, without the matrix."""
+    from framescape.distances import nearest_frames
+    from framescape.embed import embed_umap, embed_umap_graph
+
+    distances = circle_distances(200, noise=0.05).astype(np.float32)
+    params = {"n_neighbors": 12, "n_epochs": 60}
+    dense = embed(distances, "umap", 42, **params)
+    nearest = nearest_frames(distances, 20)
+    near = np.take_along_axis(distances, nearest.astype(np.intp), axis=1)
+    graph = embed_umap_graph(nearest, near, 42, **params)
+    assert np.array_equal(dense, graph)
+    assert not np.array_equal(dense, embed_umap(distances, 43, **params))
+    with pytest.raises(ValueError, match="neighbours a frame"):
+        embed_umap_graph(nearest[:, :5], near[:, :5], 42, **params)

@@ -227,6 +227,47 @@ def cache_compiled_functions(packages):
                 value.enable_caching()
 
 
+def umap_model(
+    n_frames,
+    random_state,
+    threads,
+    n_neighbors,
+    min_dist,
+    spread,
+    n_epochs,
+    init,
+    **graph,
+):
+    """umap-learn's UMAP with our parameters; ``graph`` may hold ``metric`` or
+    ``precomputed_knn``."""
+    from umap import UMAP
+
+    cache_compiled_functions(("umap", "pynndescent"))
+    n = n_frames
+    return UMAP(
+        n_components=2,
+        n_neighbors=clamp("umap.n_neighbors", int(n_neighbors), 2, n - 1, n),
+        min_dist=min_dist,
+        spread=spread,
+        n_epochs=n_epochs,
+        # Spectral init needs a few more points than neighbours.
+        init=init if n > 10 else "random",
+        random_state=random_state,
+        n_jobs=threads,
+        **graph,
+    )
+
+
+def fit_umap(model, data):
+    with warnings.catch_warnings():
+        # A fixed random_state makes UMAP single-threaded, as wanted.
+        warnings.filterwarnings("ignore", message="n_jobs value .* overridden")
+        warnings.filterwarnings("ignore", message="using precomputed metric")
+        # Neighbours given, nothing to search: no search index wanted.
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+        return model.fit_transform(data)
+
+
 def embed_umap(
     distances,
     random_state,
@@ -237,27 +278,62 @@ def embed_umap(
     n_epochs=None,
     init="spectral",
 ):
-    from umap import UMAP
-
-    cache_compiled_functions(("umap", "pynndescent"))
-    n = len(distances)
-    model = UMAP(
-        n_components=2,
+    model = umap_model(
+        len(distances),
+        random_state,
+        threads,
+        n_neighbors,
+        min_dist,
+        spread,
+        n_epochs,
+        init,
         metric="precomputed",
-        n_neighbors=clamp("umap.n_neighbors", int(n_neighbors), 2, n - 1, n),
-        min_dist=min_dist,
-        spread=spread,
-        n_epochs=n_epochs,
-        # Spectral init needs a few more points than neighbours.
-        init=init if n > 10 else "random",
-        random_state=random_state,
-        n_jobs=threads,
     )
-    with warnings.catch_warnings():
-        # A fixed random_state makes UMAP single-threaded, as wanted.
-        warnings.filterwarnings("ignore", message="n_jobs value .* overridden")
-        warnings.filterwarnings("ignore", message="using precomputed metric")
-        return model.fit_transform(distances.astype(np.float32))
+    return fit_umap(model, distances.astype(np.float32))
+
+
+def embed_umap_graph(
+    indices,
+    distances,
+    random_state,
+    threads=1,
+    n_neighbors=15,
+    min_dist=0.1,
+    spread=1.0,
+    n_epochs=None,
+    init="spectral",
+):
+    """UMAP from the neighbour graph (:func:`framescape.graph.neighbour_graph`)
+    instead of the distance matrix: umap-learn's ``precomputed_knn``. With the
+    same neighbours as the matrix gives, the same coordinates as
+    :func:`embed_umap`, bit for bit (umap counts each frame as its own first
+    neighbour, which is added here).
+
+    Parameters
+    ----------
+    indices : (N, k) int
+        Each frame's nearest frames, itself excluded; ``k ≥ n_neighbors − 1``.
+    distances : (N, k) float
+        Their distances.
+
+    Returns
+    -------
+    (N, 2) float64
+    """
+    n = len(indices)
+    model = umap_model(
+        n, random_state, threads, n_neighbors, min_dist, spread, n_epochs, init
+    )
+    wanted = model.n_neighbors - 1
+    if indices.shape[1] < wanted:
+        raise ValueError(
+            f"the graph has {indices.shape[1]} neighbours a frame, umap needs {wanted}"
+        )
+    frames = np.arange(n)[:, None]
+    knn_indices = np.hstack([frames, indices[:, :wanted]]).astype(np.int64)
+    knn_distances = np.hstack([np.zeros((n, 1)), distances[:, :wanted]])
+    model.precomputed_knn = (knn_indices, knn_distances.astype(np.float32))
+    return np.asarray(fit_umap(model, np.zeros((n, 1), np.float32)), np.float64)
 
 
 EMBEDDERS = {"mds": embed_mds, "tsne": embed_tsne, "umap": embed_umap}
