@@ -255,3 +255,17 @@ def test_umap_from_the_graph_is_the_dense_umap():
     assert not np.array_equal(dense, embed_umap(distances, 43, **params))
     with pytest.raises(ValueError, match="neighbours a frame"):
         embed_umap_graph(nearest[:, :5], near[:, :5], 42, **params)
+
+
+def test_tsne_from_the_graph_is_the_dense_tsne():
+    from framescape.distances import nearest_frames
+    from framescape.embed import embed_tsne_graph
+
+    distances = circle_distances(150, noise=0.05)
+    params = {"perplexity": 10.0, "max_iter": 250}
+    dense = embed(distances, "tsne", 42, **params)
+    nearest = nearest_frames(distances, 31)
+    near = np.take_along_axis(distances, nearest.astype(np.intp), axis=1)
+    assert np.array_equal(dense, embed_tsne_graph(nearest, near, 42, **params))
+    with pytest.raises(ValueError, match="neighbours a frame"):
+        embed_tsne_graph(nearest[:, :30], near[:, :30], 42, **params)

@@ -186,17 +186,18 @@ def embed_mds(
     return best[0]
 
 
-def embed_tsne(
-    distances,
+def tsne_model(
+    n_frames,
     random_state,
-    threads=1,
-    perplexity=30.0,
-    early_exaggeration=12.0,
-    learning_rate="auto",
-    max_iter=1000,
+    threads,
+    perplexity,
+    early_exaggeration,
+    learning_rate,
+    max_iter,
 ):
-    n = len(distances)
-    model = TSNE(
+    """scikit-learn's TSNE on precomputed distances, with our parameters."""
+    n = n_frames
+    return TSNE(
         n_components=2,
         metric="precomputed",
         init="random",  # "pca" needs features, not a distance matrix
@@ -207,7 +208,84 @@ def embed_tsne(
         n_jobs=threads,
         random_state=random_state,
     )
+
+
+def embed_tsne(
+    distances,
+    random_state,
+    threads=1,
+    perplexity=30.0,
+    early_exaggeration=12.0,
+    learning_rate="auto",
+    max_iter=1000,
+):
+    model = tsne_model(
+        len(distances),
+        random_state,
+        threads,
+        perplexity,
+        early_exaggeration,
+        learning_rate,
+        max_iter,
+    )
     return model.fit_transform(distances.astype(np.float64))
+
+
+def embed_tsne_graph(
+    indices,
+    distances,
+    random_state,
+    threads=1,
+    perplexity=30.0,
+    early_exaggeration=12.0,
+    learning_rate="auto",
+    max_iter=1000,
+):
+    """t-SNE from the neighbour graph (:func:`framescape.graph.neighbour_graph`):
+    scikit-learn reads only each frame's ``3 × perplexity + 1`` nearest frames,
+    given here as a sparse matrix. With the neighbours the matrix gives, the
+    same coordinates as :func:`embed_tsne`, bit for bit.
+
+    Parameters
+    ----------
+    indices : (N, k) int
+        Each frame's nearest frames, itself excluded; ``k ≥ 3 × perplexity + 1``.
+    distances : (N, k) float
+        Their distances.
+
+    Returns
+    -------
+    (N, 2) float64
+    """
+    from scipy.sparse import csr_matrix
+
+    n = len(indices)
+    model = tsne_model(
+        n,
+        random_state,
+        threads,
+        perplexity,
+        early_exaggeration,
+        learning_rate,
+        max_iter,
+    )
+    wanted = min(n - 1, int(3.0 * model.perplexity + 1))
+    if indices.shape[1] < wanted:
+        raise ValueError(
+            f"the graph has {indices.shape[1]} neighbours a frame, t-SNE needs {wanted}"
+        )
+    # Each frame first, at distance 0, as scikit-learn's neighbour search has it.
+    columns = np.hstack([np.arange(n)[:, None], indices[:, :wanted]])
+    values = np.hstack([np.zeros((n, 1)), distances[:, :wanted]])
+    graph = csr_matrix(
+        (
+            values.ravel(),
+            columns.ravel(),
+            np.arange(0, n * (wanted + 1) + 1, wanted + 1),
+        ),
+        shape=(n, n),
+    )
+    return model.fit_transform(graph)
 
 
 def cache_compiled_functions(packages):
