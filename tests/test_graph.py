@@ -6,7 +6,7 @@ import pytest
 from conftest import demo_movie
 from framescape import distances
 from framescape.frames import MovieDecoder
-from framescape.graph import neighbour_graph
+from framescape.graph import distances_to, neighbour_graph
 
 
 def dense_neighbours(frames, metric, k, mask=None):
@@ -55,3 +55,17 @@ def test_tiny_movies():
     frames = np.zeros((1, 4, 4, 3), np.uint8)
     indices, found = neighbour_graph(frames, "gray", 5)
     assert indices.shape == (1, 0) and found.shape == (1, 0)
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_distances_to_a_few_frames_are_rows_of_the_matrix(bikes_frames, metric):
+    mask = np.ones(bikes_frames.shape[1:3], bool)
+    mask[:12, :40] = False
+    matrix = distances.compute_distances(bikes_frames, metric, mask)
+    chosen = np.array([0, 7, 19, 39])
+    rows = distances_to(bikes_frames, metric, chosen, mask, column_frames=16)
+    assert rows.dtype == np.float32 and rows.shape == (4, 40)
+    if metric == "gray":
+        assert np.array_equal(rows, matrix[chosen])
+    else:
+        np.testing.assert_allclose(rows, matrix[chosen], atol=2e-6)

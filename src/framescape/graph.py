@@ -8,7 +8,14 @@ memory holds one tile and ``N × k`` neighbours whatever the movie's length.
 import numpy as np
 
 from framescape import kernels
-from framescape.distances import TILES, check_frames, hsl_band
+from framescape.distances import (
+    TILES,
+    block_luma,
+    check_frames,
+    hsl_band,
+    hsl_block_pixels,
+    pixel_block,
+)
 from framescape.tiles import tile_count, tile_pairs, tile_range
 
 # Frames per tile side: a multiple of the Gram squares (distances.GRAM_TILE),
@@ -86,3 +93,68 @@ def neighbour_graph(
         if progress:
             progress(done, len(pairs), "tiles")
     return best_frames, best_distances
+
+
+def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
+    """Distances from a few frames to every frame: ``(L, N) float32``, the rows
+    ``chosen`` of the whole matrix without the matrix (landmark MDS needs them).
+
+    gray's sums are exact, so its rows equal the matrix's; hsl's Gram products
+    are grouped differently, so its rows agree within float32 rounding.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    chosen : (L,) int
+        Frame numbers.
+    mask : (H, W) bool, optional
+    column_frames : int
+        Frames compared at a time.
+    """
+    frames, kept, n_pixels = check_frames(frames, mask)
+    n = frames.shape[0]
+    chosen = np.asarray(chosen, np.intp)
+    rows = np.empty((len(chosen), n), np.float32)
+    if metric == "gray":
+        chosen_luma = chosen_frames_luma(frames, kept, n_pixels, chosen)
+        for start in range(0, n, column_frames):
+            stop = min(start + column_frames, n)
+            sums = kernels.sad_tile(
+                chosen_luma, block_luma(frames, kept, n_pixels, (start, stop))
+            )
+            rows[:, start:stop] = sums / n_pixels
+    else:
+        gram, norms = hsl_products(frames, kept, n_pixels, chosen)
+        rows[:] = hsl_band(gram, norms[chosen], norms, n_pixels)
+    rows[np.arange(len(chosen)), chosen] = 0.0
+    return rows
+
+
+def chosen_frames_luma(frames, kept, n_pixels, chosen):
+    """``(L, P') uint8`` luma of the ``chosen`` frames, padded as
+    :func:`distances.block_luma` pads."""
+    width = -(-n_pixels // kernels.SIMD_BYTES) * kernels.SIMD_BYTES
+    luma = np.zeros((len(chosen), width), np.uint8)
+    luma[:, :n_pixels] = kernels.bt601_luma(pixel_block(frames, kept, chosen))
+    return luma
+
+
+def hsl_products(frames, kept, n_pixels, chosen):
+    """``(L, N) float64`` Gram products of the ``chosen`` frames' hsl features with
+    every frame's, and every frame's squared norm ``(N,) float64``; a block of
+    pixels at a time (float32 products, float64 sums)."""
+    n = frames.shape[0]
+    block_pixels = hsl_block_pixels(n, n_pixels)
+    gram = np.zeros((len(chosen), n))
+    norms = np.zeros(n)
+    features = np.empty((n, 4 * block_pixels), np.float32)
+    for start in range(0, n_pixels, block_pixels):
+        pixels = pixel_block(
+            frames, kept, slice(None), slice(start, start + block_pixels)
+        )
+        block = features[:, : 4 * pixels.shape[1]]
+        kernels.hls_features(pixels, block)
+        gram += block[chosen] @ block.T
+        norms += np.einsum("ij,ij->i", block, block, dtype=np.float64)
+    return gram, norms
