@@ -36,10 +36,7 @@ def classical_mds(distances):
     take minutes. Exact for up to three points; zeros where the matrix has no
     spread; signs fixed so that reruns agree.
     """
-    inner = np.square(np.asarray(distances, np.float64))
-    inner -= inner.mean(axis=0)[None, :]
-    inner -= inner.mean(axis=1)[:, None]
-    inner *= -0.5
+    inner = double_centred(np.square(np.asarray(distances, np.float64)))
     inner = (inner + inner.T) / 2
     n = len(inner)
     if n <= DENSE_EIGEN_LIMIT:
@@ -48,9 +45,26 @@ def classical_mds(distances):
         values, vectors = eigsh(inner, k=2, which="LA", v0=np.ones(n), tol=0)
     order = np.argsort(values)[::-1][:2]
     coordinates = vectors[:, order] * np.sqrt(np.clip(values[order], 0.0, None))
+    return oriented(coordinates)
+
+
+def double_centred(squares):
+    """``−½ J S J`` of squared distances ``S`` (``J`` removes the means): the
+    inner products classical MDS decomposes."""
+    inner = squares - squares.mean(axis=0)[None, :]
+    inner -= inner.mean(axis=1)[:, None]
+    inner *= -0.5
+    return inner
+
+
+def oriented(coordinates, reference=slice(None)):
+    """``coordinates`` as two columns (zeros added), each axis's sign fixed so
+    that its largest absolute value among the ``reference`` rows is positive:
+    reruns agree."""
     if coordinates.shape[1] < 2:
         coordinates = np.pad(coordinates, ((0, 0), (0, 2 - coordinates.shape[1])))
-    signs = np.sign(coordinates[np.argmax(np.abs(coordinates), axis=0), [0, 1]])
+    rows = coordinates[reference]
+    signs = np.sign(rows[np.argmax(np.abs(rows), axis=0), [0, 1]])
     return coordinates * np.where(signs == 0, 1.0, signs)
 
 
@@ -82,21 +96,14 @@ def landmark_mds(landmark_distances, landmarks):
     squares = np.square(np.asarray(landmark_distances, np.float64))
     among = squares[:, landmarks]
     among = (among + among.T) / 2
-    inner = among - among.mean(axis=0)[None, :]
-    inner -= inner.mean(axis=1)[:, None]
-    inner *= -0.5
-    values, vectors = np.linalg.eigh(inner)
+    values, vectors = np.linalg.eigh(double_centred(among))
     order = np.argsort(values)[::-1][:2]
     values, vectors = values[order], vectors[:, order]
     kept = values > values.max(initial=0.0) * 1e-12
     pseudo_inverse = np.zeros_like(vectors)
     pseudo_inverse[:, kept] = vectors[:, kept] / np.sqrt(values[kept])
     coordinates = -0.5 * (squares - among.mean(axis=1)[:, None]).T @ pseudo_inverse
-    if coordinates.shape[1] < 2:
-        coordinates = np.pad(coordinates, ((0, 0), (0, 2 - coordinates.shape[1])))
-    reference = coordinates[landmarks]
-    signs = np.sign(reference[np.argmax(np.abs(reference), axis=0), [0, 1]])
-    return coordinates * np.where(signs == 0, 1.0, signs)
+    return oriented(coordinates, landmarks)
 
 
 def smacof(dissimilarities, init, max_iter=300, eps=1e-6):
@@ -186,6 +193,23 @@ def embed_mds(
     return best[0]
 
 
+def with_each_frame_first(indices, distances, wanted, method):
+    """A neighbour graph's first ``wanted`` neighbours of each frame, the frame
+    itself put before them at distance 0 (as umap-learn and scikit-learn count
+    neighbours): ``(N, wanted + 1)`` indices and float64 distances."""
+    if indices.shape[1] < wanted:
+        raise ValueError(
+            f"the graph has {indices.shape[1]} neighbours a frame, "
+            f"{method} needs {wanted}"
+        )
+    n = len(indices)
+    frames = np.arange(n)[:, None]
+    return (
+        np.hstack([frames, indices[:, :wanted]]),
+        np.hstack([np.zeros((n, 1)), distances[:, :wanted]]),
+    )
+
+
 def tsne_model(
     n_frames,
     random_state,
@@ -270,13 +294,8 @@ def embed_tsne_graph(
         max_iter,
     )
     wanted = min(n - 1, int(3.0 * model.perplexity + 1))
-    if indices.shape[1] < wanted:
-        raise ValueError(
-            f"the graph has {indices.shape[1]} neighbours a frame, t-SNE needs {wanted}"
-        )
     # Each frame first, at distance 0, as scikit-learn's neighbour search has it.
-    columns = np.hstack([np.arange(n)[:, None], indices[:, :wanted]])
-    values = np.hstack([np.zeros((n, 1)), distances[:, :wanted]])
+    columns, values = with_each_frame_first(indices, distances, wanted, "t-SNE")
     graph = csr_matrix(
         (
             values.ravel(),
@@ -402,15 +421,13 @@ def embed_umap_graph(
     model = umap_model(
         n, random_state, threads, n_neighbors, min_dist, spread, n_epochs, init
     )
-    wanted = model.n_neighbors - 1
-    if indices.shape[1] < wanted:
-        raise ValueError(
-            f"the graph has {indices.shape[1]} neighbours a frame, umap needs {wanted}"
-        )
-    frames = np.arange(n)[:, None]
-    knn_indices = np.hstack([frames, indices[:, :wanted]]).astype(np.int64)
-    knn_distances = np.hstack([np.zeros((n, 1)), distances[:, :wanted]])
-    model.precomputed_knn = (knn_indices, knn_distances.astype(np.float32))
+    knn_indices, knn_distances = with_each_frame_first(
+        indices, distances, model.n_neighbors - 1, "umap"
+    )
+    model.precomputed_knn = (
+        knn_indices.astype(np.int64),
+        knn_distances.astype(np.float32),
+    )
     return np.asarray(fit_umap(model, np.zeros((n, 1), np.float32)), np.float64)
 
 
