@@ -270,8 +270,8 @@ def assemble(metric, n_frames, n_pixels, tiles):
         (a tile is read when it is its turn; hsl reads the diagonal ones twice).
     """
     distances = np.zeros((n_frames, n_frames), np.float32)
+    norms = np.zeros(n_frames)
     if metric == "hsl":
-        norms = np.zeros(n_frames)
         for (rows, columns), load in tiles.items():
             if rows == columns:
                 norms[slice(*rows)] = np.diagonal(load())
@@ -280,17 +280,25 @@ def assemble(metric, n_frames, n_pixels, tiles):
         out = distances[slice(*rows), slice(*columns)]
         for start in range(0, raw.shape[0], FRAME_BLOCK):
             band = slice(start, min(start + FRAME_BLOCK, raw.shape[0]))
-            if metric == "gray":
-                out[band] = raw[band] / n_pixels
-            else:
-                out[band] = hsl_band(
-                    raw[band],
-                    norms[rows[0] + band.start : rows[0] + band.stop],
-                    norms[slice(*columns)],
-                    n_pixels,
-                )
+            out[band] = raw_distances(
+                metric,
+                raw[band],
+                norms[rows[0] + band.start : rows[0] + band.stop],
+                norms[slice(*columns)],
+                n_pixels,
+            )
     np.fill_diagonal(distances, 0.0)
     return kernels.mirror_upper(distances)
+
+
+def raw_distances(metric, raw, row_norms, column_norms, n_pixels):
+    """Distances (float64) from some rows of a raw tile (:func:`gray_tile`'s
+    sums, or :func:`hsl_tile`'s Gram products with the rows' and columns'
+    squared norms), element by element: the matrix and the neighbour graph
+    both convert their tiles here."""
+    if metric == "gray":
+        return raw / n_pixels
+    return hsl_band(raw, row_norms, column_norms, n_pixels)
 
 
 def hsl_band(gram, row_norms, column_norms, n_pixels):

@@ -15,20 +15,13 @@ from framescape.distances import (
     hsl_band,
     hsl_block_pixels,
     pixel_block,
+    raw_distances,
 )
 from framescape.tiles import tile_count, tile_pairs, tile_range
 
 # Frames per tile side: a multiple of the Gram squares (distances.GRAM_TILE),
 # so every hsl product has the bits of the whole matrix's.
 GRAPH_TILE = 2048
-
-
-def tile_distances(metric, raw, row_norms, column_norms, n_pixels):
-    """``(R, C) float32`` distances from a raw tile (:func:`distances.gray_tile`
-    or :func:`distances.hsl_tile`), element by element as the matrix has them."""
-    if metric == "gray":
-        return (raw / n_pixels).astype(np.float32)
-    return hsl_band(raw, row_norms, column_norms, n_pixels).astype(np.float32)
 
 
 def neighbour_graph(
@@ -75,9 +68,9 @@ def neighbour_graph(
         raw = TILES[metric](frames, rows, columns, mask)
         if row == column:
             norms[slice(*rows)] = np.diagonal(raw)
-        distances = tile_distances(
+        distances = raw_distances(
             metric, raw, norms[slice(*rows)], norms[slice(*columns)], n_pixels
-        )
+        ).astype(np.float32)
         part = 1 if row == column else 0
         kernels.merge_nearest(
             best_distances, best_frames, distances, rows[0], columns[0], part
@@ -117,7 +110,7 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
     chosen = np.asarray(chosen, np.intp)
     rows = np.empty((len(chosen), n), np.float32)
     if metric == "gray":
-        chosen_luma = chosen_frames_luma(frames, kept, n_pixels, chosen)
+        chosen_luma = chosen_frames_luma(frames, kept, chosen)
         for start in range(0, n, column_frames):
             stop = min(start + column_frames, n)
             sums = kernels.sad_tile(
@@ -131,13 +124,11 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
     return rows
 
 
-def chosen_frames_luma(frames, kept, n_pixels, chosen):
-    """``(L, P') uint8`` luma of the ``chosen`` frames, padded as
-    :func:`distances.block_luma` pads."""
-    width = -(-n_pixels // kernels.SIMD_BYTES) * kernels.SIMD_BYTES
-    luma = np.zeros((len(chosen), width), np.uint8)
-    luma[:, :n_pixels] = kernels.bt601_luma(pixel_block(frames, kept, chosen))
-    return luma
+def chosen_frames_luma(frames, kept, chosen):
+    """``(L, P') uint8`` luma of the ``chosen`` frames, padded for the SAD kernel
+    once rather than at every call."""
+    luma = kernels.bt601_luma(pixel_block(frames, kept, chosen))
+    return kernels.padded_rows(luma, kernels.SIMD_BYTES)
 
 
 def hsl_products(frames, kept, n_pixels, chosen):
