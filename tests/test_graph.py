@@ -7,6 +7,7 @@ from conftest import demo_movie
 from framescape import distances
 from framescape.frames import MovieDecoder
 from framescape.graph import distances_to, neighbour_graph
+from framescape.plots import block_mean
 
 
 def dense_neighbours(frames, metric, k, mask=None):
@@ -27,12 +28,12 @@ def test_graph_equals_the_dense_ranking(bikes_frames, monkeypatch, metric, tile_
     mask[5:20, 10:30] = False
     for k in (1, 6, 40):
         expected, expected_distances = dense_neighbours(frames, metric, k, mask)
-        indices, found = neighbour_graph(frames, metric, k, mask, tile_frames)
+        indices, found, _ = neighbour_graph(frames, metric, k, mask, tile_frames)
         assert indices.dtype == np.int32 and found.dtype == np.float32
         assert np.array_equal(indices, expected), (k, tile_frames)
         assert np.array_equal(found, expected_distances)
     # Frame 20 is frame 0 again: each is the other's nearest, at distance 0.
-    indices, found = neighbour_graph(frames, metric, 1, mask, tile_frames)
+    indices, found, _ = neighbour_graph(frames, metric, 1, mask, tile_frames)
     assert indices[0, 0] == 20 and indices[20, 0] == 0 and found[0, 0] == 0
 
 
@@ -43,7 +44,7 @@ def test_graph_of_the_demo_in_tiles(monkeypatch):
     calls = []
     for metric in ("gray", "hsl"):
         expected, expected_distances = dense_neighbours(frames, metric, 30)
-        indices, found = neighbour_graph(
+        indices, found, _ = neighbour_graph(
             frames, metric, 30, tile_frames=128, progress=lambda *a: calls.append(a)
         )
         assert np.array_equal(indices, expected)
@@ -51,19 +52,41 @@ def test_graph_of_the_demo_in_tiles(monkeypatch):
     assert calls[-1] == (6, 6, "tiles")
 
 
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+@pytest.mark.parametrize(("tile_frames", "cells"), [(8, 7), (16, 5), (40, 40)])
+def test_heatmap_from_tiles_is_the_matrix_averaged(
+    bikes_frames, monkeypatch, metric, tile_frames, cells
+):
+    """Cells that straddle tiles (5 frames a cell in tiles of 8), cells of
+    one frame: the block averages of the whole matrix."""
+    monkeypatch.setattr(distances, "GRAM_TILE", 8)
+    matrix = distances.compute_distances(bikes_frames, metric)
+    expected, block = block_mean(matrix, cells)
+    *_, heatmap = neighbour_graph(
+        bikes_frames, metric, 3, None, tile_frames, cells=cells
+    )
+    assert heatmap.shape == expected.shape == (-(-40 // block),) * 2
+    np.testing.assert_allclose(heatmap, expected, rtol=1e-6, atol=1e-6)
+
+
 def test_tiny_movies():
     frames = np.zeros((1, 4, 4, 3), np.uint8)
-    indices, found = neighbour_graph(frames, "gray", 5)
+    indices, found, heatmap = neighbour_graph(frames, "gray", 5)
     assert indices.shape == (1, 0) and found.shape == (1, 0)
+    assert heatmap.tolist() == [[0.0]]
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
-def test_distances_to_a_few_frames_are_rows_of_the_matrix(bikes_frames, metric):
+def test_distances_to_a_few_frames_are_rows_of_the_matrix(
+    bikes_frames, metric, tmp_path
+):
     mask = np.ones(bikes_frames.shape[1:3], bool)
     mask[:12, :40] = False
     matrix = distances.compute_distances(bikes_frames, metric, mask)
     chosen = np.array([0, 7, 19, 39])
-    rows = distances_to(bikes_frames, metric, chosen, mask, column_frames=16)
+    np.save(tmp_path / "frames.npy", bikes_frames)
+    memmap = np.load(tmp_path / "frames.npy", mmap_mode="r")
+    rows = distances_to(memmap, metric, chosen, mask, column_frames=16)
     assert rows.dtype == np.float32 and rows.shape == (4, 40)
     if metric == "gray":
         assert np.array_equal(rows, matrix[chosen])

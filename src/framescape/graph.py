@@ -5,6 +5,8 @@ the same bits), and each tile is merged into every frame's ``k`` best at once, s
 memory holds one tile and ``N × k`` neighbours whatever the movie's length.
 """
 
+import mmap
+
 import numpy as np
 
 from framescape import kernels
@@ -13,24 +15,168 @@ from framescape.distances import (
     block_luma,
     check_frames,
     hsl_band,
-    hsl_block_pixels,
     pixel_block,
     raw_distances,
 )
-from framescape.tiles import tile_count, tile_pairs, tile_range
+from framescape.resources import HSL_BLOCK
+from framescape.tiles import heatmap_cells, tile_count, tile_pairs, tile_range
 
 # Frames per tile side: a multiple of the Gram squares (distances.GRAM_TILE),
 # so every hsl product has the bits of the whole matrix's.
 GRAPH_TILE = 2048
 
 
+def tile_part(
+    frames,
+    metric,
+    k,
+    rows,
+    columns,
+    mask=None,
+    norms=None,
+    cell_frames=1,
+    progress=None,
+):
+    """One tile's share of the neighbour graph and of the heatmap.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8 (a memmap is read only in the tile's blocks)
+    metric : "gray" or "hsl"
+    k : int
+        Neighbours kept per frame (at most N − 1).
+    rows, columns : (start, stop)
+        The tile's two blocks of frames (the same block: a diagonal tile).
+    mask : (H, W) bool, optional
+    norms : dict, optional
+        hsl, off the diagonal: ``{"rows": (R,), "columns": (C,)}`` float64
+        squared feature norms, the diagonals of the blocks' own tiles.
+    cell_frames : int
+        Frames per heatmap cell side (:func:`framescape.tiles.heatmap_cells`).
+    progress : callable, optional
+
+    Returns
+    -------
+    dict of arrays
+        ``row_frames``/``row_distances`` ``(R, k)``: each row frame's ``k``
+        nearest among the columns (``N`` and ``inf`` where fewer); off the
+        diagonal also ``column_frames``/``column_distances`` ``(C, k)``;
+        ``cell_sums``: the sums of the tile's distances over heatmap cells, and
+        ``cell_origin``, the first cell's (row, column); ``norms`` on an hsl
+        diagonal tile.
+    """
+    frames, _, n_pixels = check_frames(frames, mask)
+    n = frames.shape[0]
+    diagonal = rows == columns
+    raw = TILES[metric](frames, rows, columns, mask, progress)
+    part = {}
+    if metric == "hsl":
+        if diagonal:
+            norms = {"rows": np.diagonal(raw).copy()}
+            norms["columns"] = part["norms"] = norms["rows"]
+        distances = raw_distances(
+            metric, raw, norms["rows"], norms["columns"], n_pixels
+        )
+    else:
+        distances = raw_distances(metric, raw, None, None, n_pixels)
+    del raw
+    distances = distances.astype(np.float32)
+    if diagonal:
+        distances = np.triu(distances, 1)
+    sides = [("row", rows, distances, 1 if diagonal else 0)]
+    if not diagonal:
+        sides.append(("column", columns, np.ascontiguousarray(distances.T), 0))
+    for side, (start, stop), block, which in sides:
+        best_distances = np.full((n, k), np.inf, np.float32)
+        best_frames = np.full((n, k), n, np.int32)
+        other = columns[0] if side == "row" else rows[0]
+        kernels.merge_nearest(best_distances, best_frames, block, start, other, which)
+        if diagonal:  # the lower triangle is the upper one's mirror
+            kernels.merge_nearest(
+                best_distances,
+                best_frames,
+                np.ascontiguousarray(block.T),
+                start,
+                start,
+                2,
+            )
+        part[f"{side}_frames"] = best_frames[start:stop]
+        part[f"{side}_distances"] = best_distances[start:stop]
+    sums = np.add.reduceat(
+        np.add.reduceat(
+            distances, cell_edges(rows, cell_frames), axis=0, dtype=np.float64
+        ),
+        cell_edges(columns, cell_frames),
+        axis=1,
+    )
+    part["cell_sums"] = sums + sums.T if diagonal else sums
+    part["cell_origin"] = np.array([rows[0] // cell_frames, columns[0] // cell_frames])
+    return part
+
+
+def cell_edges(frames, cell_frames):
+    """Where heatmap cells start inside a block ``(start, stop)`` of frames,
+    counted from its start (for ``np.add.reduceat``)."""
+    start, stop = frames
+    first = -(-start // cell_frames) * cell_frames
+    return np.union1d([start], np.arange(first, stop, cell_frames)) - start
+
+
+class GraphMerge:
+    """Tiles' parts (:func:`tile_part`) put together: every frame's ``k``
+    nearest frames and the heatmap's block averages.
+
+    Parameters
+    ----------
+    n : int
+        Frames of the movie.
+    k : int
+    cell_frames : int
+        Frames per heatmap cell side.
+    """
+
+    def __init__(self, n, k, cell_frames):
+        self.n = n
+        self.distances = np.full((n, k), np.inf, np.float32)
+        self.frames = np.full((n, k), n, np.int32)
+        cells = -(-n // cell_frames)
+        self.cell_sums = np.zeros((cells, cells))
+        sizes = np.diff(np.append(np.arange(0, n, cell_frames), n))
+        self.cell_pairs = np.outer(sizes, sizes).astype(np.float64)
+
+    def add(self, part, rows, columns):
+        """Merge one tile's part; ``rows`` and ``columns`` are its blocks."""
+        for side, (start, _) in (("row", rows), ("column", columns)):
+            if f"{side}_frames" in part:
+                kernels.merge_listed(
+                    self.distances,
+                    self.frames,
+                    part[f"{side}_distances"],
+                    part[f"{side}_frames"],
+                    start,
+                )
+        sums = part["cell_sums"]
+        top, left = part["cell_origin"]
+        self.cell_sums[top : top + sums.shape[0], left : left + sums.shape[1]] += sums
+        if rows != columns:
+            self.cell_sums[left : left + sums.shape[1], top : top + sums.shape[0]] += (
+                sums.T
+            )
+
+    def heatmap(self):
+        """``(cells, cells) float32``: the mean distance of the frame pairs of
+        each cell (itself and its own frame included, as the matrix has them)."""
+        return (self.cell_sums / self.cell_pairs).astype(np.float32)
+
+
 def neighbour_graph(
-    frames, metric, k, mask=None, tile_frames=GRAPH_TILE, progress=None
+    frames, metric, k, mask=None, tile_frames=GRAPH_TILE, progress=None, cells=None
 ):
     """The ``k`` frames nearest to each frame (itself excluded), exactly.
 
     The same neighbours, in the same order, as ranking the rows of the whole
-    distance matrix (:func:`distances.nearest_frames`), and the same distances.
+    distance matrix (:func:`distances.nearest_frames`), and the same distances:
+    the tiles of the workflow's jobs, in one process.
 
     Parameters
     ----------
@@ -43,6 +189,8 @@ def neighbour_graph(
         Frames per tile side (a multiple of 512 for hsl).
     progress : callable, optional
         ``progress(tiles done, tiles, "tiles")`` after each tile.
+    cells : int, optional
+        Heatmap cells per side at most (:data:`framescape.tiles.HEATMAP_CELLS`).
 
     Returns
     -------
@@ -50,42 +198,32 @@ def neighbour_graph(
         Nearest first; equal distances in frame order.
     distances : (N, min(k, N − 1)) float32
         Their distances under ``metric``.
+    heatmap : (M, M) float32
+        Block averages of the distances (:meth:`GraphMerge.heatmap`).
     """
-    frames, _, n_pixels = check_frames(frames, mask)
+    frames, _, _ = check_frames(frames, mask)
     n = frames.shape[0]
     k = max(0, min(k, n - 1))
-    best_distances = np.full((n, k), np.inf, np.float32)
-    best_frames = np.full((n, k), n, np.int32)
-    if k == 0:
-        return best_frames, best_distances
-    count = tile_count(n, tile_frames)
-    pairs = tile_pairs(count)
+    cell_frames, _ = heatmap_cells(n, *([cells] if cells else []))
+    merged = GraphMerge(n, k, cell_frames)
+    pairs = tile_pairs(tile_count(n, tile_frames))
     # Diagonal tiles first: their diagonals are the hsl norms the others need.
     pairs.sort(key=lambda pair: pair[0] != pair[1])
-    norms = np.zeros(n)
+    norms = {}
     for done, (row, column) in enumerate(pairs, 1):
         rows, columns = (tile_range(index, n, tile_frames) for index in (row, column))
-        raw = TILES[metric](frames, rows, columns, mask)
-        if row == column:
-            norms[slice(*rows)] = np.diagonal(raw)
-        distances = raw_distances(
-            metric, raw, norms[slice(*rows)], norms[slice(*columns)], n_pixels
-        ).astype(np.float32)
-        part = 1 if row == column else 0
-        kernels.merge_nearest(
-            best_distances, best_frames, distances, rows[0], columns[0], part
+        given = (
+            None
+            if row == column
+            else {"rows": norms.get(row), "columns": norms.get(column)}
         )
-        kernels.merge_nearest(
-            best_distances,
-            best_frames,
-            np.ascontiguousarray(distances.T),
-            columns[0],
-            rows[0],
-            2 if row == column else 0,
-        )
+        part = tile_part(frames, metric, k, rows, columns, mask, given, cell_frames)
+        if "norms" in part:
+            norms[row] = part["norms"]
+        merged.add(part, rows, columns)
         if progress:
             progress(done, len(pairs), "tiles")
-    return best_frames, best_distances
+    return merged.frames, merged.distances, merged.heatmap()
 
 
 def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
@@ -93,7 +231,10 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
     ``chosen`` of the whole matrix without the matrix (landmark MDS needs them).
 
     gray's sums are exact, so its rows equal the matrix's; hsl's Gram products
-    are grouped differently, so its rows agree within float32 rounding.
+    are grouped differently, so its rows agree within float32 rounding. The
+    frames are read ``column_frames`` at a time, and a memmap's pages are given
+    back after each block: memory holds the chosen frames' features (hsl: 16
+    bytes a pixel each) and one block, whatever the movie's length.
 
     Parameters
     ----------
@@ -110,42 +251,49 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
     chosen = np.asarray(chosen, np.intp)
     rows = np.empty((len(chosen), n), np.float32)
     if metric == "gray":
-        chosen_luma = chosen_frames_luma(frames, kept, chosen)
-        for start in range(0, n, column_frames):
-            stop = min(start + column_frames, n)
+        chosen_luma = kernels.padded_rows(
+            kernels.bt601_luma(pixel_block(frames, kept, chosen)), kernels.SIMD_BYTES
+        )
+    else:
+        chosen_features = hsl_features(pixel_block(frames, kept, chosen))
+        chosen_norms = squared_norms(chosen_features)
+    for start in range(0, n, column_frames):
+        stop = min(start + column_frames, n)
+        if metric == "gray":
             sums = kernels.sad_tile(
                 chosen_luma, block_luma(frames, kept, n_pixels, (start, stop))
             )
             rows[:, start:stop] = sums / n_pixels
-    else:
-        gram, norms = hsl_products(frames, kept, n_pixels, chosen)
-        rows[:] = hsl_band(gram, norms[chosen], norms, n_pixels)
+        else:
+            features = hsl_features(pixel_block(frames, kept, slice(start, stop)))
+            gram = np.zeros((len(chosen), stop - start))
+            for first in range(0, features.shape[1], 4 * HSL_BLOCK):
+                block = slice(first, first + 4 * HSL_BLOCK)
+                gram += chosen_features[:, block] @ features[:, block].T
+            rows[:, start:stop] = hsl_band(
+                gram, chosen_norms, squared_norms(features), n_pixels
+            )
+        release_pages(frames)
     rows[np.arange(len(chosen)), chosen] = 0.0
     return rows
 
 
-def chosen_frames_luma(frames, kept, chosen):
-    """``(L, P') uint8`` luma of the ``chosen`` frames, padded for the SAD kernel
-    once rather than at every call."""
-    luma = kernels.bt601_luma(pixel_block(frames, kept, chosen))
-    return kernels.padded_rows(luma, kernels.SIMD_BYTES)
+def hsl_features(pixels):
+    """``(n, 4P) float32`` hsl features of ``(n, P, 3) uint8`` pixels."""
+    features = np.empty((pixels.shape[0], 4 * pixels.shape[1]), np.float32)
+    kernels.hls_features(pixels, features)
+    return features
 
 
-def hsl_products(frames, kept, n_pixels, chosen):
-    """``(L, N) float64`` Gram products of the ``chosen`` frames' hsl features with
-    every frame's, and every frame's squared norm ``(N,) float64``; a block of
-    pixels at a time (float32 products, float64 sums)."""
-    n = frames.shape[0]
-    block_pixels = hsl_block_pixels(n, n_pixels)
-    gram = np.zeros((len(chosen), n))
-    norms = np.zeros(n)
-    features = np.empty((n, 4 * block_pixels), np.float32)
-    for start in range(0, n_pixels, block_pixels):
-        pixels = pixel_block(
-            frames, kept, slice(None), slice(start, start + block_pixels)
-        )
-        block = features[:, : 4 * pixels.shape[1]]
-        kernels.hls_features(pixels, block)
-        gram += block[chosen] @ block.T
-        norms += np.einsum("ij,ij->i", block, block, dtype=np.float64)
-    return gram, norms
+def squared_norms(features):
+    """``(n,) float64`` squared norms of float32 feature rows."""
+    return np.einsum("ij,ij->i", features, features, dtype=np.float64)
+
+
+def release_pages(frames):
+    """Give a memmap's pages back to the page cache (they stop counting as
+    this process's memory); nothing for an array in memory."""
+    while frames is not None and not isinstance(frames, np.memmap):
+        frames = frames.base if isinstance(frames, np.ndarray) else None
+    if frames is not None and getattr(frames, "_mmap", None) is not None:
+        frames._mmap.madvise(mmap.MADV_DONTNEED)

@@ -355,6 +355,26 @@ def guttman_pass(dissimilarities, x, updated):
     return stress_rows.sum() / 2, square_rows.sum() / 2
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def insert_nearest(nearest, frames, distance, frame):
+    """Put ``frame`` at ``distance`` into one row's sorted ``k`` nearest, if it
+    belongs there: by (distance, frame number), as the dense ranking orders."""
+    k = nearest.shape[0]
+    worst = nearest[k - 1]
+    if distance > worst or (distance == worst and frame > frames[k - 1]):
+        return
+    position = k - 1
+    while position > 0 and (
+        nearest[position - 1] > distance
+        or (nearest[position - 1] == distance and frames[position - 1] > frame)
+    ):
+        nearest[position] = nearest[position - 1]
+        frames[position] = frames[position - 1]
+        position -= 1
+    nearest[position] = distance
+    frames[position] = frame
+
+
 @numba.njit(cache=True, parallel=True)
 def merge_nearest(
     best_distances, best_frames, distances, row_start, column_start, part
@@ -368,28 +388,28 @@ def merge_nearest(
     right of the frames' diagonal (``c > r``), 2 those left of it (``c < r``).
     Equal distances keep the lower frame number first, as the dense ranking does.
     """
-    k = best_distances.shape[1]
     for r in numba.prange(distances.shape[0]):
         row = row_start + r
-        nearest = best_distances[row]
-        frames = best_frames[row]
         first = r + 1 if part == 1 else 0
         stop = r if part == 2 else distances.shape[1]
         for c in range(first, stop):
             frame = column_start + c
-            if frame == row:
-                continue
-            distance = distances[r, c]
-            worst = nearest[k - 1]
-            if distance > worst or (distance == worst and frame > frames[k - 1]):
-                continue
-            position = k - 1
-            while position > 0 and (
-                nearest[position - 1] > distance
-                or (nearest[position - 1] == distance and frames[position - 1] > frame)
-            ):
-                nearest[position] = nearest[position - 1]
-                frames[position] = frames[position - 1]
-                position -= 1
-            nearest[position] = distance
-            frames[position] = frame
+            if frame != row:
+                insert_nearest(
+                    best_distances[row], best_frames[row], distances[r, c], frame
+                )
+
+
+@numba.njit(cache=True, parallel=True)
+def merge_listed(best_distances, best_frames, distances, frames, row_start):
+    """Merge lists of neighbours into every row's ``k`` nearest frames, in place:
+    row ``row_start + r`` gains ``frames[r, j]`` at ``distances[r, j]`` (padding,
+    frame number ``N``, is skipped). Orders as :func:`merge_nearest`."""
+    n = best_frames.shape[0]
+    for r in numba.prange(frames.shape[0]):
+        row = row_start + r
+        for j in range(frames.shape[1]):
+            if frames[r, j] < n:
+                insert_nearest(
+                    best_distances[row], best_frames[row], distances[r, j], frames[r, j]
+                )

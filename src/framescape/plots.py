@@ -1,7 +1,6 @@
 """Static pictures of a movie (PNG, matplotlib): its maps, one panel per
 method × metric, and its distance matrices as self-similarity heatmaps."""
 
-import math
 import os
 
 import matplotlib
@@ -14,11 +13,9 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from framescape.common import atomic_path, load_frames_tsv, log, map_label
 from framescape.pictures import thumbnail
+from framescape.tiles import HEATMAP_CELLS, heatmap_cells
 
 METRIC_UNITS = {"gray": "grey levels, 0–255", "hsl": "0–3"}
-# A heatmap wider than this many cells is averaged over square blocks first: a
-# 10,000-frame matrix (400 MB) becomes at most this many cells a side.
-HEATMAP_CELLS = 1000
 # Longer side of a frame's picture on a map, pixels: landscape and portrait
 # frames take the same room, each at its own aspect.
 THUMBNAIL_SIZE = 56
@@ -112,10 +109,9 @@ def block_mean(matrix, cells=HEATMAP_CELLS):
     reduced ``(M, M)`` float32 matrix and the block size.
     """
     n = len(matrix)
-    block = max(1, math.ceil(n / cells))
+    block, m = heatmap_cells(n, cells)
     if block == 1:
         return np.asarray(matrix, np.float32), 1
-    m = math.ceil(n / block)
     reduced = np.empty((m, m), np.float32)
     edges = np.arange(0, n, block)
     for row, start in enumerate(edges):

@@ -34,3 +34,14 @@ def tile_range(index, n_frames, tile_frames):
 def tile_pairs(count):
     """Every ``(row block, column block)`` on or above the diagonal, row by row."""
     return [(row, column) for row in range(count) for column in range(row, count)]
+
+
+# Cells along each side of a self-similarity heatmap, at most.
+HEATMAP_CELLS = 1000
+
+
+def heatmap_cells(n_frames, cells=HEATMAP_CELLS):
+    """``(frames per cell side, cells per side)`` of a movie's heatmap: square
+    blocks of consecutive frames, so that no side has more than ``cells``."""
+    block = max(1, -(-n_frames // cells))
+    return block, -(-n_frames // block)
