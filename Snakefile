@@ -5,6 +5,8 @@
 #                  list_movies → movies.tsv
 #   distances.smk  compute_distances, one (N, N) matrix per metric (long movies:
 #                  compute_distance_tile); nearest_frames
+#   graph.smk      movies of more than dense_max_frames frames: graph_tile →
+#                  neighbour_graph, each frame's nearest frames per metric
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
 #   view.smk       plot_maps, plot_distances → results/<movie>/plots/*.png;
@@ -24,6 +26,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/resources.smk"
 include: "workflow/rules/frames.smk"
 include: "workflow/rules/distances.smk"
+include: "workflow/rules/graph.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
 include: "workflow/rules/view.smk"

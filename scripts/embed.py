@@ -6,11 +6,12 @@ from framescape.embed import embed_step
 run_step(
     snakemake.log[0],
     embed_step,
-    distances_npy=snakemake.input.distances,
+    inputs=dict(snakemake.input.items()),
     output=snakemake.output[0],
     method=snakemake.wildcards.method,
     metric=snakemake.wildcards.metric,
     options=snakemake.params.options,
     random_state=snakemake.params.random_state,
     threads=snakemake.threads,
+    mask=snakemake.params.mask,
 )

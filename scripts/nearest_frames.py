@@ -6,7 +6,7 @@ from framescape.distances import nearest_step
 run_step(
     snakemake.log[0],
     nearest_step,
-    distances_npy=snakemake.input[0],
+    source=snakemake.input[0],
     output=snakemake.output[0],
     k=snakemake.params.k,
 )

@@ -1,4 +1,5 @@
-"""Rule plot_distances: a distance matrix as a self-similarity heatmap."""
+"""Rule plot_distances: a distance matrix (or, for a long movie, its block
+averages) as a self-similarity heatmap."""
 
 from framescape.common import run_step
 from framescape.plots import plot_distances_step
@@ -7,7 +8,7 @@ run_step(
     snakemake.log[0],
     plot_distances_step,
     frames_tsv=snakemake.input.frames_tsv,
-    distances_npy=snakemake.input.distances,
+    source=snakemake.input.distances,
     output=snakemake.output[0],
     metric=snakemake.wildcards.metric,
     title=snakemake.params.title,

@@ -227,6 +227,12 @@ def save_npy(path, array):
         np.save(tmp, array)
 
 
+def save_npz(path, **arrays):
+    """Write ``arrays`` to ``path`` in ``.npz`` format (uncompressed), atomically."""
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, **arrays)
+
+
 def save_json(path, data, **dump_options):
     """Write ``data`` as JSON to ``path``, atomically; NaN and Infinity are refused."""
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:

@@ -9,6 +9,7 @@ import yaml
 from snakemake.utils import validate
 
 from framescape.common import FramescapeError, rectangle_outside
+from framescape.neighbours import resolve_n_neighbors
 
 PER_MOVIE_KEYS = ("fps", "frame_width", "frame_height", "keep_aspect", "mask")
 
@@ -165,3 +166,16 @@ def method_options(config, method, metric):
     if method == "umap" and isinstance(options["n_neighbors"], dict):
         options["n_neighbors"] = options["n_neighbors"].get(metric, "auto")
     return options
+
+
+def graph_neighbours(config, metric, n_frames):
+    """Neighbours per frame the neighbour graph of ``metric`` keeps: as many as
+    its maps read (UMAP's ``n_neighbors`` − 1 besides the frame itself, t-SNE's
+    3 × perplexity + 1) and the viewer shows, at most ``n_frames`` − 1."""
+    wanted = [config["view"]["neighbours"]]
+    if "umap" in config["methods"]:
+        umap = method_options(config, "umap", metric)["n_neighbors"]
+        wanted.append(resolve_n_neighbors(umap, n_frames, graph=True) - 1)
+    if "tsne" in config["methods"]:
+        wanted.append(int(3 * config["tsne"]["perplexity"] + 1))
+    return max(0, min(max(wanted), n_frames - 1))

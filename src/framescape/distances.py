@@ -429,8 +429,14 @@ def distances_step(frames_npy, tiles, output, movie, metric, mask, threads):
     save_npy(output, distances)
 
 
-def nearest_step(distances_npy, output, k):
-    """Rule ``nearest_frames``: each frame's ``k`` nearest frames (the viewer's)."""
-    nearest = nearest_frames(np.load(distances_npy, mmap_mode="r"), k)
+def nearest_step(source, output, k):
+    """Rule ``nearest_frames``: each frame's ``k`` nearest frames (the viewer's),
+    from the distance matrix (``.npy``) or the first ``k`` of the neighbour
+    graph (``.npz``: the same frames in the same order)."""
+    if str(source).endswith(".npz"):
+        with np.load(source) as graph:
+            nearest = np.ascontiguousarray(graph["indices"][:, :k])
+    else:
+        nearest = nearest_frames(np.load(source, mmap_mode="r"), k)
     save_npy(output, nearest)
     log.info("%d frames, %d nearest each", *nearest.shape)

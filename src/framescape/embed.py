@@ -21,6 +21,10 @@ from threadpoolctl import threadpool_limits
 
 from framescape import kernels
 from framescape.common import METHOD_LABELS, FramescapeError, log, save_npy
+from framescape.distances import load_movie_frames
+from framescape.graph import distances_to
+from framescape.neighbours import resolve_n_neighbors
+from framescape.resources import LANDMARKS
 
 METHODS = ("mds", "tsne", "umap")
 # Points up to which classical MDS decomposes the whole matrix (about 1 s).
@@ -132,15 +136,6 @@ def smacof(dissimilarities, init, max_iter=300, eps=1e-6):
             old_stress = stress
         x, updated = updated, x
     return x, stress, iteration
-
-
-def resolve_n_neighbors(n_neighbors, n_frames):
-    """UMAP's ``n_neighbors`` for a movie of ``n_frames`` frames (before clamping):
-    an int, or ``"auto"`` (N/12, at least 2). The per-metric choice is made by
-    :func:`framescape.config.method_options`."""
-    if n_neighbors == "auto":
-        return max(2, n_frames // 12)
-    return int(n_neighbors)
 
 
 def clamp(name, value, low, high, n_frames):
@@ -473,32 +468,109 @@ def embed(distances, method, random_state=0, threads=1, **params):
             )
             return classical_mds(distances)
         coordinates = EMBEDDERS[method](distances, random_state, threads, **params)
-        if not np.isfinite(coordinates).all():
-            # Never another method's map under this one's name.
-            raise FramescapeError(
-                f"{METHOD_LABELS[method]} gave non-finite coordinates for "
-                f"{n} frames with {params}: change the {method}: settings in "
-                f"config.yaml, or leave {method} out of methods"
-            )
+    return finite(coordinates, method, params)
+
+
+def finite(coordinates, method, params):
+    """``coordinates`` as float64, or the error saying which settings to change:
+    never another method's map under this one's name."""
+    if not np.isfinite(coordinates).all():
+        raise FramescapeError(
+            f"{METHOD_LABELS[method]} gave non-finite coordinates for "
+            f"{len(coordinates)} frames with {params}: change the {method}: settings "
+            f"in config.yaml, or leave {method} out of methods"
+        )
     return np.asarray(coordinates, np.float64)
 
 
-def embed_step(distances_npy, output, method, metric, options, random_state, threads):
-    """Rule ``embed``: one method's coordinates from a movie's distance matrix.
+def embed_graph(
+    indices, distances, method, random_state=0, threads=1, rows=None, **params
+):
+    """Lay out frames in 2-D from their neighbour graph (the long-movie path).
+
+    Parameters
+    ----------
+    indices, distances : (N, k)
+        Each frame's nearest frames and their distances
+        (:func:`framescape.graph.neighbour_graph`).
+    method : {"mds", "tsne", "umap"}
+    random_state, threads
+    rows : callable, optional
+        ``rows(frames)``: distances ``(L, N)`` from those frames to every frame
+        (:func:`framescape.graph.distances_to`); MDS places every frame from
+        :data:`framescape.resources.LANDMARKS` landmarks, and movies of at most
+        three frames are laid out by classical MDS, as on the dense path.
+    **params
+        The method's own parameters; ``mds:`` settings do not apply (landmark
+        MDS is classical MDS).
+
+    Returns
+    -------
+    (N, 2) float64
+    """
+    if method not in EMBEDDERS:
+        raise ValueError(
+            f"unknown method '{method}' (choose from {', '.join(METHODS)})"
+        )
+    n = len(indices)
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n <= 3 or method == "mds":
+            landmarks = even_landmarks(n, n if n <= 3 else LANDMARKS)
+            coordinates = landmark_mds(rows(landmarks), landmarks)
+        elif method == "umap":
+            coordinates = embed_umap_graph(
+                indices, distances, random_state, threads, **params
+            )
+        else:
+            coordinates = embed_tsne_graph(
+                indices, distances, random_state, threads, **params
+            )
+    return finite(coordinates, method, params)
+
+
+def embed_step(inputs, output, method, metric, options, random_state, threads, mask):
+    """Rule ``embed``: one method's coordinates from a movie's distance matrix
+    (``inputs["distances"]``) or, on the long-movie path, its neighbour graph
+    (``inputs["graph"]`` and ``inputs["frames"]``; ``mask``: the movie's mask
+    rectangles).
 
     ``options`` is the method's config block (``n_neighbors`` already this
     metric's, see ``framescape.config.method_options``).
     """
-    distances = np.load(distances_npy)
     params = dict(options)
+    graph = "graph" in inputs
+    if graph:
+        with np.load(inputs["graph"]) as arrays:
+            indices, distances = arrays["indices"], arrays["distances"]
+        n = len(indices)
+        if method == "mds":
+            params = {"landmarks": min(n, LANDMARKS)}
+    else:
+        distances = np.load(inputs["distances"])
+        n = len(distances)
     if method == "umap":
-        params["n_neighbors"] = resolve_n_neighbors(
-            params["n_neighbors"], len(distances)
-        )
+        params["n_neighbors"] = resolve_n_neighbors(params["n_neighbors"], n, graph)
     log.info(
-        "%s on %s distances of %d frames: %s", method, metric, len(distances), params
+        "%s on %s %s of %d frames: %s",
+        method,
+        metric,
+        "neighbour graph" if graph else "distances",
+        n,
+        params,
     )
     started = time.monotonic()
-    coordinates = embed(distances, method, random_state, threads, **params)
+    if graph:
+        frames, mask = load_movie_frames(inputs["frames"], mask, "", threads)
+        coordinates = embed_graph(
+            indices,
+            distances,
+            method,
+            random_state,
+            threads,
+            rows=lambda chosen: distances_to(frames, metric, chosen, mask),
+            **({} if method == "mds" else params),
+        )
+    else:
+        coordinates = embed(distances, method, random_state, threads, **params)
     log.info("done in %.1f s", time.monotonic() - started)
     save_npy(output, coordinates)

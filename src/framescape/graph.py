@@ -6,15 +6,19 @@ memory holds one tile and ``N × k`` neighbours whatever the movie's length.
 """
 
 import mmap
+import time
+from pathlib import Path
 
 import numpy as np
 
 from framescape import kernels
+from framescape.common import Progress, log, npy_shape, save_npy, save_npz
 from framescape.distances import (
     TILES,
     block_luma,
     check_frames,
     hsl_band,
+    load_movie_frames,
     pixel_block,
     raw_distances,
 )
@@ -297,3 +301,81 @@ def release_pages(frames):
         frames = frames.base if isinstance(frames, np.ndarray) else None
     if frames is not None and getattr(frames, "_mmap", None) is not None:
         frames._mmap.madvise(mmap.MADV_DONTNEED)
+
+
+def tile_step(
+    frames_npy,
+    diagonal_parts,
+    output,
+    movie,
+    metric,
+    row,
+    column,
+    k,
+    mask,
+    tile_frames,
+    threads,
+):
+    """Rule ``graph_tile``: one tile's part (:func:`tile_part`) of a long movie's
+    neighbour graph. An hsl tile off the diagonal reads its blocks' norms from
+    the two diagonal tiles' parts, ``diagonal_parts`` (rows', then columns')."""
+    frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
+    n = len(frames)
+    rows, columns = (tile_range(int(index), n, tile_frames) for index in (row, column))
+    norms = None
+    if diagonal_parts:
+        norms = {}
+        for side, path in zip(("rows", "columns"), diagonal_parts):
+            with np.load(path) as part:
+                norms[side] = part["norms"]
+    started = time.monotonic()
+    progress = Progress(f"{metric} graph tile {row}_{column} of {movie}")
+    part = tile_part(
+        frames, metric, k, rows, columns, mask, norms, heatmap_cells(n)[0], progress
+    )
+    log.info(
+        "%s graph tile of frames %d-%d x %d-%d (of %d), %d nearest each, in %.2f s",
+        metric,
+        rows[0],
+        rows[1] - 1,
+        columns[0],
+        columns[1] - 1,
+        n,
+        k,
+        time.monotonic() - started,
+    )
+    save_npz(output, **part)
+
+
+def graph_step(frames_npy, parts, outputs, movie, metric, k, tile_frames):
+    """Rule ``neighbour_graph``: the tiles' parts put together, the movie's
+    ``graph/<metric>.npz`` (``indices``, ``distances``) and the heatmap's block
+    averages, ``graph/<metric>_heatmap.npy``."""
+    n = npy_shape(frames_npy)[0]
+    k = max(0, min(k, n - 1))
+    merged = GraphMerge(n, k, heatmap_cells(n)[0])
+    progress = Progress(f"{metric} neighbour graph of {movie}")
+    for done, path in enumerate(parts, 1):
+        row, column = (int(index) for index in Path(path).stem.split("_")[-2:])
+        with np.load(path) as part:
+            merged.add(
+                part,
+                tile_range(row, n, tile_frames),
+                tile_range(column, n, tile_frames),
+            )
+        progress(done, len(parts), "tiles")
+    if (merged.frames == n).any():
+        raise ValueError(f"tiles {parts} leave frames without {k} neighbours")
+    save_npz(outputs.graph, indices=merged.frames, distances=merged.distances)
+    save_npy(outputs.heatmap, merged.heatmap())
+    log.info(
+        "%s neighbour graph of %d frames from %d tiles: %d nearest each, "
+        "nearest distance median %.4g, %d-th %.4g",
+        metric,
+        n,
+        len(parts),
+        k,
+        float(np.median(merged.distances[:, 0])) if k else 0.0,
+        k,
+        float(np.median(merged.distances[:, -1])) if k else 0.0,
+    )

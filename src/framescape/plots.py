@@ -126,9 +126,12 @@ def plot_distances(path, distances, times, metric, title):
     """Self-similarity heatmap of an ``(N, N)`` distance matrix, time on both axes.
 
     Repeated scenes show as dark off-diagonal blocks, cycles as stripes parallel
-    to the diagonal.
+    to the diagonal. ``distances`` may also be ``(block averages, frames per
+    cell side)`` (:func:`block_mean`'s result, or the neighbour graph's).
     """
-    reduced, block = block_mean(distances)
+    reduced, block = (
+        distances if isinstance(distances, tuple) else block_mean(distances)
+    )
     end = float(times[-1]) if len(times) else 0.0
     step = float(times[1] - times[0]) if len(times) > 1 else 1.0
     figure, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
@@ -162,10 +165,19 @@ def plot_maps_step(frames_tsv, scaled_npys, output, names, title, thumbnails):
     log.info("%d frames, %d maps", len(frames), len(maps))
 
 
-def plot_distances_step(frames_tsv, distances_npy, output, metric, title):
-    """Rule ``plot_distances``: the self-similarity heatmap of one matrix."""
+def plot_distances_step(frames_tsv, source, output, metric, title):
+    """Rule ``plot_distances``: the self-similarity heatmap of one metric, from
+    its matrix (``distances/<metric>.npy``) or, on the long-movie path, from
+    the block averages its tiles gave (``graph/<metric>_heatmap.npy``)."""
     frames = load_frames_tsv(frames_tsv)
-    distances = np.load(distances_npy, mmap_mode="r")
     times = np.array([frame["time"] for frame in frames])
-    plot_distances(output, distances, times, metric, title)
+    reduced = np.load(source, mmap_mode="r")
+    if reduced.shape[0] != len(frames):  # block averages already
+        block, cells = heatmap_cells(len(frames))
+        if reduced.shape != (cells, cells):
+            raise ValueError(
+                f"{source}: {reduced.shape} cells for {len(frames)} frames"
+            )
+        reduced = (np.asarray(reduced), block)
+    plot_distances(output, reduced, times, metric, title)
     log.info("%d frames", len(frames))

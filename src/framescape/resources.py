@@ -12,6 +12,7 @@ import re
 import subprocess
 
 from framescape.common import FramescapeError
+from framescape.tiles import HEATMAP_CELLS
 
 MB = 1024**2
 GB = 1024**3
@@ -140,6 +141,65 @@ def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
         step = f"embed_{method}"
         needs.append((step_memory(step, n_frames, width, height), step))
     return max(needs)
+
+
+# The neighbour-graph path (framescape.graph), for movies of more than
+# dense_max_frames frames: no job holds N × N numbers. Each frame's k nearest are
+# int32 + float32 (8 bytes); a tile job keeps both sides' lists for all N rows
+# while merging (2 × 8 bytes × N × k); UMAP and t-SNE hold sparse graphs of
+# N × k edges (umap-learn's fuzzy set, scikit-learn's joint probabilities and
+# their symmetrised copies: GRAPH_EDGE_BYTES an edge, a generous bound); landmark
+# MDS holds float32 and float64 copies of L × N distances and, for hsl, the
+# landmarks' features (16 bytes a pixel each) and a block's.
+LANDMARKS = 500
+GRAPH_EDGE_BYTES = 120
+GRAPH_FIXED = 400 * MB
+FEATURE_BYTES = 16
+
+
+def graph_memory(n_frames, width, height, metrics, methods, tile_frames, k):
+    """The most any one job of a movie on the neighbour-graph path needs:
+    ``(bytes, step)``; ``k`` is the graph's neighbours per frame."""
+    pixels = width * height
+    tile = min(tile_frames, n_frames)
+    lists = 2 * 8 * n_frames * k
+    needs = [
+        (
+            tile_memory(metric, tile, tile, False, n_frames, width, height) + lists,
+            f"graph_{metric}",
+        )
+        for metric in metrics
+    ]
+    needs.append((GRAPH_FIXED + lists + 2 * 8 * HEATMAP_CELLS**2, "graph_merge"))
+    for method in methods:
+        if method == "mds":
+            features = FEATURE_BYTES * pixels * (LANDMARKS + FRAME_BLOCK)
+            total = GRAPH_FIXED + 12 * LANDMARKS * n_frames + features
+        else:
+            total = GRAPH_FIXED + GRAPH_EDGE_BYTES * n_frames * k
+        needs.append((int(total), f"embed_{method}"))
+    return max(needs)
+
+
+def graph_runtime(n_frames):
+    """Minutes to ask for laying out a long movie from its neighbour graph: a
+    minute per 1,000 frames beside the margin (t-SNE and UMAP grow with N × k,
+    landmark MDS with L × N)."""
+    return int(MIN_RUNTIME + -(-n_frames // 1000))
+
+
+def dense_max_frames(limit, width, height, metrics, methods, tile_frames):
+    """The most frames whose dense path (N × N matrices) fits in ``limit`` bytes
+    (``dense_max_frames: auto``), at least 1."""
+    low, high = 1, 1 << 20
+    while low < high:
+        middle = (low + high + 1) // 2
+        needed, _ = movie_memory(middle, width, height, metrics, methods, tile_frames)
+        if needed <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def machine_memory():

@@ -17,6 +17,7 @@ if SOURCE not in sys.path:
 # umap or scikit-learn (tests/test_workflow.py checks it).
 from framescape.common import FramescapeError, load_json  # noqa: E402
 from framescape.config import (  # noqa: E402
+    graph_neighbours,
     method_options,
     movie_settings,
     validate_config,
@@ -27,7 +28,12 @@ from framescape.movies import (  # noqa: E402
     link_movie,
     write_outcomes,
 )
-from framescape.tiles import write_frame_count  # noqa: E402
+from framescape.tiles import (  # noqa: E402
+    read_frame_count,
+    tile_count,
+    tile_pairs,
+    write_frame_count,
+)
 from framescape.source import code_digest  # noqa: E402
 
 
@@ -171,3 +177,67 @@ def log_path(rule_name, *wildcard_names):
 
 def benchmark_path(rule_name, *wildcard_names):
     return job_file("benchmarks", "tsv", rule_name, *wildcard_names)
+
+
+def frame_count(movie):
+    """Frames the movie gave: known once the checkpoint count_frames has run."""
+    counted = checkpoints.count_frames.get(movie=movie).output[0]
+    return read_frame_count(counted)
+
+
+def on_graph_path(movie):
+    """Whether the movie has more frames than dense_max_frames (its maps come
+    from neighbour graphs, graph.smk)."""
+    return frame_count(movie) > dense_frames(movie)
+
+
+def pairs_source(wildcards):
+    """What the metric's pairs of frames are read from: the (N, N) matrix or,
+    on the long-movie path, the neighbour graph."""
+    folder = f"{RESULTS}/{wildcards.movie}"
+    if on_graph_path(wildcards.movie):
+        return f"{folder}/graph/{wildcards.metric}.npz"
+    return f"{folder}/distances/{wildcards.metric}.npy"
+
+
+def heatmap_source(wildcards):
+    """The matrix, or the block averages the neighbour graph's tiles gave."""
+    if on_graph_path(wildcards.movie):
+        return f"{RESULTS}/{wildcards.movie}/graph/{wildcards.metric}_heatmap.npy"
+    return pairs_source(wildcards)
+
+
+def embed_inputs(wildcards):
+    """The matrix; or the neighbour graph, and the frames landmark MDS compares."""
+    source = pairs_source(wildcards)
+    if source.endswith(".npy"):
+        return {"distances": source}
+    return {"graph": source, "frames": f"{RESULTS}/{wildcards.movie}/frames.npy"}
+
+
+def graph_k(wildcards):
+    """Neighbours per frame the metric's graph keeps (config.graph_neighbours)."""
+    return graph_neighbours(config, wildcards.metric, frame_count(wildcards.movie))
+
+
+def graph_part(wildcards, row, column):
+    return (
+        f"{RESULTS}/{wildcards.movie}/graph_tiles/{wildcards.metric}_{row}_{column}.npz"
+    )
+
+
+def graph_parts(wildcards):
+    """Every tile's part of the metric's neighbour graph (one tile at least)."""
+    count = tile_count(frame_count(wildcards.movie), TILE_FRAMES)
+    return [graph_part(wildcards, *pair) for pair in tile_pairs(count)]
+
+
+def diagonal_parts(wildcards):
+    """hsl off the diagonal: the parts of the two diagonal tiles, whose norms
+    the tile needs (the very numbers the matrix would use)."""
+    if wildcards.metric != "hsl" or wildcards.row == wildcards.column:
+        return []
+    return [
+        graph_part(wildcards, index, index)
+        for index in (wildcards.row, wildcards.column)
+    ]

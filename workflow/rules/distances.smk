@@ -1,6 +1,7 @@
 # Sampled frames → one (N, N) float32 distance matrix per metric; a movie of more
 # than tile_frames frames in tiles, one job each (temporary files), put together by
-# compute_distances; each frame's nearest frames for the viewer.
+# compute_distances; each frame's nearest frames for the viewer (from the matrix,
+# or from the neighbour graph of a long movie: graph.smk).
 
 
 rule compute_distance_tile:
@@ -51,7 +52,7 @@ rule compute_distances:
 
 rule nearest_frames:
     input:
-        f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
+        pairs_source,
     output:
         f"{RESULTS}/{{movie}}/nearest/{{metric}}.npy",
     log:

@@ -1,9 +1,10 @@
-# A distance matrix → 2-D coordinates, per method.
+# A distance matrix (a long movie: its neighbour graph and frames) → 2-D
+# coordinates, per method.
 
 
 rule embed:
     input:
-        distances=f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
+        unpack(embed_inputs),
     output:
         f"{RESULTS}/{{movie}}/embeddings/{{method}}_{{metric}}.npy",
     log:
@@ -20,5 +21,6 @@ rule embed:
         code=code_digest("embed"),
         options=embed_options,
         random_state=RANDOM_STATE,
+        mask=setting("mask"),
     script:
         "../../scripts/embed.py"

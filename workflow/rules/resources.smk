@@ -2,28 +2,34 @@
 # the sizes come from framescape.resources, measured per step. Functions of the
 # job's input read only .npy headers and probe.json, once the job is ready.
 
+import errno  # noqa: E402
+import functools  # noqa: E402
+
+import numpy as np  # noqa: E402
 from framescape.common import npy_shape  # noqa: E402
 from framescape.movies import expected_frames  # noqa: E402
 from framescape.resources import (  # noqa: E402
     MB,
     assembly_memory,
+    available_memory,
+    dense_max_frames,
     extract_runtime,
+    graph_memory,
+    graph_runtime,
     movie_memory,
+    slurm_query,
     step_memory,
     step_runtime,
     tile_memory,
     tile_runtime,
 )
-from framescape.tiles import (  # noqa: E402
-    read_frame_count,
-    tile_count,
-    tile_pairs,
-    tile_range,
-)
+from framescape.tiles import tile_range  # noqa: E402
 
 
 def movie_memory_mb(wildcards, input):
-    """Resource: MB the movie's largest job will hold, from its probe.
+    """Resource: MB the movie's largest job will hold, from its probe: on the
+    dense path, or on the neighbour-graph path when it will have more than
+    dense_max_frames frames.
 
     A resource rather than a parameter, so that it reruns nothing. Before the probe
     exists, the missing file makes Snakemake defer it until the job is ready.
@@ -34,8 +40,42 @@ def movie_memory_mb(wildcards, input):
     settings = SETTINGS[wildcards.movie]
     width, height = settings["frame_width"], settings["frame_height"]
     frames = expected_frames(probe["duration"], settings["fps"]) or 1
-    needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
+    if frames > dense_frames(wildcards.movie):
+        k = max(graph_neighbours(config, metric, frames) for metric in METRICS)
+        needed, _ = graph_memory(
+            frames, width, height, METRICS, METHODS, TILE_FRAMES, k
+        )
+    else:
+        needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
     return megabytes(needed)
+
+
+def dense_frames(movie):
+    """dense_max_frames for this movie: the config's number, or (auto) the most
+    frames whose dense path fits the memory the guard allows."""
+    if config["dense_max_frames"] != "auto":
+        return config["dense_max_frames"]
+    settings = SETTINGS[movie]
+    return dense_frames_fitting(settings["frame_width"], settings["frame_height"])
+
+
+@functools.cache
+def dense_frames_fitting(width, height):
+    limit = MEMORY_LIMIT_MB * MB or available_memory(jobs_partition())
+    return dense_max_frames(limit, width, height, METRICS, METHODS, TILE_FRAMES)
+
+
+def jobs_partition():
+    """The SLURM partition the jobs run in, whose largest node bounds
+    memory_limit_gb auto: inside a job its own; in the main process of a SLURM
+    run, the cluster's default partition; None for a local run."""
+    if workflow.remote_exec:
+        return os.environ.get("SLURM_JOB_PARTITION") or None
+    if workflow.local_exec:
+        return None
+    shown = slurm_query("sinfo", "--noheader", "--format", "%P")
+    defaults = [name[:-1] for name in shown.split() if name.endswith("*")]
+    return defaults[0] if defaults else None
 
 
 def memory_partition(wildcards):
@@ -69,8 +109,7 @@ def distance_tiles(wildcards):
 
     Known once its frames are counted (the checkpoint count_frames).
     """
-    counted = checkpoints.count_frames.get(movie=wildcards.movie).output[0]
-    count = tile_count(read_frame_count(counted), TILE_FRAMES)
+    count = tile_count(frame_count(wildcards.movie), TILE_FRAMES)
     if count == 1:
         return []
     return [
@@ -116,13 +155,46 @@ def distances_minutes(wildcards, input):
     return step_runtime(f"distances_{wildcards.metric}", n, width, height)
 
 
+def graph_tile_mb(wildcards, input):
+    """A dense tile's memory and the two lists of k nearest of every frame."""
+    lists = 2 * 8 * npy_shape(input.frames)[0] * graph_k(wildcards)
+    return tile_mb(wildcards, input) + megabytes(lists)
+
+
+def graph_merge_mb(wildcards, input):
+    n = npy_shape(input.frames)[0]
+    k = graph_k(wildcards)
+    _, height, width, _ = npy_shape(input.frames)
+    sizes = graph_memory(n, width, height, [], [], TILE_FRAMES, k)
+    return megabytes(sizes[0])
+
+
+def embed_frames(input):
+    """Frames the embed job lays out, from its input's header (a missing file,
+    as before the frames are counted, makes Snakemake wait for the job)."""
+    if "graph" in input.keys():
+        with np.load(input.graph) as graph:
+            return graph["indices"].shape[0]
+    if "distances" in input.keys():
+        return npy_shape(input.distances)[0]
+    # Only the frame count, which Snakemake waits for (a missing input file).
+    raise FileNotFoundError(errno.ENOENT, "frames not counted yet", input[0])
+
+
 def embed_mb(wildcards, input):
-    n = npy_shape(input.distances)[0]
+    n = embed_frames(input)
+    if "graph" in input.keys():
+        k = graph_k(wildcards)
+        _, height, width, _ = npy_shape(input.frames)
+        needed = graph_memory(n, width, height, [], [wildcards.method], 0, k)
+        return megabytes(needed[0])
     return megabytes(step_memory(f"embed_{wildcards.method}", n, 0, 0))
 
 
 def embed_minutes(wildcards, input):
-    return step_runtime(f"embed_{wildcards.method}", npy_shape(input.distances)[0])
+    if "graph" in input.keys():
+        return graph_runtime(embed_frames(input))
+    return step_runtime(f"embed_{wildcards.method}", embed_frames(input))
 
 
 def extract_minutes(wildcards, input):

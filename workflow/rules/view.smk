@@ -50,7 +50,7 @@ rule plot_maps:
 rule plot_distances:
     input:
         frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
-        distances=f"{RESULTS}/{{movie}}/distances/{{metric}}.npy",
+        distances=heatmap_source,
     output:
         report(
             f"{RESULTS}/{{movie}}/plots/distances_{{metric}}.png",
