@@ -209,6 +209,29 @@ def test_sad_kernels_agree_with_numpy(n, p):
     assert np.array_equal(kernels.sad_tile_simd(padded, padded, True), upper)
 
 
+def test_sad_quads_blocks_and_edges_match_scipy():
+    """Rows and columns that are not whole quads or blocks, pixels over several
+    SAD tiles and a short last one, the largest differences: the blocked kernel
+    gives scipy's exact sums, and in the upper case zeros on and left of the
+    diagonal."""
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(11)
+    p = 2 * kernels.SAD_TILE + 3 * kernels.SIMD_BYTES
+    rows = rng.integers(0, 256, (kernels.SAD_BLOCK + 7, p), dtype=np.uint8)
+    columns = rng.integers(0, 256, (kernels.QUAD_COLUMNS * 5 + 2, p), dtype=np.uint8)
+    rows[3], columns[5] = 255, 0
+    rows[4] = rows[9]  # a repeated frame: an exact zero off the diagonal
+    expected = cdist(rows.astype(np.float64), columns.astype(np.float64), "cityblock")
+    assert np.array_equal(kernels.sad_tile(rows, columns), expected)
+    assert np.array_equal(kernels.sad_tile(columns, rows), expected.T)
+    square = cdist(rows.astype(np.float64), rows.astype(np.float64), "cityblock")
+    upper = kernels.sad_tile(rows, rows, upper=True)
+    assert np.array_equal(upper, np.triu(square, 1))
+    assert upper[4, 9] == 0 and upper[3, 4] > 0
+    assert np.array_equal(kernels.pairwise_sad(rows), square)
+
+
 def test_blocks_tiles_and_memmaps_give_the_same_matrices(
     tmp_path, random_frames, monkeypatch
 ):
