@@ -157,8 +157,11 @@ def setting(key):
 
 
 def embed_options(wildcards):
-    """The config block of one method, for this metric."""
-    return method_options(config, wildcards.method, wildcards.metric)
+    """The config block of one method, for this metric, keys sorted: the order
+    of keys in a config file reruns nothing."""
+    return dict(
+        sorted(method_options(config, wildcards.method, wildcards.metric).items())
+    )
 
 
 def scaled_embeddings(wildcards):

@@ -1,0 +1,157 @@
+"""A long movie on the neighbour-graph path, through the ``snakemake`` command:
+the same movie as the tiled-matrix tests (the demo at 3 fps and 80×60, 1,095
+frames) with dense_max_frames below its length, against the dense path's
+matrices and maps; what reruns."""
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+from sklearn.manifold import trustworthiness
+
+from conftest import (
+    LONG_FRAMES,
+    REPO,
+    long_movie_folder,
+    planned_jobs,
+    snakemake,
+    write_config,
+)
+from framescape.config import graph_neighbours, validate_config
+from framescape.distances import nearest_frames
+from framescape.plots import block_mean
+from framescape.tiles import tile_pairs
+
+pytestmark = pytest.mark.workflow
+
+METRICS = ("gray", "hsl")
+MAPS = [
+    f"{method}_{metric}" for metric in METRICS for method in ("mds", "tsne", "umap")
+]
+# Fewer t-SNE iterations than the default on both paths, for time.
+TSNE = {
+    "perplexity": 30,
+    "early_exaggeration": 12,
+    "learning_rate": "auto",
+    "max_iter": 500,
+}
+GRAPH = {"tile_frames": 512, "dense_max_frames": 1000, "tsne": TSNE}
+
+
+@pytest.fixture(scope="module")
+def graph_run(tmp_path_factory):
+    """The long movie's whole run on the graph path: ``(workdir, output)``."""
+    workdir = long_movie_folder(tmp_path_factory.mktemp("long-graph"), **GRAPH)
+    result = snakemake(workdir)
+    return workdir, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def dense_maps(long_whole):
+    """The dense path's coordinates of the same movie, from its matrices."""
+    workdir = long_whole.parent
+    targets = [f"results/demo_year/embeddings/{name}.npy" for name in MAPS]
+    changed = write_config(workdir, workdir / "config.yaml", "maps.yaml", tsne=TSNE)
+    snakemake(workdir, "--", *targets, configfile=changed)
+    return {
+        name: np.load(long_whole.parent / target) for name, target in zip(MAPS, targets)
+    }
+
+
+def config_of(workdir):
+    """The run's config with the schema's defaults, as the workflow reads it."""
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    return validate_config(config, REPO / "workflow/schemas/config.schema.yaml")
+
+
+def test_no_matrix_and_tiles_as_jobs(graph_run):
+    """No (N, N) array anywhere; six tile jobs a metric, their parts removed."""
+    workdir, output = graph_run
+    results = workdir / "results"
+    assert output.count("rule graph_tile:") == 2 * len(tile_pairs(3))
+    assert "rule compute_distances:" not in output
+    assert not (results / "demo_year" / "distances").exists()
+    assert not (results / "demo_year" / "graph_tiles").exists()
+    for path in results.rglob("*.np[yz]"):
+        arrays = np.load(path)
+        shapes = (
+            [arrays[name].shape for name in arrays.files]
+            if path.suffix == ".npz"
+            else [arrays.shape]
+        )
+        assert all(shape[:2] != (LONG_FRAMES, LONG_FRAMES) for shape in shapes), path
+    log = (results / "demo_year/logs/neighbour_graph_hsl.log").read_text()
+    assert "neighbour graph of 1095 frames from 6 tiles" in log
+
+
+def test_graph_and_heatmap_equal_the_matrix(graph_run, long_whole):
+    """Each frame's neighbours as the matrix ranks them, at its distances; the
+    viewer's nearest frames the dense path's; the heatmap its block averages."""
+    workdir, _ = graph_run
+    config = config_of(workdir)
+    folder = workdir / "results" / "demo_year"
+    for metric in METRICS:
+        matrix = np.load(long_whole / "demo_year" / "distances" / f"{metric}.npy")
+        with np.load(folder / "graph" / f"{metric}.npz") as graph:
+            indices, distances = graph["indices"], graph["distances"]
+        k = graph_neighbours(config, metric, LONG_FRAMES)
+        assert indices.shape == distances.shape == (LONG_FRAMES, k) and k >= 91
+        assert np.array_equal(indices, nearest_frames(matrix, k)), metric
+        assert np.array_equal(distances, np.take_along_axis(matrix, indices, axis=1))
+        nearest = np.load(folder / "nearest" / f"{metric}.npy")
+        assert np.array_equal(nearest, nearest_frames(matrix, nearest.shape[1]))
+        expected, block = block_mean(matrix)
+        heatmap = np.load(folder / "graph" / f"{metric}_heatmap.npy")
+        assert block == 2 and heatmap.shape == expected.shape == (548, 548)
+        np.testing.assert_allclose(heatmap, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_maps_as_trustworthy_as_the_dense_maps(graph_run, long_whole, dense_maps):
+    """Trustworthiness (k = 10, against the movie's own distances) of each graph
+    map within 0.02 of the dense path's map, and the year still a loop."""
+    workdir, _ = graph_run
+    items = json.loads((workdir / "results" / "demo_year.json").read_text())
+    assert len(items) == LONG_FRAMES and set(MAPS) <= set(items[0])
+    angles = 2 * np.pi * np.arange(LONG_FRAMES) / LONG_FRAMES
+    circle = np.c_[np.cos(angles), np.sin(angles)]
+    scores = {}
+    for name in MAPS:
+        metric = name.split("_")[1]
+        matrix = np.load(long_whole / "demo_year" / "distances" / f"{metric}.npy")
+        graph = np.array([item[name] for item in items])
+        scores[name] = [
+            trustworthiness(matrix, coordinates, n_neighbors=10, metric="precomputed")
+            for coordinates in (graph, dense_maps[name])
+        ]
+        assert scores[name][0] >= scores[name][1] - 0.02, (name, scores[name])
+        assert trustworthiness(circle, graph, n_neighbors=15) >= 0.9, name
+    print(scores)
+
+
+def test_what_reruns_on_the_graph_path(graph_run):
+    workdir, _ = graph_run
+    assert planned_jobs(workdir) == []
+
+    def rules_after(**changes):
+        changed = write_config(
+            workdir, workdir / "config.yaml", "changed.yaml", **changes
+        )
+        jobs = planned_jobs(workdir, changed)
+        return sorted({rule for rule, _ in jobs}), jobs
+
+    # The viewer's neighbours: within the graph's k, nothing but the pages.
+    rules, _ = rules_after(view={"neighbours": 10, "thumbnails": 6})
+    assert "graph_tile" not in rules and "nearest_frames" in rules
+    # dense_max_frames above the movie's length: the dense path, frames kept.
+    rules, jobs = rules_after(dense_max_frames=2000)
+    assert "compute_distances" in rules and "extract_frames" not in rules
+    assert "graph_tile" not in rules
+    # Still below: nothing.
+    assert rules_after(dense_max_frames=900)[1] == []
+    # More UMAP neighbours for gray: a bigger gray graph, hsl untouched.
+    rules, jobs = rules_after(umap={"n_neighbors": {"gray": 120, "hsl": "auto"}})
+    tiles = [w for rule, w in jobs if rule == "graph_tile"]
+    assert len(tiles) == len(tile_pairs(3)) and all("metric=gray" in w for w in tiles)
+    embeds = [w for rule, w in jobs if rule == "embed"]
+    assert len(embeds) == 3 and all("metric=gray" in w for w in embeds)
