@@ -18,4 +18,5 @@ run_step(
     movie_memory_mb=snakemake.resources.movie_memory_mb,
     memory_limit_mb=snakemake.resources.memory_limit_mb,
     memory_partition=snakemake.resources.memory_partition,
+    dense_max=snakemake.resources.dense_max,
 )

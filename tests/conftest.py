@@ -221,6 +221,26 @@ def long_whole(tmp_path_factory):
     return workdir / "results"
 
 
+# The same long movie on the neighbour-graph path: dense_max_frames below its
+# length, tiles of 512; fewer t-SNE iterations than the default (both paths are
+# compared with these settings), for time.
+LONG_TSNE = {
+    "perplexity": 30,
+    "early_exaggeration": 12,
+    "learning_rate": "auto",
+    "max_iter": 500,
+}
+LONG_GRAPH = {"tile_frames": 512, "dense_max_frames": 1000, "tsne": LONG_TSNE}
+
+
+@pytest.fixture(scope="session")
+def long_graph(tmp_path_factory):
+    """The long movie's whole run on the graph path: ``(workdir, output)``."""
+    workdir = long_movie_folder(tmp_path_factory.mktemp("long-graph"), **LONG_GRAPH)
+    result = snakemake(workdir)
+    return workdir, result.stdout + result.stderr
+
+
 def copy_movie(source, folder, name):
     target = Path(folder) / name
     shutil.copyfile(source, target)

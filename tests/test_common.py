@@ -1,8 +1,11 @@
-"""Shared helpers: progress lines for long work."""
+"""Shared helpers: progress lines for long work, files written the same way twice."""
 
 import logging
+import time
 
-from framescape.common import Progress
+import numpy as np
+
+from framescape.common import Progress, save_npz
 
 
 def test_progress_lines_say_how_far_and_how_long(caplog):
@@ -19,3 +22,20 @@ def test_progress_lines_say_how_far_and_how_long(caplog):
         f"{first}, about 0:30.0 left",
         f"{second}, about 0:10.0 left",
     ]
+
+
+def test_npz_bytes_depend_on_the_arrays_only(tmp_path, monkeypatch):
+    """The same arrays written at another time give the same bytes (a rerun on
+    the cluster is compared byte for byte with the local run)."""
+    arrays = {"indices": np.arange(6, dtype=np.int32), "distances": np.ones(6)}
+    save_npz(tmp_path / "first.npz", **arrays)
+    later = time.time() + 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "localtime", lambda *_: time.gmtime(later))
+    save_npz(tmp_path / "second.npz", **arrays)
+    assert (tmp_path / "first.npz").read_bytes() == (
+        tmp_path / "second.npz"
+    ).read_bytes()
+    with np.load(tmp_path / "second.npz") as loaded:
+        assert loaded.files == ["indices", "distances"]
+        assert np.array_equal(loaded["indices"], arrays["indices"])

@@ -12,8 +12,8 @@ from sklearn.manifold import trustworthiness
 
 from conftest import (
     LONG_FRAMES,
+    LONG_TSNE,
     REPO,
-    long_movie_folder,
     planned_jobs,
     snakemake,
     write_config,
@@ -29,22 +29,6 @@ METRICS = ("gray", "hsl")
 MAPS = [
     f"{method}_{metric}" for metric in METRICS for method in ("mds", "tsne", "umap")
 ]
-# Fewer t-SNE iterations than the default on both paths, for time.
-TSNE = {
-    "perplexity": 30,
-    "early_exaggeration": 12,
-    "learning_rate": "auto",
-    "max_iter": 500,
-}
-GRAPH = {"tile_frames": 512, "dense_max_frames": 1000, "tsne": TSNE}
-
-
-@pytest.fixture(scope="module")
-def graph_run(tmp_path_factory):
-    """The long movie's whole run on the graph path: ``(workdir, output)``."""
-    workdir = long_movie_folder(tmp_path_factory.mktemp("long-graph"), **GRAPH)
-    result = snakemake(workdir)
-    return workdir, result.stdout + result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +36,9 @@ def dense_maps(long_whole):
     """The dense path's coordinates of the same movie, from its matrices."""
     workdir = long_whole.parent
     targets = [f"results/demo_year/embeddings/{name}.npy" for name in MAPS]
-    changed = write_config(workdir, workdir / "config.yaml", "maps.yaml", tsne=TSNE)
+    changed = write_config(
+        workdir, workdir / "config.yaml", "maps.yaml", tsne=LONG_TSNE
+    )
     snakemake(workdir, "--", *targets, configfile=changed)
     return {
         name: np.load(long_whole.parent / target) for name, target in zip(MAPS, targets)
@@ -65,9 +51,9 @@ def config_of(workdir):
     return validate_config(config, REPO / "workflow/schemas/config.schema.yaml")
 
 
-def test_no_matrix_and_tiles_as_jobs(graph_run):
+def test_no_matrix_and_tiles_as_jobs(long_graph):
     """No (N, N) array anywhere; six tile jobs a metric, their parts removed."""
-    workdir, output = graph_run
+    workdir, output = long_graph
     results = workdir / "results"
     assert output.count("rule graph_tile:") == 2 * len(tile_pairs(3))
     assert "rule compute_distances:" not in output
@@ -85,10 +71,10 @@ def test_no_matrix_and_tiles_as_jobs(graph_run):
     assert "neighbour graph of 1095 frames from 6 tiles" in log
 
 
-def test_graph_and_heatmap_equal_the_matrix(graph_run, long_whole):
+def test_graph_and_heatmap_equal_the_matrix(long_graph, long_whole):
     """Each frame's neighbours as the matrix ranks them, at its distances; the
     viewer's nearest frames the dense path's; the heatmap its block averages."""
-    workdir, _ = graph_run
+    workdir, _ = long_graph
     config = config_of(workdir)
     folder = workdir / "results" / "demo_year"
     for metric in METRICS:
@@ -107,10 +93,10 @@ def test_graph_and_heatmap_equal_the_matrix(graph_run, long_whole):
         np.testing.assert_allclose(heatmap, expected, rtol=1e-5, atol=1e-5)
 
 
-def test_maps_as_trustworthy_as_the_dense_maps(graph_run, long_whole, dense_maps):
+def test_maps_as_trustworthy_as_the_dense_maps(long_graph, long_whole, dense_maps):
     """Trustworthiness (k = 10, against the movie's own distances) of each graph
     map within 0.02 of the dense path's map, and the year still a loop."""
-    workdir, _ = graph_run
+    workdir, _ = long_graph
     items = json.loads((workdir / "results" / "demo_year.json").read_text())
     assert len(items) == LONG_FRAMES and set(MAPS) <= set(items[0])
     angles = 2 * np.pi * np.arange(LONG_FRAMES) / LONG_FRAMES
@@ -129,8 +115,8 @@ def test_maps_as_trustworthy_as_the_dense_maps(graph_run, long_whole, dense_maps
     print(scores)
 
 
-def test_what_reruns_on_the_graph_path(graph_run):
-    workdir, _ = graph_run
+def test_what_reruns_on_the_graph_path(long_graph):
+    workdir, _ = long_graph
     assert planned_jobs(workdir) == []
 
     def rules_after(**changes):

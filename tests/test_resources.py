@@ -27,8 +27,8 @@ if step.startswith("distances_"):
 else:
     options = {"algorithm": "smacof", "init": "classical_mds", "n_init": 1,
                "max_iter": 300, "eps": 1e-6}
-    embed_step(f"{folder}/distances.npy", f"{folder}/out.npy", "mds", "gray",
-               options, 42, 2)
+    embed_step({"distances": f"{folder}/distances.npy"}, f"{folder}/out.npy", "mds",
+               "gray", options, 42, 2, None)
 with open("/proc/self/status") as status:
     print(next(line.split()[1] for line in status if line.startswith("VmHWM")))
 """
@@ -102,3 +102,10 @@ def test_guard_refuses_only_what_exceeds_the_limit():
         "available: lower fps (now 2)"
     )
     assert check_memory(3 * GB, 100, 320, 240, 1, limit=3 * GB) == 3 * GB
+    # A movie on the dense path by an explicit dense_max_frames: that is what to lower.
+    with pytest.raises(FramescapeError) as error:
+        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB, dense_max=50000)
+    assert str(error.value).endswith(
+        "or lower dense_max_frames (now 50000) below 40000 frames: the "
+        "neighbour-graph path needs no N×N matrix"
+    )

@@ -16,6 +16,7 @@ import pytest
 from conftest import (
     HOSTILE_ID,
     HOSTILE_NAME,
+    LONG_GRAPH,
     LONG_SETTINGS,
     LONG_TARGETS,
     REPO,
@@ -141,24 +142,48 @@ def jobs_of(jobs, rule):
     return [job for job in jobs if job.get("Comment", "").startswith(f"rule_{rule}_")]
 
 
+# What the cluster run makes of the long movie on the neighbour-graph path (not
+# its t-SNE maps, for time), compared with the local run's.
+GRAPH_TARGETS = [
+    *(f"results/long/graph/{metric}.npz" for metric in ("gray", "hsl")),
+    *(f"results/long/nearest/{metric}.npy" for metric in ("gray", "hsl")),
+    "results/long/embeddings/mds_hsl.npy",
+    "results/long/embeddings/umap_gray.npy",
+]
+
+
 def test_cluster_run_gives_the_local_results(
-    cluster, workflow_run, long_whole, tmp_path
+    cluster, workflow_run, long_whole, long_graph, tmp_path
 ):
     """One cluster run: a hostile name through the whole workflow, and a long
-    movie (1,095 frames) whose matrices are cut into tiles of 1,024, every tile a
-    SLURM job of its own (3 a metric) sized by its frames. Every file equals the
-    local run's (the long movie's matrices: the local one-job ones)."""
+    movie (1,095 frames) above dense_max_frames: its neighbour graphs from tiles
+    of 1,024 (3 a metric, each a SLURM job of its own, off-diagonal hsl tiles
+    after the diagonal ones whose norms they read), and its matrices, asked for
+    by name, cut into the same tiles, sized by their frames. Every file equals
+    the local run's (the long movie's matrices: the local one-job ones; its
+    graph: the local graph from tiles of 512)."""
     local, _ = workflow_run
     workdir = tmp_path / "cluster"
     (workdir / "movies").mkdir(parents=True)
     copy_movie(local / "movies" / HOSTILE_NAME, workdir / "movies", HOSTILE_NAME)
     copy_movie(demo_movie(), workdir / "movies", "long.mp4")
-    write_config(workdir, tile_frames=1024, movie_overrides={"long.mp4": LONG_SETTINGS})
+    write_config(
+        workdir,
+        tile_frames=1024,
+        dense_max_frames=LONG_GRAPH["dense_max_frames"],
+        tsne=LONG_GRAPH["tsne"],
+        movie_overrides={"long.mp4": LONG_SETTINGS},
+    )
     long_targets = [target.replace("demo_year", "long") for target in LONG_TARGETS]
     jobs = cluster_run(
-        cluster, workdir, "--", *long_targets, *movie_targets(HOSTILE_ID)
+        cluster,
+        workdir,
+        "--",
+        *long_targets,
+        *GRAPH_TARGETS,
+        *movie_targets(HOSTILE_ID),
     )
-    # One job for the hostile movie's layouts (embed, scale, merge_json grouped).
+    # One job for the hostile movie's scale and merge_json steps (grouped).
     assert len(jobs_of(jobs, "maps")) == 1, [job.get("Comment") for job in jobs]
     results = workdir / "results"
     files = result_files(results, HOSTILE_ID)
@@ -184,6 +209,22 @@ def test_cluster_run_gives_the_local_results(
         assert (workdir / target).read_bytes() == (
             long_whole / Path(whole).relative_to("results")
         ).read_bytes(), target
+
+    assert len(jobs_of(jobs, "graph_tile")) == 6
+    assert len(jobs_of(jobs, "neighbour_graph")) == 2
+    graph_local = long_graph[0] / "results" / "demo_year"
+    for target in GRAPH_TARGETS:
+        path = Path(target).relative_to("results/long")
+        assert (workdir / target).read_bytes() == (graph_local / path).read_bytes(), (
+            path
+        )
+    for metric in ("gray", "hsl"):
+        heatmap = f"graph/{metric}_heatmap.npy"
+        np.testing.assert_allclose(
+            np.load(workdir / "results" / "long" / heatmap),
+            np.load(graph_local / heatmap),
+            rtol=1e-6,
+        )
 
 
 def movie_targets(movie):
@@ -226,19 +267,21 @@ def refusal(output, movie):
 def test_guard_counts_the_memory_of_a_node(cluster, tmp_path):
     """memory_limit_gb auto on SLURM: the limit is the largest node of the jobs'
     partition (6 GiB here, less than this machine), not the small extract_frames
-    job's allocation (1,000 MB) nor the machine the check happens to run on. A
-    movie whose layouts need 1.6 GB is decoded; one needing 8.4 GB is refused
-    with one line before decoding; on the partition "small" (MaxMemPerNode
-    1,024 MB) the 1.6 GB one is refused too."""
+    job's allocation (1,000 MB) nor the machine the check happens to run on. With
+    dense_max_frames forcing the dense path, a movie whose layouts need 1.6 GB is
+    decoded, one needing 8.4 GB is refused with one line before decoding, and on
+    the partition "small" (MaxMemPerNode 1,024 MB) the 1.6 GB one is refused too.
+    With dense_max_frames auto (the node's memory decides) the 8.4 GB one takes the
+    neighbour-graph path instead, and is decoded."""
     node = slurm_fields(cluster, "node")
     node_gb = int(node["RealMemory"]) * MB / GB
     assert machine_memory() > 9 * GB > node_gb * GB, "the test needs a smaller node"
     (tmp_path / "movies").mkdir()
-    # 32×24 frames at 1 fps: 8,000 and 20,000 frames (largest job umap or t-SNE,
-    # 1.6 and 8.4 GB), decoded in seconds.
+    # 32×24 frames at 1 fps: 8,000 and 20,000 frames (largest dense job umap or
+    # t-SNE, 1.6 and 8.4 GB), decoded in seconds.
     make_movie(tmp_path / "movies" / "fits.mp4", seconds=8000, rate=1)
     make_movie(tmp_path / "movies" / "huge.mp4", seconds=20000, rate=1)
-    write_config(tmp_path, frame_width=32, frame_height=24)
+    write_config(tmp_path, frame_width=32, frame_height=24, dense_max_frames=100000)
     targets = ["results/fits/frames.npy", "results/huge/frames.npy"]
     # A refused movie is no lost node: no retry.
     returncode, output, jobs = cluster_snakemake(
@@ -251,6 +294,7 @@ def test_guard_counts_the_memory_of_a_node(cluster, tmp_path):
         " on a node of SLURM partition main",
     )
     assert available < needed < machine_memory() / GB
+    assert "or lower dense_max_frames (now 100000) below 20000 frames" in output
     assert np.load(tmp_path / targets[0], mmap_mode="r").shape == (8000, 24, 32, 3)
     assert not (tmp_path / targets[1]).exists()
     assert not list((tmp_path / "results" / "huge").glob(".*partial"))
@@ -277,3 +321,7 @@ def test_guard_counts_the_memory_of_a_node(cluster, tmp_path):
     assert where == " on a node of SLURM partition small"
     assert available == round(int(small["MaxMemPerNode"]) * MB / GB, 1) < needed
     assert {job["Partition"] for job in jobs} == {"small"}
+
+    write_config(tmp_path, frame_width=32, frame_height=24)
+    cluster_run(cluster, tmp_path, "--retries", "0", "--", targets[1])
+    assert np.load(tmp_path / targets[1], mmap_mode="r").shape == (20000, 24, 32, 3)

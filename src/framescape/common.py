@@ -13,6 +13,7 @@ import socket
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -228,9 +229,14 @@ def save_npy(path, array):
 
 
 def save_npz(path, **arrays):
-    """Write ``arrays`` to ``path`` in ``.npz`` format (uncompressed), atomically."""
-    with atomic_path(path, suffix=".npz") as tmp:
-        np.savez(tmp, **arrays)
+    """Write ``arrays`` to ``path`` in ``.npz`` format (uncompressed), atomically;
+    the same arrays give the same bytes (``np.savez`` stamps each member with
+    the time of writing)."""
+    with atomic_path(path, suffix=".npz") as tmp, zipfile.ZipFile(tmp, "w") as bundle:
+        for name, array in arrays.items():
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            with bundle.open(member, "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(array))
 
 
 def save_json(path, data, **dump_options):

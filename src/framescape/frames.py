@@ -446,12 +446,15 @@ def extract_step(
     movie_memory_mb,
     memory_limit_mb,
     memory_partition="",
+    dense_max=0,
 ):
     """Rule ``extract_frames``: refuse a movie that cannot fit in memory, then
     decode it (:func:`extract_frames`); ``outputs`` holds ``frames_dir``,
     ``frames_npy`` and ``frames_tsv``. ``memory_limit_mb`` 0 means the largest
     node of SLURM partition ``memory_partition``, or without one this machine
-    (:func:`framescape.resources.available_memory`). Errors name the movie's file."""
+    (:func:`framescape.resources.available_memory`); ``dense_max``, the config's
+    dense_max_frames when it puts the movie on the dense path (0: auto, or the
+    graph path). Errors name the movie's file."""
     probe = load_json(probe_path)
     try:
         if probe["error"]:
@@ -464,6 +467,7 @@ def extract_step(
             fps,
             memory_limit_mb * MB,
             memory_partition,
+            dense_max,
         )
         log.info(
             "%s: sampling at %s fps, %dx%d (keep_aspect=%s); its largest job will "

@@ -268,7 +268,9 @@ def available_memory(partition=None):
     return partition_memory(partition) if partition else machine_memory()
 
 
-def check_memory(needed, n_frames, width, height, fps, limit=None, partition=None):
+def check_memory(
+    needed, n_frames, width, height, fps, limit=None, partition=None, dense_max=0
+):
     """Refuse a movie whose largest job would not fit in memory.
 
     Parameters
@@ -283,6 +285,9 @@ def check_memory(needed, n_frames, width, height, fps, limit=None, partition=Non
         :func:`available_memory` finds for ``partition``.
     partition : str, optional
         The SLURM partition of a job the SLURM executor submitted.
+    dense_max : int, optional
+        The config's dense_max_frames when it put the movie on the dense path
+        (not auto): then lowering it is what to do.
 
     Returns
     -------
@@ -301,9 +306,15 @@ def check_memory(needed, n_frames, width, height, fps, limit=None, partition=Non
             where = f" on a node of SLURM partition {partition}"
     if needed <= limit:
         return needed
+    remedy = (
+        f"lower dense_max_frames (now {dense_max}) below {n_frames} frames: the "
+        "neighbour-graph path needs no N×N matrix"
+        if dense_max
+        else "raise memory_limit_gb if the machine has more"
+    )
     raise FramescapeError(
         f"needs about {needed / GB:.1f} GB of memory ({n_frames} frames of "
         f"{width}x{height}) but {limit / GB:.1f} GB is available{where}: lower fps "
         f"(now {fps:g}) or frame_width/frame_height, for this movie in "
-        "movie_overrides, or raise memory_limit_gb if the machine has more"
+        f"movie_overrides, or {remedy}"
     )

@@ -69,6 +69,7 @@ rule extract_frames:
         movie_memory_mb=movie_memory_mb,
         memory_limit_mb=MEMORY_LIMIT_MB,
         memory_partition=memory_partition,
+        dense_max=forced_dense,
     params:
         code=code_digest("frames"),
         file=movie_file,

@@ -34,12 +34,11 @@ def movie_memory_mb(wildcards, input):
     A resource rather than a parameter, so that it reruns nothing. Before the probe
     exists, the missing file makes Snakemake defer it until the job is ready.
     """
-    probe = load_json(input.probe)
-    if probe["error"]:
+    frames = expected_movie_frames(wildcards, input)
+    if not frames:
         return 0
     settings = SETTINGS[wildcards.movie]
     width, height = settings["frame_width"], settings["frame_height"]
-    frames = expected_frames(probe["duration"], settings["fps"]) or 1
     if frames > dense_frames(wildcards.movie):
         k = max(graph_neighbours(config, metric, frames) for metric in METRICS)
         needed, _ = graph_memory(
@@ -48,6 +47,23 @@ def movie_memory_mb(wildcards, input):
     else:
         needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
     return megabytes(needed)
+
+
+def expected_movie_frames(wildcards, input):
+    """Frames the movie will give, from its probe (0 for a movie not read)."""
+    probe = load_json(input.probe)
+    if probe["error"]:
+        return 0
+    return expected_frames(probe["duration"], SETTINGS[wildcards.movie]["fps"]) or 1
+
+
+def forced_dense(wildcards, input):
+    """Resource: dense_max_frames when the config's number (not auto) puts the
+    movie on the dense path, for the guard's advice; else 0."""
+    limit = config["dense_max_frames"]
+    if limit == "auto" or expected_movie_frames(wildcards, input) > limit:
+        return 0
+    return limit
 
 
 def dense_frames(movie):
