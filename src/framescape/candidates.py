@@ -1,0 +1,552 @@
+"""Every frame's nearest frames from candidates: all pairs compared at a reduced
+size, then each frame's few best re-ranked at full size, exactly.
+
+Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
+under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
+a block's differences is at least the difference of the block's means). So the
+reduced distance of a pair is a lower bound of its full-size distance:
+
+- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
+  inside the mask; the block means are rounded to bytes, and each frame's
+  rounding error, its ``slack``, is taken off the bound again);
+- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
+  features φ of :func:`framescape.kernels.hls_features`.
+
+Three passes, each split into jobs like the neighbour graph's tiles:
+
+1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
+2. :func:`candidate_part` per tile of the reduced pairs, put together by
+   :class:`CandidateMerge`: every frame's ``c`` nearest by reduced distance.
+3. :func:`rerank` per block of consecutive frames: their candidates' exact
+   full-size distances, each frame's ``k`` nearest among them, ordered by
+   (distance, frame number) as the dense ranking is.
+
+A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
+its true ``k`` nearest (:func:`certified`). For the others a second cheap pass
+over the reduced pairs (:func:`completion_part`, :func:`missing_candidates`)
+finds every frame whose bound does not exceed that distance, and :func:`rerank`
+of those completes the graph: then it is the exact neighbour graph, whatever
+``c`` was. :func:`candidate_graph` runs it all in one process.
+"""
+
+import time
+
+import numpy as np
+
+from framescape import kernels
+from framescape.distances import check_frames, hsl_band, pixel_block
+from framescape.graph import hsl_features, release_pages, squared_norms
+from framescape.resources import FRAME_BLOCK, HSL_BLOCK
+
+# Pixels per block side: gray keeps 1/16 of the pixels (80×60 of 320×240) as
+# bytes, hsl 1/64 (40×30) as 4 float32 features (benchmarks/candidates.py).
+REDUCE_FACTOR = {"gray": 4, "hsl": 8}
+# Frames per side of a tile of reduced pairs.
+CANDIDATE_TILE = 4096
+# Consecutive frames re-ranked together: their candidates overlap, so their
+# full-size features are computed once for all of them.
+RERANK_ROWS = 256
+# Reduced distances are summed in float32: a bound is lowered by this share of
+# itself before it is compared with an exact distance.
+REDUCED_MARGIN = 1e-5
+# hsl: float32 rounding of the reduced and of the full-size Gram products, per
+# frame, as a share of the largest squared feature norm (1 + 1 + 1/4): about 170
+# float32 units, several times what any pair of real frames was seen to need
+# (tests/test_candidates.py).
+HSL_ROUNDING = 1e-5
+HSL_LARGEST_NORM = 2.25
+
+
+def kept_blocks(shape, mask, factor):
+    """``(H/f, W/f) bool``: the ``factor × factor`` blocks wholly inside the
+    frame and the mask (a block with a masked-out pixel is left out, which only
+    lowers the bound)."""
+    height, width = shape
+    rows, columns = height // factor, width // factor
+    if mask is None:
+        return np.ones((rows, columns), bool)
+    inside = np.asarray(mask, bool)[: rows * factor, : columns * factor]
+    return inside.reshape(rows, factor, columns, factor).all(axis=(1, 3))
+
+
+def block_means(planes, factor, blocks):
+    """``(n, C, B) float64`` means of ``(n, C, H, W)`` planes over the kept
+    ``factor × factor`` blocks."""
+    n, channels = planes.shape[:2]
+    rows, columns = blocks.shape
+    cropped = planes[:, :, : rows * factor, : columns * factor]
+    sums = cropped.reshape(n, channels, rows, factor, columns, factor).sum(
+        axis=(3, 5), dtype=np.float64
+    )
+    return sums[:, :, blocks] / factor**2
+
+
+def reduced_descriptors(
+    frames, metric, factor=None, mask=None, frame_block=FRAME_BLOCK, progress=None
+):
+    """Every frame averaged over ``factor × factor`` pixel blocks: what the
+    candidate pass compares.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8 (a memmap is read ``frame_block`` at a time)
+    metric : "gray" or "hsl"
+    factor : int, optional
+        Pixels per block side (:data:`REDUCE_FACTOR`).
+    mask : (H, W) bool, optional
+    frame_block : int
+    progress : callable, optional
+        ``progress(frames done, N, "frames")``.
+
+    Returns
+    -------
+    dict of arrays
+        ``descriptors``: gray ``(N, B') uint8``, the block means rounded (zero
+        columns up to :data:`kernels.SIMD_BYTES`); hsl ``(N, 4B) float32``, the
+        block means of the features times ``f / √P``. ``slack`` ``(N,)``
+        float64: what each frame takes off the bound, in the metric's units.
+        gray also ``scale`` (0-d, ``f² / P``: the sum of absolute byte
+        differences times it is the reduced distance); hsl ``norms`` ``(N,)``
+        float64, the descriptors' squared norms.
+        Memory: gray B' bytes a frame (4,864 at f = 4 for 320×240: 243 MB for
+        50,000 frames), hsl 16 B bytes (19 KB at f = 8: 960 MB).
+    """
+    frames, _, n_pixels = check_frames(frames, mask)
+    factor = factor or REDUCE_FACTOR[metric]
+    n, height, width = frames.shape[:3]
+    blocks = kept_blocks((height, width), mask, factor)
+    count = int(blocks.sum())
+    if count == 0:
+        raise ValueError(
+            f"no {factor}x{factor} block of the {width}x{height} frame lies wholly "
+            "inside the mask: choose a smaller factor"
+        )
+    scale = factor**2 / n_pixels
+    slack = np.zeros(n)
+    if metric == "gray":
+        width_bytes = -(-count // kernels.SIMD_BYTES) * kernels.SIMD_BYTES
+        descriptors = np.zeros((n, width_bytes), np.uint8)
+    else:
+        descriptors = np.empty((n, 4 * count), np.float32)
+    for start in range(0, n, frame_block):
+        stop = min(start + frame_block, n)
+        pixels = pixel_block(frames, None, slice(start, stop))
+        if metric == "gray":
+            luma = kernels.bt601_luma(pixels).reshape(-1, 1, height, width)
+            means = block_means(luma, factor, blocks)[:, 0]
+            rounded = np.rint(means)
+            descriptors[start:stop, :count] = rounded
+            slack[start:stop] = scale * np.abs(means - rounded).sum(axis=1)
+        else:
+            planes = hsl_features(pixels).reshape(-1, 4, height, width)
+            means = block_means(planes, factor, blocks) * np.sqrt(scale)
+            descriptors[start:stop] = means.reshape(stop - start, -1)
+        release_pages(frames)
+        if progress:
+            progress(stop, n, "frames")
+    reduced = {"descriptors": descriptors, "slack": slack}
+    if metric == "gray":
+        reduced["scale"] = np.array(scale)
+    else:
+        reduced["norms"] = squared_norms(descriptors)
+        slack[:] = HSL_ROUNDING * HSL_LARGEST_NORM
+    return reduced
+
+
+def reduced_tile(reduced, metric, rows, columns, upper=False):
+    """``(R, C) float32`` reduced distances between two blocks of frames (not
+    yet lowered by the slack: see :func:`lower_bounds`).
+
+    With ``upper`` (``rows == columns``) gray fills only ``j > i`` (about half
+    the work), the rest 0.
+    """
+    descriptors = reduced["descriptors"]
+    row_block, column_block = (descriptors[slice(*side)] for side in (rows, columns))
+    if metric == "gray":
+        sums = kernels.sad_tile(row_block, column_block, upper=upper)
+        return (sums * float(reduced["scale"])).astype(np.float32)
+    distances = row_block @ column_block.T
+    distances *= -2.0
+    distances += reduced["norms"][slice(*rows), None].astype(np.float32)
+    distances += reduced["norms"][None, slice(*columns)].astype(np.float32)
+    return np.maximum(distances, 0.0, out=distances)
+
+
+def lower_bounds(tile, reduced, rows, columns):
+    """``(R, C) float32``: what the full-size distances of a tile of
+    :func:`reduced_tile` are at least."""
+    slack = reduced["slack"]
+    bounds = tile * np.float32(1 - REDUCED_MARGIN)
+    bounds -= slack[slice(*rows), None].astype(np.float32)
+    bounds -= slack[None, slice(*columns)].astype(np.float32)
+    return bounds
+
+
+def tile_sides(tile, rows, columns):
+    """``(side, frames, tile as that side sees it, merge_nearest's part)`` of
+    a tile: a diagonal tile holds its upper triangle, read from both sides."""
+    if rows == columns:
+        return [("row", rows, tile, 1), ("row", rows, np.ascontiguousarray(tile.T), 2)]
+    return [
+        ("row", rows, tile, 0),
+        ("column", columns, np.ascontiguousarray(tile.T), 0),
+    ]
+
+
+def candidate_part(reduced, metric, c, rows, columns):
+    """One tile's share of the candidates: each side's ``c`` nearest by reduced
+    distance within the tile.
+
+    Parameters
+    ----------
+    reduced : dict
+        :func:`reduced_descriptors` (only the tile's blocks are read).
+    metric : "gray" or "hsl"
+    c : int
+        Candidates kept per frame (at most N − 1).
+    rows, columns : (start, stop)
+        The tile's two blocks of frames (the same block: a diagonal tile).
+
+    Returns
+    -------
+    dict of arrays
+        ``row_frames`` ``(R, c) int32``, ``row_distances`` ``(R, c) float32``
+        (reduced distances; ``N`` and ``inf`` where fewer), off the diagonal also
+        ``column_frames``/``column_distances`` ``(C, c)``. Memory: the tile
+        (gray 12 bytes a pair, hsl 8) and two ``(N, c)`` arrays a side.
+    """
+    n = len(reduced["descriptors"])
+    tile = reduced_tile(reduced, metric, rows, columns, upper=rows == columns)
+    other = {"row": columns[0], "column": rows[0]}
+    best = {}
+    for side, (start, stop), block, part in tile_sides(tile, rows, columns):
+        if side not in best:
+            best[side] = (
+                np.full((n, c), np.inf, np.float32),
+                np.full((n, c), n, np.int32),
+            )
+        first = start if part == 2 else other[side]
+        kernels.merge_nearest(*best[side], block, start, first, part)
+    return {
+        key: array[start:stop]
+        for side, (start, stop) in (("row", rows), ("column", columns))
+        if side in best
+        for key, array in zip((f"{side}_distances", f"{side}_frames"), best[side])
+    }
+
+
+class CandidateMerge:
+    """Tiles' candidates (:func:`candidate_part`) put together: ``frames``
+    ``(N, c) int32`` and their reduced ``distances`` ``(N, c) float32``, nearest
+    first, ties by frame number."""
+
+    def __init__(self, n, c):
+        self.distances = np.full((n, c), np.inf, np.float32)
+        self.frames = np.full((n, c), n, np.int32)
+
+    def add(self, part, rows, columns):
+        """Merge one tile's part; ``rows`` and ``columns`` are its blocks."""
+        for side, (start, _) in (("row", rows), ("column", columns)):
+            if f"{side}_frames" in part:
+                kernels.merge_listed(
+                    self.distances,
+                    self.frames,
+                    part[f"{side}_distances"],
+                    part[f"{side}_frames"],
+                    start,
+                )
+
+
+def full_distances(frames, metric, rows, others, mask=None):
+    """Exact full-size distances from a block of frames to itself and to a few
+    other frames: ``(R, R + O) float32``, columns the rows' frames, then
+    ``others``.
+
+    gray equals the matrix's elements (exact integer sums over the same
+    number of pixels); hsl agrees within float32 rounding (its Gram products
+    are summed over blocks of :data:`HSL_BLOCK` pixels in float64, as the
+    matrix's are, but grouped by frames otherwise).
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    rows : (start, stop)
+    others : (O,) int
+        Frame numbers outside ``rows``.
+    mask : (H, W) bool, optional
+
+    Memory: the frames' pixels (3 bytes a pixel each) and, for hsl, one block of
+    their features (16 bytes a pixel, :data:`HSL_BLOCK` pixels) and the
+    ``(R, R + O)`` float64 Gram matrix.
+    """
+    frames, kept, n_pixels = check_frames(frames, mask)
+    pixels = np.concatenate(
+        [pixel_block(frames, kept, slice(*rows)), pixel_block(frames, kept, others)]
+    )
+    release_pages(frames)
+    n_rows = rows[1] - rows[0]
+    if metric == "gray":
+        luma = kernels.bt601_luma(pixels)
+        return (kernels.sad_tile(luma[:n_rows], luma) / n_pixels).astype(np.float32)
+    gram = np.zeros((n_rows, len(pixels)))
+    norms = np.zeros(len(pixels))
+    for first in range(0, n_pixels, HSL_BLOCK):
+        features = hsl_features(
+            np.ascontiguousarray(pixels[:, first : first + HSL_BLOCK])
+        )
+        gram += features[:n_rows] @ features.T
+        norms += squared_norms(features)
+    return hsl_band(gram, norms[:n_rows], norms, n_pixels).astype(np.float32)
+
+
+def rerank(frames, metric, k, rows, candidates, mask=None):
+    """Each of a block of frames' ``k`` nearest among its candidates, by exact
+    full-size distance.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8 (a memmap: only these frames are read)
+    metric : "gray" or "hsl"
+    k : int
+    rows : (start, stop)
+        Consecutive frames.
+    candidates : (R, c) int
+        Frame numbers to compare each row with (``N``: none; the row itself
+        and repeats are skipped).
+    mask : (H, W) bool, optional
+
+    Returns
+    -------
+    indices : (R, k) int32
+        Nearest first, equal distances in frame order (``N`` where fewer).
+    distances : (R, k) float32
+        As the whole matrix has them (:func:`full_distances`; ``inf``).
+
+    Memory: :func:`full_distances` of the rows and of the union of their
+    candidates outside them, and two ``(N, k)`` arrays.
+    """
+    frames, _, _ = check_frames(frames, mask)
+    n = frames.shape[0]
+    start, stop = rows
+    # Sorted, so that a repeated candidate sits beside its first listing.
+    candidates = np.sort(np.asarray(candidates, np.int64), axis=1)
+    skipped = candidates == np.arange(start, stop)[:, None]
+    skipped[:, 1:] |= candidates[:, 1:] == candidates[:, :-1]
+    candidates[skipped] = n
+    listed = candidates < n
+    union = np.unique(candidates[listed])
+    others = union[(union < start) | (union >= stop)]
+    matrix = full_distances(frames, metric, rows, others, mask)
+    column = np.where(
+        (candidates >= start) & (candidates < stop),
+        candidates - start,
+        stop - start + np.searchsorted(others, candidates),
+    )
+    column[~listed] = 0
+    found = np.take_along_axis(matrix, column, axis=1)
+    found[~listed] = np.inf
+    best_distances = np.full((n, k), np.inf, np.float32)
+    best_frames = np.full((n, k), n, np.int32)
+    kernels.merge_listed(
+        best_distances, best_frames, found, candidates.astype(np.int32), start
+    )
+    return best_frames[start:stop], best_distances[start:stop]
+
+
+def certified(candidate_distances, kth_distances, reduced):
+    """``(N,) bool``: the frames whose ``k`` nearest among their candidates are
+    surely their true ``k`` nearest: every frame left out is at least the
+    ``c``-th candidate's reduced distance away, whose bound exceeds the
+    ``k``-th distance found.
+
+    Parameters
+    ----------
+    candidate_distances : (N, c) float32
+        :class:`CandidateMerge`'s ``distances`` (``inf`` where fewer: every
+        frame is a candidate).
+    kth_distances : (N,) float32
+        The ``k``-th exact distance each frame's re-rank found.
+    reduced : dict
+        :func:`reduced_descriptors`.
+    """
+    n, c = candidate_distances.shape
+    if c >= n - 1:  # no frame is left out
+        return np.ones(n, bool)
+    slack = reduced["slack"]
+    last = candidate_distances[:, -1].astype(np.float64)
+    bound = last * (1 - REDUCED_MARGIN) - slack - slack.max()
+    return bound > kth_distances
+
+
+def completion_part(reduced, metric, rows, columns, thresholds):
+    """One tile's share of the second reduced pass: every pair whose lower
+    bound does not exceed a frame's threshold (its ``k``-th exact distance),
+    so might be among its true ``k`` nearest.
+
+    Parameters
+    ----------
+    reduced : dict
+    metric : "gray" or "hsl"
+    rows, columns : (start, stop)
+    thresholds : (N,) float32
+        ``-inf`` for a frame that needs no more (a certified one: its
+        candidates hold every such frame already).
+
+    Returns
+    -------
+    dict of arrays
+        ``frames`` and ``neighbours`` ``(M,) int32``: neighbour ``j`` may belong
+        to frame ``i``'s nearest (both directions of a pair, each as it
+        qualifies). Memory: the tile (gray 16 bytes a pair, hsl 12).
+    """
+    diagonal = rows == columns
+    tile = reduced_tile(reduced, metric, rows, columns, upper=diagonal)
+    bounds = lower_bounds(tile, reduced, rows, columns)
+    del tile
+    row_frames = np.arange(*rows)[:, None]
+    column_frames = np.arange(*columns)[None, :]
+    found = []
+    sides = (
+        (thresholds[slice(*rows), None], False),
+        (thresholds[None, slice(*columns)], True),
+    )
+    for limits, flip in sides:
+        hits = bounds <= limits
+        if diagonal:
+            hits &= column_frames > row_frames
+        r, c = np.nonzero(hits)
+        pair = (r + rows[0], c + columns[0])
+        found.append(pair[::-1] if flip else pair)
+    return {
+        "frames": np.concatenate([found[0][0], found[1][0]]).astype(np.int32),
+        "neighbours": np.concatenate([found[0][1], found[1][1]]).astype(np.int32),
+    }
+
+
+def missing_candidates(parts, candidates):
+    """The frames :func:`completion_part` found that are not candidates yet,
+    each frame's as one row: ``(N, m) int32``, ``N`` where fewer (``m`` the
+    most any frame gained, 0 when none did).
+
+    Parameters
+    ----------
+    parts : iterable of dict
+        :func:`completion_part`'s results.
+    candidates : (N, c) int32
+        The candidates re-ranked already (``N``: none).
+    """
+    n = len(candidates)
+    rows, columns = np.nonzero(candidates < n)
+    known = rows.astype(np.int64) * n + candidates[rows, columns]
+    found = np.concatenate(
+        [part["frames"].astype(np.int64) * n + part["neighbours"] for part in parts]
+        or [np.zeros(0, np.int64)]
+    )
+    new = np.setdiff1d(found, known)
+    frames, neighbours = np.divmod(new, n)
+    counts = np.bincount(frames, minlength=n)
+    missing = np.full((n, counts.max(initial=0)), n, np.int32)
+    position = np.arange(len(new)) - np.repeat(np.cumsum(counts) - counts, counts)
+    missing[frames, position] = neighbours
+    return missing
+
+
+def candidate_graph(
+    frames,
+    metric,
+    k,
+    c,
+    factor=None,
+    mask=None,
+    complete=True,
+    tile_frames=CANDIDATE_TILE,
+    rerank_rows=RERANK_ROWS,
+):
+    """The ``k`` frames nearest to each frame from ``c`` candidates each, in
+    one process (the workflow splits the same calls into jobs).
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    k, c : int
+        Neighbours and candidates per frame (clamped to N − 1; ``c ≥ k``).
+    factor : int, optional
+        :data:`REDUCE_FACTOR`.
+    mask : (H, W) bool, optional
+    complete : bool
+        Run the second reduced pass and re-rank what it finds: then the
+        result is the exact neighbour graph (:func:`graph.neighbour_graph`'s
+        neighbours; gray's distances equal, hsl's within float32 rounding).
+    tile_frames, rerank_rows : int
+
+    Returns
+    -------
+    indices : (N, k) int32
+    distances : (N, k) float32
+    report : dict
+        ``certified`` ``(N,) bool``, the frames certified after the first
+        re-rank (:func:`certified`),
+        ``missing`` (candidates the second pass added), ``seconds`` per pass
+        (``reduce``, ``candidates``, ``rerank``, ``complete``, ``rerank_more``).
+    """
+    frames, _, _ = check_frames(frames, mask)
+    n = frames.shape[0]
+    k = max(0, min(k, n - 1))
+    c = max(k, min(c, n - 1))
+    seconds = {}
+    started = time.perf_counter()
+    reduced = reduced_descriptors(frames, metric, factor, mask)
+    seconds["reduce"] = time.perf_counter() - started
+    tiles = [
+        (rows, columns)
+        for row in range(0, n, tile_frames)
+        for column in range(row, n, tile_frames)
+        for rows, columns in [
+            ((row, min(row + tile_frames, n)), (column, min(column + tile_frames, n)))
+        ]
+    ]
+    started = time.perf_counter()
+    merged = CandidateMerge(n, c)
+    for rows, columns in tiles:
+        merged.add(candidate_part(reduced, metric, c, rows, columns), rows, columns)
+    seconds["candidates"] = time.perf_counter() - started
+    started = time.perf_counter()
+    indices, distances = rerank_all(frames, metric, k, merged.frames, mask, rerank_rows)
+    seconds["rerank"] = time.perf_counter() - started
+    sure = certified(merged.distances, distances[:, -1], reduced) if k else None
+    report = {"certified": sure if k else np.ones(n, bool), "missing": 0}
+    if complete and k and not sure.all():
+        started = time.perf_counter()
+        thresholds = np.where(sure, -np.inf, distances[:, -1]).astype(np.float32)
+        parts = [
+            completion_part(reduced, metric, rows, columns, thresholds)
+            for rows, columns in tiles
+        ]
+        missing = missing_candidates(parts, merged.frames)
+        seconds["complete"] = time.perf_counter() - started
+        started = time.perf_counter()
+        more_indices, more_distances = rerank_all(
+            frames, metric, k, missing, mask, rerank_rows
+        )
+        kernels.merge_listed(distances, indices, more_distances, more_indices, 0)
+        seconds["rerank_more"] = time.perf_counter() - started
+        report["missing"] = int((missing < n).sum())
+    report["seconds"] = seconds
+    return indices, distances, report
+
+
+def rerank_all(frames, metric, k, candidates, mask=None, rerank_rows=RERANK_ROWS):
+    """:func:`rerank` of every block of ``rerank_rows`` frames that has a
+    candidate: ``(N, k) int32`` indices and ``(N, k) float32`` distances."""
+    n = len(candidates)
+    indices = np.full((n, k), n, np.int32)
+    distances = np.full((n, k), np.inf, np.float32)
+    for start in range(0, n, rerank_rows):
+        stop = min(start + rerank_rows, n)
+        if (candidates[start:stop] < n).any():
+            indices[start:stop], distances[start:stop] = rerank(
+                frames, metric, k, (start, stop), candidates[start:stop], mask
+            )
+    return indices, distances
