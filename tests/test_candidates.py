@@ -1,0 +1,188 @@
+"""Candidates at a reduced size re-ranked at full size, against the whole
+distance matrix and its dense ranking."""
+
+import numpy as np
+import pytest
+
+from framescape import candidates, distances
+
+
+@pytest.fixture(scope="module")
+def tied_frames(bikes_frames):
+    """Real frames, the first twelve repeated so that exact ties abound (frame
+    28 + i is frame i again)."""
+    return np.concatenate([bikes_frames[:28], bikes_frames[:12]])
+
+
+@pytest.fixture(scope="module")
+def mask():
+    kept = np.ones((60, 80), bool)
+    kept[5:20, 10:30] = False
+    return kept
+
+
+def dense_ranking(matrix, k):
+    nearest = distances.nearest_frames(matrix, k)
+    return nearest, np.take_along_axis(matrix, nearest.astype(np.intp), axis=1)
+
+
+def assert_same_graph(metric, indices, found, matrix, k):
+    """gray: the dense ranking's neighbours and distances, bit for bit. hsl:
+    its distances within float32 rounding, each the matrix's element, and its
+    neighbours wherever no other frame lies within that rounding."""
+    expected, expected_distances = dense_ranking(matrix, k)
+    assert indices.dtype == np.int32 and found.dtype == np.float32
+    if metric == "gray":
+        assert np.array_equal(indices, expected)
+        assert np.array_equal(found, expected_distances)
+        return
+    np.testing.assert_allclose(found, expected_distances, rtol=0, atol=2e-6)
+    np.testing.assert_allclose(
+        found, np.take_along_axis(matrix, indices, axis=1), rtol=0, atol=2e-6
+    )
+    for row, (ours, theirs) in enumerate(zip(indices, expected)):
+        near = np.abs(matrix[row][:, None] - matrix[row][theirs][None, :]) < 2e-6
+        near[row] = False
+        alone = near.sum(axis=0) == 1
+        assert np.array_equal(ours[alone], theirs[alone]), row
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+@pytest.mark.parametrize("factor", [2, 4, 8])
+@pytest.mark.parametrize("masked", [False, True])
+def test_reduced_distances_bound_the_full_ones(
+    bikes_frames, mask, metric, factor, masked
+):
+    """Every pair of real frames: the reduced bound never exceeds the full
+    distance, and it is a useful bound (most of the distance on average)."""
+    kept = mask if masked else None
+    matrix = distances.compute_distances(bikes_frames, metric, kept)
+    reduced = candidates.reduced_descriptors(
+        bikes_frames, metric, factor, kept, frame_block=16
+    )
+    n = len(bikes_frames)
+    whole = (0, n)
+    tile = candidates.reduced_tile(reduced, metric, whole, whole)
+    bounds = candidates.lower_bounds(tile, reduced, whole, whole)
+    off_diagonal = ~np.eye(n, dtype=bool)
+    assert (bounds <= matrix)[off_diagonal].all()
+    assert bounds[off_diagonal].mean() > 0.5 * matrix[off_diagonal].mean()
+    # The upper triangle alone (a diagonal tile) is the same numbers.
+    upper = candidates.reduced_tile(reduced, metric, whole, whole, upper=True)
+    above = np.triu(off_diagonal)
+    np.testing.assert_array_equal(upper[above], tile[above])
+
+
+def test_rounding_to_bytes_is_taken_off_the_gray_bound():
+    """One 4×4 block: a mean of 10.5 rounds to 10, one of 10.5625 to 11, though
+    the frames differ in one pixel by one grey level; the rounded means alone
+    would claim a distance of 1, the bound stays at the true 1/16."""
+    frames = np.full((2, 4, 4, 3), 10, np.uint8)
+    frames[:, 2:] = 11
+    frames[1, 1, 3] = 11
+    full = distances.compute_distances(frames, "gray")[0, 1]
+    reduced = candidates.reduced_descriptors(frames, "gray", 4)
+    tile = candidates.reduced_tile(reduced, "gray", (0, 1), (1, 2))
+    bound = candidates.lower_bounds(tile, reduced, (0, 1), (1, 2))
+    assert full == 1 / 16 and tile[0, 0] == 1
+    assert full - 2e-5 < bound[0, 0] <= full
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_rerank_gives_the_matrix_distances(tied_frames, mask, metric):
+    """Random candidates with repeats, the frame itself and padding: each
+    row's k nearest among them, as the matrix ranks them."""
+    matrix = distances.compute_distances(tied_frames, metric, mask)
+    n, k = len(tied_frames), 5
+    rng = np.random.default_rng(1)
+    rows = (8, 24)
+    listed = rng.integers(0, n + 1, size=(rows[1] - rows[0], 15))
+    listed[:, 0] = np.arange(*rows)
+    listed[:, 1] = listed[:, 2]
+    indices, found = candidates.rerank(tied_frames, metric, k, rows, listed, mask)
+    for offset, row in enumerate(range(*rows)):
+        chosen = np.setdiff1d(listed[offset][listed[offset] < n], [row])
+        order = np.lexsort((chosen, matrix[row, chosen]))[:k]
+        expected = chosen[order]
+        assert (indices[offset, len(expected) :] == n).all()
+        assert np.isinf(found[offset, len(expected) :]).all()
+        ours, found_here = (
+            indices[offset, : len(expected)],
+            found[offset, : len(expected)],
+        )
+        if metric == "gray":
+            assert ours.tolist() == expected.tolist()
+            assert np.array_equal(found_here, matrix[row, expected])
+        else:
+            np.testing.assert_allclose(
+                found_here, matrix[row, expected], rtol=0, atol=2e-6
+            )
+            np.testing.assert_allclose(found_here, matrix[row, ours], rtol=0, atol=2e-6)
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_all_frames_as_candidates_is_the_dense_ranking(tied_frames, mask, metric):
+    """With every frame a candidate (nothing for the second pass to add), the
+    neighbour graph of the whole matrix, ties in frame order."""
+    matrix = distances.compute_distances(tied_frames, metric, mask)
+    n = len(tied_frames)
+    for k in (1, 6, n - 1):
+        indices, found, report = candidates.candidate_graph(
+            tied_frames, metric, k, n, mask=mask, tile_frames=16, rerank_rows=12
+        )
+        assert report["certified"].all() and report["missing"] == 0
+        assert_same_graph(metric, indices, found, matrix, k)
+    # Frame 28 is frame 0 again: each is the other's nearest, at distance 0.
+    indices, found, _ = candidates.candidate_graph(tied_frames, metric, 1, 4)
+    assert indices[0, 0] == 28 and indices[28, 0] == 0 and found[0, 0] == 0
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_certified_frames_have_no_nearer_frame_left_out(tied_frames, metric):
+    """The passes as separate calls (tiles of candidates, blocks of re-ranks):
+    every frame left out of a certified frame's candidates is farther than
+    its k-th neighbour, in the whole matrix."""
+    matrix = distances.compute_distances(tied_frames, metric)
+    n, k = len(tied_frames), 6
+    certified_rows = 0
+    for factor, c in ((2, 8), (4, 10), (8, 10), (8, 14)):
+        reduced = candidates.reduced_descriptors(tied_frames, metric, factor)
+        merged = candidates.CandidateMerge(n, c)
+        for rows, columns in (((0, 16), (0, 16)), ((0, 16), (16, n)), ((16, n),) * 2):
+            part = candidates.candidate_part(reduced, metric, c, rows, columns)
+            merged.add(part, rows, columns)
+        _, found = candidates.rerank_all(
+            tied_frames, metric, k, merged.frames, rerank_rows=16
+        )
+        sure = candidates.certified(merged.distances, found[:, -1], reduced)
+        for row in np.flatnonzero(sure):
+            left_out = np.setdiff1d(np.arange(n), [row, *merged.frames[row]])
+            assert (matrix[row, left_out] > found[row, -1]).all(), (factor, c, row)
+        certified_rows += sure.sum()
+    assert certified_rows > 0
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_the_second_pass_makes_few_candidates_exact(tied_frames, metric):
+    """As few candidates as neighbours at a coarse size: the first re-rank
+    misses true neighbours; the second pass finds them all."""
+    matrix = distances.compute_distances(tied_frames, metric)
+    k = 6
+    expected, _ = dense_ranking(matrix, k)
+    options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8}
+    first, _, _ = candidates.candidate_graph(
+        tied_frames, metric, k, k, complete=False, **options
+    )
+    assert not np.array_equal(first, expected)
+    indices, found, report = candidates.candidate_graph(
+        tied_frames, metric, k, k, **options
+    )
+    assert report["missing"] > 0
+    assert_same_graph(metric, indices, found, matrix, k)
+
+
+def test_no_block_inside_the_mask(bikes_frames):
+    kept = np.zeros((60, 80), bool)
+    kept[::2] = True
+    with pytest.raises(ValueError, match="no 4x4 block"):
+        candidates.reduced_descriptors(bikes_frames, "gray", 4, kept)
