@@ -1,21 +1,26 @@
-"""How smooth the viewer is with many frames: the time until a page is drawn, and
-frames per second while the points glide from one map to another, in Debian's
-chromium (headless, software rendering unless a GPU is there).
+"""How the viewer copes with many frames: the page's size, the time until the
+map is drawn and answers input, the first click's nearest frames, and frames
+per second while the points glide from one map to another, in Debian's chromium
+(headless, WebGL drawn in software unless a GPU is there).
 
-    python benchmarks/viewer.py [--frames 365 2000 10000]
+    python benchmarks/viewer.py [--frames 365 10000 50000]
     python benchmarks/viewer.py --quick   # one page of 365 frames (CI)
 
-Each page is built by framescape.viewer from synthetic maps (a noisy loop per
-map), with the frame pictures of the demo movie repeated, in a temporary folder.
+Each results folder is made by framescape.viewer.viewer_step, as the workflow's
+make_viewer makes it, from a synthetic movie: 6 maps (a noisy loop each), random
+nearest frames ((N, 8) int32 per metric) and frame pictures numbered as
+extraction numbers them, each a link to one of a dozen pictures.
 """
 
 import argparse
 import json
-import re
+import platform
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -23,14 +28,45 @@ from framescape import viewer
 
 REPO = Path(__file__).resolve().parents[1]
 
-# BokehJS logs when the page is drawn and ready: "document idle at 750 ms".
-IDLE = re.compile(r"document idle at (\d+) ms")
+METRICS = ("gray", "hsl")
 MAPS = [
-    f"{method}_{metric}"
-    for metric in ("gray", "hsl")
-    for method in ("mds", "tsne", "umap")
+    f"{method}_{metric}" for metric in METRICS for method in ("mds", "tsne", "umap")
 ]
+NEIGHBOURS = 8
 
+# Seconds from the start of navigation until BokehJS has drawn the whole
+# document and the main thread is free again (the task after the next frame
+# runs): the map is drawn and answers input.
+LOADED = """() => new Promise((resolve) => {
+  function check() {
+    if (window.Bokeh && Bokeh.documents.length && Bokeh.documents[0].is_idle) {
+      requestAnimationFrame(() => setTimeout(() => resolve(performance.now() / 1000)));
+    } else {
+      requestAnimationFrame(check);
+    }
+  }
+  check();
+})"""
+# Screen position of frame i under the current map, from the plot's own scales.
+SCREEN_POSITION = """(i) => {
+  const doc = Bokeh.documents[0];
+  const plot = doc.get_model_by_name("map");
+  const data = doc.get_model_by_name("frames").data;
+  function find(view) {
+    if (view.model === plot) return view;
+    for (const child of view.child_views ?? []) {
+      const found = find(child);
+      if (found) return found;
+    }
+    return null;
+  }
+  const view = Object.values(Bokeh.index).map(find).find((found) => found);
+  const canvas = view.canvas_view.el.getBoundingClientRect();
+  return [
+    canvas.left + view.frame.x_scale.compute(data.x[i]),
+    canvas.top + view.frame.y_scale.compute(data.y[i]),
+  ];
+}"""
 MEASURE_SWITCH = """async (key) => {
   const model = Bokeh.documents[0].get_model_by_name("map_select");
   const gaps = [];
@@ -47,39 +83,63 @@ MEASURE_SWITCH = """async (key) => {
 }"""
 
 
-def make_page(folder, n, frames_dir):
+def make_results(folder, n, frames_dir):
+    """A results folder with one movie, ``bench``, of ``n`` frames, made by
+    :func:`framescape.viewer.viewer_step`: the page's path and the seconds the
+    step took."""
     rng = np.random.default_rng(n)
     angle = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    items = []
-    pictures = sorted(frames_dir.glob("*.png"))
+    pictures = sorted(frames_dir.glob("*.png"))[:12]
     movie = folder / "bench"
     (movie / "frames").mkdir(parents=True)
-    for picture in pictures:
-        shutil.copyfile(picture, movie / "frames" / picture.name)
+    (movie / "nearest").mkdir()
+    # Numbered as extraction numbers them, each a link to one of the pictures.
+    for i in range(n):
+        (movie / "frames" / f"{i + 1:06d}.png").symlink_to(
+            pictures[i % len(pictures)].resolve()
+        )
     coordinates = {
         key: 0.5
         + 0.35 * np.c_[np.cos(angle * (k + 1)), np.sin(angle)]
         + rng.normal(0, 0.02, (n, 2))
         for k, key in enumerate(MAPS)
     }
-    for i in range(n):
-        items.append(
-            {
-                "src": f"bench/frames/{pictures[i % len(pictures)].name}",
-                "frame": i,
-                "time": float(i),
-                **{key: coordinates[key][i].round(6).tolist() for key in MAPS},
-            }
-        )
-    nearest = {"gray": np.zeros((n, 8), np.int32), "hsl": np.zeros((n, 8), np.int32)}
-    viewer.copy_assets(folder / "_viewer")
-    picture = viewer.picture_size(pictures[0])
-    page = viewer.viewer_page(
-        items, MAPS, nearest, "bench", "bench.mp4", {}, 1, picture, "_viewer"
-    )
-    (folder / "bench.html").write_text(page)
+    items = [
+        {
+            "src": f"bench/frames/{i + 1:06d}.png",
+            "frame": i,
+            "time": float(i),
+            **{key: coordinates[key][i].round(6).tolist() for key in MAPS},
+        }
+        for i in range(n)
+    ]
     (folder / "bench.json").write_text(json.dumps(items))
-    return folder / "bench.html"
+    (movie / "probe.json").write_text(json.dumps({"duration": float(n)}))
+    for metric in METRICS:
+        np.save(
+            movie / "nearest" / f"{metric}.npy",
+            rng.integers(0, n, (n, NEIGHBOURS), dtype=np.int32),
+        )
+    viewer.copy_assets(folder / "_viewer")
+    outputs = SimpleNamespace(
+        page=folder / "bench.html",
+        nearest=movie / "nearest.js",
+        thumbnails=movie / "thumbnails.js",
+    )
+    started = time.perf_counter()
+    viewer.viewer_step(
+        folder / "bench.json",
+        movie / "probe.json",
+        [movie / "nearest" / f"{metric}.npy" for metric in METRICS],
+        folder / "_viewer",
+        outputs,
+        "bench",
+        MAPS,
+        list(METRICS),
+        "bench.mp4",
+        1,
+    )
+    return outputs.page, time.perf_counter() - started
 
 
 def plain_pictures(folder, count=12, size=(320, 240)):
@@ -95,20 +155,56 @@ def plain_pictures(folder, count=12, size=(320, 240)):
     return folder
 
 
+def measure(browser, html, screenshot=None):
+    """Load ``html`` in a fresh tab: load, first-click and switch figures."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(html.as_uri())
+    loaded = page.evaluate(LOADED)
+    if screenshot:
+        page.screenshot(path=screenshot)
+    # The first click on a point: its frame and nearest frames shown.
+    started = time.perf_counter()
+    page.mouse.click(*page.evaluate(SCREEN_POSITION, 0))
+    page.locator("figure.fs-near").nth(NEIGHBOURS - 1).wait_for(timeout=60000)
+    clicked = time.perf_counter() - started
+    switches = [page.evaluate(MEASURE_SWITCH, key) for key in MAPS[1:4]]
+    page.close()
+    if errors:
+        sys.exit(f"{html}: the page failed: {errors}")
+    return {
+        "load": loaded,
+        "click": clicked,
+        "switch": np.mean([switch["seconds"] for switch in switches]),
+        "frames": round(np.mean([switch["frames"] for switch in switches])),
+        "worst": [
+            min(s["worst_ms"] for s in switches),
+            max(s["worst_ms"] for s in switches),
+        ],
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--frames", type=int, nargs="+", default=[365, 2000, 10000])
+    parser.add_argument("--frames", type=int, nargs="+", default=[365, 10000, 50000])
     parser.add_argument("--frames-dir", type=Path, help="PNG frames to show")
+    parser.add_argument("--repeat", type=int, default=3, help="loads of each page")
+    parser.add_argument(
+        "--screenshot", type=Path, help="folder for a screenshot of each page"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="one page of 365 frames; pictures made here if the demo has not run",
+        help="one page of 365 frames, loaded once; pictures made here if the "
+        "demo has not run",
     )
     args = parser.parse_args()
     frames_dir = args.frames_dir or REPO / "results" / "demo_year" / "frames"
     made_here = None
     if args.quick:
-        args.frames = [365]
+        args.frames, args.repeat = [365], 1
         if not frames_dir.is_dir():
             made_here = frames_dir = plain_pictures(
                 Path(tempfile.mkdtemp(prefix="framescape-"))
@@ -120,34 +216,43 @@ def main():
     chromium = shutil.which("chromium")
     if chromium is None:
         sys.exit("no chromium: install Debian's package (apt-get install chromium)")
-    print(f"chromium: {chromium}")
-    print("| frames | page MB | load s | switch s | frames drawn | worst gap ms |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print(f"chromium: {chromium}; {platform.processor() or platform.machine()}")
+    print(
+        "| frames | page MB | other files MB | make s | load s (best of runs) "
+        "| first click s | switch s | frames drawn | worst gap ms |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium, args=["--no-sandbox"]
         )
         for n in args.frames:
             folder = Path(tempfile.mkdtemp(prefix="framescape-viewer-"))
-            html = make_page(folder, n, frames_dir)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            with page.expect_console_message(
-                lambda message: IDLE.search(message.text), timeout=120000
-            ) as idle:
-                page.goto(html.as_uri())
-            loaded = float(IDLE.search(idle.value.text).group(1)) / 1000
-            results = [page.evaluate(MEASURE_SWITCH, key) for key in MAPS[1:4]]
-            best = min(results, key=lambda result: result["worst_ms"])
-            worst = max(result["worst_ms"] for result in results)
-            frames = round(np.mean([result["frames"] for result in results]))
-            seconds = np.mean([result["seconds"] for result in results])
+            html, made = make_results(folder, n, frames_dir)
+            runs = [
+                measure(
+                    browser,
+                    html,
+                    args.screenshot / f"viewer-{n}.png"
+                    if args.screenshot and run == 0
+                    else None,
+                )
+                for run in range(args.repeat)
+            ]
+            best = min(runs, key=lambda run: run["load"])
             size = html.stat().st_size / 1e6
+            # What the page asks for later: thumbnails.js and any script beside it.
+            others = sum(
+                path.stat().st_size for path in (folder / "bench").glob("*.js")
+            )
+            loads = ", ".join(f"{run['load']:.2f}" for run in runs)
             print(
-                f"| {n} | {size:.1f} | {loaded:.1f} | {seconds:.2f} | {frames} "
-                f"| {best['worst_ms']:.0f}–{worst:.0f} |",
+                f"| {n} | {size:.2f} | {others / 1e6:.1f} | {made:.1f} "
+                f"| {best['load']:.2f} ({loads}) | {best['click']:.2f} "
+                f"| {best['switch']:.2f} | {best['frames']} "
+                f"| {best['worst'][0]:.0f}–{best['worst'][1]:.0f} |",
                 flush=True,
             )
-            page.close()
             shutil.rmtree(folder)
         browser.close()
     if made_here:

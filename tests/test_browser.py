@@ -49,6 +49,14 @@ SCREEN_POSITION = """(i) => {
   ];
 }"""
 FRAMES = "() => Bokeh.documents[0].get_model_by_name('frames').data"
+# Every frame's picture as the page names it: framescape.pictureOf over the
+# page's own data (the models its hover formatter is given).
+PICTURES = """() => {
+  const doc = Bokeh.documents[0];
+  const v = doc.get_model_by_name("picture_of").args;
+  const n = doc.get_model_by_name("frames").data.frame.length;
+  return Array.from({length: n}, (_, i) => framescape.pictureOf(v, i));
+}"""
 # How many frames are inside the map's current ranges.
 IN_VIEW = """() => {
   const doc = Bokeh.documents[0];
@@ -167,10 +175,18 @@ def load_items(results, movie=MOVIE):
     return json.loads((results / f"{movie}.json").read_text())
 
 
+def assert_drawn_at(data, items, key):
+    """The page's points are the map ``key`` of the JSON, to within half a step
+    of its 16-bit coordinates and float32's rounding."""
+    coordinates = np.array([item[key] for item in items])
+    tolerance = np.ptp(coordinates, axis=0) / framescape_viewer.COORDINATE_STEPS / 2
+    drawn = np.c_[data["x"], data["y"]]
+    assert (np.abs(drawn - coordinates) <= tolerance + 2**-24).all()
+
+
 def isolated_frame(page):
     """A frame whose point is at least 12 px from every other one (hover hits it alone)."""
-    data = page.evaluate(FRAMES)
-    n = len(data["src"])
+    n = len(page.evaluate(FRAMES)["frame"])
     screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(n)])
     gaps = np.linalg.norm(screen[:, None] - screen[None], axis=2)
     np.fill_diagonal(gaps, np.inf)
@@ -204,11 +220,9 @@ def test_opens_without_errors_with_every_frame(viewer, results):
     assert viewer.problems == []
     items = load_items(results)
     data = viewer.page.evaluate(FRAMES)
-    assert len(data["src"]) == len(items) == 365
-    assert data["src"] == [item["src"] for item in items]
-    assert np.allclose(
-        np.c_[data["x"], data["y"]], [item["mds_gray"] for item in items], atol=0
-    )
+    assert len(data["frame"]) == len(items) == 365
+    assert viewer.page.evaluate(PICTURES) == [item["src"] for item in items]
+    assert_drawn_at(data, items, "mds_gray")
     viewer.screenshot("viewer")
 
 
@@ -221,7 +235,7 @@ def test_opens_from_a_web_server(browser, results):
     try:
         visit = Visit(browser, f"http://127.0.0.1:{server.server_port}/{MOVIE}.html")
         visit.wait_for_viewer()
-        assert visit.page.evaluate(FRAMES)["src"][0] == f"{MOVIE}/frames/000001.png"
+        assert visit.page.evaluate(PICTURES)[0] == f"{MOVIE}/frames/000001.png"
         assert visit.problems == []
         visit.page.close()
     finally:
@@ -237,7 +251,7 @@ def test_switching_maps_moves_points_smoothly(viewer, results):
     data = page.evaluate(FRAMES)
     after = np.c_[data["x"], data["y"]]
     target = np.array([item["tsne_hsl"] for item in items])
-    assert np.array_equal(after, target)
+    assert_drawn_at(data, items, "tsne_hsl")
     assert not np.allclose(before, after)
     # In between, points were neither where they started nor where they ended.
     assert any(
@@ -271,7 +285,9 @@ def test_click_shows_the_frame_and_its_nearest(viewer, results):
     large.wait_for(timeout=WAIT_MS)
     assert large.get_attribute("src") == items[index]["src"]
     nearest = np.load(results / MOVIE / "nearest" / "gray.npy")[index]
+    # The nearest frames come with nearest.js, loaded at this first click.
     shown = page.locator("figure.fs-near img")
+    shown.nth(len(nearest) - 1).wait_for(timeout=WAIT_MS)
     assert [shown.nth(j).get_attribute("src") for j in range(shown.count())] == [
         items[j]["src"] for j in nearest
     ]
@@ -419,7 +435,8 @@ PORTRAIT = (90, 160)
 def portrait(tmp_path_factory):
     """A results folder with the viewer and index of a movie of 24 portrait
     pictures (PORTRAIT), made by the viewer's own steps; its frames lie on a
-    circle, far apart."""
+    circle, far apart, and their files are numbered out of order (the page
+    lists them instead of rebuilding each name)."""
     results = tmp_path_factory.mktemp("portrait") / "results"
     frames = results / "phone" / "frames"
     frames.mkdir(parents=True)
@@ -431,11 +448,12 @@ def portrait(tmp_path_factory):
         pixels = np.zeros((PORTRAIT[1], PORTRAIT[0], 3), np.uint8)
         pixels[..., 0] = gradient
         pixels[..., 2] = i * 10
-        Image.fromarray(pixels).save(frames / f"{i + 1:06d}.png")
+        name = f"{i * 5 % n + 1:06d}.png"
+        Image.fromarray(pixels).save(frames / name)
         point = 0.5 + 0.4 * np.array([np.cos(angle[i]), np.sin(angle[i])])
         items.append(
             {
-                "src": f"phone/frames/{i + 1:06d}.png",
+                "src": f"phone/frames/{name}",
                 "frame": i,
                 "time": float(i),
                 "mds_gray": point.round(6).tolist(),
@@ -451,7 +469,9 @@ def portrait(tmp_path_factory):
     assets = results / "_viewer"
     framescape_viewer.assets_step(assets)
     pages = SimpleNamespace(
-        page=results / "phone.html", thumbnails=results / "phone" / "thumbnails.js"
+        page=results / "phone.html",
+        nearest=results / "phone" / "nearest.js",
+        thumbnails=results / "phone" / "thumbnails.js",
     )
     framescape_viewer.viewer_step(
         json_path,
@@ -494,6 +514,8 @@ def test_pictures_keep_a_portrait_movie_shape(browser, portrait):
     page.mouse.move(*point)
     hover = page.locator('img[alt="frame 5"]').first
     hover.wait_for(state="visible", timeout=WAIT_MS)
+    items = load_items(portrait, "phone")
+    assert hover.get_attribute("src") == items[5]["src"] == "phone/frames/000002.png"
     assert shape(hover) == pytest.approx(aspect, rel=0.02)
     assert height(hover) == pytest.approx(framescape_viewer.HOVER_SIDE, abs=1)
     page.mouse.click(*point)
@@ -502,7 +524,17 @@ def test_pictures_keep_a_portrait_movie_shape(browser, portrait):
     assert shape(large) == pytest.approx(aspect, rel=0.02)
     assert height(large) == pytest.approx(340, abs=1)  # its limit (framescape.css)
     near = page.locator("figure.fs-near img")
+    near.nth(3).wait_for(timeout=WAIT_MS)
     assert near.count() == 4
+    # Each a picture of the frame it names, loaded (the listed names).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('figure img')]"
+        ".every((img) => img.complete && img.naturalWidth > 0)",
+        timeout=WAIT_MS,
+    )
+    assert [near.nth(j).get_attribute("src") for j in range(4)] == [
+        items[j]["src"] for j in range(6, 10)
+    ]
     for j in range(4):
         assert shape(near.nth(j)) == pytest.approx(aspect, rel=0.02)
         assert height(near.nth(j)) == pytest.approx(150, abs=1)

@@ -125,11 +125,9 @@ def test_viewer_page_escapes_the_name_and_holds_every_map():
 
     keys = ["mds_gray", "umap_hsl"]
     items = items_for(12, keys)
-    nearest = {"gray": np.zeros((12, 3), np.int32), "hsl": np.ones((12, 3), np.int32)}
     page = viewer.viewer_page(
         items,
         keys,
-        nearest,
         "m",
         MARKUP_NAME,
         {"duration": 59.96, "width": 64, "height": 48},
@@ -146,9 +144,80 @@ def test_viewer_page_escapes_the_name_and_holds_every_map():
     assert scripts[0] == f"_viewer/bokeh.min.js?v={bokeh.__version__}"
     assert scripts[-1] == "_viewer/framescape.js"
     document = docs_json(page)
-    for column in ("src", "time", "frame", "mds_gray_x", "umap_hsl_y", "hsl"):
+    for column in ("time", "frame", "mds_gray_x", "umap_hsl_y"):
         assert f'"{column}"' in document
-    assert "m/frames/000012.png" in document
+    # The numbered pictures as one pattern, not a list of 12 names.
+    assert '["prefix","m/frames/"]' in document and "000012.png" not in document
+
+
+@pytest.mark.parametrize("n", [1, 365, 50000])
+def test_quantised_coordinates_stay_within_half_a_step(n):
+    rng = np.random.default_rng(n)
+    coordinates = np.round(rng.uniform(0.1, 0.9, (n, 2)), 6)
+    steps, scale = viewer.quantised(coordinates)
+    assert steps.dtype == np.uint16
+    x, y = viewer.unquantised(steps, scale)
+    assert x.dtype == np.float32
+    extent = np.ptp(coordinates, axis=0)
+    # Half a step, and float32's rounding of numbers below 1.
+    tolerance = extent / viewer.COORDINATE_STEPS / 2 + 2**-24
+    assert np.abs(x - coordinates[:, 0]).max() <= tolerance[0]
+    assert np.abs(y - coordinates[:, 1]).max() <= tolerance[1]
+    if n > 1:
+        assert steps.min(axis=0).tolist() == [0, 0]
+        assert steps.max(axis=0).tolist() == [65535, 65535]
+
+
+def test_quantised_coordinates_of_identical_frames_stay_in_place():
+    steps, scale = viewer.quantised(np.full((4, 2), 0.5))
+    assert (steps == 0).all() and scale == [0.5, 0.0, 0.5, 0.0]
+    x, y = viewer.unquantised(steps, scale)
+    assert (x == 0.5).all() and (y == 0.5).all()
+
+
+@pytest.mark.parametrize(
+    "sources, pattern",
+    [
+        (
+            [f"demo_year/frames/{i + 1:06d}.png" for i in range(1200)],
+            {"prefix": "demo_year/frames/", "first": 1, "width": 6, "suffix": ".png"},
+        ),
+        (
+            ["a 1/f998.jpg", "a 1/f999.jpg", "a 1/f1000.jpg"],
+            {"prefix": "a 1/f", "first": 998, "width": 3, "suffix": ".jpg"},
+        ),
+        (["m/frames/000002.png", "m/frames/000001.png"], None),
+        (["m/frames/000001.png", "m/frames/000001.png"], None),
+        (["m/frames/000001.png", "m/frames/000002.jpg"], None),
+        (["m/frames/first.png", "m/frames/second.png"], None),
+    ],
+)
+def test_numbered_pictures_rebuild_every_name(sources, pattern):
+    found = viewer.numbered_pictures(sources)
+    assert found == pattern
+    if found:
+        rebuilt = [
+            found["prefix"] + str(found["first"] + i).zfill(found["width"])
+            for i in range(len(sources))
+        ]
+        assert [name + found["suffix"] for name in rebuilt] == sources
+
+
+@pytest.mark.parametrize("n, bits", [(50, 16), (65536, 16), (65537, 32)])
+def test_nearest_script_holds_every_row(n, bits):
+    rng = np.random.default_rng(n)
+    nearest = {
+        "gray": rng.integers(0, n, (n, 3)).astype(np.int32),
+        "hsl": rng.integers(0, n, (n, 3)).astype(np.int64),
+    }
+    script = viewer.nearest_script("m", nearest)
+    call = re.fullmatch(r'framescape\.addNearest\("m", 3, (\d+), (\{.*\})\);\n', script)
+    assert int(call.group(1)) == bits
+    rows = json.loads(call.group(2))
+    dtype = {16: "<u2", 32: "<i4"}[bits]
+    for metric, ranked in nearest.items():
+        decoded = np.frombuffer(base64.b64decode(rows[metric]), dtype)
+        assert np.array_equal(decoded.reshape(n, 3), ranked)
 
 
 def test_index_lists_movies_with_the_probes_duration_and_failures(tmp_path):
@@ -191,7 +260,9 @@ def test_viewer_and_index_follow_portrait_pictures(tmp_path):
     assets = results / "_viewer"
     viewer.copy_assets(assets)
     outputs = SimpleNamespace(
-        page=results / "phone.html", thumbnails=results / "phone" / "thumbnails.js"
+        page=results / "phone.html",
+        nearest=results / "phone" / "nearest.js",
+        thumbnails=results / "phone" / "thumbnails.js",
     )
     viewer.viewer_step(
         json_path,

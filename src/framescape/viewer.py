@@ -1,6 +1,6 @@
 """The interactive viewer: ``results/<movie>.html`` per movie and ``results/index.html``.
 
-Pages are Bokeh documents (WebGL scatter, hover, box and lasso selection,
+Pages are Bokeh documents (scatter, hover, box and lasso selection,
 widgets) put into Jinja2 templates (``templates/``, autoescaped: every value is
 text unless a template marks it safe, which only Bokeh's own HTML is). BokehJS
 and the viewer's few functions (``viewer_assets/framescape.js``: smooth
@@ -8,12 +8,23 @@ switching, timeline, thumbnails when zoomed, nearest frames, CSV export — what
 Bokeh has no model for) are copied once into ``results/_viewer/``, with a
 manifest naming the Bokeh they came from. The pages open from the file system or
 any static web server, with no network.
+
+A page stays small and quick for long movies (``benchmarks/viewer.py``): the
+maps' coordinates are whole numbers of 16 bits in Bokeh's binary arrays, a
+numbered picture name is rebuilt from its frame's place, and what a page needs
+only later comes in scripts of their own beside it, loaded when first asked
+for: ``<movie>/nearest.js`` (each frame's nearest frames, at the first click)
+and ``<movie>/thumbnails.js`` (the pictures, when zoomed in). The map is drawn
+on a 2-D canvas, not WebGL: where WebGL is drawn in software (no GPU, a virtual
+machine, a headless browser) 50,000 points and their path took 2 s a picture
+on WebGL, a few tenths of a second on the canvas.
 """
 
 import base64
 import io
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -42,8 +53,9 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-# The BokehJS bundles a viewer loads, in loading order.
-BOKEH_BUNDLES = ("bokeh", "bokeh-gl", "bokeh-widgets")
+# The BokehJS bundles a viewer loads, in loading order (no bokeh-gl: the map
+# is drawn on a canvas).
+BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
 # In the assets folder: which Bokeh the bundles are from.
 MANIFEST = "manifest.json"
 # Largest side, in CSS pixels, of the frame shown on hover and of the pictures
@@ -51,6 +63,12 @@ MANIFEST = "manifest.json"
 HOVER_SIDE = 160
 THUMBNAIL_SIDE = 96
 THUMBNAIL_QUALITY = 80
+# Map coordinates go to the page as whole numbers 0 … COORDINATE_STEPS, from
+# each axis' smallest to its largest value: a step is 1/65535 of the map, a
+# hundredth of a pixel at the page's size, a pixel only zoomed in 94 times.
+COORDINATE_STEPS = 65535
+# A numbered file name: its last run of digits and what follows.
+NUMBER = re.compile(r"(\d+)(\D*)$")
 
 
 def copy_assets(folder):
@@ -146,15 +164,85 @@ def thumbnail_script(movie, urls):
     return f"framescape.addThumbnails({json.dumps(movie)}, {json.dumps(urls)});\n"
 
 
-def viewer_layout(items, keys, nearest, movie, picture, assets):
+def nearest_script(movie, nearest):
+    """``<movie>/nearest.js``: loaded by the viewer at the first click.
+
+    ``nearest`` is ``{metric: (N, k) int}``; each metric's rows go as one
+    base64 string of little-endian integers, 16 bits while frame numbers fit
+    (N ≤ 65,536), else 32.
+    """
+    n = len(next(iter(nearest.values())))
+    dtype = "<u2" if n <= 2**16 else "<i4"
+    k = next(iter(nearest.values())).shape[1]
+    rows = {
+        metric: base64.b64encode(np.ascontiguousarray(ranked, dtype).tobytes()).decode()
+        for metric, ranked in nearest.items()
+    }
+    bits = 8 * np.dtype(dtype).itemsize
+    return (
+        f"framescape.addNearest({json.dumps(movie)}, {k}, {bits}, "
+        f"{json.dumps(rows)});\n"
+    )
+
+
+def quantised(coordinates):
+    """``(N, 2)`` coordinates as whole numbers of :data:`COORDINATE_STEPS` steps.
+
+    Returns ``(steps, scale)``: ``steps`` ``(N, 2) uint16``, ``scale``
+    ``[low_x, step_x, low_y, step_y]`` with ``coordinate = low + steps * step``
+    (an axis with no spread has step 0).
+    """
+    low = coordinates.min(axis=0)
+    step = (coordinates.max(axis=0) - low) / COORDINATE_STEPS
+    steps = np.divide(
+        coordinates - low, step, out=np.zeros_like(coordinates), where=step > 0
+    )
+    scale = [float(value) for pair in zip(low, step) for value in pair]
+    return np.rint(steps).astype(np.uint16), scale
+
+
+def unquantised(steps, scale):
+    """The coordinates the page draws for :func:`quantised`'s ``(steps, scale)``:
+    ``(x, y)``, float32, computed as framescape.js computes them (in float64,
+    rounded once)."""
+    low_x, step_x, low_y, step_y = scale
+    return (
+        (low_x + steps[:, 0] * step_x).astype(np.float32),
+        (low_y + steps[:, 1] * step_y).astype(np.float32),
+    )
+
+
+def numbered_pictures(sources):
+    """How to rebuild every frame's picture path from its place ``i`` in the
+    movie, when the paths are one name numbered in order
+    (``demo_year/frames/000001.png`` …): ``{"prefix", "first", "width",
+    "suffix"}`` for ``prefix + str(first + i).zfill(width) + suffix``; None
+    when they are not."""
+    match = NUMBER.search(sources[0])
+    if match is None:
+        return None
+    pattern = {
+        "prefix": sources[0][: match.start()],
+        "first": int(match.group(1)),
+        "width": len(match.group(1)),
+        "suffix": match.group(2),
+    }
+    for i, source in enumerate(sources):
+        number = str(pattern["first"] + i).zfill(pattern["width"])
+        if source != pattern["prefix"] + number + pattern["suffix"]:
+            return None
+    return pattern
+
+
+def viewer_layout(items, keys, movie, picture, assets):
     """The Bokeh layout of one movie's viewer.
 
     Parameters
     ----------
     items : the movie's JSON (one dict per frame)
     keys : ``"<method>_<metric>"`` maps, in menu order
-    nearest : ``{metric: (N, k) int32}`` from :func:`nearest_frames`
-    movie : movie id (CSV file name)
+    movie : movie id (CSV file name; ``<movie>/nearest.js`` and
+        ``<movie>/thumbnails.js`` beside the page)
     picture : ``(width, height)`` of the movie's frame pictures, pixels
     assets : the assets folder, relative to the page
     """
@@ -164,6 +252,7 @@ def viewer_layout(items, keys, nearest, movie, picture, assets):
         ColorBar,
         ColumnDataSource,
         CustomJS,
+        CustomJSHover,
         Div,
         HoverTool,
         ImportedStyleSheet,
@@ -175,22 +264,30 @@ def viewer_layout(items, keys, nearest, movie, picture, assets):
 
     n = len(items)
     times = np.array([item["time"] for item in items], np.float64)
-    data = {
-        "index": np.arange(n, dtype=np.int32),
-        "frame": np.array([item["frame"] for item in items], np.int32),
-        "time": times,
-        "src": [item["src"] for item in items],
-        "x": np.array([item[keys[0]][0] for item in items], np.float64),
-        "y": np.array([item[keys[0]][1] for item in items], np.float64),
-    }
+    steps, scales = {}, {}
     for key in keys:
         coordinates = np.array([item[key] for item in items], np.float64)
-        data[f"{key}_x"], data[f"{key}_y"] = coordinates.T
+        steps[key], scales[key] = quantised(coordinates)
+    x, y = unquantised(steps[keys[0]], scales[keys[0]])
+    data = {
+        "frame": np.array([item["frame"] for item in items], np.int32),
+        "time": times,
+        "x": x,
+        "y": y,
+    }
+    sources = [item["src"] for item in items]
+    pictures = numbered_pictures(sources)
+    if pictures is None:
+        data["src"] = sources
     source = ColumnDataSource(data, name="frames")
-    neighbours = ColumnDataSource(
-        {metric: rows.ravel() for metric, rows in nearest.items()}, name="nearest"
+    maps = ColumnDataSource(
+        {
+            f"{key}_{axis}": steps[key][:, a]
+            for key in keys
+            for a, axis in enumerate("xy")
+        },
+        name="maps",
     )
-    k = next(iter(nearest.values())).shape[1] if nearest else 0
     thumbnails = ColumnDataSource({"x": [], "y": [], "src": []}, name="thumbnails")
     marker = ColumnDataSource({"x": data["x"][:1], "y": data["y"][:1]}, name="marker")
 
@@ -204,7 +301,7 @@ def viewer_layout(items, keys, nearest, movie, picture, assets):
         tools="pan,wheel_zoom,box_select,lasso_select,reset,save",
         active_scroll="wheel_zoom",
         active_drag="pan",
-        output_backend="webgl",
+        output_backend="canvas",
         toolbar_location="above",
     )
     plot.axis.visible = False
@@ -258,10 +355,17 @@ def viewer_layout(items, keys, nearest, movie, picture, assets):
         HoverTool(
             renderers=[points],
             tooltips=(
-                f'<div><img src="@src" alt="frame @frame" '
+                f'<div><img src="$index{{picture}}" alt="frame @frame" '
                 f'style="width:{hover_width}px;height:{hover_height}px">'
                 "<div>frame @frame · @time{0.00} s</div></div>"
             ),
+            formatters={
+                "$index": CustomJSHover(
+                    name="picture_of",
+                    args={"source": source, "pictures": pictures},
+                    code="return framescape.pictureOf({source, pictures}, value);",
+                )
+            },
         )
     )
 
@@ -295,8 +399,9 @@ def viewer_layout(items, keys, nearest, movie, picture, assets):
     )
     shared = {
         "source": source,
-        "neighbours": neighbours,
-        "k": k,
+        "maps": maps,
+        "scales": scales,
+        "pictures": pictures,
         "thumbnails": thumbnails,
         "marker": marker,
         "path": path,
@@ -327,7 +432,7 @@ def viewer_layout(items, keys, nearest, movie, picture, assets):
     )
 
 
-def viewer_page(items, keys, nearest, movie, file_name, probe, fps, picture, assets):
+def viewer_page(items, keys, movie, file_name, probe, fps, picture, assets):
     """The complete HTML page of one movie's viewer.
 
     ``probe`` is the movie's ``probe.json`` (its duration and size are shown),
@@ -338,9 +443,7 @@ def viewer_page(items, keys, nearest, movie, file_name, probe, fps, picture, ass
     import bokeh
     from bokeh.embed import components
 
-    script, div = components(
-        viewer_layout(items, keys, nearest, movie, picture, assets)
-    )
+    script, div = components(viewer_layout(items, keys, movie, picture, assets))
     facts = [f"{len(items)} frames at {fps:g} per second"]
     if probe.get("duration"):
         facts.append(f"{format_duration(probe['duration'])} long")
@@ -418,7 +521,8 @@ def viewer_step(
     file_name,
     fps,
 ):
-    """Rule ``make_viewer``: ``<movie>.html`` and ``<movie>/thumbnails.js``.
+    """Rule ``make_viewer``: ``<movie>.html``, ``<movie>/nearest.js`` and
+    ``<movie>/thumbnails.js`` (``outputs.page``, ``.nearest``, ``.thumbnails``).
 
     ``assets`` is the folder :func:`copy_assets` filled; it must hold this job's
     BokehJS.
@@ -431,7 +535,6 @@ def viewer_step(
     text = viewer_page(
         items,
         maps,
-        nearest,
         movie,
         file_name,
         load_json(probe_path),
@@ -440,14 +543,18 @@ def viewer_step(
         os.path.relpath(assets, Path(outputs.page).parent),
     )
     save_text(outputs.page, text)
+    nearest_text = nearest_script(movie, nearest)
+    save_text(outputs.nearest, nearest_text)
     urls = thumbnail_urls(results, items, fit(picture, THUMBNAIL_SIDE)[0])
     save_text(outputs.thumbnails, thumbnail_script(movie, urls))
     log.info(
-        "%d frames, %d maps, pictures %dx%d; page %d bytes, thumbnails %d bytes",
+        "%d frames, %d maps, pictures %dx%d; page %d bytes, nearest %d bytes, "
+        "thumbnails %d bytes",
         len(items),
         len(maps),
         *picture,
-        len(text),
+        len(text.encode()),
+        len(nearest_text),
         sum(map(len, urls)),
     )
 

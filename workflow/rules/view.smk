@@ -106,6 +106,7 @@ rule make_viewer:
         assets=rules.copy_viewer_assets.output.folder,
     output:
         page=f"{RESULTS}/{{movie}}.html",
+        nearest=f"{RESULTS}/{{movie}}/nearest.js",
         thumbnails=f"{RESULTS}/{{movie}}/thumbnails.js",
     log:
         log_path("make_viewer"),

@@ -2,8 +2,9 @@
  * framescape viewer: the parts Bokeh has no model for. Bokeh draws the map,
  * hover, selection tools and widgets; these functions are called from the
  * page's CustomJS callbacks (src/framescape/viewer.py, viewer_layout) with
- * `v`, the viewer's shared models: source, neighbours, k, thumbnails, marker,
- * path, slider, plot, choose, details, status, play, movie.
+ * `v`, the viewer's shared models and values: source (the frames drawn), maps
+ * (each map's coordinates as 16-bit steps), scales, pictures, thumbnails,
+ * marker, path, slider, plot, choose, details, status, play, movie.
  */
 (function () {
   "use strict";
@@ -17,27 +18,67 @@
   let animation = null;
   let playing = null;
   let shown = null; // frame whose details are open
-  const thumbnailUrls = {}; // movie id → data: URL per frame (<movie>/thumbnails.js)
-  const thumbnailsAsked = {};
+  // What the scripts beside the page hand over, by "<movie>/<script>":
+  // thumbnails.js a data: URL per frame, nearest.js {k, metric → ranked rows}.
+  const handed = {};
+  const asked = {};
 
   function addThumbnails(movie, urls) {
-    thumbnailUrls[movie] = urls;
+    handed[`${movie}/thumbnails.js`] = urls;
   }
 
-  /* The frame pictures come in a script of their own, fetched the first time
-     they are needed; then `then` runs again. */
-  function withThumbnails(v, then) {
-    if (thumbnailUrls[v.movie]) {
-      return thumbnailUrls[v.movie];
+  /* `rows` holds each metric's (N, k) nearest frames, row after row, as base64
+     little-endian integers of `bits` bits. */
+  function addNearest(movie, k, bits, rows) {
+    const ranked = {};
+    for (const [metric, text] of Object.entries(rows)) {
+      const bytes = Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+      ranked[metric] = bits === 16 ? new Uint16Array(bytes.buffer) : new Int32Array(bytes.buffer);
     }
-    if (!thumbnailsAsked[v.movie]) {
-      thumbnailsAsked[v.movie] = true;
+    handed[`${movie}/nearest.js`] = { k, ranked };
+  }
+
+  /* What the script `name` beside the page hands over, or null while it is
+     still loading: it is fetched the first time it is asked for (a page
+     opened from the file system may load scripts, not fetch data), then
+     `then(v)` runs again. */
+  function fromScript(v, name, then) {
+    const path = `${v.movie}/${name}`;
+    if (path in handed) {
+      return handed[path];
+    }
+    if (!asked[path]) {
+      asked[path] = true;
       const script = document.createElement("script");
-      script.src = `${v.movie}/thumbnails.js`;
+      script.src = path;
       script.onload = () => then(v);
       document.head.appendChild(script);
     }
     return null;
+  }
+
+  /* Frame i's picture, relative to the page: a numbered name rebuilt from i,
+     or the page's own list when the names are not numbered in order. */
+  function pictureOf(v, i) {
+    const p = v.pictures;
+    if (p === null) {
+      return v.source.data.src[i];
+    }
+    return p.prefix + String(p.first + i).padStart(p.width, "0") + p.suffix;
+  }
+
+  /* A map's coordinates, float32 as drawn: low + steps * step per axis. */
+  function coordinatesOf(v, key) {
+    const [lowX, stepX, lowY, stepY] = v.scales[key];
+    const stepsX = v.maps.data[`${key}_x`];
+    const stepsY = v.maps.data[`${key}_y`];
+    const x = new Float32Array(stepsX.length);
+    const y = new Float32Array(stepsY.length);
+    for (let i = 0; i < x.length; i++) {
+      x[i] = lowX + stepsX[i] * stepX;
+      y[i] = lowY + stepsY[i] * stepY;
+    }
+    return [x, y];
   }
 
   function metricOf(key) {
@@ -66,10 +107,9 @@
   function switchMap(v) {
     const data = v.source.data;
     const key = v.choose.value;
-    const targetX = data[`${key}_x`];
-    const targetY = data[`${key}_y`];
-    const startX = Float64Array.from(data.x);
-    const startY = Float64Array.from(data.y);
+    const [targetX, targetY] = coordinatesOf(v, key);
+    const startX = Float32Array.from(data.x);
+    const startY = Float32Array.from(data.y);
     const n = startX.length;
     if (animation !== null) {
       cancelAnimationFrame(animation);
@@ -83,8 +123,8 @@
       const t = Math.min(1, (now - started) / SWITCH_MS);
       const e = ease(t);
       // The last step lands exactly on the map's coordinates.
-      const x = t < 1 ? new Float64Array(n) : Float64Array.from(targetX);
-      const y = t < 1 ? new Float64Array(n) : Float64Array.from(targetY);
+      const x = t < 1 ? new Float32Array(n) : targetX;
+      const y = t < 1 ? new Float32Array(n) : targetY;
       for (let i = 0; t < 1 && i < n; i++) {
         x[i] = startX[i] + (targetX[i] - startX[i]) * e;
         y[i] = startY[i] + (targetY[i] - startY[i]) * e;
@@ -142,28 +182,28 @@
     }, PLAY_MS);
   }
 
-  function figure(data, i, kind) {
+  function figure(v, i, kind) {
+    const data = v.source.data;
     return (
       `<figure class="fs-${kind}" data-index="${i}">` +
-      `<img src="${escapeHtml(data.src[i])}" alt="frame ${data.frame[i]}">` +
+      `<img src="${escapeHtml(pictureOf(v, i))}" alt="frame ${data.frame[i]}">` +
       `<figcaption>frame ${data.frame[i]} · ${seconds(data.time[i])}</figcaption>` +
       `</figure>`
     );
   }
 
   /* A frame large, and the frames nearest to it by the current map's metric
-     (ranked by the workflow from the distance matrix). */
+     (ranked by the workflow; nearest.js, loaded at the first click). */
   function showDetails(v, i) {
     shown = i;
-    const data = v.source.data;
     const metric = metricOf(v.choose.value);
-    const ranked = v.neighbours.data[metric] || [];
+    const near = fromScript(v, "nearest.js", (v) => showDetails(v, shown));
     let nearest = "";
-    for (let j = 0; j < v.k; j++) {
-      nearest += figure(data, ranked[i * v.k + j], "near");
+    for (let j = 0; near !== null && j < near.k; j++) {
+      nearest += figure(v, near.ranked[metric][i * near.k + j], "near");
     }
     v.details.text =
-      figure(data, i, "large") +
+      figure(v, i, "large") +
       `<h3>Nearest by ${escapeHtml(metric)}</h3>` +
       `<div class="fs-nearest">${nearest}</div>`;
   }
@@ -209,7 +249,7 @@
     const data = v.source.data;
     const lines = ["index,frame,time,file"];
     for (const i of indices) {
-      lines.push([i, data.frame[i], data.time[i], csvField(data.src[i])].join(","));
+      lines.push([i, data.frame[i], data.time[i], csvField(pictureOf(v, i))].join(","));
     }
     const blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv" });
     const link = document.createElement("a");
@@ -241,7 +281,7 @@
         }
       }
     }
-    const urls = inView.length ? withThumbnails(v, updateThumbnails) : [];
+    const urls = inView.length ? fromScript(v, "thumbnails.js", updateThumbnails) : [];
     if (urls === null) {
       return;
     }
@@ -254,6 +294,8 @@
 
   window.framescape = {
     addThumbnails,
+    addNearest,
+    pictureOf,
     switchMap,
     moveMarker,
     togglePlay,
