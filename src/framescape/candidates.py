@@ -22,8 +22,8 @@ Three passes, each split into jobs like the neighbour graph's tiles:
    (distance, frame number) as the dense ranking is.
 
 A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
-its true ``k`` nearest (:func:`certified`). For the others a second cheap pass
-over the reduced pairs (:func:`completion_part`, :func:`missing_candidates`)
+its true ``k`` nearest (:func:`certified`). For the others a second reduced
+pass, their rows only (:func:`completion_part`, :func:`missing_candidates`),
 finds every frame whose bound does not exceed that distance, and :func:`rerank`
 of those completes the graph: then it is the exact neighbour graph, whatever
 ``c`` was. :func:`candidate_graph` runs it all in one process.
@@ -31,6 +31,7 @@ of those completes the graph: then it is the exact neighbour graph, whatever
 
 import time
 
+import numba
 import numpy as np
 
 from framescape import kernels
@@ -69,16 +70,28 @@ def kept_blocks(shape, mask, factor):
     return inside.reshape(rows, factor, columns, factor).all(axis=(1, 3))
 
 
+@numba.njit(cache=True, parallel=True)
+def block_sums(planes, factor):
+    """``(n, C, H/f, W/f) float64`` sums of ``(n, C, H, W)`` planes over
+    ``factor × factor`` blocks (a partial block at the edges is left out)."""
+    n, channels, height, width = planes.shape
+    rows, columns = height // factor, width // factor
+    sums = np.zeros((n, channels, rows, columns))
+    for i in numba.prange(n):
+        for channel in range(channels):
+            for y in range(rows * factor):
+                for column in range(columns):
+                    total = 0.0
+                    for x in range(column * factor, (column + 1) * factor):
+                        total += planes[i, channel, y, x]
+                    sums[i, channel, y // factor, column] += total
+    return sums
+
+
 def block_means(planes, factor, blocks):
     """``(n, C, B) float64`` means of ``(n, C, H, W)`` planes over the kept
     ``factor × factor`` blocks."""
-    n, channels = planes.shape[:2]
-    rows, columns = blocks.shape
-    cropped = planes[:, :, : rows * factor, : columns * factor]
-    sums = cropped.reshape(n, channels, rows, factor, columns, factor).sum(
-        axis=(3, 5), dtype=np.float64
-    )
-    return sums[:, :, blocks] / factor**2
+    return block_sums(planes, factor)[:, :, blocks] / factor**2
 
 
 def reduced_descriptors(
@@ -153,22 +166,29 @@ def reduced_descriptors(
     return reduced
 
 
+def frame_index(side):
+    """A block ``(start, stop)`` as a slice; frame numbers as they are."""
+    return slice(*side) if isinstance(side, tuple) else np.asarray(side)
+
+
 def reduced_tile(reduced, metric, rows, columns, upper=False):
-    """``(R, C) float32`` reduced distances between two blocks of frames (not
+    """``(R, C) float32`` reduced distances between two sets of frames (not
     yet lowered by the slack: see :func:`lower_bounds`).
 
-    With ``upper`` (``rows == columns``) gray fills only ``j > i`` (about half
+    ``rows`` and ``columns`` are blocks ``(start, stop)`` or frame numbers.
+    With ``upper`` (the same block twice) gray fills only ``j > i`` (about half
     the work), the rest 0.
     """
     descriptors = reduced["descriptors"]
-    row_block, column_block = (descriptors[slice(*side)] for side in (rows, columns))
+    rows, columns = frame_index(rows), frame_index(columns)
+    row_block, column_block = descriptors[rows], descriptors[columns]
     if metric == "gray":
         sums = kernels.sad_tile(row_block, column_block, upper=upper)
         return (sums * float(reduced["scale"])).astype(np.float32)
     distances = row_block @ column_block.T
     distances *= -2.0
-    distances += reduced["norms"][slice(*rows), None].astype(np.float32)
-    distances += reduced["norms"][None, slice(*columns)].astype(np.float32)
+    distances += reduced["norms"][rows, None].astype(np.float32)
+    distances += reduced["norms"][None, columns].astype(np.float32)
     return np.maximum(distances, 0.0, out=distances)
 
 
@@ -177,20 +197,44 @@ def lower_bounds(tile, reduced, rows, columns):
     :func:`reduced_tile` are at least."""
     slack = reduced["slack"]
     bounds = tile * np.float32(1 - REDUCED_MARGIN)
-    bounds -= slack[slice(*rows), None].astype(np.float32)
-    bounds -= slack[None, slice(*columns)].astype(np.float32)
+    bounds -= slack[frame_index(rows), None].astype(np.float32)
+    bounds -= slack[None, frame_index(columns)].astype(np.float32)
     return bounds
 
 
-def tile_sides(tile, rows, columns):
-    """``(side, frames, tile as that side sees it, merge_nearest's part)`` of
-    a tile: a diagonal tile holds its upper triangle, read from both sides."""
-    if rows == columns:
-        return [("row", rows, tile, 1), ("row", rows, np.ascontiguousarray(tile.T), 2)]
-    return [
-        ("row", rows, tile, 0),
-        ("column", columns, np.ascontiguousarray(tile.T), 0),
-    ]
+@numba.njit(cache=True, parallel=True)
+def nearest_in_rows(tile, c, column_start, n):
+    """Each row's ``c`` smallest elements of a tile, by (distance, column):
+    ``(R, c) int32`` frame numbers (``column_start`` + column; ``n`` where
+    fewer) and ``(R, c) float32`` distances (``inf``). ``inf`` elements are
+    never chosen. A selection, then a sort of ``c``: no insertion per element.
+    """
+    n_rows, n_columns = tile.shape
+    frames = np.full((n_rows, c), n, np.int32)
+    distances = np.full((n_rows, c), np.inf, np.float32)
+    for r in numba.prange(n_rows):
+        row = tile[r]
+        limit = np.inf
+        if n_columns > c:
+            limit = np.partition(row, c - 1)[c - 1]
+        chosen = np.empty(c, np.int64)
+        count = 0
+        for j in range(n_columns):
+            if row[j] < limit:
+                chosen[count] = j
+                count += 1
+        for j in range(n_columns):
+            if count == c or limit == np.inf:
+                break
+            if row[j] == limit:
+                chosen[count] = j
+                count += 1
+        values = row[chosen[:count]]
+        order = np.argsort(values, kind="mergesort")
+        for position in range(count):
+            frames[r, position] = column_start + chosen[order[position]]
+            distances[r, position] = values[order[position]]
+    return frames, distances
 
 
 def candidate_part(reduced, metric, c, rows, columns):
@@ -211,28 +255,24 @@ def candidate_part(reduced, metric, c, rows, columns):
     -------
     dict of arrays
         ``row_frames`` ``(R, c) int32``, ``row_distances`` ``(R, c) float32``
-        (reduced distances; ``N`` and ``inf`` where fewer), off the diagonal also
+        (reduced distances, nearest first, equal ones in frame order; ``N`` and
+        ``inf`` where fewer), off the diagonal also
         ``column_frames``/``column_distances`` ``(C, c)``. Memory: the tile
-        (gray 12 bytes a pair, hsl 8) and two ``(N, c)`` arrays a side.
+        (gray 12 bytes a pair, hsl 8), its transpose off the diagonal.
     """
     n = len(reduced["descriptors"])
-    tile = reduced_tile(reduced, metric, rows, columns, upper=rows == columns)
-    other = {"row": columns[0], "column": rows[0]}
-    best = {}
-    for side, (start, stop), block, part in tile_sides(tile, rows, columns):
-        if side not in best:
-            best[side] = (
-                np.full((n, c), np.inf, np.float32),
-                np.full((n, c), n, np.int32),
-            )
-        first = start if part == 2 else other[side]
-        kernels.merge_nearest(*best[side], block, start, first, part)
-    return {
-        key: array[start:stop]
-        for side, (start, stop) in (("row", rows), ("column", columns))
-        if side in best
-        for key, array in zip((f"{side}_distances", f"{side}_frames"), best[side])
-    }
+    diagonal = rows == columns
+    tile = reduced_tile(reduced, metric, rows, columns, upper=diagonal)
+    part = {}
+    if diagonal:
+        kernels.mirror_upper(tile)
+        np.fill_diagonal(tile, np.inf)
+    part["row_frames"], part["row_distances"] = nearest_in_rows(tile, c, columns[0], n)
+    if not diagonal:
+        part["column_frames"], part["column_distances"] = nearest_in_rows(
+            np.ascontiguousarray(tile.T), c, rows[0], n
+        )
+    return part
 
 
 class CandidateMerge:
@@ -379,48 +419,39 @@ def certified(candidate_distances, kth_distances, reduced):
     return bound > kth_distances
 
 
-def completion_part(reduced, metric, rows, columns, thresholds):
-    """One tile's share of the second reduced pass: every pair whose lower
-    bound does not exceed a frame's threshold (its ``k``-th exact distance),
-    so might be among its true ``k`` nearest.
+def completion_part(reduced, metric, frames, columns, thresholds):
+    """A share of the second reduced pass: for some frames (those not
+    certified), every frame of a block whose lower bound does not exceed the
+    frame's threshold (its ``k``-th exact distance), so might be among its
+    true ``k`` nearest.
 
     Parameters
     ----------
     reduced : dict
     metric : "gray" or "hsl"
-    rows, columns : (start, stop)
-    thresholds : (N,) float32
-        ``-inf`` for a frame that needs no more (a certified one: its
-        candidates hold every such frame already).
+    frames : (M,) int
+        Frame numbers.
+    columns : (start, stop)
+        The block compared with them.
+    thresholds : (M,) float32
 
     Returns
     -------
     dict of arrays
-        ``frames`` and ``neighbours`` ``(M,) int32``: neighbour ``j`` may belong
-        to frame ``i``'s nearest (both directions of a pair, each as it
-        qualifies). Memory: the tile (gray 16 bytes a pair, hsl 12).
+        ``frames`` and ``neighbours`` ``(P,) int32``: neighbour ``j`` may belong
+        to frame ``i``'s nearest. Memory: the tile (gray 16 bytes a pair, hsl
+        12).
     """
-    diagonal = rows == columns
-    tile = reduced_tile(reduced, metric, rows, columns, upper=diagonal)
-    bounds = lower_bounds(tile, reduced, rows, columns)
-    del tile
-    row_frames = np.arange(*rows)[:, None]
-    column_frames = np.arange(*columns)[None, :]
-    found = []
-    sides = (
-        (thresholds[slice(*rows), None], False),
-        (thresholds[None, slice(*columns)], True),
+    frames = np.asarray(frames, np.intp)
+    bounds = lower_bounds(
+        reduced_tile(reduced, metric, frames, columns), reduced, frames, columns
     )
-    for limits, flip in sides:
-        hits = bounds <= limits
-        if diagonal:
-            hits &= column_frames > row_frames
-        r, c = np.nonzero(hits)
-        pair = (r + rows[0], c + columns[0])
-        found.append(pair[::-1] if flip else pair)
+    hits = bounds <= np.asarray(thresholds, np.float32)[:, None]
+    hits &= frames[:, None] != np.arange(*columns)[None, :]
+    found, neighbours = np.nonzero(hits)
     return {
-        "frames": np.concatenate([found[0][0], found[1][0]]).astype(np.int32),
-        "neighbours": np.concatenate([found[0][1], found[1][1]]).astype(np.int32),
+        "frames": frames[found].astype(np.int32),
+        "neighbours": (neighbours + columns[0]).astype(np.int32),
     }
 
 
@@ -499,14 +530,10 @@ def candidate_graph(
     started = time.perf_counter()
     reduced = reduced_descriptors(frames, metric, factor, mask)
     seconds["reduce"] = time.perf_counter() - started
-    tiles = [
-        (rows, columns)
-        for row in range(0, n, tile_frames)
-        for column in range(row, n, tile_frames)
-        for rows, columns in [
-            ((row, min(row + tile_frames, n)), (column, min(column + tile_frames, n)))
-        ]
+    blocks = [
+        (start, min(start + tile_frames, n)) for start in range(0, n, tile_frames)
     ]
+    tiles = [(rows, columns) for i, rows in enumerate(blocks) for columns in blocks[i:]]
     started = time.perf_counter()
     merged = CandidateMerge(n, c)
     for rows, columns in tiles:
@@ -519,10 +546,17 @@ def candidate_graph(
     report = {"certified": sure if k else np.ones(n, bool), "missing": 0}
     if complete and k and not sure.all():
         started = time.perf_counter()
-        thresholds = np.where(sure, -np.inf, distances[:, -1]).astype(np.float32)
+        doubtful = np.flatnonzero(~sure)
         parts = [
-            completion_part(reduced, metric, rows, columns, thresholds)
-            for rows, columns in tiles
+            completion_part(
+                reduced,
+                metric,
+                doubtful[first : first + tile_frames],
+                columns,
+                distances[doubtful[first : first + tile_frames], -1],
+            )
+            for first in range(0, len(doubtful), tile_frames)
+            for columns in blocks
         ]
         missing = missing_candidates(parts, merged.frames)
         seconds["complete"] = time.perf_counter() - started
