@@ -163,13 +163,13 @@ def measure(browser, html, screenshot=None):
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.goto(html.as_uri())
     loaded = page.evaluate(LOADED)
-    if screenshot:
-        page.screenshot(path=screenshot)
     # The first click on a point: its frame and nearest frames shown.
     started = time.perf_counter()
     page.mouse.click(*page.evaluate(SCREEN_POSITION, 0))
     page.locator("figure.fs-near").nth(NEIGHBOURS - 1).wait_for(timeout=60000)
     clicked = time.perf_counter() - started
+    if screenshot:
+        page.screenshot(path=screenshot)
     switches = [page.evaluate(MEASURE_SWITCH, key) for key in MAPS[1:4]]
     page.close()
     if errors:
