@@ -215,7 +215,13 @@ def embed_inputs(wildcards):
     source = pairs_source(wildcards)
     if source.endswith(".npy"):
         return {"distances": source}
-    return {"graph": source, "frames": f"{RESULTS}/{wildcards.movie}/frames.npy"}
+    folder = f"{RESULTS}/{wildcards.movie}"
+    # The count sizes the job (graph_k): a job on a cluster node reads it again.
+    return {
+        "graph": source,
+        "frames": f"{folder}/frames.npy",
+        "count": f"{folder}/frame_count.txt",
+    }
 
 
 def graph_k(wildcards):
