@@ -186,3 +186,23 @@ def test_no_block_inside_the_mask(bikes_frames):
     kept[::2] = True
     with pytest.raises(ValueError, match="no 4x4 block"):
         candidates.reduced_descriptors(bikes_frames, "gray", 4, kept)
+
+
+def test_nearest_in_rows_is_a_sort_of_each_row():
+    """The selection kernel against numpy's lexsort: ties in column order,
+    ``inf`` never chosen, rows with fewer finite elements padded."""
+    rng = np.random.default_rng(3)
+    tile = rng.integers(0, 6, size=(30, 40)).astype(np.float32)
+    tile[rng.random(tile.shape) < 0.2] = np.inf
+    tile[0, 3:] = np.inf
+    n = 500
+    for c in (1, 7, 39, 45):
+        frames, found = candidates.nearest_in_rows(tile, c, 100, n)
+        assert frames.shape == found.shape == (30, c)
+        for row, values in enumerate(tile):
+            order = np.lexsort((np.arange(40), values))[:c]
+            order = order[np.isfinite(values[order])]
+            assert frames[row, : len(order)].tolist() == (order + 100).tolist()
+            assert found[row, : len(order)].tolist() == values[order].tolist()
+            assert (frames[row, len(order) :] == n).all()
+            assert np.isinf(found[row, len(order) :]).all()
