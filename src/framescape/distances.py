@@ -175,7 +175,7 @@ def block_luma(frames, kept, p, frame_range):
     width add nothing to any sum."""
     start, stop = frame_range
     width = -(-p // kernels.SIMD_BYTES) * kernels.SIMD_BYTES
-    luma = np.zeros((stop - start, width), np.uint8)
+    luma = kernels.aligned_zeros(stop - start, width)
     for first in range(start, stop, FRAME_BLOCK):
         block = slice(first, min(first + FRAME_BLOCK, stop))
         luma[first - start : block.stop - start, :p] = kernels.bt601_luma(
