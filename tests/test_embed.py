@@ -257,15 +257,81 @@ def test_umap_from_the_graph_is_the_dense_umap():
         embed_umap_graph(nearest[:, :5], near[:, :5], 42, **params)
 
 
-def test_tsne_from_the_graph_is_the_dense_tsne():
-    from framescape.distances import nearest_frames
+@pytest.fixture(scope="module")
+def bikes_distances(bikes):
+    """bikes.mp4's 250 frames at 25 fps, 80×60: their gray distance matrix and
+    each frame's 90 nearest frames (the graph), nearest first."""
+    from framescape.distances import gray_distances, nearest_frames
+    from framescape.frames import MovieDecoder
+
+    frames = np.stack(list(MovieDecoder(bikes, fps=25, width=80, height=60)))
+    distances = gray_distances(frames)
+    nearest = nearest_frames(distances, 90).astype(np.intp)
+    return distances, nearest, np.take_along_axis(distances, nearest, axis=1)
+
+
+def test_tsne_from_the_graph_is_as_trustworthy_as_the_dense_tsne(bikes_distances):
+    """openTSNE from the graph against scikit-learn's t-SNE of the whole matrix
+    on real frames: each frame's 10 nearest on the map are as often its nearest
+    in the matrix (trustworthiness within 0.02: 0.995 against 0.994); a graph
+    whose rows are other frames' neighbours falls below that bound (0.69)."""
+    from sklearn.manifold import trustworthiness
+
     from framescape.embed import embed_tsne_graph
 
-    distances = circle_distances(150, noise=0.05)
-    params = {"perplexity": 10.0, "max_iter": 250}
-    dense = embed(distances, "tsne", 42, **params)
-    nearest = nearest_frames(distances, 31)
-    near = np.take_along_axis(distances, nearest.astype(np.intp), axis=1)
-    assert np.array_equal(dense, embed_tsne_graph(nearest, near, 42, **params))
+    distances, nearest, near = bikes_distances
+
+    def trust(coordinates):
+        return trustworthiness(
+            distances, coordinates, n_neighbors=10, metric="precomputed"
+        )
+
+    params = {"perplexity": 30.0, "max_iter": 500}
+    dense = trust(embed(distances, "tsne", 42, **params))
+    graph = embed_tsne_graph(nearest, near, 42, **params)
+    assert graph.shape == (len(distances), 2) and graph.dtype == np.float64
+    assert trust(graph) >= dense - 0.02
+    misplaced = embed_tsne_graph(
+        np.roll(nearest, 50, axis=0), np.roll(near, 50, axis=0), 42, **params
+    )
+    assert trust(misplaced) < dense - 0.02
     with pytest.raises(ValueError, match="neighbours a frame"):
-        embed_tsne_graph(nearest[:, :30], near[:, :30], 42, **params)
+        embed_tsne_graph(nearest[:, :89], near[:, :89], 42, **params)
+
+
+@pytest.mark.parametrize("gradients", ["Barnes-Hut", "FFT"])
+def test_tsne_from_the_graph_is_the_same_whatever_the_threads(
+    bikes_distances, monkeypatch, gradients
+):
+    from framescape import embed as module
+
+    if gradients == "FFT":
+        monkeypatch.setattr(module, "TSNE_FFT_POINTS", 0)
+    _, nearest, near = bikes_distances
+    params = {"perplexity": 20.0, "max_iter": 100}
+    once = module.embed_tsne_graph(nearest, near, 42, threads=1, **params)
+    for threads in (2, 3):
+        again = module.embed_tsne_graph(nearest, near, 42, threads=threads, **params)
+        assert np.array_equal(once, again)
+    other = module.embed_tsne_graph(nearest, near, 43, threads=2, **params)
+    assert not np.array_equal(once, other)
+
+
+def test_tsne_from_the_graph_logs_its_progress(bikes_distances, monkeypatch, caplog):
+    """Progress can be logged after every iteration (here every one is), up to
+    the last of ``max_iter``, without changing the map."""
+    from framescape import embed as module
+    from framescape.common import Progress
+
+    _, nearest, near = bikes_distances
+    params = {"perplexity": 10.0, "max_iter": 260}
+    quiet = module.embed_tsne_graph(nearest, near, 42, **params)
+    monkeypatch.setattr(module, "Progress", lambda what: Progress(what, every=0.0))
+    monkeypatch.setattr(module, "PROGRESS_POINT_ITERATIONS", 1)
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        logged = module.embed_tsne_graph(nearest, near, 42, **params)
+    lines = [r.getMessage() for r in caplog.records if r.msg.startswith("%s: %s of")]
+    assert len(lines) == 260
+    assert lines[0].startswith("t-SNE: 1 of 260 iterations")
+    assert lines[-1].startswith("t-SNE: 260 of 260 iterations (100 %)")
+    assert np.array_equal(quiet, logged)

@@ -17,6 +17,7 @@ PACKAGES = {
     "numba": "numba",
     "sklearn": "scikit-learn",
     "umap": "umap-learn",
+    "openTSNE": "opentsne",
     "imageio": "imageio",
     "imageio_ffmpeg": "imageio-ffmpeg",
     "PIL": "pillow",

@@ -20,7 +20,7 @@ from sklearn.manifold import TSNE  # loads scipy's BLAS before it is limited
 from threadpoolctl import threadpool_limits
 
 from framescape import kernels
-from framescape.common import METHOD_LABELS, FramescapeError, log, save_npy
+from framescape.common import METHOD_LABELS, FramescapeError, Progress, log, save_npy
 from framescape.distances import load_movie_frames
 from framescape.graph import distances_to
 from framescape.neighbours import resolve_n_neighbors
@@ -29,6 +29,14 @@ from framescape.resources import LANDMARKS
 METHODS = ("mds", "tsne", "umap")
 # Points up to which classical MDS decomposes the whole matrix (about 1 s).
 DENSE_EIGEN_LIMIT = 2000
+# t-SNE's iterations with exaggerated attraction, as scikit-learn and openTSNE do.
+EARLY_EXAGGERATION_ITER = 250
+# Points from which t-SNE on the graph interpolates its gradients by FFT instead
+# of Barnes-Hut (openTSNE's own choice).
+TSNE_FFT_POINTS = 10_000
+# Points × iterations between two of openTSNE's progress callbacks: about 1 s on
+# the 2-core AVX-512 Xeon (50,000 points: every 10 iterations).
+PROGRESS_POINT_ITERATIONS = 500_000
 
 
 def classical_mds(distances):
@@ -188,20 +196,27 @@ def embed_mds(
     return best[0]
 
 
-def with_each_frame_first(indices, distances, wanted, method):
-    """A neighbour graph's first ``wanted`` neighbours of each frame, the frame
-    itself put before them at distance 0 (as umap-learn and scikit-learn count
-    neighbours): ``(N, wanted + 1)`` indices and float64 distances."""
+def nearest_of_graph(indices, distances, wanted, method):
+    """A neighbour graph's first ``wanted`` neighbours of each frame: ``(N,
+    wanted)`` indices and distances; a ValueError when it has fewer."""
     if indices.shape[1] < wanted:
         raise ValueError(
             f"the graph has {indices.shape[1]} neighbours a frame, "
             f"{method} needs {wanted}"
         )
+    return indices[:, :wanted], distances[:, :wanted]
+
+
+def with_each_frame_first(indices, distances, wanted, method):
+    """A neighbour graph's first ``wanted`` neighbours of each frame, the frame
+    itself put before them at distance 0 (as umap-learn and scikit-learn count
+    neighbours): ``(N, wanted + 1)`` indices and float64 distances."""
+    indices, distances = nearest_of_graph(indices, distances, wanted, method)
     n = len(indices)
     frames = np.arange(n)[:, None]
     return (
-        np.hstack([frames, indices[:, :wanted]]),
-        np.hstack([np.zeros((n, 1)), distances[:, :wanted]]),
+        np.hstack([frames, indices]),
+        np.hstack([np.zeros((n, 1)), distances]),
     )
 
 
@@ -250,6 +265,23 @@ def embed_tsne(
     return model.fit_transform(distances.astype(np.float64))
 
 
+class TsneProgress:
+    """openTSNE's callback: a progress line (:class:`Progress`) from the
+    iteration it reports, counted over both phases (``phase_starts``: the
+    iterations done before each phase begins)."""
+
+    def __init__(self, phase_starts, total):
+        self.phase_starts, self.total = list(phase_starts), total
+        self.offset = 0
+        self.progress = Progress("t-SNE")
+
+    def optimization_about_to_start(self):
+        self.offset = self.phase_starts.pop(0)
+
+    def __call__(self, iteration, error, embedding):
+        self.progress(self.offset + iteration, self.total, "iterations")
+
+
 def embed_tsne_graph(
     indices,
     distances,
@@ -260,15 +292,27 @@ def embed_tsne_graph(
     learning_rate="auto",
     max_iter=1000,
 ):
-    """t-SNE from the neighbour graph (:func:`framescape.graph.neighbour_graph`):
-    scikit-learn reads only each frame's ``3 × perplexity + 1`` nearest frames,
-    given here as a sparse matrix. With the neighbours the matrix gives, the
-    same coordinates as :func:`embed_tsne`, bit for bit.
+    """t-SNE from the neighbour graph (:func:`framescape.graph.neighbour_graph`)
+    with openTSNE: each frame's ``3 × perplexity`` nearest frames give the
+    affinities; gradients by Barnes-Hut below :data:`TSNE_FFT_POINTS` frames,
+    by FFT interpolation (Linderman et al. 2019) from there on. The same
+    coordinates, to the last bit, whatever ``threads``.
+
+    ``max_iter`` counts all iterations, the first
+    :data:`EARLY_EXAGGERATION_ITER` (or all, if fewer) with the attraction
+    multiplied by ``early_exaggeration``, as in scikit-learn. ``learning_rate``:
+    ``"auto"`` is N / ``early_exaggeration`` in both phases (Belkina et al.
+    2019); a number is scikit-learn's (openTSNE's gradient is a quarter of
+    scikit-learn's, so it takes 4 × the number): the steps scikit-learn takes
+    on the dense path (its "auto" is N / early_exaggeration / 4). Momentum 0.8
+    throughout and a start from N(0, 1e-4²) draws of ``random_state``, as
+    openTSNE does. A progress line at most every 10 s.
 
     Parameters
     ----------
     indices : (N, k) int
-        Each frame's nearest frames, itself excluded; ``k ≥ 3 × perplexity + 1``.
+        Each frame's nearest frames, itself excluded, nearest first;
+        ``k ≥ 3 × perplexity`` (perplexity after clamping below N / 3).
     distances : (N, k) float
         Their distances.
 
@@ -276,30 +320,42 @@ def embed_tsne_graph(
     -------
     (N, 2) float64
     """
-    from scipy.sparse import csr_matrix
+    from openTSNE import TSNE as OpenTSNE
+    from openTSNE.affinity import PerplexityBasedNN
+    from openTSNE.initialization import random as random_start
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
 
     n = len(indices)
-    model = tsne_model(
-        n,
-        random_state,
-        threads,
-        perplexity,
-        early_exaggeration,
-        learning_rate,
-        max_iter,
+    perplexity = clamp("tsne.perplexity", float(perplexity), 1.0, (n - 1) / 3, n)
+    nearest, near = nearest_of_graph(
+        indices, distances, min(n - 1, int(3 * perplexity)), "t-SNE"
     )
-    wanted = min(n - 1, int(3.0 * model.perplexity + 1))
-    # Each frame first, at distance 0, as scikit-learn's neighbour search has it.
-    columns, values = with_each_frame_first(indices, distances, wanted, "t-SNE")
-    graph = csr_matrix(
-        (
-            values.ravel(),
-            columns.ravel(),
-            np.arange(0, n * (wanted + 1) + 1, wanted + 1),
+    affinities = PerplexityBasedNN(
+        perplexity=perplexity,
+        knn_index=PrecomputedNeighbors(
+            np.ascontiguousarray(nearest, np.int64),
+            np.ascontiguousarray(near, np.float64),
         ),
-        shape=(n, n),
+        n_jobs=threads,
     )
-    return model.fit_transform(graph)
+    early = min(EARLY_EXAGGERATION_ITER, max_iter)
+    model = OpenTSNE(
+        n_components=2,
+        early_exaggeration=early_exaggeration,
+        early_exaggeration_iter=early,
+        n_iter=max_iter - early,
+        learning_rate=(
+            n / early_exaggeration if learning_rate == "auto" else 4 * learning_rate
+        ),
+        negative_gradient_method="fft" if n >= TSNE_FFT_POINTS else "bh",
+        n_jobs=threads,
+        callbacks=TsneProgress([0, early], max_iter),
+        # Each callback makes openTSNE compute the KL divergence, half an
+        # iteration's work: about one a second, not one every iteration.
+        callbacks_every_iters=max(1, min(50, PROGRESS_POINT_ITERATIONS // n)),
+    )
+    start = random_start(n, 2, random_state=random_state)
+    return np.array(model.fit(affinities=affinities, initialization=start), np.float64)
 
 
 def cache_compiled_functions(packages):
