@@ -220,7 +220,7 @@ def embed_inputs(wildcards):
     return {
         "graph": source,
         "frames": f"{folder}/frames.npy",
-        "count": f"{folder}/frame_count.txt",
+        "counted": f"{folder}/frame_count.txt",
     }
 
 

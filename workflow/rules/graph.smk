@@ -9,7 +9,7 @@ rule graph_tile:
         frames=f"{RESULTS}/{{movie}}/frames.npy",
         # k and the tiles come from the frame count: a job on a cluster node
         # reads it again (Snakemake wants a checkpoint's file as an input).
-        count=f"{RESULTS}/{{movie}}/frame_count.txt",
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
         diagonals=diagonal_parts,
     output:
         temp(f"{RESULTS}/{{movie}}/graph_tiles/{{metric}}_{{row}}_{{column}}.npz"),
@@ -35,7 +35,7 @@ rule graph_tile:
 rule neighbour_graph:
     input:
         frames=f"{RESULTS}/{{movie}}/frames.npy",
-        count=f"{RESULTS}/{{movie}}/frame_count.txt",
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
         parts=graph_parts,
     output:
         graph=f"{RESULTS}/{{movie}}/graph/{{metric}}.npz",
