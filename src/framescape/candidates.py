@@ -518,7 +518,7 @@ def candidate_graph(
     distances : (N, k) float32
     report : dict
         ``certified`` ``(N,) bool``, the frames certified after the first
-        re-rank (:func:`certified`),
+        re-rank (:func:`certified`), ``first`` ``(N, k) int32``, its indices,
         ``missing`` (candidates the second pass added), ``seconds`` per pass
         (``reduce``, ``candidates``, ``rerank``, ``complete``, ``rerank_more``).
     """
@@ -544,6 +544,7 @@ def candidate_graph(
     seconds["rerank"] = time.perf_counter() - started
     sure = certified(merged.distances, distances[:, -1], reduced) if k else None
     report = {"certified": sure if k else np.ones(n, bool), "missing": 0}
+    report["first"] = indices.copy()
     if complete and k and not sure.all():
         started = time.perf_counter()
         doubtful = np.flatnonzero(~sure)
