@@ -468,12 +468,14 @@ def missing_candidates(parts, candidates):
         The candidates re-ranked already (``N``: none).
     """
     n = len(candidates)
-    rows, columns = np.nonzero(candidates < n)
-    known = rows.astype(np.int64) * n + candidates[rows, columns]
     found = np.concatenate(
         [part["frames"].astype(np.int64) * n + part["neighbours"] for part in parts]
         or [np.zeros(0, np.int64)]
     )
+    # Only the rows that found something: the others' candidates need no look.
+    rows = np.unique(found // n)
+    listed, columns = np.nonzero(candidates[rows] < n)
+    known = rows[listed] * n + candidates[rows[listed], columns]
     new = np.setdiff1d(found, known)
     frames, neighbours = np.divmod(new, n)
     counts = np.bincount(frames, minlength=n)
