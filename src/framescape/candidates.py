@@ -35,8 +35,14 @@ import numba
 import numpy as np
 
 from framescape import kernels
-from framescape.distances import check_frames, hsl_band, pixel_block
-from framescape.graph import hsl_features, release_pages, squared_norms
+from framescape.distances import (
+    check_frames,
+    hsl_band,
+    hsl_features,
+    pixel_block,
+    release_pages,
+    squared_norms,
+)
 from framescape.resources import FRAME_BLOCK, HSL_BLOCK
 
 # Pixels per block side: gray keeps 1/16 of the pixels (80×60 of 320×240) as

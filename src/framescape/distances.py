@@ -5,6 +5,7 @@ hsl: mean over pixels of (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b)), r
 """
 
 import functools
+import mmap
 import time
 from pathlib import Path
 
@@ -350,6 +351,27 @@ def nearest_frames(distances, k):
             order = np.argsort(row[candidates], kind="stable")[:k]
             nearest[start + offset] = candidates[order]
     return nearest
+
+
+def hsl_features(pixels):
+    """``(n, 4P) float32`` hsl features of ``(n, P, 3) uint8`` pixels."""
+    features = np.empty((pixels.shape[0], 4 * pixels.shape[1]), np.float32)
+    kernels.hls_features(pixels, features)
+    return features
+
+
+def squared_norms(features):
+    """``(n,) float64`` squared norms of float32 feature rows."""
+    return np.einsum("ij,ij->i", features, features, dtype=np.float64)
+
+
+def release_pages(frames):
+    """Give a memmap's pages back to the page cache (they stop counting as
+    this process's memory); nothing for an array in memory."""
+    while frames is not None and not isinstance(frames, np.memmap):
+        frames = frames.base if isinstance(frames, np.ndarray) else None
+    if frames is not None and getattr(frames, "_mmap", None) is not None:
+        frames._mmap.madvise(mmap.MADV_DONTNEED)
 
 
 def load_movie_frames(frames_npy, mask_rectangles, movie, threads):

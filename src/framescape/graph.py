@@ -5,7 +5,6 @@ the same bits), and each tile is merged into every frame's ``k`` best at once, s
 memory holds one tile and ``N × k`` neighbours whatever the movie's length.
 """
 
-import mmap
 import time
 from pathlib import Path
 
@@ -18,9 +17,12 @@ from framescape.distances import (
     block_luma,
     check_frames,
     hsl_band,
+    hsl_features,
     load_movie_frames,
     pixel_block,
     raw_distances,
+    release_pages,
+    squared_norms,
 )
 from framescape.resources import HSL_BLOCK
 from framescape.tiles import heatmap_cells, tile_count, tile_pairs, tile_range
@@ -280,27 +282,6 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
         release_pages(frames)
     rows[np.arange(len(chosen)), chosen] = 0.0
     return rows
-
-
-def hsl_features(pixels):
-    """``(n, 4P) float32`` hsl features of ``(n, P, 3) uint8`` pixels."""
-    features = np.empty((pixels.shape[0], 4 * pixels.shape[1]), np.float32)
-    kernels.hls_features(pixels, features)
-    return features
-
-
-def squared_norms(features):
-    """``(n,) float64`` squared norms of float32 feature rows."""
-    return np.einsum("ij,ij->i", features, features, dtype=np.float64)
-
-
-def release_pages(frames):
-    """Give a memmap's pages back to the page cache (they stop counting as
-    this process's memory); nothing for an array in memory."""
-    while frames is not None and not isinstance(frames, np.memmap):
-        frames = frames.base if isinstance(frames, np.ndarray) else None
-    if frames is not None and getattr(frames, "_mmap", None) is not None:
-        frames._mmap.madvise(mmap.MADV_DONTNEED)
 
 
 def tile_step(
