@@ -43,6 +43,7 @@ from framescape.distances import (
     release_pages,
     squared_norms,
 )
+from framescape.graph import NearestMerge
 from framescape.resources import FRAME_BLOCK, HSL_BLOCK
 
 # Pixels per block side: gray keeps 1/16 of the pixels (80×60 of 320×240) as
@@ -281,26 +282,10 @@ def candidate_part(reduced, metric, c, rows, columns):
     return part
 
 
-class CandidateMerge:
+class CandidateMerge(NearestMerge):
     """Tiles' candidates (:func:`candidate_part`) put together: ``frames``
     ``(N, c) int32`` and their reduced ``distances`` ``(N, c) float32``, nearest
     first, ties by frame number."""
-
-    def __init__(self, n, c):
-        self.distances = np.full((n, c), np.inf, np.float32)
-        self.frames = np.full((n, c), n, np.int32)
-
-    def add(self, part, rows, columns):
-        """Merge one tile's part; ``rows`` and ``columns`` are its blocks."""
-        for side, (start, _) in (("row", rows), ("column", columns)):
-            if f"{side}_frames" in part:
-                kernels.merge_listed(
-                    self.distances,
-                    self.frames,
-                    part[f"{side}_distances"],
-                    part[f"{side}_frames"],
-                    start,
-                )
 
 
 def full_distances(frames, metric, rows, others, mask=None):

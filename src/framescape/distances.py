@@ -400,9 +400,16 @@ def tile_step(
     started = time.monotonic()
     progress = Progress(f"{metric} tile {row}_{column} of {movie}")
     tile = TILES[metric](frames, rows, columns, mask, progress)
+    log_tile(f"{metric} tile", rows, columns, n, started)
+    save_npy(output, tile)
+
+
+def log_tile(what, rows, columns, n, started):
+    """Log that a tile job's work (``what``) on two blocks of frames is done,
+    and how long it took since ``started`` (``time.monotonic()``)."""
     log.info(
-        "%s tile of frames %d-%d x %d-%d (of %d) in %.2f s",
-        metric,
+        "%s of frames %d-%d x %d-%d (of %d) in %.2f s",
+        what,
         rows[0],
         rows[1] - 1,
         columns[0],
@@ -410,7 +417,6 @@ def tile_step(
         n,
         time.monotonic() - started,
     )
-    save_npy(output, tile)
 
 
 def tile_index(path):

@@ -19,6 +19,7 @@ from framescape.distances import (
     hsl_band,
     hsl_features,
     load_movie_frames,
+    log_tile,
     pixel_block,
     raw_distances,
     release_pages,
@@ -128,7 +129,38 @@ def cell_edges(frames, cell_frames):
     return np.union1d([start], np.arange(first, stop, cell_frames)) - start
 
 
-class GraphMerge:
+class NearestMerge:
+    """Lists of neighbours put together: every frame's ``k`` nearest, sorted by
+    (distance, frame number) as the dense ranking is.
+
+    Attributes
+    ----------
+    frames : (N, k) int32
+        ``N`` where nothing is known yet.
+    distances : (N, k) float32
+        ``inf`` where nothing is known yet.
+    """
+
+    def __init__(self, n, k):
+        self.n = n
+        self.distances = np.full((n, k), np.inf, np.float32)
+        self.frames = np.full((n, k), n, np.int32)
+
+    def add(self, part, rows, columns):
+        """Merge one tile's lists (``row_frames``/``row_distances`` for the
+        frames of block ``rows``, and ``column_…`` for ``columns`` if given)."""
+        for side, (start, _) in (("row", rows), ("column", columns)):
+            if f"{side}_frames" in part:
+                kernels.merge_listed(
+                    self.distances,
+                    self.frames,
+                    part[f"{side}_distances"],
+                    part[f"{side}_frames"],
+                    start,
+                )
+
+
+class GraphMerge(NearestMerge):
     """Tiles' parts (:func:`tile_part`) put together: every frame's ``k``
     nearest frames and the heatmap's block averages.
 
@@ -142,9 +174,7 @@ class GraphMerge:
     """
 
     def __init__(self, n, k, cell_frames):
-        self.n = n
-        self.distances = np.full((n, k), np.inf, np.float32)
-        self.frames = np.full((n, k), n, np.int32)
+        super().__init__(n, k)
         cells = -(-n // cell_frames)
         self.cell_sums = np.zeros((cells, cells))
         sizes = np.diff(np.append(np.arange(0, n, cell_frames), n))
@@ -152,15 +182,7 @@ class GraphMerge:
 
     def add(self, part, rows, columns):
         """Merge one tile's part; ``rows`` and ``columns`` are its blocks."""
-        for side, (start, _) in (("row", rows), ("column", columns)):
-            if f"{side}_frames" in part:
-                kernels.merge_listed(
-                    self.distances,
-                    self.frames,
-                    part[f"{side}_distances"],
-                    part[f"{side}_frames"],
-                    start,
-                )
+        super().add(part, rows, columns)
         sums = part["cell_sums"]
         top, left = part["cell_origin"]
         self.cell_sums[top : top + sums.shape[0], left : left + sums.shape[1]] += sums
@@ -314,17 +336,7 @@ def tile_step(
     part = tile_part(
         frames, metric, k, rows, columns, mask, norms, heatmap_cells(n)[0], progress
     )
-    log.info(
-        "%s graph tile of frames %d-%d x %d-%d (of %d), %d nearest each, in %.2f s",
-        metric,
-        rows[0],
-        rows[1] - 1,
-        columns[0],
-        columns[1] - 1,
-        n,
-        k,
-        time.monotonic() - started,
-    )
+    log_tile(f"{metric} graph tile ({k} nearest each)", rows, columns, n, started)
     save_npz(output, **part)
 
 
