@@ -25,7 +25,7 @@ from framescape.distances import (
     release_pages,
     squared_norms,
 )
-from framescape.resources import HSL_BLOCK
+from framescape.resources import FRAME_BLOCK, HSL_BLOCK
 from framescape.tiles import heatmap_cells, tile_count, tile_pairs, tile_range
 
 # Frames per tile side: a multiple of the Gram squares (distances.GRAM_TILE),
@@ -254,7 +254,7 @@ def neighbour_graph(
     return merged.frames, merged.distances, merged.heatmap()
 
 
-def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
+def distances_to(frames, metric, chosen, mask=None, column_frames=None):
     """Distances from a few frames to every frame: ``(L, N) float32``, the rows
     ``chosen`` of the whole matrix without the matrix (landmark MDS needs them).
 
@@ -271,12 +271,16 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=GRAPH_TILE):
     chosen : (L,) int
         Frame numbers.
     mask : (H, W) bool, optional
-    column_frames : int
-        Frames compared at a time.
+    column_frames : int, optional
+        Frames compared at a time: by default :data:`GRAPH_TILE` for gray (a
+        byte a pixel each) and :data:`FRAME_BLOCK` for hsl (their features, 16
+        bytes a pixel each, are held at once: 315 MB at 320×240).
     """
     frames, kept, n_pixels = check_frames(frames, mask)
     n = frames.shape[0]
     chosen = np.asarray(chosen, np.intp)
+    if column_frames is None:
+        column_frames = GRAPH_TILE if metric == "gray" else FRAME_BLOCK
     rows = np.empty((len(chosen), n), np.float32)
     if metric == "gray":
         chosen_luma = kernels.padded_rows(
