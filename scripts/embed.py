@@ -14,4 +14,5 @@ run_step(
     random_state=snakemake.params.random_state,
     threads=snakemake.threads,
     mask=snakemake.params.mask,
+    movie=snakemake.wildcards.movie,
 )

@@ -139,5 +139,12 @@ def test_what_reruns_on_the_graph_path(long_graph):
     rules, jobs = rules_after(umap={"n_neighbors": {"gray": 120, "hsl": "auto"}})
     tiles = [w for rule, w in jobs if rule == "graph_tile"]
     assert len(tiles) == len(tile_pairs(3)) and all("metric=gray" in w for w in tiles)
-    embeds = [w for rule, w in jobs if rule == "embed"]
-    assert len(embeds) == 3 and all("metric=gray" in w for w in embeds)
+    embeds = sorted(w for rule, w in jobs if rule == "embed")
+    assert embeds == [
+        f"movie=demo_year, method={method}, metric=gray" for method in ("tsne", "umap")
+    ]  # landmark MDS does not read the graph
+    # A smaller perplexity: fewer neighbours kept, both graphs again, not MDS.
+    tsne = dict(LONG_TSNE, perplexity=20)
+    rules, jobs = rules_after(tsne=tsne)
+    assert len([w for rule, w in jobs if rule == "neighbour_graph"]) == 2
+    assert not any("method=mds" in w for rule, w in jobs if rule == "embed")

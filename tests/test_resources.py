@@ -28,7 +28,7 @@ else:
     options = {"algorithm": "smacof", "init": "classical_mds", "n_init": 1,
                "max_iter": 300, "eps": 1e-6}
     embed_step({"distances": f"{folder}/distances.npy"}, f"{folder}/out.npy", "mds",
-               "gray", options, 42, 2, None)
+               "gray", options, 42, 2, None, "m")
 with open("/proc/self/status") as status:
     print(next(line.split()[1] for line in status if line.startswith("VmHWM")))
 """

@@ -20,7 +20,14 @@ from sklearn.manifold import TSNE  # loads scipy's BLAS before it is limited
 from threadpoolctl import threadpool_limits
 
 from framescape import kernels
-from framescape.common import METHOD_LABELS, FramescapeError, Progress, log, save_npy
+from framescape.common import (
+    METHOD_LABELS,
+    FramescapeError,
+    Progress,
+    log,
+    npy_shape,
+    save_npy,
+)
 from framescape.distances import load_movie_frames
 from framescape.graph import distances_to
 from framescape.neighbours import resolve_n_neighbors
@@ -539,21 +546,21 @@ def finite(coordinates, method, params):
     return np.asarray(coordinates, np.float64)
 
 
-def embed_graph(
-    indices, distances, method, random_state=0, threads=1, rows=None, **params
-):
-    """Lay out frames in 2-D from their neighbour graph (the long-movie path).
+def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **params):
+    """Lay out frames in 2-D without their distance matrix (the long-movie path).
 
     Parameters
     ----------
-    indices, distances : (N, k)
-        Each frame's nearest frames and their distances
-        (:func:`framescape.graph.neighbour_graph`).
+    n : int
+        Frames of the movie.
     method : {"mds", "tsne", "umap"}
     random_state, threads
-    rows : callable, optional
+    graph : (indices, distances), each (N, k)
+        t-SNE and UMAP: each frame's nearest frames and their distances
+        (:func:`framescape.graph.neighbour_graph`).
+    rows : callable
         ``rows(frames)``: distances ``(L, N)`` from those frames to every frame
-        (:func:`framescape.graph.distances_to`); MDS places every frame from
+        (:func:`framescape.graph.distances_to`). MDS places every frame from
         :data:`framescape.resources.LANDMARKS` landmarks, and movies of at most
         three frames are laid out by classical MDS, as on the dense path.
     **params
@@ -568,61 +575,63 @@ def embed_graph(
         raise ValueError(
             f"unknown method '{method}' (choose from {', '.join(METHODS)})"
         )
-    n = len(indices)
-    with threadpool_limits(limits=1, user_api="blas"):
-        if n <= 3 or method == "mds":
-            landmarks = even_landmarks(n, n if n <= 3 else LANDMARKS)
-            coordinates = landmark_mds(rows(landmarks), landmarks)
-        elif method == "umap":
-            coordinates = embed_umap_graph(
-                indices, distances, random_state, threads, **params
-            )
-        else:
-            coordinates = embed_tsne_graph(
-                indices, distances, random_state, threads, **params
-            )
+    if n <= 3 or method == "mds":
+        landmarks = even_landmarks(n, n if n <= 3 else LANDMARKS)
+        # Before BLAS is limited: hsl's Gram products use every thread.
+        landmark_rows = rows(landmarks)
+        with threadpool_limits(limits=1, user_api="blas"):
+            coordinates = landmark_mds(landmark_rows, landmarks)
+    else:
+        embedder = embed_umap_graph if method == "umap" else embed_tsne_graph
+        with threadpool_limits(limits=1, user_api="blas"):
+            coordinates = embedder(*graph, random_state, threads, **params)
     return finite(coordinates, method, params)
 
 
-def embed_step(inputs, output, method, metric, options, random_state, threads, mask):
+def embed_step(
+    inputs, output, method, metric, options, random_state, threads, mask, movie
+):
     """Rule ``embed``: one method's coordinates from a movie's distance matrix
-    (``inputs["distances"]``) or, on the long-movie path, its neighbour graph
-    (``inputs["graph"]`` and ``inputs["frames"]``; ``mask``: the movie's mask
-    rectangles).
+    (``inputs["distances"]``) or, on the long-movie path, from its frames
+    (``inputs["frames"]``; MDS's landmark distances) and its neighbour graph
+    (``inputs["graph"]``, t-SNE and UMAP); ``mask``: the movie's mask
+    rectangles.
 
     ``options`` is the method's config block (``n_neighbors`` already this
     metric's, see ``framescape.config.method_options``).
     """
     params = dict(options)
-    graph = "graph" in inputs
-    if graph:
-        with np.load(inputs["graph"]) as arrays:
-            indices, distances = arrays["indices"], arrays["distances"]
-        n = len(indices)
-        if method == "mds":
-            params = {"landmarks": min(n, LANDMARKS)}
-    else:
+    long_path = "frames" in inputs
+    graph = None
+    if not long_path:
         distances = np.load(inputs["distances"])
         n = len(distances)
+    else:
+        n = npy_shape(inputs["frames"])[0]
+        if "graph" in inputs:
+            with np.load(inputs["graph"]) as arrays:
+                graph = arrays["indices"], arrays["distances"]
+        if method == "mds":
+            params = {"landmarks": min(n, LANDMARKS)}
     if method == "umap":
-        params["n_neighbors"] = resolve_n_neighbors(params["n_neighbors"], n, graph)
+        params["n_neighbors"] = resolve_n_neighbors(params["n_neighbors"], n, long_path)
     log.info(
         "%s on %s %s of %d frames: %s",
         method,
         metric,
-        "neighbour graph" if graph else "distances",
+        "distances" if not long_path else "neighbour graph" if graph else "landmarks",
         n,
         params,
     )
     started = time.monotonic()
-    if graph:
-        frames, mask = load_movie_frames(inputs["frames"], mask, "", threads)
+    if long_path:
+        frames, mask = load_movie_frames(inputs["frames"], mask, movie, threads)
         coordinates = embed_graph(
-            indices,
-            distances,
+            n,
             method,
             random_state,
             threads,
+            graph,
             rows=lambda chosen: distances_to(frames, metric, chosen, mask),
             **({} if method == "mds" else params),
         )

@@ -153,6 +153,10 @@ def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
 # landmarks' features (16 bytes a pixel each) and a block's.
 LANDMARKS = 500
 GRAPH_EDGE_BYTES = 120
+# A graph tile holds, besides the raw tile, its float32 distances, their upper
+# triangle or transpose: about 18 bytes a pair measured (tracemalloc, 4,096 ×
+# 4,096 gray), 8 of them counted by TILE_BYTES_PER_PAIR.
+GRAPH_TILE_EXTRA_BYTES_PER_PAIR = 12
 GRAPH_FIXED = 400 * MB
 FEATURE_BYTES = 16
 
@@ -165,7 +169,9 @@ def graph_memory(n_frames, width, height, metrics, methods, tile_frames, k):
     lists = 2 * 8 * n_frames * k
     needs = [
         (
-            tile_memory(metric, tile, tile, False, n_frames, width, height) + lists,
+            tile_memory(metric, tile, tile, False, n_frames, width, height)
+            + GRAPH_TILE_EXTRA_BYTES_PER_PAIR * tile**2
+            + lists,
             f"graph_{metric}",
         )
         for metric in metrics
@@ -173,8 +179,9 @@ def graph_memory(n_frames, width, height, metrics, methods, tile_frames, k):
     needs.append((GRAPH_FIXED + lists + 2 * 8 * HEATMAP_CELLS**2, "graph_merge"))
     for method in methods:
         if method == "mds":
-            features = FEATURE_BYTES * pixels * (LANDMARKS + FRAME_BLOCK)
-            total = GRAPH_FIXED + 12 * LANDMARKS * n_frames + features
+            landmarks = min(LANDMARKS, n_frames)
+            features = FEATURE_BYTES * pixels * (landmarks + min(FRAME_BLOCK, n_frames))
+            total = GRAPH_FIXED + 12 * landmarks * n_frames + features
         else:
             total = GRAPH_FIXED + GRAPH_EDGE_BYTES * n_frames * k
         needs.append((int(total), f"embed_{method}"))

@@ -211,17 +211,17 @@ def heatmap_source(wildcards):
 
 
 def embed_inputs(wildcards):
-    """The matrix; or the neighbour graph, and the frames landmark MDS compares."""
+    """The matrix; or, on the long-movie path, the frames (landmark MDS compares
+    them; their count sizes the job) and, for t-SNE and UMAP, the neighbour graph."""
     source = pairs_source(wildcards)
     if source.endswith(".npy"):
         return {"distances": source}
     folder = f"{RESULTS}/{wildcards.movie}"
     # The count sizes the job (graph_k): a job on a cluster node reads it again.
-    return {
-        "graph": source,
-        "frames": f"{folder}/frames.npy",
-        "counted": f"{folder}/frame_count.txt",
-    }
+    inputs = {"frames": f"{folder}/frames.npy", "counted": f"{folder}/frame_count.txt"}
+    if wildcards.method != "mds":
+        inputs["graph"] = source
+    return inputs
 
 
 def graph_k(wildcards):

@@ -5,10 +5,10 @@
 import errno  # noqa: E402
 import functools  # noqa: E402
 
-import numpy as np  # noqa: E402
 from framescape.common import npy_shape  # noqa: E402
 from framescape.movies import expected_frames  # noqa: E402
 from framescape.resources import (  # noqa: E402
+    GRAPH_TILE_EXTRA_BYTES_PER_PAIR,
     MB,
     assembly_memory,
     available_memory,
@@ -82,16 +82,20 @@ def dense_frames_fitting(width, height):
 
 
 def jobs_partition():
-    """The SLURM partition the jobs run in, whose largest node bounds
-    memory_limit_gb auto: inside a job its own; in the main process of a SLURM
-    run, the cluster's default partition; None for a local run."""
-    if workflow.remote_exec:
-        return os.environ.get("SLURM_JOB_PARTITION") or None
-    if workflow.local_exec:
+    """The SLURM partition whose largest node decides dense_max_frames auto:
+    default-resources' slurm_partition, else the cluster's default partition;
+    None for a local run. The same answer in the main process and in every job
+    (a job's own partition may differ), so that all agree on a movie's path."""
+    if workflow.local_exec and not workflow.remote_exec:
         return None
+    defaults = workflow.resource_settings.default_resources or {}
+    chosen = defaults.get("slurm_partition")
+    chosen = getattr(chosen, "raw", chosen)
+    if chosen:
+        return str(chosen).strip("'\"")
     shown = slurm_query("sinfo", "--noheader", "--format", "%P")
-    defaults = [name[:-1] for name in shown.split() if name.endswith("*")]
-    return defaults[0] if defaults else None
+    marked = [name[:-1] for name in shown.split() if name.endswith("*")]
+    return marked[0] if marked else None
 
 
 def memory_partition(wildcards):
@@ -172,9 +176,12 @@ def distances_minutes(wildcards, input):
 
 
 def graph_tile_mb(wildcards, input):
-    """A dense tile's memory and the two lists of k nearest of every frame."""
-    lists = 2 * 8 * npy_shape(input.frames)[0] * graph_k(wildcards)
-    return tile_mb(wildcards, input) + megabytes(lists)
+    """A dense tile's memory, its distances' copies and the two lists of k
+    nearest of every frame."""
+    rows, columns, n, _, _ = tile_sizes(wildcards, input)
+    lists = 2 * 8 * n * graph_k(wildcards)
+    extra = GRAPH_TILE_EXTRA_BYTES_PER_PAIR * rows * columns
+    return tile_mb(wildcards, input) + megabytes(lists + extra)
 
 
 def graph_merge_mb(wildcards, input):
@@ -188,27 +195,26 @@ def graph_merge_mb(wildcards, input):
 def embed_frames(input):
     """Frames the embed job lays out, from its input's header (a missing file,
     as before the frames are counted, makes Snakemake wait for the job)."""
-    if "graph" in input.keys():
-        with np.load(input.graph) as graph:
-            return graph["indices"].shape[0]
-    if "distances" in input.keys():
-        return npy_shape(input.distances)[0]
+    for name in ("frames", "distances"):
+        if name in input.keys():
+            return npy_shape(input[name])[0]
     # Only the frame count, which Snakemake waits for (a missing input file).
     raise FileNotFoundError(errno.ENOENT, "frames not counted yet", input[0])
 
 
 def embed_mb(wildcards, input):
     n = embed_frames(input)
-    if "graph" in input.keys():
-        k = graph_k(wildcards)
+    if "frames" in input.keys():
         _, height, width, _ = npy_shape(input.frames)
-        needed = graph_memory(n, width, height, [], [wildcards.method], 0, k)
+        needed = graph_memory(
+            n, width, height, [], [wildcards.method], 0, graph_k(wildcards)
+        )
         return megabytes(needed[0])
     return megabytes(step_memory(f"embed_{wildcards.method}", n, 0, 0))
 
 
 def embed_minutes(wildcards, input):
-    if "graph" in input.keys():
+    if "frames" in input.keys():
         return graph_runtime(embed_frames(input))
     return step_runtime(f"embed_{wildcards.method}", embed_frames(input))
 
