@@ -89,7 +89,7 @@ def main():
     for metric in ("gray", "hsl"):
         neighbour_graph(frames[:40], metric, 5)  # compile
         started = time.perf_counter()
-        ours, _ = neighbour_graph(frames, metric, args.k)
+        ours, _, _ = neighbour_graph(frames, metric, args.k)
         ours_seconds = time.perf_counter() - started
         if n <= 2000:
             matrix = distances.compute_distances(frames, metric)
