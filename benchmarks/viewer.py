@@ -47,26 +47,8 @@ LOADED = """() => new Promise((resolve) => {
   }
   check();
 })"""
-# Screen position of frame i under the current map, from the plot's own scales.
-SCREEN_POSITION = """(i) => {
-  const doc = Bokeh.documents[0];
-  const plot = doc.get_model_by_name("map");
-  const data = doc.get_model_by_name("frames").data;
-  function find(view) {
-    if (view.model === plot) return view;
-    for (const child of view.child_views ?? []) {
-      const found = find(child);
-      if (found) return found;
-    }
-    return null;
-  }
-  const view = Object.values(Bokeh.index).map(find).find((found) => found);
-  const canvas = view.canvas_view.el.getBoundingClientRect();
-  return [
-    canvas.left + view.frame.x_scale.compute(data.x[i]),
-    canvas.top + view.frame.y_scale.compute(data.y[i]),
-  ];
-}"""
+# Screen position of frame i under the current map (shared with the browser tests).
+SCREEN_POSITION = (REPO / "tests" / "screen_position.js").read_text()
 MEASURE_SWITCH = """async (key) => {
   const model = Bokeh.documents[0].get_model_by_name("map_select");
   const gaps = [];
