@@ -161,22 +161,34 @@ GRAPH_FIXED = 400 * MB
 FEATURE_BYTES = 16
 
 
+def graph_tile_memory(metric, rows, columns, diagonal, n_frames, width, height, k):
+    """Peak bytes of one graph tile job: a distance tile's (:func:`tile_memory`),
+    its distances' copies and the two lists of ``k`` nearest of every frame."""
+    return (
+        tile_memory(metric, rows, columns, diagonal, n_frames, width, height)
+        + GRAPH_TILE_EXTRA_BYTES_PER_PAIR * rows * columns
+        + 2 * 8 * n_frames * k
+    )
+
+
+def graph_merge_memory(n_frames, k):
+    """Peak bytes of putting a graph together: its lists and the heatmap's cells."""
+    return GRAPH_FIXED + 2 * 8 * n_frames * k + 2 * 8 * HEATMAP_CELLS**2
+
+
 def graph_memory(n_frames, width, height, metrics, methods, tile_frames, k):
     """The most any one job of a movie on the neighbour-graph path needs:
     ``(bytes, step)``; ``k`` is the graph's neighbours per frame."""
     pixels = width * height
     tile = min(tile_frames, n_frames)
-    lists = 2 * 8 * n_frames * k
     needs = [
         (
-            tile_memory(metric, tile, tile, False, n_frames, width, height)
-            + GRAPH_TILE_EXTRA_BYTES_PER_PAIR * tile**2
-            + lists,
+            graph_tile_memory(metric, tile, tile, False, n_frames, width, height, k),
             f"graph_{metric}",
         )
         for metric in metrics
     ]
-    needs.append((GRAPH_FIXED + lists + 2 * 8 * HEATMAP_CELLS**2, "graph_merge"))
+    needs.append((graph_merge_memory(n_frames, k), "graph_merge"))
     for method in methods:
         if method == "mds":
             landmarks = min(LANDMARKS, n_frames)

@@ -8,13 +8,14 @@ import functools  # noqa: E402
 from framescape.common import npy_shape  # noqa: E402
 from framescape.movies import expected_frames  # noqa: E402
 from framescape.resources import (  # noqa: E402
-    GRAPH_TILE_EXTRA_BYTES_PER_PAIR,
     MB,
     assembly_memory,
     available_memory,
     dense_max_frames,
     extract_runtime,
     graph_memory,
+    graph_merge_memory,
+    graph_tile_memory,
     graph_runtime,
     movie_memory,
     slurm_query,
@@ -176,20 +177,17 @@ def distances_minutes(wildcards, input):
 
 
 def graph_tile_mb(wildcards, input):
-    """A dense tile's memory, its distances' copies and the two lists of k
-    nearest of every frame."""
-    rows, columns, n, _, _ = tile_sizes(wildcards, input)
-    lists = 2 * 8 * n * graph_k(wildcards)
-    extra = GRAPH_TILE_EXTRA_BYTES_PER_PAIR * rows * columns
-    return tile_mb(wildcards, input) + megabytes(lists + extra)
+    rows, columns, n, height, width = tile_sizes(wildcards, input)
+    diagonal = wildcards.row == wildcards.column
+    needed = graph_tile_memory(
+        wildcards.metric, rows, columns, diagonal, n, width, height, graph_k(wildcards)
+    )
+    return megabytes(needed)
 
 
 def graph_merge_mb(wildcards, input):
     n = npy_shape(input.frames)[0]
-    k = graph_k(wildcards)
-    _, height, width, _ = npy_shape(input.frames)
-    sizes = graph_memory(n, width, height, [], [], TILE_FRAMES, k)
-    return megabytes(sizes[0])
+    return megabytes(graph_merge_memory(n, graph_k(wildcards)))
 
 
 def embed_frames(input):
