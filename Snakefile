@@ -5,8 +5,9 @@
 #                  list_movies → movies.tsv
 #   distances.smk  compute_distances, one (N, N) matrix per metric (long movies:
 #                  compute_distance_tile); nearest_frames
-#   graph.smk      movies of more than dense_max_frames frames: graph_tile →
-#                  neighbour_graph, each frame's nearest frames per metric
+#   graph.smk      movies of more than dense_max_frames frames: graph_candidates →
+#                  graph_rerank → neighbour_graph, each frame's nearest frames
+#                  per metric
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
 #   view.smk       plot_maps, plot_distances → results/<movie>/plots/*.png;

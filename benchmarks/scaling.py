@@ -63,9 +63,10 @@ def make_movie(path, frames):
     )
 
 
-def run_workflow(frames, cores, keep, config=()):
+def run_workflow(frames, cores, config=()):
     """Run the whole workflow on a ``frames``-frame movie with the repository's
-    config (``config``: ``--config`` overrides); ``(wall seconds, {job: (s, MB)})``."""
+    config (``config``: ``--config`` overrides) in a new folder; ``(wall
+    seconds, {job: (s, MB)}, folder)``."""
     folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
     (folder / "movies").mkdir()
     make_movie(folder / "movies" / f"test{frames}.mp4", frames)
@@ -98,9 +99,7 @@ def run_workflow(frames, cores, keep, config=()):
         with open(tsv) as table:
             row = next(csv.DictReader(table, delimiter="\t"))
         steps[tsv.stem] = (float(row["s"]), float(row["max_rss"]))
-    if not keep:
-        subprocess.run(["rm", "-rf", str(folder)], check=True)
-    return wall, steps
+    return wall, steps, folder
 
 
 def main():
@@ -126,8 +125,10 @@ def main():
     )
     results = {}
     for frames in args.frames:
-        results[frames] = run_workflow(frames, args.cores, args.keep, config)
-        wall, steps = results[frames]
+        wall, steps, folder = run_workflow(frames, args.cores, config)
+        if not args.keep:
+            subprocess.run(["rm", "-rf", str(folder)], check=True)
+        results[frames] = wall, steps
         skipped = ("embed_tsne", "embed_umap") if args.quick else ()
         missing = [
             stem

@@ -1,4 +1,4 @@
-"""Rule neighbour_graph: a long movie's tiles put together."""
+"""Rule neighbour_graph: a long movie's re-ranked blocks put together."""
 
 from framescape.common import run_step
 from framescape.graph import graph_step
@@ -7,10 +7,13 @@ run_step(
     snakemake.log[0],
     graph_step,
     frames_npy=snakemake.input.frames,
+    reduced_npz=snakemake.input.reduced,
+    candidates_npz=snakemake.input.candidates,
     parts=snakemake.input.parts,
-    outputs=snakemake.output,
+    output=snakemake.output[0],
     movie=snakemake.wildcards.movie,
     metric=snakemake.wildcards.metric,
     k=snakemake.params.k,
-    tile_frames=snakemake.params.tile_frames,
+    mask=snakemake.params.mask,
+    threads=snakemake.threads,
 )

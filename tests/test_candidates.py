@@ -128,7 +128,14 @@ def test_all_frames_as_candidates_is_the_dense_ranking(tied_frames, mask, metric
     n = len(tied_frames)
     for k in (1, 6, n - 1):
         indices, found, report = candidates.candidate_graph(
-            tied_frames, metric, k, n, mask=mask, tile_frames=16, rerank_rows=12
+            tied_frames,
+            metric,
+            k,
+            n,
+            mask=mask,
+            complete=True,
+            tile_frames=16,
+            rerank_rows=12,
         )
         assert report["certified"].all() and report["missing"] == 0
         assert_same_graph(metric, indices, found, matrix, k)
@@ -147,7 +154,7 @@ def test_certified_frames_have_no_nearer_frame_left_out(tied_frames, metric):
     certified_rows = 0
     for factor, c in ((2, 8), (4, 10), (8, 10), (8, 14)):
         reduced = candidates.reduced_descriptors(tied_frames, metric, factor)
-        merged = candidates.CandidateMerge(n, c)
+        merged = candidates.NearestMerge(n, c)
         for rows, columns in (((0, 16), (0, 16)), ((0, 16), (16, n)), ((16, n),) * 2):
             part = candidates.candidate_part(reduced, metric, c, rows, columns)
             merged.add(part, rows, columns)
@@ -175,7 +182,7 @@ def test_the_second_pass_makes_few_candidates_exact(tied_frames, metric):
     )
     assert not np.array_equal(first, expected)
     indices, found, report = candidates.candidate_graph(
-        tied_frames, metric, k, k, **options
+        tied_frames, metric, k, k, complete=True, **options
     )
     assert report["missing"] > 0
     assert_same_graph(metric, indices, found, matrix, k)

@@ -157,12 +157,12 @@ def test_cluster_run_gives_the_local_results(
     cluster, workflow_run, long_whole, long_graph, tmp_path
 ):
     """One cluster run: a hostile name through the whole workflow, and a long
-    movie (1,095 frames) above dense_max_frames: its neighbour graphs from tiles
-    of 1,024 (3 a metric, each a SLURM job of its own, off-diagonal hsl tiles
-    after the diagonal ones whose norms they read), and its matrices, asked for
-    by name, cut into the same tiles, sized by their frames. Every file equals
-    the local run's (the long movie's matrices: the local one-job ones; its
-    graph: the local graph from tiles of 512)."""
+    movie (1,095 frames) above dense_max_frames: its neighbour graphs from a
+    candidate pass and re-ranks in blocks of 1,024 frames (2 a metric, each a
+    SLURM job of its own), and its matrices, asked for by name, cut into tiles
+    of 1,024, sized by their frames. Every file equals the local run's (the
+    long movie's matrices: the local one-job ones; its graph: the local graph
+    from blocks of 512)."""
     local, _ = workflow_run
     workdir = tmp_path / "cluster"
     (workdir / "movies").mkdir(parents=True)
@@ -210,7 +210,8 @@ def test_cluster_run_gives_the_local_results(
             long_whole / Path(whole).relative_to("results")
         ).read_bytes(), target
 
-    assert len(jobs_of(jobs, "graph_tile")) == 6
+    assert len(jobs_of(jobs, "graph_candidates")) == 2
+    assert len(jobs_of(jobs, "graph_rerank")) == 4  # blocks of 1,024 frames
     assert len(jobs_of(jobs, "neighbour_graph")) == 2
     graph_local = long_graph[0] / "results" / "demo_year"
     for target in GRAPH_TARGETS:

@@ -16,7 +16,8 @@ Three passes, each split into jobs like the neighbour graph's tiles:
 
 1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
 2. :func:`candidate_part` per tile of the reduced pairs, put together by
-   :class:`CandidateMerge`: every frame's ``c`` nearest by reduced distance.
+   :class:`NearestMerge` (:func:`candidate_pass`): every frame's ``c`` nearest
+   by reduced distance.
 3. :func:`rerank` per block of consecutive frames: their candidates' exact
    full-size distances, each frame's ``k`` nearest among them, ordered by
    (distance, frame number) as the dense ranking is.
@@ -25,8 +26,9 @@ A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
 its true ``k`` nearest (:func:`certified`). For the others a second reduced
 pass, their rows only (:func:`completion_part`, :func:`missing_candidates`),
 finds every frame whose bound does not exceed that distance, and :func:`rerank`
-of those completes the graph: then it is the exact neighbour graph, whatever
-``c`` was. :func:`candidate_graph` runs it all in one process.
+of those completes the graph (:func:`second_pass`): then it is the exact
+neighbour graph, whatever ``c`` was. :func:`candidate_graph` runs it all in one
+process; the workflow splits it into jobs (:mod:`framescape.graph`).
 """
 
 import time
@@ -37,31 +39,22 @@ import numpy as np
 from framescape import kernels
 from framescape.distances import (
     check_frames,
-    hsl_band,
+    distances_to,
     hsl_features,
     pixel_block,
     release_pages,
     squared_norms,
 )
-from framescape.graph import NearestMerge
-from framescape.resources import FRAME_BLOCK, HSL_BLOCK
+from framescape.resources import (
+    CANDIDATE_TILE,
+    COMPLETE,
+    FRAME_BLOCK,
+    REDUCE_FACTOR,
+    RERANK_ROWS,
+    candidate_count,
+)
+from framescape.tiles import CellSums, tile_count, tile_pairs, tile_range
 
-# Pixels per block side: gray keeps 1/16 of the pixels (80×60 of 320×240) as
-# bytes, hsl 1/64 (40×30) as 4 float32 features (benchmarks/candidates.py).
-REDUCE_FACTOR = {"gray": 4, "hsl": 8}
-# Candidates re-ranked per frame, and whether the second reduced pass makes the
-# graph exact. gray's bound is tight: with 300 candidates 97 % of frames are
-# certified and the second pass costs a fifth of the first. hsl's is loose on
-# noisy frames (2 % certified with 200, and its second pass costs more than the
-# first), so hsl keeps the first pass: recall 0.996 of the true 100 nearest on
-# 9,125 generated frames (benchmarks/candidates.py).
-CANDIDATES = {"gray": 300, "hsl": 200}
-COMPLETE = {"gray": True, "hsl": False}
-# Frames per side of a tile of reduced pairs.
-CANDIDATE_TILE = 4096
-# Consecutive frames re-ranked together: their candidates overlap, so their
-# full-size features are computed once for all of them.
-RERANK_ROWS = 256
 # Reduced distances are summed in float32: a bound is lowered by this share of
 # itself before it is compared with an exact distance.
 REDUCED_MARGIN = 1e-5
@@ -227,6 +220,8 @@ def nearest_in_rows(tile, c, column_start, n):
     n_rows, n_columns = tile.shape
     frames = np.full((n_rows, c), n, np.int32)
     distances = np.full((n_rows, c), np.inf, np.float32)
+    if c == 0:
+        return frames, distances
     for r in numba.prange(n_rows):
         row = tile[r]
         limit = np.inf
@@ -252,7 +247,7 @@ def nearest_in_rows(tile, c, column_start, n):
     return frames, distances
 
 
-def candidate_part(reduced, metric, c, rows, columns):
+def candidate_part(reduced, metric, c, rows, columns, heatmap=None):
     """One tile's share of the candidates: each side's ``c`` nearest by reduced
     distance within the tile.
 
@@ -265,6 +260,8 @@ def candidate_part(reduced, metric, c, rows, columns):
         Candidates kept per frame (at most N − 1).
     rows, columns : (start, stop)
         The tile's two blocks of frames (the same block: a diagonal tile).
+    heatmap : framescape.tiles.CellSums, optional
+        Gains the tile's reduced distances.
 
     Returns
     -------
@@ -281,6 +278,9 @@ def candidate_part(reduced, metric, c, rows, columns):
     part = {}
     if diagonal:
         kernels.mirror_upper(tile)
+    if heatmap is not None:
+        heatmap.add(tile, rows, columns)
+    if diagonal:
         np.fill_diagonal(tile, np.inf)
     part["row_frames"], part["row_distances"] = nearest_in_rows(tile, c, columns[0], n)
     if not diagonal:
@@ -290,53 +290,63 @@ def candidate_part(reduced, metric, c, rows, columns):
     return part
 
 
-class CandidateMerge(NearestMerge):
-    """Tiles' candidates (:func:`candidate_part`) put together: ``frames``
-    ``(N, c) int32`` and their reduced ``distances`` ``(N, c) float32``, nearest
-    first, ties by frame number."""
+class NearestMerge:
+    """Lists of neighbours put together: every frame's ``k`` nearest, sorted by
+    (distance, frame number) as the dense ranking is.
 
-
-def full_distances(frames, metric, rows, others, mask=None):
-    """Exact full-size distances from a block of frames to itself and to a few
-    other frames: ``(R, R + O) float32``, columns the rows' frames, then
-    ``others``.
-
-    gray equals the matrix's elements (exact integer sums over the same
-    number of pixels); hsl agrees within float32 rounding (its Gram products
-    are summed over blocks of :data:`HSL_BLOCK` pixels in float64, as the
-    matrix's are, but grouped by frames otherwise).
-
-    Parameters
+    Attributes
     ----------
-    frames : (N, H, W, 3) uint8
-    metric : "gray" or "hsl"
-    rows : (start, stop)
-    others : (O,) int
-        Frame numbers outside ``rows``.
-    mask : (H, W) bool, optional
-
-    Memory: the frames' pixels (3 bytes a pixel each) and, for hsl, one block of
-    their features (16 bytes a pixel, :data:`HSL_BLOCK` pixels) and the
-    ``(R, R + O)`` float64 Gram matrix.
+    frames : (N, k) int32
+        ``N`` where nothing is known yet.
+    distances : (N, k) float32
+        ``inf`` where nothing is known yet.
     """
-    frames, kept, n_pixels = check_frames(frames, mask)
-    pixels = np.concatenate(
-        [pixel_block(frames, kept, slice(*rows)), pixel_block(frames, kept, others)]
-    )
-    release_pages(frames)
-    n_rows = rows[1] - rows[0]
-    if metric == "gray":
-        luma = kernels.bt601_luma(pixels)
-        return (kernels.sad_tile(luma[:n_rows], luma) / n_pixels).astype(np.float32)
-    gram = np.zeros((n_rows, len(pixels)))
-    norms = np.zeros(len(pixels))
-    for first in range(0, n_pixels, HSL_BLOCK):
-        features = hsl_features(
-            np.ascontiguousarray(pixels[:, first : first + HSL_BLOCK])
+
+    def __init__(self, n, k):
+        self.n = n
+        self.distances = np.full((n, k), np.inf, np.float32)
+        self.frames = np.full((n, k), n, np.int32)
+
+    def add(self, part, rows, columns):
+        """Merge one tile's lists (``row_frames``/``row_distances`` for the
+        frames of block ``rows``, and ``column_…`` for ``columns`` if given)."""
+        for side, (start, _) in (("row", rows), ("column", columns)):
+            if f"{side}_frames" in part:
+                kernels.merge_listed(
+                    self.distances,
+                    self.frames,
+                    part[f"{side}_distances"],
+                    part[f"{side}_frames"],
+                    start,
+                )
+
+
+def candidate_pass(
+    reduced, metric, c, tile_frames=CANDIDATE_TILE, cell_frames=None, progress=None
+):
+    """Every frame's ``c`` candidates: :func:`candidate_part` of every tile,
+    merged.
+
+    Returns
+    -------
+    merged : NearestMerge
+        ``frames`` and reduced ``distances`` ``(N, c)``.
+    heatmap : framescape.tiles.CellSums or None
+        The reduced distances' block averages over cells of ``cell_frames``
+        frames a side (when given).
+    """
+    n = len(reduced["descriptors"])
+    merged = NearestMerge(n, c)
+    heatmap = CellSums(n, cell_frames) if cell_frames else None
+    pairs = tile_pairs(tile_count(n, tile_frames))
+    for done, (row, column) in enumerate(pairs, 1):
+        rows, columns = (tile_range(index, n, tile_frames) for index in (row, column))
+        merged.add(
+            candidate_part(reduced, metric, c, rows, columns, heatmap), rows, columns
         )
-        gram += features[:n_rows] @ features.T
-        norms += squared_norms(features)
-    return hsl_band(gram, norms[:n_rows], norms, n_pixels).astype(np.float32)
+        if progress:
+            progress(done, len(pairs), "tiles")
+    return merged, heatmap
 
 
 def rerank(frames, metric, k, rows, candidates, mask=None):
@@ -360,10 +370,11 @@ def rerank(frames, metric, k, rows, candidates, mask=None):
     indices : (R, k) int32
         Nearest first, equal distances in frame order (``N`` where fewer).
     distances : (R, k) float32
-        As the whole matrix has them (:func:`full_distances`; ``inf``).
+        As the whole matrix has them (:func:`distances.distances_to`; ``inf``).
 
-    Memory: :func:`full_distances` of the rows and of the union of their
-    candidates outside them, and two ``(N, k)`` arrays.
+    Memory: the rows' features (hsl: 16 bytes a pixel each), a block of the
+    other frames' (:func:`distances.distances_to`), their ``(R, R + O)``
+    distances to the union of their candidates and two ``(N, k)`` arrays.
     """
     frames, _, _ = check_frames(frames, mask)
     n = frames.shape[0]
@@ -376,7 +387,10 @@ def rerank(frames, metric, k, rows, candidates, mask=None):
     listed = candidates < n
     union = np.unique(candidates[listed])
     others = union[(union < start) | (union >= stop)]
-    matrix = full_distances(frames, metric, rows, others, mask)
+    own = np.arange(start, stop)
+    matrix = distances_to(
+        frames, metric, own, mask, columns=np.concatenate([own, others])
+    )
     column = np.where(
         (candidates >= start) & (candidates < stop),
         candidates - start,
@@ -402,7 +416,7 @@ def certified(candidate_distances, kth_distances, reduced):
     Parameters
     ----------
     candidate_distances : (N, c) float32
-        :class:`CandidateMerge`'s ``distances`` (``inf`` where fewer: every
+        :class:`NearestMerge`'s ``distances`` (``inf`` where fewer: every
         frame is a candidate).
     kth_distances : (N,) float32
         The ``k``-th exact distance each frame's re-rank found.
@@ -484,105 +498,198 @@ def missing_candidates(parts, candidates):
     return missing
 
 
-def candidate_graph(
+def rerank_all(
     frames,
     metric,
     k,
-    c,
-    factor=None,
+    candidates,
     mask=None,
-    complete=True,
+    first=0,
+    rerank_rows=RERANK_ROWS,
+    progress=None,
+):
+    """:func:`rerank` of every block of ``rerank_rows`` frames that has a
+    candidate.
+
+    Parameters
+    ----------
+    candidates : (R, c) int
+        The candidates of frames ``first`` to ``first + R`` (``N``: none).
+    progress : callable, optional
+        ``progress(frames done, R, "frames")`` after each block.
+
+    Returns
+    -------
+    indices : (R, k) int32
+    distances : (R, k) float32
+    """
+    n = frames.shape[0]
+    count = len(candidates)
+    indices = np.full((count, k), n, np.int32)
+    distances = np.full((count, k), np.inf, np.float32)
+    for start in range(0, count, rerank_rows):
+        stop = min(start + rerank_rows, count)
+        if (candidates[start:stop] < n).any():
+            indices[start:stop], distances[start:stop] = rerank(
+                frames,
+                metric,
+                k,
+                (first + start, first + stop),
+                candidates[start:stop],
+                mask,
+            )
+        if progress:
+            progress(stop, count, "frames")
+    return indices, distances
+
+
+def second_pass(
+    frames,
+    metric,
+    reduced,
+    indices,
+    distances,
+    candidates,
+    candidate_distances,
+    mask=None,
     tile_frames=CANDIDATE_TILE,
     rerank_rows=RERANK_ROWS,
 ):
-    """The ``k`` frames nearest to each frame from ``c`` candidates each, in
-    one process (the workflow splits the same calls into jobs).
+    """The second pass: the graph of the first re-rank made exact, in place.
 
     Parameters
     ----------
     frames : (N, H, W, 3) uint8
     metric : "gray" or "hsl"
-    k, c : int
-        Neighbours and candidates per frame (clamped to N − 1; ``c ≥ k``).
-    factor : int, optional
-        :data:`REDUCE_FACTOR`.
+    reduced : dict
+        :func:`reduced_descriptors`.
+    indices, distances : (N, k)
+        The first re-rank's neighbours (:func:`rerank_all`), completed here.
+    candidates, candidate_distances : (N, c)
+        The candidates that were re-ranked and their reduced distances
+        (:class:`NearestMerge`'s ``frames`` and ``distances``).
     mask : (H, W) bool, optional
-    complete : bool
-        Run the second reduced pass and re-rank what it finds: then the
-        result is the exact neighbour graph (:func:`graph.neighbour_graph`'s
-        neighbours; gray's distances equal, hsl's within float32 rounding).
     tile_frames, rerank_rows : int
 
     Returns
     -------
+    dict
+        ``certified`` ``(N,) bool`` (:func:`certified`) and ``missing``, the
+        candidates the second pass added.
+    """
+    n, k = indices.shape
+    sure = certified(candidate_distances, distances[:, -1], reduced)
+    doubtful = np.flatnonzero(~sure)
+    blocks = [
+        tile_range(index, n, tile_frames) for index in range(tile_count(n, tile_frames))
+    ]
+    parts = [
+        completion_part(
+            reduced,
+            metric,
+            doubtful[start : start + tile_frames],
+            columns,
+            distances[doubtful[start : start + tile_frames], -1],
+        )
+        for start in range(0, len(doubtful), tile_frames)
+        for columns in blocks
+    ]
+    missing = missing_candidates(parts, candidates)
+    more_indices, more_distances = rerank_all(
+        frames, metric, k, missing, mask, rerank_rows=rerank_rows
+    )
+    kernels.merge_listed(distances, indices, more_distances, more_indices, 0)
+    return {"certified": sure, "missing": int((missing < n).sum())}
+
+
+def candidate_graph(
+    frames,
+    metric,
+    k,
+    c=None,
+    factor=None,
+    mask=None,
+    complete=None,
+    tile_frames=CANDIDATE_TILE,
+    rerank_rows=RERANK_ROWS,
+    cell_frames=None,
+):
+    """The ``k`` frames nearest to each frame from ``c`` candidates each, in
+    one process (the workflow's jobs make the same calls, framescape.graph).
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    k : int
+        Neighbours per frame (clamped to N − 1).
+    c : int, optional
+        Candidates per frame (:func:`candidate_count`; clamped to N − 1, at
+        least ``k``).
+    factor : int, optional
+        :data:`REDUCE_FACTOR`.
+    mask : (H, W) bool, optional
+    complete : bool, optional
+        Run the second reduced pass and re-rank what it finds (default
+        :data:`COMPLETE`): then the result is the exact neighbour graph, the
+        dense ranking's neighbours (gray's distances equal, hsl's within
+        float32 rounding).
+    tile_frames, rerank_rows : int
+    cell_frames : int, optional
+        Frames per heatmap cell side: the report then has the ``heatmap``.
+
+    Returns
+    -------
     indices : (N, k) int32
+        Nearest first; equal distances in frame order.
     distances : (N, k) float32
     report : dict
-        ``certified`` ``(N,) bool``, the frames certified after the first
-        re-rank (:func:`certified`), ``first`` ``(N, k) int32``, its indices,
-        ``missing`` (candidates the second pass added), ``seconds`` per pass
-        (``reduce``, ``candidates``, ``rerank``, ``complete``, ``rerank_more``).
+        ``first`` ``(N, k) int32``, the first re-rank's indices, ``certified``
+        ``(N,) bool`` (:func:`certified`), ``missing`` when the second pass
+        ran, ``seconds`` per
+        pass (``reduce``, ``candidates``, ``rerank``, ``complete``),
+        ``heatmap`` (:meth:`framescape.tiles.CellSums.heatmap` of the reduced
+        distances).
     """
     frames, _, _ = check_frames(frames, mask)
     n = frames.shape[0]
     k = max(0, min(k, n - 1))
-    c = max(k, min(c, n - 1))
+    c = max(k, min(candidate_count(metric, k, n) if c is None else c, n - 1))
+    if complete is None:
+        complete = COMPLETE[metric]
     seconds = {}
     started = time.perf_counter()
     reduced = reduced_descriptors(frames, metric, factor, mask)
     seconds["reduce"] = time.perf_counter() - started
-    blocks = [
-        (start, min(start + tile_frames, n)) for start in range(0, n, tile_frames)
-    ]
-    tiles = [(rows, columns) for i, rows in enumerate(blocks) for columns in blocks[i:]]
     started = time.perf_counter()
-    merged = CandidateMerge(n, c)
-    for rows, columns in tiles:
-        merged.add(candidate_part(reduced, metric, c, rows, columns), rows, columns)
+    merged, heatmap = candidate_pass(reduced, metric, c, tile_frames, cell_frames)
     seconds["candidates"] = time.perf_counter() - started
     started = time.perf_counter()
-    indices, distances = rerank_all(frames, metric, k, merged.frames, mask, rerank_rows)
+    indices, distances = rerank_all(
+        frames, metric, k, merged.frames, mask, rerank_rows=rerank_rows
+    )
     seconds["rerank"] = time.perf_counter() - started
-    sure = certified(merged.distances, distances[:, -1], reduced) if k else None
-    report = {"certified": sure if k else np.ones(n, bool), "missing": 0}
-    report["first"] = indices.copy()
-    if complete and k and not sure.all():
+    report = {"first": indices.copy()}
+    if k:
+        report["certified"] = certified(merged.distances, distances[:, -1], reduced)
+    if complete and k:
         started = time.perf_counter()
-        doubtful = np.flatnonzero(~sure)
-        parts = [
-            completion_part(
-                reduced,
+        report.update(
+            second_pass(
+                frames,
                 metric,
-                doubtful[first : first + tile_frames],
-                columns,
-                distances[doubtful[first : first + tile_frames], -1],
+                reduced,
+                indices,
+                distances,
+                merged.frames,
+                merged.distances,
+                mask,
+                tile_frames,
+                rerank_rows,
             )
-            for first in range(0, len(doubtful), tile_frames)
-            for columns in blocks
-        ]
-        missing = missing_candidates(parts, merged.frames)
-        seconds["complete"] = time.perf_counter() - started
-        started = time.perf_counter()
-        more_indices, more_distances = rerank_all(
-            frames, metric, k, missing, mask, rerank_rows
         )
-        kernels.merge_listed(distances, indices, more_distances, more_indices, 0)
-        seconds["rerank_more"] = time.perf_counter() - started
-        report["missing"] = int((missing < n).sum())
+        seconds["complete"] = time.perf_counter() - started
+    if heatmap is not None:
+        report["heatmap"] = heatmap.heatmap()
     report["seconds"] = seconds
     return indices, distances, report
-
-
-def rerank_all(frames, metric, k, candidates, mask=None, rerank_rows=RERANK_ROWS):
-    """:func:`rerank` of every block of ``rerank_rows`` frames that has a
-    candidate: ``(N, k) int32`` indices and ``(N, k) float32`` distances."""
-    n = len(candidates)
-    indices = np.full((n, k), n, np.int32)
-    distances = np.full((n, k), np.inf, np.float32)
-    for start in range(0, n, rerank_rows):
-        stop = min(start + rerank_rows, n)
-        if (candidates[start:stop] < n).any():
-            indices[start:stop], distances[start:stop] = rerank(
-                frames, metric, k, (start, stop), candidates[start:stop], mask
-            )
-    return indices, distances

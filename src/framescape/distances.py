@@ -185,6 +185,72 @@ def block_luma(frames, kept, p, frame_range):
     return luma
 
 
+def distances_to(frames, metric, chosen, mask=None, column_frames=None, columns=None):
+    """Distances from a few frames to others: ``(L, C) float32``, the elements
+    ``[chosen][:, columns]`` of the whole matrix without the matrix (landmark
+    MDS and the neighbour graph's re-rank need them).
+
+    gray's sums are exact, so its elements equal the matrix's; hsl's Gram
+    products are grouped differently, so its elements agree within float32
+    rounding. The other frames are read ``column_frames`` at a time, and a
+    memmap's pages are given back after each block: memory holds the chosen
+    frames' features (hsl: 16 bytes a pixel each) and one block, whatever the
+    movie's length.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    chosen : (L,) int
+        Frame numbers.
+    mask : (H, W) bool, optional
+    column_frames : int, optional
+        Frames compared at a time: by default 2,048 for gray (a byte a pixel
+        each) and :data:`FRAME_BLOCK` for hsl (their features, 16 bytes a pixel
+        each, are held at once: 315 MB at 320×240).
+    columns : (C,) int, optional
+        Frame numbers to compare with, increasing; by default every frame (and
+        then each chosen frame's distance to itself is 0).
+    """
+    frames, kept, n_pixels = check_frames(frames, mask)
+    n = frames.shape[0]
+    chosen = np.asarray(chosen, np.intp)
+    others = np.arange(n) if columns is None else np.asarray(columns, np.intp)
+    if column_frames is None:
+        column_frames = 2048 if metric == "gray" else FRAME_BLOCK
+    rows = np.empty((len(chosen), len(others)), np.float32)
+    if metric == "gray":
+        chosen_luma = luma_rows(frames, kept, chosen)
+    else:
+        chosen_features = hsl_features(pixel_block(frames, kept, chosen))
+        chosen_norms = squared_norms(chosen_features)
+    for start in range(0, len(others), column_frames):
+        block = slice(start, start + column_frames)
+        if metric == "gray":
+            sums = kernels.sad_tile(chosen_luma, luma_rows(frames, kept, others[block]))
+            rows[:, block] = sums / n_pixels
+        else:
+            features = hsl_features(pixel_block(frames, kept, others[block]))
+            gram = np.zeros((len(chosen), features.shape[0]))
+            for first in range(0, features.shape[1], 4 * HSL_BLOCK):
+                part = slice(first, first + 4 * HSL_BLOCK)
+                gram += chosen_features[:, part] @ features[:, part].T
+            rows[:, block] = hsl_band(
+                gram, chosen_norms, squared_norms(features), n_pixels
+            )
+        release_pages(frames)
+    if columns is None:
+        rows[np.arange(len(chosen)), chosen] = 0.0
+    return rows
+
+
+def luma_rows(frames, kept, numbers):
+    """``(n, P') uint8`` luma of some frames, rows aligned and padded as
+    :func:`kernels.sad_tile` wants them."""
+    luma = kernels.bt601_luma(pixel_block(frames, kept, numbers))
+    return kernels.padded_rows(luma, kernels.SIMD_BYTES)
+
+
 def hsl_block_pixels(n_frames, n_pixels):
     """Pixels per feature block: at most ``HSL_BLOCK`` (float32 sums stay well
     within 1e-4), fewer for long movies so that the block's features of all

@@ -28,8 +28,7 @@ from framescape.common import (
     npy_shape,
     save_npy,
 )
-from framescape.distances import load_movie_frames
-from framescape.graph import distances_to
+from framescape.distances import distances_to, load_movie_frames
 from framescape.neighbours import resolve_n_neighbors
 from framescape.resources import LANDMARKS
 
@@ -299,7 +298,7 @@ def embed_tsne_graph(
     learning_rate="auto",
     max_iter=1000,
 ):
-    """t-SNE from the neighbour graph (:func:`framescape.graph.neighbour_graph`)
+    """t-SNE from the neighbour graph (:mod:`framescape.graph`)
     with openTSNE: each frame's ``3 × perplexity`` nearest frames give the
     affinities; gradients by Barnes-Hut below :data:`TSNE_FFT_POINTS` frames,
     by FFT interpolation (Linderman et al. 2019) from there on. The same
@@ -458,7 +457,7 @@ def embed_umap_graph(
     n_epochs=None,
     init="spectral",
 ):
-    """UMAP from the neighbour graph (:func:`framescape.graph.neighbour_graph`)
+    """UMAP from the neighbour graph (:mod:`framescape.graph`)
     instead of the distance matrix: umap-learn's ``precomputed_knn``. With the
     same neighbours as the matrix gives, the same coordinates as
     :func:`embed_umap`, bit for bit (umap counts each frame as its own first
@@ -557,10 +556,10 @@ def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **p
     random_state, threads
     graph : (indices, distances), each (N, k)
         t-SNE and UMAP: each frame's nearest frames and their distances
-        (:func:`framescape.graph.neighbour_graph`).
+        (:mod:`framescape.graph`).
     rows : callable
         ``rows(frames)``: distances ``(L, N)`` from those frames to every frame
-        (:func:`framescape.graph.distances_to`). MDS places every frame from
+        (:func:`framescape.distances.distances_to`). MDS places every frame from
         :data:`framescape.resources.LANDMARKS` landmarks, and movies of at most
         three frames are laid out by classical MDS, as on the dense path.
     **params

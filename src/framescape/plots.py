@@ -13,6 +13,7 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from framescape.common import atomic_path, load_frames_tsv, log, map_label
 from framescape.pictures import thumbnail
+from framescape.resources import REDUCE_FACTOR
 from framescape.tiles import HEATMAP_CELLS, heatmap_cells
 
 METRIC_UNITS = {"gray": "grey levels, 0–255", "hsl": "0–3"}
@@ -122,12 +123,15 @@ def block_mean(matrix, cells=HEATMAP_CELLS):
     return reduced, block
 
 
-def plot_distances(path, distances, times, metric, title):
+def plot_distances(path, distances, times, metric, title, reduced_factor=None):
     """Self-similarity heatmap of an ``(N, N)`` distance matrix, time on both axes.
 
     Repeated scenes show as dark off-diagonal blocks, cycles as stripes parallel
     to the diagonal. ``distances`` may also be ``(block averages, frames per
     cell side)`` (:func:`block_mean`'s result, or the neighbour graph's).
+    ``reduced_factor``: the distances are those of frames averaged over
+    ``f × f`` pixel blocks (the neighbour graph's candidates), which the
+    colour bar says.
     """
     reduced, block = (
         distances if isinstance(distances, tuple) else block_mean(distances)
@@ -143,7 +147,10 @@ def plot_distances(path, distances, times, metric, title):
         interpolation="nearest",
     )
     colour_bar = figure.colorbar(image, ax=ax)
-    colour_bar.set_label(f"{metric} distance ({METRIC_UNITS[metric]})")
+    label = f"{metric} distance ({METRIC_UNITS[metric]})"
+    if reduced_factor:
+        label += f"\nof {reduced_factor}×{reduced_factor}-pixel block means"
+    colour_bar.set_label(label)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("time (s)")
     averaged = f", {block}×{block} frames averaged per cell" if block > 1 else ""
@@ -168,16 +175,18 @@ def plot_maps_step(frames_tsv, scaled_npys, output, names, title, thumbnails):
 def plot_distances_step(frames_tsv, source, output, metric, title):
     """Rule ``plot_distances``: the self-similarity heatmap of one metric, from
     its matrix (``distances/<metric>.npy``) or, on the long-movie path, from
-    the block averages its tiles gave (``graph/<metric>_heatmap.npy``)."""
+    the block averages of its candidates' reduced distances
+    (``graph/<metric>_heatmap.npy``)."""
     frames = load_frames_tsv(frames_tsv)
     times = np.array([frame["time"] for frame in frames])
     reduced = np.load(source, mmap_mode="r")
-    if reduced.shape[0] != len(frames):  # block averages already
+    factor = None
+    if os.path.basename(source).endswith("_heatmap.npy"):  # the graph's cells
         block, cells = heatmap_cells(len(frames))
         if reduced.shape != (cells, cells):
             raise ValueError(
                 f"{source}: {reduced.shape} cells for {len(frames)} frames"
             )
-        reduced = (np.asarray(reduced), block)
-    plot_distances(output, reduced, times, metric, title)
+        reduced, factor = (np.asarray(reduced), block), REDUCE_FACTOR[metric]
+    plot_distances(output, reduced, times, metric, title, factor)
     log.info("%d frames", len(frames))

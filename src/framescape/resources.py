@@ -143,52 +143,130 @@ def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
     return max(needs)
 
 
-# The neighbour-graph path (framescape.graph), for movies of more than
-# dense_max_frames frames: no job holds N × N numbers. Each frame's k nearest are
-# int32 + float32 (8 bytes); a tile job keeps both sides' lists for all N rows
-# while merging (2 × 8 bytes × N × k); UMAP and t-SNE hold sparse graphs of
-# N × k edges (umap-learn's fuzzy set, scikit-learn's joint probabilities and
-# their symmetrised copies: GRAPH_EDGE_BYTES an edge, a generous bound); landmark
-# MDS holds float32 and float64 copies of L × N distances and, for hsl, the
-# landmarks' features (16 bytes a pixel each) and a block's.
+# The neighbour-graph path (framescape.graph, framescape.candidates), for movies
+# of more than dense_max_frames frames: no job holds N × N numbers. Each frame's
+# k nearest and c candidates are int32 + float32 (8 bytes each); UMAP and t-SNE
+# hold sparse graphs of N × k edges (umap-learn's fuzzy set, openTSNE's affinities
+# and their symmetrised copies: GRAPH_EDGE_BYTES an edge, a generous bound);
+# landmark MDS holds float32 and float64 copies of L × N distances and, for hsl,
+# the landmarks' features (16 bytes a pixel each) and a block's.
 LANDMARKS = 500
 GRAPH_EDGE_BYTES = 120
-# A graph tile holds, besides the raw tile, its float32 distances, their upper
-# triangle or transpose: about 18 bytes a pair measured (tracemalloc, 4,096 ×
-# 4,096 gray), 8 of them counted by TILE_BYTES_PER_PAIR.
-GRAPH_TILE_EXTRA_BYTES_PER_PAIR = 12
 GRAPH_FIXED = 400 * MB
 FEATURE_BYTES = 16
+# Candidates (framescape.candidates). Pixels per block side of the reduced
+# frames: gray keeps 1/16 of the pixels (80×60 of 320×240) as bytes, hsl 1/64
+# (40×30) as 4 float32 features (benchmarks/candidates.py).
+REDUCE_FACTOR = {"gray": 4, "hsl": 8}
+# Candidates re-ranked per frame, and whether the second reduced pass makes the
+# graph exact. gray's bound is tight: with 300 candidates 97 % of frames are
+# certified and the second pass costs a fifth of the first. hsl's is loose on
+# noisy frames (2 % certified with 200, and its second pass costs more than the
+# first), so hsl keeps the first pass: recall 0.996 of the true 100 nearest on
+# 9,125 generated frames (benchmarks/candidates.py).
+CANDIDATES = {"gray": 300, "hsl": 200}
+COMPLETE = {"gray": True, "hsl": False}
+# Frames per side of a tile of reduced pairs; a tile holds float32 distances,
+# gray's int64 sums and a transposed copy: 16 bytes a pair.
+CANDIDATE_TILE = 4096
+CANDIDATE_BYTES_PER_PAIR = 16
+# Consecutive frames re-ranked together: their candidates overlap, so their
+# full-size features are computed once for all of them.
+RERANK_ROWS = 256
+# Measured on the 2-core AVX-512 Xeon (benchmarks/candidates.py, 9,125 frames of
+# 320×240, idle): reduced pairs about 60 ns each (both metrics), a frame's
+# re-rank 0.6 ms (gray) and 4.4 ms (hsl); asked for with RUNTIME_MARGIN.
+REDUCED_PAIR_SECONDS = 60e-9
+RERANK_FRAME_SECONDS = {"gray": 0.6e-3, "hsl": 4.4e-3}
 
 
-def graph_tile_memory(metric, rows, columns, diagonal, n_frames, width, height, k):
-    """Peak bytes of one graph tile job: a distance tile's (:func:`tile_memory`),
-    its distances' copies and the two lists of ``k`` nearest of every frame."""
-    return (
-        tile_memory(metric, rows, columns, diagonal, n_frames, width, height)
-        + GRAPH_TILE_EXTRA_BYTES_PER_PAIR * rows * columns
-        + 2 * 8 * n_frames * k
+def candidate_count(metric, k, n_frames):
+    """Candidates each frame re-ranks: :data:`CANDIDATES`, at least twice the
+    ``k`` neighbours, at most every other frame."""
+    return max(0, min(max(CANDIDATES[metric], 2 * k), n_frames - 1))
+
+
+def reduced_bytes(metric, width, height):
+    """Bytes of one frame reduced (framescape.candidates.reduced_descriptors)."""
+    factor = REDUCE_FACTOR[metric]
+    blocks = (width // factor) * (height // factor)
+    if metric == "gray":
+        return -(-blocks // 64) * 64
+    return FEATURE_BYTES * blocks
+
+
+def graph_candidates_memory(metric, n_frames, width, height, k):
+    """Peak bytes of a graph's candidate pass: the reduced frames, a block of
+    full-size frames being reduced (pixels, their features or luma), a tile of
+    reduced pairs, both sides' candidates of a tile, every frame's candidates
+    and the heatmap's cells."""
+    c = candidate_count(metric, k, n_frames)
+    tile = min(CANDIDATE_TILE, n_frames)
+    per_pixel = 3 + (FEATURE_BYTES if metric == "hsl" else 1)
+    return int(
+        GRAPH_FIXED
+        + (reduced_bytes(metric, width, height) + 8) * n_frames
+        + per_pixel * min(FRAME_BLOCK, n_frames) * width * height
+        + CANDIDATE_BYTES_PER_PAIR * tile**2
+        + 8 * c * (n_frames + 2 * tile)
+        + 2 * 8 * HEATMAP_CELLS**2
     )
 
 
-def graph_merge_memory(n_frames, k):
-    """Peak bytes of putting a graph together: its lists and the heatmap's cells."""
-    return GRAPH_FIXED + 2 * 8 * n_frames * k + 2 * 8 * HEATMAP_CELLS**2
+def graph_rerank_memory(metric, n_frames, width, height, k):
+    """Peak bytes of a re-rank job: every frame's candidates, a block of rows'
+    features and a block of other frames' (:func:`distances.distances_to`), the
+    rows' distances to the union of their candidates, and the lists of ``k``."""
+    c = candidate_count(metric, k, n_frames)
+    rows = min(RERANK_ROWS, n_frames)
+    pixels = width * height
+    if metric == "gray":
+        features = rows * pixels + min(2048, n_frames) * 4 * pixels
+    else:
+        features = FEATURE_BYTES * pixels * (rows + min(FRAME_BLOCK, n_frames))
+        features += 3 * pixels * min(FRAME_BLOCK, n_frames)
+    union = min(rows * (c + 1), n_frames)
+    return int(
+        GRAPH_FIXED
+        + 4 * c * n_frames
+        + features
+        + 12 * rows * union
+        + 3 * 8 * n_frames * k
+    )
 
 
-def graph_memory(n_frames, width, height, metrics, methods, tile_frames, k):
+def graph_merge_memory(metric, n_frames, width, height, k):
+    """Peak bytes of putting a graph together: the lists, and for a metric whose
+    second pass runs, the candidates, the reduced frames, a tile of reduced
+    pairs and a re-rank."""
+    total = GRAPH_FIXED + 3 * 8 * n_frames * k
+    if COMPLETE[metric]:
+        c = candidate_count(metric, k, n_frames)
+        tile = min(CANDIDATE_TILE, n_frames)
+        total += (
+            8 * c * n_frames
+            + (reduced_bytes(metric, width, height) + 8) * n_frames
+            + CANDIDATE_BYTES_PER_PAIR * tile**2
+            + graph_rerank_memory(metric, n_frames, width, height, k)
+            - GRAPH_FIXED
+        )
+    return int(total)
+
+
+def graph_memory(n_frames, width, height, metrics, methods, k):
     """The most any one job of a movie on the neighbour-graph path needs:
     ``(bytes, step)``; ``k`` is the graph's neighbours per frame."""
     pixels = width * height
-    tile = min(tile_frames, n_frames)
-    needs = [
-        (
-            graph_tile_memory(metric, tile, tile, False, n_frames, width, height, k),
-            f"graph_{metric}",
-        )
-        for metric in metrics
-    ]
-    needs.append((graph_merge_memory(n_frames, k), "graph_merge"))
+    needs = []
+    for metric in metrics:
+        for name, step in (
+            ("candidates", graph_candidates_memory),
+            ("rerank", graph_rerank_memory),
+            ("merge", graph_merge_memory),
+        ):
+            needs.append(
+                (step(metric, n_frames, width, height, k), f"graph_{name}_{metric}")
+            )
     for method in methods:
         if method == "mds":
             landmarks = min(LANDMARKS, n_frames)
@@ -198,6 +276,20 @@ def graph_memory(n_frames, width, height, metrics, methods, tile_frames, k):
             total = GRAPH_FIXED + GRAPH_EDGE_BYTES * n_frames * k
         needs.append((int(total), f"embed_{method}"))
     return max(needs)
+
+
+def graph_candidates_runtime(n_frames):
+    """Minutes for a graph's candidate pass: its reduced pairs."""
+    seconds = REDUCED_PAIR_SECONDS * n_frames**2 / 2 * RUNTIME_MARGIN
+    return int(MIN_RUNTIME + -(-seconds // 60))
+
+
+def graph_rerank_runtime(metric, rows, width, height):
+    """Minutes for re-ranking ``rows`` frames' candidates at full size (a
+    second pass re-ranks fewer)."""
+    scale = width * height / (320 * 240)
+    seconds = RERANK_FRAME_SECONDS[metric] * rows * scale * RUNTIME_MARGIN
+    return int(MIN_RUNTIME + -(-seconds // 60))
 
 
 def graph_runtime(n_frames):

@@ -91,6 +91,7 @@ wildcard_constraints:
     method="mds|tsne|umap",
     row=r"\d+",
     column=r"\d+",
+    block=r"\d+",
 
 
 def lock_results():
@@ -208,7 +209,7 @@ def pairs_source(wildcards):
 
 
 def heatmap_source(wildcards):
-    """The matrix, or the block averages the neighbour graph's tiles gave."""
+    """The matrix, or the block averages of the graph's reduced distances."""
     if on_graph_path(wildcards.movie):
         return f"{RESULTS}/{wildcards.movie}/graph/{wildcards.metric}_heatmap.npy"
     return pairs_source(wildcards)
@@ -233,24 +234,8 @@ def graph_k(wildcards):
     return graph_neighbours(config, wildcards.metric, frame_count(wildcards.movie))
 
 
-def graph_part(wildcards, row, column):
-    return (
-        f"{RESULTS}/{wildcards.movie}/graph_tiles/{wildcards.metric}_{row}_{column}.npz"
-    )
-
-
-def graph_parts(wildcards):
-    """Every tile's part of the metric's neighbour graph (one tile at least)."""
+def rerank_parts(wildcards):
+    """Every block's re-ranked neighbours, in frame order (one block at least)."""
     count = tile_count(frame_count(wildcards.movie), TILE_FRAMES)
-    return [graph_part(wildcards, *pair) for pair in tile_pairs(count)]
-
-
-def diagonal_parts(wildcards):
-    """hsl off the diagonal: the parts of the two diagonal tiles, whose norms
-    the tile needs (the very numbers the matrix would use)."""
-    if wildcards.metric != "hsl" or wildcards.row == wildcards.column:
-        return []
-    return [
-        graph_part(wildcards, index, index)
-        for index in (wildcards.row, wildcards.column)
-    ]
+    folder = f"{RESULTS}/{wildcards.movie}/graph_parts"
+    return [f"{folder}/{wildcards.metric}_rerank_{block}.npz" for block in range(count)]

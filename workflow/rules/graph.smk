@@ -1,58 +1,86 @@
 # Long movies (more than dense_max_frames frames): each frame's nearest frames
-# per metric instead of an (N, N) matrix, in tiles of tile_frames, one job each
-# (temporary parts), put together by neighbour_graph with the heatmap's block
-# averages.
+# per metric instead of an (N, N) matrix. Every pair compared at a reduced size
+# in one job (each frame's candidates, the heatmap's block averages), the
+# candidates re-ranked at full size in blocks of tile_frames frames, one job
+# each (temporary parts), put together by neighbour_graph.
 
 
-rule graph_tile:
+rule graph_candidates:
     input:
         frames=f"{RESULTS}/{{movie}}/frames.npy",
-        # k and the tiles come from the frame count: a job on a cluster node
-        # reads it again (Snakemake wants a checkpoint's file as an input).
+        # k comes from the frame count: a job on a cluster node reads it again
+        # (Snakemake wants a checkpoint's file as an input).
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
-        diagonals=diagonal_parts,
     output:
-        temp(f"{RESULTS}/{{movie}}/graph_tiles/{{metric}}_{{row}}_{{column}}.npz"),
+        candidates=temp(f"{RESULTS}/{{movie}}/graph_parts/{{metric}}_candidates.npz"),
+        reduced=temp(f"{RESULTS}/{{movie}}/graph_parts/{{metric}}_reduced.npz"),
+        heatmap=f"{RESULTS}/{{movie}}/graph/{{metric}}_heatmap.npy",
     log:
-        log_path("graph_tile", "metric", "row", "column"),
+        log_path("graph_candidates", "metric"),
     benchmark:
-        benchmark_path("graph_tile", "metric", "row", "column")
+        benchmark_path("graph_candidates", "metric")
     conda:
         "../../envs/distances.yaml"
     threads: 8
     resources:
-        mem_mb=graph_tile_mb,
-        runtime=tile_minutes,
+        mem_mb=graph_candidates_mb,
+        runtime=graph_candidates_minutes,
+    params:
+        code=code_digest("graph"),
+        k=graph_k,
+        mask=setting("mask"),
+    script:
+        "../../scripts/graph_candidates.py"
+
+
+rule graph_rerank:
+    input:
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
+        candidates=f"{RESULTS}/{{movie}}/graph_parts/{{metric}}_candidates.npz",
+    output:
+        temp(f"{RESULTS}/{{movie}}/graph_parts/{{metric}}_rerank_{{block}}.npz"),
+    log:
+        log_path("graph_rerank", "metric", "block"),
+    benchmark:
+        benchmark_path("graph_rerank", "metric", "block")
+    conda:
+        "../../envs/distances.yaml"
+    threads: 8
+    resources:
+        mem_mb=graph_rerank_mb,
+        runtime=graph_rerank_minutes,
     params:
         code=code_digest("graph"),
         k=graph_k,
         mask=setting("mask"),
         tile_frames=TILE_FRAMES,
     script:
-        "../../scripts/graph_tile.py"
+        "../../scripts/graph_rerank.py"
 
 
 rule neighbour_graph:
     input:
         frames=f"{RESULTS}/{{movie}}/frames.npy",
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
-        parts=graph_parts,
+        reduced=f"{RESULTS}/{{movie}}/graph_parts/{{metric}}_reduced.npz",
+        candidates=f"{RESULTS}/{{movie}}/graph_parts/{{metric}}_candidates.npz",
+        parts=rerank_parts,
     output:
-        graph=f"{RESULTS}/{{movie}}/graph/{{metric}}.npz",
-        heatmap=f"{RESULTS}/{{movie}}/graph/{{metric}}_heatmap.npy",
+        f"{RESULTS}/{{movie}}/graph/{{metric}}.npz",
     log:
         log_path("neighbour_graph", "metric"),
     benchmark:
         benchmark_path("neighbour_graph", "metric")
     conda:
         "../../envs/distances.yaml"
-    threads: 2
+    threads: 8
     resources:
         mem_mb=graph_merge_mb,
-        runtime=SMALL_JOB_MINUTES,
+        runtime=graph_merge_minutes,
     params:
         code=code_digest("graph"),
         k=graph_k,
-        tile_frames=TILE_FRAMES,
+        mask=setting("mask"),
     script:
         "../../scripts/neighbour_graph.py"

@@ -13,9 +13,12 @@ from framescape.resources import (  # noqa: E402
     available_memory,
     dense_max_frames,
     extract_runtime,
+    graph_candidates_memory,
+    graph_candidates_runtime,
     graph_memory,
     graph_merge_memory,
-    graph_tile_memory,
+    graph_rerank_memory,
+    graph_rerank_runtime,
     graph_runtime,
     movie_memory,
     slurm_query,
@@ -42,9 +45,7 @@ def movie_memory_mb(wildcards, input):
     width, height = settings["frame_width"], settings["frame_height"]
     if frames > dense_frames(wildcards.movie):
         k = max(graph_neighbours(config, metric, frames) for metric in METRICS)
-        needed, _ = graph_memory(
-            frames, width, height, METRICS, METHODS, TILE_FRAMES, k
-        )
+        needed, _ = graph_memory(frames, width, height, METRICS, METHODS, k)
     else:
         needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
     return megabytes(needed)
@@ -176,18 +177,38 @@ def distances_minutes(wildcards, input):
     return step_runtime(f"distances_{wildcards.metric}", n, width, height)
 
 
-def graph_tile_mb(wildcards, input):
-    rows, columns, n, height, width = tile_sizes(wildcards, input)
-    diagonal = wildcards.row == wildcards.column
-    needed = graph_tile_memory(
-        wildcards.metric, rows, columns, diagonal, n, width, height, graph_k(wildcards)
-    )
-    return megabytes(needed)
+def graph_sizes(wildcards, input):
+    """(metric, N, width, height, k) of a graph job."""
+    n, height, width, _ = npy_shape(input.frames)
+    return wildcards.metric, n, width, height, graph_k(wildcards)
+
+
+def graph_candidates_mb(wildcards, input):
+    return megabytes(graph_candidates_memory(*graph_sizes(wildcards, input)))
+
+
+def graph_candidates_minutes(wildcards, input):
+    return graph_candidates_runtime(npy_shape(input.frames)[0])
+
+
+def graph_rerank_mb(wildcards, input):
+    return megabytes(graph_rerank_memory(*graph_sizes(wildcards, input)))
+
+
+def graph_rerank_minutes(wildcards, input):
+    metric, n, width, height, _ = graph_sizes(wildcards, input)
+    start, stop = tile_range(int(wildcards.block), n, TILE_FRAMES)
+    return graph_rerank_runtime(metric, stop - start, width, height)
 
 
 def graph_merge_mb(wildcards, input):
-    n = npy_shape(input.frames)[0]
-    return megabytes(graph_merge_memory(n, graph_k(wildcards)))
+    return megabytes(graph_merge_memory(*graph_sizes(wildcards, input)))
+
+
+def graph_merge_minutes(wildcards, input):
+    """A second pass re-ranks a few frames' candidates (a tenth as many)."""
+    metric, n, width, height, _ = graph_sizes(wildcards, input)
+    return graph_rerank_runtime(metric, n // 10, width, height)
 
 
 def embed_frames(input):
@@ -205,7 +226,7 @@ def embed_mb(wildcards, input):
     if "frames" in input.keys():
         _, height, width, _ = npy_shape(input.frames)
         needed = graph_memory(
-            n, width, height, [], [wildcards.method], 0, graph_k(wildcards)
+            n, width, height, [], [wildcards.method], graph_k(wildcards)
         )
         return megabytes(needed[0])
     return megabytes(step_memory(f"embed_{wildcards.method}", n, 0, 0))

@@ -1,18 +1,17 @@
-"""Rule graph_tile: one tile's share of a long movie's neighbour graph."""
+"""Rule graph_rerank: a block of frames' candidates compared at full size."""
 
 from framescape.common import run_step
-from framescape.graph import tile_step
+from framescape.graph import rerank_step
 
 run_step(
     snakemake.log[0],
-    tile_step,
+    rerank_step,
     frames_npy=snakemake.input.frames,
-    diagonal_parts=snakemake.input.diagonals,
+    candidates_npz=snakemake.input.candidates,
     output=snakemake.output[0],
     movie=snakemake.wildcards.movie,
     metric=snakemake.wildcards.metric,
-    row=snakemake.wildcards.row,
-    column=snakemake.wildcards.column,
+    block=snakemake.wildcards.block,
     k=snakemake.params.k,
     mask=snakemake.params.mask,
     tile_frames=snakemake.params.tile_frames,

@@ -1,0 +1,125 @@
+"""A long movie on the neighbour-graph path through the whole workflow: every
+job's time and peak memory, the wall time, and that no file holds N×N numbers.
+
+    python benchmarks/long_movie.py                  # 50,000 frames of 320x240
+    python benchmarks/long_movie.py --frames 10000 --dense-max-frames 5000
+    python benchmarks/long_movie.py --quick          # 600 frames of 80x60: a minute
+
+The movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second, with
+the repository's config.yaml (both metrics, all three methods, the plots and the
+viewer; ``fps: 1`` gives exactly N frames), as ``benchmarks/scaling.py`` makes
+it. The targets (a 50,000-frame movie within 30 minutes on 2 cores, no job above
+6 GB) are printed as met or missed; a failed workflow or an (N, N) array in any
+``.npy`` or ``.npz`` file exits non-zero. Unset OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE for this command only.
+"""
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from scaling import run_workflow
+
+TARGET_MINUTES = 30
+TARGET_MB = 6 * 1024
+
+
+def cpu_model():
+    """The CPU's model name and whether it has AVX-512 (from /proc/cpuinfo)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in text.splitlines()
+            if "model name" in line
+        ),
+        platform.machine(),
+    )
+    return f"{model}, {'with' if ' avx512f' in text else 'without'} AVX-512"
+
+
+def square_arrays(results, n):
+    """The ``.npy``/``.npz`` files under ``results`` holding an (N, N) array."""
+    found = []
+    for path in sorted(results.rglob("*.np[yz]")):
+        if path.suffix == ".npy":
+            shapes = [np.load(path, mmap_mode="r").shape]
+        else:
+            with np.load(path) as arrays:
+                shapes = [arrays[name].shape for name in arrays.files]
+        if any(shape[:2] == (n, n) for shape in shapes):
+            found.append(path)
+    return found
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=50000)
+    parser.add_argument("--cores", type=int, default=os.cpu_count())
+    parser.add_argument(
+        "--dense-max-frames",
+        default="auto",
+        help="config dense_max_frames (auto: what fits memory_limit_gb)",
+    )
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    config = [f"dense_max_frames={args.dense_max_frames}"]
+    if args.quick:
+        args.frames = 600
+        config = [
+            "dense_max_frames=500",
+            "tile_frames=512",
+            "frame_width=80",
+            "frame_height=60",
+        ]
+    print(
+        f"{args.frames:,} frames, testsrc2; {cpu_model()}; {os.cpu_count()} cores, "
+        f"--cores {args.cores}; load average {os.getloadavg()[0]:.1f} at the start",
+        flush=True,
+    )
+    wall, steps, folder = run_workflow(args.frames, args.cores, config)
+    try:
+        results = folder / "results"
+        squares = square_arrays(results, args.frames)
+        rules = defaultdict(list)
+        for stem, (seconds, rss) in steps.items():
+            rules[stem.split("_gray")[0].split("_hsl")[0]].append((seconds, rss, stem))
+        print("| rule | jobs | seconds in all | longest job s | largest job MB |")
+        print("|---|---:|---:|---:|---:|")
+        for rule, jobs in sorted(
+            rules.items(), key=lambda item: -sum(j[0] for j in item[1])
+        ):
+            longest = max(jobs)
+            largest = max(jobs, key=lambda job: job[1])
+            print(
+                f"| {rule} | {len(jobs)} | {sum(job[0] for job in jobs):.1f} | "
+                f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} ({largest[2]}) |"
+            )
+        biggest = max(steps.items(), key=lambda item: item[1][1])
+        print(
+            f"whole workflow {wall / 60:.1f} min (target {TARGET_MINUTES}: "
+            f"{'met' if wall <= TARGET_MINUTES * 60 else 'missed'}); largest job "
+            f"{biggest[0]} {biggest[1][1]:.0f} MB (target {TARGET_MB} MB: "
+            f"{'met' if biggest[1][1] <= TARGET_MB else 'missed'}); "
+            f"load average {os.getloadavg()[0]:.1f} at the end"
+        )
+        if squares:
+            print("(N, N) arrays in: " + ", ".join(map(str, squares)))
+            return 1
+        print("no (N, N) array in any .npy or .npz file")
+        return 0
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
