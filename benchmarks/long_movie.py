@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from framescape.tiles import HEATMAP_CELLS
 from scaling import run_workflow
 
 TARGET_MINUTES = 30
@@ -56,7 +57,9 @@ def square_arrays(results, n):
         else:
             with np.load(path) as arrays:
                 shapes = [arrays[name].shape for name in arrays.files]
-        if any(shape[:2] == (n, n) for shape in shapes):
+        # A heatmap has at most HEATMAP_CELLS cells a side: below that, a frame each.
+        capped = path.name.endswith("_heatmap.npy") and n <= HEATMAP_CELLS
+        if any(shape[:2] == (n, n) for shape in shapes) and not capped:
             found.append(path)
     return found
 

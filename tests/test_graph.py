@@ -109,9 +109,18 @@ def test_distances_to_a_few_frames_are_elements_of_the_matrix(
         (None, matrix[chosen]),
         (others, matrix[chosen][:, others]),
     ):
+        calls = []
         rows = distances.distances_to(
-            memmap, metric, chosen, mask, column_frames=16, columns=columns
+            memmap,
+            metric,
+            chosen,
+            mask,
+            column_frames=16,
+            columns=columns,
+            progress=lambda *call: calls.append(call),
         )
+        count = len(expected[0])
+        assert calls[-1] == (count, count, "frames") and len(calls) == -(-count // 16)
         assert rows.dtype == np.float32 and rows.shape == expected.shape
         if metric == "gray":
             assert np.array_equal(rows, expected)

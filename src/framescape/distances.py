@@ -185,7 +185,9 @@ def block_luma(frames, kept, p, frame_range):
     return luma
 
 
-def distances_to(frames, metric, chosen, mask=None, column_frames=None, columns=None):
+def distances_to(
+    frames, metric, chosen, mask=None, column_frames=None, columns=None, progress=None
+):
     """Distances from a few frames to others: ``(L, C) float32``, the elements
     ``[chosen][:, columns]`` of the whole matrix without the matrix (landmark
     MDS and the neighbour graph's re-rank need them).
@@ -209,8 +211,10 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=None, columns=
         each) and :data:`FRAME_BLOCK` for hsl (their features, 16 bytes a pixel
         each, are held at once: 315 MB at 320×240).
     columns : (C,) int, optional
-        Frame numbers to compare with, increasing; by default every frame (and
-        then each chosen frame's distance to itself is 0).
+        Frame numbers to compare with; by default every frame (and then each
+        chosen frame's distance to itself is 0).
+    progress : callable, optional
+        ``progress(frames compared, C, "frames")`` after each block.
     """
     frames, kept, n_pixels = check_frames(frames, mask)
     n = frames.shape[0]
@@ -239,6 +243,8 @@ def distances_to(frames, metric, chosen, mask=None, column_frames=None, columns=
                 gram, chosen_norms, squared_norms(features), n_pixels
             )
         release_pages(frames)
+        if progress:
+            progress(min(start + column_frames, len(others)), len(others), "frames")
     if columns is None:
         rows[np.arange(len(chosen)), chosen] = 0.0
     return rows

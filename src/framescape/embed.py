@@ -631,7 +631,13 @@ def embed_step(
             random_state,
             threads,
             graph,
-            rows=lambda chosen: distances_to(frames, metric, chosen, mask),
+            rows=lambda chosen: distances_to(
+                frames,
+                metric,
+                chosen,
+                mask,
+                progress=Progress(f"{metric} distances of {len(chosen)} landmarks"),
+            ),
             **({} if method == "mds" else params),
         )
     else:
