@@ -318,6 +318,7 @@ class NearestMerge:
                     part[f"{side}_distances"],
                     part[f"{side}_frames"],
                     start,
+                    self.n,
                 )
 
 
@@ -373,8 +374,8 @@ def rerank(frames, metric, k, rows, candidates, mask=None):
         As the whole matrix has them (:func:`distances.distances_to`; ``inf``).
 
     Memory: the rows' features (hsl: 16 bytes a pixel each), a block of the
-    other frames' (:func:`distances.distances_to`), their ``(R, R + O)``
-    distances to the union of their candidates and two ``(N, k)`` arrays.
+    other frames' (:func:`distances.distances_to`) and their ``(R, R + O)``
+    distances to the union of their candidates.
     """
     frames, _, _ = check_frames(frames, mask)
     n = frames.shape[0]
@@ -399,12 +400,12 @@ def rerank(frames, metric, k, rows, candidates, mask=None):
     column[~listed] = 0
     found = np.take_along_axis(matrix, column, axis=1)
     found[~listed] = np.inf
-    best_distances = np.full((n, k), np.inf, np.float32)
-    best_frames = np.full((n, k), n, np.int32)
+    best_distances = np.full((stop - start, k), np.inf, np.float32)
+    best_frames = np.full((stop - start, k), n, np.int32)
     kernels.merge_listed(
-        best_distances, best_frames, found, candidates.astype(np.int32), start
+        best_distances, best_frames, found, candidates.astype(np.int32), 0, n
     )
-    return best_frames[start:stop], best_distances[start:stop]
+    return best_frames, best_distances
 
 
 def certified(candidate_distances, kth_distances, reduced):
@@ -598,7 +599,7 @@ def second_pass(
     more_indices, more_distances = rerank_all(
         frames, metric, k, missing, mask, rerank_rows=rerank_rows
     )
-    kernels.merge_listed(distances, indices, more_distances, more_indices, 0)
+    kernels.merge_listed(distances, indices, more_distances, more_indices, 0, n)
     return {"certified": sure, "missing": int((missing < n).sum())}
 
 

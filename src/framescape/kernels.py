@@ -519,11 +519,11 @@ def merge_nearest(
 
 
 @numba.njit(cache=True, parallel=True)
-def merge_listed(best_distances, best_frames, distances, frames, row_start):
-    """Merge lists of neighbours into every row's ``k`` nearest frames, in place:
-    row ``row_start + r`` gains ``frames[r, j]`` at ``distances[r, j]`` (padding,
-    frame number ``N``, is skipped). Orders as :func:`merge_nearest`."""
-    n = best_frames.shape[0]
+def merge_listed(best_distances, best_frames, distances, frames, row_start, n):
+    """Merge lists of neighbours into rows' ``k`` nearest frames, in place:
+    row ``row_start + r`` of ``best_…`` gains ``frames[r, j]`` at
+    ``distances[r, j]`` (padding, frame number ``n``, is skipped). Orders as
+    :func:`merge_nearest`."""
     for r in numba.prange(frames.shape[0]):
         row = row_start + r
         for j in range(frames.shape[1]):

@@ -216,7 +216,8 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
 def graph_rerank_memory(metric, n_frames, width, height, k):
     """Peak bytes of a re-rank job: every frame's candidates, a block of rows'
     features and a block of other frames' (:func:`distances.distances_to`), the
-    rows' distances to the union of their candidates, and the lists of ``k``."""
+    rows' distances to the union of their candidates, and the block's lists of
+    ``k`` (at most N rows)."""
     c = candidate_count(metric, k, n_frames)
     rows = min(RERANK_ROWS, n_frames)
     pixels = width * height
@@ -231,7 +232,7 @@ def graph_rerank_memory(metric, n_frames, width, height, k):
         + 4 * c * n_frames
         + features
         + 12 * rows * union
-        + 3 * 8 * n_frames * k
+        + 8 * n_frames * k
     )
 
 
