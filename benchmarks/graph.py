@@ -19,9 +19,10 @@ own:
   row by row by ``framescape.distances.nearest_frames``: the reference. Recall
   is the share of each frame's true ``k`` nearest that a method finds. The
   distances ours stores for its neighbours are checked against the matrix's
-  elements: gray's must be equal, hsl's within float32 rounding
-  (``np.allclose``, rtol 1e-5, atol 1e-6; the largest relative difference is
-  printed).
+  elements: gray's must be equal, hsl's within float32 rounding (4.5e-5: the
+  rounding ``framescape.candidates`` allows for, ``HSL_ROUNDING`` ×
+  ``HSL_LARGEST_NORM``, for each of the two frames); the largest difference,
+  absolute and relative, is printed.
 - **pynndescent** (what umap-learn uses by itself) and **faiss** (faiss-cpu's
   exact flat index, ``IndexFlat(d, METRIC_L1)`` / ``IndexFlatL2``) search the
   same vectors: luma (bytes as float32) under L1 for gray, the hsl features of
@@ -98,7 +99,8 @@ WARM_UP_FRAMES = 64
 # Frames whose vectors are computed at a time (hsl: 1.2 MB a frame at 320x240).
 VECTOR_BLOCK = 256
 MIN_RECALL = 0.99
-HSL_RTOL, HSL_ATOL = 1e-5, 1e-6
+# hsl: both frames' float32 rounding as framescape.candidates allows for it.
+HSL_TOLERANCE = 2 * candidates.HSL_ROUNDING * candidates.HSL_LARGEST_NORM
 
 
 def recall(found, truth):
@@ -397,8 +399,8 @@ def check_distances(metric, matrix, indices, found):
         if metric == "gray":
             good &= np.array_equal(stored, wanted)
         else:
-            good &= np.allclose(stored, wanted, rtol=HSL_RTOL, atol=HSL_ATOL)
-    rule = "equal" if metric == "gray" else f"rtol {HSL_RTOL:g}, atol {HSL_ATOL:g}"
+            good &= bool((difference <= HSL_TOLERANCE).all())
+    rule = "equal" if metric == "gray" else f"within {HSL_TOLERANCE:.2g}"
     return good, (
         f"ours' stored distances against the matrix's elements ({rule}): "
         f"{'right' if good else 'WRONG'}, largest difference {worst_absolute:.3g} "
