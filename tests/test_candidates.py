@@ -90,17 +90,17 @@ def test_rounding_to_bytes_is_taken_off_the_gray_bound():
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
 def test_rerank_gives_the_matrix_distances(tied_frames, mask, metric):
-    """Random candidates with repeats, the frame itself and padding: each
-    row's k nearest among them, as the matrix ranks them."""
+    """Scattered frames, random candidates with repeats, the frame itself and
+    padding: each row's k nearest among them, as the matrix ranks them."""
     matrix = distances.compute_distances(tied_frames, metric, mask)
     n, k = len(tied_frames), 5
     rng = np.random.default_rng(1)
-    rows = (8, 24)
-    listed = rng.integers(0, n + 1, size=(rows[1] - rows[0], 15))
-    listed[:, 0] = np.arange(*rows)
+    rows = rng.permutation(n)[:16]  # any frames, in any order
+    listed = rng.integers(0, n + 1, size=(len(rows), 15))
+    listed[:, 0] = rows
     listed[:, 1] = listed[:, 2]
     indices, found = candidates.rerank(tied_frames, metric, k, rows, listed, mask)
-    for offset, row in enumerate(range(*rows)):
+    for offset, row in enumerate(rows):
         chosen = np.setdiff1d(listed[offset][listed[offset] < n], [row])
         order = np.lexsort((chosen, matrix[row, chosen]))[:k]
         expected = chosen[order]
@@ -213,3 +213,24 @@ def test_nearest_in_rows_is_a_sort_of_each_row():
             assert found[row, : len(order)].tolist() == values[order].tolist()
             assert (frames[row, len(order) :] == n).all()
             assert np.isinf(found[row, len(order) :]).all()
+
+
+def test_groups_hold_each_wanted_frame_once_near_its_group():
+    """Breadth first through the candidates: every wanted frame in one group,
+    no group above the size, each frame after a group's first a candidate of
+    a frame before it in the group."""
+    rng = np.random.default_rng(5)
+    n = 300
+    listed = rng.integers(0, n + 1, size=(n, 6)).astype(np.int32)
+    wanted = rng.random(n) < 0.8
+    for size in (1, 7, 64, n):
+        order, sizes = candidates.group_rows(listed, wanted, size)
+        assert sorted(order.tolist()) == np.flatnonzero(wanted).tolist()
+        assert sizes.max() <= size and sizes.sum() == len(order)
+        for group in candidates.split_groups(order, sizes):
+            for position in range(1, len(group)):
+                assert group[position] in listed[group[:position]], (size, group)
+    # Frames whose candidates are each other: one group of them.
+    pairs = np.array([[1, 4], [0, 4], [3, 4], [2, 4]], np.int32)
+    order, sizes = candidates.group_rows(pairs, np.ones(4, bool), 4)
+    assert order.tolist() == [0, 1, 2, 3] and sizes.tolist() == [2, 2]

@@ -228,13 +228,17 @@ def distances_to(
     else:
         chosen_features = hsl_features(pixel_block(frames, kept, chosen))
         chosen_norms = squared_norms(chosen_features)
+        # One buffer for every block: fresh pages for each would be faulted in.
+        buffer = np.empty((min(column_frames, len(others)), 4 * n_pixels), np.float32)
     for start in range(0, len(others), column_frames):
         block = slice(start, start + column_frames)
         if metric == "gray":
             sums = kernels.sad_tile(chosen_luma, luma_rows(frames, kept, others[block]))
             rows[:, block] = sums / n_pixels
         else:
-            features = hsl_features(pixel_block(frames, kept, others[block]))
+            pixels = pixel_block(frames, kept, others[block])
+            features = buffer[: len(pixels)]
+            kernels.hls_features(pixels, features)
             gram = np.zeros((len(chosen), features.shape[0]))
             for first in range(0, features.shape[1], 4 * HSL_BLOCK):
                 part = slice(first, first + 4 * HSL_BLOCK)

@@ -5,7 +5,8 @@ Each metric takes three kinds of job (:mod:`framescape.candidates` holds the
 method): ``graph_candidates`` compares every pair of frames at a reduced size
 and keeps each frame's candidates, and the heatmap's block averages of those
 reduced distances; ``graph_rerank`` jobs, one a block of ``tile_frames``
-frames, compare each frame with its candidates at full size; and
+frames (in groups whose candidates overlap), compare each frame with its
+candidates at full size; and
 ``neighbour_graph`` puts the blocks together (and for gray makes the graph
 exact with the second pass). Memory holds reduced frames, a tile of reduced
 pairs and ``N × c`` candidates, whatever the movie's length.
@@ -19,12 +20,14 @@ from framescape.candidates import (
     COMPLETE,
     candidate_count,
     candidate_pass,
+    group_rows,
     reduced_descriptors,
-    rerank_all,
+    rerank_groups,
     second_pass,
 )
 from framescape.common import Progress, log, npy_shape, save_npy, save_npz
 from framescape.distances import load_movie_frames
+from framescape.resources import RERANK_ROWS
 from framescape.tiles import heatmap_cells, tile_range
 
 
@@ -68,8 +71,21 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
         cells,
         cells,
     )
+    order, sizes = group_rows(merged.frames, np.ones(n, bool), RERANK_ROWS)
+    log.info(
+        "%s: %d groups of frames to re-rank, %.0f frames each on average",
+        metric,
+        len(sizes),
+        sizes.mean() if len(sizes) else 0,
+    )
     save_npz(outputs.reduced, **reduced)
-    save_npz(outputs.candidates, frames=merged.frames, distances=merged.distances)
+    save_npz(
+        outputs.candidates,
+        frames=merged.frames,
+        distances=merged.distances,
+        order=order,
+        sizes=sizes,
+    )
     save_npy(outputs.heatmap, heatmap.heatmap())
 
 
@@ -85,33 +101,42 @@ def rerank_step(
     tile_frames,
     threads,
 ):
-    """Rule ``graph_rerank``: the ``k`` nearest of block ``block`` of frames
-    among their candidates, at full size (``indices``, ``distances``)."""
+    """Rule ``graph_rerank``: the ``k`` nearest among their candidates, at full
+    size, of the groups of frames (:func:`candidates.group_rows`) that start in
+    block ``block`` of the groups' order (``rows``, ``indices``,
+    ``distances``). A group is never split, so the jobs' results do not depend
+    on ``tile_frames``."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
     k = max(0, min(k, n - 1))
-    start, stop = tile_range(int(block), n, tile_frames)
-    with np.load(candidates_npz) as candidates:
-        listed = candidates["frames"][start:stop]
+    with np.load(candidates_npz) as stored:
+        listed, order, sizes = stored["frames"], stored["order"], stored["sizes"]
+    first, last = tile_range(int(block), n, tile_frames)
+    starts = np.cumsum(sizes) - sizes
+    mine = (starts >= first) & (starts < last)
+    groups = [
+        order[start : start + size] for start, size in zip(starts[mine], sizes[mine])
+    ]
     started = time.monotonic()
-    indices, distances = rerank_all(
+    rows, indices, distances = rerank_groups(
         frames,
         metric,
         k,
         listed,
+        groups,
         mask,
-        first=start,
-        progress=Progress(f"{metric} re-rank of frames {start}-{stop - 1} of {movie}"),
+        progress=Progress(f"{metric} re-rank {block} of {movie}"),
     )
     log.info(
-        "%s: frames %d to %d, %d candidates each re-ranked at full size in %.1f s",
+        "%s: %d frames in %d groups, %d candidates each, re-ranked at full size "
+        "in %.1f s",
         metric,
-        start,
-        stop - 1,
+        len(rows),
+        len(groups),
         listed.shape[1],
         time.monotonic() - started,
     )
-    save_npz(output, indices=indices, distances=distances)
+    save_npz(output, rows=rows, indices=indices, distances=distances)
 
 
 def graph_step(
@@ -131,13 +156,13 @@ def graph_step(
     pass runs (:data:`framescape.resources.COMPLETE`) is made exact first."""
     n = npy_shape(frames_npy)[0]
     k = max(0, min(k, n - 1))
-    lists = []
+    indices = np.full((n, k), n, np.int32)
+    distances = np.full((n, k), np.inf, np.float32)
     for path in parts:
         with np.load(path) as part:
-            lists.append((part["indices"], part["distances"]))
-    indices = np.concatenate([found for found, _ in lists])
-    distances = np.concatenate([near for _, near in lists])
-    if len(indices) != n or (indices == n).any():
+            indices[part["rows"]] = part["indices"]
+            distances[part["rows"]] = part["distances"]
+    if (indices == n).any():
         raise ValueError(
             f"re-ranked blocks {parts} leave frames without {k} neighbours"
         )
