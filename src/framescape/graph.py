@@ -4,12 +4,12 @@ of a long movie, as the workflow's jobs compute it.
 Each metric takes three kinds of job (:mod:`framescape.candidates` holds the
 method): ``graph_candidates`` compares every pair of frames at a reduced size
 and keeps each frame's candidates, and the heatmap's block averages of those
-reduced distances; ``graph_rerank`` jobs, one a block of ``tile_frames``
-frames (in groups whose candidates overlap), compare each frame with its
-candidates at full size; and
-``neighbour_graph`` puts the blocks together (and for gray makes the graph
-exact with the second pass). Memory holds reduced frames, a tile of reduced
-pairs and ``N × c`` candidates, whatever the movie's length.
+reduced distances, and groups the frames whose candidates overlap;
+``graph_rerank`` jobs, one for each ``tile_frames`` frames of those groups,
+compare each frame with its candidates at full size; ``neighbour_graph`` puts
+them together (and for gray makes the graph exact with the second pass).
+Memory holds reduced frames, a tile of reduced pairs and ``N × c`` candidates,
+whatever the movie's length.
 """
 
 import time

@@ -228,11 +228,7 @@ def graph_rerank_memory(metric, n_frames, width, height, k):
         features += 3 * pixels * min(FRAME_BLOCK, n_frames)
     union = min(rows * (c + 1), n_frames)
     return int(
-        GRAPH_FIXED
-        + 4 * c * n_frames
-        + features
-        + 12 * rows * union
-        + 8 * n_frames * k
+        GRAPH_FIXED + 4 * c * n_frames + features + 12 * rows * union + 8 * n_frames * k
     )
 
 
