@@ -188,11 +188,22 @@ def test_the_second_pass_makes_few_candidates_exact(tied_frames, metric):
     assert_same_graph(metric, indices, found, matrix, k)
 
 
-def test_no_block_inside_the_mask(bikes_frames):
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_no_block_inside_the_mask_takes_single_pixels(bikes_frames, metric):
+    """A mask of stripes one pixel high holds no 2×2 block: the pixels
+    themselves are compared, and bound the distances still."""
     kept = np.zeros((60, 80), bool)
     kept[::2] = True
-    with pytest.raises(ValueError, match="no 4x4 block"):
-        candidates.reduced_descriptors(bikes_frames, "gray", 4, kept)
+    reduced = candidates.reduced_descriptors(bikes_frames, metric, 4, kept)
+    count = kept.sum() * (1 if metric == "gray" else 4)
+    assert (reduced["descriptors"][:, count:] == 0).all()
+    assert reduced["descriptors"][:, :count].any(axis=1).all()
+    whole = (0, len(bikes_frames))
+    bounds = candidates.lower_bounds(
+        candidates.reduced_tile(reduced, metric, whole, whole), reduced, whole, whole
+    )
+    matrix = distances.compute_distances(bikes_frames, metric, kept)
+    assert (bounds <= matrix + 1e-6).all()
 
 
 def test_nearest_in_rows_is_a_sort_of_each_row():
@@ -234,3 +245,31 @@ def test_groups_hold_each_wanted_frame_once_near_its_group():
     pairs = np.array([[1, 4], [0, 4], [3, 4], [2, 4]], np.int32)
     order, sizes = candidates.group_rows(pairs, np.ones(4, bool), 4)
     assert order.tolist() == [0, 1, 2, 3] and sizes.tolist() == [2, 2]
+
+
+def test_groups_fill_up_when_candidates_reach_on():
+    """A chain (each frame's candidates its two neighbours): every group but
+    the last has ``size`` frames."""
+    n, size = 50, 8
+    chain = np.stack([np.arange(n) - 1, np.arange(n) + 1], axis=1)
+    chain[0, 0], chain[-1, 1] = n, n
+    order, sizes = candidates.group_rows(chain.astype(np.int32), np.ones(n, bool), size)
+    assert sizes[:-1].tolist() == [size] * (len(sizes) - 1)
+    assert sorted(order.tolist()) == list(range(n))
+
+
+def test_second_pass_is_bounded_in_a_still_shot(bikes_frames):
+    """One picture with fresh noise in each of 60 frames: every frame's reduced
+    distances to the others are far below its full ones (the noise averages
+    out), so all lie within its k-th distance; the second pass takes as many
+    more candidates as there were, counts the frames that had more, and every
+    stored distance is still the matrix's."""
+    rng = np.random.default_rng(0)
+    noise = rng.integers(-12, 13, size=(60, *bikes_frames.shape[1:]))
+    frames = np.clip(bikes_frames[0].astype(int) + noise, 0, 255).astype(np.uint8)
+    matrix = distances.compute_distances(frames, "gray")
+    indices, found, report = candidates.candidate_graph(
+        frames, "gray", 4, 6, complete=True
+    )
+    assert report["inexact"] > 0 and report["missing"] <= 6 * len(frames)
+    assert np.array_equal(found, np.take_along_axis(matrix, indices, axis=1))

@@ -10,24 +10,18 @@ from framescape import candidates, distances, graph
 from framescape.plots import block_mean
 
 
-@pytest.mark.parametrize("metric", ["gray", "hsl"])
-def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, metric):
-    """Candidates, re-ranks in blocks of 16 frames (a short last one) and the
-    merge, each reading and writing files as its job does: the graph and the
-    heatmap of :func:`candidates.candidate_graph`, and gray's is the dense
-    ranking (its second pass ran: few candidates, see below)."""
-    monkeypatch.setattr(graph, "candidate_count", lambda *_: 8)
-    frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
-    np.save(tmp_path / "frames.npy", frames)
-    frames_npy = str(tmp_path / "frames.npy")
+def run_jobs(frames_npy, folder, metric, k, tile_frames):
+    """The three jobs of a metric's graph, reading and writing files as the
+    workflow's do: ``(graph .npz path, heatmap path, the re-ranks' rows)``."""
+    folder.mkdir()
     outputs = SimpleNamespace(
-        candidates=tmp_path / "candidates.npz",
-        reduced=tmp_path / "reduced.npz",
-        heatmap=tmp_path / "heatmap.npy",
+        candidates=folder / "candidates.npz",
+        reduced=folder / "reduced.npz",
+        heatmap=folder / "heatmap.npy",
     )
-    k, tile_frames = 6, 16
     graph.candidates_step(frames_npy, outputs, "bikes", metric, k, None, 2)
-    parts = [tmp_path / f"rerank_{block}.npz" for block in range(3)]
+    n = len(np.load(frames_npy, mmap_mode="r"))
+    parts = [folder / f"rerank_{block}.npz" for block in range(-(-n // tile_frames))]
     for block, part in enumerate(parts):
         graph.rerank_step(
             frames_npy,
@@ -41,7 +35,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
             tile_frames,
             2,
         )
-    output = tmp_path / "graph.npz"
+    output = folder / "graph.npz"
     graph.graph_step(
         frames_npy,
         outputs.reduced,
@@ -54,17 +48,56 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
         None,
         2,
     )
+    rows = [np.load(part)["rows"] for part in parts]
+    return output, outputs.heatmap, rows
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, metric):
+    """Candidates, re-ranks in groups of at most 5 frames cut into jobs of 16
+    or of 8 frames, and the merge: each frame re-ranked once, the same bytes
+    both ways, the graph and the heatmap of :func:`candidates.candidate_graph`;
+    gray's is the dense ranking (its second pass ran: few candidates)."""
+    monkeypatch.setattr(graph, "candidate_count", lambda *_: 8)
+    monkeypatch.setattr(graph, "RERANK_ROWS", 5)
+    frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
+    np.save(tmp_path / "frames.npy", frames)
+    frames_npy = str(tmp_path / "frames.npy")
+    k = 6
+    runs = [
+        run_jobs(frames_npy, tmp_path / str(size), metric, k, size) for size in (16, 8)
+    ]
+    for _, _, rows in runs:
+        assert len(rows) in (3, 5) and all(len(part) for part in rows)
+        assert sorted(np.concatenate(rows).tolist()) == list(range(40))
+    (output, heatmap, _), (other, _, _) = runs
+    assert output.read_bytes() == other.read_bytes()
     indices, found, report = candidates.candidate_graph(
-        frames, metric, k, 8, cell_frames=1
+        frames, metric, k, 8, rerank_rows=5, cell_frames=1
     )
     with np.load(output) as stored:
         assert np.array_equal(stored["indices"], indices)
         assert np.array_equal(stored["distances"], found)
-    assert np.array_equal(np.load(outputs.heatmap), report["heatmap"])
+    assert np.array_equal(np.load(heatmap), report["heatmap"])
     if metric == "gray":
         matrix = distances.compute_distances(frames, metric)
         assert np.array_equal(indices, distances.nearest_frames(matrix, k))
-        assert report["missing"] > 0
+        assert report["missing"] > 0 and report["inexact"] == 0
+
+
+def test_merge_refuses_a_frame_twice(bikes_frames, tmp_path):
+    """Parts that hold a frame twice (or miss one) are refused."""
+    np.save(tmp_path / "frames.npy", bikes_frames[:10])
+    frames_npy = str(tmp_path / "frames.npy")
+    output, _, _ = run_jobs(frames_npy, tmp_path / "run", "hsl", 3, 512)
+    part = tmp_path / "run" / "rerank_0.npz"
+    with np.load(part) as stored:
+        twice = {name: np.concatenate([stored[name]] * 2) for name in stored.files}
+    np.savez(part, **twice)
+    with pytest.raises(ValueError, match="each of the 10 frames once"):
+        graph.graph_step(
+            frames_npy, None, None, [part], output, "bikes", "hsl", 3, None, 2
+        )
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
@@ -84,13 +117,19 @@ def test_heatmap_is_the_reduced_matrix_averaged(
     np.testing.assert_allclose(heatmap.heatmap(), expected, rtol=1e-6, atol=1e-6)
 
 
-def test_tiny_movies():
+def test_tiny_movies_and_no_neighbours(bikes_frames):
     frames = np.zeros((1, 4, 4, 3), np.uint8)
     indices, found, report = candidates.candidate_graph(
         frames, "gray", 5, cell_frames=1
     )
     assert indices.shape == (1, 0) and found.shape == (1, 0)
     assert report["heatmap"].tolist() == [[0.0]]
+    for metric in ("gray", "hsl"):
+        indices, found, report = candidates.candidate_graph(
+            bikes_frames[:5], metric, 0, cell_frames=1
+        )
+        assert indices.shape == found.shape == (5, 0)
+        assert report["heatmap"].shape == (5, 5) and report["heatmap"][0, 1] > 0
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
@@ -117,7 +156,7 @@ def test_distances_to_a_few_frames_are_elements_of_the_matrix(
             mask,
             column_frames=16,
             columns=columns,
-            progress=lambda *call: calls.append(call),
+            progress=lambda *call, calls=calls: calls.append(call),
         )
         count = len(expected[0])
         assert calls[-1] == (count, count, "frames") and len(calls) == -(-count // 16)

@@ -18,16 +18,18 @@ Three passes, each split into jobs like the neighbour graph's tiles:
 2. :func:`candidate_part` per tile of the reduced pairs, put together by
    :class:`NearestMerge` (:func:`candidate_pass`): every frame's ``c`` nearest
    by reduced distance.
-3. :func:`rerank` per block of consecutive frames: their candidates' exact
-   full-size distances, each frame's ``k`` nearest among them, ordered by
-   (distance, frame number) as the dense ranking is.
+3. :func:`rerank` per group of frames whose candidates overlap
+   (:func:`group_rows`): their candidates' exact full-size distances, each
+   frame's ``k`` nearest among them, ordered by (distance, frame number) as
+   the dense ranking is.
 
 A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
 its true ``k`` nearest (:func:`certified`). For the others a second reduced
 pass, their rows only (:func:`completion_part`, :func:`missing_candidates`),
-finds every frame whose bound does not exceed that distance, and :func:`rerank`
-of those completes the graph (:func:`second_pass`): then it is the exact
-neighbour graph, whatever ``c`` was. :func:`candidate_graph` runs it all in one
+finds the frames whose bound does not exceed that distance (up to ``c`` more),
+and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
+is the exact neighbour graph, but for frames with more than ``c`` such frames
+(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
 process; the workflow splits it into jobs (:mod:`framescape.graph`).
 """
 
@@ -113,7 +115,8 @@ def reduced_descriptors(
     frames : (N, H, W, 3) uint8 (a memmap is read ``frame_block`` at a time)
     metric : "gray" or "hsl"
     factor : int, optional
-        Pixels per block side (:data:`REDUCE_FACTOR`).
+        Pixels per block side (:data:`REDUCE_FACTOR`); halved until a block
+        lies wholly inside the mask.
     mask : (H, W) bool, optional
     frame_block : int
     progress : callable, optional
@@ -129,19 +132,19 @@ def reduced_descriptors(
         gray also ``scale`` (0-d, ``f² / P``: the sum of absolute byte
         differences times it is the reduced distance); hsl ``norms`` ``(N,)``
         float64, the descriptors' squared norms.
-        Memory: gray B' bytes a frame (4,864 at f = 4 for 320×240: 243 MB for
+        Memory: gray B' bytes a frame (4,800 at f = 4 for 320×240: 240 MB for
         50,000 frames), hsl 16 B bytes (19 KB at f = 8: 960 MB).
     """
     frames, _, n_pixels = check_frames(frames, mask)
     factor = factor or REDUCE_FACTOR[metric]
     n, height, width = frames.shape[:3]
     blocks = kept_blocks((height, width), mask, factor)
+    # A mask that leaves no whole block (stripes, a frame smaller than a
+    # block) takes smaller blocks: one pixel always lies inside it.
+    while not blocks.any() and factor > 1:
+        factor //= 2
+        blocks = kept_blocks((height, width), mask, factor)
     count = int(blocks.sum())
-    if count == 0:
-        raise ValueError(
-            f"no {factor}x{factor} block of the {width}x{height} frame lies wholly "
-            "inside the mask: choose a smaller factor"
-        )
     scale = factor**2 / n_pixels
     slack = np.zeros(n)
     if metric == "gray":
@@ -192,7 +195,9 @@ def reduced_tile(reduced, metric, rows, columns, upper=False):
     row_block, column_block = descriptors[rows], descriptors[columns]
     if metric == "gray":
         sums = kernels.sad_tile(row_block, column_block, upper=upper)
-        return (sums * float(reduced["scale"])).astype(np.float32)
+        # Into float32 directly: no float64 copy of the tile.
+        out = np.empty(sums.shape, np.float32)
+        return np.multiply(sums, float(reduced["scale"]), out=out, casting="unsafe")
     distances = row_block @ column_block.T
     distances *= -2.0
     distances += reduced["norms"][rows, None].astype(np.float32)
@@ -292,7 +297,8 @@ def candidate_part(reduced, metric, c, rows, columns, heatmap=None):
 
 class NearestMerge:
     """Lists of neighbours put together: every frame's ``k`` nearest, sorted by
-    (distance, frame number) as the dense ranking is.
+    (distance, frame number) as the dense ranking is (``rows`` rows, by
+    default all ``n`` frames').
 
     Attributes
     ----------
@@ -302,10 +308,11 @@ class NearestMerge:
         ``inf`` where nothing is known yet.
     """
 
-    def __init__(self, n, k):
+    def __init__(self, n, k, rows=None):
         self.n = n
-        self.distances = np.full((n, k), np.inf, np.float32)
-        self.frames = np.full((n, k), n, np.int32)
+        rows = n if rows is None else rows
+        self.distances = np.full((rows, k), np.inf, np.float32)
+        self.frames = np.full((rows, k), n, np.int32)
 
     def add(self, part, rows, columns):
         """Merge one tile's lists (``row_frames``/``row_distances`` for the
@@ -380,6 +387,8 @@ def rerank(frames, metric, k, rows, candidates, mask=None):
     frames, _, _ = check_frames(frames, mask)
     n = frames.shape[0]
     rows = np.asarray(rows, np.int64)
+    if k == 0:  # nothing to find (the merge kernel needs a list to fill)
+        return np.zeros((len(rows), 0), np.int32), np.zeros((len(rows), 0), np.float32)
     # Sorted, so that a repeated candidate sits beside its first listing.
     candidates = np.sort(np.asarray(candidates, np.int64), axis=1)
     skipped = candidates == rows[:, None]
@@ -531,11 +540,12 @@ def certified(candidate_distances, kth_distances, reduced):
     return bound > kth_distances
 
 
-def completion_part(reduced, metric, frames, columns, thresholds):
+def completion_part(reduced, metric, frames, columns, thresholds, known, limit):
     """A share of the second reduced pass: for some frames (those not
-    certified), every frame of a block whose lower bound does not exceed the
-    frame's threshold (its ``k``-th exact distance), so might be among its
-    true ``k`` nearest.
+    certified), the frames of a block not among their candidates whose lower
+    bound does not exceed the frame's threshold (its ``k``-th exact distance),
+    so might be among its true ``k`` nearest: at most ``limit``, those of the
+    smallest bounds.
 
     Parameters
     ----------
@@ -546,49 +556,52 @@ def completion_part(reduced, metric, frames, columns, thresholds):
     columns : (start, stop)
         The block compared with them.
     thresholds : (M,) float32
+    known : (M, c) int
+        Their candidates, re-ranked already (``N``: none).
+    limit : int
 
     Returns
     -------
-    dict of arrays
-        ``frames`` and ``neighbours`` ``(P,) int32``: neighbour ``j`` may belong
-        to frame ``i``'s nearest. Memory: the tile (gray 16 bytes a pair, hsl
-        12).
+    frames : (M, limit) int32
+        Nearest bound first (``N`` where fewer).
+    bounds : (M, limit) float32
+        ``inf`` where fewer. Memory: the tile (gray 16 bytes a pair, hsl 8).
     """
+    n = len(reduced["descriptors"])
     frames = np.asarray(frames, np.intp)
     bounds = lower_bounds(
         reduced_tile(reduced, metric, frames, columns), reduced, frames, columns
     )
-    hits = bounds <= np.asarray(thresholds, np.float32)[:, None]
-    hits &= frames[:, None] != np.arange(*columns)[None, :]
-    found, neighbours = np.nonzero(hits)
-    return {
-        "frames": frames[found].astype(np.int32),
-        "neighbours": (neighbours + columns[0]).astype(np.int32),
-    }
+    bounds[bounds > np.asarray(thresholds, np.float32)[:, None]] = np.inf
+    bounds[frames[:, None] == np.arange(*columns)[None, :]] = np.inf
+    inside = (known >= columns[0]) & (known < columns[1])
+    bounds[np.nonzero(inside)[0], known[inside] - columns[0]] = np.inf
+    return nearest_in_rows(bounds, limit, columns[0], n)
 
 
-def missing_candidates(parts, candidates):
-    """The frames :func:`completion_part` found that are not candidates yet,
-    each frame's as one row: ``(N, m) int32``, ``N`` where fewer (``m`` the
-    most any frame gained, 0 when none did).
+def missing_candidates(rows, found, candidates):
+    """The frames the second pass found that are not candidates yet, each
+    frame's as one row: ``(N, m) int32``, ``N`` where fewer (``m`` the most any
+    frame gained, 0 when none did).
 
     Parameters
     ----------
-    parts : iterable of dict
-        :func:`completion_part`'s results.
+    rows : (D,) int
+        The frames the second pass looked at.
+    found : (D, l) int
+        What it found for each (:func:`completion_part`; ``N``: none).
     candidates : (N, c) int32
         The candidates re-ranked already (``N``: none).
     """
     n = len(candidates)
-    found = np.concatenate(
-        [part["frames"].astype(np.int64) * n + part["neighbours"] for part in parts]
-        or [np.zeros(0, np.int64)]
-    )
+    rows, found = np.asarray(rows, np.int64), np.asarray(found, np.int64)
+    listed = found < n
+    keys = np.repeat(rows, found.shape[1])[listed.ravel()] * n + found[listed]
     # Only the rows that found something: the others' candidates need no look.
-    rows = np.unique(found // n)
+    rows = np.unique(keys // n)
     listed, columns = np.nonzero(candidates[rows] < n)
     known = rows[listed] * n + candidates[rows[listed], columns]
-    new = np.setdiff1d(found, known)
+    new = np.setdiff1d(keys, known)
     frames, neighbours = np.divmod(new, n)
     counts = np.bincount(frames, minlength=n)
     missing = np.full((n, counts.max(initial=0)), n, np.int32)
@@ -611,6 +624,11 @@ def second_pass(
 ):
     """The second pass: the graph of the first re-rank made exact, in place.
 
+    Each doubtful frame takes at most as many more candidates as it had (the
+    frames of the smallest bounds within its ``k``-th distance): a frame with
+    more (a long still shot with noise: thousands of frames whose reduced
+    distances all lie within it) keeps the best of them, and is counted.
+
     Parameters
     ----------
     frames : (N, H, W, 3) uint8
@@ -628,32 +646,38 @@ def second_pass(
     Returns
     -------
     dict
-        ``certified`` ``(N,) bool`` (:func:`certified`) and ``missing``, the
-        candidates the second pass added.
+        ``certified`` ``(N,) bool`` (:func:`certified`), ``missing``, the
+        candidates the second pass added, and ``inexact``, the frames that
+        had more than it takes (their lists may miss a true neighbour).
     """
     n, k = indices.shape
     sure = certified(candidate_distances, distances[:, -1], reduced)
     doubtful = np.flatnonzero(~sure)
-    blocks = [
-        tile_range(index, n, tile_frames) for index in range(tile_count(n, tile_frames))
-    ]
-    parts = [
-        completion_part(
-            reduced,
-            metric,
-            doubtful[start : start + tile_frames],
-            columns,
-            distances[doubtful[start : start + tile_frames], -1],
-        )
-        for start in range(0, len(doubtful), tile_frames)
-        for columns in blocks
-    ]
-    missing = missing_candidates(parts, candidates)
+    limit = candidate_distances.shape[1]
+    found = NearestMerge(n, limit, rows=len(doubtful))
+    for start in range(0, len(doubtful), tile_frames):
+        chunk = doubtful[start : start + tile_frames]
+        for index in range(tile_count(n, tile_frames)):
+            near, bounds = completion_part(
+                reduced,
+                metric,
+                chunk,
+                tile_range(index, n, tile_frames),
+                distances[chunk, -1],
+                candidates[chunk],
+                limit,
+            )
+            kernels.merge_listed(found.distances, found.frames, bounds, near, start, n)
+    missing = missing_candidates(doubtful, found.frames, candidates)
     more_indices, more_distances = rerank_all(
         frames, metric, k, missing, mask, rerank_rows=rerank_rows
     )
     kernels.merge_listed(distances, indices, more_distances, more_indices, 0, n)
-    return {"certified": sure, "missing": int((missing < n).sum())}
+    return {
+        "certified": sure,
+        "missing": int((missing < n).sum()),
+        "inexact": int((found.frames[:, -1] < n).sum()),
+    }
 
 
 def candidate_graph(

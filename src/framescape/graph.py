@@ -17,17 +17,16 @@ import time
 import numpy as np
 
 from framescape.candidates import (
-    COMPLETE,
-    candidate_count,
     candidate_pass,
     group_rows,
     reduced_descriptors,
     rerank_groups,
     second_pass,
+    split_groups,
 )
 from framescape.common import Progress, log, npy_shape, save_npy, save_npz
 from framescape.distances import load_movie_frames
-from framescape.resources import RERANK_ROWS
+from framescape.resources import COMPLETE, RERANK_ROWS, candidate_count
 from framescape.tiles import heatmap_cells, tile_range
 
 
@@ -38,7 +37,6 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
     (``outputs.heatmap``)."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
-    k = max(0, min(k, n - 1))
     c = candidate_count(metric, k, n)
     started = time.monotonic()
     reduced = reduced_descriptors(
@@ -108,14 +106,14 @@ def rerank_step(
     on ``tile_frames``."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
-    k = max(0, min(k, n - 1))
     with np.load(candidates_npz) as stored:
         listed, order, sizes = stored["frames"], stored["order"], stored["sizes"]
     first, last = tile_range(int(block), n, tile_frames)
     starts = np.cumsum(sizes) - sizes
-    mine = (starts >= first) & (starts < last)
     groups = [
-        order[start : start + size] for start, size in zip(starts[mine], sizes[mine])
+        group
+        for start, group in zip(starts, split_groups(order, sizes))
+        if first <= start < last
     ]
     started = time.monotonic()
     rows, indices, distances = rerank_groups(
@@ -155,16 +153,17 @@ def graph_step(
     ``graph/<metric>.npz`` (``indices``, ``distances``); a metric whose second
     pass runs (:data:`framescape.resources.COMPLETE`) is made exact first."""
     n = npy_shape(frames_npy)[0]
-    k = max(0, min(k, n - 1))
     indices = np.full((n, k), n, np.int32)
     distances = np.full((n, k), np.inf, np.float32)
+    row_lists = []
     for path in parts:
         with np.load(path) as part:
+            row_lists.append(part["rows"])
             indices[part["rows"]] = part["indices"]
             distances[part["rows"]] = part["distances"]
-    if (indices == n).any():
+    if (indices == n).any() or sum(len(part) for part in row_lists) != n:
         raise ValueError(
-            f"re-ranked blocks {parts} leave frames without {k} neighbours"
+            f"re-ranked blocks {parts} do not hold each of the {n} frames once"
         )
     if COMPLETE[metric] and k:
         frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
@@ -193,6 +192,15 @@ def graph_step(
             int((first != indices).any(axis=1).sum()),
             time.monotonic() - started,
         )
+        if report["inexact"]:
+            log.warning(
+                "%s: %d frames have more near frames than the second pass takes "
+                "(a long still shot?): their lists are the best of %d candidates "
+                "and may miss a true neighbour",
+                metric,
+                report["inexact"],
+                2 * candidates.shape[1],
+            )
     save_npz(output, indices=indices, distances=distances)
     log.info(
         "%s neighbour graph of %d frames from %d blocks: %d nearest each, "

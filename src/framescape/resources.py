@@ -170,8 +170,8 @@ COMPLETE = {"gray": True, "hsl": False}
 # gray's int64 sums and a transposed copy: 16 bytes a pair.
 CANDIDATE_TILE = 4096
 CANDIDATE_BYTES_PER_PAIR = 16
-# Consecutive frames re-ranked together: their candidates overlap, so their
-# full-size features are computed once for all of them.
+# Frames re-ranked together at most (framescape.candidates.group_rows: frames
+# whose candidates overlap, whose full-size features are computed once for all).
 RERANK_ROWS = 256
 # Measured on the 2-core AVX-512 Xeon (benchmarks/candidates.py, 9,125 frames of
 # 320×240, idle): reduced pairs about 60 ns each (both metrics), a frame's
@@ -191,8 +191,8 @@ def reduced_bytes(metric, width, height):
     factor = REDUCE_FACTOR[metric]
     blocks = (width // factor) * (height // factor)
     if metric == "gray":
-        return -(-blocks // 64) * 64
-    return FEATURE_BYTES * blocks
+        return -(-blocks // 64) * 64 + 8  # bytes, and the rounding's slack
+    return FEATURE_BYTES * blocks + 16  # float32 features, slack and norm
 
 
 def graph_candidates_memory(metric, n_frames, width, height, k):
@@ -205,7 +205,7 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
     per_pixel = 3 + (FEATURE_BYTES if metric == "hsl" else 1)
     return int(
         GRAPH_FIXED
-        + (reduced_bytes(metric, width, height) + 8) * n_frames
+        + reduced_bytes(metric, width, height) * n_frames
         + per_pixel * min(FRAME_BLOCK, n_frames) * width * height
         + CANDIDATE_BYTES_PER_PAIR * tile**2
         + 8 * c * (n_frames + 2 * tile)
@@ -222,7 +222,8 @@ def graph_rerank_memory(metric, n_frames, width, height, k):
     rows = min(RERANK_ROWS, n_frames)
     pixels = width * height
     if metric == "gray":
-        features = rows * pixels + min(2048, n_frames) * 4 * pixels
+        # A block of others: pixels, their memmapped pages, luma, its aligned copy.
+        features = rows * pixels + min(2048, n_frames) * 8 * pixels
     else:
         features = FEATURE_BYTES * pixels * (rows + min(FRAME_BLOCK, n_frames))
         features += 3 * pixels * min(FRAME_BLOCK, n_frames)
@@ -234,15 +235,16 @@ def graph_rerank_memory(metric, n_frames, width, height, k):
 
 def graph_merge_memory(metric, n_frames, width, height, k):
     """Peak bytes of putting a graph together: the lists, and for a metric whose
-    second pass runs, the candidates, the reduced frames, a tile of reduced
-    pairs and a re-rank."""
+    second pass runs, the candidates and as many more, the reduced frames, a
+    tile of reduced pairs and a re-rank."""
     total = GRAPH_FIXED + 3 * 8 * n_frames * k
     if COMPLETE[metric]:
         c = candidate_count(metric, k, n_frames)
         tile = min(CANDIDATE_TILE, n_frames)
         total += (
-            8 * c * n_frames
-            + (reduced_bytes(metric, width, height) + 8) * n_frames
+            # The candidates, what the second pass finds (as many) and adds.
+            (8 + 8 + 4) * c * n_frames
+            + reduced_bytes(metric, width, height) * n_frames
             + CANDIDATE_BYTES_PER_PAIR * tile**2
             + graph_rerank_memory(metric, n_frames, width, height, k)
             - GRAPH_FIXED
@@ -275,9 +277,11 @@ def graph_memory(n_frames, width, height, metrics, methods, k):
     return max(needs)
 
 
-def graph_candidates_runtime(n_frames):
-    """Minutes for a graph's candidate pass: its reduced pairs."""
-    seconds = REDUCED_PAIR_SECONDS * n_frames**2 / 2 * RUNTIME_MARGIN
+def graph_candidates_runtime(n_frames, width=320, height=240):
+    """Minutes for a graph's candidate pass: its reduced pairs (their size
+    grows with the frames')."""
+    scale = width * height / (320 * 240)
+    seconds = REDUCED_PAIR_SECONDS * n_frames**2 / 2 * scale * RUNTIME_MARGIN
     return int(MIN_RUNTIME + -(-seconds // 60))
 
 
@@ -287,6 +291,17 @@ def graph_rerank_runtime(metric, rows, width, height):
     scale = width * height / (320 * 240)
     seconds = RERANK_FRAME_SECONDS[metric] * rows * scale * RUNTIME_MARGIN
     return int(MIN_RUNTIME + -(-seconds // 60))
+
+
+def graph_merge_runtime(metric, n_frames, width=320, height=240):
+    """Minutes for putting a graph together; with a second pass, at worst (a
+    movie of still shots: every frame doubtful) another candidate pass and a
+    re-rank of every frame."""
+    if not COMPLETE[metric]:
+        return MIN_RUNTIME
+    return graph_candidates_runtime(n_frames, width, height) + graph_rerank_runtime(
+        metric, n_frames, width, height
+    )
 
 
 def graph_runtime(n_frames):

@@ -9,6 +9,7 @@ from framescape.common import npy_shape  # noqa: E402
 from framescape.movies import expected_frames  # noqa: E402
 from framescape.resources import (  # noqa: E402
     MB,
+    RERANK_ROWS,
     assembly_memory,
     available_memory,
     dense_max_frames,
@@ -17,6 +18,7 @@ from framescape.resources import (  # noqa: E402
     graph_candidates_runtime,
     graph_memory,
     graph_merge_memory,
+    graph_merge_runtime,
     graph_rerank_memory,
     graph_rerank_runtime,
     graph_runtime,
@@ -188,7 +190,8 @@ def graph_candidates_mb(wildcards, input):
 
 
 def graph_candidates_minutes(wildcards, input):
-    return graph_candidates_runtime(npy_shape(input.frames)[0])
+    _, n, width, height, _ = graph_sizes(wildcards, input)
+    return graph_candidates_runtime(n, width, height)
 
 
 def graph_rerank_mb(wildcards, input):
@@ -196,9 +199,10 @@ def graph_rerank_mb(wildcards, input):
 
 
 def graph_rerank_minutes(wildcards, input):
+    """The block's frames, and those of a group that starts in it and runs on."""
     metric, n, width, height, _ = graph_sizes(wildcards, input)
     start, stop = tile_range(int(wildcards.block), n, TILE_FRAMES)
-    return graph_rerank_runtime(metric, stop - start, width, height)
+    return graph_rerank_runtime(metric, stop - start + RERANK_ROWS, width, height)
 
 
 def graph_merge_mb(wildcards, input):
@@ -206,9 +210,8 @@ def graph_merge_mb(wildcards, input):
 
 
 def graph_merge_minutes(wildcards, input):
-    """A second pass re-ranks a few frames' candidates (a tenth as many)."""
     metric, n, width, height, _ = graph_sizes(wildcards, input)
-    return graph_rerank_runtime(metric, n // 10, width, height)
+    return graph_merge_runtime(metric, n, width, height)
 
 
 def embed_frames(input):
