@@ -501,14 +501,19 @@ def split_groups(order, sizes):
     return np.split(order, np.cumsum(sizes)[:-1]) if len(sizes) else []
 
 
-def rerank_all(frames, metric, k, candidates, mask=None, rerank_rows=RERANK_ROWS):
+def rerank_all(
+    frames, metric, k, candidates, mask=None, rerank_rows=RERANK_ROWS, progress=None
+):
     """Every frame that has a candidate re-ranked, in groups of at most
     ``rerank_rows`` (:func:`group_rows`): ``(N, k) int32`` indices and
-    ``(N, k) float32`` distances (``N`` and ``inf`` for the others)."""
+    ``(N, k) float32`` distances (``N`` and ``inf`` for the others);
+    ``progress`` as :func:`rerank_groups`'."""
     n = len(candidates)
     wanted = (candidates < n).any(axis=1)
     groups = split_groups(*group_rows(candidates, wanted, rerank_rows))
-    rows, found, near = rerank_groups(frames, metric, k, candidates, groups, mask)
+    rows, found, near = rerank_groups(
+        frames, metric, k, candidates, groups, mask, progress
+    )
     indices = np.full((n, k), n, np.int32)
     distances = np.full((n, k), np.inf, np.float32)
     indices[rows], distances[rows] = found, near
@@ -621,6 +626,7 @@ def second_pass(
     mask=None,
     tile_frames=CANDIDATE_TILE,
     rerank_rows=RERANK_ROWS,
+    progress=None,
 ):
     """The second pass: the graph of the first re-rank made exact, in place.
 
@@ -642,6 +648,9 @@ def second_pass(
         (:class:`NearestMerge`'s ``frames`` and ``distances``).
     mask : (H, W) bool, optional
     tile_frames, rerank_rows : int
+    progress : callable, optional
+        ``progress(done, total, unit)``: tiles of reduced pairs, then frames
+        re-ranked.
 
     Returns
     -------
@@ -655,9 +664,11 @@ def second_pass(
     doubtful = np.flatnonzero(~sure)
     limit = candidate_distances.shape[1]
     found = NearestMerge(n, limit, rows=len(doubtful))
+    blocks = tile_count(n, tile_frames)
+    tiles = blocks * -(-len(doubtful) // tile_frames)
     for start in range(0, len(doubtful), tile_frames):
         chunk = doubtful[start : start + tile_frames]
-        for index in range(tile_count(n, tile_frames)):
+        for index in range(blocks):
             near, bounds = completion_part(
                 reduced,
                 metric,
@@ -668,9 +679,12 @@ def second_pass(
                 limit,
             )
             kernels.merge_listed(found.distances, found.frames, bounds, near, start, n)
+            if progress:
+                done = (start // tile_frames) * blocks + index + 1
+                progress(done, tiles, "tiles of reduced pairs")
     missing = missing_candidates(doubtful, found.frames, candidates)
     more_indices, more_distances = rerank_all(
-        frames, metric, k, missing, mask, rerank_rows=rerank_rows
+        frames, metric, k, missing, mask, rerank_rows, progress
     )
     kernels.merge_listed(distances, indices, more_distances, more_indices, 0, n)
     return {

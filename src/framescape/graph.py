@@ -182,6 +182,7 @@ def graph_step(
             candidates,
             candidate_distances,
             mask,
+            progress=Progress(f"{metric} second pass of {movie}"),
         )
         log.info(
             "%s: %.1f %% of frames certified by the first re-rank; the second pass "
