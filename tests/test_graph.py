@@ -60,6 +60,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     gray's is the dense ranking (its second pass ran: few candidates)."""
     monkeypatch.setattr(graph, "candidate_count", lambda *_: 8)
     monkeypatch.setattr(graph, "RERANK_ROWS", 5)
+    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
     np.save(tmp_path / "frames.npy", frames)
     frames_npy = str(tmp_path / "frames.npy")

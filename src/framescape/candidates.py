@@ -53,6 +53,7 @@ from framescape.resources import (
     FRAME_BLOCK,
     REDUCE_FACTOR,
     RERANK_ROWS,
+    SECOND_PASS_MAX_SHARE,
     candidate_count,
 )
 from framescape.tiles import CellSums, tile_count, tile_pairs, tile_range
@@ -656,12 +657,16 @@ def second_pass(
     -------
     dict
         ``certified`` ``(N,) bool`` (:func:`certified`), ``missing``, the
-        candidates the second pass added, and ``inexact``, the frames that
-        had more than it takes (their lists may miss a true neighbour).
+        candidates the second pass added, ``inexact``, the frames that had
+        more than it takes (their lists may miss a true neighbour), and
+        ``skipped``: more than :data:`SECOND_PASS_MAX_SHARE` of the frames
+        were doubtful, and the graph is the first re-rank's.
     """
     n, k = indices.shape
     sure = certified(candidate_distances, distances[:, -1], reduced)
     doubtful = np.flatnonzero(~sure)
+    if len(doubtful) > SECOND_PASS_MAX_SHARE * n:
+        return {"certified": sure, "missing": 0, "inexact": 0, "skipped": True}
     limit = candidate_distances.shape[1]
     found = NearestMerge(n, limit, rows=len(doubtful))
     blocks = tile_count(n, tile_frames)
@@ -691,6 +696,7 @@ def second_pass(
         "certified": sure,
         "missing": int((missing < n).sum()),
         "inexact": int((found.frames[:, -1] < n).sum()),
+        "skipped": False,
     }
 
 

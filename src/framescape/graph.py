@@ -184,15 +184,25 @@ def graph_step(
             mask,
             progress=Progress(f"{metric} second pass of {movie}"),
         )
-        log.info(
-            "%s: %.1f %% of frames certified by the first re-rank; the second pass "
-            "re-ranked %d more candidates, changed %d frames' lists, in %.1f s",
-            metric,
-            100 * report["certified"].mean(),
-            report["missing"],
-            int((first != indices).any(axis=1).sum()),
-            time.monotonic() - started,
-        )
+        if report["skipped"]:
+            log.warning(
+                "%s: %.1f %% of frames certified by the first re-rank: too few for "
+                "a second pass (it would compare the others with every frame "
+                "again); the graph is the first re-rank's",
+                metric,
+                100 * report["certified"].mean(),
+            )
+        else:
+            log.info(
+                "%s: %.1f %% of frames certified by the first re-rank; the second "
+                "pass re-ranked %d more candidates, changed %d frames' lists, in "
+                "%.1f s",
+                metric,
+                100 * report["certified"].mean(),
+                report["missing"],
+                int((first != indices).any(axis=1).sum()),
+                time.monotonic() - started,
+            )
         if report["inexact"]:
             log.warning(
                 "%s: %d frames have more near frames than the second pass takes "
