@@ -17,7 +17,9 @@ The exact graph (the rows of the whole distance matrix ranked,
 framescape.distances.nearest_frames) is the reference up to ``--exact-max`` frames; recall is the share of each
 frame's true k nearest found (1.0 means the same sets; the benchmark also says
 whether the lists are identical; "first recall" is that of the first re-rank,
-before the second pass). The extrapolation to ``--target`` frames
+before the second pass, which here runs whatever the share of doubtful
+frames: the workflow skips it above SECOND_PASS_MAX_SHARE). The extrapolation
+to ``--target`` frames
 scales the two all-pair passes with the square of the frame count and the
 reduction and re-ranks with the frame count (which assumes each block of
 consecutive frames has as many distinct candidates outside it as here: true of
@@ -179,6 +181,7 @@ def run(args, frames, name):
                 factor,
                 complete=not args.first_only,
                 rerank_rows=args.rerank_rows,
+                max_share=1,  # whatever the share of doubtful frames
             )
             total = time.perf_counter() - started
             seconds = report["seconds"]

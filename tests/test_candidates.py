@@ -170,15 +170,14 @@ def test_certified_frames_have_no_nearer_frame_left_out(tied_frames, metric):
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
-def test_the_second_pass_makes_few_candidates_exact(tied_frames, metric, monkeypatch):
+def test_the_second_pass_makes_few_candidates_exact(tied_frames, metric):
     """As few candidates as neighbours at a coarse size: the first re-rank
     misses true neighbours; the second pass finds them all (most frames are
     doubtful here: it runs whatever their share)."""
-    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)
     matrix = distances.compute_distances(tied_frames, metric)
     k = 6
     expected, _ = dense_ranking(matrix, k)
-    options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8}
+    options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8, "max_share": 1}
     first, _, _ = candidates.candidate_graph(
         tied_frames, metric, k, k, complete=False, **options
     )
@@ -260,34 +259,39 @@ def test_groups_fill_up_when_candidates_reach_on():
     assert sorted(order.tolist()) == list(range(n))
 
 
-def test_second_pass_is_bounded_in_a_still_shot(bikes_frames, monkeypatch):
+def test_second_pass_is_bounded_in_a_still_shot(bikes_frames):
     """One picture with fresh noise in each of 60 frames: every frame's reduced
     distances to the others are far below its full ones (the noise averages
     out), so all lie within its k-th distance; the second pass takes as many
     more candidates as there were, counts the frames that had more, and every
     stored distance is still the matrix's."""
-    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)
     rng = np.random.default_rng(0)
     noise = rng.integers(-12, 13, size=(60, *bikes_frames.shape[1:]))
     frames = np.clip(bikes_frames[0].astype(int) + noise, 0, 255).astype(np.uint8)
     matrix = distances.compute_distances(frames, "gray")
     indices, found, report = candidates.candidate_graph(
-        frames, "gray", 4, 6, complete=True
+        frames, "gray", 4, 6, complete=True, max_share=1
     )
     assert report["inexact"] > 0 and report["missing"] <= 6 * len(frames)
     assert np.array_equal(found, np.take_along_axis(matrix, indices, axis=1))
 
 
-def test_second_pass_skipped_when_most_frames_are_doubtful(bikes_frames, monkeypatch):
-    """Above SECOND_PASS_MAX_SHARE doubtful frames the graph stays the first
-    re-rank's (and says so); below it the second pass runs."""
+def test_second_pass_skipped_when_most_frames_are_doubtful(bikes_frames):
+    """Above the share of doubtful frames it may take, the graph stays the
+    first re-rank's (and says so); below it the second pass runs; the
+    workflow's share is SECOND_PASS_MAX_SHARE."""
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
     options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8, "complete": True}
-    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)
-    _, _, report = candidates.candidate_graph(frames, "gray", 6, 6, **options)
+    _, _, report = candidates.candidate_graph(
+        frames, "gray", 6, 6, max_share=1, **options
+    )
     doubtful = 1 - report["certified"].mean()
     assert 0 < doubtful and not report["skipped"] and report["missing"] > 0
-    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", doubtful / 2)
-    indices, _, report = candidates.candidate_graph(frames, "gray", 6, 6, **options)
+    indices, _, report = candidates.candidate_graph(
+        frames, "gray", 6, 6, max_share=doubtful / 2, **options
+    )
     assert report["skipped"] and report["missing"] == 0
     assert np.array_equal(indices, report["first"])
+    assert doubtful > candidates.SECOND_PASS_MAX_SHARE
+    _, _, report = candidates.candidate_graph(frames, "gray", 6, 6, **options)
+    assert report["skipped"]

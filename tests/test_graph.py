@@ -60,7 +60,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     gray's is the dense ranking (its second pass ran: few candidates)."""
     monkeypatch.setattr(graph, "candidate_count", lambda *_: 8)
     monkeypatch.setattr(graph, "RERANK_ROWS", 5)
-    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)
+    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)  # the jobs' share
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
     np.save(tmp_path / "frames.npy", frames)
     frames_npy = str(tmp_path / "frames.npy")
@@ -74,7 +74,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     (output, heatmap, _), (other, _, _) = runs
     assert output.read_bytes() == other.read_bytes()
     indices, found, report = candidates.candidate_graph(
-        frames, metric, k, 8, rerank_rows=5, cell_frames=1
+        frames, metric, k, 8, rerank_rows=5, cell_frames=1, max_share=1
     )
     with np.load(output) as stored:
         assert np.array_equal(stored["indices"], indices)

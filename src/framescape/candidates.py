@@ -628,6 +628,7 @@ def second_pass(
     tile_frames=CANDIDATE_TILE,
     rerank_rows=RERANK_ROWS,
     progress=None,
+    max_share=None,
 ):
     """The second pass: the graph of the first re-rank made exact, in place.
 
@@ -652,6 +653,9 @@ def second_pass(
     progress : callable, optional
         ``progress(done, total, unit)``: tiles of reduced pairs, then frames
         re-ranked.
+    max_share : float, optional
+        It runs only while at most this share of the frames is doubtful
+        (default :data:`SECOND_PASS_MAX_SHARE`; 1: always).
 
     Returns
     -------
@@ -665,7 +669,9 @@ def second_pass(
     n, k = indices.shape
     sure = certified(candidate_distances, distances[:, -1], reduced)
     doubtful = np.flatnonzero(~sure)
-    if len(doubtful) > SECOND_PASS_MAX_SHARE * n:
+    if max_share is None:
+        max_share = SECOND_PASS_MAX_SHARE
+    if len(doubtful) > max_share * n:
         return {"certified": sure, "missing": 0, "inexact": 0, "skipped": True}
     limit = candidate_distances.shape[1]
     found = NearestMerge(n, limit, rows=len(doubtful))
@@ -711,6 +717,7 @@ def candidate_graph(
     tile_frames=CANDIDATE_TILE,
     rerank_rows=RERANK_ROWS,
     cell_frames=None,
+    max_share=None,
 ):
     """The ``k`` frames nearest to each frame from ``c`` candidates each, in
     one process (the workflow's jobs make the same calls, framescape.graph).
@@ -735,6 +742,8 @@ def candidate_graph(
     tile_frames, rerank_rows : int
     cell_frames : int, optional
         Frames per heatmap cell side: the report then has the ``heatmap``.
+    max_share : float, optional
+        :func:`second_pass`'s.
 
     Returns
     -------
@@ -784,6 +793,7 @@ def candidate_graph(
                 mask,
                 tile_frames,
                 rerank_rows,
+                max_share=max_share,
             )
         )
         seconds["complete"] = time.perf_counter() - started
