@@ -329,3 +329,19 @@ def test_assets_come_from_the_installed_bokeh_and_are_checked(tmp_path):
     (assets / "manifest.json").unlink()
     with pytest.raises(FramescapeError, match="holds no manifest.json"):
         viewer.check_assets(assets)
+
+
+def test_thumbnails_are_jpegs_and_report_progress(tmp_path):
+    """One JPEG data URL a frame, 48 pixels wide, and a progress call after each."""
+    items = []
+    for index, colour in enumerate(["red", "green", "blue"]):
+        Image.new("RGB", (320, 240), colour).save(tmp_path / f"{index}.png")
+        items.append({"src": f"{index}.png"})
+    calls = []
+    urls = viewer.thumbnail_urls(tmp_path, items, 48, lambda *c: calls.append(c))
+    assert calls == [(done, 3, "thumbnails") for done in (1, 2, 3)]
+    for url, colour in zip(urls, [(255, 0, 0), (0, 128, 0), (0, 0, 255)]):
+        assert url.startswith("data:image/jpeg;base64,")
+        picture = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+        assert picture.size == (48, 36)
+        assert np.abs(np.subtract(picture.getpixel((24, 18)), colour)).max() < 8

@@ -33,6 +33,7 @@ import numpy as np
 
 from framescape.common import (
     FramescapeError,
+    Progress,
     atomic_path,
     format_duration,
     load_json,
@@ -137,8 +138,9 @@ def aspect_ratio(size):
     return round(size[0] / size[1], 4)
 
 
-def thumbnail_urls(results, items, width):
-    """Every frame as a JPEG ``data:`` URL ``width`` pixels wide, in frame order.
+def thumbnail_urls(results, items, width, progress=None):
+    """Every frame as a JPEG ``data:`` URL ``width`` pixels wide, in frame order
+    (``progress(frames done, frames, "thumbnails")`` after each).
 
     The map draws pictures through Bokeh's ImageURL glyph, which asks for images
     with a CORS request: a page opened from the file system may not load its own
@@ -156,6 +158,8 @@ def thumbnail_urls(results, items, width):
         urls.append(
             "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
         )
+        if progress:
+            progress(len(urls), len(items), "thumbnails")
     return urls
 
 
@@ -544,7 +548,12 @@ def viewer_step(
     save_text(outputs.page, text)
     nearest_text = nearest_script(movie, nearest)
     save_text(outputs.nearest, nearest_text)
-    urls = thumbnail_urls(results, items, fit(picture, THUMBNAIL_SIDE)[0])
+    urls = thumbnail_urls(
+        results,
+        items,
+        fit(picture, THUMBNAIL_SIDE)[0],
+        Progress(f"thumbnails of {movie}"),
+    )
     save_text(outputs.thumbnails, thumbnail_script(movie, urls))
     log.info(
         "%d frames, %d maps, pictures %dx%d; page %d bytes, nearest %d bytes, "
