@@ -169,7 +169,7 @@ COMPLETE = {"gray": True, "hsl": False}
 # The second pass compares its doubtful frames with every frame again and
 # re-ranks as many more candidates: it runs only while they are at most this
 # share of the movie (ffmpeg's testsrc2, 50,000 frames, near-repeats all
-# through it: 99 % doubtful, about 13 minutes more on 2 cores).
+# through it: every frame doubtful, about 13 minutes more on 2 cores).
 SECOND_PASS_MAX_SHARE = 0.25
 # Frames per side of a tile of reduced pairs; a tile holds float32 distances,
 # gray's int64 sums and a transposed copy: 16 bytes a pair.
