@@ -25,7 +25,7 @@ Three passes, each split into jobs like the neighbour graph's tiles:
 
 A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
 its true ``k`` nearest (:func:`certified`). For the others a second reduced
-pass, their rows only (:func:`completion_part`, :func:`missing_candidates`),
+pass, their rows only (:func:`completion_part`),
 finds the frames whose bound does not exceed that distance (up to ``c`` more),
 and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
 is the exact neighbour graph, but for frames with more than ``c`` such frames
@@ -585,37 +585,6 @@ def completion_part(reduced, metric, frames, columns, thresholds, known, limit):
     return nearest_in_rows(bounds, limit, columns[0], n)
 
 
-def missing_candidates(rows, found, candidates):
-    """The frames the second pass found that are not candidates yet, each
-    frame's as one row: ``(N, m) int32``, ``N`` where fewer (``m`` the most any
-    frame gained, 0 when none did).
-
-    Parameters
-    ----------
-    rows : (D,) int
-        The frames the second pass looked at.
-    found : (D, l) int
-        What it found for each (:func:`completion_part`; ``N``: none).
-    candidates : (N, c) int32
-        The candidates re-ranked already (``N``: none).
-    """
-    n = len(candidates)
-    rows, found = np.asarray(rows, np.int64), np.asarray(found, np.int64)
-    listed = found < n
-    keys = np.repeat(rows, found.shape[1])[listed.ravel()] * n + found[listed]
-    # Only the rows that found something: the others' candidates need no look.
-    rows = np.unique(keys // n)
-    listed, columns = np.nonzero(candidates[rows] < n)
-    known = rows[listed] * n + candidates[rows[listed], columns]
-    new = np.setdiff1d(keys, known)
-    frames, neighbours = np.divmod(new, n)
-    counts = np.bincount(frames, minlength=n)
-    missing = np.full((n, counts.max(initial=0)), n, np.int32)
-    position = np.arange(len(new)) - np.repeat(np.cumsum(counts) - counts, counts)
-    missing[frames, position] = neighbours
-    return missing
-
-
 def second_pass(
     frames,
     metric,
@@ -693,7 +662,9 @@ def second_pass(
             if progress:
                 done = (start // tile_frames) * blocks + index + 1
                 progress(done, tiles, "tiles of reduced pairs")
-    missing = missing_candidates(doubtful, found.frames, candidates)
+    # completion_part left out each frame's candidates: all it found is new.
+    missing = np.full((n, limit), n, np.int32)
+    missing[doubtful] = found.frames
     more_indices, more_distances = rerank_all(
         frames, metric, k, missing, mask, rerank_rows, progress
     )
