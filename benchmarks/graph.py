@@ -11,10 +11,12 @@ on 64 frames (numba compilation, thread start), so that its peak memory is its
 own:
 
 - **ours**: the graph the workflow builds,
-  ``framescape.candidates.candidate_graph`` with the workflow's candidates per
-  frame (``framescape.resources.candidate_count``) and second pass
-  (``resources.COMPLETE``): gray 300 candidates and the second pass, which
-  makes it exact; hsl 200, first pass only (at k = 100).
+  ``framescape.candidates.candidate_graph`` with the workflow's settings: as
+  many candidates per frame as its sample of 64 frames needs (at least gray
+  300, hsl 200, at most three times that: ``framescape.resources``) and the
+  second pass (``resources.COMPLETE``) for gray, which makes it exact; hsl
+  keeps the first pass. The table says how many candidates were re-ranked and
+  the recall the sample promised.
 - **exact**: the dense matrix ``framescape.distances.compute_distances`` ranked
   row by row by ``framescape.distances.nearest_frames``: the reference. Recall
   is the share of each frame's true ``k`` nearest that a method finds. The
@@ -39,7 +41,10 @@ gray: 11.5 s for 300 frames, 96 s for 600; hsl, 4 numbers a pixel: 48 s for
 300). So all four methods also run on the first
 ``--peer-frames`` frames (default 400, which keeps the whole default run near
 10 minutes; memory is no limit there: 0.5 GB of hsl vectors) and are compared
-there, each against the exact graph of exactly those frames. pynndescent
+there, each against the exact graph of exactly those frames. faiss also runs
+on all frames for the metrics of ``--faiss-all`` (default hsl: a BLAS product,
+about twice the matrix's work, and 12.3 GB of vectors for 10,000 frames of
+320x240; gray's L1 search would take about 25 minutes there). pynndescent
 compiles for about a minute (numba, in every new process) before its first
 search; the warm-up takes that out of its seconds.
 
@@ -322,34 +327,31 @@ def faiss_graph(frames, metric, k):
 
 def run_method(method, metric, frames, k, folder):
     """One method on ``frames``: ``(indices, stored distances or None, seconds
-    of the vectors or None)``; exact saves its matrix into ``folder``."""
+    of the vectors or None, ours' sample or None)``; exact saves its matrix
+    into ``folder``."""
     if method == "ours":
-        indices, found, _ = candidates.candidate_graph(
-            frames,
-            metric,
-            k,
-            c=resources.candidate_count(metric, k, len(frames)),
-            complete=resources.COMPLETE[metric],
+        indices, found, ran = candidates.candidate_graph(
+            frames, metric, k, complete=resources.COMPLETE[metric]
         )
-        return indices, found, None
+        return indices, found, None, ran["sample"]
     if method == "exact":
         matrix = distances.compute_distances(frames, metric)
         indices = distances.nearest_frames(matrix, k)
         if folder is not None:
             np.save(Path(folder) / f"{metric}.npy", matrix)
-        return indices, None, None
+        return indices, None, None, None
     if method == "pynndescent":
         started = time.perf_counter()
         data = vectors(frames, metric)
         vector_seconds = time.perf_counter() - started
-        return pynndescent_graph(data, metric, k), None, vector_seconds
+        return pynndescent_graph(data, metric, k), None, vector_seconds, None
     indices, vector_seconds = faiss_graph(frames, metric, k)
-    return indices, None, vector_seconds
+    return indices, None, vector_seconds, None
 
 
 def measure(method, metrics, npy, sizes, k, folder):
     """In a process of its own: ``method`` on the first ``n`` frames for each
-    metric and each ``n`` of ``sizes``, after a warm-up on
+    metric and each ``n`` of ``sizes[metric]``, after a warm-up on
     :data:`WARM_UP_FRAMES` frames; each run's own peak memory. The exact
     matrix of the largest size is saved into ``folder``."""
     frames = np.load(npy, mmap_mode="r")
@@ -357,11 +359,11 @@ def measure(method, metrics, npy, sizes, k, folder):
     for metric in metrics:
         run_method(method, metric, frames[:WARM_UP_FRAMES], min(k, 5), None)
         results[metric] = []
-        for n in sizes:
+        for n in sizes[metric]:
             start_mb = reset_peak()
             started = time.perf_counter()
-            indices, found, vector_seconds = run_method(
-                method, metric, frames[:n], k, folder if n == sizes[-1] else None
+            indices, found, vector_seconds, sample = run_method(
+                method, metric, frames[:n], k, folder if n == len(frames) else None
             )
             results[metric].append(
                 {
@@ -370,6 +372,7 @@ def measure(method, metrics, npy, sizes, k, folder):
                     "distances": found,
                     "seconds": time.perf_counter() - started,
                     "vector_seconds": vector_seconds,
+                    "sample": sample,
                     "peak_mb": resident_mb("VmHWM"),
                     "start_mb": start_mb,
                 }
@@ -422,7 +425,7 @@ def report(metric, n, k, results, truths, matrix_path):
             share = recall(row["indices"], truths[size])
             vector_seconds = row["vector_seconds"]
             print(
-                f"| {size:,} | {label(method, metric, k, size)} | {row['seconds']:.1f} | "
+                f"| {size:,} | {label(method, metric, row)} | {row['seconds']:.1f} | "
                 f"{'' if vector_seconds is None else f'{vector_seconds:.1f}'} | "
                 f"{share:.4f} | {row['peak_mb']:,.0f} ({row['start_mb']:,.0f}) |"
             )
@@ -443,11 +446,14 @@ def report(metric, n, k, results, truths, matrix_path):
     return good and correct
 
 
-def label(method, metric, k, n):
+def label(method, metric, row):
     if method == "ours":
-        c = resources.candidate_count(metric, k, n)
         second = "exact second pass" if resources.COMPLETE[metric] else "first pass"
-        return f"ours: candidate_graph, c = {c}, {second}"
+        sample = row["sample"]
+        return (
+            f"ours: candidate_graph, {sample['count']} of {sample['kept']} "
+            f"candidates (sample's recall {sample['recall']:.4f}), {second}"
+        )
     if method == "exact":
         return "exact: compute_distances + nearest_frames"
     if method == "pynndescent":
@@ -470,6 +476,13 @@ def main():
     parser.add_argument("--metrics", nargs="+", default=["gray", "hsl"])
     parser.add_argument(
         "--methods", nargs="+", default=["pynndescent", "faiss"], help="peers"
+    )
+    parser.add_argument(
+        "--faiss-all",
+        nargs="*",
+        default=["hsl"],
+        help="metrics whose faiss search also runs on all frames (gray's L1 "
+        "search is a plain loop: about 25 minutes for 10,000 frames)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="ours, exact and faiss on 400 frames"
@@ -496,7 +509,13 @@ def main():
         )
         results = {}
         for method in ("ours", "exact", *args.methods):
-            sizes = sorted({peers, n}) if method in ("ours", "exact") else [peers]
+            sizes = {
+                metric: sorted({peers, n})
+                if method in ("ours", "exact")
+                or (method == "faiss" and metric in args.faiss_all)
+                else [peers]
+                for metric in args.metrics
+            }
             begun = time.perf_counter()
             results[method] = in_own_process(
                 method, args.metrics, npy, sizes, args.k, folder

@@ -295,3 +295,64 @@ def test_second_pass_skipped_when_most_frames_are_doubtful(bikes_frames):
     assert doubtful > candidates.SECOND_PASS_MAX_SHARE
     _, _, report = candidates.candidate_graph(frames, "gray", 6, 6, **options)
     assert report["skipped"]
+
+
+def test_candidates_needed_is_the_fewest_that_hold_the_target():
+    """Three sampled frames, true nearest at known places in their lists: the
+    fewest candidates holding the share wanted, never below ``least``, at most
+    the lists' length (and then the share they do hold)."""
+    listed = np.array([[5, 1, 2, 3, 4, 0], [0, 2, 3, 4, 5, 1], [1, 0, 3, 4, 2, 5]])
+    truth = np.array([[1, 2], [2, 5], [0, 9]])  # places 1, 2 | 1, 4 | 1, missing
+    assert candidates.candidates_needed(listed, truth, 1, 0.5) == (2, 3 / 6)
+    assert candidates.candidates_needed(listed, truth, 4, 0.5) == (4, 4 / 6)
+    assert candidates.candidates_needed(listed, truth, 1, 5 / 6) == (5, 5 / 6)
+    assert candidates.candidates_needed(listed, truth, 1, 1.0) == (6, 5 / 6)
+    assert candidates.candidates_needed(listed, truth[:0], 2, 1.0) == (2, 1.0)
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_the_sample_chooses_the_candidates_and_tells_the_recall(
+    tied_frames, metric, monkeypatch
+):
+    """The sampled frames' true nearest are the dense ranking's; the
+    candidates kept are the fewest whose lists hold the target share of them
+    (checked one count lower); the recall it reports is the graph's on those
+    frames, measured against the matrix."""
+    k, least = 5, 6
+    matrix = distances.compute_distances(tied_frames, metric)
+    expected = distances.nearest_frames(matrix, k)
+    reduced = candidates.reduced_descriptors(tied_frames, metric, 8)
+    merged, _ = candidates.candidate_pass(reduced, metric, 39)
+    listed = merged.frames.copy()
+    chosen = candidates.sampled_frames(40, 13)
+    assert len(chosen) == 13 and chosen[0] == 0 and chosen[-1] == 39
+    truth = candidates.exact_nearest(tied_frames, metric, k, chosen)
+    if metric == "gray":
+        assert np.array_equal(truth, expected[chosen])
+    else:  # the same sets where hsl's float32 rounding leaves no tie
+        assert (
+            np.mean([set(a) == set(b) for a, b in zip(truth, expected[chosen])]) > 0.9
+        )
+
+    def held(count):
+        return np.mean(
+            [np.isin(t, row[:count]) for t, row in zip(truth, listed[chosen])]
+        )
+
+    sample = candidates.choose_candidates(
+        tied_frames, metric, k, merged, least, sample=13
+    )
+    count = sample["count"]
+    assert least < count < 39 and sample["sampled"] == 13 and sample["kept"] == 39
+    assert held(count) >= candidates.RECALL_TARGET > held(count - 1)
+    assert sample["recall"] == held(count)
+    assert np.array_equal(merged.frames, listed[:, :count])
+    monkeypatch.setattr(candidates, "candidate_count", lambda *_: least)
+    monkeypatch.setattr(candidates, "candidate_limit", lambda *_: 39)
+    indices, _, report = candidates.candidate_graph(
+        tied_frames, metric, k, factor=8, complete=False
+    )
+    every = candidates.exact_nearest(tied_frames, metric, k, np.arange(40))
+    assert report["sample"]["sampled"] == 40 and report["sample"]["count"] < 39
+    graph_recall = np.mean([np.isin(t, row) for t, row in zip(every, indices)])
+    assert report["sample"]["recall"] == graph_recall < 1

@@ -59,6 +59,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     both ways, the graph and the heatmap of :func:`candidates.candidate_graph`;
     gray's is the dense ranking (its second pass ran: few candidates)."""
     monkeypatch.setattr(graph, "candidate_count", lambda *_: 8)
+    monkeypatch.setattr(graph, "candidate_limit", lambda *_: 8)
     monkeypatch.setattr(graph, "RERANK_ROWS", 5)
     monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)  # the jobs' share
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
@@ -137,11 +138,12 @@ def test_tiny_movies_and_no_neighbours(bikes_frames):
 def test_distances_to_a_few_frames_are_elements_of_the_matrix(
     bikes_frames, metric, tmp_path
 ):
-    """To every frame (blocks of 16), then to some frames in any order."""
+    """To every frame (blocks of 16), then to some frames in any order, the
+    chosen ones among them (hsl copies their features)."""
     mask = np.ones(bikes_frames.shape[1:3], bool)
     mask[:12, :40] = False
     matrix = distances.compute_distances(bikes_frames, metric, mask)
-    chosen = np.array([0, 7, 19, 39])
+    chosen = np.array([19, 0, 39, 7])
     np.save(tmp_path / "frames.npy", bikes_frames)
     memmap = np.load(tmp_path / "frames.npy", mmap_mode="r")
     others = np.array([39, 3, 4, 5, 0, 22])

@@ -51,10 +51,13 @@ from framescape.resources import (
     CANDIDATE_TILE,
     COMPLETE,
     FRAME_BLOCK,
+    RECALL_SAMPLE,
+    RECALL_TARGET,
     REDUCE_FACTOR,
     RERANK_ROWS,
     SECOND_PASS_MAX_SHARE,
     candidate_count,
+    candidate_limit,
 )
 from framescape.tiles import CellSums, tile_count, tile_pairs, tile_range
 
@@ -356,6 +359,98 @@ def candidate_pass(
         if progress:
             progress(done, len(pairs), "tiles")
     return merged, heatmap
+
+
+def sampled_frames(n, count=RECALL_SAMPLE):
+    """``(S,) int64``: ``count`` frames spread evenly over a movie of ``n``
+    (all of them when fewer), whose true nearest frames tell how many
+    candidates are needed (:func:`candidates_needed`)."""
+    if n == 0:
+        return np.zeros(0, np.int64)
+    return np.unique(np.linspace(0, n - 1, min(count, n)).round().astype(np.int64))
+
+
+def exact_nearest(frames, metric, k, chosen, mask=None, progress=None):
+    """``(S, k) int64``: the true ``k`` nearest of a few frames, from their
+    full-size distances to every frame (:func:`distances.distances_to`),
+    nearest first and equal distances in frame order, as the dense ranking.
+    ``progress`` as :func:`distances.distances_to`'s."""
+    rows = distances_to(frames, metric, chosen, mask, progress=progress)
+    rows[np.arange(len(chosen)), chosen] = np.inf
+    return np.argsort(rows, axis=1, kind="stable")[:, :k]
+
+
+def candidates_needed(listed, truth, least, target=RECALL_TARGET):
+    """How many of each frame's candidates to re-rank: the fewest, at least
+    ``least``, that hold ``target`` of some frames' true nearest frames.
+
+    Parameters
+    ----------
+    listed : (S, c) int
+        The sampled frames' candidates, nearest reduced distance first.
+    truth : (S, k) int
+        Their true ``k`` nearest (:func:`exact_nearest`).
+    least : int
+    target : float
+
+    Returns
+    -------
+    count : int
+        Between ``least`` and ``c`` (``c`` when even all of them hold less).
+    recall : float
+        The share of the true nearest that ``count`` candidates hold: as the
+        re-rank is exact, the estimated recall of the graph (1 without a
+        sample).
+    """
+    width = listed.shape[1]
+    if truth.size == 0:
+        return min(least, width), 1.0
+    match = np.asarray(listed)[:, None, :] == np.asarray(truth)[:, :, None]
+    position = np.where(match.any(axis=2), match.argmax(axis=2), width).ravel()
+    # held[c]: the share that the first c candidates hold.
+    held = np.concatenate([[0], np.cumsum(np.bincount(position, minlength=width + 1))])
+    held = held[: width + 1] / position.size
+    enough = np.flatnonzero(held[least:] >= target)
+    count = least + int(enough[0]) if len(enough) else width
+    return count, float(held[count])
+
+
+def choose_candidates(
+    frames, metric, k, merged, least, mask=None, sample=RECALL_SAMPLE, progress=None
+):
+    """The candidates each frame re-ranks: the first ``count`` of the candidate
+    pass's lists (:func:`candidates_needed` of :func:`sampled_frames`), in
+    place.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    k : int
+    merged : NearestMerge
+        The candidate pass's lists, cut to ``count`` columns here.
+    least : int
+    mask : (H, W) bool, optional
+    sample : int
+        Frames compared with every frame at full size.
+    progress : callable, optional
+        ``progress(frames compared, N, "frames")``.
+
+    Returns
+    -------
+    dict
+        ``count``, ``recall`` (:func:`candidates_needed`), ``sampled`` (how
+        many frames), ``kept`` (the candidates the pass kept a frame).
+    """
+    kept = merged.frames.shape[1]
+    chosen = sampled_frames(len(merged.frames), sample if k else 0)
+    truth = np.zeros((0, k), np.int64)
+    if len(chosen):
+        truth = exact_nearest(frames, metric, k, chosen, mask, progress)
+    count, recall = candidates_needed(merged.frames[chosen], truth, least)
+    merged.frames = np.ascontiguousarray(merged.frames[:, :count])
+    merged.distances = np.ascontiguousarray(merged.distances[:, :count])
+    return {"count": count, "recall": recall, "sampled": len(chosen), "kept": kept}
 
 
 def rerank(frames, metric, k, rows, candidates, mask=None):
@@ -700,8 +795,9 @@ def candidate_graph(
     k : int
         Neighbours per frame (clamped to N − 1).
     c : int, optional
-        Candidates per frame (:func:`candidate_count`; clamped to N − 1, at
-        least ``k``).
+        Candidates per frame (clamped to N − 1, at least ``k``); by default
+        chosen by a sample (:func:`choose_candidates`: at least
+        :func:`candidate_count`, at most :func:`candidate_limit`).
     factor : int, optional
         :data:`REDUCE_FACTOR`.
     mask : (H, W) bool, optional
@@ -723,16 +819,18 @@ def candidate_graph(
     distances : (N, k) float32
     report : dict
         ``first`` ``(N, k) int32``, the first re-rank's indices, ``certified``
-        ``(N,) bool`` (:func:`certified`), ``missing`` when the second pass
-        ran, ``seconds`` per
-        pass (``reduce``, ``candidates``, ``rerank``, ``complete``),
+        ``(N,) bool`` (:func:`certified`), ``sample`` (without ``c``:
+        :func:`choose_candidates`'), ``missing`` when the second pass ran,
+        ``seconds`` per pass (``reduce``, ``candidates``, ``sample``,
+        ``rerank``, ``complete``),
         ``heatmap`` (:meth:`framescape.tiles.CellSums.heatmap` of the reduced
         distances).
     """
     frames, _, _ = check_frames(frames, mask)
     n = frames.shape[0]
     k = max(0, min(k, n - 1))
-    c = max(k, min(candidate_count(metric, k, n) if c is None else c, n - 1))
+    least = candidate_count(metric, k, n) if c is None else max(k, min(c, n - 1))
+    most = max(least, candidate_limit(metric, k, n)) if c is None else least
     if complete is None:
         complete = COMPLETE[metric]
     seconds = {}
@@ -740,14 +838,19 @@ def candidate_graph(
     reduced = reduced_descriptors(frames, metric, factor, mask)
     seconds["reduce"] = time.perf_counter() - started
     started = time.perf_counter()
-    merged, heatmap = candidate_pass(reduced, metric, c, tile_frames, cell_frames)
+    merged, heatmap = candidate_pass(reduced, metric, most, tile_frames, cell_frames)
     seconds["candidates"] = time.perf_counter() - started
+    report = {}
+    if c is None:
+        started = time.perf_counter()
+        report["sample"] = choose_candidates(frames, metric, k, merged, least, mask)
+        seconds["sample"] = time.perf_counter() - started
     started = time.perf_counter()
     indices, distances = rerank_all(
         frames, metric, k, merged.frames, mask, rerank_rows=rerank_rows
     )
     seconds["rerank"] = time.perf_counter() - started
-    report = {"first": indices.copy()}
+    report["first"] = indices.copy()
     if k:
         report["certified"] = certified(merged.distances, distances[:, -1], reduced)
     if complete and k:

@@ -12,12 +12,14 @@ Memory holds reduced frames, a tile of reduced pairs and ``N × c`` candidates,
 whatever the movie's length.
 """
 
+import logging
 import time
 
 import numpy as np
 
 from framescape.candidates import (
     candidate_pass,
+    choose_candidates,
     group_rows,
     reduced_descriptors,
     rerank_groups,
@@ -26,18 +28,26 @@ from framescape.candidates import (
 )
 from framescape.common import Progress, log, npy_shape, save_npy, save_npz
 from framescape.distances import load_movie_frames
-from framescape.resources import COMPLETE, RERANK_ROWS, candidate_count
+from framescape.resources import (
+    COMPLETE,
+    RECALL_TARGET,
+    RERANK_ROWS,
+    candidate_count,
+    candidate_limit,
+)
 from framescape.tiles import heatmap_cells, tile_range
 
 
 def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
     """Rule ``graph_candidates``: every frame reduced (``outputs.reduced``),
     its candidates (``outputs.candidates``: ``frames`` and reduced
-    ``distances`` ``(N, c)``) and the heatmap of the reduced distances
-    (``outputs.heatmap``)."""
+    ``distances`` ``(N, c)``, as many as a sample of frames needs:
+    :func:`candidates.choose_candidates`) and the heatmap of the reduced
+    distances (``outputs.heatmap``)."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
-    c = candidate_count(metric, k, n)
+    least = candidate_count(metric, k, n)
+    c = max(least, candidate_limit(metric, k, n))
     started = time.monotonic()
     reduced = reduced_descriptors(
         frames, metric, mask=mask, progress=Progress(f"{metric} reducing {movie}")
@@ -68,6 +78,30 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
         time.monotonic() - started,
         cells,
         cells,
+    )
+    started = time.monotonic()
+    sample = choose_candidates(
+        frames,
+        metric,
+        k,
+        merged,
+        least,
+        mask,
+        progress=Progress(f"{metric} sample of {movie} at full size"),
+    )
+    log.log(
+        logging.INFO if sample["recall"] >= RECALL_TARGET else logging.WARNING,
+        "%s: %d of the %d candidates a frame are re-ranked: they hold %.4f of the "
+        "true %d nearest of %d frames compared with every frame at full size "
+        "(the graph's estimated recall; at least %.3f wanted) in %.1f s",
+        metric,
+        sample["count"],
+        c,
+        sample["recall"],
+        k,
+        sample["sampled"],
+        RECALL_TARGET,
+        time.monotonic() - started,
     )
     order, sizes = group_rows(merged.frames, np.ones(n, bool), RERANK_ROWS)
     log.info(

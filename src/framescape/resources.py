@@ -158,13 +158,22 @@ FEATURE_BYTES = 16
 # frames: gray keeps 1/16 of the pixels (80×60 of 320×240) as bytes, hsl 1/64
 # (40×30) as 4 float32 features (benchmarks/candidates.py).
 REDUCE_FACTOR = {"gray": 4, "hsl": 8}
-# Candidates re-ranked per frame, and whether the second reduced pass makes the
-# graph exact. gray's bound is tight: with 300 candidates 97 % of frames are
-# certified and the second pass costs a fifth of the first. hsl's is loose on
-# noisy frames (2 % certified with 200, and its second pass costs more than the
-# first), so hsl keeps the first pass: recall 0.996 of the true 100 nearest on
-# 9,125 generated frames (benchmarks/candidates.py).
+# Candidates re-ranked per frame at least, and whether the second reduced pass
+# makes the graph exact. gray's bound is tight: with 300 candidates 97 % of
+# frames are certified and the second pass costs a fifth of the first. hsl's is
+# loose on noisy frames (2 % certified with 200, and its second pass costs more
+# than the first), so hsl keeps the first pass: recall 0.996 of the true 100
+# nearest on 9,125 generated frames (benchmarks/candidates.py), but 0.9825 on
+# 10,000 frames panning over real footage (benchmarks/graph.py), where 300
+# gave 0.9946. So the candidate pass keeps up to MORE_CANDIDATES times as many,
+# and a sample decides how many each frame re-ranks: RECALL_SAMPLE frames spread
+# over the movie are compared with every frame at full size, and the fewest
+# candidates that hold RECALL_TARGET of their true nearest are re-ranked
+# (framescape.candidates.candidates_needed).
 CANDIDATES = {"gray": 300, "hsl": 200}
+MORE_CANDIDATES = 3
+RECALL_SAMPLE = 64
+RECALL_TARGET = 0.995
 COMPLETE = {"gray": True, "hsl": False}
 # The second pass compares its doubtful frames with every frame again and
 # re-ranks as many more candidates: it runs only while they are at most this
@@ -186,9 +195,18 @@ RERANK_FRAME_SECONDS = {"gray": 0.6e-3, "hsl": 4.4e-3}
 
 
 def candidate_count(metric, k, n_frames):
-    """Candidates each frame re-ranks: :data:`CANDIDATES`, at least twice the
-    ``k`` neighbours, at most every other frame."""
+    """Candidates each frame re-ranks at least: :data:`CANDIDATES`, at least
+    twice the ``k`` neighbours, at most every other frame."""
     return max(0, min(max(CANDIDATES[metric], 2 * k), n_frames - 1))
+
+
+def candidate_limit(metric, k, n_frames):
+    """Candidates the candidate pass keeps for each frame, of which the sample
+    chooses how many are re-ranked: :data:`MORE_CANDIDATES` times
+    :func:`candidate_count`, at most every other frame."""
+    return max(
+        0, min(MORE_CANDIDATES * candidate_count(metric, k, n_frames), n_frames - 1)
+    )
 
 
 def reduced_bytes(metric, width, height):
@@ -204,8 +222,8 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
     """Peak bytes of a graph's candidate pass: the reduced frames, a block of
     full-size frames being reduced (pixels, their features or luma), a tile of
     reduced pairs, both sides' candidates of a tile, every frame's candidates
-    and the heatmap's cells."""
-    c = candidate_count(metric, k, n_frames)
+    and the heatmap's cells, and the sample's full-size distances."""
+    c = candidate_limit(metric, k, n_frames)
     tile = min(CANDIDATE_TILE, n_frames)
     per_pixel = 3 + (FEATURE_BYTES if metric == "hsl" else 1)
     return int(
@@ -215,6 +233,7 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
         + CANDIDATE_BYTES_PER_PAIR * tile**2
         + 8 * c * (n_frames + 2 * tile)
         + 2 * 8 * HEATMAP_CELLS**2
+        + RECALL_SAMPLE * (12 * n_frames + per_pixel * width * height)
     )
 
 
@@ -223,7 +242,7 @@ def graph_rerank_memory(metric, n_frames, width, height, k):
     features and a block of other frames' (:func:`distances.distances_to`), the
     rows' distances to the union of their candidates, and the block's lists of
     ``k`` (at most N rows)."""
-    c = candidate_count(metric, k, n_frames)
+    c = candidate_limit(metric, k, n_frames)
     rows = min(RERANK_ROWS, n_frames)
     pixels = width * height
     if metric == "gray":
@@ -244,7 +263,7 @@ def graph_merge_memory(metric, n_frames, width, height, k):
     tile of reduced pairs and a re-rank."""
     total = GRAPH_FIXED + 3 * 8 * n_frames * k
     if COMPLETE[metric]:
-        c = candidate_count(metric, k, n_frames)
+        c = candidate_limit(metric, k, n_frames)
         tile = min(CANDIDATE_TILE, n_frames)
         total += (
             # The candidates, what the second pass finds (as many) and adds.
@@ -284,9 +303,13 @@ def graph_memory(n_frames, width, height, metrics, methods, k):
 
 def graph_candidates_runtime(n_frames, width=320, height=240):
     """Minutes for a graph's candidate pass: its reduced pairs (their size
-    grows with the frames')."""
+    grows with the frames'), and the sample, every frame compared with
+    :data:`RECALL_SAMPLE` frames at full size (less than an hsl re-rank a
+    frame)."""
     scale = width * height / (320 * 240)
-    seconds = REDUCED_PAIR_SECONDS * n_frames**2 / 2 * scale * RUNTIME_MARGIN
+    seconds = (
+        REDUCED_PAIR_SECONDS * n_frames**2 / 2 + RERANK_FRAME_SECONDS["hsl"] * n_frames
+    ) * (scale * RUNTIME_MARGIN)
     return int(MIN_RUNTIME + -(-seconds // 60))
 
 
