@@ -16,7 +16,9 @@ own:
   300, hsl 200, at most three times that: ``framescape.resources``) and the
   second pass (``resources.COMPLETE``) for gray, which makes it exact; hsl
   keeps the first pass. The table says how many candidates were re-ranked and
-  the recall the sample promised.
+  the recall the sample promised. A movie whose candidates would be every
+  frame (at most 901 frames for gray, 601 for hsl at k = 100) is ranked from
+  its matrix, every pair.
 - **exact**: the dense matrix ``framescape.distances.compute_distances`` ranked
   row by row by ``framescape.distances.nearest_frames``: the reference. Recall
   is the share of each frame's true ``k`` nearest that a method finds. The
@@ -333,7 +335,7 @@ def run_method(method, metric, frames, k, folder):
         indices, found, ran = candidates.candidate_graph(
             frames, metric, k, complete=resources.COMPLETE[metric]
         )
-        return indices, found, None, ran["sample"]
+        return indices, found, None, ran.get("sample")
     if method == "exact":
         matrix = distances.compute_distances(frames, metric)
         indices = distances.nearest_frames(matrix, k)
@@ -450,6 +452,8 @@ def label(method, metric, row):
     if method == "ours":
         second = "exact second pass" if resources.COMPLETE[metric] else "first pass"
         sample = row["sample"]
+        if sample is None:  # its candidates would have been every frame
+            return "ours: candidate_graph, every pair (the matrix's kernels)"
         return (
             f"ours: candidate_graph, {sample['count']} of {sample['kept']} "
             f"candidates (sample's recall {sample['recall']:.4f}), {second}"

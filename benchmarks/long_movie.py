@@ -9,8 +9,9 @@ The movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second, with
 the repository's config.yaml (both metrics, all three methods, the plots and the
 viewer; ``fps: 1`` gives exactly N frames), as ``benchmarks/scaling.py`` makes
 it. The targets (a 50,000-frame movie within 30 minutes on 2 cores, no job above
-6 GB) are printed as met or missed; a failed workflow or an (N, N) array in any
-``.npy`` or ``.npz`` file exits non-zero. Unset OPENBLAS_CORETYPE and
+6 GB) are printed as met or missed; a failed workflow, an (N, N) array in any
+``.npy`` or ``.npz`` file or a job that used more memory than it asked for (its
+``mem_mib``: what a SLURM job would be held to) exits non-zero. Unset OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE for this command only.
 """
 
@@ -73,6 +74,7 @@ def main():
         default="auto",
         help="config dense_max_frames (auto: what fits memory_limit_gb)",
     )
+    parser.add_argument("--keep", action="store_true", help="keep the run folder")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     config = [f"dense_max_frames={args.dense_max_frames}"]
@@ -89,14 +91,16 @@ def main():
         f"--cores {args.cores}; load average {os.getloadavg()[0]:.1f} at the start",
         flush=True,
     )
-    wall, steps, folder = run_workflow(args.frames, args.cores, config)
+    wall, steps, folder, asked = run_workflow(args.frames, args.cores, config)
     try:
         results = folder / "results"
         squares = square_arrays(results, args.frames)
         rules = defaultdict(list)
         for stem, (seconds, rss) in steps.items():
             rules[stem.split("_gray")[0].split("_hsl")[0]].append((seconds, rss, stem))
-        print("| rule | jobs | seconds in all | longest job s | largest job MB |")
+        print(
+            "| rule | jobs | seconds in all | longest job s | largest job MB (asked) |"
+        )
         print("|---|---:|---:|---:|---:|")
         for rule, jobs in sorted(
             rules.items(), key=lambda item: -sum(j[0] for j in item[1])
@@ -105,7 +109,8 @@ def main():
             largest = max(jobs, key=lambda job: job[1])
             print(
                 f"| {rule} | {len(jobs)} | {sum(job[0] for job in jobs):.1f} | "
-                f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} ({largest[2]}) |"
+                f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} "
+                f"({largest[2]}; {asked.get(largest[2], '?')}) |"
             )
         biggest = max(steps.items(), key=lambda item: item[1][1])
         print(
@@ -115,13 +120,26 @@ def main():
             f"{'met' if biggest[1][1] <= TARGET_MB else 'missed'}); "
             f"load average {os.getloadavg()[0]:.1f} at the end"
         )
+        over = [
+            f"{stem} {rss:.0f} MB > {asked[stem]}"
+            for stem, (_, rss) in sorted(steps.items())
+            if stem in asked and rss > asked[stem]
+        ]
+        print(
+            f"memory asked (mem_mib) known for {len(asked)} of {len(steps)} jobs; "
+            + (f"above it: {', '.join(over)}" if over else "none used more")
+        )
         if squares:
             print("(N, N) arrays in: " + ", ".join(map(str, squares)))
+        if squares or over:
             return 1
         print("no (N, N) array in any .npy or .npz file")
         return 0
     finally:
-        subprocess.run(["rm", "-rf", str(folder)], check=True)
+        if args.keep:
+            print(f"run folder kept: {folder}")
+        else:
+            subprocess.run(["rm", "-rf", str(folder)], check=True)
 
 
 if __name__ == "__main__":

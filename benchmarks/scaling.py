@@ -15,6 +15,7 @@ A failed workflow, or an enabled step without its benchmark file, exits non-zero
 import argparse
 import csv
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,10 +64,23 @@ def make_movie(path, frames):
     )
 
 
+def asked_memory(log):
+    """``{job's benchmark file stem: MiB}``: the memory each job asked for
+    (``mem_mib`` in Snakemake's job descriptions, what ``max_rss`` is measured
+    in)."""
+    asked = {}
+    for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", log):
+        benchmark = re.search(r"benchmark: \S*?([^/\s]+)\.tsv", block)
+        memory = re.search(r"\bmem_mib=(\d+)", block)
+        if benchmark and memory:
+            asked[benchmark.group(1)] = int(memory.group(1))
+    return asked
+
+
 def run_workflow(frames, cores, config=()):
     """Run the whole workflow on a ``frames``-frame movie with the repository's
     config (``config``: ``--config`` overrides) in a new folder; ``(wall
-    seconds, {job: (s, MB)}, folder)``."""
+    seconds, {job: (s, MB)}, folder, {job: MiB asked})``."""
     folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
     (folder / "movies").mkdir()
     make_movie(folder / "movies" / f"test{frames}.mp4", frames)
@@ -99,7 +113,7 @@ def run_workflow(frames, cores, config=()):
         with open(tsv) as table:
             row = next(csv.DictReader(table, delimiter="\t"))
         steps[tsv.stem] = (float(row["s"]), float(row["max_rss"]))
-    return wall, steps, folder
+    return wall, steps, folder, asked_memory(result.stderr)
 
 
 def main():
@@ -125,7 +139,7 @@ def main():
     )
     results = {}
     for frames in args.frames:
-        wall, steps, folder = run_workflow(frames, args.cores, config)
+        wall, steps, folder, _ = run_workflow(frames, args.cores, config)
         if not args.keep:
             subprocess.run(["rm", "-rf", str(folder)], check=True)
         results[frames] = wall, steps

@@ -348,11 +348,25 @@ def test_the_sample_chooses_the_candidates_and_tells_the_recall(
     assert sample["recall"] == held(count)
     assert np.array_equal(merged.frames, listed[:, :count])
     monkeypatch.setattr(candidates, "candidate_count", lambda *_: least)
-    monkeypatch.setattr(candidates, "candidate_limit", lambda *_: 39)
+    monkeypatch.setattr(candidates, "candidate_limit", lambda *_: 30)
     indices, _, report = candidates.candidate_graph(
         tied_frames, metric, k, factor=8, complete=False
     )
     every = candidates.exact_nearest(tied_frames, metric, k, np.arange(40))
-    assert report["sample"]["sampled"] == 40 and report["sample"]["count"] < 39
+    assert report["sample"]["sampled"] == 40 and report["sample"]["count"] < 30
     graph_recall = np.mean([np.isin(t, row) for t, row in zip(every, indices)])
     assert report["sample"]["recall"] == graph_recall < 1
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_a_movie_whose_candidates_would_be_every_frame_takes_every_pair(
+    tied_frames, metric
+):
+    """40 frames keep at most 39 candidates each (fewer than the workflow's
+    least): the matrix's own ranking and its elements, ties in frame order."""
+    assert candidates.candidate_limit(metric, 6, 40) == 39
+    indices, found, report = candidates.candidate_graph(tied_frames, metric, 6)
+    matrix = distances.compute_distances(tied_frames, metric)
+    assert report["every_pair"] and "sample" not in report
+    assert np.array_equal(indices, distances.nearest_frames(matrix, 6))
+    assert np.array_equal(found, np.take_along_axis(matrix, indices, axis=1))

@@ -120,15 +120,16 @@ def test_heatmap_is_the_reduced_matrix_averaged(
 
 
 def test_tiny_movies_and_no_neighbours(bikes_frames):
+    """Candidates (four asked for) of a one-frame movie, and with k = 0."""
     frames = np.zeros((1, 4, 4, 3), np.uint8)
     indices, found, report = candidates.candidate_graph(
-        frames, "gray", 5, cell_frames=1
+        frames, "gray", 5, 4, cell_frames=1
     )
     assert indices.shape == (1, 0) and found.shape == (1, 0)
     assert report["heatmap"].tolist() == [[0.0]]
     for metric in ("gray", "hsl"):
         indices, found, report = candidates.candidate_graph(
-            bikes_frames[:5], metric, 0, cell_frames=1
+            bikes_frames[:5], metric, 0, 4, cell_frames=1
         )
         assert indices.shape == found.shape == (5, 0)
         assert report["heatmap"].shape == (5, 5) and report["heatmap"][0, 1] > 0

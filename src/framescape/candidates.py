@@ -16,8 +16,11 @@ Three passes, each split into jobs like the neighbour graph's tiles:
 
 1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
 2. :func:`candidate_part` per tile of the reduced pairs, put together by
-   :class:`NearestMerge` (:func:`candidate_pass`): every frame's ``c`` nearest
-   by reduced distance.
+   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
+   reduced distance. How many of them a frame needs depends on the footage:
+   :func:`choose_candidates` compares a few frames spread over the movie with
+   every frame at full size and keeps the fewest, ``c``, that hold
+   :data:`RECALL_TARGET` of their true nearest.
 3. :func:`rerank` per group of frames whose candidates overlap
    (:func:`group_rows`): their candidates' exact full-size distances, each
    frame's ``k`` nearest among them, ordered by (distance, frame number) as
@@ -41,8 +44,10 @@ import numpy as np
 from framescape import kernels
 from framescape.distances import (
     check_frames,
+    compute_distances,
     distances_to,
     hsl_features,
+    nearest_frames,
     pixel_block,
     release_pages,
     squared_norms,
@@ -818,6 +823,9 @@ def candidate_graph(
         Nearest first; equal distances in frame order.
     distances : (N, k) float32
     report : dict
+        Without ``c``, a movie of at most :func:`candidate_limit` + 1 frames
+        (whose candidates would be every frame) is ranked from its whole
+        matrix: ``every_pair`` and ``seconds`` only. Otherwise
         ``first`` ``(N, k) int32``, the first re-rank's indices, ``certified``
         ``(N,) bool`` (:func:`certified`), ``sample`` (without ``c``:
         :func:`choose_candidates`'), ``missing`` when the second pass ran,
@@ -835,6 +843,15 @@ def candidate_graph(
         complete = COMPLETE[metric]
     seconds = {}
     started = time.perf_counter()
+    if c is None and most >= n - 1:
+        # Every frame would be every frame's candidate: candidates cannot save
+        # work, and the matrix of so few frames is small (under 1,000² numbers
+        # for k ≤ 150): the dense ranking, exact.
+        matrix = compute_distances(frames, metric, mask)
+        indices = nearest_frames(matrix, k)
+        found = np.take_along_axis(matrix, indices.astype(np.intp), axis=1)
+        seconds["matrix"] = time.perf_counter() - started
+        return indices, found, {"every_pair": True, "seconds": seconds}
     reduced = reduced_descriptors(frames, metric, factor, mask)
     seconds["reduce"] = time.perf_counter() - started
     started = time.perf_counter()
