@@ -126,7 +126,8 @@ def main():
             if stem in asked and rss > asked[stem]
         ]
         print(
-            f"memory asked (mem_mib) known for {len(asked)} of {len(steps)} jobs; "
+            f"memory asked (mem_mib) known for {sum(stem in asked for stem in steps)} "
+            f"of {len(steps)} jobs; "
             + (f"above it: {', '.join(over)}" if over else "none used more")
         )
         if squares:
