@@ -4,7 +4,8 @@ faiss, on the same frames: time, recall, peak memory.
     python benchmarks/graph.py                 # real footage, 10,000 frames of 320x240
     python benchmarks/graph.py --movie demo    # the demo at 4 fps (1,460 frames)
     python benchmarks/graph.py --peer-frames 1000 --k 30
-    python benchmarks/graph.py --quick         # 400 frames of 80x60, no pynndescent
+    python benchmarks/graph.py --quick         # 1,000 frames of 80x60, no pynndescent
+    python benchmarks/graph.py --faiss-all hsl # faiss on all 10,000 too (22 GB)
 
 Methods, each timed in a fresh process of its own (``spawn``) after a warm-up
 on 64 frames (numba compilation, thread start), so that its peak memory is its
@@ -44,9 +45,10 @@ gray: 11.5 s for 300 frames, 96 s for 600; hsl, 4 numbers a pixel: 48 s for
 ``--peer-frames`` frames (default 400, which keeps the whole default run near
 10 minutes; memory is no limit there: 0.5 GB of hsl vectors) and are compared
 there, each against the exact graph of exactly those frames. faiss also runs
-on all frames for the metrics of ``--faiss-all`` (default hsl: a BLAS product,
-about twice the matrix's work, and 12.3 GB of vectors for 10,000 frames of
-320x240; gray's L1 search would take about 25 minutes there). pynndescent
+on all frames for the metrics given to ``--faiss-all`` (hsl: a BLAS product,
+about twice the matrix's work; 12.3 GB of vectors and a 21.8 GB peak for
+10,000 frames of 320x240, 250 s; gray's L1 search would take about 25 minutes
+there). pynndescent
 compiles for about a minute (numba, in every new process) before its first
 search; the warm-up takes that out of its seconds.
 
@@ -333,7 +335,7 @@ def run_method(method, metric, frames, k, folder):
     into ``folder``."""
     if method == "ours":
         indices, found, ran = candidates.candidate_graph(
-            frames, metric, k, complete=resources.COMPLETE[metric]
+            frames, metric, k, complete=resources.COMPLETE[metric], every_pair=True
         )
         return indices, found, None, ran.get("sample")
     if method == "exact":
@@ -359,7 +361,10 @@ def measure(method, metrics, npy, sizes, k, folder):
     frames = np.load(npy, mmap_mode="r")
     results = {}
     for metric in metrics:
-        run_method(method, metric, frames[:WARM_UP_FRAMES], min(k, 5), None)
+        warm_up = frames[:WARM_UP_FRAMES]
+        run_method(method, metric, warm_up, min(k, 5), None)
+        if method == "ours":  # 64 frames are ranked from their matrix: candidates too
+            candidates.candidate_graph(warm_up, metric, 5, 10)
         results[metric] = []
         for n in sizes[metric]:
             start_mb = reset_peak()
@@ -484,16 +489,20 @@ def main():
     parser.add_argument(
         "--faiss-all",
         nargs="*",
-        default=["hsl"],
-        help="metrics whose faiss search also runs on all frames (gray's L1 "
-        "search is a plain loop: about 25 minutes for 10,000 frames)",
+        default=[],
+        help="metrics whose faiss search also runs on all frames (hsl: 22 GB "
+        "of memory for 10,000 frames; gray's L1 search is a plain loop: about "
+        "25 minutes)",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="ours, exact and faiss on 400 frames"
+        "--quick",
+        action="store_true",
+        help="80x60, k = 30: ours and exact on 1,000 frames (candidates), all "
+        "but pynndescent on 400",
     )
     args = parser.parse_args()
     if args.quick:
-        args.movie, args.frames, args.peer_frames = "real", 400, 400
+        args.movie, args.frames, args.peer_frames = "real", 1000, 400
         args.width, args.height, args.k = 80, 60, 30
         # pynndescent compiles for about a minute in every new process.
         args.methods = [method for method in args.methods if method != "pynndescent"]

@@ -10,8 +10,10 @@ the repository's config.yaml (both metrics, all three methods, the plots and the
 viewer; ``fps: 1`` gives exactly N frames), as ``benchmarks/scaling.py`` makes
 it. The targets (a 50,000-frame movie within 30 minutes on 2 cores, no job above
 6 GB) are printed as met or missed; a failed workflow, an (N, N) array in any
-``.npy`` or ``.npz`` file or a job that used more memory than it asked for (its
-``mem_mib``: what a SLURM job would be held to) exits non-zero. Unset OPENBLAS_CORETYPE and
+``.npy`` or ``.npz`` file or a job whose peak memory exceeded what it asked for
+(its ``mem_mb``, in MiB: what a SLURM job is held to) exits non-zero; Snakemake
+samples the peak every second for half a minute, then every 30 s, so a short
+spike can pass unseen. Unset OPENBLAS_CORETYPE and
 OPENBLAS_L2_SIZE for this command only.
 """
 
@@ -125,11 +127,14 @@ def main():
             for stem, (_, rss) in sorted(steps.items())
             if stem in asked and rss > asked[stem]
         ]
+        known = sum(stem in asked for stem in steps)
         print(
-            f"memory asked (mem_mib) known for {sum(stem in asked for stem in steps)} "
-            f"of {len(steps)} jobs; "
-            + (f"above it: {', '.join(over)}" if over else "none used more")
+            f"memory asked (mem_mb) known for {known} of {len(steps)} jobs; "
+            + (f"above it: {', '.join(over)}" if over else "no peak seen above it")
         )
+        if not known:
+            print("no job's memory asked could be read from Snakemake's output")
+            return 1
         if squares:
             print("(N, N) arrays in: " + ", ".join(map(str, squares)))
         if squares or over:

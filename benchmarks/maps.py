@@ -64,7 +64,7 @@ from framescape.config import graph_neighbours, method_options, validate_config
 from framescape.distances import compute_distances, nearest_frames
 from framescape.embed import METHODS, embed_step
 from framescape.frames import extract_frames
-from framescape.resources import COMPLETE, candidate_count
+from framescape.resources import COMPLETE
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SECONDS = 365
@@ -168,7 +168,7 @@ def run(args, config, npy, folder):
         k = graph_neighbours(config, metric, n)
         started = time.perf_counter()
         # The workflow's candidates and passes: candidate_graph's defaults.
-        indices, distances, _ = candidate_graph(frames, metric, k)
+        indices, distances, ran = candidate_graph(frames, metric, k)
         graph_seconds = time.perf_counter() - started
         graph_npz = Path(folder) / f"{metric}.npz"
         np.savez(graph_npz, indices=indices, distances=distances)
@@ -177,7 +177,8 @@ def run(args, config, npy, folder):
         found = np.isin(nearest_frames(matrix, k) + offsets, indices + offsets)
         notes.append(
             f"{metric}: matrix {matrix_seconds:.1f} s; graph (k = {k}, "
-            f"{candidate_count(metric, k, n)} candidates, second pass "
+            f"{ran['sample']['count']} of {ran['sample']['kept']} candidates "
+            f"re-ranked, sample's recall {ran['sample']['recall']:.4f}, second pass "
             f"{'yes' if COMPLETE[metric] else 'no'}) {graph_seconds:.1f} s, "
             f"recall {found.mean():.4f}"
         )

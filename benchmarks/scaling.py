@@ -65,13 +65,13 @@ def make_movie(path, frames):
 
 
 def asked_memory(log):
-    """``{job's benchmark file stem: MiB}``: the memory each job asked for
-    (``mem_mib`` in Snakemake's job descriptions, what ``max_rss`` is measured
-    in)."""
+    """``{job's benchmark file stem: MiB}``: the memory each job asked for, its
+    ``mem_mb`` in Snakemake's job descriptions (framescape counts it in MiB,
+    as ``max_rss`` is measured and as SLURM reads ``--mem``)."""
     asked = {}
     for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", log):
         benchmark = re.search(r"benchmark: \S*?([^/\s]+)\.tsv", block)
-        memory = re.search(r"\bmem_mib=(\d+)", block)
+        memory = re.search(r"\bmem_mb=(\d+)", block)
         if benchmark and memory:
             asked[benchmark.group(1)] = int(memory.group(1))
     return asked

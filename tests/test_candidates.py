@@ -355,7 +355,11 @@ def test_the_sample_chooses_the_candidates_and_tells_the_recall(
     every = candidates.exact_nearest(tied_frames, metric, k, np.arange(40))
     assert report["sample"]["sampled"] == 40 and report["sample"]["count"] < 30
     graph_recall = np.mean([np.isin(t, row) for t, row in zip(every, indices)])
-    assert report["sample"]["recall"] == graph_recall < 1
+    assert graph_recall < 1
+    # hsl: the sample and the re-rank group their Gram products differently,
+    # which may order the repeated frames' float32 ties apart (one in 200).
+    tolerance = 0 if metric == "gray" else 1 / every.size
+    assert abs(report["sample"]["recall"] - graph_recall) <= tolerance
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
@@ -363,9 +367,14 @@ def test_a_movie_whose_candidates_would_be_every_frame_takes_every_pair(
     tied_frames, metric
 ):
     """40 frames keep at most 39 candidates each (fewer than the workflow's
-    least): the matrix's own ranking and its elements, ties in frame order."""
+    least): asked to, the matrix's own ranking and its elements, ties in frame
+    order; else the candidates, all of them."""
     assert candidates.candidate_limit(metric, 6, 40) == 39
-    indices, found, report = candidates.candidate_graph(tied_frames, metric, 6)
+    _, _, report = candidates.candidate_graph(tied_frames, metric, 6)
+    assert report["sample"]["count"] == 39 and "every_pair" not in report
+    indices, found, report = candidates.candidate_graph(
+        tied_frames, metric, 6, every_pair=True
+    )
     matrix = distances.compute_distances(tied_frames, metric)
     assert report["every_pair"] and "sample" not in report
     assert np.array_equal(indices, distances.nearest_frames(matrix, 6))

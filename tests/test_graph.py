@@ -54,12 +54,14 @@ def run_jobs(frames_npy, folder, metric, k, tile_frames):
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
 def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, metric):
-    """Candidates, re-ranks in groups of at most 5 frames cut into jobs of 16
-    or of 8 frames, and the merge: each frame re-ranked once, the same bytes
-    both ways, the graph and the heatmap of :func:`candidates.candidate_graph`;
-    gray's is the dense ranking (its second pass ran: few candidates)."""
-    monkeypatch.setattr(graph, "candidate_count", lambda *_: 8)
-    monkeypatch.setattr(graph, "candidate_limit", lambda *_: 8)
+    """Candidates (24 kept, at least 8 re-ranked: the sample chooses), re-ranks
+    in groups of at most 5 frames cut into jobs of 16 or of 8 frames, and the
+    merge: each frame re-ranked once, the same bytes both ways, the graph and
+    the heatmap of :func:`candidates.candidate_graph`; gray's is the dense
+    ranking (its second pass ran: few candidates)."""
+    for module in (graph, candidates):
+        monkeypatch.setattr(module, "candidate_count", lambda *_: 8)
+        monkeypatch.setattr(module, "candidate_limit", lambda *_: 24)
     monkeypatch.setattr(graph, "RERANK_ROWS", 5)
     monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)  # the jobs' share
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
@@ -75,8 +77,11 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     (output, heatmap, _), (other, _, _) = runs
     assert output.read_bytes() == other.read_bytes()
     indices, found, report = candidates.candidate_graph(
-        frames, metric, k, 8, rerank_rows=5, cell_frames=1, max_share=1
+        frames, metric, k, rerank_rows=5, cell_frames=1, max_share=1
     )
+    chosen = report["sample"]["count"]
+    assert 8 <= chosen <= 24 and report["sample"]["kept"] == 24
+    assert np.load(output.parent / "candidates.npz")["frames"].shape == (40, chosen)
     with np.load(output) as stored:
         assert np.array_equal(stored["indices"], indices)
         assert np.array_equal(stored["distances"], found)
@@ -120,16 +125,15 @@ def test_heatmap_is_the_reduced_matrix_averaged(
 
 
 def test_tiny_movies_and_no_neighbours(bikes_frames):
-    """Candidates (four asked for) of a one-frame movie, and with k = 0."""
     frames = np.zeros((1, 4, 4, 3), np.uint8)
     indices, found, report = candidates.candidate_graph(
-        frames, "gray", 5, 4, cell_frames=1
+        frames, "gray", 5, cell_frames=1
     )
     assert indices.shape == (1, 0) and found.shape == (1, 0)
     assert report["heatmap"].tolist() == [[0.0]]
     for metric in ("gray", "hsl"):
         indices, found, report = candidates.candidate_graph(
-            bikes_frames[:5], metric, 0, 4, cell_frames=1
+            bikes_frames[:5], metric, 0, cell_frames=1
         )
         assert indices.shape == found.shape == (5, 0)
         assert report["heatmap"].shape == (5, 5) and report["heatmap"][0, 1] > 0
@@ -140,7 +144,7 @@ def test_distances_to_a_few_frames_are_elements_of_the_matrix(
     bikes_frames, metric, tmp_path
 ):
     """To every frame (blocks of 16), then to some frames in any order, the
-    chosen ones among them (hsl copies their features)."""
+    chosen ones among them."""
     mask = np.ones(bikes_frames.shape[1:3], bool)
     mask[:12, :40] = False
     matrix = distances.compute_distances(bikes_frames, metric, mask)

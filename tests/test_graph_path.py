@@ -4,6 +4,7 @@ frames) with dense_max_frames below its length, against the dense path's
 matrices and maps; what reruns."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from conftest import (
 from framescape.config import graph_neighbours, validate_config
 from framescape.distances import nearest_frames
 from framescape.plots import block_mean
+from framescape.resources import candidate_count, candidate_limit
 
 pytestmark = pytest.mark.workflow
 
@@ -104,6 +106,17 @@ def test_graph_and_heatmap_against_the_matrix(long_graph, long_whole):
             assert np.array_equal(nearest, wanted)
         else:
             assert recall(indices, exact) >= 0.99
+            # The sample's estimate, in the candidate job's log, is the graph's.
+            log = (folder / "logs" / "graph_candidates_hsl.log").read_text()
+            count, kept, estimate = re.search(
+                r"(\d+) of the (\d+) candidates a frame are re-ranked: they hold "
+                r"([\d.]+) of the true \d+ nearest of 64 frames",
+                log,
+            ).groups()
+            least = candidate_count(metric, k, LONG_FRAMES)
+            assert int(kept) == candidate_limit(metric, k, LONG_FRAMES)
+            assert least <= int(count) <= int(kept)
+            assert abs(float(estimate) - recall(indices, exact)) <= 0.01
             np.testing.assert_allclose(distances, stored, rtol=1e-5, atol=2e-6)
             assert (np.diff(distances, axis=1) >= 0).all()
             assert recall(nearest, wanted) >= 0.99

@@ -376,13 +376,15 @@ def sampled_frames(n, count=RECALL_SAMPLE):
 
 
 def exact_nearest(frames, metric, k, chosen, mask=None, progress=None):
-    """``(S, k) int64``: the true ``k`` nearest of a few frames, from their
-    full-size distances to every frame (:func:`distances.distances_to`),
-    nearest first and equal distances in frame order, as the dense ranking.
-    ``progress`` as :func:`distances.distances_to`'s."""
-    rows = distances_to(frames, metric, chosen, mask, progress=progress)
-    rows[np.arange(len(chosen)), chosen] = np.inf
-    return np.argsort(rows, axis=1, kind="stable")[:, :k]
+    """``(S, k) int32``: the true ``k`` nearest of a few frames, ranked as the
+    dense path ranks (:func:`distances.nearest_frames`) their full-size
+    distances to every frame (:func:`distances.distances_to`, a block of
+    :data:`FRAME_BLOCK` frames at a time, whatever the metric). ``progress``
+    as :func:`distances.distances_to`'s."""
+    rows = distances_to(
+        frames, metric, chosen, mask, column_frames=FRAME_BLOCK, progress=progress
+    )
+    return nearest_frames(rows, k, rows=chosen)
 
 
 def candidates_needed(listed, truth, least, target=RECALL_TARGET):
@@ -410,8 +412,15 @@ def candidates_needed(listed, truth, least, target=RECALL_TARGET):
     width = listed.shape[1]
     if truth.size == 0:
         return min(least, width), 1.0
-    match = np.asarray(listed)[:, None, :] == np.asarray(truth)[:, :, None]
-    position = np.where(match.any(axis=2), match.argmax(axis=2), width).ravel()
+    # Each true neighbour's place in its frame's list (width: not in it), by a
+    # table of places over frame numbers (N + 1: the lists' "none" marker).
+    place = np.full(max(int(listed.max()), int(truth.max())) + 1, width)
+    position = np.empty(truth.shape, np.int64)
+    for row, (candidates, nearest) in enumerate(zip(listed, truth)):
+        place[candidates[::-1]] = np.arange(width)[::-1]  # a repeat: its first
+        position[row] = place[nearest]
+        place[candidates] = width
+    position = position.ravel()
     # held[c]: the share that the first c candidates hold.
     held = np.concatenate([[0], np.cumsum(np.bincount(position, minlength=width + 1))])
     held = held[: width + 1] / position.size
@@ -789,6 +798,7 @@ def candidate_graph(
     rerank_rows=RERANK_ROWS,
     cell_frames=None,
     max_share=None,
+    every_pair=False,
 ):
     """The ``k`` frames nearest to each frame from ``c`` candidates each, in
     one process (the workflow's jobs make the same calls, framescape.graph).
@@ -816,6 +826,11 @@ def candidate_graph(
         Frames per heatmap cell side: the report then has the ``heatmap``.
     max_share : float, optional
         :func:`second_pass`'s.
+    every_pair : bool
+        Without ``c``, rank a movie of at most :func:`candidate_limit` + 1
+        frames (whose candidates would be every frame, so that they cannot save
+        work) from its whole matrix instead, the dense ranking (which the
+        workflow's jobs do not do).
 
     Returns
     -------
@@ -823,9 +838,8 @@ def candidate_graph(
         Nearest first; equal distances in frame order.
     distances : (N, k) float32
     report : dict
-        Without ``c``, a movie of at most :func:`candidate_limit` + 1 frames
-        (whose candidates would be every frame) is ranked from its whole
-        matrix: ``every_pair`` and ``seconds`` only. Otherwise
+        Ranked from the matrix (``every_pair``): ``every_pair`` and
+        ``seconds`` only. Otherwise
         ``first`` ``(N, k) int32``, the first re-rank's indices, ``certified``
         ``(N,) bool`` (:func:`certified`), ``sample`` (without ``c``:
         :func:`choose_candidates`'), ``missing`` when the second pass ran,
@@ -838,15 +852,13 @@ def candidate_graph(
     n = frames.shape[0]
     k = max(0, min(k, n - 1))
     least = candidate_count(metric, k, n) if c is None else max(k, min(c, n - 1))
-    most = max(least, candidate_limit(metric, k, n)) if c is None else least
+    most = candidate_limit(metric, k, n) if c is None else least
     if complete is None:
         complete = COMPLETE[metric]
     seconds = {}
     started = time.perf_counter()
-    if c is None and most >= n - 1:
-        # Every frame would be every frame's candidate: candidates cannot save
-        # work, and the matrix of so few frames is small (under 1,000² numbers
-        # for k ≤ 150): the dense ranking, exact.
+    if every_pair and c is None and most >= n - 1:
+        # The matrix of so few frames is small: under 1,000² numbers for k ≤ 150.
         matrix = compute_distances(frames, metric, mask)
         indices = nearest_frames(matrix, k)
         found = np.take_along_axis(matrix, indices.astype(np.intp), axis=1)

@@ -398,29 +398,32 @@ def compute_distances(frames, metric, mask=None, progress=None):
     return whole_matrix(metric, frames, mask, progress)
 
 
-def nearest_frames(distances, k):
+def nearest_frames(distances, k, rows=None):
     """The ``k`` frames nearest to each frame, itself excluded.
 
     Parameters
     ----------
-    distances : (N, N) array (a memmap is read a block of rows at a time)
+    distances : (R, N) array (a memmap is read a block of rows at a time)
+        The whole matrix, or some frames' rows of it.
     k : int
         Clamped to N − 1.
+    rows : (R,) int, optional
+        The frames whose rows these are (by default all N, in order).
 
     Returns
     -------
-    (N, min(k, N − 1)) int32
+    (R, min(k, N − 1)) int32
         Nearest first; equal distances in frame order.
     """
-    n = len(distances)
+    n = distances.shape[1]
+    frames = np.arange(len(distances)) if rows is None else np.asarray(rows)
     k = max(0, min(k, n - 1))
-    nearest = np.empty((n, k), np.int32)
+    nearest = np.empty((len(distances), k), np.int32)
     if k == 0:
         return nearest
-    for start in range(0, n, NEAREST_BLOCK):
+    for start in range(0, len(distances), NEAREST_BLOCK):
         block = np.array(distances[start : start + NEAREST_BLOCK], np.float64)
-        rows = np.arange(start, start + len(block))
-        block[rows - start, rows] = np.inf
+        block[np.arange(len(block)), frames[start : start + len(block)]] = np.inf
         kth = np.partition(block, k - 1, axis=1)[:, k - 1]
         for offset, (row, limit) in enumerate(zip(block, kth)):
             candidates = np.flatnonzero(row <= limit)

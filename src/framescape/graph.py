@@ -4,7 +4,9 @@ of a long movie, as the workflow's jobs compute it.
 Each metric takes three kinds of job (:mod:`framescape.candidates` holds the
 method): ``graph_candidates`` compares every pair of frames at a reduced size
 and keeps each frame's candidates, and the heatmap's block averages of those
-reduced distances, and groups the frames whose candidates overlap;
+reduced distances, compares a sample of frames with every frame at full size
+to choose how many candidates each frame re-ranks, and groups the frames whose
+candidates overlap;
 ``graph_rerank`` jobs, one for each ``tile_frames`` frames of those groups,
 compare each frame with its candidates at full size; ``neighbour_graph`` puts
 them together (and for gray makes the graph exact with the second pass).
@@ -46,8 +48,7 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
     distances (``outputs.heatmap``)."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
-    least = candidate_count(metric, k, n)
-    c = max(least, candidate_limit(metric, k, n))
+    least, kept = candidate_count(metric, k, n), candidate_limit(metric, k, n)
     started = time.monotonic()
     reduced = reduced_descriptors(
         frames, metric, mask=mask, progress=Progress(f"{metric} reducing {movie}")
@@ -64,15 +65,15 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
     merged, heatmap = candidate_pass(
         reduced,
         metric,
-        c,
+        kept,
         cell_frames=cell_frames,
         progress=Progress(f"{metric} candidates of {movie}"),
     )
     log.info(
-        "%s: %d candidates for each of %d frames from %s reduced pairs in %.1f s; "
-        "heatmap of %d x %d cells",
+        "%s: %d candidates kept for each of %d frames from %s reduced pairs in "
+        "%.1f s; heatmap of %d x %d cells",
         metric,
-        c,
+        kept,
         n,
         f"{n * (n - 1) // 2:,}",
         time.monotonic() - started,
@@ -89,17 +90,23 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
         mask,
         progress=Progress(f"{metric} sample of {movie} at full size"),
     )
+    # gray's second pass makes the graph exact (unless it is skipped, which
+    # its own log says): the sample's share is then the first re-rank's only.
+    short = sample["recall"] < RECALL_TARGET and not COMPLETE[metric]
     log.log(
-        logging.INFO if sample["recall"] >= RECALL_TARGET else logging.WARNING,
+        logging.WARNING if short else logging.INFO,
         "%s: %d of the %d candidates a frame are re-ranked: they hold %.4f of the "
         "true %d nearest of %d frames compared with every frame at full size "
-        "(the graph's estimated recall; at least %.3f wanted) in %.1f s",
+        "(%s; at least %.3f wanted) in %.1f s",
         metric,
         sample["count"],
-        c,
+        kept,
         sample["recall"],
         k,
         sample["sampled"],
+        "the first re-rank's recall, before the second pass"
+        if COMPLETE[metric]
+        else "the graph's estimated recall",
         RECALL_TARGET,
         time.monotonic() - started,
     )

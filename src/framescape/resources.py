@@ -204,9 +204,8 @@ def candidate_limit(metric, k, n_frames):
     """Candidates the candidate pass keeps for each frame, of which the sample
     chooses how many are re-ranked: :data:`MORE_CANDIDATES` times
     :func:`candidate_count`, at most every other frame."""
-    return max(
-        0, min(MORE_CANDIDATES * candidate_count(metric, k, n_frames), n_frames - 1)
-    )
+    most = MORE_CANDIDATES * candidate_count(metric, k, n_frames)
+    return max(0, min(most, n_frames - 1))
 
 
 def reduced_bytes(metric, width, height):
@@ -220,20 +219,24 @@ def reduced_bytes(metric, width, height):
 
 def graph_candidates_memory(metric, n_frames, width, height, k):
     """Peak bytes of a graph's candidate pass: the reduced frames, a block of
-    full-size frames being reduced (pixels, their features or luma), a tile of
-    reduced pairs, both sides' candidates of a tile, every frame's candidates
-    and the heatmap's cells, and the sample's full-size distances."""
-    c = candidate_limit(metric, k, n_frames)
+    full-size frames being reduced or compared with the sample (pixels and
+    their features; gray: pixels, the pages read, luma and its aligned copy), a
+    tile of reduced pairs, both sides' candidates of a tile, every frame's
+    candidates kept and the heatmap's cells, and the sample: its frames'
+    features (gray: luma) and their distances to every frame (float32, and a
+    float64 copy while ranked)."""
+    kept = candidate_limit(metric, k, n_frames)
     tile = min(CANDIDATE_TILE, n_frames)
-    per_pixel = 3 + (FEATURE_BYTES if metric == "hsl" else 1)
+    features = FEATURE_BYTES if metric == "hsl" else 1
+    block = (3 + features if metric == "hsl" else 8) * min(FRAME_BLOCK, n_frames)
     return int(
         GRAPH_FIXED
         + reduced_bytes(metric, width, height) * n_frames
-        + per_pixel * min(FRAME_BLOCK, n_frames) * width * height
+        + block * width * height
         + CANDIDATE_BYTES_PER_PAIR * tile**2
-        + 8 * c * (n_frames + 2 * tile)
+        + 8 * kept * (n_frames + 2 * tile)
         + 2 * 8 * HEATMAP_CELLS**2
-        + RECALL_SAMPLE * (12 * n_frames + per_pixel * width * height)
+        + RECALL_SAMPLE * (12 * n_frames + features * width * height)
     )
 
 
@@ -315,9 +318,13 @@ def graph_candidates_runtime(n_frames, width=320, height=240):
 
 def graph_rerank_runtime(metric, rows, width, height):
     """Minutes for re-ranking ``rows`` frames' candidates at full size (a
-    second pass re-ranks fewer)."""
+    second pass re-ranks fewer): the rate measured with the least number of
+    candidates, times :data:`MORE_CANDIDATES` (the sample may ask for that
+    many)."""
     scale = width * height / (320 * 240)
-    seconds = RERANK_FRAME_SECONDS[metric] * rows * scale * RUNTIME_MARGIN
+    seconds = (
+        RERANK_FRAME_SECONDS[metric] * MORE_CANDIDATES * rows * scale * RUNTIME_MARGIN
+    )
     return int(MIN_RUNTIME + -(-seconds // 60))
 
 
