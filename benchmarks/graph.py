@@ -47,7 +47,7 @@ gray: 11.5 s for 300 frames, 96 s for 600; hsl, 4 numbers a pixel: 48 s for
 there, each against the exact graph of exactly those frames. faiss also runs
 on all frames for the metrics given to ``--faiss-all`` (hsl: a BLAS product,
 about twice the matrix's work; 12.3 GB of vectors and a 21.8 GB peak for
-10,000 frames of 320x240, 250 s; gray's L1 search would take about 25 minutes
+10,000 frames of 320x240, 249 s; gray's L1 search would take about 25 minutes
 there). pynndescent
 compiles for about a minute (numba, in every new process) before its first
 search; the warm-up takes that out of its seconds.

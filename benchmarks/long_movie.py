@@ -127,20 +127,19 @@ def main():
             for stem, (_, rss) in sorted(steps.items())
             if stem in asked and rss > asked[stem]
         ]
-        known = sum(stem in asked for stem in steps)
+        unknown = sorted(stem for stem in steps if stem not in asked)
         print(
-            f"memory asked (mem_mb) known for {known} of {len(steps)} jobs; "
+            f"memory asked (mem_mb) known for {len(steps) - len(unknown)} of "
+            f"{len(steps)} jobs"
+            + (f" (not for {', '.join(unknown)})" if unknown else "")
+            + "; "
             + (f"above it: {', '.join(over)}" if over else "no peak seen above it")
         )
-        if not known:
-            print("no job's memory asked could be read from Snakemake's output")
-            return 1
         if squares:
             print("(N, N) arrays in: " + ", ".join(map(str, squares)))
-        if squares or over:
-            return 1
-        print("no (N, N) array in any .npy or .npz file")
-        return 0
+        else:
+            print("no (N, N) array in any .npy or .npz file")
+        return 1 if squares or over or len(unknown) == len(steps) else 0
     finally:
         if args.keep:
             print(f"run folder kept: {folder}")

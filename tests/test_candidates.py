@@ -308,6 +308,11 @@ def test_candidates_needed_is_the_fewest_that_hold_the_target():
     assert candidates.candidates_needed(listed, truth, 1, 5 / 6) == (5, 5 / 6)
     assert candidates.candidates_needed(listed, truth, 1, 1.0) == (6, 5 / 6)
     assert candidates.candidates_needed(listed, truth[:0], 2, 1.0) == (2, 1.0)
+    # A frame listed twice counts at its first place; "none" (N = 9) never.
+    listed = np.array([[3, 3, 1, 9, 9], [2, 0, 9, 9, 9]])
+    truth = np.array([[3, 1], [0, 4]])  # places 0, 2 | 1, missing
+    assert candidates.candidates_needed(listed, truth, 1, 0.5) == (2, 2 / 4)
+    assert candidates.candidates_needed(listed, truth, 1, 0.75) == (3, 3 / 4)
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])

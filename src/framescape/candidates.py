@@ -417,9 +417,10 @@ def candidates_needed(listed, truth, least, target=RECALL_TARGET):
     place = np.full(max(int(listed.max()), int(truth.max())) + 1, width)
     position = np.empty(truth.shape, np.int64)
     for row, (candidates, nearest) in enumerate(zip(listed, truth)):
-        place[candidates[::-1]] = np.arange(width)[::-1]  # a repeat: its first
+        frames, first = np.unique(candidates, return_index=True)  # a repeat: its first
+        place[frames] = first
         position[row] = place[nearest]
-        place[candidates] = width
+        place[frames] = width
     position = position.ravel()
     # held[c]: the share that the first c candidates hold.
     held = np.concatenate([[0], np.cumsum(np.bincount(position, minlength=width + 1))])

@@ -223,8 +223,8 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
     their features; gray: pixels, the pages read, luma and its aligned copy), a
     tile of reduced pairs, both sides' candidates of a tile, every frame's
     candidates kept and the heatmap's cells, and the sample: its frames'
-    features (gray: luma) and their distances to every frame (float32, and a
-    float64 copy while ranked)."""
+    features (gray: luma) and their distances to every frame (float32, and two
+    float64 copies while ranked: distances.nearest_frames)."""
     kept = candidate_limit(metric, k, n_frames)
     tile = min(CANDIDATE_TILE, n_frames)
     features = FEATURE_BYTES if metric == "hsl" else 1
@@ -236,7 +236,7 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
         + CANDIDATE_BYTES_PER_PAIR * tile**2
         + 8 * kept * (n_frames + 2 * tile)
         + 2 * 8 * HEATMAP_CELLS**2
-        + RECALL_SAMPLE * (12 * n_frames + features * width * height)
+        + RECALL_SAMPLE * (20 * n_frames + features * width * height)
     )
 
 
