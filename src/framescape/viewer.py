@@ -237,6 +237,15 @@ def numbered_pictures(sources):
     return pattern
 
 
+def js_call(shared, function, library="framescape"):
+    """A CustomJS callback calling ``<library>.<function>(v, cb_obj)``, ``v``
+    the object of every model and value in ``shared`` (``{name: model}``)."""
+    from bokeh.models import CustomJS
+
+    viewer = "{" + ", ".join(shared) + "}"
+    return CustomJS(args=shared, code=f"{library}.{function}({viewer}, cb_obj)")
+
+
 def viewer_layout(items, keys, movie, picture, assets):
     """The Bokeh layout of one movie's viewer.
 
@@ -248,13 +257,17 @@ def viewer_layout(items, keys, movie, picture, assets):
         ``<movie>/thumbnails.js`` beside the page)
     picture : ``(width, height)`` of the movie's frame pictures, pixels
     assets : the assets folder, relative to the page
+
+    The layout is the one root of its own document, which follows the page's
+    address once drawn (``#frame=N`` selects frame N, as the folder map's
+    links ask).
     """
+    from bokeh.document import Document
     from bokeh.layouts import column, row
     from bokeh.models import (
         Button,
         ColorBar,
         ColumnDataSource,
-        CustomJS,
         CustomJSHover,
         Div,
         HoverTool,
@@ -417,22 +430,20 @@ def viewer_layout(items, keys, movie, picture, assets):
         "movie": movie,
     }
 
-    def call(function):
-        """A callback handing every shared model to ``framescape.<function>``."""
-        viewer = "{" + ", ".join(shared) + "}"
-        return CustomJS(args=shared, code=f"framescape.{function}({viewer}, cb_obj)")
-
-    choose.js_on_change("value", call("switchMap"))
-    slider.js_on_change("value", call("moveMarker"))
-    play.js_on_event("button_click", call("togglePlay"))
-    export.js_on_event("button_click", call("exportCsv"))
-    source.selected.js_on_change("indices", call("showSelection"))
-    plot.js_on_event("tap", call("showFrame"))
-    plot.js_on_event("rangesupdate", call("updateThumbnails"))
-    return row(
+    choose.js_on_change("value", js_call(shared, "switchMap"))
+    slider.js_on_change("value", js_call(shared, "moveMarker"))
+    play.js_on_event("button_click", js_call(shared, "togglePlay"))
+    export.js_on_event("button_click", js_call(shared, "exportCsv"))
+    source.selected.js_on_change("indices", js_call(shared, "showSelection"))
+    plot.js_on_event("tap", js_call(shared, "showFrame"))
+    plot.js_on_event("rangesupdate", js_call(shared, "updateThumbnails"))
+    layout = row(
         column(plot, row(play, slider, sizing_mode="stretch_width"), width=760),
         column(choose, export, status, details),
     )
+    Document().add_root(layout)
+    layout.document.js_on_event("document_ready", js_call(shared, "watchAddress"))
+    return layout
 
 
 def viewer_page(items, keys, movie, file_name, probe, fps, picture, assets):
@@ -463,10 +474,10 @@ def viewer_page(items, keys, movie, file_name, probe, fps, picture, assets):
     )
 
 
-def index_page(rows, summaries, assets):
+def index_page(rows, summaries, assets, collection=None):
     """``results/index.html``: every movie with a picture, its frame count, its
     duration and a link to its viewer; movies without a map are listed with the
-    reason.
+    reason; a link to the folder map when there is one.
 
     Parameters
     ----------
@@ -474,6 +485,7 @@ def index_page(rows, summaries, assets):
     summaries : ``{movie: summary}`` from :func:`movie_summary`, for the movies
         that have a map.
     assets : the assets folder, relative to the page.
+    collection : the folder map page relative to the index, or None.
     """
     cards = []
     for row in rows:
@@ -495,7 +507,7 @@ def index_page(rows, summaries, assets):
             }
         )
     return TEMPLATES.get_template("index.html").render(
-        title="Movies", assets=assets, cards=cards
+        title="Movies", assets=assets, cards=cards, collection=collection
     )
 
 
@@ -567,13 +579,16 @@ def viewer_step(
     )
 
 
-def index_step(movies_tsv, json_paths, probe_paths, assets, output, movies):
+def index_step(
+    movies_tsv, json_paths, probe_paths, assets, output, movies, collection=None
+):
     """Rule ``make_index``: ``index.html``.
 
     ``json_paths`` and ``probe_paths`` are in the order of ``movies``; a movie
     whose status in ``movies_tsv`` is not ``ok``, or whose JSON does not exist,
-    is listed with its status, or "no map". Also called at the end of a failed
-    run.
+    is listed with its status, or "no map". ``collection`` is the path of the
+    folder map page (``results/collection.html``) when the run makes it: the
+    index links to it. Also called at the end of a failed run.
     """
     rows = read_movies_tsv(movies_tsv)
     ok = {row["movie"] for row in rows if row["status"] == "ok"}
@@ -586,7 +601,13 @@ def index_step(movies_tsv, json_paths, probe_paths, assets, output, movies):
         summaries[movie] = movie_summary(
             load_json(json_path), probe, Path(json_path).parent
         )
-    page = index_page(rows, summaries, os.path.relpath(assets, Path(output).parent))
+    folder = Path(output).parent
+    page = index_page(
+        rows,
+        summaries,
+        os.path.relpath(assets, folder),
+        collection and os.path.relpath(collection, folder),
+    )
     save_text(output, page)
     log.info("%d movies, %d with a map", len(rows), len(summaries))
 

@@ -4,7 +4,8 @@
  * page's CustomJS callbacks (src/framescape/viewer.py, viewer_layout) with
  * `v`, the viewer's shared models and values: source (the frames drawn), maps
  * (each map's coordinates as 16-bit steps), scales, pictures, thumbnails,
- * marker, path, slider, plot, choose, details, status, play, movie.
+ * marker, path, slider, plot, choose, details, status, play, movie. The
+ * folder map (collection.js) reuses the few functions exported for it.
  */
 (function () {
   "use strict";
@@ -103,18 +104,17 @@
     return Math.max(0, Math.min(n - 1, Math.round(v.slider.value)));
   }
 
-  /* Move every point from its place in the current map to the chosen one. */
-  function switchMap(v) {
+  /* Move v.source's points from where they are to (targetX, targetY) in
+     SWITCH_MS, v.path hidden meanwhile: onStep() after each step, onLanded()
+     once they are there (document.body.dataset.map is `key` from then on). */
+  function glide(v, key, targetX, targetY, onStep, onLanded) {
     const data = v.source.data;
-    const key = v.choose.value;
-    const [targetX, targetY] = coordinatesOf(v, key);
     const startX = Float32Array.from(data.x);
     const startY = Float32Array.from(data.y);
     const n = startX.length;
     if (animation !== null) {
       cancelAnimationFrame(animation);
     }
-    v.thumbnails.data = { x: [], y: [], src: [] };
     // Without the path each step draws in about half the time (10,000 frames).
     v.path.visible = false;
     document.body.dataset.map = "moving";
@@ -130,7 +130,7 @@
         y[i] = startY[i] + (targetY[i] - startY[i]) * e;
       }
       v.source.data = { ...v.source.data, x: x, y: y };
-      placeMarker(v);
+      onStep();
       if (t < 1) {
         animation = requestAnimationFrame(step);
         return;
@@ -138,12 +138,29 @@
       animation = null;
       v.path.visible = true;
       document.body.dataset.map = key;
-      updateThumbnails(v);
-      if (shown !== null) {
-        showDetails(v, shown);
-      }
+      onLanded();
     }
     animation = requestAnimationFrame(step);
+  }
+
+  /* Move every point from its place in the current map to the chosen one. */
+  function switchMap(v) {
+    const key = v.choose.value;
+    const [targetX, targetY] = coordinatesOf(v, key);
+    v.thumbnails.data = { x: [], y: [], src: [] };
+    glide(
+      v,
+      key,
+      targetX,
+      targetY,
+      () => placeMarker(v),
+      () => {
+        updateThumbnails(v);
+        if (shown !== null) {
+          showDetails(v, shown);
+        }
+      },
+    );
   }
 
   function placeMarker(v) {
@@ -208,7 +225,9 @@
       `<div class="fs-nearest">${nearest}</div>`;
   }
 
-  function showFrame(v, event) {
+  /* The point nearest to a click (`event`, in map units), if one is within
+     NEAR_TAP of the view; else -1. Points at NaN (hidden) are never nearest. */
+  function nearestPoint(v, event) {
     const data = v.source.data;
     const width = v.plot.x_range.end - v.plot.x_range.start;
     const height = v.plot.y_range.end - v.plot.y_range.start;
@@ -223,10 +242,37 @@
         bestDistance = distance;
       }
     }
+    return best;
+  }
+
+  /* Frame i on the timeline, large, with its nearest frames. */
+  function selectFrame(v, i) {
+    v.slider.value = i;
+    showDetails(v, i);
+  }
+
+  function showFrame(v, event) {
+    const best = nearestPoint(v, event);
     if (best >= 0) {
-      v.slider.value = best;
-      showDetails(v, best);
+      selectFrame(v, best);
     }
+  }
+
+  /* The frame the page's address names (#frame=N, N a frame number of the
+     movie's JSON) is selected as a click selects it; any other address, or
+     a frame the movie does not have, leaves the page as it is. */
+  function followAddress(v) {
+    const match = /^#frame=(\d+)$/.exec(window.location.hash);
+    const i = match === null ? -1 : v.source.data.frame.indexOf(Number(match[1]));
+    if (i >= 0) {
+      selectFrame(v, i);
+    }
+  }
+
+  /* Once the page is drawn: follow its address now and whenever it changes. */
+  function watchAddress(v) {
+    window.addEventListener("hashchange", () => followAddress(v));
+    followAddress(v);
   }
 
   function showSelection(v) {
@@ -237,6 +283,18 @@
   function csvField(value) {
     const text = String(value);
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  }
+
+  /* Download `lines` (CSV rows, header first) as the file `name`. */
+  function downloadCsv(lines, name) {
+    const blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
   /* The selected frames as CSV: index, frame, time (s), file (relative to results/). */
@@ -251,14 +309,7 @@
     for (const i of indices) {
       lines.push([i, data.frame[i], data.time[i], csvField(pictureOf(v, i))].join(","));
     }
-    const blob = new Blob([lines.join("\n") + "\n"], { type: "text/csv" });
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `${v.movie}-selection.csv`;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    downloadCsv(lines, `${v.movie}-selection.csv`);
   }
 
   /* Frames as pictures once few enough are in view (zoomed in). */
@@ -293,6 +344,7 @@
   }
 
   window.framescape = {
+    // For the movie viewer's callbacks.
     addThumbnails,
     addNearest,
     pictureOf,
@@ -303,5 +355,12 @@
     showSelection,
     exportCsv,
     updateThumbnails,
+    watchAddress,
+    // Shared with the folder map (collection.js).
+    coordinatesOf,
+    glide,
+    nearestPoint,
+    csvField,
+    downloadCsv,
   };
 })();
