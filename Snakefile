@@ -12,6 +12,9 @@
 #   merge.smk      scale → merge_json, results/<movie>.json
 #   view.smk       plot_maps, plot_distances → results/<movie>/plots/*.png;
 #                  copy_viewer_assets → make_viewer, results/<movie>.html; make_index
+#   collection.smk the folder map: collection_frames per movie → collection_join,
+#                  then the graph, embed and scale rules for the id "collection"
+#                  → collection_json, collection_page: results/collection.*
 # common.smk reads config.yaml (checked against workflow/schemas/) and finds the
 # movies; resources.smk sizes every job (threads, memory, time).
 
@@ -31,6 +34,7 @@ include: "workflow/rules/graph.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
 include: "workflow/rules/view.smk"
+include: "workflow/rules/collection.smk"
 
 
 onstart:
@@ -63,3 +67,4 @@ rule all:
             movie=MOVIES,
             metric=METRICS,
         ),
+        collection_targets(),

@@ -8,6 +8,7 @@ run_step(
     snakemake.log[0],
     plot_distances_step,
     frames_tsv=snakemake.input.frames_tsv,
+    frames_npy=snakemake.input.frames,
     source=snakemake.input.distances,
     output=snakemake.output[0],
     metric=snakemake.wildcards.metric,

@@ -58,11 +58,11 @@ from framescape.resources import (
     FRAME_BLOCK,
     RECALL_SAMPLE,
     RECALL_TARGET,
-    REDUCE_FACTOR,
     RERANK_ROWS,
     SECOND_PASS_MAX_SHARE,
     candidate_count,
     candidate_limit,
+    reduce_factor,
 )
 from framescape.tiles import CellSums, tile_count, tile_pairs, tile_range
 
@@ -124,8 +124,8 @@ def reduced_descriptors(
     frames : (N, H, W, 3) uint8 (a memmap is read ``frame_block`` at a time)
     metric : "gray" or "hsl"
     factor : int, optional
-        Pixels per block side (:data:`REDUCE_FACTOR`); halved until a block
-        lies wholly inside the mask.
+        Pixels per block side (by default :func:`reduce_factor` of the frame
+        size); halved until a block lies wholly inside the mask.
     mask : (H, W) bool, optional
     frame_block : int
     progress : callable, optional
@@ -145,8 +145,8 @@ def reduced_descriptors(
         50,000 frames), hsl 16 B bytes (19 KB at f = 8: 960 MB).
     """
     frames, _, n_pixels = check_frames(frames, mask)
-    factor = factor or REDUCE_FACTOR[metric]
     n, height, width = frames.shape[:3]
+    factor = factor or reduce_factor(metric, width, height)
     blocks = kept_blocks((height, width), mask, factor)
     # A mask that leaves no whole block (stripes, a frame smaller than a
     # block) takes smaller blocks: one pixel always lies inside it.

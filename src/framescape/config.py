@@ -168,6 +168,21 @@ def method_options(config, method, metric):
     return options
 
 
+def collection_config(config):
+    """The configuration the folder map's steps read: the global one with the
+    ``collection:`` section's metrics, methods, UMAP ``n_neighbors`` and t-SNE
+    ``perplexity`` (:func:`method_options` and :func:`graph_neighbours` take it
+    as they take the global one)."""
+    section = config["collection"]
+    return {
+        **config,
+        "metrics": section["metrics"],
+        "methods": section["methods"],
+        "umap": {**config["umap"], "n_neighbors": section["n_neighbors"]},
+        "tsne": {**config["tsne"], "perplexity": section["perplexity"]},
+    }
+
+
 def graph_neighbours(config, metric, n_frames):
     """Neighbours per frame the neighbour graph of ``metric`` keeps: as many as
     its maps read (UMAP's ``n_neighbors`` − 1 besides the frame itself, t-SNE's

@@ -26,6 +26,20 @@ def scale_coordinates(coordinates, low=0.1, high=0.9):
     return low + unit * (high - low)
 
 
+def rounded_maps(scaled, n_frames):
+    """Each map's coordinates as lists of ``[x, y]``, rounded to
+    :data:`COORDINATE_DECIMALS`, checked to hold ``n_frames`` points."""
+    for key, coordinates in scaled.items():
+        if len(coordinates) != n_frames:
+            raise ValueError(
+                f"{key} has {len(coordinates)} points for {n_frames} frames"
+            )
+    return {
+        key: np.round(value, COORDINATE_DECIMALS).tolist()
+        for key, value in scaled.items()
+    }
+
+
 def merge_items(movie, frames, scaled):
     """The movie's JSON: one item per frame, in frame order.
 
@@ -38,15 +52,7 @@ def merge_items(movie, frames, scaled):
     scaled : dict
         ``{"<method>_<metric>": (N, 2) array}``.
     """
-    for key, coordinates in scaled.items():
-        if len(coordinates) != len(frames):
-            raise ValueError(
-                f"{key} has {len(coordinates)} points for {len(frames)} frames"
-            )
-    rounded = {
-        key: np.round(value, COORDINATE_DECIMALS).tolist()
-        for key, value in scaled.items()
-    }
+    rounded = rounded_maps(scaled, len(frames))
     return [
         {
             "src": f"{movie}/{frame['file']}",

@@ -263,6 +263,34 @@ def failure_reasons(movie_folder, file_name, newest_target):
     return reasons
 
 
+def failed_movies(results, movies):
+    """The movies whose frames a run could not make and that have not changed
+    since: ``{movie_id: reason}``, read when a run is planned.
+
+    A movie counts as failed when it has no ``frames.npy`` and its folder holds
+    a job's ``<log>.error`` newer than the movie's file (the file replaced
+    since, it is tried again). The folder map leaves such movies out, so that
+    one bad file does not keep it from the others (Snakemake cannot leave out an
+    input that fails within the run: the first run after a movie fails builds
+    the folder map without it).
+    """
+    failed = {}
+    for movie, info in movies.items():
+        folder = Path(results, movie)
+        if (folder / "frames.npy").exists():
+            continue
+        changed = int(info["stamp"].split(":")[1])
+        errors = [
+            path
+            for path in (folder / "logs").glob("*.error")
+            if path.stat().st_mtime_ns >= changed
+        ]
+        if errors:
+            reasons = failure_reasons(folder, info["file"], None)
+            failed[movie] = "; ".join(reasons) or "failed"
+    return failed
+
+
 def outcome_row(results, movie, file_name, fps, targets):
     """``movies.tsv`` row of one movie after a run: the probe's facts, and as
     status the failed jobs' reasons, else the probe's outcome.

@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-from framescape.common import atomic_path, load_frames_tsv, log, map_label
+from framescape.common import atomic_path, load_frames_tsv, log, map_label, npy_shape
 from framescape.pictures import thumbnail
-from framescape.resources import REDUCE_FACTOR
+from framescape.resources import reduce_factor
 from framescape.tiles import HEATMAP_CELLS, heatmap_cells
 
 METRIC_UNITS = {"gray": "grey levels, 0–255", "hsl": "0–3"}
@@ -172,7 +172,7 @@ def plot_maps_step(frames_tsv, scaled_npys, output, names, title, thumbnails):
     log.info("%d frames, %d maps", len(frames), len(maps))
 
 
-def plot_distances_step(frames_tsv, source, output, metric, title):
+def plot_distances_step(frames_tsv, frames_npy, source, output, metric, title):
     """Rule ``plot_distances``: the self-similarity heatmap of one metric, from
     its matrix (``distances/<metric>.npy``) or, on the long-movie path, from
     the block averages of its candidates' reduced distances
@@ -187,6 +187,8 @@ def plot_distances_step(frames_tsv, source, output, metric, title):
             raise ValueError(
                 f"{source}: {reduced.shape} cells for {len(frames)} frames"
             )
-        reduced, factor = (np.asarray(reduced), block), REDUCE_FACTOR[metric]
+        _, height, width, _ = npy_shape(frames_npy)
+        reduced = (np.asarray(reduced), block)
+        factor = reduce_factor(metric, width, height)
     plot_distances(output, reduced, times, metric, title, factor)
     log.info("%d frames", len(frames))

@@ -158,6 +158,11 @@ FEATURE_BYTES = 16
 # frames: gray keeps 1/16 of the pixels (80×60 of 320×240) as bytes, hsl 1/64
 # (40×30) as 4 float32 features (benchmarks/candidates.py).
 REDUCE_FACTOR = {"gray": 4, "hsl": 8}
+# Small frames (the folder map's 40×30) are reduced less: the factor halves
+# until a frame keeps this many blocks. At 40×30 hsl's 8 left 15 blocks, whose
+# candidates held 0.974 of the true 91 nearest of 10,000 real frames with 600
+# candidates; 2 (300 blocks) held 0.995 with 242 (benchmarks/collection.py).
+MIN_REDUCED_BLOCKS = 300
 # Candidates re-ranked per frame at least, and whether the second reduced pass
 # makes the graph exact. gray's bound is tight: with 300 candidates 97 % of
 # frames are certified and the second pass costs a fifth of the first. hsl's is
@@ -208,9 +213,18 @@ def candidate_limit(metric, k, n_frames):
     return max(0, min(most, n_frames - 1))
 
 
+def reduce_factor(metric, width, height):
+    """Pixels per block side of a frame's reduced copy: :data:`REDUCE_FACTOR`,
+    halved while the frame would keep fewer than :data:`MIN_REDUCED_BLOCKS`."""
+    factor = REDUCE_FACTOR[metric]
+    while factor > 1 and (width // factor) * (height // factor) < MIN_REDUCED_BLOCKS:
+        factor //= 2
+    return factor
+
+
 def reduced_bytes(metric, width, height):
     """Bytes of one frame reduced (framescape.candidates.reduced_descriptors)."""
-    factor = REDUCE_FACTOR[metric]
+    factor = reduce_factor(metric, width, height)
     blocks = (width // factor) * (height // factor)
     if metric == "gray":
         return -(-blocks // 64) * 64 + 8  # bytes, and the rounding's slack

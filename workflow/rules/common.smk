@@ -21,6 +21,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # umap or scikit-learn (tests/test_workflow.py checks it).
 from framescape.common import FramescapeError, load_json  # noqa: E402
 from framescape.config import (  # noqa: E402
+    collection_config,
     graph_neighbours,
     method_options,
     movie_settings,
@@ -28,6 +29,7 @@ from framescape.config import (  # noqa: E402
 )
 from framescape.movies import (  # noqa: E402
     broken_links,
+    failed_movies,
     find_movies,
     link_movie,
     write_outcomes,
@@ -69,6 +71,28 @@ MEMORY_LIMIT_MB = (
     0 if config["memory_limit_gb"] == "auto" else int(config["memory_limit_gb"] * 1024)
 )
 
+# The folder map (collection.smk) takes the long-movie path as one movie of this
+# id (movies.RESERVED_IDS: never a movie's), at its own frame size and settings.
+COLLECTION = "collection"
+COLLECTION_CONFIG = collection_config(config)
+COLLECTION_METRICS = COLLECTION_CONFIG["metrics"]
+COLLECTION_MAP_NAMES = [
+    f"{method}_{metric}"
+    for metric in COLLECTION_METRICS
+    for method in COLLECTION_CONFIG["methods"]
+]
+SETTINGS[COLLECTION] = {
+    "fps": None,
+    "frame_width": config["collection"]["frame_width"],
+    "frame_height": config["collection"]["frame_height"],
+    "keep_aspect": False,
+    "mask": [],
+}
+# Movies that failed and have not changed since are left out of the folder map.
+COLLECTION_FAILED = failed_movies(RESULTS, MOVIES)
+COLLECTION_MOVIES = [movie for movie in MOVIES if movie not in COLLECTION_FAILED]
+COLLECTION_ENABLED = config["collection"]["enabled"] and bool(COLLECTION_MOVIES)
+
 if UNKNOWN_OVERRIDES:
     logger.warning(
         "framescape: movie_overrides names no movie in "
@@ -79,6 +103,10 @@ for name, target in BROKEN_LINKS.items():
 if not MOVIES:
     logger.warning(
         f"framescape: no movies ({', '.join(config['extensions'])}) in {config['movies']}"
+    )
+elif config["collection"]["enabled"] and not COLLECTION_MOVIES:
+    logger.warning(
+        "framescape: no readable movie for the folder map: collection.html is not made"
     )
 
 
@@ -92,6 +120,11 @@ wildcard_constraints:
     row=r"\d+",
     column=r"\d+",
     block=r"\d+",
+
+
+# The rules that make a movie's own files (frames, JSON, viewer) never take the
+# folder map's id, whose files of the same names other rules make.
+MOVIE_ONLY = rf"(?!{COLLECTION}(?![A-Za-z0-9_-]))[A-Za-z0-9_-]+"
 
 
 def lock_results():
@@ -126,6 +159,13 @@ def record_outcomes(run_failed):
         rules.make_index.input.assets,
         run_failed=run_failed,
     )
+    newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(COLLECTION_FAILED)
+    if COLLECTION_ENABLED and newly_failed:
+        print(
+            "framescape: the folder map waits for every movie it was planned with; "
+            "run the same command again to make it without the failed ones",
+            file=sys.stderr,
+        )
 
 
 def movie_path(wildcards):
@@ -161,12 +201,25 @@ def setting(key):
     return lambda wildcards: SETTINGS[wildcards.movie][key]
 
 
+def settings_of(movie):
+    """The configuration a movie's steps read: the folder map's for COLLECTION."""
+    return COLLECTION_CONFIG if movie == COLLECTION else config
+
+
 def embed_options(wildcards):
     """The config block of one method, for this metric, keys sorted: the order
     of keys in a config file reruns nothing."""
-    return dict(
-        sorted(method_options(config, wildcards.method, wildcards.metric).items())
+    options = method_options(
+        settings_of(wildcards.movie), wildcards.method, wildcards.metric
     )
+    return dict(sorted(options.items()))
+
+
+def collection_targets():
+    """results/collection.json (and .html), when the folder map is made."""
+    if not COLLECTION_ENABLED:
+        return []
+    return [f"{RESULTS}/{COLLECTION}.json"]
 
 
 def scaled_embeddings(wildcards):
@@ -231,7 +284,9 @@ def embed_inputs(wildcards):
 
 def graph_k(wildcards):
     """Neighbours per frame the metric's graph keeps (config.graph_neighbours)."""
-    return graph_neighbours(config, wildcards.metric, frame_count(wildcards.movie))
+    return graph_neighbours(
+        settings_of(wildcards.movie), wildcards.metric, frame_count(wildcards.movie)
+    )
 
 
 def rerank_parts(wildcards):

@@ -60,6 +60,8 @@ rule extract_frames:
         log_path("extract_frames"),
     benchmark:
         benchmark_path("extract_frames")
+    wildcard_constraints:
+        movie=MOVIE_ONLY,
     conda:
         "../../envs/frames.yaml"
     threads: 2

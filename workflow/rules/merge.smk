@@ -33,6 +33,8 @@ rule merge_json:
         log_path("merge_json"),
     benchmark:
         benchmark_path("merge_json")
+    wildcard_constraints:
+        movie=MOVIE_ONLY,
     conda:
         "../../envs/merge.yaml"
     threads: 1

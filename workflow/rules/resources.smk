@@ -73,6 +73,8 @@ def forced_dense(wildcards, input):
 def dense_frames(movie):
     """dense_max_frames for this movie: the config's number, or (auto) the most
     frames whose dense path fits the memory the guard allows."""
+    if movie == COLLECTION:
+        return 0  # the folder map: always by neighbour graph
     if config["dense_max_frames"] != "auto":
         return config["dense_max_frames"]
     settings = SETTINGS[movie]
@@ -117,6 +119,11 @@ def memory_partition(wildcards):
 
 
 SMALL_JOB_MB = 1000
+# The folder map's own small jobs: Python and numpy, and per frame of the folder
+# its JSON item (a dict of lists of floats, about 1.5 KB with six maps, and its
+# text) with room to spare.
+COLLECTION_FIXED = 300 * MB
+COLLECTION_ITEM_BYTES = 4096
 SMALL_JOB_MINUTES = 15
 # scale and merge_json (seconds even at 10,000 frames): the maps group adds up its
 # layers' runtimes, so its time limit stays near what the layouts need.
@@ -239,6 +246,23 @@ def embed_minutes(wildcards, input):
     if "frames" in input.keys():
         return graph_runtime(embed_frames(input))
     return step_runtime(f"embed_{wildcards.method}", embed_frames(input))
+
+
+def collection_join_mb(wildcards, input):
+    """The joined frames, and one movie's being copied in."""
+    shapes = [npy_shape(path) for path in input.frames]
+    frame = (
+        3 * SETTINGS[COLLECTION]["frame_width"] * SETTINGS[COLLECTION]["frame_height"]
+    )
+    largest = max((shape[0] for shape in shapes), default=0)
+    total = sum(shape[0] for shape in shapes)
+    return megabytes(COLLECTION_FIXED + frame * (total + largest))
+
+
+def collection_json_mb(wildcards, input):
+    """The items as Python objects and their JSON text, per frame."""
+    n = npy_shape(input.scaled[0])[0]
+    return megabytes(COLLECTION_FIXED + COLLECTION_ITEM_BYTES * n)
 
 
 def extract_minutes(wildcards, input):

@@ -50,6 +50,8 @@ rule plot_maps:
 rule plot_distances:
     input:
         frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
+        # Its shape names the reduced blocks a long movie's heatmap averages.
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
         distances=heatmap_source,
     output:
         report(
@@ -112,6 +114,8 @@ rule make_viewer:
         log_path("make_viewer"),
     benchmark:
         benchmark_path("make_viewer")
+    wildcard_constraints:
+        movie=MOVIE_ONLY,
     conda:
         "../../envs/view.yaml"
     threads: 1

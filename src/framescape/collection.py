@@ -1,0 +1,146 @@
+"""The folder map: every frame of every readable movie on one map.
+
+Movies may be compared at different sizes (``movie_overrides``), so the folder
+compares frames at one common size, ``collection.frame_width`` ×
+``collection.frame_height``, made from each movie's ``frames.npy`` by area
+averaging (no second decode) and kept per movie, so that adding a movie leaves
+the others' work alone. The common-size frames of all movies, one after the
+other, then take the long-movie path as one movie named ``collection``
+(:mod:`framescape.graph`, :mod:`framescape.embed`): a neighbour graph, never an
+(N, N) matrix, and its maps. :func:`collection_items` puts the scaled maps into
+``results/collection.json``.
+"""
+
+import numpy as np
+
+from framescape.common import (
+    load_tsv,
+    log,
+    save_json,
+    save_npy,
+    save_tsv,
+)
+from framescape.merge import rounded_maps
+
+# The folder's frame table (results/collection/frames.tsv): which movie and
+# frame each of the collection's frames is; file is relative to results/.
+TABLE_COLUMNS = ("movie", "frame", "time", "file")
+# Frames resized at a time (bounded memory whatever the movie's length).
+RESIZE_BLOCK = 1024
+
+
+def area_weights(source, target):
+    """``(target, source) float64``: output pixel ``i`` is the mean of the
+    source pixels under ``[i, i + 1) × source / target``, partly covered pixels
+    weighted by the share covered (each row sums to 1).
+
+    Whole-number ratios give plain block means (320 → 40: 8 pixels each).
+    """
+    edges = np.arange(target + 1) * (source / target)
+    starts, stops = edges[:-1, None], edges[1:, None]
+    pixels = np.arange(source)[None, :]
+    covered = np.clip(
+        np.minimum(stops, pixels + 1) - np.maximum(starts, pixels), 0, None
+    )
+    return covered / covered.sum(axis=1, keepdims=True)
+
+
+def common_size(frames, width, height, block=RESIZE_BLOCK):
+    """Frames resized to ``width × height`` by area averaging.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+        A memmap is read ``block`` frames at a time.
+    width, height : int
+        Pixels of the common size.
+
+    Returns
+    -------
+    (N, height, width, 3) uint8
+        Each pixel the mean of the pixels it covers, rounded.
+    """
+    n, source_height, source_width, _ = frames.shape
+    rows = area_weights(source_height, height).astype(np.float32)
+    columns = area_weights(source_width, width).astype(np.float32)
+    resized = np.empty((n, height, width, 3), np.uint8)
+    for start in range(0, n, block):
+        part = np.asarray(frames[start : start + block], np.float32)
+        means = np.einsum("ih,nhwc,jw->nijc", rows, part, columns, optimize=True)
+        resized[start : start + block] = np.clip(np.rint(means), 0, 255)
+    return resized
+
+
+def collection_frames_step(frames_npy, output, width, height):
+    """Rule ``collection_frames``: one movie's frames at the common size."""
+    frames = np.load(frames_npy, mmap_mode="r")
+    resized = common_size(frames, width, height)
+    save_npy(output, resized)
+    log.info(
+        "%d frames of %dx%d resized to %dx%d",
+        len(frames),
+        frames.shape[2],
+        frames.shape[1],
+        width,
+        height,
+    )
+
+
+def join_step(frames_npys, frames_tsvs, movies, frames_output, table_output):
+    """Rule ``collection_join``: the movies' common-size frames one after the
+    other (``frames_output``) and the table saying whose each frame is
+    (``table_output``, :data:`TABLE_COLUMNS`), in the order of ``movies``."""
+    shapes = [np.load(path, mmap_mode="r").shape for path in frames_npys]
+    total = sum(shape[0] for shape in shapes)
+    joined = np.empty((total, *shapes[0][1:]), np.uint8) if shapes else None
+    rows, start = [], 0
+    for movie, npy, tsv, shape in zip(movies, frames_npys, frames_tsvs, shapes):
+        frames = load_tsv(tsv)
+        if len(frames) != shape[0]:
+            raise ValueError(
+                f"{tsv} lists {len(frames)} frames, {npy} holds {shape[0]}"
+            )
+        joined[start : start + shape[0]] = np.load(npy, mmap_mode="r")
+        start += shape[0]
+        rows.extend(
+            [movie, frame["frame"], frame["time"], f"{movie}/{frame['file']}"]
+            for frame in frames
+        )
+    save_npy(frames_output, joined)
+    save_tsv(table_output, TABLE_COLUMNS, rows)
+    log.info("%d frames of %d movies", total, len(movies))
+
+
+def collection_items(table, scaled):
+    """``collection.json``: one item per frame, in movie order then frame
+    order: ``movie``, ``src`` (relative to ``results/``), ``frame``, ``time``
+    and each map's ``[x, y]``.
+
+    Parameters
+    ----------
+    table : list of dict
+        Rows of ``results/collection/frames.tsv`` (:data:`TABLE_COLUMNS`).
+    scaled : dict
+        ``{"<method>_<metric>": (N, 2) array}``, scaled (``merge.scale_step``).
+    """
+    rounded = rounded_maps(scaled, len(table))
+    return [
+        {
+            "movie": row["movie"],
+            "src": row["file"],
+            "frame": int(row["frame"]),
+            "time": float(row["time"]),
+            **{key: rounded[key][index] for key in rounded},
+        }
+        for index, row in enumerate(table)
+    ]
+
+
+def collection_json_step(table_tsv, scaled_npys, names, output):
+    """Rule ``collection_json``: ``results/collection.json``."""
+    table = load_tsv(table_tsv)
+    scaled = {key: np.load(path) for key, path in zip(names, scaled_npys)}
+    items = collection_items(table, scaled)
+    save_json(output, items)
+    movies = len({item["movie"] for item in items})
+    log.info("%d frames of %d movies, maps %s", len(items), movies, ", ".join(scaled))
