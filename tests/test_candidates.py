@@ -4,7 +4,8 @@ distance matrix and its dense ranking."""
 import numpy as np
 import pytest
 
-from framescape import candidates, distances
+from framescape import candidates, distances, kernels
+from framescape.tiles import tile_count, tile_pairs, tile_range
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +226,77 @@ def test_nearest_in_rows_is_a_sort_of_each_row():
             assert found[row, : len(order)].tolist() == values[order].tolist()
             assert (frames[row, len(order) :] == n).all()
             assert np.isinf(found[row, len(order) :]).all()
+
+
+def test_bounds_leave_out_only_what_could_not_join_a_row():
+    """With each row's bound, the selection lists the same elements as
+    without, but those above the bound (equal ones stay: a lower frame number
+    may still join)."""
+    rng = np.random.default_rng(4)
+    tile = rng.integers(0, 6, size=(30, 40)).astype(np.float32)
+    bounds = rng.integers(-1, 7, size=30).astype(np.float32)
+    n = 500
+    for c in (1, 7, 45):
+        whole, whole_found = candidates.nearest_in_rows(tile, c, 100, n)
+        frames, found = candidates.nearest_in_rows(tile, c, 100, n, bounds)
+        for row in range(30):
+            kept = whole_found[row] <= bounds[row]
+            assert frames[row, : kept.sum()].tolist() == whole[row, kept].tolist()
+            assert found[row, : kept.sum()].tolist() == whole_found[row, kept].tolist()
+            assert (frames[row, kept.sum() :] == n).all()
+
+
+def test_sorted_lists_merge_as_they_are_inserted():
+    """The linear merge against the insertion of each element: ties by frame
+    number, padding skipped, lists entirely beyond a row's k-th skipped."""
+    rng = np.random.default_rng(6)
+    n, k, rows = 1000, 9, 50
+    best = [np.full((rows, k), np.inf, np.float32), np.full((rows, k), n, np.int32)]
+    inserted = [array.copy() for array in best]
+    for _ in range(6):
+        frames = np.stack([rng.choice(n, 12, replace=False) for _ in range(rows)])
+        distances = rng.integers(0, 8, size=(rows, 12)).astype(np.float32)
+        frames[rng.random(frames.shape) < 0.2] = n
+        distances[frames == n] = np.inf
+        order = np.lexsort((frames, distances), axis=1)
+        frames = np.take_along_axis(frames, order, axis=1).astype(np.int32)
+        distances = np.take_along_axis(distances, order, axis=1)
+        kernels.merge_sorted(*best, distances, frames, 0, n)
+        kernels.merge_listed(*inserted, distances, frames, 0, n)
+        assert np.array_equal(best[1], inserted[1])
+        assert np.array_equal(best[0], inserted[0])
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_the_candidate_pass_lists_what_every_tile_offers(tied_frames, metric):
+    """The pass, which bounds each tile by what the frames already have,
+    against every tile's whole lists inserted one element at a time."""
+    n, c, tile_frames = len(tied_frames), 6, 16
+    reduced = candidates.reduced_descriptors(tied_frames, metric, 8)
+    merged, _ = candidates.candidate_pass(reduced, metric, c, tile_frames)
+    distances_, frames = (
+        np.full((n, c), np.inf, np.float32),
+        np.full((n, c), n, np.int32),
+    )
+    for row, column in tile_pairs(tile_count(n, tile_frames)):
+        rows, columns = (tile_range(i, n, tile_frames) for i in (row, column))
+        part = candidates.candidate_part(reduced, metric, c, rows, columns)
+        for side, (start, _) in (("row", rows), ("column", columns)):
+            if f"{side}_frames" in part:
+                kernels.merge_listed(
+                    distances_,
+                    frames,
+                    part[f"{side}_distances"],
+                    part[f"{side}_frames"],
+                    start,
+                    n,
+                )
+    assert np.array_equal(merged.frames, frames)
+    assert np.array_equal(merged.distances, distances_)
+    # Each frame listed once at most in a frame's candidates.
+    for row in range(n):
+        listed = merged.frames[row][merged.frames[row] < n]
+        assert len(set(listed.tolist())) == len(listed)
 
 
 def test_groups_hold_each_wanted_frame_once_near_its_group():

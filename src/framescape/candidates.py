@@ -225,11 +225,13 @@ def lower_bounds(tile, reduced, rows, columns):
 
 
 @numba.njit(cache=True, parallel=True)
-def nearest_in_rows(tile, c, column_start, n):
+def nearest_in_rows(tile, c, column_start, n, bounds=None):
     """Each row's ``c`` smallest elements of a tile, by (distance, column):
     ``(R, c) int32`` frame numbers (``column_start`` + column; ``n`` where
     fewer) and ``(R, c) float32`` distances (``inf``). ``inf`` elements are
-    never chosen. A selection, then a sort of ``c``: no insertion per element.
+    never chosen, nor elements above the row's ``bounds`` ``(R,)`` (the
+    ``c``-th distance a row already has: they could not join its list). A
+    selection, then a sort of ``c``: no insertion per element.
     """
     n_rows, n_columns = tile.shape
     frames = np.full((n_rows, c), n, np.int32)
@@ -238,22 +240,31 @@ def nearest_in_rows(tile, c, column_start, n):
         return frames, distances
     for r in numba.prange(n_rows):
         row = tile[r]
-        limit = np.inf
-        if n_columns > c:
-            limit = np.partition(row, c - 1)[c - 1]
-        chosen = np.empty(c, np.int64)
+        bound = np.inf if bounds is None else bounds[r]
+        chosen = np.empty(n_columns, np.int64)
         count = 0
         for j in range(n_columns):
-            if row[j] < limit:
-                chosen[count] = j
-                count += 1
-        for j in range(n_columns):
-            if count == c or limit == np.inf:
-                break
-            if row[j] == limit:
+            if row[j] <= bound and row[j] < np.inf:
                 chosen[count] = j
                 count += 1
         values = row[chosen[:count]]
+        if count > c:
+            limit = np.partition(values, c - 1)[c - 1]
+            # Those below the c-th, then those equal to it in column order.
+            kept = np.empty(c, np.int64)
+            taken = 0
+            for position in range(count):
+                if values[position] < limit:
+                    kept[taken] = chosen[position]
+                    taken += 1
+            for position in range(count):
+                if taken == c:
+                    break
+                if values[position] == limit:
+                    kept[taken] = chosen[position]
+                    taken += 1
+            chosen, count = kept, taken
+            values = row[chosen[:count]]
         order = np.argsort(values, kind="mergesort")
         for position in range(count):
             frames[r, position] = column_start + chosen[order[position]]
@@ -261,7 +272,7 @@ def nearest_in_rows(tile, c, column_start, n):
     return frames, distances
 
 
-def candidate_part(reduced, metric, c, rows, columns, heatmap=None):
+def candidate_part(reduced, metric, c, rows, columns, heatmap=None, bounds=None):
     """One tile's share of the candidates: each side's ``c`` nearest by reduced
     distance within the tile.
 
@@ -276,6 +287,9 @@ def candidate_part(reduced, metric, c, rows, columns, heatmap=None):
         The tile's two blocks of frames (the same block: a diagonal tile).
     heatmap : framescape.tiles.CellSums, optional
         Gains the tile's reduced distances.
+    bounds : ((R,), (C,)) float32, optional
+        The ``c``-th distance each row's and each column's frame already has:
+        farther elements are not listed (:func:`nearest_in_rows`).
 
     Returns
     -------
@@ -296,10 +310,13 @@ def candidate_part(reduced, metric, c, rows, columns, heatmap=None):
         heatmap.add(tile, rows, columns)
     if diagonal:
         np.fill_diagonal(tile, np.inf)
-    part["row_frames"], part["row_distances"] = nearest_in_rows(tile, c, columns[0], n)
+    row_bounds, column_bounds = bounds or (None, None)
+    part["row_frames"], part["row_distances"] = nearest_in_rows(
+        tile, c, columns[0], n, row_bounds
+    )
     if not diagonal:
         part["column_frames"], part["column_distances"] = nearest_in_rows(
-            np.ascontiguousarray(tile.T), c, rows[0], n
+            np.ascontiguousarray(tile.T), c, rows[0], n, column_bounds
         )
     return part
 
@@ -328,7 +345,7 @@ class NearestMerge:
         frames of block ``rows``, and ``column_…`` for ``columns`` if given)."""
         for side, (start, _) in (("row", rows), ("column", columns)):
             if f"{side}_frames" in part:
-                kernels.merge_listed(
+                kernels.merge_sorted(
                     self.distances,
                     self.frames,
                     part[f"{side}_distances"],
@@ -358,9 +375,14 @@ def candidate_pass(
     pairs = tile_pairs(tile_count(n, tile_frames))
     for done, (row, column) in enumerate(pairs, 1):
         rows, columns = (tile_range(index, n, tile_frames) for index in (row, column))
-        merged.add(
-            candidate_part(reduced, metric, c, rows, columns, heatmap), rows, columns
-        )
+        # What a frame already has bounds what a tile can add to it.
+        bounds = None
+        if c:
+            bounds = tuple(
+                merged.distances[slice(*side), -1] for side in (rows, columns)
+            )
+        part = candidate_part(reduced, metric, c, rows, columns, heatmap, bounds)
+        merged.add(part, rows, columns)
         if progress:
             progress(done, len(pairs), "tiles")
     return merged, heatmap
