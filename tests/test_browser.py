@@ -10,9 +10,12 @@ import csv
 import functools
 import http.server
 import importlib.util
+import io
 import json
+import re
 import shutil
 import threading
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -20,8 +23,9 @@ import pytest
 from PIL import Image
 
 from conftest import MARKUP_ID, MARKUP_NAME, MOVIES, REPO, need, snakemake
+from framescape import collection_page
 from framescape import viewer as framescape_viewer
-from framescape.movies import movies_table
+from framescape.movies import movies_table, read_movies_tsv
 
 pytestmark = pytest.mark.workflow
 
@@ -535,3 +539,266 @@ def test_pictures_keep_a_portrait_movie_shape(browser, portrait):
     assert height(card) <= 12 * 16 + 1  # 12rem (framescape.css)
     index.screenshot("portrait-index")
     assert visit.problems == [] and index.problems == []
+
+
+# The folder map (results/collection.html) over the shared run's movies.
+
+
+@pytest.fixture(scope="module")
+def collection(results, tmp_path_factory):
+    """A folder holding the shared run's results and the folder map: the run's
+    own ``collection.html`` when the workflow makes it; else a page made here
+    by the workflow's step from the run's movie JSONs (each item marked with
+    its movie, the maps every movie has), in a folder of links to the run's
+    files."""
+    if (results / "collection.html").is_file():
+        return results
+    folder = tmp_path_factory.mktemp("collection") / "results"
+    folder.mkdir()
+    for entry in results.iterdir():
+        (folder / entry.name).symlink_to(entry)
+    items, maps = [], None
+    for movie in MOVIES:
+        frames = load_items(results, movie)
+        keys = [key for key in frames[0] if key not in ("src", "frame", "time")]
+        maps = [key for key in (maps or keys) if key in keys]
+        items += [{"movie": movie, **item} for item in frames]
+    (folder / "collection.json").write_text(json.dumps(items))
+    collection_page.collection_page_step(
+        folder / "collection.json",
+        folder / "movies.tsv",
+        folder / "_viewer",
+        folder / "collection.html",
+        maps,
+        {},
+        {},
+    )
+    return folder
+
+
+@pytest.fixture
+def folder_map(browser, collection):
+    visit = Visit(browser, (collection / "collection.html").as_uri())
+    visit.wait_for_viewer()
+    # collection.js has drawn the paths and wired the legend.
+    visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
+    yield visit
+    visit.page.close()
+
+
+def collection_items(collection):
+    return json.loads((collection / "collection.json").read_text())
+
+
+def shown_isolated_point(page, movie=None):
+    """A drawn point at least 12 px from every other drawn one (hover hits it
+    alone), of the movie numbered ``movie`` if given: ``(index, screen)``."""
+    data = page.evaluate(FRAMES)
+    n = len(data["frame"])
+    screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(n)], float)
+    drawn = np.flatnonzero(np.isfinite(screen).all(axis=1))
+    gaps = np.linalg.norm(screen[drawn, None] - screen[None, drawn], axis=2)
+    np.fill_diagonal(gaps, np.inf)
+    candidates = drawn[gaps.min(axis=1) >= 12]
+    if movie is not None:
+        candidates = candidates[np.array(data["movie"])[candidates] == movie]
+    assert len(candidates), "no isolated point to hover"
+    return int(candidates[len(candidates) // 2]), screen
+
+
+def legend_button(page, m):
+    return page.locator(f'.fs-legend [data-movie="{m}"]')
+
+
+def show_only(page, items, movie):
+    """Hide every movie but ``movie`` with the legend's buttons."""
+    page.get_by_text("Hide all").click()
+    legend_button(
+        page, list(dict.fromkeys(i["movie"] for i in items)).index(movie)
+    ).click()
+    page.wait_for_function(
+        "(i) => Number.isFinite(Bokeh.documents[0].get_model_by_name('frames').data.x[i])",
+        arg=[item["movie"] for item in items].index(movie),
+        timeout=WAIT_MS,
+    )
+
+
+def colour_pixels(page, colour):
+    """Pixels of the map's canvas that are exactly ``colour`` (r, g, b)."""
+    box = page.locator("canvas").first.bounding_box()
+    picture = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
+    return int((np.asarray(picture) == colour).all(axis=2).sum())
+
+
+def wait_for_pixels(page, colour, condition):
+    """Until the map shows a number of ``colour`` pixels that meets
+    ``condition``: that number."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        count = colour_pixels(page, colour)
+        if condition(count) or time.monotonic() > deadline:
+            return count
+        page.evaluate("() => new Promise((r) => requestAnimationFrame(r))")
+
+
+def test_folder_map_opens_with_every_frame_and_a_legend(folder_map, collection):
+    page = folder_map.page
+    items = collection_items(collection)
+    data = page.evaluate(FRAMES)
+    assert len(data["frame"]) == len(items)
+    movies = list(dict.fromkeys(item["movie"] for item in items))
+    files = {
+        row["movie"]: row["file"] for row in read_movies_tsv(collection / "movies.tsv")
+    }
+    names = page.locator(".fs-legend .fs-name").all_inner_texts()
+    assert names == [files[movie] for movie in movies]
+    # Each movie's faint path, through its frames in order.
+    paths = model_value(page, "paths", "model.data.movie")
+    assert paths == list(range(len(movies)))
+    folder_map.screenshot("collection")
+    assert folder_map.problems == []
+
+
+def test_folder_map_legend_hides_and_shows_a_movie(folder_map, collection):
+    page = folder_map.page
+    items = collection_items(collection)
+    m = list(dict.fromkeys(item["movie"] for item in items)).index(MOVIE)
+    swatch = legend_button(page, m).locator(".fs-swatch")
+    colour = tuple(
+        int(part)
+        for part in re.findall(
+            r"\d+", swatch.evaluate("(e) => getComputedStyle(e).backgroundColor")
+        )
+    )
+    shown = wait_for_pixels(page, colour, lambda count: count > 100)
+    assert shown > 100
+    legend_button(page, m).click()
+    assert legend_button(page, m).get_attribute("aria-pressed") == "false"
+    assert wait_for_pixels(page, colour, lambda count: count == 0) == 0
+    data = page.evaluate(FRAMES)
+    frames = np.flatnonzero(np.array(data["movie"]) == m)
+    assert [items[i]["movie"] for i in frames] == [MOVIE] * len(frames)
+    assert np.isnan(np.array(data["x"], float)[frames]).all()
+    assert np.isfinite(np.delete(np.array(data["x"], float), frames)).all()
+    assert m not in model_value(page, "paths", "model.data.movie")
+    folder_map.screenshot("collection-hidden")
+    # It stays hidden on another map, and shows again at a second click.
+    page.locator("select").select_option(index=1)
+    page.wait_for_function(
+        "(key) => document.body.dataset.map === key",
+        arg=model_value(page, "map_select", "model.value"),
+        timeout=WAIT_MS,
+    )
+    assert colour_pixels(page, colour) == 0
+    legend_button(page, m).click()
+    assert legend_button(page, m).get_attribute("aria-pressed") == "true"
+    assert wait_for_pixels(page, colour, lambda count: count > 100) > 100
+    assert m in model_value(page, "paths", "model.data.movie")
+    assert folder_map.problems == []
+
+
+def test_folder_map_hover_shows_picture_movie_and_time(folder_map, collection):
+    page = folder_map.page
+    items = collection_items(collection)
+    movies = list(dict.fromkeys(item["movie"] for item in items))
+    # The markup-named movie alone, so that its points are far apart.
+    show_only(page, items, MARKUP_ID)
+    index, screen = shown_isolated_point(page, movies.index(MARKUP_ID))
+    item = items[index]
+    page.mouse.move(*screen[index])
+    picture = page.locator(f'.fs-hover img[alt="frame {item["frame"]}"]').first
+    picture.wait_for(state="visible", timeout=WAIT_MS)
+    assert picture.get_attribute("src") == item["src"]
+    # The picture is the frame's PNG, asked for now and loaded.
+    page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0",
+        arg=picture.element_handle(),
+        timeout=WAIT_MS,
+    )
+    tooltip = picture.evaluate("(img) => img.parentElement.innerText")
+    assert MARKUP_NAME in tooltip
+    assert f"frame {item['frame']} · {item['time']:.2f} s" in tooltip
+    assert page.locator('img[src="x"]').count() == 0
+    folder_map.screenshot("collection-hover")
+    assert folder_map.problems == []
+
+
+def test_folder_map_click_opens_the_viewer_at_the_frame(folder_map, collection):
+    page = folder_map.page
+    items = collection_items(collection)
+    movies = list(dict.fromkeys(item["movie"] for item in items))
+    show_only(page, items, MOVIE)
+    index, screen = shown_isolated_point(page, movies.index(MOVIE))
+    item = items[index]
+    page.mouse.click(*screen[index])
+    page.wait_for_url(f"**/{MOVIE}.html#frame={item['frame']}", timeout=WAIT_MS)
+    folder_map.wait_for_viewer()
+    # That frame selected, as a click on it in the viewer selects it.
+    large = page.locator("figure.fs-large img")
+    large.wait_for(timeout=WAIT_MS)
+    assert large.get_attribute("src") == item["src"]
+    frames = load_items(collection, MOVIE)
+    position = [frame["frame"] for frame in frames].index(item["frame"])
+    assert model_value(page, "timeline", "model.value") == position
+    nearest = np.load(collection / MOVIE / "nearest" / "gray.npy")[position]
+    shown = page.locator("figure.fs-near img")
+    shown.nth(len(nearest) - 1).wait_for(timeout=WAIT_MS)
+    assert [shown.nth(j).get_attribute("src") for j in range(shown.count())] == [
+        frames[j]["src"] for j in nearest
+    ]
+    folder_map.screenshot("collection-opened-viewer")
+    assert folder_map.problems == []
+
+
+def test_viewer_ignores_an_address_it_has_no_frame_for(browser, results):
+    for address in ("#frame=100000", "#frame=abc", "#frame=-1"):
+        visit = Visit(browser, (results / f"{MOVIE}.html").as_uri() + address)
+        visit.wait_for_viewer()
+        assert model_value(visit.page, "timeline", "model.value") == 0
+        assert visit.page.locator("figure.fs-large").count() == 0
+        # A frame it has, named later, is selected then.
+        visit.page.evaluate("() => { window.location.hash = 'frame=12'; }")
+        visit.page.locator("figure.fs-large img").wait_for(timeout=WAIT_MS)
+        assert model_value(visit.page, "timeline", "model.value") == 12
+        assert visit.problems == []
+        visit.page.close()
+
+
+def test_folder_map_selection_exports_movie_frame_time_file(
+    folder_map, collection, tmp_path
+):
+    page = folder_map.page
+    items = collection_items(collection)
+    page.locator('[title="Box Select"]').first.click()
+    box = page.locator("canvas").first.bounding_box()
+    start = (box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    end = (box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=8)
+    page.mouse.up()
+    selected = sorted(model_value(page, "frames", "model.selected.indices"))
+    screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(len(items))])
+    inside = np.flatnonzero(
+        (screen[:, 0] >= start[0])
+        & (screen[:, 0] <= end[0])
+        & (screen[:, 1] >= start[1])
+        & (screen[:, 1] <= end[1])
+    )
+    assert len({items[i]["movie"] for i in inside}) > 1
+    assert selected == inside.tolist()
+    with page.expect_download() as download:
+        page.get_by_text("Export selection (CSV)").click()
+    path = tmp_path / "selection.csv"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "collection-selection.csv"
+    with open(path, newline="") as table:
+        rows = list(csv.DictReader(table))
+    expected = [items[i] for i in selected]
+    assert [row["movie"] for row in rows] == [item["movie"] for item in expected]
+    assert [int(row["frame"]) for row in rows] == [item["frame"] for item in expected]
+    assert [float(row["time"]) for row in rows] == [item["time"] for item in expected]
+    assert [row["file"] for row in rows] == [item["src"] for item in expected]
+    assert page.get_by_text(f"{len(selected)} frames selected").is_visible()
+    folder_map.screenshot("collection-selection")
+    assert folder_map.problems == []
