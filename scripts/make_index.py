@@ -12,4 +12,5 @@ run_step(
     assets=snakemake.input.assets,
     output=snakemake.output[0],
     movies=snakemake.params.movies,
+    collection=snakemake.params.collection,
 )

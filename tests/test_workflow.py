@@ -37,6 +37,8 @@ from conftest import (
     write_config,
 )
 from framescape.movies import read_movies_tsv
+
+COLLECTION = "collection"
 from framescape.tiles import tile_pairs
 
 pytestmark = pytest.mark.workflow
@@ -177,6 +179,11 @@ def jobs_by_rule(jobs):
 
 
 ALL_MOVIES_JOBS = ["list_movies", "make_index", "all"]
+# The folder map's jobs after any movie is added, replaced or removed: the
+# joined frames, counted, their maps (the neighbour graph joins the plan once
+# they are counted) and results/collection.*.
+FOLDER_RULES = ["collection_join", "collection_json", "collection_page"]
+FOLDER_JOBS = FOLDER_RULES + ["count_frames"] + ["embed"] * 6 + ["scale"] * 6
 # Every job a dry run plans for one new or replaced movie, and the jobs over all
 # movies. Its distances join the plan once its frames are counted (they may be
 # matrices or, for a long movie, neighbour graphs): not yet in a dry run.
@@ -186,7 +193,9 @@ ONE_MOVIE_JOBS = (
     + ["scale"] * 6
     + ["merge_json", "plot_maps", "make_viewer"]
     + ["plot_distances", "nearest_frames"] * 2
+    + ["collection_frames"]
     + ALL_MOVIES_JOBS
+    + FOLDER_JOBS
 )
 # Jobs that follow a movie's JSON: its plots and pages.
 AFTER_JSON = {"merge_json", "plot_maps", "make_viewer", "make_index", "all"}
@@ -207,7 +216,14 @@ def test_rerun_umap_neighbours_only_reruns_umap_and_after(run):
 
 def test_rerun_frame_size_reruns_everything(run):
     workdir, _ = run
-    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, frame_width=160)))
+    jobs = planned_jobs(workdir, changed_config(workdir, frame_width=160))
+    folder = [(rule, w) for rule, w in jobs if w.startswith(f"movie={COLLECTION}")]
+    assert (
+        sorted(rule for rule, _ in folder)
+        == ["count_frames"] + ["embed"] * 6 + ["scale"] * 6
+    )
+    jobs = jobs_by_rule(set(jobs) - set(folder))
+    assert len(jobs["collection_frames"]) == len(MOVIES)
     movies = len(MOVIES)
     assert len(jobs["extract_frames"]) == len(jobs["count_frames"]) == movies
     # Matrix or neighbour graph: known once the new frames are counted.
@@ -220,7 +236,11 @@ def test_rerun_frame_size_reruns_everything(run):
 
 def test_rerun_fps_reruns_the_movies_it_applies_to(run):
     workdir, _ = run
-    jobs = jobs_by_rule(planned_jobs(workdir, changed_config(workdir, fps=2)))
+    jobs = jobs_by_rule(
+        job
+        for job in planned_jobs(workdir, changed_config(workdir, fps=2))
+        if not job[1].startswith(f"movie={COLLECTION}")
+    )
     # The real movie keeps its own fps (movie_overrides): untouched.
     assert sorted(jobs["extract_frames"]) == sorted(
         [f"movie={HOSTILE_ID}", f"movie={MARKUP_ID}", "movie=demo_year"]
@@ -253,9 +273,20 @@ def test_rerun_mask_reruns_distances_not_frames(run):
 
 
 def test_rerun_tile_size_leaves_short_movies_alone(run):
-    """Every movie of the run is shorter than 512 frames: never tiled."""
+    """Every movie of the run is shorter than 512 frames: never tiled. The
+    folder map's graph is re-ranked in blocks of tile_frames frames: its
+    graph and what follows are made again."""
     workdir, _ = run
-    assert planned_jobs(workdir, changed_config(workdir, tile_frames=512)) == []
+    jobs = planned_jobs(workdir, changed_config(workdir, tile_frames=512))
+    assert jobs and only_of(jobs)
+    assert {rule for rule, _ in jobs} <= {
+        "graph_rerank",
+        "neighbour_graph",
+        "embed",
+        "scale",
+        *FOLDER_RULES,
+        "all",
+    }
 
 
 def test_rerun_dropping_hsl_only_merges_again(run):
@@ -277,7 +308,7 @@ def test_rerun_new_movie_only(run):
         new.unlink()
     rules = sorted(rule for rule, _ in jobs)
     assert rules == sorted(ONE_MOVIE_JOBS)
-    assert all("new_one" in w for rule, w in jobs if rule not in ALL_MOVIES_JOBS)
+    assert only_of(jobs, "new_one")
 
 
 def test_long_movie_in_tiles_gives_the_one_job_bytes(long_whole, tmp_path):
@@ -343,8 +374,75 @@ def test_rerun_replaced_movie_only(run):
         os.utime(movie, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     rules = sorted(rule for rule, _ in jobs)
     assert rules == sorted(ONE_MOVIE_JOBS)
-    assert all(HOSTILE_ID in w for rule, w in jobs if rule not in ALL_MOVIES_JOBS)
+    assert only_of(jobs, HOSTILE_ID)
     assert planned_jobs(workdir) == []
+
+
+def test_rerun_removed_movie_only_redoes_the_folder_map(run):
+    workdir, _ = run
+    movie = workdir / "movies" / HOSTILE_NAME
+    aside = workdir / "aside.mp4"
+    shutil.move(movie, aside)
+    try:
+        jobs = planned_jobs(workdir)
+    finally:
+        shutil.move(aside, movie)
+    assert sorted(rule for rule, _ in jobs) == sorted(
+        ["list_movies", "make_index", "all"] + FOLDER_JOBS
+    )
+    assert only_of(jobs)
+    assert planned_jobs(workdir) == []
+
+
+def test_rerun_collection_settings_only_redo_the_folder_map(run):
+    workdir, _ = run
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    folder = config["collection"]
+    # t-SNE's perplexity: fewer neighbours in the folder's graph, so UMAP too.
+    jobs = jobs_by_rule(
+        planned_jobs(
+            workdir, changed_config(workdir, collection={**folder, "perplexity": 10})
+        )
+    )
+    assert set(jobs) == {
+        "graph_candidates",
+        "graph_rerank",
+        "neighbour_graph",
+        "embed",
+        "scale",
+        "collection_json",
+        "collection_page",
+        "all",
+    }
+    assert all(
+        w.startswith("movie=collection") for rule in jobs.values() for w in rule if w
+    )
+    assert len(jobs["embed"]) == 4  # t-SNE and UMAP, both metrics
+    # The common size: every movie's frames resized again, nothing else of theirs.
+    jobs = planned_jobs(
+        workdir, changed_config(workdir, collection={**folder, "frame_width": 32})
+    )
+    assert sorted(rule for rule, _ in jobs) == sorted(
+        ["collection_frames"] * len(MOVIES) + FOLDER_JOBS + ["all"]
+    )
+    # Switched off: nothing to do, nothing made.
+    assert (
+        planned_jobs(
+            workdir, changed_config(workdir, collection={**folder, "enabled": False})
+        )
+        == []
+    )
+
+
+def only_of(jobs, movie=None):
+    """Whether every planned job is ``movie``'s (``None``: no movie's), the
+    folder map's or one over all movies."""
+    return all(
+        (movie and movie in w)
+        or w.startswith(f"movie={COLLECTION}")
+        or rule in ALL_MOVIES_JOBS + FOLDER_RULES
+        for rule, w in jobs
+    )
 
 
 @pytest.mark.parametrize(

@@ -315,7 +315,9 @@ def outcome_row(results, movie, file_name, fps, targets):
     return row
 
 
-def write_outcomes(results, movies, settings, targets, assets, run_failed):
+def write_outcomes(
+    results, movies, settings, targets, assets, run_failed, collection=None
+):
     """After a run (Snakemake's ``onsuccess``/``onerror``): ``movies.tsv`` with
     each movie's real outcome, and ``index.html`` listing the failed movies.
 
@@ -343,6 +345,9 @@ def write_outcomes(results, movies, settings, targets, assets, run_failed):
     run_failed : bool
         Whether a job failed: then ``index.html`` is written whatever it holds,
         since ``make_index`` cannot run while a movie has no map.
+    collection : path, optional
+        The folder map's page, when the run makes it: the index links to it
+        once it exists.
 
     Nothing is written when ``movies.tsv`` does not exist yet (a run that did not
     ask for it).
@@ -381,6 +386,9 @@ def write_outcomes(results, movies, settings, targets, assets, run_failed):
             assets=assets,
             output=Path(results, "index.html"),
             movies=list(movies),
+            collection=collection
+            if collection and Path(collection).is_file()
+            else None,
         )
     failed = [row for row in rows if row["status"] != "ok"]
     if failed:

@@ -158,6 +158,7 @@ def record_outcomes(run_failed):
         rules.all.input,
         rules.make_index.input.assets,
         run_failed=run_failed,
+        collection=collection_page(),
     )
     newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(COLLECTION_FAILED)
     if COLLECTION_ENABLED and newly_failed:
@@ -215,11 +216,16 @@ def embed_options(wildcards):
     return dict(sorted(options.items()))
 
 
+def collection_page():
+    """results/collection.html when the folder map is made, else None."""
+    return f"{RESULTS}/{COLLECTION}.html" if COLLECTION_ENABLED else None
+
+
 def collection_targets():
-    """results/collection.json (and .html), when the folder map is made."""
+    """results/collection.json and .html, when the folder map is made."""
     if not COLLECTION_ENABLED:
         return []
-    return [f"{RESULTS}/{COLLECTION}.json"]
+    return [f"{RESULTS}/{COLLECTION}.json", collection_page()]
 
 
 def scaled_embeddings(wildcards):

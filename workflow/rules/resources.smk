@@ -265,5 +265,11 @@ def collection_json_mb(wildcards, input):
     return megabytes(COLLECTION_FIXED + COLLECTION_ITEM_BYTES * n)
 
 
+def collection_page_mb(wildcards, input):
+    """The items read from collection.json (Python objects take about ten times
+    its text) and the page's arrays."""
+    return megabytes(COLLECTION_FIXED + 12 * os.path.getsize(input.json))
+
+
 def extract_minutes(wildcards, input):
     return extract_runtime(load_json(input.probe).get("duration"))
