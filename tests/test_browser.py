@@ -548,28 +548,31 @@ def test_pictures_keep_a_portrait_movie_shape(browser, portrait):
 def collection(results, tmp_path_factory):
     """A folder holding the shared run's results and the folder map: the run's
     own ``collection.html`` when the workflow makes it; else a page made here
-    by the workflow's step from the run's movie JSONs (each item marked with
-    its movie, the maps every movie has), in a folder of links to the run's
-    files."""
+    by the workflow's step, in a folder of links to the run's files, from the
+    run's ``collection.json`` or, without one, from its movie JSONs (each item
+    marked with its movie)."""
     if (results / "collection.html").is_file():
         return results
     folder = tmp_path_factory.mktemp("collection") / "results"
     folder.mkdir()
     for entry in results.iterdir():
-        (folder / entry.name).symlink_to(entry)
-    items, maps = [], None
-    for movie in MOVIES:
-        frames = load_items(results, movie)
-        keys = [key for key in frames[0] if key not in ("src", "frame", "time")]
-        maps = [key for key in (maps or keys) if key in keys]
-        items += [{"movie": movie, **item} for item in frames]
+        if not entry.name.startswith("collection."):
+            (folder / entry.name).symlink_to(entry)
+    if (results / "collection.json").is_file():
+        items = collection_items(results)
+    else:
+        items = [
+            {"movie": movie, **item}
+            for movie in MOVIES
+            for item in load_items(results, movie)
+        ]
     (folder / "collection.json").write_text(json.dumps(items))
     collection_page.collection_page_step(
         folder / "collection.json",
         folder / "movies.tsv",
         folder / "_viewer",
         folder / "collection.html",
-        maps,
+        [key for key in items[0] if key not in ("movie", "src", "frame", "time")],
         {},
         {},
     )

@@ -3,10 +3,12 @@ movie in ``results/collection.json`` as one point, coloured by movie.
 
 Built like a movie's viewer (:mod:`framescape.viewer`: a Bokeh document in a
 Jinja2 template, the same assets folder, maps as 16-bit steps in Bokeh's binary
-arrays) and kept small for 100 movies of 1,000 frames (``benchmarks/
-collection_page.py``): per frame the page holds only its coordinates, its
-movie's number, its frame number and time; each movie's pictures are one
-numbered pattern, and the hover asks for a frame's PNG only when it shows it.
+arrays) and kept small for 100 movies of 1,000 frames
+(``benchmarks/collection_page.py``): per frame the page holds only its
+coordinates, its movie's number, its frame number and time; each movie's
+pictures are one numbered pattern, and the hover asks for a frame's PNG only
+when it shows it.
+
 The movies' names are in the page's legend (the template's, so text) and in
 the document, for the hover. ``viewer_assets/collection.js`` does the rest:
 the legend's showing and hiding, the movies' paths, the map switch, a click
