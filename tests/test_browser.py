@@ -23,7 +23,6 @@ import pytest
 from PIL import Image
 
 from conftest import MARKUP_ID, MARKUP_NAME, MOVIES, REPO, need, snakemake
-from framescape import collection_page
 from framescape import viewer as framescape_viewer
 from framescape.movies import movies_table, read_movies_tsv
 
@@ -545,38 +544,10 @@ def test_pictures_keep_a_portrait_movie_shape(browser, portrait):
 
 
 @pytest.fixture(scope="module")
-def collection(results, tmp_path_factory):
-    """A folder holding the shared run's results and the folder map: the run's
-    own ``collection.html`` when the workflow makes it; else a page made here
-    by the workflow's step, in a folder of links to the run's files, from the
-    run's ``collection.json`` or, without one, from its movie JSONs (each item
-    marked with its movie)."""
-    if (results / "collection.html").is_file():
-        return results
-    folder = tmp_path_factory.mktemp("collection") / "results"
-    folder.mkdir()
-    for entry in results.iterdir():
-        if not entry.name.startswith("collection."):
-            (folder / entry.name).symlink_to(entry)
-    if (results / "collection.json").is_file():
-        items = collection_items(results)
-    else:
-        items = [
-            {"movie": movie, **item}
-            for movie in MOVIES
-            for item in load_items(results, movie)
-        ]
-    (folder / "collection.json").write_text(json.dumps(items))
-    collection_page.collection_page_step(
-        folder / "collection.json",
-        folder / "movies.tsv",
-        folder / "_viewer",
-        folder / "collection.html",
-        [key for key in items[0] if key not in ("movie", "src", "frame", "time")],
-        {},
-        {},
-    )
-    return folder
+def collection(results):
+    """The shared run's results, its folder map among them."""
+    assert (results / "collection.html").is_file()
+    return results
 
 
 @pytest.fixture

@@ -246,6 +246,13 @@ def test_bounds_leave_out_only_what_could_not_join_a_row():
             assert (frames[row, kept.sum() :] == n).all()
 
 
+def test_transposed_is_the_transpose():
+    matrix = np.random.default_rng(7).random((131, 70)).astype(np.float32)
+    for block in (1, 16, 64):
+        out = kernels.transposed(matrix, block)
+        assert out.flags.c_contiguous and np.array_equal(out, matrix.T)
+
+
 def test_sorted_lists_merge_as_they_are_inserted():
     """The linear merge against the insertion of each element: ties by frame
     number, padding skipped, lists entirely beyond a row's k-th skipped."""

@@ -316,7 +316,7 @@ def candidate_part(reduced, metric, c, rows, columns, heatmap=None, bounds=None)
     )
     if not diagonal:
         part["column_frames"], part["column_distances"] = nearest_in_rows(
-            np.ascontiguousarray(tile.T), c, rows[0], n, column_bounds
+            kernels.transposed(tile), c, rows[0], n, column_bounds
         )
     return part
 
