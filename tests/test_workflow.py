@@ -183,7 +183,7 @@ ALL_MOVIES_JOBS = ["list_movies", "make_index", "all"]
 # joined frames, counted, their maps (the neighbour graph joins the plan once
 # they are counted) and results/collection.*.
 FOLDER_RULES = ["collection_join", "collection_json", "collection_page"]
-FOLDER_JOBS = FOLDER_RULES + ["count_frames"] + ["embed"] * 6 + ["scale"] * 6
+FOLDER_JOBS = FOLDER_RULES + ["count_frames"] + ["embed"] * 4 + ["scale"] * 4
 # Every job a dry run plans for one new or replaced movie, and the jobs over all
 # movies. Its distances join the plan once its frames are counted (they may be
 # matrices or, for a long movie, neighbour graphs): not yet in a dry run.
@@ -220,7 +220,7 @@ def test_rerun_frame_size_reruns_everything(run):
     folder = [(rule, w) for rule, w in jobs if w.startswith(f"movie={COLLECTION}")]
     assert (
         sorted(rule for rule, _ in folder)
-        == ["count_frames"] + ["embed"] * 6 + ["scale"] * 6
+        == ["count_frames"] + ["embed"] * 4 + ["scale"] * 4
     )
     jobs = jobs_by_rule(set(jobs) - set(folder))
     assert len(jobs["collection_frames"]) == len(MOVIES)
@@ -425,13 +425,11 @@ def test_rerun_collection_settings_only_redo_the_folder_map(run):
     assert sorted(rule for rule, _ in jobs) == sorted(
         ["collection_frames"] * len(MOVIES) + FOLDER_JOBS + ["all"]
     )
-    # Switched off: nothing to do, nothing made.
-    assert (
-        planned_jobs(
-            workdir, changed_config(workdir, collection={**folder, "enabled": False})
-        )
-        == []
+    # Switched off: only the index, which no longer links to it.
+    jobs = planned_jobs(
+        workdir, changed_config(workdir, collection={**folder, "enabled": False})
     )
+    assert jobs == [("all", ""), ("make_index", "")]
 
 
 def only_of(jobs, movie=None):

@@ -1,0 +1,196 @@
+"""The folder map: frames at the common size, joined, and through the workflow
+(one movie's folder map is its own map; failed movies left out and named; no
+readable movie, no page)."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import REPO, copy_movie, demo_movie, snakemake, write_config
+from framescape import collection
+from framescape.common import load_tsv, save_npy, save_tsv
+from framescape.movies import failed_movies
+
+
+def test_area_weights_average_whole_and_partly_covered_pixels():
+    weights = collection.area_weights(5, 2)
+    # Output pixel 0 covers pixels 0, 1 and half of 2; pixel 1 the rest.
+    assert np.allclose(weights, [[0.4, 0.4, 0.2, 0, 0], [0, 0, 0.2, 0.4, 0.4]])
+    whole = collection.area_weights(320, 40)
+    assert np.allclose(whole.sum(axis=1), 1)
+    assert ((whole > 0).sum(axis=1) == 8).all()
+    assert np.array_equal(collection.area_weights(30, 30), np.eye(30))
+
+
+def area_mean(frame, top, bottom, left, right):
+    """The mean of ``frame`` over the rectangle ``[top, bottom) × [left,
+    right)`` in pixel units, partly covered pixels by the share covered: a
+    pixel at a time."""
+    total, area = np.zeros(3), 0.0
+    for y in range(int(top), int(np.ceil(bottom))):
+        height = min(bottom, y + 1) - max(top, y)
+        for x in range(int(left), int(np.ceil(right))):
+            share = height * (min(right, x + 1) - max(left, x))
+            total += share * frame[y, x]
+            area += share
+    return total / area
+
+
+@pytest.mark.parametrize("size", [(40, 30), (33, 17)])
+def test_common_size_is_the_area_mean(bikes_frames, size):
+    """Against each output pixel's area summed pixel by pixel: the same
+    picture within a grey level of float32 rounding."""
+    width, height = size
+    resized = collection.common_size(bikes_frames[:3], width, height, block=2)
+    assert resized.shape == (3, height, width, 3)
+    source_height, source_width = bikes_frames.shape[1:3]
+    sy, sx = source_height / height, source_width / width
+    for frame, ours in zip(bikes_frames[:3], resized):
+        slow = np.array(
+            [
+                [
+                    area_mean(frame, i * sy, (i + 1) * sy, j * sx, (j + 1) * sx)
+                    for j in range(width)
+                ]
+                for i in range(height)
+            ]
+        )
+        assert np.abs(ours - np.rint(slow)).max() <= 1
+
+
+def test_whole_number_ratios_give_block_means(bikes_frames):
+    resized = collection.common_size(bikes_frames, 20, 15)
+    means = bikes_frames.reshape(-1, 15, 4, 20, 4, 3).mean(axis=(2, 4))
+    assert np.array_equal(resized, np.clip(np.rint(means), 0, 255))
+
+
+def test_join_keeps_movie_order_and_names_each_frame(tmp_path, bikes_frames):
+    parts = {"b_movie": bikes_frames[:3], "a_movie": bikes_frames[10:15]}
+    npys, tsvs = [], []
+    for movie, frames in parts.items():
+        npys.append(tmp_path / f"{movie}.npy")
+        tsvs.append(tmp_path / f"{movie}.tsv")
+        save_npy(npys[-1], frames)
+        rows = [
+            [i, f"{i * 0.5:.6f}", f"frames/{i + 1:06d}.png"] for i in range(len(frames))
+        ]
+        save_tsv(tsvs[-1], ["frame", "time", "file"], rows)
+    joined, table = tmp_path / "joined.npy", tmp_path / "joined.tsv"
+    collection.join_step(npys, tsvs, list(parts), joined, table)
+    assert np.array_equal(np.load(joined), np.concatenate(list(parts.values())))
+    rows = load_tsv(table)
+    assert [row["movie"] for row in rows] == ["b_movie"] * 3 + ["a_movie"] * 5
+    assert rows[4] == {
+        "movie": "a_movie",
+        "frame": "1",
+        "time": "0.500000",
+        "file": "a_movie/frames/000002.png",
+    }
+    items = collection.collection_items(
+        rows, {"umap_hsl": np.linspace(0.1, 0.9, 16).reshape(8, 2)}
+    )
+    assert items[4] == {
+        "movie": "a_movie",
+        "src": "a_movie/frames/000002.png",
+        "frame": 1,
+        "time": 0.5,
+        "umap_hsl": pytest.approx([0.1 + 8 * 0.8 / 15, 0.1 + 9 * 0.8 / 15]),
+    }
+    with pytest.raises(ValueError, match="has 7 points for 8 frames"):
+        collection.collection_items(rows, {"umap_hsl": np.zeros((7, 2))})
+
+
+def test_failed_movies_are_those_without_frames_and_unchanged_since(tmp_path):
+    movie_file = tmp_path / "bad.mp4"
+    movie_file.write_bytes(b"not a movie")
+    stamp = lambda: f"1:{movie_file.stat().st_mtime_ns}"
+    logs = tmp_path / "results" / "bad" / "logs"
+    logs.mkdir(parents=True)
+    movies = {"bad": {"file": "bad.mp4", "stamp": stamp()}}
+    assert failed_movies(tmp_path / "results", movies) == {}
+    (logs / "probe_movie.log.error").write_text("bad.mp4: not a movie\n")
+    assert failed_movies(tmp_path / "results", movies) == {"bad": "not a movie"}
+    # Replaced since it failed: tried again.
+    later = movie_file.stat().st_mtime_ns + 10**9
+    os.utime(movie_file, ns=(later, later))
+    assert (
+        failed_movies(
+            tmp_path / "results", {"bad": {"file": "bad.mp4", "stamp": stamp()}}
+        )
+        == {}
+    )
+    # Its frames made (a later step failed): in the folder map.
+    (logs.parent / "frames.npy").write_bytes(b"")
+    assert failed_movies(tmp_path / "results", movies) == {}
+
+
+def run_folder(workdir, *args, check=True):
+    return snakemake(workdir, "--keep-going", *args, check=check)
+
+
+@pytest.mark.workflow
+def test_one_movie_gives_its_own_map_at_the_common_size(tmp_path):
+    """The movie compared at 40×30 on the neighbour-graph path, with the
+    folder map's neighbours and perplexity: every map the same numbers."""
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    copy_movie(demo_movie(), movies, "demo_year.mp4")
+    settings = {
+        "n_neighbors": 20,
+        "perplexity": 10,
+        "frame_width": 40,
+        "frame_height": 30,
+    }
+    write_config(
+        tmp_path,
+        frame_width=40,
+        frame_height=30,
+        dense_max_frames=1,
+        umap={"n_neighbors": 20, "min_dist": 0.1, "spread": 1.0, "n_epochs": None},
+        tsne={"perplexity": 10},
+        collection={
+            **settings,
+            "metrics": ["gray", "hsl"],
+            "methods": ["mds", "tsne", "umap"],
+        },
+    )
+    snakemake(tmp_path, "--", "results/demo_year.json", "results/collection.json")
+    own = json.loads((tmp_path / "results/demo_year.json").read_text())
+    folder = json.loads((tmp_path / "results/collection.json").read_text())
+    assert len(folder) == len(own) == 365
+    for mine, theirs in zip(own, folder):
+        assert theirs == {"movie": "demo_year", **mine}
+
+
+@pytest.mark.workflow
+def test_failed_movies_are_left_out_and_named(tmp_path):
+    """A bad file stops the folder map of the run it fails in (its frames were
+    planned); the next run leaves it out and names it on the page. A folder of
+    bad files only: one warning line, no page."""
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    copy_movie(demo_movie(), movies, "demo_year.mp4")
+    (movies / "notes.mp4").write_text("shopping list\n")
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    first = run_folder(tmp_path, check=False)
+    assert first.returncode != 0
+    assert "run the same command again" in first.stderr
+    assert not (tmp_path / "results/collection.json").exists()
+    second = run_folder(tmp_path, check=False)
+    folder = json.loads((tmp_path / "results/collection.json").read_text())
+    assert {item["movie"] for item in folder} == {"demo_year"} and len(folder) == 365
+    page = (tmp_path / "results/collection.html").read_text()
+    assert "notes.mp4" in page and "moov atom not found" in page
+    assert "collection.html" in (tmp_path / "results/index.html").read_text()
+    assert second.returncode != 0  # the bad file is tried again and fails again
+
+    (movies / "demo_year.mp4").unlink()
+    third = run_folder(tmp_path, "--dry-run", check=False)
+    warning = "no readable movie for the folder map: collection.html is not made"
+    # Snakemake logs to standard output on dry runs.
+    output = third.stdout + third.stderr
+    assert output.count(warning) == 1, output[-2000:]
+    assert "collection_json" not in third.stdout
