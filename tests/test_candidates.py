@@ -235,6 +235,7 @@ def test_bounds_leave_out_only_what_could_not_join_a_row():
     rng = np.random.default_rng(4)
     tile = rng.integers(0, 6, size=(30, 40)).astype(np.float32)
     bounds = rng.integers(-1, 7, size=30).astype(np.float32)
+    bounds[0] = np.inf  # nothing known yet: every element may join
     n = 500
     for c in (1, 7, 45):
         whole, whole_found = candidates.nearest_in_rows(tile, c, 100, n)
@@ -260,8 +261,11 @@ def test_sorted_lists_merge_as_they_are_inserted():
     n, k, rows = 1000, 9, 50
     best = [np.full((rows, k), np.inf, np.float32), np.full((rows, k), n, np.int32)]
     inserted = [array.copy() for array in best]
-    for _ in range(6):
-        frames = np.stack([rng.choice(n, 12, replace=False) for _ in range(rows)])
+    # A frame reaches a row once (each pair lies in one tile): 6 lists of 12
+    # different frames a row.
+    every = np.stack([rng.choice(n, 72, replace=False) for _ in range(rows)])
+    for round_ in range(6):
+        frames = every[:, 12 * round_ : 12 * (round_ + 1)].copy()
         distances = rng.integers(0, 8, size=(rows, 12)).astype(np.float32)
         frames[rng.random(frames.shape) < 0.2] = n
         distances[frames == n] = np.inf

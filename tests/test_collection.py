@@ -104,27 +104,44 @@ def test_join_keeps_movie_order_and_names_each_frame(tmp_path, bikes_frames):
 
 
 def test_failed_movies_are_those_without_frames_and_unchanged_since(tmp_path):
+    results = tmp_path / "results"
     movie_file = tmp_path / "bad.mp4"
     movie_file.write_bytes(b"not a movie")
-    stamp = lambda: f"1:{movie_file.stat().st_mtime_ns}"
-    logs = tmp_path / "results" / "bad" / "logs"
+
+    def movies():
+        return {
+            "bad": {"file": "bad.mp4", "stamp": f"11:{movie_file.stat().st_mtime_ns}"}
+        }
+
+    def age(path, seconds):
+        """Make ``path`` ``seconds`` older than the movie's file (negative: newer)."""
+        when = movie_file.stat().st_mtime_ns - int(seconds * 1e9)
+        os.utime(path, ns=(when, when))
+
+    logs = results / "bad" / "logs"
     logs.mkdir(parents=True)
-    movies = {"bad": {"file": "bad.mp4", "stamp": stamp()}}
-    assert failed_movies(tmp_path / "results", movies) == {}
-    (logs / "probe_movie.log.error").write_text("bad.mp4: not a movie\n")
-    assert failed_movies(tmp_path / "results", movies) == {"bad": "not a movie"}
-    # Replaced since it failed: tried again.
-    later = movie_file.stat().st_mtime_ns + 10**9
-    os.utime(movie_file, ns=(later, later))
-    assert (
-        failed_movies(
-            tmp_path / "results", {"bad": {"file": "bad.mp4", "stamp": stamp()}}
-        )
-        == {}
-    )
-    # Its frames made (a later step failed): in the folder map.
+    assert failed_movies(results, movies()) == {}
+    # A decode cut off (Ctrl-C, kill -9) is tried again: not failed.
+    (logs / "extract_frames.error").write_text("did not finish (killed? …)\n")
+    # A later step's reason says nothing of the frames.
+    (logs / "embed_umap_gray.error").write_text("bad.mp4: out of memory\n")
+    for path in logs.iterdir():
+        age(path, -1)
+    assert failed_movies(results, movies()) == {}
+    (logs / "probe_movie.error").write_text("bad.mp4: not a movie\n")
+    age(logs / "probe_movie.error", -1)
+    assert failed_movies(results, movies()) == {"bad": "not a movie"}
+    # The file replaced since its reasons were written: tried again.
+    for path in logs.iterdir():
+        age(path, 2)
+    assert failed_movies(results, movies()) == {}
+    # ... and failed again: only the new reason counts.
+    (logs / "extract_frames.error").write_text("bad.mp4: truncated at 0:03\n")
+    age(logs / "extract_frames.error", -1)
+    assert failed_movies(results, movies()) == {"bad": "truncated at 0:03"}
+    # Its frames made (a later step failed): on the folder map.
     (logs.parent / "frames.npy").write_bytes(b"")
-    assert failed_movies(tmp_path / "results", movies) == {}
+    assert failed_movies(results, movies()) == {}
 
 
 def run_folder(workdir, *args, check=True):

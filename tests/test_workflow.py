@@ -37,8 +37,6 @@ from conftest import (
     write_config,
 )
 from framescape.movies import read_movies_tsv
-
-COLLECTION = "collection"
 from framescape.tiles import tile_pairs
 
 pytestmark = pytest.mark.workflow
@@ -179,6 +177,8 @@ def jobs_by_rule(jobs):
 
 
 ALL_MOVIES_JOBS = ["list_movies", "make_index", "all"]
+# The folder map's id: its steps are a movie's, with this id.
+COLLECTION = "collection"
 # The folder map's jobs after any movie is added, replaced or removed: the
 # joined frames, counted, their maps (the neighbour graph joins the plan once
 # they are counted) and results/collection.*.

@@ -97,11 +97,15 @@ def join_step(frames_npys, frames_tsvs, movies, frames_output, table_output):
     """Rule ``collection_join``: the movies' common-size frames one after the
     other (``frames_output``) and the table saying whose each frame is
     (``table_output``, :data:`TABLE_COLUMNS`), in the order of ``movies``."""
+    if not movies:
+        raise ValueError(f"{table_output}: no movie to join")
     shapes = [np.load(path, mmap_mode="r").shape for path in frames_npys]
     total = sum(shape[0] for shape in shapes)
-    joined = np.empty((total, *shapes[0][1:]), np.uint8) if shapes else None
+    joined = np.empty((total, *shapes[0][1:]), np.uint8)
     rows, start = [], 0
-    for movie, npy, tsv, shape in zip(movies, frames_npys, frames_tsvs, shapes):
+    for movie, npy, tsv, shape in zip(
+        movies, frames_npys, frames_tsvs, shapes, strict=True
+    ):
         frames = load_tsv(tsv)
         if len(frames) != shape[0]:
             raise ValueError(

@@ -180,6 +180,8 @@ def collection_config(config):
         "methods": section["methods"],
         "umap": {**config["umap"], "n_neighbors": section["n_neighbors"]},
         "tsne": {**config["tsne"], "perplexity": section["perplexity"]},
+        # Its page lists no nearest frames: they do not size its graph.
+        "view": {**config["view"], "neighbours": 0},
     }
 
 

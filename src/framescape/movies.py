@@ -240,18 +240,19 @@ def write_movies_tsv(output, movies, files, probes, fps):
 NOT_PROBED = "not read: the run stopped before this movie was probed"
 
 
-def failure_reasons(movie_folder, file_name, newest_target):
+def failure_reasons(movie_folder, file_name, newest_target, jobs=None):
     """Why jobs of one movie failed, from the ``<log>.error`` files they left
     (``common.run_step``), oldest first, without the file name they start with.
 
     A reason older than ``newest_target`` (ns since the epoch, or ``None`` when a
     target is missing) is of a job the movie no longer needs: its outputs were
-    all made again since.
+    all made again since. ``jobs``: only those rules' reasons.
     """
     reasons = []
     errors = [
         (path.stat().st_mtime_ns, path.name, path)
         for path in Path(movie_folder, "logs").glob("*.error")
+        if jobs is None or path.stem in jobs
     ]
     for made, _, path in sorted(errors):
         if newest_target is not None and made < newest_target:
@@ -263,16 +264,24 @@ def failure_reasons(movie_folder, file_name, newest_target):
     return reasons
 
 
+# The jobs that make a movie's frames: a movie whose frames could not be made
+# is left out of the folder map.
+FRAME_JOBS = ("probe_movie", "extract_frames")
+# run_step's outcome of a job cut off (Ctrl-C, kill -9): tried again, not failed.
+UNFINISHED = "did not finish"
+
+
 def failed_movies(results, movies):
-    """The movies whose frames a run could not make and that have not changed
+    """The movies whose frames could not be made and that have not changed
     since: ``{movie_id: reason}``, read when a run is planned.
 
-    A movie counts as failed when it has no ``frames.npy`` and its folder holds
-    a job's ``<log>.error`` newer than the movie's file (the file replaced
-    since, it is tried again). The folder map leaves such movies out, so that
-    one bad file does not keep it from the others (Snakemake cannot leave out an
-    input that fails within the run: the first run after a movie fails builds
-    the folder map without it).
+    A movie counts as failed when it has no ``frames.npy`` and the job that
+    makes its frames or reads its header (:data:`FRAME_JOBS`) left a reason
+    newer than the movie's file (a file replaced since is tried again; a job
+    that was cut off, :data:`UNFINISHED`, too). The folder map leaves such
+    movies out, so that one bad file does not keep it from the others
+    (Snakemake cannot leave out an input that fails within the run: the first
+    run after a movie fails builds the folder map without it).
     """
     failed = {}
     for movie, info in movies.items():
@@ -280,14 +289,13 @@ def failed_movies(results, movies):
         if (folder / "frames.npy").exists():
             continue
         changed = int(info["stamp"].split(":")[1])
-        errors = [
-            path
-            for path in (folder / "logs").glob("*.error")
-            if path.stat().st_mtime_ns >= changed
+        reasons = [
+            reason
+            for reason in failure_reasons(folder, info["file"], changed, FRAME_JOBS)
+            if not reason.startswith(UNFINISHED)
         ]
-        if errors:
-            reasons = failure_reasons(folder, info["file"], None)
-            failed[movie] = "; ".join(reasons) or "failed"
+        if reasons:
+            failed[movie] = "; ".join(reasons)
     return failed
 
 
@@ -313,6 +321,18 @@ def outcome_row(results, movie, file_name, fps, targets):
     if reasons:
         row["status"] = "; ".join(reasons)
     return row
+
+
+def page_is_current(collection):
+    """Whether the folder map's page (a path, or ``None``) exists and was made
+    after the frames it shows were joined (``collection/frames.tsv``): a run
+    that failed before it may have left an earlier run's page."""
+    if not collection or not Path(collection).is_file():
+        return False
+    joined = Path(collection).with_suffix("") / "frames.tsv"
+    return joined.is_file() and (
+        Path(collection).stat().st_mtime_ns >= joined.stat().st_mtime_ns
+    )
 
 
 def write_outcomes(
@@ -347,7 +367,7 @@ def write_outcomes(
         since ``make_index`` cannot run while a movie has no map.
     collection : path, optional
         The folder map's page, when the run makes it: the index links to it
-        once it exists.
+        once it is current (:func:`page_is_current`).
 
     Nothing is written when ``movies.tsv`` does not exist yet (a run that did not
     ask for it).
@@ -386,9 +406,7 @@ def write_outcomes(
             assets=assets,
             output=Path(results, "index.html"),
             movies=list(movies),
-            collection=collection
-            if collection and Path(collection).is_file()
-            else None,
+            collection=collection if page_is_current(collection) else None,
         )
     failed = [row for row in rows if row["status"] != "ok"]
     if failed:

@@ -11,7 +11,8 @@ rule collection_frames:
     output:
         f"{RESULTS}/{{movie}}/collection/frames.npy",
     log:
-        log_path("collection_frames"),
+        # The folder map's: a movie's own logs name only its own steps' failures.
+        f"{RESULTS}/{COLLECTION}/logs/collection_frames_{{movie}}.log",
     benchmark:
         benchmark_path("collection_frames")
     conda:

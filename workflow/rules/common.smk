@@ -158,13 +158,21 @@ def record_outcomes(run_failed):
         rules.all.input,
         rules.make_index.input.assets,
         run_failed=run_failed,
-        collection=collection_page(),
+        collection=collection_html(),
     )
+    if not (run_failed and COLLECTION_ENABLED):
+        return
     newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(COLLECTION_FAILED)
-    if COLLECTION_ENABLED and newly_failed:
+    if newly_failed:
         print(
             "framescape: the folder map waits for every movie it was planned with; "
             "run the same command again to make it without the failed ones",
+            file=sys.stderr,
+        )
+    for reason in sorted(Path(RESULTS, COLLECTION, "logs").glob("*.error")):
+        print(
+            f"framescape: the folder map's job {reason.stem} failed: "
+            f"{reason.read_text(encoding='utf-8').strip()}",
             file=sys.stderr,
         )
 
@@ -202,7 +210,7 @@ def setting(key):
     return lambda wildcards: SETTINGS[wildcards.movie][key]
 
 
-def settings_of(movie):
+def config_of(movie):
     """The configuration a movie's steps read: the folder map's for COLLECTION."""
     return COLLECTION_CONFIG if movie == COLLECTION else config
 
@@ -211,12 +219,12 @@ def embed_options(wildcards):
     """The config block of one method, for this metric, keys sorted: the order
     of keys in a config file reruns nothing."""
     options = method_options(
-        settings_of(wildcards.movie), wildcards.method, wildcards.metric
+        config_of(wildcards.movie), wildcards.method, wildcards.metric
     )
     return dict(sorted(options.items()))
 
 
-def collection_page():
+def collection_html():
     """results/collection.html when the folder map is made, else None."""
     return f"{RESULTS}/{COLLECTION}.html" if COLLECTION_ENABLED else None
 
@@ -225,7 +233,7 @@ def collection_targets():
     """results/collection.json and .html, when the folder map is made."""
     if not COLLECTION_ENABLED:
         return []
-    return [f"{RESULTS}/{COLLECTION}.json", collection_page()]
+    return [f"{RESULTS}/{COLLECTION}.json", collection_html()]
 
 
 def scaled_embeddings(wildcards):
@@ -291,7 +299,7 @@ def embed_inputs(wildcards):
 def graph_k(wildcards):
     """Neighbours per frame the metric's graph keeps (config.graph_neighbours)."""
     return graph_neighbours(
-        settings_of(wildcards.movie), wildcards.metric, frame_count(wildcards.movie)
+        config_of(wildcards.movie), wildcards.metric, frame_count(wildcards.movie)
     )
 
 

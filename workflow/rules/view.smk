@@ -151,6 +151,6 @@ rule make_index:
     params:
         code=code_digest("viewer", "templates"),
         movies=list(MOVIES),
-        collection=collection_page(),
+        collection=collection_html(),
     script:
         "../../scripts/make_index.py"
