@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from matplotlib.path import Path as MplPath
 from PIL import Image
 
 from conftest import MARKUP_ID, MARKUP_NAME, MOVIES, REPO, need, snakemake
@@ -775,4 +776,67 @@ def test_folder_map_selection_exports_movie_frame_time_file(
     assert [row["file"] for row in rows] == [item["src"] for item in expected]
     assert page.get_by_text(f"{len(selected)} frames selected").is_visible()
     folder_map.screenshot("collection-selection")
+    assert folder_map.problems == []
+
+
+def near_an_edge(points, polygon, pixels=2.0):
+    """Whether each screen point lies within ``pixels`` of the polygon's edges
+    (where the lasso's own sampling of the path may decide either way)."""
+    closest = np.full(len(points), np.inf)
+    for a, b in zip(polygon, polygon[1:] + polygon[:1]):
+        a, b = np.asarray(a), np.asarray(b)
+        t = np.clip(((points - a) @ (b - a)) / ((b - a) @ (b - a)), 0, 1)
+        closest = np.minimum(
+            closest, np.linalg.norm(points - (a + t[:, None] * (b - a)), axis=1)
+        )
+    return closest <= pixels
+
+
+def test_folder_map_lasso_selects_and_hiding_a_movie_drops_its_frames(
+    folder_map, collection, tmp_path
+):
+    page = folder_map.page
+    items = collection_items(collection)
+    page.locator('[title="Lasso Select"]').first.click()
+    box = page.locator("canvas").first.bounding_box()
+    polygon = [
+        (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        for fx, fy in ((0.1, 0.15), (0.9, 0.1), (0.55, 0.5), (0.85, 0.9), (0.15, 0.8))
+    ]
+    page.mouse.move(*polygon[0])
+    page.mouse.down()
+    for corner in polygon[1:] + polygon[:1]:
+        page.mouse.move(*corner, steps=12)
+    page.mouse.up()
+    selected = sorted(model_value(page, "frames", "model.selected.indices"))
+    screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(len(items))])
+    inside = MplPath(polygon).contains_points(screen)
+    clear = ~near_an_edge(screen, polygon)
+    chosen = np.zeros(len(items), bool)
+    chosen[selected] = True
+    assert inside.sum() > 10 and (~inside & clear).sum() > 10
+    assert np.array_equal(chosen[clear], inside[clear])
+    # Hiding a movie with frames in the selection takes them out of it and
+    # out of the CSV.
+    movies = list(dict.fromkeys(item["movie"] for item in items))
+    hidden = items[selected[0]]["movie"]
+    legend_button(page, movies.index(hidden)).click()
+    page.wait_for_function(
+        "(i) => !Bokeh.documents[0].get_model_by_name('frames')"
+        ".selected.indices.includes(i)",
+        arg=selected[0],
+        timeout=WAIT_MS,
+    )
+    left = sorted(model_value(page, "frames", "model.selected.indices"))
+    assert left == [i for i in selected if items[i]["movie"] != hidden]
+    with page.expect_download() as download:
+        page.get_by_text("Export selection (CSV)").click()
+    path = tmp_path / "selection.csv"
+    download.value.save_as(path)
+    with open(path, newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert [(row["movie"], int(row["frame"])) for row in rows] == [
+        (items[i]["movie"], items[i]["frame"]) for i in left
+    ]
+    folder_map.screenshot("collection-lasso")
     assert folder_map.problems == []
