@@ -257,6 +257,35 @@ def test_umap_from_the_graph_is_the_dense_umap():
         embed_umap_graph(nearest[:, :5], near[:, :5], 42, **params)
 
 
+def test_umap_from_mds_starts_where_mds_lays_the_frames_out(bikes_distances):
+    """init: mds on real frames. On the graph path UMAP starts from the
+    landmark MDS layout (all frames landmarks here), on the dense path from
+    classical MDS: the same start, so the same map; after a few epochs it
+    keeps MDS's overall arrangement, which the spectral start does not."""
+    from scipy.spatial import procrustes
+
+    from framescape.embed import classical_mds, embed_graph, embed_umap_graph
+
+    distances, nearest, near = bikes_distances
+    params = {"n_neighbors": 15, "n_epochs": 5, "init": "mds"}
+    dense = embed(distances, "umap", 42, **params)
+    graph = embed_graph(
+        len(distances),
+        "umap",
+        42,
+        graph=(nearest, near),
+        rows=lambda chosen: distances[chosen],
+        **params,
+    )
+    assert np.array_equal(dense, graph)
+    _, _, from_mds = procrustes(classical_mds(distances), dense)
+    spectral = embed(distances, "umap", 42, **{**params, "init": "spectral"})
+    _, _, from_spectral = procrustes(classical_mds(distances), spectral)
+    assert from_mds < from_spectral / 2, (from_mds, from_spectral)
+    with pytest.raises(ValueError, match="pass the MDS coordinates"):
+        embed_umap_graph(nearest, near, 42, **params)
+
+
 @pytest.fixture(scope="module")
 def bikes_distances(bikes):
     """bikes.mp4's 250 frames at 25 fps, 80×60: their gray distance matrix and

@@ -412,6 +412,15 @@ def umap_model(
     )
 
 
+def umap_start(coordinates):
+    """MDS coordinates as UMAP's start (``init: mds``): float32, the largest
+    coordinate 10, as umap-learn scales its spectral start."""
+    coordinates = np.asarray(coordinates, np.float64)
+    largest = np.abs(coordinates).max()
+    scale = 10.0 / largest if largest > 0 else 1.0
+    return (coordinates * scale).astype(np.float32)
+
+
 def fit_umap(model, data):
     with warnings.catch_warnings():
         # A fixed random_state makes UMAP single-threaded, as wanted.
@@ -432,6 +441,8 @@ def embed_umap(
     n_epochs=None,
     init="spectral",
 ):
+    if init == "mds":
+        init = umap_start(classical_mds(distances))
     model = umap_model(
         len(distances),
         random_state,
@@ -475,6 +486,8 @@ def embed_umap_graph(
     (N, 2) float64
     """
     n = len(indices)
+    if isinstance(init, str) and init == "mds":
+        raise ValueError("init 'mds' on the graph path: pass the MDS coordinates")
     model = umap_model(
         n, random_state, threads, n_neighbors, min_dist, spread, n_epochs, init
     )
@@ -545,6 +558,16 @@ def finite(coordinates, method, params):
     return np.asarray(coordinates, np.float64)
 
 
+def landmark_layout(n, rows):
+    """Landmark MDS of ``n`` frames from ``rows`` (see :func:`embed_graph`);
+    classical MDS of all of them for at most three."""
+    landmarks = even_landmarks(n, n if n <= 3 else LANDMARKS)
+    # Before BLAS is limited: hsl's Gram products use every thread.
+    landmark_rows = rows(landmarks)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return landmark_mds(landmark_rows, landmarks)
+
+
 def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **params):
     """Lay out frames in 2-D without their distance matrix (the long-movie path).
 
@@ -561,7 +584,8 @@ def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **p
         ``rows(frames)``: distances ``(L, N)`` from those frames to every frame
         (:func:`framescape.distances.distances_to`). MDS places every frame from
         :data:`framescape.resources.LANDMARKS` landmarks, and movies of at most
-        three frames are laid out by classical MDS, as on the dense path.
+        three frames are laid out by classical MDS, as on the dense path; UMAP
+        with ``init="mds"`` starts from that layout.
     **params
         The method's own parameters; ``mds:`` settings do not apply (landmark
         MDS is classical MDS).
@@ -575,15 +599,14 @@ def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **p
             f"unknown method '{method}' (choose from {', '.join(METHODS)})"
         )
     if n <= 3 or method == "mds":
-        landmarks = even_landmarks(n, n if n <= 3 else LANDMARKS)
-        # Before BLAS is limited: hsl's Gram products use every thread.
-        landmark_rows = rows(landmarks)
-        with threadpool_limits(limits=1, user_api="blas"):
-            coordinates = landmark_mds(landmark_rows, landmarks)
+        coordinates = landmark_layout(n, rows)
     else:
         embedder = embed_umap_graph if method == "umap" else embed_tsne_graph
+        options = dict(params)
+        if method == "umap" and params.get("init") == "mds":
+            options["init"] = umap_start(landmark_layout(n, rows))
         with threadpool_limits(limits=1, user_api="blas"):
-            coordinates = embedder(*graph, random_state, threads, **params)
+            coordinates = embedder(*graph, random_state, threads, **options)
     return finite(coordinates, method, params)
 
 

@@ -235,9 +235,11 @@ def embed_mb(wildcards, input):
     n = embed_frames(input)
     if "frames" in input.keys():
         _, height, width, _ = npy_shape(input.frames)
-        needed = graph_memory(
-            n, width, height, [], [wildcards.method], graph_k(wildcards)
-        )
+        # UMAP from MDS (init: mds) lays out the landmarks first.
+        methods = [wildcards.method]
+        if embed_options(wildcards).get("init") == "mds" and "umap" in methods:
+            methods.append("mds")
+        needed = graph_memory(n, width, height, [], methods, graph_k(wildcards))
         return megabytes(needed[0])
     return megabytes(step_memory(f"embed_{wildcards.method}", n, 0, 0))
 
