@@ -156,7 +156,12 @@ WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 def planned_jobs(workdir, configfile=None, targets=()):
     """Jobs a dry run would execute: a sorted list of ``(rule, wildcards)`` strings."""
     result = snakemake(workdir, "--dry-run", "--", *targets, configfile=configfile)
-    output = result.stdout + result.stderr
+    return logged_jobs(result.stdout + result.stderr)
+
+
+def logged_jobs(output):
+    """The jobs a Snakemake run or dry run printed: a sorted list of ``(rule,
+    wildcards)`` strings."""
     if "Nothing to be done" in output:
         return []
     jobs, rule = [], None
