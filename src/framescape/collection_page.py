@@ -268,7 +268,8 @@ def collection_page(items, keys, names, failed, assets, collection_json):
             {"name": name, "colour": colour}
             for name, colour in zip(movie_names, movie_colours(len(movies)))
         ]
-        facts.append(f"{len(items):,} frames of {len(movies)} movies")
+        plural = "movie" if len(movies) == 1 else "movies"
+        facts.append(f"{len(items):,} frames of {len(movies)} {plural}")
     return TEMPLATES.get_template("collection.html").render(
         title="Map of the whole folder",
         assets=assets,
