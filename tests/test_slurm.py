@@ -187,7 +187,7 @@ def test_cluster_run_gives_the_local_results(
     assert len(jobs_of(jobs, "maps")) == 1, [job.get("Comment") for job in jobs]
     results = workdir / "results"
     files = result_files(results, HOSTILE_ID)
-    assert len(files) == 19  # 17 .npy, probe.json, <movie>.json
+    assert len(files) == 20  # 18 .npy, probe.json, <movie>.json
     assert files == result_files(local / "results", HOSTILE_ID)
     for path in files:
         assert (results / path).read_bytes() == (
@@ -229,9 +229,11 @@ def test_cluster_run_gives_the_local_results(
 
 
 def movie_targets(movie):
-    """What the workflow makes of one movie: its JSON, viewer and maps."""
+    """What the workflow makes of one movie: its JSON, viewer and maps, and its
+    frames at the folder map's size."""
     return [
         f"results/{movie}.json",
+        f"results/{movie}/collection/frames.npy",
         f"results/{movie}.html",
         f"results/{movie}/plots/maps.png",
         *(
