@@ -566,19 +566,22 @@ def collection_items(collection):
 
 
 def shown_isolated_point(page, movie=None):
-    """A drawn point at least 12 px from every other drawn one (hover hits it
-    alone), of the movie numbered ``movie`` if given: ``(index, screen)``."""
+    """The drawn point farthest from every other drawn one, at least 8 px
+    (hover and click hit it alone), of the movie numbered ``movie`` if given:
+    ``(index, screen)``."""
     data = page.evaluate(FRAMES)
     n = len(data["frame"])
     screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(n)], float)
     drawn = np.flatnonzero(np.isfinite(screen).all(axis=1))
     gaps = np.linalg.norm(screen[drawn, None] - screen[None, drawn], axis=2)
     np.fill_diagonal(gaps, np.inf)
-    candidates = drawn[gaps.min(axis=1) >= 12]
     if movie is not None:
-        candidates = candidates[np.array(data["movie"])[candidates] == movie]
-    assert len(candidates), "no isolated point to hover"
-    return int(candidates[len(candidates) // 2]), screen
+        mine = np.array(data["movie"])[drawn] == movie
+        drawn, gaps = drawn[mine], gaps[mine]
+    # The point farthest from any other: clear of its neighbours' markers.
+    best = int(np.argmax(gaps.min(axis=1)))
+    assert gaps[best].min() >= 8, "no isolated point to hover"
+    return int(drawn[best]), screen
 
 
 def legend_button(page, m):

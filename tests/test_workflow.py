@@ -275,11 +275,13 @@ def test_rerun_mask_reruns_distances_not_frames(run):
 def test_rerun_tile_size_leaves_short_movies_alone(run):
     """Every movie of the run is shorter than 512 frames: never tiled. The
     folder map's graph is re-ranked in blocks of tile_frames frames: its
-    graph and what follows are made again."""
+    graph (from its temporary candidates) and what follows are made again."""
     workdir, _ = run
     jobs = planned_jobs(workdir, changed_config(workdir, tile_frames=512))
     assert jobs and only_of(jobs)
+    # Its candidates too: the re-ranks read them, and they were temporary.
     assert {rule for rule, _ in jobs} <= {
+        "graph_candidates",
         "graph_rerank",
         "neighbour_graph",
         "embed",
