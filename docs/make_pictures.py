@@ -13,6 +13,7 @@ test extra).
 """
 
 import argparse
+import contextlib
 import functools
 import http.server
 import shutil
@@ -76,8 +77,10 @@ def serve(folder):
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def screenshot_viewer(results, path):
-    """The demo's viewer with a frame selected, as a PNG at ``path``."""
+@contextlib.contextmanager
+def opened_page(results, address):
+    """A page of ``results`` (served over HTTP) in headless chromium at
+    1240 × 860, ``address`` being its path there."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium")
@@ -90,27 +93,33 @@ def screenshot_viewer(results, path):
                 executable_path=chromium, args=["--no-sandbox"]
             )
             page = browser.new_page(viewport={"width": 1240, "height": 860})
-            page.goto(f"{url}/{MOVIE}.html")
-            canvas = page.locator("canvas").first
-            canvas.wait_for(state="visible", timeout=30_000)
-            box = canvas.bounding_box()
-            # Click along the map's diagonal until a click lands on a point and
-            # the frame with its nearest frames shows beside the map.
-            for step in range(1, 40):
-                fraction = 0.3 + 0.4 * step / 40
-                page.mouse.click(
-                    box["x"] + box["width"] * fraction,
-                    box["y"] + box["height"] * (1 - fraction),
-                )
-                if page.locator(".fs-large").count():
-                    break
-            else:
-                sys.exit("make_pictures: no click landed on a point")
-            page.locator(".fs-near img").last.wait_for(state="visible")
-            page.screenshot(path=str(path), full_page=True)
+            page.goto(f"{url}/{address}")
+            yield page
             browser.close()
     finally:
         server.shutdown()
+
+
+def screenshot_viewer(results, path):
+    """The demo's viewer with a frame selected, as a PNG at ``path``."""
+    with opened_page(results, f"{MOVIE}.html") as page:
+        canvas = page.locator("canvas").first
+        canvas.wait_for(state="visible", timeout=30_000)
+        box = canvas.bounding_box()
+        # Click along the map's diagonal until a click lands on a point and
+        # the frame with its nearest frames shows beside the map.
+        for step in range(1, 40):
+            fraction = 0.3 + 0.4 * step / 40
+            page.mouse.click(
+                box["x"] + box["width"] * fraction,
+                box["y"] + box["height"] * (1 - fraction),
+            )
+            if page.locator(".fs-large").count():
+                break
+        else:
+            sys.exit("make_pictures: no click landed on a point")
+        page.locator(".fs-near img").last.wait_for(state="visible")
+        page.screenshot(path=str(path), full_page=True)
 
 
 def run_folder(workdir):
@@ -126,44 +135,29 @@ def run_folder(workdir):
 
 def screenshot_collection(results, path):
     """The folder map with a frame hovered, as a PNG at ``path``."""
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        sys.exit("make_pictures: chromium is not on PATH (apt-get install chromium)")
-    server, url = serve(results)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=chromium, args=["--no-sandbox"]
+    with opened_page(results, "collection.html") as page:
+        page.wait_for_function("() => document.body.dataset.map", timeout=30_000)
+        box = page.locator("canvas").first.bounding_box()
+        hover = page.locator(".fs-hover img")
+        # Along the map's diagonals until the hover shows a frame (Bokeh's
+        # tooltip lives in a shadow root: a locator reaches it).
+        for step in range(1, 80):
+            fraction = 0.2 + 0.6 * (step % 40) / 40
+            y = fraction if step < 40 else 1 - fraction
+            page.mouse.move(
+                box["x"] + box["width"] * fraction,
+                box["y"] + box["height"] * y,
+                steps=4,
             )
-            page = browser.new_page(viewport={"width": 1240, "height": 860})
-            page.goto(f"{url}/collection.html")
-            page.wait_for_function("() => document.body.dataset.map", timeout=30_000)
-            box = page.locator("canvas").first.bounding_box()
-            hover = page.locator(".fs-hover img")
-            # Along the map's diagonals until the hover shows a frame (Bokeh's
-            # tooltip lives in a shadow root: a locator reaches it).
-            for step in range(1, 80):
-                fraction = 0.2 + 0.6 * (step % 40) / 40
-                y = fraction if step < 40 else 1 - fraction
-                page.mouse.move(
-                    box["x"] + box["width"] * fraction,
-                    box["y"] + box["height"] * y,
-                    steps=4,
-                )
-                if hover.count() and hover.first.is_visible():
-                    break
-            else:
-                sys.exit("make_pictures: the hover showed no frame")
-            page.wait_for_function(
-                "(img) => img.complete && img.naturalWidth > 0",
-                arg=hover.first.element_handle(),
-            )
-            page.screenshot(path=str(path), full_page=True)
-            browser.close()
-    finally:
-        server.shutdown()
+            if hover.count() and hover.first.is_visible():
+                break
+        else:
+            sys.exit("make_pictures: the hover showed no frame")
+        page.wait_for_function(
+            "(img) => img.complete && img.naturalWidth > 0",
+            arg=hover.first.element_handle(),
+        )
+        page.screenshot(path=str(path), full_page=True)
 
 
 def main():

@@ -283,9 +283,9 @@ def test_click_shows_the_frame_and_its_nearest(viewer, results):
     assert viewer.problems == []
 
 
-def test_box_selection_exports_the_right_rows(viewer, results, tmp_path):
-    page = viewer.page
-    items = load_items(results)
+def box_select(page, n):
+    """Drag the box tool over the middle of the map: the frames it selected,
+    sorted, and those whose points lie inside the box on screen (of ``n``)."""
     page.locator('[title="Box Select"]').first.click()
     box = page.locator("canvas").first.bounding_box()
     start = (box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
@@ -295,13 +295,20 @@ def test_box_selection_exports_the_right_rows(viewer, results, tmp_path):
     page.mouse.move(*end, steps=8)
     page.mouse.up()
     selected = sorted(model_value(page, "frames", "model.selected.indices"))
-    screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(len(items))])
+    screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(n)])
     inside = np.flatnonzero(
         (screen[:, 0] >= start[0])
         & (screen[:, 0] <= end[0])
         & (screen[:, 1] >= start[1])
         & (screen[:, 1] <= end[1])
     )
+    return selected, inside
+
+
+def test_box_selection_exports_the_right_rows(viewer, results, tmp_path):
+    page = viewer.page
+    items = load_items(results)
+    selected, inside = box_select(page, len(items))
     assert len(inside) > 5
     assert selected == inside.tolist()
     with page.expect_download() as download:
@@ -747,22 +754,7 @@ def test_folder_map_selection_exports_movie_frame_time_file(
 ):
     page = folder_map.page
     items = collection_items(collection)
-    page.locator('[title="Box Select"]').first.click()
-    box = page.locator("canvas").first.bounding_box()
-    start = (box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
-    end = (box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7)
-    page.mouse.move(*start)
-    page.mouse.down()
-    page.mouse.move(*end, steps=8)
-    page.mouse.up()
-    selected = sorted(model_value(page, "frames", "model.selected.indices"))
-    screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(len(items))])
-    inside = np.flatnonzero(
-        (screen[:, 0] >= start[0])
-        & (screen[:, 0] <= end[0])
-        & (screen[:, 1] >= start[1])
-        & (screen[:, 1] <= end[1])
-    )
+    selected, inside = box_select(page, len(items))
     assert len({items[i]["movie"] for i in inside}) > 1
     assert selected == inside.tolist()
     with page.expect_download() as download:

@@ -29,6 +29,7 @@ from framescape.viewer import (
     TEMPLATES,
     check_assets,
     js_call,
+    map_figure,
     numbered_pictures,
     page_scripts,
     quantised,
@@ -108,7 +109,6 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
         LinearColorMapper,
         Select,
     )
-    from bokeh.plotting import figure
 
     missing = [key for key in keys if key not in items[0]]
     if missing:
@@ -148,21 +148,7 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
         high=len(movies) - 0.5,
     )
 
-    plot = figure(
-        name="map",
-        width=900,
-        height=760,
-        x_range=(0, 1),
-        y_range=(0, 1),
-        match_aspect=True,
-        tools="pan,wheel_zoom,box_select,lasso_select,reset,save",
-        active_scroll="wheel_zoom",
-        active_drag="pan",
-        output_backend="canvas",
-        toolbar_location="above",
-    )
-    plot.axis.visible = False
-    plot.grid.visible = False
+    plot = map_figure(900, 760)
     path = plot.multi_line(
         "xs",
         "ys",

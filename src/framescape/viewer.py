@@ -246,6 +246,30 @@ def js_call(shared, function, library="framescape"):
     return CustomJS(args=shared, code=f"{library}.{function}({viewer}, cb_obj)")
 
 
+def map_figure(width, height):
+    """The map's Bokeh figure, named ``map``, of both pages (a movie's viewer
+    and the folder map): the unit square, no axes or grid, drawn on a 2-D
+    canvas, pan, zoom and the box and lasso selections."""
+    from bokeh.plotting import figure
+
+    plot = figure(
+        name="map",
+        width=width,
+        height=height,
+        x_range=(0, 1),
+        y_range=(0, 1),
+        match_aspect=True,
+        tools="pan,wheel_zoom,box_select,lasso_select,reset,save",
+        active_scroll="wheel_zoom",
+        active_drag="pan",
+        output_backend="canvas",
+        toolbar_location="above",
+    )
+    plot.axis.visible = False
+    plot.grid.visible = False
+    return plot
+
+
 def viewer_layout(items, keys, movie, picture, assets):
     """The Bokeh layout of one movie's viewer.
 
@@ -275,7 +299,6 @@ def viewer_layout(items, keys, movie, picture, assets):
         Select,
         Slider,
     )
-    from bokeh.plotting import figure
     from bokeh.transform import linear_cmap
 
     n = len(items)
@@ -307,21 +330,7 @@ def viewer_layout(items, keys, movie, picture, assets):
     thumbnails = ColumnDataSource({"x": [], "y": [], "src": []}, name="thumbnails")
     marker = ColumnDataSource({"x": data["x"][:1], "y": data["y"][:1]}, name="marker")
 
-    plot = figure(
-        name="map",
-        width=760,
-        height=700,
-        x_range=(0, 1),
-        y_range=(0, 1),
-        match_aspect=True,
-        tools="pan,wheel_zoom,box_select,lasso_select,reset,save",
-        active_scroll="wheel_zoom",
-        active_drag="pan",
-        output_backend="canvas",
-        toolbar_location="above",
-    )
-    plot.axis.visible = False
-    plot.grid.visible = False
+    plot = map_figure(760, 700)
     colours = linear_cmap(
         "time", "Viridis256", float(times.min()), float(max(times.max(), 1e-9))
     )
