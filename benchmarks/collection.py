@@ -98,7 +98,7 @@ from graph import (
     real_sources,
     recall,
 )
-from long_movie import TARGET_MB
+from long_movie import TARGET_MB, print_rule_table
 from scaling import asked_memory
 
 REPO = Path(__file__).resolve().parents[1]
@@ -382,20 +382,7 @@ def report_folder(folder, wall, log):
         f"\n## Folder stages: {last - first:.0f} s from the first folder job's start "
         f"to collection.json ({len(jobs)} jobs; the whole run {wall:.0f} s)\n"
     )
-    print(
-        "| rule | jobs | seconds in all | longest job s | largest job MB (asked MiB) |"
-    )
-    print("|---|---:|---:|---:|---:|")
-    for rule, entries in sorted(
-        rules.items(), key=lambda item: -sum(j[0] for j in item[1])
-    ):
-        longest = max(entries)
-        largest = max(entries, key=lambda entry: entry[1])
-        print(
-            f"| {rule} | {len(entries)} | {sum(entry[0] for entry in entries):.1f} | "
-            f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} "
-            f"({largest[2]}; {asked.get(largest[2], '?')}) |"
-        )
+    print_rule_table(rules, asked, "asked MiB")
     folder_rows = {
         path: row for path, row in rows.items() if path.parent.parent.name == COLLECTION
     }

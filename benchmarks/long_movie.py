@@ -67,6 +67,24 @@ def square_arrays(results, n):
     return found
 
 
+def print_rule_table(rules, asked, unit):
+    """A Markdown table, a row per rule, most seconds first: ``rules`` maps a
+    rule to its jobs' ``(seconds, peak MB, benchmark stem)``, ``asked`` a stem
+    to the ``mem_mb`` its job asked for, ``unit`` the asked column's."""
+    print(f"| rule | jobs | seconds in all | longest job s | largest job MB ({unit}) |")
+    print("|---|---:|---:|---:|---:|")
+    for rule, jobs in sorted(
+        rules.items(), key=lambda item: -sum(j[0] for j in item[1])
+    ):
+        longest = max(jobs)
+        largest = max(jobs, key=lambda job: job[1])
+        print(
+            f"| {rule} | {len(jobs)} | {sum(job[0] for job in jobs):.1f} | "
+            f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} "
+            f"({largest[2]}; {asked.get(largest[2], '?')}) |"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=50000)
@@ -100,20 +118,7 @@ def main():
         rules = defaultdict(list)
         for stem, (seconds, rss) in steps.items():
             rules[stem.split("_gray")[0].split("_hsl")[0]].append((seconds, rss, stem))
-        print(
-            "| rule | jobs | seconds in all | longest job s | largest job MB (asked) |"
-        )
-        print("|---|---:|---:|---:|---:|")
-        for rule, jobs in sorted(
-            rules.items(), key=lambda item: -sum(j[0] for j in item[1])
-        ):
-            longest = max(jobs)
-            largest = max(jobs, key=lambda job: job[1])
-            print(
-                f"| {rule} | {len(jobs)} | {sum(job[0] for job in jobs):.1f} | "
-                f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} "
-                f"({largest[2]}; {asked.get(largest[2], '?')}) |"
-            )
+        print_rule_table(rules, asked, "asked")
         biggest = max(steps.items(), key=lambda item: item[1][1])
         print(
             f"whole workflow {wall / 60:.1f} min (target {TARGET_MINUTES}: "
