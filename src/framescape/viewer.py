@@ -43,6 +43,7 @@ from framescape.common import (
     save_text,
 )
 from framescape.movies import read_movies_tsv
+from framescape.reuse_view import read_reuse_tsv, reuse_listing
 
 PACKAGE = Path(__file__).parent
 VIEWER_FILES = PACKAGE / "viewer_assets"
@@ -394,6 +395,7 @@ def viewer_layout(items, keys, movie, picture, assets):
         )
     )
 
+    style = ImportedStyleSheet(url=f"{assets}/framescape.css")
     choose = Select(
         title="Map",
         value=keys[0],
@@ -410,10 +412,11 @@ def viewer_layout(items, keys, movie, picture, assets):
         name="timeline",
         width=640,
         disabled=n < 2,
+        # The marks of reused footage (framescape.js) are drawn on its track.
+        stylesheets=[style],
     )
     play = Button(label="▶ Play", width=90, name="play", disabled=n < 2)
     export = Button(label="Export selection (CSV)", name="export_csv")
-    style = ImportedStyleSheet(url=f"{assets}/framescape.css")
     status = Div(text="", name="status")
     details = Div(
         stylesheets=[style],
@@ -455,13 +458,17 @@ def viewer_layout(items, keys, movie, picture, assets):
     return layout
 
 
-def viewer_page(items, keys, movie, file_name, probe, fps, picture, assets):
+def viewer_page(
+    items, keys, movie, file_name, probe, fps, picture, assets, reuse=False
+):
     """The complete HTML page of one movie's viewer.
 
     ``probe`` is the movie's ``probe.json`` (its duration and size are shown),
     ``picture`` the ``(width, height)`` of its frame pictures, ``assets`` the
     assets folder relative to the page. The page loads the BokehJS of the Bokeh
-    that makes it (see :func:`check_assets`).
+    that makes it (see :func:`check_assets`). With ``reuse`` it also loads
+    ``reuse.js`` beside it (:func:`framescape.reuse_view.reuse_script`) and marks
+    the movie's reused stretches on its timeline, with where else each appears.
     """
     import bokeh
     from bokeh.embed import components
@@ -480,13 +487,15 @@ def viewer_page(items, keys, movie, file_name, probe, fps, picture, assets):
         facts=facts,
         bokeh_div=div,
         bokeh_script=script,
+        reuse=reuse,
     )
 
 
-def index_page(rows, summaries, assets, collection=None):
+def index_page(rows, summaries, assets, collection=None, reuse=None):
     """``results/index.html``: every movie with a picture, its frame count, its
     duration and a link to its viewer; movies without a map are listed with the
-    reason; a link to the folder map when there is one.
+    reason; a link to the folder map when there is one; the footage that appears
+    more than once, when there is any.
 
     Parameters
     ----------
@@ -495,6 +504,8 @@ def index_page(rows, summaries, assets, collection=None):
         that have a map.
     assets : the assets folder, relative to the page.
     collection : the folder map page relative to the index, or None.
+    reuse : the reused stretches (:func:`framescape.reuse_view.reuse_listing`)
+        of movies in ``summaries``, best first; None or empty: no such section.
     """
     cards = []
     for row in rows:
@@ -515,8 +526,18 @@ def index_page(rows, summaries, assets, collection=None):
                 "facts": facts,
             }
         )
+    pairs = [
+        {
+            "sides": [
+                {**entry[side], "aspect": summaries[entry[side]["movie"]]["aspect"]}
+                for side in "ab"
+            ],
+            "score": f"{entry['score']:.2f}",
+        }
+        for entry in reuse or []
+    ]
     return TEMPLATES.get_template("index.html").render(
-        title="Movies", assets=assets, cards=cards, collection=collection
+        title="Movies", assets=assets, cards=cards, collection=collection, pairs=pairs
     )
 
 
@@ -544,12 +565,14 @@ def viewer_step(
     metrics,
     file_name,
     fps,
+    reuse=False,
 ):
     """Rule ``make_viewer``: ``<movie>.html``, ``<movie>/nearest.js`` and
     ``<movie>/thumbnails.js`` (``outputs.page``, ``.nearest``, ``.thumbnails``).
 
     ``assets`` is the folder :func:`copy_assets` filled; it must hold this job's
-    BokehJS.
+    BokehJS. ``reuse``: whether the run finds reused footage, so that the page
+    loads ``results/reuse.js`` (see :func:`viewer_page`).
     """
     check_assets(assets)
     results = Path(json_path).parent
@@ -565,6 +588,7 @@ def viewer_step(
         fps,
         picture,
         os.path.relpath(assets, Path(outputs.page).parent),
+        reuse,
     )
     save_text(outputs.page, text)
     nearest_text = nearest_script(movie, nearest)
@@ -589,7 +613,14 @@ def viewer_step(
 
 
 def index_step(
-    movies_tsv, json_paths, probe_paths, assets, output, movies, collection=None
+    movies_tsv,
+    json_paths,
+    probe_paths,
+    assets,
+    output,
+    movies,
+    collection=None,
+    reuse=None,
 ):
     """Rule ``make_index``: ``index.html``.
 
@@ -597,7 +628,10 @@ def index_step(
     whose status in ``movies_tsv`` is not ``ok``, or whose JSON does not exist,
     is listed with its status, or "no map". ``collection`` is the path of the
     folder map page (``results/collection.html``) when the run makes it: the
-    index links to it. Also called at the end of a failed run.
+    index links to it. ``reuse`` is the path of ``results/reuse.tsv`` when the
+    run finds reused footage: the index lists its stretches between movies
+    that have a map (none while the file does not exist). Also called at the
+    end of a failed run.
     """
     rows = read_movies_tsv(movies_tsv)
     ok = {row["movie"] for row in rows if row["status"] == "ok"}
@@ -611,14 +645,30 @@ def index_step(
             load_json(json_path), probe, Path(json_path).parent
         )
     folder = Path(output).parent
+    listing = []
+    if reuse and os.path.isfile(reuse):
+        # A movie that failed since reuse.tsv was made may have lost its frames.
+        shown = [
+            row
+            for row in read_reuse_tsv(reuse)
+            if row["movie_a"] in summaries and row["movie_b"] in summaries
+        ]
+        files = {row["movie"]: row["file"] for row in rows}
+        listing = reuse_listing(shown, folder, files)
     page = index_page(
         rows,
         summaries,
         os.path.relpath(assets, folder),
         collection and os.path.relpath(collection, folder),
+        listing,
     )
     save_text(output, page)
-    log.info("%d movies, %d with a map", len(rows), len(summaries))
+    log.info(
+        "%d movies, %d with a map, %d reused stretches",
+        len(rows),
+        len(summaries),
+        len(listing),
+    )
 
 
 def assets_step(folder):

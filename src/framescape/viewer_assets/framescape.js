@@ -23,6 +23,12 @@
   // thumbnails.js a data: URL per frame, nearest.js {k, metric → ranked rows}.
   const handed = {};
   const asked = {};
+  // reuse.js: each movie's reused stretches, by movie id (reuse_view.movie_stretches).
+  const reused = {};
+
+  function addReuse(stretches) {
+    Object.assign(reused, stretches);
+  }
 
   function addThumbnails(movie, urls) {
     handed[`${movie}/thumbnails.js`] = urls;
@@ -269,10 +275,117 @@
     }
   }
 
-  /* Once the page is drawn: follow its address now and whenever it changes. */
+  /* Once the page is drawn: its reused footage shown, and its address
+     followed now and whenever it changes. */
   function watchAddress(v) {
+    showReuse(v);
     window.addEventListener("hashchange", () => followAddress(v));
     followAddress(v);
+  }
+
+  /* The movie's reused stretches (reuse.js, loaded before the page is drawn):
+     marks on the timeline's track and, below the map, where else each one
+     appears. Nothing when the page has no reuse section or the movie repeats
+     nothing. Names are set as text, never as HTML. */
+  function showReuse(v) {
+    const stretches = reused[v.movie] || [];
+    const section = document.querySelector(".fs-reuse");
+    if (section === null || stretches.length === 0) {
+      return;
+    }
+    markTimeline(v, stretches);
+    listReuse(v, section, stretches);
+    section.hidden = false;
+  }
+
+  /* A stretch's first frame on the timeline, as a click on it selects it. */
+  function selectStretch(v, stretch) {
+    const i = v.source.data.frame.indexOf(stretch.frame);
+    if (i >= 0) {
+      selectFrame(v, i);
+    }
+  }
+
+  /* A bar under the timeline's track from each stretch's first frame to its
+     last, inside the slider's own (shadow) DOM so that it lines up with where
+     the slider puts those frames; stretches that overlap go on lanes one
+     under the other. A press on a bar moves the timeline to the stretch's
+     first frame (not to the frame under the pointer, as a press on the bare
+     track does). */
+  function markTimeline(v, stretches) {
+    const view = Bokeh.index.find_one(v.slider);
+    const track = view === null ? null : view.shadow_el.querySelector(".noUi-base");
+    if (track === null) {
+      return;
+    }
+    const frames = v.source.data.frame;
+    const span = v.slider.end - v.slider.start;
+    const percent = (frame) => (100 * (frames.indexOf(frame) - v.slider.start)) / span;
+    const laneEnds = []; // the last frame on each lane so far
+    for (const stretch of stretches) {
+      let lane = laneEnds.findIndex((end) => end < stretch.frame);
+      lane = lane < 0 ? laneEnds.length : lane;
+      laneEnds[lane] = stretch.last_frame;
+      const mark = document.createElement("span");
+      mark.className = "fs-reuse-mark";
+      mark.dataset.frame = stretch.frame;
+      mark.style.setProperty("--fs-lane", lane);
+      mark.style.left = `${percent(stretch.frame)}%`;
+      mark.style.width = `${percent(stretch.last_frame) - percent(stretch.frame)}%`;
+      mark.title =
+        `${stretch.start_text}–${stretch.end_text}, also in ` +
+        stretch.also.map((there) => there.file).join(", ");
+      for (const press of ["pointerdown", "mousedown", "touchstart"]) {
+        mark.addEventListener(press, (event) => event.stopPropagation());
+      }
+      mark.addEventListener("click", () => selectStretch(v, stretch));
+      track.appendChild(mark);
+    }
+  }
+
+  function textElement(tag, className, text) {
+    const element = document.createElement(tag);
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+
+  /* Each stretch: its times (a button that moves the timeline there) and
+     every other place it appears, a link to that viewer at its first frame. */
+  function listReuse(v, section, stretches) {
+    const list = section.querySelector("ol");
+    for (const stretch of stretches) {
+      const item = document.createElement("li");
+      const here = textElement(
+        "button",
+        "fs-reuse-here",
+        `${stretch.start_text}–${stretch.end_text}`,
+      );
+      here.type = "button";
+      here.dataset.frame = stretch.frame;
+      here.addEventListener("click", () => selectStretch(v, stretch));
+      item.append(here, " also in ");
+      stretch.also.forEach((there, j) => {
+        const link = document.createElement("a");
+        link.setAttribute("href", there.link);
+        const same = there.movie === v.movie;
+        link.append(
+          textElement("span", "fs-name", same ? "this movie" : there.file),
+          " ",
+          textElement("span", "fs-times", `${there.start_text}–${there.end_text}`),
+        );
+        if (same) {
+          // The address may already name that frame: no hashchange then.
+          link.addEventListener("click", () => {
+            if (window.location.hash === `#frame=${there.frame}`) {
+              followAddress(v);
+            }
+          });
+        }
+        item.append(j ? ", " : "", link);
+      });
+      list.appendChild(item);
+    }
   }
 
   function showSelection(v) {
@@ -345,6 +458,7 @@
 
   window.framescape = {
     // For the movie viewer's callbacks.
+    addReuse,
     addThumbnails,
     addNearest,
     pictureOf,

@@ -1,0 +1,134 @@
+"""What the pages show of reused footage (``results/reuse.tsv``): the index's
+listing of the stretches found in two places, and ``results/reuse.js``, the
+stretches of every movie for the marks on its viewer's timeline.
+
+Each stretch is shown from its first frame: the first of the movie's sampled
+frames (``results/<movie>/frames.tsv``) at or after its start, the frame whose
+picture the index shows and at which its viewer opens (``<movie>.html#frame=N``,
+N the frame's number as in ``frames.tsv`` and ``<movie>.json``).
+"""
+
+import json
+from pathlib import Path
+
+from framescape.common import format_duration, load_frames_tsv, load_tsv
+
+# reuse.tsv gives times in whole milliseconds: a frame within half of one of
+# a stretch's ends is that end's frame.
+TIME_ROUNDING = 0.0005
+REUSE_COLUMNS = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
+
+
+def read_reuse_tsv(path):
+    """``reuse.tsv``'s rows as dicts, the times (s) and score as floats, in the
+    file's order (best score first)."""
+    rows = load_tsv(path)
+    return [
+        {
+            key: row[key] if key.startswith("movie") else float(row[key])
+            for key in REUSE_COLUMNS
+        }
+        for row in rows
+    ]
+
+
+def frame_range(frames, start, end):
+    """The places in ``frames`` (``frames.tsv`` rows, in time order) of a
+    stretch from ``start`` to ``end`` s: ``(first, last)``, ``first`` the first
+    frame at or after ``start``, ``last`` the last at or before ``end`` and never
+    before ``first``; a start after the last frame gives the last frame."""
+    times = [frame["time"] for frame in frames]
+    first = next(
+        (i for i, time in enumerate(times) if time >= start - TIME_ROUNDING),
+        len(times) - 1,
+    )
+    last = first
+    while last + 1 < len(times) and times[last + 1] <= end + TIME_ROUNDING:
+        last += 1
+    return first, last
+
+
+def stretch_side(movie, start, end, files, frames):
+    """One place of a stretch: ``movie`` (id) from ``start`` to ``end`` s, with
+    its file name (``files[movie]``), its times as text, its first and last
+    frames' numbers, the first frame's picture (relative to the results folder)
+    and the link that opens the movie's viewer at it."""
+    first, last = frame_range(frames, start, end)
+    frame = frames[first]["frame"]
+    return {
+        "movie": movie,
+        "file": files[movie],
+        "start": start,
+        "end": end,
+        "start_text": format_duration(start),
+        "end_text": format_duration(end),
+        "frame": frame,
+        "last_frame": frames[last]["frame"],
+        "picture": f"{movie}/{frames[first]['file']}",
+        "link": f"{movie}.html#frame={frame}",
+    }
+
+
+def reuse_listing(rows, results, files):
+    """The index's listing: per row of ``reuse.tsv``, ``{"a": side, "b": side,
+    "score": float}``, each side a :func:`stretch_side`, in the rows' order.
+
+    Parameters
+    ----------
+    rows : ``reuse.tsv`` rows (:func:`read_reuse_tsv`).
+    results : path of the results folder (each movie's ``<movie>/frames.tsv``).
+    files : ``{movie id: original file name}`` (``movies.tsv``).
+    """
+    frames = {}
+
+    def side(row, which):
+        movie = row[f"movie_{which}"]
+        if movie not in frames:
+            frames[movie] = load_frames_tsv(Path(results, movie, "frames.tsv"))
+        return stretch_side(
+            movie, row[f"start_{which}"], row[f"end_{which}"], files, frames[movie]
+        )
+
+    return [
+        {"a": side(row, "a"), "b": side(row, "b"), "score": row["score"]}
+        for row in rows
+    ]
+
+
+def movie_stretches(listing):
+    """Every movie's reused stretches, for its viewer: ``{movie id: [stretch,
+    …]}`` in time order, a stretch being ``{"start", "end", "start_text",
+    "end_text", "frame", "last_frame", "score", "also": [side, …]}`` (its own
+    place, the best score among its rows, and the other places it appears,
+    best first). A stretch found in several rows at the same times is one
+    stretch; a repeat inside one movie is two of that movie's stretches, each
+    naming the other."""
+    own_keys = ("start", "end", "start_text", "end_text", "frame", "last_frame")
+    stretches = {}
+    for entry in listing:
+        for here, there in ((entry["a"], entry["b"]), (entry["b"], entry["a"])):
+            place = (here["start"], here["end"])
+            movie = stretches.setdefault(here["movie"], {})
+            stretch = movie.setdefault(
+                place,
+                {**{key: here[key] for key in own_keys}, "score": 0.0, "also": []},
+            )
+            stretch["score"] = max(stretch["score"], entry["score"])
+            stretch["also"].append({**there, "score": entry["score"]})
+    return {
+        movie: [places[place] for place in sorted(places)]
+        for movie, places in stretches.items()
+    }
+
+
+def reuse_script(rows, results, files):
+    """The text of ``results/reuse.js``: hands :func:`movie_stretches` of
+    ``rows`` to the viewers (``framescape.addReuse``), which load it as
+    ``<script src="reuse.js">``. Arguments as :func:`reuse_listing`'s.
+
+    File names travel as JSON strings in a script file of their own (as
+    ``nearest.js`` and ``thumbnails.js`` carry theirs), and the viewer shows
+    them as text.
+    """
+    stretches = movie_stretches(reuse_listing(rows, results, files))
+    return f"framescape.addReuse({json.dumps(stretches)});\n"
