@@ -1,0 +1,582 @@
+"""Where footage repeats: stretches of the same footage in two places.
+
+Each sampled frame gets a descriptor that survives what happens to footage
+when it is reused (:func:`descriptors`): its luma only (colour grading,
+greyscale and sepia change hue and saturation, not where it is light or dark),
+black or flat bars at its edges cut off (letterbox and pillarbox added or
+removed), the rest averaged into a :data:`GRID` of cells whatever its shape
+(resolution, aspect ratio), and those cells' ranks rather than their values
+(brightness, contrast and gamma changes keep the order of the cells). Two
+frames' similarity is the correlation of their cells' ranks. Frames with too
+little contrast (black, uniform, the end of a fade) get no descriptor: they
+never match on their own.
+
+A match must hold over time (:func:`find_stretches`): frame pairs that look
+alike (:func:`similar_pairs`, every frame against every other in blocks, no
+N×N kept) vote for a time offset between two movies; each offset with enough
+votes is followed along both movies, frame by frame, as long as the frames
+keep matching at that offset, and kept when it lasts at least ``min_seconds``
+and matches clearly better at that offset than a few samples beside it (still
+pictures, the same room from another take and slow pans look alike at every
+offset and are dropped).
+"""
+
+import numba
+import numpy as np
+
+from framescape.common import Progress, log, save_npz, save_tsv
+from framescape.frames import MovieDecoder
+
+# Cells of a descriptor (rows, columns), each the mean luma of its part of the
+# frame inside the bars.
+GRID = (12, 16)
+# ITU-R BT.601 luma weights.
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+# A row or column at an edge is a bar while its luma varies less than this
+# (standard deviation, grey levels) and stays within BAR_LEVEL of the edge's
+# outermost line, which must be darker than BAR_DARKEST.
+BAR_FLAT = 6.0
+BAR_LEVEL = 12.0
+BAR_DARKEST = 100.0
+# Bars never take more than this share of a frame's height or width per side.
+BAR_MOST = 0.35
+# A frame whose cells vary less than this (standard deviation, grey levels)
+# has no descriptor: black, uniform, the flat end of a fade.
+MIN_CONTRAST = 3.0
+# The movie is decoded again for descriptors, this small (stretched: bars
+# are found in the picture), at PER_WINDOW frames a sampling interval; each
+# window of one interval, one every half interval, is averaged into one
+# picture.
+DECODE_SIZE = (128, 96)
+PER_WINDOW = 8
+# Windows described at a time.
+BLOCK = 256
+
+# Matching. Pairs at least this similar vote for an offset; frames keep
+# matching along an offset while at least this similar (rank correlation).
+SEED_SIMILARITY = 0.8
+MATCH_SIMILARITY = 0.7
+# Most pairs one frame keeps as votes (the most similar).
+MOST_PAIRS = 32
+# A stretch bridges at most this many samples in a row that do not match (a
+# flash, a frame under a passing caption, a frame without a descriptor).
+GAP = 2
+# At its offset, a stretch's mean similarity must beat the same stretch
+# shifted by SHIFT samples of the other movie either way by at least this.
+SHIFT = 2
+DISTINCT = 0.04
+# Rows scored against all frames at a time in similar_pairs.
+PAIR_BLOCK = 1024
+
+TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
+
+
+def luma(frames):
+    """``(n, H, W) float32`` luma (0–255) of ``(n, H, W, 3) uint8`` frames."""
+    return np.asarray(frames, dtype=np.float32) @ LUMA
+
+
+def bar_depth(lines, most):
+    """How many of ``lines`` (``(n, L, K)``: per frame, L lines of K pixels,
+    outermost first) are bars: flat, dark, at the level of the outermost."""
+    means = lines.mean(axis=2)
+    flat = lines.std(axis=2) < BAR_FLAT
+    level = np.abs(means - means[:, :1]) < BAR_LEVEL
+    bar = flat & level & (means[:, :1] < BAR_DARKEST)
+    # The first line that is not a bar (most when all of them are).
+    depth = np.where(bar.all(axis=1), most, np.argmin(bar, axis=1))
+    return np.minimum(depth, most)
+
+
+def content_boxes(y):
+    """``(n, 4) int`` rows ``top, bottom, left, right`` (bottom, right
+    exclusive) of each frame's picture inside its bars."""
+    _, height, width = y.shape
+    most_rows, most_columns = int(height * BAR_MOST), int(width * BAR_MOST)
+    top = bar_depth(y[:, :most_rows, :], most_rows)
+    bottom = bar_depth(y[:, ::-1, :][:, :most_rows, :], most_rows)
+    left = bar_depth(y[:, :, :most_columns].transpose(0, 2, 1), most_columns)
+    right = bar_depth(
+        y[:, :, ::-1][:, :, :most_columns].transpose(0, 2, 1), most_columns
+    )
+    return np.stack([top, height - bottom, left, width - right], axis=1)
+
+
+def cell_means(y, boxes, grid=GRID):
+    """``(n, rows, columns) float32``: each frame's box cut into ``grid`` cells
+    (edges rounded to whole pixels), the mean luma of each."""
+    n = len(y)
+    rows, columns = grid
+    # Summed-area table with a zero row and column in front.
+    table = np.zeros((n, y.shape[1] + 1, y.shape[2] + 1), dtype=np.float64)
+    np.cumsum(np.cumsum(y, axis=1, dtype=np.float64), axis=2, out=table[:, 1:, 1:])
+    top, bottom, left, right = boxes.T[:, :, None]
+    r = np.rint(top + (bottom - top) * np.arange(rows + 1) / rows).astype(np.intp)
+    c = np.rint(left + (right - left) * np.arange(columns + 1) / columns).astype(
+        np.intp
+    )
+    frame = np.arange(n)[:, None, None]
+    r0, r1 = r[:, :-1, None], r[:, 1:, None]
+    c0, c1 = c[:, None, :-1], c[:, None, 1:]
+    sums = (
+        table[frame, r1, c1]
+        - table[frame, r0, c1]
+        - table[frame, r1, c0]
+        + table[frame, r0, c0]
+    )
+    area = np.maximum((r1 - r0) * (c1 - c0), 1)
+    return (sums / area).astype(np.float32)
+
+
+def rank_vectors(cells):
+    """``(n, D) float32`` unit vectors: each frame's cells replaced by their
+    ranks (ties share their mean rank), centred. The dot product of two is the
+    rank correlation of their cells."""
+    flat = cells.reshape(len(cells), -1)
+    order = np.argsort(flat, axis=1, kind="stable")
+    ranks = np.empty_like(flat)
+    np.put_along_axis(ranks, order, np.arange(flat.shape[1], dtype=np.float32), 1)
+    # Equal cells (flat areas) share one rank, so a flat area has no order.
+    ranks = mean_tied_ranks(flat, order, ranks)
+    ranks -= ranks.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(ranks, axis=1, keepdims=True)
+    return ranks / np.maximum(norms, 1e-6)
+
+
+def mean_tied_ranks(values, order, ranks):
+    """``ranks`` with each run of equal ``values`` given the run's mean rank."""
+    for i in range(len(values)):
+        sorted_values = values[i, order[i]]
+        starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+        if len(starts) == len(sorted_values):
+            continue
+        stops = np.r_[starts[1:], len(sorted_values)]
+        mean_rank = ((starts + stops - 1) / 2).astype(np.float32)
+        ranks[i, order[i]] = np.repeat(mean_rank, stops - starts)
+    return ranks
+
+
+def descriptors(pictures):
+    """Descriptors of pictures.
+
+    Parameters
+    ----------
+    pictures : (n, H, W) float32
+        Luma, 0–255.
+
+    Returns
+    -------
+    (n, D) float32
+        Unit vectors (D = cells of :data:`GRID`); zero for a picture with too
+        little contrast inside its bars (it matches nothing).
+    """
+    cells = cell_means(pictures, content_boxes(pictures))
+    contrast = cells.reshape(len(cells), -1).std(axis=1)
+    ok = contrast >= MIN_CONTRAST
+    vectors = np.zeros((len(cells), GRID[0] * GRID[1]), dtype=np.float32)
+    vectors[ok] = rank_vectors(cells[ok])
+    return vectors
+
+
+def window_pictures(frames, per_window):
+    """Mean pictures of windows of ``per_window`` consecutive frames, one
+    window starting every ``per_window // 2`` frames (they overlap by half).
+
+    Parameters
+    ----------
+    frames : iterable of (H, W, 3) uint8
+        A movie's frames in order, sampled at ``per_window`` a window
+        (streamed: only the current half window is held).
+    per_window : int
+        Even.
+
+    Yields
+    ------
+    (H, W) float32
+        Each window's mean luma; a trailing part window is dropped.
+    """
+    hop = per_window // 2
+    total, taken, previous = None, 0, None
+    for frame in frames:
+        y = luma(frame)
+        total = y if total is None else total + y
+        taken += 1
+        if taken < hop:
+            continue
+        half = total / hop
+        if previous is not None:
+            yield (previous + half) / 2
+        previous, total, taken = half, None, 0
+
+
+def batched(items, size):
+    """Lists of up to ``size`` consecutive items."""
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def descriptors_step(source, output, fps, threads=1):
+    """Rule ``reuse_descriptors``: one movie's window descriptors.
+
+    The movie is decoded once more, small (:data:`DECODE_SIZE`, stretched) at
+    :data:`PER_WINDOW` frames per sampling interval (``1 / fps`` s); each
+    interval-long window, one every half interval, is averaged into one
+    picture, so that two copies of the same footage sampled at different
+    moments still see nearly the same pictures (a window shifted by a quarter
+    of its length shares three quarters of its frames).
+
+    ``output`` (npz): ``vectors`` (m, D) float32, ``times`` (m,) float64 (s,
+    each window's start), ``interval`` (s, a window's length).
+    """
+    width, height = DECODE_SIZE
+    decoder = MovieDecoder(
+        source, fps=fps * PER_WINDOW, width=width, height=height, threads=threads
+    )
+    progress = Progress(f"reuse descriptors of {source}")
+    parts = []
+    for batch in batched(window_pictures(decoder, PER_WINDOW), BLOCK):
+        parts.append(descriptors(np.stack(batch)))
+        progress(len(parts) * BLOCK, None, "windows")
+    vectors = (
+        np.concatenate(parts) if parts else np.zeros((0, GRID[0] * GRID[1]), np.float32)
+    )
+    hop = PER_WINDOW // 2
+    times = np.asarray(decoder.times, dtype=np.float64)[: len(vectors) * hop : hop]
+    save_npz(output, vectors=vectors, times=times, interval=np.float64(1 / fps))
+    log.info(
+        "%d windows of %.3f s (one every %.3f s), %d without a descriptor",
+        len(vectors),
+        1 / fps,
+        0.5 / fps,
+        int((~vectors.any(axis=1)).sum()),
+    )
+
+
+@numba.njit(cache=True, parallel=True)
+def keep_similar(scores, row_ids, movie, time, threshold, apart, most, pairs):
+    """Per row of ``scores`` (frames ``row_ids`` against all frames), the
+    columns of the ``most`` highest scores at least ``threshold``, skipping
+    the row's own movie within ``apart`` seconds; into ``pairs`` (rows, most)
+    (-1 where fewer). Returns nothing: ``pairs`` is filled in place."""
+    rows, columns = scores.shape
+    for r in numba.prange(rows):
+        i = row_ids[r]
+        best = np.full(most, -np.inf, dtype=np.float32)
+        found = np.full(most, -1, dtype=np.int64)
+        for j in range(columns):
+            s = scores[r, j]
+            if s < threshold or s <= best[most - 1] or j == i:
+                continue
+            if movie[j] == movie[i] and abs(time[j] - time[i]) < apart:
+                continue
+            # Insert in descending order.
+            k = most - 1
+            while k > 0 and best[k - 1] < s:
+                best[k] = best[k - 1]
+                found[k] = found[k - 1]
+                k -= 1
+            best[k] = s
+            found[k] = j
+        pairs[r] = found
+
+
+def similar_pairs(
+    vectors,
+    movie,
+    time,
+    apart,
+    threshold=SEED_SIMILARITY,
+    most=MOST_PAIRS,
+    block=PAIR_BLOCK,
+    progress=None,
+):
+    """Pairs of frames whose descriptors are at least ``threshold`` similar.
+
+    Every frame against every other, ``block`` rows at a time (one BLAS product
+    each); no (N, N) array is kept.
+
+    Parameters
+    ----------
+    vectors : (N, D) float32
+        Unit descriptors (zero rows match nothing).
+    movie : (N,) int
+        Each frame's movie number.
+    time : (N,) float64
+        Each frame's time in its movie (s).
+    apart : float
+        Frames of one movie closer than this (s) are not paired.
+    threshold, most : float, int
+        Each frame keeps its ``most`` most similar frames at least ``threshold``
+        similar.
+
+    Returns
+    -------
+    (M, 2) int64
+        Frame index pairs ``i < j``, each once.
+    """
+    n = len(vectors)
+    found = []
+    for start in range(0, n, block):
+        rows = np.arange(start, min(n, start + block))
+        scores = vectors[rows] @ vectors.T
+        pairs = np.full((len(rows), most), -1, dtype=np.int64)
+        keep_similar(
+            scores, rows, movie, time, np.float32(threshold), apart, most, pairs
+        )
+        r, c = np.nonzero(pairs >= 0)
+        found.append(np.stack([rows[r], pairs[r, c]], axis=1))
+        if progress:
+            progress(rows[-1] + 1, n, "frames")
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found), axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def movie_frames(movie, time):
+    """``{movie number: its frame indices in time order}``."""
+    order = np.lexsort((time, movie))
+    numbers, starts = np.unique(movie[order], return_index=True)
+    return dict(zip(numbers.tolist(), np.split(order, starts[1:])))
+
+
+def best_partner(similarity, x, y, y_times, targets, width):
+    """For each frame of ``x``, the most similar of the (up to three) frames of
+    ``y`` nearest ``targets`` and within ``width`` seconds of it: their
+    similarity (0 where none) and time."""
+    nearest = np.clip(np.searchsorted(y_times, targets), 0, len(y_times) - 1)
+    step_back = (nearest > 0) & (
+        np.abs(y_times[nearest - 1] - targets) < np.abs(y_times[nearest] - targets)
+    )
+    nearest = nearest - step_back
+    best = np.zeros(len(x), dtype=np.float64)
+    when = np.full(len(x), np.nan)
+    for shift in (-1, 0, 1):
+        k = np.clip(nearest + shift, 0, len(y_times) - 1)
+        near = np.abs(y_times[k] - targets) <= width
+        s = np.where(near, similarity(x, y[k]), 0.0)
+        better = s > best
+        best[better], when[better] = s[better], y_times[k][better]
+    return best, when
+
+
+def follow(similarity, x, y, time, offset, width, ends, min_seconds, same_movie):
+    """Stretches where frames ``x`` (one movie's, in time order) keep matching
+    frames ``y`` ``offset`` seconds later: ``(start_x, end_x, offset, score)``
+    each, ``offset`` refined to the matched frames' mean, the stretch cut to
+    both movies' sampled time (``ends``: where x's and y's last frames end,
+    s) and, inside one movie, to end where its copy starts."""
+    tx, ty = time[x], time[y]
+    end_x, end_y = ends
+    matched, when = best_partner(similarity, x, y, ty, tx + offset, width)
+    beside = [
+        best_partner(similarity, x, y, ty, tx + offset + shift * width, width)[0]
+        for shift in (-SHIFT, SHIFT)
+    ]
+    hits = np.flatnonzero(matched >= MATCH_SIMILARITY)
+    breaks = np.flatnonzero(np.diff(tx[hits]) > (GAP + 1) * width + 1e-6)
+    found = []
+    for run in np.split(hits, breaks + 1) if len(hits) else []:
+        first, last = run[0], run[-1]
+        span = slice(first, last + 1)
+        score = matched[span].mean()
+        if score - max(b[span].mean() for b in beside) < DISTINCT:
+            continue
+        shift = float(np.mean(when[run] - tx[run]))
+        following = tx[last + 1] if last + 1 < len(tx) else end_x
+        start = max(tx[first], ty[0] - shift)
+        end = min(following, end_y - shift)
+        if same_movie:
+            end = min(end, start + shift)
+        if end - start >= min_seconds - 1e-6:
+            found.append((start, end, shift, score))
+    return found
+
+
+def find_stretches(candidates, similarity, movie, time, step, min_seconds, min_votes=2):
+    """Stretches of footage found in two places, from frame pairs that look
+    alike.
+
+    Pairs vote for a time offset between two movies (or two moments of one);
+    each offset with at least ``min_votes`` votes is followed along both
+    movies (:func:`follow`). Stretches of one pair of movies found twice at
+    nearly the same offset are kept once, the better.
+
+    Parameters
+    ----------
+    candidates : (M, 2) int
+        Frame index pairs that look alike (indices into ``movie``/``time``).
+    similarity : callable
+        ``similarity(i, j)`` for equal-length index arrays: a float array in
+        [0, 1] (1 = the same picture).
+    movie : (N,) int
+        Each frame's movie number.
+    time : (N,) float
+        Each frame's time in its movie (s).
+    step : (movies,) float
+        Each movie's sampling interval (s): the tolerance of an offset, the
+        length a frame stands for.
+    min_seconds : float
+        The shortest stretch reported.
+
+    Returns
+    -------
+    list of tuple
+        ``(movie_a, start_a, end_a, movie_b, start_b, end_b, score)``, movie
+        numbers, ``movie_a <= movie_b`` (``start_a < start_b`` within one
+        movie), best score first.
+    """
+    movie, time, step = (
+        np.asarray(movie),
+        np.asarray(time, float),
+        np.asarray(step, float),
+    )
+    if len(candidates) == 0:
+        return []
+    i, j = np.asarray(candidates).T
+    swap = (movie[i] > movie[j]) | ((movie[i] == movie[j]) & (time[i] > time[j]))
+    a, b = np.where(swap, j, i), np.where(swap, i, j)
+    ma, mb = movie[a], movie[b]
+    offsets = time[b] - time[a]
+    width = np.maximum(step[ma], step[mb])
+    keep = (ma != mb) | (offsets >= min_seconds)
+    ma, mb, offsets, width = ma[keep], mb[keep], offsets[keep], width[keep]
+    bucket = np.rint(offsets / width).astype(np.int64)
+    groups, inverse, votes = np.unique(
+        np.stack([ma, mb, bucket], axis=1),
+        axis=0,
+        return_inverse=True,
+        return_counts=True,
+    )
+    frames = movie_frames(movie, time)
+    # Where each movie's last frame's interval ends.
+    ends = {number: time[f[-1]] + step[number] for number, f in frames.items()}
+    stretches = []
+    for g in np.flatnonzero(votes >= min_votes)[
+        np.argsort(-votes[votes >= min_votes], kind="stable")
+    ]:
+        x_movie, y_movie, _ = groups[g]
+        members = inverse.ravel() == g
+        offset = float(np.median(offsets[members]))
+        w = float(width[members][0])
+        if step[y_movie] > step[x_movie]:
+            # Walk the movie sampled less often; its frames each find a partner.
+            walked = follow(
+                similarity,
+                frames[y_movie],
+                frames[x_movie],
+                time,
+                -offset,
+                w,
+                (ends[y_movie], ends[x_movie]),
+                min_seconds,
+                False,
+            )
+            stretches += [
+                (x_movie, s + d, e + d, y_movie, s, e, score)
+                for s, e, d, score in walked
+            ]
+        else:
+            walked = follow(
+                similarity,
+                frames[x_movie],
+                frames[y_movie],
+                time,
+                offset,
+                w,
+                (ends[x_movie], ends[y_movie]),
+                min_seconds,
+                x_movie == y_movie,
+            )
+            stretches += [
+                (x_movie, s, e, y_movie, s + d, e + d, score)
+                for s, e, d, score in walked
+            ]
+    return distinct_stretches(stretches, step)
+
+
+def distinct_stretches(stretches, step):
+    """Best first, each stretch once: a stretch overlapping a better one of the
+    same two movies at nearly the same offset (within a sampling interval) is
+    dropped."""
+    kept = []
+    for row in sorted(stretches, key=lambda r: -r[6]):
+        ma, sa, ea, mb, sb, _, _ = row
+        width = max(step[ma], step[mb])
+        if not any(
+            k[0] == ma
+            and k[3] == mb
+            and min(ea, k[2]) > max(sa, k[1])
+            and abs((sb - sa) - (k[4] - k[1])) <= width
+            for k in kept
+        ):
+            kept.append(row)
+    return kept
+
+
+def load_descriptors(paths):
+    """All movies' descriptors one after the other: ``vectors`` (N, D),
+    ``movie`` (N,) movie number (the order of ``paths``), ``time`` (N,) s and
+    ``step`` (movies,) each movie's interval (s)."""
+    vectors, movie, time, step = [], [], [], []
+    for number, path in enumerate(paths):
+        with np.load(path) as data:
+            vectors.append(data["vectors"])
+            time.append(data["times"])
+            step.append(float(data["interval"]))
+        movie.append(np.full(len(vectors[-1]), number, dtype=np.int64))
+    return (
+        np.concatenate(vectors),
+        np.concatenate(movie),
+        np.concatenate(time),
+        np.asarray(step),
+    )
+
+
+def tsv_rows(stretches, movies):
+    """``reuse.tsv`` rows from :func:`find_stretches`' stretches: movie ids
+    (``movies[number]``), the two places in id order (a repeat inside one
+    movie: earlier first), times with 3 decimals, score with 3."""
+    rows = []
+    for ma, sa, ea, mb, sb, eb, score in stretches:
+        a, b = (movies[ma], sa, ea), (movies[mb], sb, eb)
+        if (b[0], b[1]) < (a[0], a[1]):
+            a, b = b, a
+        rows.append(
+            [
+                a[0],
+                f"{a[1]:.3f}",
+                f"{a[2]:.3f}",
+                b[0],
+                f"{b[1]:.3f}",
+                f"{b[2]:.3f}",
+                f"{min(max(score, 0.0), 1.0):.3f}",
+            ]
+        )
+    return rows
+
+
+def reuse_step(descriptor_npzs, movies, min_seconds, output):
+    """Rule ``reuse``: ``reuse.tsv`` of every movie's descriptors
+    (``descriptor_npzs``, in the order of ``movies``, their ids)."""
+    vectors, movie, time, step = load_descriptors(descriptor_npzs)
+    log.info("%d windows of %d movies", len(vectors), len(movies))
+    pairs = similar_pairs(
+        vectors, movie, time, min_seconds, progress=Progress("similar windows")
+    )
+    log.info("%d pairs of windows alike", len(pairs))
+
+    def similarity(i, j):
+        return np.clip(np.einsum("ij,ij->i", vectors[i], vectors[j]), 0.0, 1.0)
+
+    stretches = find_stretches(pairs, similarity, movie, time, step, min_seconds)
+    rows = tsv_rows(stretches, list(movies))
+    save_tsv(output, TSV_HEADER, rows)
+    log.info("%d stretches found in two places", len(rows))
+    return rows
