@@ -336,7 +336,7 @@ def page_is_current(collection):
 
 
 def write_outcomes(
-    results, movies, settings, targets, assets, run_failed, collection=None
+    results, movies, settings, targets, assets, run_failed, collection=None, reuse=None
 ):
     """After a run (Snakemake's ``onsuccess``/``onerror``): ``movies.tsv`` with
     each movie's real outcome, and ``index.html`` listing the failed movies.
@@ -368,6 +368,9 @@ def write_outcomes(
     collection : path, optional
         The folder map's page, when the run makes it: the index links to it
         once it is current (:func:`page_is_current`).
+    reuse : path, optional
+        ``reuse.tsv``, when the run finds reused footage: the index lists it
+        (``viewer.index_step``; not while the file does not exist).
 
     Nothing is written when ``movies.tsv`` does not exist yet (a run that did not
     ask for it).
@@ -407,6 +410,7 @@ def write_outcomes(
             output=Path(results, "index.html"),
             movies=list(movies),
             collection=collection if page_is_current(collection) else None,
+            reuse=reuse,
         )
     failed = [row for row in rows if row["status"] != "ok"]
     if failed:

@@ -16,19 +16,17 @@ from framescape.common import format_duration, load_frames_tsv, load_tsv
 # reuse.tsv gives times in whole milliseconds: a frame within half of one of
 # a stretch's ends is that end's frame.
 TIME_ROUNDING = 0.0005
-REUSE_COLUMNS = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
 
 
 def read_reuse_tsv(path):
-    """``reuse.tsv``'s rows as dicts, the times (s) and score as floats, in the
-    file's order (best score first)."""
-    rows = load_tsv(path)
+    """``reuse.tsv``'s rows as dicts, in the file's order (best score first):
+    ``movie_a`` and ``movie_b`` as text, the times (s) and ``score`` as floats."""
     return [
         {
-            key: row[key] if key.startswith("movie") else float(row[key])
-            for key in REUSE_COLUMNS
+            key: value if key.startswith("movie") else float(value)
+            for key, value in row.items()
         }
-        for row in rows
+        for row in load_tsv(path)
     ]
 
 
