@@ -11,7 +11,7 @@ from PIL import Image
 
 from framescape import reuse_view, viewer
 from framescape.common import format_duration, save_tsv
-from framescape.movies import movies_table
+from framescape.movies import movies_table, write_outcomes
 
 # Every character a page or a script could take for markup or a string's end.
 HOSTILE = '</script><b>it\'s "A" & B</b>.mp4'
@@ -34,7 +34,17 @@ def movie(results, name, times, size=(64, 48)):
     save_tsv(results / name / "frames.tsv", ["frame", "time", "file"], rows)
     (results / f"{name}.json").write_text(json.dumps(items))
     probe = results / name / "probe.json"
-    probe.write_text(json.dumps({"error": None, "duration": times[-1] + 0.04}))
+    probe.write_text(
+        json.dumps(
+            {
+                "error": None,
+                "duration": times[-1] + 0.04,
+                "width": 64,
+                "height": 48,
+                "fps": 25,
+            }
+        )
+    )
     return results / f"{name}.json", probe
 
 
@@ -238,3 +248,33 @@ def test_viewer_loads_reuse_js_only_when_asked(folder, reuse):
     )
     assert ('<script src="reuse.js"></script>' in page) == reuse
     assert ('<section class="fs-reuse" hidden>' in page) == reuse
+
+
+def test_index_rewritten_after_a_failed_run_keeps_the_listing(folder):
+    """The index written at the end of a run (movies.write_outcomes) lists the
+    reused footage as make_index does."""
+    reuse = folder / "reuse.tsv"
+    save_tsv(
+        reuse, HEADER, [["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.9"]]
+    )
+    expected = make_index(folder, reuse)
+    (folder / "index.html").unlink()
+    (folder / "_viewer").mkdir()  # no index is written before the assets
+    movies = {"fast": {"file": "fast.mp4"}, "slow": {"file": HOSTILE}}
+    targets = [folder / f"{name}.json" for name in movies]
+    write_outcomes(
+        folder,
+        movies,
+        {name: {"fps": 1} for name in movies},
+        targets,
+        folder / "_viewer",
+        run_failed=True,
+        reuse=reuse,
+    )
+    page = (folder / "index.html").read_text()
+    assert page.count('class="fs-reuse-pair"') == 1
+    assert re.findall(r'class="fs-reuse-side" href="([^"]*)"', page) == [
+        "fast.html#frame=50",
+        "slow.html#frame=4",
+    ]
+    assert expected.count('class="fs-reuse-pair"') == 1
