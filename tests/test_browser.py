@@ -23,8 +23,19 @@ import pytest
 from matplotlib.path import Path as MplPath
 from PIL import Image
 
-from conftest import MARKUP_ID, MARKUP_NAME, MOVIES, REPO, need, snakemake
+from conftest import (
+    HOSTILE_ID,
+    MARKUP_ID,
+    MARKUP_NAME,
+    MOVIES,
+    REAL_ID,
+    REPO,
+    need,
+    snakemake,
+)
+from framescape import reuse_view
 from framescape import viewer as framescape_viewer
+from framescape.common import format_duration, load_frames_tsv
 from framescape.movies import movies_table, read_movies_tsv
 
 pytestmark = pytest.mark.workflow
@@ -835,3 +846,211 @@ def test_folder_map_lasso_selects_and_hiding_a_movie_drops_its_frames(
     ]
     folder_map.screenshot("collection-lasso")
     assert folder_map.problems == []
+
+
+# Reused footage (results/reuse.tsv): the shared run's folder holds bikes.mp4
+# three times, so its copies repeat each other.
+
+
+@pytest.fixture(scope="module")
+def reused(results):
+    """The shared run's reused stretches: ``(listing, files)``, the index's
+    listing (reuse_view.reuse_listing) and ``{movie id: file name}``."""
+    rows = reuse_view.read_reuse_tsv(results / "reuse.tsv")
+    files = {
+        row["movie"]: row["file"] for row in read_movies_tsv(results / "movies.tsv")
+    }
+    # Each copy of bikes.mp4 is found in each other one.
+    pairs = {frozenset((row["movie_a"], row["movie_b"])) for row in rows}
+    copies = (REAL_ID, HOSTILE_ID, MARKUP_ID)
+    assert {frozenset((a, b)) for a in copies for b in copies if a < b} <= pairs
+    return reuse_view.reuse_listing(rows, results, files), files
+
+
+def first_frame_of(results, movie, start):
+    """The place in ``<movie>/frames.tsv`` of the first frame at or after
+    ``start`` (s), within reuse.tsv's milliseconds."""
+    times = [frame["time"] for frame in load_frames_tsv(results / movie / "frames.tsv")]
+    return next(i for i, time in enumerate(times) if time >= start - 0.0005)
+
+
+def test_index_lists_reused_footage_with_pictures_and_links(browser, results, reused):
+    listing, files = reused
+    visit = Visit(browser, (results / "index.html").as_uri())
+    page = visit.page
+    pairs = page.locator(".fs-reuse-pair")
+    pairs.first.wait_for(timeout=WAIT_MS)
+    assert page.locator(".fs-reuse-pairs h2").inner_text() == (
+        "Footage that appears more than once"
+    )
+    assert pairs.count() == len(listing)
+    for p, entry in enumerate(listing):
+        pair = pairs.nth(p)
+        assert pair.locator(".fs-score").inner_text() == f"score {entry['score']:.2f}"
+        for s, side in enumerate((entry["a"], entry["b"])):
+            shown = pair.locator(".fs-reuse-side").nth(s)
+            assert shown.locator(".fs-name").inner_text() == files[side["movie"]]
+            assert shown.locator(".fs-times").inner_text() == (
+                f"{format_duration(side['start'])}–{format_duration(side['end'])}"
+            )
+            frame = first_frame_of(results, side["movie"], side["start"])
+            assert shown.get_attribute("href") == f"{side['movie']}.html#frame={frame}"
+            # The stretch's first frame, loaded once scrolled to (lazy).
+            picture = shown.locator("img")
+            assert picture.get_attribute("loading") == "lazy"
+            assert (
+                picture.get_attribute("src")
+                == load_items(results, side["movie"])[frame]["src"]
+            )
+            picture.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0",
+                arg=picture.element_handle(),
+                timeout=WAIT_MS,
+            )
+    assert page.locator('img[src="x"]').count() == 0
+    pairs.first.scroll_into_view_if_needed()
+    visit.screenshot("index-reuse")
+    # A side's link opens its movie's viewer with the stretch's first frame.
+    side = listing[0]["b"]
+    frame = first_frame_of(results, side["movie"], side["start"])
+    page.locator(".fs-reuse-side").nth(1).click()
+    page.wait_for_url(f"**/{side['movie']}.html#frame={frame}", timeout=WAIT_MS)
+    visit.wait_for_viewer()
+    page.locator("figure.fs-large img").wait_for(timeout=WAIT_MS)
+    assert model_value(page, "timeline", "model.value") == frame
+    assert (
+        page.locator("figure.fs-large img").get_attribute("src")
+        == (load_items(results, side["movie"])[frame]["src"])
+    )
+    assert visit.problems == []
+
+
+@pytest.mark.parametrize("movie", [REAL_ID, MARKUP_ID])
+def test_viewer_marks_reused_stretches_on_the_timeline(browser, results, reused, movie):
+    listing, files = reused
+    stretches = reuse_view.movie_stretches(listing)[movie]
+    visit = Visit(browser, (results / f"{movie}.html").as_uri())
+    visit.wait_for_viewer()
+    page = visit.page
+    marks = page.locator(".fs-reuse-mark")
+    marks.first.wait_for(timeout=WAIT_MS)
+    assert marks.count() == len(stretches)
+    # Each mark spans its stretch where the slider puts its frames: from the
+    # handle's place at its first frame to the handle's place at its last.
+    handle = page.locator(".noUi-handle")
+    for m, stretch in enumerate(stretches):
+        first = first_frame_of(results, movie, stretch["start"])
+        box = marks.nth(m).bounding_box()
+        for frame, edge in (
+            (first, box["x"]),
+            (stretch["last_frame"], box["x"] + box["width"]),
+        ):
+            page.evaluate(
+                "(i) => { Bokeh.documents[0].get_model_by_name('timeline').value = i; }",
+                frame,
+            )
+            page.wait_for_function(
+                "(i) => Bokeh.documents[0].get_model_by_name('timeline').title"
+                ".startsWith(`Frame ${i} `)",
+                arg=frame,
+                timeout=WAIT_MS,
+            )
+            centre = handle.bounding_box()["x"] + handle.bounding_box()["width"] / 2
+            # The mark reaches 2 px past its frames (framescape.css), so that
+            # a one-frame stretch is still seen.
+            assert abs(edge - centre) <= 2 + 1.5, (m, frame, edge, centre)
+    # Below the map: each stretch, and where else it appears, names as text.
+    entries = page.locator(".fs-reuse li")
+    assert entries.count() == len(stretches)
+    for m, stretch in enumerate(stretches):
+        entry = entries.nth(m)
+        names = entry.locator(".fs-name").all_inner_texts()
+        assert names == [
+            "this movie" if there["movie"] == movie else files[there["movie"]]
+            for there in stretch["also"]
+        ]
+        links = entry.locator("a")
+        assert [links.nth(j).get_attribute("href") for j in range(links.count())] == [
+            f"{there['movie']}.html#frame="
+            f"{first_frame_of(results, there['movie'], there['start'])}"
+            for there in stretch["also"]
+        ]
+    assert page.locator('img[src="x"]').count() == 0
+    page.locator(".fs-reuse").scroll_into_view_if_needed()
+    visit.screenshot(f"viewer-reuse-{movie}")
+    # A click on a mark, or on a stretch's times, moves the timeline to the
+    # stretch's first frame and shows it.
+    last = stretches[-1]
+    last_first = first_frame_of(results, movie, last["start"])
+    page.evaluate(
+        "() => { Bokeh.documents[0].get_model_by_name('timeline').value = 0; }"
+    )
+    marks.nth(len(stretches) - 1).click()
+    page.wait_for_function(
+        "(i) => Bokeh.documents[0].get_model_by_name('timeline').value === i",
+        arg=last_first,
+        timeout=WAIT_MS,
+    )
+    assert (
+        page.locator("figure.fs-large img").get_attribute("src")
+        == (load_items(results, movie)[last_first]["src"])
+    )
+    page.evaluate(
+        "() => { Bokeh.documents[0].get_model_by_name('timeline').value = 0; }"
+    )
+    entries.nth(len(stretches) - 1).locator(".fs-reuse-here").click()
+    page.wait_for_function(
+        "(i) => Bokeh.documents[0].get_model_by_name('timeline').value === i",
+        arg=last_first,
+        timeout=WAIT_MS,
+    )
+    # A link to another movie opens its viewer at that place's first frame.
+    there = next(
+        there
+        for stretch in stretches
+        for there in stretch["also"]
+        if there["movie"] != movie
+    )
+    frame = first_frame_of(results, there["movie"], there["start"])
+    page.locator(
+        f'.fs-reuse a[href="{there["movie"]}.html#frame={frame}"]'
+    ).first.click()
+    page.wait_for_url(f"**/{there['movie']}.html#frame={frame}", timeout=WAIT_MS)
+    visit.wait_for_viewer()
+    page.locator("figure.fs-large img").wait_for(timeout=WAIT_MS)
+    assert model_value(page, "timeline", "model.value") == frame
+    assert visit.problems == []
+
+
+def test_viewer_of_a_movie_that_repeats_nothing_shows_no_reuse(browser, portrait):
+    """reuse.js holds stretches of other movies only: no mark, no list, no
+    console error."""
+    other = {"other": [{"start": 0.0, "end": 3.0, "frame": 0, "last_frame": 3}]}
+    (portrait / "reuse.js").write_text(f"framescape.addReuse({json.dumps(other)});\n")
+    items = load_items(portrait, "phone")
+    page_path = portrait / "phone-reuse.html"
+    page_path.write_text(
+        framescape_viewer.viewer_page(
+            items,
+            ["mds_gray"],
+            "phone",
+            "phone.mp4",
+            {},
+            1.0,
+            PORTRAIT,
+            "_viewer",
+            True,
+        )
+    )
+    visit = Visit(browser, page_path.as_uri())
+    visit.wait_for_viewer()
+    page = visit.page
+    # The page asks for reuse.js (a missing file would be a console error).
+    assert page.evaluate(
+        "() => document.querySelector('script[src=\"reuse.js\"]') !== null"
+    )
+    assert page.locator(".noUi-handle").count() == 1
+    assert page.locator(".fs-reuse-mark").count() == 0
+    assert page.locator(".fs-reuse").is_hidden()
+    assert visit.problems == []
