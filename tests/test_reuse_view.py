@@ -278,3 +278,15 @@ def test_index_rewritten_after_a_failed_run_keeps_the_listing(folder):
         "slow.html#frame=4",
     ]
     assert expected.count('class="fs-reuse-pair"') == 1
+
+
+def test_script_step_writes_reuse_js_beside_the_table(folder):
+    reuse = folder / "reuse.tsv"
+    save_tsv(
+        reuse, HEADER, [["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.9"]]
+    )
+    reuse_view.script_step(reuse, folder / "reuse.js", FILES)
+    data = script_data((folder / "reuse.js").read_text())
+    assert [s["frame"] for s in data["fast"]] == [50]
+    assert data["slow"][0]["also"][0]["file"] == "fast.mp4"
+    assert data["fast"][0]["also"][0]["file"] == HOSTILE

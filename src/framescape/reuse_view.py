@@ -11,7 +11,7 @@ N the frame's number as in ``frames.tsv`` and ``<movie>.json``).
 import json
 from pathlib import Path
 
-from framescape.common import format_duration, load_frames_tsv, load_tsv
+from framescape.common import format_duration, load_frames_tsv, load_tsv, log, save_text
 
 # reuse.tsv gives times in whole milliseconds: a frame within half of one of
 # a stretch's ends is that end's frame.
@@ -130,3 +130,12 @@ def reuse_script(rows, results, files):
     """
     stretches = movie_stretches(reuse_listing(rows, results, files))
     return f"framescape.addReuse({json.dumps(stretches)});\n"
+
+
+def script_step(reuse_tsv, output, files):
+    """Rule ``reuse_script``: ``results/reuse.js`` (``output``) from
+    ``results/reuse.tsv``, ``files`` being ``{movie id: file name}`` of every
+    movie it may name; each movie's ``frames.tsv`` is read beside the table."""
+    rows = read_reuse_tsv(reuse_tsv)
+    save_text(output, reuse_script(rows, Path(reuse_tsv).parent, files))
+    log.info("%d reused stretches", len(rows))
