@@ -4,8 +4,8 @@ Pages are Bokeh documents (scatter, hover, box and lasso selection,
 widgets) put into Jinja2 templates (``templates/``, autoescaped: every value is
 text unless a template marks it safe, which only Bokeh's own HTML is). BokehJS
 and the viewer's few functions (``viewer_assets/framescape.js``: smooth
-switching, timeline, thumbnails when zoomed, nearest frames, CSV export — what
-Bokeh has no model for) are copied once into ``results/_viewer/``, with a
+switching, timeline, thumbnails when zoomed, nearest frames, CSV export, the
+marks of reused footage — what Bokeh has no model for) are copied once into ``results/_viewer/``, with a
 manifest naming the Bokeh they came from. The pages open from the file system or
 any static web server, with no network.
 

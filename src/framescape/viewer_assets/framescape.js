@@ -6,6 +6,9 @@
  * (each map's coordinates as 16-bit steps), scales, pictures, thumbnails,
  * marker, path, slider, plot, choose, details, status, play, movie. The
  * folder map (collection.js) reuses the few functions exported for it.
+ * reuse.js (beside the page, when the run looks for reused footage) hands
+ * over every movie's reused stretches, marked under the timeline and listed
+ * below the map.
  */
 (function () {
   "use strict";
