@@ -15,6 +15,8 @@
 #   collection.smk the folder map: collection_frames per movie → collection_join,
 #                  then the graph, embed and scale rules for the id "collection"
 #                  → collection_json, collection_page: results/collection.*
+#   reuse.smk      where footage repeats: reuse_descriptors per movie → reuse
+#                  → results/reuse.tsv; reuse_script → results/reuse.js
 # common.smk reads config.yaml (checked against workflow/schemas/) and finds the
 # movies; resources.smk sizes every job (threads, memory, time).
 
@@ -35,6 +37,7 @@ include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
 include: "workflow/rules/view.smk"
 include: "workflow/rules/collection.smk"
+include: "workflow/rules/reuse.smk"
 
 
 onstart:
@@ -68,3 +71,4 @@ rule all:
             metric=METRICS,
         ),
         collection_targets(),
+        reuse_targets(),

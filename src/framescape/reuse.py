@@ -5,9 +5,13 @@ when it is reused (:func:`descriptors`): its luma only (colour grading,
 greyscale and sepia change hue and saturation, not where it is light or dark),
 black or flat bars at its edges cut off (letterbox and pillarbox added or
 removed), the rest averaged into a :data:`GRID` of cells whatever its shape
-(resolution, aspect ratio), and those cells' ranks rather than their values
-(brightness, contrast and gamma changes keep the order of the cells). Two
-frames' similarity is the correlation of their cells' ranks. Frames with too
+(resolution, aspect ratio), and, in each of :data:`REGIONS` parts of the
+picture, those cells' ranks rather than their values (brightness, contrast
+and gamma changes keep the order of the cells). Two frames' similarity is the
+correlation of their cells' ranks, part by part, averaged over the parts
+(:func:`similar_pairs`, the candidates) or over all parts but the
+:data:`DROP` least alike (:func:`region_similarity`, every later comparison:
+a logo or a caption changes a part or two, not the others). Frames with too
 little contrast (black, uniform, the end of a fade) get no descriptor: they
 never match on their own.
 
@@ -28,16 +32,21 @@ from framescape.common import Progress, log, save_npz, save_tsv
 from framescape.frames import MovieDecoder
 
 # Cells of a descriptor (rows, columns), each the mean luma of its part of the
-# frame inside the bars.
+# frame inside the bars; ranked within each of REGIONS (rows, columns) parts
+# of 4 × 4 cells.
 GRID = (12, 16)
+REGIONS = (3, 4)
+# Parts left out of a comparison, the least alike: a logo or caption over up to
+# about 15 % of the picture covers one or two of the 12.
+DROP = 2
 # ITU-R BT.601 luma weights.
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 # A row or column at an edge is a bar while its luma varies less than this
 # (standard deviation, grey levels) and stays within BAR_LEVEL of the edge's
 # outermost line, which must be darker than BAR_DARKEST.
-BAR_FLAT = 6.0
+BAR_FLAT = 3.0
 BAR_LEVEL = 12.0
-BAR_DARKEST = 100.0
+BAR_DARKEST = 60.0
 # Bars never take more than this share of a frame's height or width per side.
 BAR_MOST = 0.35
 # A frame whose cells vary less than this (standard deviation, grey levels)
@@ -52,19 +61,24 @@ PER_WINDOW = 8
 # Windows described at a time.
 BLOCK = 256
 
-# Matching. Pairs at least this similar vote for an offset; frames keep
-# matching along an offset while at least this similar (rank correlation).
-SEED_SIMILARITY = 0.8
+# Matching. Pairs at least this similar (all parts) vote for an offset;
+# frames keep matching along an offset while at least MATCH_SIMILARITY
+# similar (all parts but DROP). On bikes.mp4 against its edited copies (a
+# 10 % logo, bars, grading) all parts gave at least 0.77, all but two 0.90;
+# against other footage at most 0.16 and 0.31 (benchmarks/reuse.py).
+SEED_SIMILARITY = 0.65
 MATCH_SIMILARITY = 0.7
 # Most pairs one frame keeps as votes (the most similar).
 MOST_PAIRS = 32
 # A stretch bridges at most this many samples in a row that do not match (a
 # flash, a frame under a passing caption, a frame without a descriptor).
 GAP = 2
-# At its offset, a stretch's mean similarity must beat the same stretch
-# shifted by SHIFT samples of the other movie either way by at least this.
+# At its offset, at least DISTINCT_SHARE of a stretch's samples must match
+# better by DISTINCT than at the offset SHIFT sampling intervals either way
+# (a still picture matches as well everywhere: no offset).
 SHIFT = 2
 DISTINCT = 0.04
+DISTINCT_SHARE = 0.5
 # Rows scored against all frames at a time in similar_pairs.
 PAIR_BLOCK = 1024
 
@@ -76,11 +90,11 @@ def luma(frames):
     return np.asarray(frames, dtype=np.float32) @ LUMA
 
 
-def bar_depth(lines, most):
-    """How many of ``lines`` (``(n, L, K)``: per frame, L lines of K pixels,
-    outermost first) are bars: flat, dark, at the level of the outermost."""
-    means = lines.mean(axis=2)
-    flat = lines.std(axis=2) < BAR_FLAT
+def bar_depth(means, spreads, most):
+    """How many lines (rows or columns, outermost first: ``(n, L)`` mean and
+    standard deviation of each) are bars: flat, dark, at the level of the
+    outermost; at most ``most``."""
+    flat = spreads < BAR_FLAT
     level = np.abs(means - means[:, :1]) < BAR_LEVEL
     bar = flat & level & (means[:, :1] < BAR_DARKEST)
     # The first line that is not a bar (most when all of them are).
@@ -90,14 +104,32 @@ def bar_depth(lines, most):
 
 def content_boxes(y):
     """``(n, 4) int`` rows ``top, bottom, left, right`` (bottom, right
-    exclusive) of each frame's picture inside its bars."""
+    exclusive) of each frame's picture inside its bars.
+
+    Rows first (over the whole width), then columns over the rows left, so
+    that bars added above and below leave the columns found as they were.
+    """
     _, height, width = y.shape
     most_rows, most_columns = int(height * BAR_MOST), int(width * BAR_MOST)
-    top = bar_depth(y[:, :most_rows, :], most_rows)
-    bottom = bar_depth(y[:, ::-1, :][:, :most_rows, :], most_rows)
-    left = bar_depth(y[:, :, :most_columns].transpose(0, 2, 1), most_columns)
+    means, spreads = y.mean(axis=2), y.std(axis=2)
+    top = bar_depth(means[:, :most_rows], spreads[:, :most_rows], most_rows)
+    bottom = bar_depth(
+        means[:, ::-1][:, :most_rows], spreads[:, ::-1][:, :most_rows], most_rows
+    )
+    inside = np.arange(height)[None, :]
+    inside = ((inside >= top[:, None]) & (inside < height - bottom[:, None])).astype(
+        np.float32
+    )
+    rows = inside.sum(axis=1)[:, None]
+    means = np.einsum("nh,nhw->nw", inside, y) / rows
+    spreads = np.sqrt(
+        np.maximum(np.einsum("nh,nhw->nw", inside, y * y) / rows - means**2, 0)
+    )
+    left = bar_depth(means[:, :most_columns], spreads[:, :most_columns], most_columns)
     right = bar_depth(
-        y[:, :, ::-1][:, :, :most_columns].transpose(0, 2, 1), most_columns
+        means[:, ::-1][:, :most_columns],
+        spreads[:, ::-1][:, :most_columns],
+        most_columns,
     )
     return np.stack([top, height - bottom, left, width - right], axis=1)
 
@@ -132,7 +164,7 @@ def rank_vectors(cells):
     """``(n, D) float32`` unit vectors: each frame's cells replaced by their
     ranks (ties share their mean rank), centred. The dot product of two is the
     rank correlation of their cells."""
-    flat = cells.reshape(len(cells), -1)
+    flat = cells.reshape(len(cells), int(np.prod(cells.shape[1:])))
     order = np.argsort(flat, axis=1, kind="stable")
     ranks = np.empty_like(flat)
     np.put_along_axis(ranks, order, np.arange(flat.shape[1], dtype=np.float32), 1)
@@ -167,15 +199,39 @@ def descriptors(pictures):
     Returns
     -------
     (n, D) float32
-        Unit vectors (D = cells of :data:`GRID`); zero for a picture with too
-        little contrast inside its bars (it matches nothing).
+        Per part of the picture (:data:`REGIONS`, in order), its cells' centred
+        ranks as a unit vector over the square root of the number of parts:
+        the dot product of two descriptors is the mean of their parts' rank
+        correlations. Zero for a picture with too little contrast inside its
+        bars (it matches nothing).
     """
     cells = cell_means(pictures, content_boxes(pictures))
-    contrast = cells.reshape(len(cells), -1).std(axis=1)
+    n = len(cells)
+    contrast = cells.reshape(n, -1).std(axis=1)
     ok = contrast >= MIN_CONTRAST
-    vectors = np.zeros((len(cells), GRID[0] * GRID[1]), dtype=np.float32)
-    vectors[ok] = rank_vectors(cells[ok])
+    (rows, columns), (across, down) = GRID, REGIONS
+    parts = across * down
+    # (n, across, rows/across, down, columns/down) → one (n·parts) × cells block each.
+    regions = (
+        cells[ok]
+        .reshape(-1, across, rows // across, down, columns // down)
+        .transpose(0, 1, 3, 2, 4)
+        .reshape(-1, rows // across, columns // down)
+    )
+    vectors = np.zeros((n, rows * columns), dtype=np.float32)
+    vectors[ok] = rank_vectors(regions).reshape(-1, rows * columns) / np.sqrt(parts)
     return vectors
+
+
+def region_similarity(vectors, i, j):
+    """``(k,) float64`` in [0, 1]: the mean rank correlation of frames ``i``
+    and ``j`` (index arrays) over all parts but the :data:`DROP` least alike,
+    negative values as 0."""
+    parts = REGIONS[0] * REGIONS[1]
+    a = vectors[i].reshape(len(i), parts, -1)
+    b = vectors[j].reshape(len(j), parts, -1)
+    per_part = np.sort(np.einsum("kpd,kpd->kp", a, b) * parts, axis=1)
+    return np.clip(per_part[:, DROP:].mean(axis=1), 0.0, 1.0)
 
 
 def window_pictures(frames, per_window):
@@ -386,7 +442,8 @@ def follow(similarity, x, y, time, offset, width, ends, min_seconds, same_movie)
         first, last = run[0], run[-1]
         span = slice(first, last + 1)
         score = matched[span].mean()
-        if score - max(b[span].mean() for b in beside) < DISTINCT:
+        ahead = matched[span] - np.maximum(beside[0][span], beside[1][span])
+        if np.mean(ahead >= DISTINCT) < DISTINCT_SHARE:
             continue
         shift = float(np.mean(when[run] - tx[run]))
         following = tx[last + 1] if last + 1 < len(tx) else end_x
@@ -503,17 +560,18 @@ def find_stretches(candidates, similarity, movie, time, step, min_seconds, min_v
 
 def distinct_stretches(stretches, step):
     """Best first, each stretch once: a stretch overlapping a better one of the
-    same two movies at nearly the same offset (within a sampling interval) is
-    dropped."""
+    same two movies at nearly the same offset (closer than the shift
+    :func:`follow` compares with, plus a sampling interval) is the same
+    footage seen a little off, and dropped."""
     kept = []
     for row in sorted(stretches, key=lambda r: -r[6]):
         ma, sa, ea, mb, sb, _, _ = row
-        width = max(step[ma], step[mb])
+        near = (SHIFT + 1) * max(step[ma], step[mb])
         if not any(
             k[0] == ma
             and k[3] == mb
             and min(ea, k[2]) > max(sa, k[1])
-            and abs((sb - sa) - (k[4] - k[1])) <= width
+            and abs((sb - sa) - (k[4] - k[1])) <= near
             for k in kept
         ):
             kept.append(row)
@@ -562,9 +620,15 @@ def tsv_rows(stretches, movies):
     return rows
 
 
-def reuse_step(descriptor_npzs, movies, min_seconds, output):
+def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
     """Rule ``reuse``: ``reuse.tsv`` of every movie's descriptors
-    (``descriptor_npzs``, in the order of ``movies``, their ids)."""
+    (``descriptor_npzs``, in the order of ``movies``, their ids); the header
+    alone when nothing repeats (or there are no movies)."""
+    if not movies:
+        save_tsv(output, TSV_HEADER, [])
+        log.info("no movies")
+        return []
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     vectors, movie, time, step = load_descriptors(descriptor_npzs)
     log.info("%d windows of %d movies", len(vectors), len(movies))
     pairs = similar_pairs(
@@ -573,7 +637,7 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output):
     log.info("%d pairs of windows alike", len(pairs))
 
     def similarity(i, j):
-        return np.clip(np.einsum("ij,ij->i", vectors[i], vectors[j]), 0.0, 1.0)
+        return region_similarity(vectors, i, j)
 
     stretches = find_stretches(pairs, similarity, movie, time, step, min_seconds)
     rows = tsv_rows(stretches, list(movies))

@@ -32,9 +32,9 @@ rule collection_frames:
 rule collection_join:
     input:
         frames=expand(
-            f"{RESULTS}/{{movie}}/collection/frames.npy", movie=COLLECTION_MOVIES
+            f"{RESULTS}/{{movie}}/collection/frames.npy", movie=READABLE_MOVIES
         ),
-        tables=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=COLLECTION_MOVIES),
+        tables=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=READABLE_MOVIES),
     output:
         frames=f"{RESULTS}/{COLLECTION}/frames.npy",
         table=f"{RESULTS}/{COLLECTION}/frames.tsv",
@@ -50,7 +50,7 @@ rule collection_join:
         runtime=SMALL_JOB_MINUTES,
     params:
         code=code_digest("collection"),
-        movies=COLLECTION_MOVIES,
+        movies=READABLE_MOVIES,
     script:
         "../../scripts/collection_join.py"
 
@@ -100,10 +100,10 @@ rule collection_page:
     params:
         code=code_digest("collection_page", "templates"),
         maps=COLLECTION_MAP_NAMES,
-        files={movie: MOVIES[movie]["file"] for movie in COLLECTION_MOVIES},
+        files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
         failed={
             movie: {"file": MOVIES[movie]["file"], "reason": reason}
-            for movie, reason in COLLECTION_FAILED.items()
+            for movie, reason in FAILED_MOVIES.items()
         },
     script:
         "../../scripts/make_collection_page.py"

@@ -88,10 +88,12 @@ SETTINGS[COLLECTION] = {
     "keep_aspect": False,
     "mask": [],
 }
-# Movies that failed and have not changed since are left out of the folder map.
-COLLECTION_FAILED = failed_movies(RESULTS, MOVIES)
-COLLECTION_MOVIES = [movie for movie in MOVIES if movie not in COLLECTION_FAILED]
-COLLECTION_ENABLED = config["collection"]["enabled"] and bool(COLLECTION_MOVIES)
+# Movies that failed and have not changed since are left out of the folder
+# stages (the folder map, reuse).
+FAILED_MOVIES = failed_movies(RESULTS, MOVIES)
+READABLE_MOVIES = [movie for movie in MOVIES if movie not in FAILED_MOVIES]
+COLLECTION_ENABLED = config["collection"]["enabled"] and bool(READABLE_MOVIES)
+REUSE = config["reuse"]
 
 if UNKNOWN_OVERRIDES:
     logger.warning(
@@ -104,7 +106,7 @@ if not MOVIES:
     logger.warning(
         f"framescape: no movies ({', '.join(config['extensions'])}) in {config['movies']}"
     )
-elif config["collection"]["enabled"] and not COLLECTION_MOVIES:
+elif config["collection"]["enabled"] and not READABLE_MOVIES:
     logger.warning(
         "framescape: no readable movie for the folder map: collection.html is not made"
     )
@@ -159,10 +161,11 @@ def record_outcomes(run_failed):
         rules.make_index.input.assets,
         run_failed=run_failed,
         collection=collection_html(),
+        reuse=reuse_table(),
     )
     if not (run_failed and COLLECTION_ENABLED):
         return
-    newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(COLLECTION_FAILED)
+    newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)
     if newly_failed:
         print(
             "framescape: the folder map waits for every movie it was planned with; "
@@ -234,6 +237,16 @@ def collection_targets():
     if not COLLECTION_ENABLED:
         return []
     return [f"{RESULTS}/{COLLECTION}.json", collection_html()]
+
+
+def reuse_table():
+    """results/reuse.tsv when the reuse stage runs, else None."""
+    return f"{RESULTS}/reuse.tsv" if REUSE["enabled"] else None
+
+
+def reuse_targets():
+    """results/reuse.tsv and the pages' copy, reuse.js, when the stage runs."""
+    return [reuse_table(), f"{RESULTS}/reuse.js"] if REUSE["enabled"] else []
 
 
 def scaled_embeddings(wildcards):

@@ -126,6 +126,9 @@ SMALL_JOB_MB = 1000
 COLLECTION_FIXED = 300 * MB
 COLLECTION_ITEM_BYTES = 4096
 SMALL_JOB_MINUTES = 15
+# Bytes of one window in a movie's reuse descriptors: 192 float32 cells and its
+# time (framescape.reuse.GRID).
+REUSE_WINDOW_BYTES = 4 * 192 + 8
 # scale and merge_json (seconds even at 10,000 frames): the maps group adds up its
 # layers' runtimes, so its time limit stays near what the layouts need.
 TINY_JOB_MINUTES = 5
@@ -277,6 +280,15 @@ def collection_page_mb(wildcards, input):
     """The items read from collection.json (Python objects take about ten times
     its text) and the page's arrays."""
     return megabytes(COLLECTION_FIXED + 12 * os.path.getsize(input.json))
+
+
+def reuse_mb(wildcards, input):
+    """Every movie's descriptors (held twice while joined) and one block of
+    their similarities (framescape.reuse.PAIR_BLOCK rows against all, and a
+    temporary as large)."""
+    described = sum(os.path.getsize(path) for path in input)
+    windows = described // REUSE_WINDOW_BYTES
+    return megabytes(COLLECTION_FIXED + 3 * described + 2 * 4 * 512 * windows)
 
 
 def extract_minutes(wildcards, input):

@@ -128,6 +128,7 @@ rule make_viewer:
         metrics=METRICS,
         file=movie_file,
         fps=setting("fps"),
+        reuse=REUSE["enabled"],
     script:
         "../../scripts/make_viewer.py"
 
@@ -138,6 +139,7 @@ rule make_index:
         json=expand(f"{RESULTS}/{{movie}}.json", movie=MOVIES),
         probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
         assets=rules.copy_viewer_assets.output.folder,
+        reuse=reuse_targets(),
     output:
         f"{RESULTS}/index.html",
     log:
@@ -152,5 +154,6 @@ rule make_index:
         code=code_digest("viewer", "templates"),
         movies=list(MOVIES),
         collection=collection_html(),
+        reuse=reuse_table(),
     script:
         "../../scripts/make_index.py"

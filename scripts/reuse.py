@@ -1,0 +1,14 @@
+"""Rule reuse: the stretches of footage found in two places, reuse.tsv."""
+
+from framescape.common import run_step
+from framescape.reuse import reuse_step
+
+run_step(
+    snakemake.log[0],
+    reuse_step,
+    descriptor_npzs=snakemake.input,
+    movies=snakemake.params.movies,
+    min_seconds=snakemake.params.min_seconds,
+    output=snakemake.output[0],
+    threads=snakemake.threads,
+)

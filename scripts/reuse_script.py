@@ -1,0 +1,12 @@
+"""Rule reuse_script: reuse.tsv as the script the pages load, reuse.js."""
+
+from framescape.common import run_step
+from framescape.reuse_view import script_step
+
+run_step(
+    snakemake.log[0],
+    script_step,
+    reuse_tsv=snakemake.input.table,
+    output=snakemake.output[0],
+    files=snakemake.params.files,
+)

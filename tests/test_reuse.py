@@ -1,0 +1,309 @@
+"""Where footage repeats (framescape.reuse): the descriptors against slow
+references and against the edits they must survive, the pairs against a brute
+force, the stretches on planted repeats, and real footage edited and spliced
+by ffmpeg."""
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from conftest import ffmpeg, real_movie
+from framescape import reuse
+from framescape.common import load_tsv
+from framescape.frames import MovieDecoder
+
+
+def test_content_boxes_find_letterbox_and_pillarbox_bars():
+    rng = np.random.default_rng(0)
+    picture = rng.uniform(40, 220, size=(96, 128)).astype(np.float32)
+    letterbox = picture.copy()
+    letterbox[:14] = 16.0
+    letterbox[-9:] = 16.0 + rng.normal(0, 1, size=(9, 128))  # compression noise
+    pillarbox = picture.copy()
+    pillarbox[:, :20] = 0.0
+    pillarbox[:, -20:] = 0.0
+    boxes = reuse.content_boxes(np.stack([picture, letterbox, pillarbox]))
+    assert boxes.tolist() == [
+        [0, 96, 0, 128],
+        [14, 87, 0, 128],
+        [0, 96, 20, 108],
+    ]
+
+
+def test_content_boxes_leave_bright_flat_edges_and_cap_dark_ones():
+    sky = np.full((1, 96, 128), 120.0, dtype=np.float32)
+    sky[:, 40:] = np.random.default_rng(1).uniform(0, 255, size=(56, 128))
+    black = np.zeros((1, 96, 128), dtype=np.float32)
+    boxes = reuse.content_boxes(np.concatenate([sky, black]))
+    # A flat bright sky is picture, not a bar; bars never take more than BAR_MOST.
+    assert boxes[0].tolist() == [0, 96, 0, 128]
+    most_rows, most_columns = int(96 * reuse.BAR_MOST), int(128 * reuse.BAR_MOST)
+    assert boxes[1].tolist() == [
+        most_rows,
+        96 - most_rows,
+        most_columns,
+        128 - most_columns,
+    ]
+
+
+def test_cell_means_equal_pixel_means():
+    rng = np.random.default_rng(2)
+    y = rng.uniform(0, 255, size=(3, 50, 70)).astype(np.float32)
+    boxes = np.array([[0, 50, 0, 70], [7, 45, 3, 61], [10, 30, 20, 50]])
+    cells = reuse.cell_means(y, boxes, grid=(4, 5))
+    for f, (top, bottom, left, right) in enumerate(boxes):
+        r = np.rint(top + (bottom - top) * np.arange(5) / 4).astype(int)
+        c = np.rint(left + (right - left) * np.arange(6) / 5).astype(int)
+        for i in range(4):
+            for j in range(5):
+                block = y[f, r[i] : r[i + 1], c[j] : c[j + 1]]
+                assert cells[f, i, j] == pytest.approx(block.mean(), rel=1e-5)
+
+
+def test_rank_vectors_dot_is_the_rank_correlation():
+    rng = np.random.default_rng(3)
+    cells = rng.integers(0, 12, size=(6, 4, 5)).astype(np.float32)  # many ties
+    vectors = reuse.rank_vectors(cells)
+    flat = cells.reshape(6, -1)
+    for a in range(6):
+        for b in range(6):
+            expected = spearmanr(flat[a], flat[b]).statistic
+            assert vectors[a] @ vectors[b] == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.fixture(scope="module")
+def bikes_luma(bikes_frames):
+    return reuse.luma(bikes_frames)
+
+
+@pytest.fixture(scope="module")
+def bunny_luma():
+    """bigbuckbunny.mp4's first 40 frames at 25 fps, 80×60: other footage."""
+    decoder = MovieDecoder(real_movie("bigbuckbunny.mp4"), fps=25, width=80, height=60)
+    return reuse.luma(np.stack([frame for _, frame in zip(range(40), decoder)]))
+
+
+def edits(y):
+    """The envelope's edits of luma pictures, by name."""
+    letterboxed = np.zeros((len(y), y.shape[1] + 24, y.shape[2]), np.float32)
+    letterboxed[:, 12:-12] = y
+    logo = y.copy()
+    height, width = y.shape[1:]
+    logo[:, : height // 4, -width // 3 :] = 235.0  # 8 % of the picture
+    return {
+        "letterbox": letterboxed,
+        "brightness and contrast": np.clip(y * 1.3 + 25, 0, 255),
+        "gamma": 255 * (y / 255) ** 0.6,
+        "logo": logo,
+    }
+
+
+@pytest.mark.parametrize(
+    "edit", ["letterbox", "brightness and contrast", "gamma", "logo"]
+)
+def test_descriptors_survive_the_envelope_and_tell_other_footage_apart(
+    bikes_luma, bunny_luma, edit
+):
+    original = reuse.descriptors(bikes_luma)
+    edited = reuse.descriptors(edits(bikes_luma)[edit])
+    same = np.einsum("ij,ij->i", original, edited)
+    other = edited @ reuse.descriptors(bunny_luma).T
+    assert same.min() > reuse.MATCH_SIMILARITY
+    assert other.max() < reuse.MATCH_SIMILARITY
+
+
+def test_flat_pictures_have_no_descriptor():
+    rng = np.random.default_rng(4)
+    flat = np.stack(
+        [
+            np.zeros((48, 64)),  # black
+            np.full((48, 64), 128.0),  # uniform grey
+            128 + rng.normal(0, 1.0, size=(48, 64)),  # grey with noise
+            np.tile(np.linspace(100, 103, 64), (48, 1)),  # the end of a fade
+        ]
+    ).astype(np.float32)
+    assert not reuse.descriptors(flat).any()
+
+
+def test_window_pictures_average_half_overlapping_windows():
+    frames = [np.full((2, 3, 3), value, dtype=np.uint8) for value in range(10)]
+    pictures = list(reuse.window_pictures(frames, 4))
+    # Windows of frames 0-3, 2-5, 4-7, 6-9 (frame 10 would start a fifth).
+    assert [float(p[0, 0]) for p in pictures] == pytest.approx([1.5, 3.5, 5.5, 7.5])
+
+
+def brute_force_pairs(vectors, movie, time, apart, threshold, most):
+    scores = vectors @ vectors.T
+    pairs = set()
+    for i in range(len(vectors)):
+        allowed = [
+            j
+            for j in range(len(vectors))
+            if j != i
+            and scores[i, j] >= threshold
+            and not (movie[j] == movie[i] and abs(time[j] - time[i]) < apart)
+        ]
+        allowed.sort(key=lambda j: -scores[i, j])
+        pairs |= {tuple(sorted((i, j))) for j in allowed[:most]}
+    return pairs
+
+
+def test_similar_pairs_equal_a_brute_force():
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=(40, 16))
+    # Each base vector four times, slightly changed: groups of similar frames.
+    vectors = np.repeat(base, 4, axis=0) + rng.normal(0, 0.3, size=(160, 16))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(
+        np.float32
+    )
+    movie = rng.integers(0, 3, size=160)
+    time = rng.uniform(0, 20, size=160)
+    found = reuse.similar_pairs(vectors, movie, time, 3.0, 0.8, most=2, block=37)
+    expected = brute_force_pairs(vectors, movie, time, 3.0, 0.8, 2)
+    assert len(expected) > 40
+    assert {tuple(p) for p in found.tolist()} == expected
+
+
+def footage(rng, frames, dims=48, kept=0.7):
+    """A descriptor sequence with motion: each frame keeps ``kept`` of the
+    last one (correlation ``kept ** lag`` at a lag, like real footage's
+    windows, README) and adds the rest anew."""
+    walk = np.empty((frames, dims))
+    walk[0] = rng.normal(size=dims)
+    for t in range(1, frames):
+        walk[t] = kept * walk[t - 1] + np.sqrt(1 - kept**2) * rng.normal(size=dims)
+    return walk
+
+
+def unit(x):
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def run_stretches(movies_vectors, steps, min_seconds=3.0):
+    vectors = unit(np.concatenate(movies_vectors))
+    movie = np.concatenate([np.full(len(v), m) for m, v in enumerate(movies_vectors)])
+    time = np.concatenate(
+        [np.arange(len(v)) * steps[m] for m, v in enumerate(movies_vectors)]
+    )
+    pairs = reuse.similar_pairs(vectors, movie, time, min_seconds)
+
+    def similarity(i, j):
+        return np.clip(np.einsum("ij,ij->i", vectors[i], vectors[j]), 0, 1)
+
+    return reuse.find_stretches(
+        pairs, similarity, movie, time, np.asarray(steps), min_seconds
+    )
+
+
+def test_stretches_found_at_their_offset_in_another_movie_and_in_one_movie():
+    rng = np.random.default_rng(6)
+    a = footage(rng, 60)
+    b = footage(rng, 50)
+    # Frames 10-29 of a (10 s at 0.5 s a frame) again in b from frame 25 on,
+    # with noise; and a's frames 40-49 again at its own frames 50-59.
+    b[25:45] = a[10:30] + rng.normal(0, 0.3, size=(20, 48))
+    a[50:60] = a[40:50] + rng.normal(0, 0.3, size=(10, 48))
+    found = run_stretches([a, b], [0.5, 0.5])
+    assert len(found) == 2
+    by_pair = {(row[0], row[3]): row for row in found}
+    between, within = by_pair[(0, 1)], by_pair[(0, 0)]
+    assert between[1:3] + between[4:6] == pytest.approx((5, 15, 12.5, 22.5), abs=0.5)
+    assert between[6] > 0.9
+    assert within[1:3] + within[4:6] == pytest.approx((20, 25, 25, 30), abs=0.5)
+
+
+def test_no_stretch_between_unrelated_or_still_footage():
+    rng = np.random.default_rng(7)
+    a, b = footage(rng, 60), footage(rng, 60)
+    # A still picture held 10 s in both: alike at every offset, so no offset.
+    still = rng.normal(size=48)
+    a[20:40] = still + rng.normal(0, 0.2, size=(20, 48))
+    b[5:25] = still + rng.normal(0, 0.2, size=(20, 48))
+    assert run_stretches([a, b], [0.5, 0.5]) == []
+
+
+def test_stretches_between_movies_sampled_at_different_rates():
+    rng = np.random.default_rng(8)
+    fine = footage(rng, 200, kept=0.95)  # 0.1 s a frame
+    coarse = footage(rng, 30)  # 0.5 s a frame
+    # fine's 4.0-9.0 s at coarse's 6.0-11.0 s: every 5th fine frame.
+    coarse[12:22] = fine[40:90:5] + rng.normal(0, 0.2, size=(10, 48))
+    found = run_stretches([fine, coarse], [0.1, 0.5])
+    assert len(found) == 1
+    _, start_a, end_a, _, start_b, _, _ = found[0]
+    assert start_b - start_a == pytest.approx(2.0, abs=0.1)
+    assert (start_a, end_a) == pytest.approx((4.0, 9.0), abs=0.5)
+
+
+def test_tsv_rows_put_the_id_first_in_order_and_round():
+    stretches = [
+        (1, 2.0, 6.5, 0, 10.12345, 14.6, 0.91234),
+        (0, 30.0, 34.0, 0, 3.0, 7.0, 1.2),
+    ]
+    rows = reuse.tsv_rows(stretches, ["zebra", "apple"])
+    assert rows == [
+        ["apple", "2.000", "6.500", "zebra", "10.123", "14.600", "0.912"],
+        ["zebra", "3.000", "7.000", "zebra", "30.000", "34.000", "1.000"],
+    ]
+
+
+def splice(workdir, name, parts):
+    """A movie of ``parts`` (``(file, start, seconds, filters)``), one after
+    the other at 25 fps, 320×240: each part's picture edited by ``filters``."""
+    inputs, chains = [], []
+    for k, (file, start, seconds, filters) in enumerate(parts):
+        inputs += ["-ss", str(start), "-t", str(seconds), "-i", str(file)]
+        chains.append(
+            f"[{k}:v]{filters + ',' if filters else ''}scale=320:240,setsar=1,fps=25,"
+            f"format=yuv420p[v{k}]"
+        )
+    joined = "".join(f"[v{k}]" for k in range(len(parts)))
+    graph = ";".join(chains) + f";{joined}concat=n={len(parts)}:v=1:a=0[out]"
+    path = workdir / name
+    ffmpeg(*inputs, "-filter_complex", graph, "-map", "[out]", str(path))
+    return path
+
+
+def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
+    """bikes.mp4's 2.0–8.0 s, letterboxed, sepia, brighter and under a logo,
+    spliced 4.6 s into unrelated footage (bigbuckbunny, ffmpeg's mandelbrot);
+    carphone.mp4 beside them shares nothing."""
+    bikes, bunny = real_movie("bikes.mp4"), real_movie("bigbuckbunny.mp4")
+    carphone = real_movie("carphone_pristine.mp4")
+    mandelbrot = tmp_path / "mandelbrot.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=25", "-t", "6", mandelbrot
+    )
+    edited = (
+        "scale=320:140,pad=320:240:0:50,"
+        "colorchannelmixer=.393:.769:.189:0:.349:.686:.168:0:.272:.534:.131,"
+        "eq=brightness=0.08:contrast=1.2,"
+        "drawbox=x=10:y=60:w=90:h=40:color=white@0.8:t=fill"
+    )
+    carrier = splice(
+        tmp_path,
+        "carrier.mp4",
+        [(bunny, 0, 4.6, ""), (bikes, 2.0, 6.0, edited), (mandelbrot, 0, 5, "")],
+    )
+    movies = {"bikes": bikes, "carrier": carrier, "carphone": carphone}
+    npzs = []
+    for movie, path in movies.items():
+        npzs.append(tmp_path / f"{movie}.npz")
+        reuse.descriptors_step(path, npzs[-1], fps=1)
+    reuse.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
+    rows = load_tsv(tmp_path / "reuse.tsv")
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert (row["movie_a"], row["movie_b"]) == ("bikes", "carrier")
+    # Within one sampling interval (1 s) of the truth.
+    assert float(row["start_a"]) == pytest.approx(2.0, abs=1.0)
+    assert float(row["end_a"]) == pytest.approx(8.0, abs=1.0)
+    assert float(row["start_b"]) - float(row["start_a"]) == pytest.approx(2.6, abs=0.5)
+    assert 0 < float(row["score"]) <= 1
+
+
+def test_no_movies_still_write_the_header(tmp_path):
+    reuse.reuse_step([], [], 3.0, tmp_path / "reuse.tsv")
+    assert (tmp_path / "reuse.tsv").read_text().splitlines() == [
+        "\t".join(reuse.TSV_HEADER)
+    ]

@@ -1,0 +1,74 @@
+# Where footage repeats: each movie decoded once more, small, into window
+# descriptors (kept per movie: adding a movie describes only it), then every
+# movie's windows against every other's → results/reuse.tsv, and its copy for
+# the pages, results/reuse.js.
+
+
+rule reuse_descriptors:
+    input:
+        source=source_link,
+        probe=f"{RESULTS}/{{movie}}/probe.json",
+    output:
+        f"{RESULTS}/{{movie}}/reuse/descriptors.npz",
+    log:
+        # The folder stage's: a movie's own logs name only its own steps' failures.
+        f"{RESULTS}/logs/reuse_descriptors_{{movie}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/reuse_descriptors_{{movie}}.tsv"
+    wildcard_constraints:
+        movie=MOVIE_ONLY,
+    conda:
+        "../../envs/frames.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=extract_minutes,
+    params:
+        code=code_digest("reuse"),
+        fps=REUSE["fps"],
+    script:
+        "../../scripts/reuse_descriptors.py"
+
+
+rule reuse:
+    input:
+        expand(f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=READABLE_MOVIES),
+    output:
+        f"{RESULTS}/reuse.tsv",
+    log:
+        f"{RESULTS}/logs/reuse.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/reuse.tsv"
+    conda:
+        "../../envs/distances.yaml"
+    threads: 8
+    resources:
+        mem_mb=reuse_mb,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("reuse"),
+        movies=READABLE_MOVIES,
+        min_seconds=REUSE["min_seconds"],
+    script:
+        "../../scripts/reuse.py"
+
+
+rule reuse_script:
+    input:
+        table=f"{RESULTS}/reuse.tsv",
+        frames=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=READABLE_MOVIES),
+    output:
+        f"{RESULTS}/reuse.js",
+    log:
+        f"{RESULTS}/logs/reuse_script.log",
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("reuse_view"),
+        files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
+    script:
+        "../../scripts/reuse_script.py"
