@@ -16,4 +16,5 @@ run_step(
     metrics=snakemake.params.metrics,
     file_name=snakemake.params.file,
     fps=snakemake.params.fps,
+    reuse=snakemake.params.reuse,
 )
