@@ -12,8 +12,8 @@ correlation of their cells' ranks, part by part, averaged over the parts
 (:func:`similar_pairs`, the candidates) or over all parts but the
 :data:`DROP` least alike (:func:`region_similarity`, every later comparison:
 a logo or a caption changes a part or two, not the others). Frames with too
-little contrast (black, uniform, the end of a fade) get no descriptor: they
-never match on their own.
+little detail (black, uniform, the end of a fade, a plain gradient) get no
+descriptor: they never match on their own.
 
 A match must hold over time (:func:`find_stretches`): frame pairs that look
 alike (:func:`similar_pairs`, every frame against every other in blocks, no
@@ -41,17 +41,19 @@ REGIONS = (3, 4)
 DROP = 2
 # ITU-R BT.601 luma weights.
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-# A row or column at an edge is a bar while its luma varies less than this
-# (standard deviation, grey levels) and stays within BAR_LEVEL of the edge's
-# outermost line, which must be darker than BAR_DARKEST.
-BAR_FLAT = 3.0
-BAR_LEVEL = 12.0
-BAR_DARKEST = 60.0
+# Bars at an edge: pixels within BAR_LEVEL grey levels of the outermost
+# line's median, which must be darker than BAR_DARKEST (black bars, also
+# after a brightness change), as deep as at most of the positions along it.
+BAR_LEVEL = 6.0
+BAR_DARKEST = 28.0
 # Bars never take more than this share of a frame's height or width per side.
 BAR_MOST = 0.35
-# A frame whose cells vary less than this (standard deviation, grey levels)
-# has no descriptor: black, uniform, the flat end of a fade.
-MIN_CONTRAST = 3.0
+# A picture whose cells stray less than this (standard deviation, grey levels)
+# from the smooth surface that fits them best (a quadratic in the cells' row
+# and column) has no descriptor: black, uniform, the flat end of a fade, a
+# plain gradient. Real footage's windows gave 13 to 39 (bikes, bigbuckbunny,
+# carphone), ffmpeg's gradients 2 to 10.
+MIN_DETAIL = 8.0
 # The movie is decoded again for descriptors, this small (stretched: bars
 # are found in the picture), at PER_WINDOW frames a sampling interval; each
 # window of one interval, one every half interval, is averaged into one
@@ -90,16 +92,20 @@ def luma(frames):
     return np.asarray(frames, dtype=np.float32) @ LUMA
 
 
-def bar_depth(means, spreads, most):
-    """How many lines (rows or columns, outermost first: ``(n, L)`` mean and
-    standard deviation of each) are bars: flat, dark, at the level of the
-    outermost; at most ``most``."""
-    flat = spreads < BAR_FLAT
-    level = np.abs(means - means[:, :1]) < BAR_LEVEL
-    bar = flat & level & (means[:, :1] < BAR_DARKEST)
-    # The first line that is not a bar (most when all of them are).
-    depth = np.where(bar.all(axis=1), most, np.argmin(bar, axis=1))
-    return np.minimum(depth, most)
+def bar_depth(lines, counted, most):
+    """How many of ``lines`` (``(n, L, K)``: per frame, L lines of K pixels,
+    outermost first) are a bar, at most ``most``: along each of the K pixel
+    positions that count (``counted`` ``(n, K)`` bool), how far pixels stay
+    within :data:`BAR_LEVEL` of the outermost line's median level (which must
+    be darker than :data:`BAR_DARKEST`), the median of those depths. A logo
+    or caption over less than half of a bar's length leaves it a bar."""
+    outermost = np.where(counted, lines[:, 0, :], np.nan)
+    level = np.nanmedian(outermost, axis=1)
+    near = np.abs(lines - level[:, None, None]) < BAR_LEVEL
+    # Per position, the first line that is not near the level.
+    depths = np.where(near.all(axis=1), most, np.argmin(near, axis=1))
+    depth = np.nanmedian(np.where(counted, depths, np.nan), axis=1)
+    return np.where(level < BAR_DARKEST, np.minimum(depth, most), 0).astype(int)
 
 
 def content_boxes(y):
@@ -109,28 +115,16 @@ def content_boxes(y):
     Rows first (over the whole width), then columns over the rows left, so
     that bars added above and below leave the columns found as they were.
     """
-    _, height, width = y.shape
+    n, height, width = y.shape
     most_rows, most_columns = int(height * BAR_MOST), int(width * BAR_MOST)
-    means, spreads = y.mean(axis=2), y.std(axis=2)
-    top = bar_depth(means[:, :most_rows], spreads[:, :most_rows], most_rows)
-    bottom = bar_depth(
-        means[:, ::-1][:, :most_rows], spreads[:, ::-1][:, :most_rows], most_rows
-    )
-    inside = np.arange(height)[None, :]
-    inside = ((inside >= top[:, None]) & (inside < height - bottom[:, None])).astype(
-        np.float32
-    )
-    rows = inside.sum(axis=1)[:, None]
-    means = np.einsum("nh,nhw->nw", inside, y) / rows
-    spreads = np.sqrt(
-        np.maximum(np.einsum("nh,nhw->nw", inside, y * y) / rows - means**2, 0)
-    )
-    left = bar_depth(means[:, :most_columns], spreads[:, :most_columns], most_columns)
-    right = bar_depth(
-        means[:, ::-1][:, :most_columns],
-        spreads[:, ::-1][:, :most_columns],
-        most_columns,
-    )
+    every = np.ones((n, width), dtype=bool)
+    top = bar_depth(y[:, :most_rows], every, most_rows)
+    bottom = bar_depth(y[:, ::-1][:, :most_rows], every, most_rows)
+    rows = np.arange(height)[None, :]
+    inside = (rows >= top[:, None]) & (rows < height - bottom[:, None])
+    columns = y.transpose(0, 2, 1)
+    left = bar_depth(columns[:, :most_columns], inside, most_columns)
+    right = bar_depth(columns[:, ::-1][:, :most_columns], inside, most_columns)
     return np.stack([top, height - bottom, left, width - right], axis=1)
 
 
@@ -202,13 +196,12 @@ def descriptors(pictures):
         Per part of the picture (:data:`REGIONS`, in order), its cells' centred
         ranks as a unit vector over the square root of the number of parts:
         the dot product of two descriptors is the mean of their parts' rank
-        correlations. Zero for a picture with too little contrast inside its
-        bars (it matches nothing).
+        correlations. Zero for a picture with too little detail inside its
+        bars (:func:`detail`; it matches nothing).
     """
     cells = cell_means(pictures, content_boxes(pictures))
     n = len(cells)
-    contrast = cells.reshape(n, -1).std(axis=1)
-    ok = contrast >= MIN_CONTRAST
+    ok = detail(cells) >= MIN_DETAIL
     (rows, columns), (across, down) = GRID, REGIONS
     parts = across * down
     # (n, across, rows/across, down, columns/down) → one (n·parts) × cells block each.
@@ -221,6 +214,21 @@ def descriptors(pictures):
     vectors = np.zeros((n, rows * columns), dtype=np.float32)
     vectors[ok] = rank_vectors(regions).reshape(-1, rows * columns) / np.sqrt(parts)
     return vectors
+
+
+def detail(cells):
+    """``(n,)``: the standard deviation of each picture's cells (``(n, rows,
+    columns)``) around the quadratic surface in row and column fitted to them
+    by least squares."""
+    n, rows, columns = cells.shape
+    r, c = np.meshgrid(
+        np.linspace(-1, 1, rows), np.linspace(-1, 1, columns), indexing="ij"
+    )
+    terms = np.stack([np.ones_like(r), r, c, r * r, r * c, c * c], axis=-1)
+    terms = terms.reshape(-1, 6)
+    fitted = terms @ np.linalg.pinv(terms)
+    flat = cells.reshape(n, -1).astype(np.float64)
+    return (flat - flat @ fitted.T).std(axis=1)
 
 
 def region_similarity(vectors, i, j):
@@ -451,6 +459,10 @@ def follow(similarity, x, y, time, offset, width, ends, min_seconds, same_movie)
         end = min(following, end_y - shift)
         if same_movie:
             end = min(end, start + shift)
+            # Footage running straight into its own copy is one shot moving
+            # in cycles (a wheel, waves, a test pattern), not a repeat.
+            if start + shift - end < width:
+                continue
         if end - start >= min_seconds - 1e-6:
             found.append((start, end, shift, score))
     return found
