@@ -197,19 +197,21 @@ def run_stretches(movies_vectors, steps, min_seconds=3.0):
 
 def test_stretches_found_at_their_offset_in_another_movie_and_in_one_movie():
     rng = np.random.default_rng(6)
-    a = footage(rng, 70)
+    a = footage(rng, 90)
     b = footage(rng, 50)
     # Frames 10-29 of a (10 s at 0.5 s a frame) again in b from frame 25 on,
-    # with noise; and a's frames 40-49 again at its own frames 55-64.
+    # with noise; a's frames 40-49 again at its own frames 60-69 (5 s later),
+    # and frames 72-79 straight after them, at 80-87: a cycle, not a repeat.
     b[25:45] = a[10:30] + rng.normal(0, 0.3, size=(20, 48))
-    a[55:65] = a[40:50] + rng.normal(0, 0.3, size=(10, 48))
+    a[60:70] = a[40:50] + rng.normal(0, 0.3, size=(10, 48))
+    a[80:88] = a[72:80] + rng.normal(0, 0.3, size=(8, 48))
     found = run_stretches([a, b], [0.5, 0.5])
     assert len(found) == 2
     by_pair = {(row[0], row[3]): row for row in found}
     between, within = by_pair[(0, 1)], by_pair[(0, 0)]
     assert between[1:3] + between[4:6] == pytest.approx((5, 15, 12.5, 22.5), abs=0.5)
     assert between[6] > 0.9
-    assert within[1:3] + within[4:6] == pytest.approx((20, 25, 27.5, 32.5), abs=0.5)
+    assert within[1:3] + within[4:6] == pytest.approx((20, 25, 30, 35), abs=0.5)
 
 
 def test_no_stretch_between_unrelated_or_still_footage():

@@ -25,6 +25,8 @@ pictures, the same room from another take and slow pans look alike at every
 offset and are dropped).
 """
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -403,17 +405,39 @@ def similar_pairs(
     return np.unique(pairs, axis=0)
 
 
-def movie_frames(movie, time):
-    """``{movie number: its frame indices in time order}``."""
+class Track(NamedTuple):
+    """One movie's frames as :func:`find_stretches` follows them.
+
+    ``frames`` their indices in time order, ``times`` their times (s),
+    ``hop`` the usual time between two (s), ``span`` the time each one's
+    picture stands for (s: 0 for a single sampled frame, the window's length
+    for a window's mean), ``end`` where the last one's time ends (s).
+    """
+
+    frames: np.ndarray
+    times: np.ndarray
+    hop: float
+    span: float
+    end: float
+
+
+def movie_tracks(movie, time, step, span):
+    """``{movie number: Track}``."""
     order = np.lexsort((time, movie))
     numbers, starts = np.unique(movie[order], return_index=True)
-    return dict(zip(numbers.tolist(), np.split(order, starts[1:])))
+    tracks = {}
+    for number, frames in zip(numbers.tolist(), np.split(order, starts[1:])):
+        times = time[frames]
+        hop = float(np.median(np.diff(times))) if len(times) > 1 else step[number]
+        end = times[-1] + max(span[number], hop)
+        tracks[number] = Track(frames, times, hop, float(span[number]), end)
+    return tracks
 
 
-def best_partner(similarity, x, y, y_times, targets, width):
-    """For each frame of ``x``, the most similar of the (up to three) frames of
-    ``y`` nearest ``targets`` and within ``width`` seconds of it: their
-    similarity (0 where none) and time."""
+def best_partner(similarity, x, y, y_times, targets, width, reach=1):
+    """For each frame of ``x``, the most similar of the frames of ``y``
+    nearest ``targets`` (the nearest and ``reach`` either side of it) within
+    ``width`` seconds of it: their similarity (0 where none) and time."""
     nearest = np.clip(np.searchsorted(y_times, targets), 0, len(y_times) - 1)
     step_back = (nearest > 0) & (
         np.abs(y_times[nearest - 1] - targets) < np.abs(y_times[nearest] - targets)
@@ -421,7 +445,7 @@ def best_partner(similarity, x, y, y_times, targets, width):
     nearest = nearest - step_back
     best = np.zeros(len(x), dtype=np.float64)
     when = np.full(len(x), np.nan)
-    for shift in (-1, 0, 1):
+    for shift in range(-reach, reach + 1):
         k = np.clip(nearest + shift, 0, len(y_times) - 1)
         near = np.abs(y_times[k] - targets) <= width
         s = np.where(near, similarity(x, y[k]), 0.0)
@@ -430,21 +454,43 @@ def best_partner(similarity, x, y, y_times, targets, width):
     return best, when
 
 
-def follow(similarity, x, y, time, offset, width, ends, min_seconds, same_movie):
-    """Stretches where frames ``x`` (one movie's, in time order) keep matching
-    frames ``y`` ``offset`` seconds later: ``(start_x, end_x, offset, score)``
-    each, ``offset`` refined to the matched frames' mean, the stretch cut to
-    both movies' sampled time (``ends``: where x's and y's last frames end,
-    s) and, inside one movie, to end where its copy starts."""
-    tx, ty = time[x], time[y]
-    end_x, end_y = ends
-    matched, when = best_partner(similarity, x, y, ty, tx + offset, width)
+def follow(similarity, x, y, offset, width, min_seconds, same_movie):
+    """Stretches where the frames of track ``x`` keep matching those of track
+    ``y`` ``offset`` seconds later: ``(start_x, end_x, offset, score)`` each,
+    ``offset`` refined to the matched frames' mean.
+
+    A stretch's ends lie between its first (last) matching frame and the one
+    before (after) it; taking a frame to match when at least half of its span
+    is inside, they are put in the middle of where they can be, cut to both
+    movies' time and, inside one movie, to end where its copy starts.
+    """
+    # The offset the votes gave may be off by a frame: the best of three
+    # frames around it gives the one the frames agree on, along which each
+    # frame is then compared with its nearest only (its neighbours would
+    # stretch the ends).
+    matched, when = best_partner(
+        similarity, x.frames, y.frames, y.times, x.times + offset, width
+    )
+    agreed = matched >= MATCH_SIMILARITY
+    if not agreed.any():
+        return []
+    offset = float(np.median(when[agreed] - x.times[agreed]))
+    matched, when = best_partner(
+        similarity, x.frames, y.frames, y.times, x.times + offset, width, reach=0
+    )
     beside = [
-        best_partner(similarity, x, y, ty, tx + offset + shift * width, width)[0]
+        best_partner(
+            similarity,
+            x.frames,
+            y.frames,
+            y.times,
+            x.times + offset + shift * width,
+            width,
+        )[0]
         for shift in (-SHIFT, SHIFT)
     ]
     hits = np.flatnonzero(matched >= MATCH_SIMILARITY)
-    breaks = np.flatnonzero(np.diff(tx[hits]) > (GAP + 1) * width + 1e-6)
+    breaks = np.flatnonzero(np.diff(x.times[hits]) > (GAP + 1) * width + 1e-6)
     found = []
     for run in np.split(hits, breaks + 1) if len(hits) else []:
         first, last = run[0], run[-1]
@@ -453,22 +499,26 @@ def follow(similarity, x, y, time, offset, width, ends, min_seconds, same_movie)
         ahead = matched[span] - np.maximum(beside[0][span], beside[1][span])
         if np.mean(ahead >= DISTINCT) < DISTINCT_SHARE:
             continue
-        shift = float(np.mean(when[run] - tx[run]))
-        following = tx[last + 1] if last + 1 < len(tx) else end_x
-        start = max(tx[first], ty[0] - shift)
-        end = min(following, end_y - shift)
+        shift = float(np.mean(when[run] - x.times[run]))
+        start = max(
+            x.times[first] + (x.span - x.hop) / 2, x.times[0], y.times[0] - shift
+        )
+        end = min(x.times[last] + (x.span + x.hop) / 2, x.end, y.end - shift)
         if same_movie:
             end = min(end, start + shift)
-            # Footage running straight into its own copy is one shot moving
-            # in cycles (a wheel, waves, a test pattern), not a repeat.
-            if start + shift - end < width:
+            # Footage that comes back soon after it ends is most often one
+            # shot moving in cycles (a wheel, waves, a test pattern): a repeat
+            # inside one movie needs min_seconds between its two places.
+            if start + shift - end < min_seconds - 1e-6:
                 continue
         if end - start >= min_seconds - 1e-6:
             found.append((start, end, shift, score))
     return found
 
 
-def find_stretches(candidates, similarity, movie, time, step, min_seconds, min_votes=2):
+def find_stretches(
+    candidates, similarity, movie, time, step, min_seconds, span=None, min_votes=2
+):
     """Stretches of footage found in two places, from frame pairs that look
     alike.
 
@@ -489,10 +539,12 @@ def find_stretches(candidates, similarity, movie, time, step, min_seconds, min_v
     time : (N,) float
         Each frame's time in its movie (s).
     step : (movies,) float
-        Each movie's sampling interval (s): the tolerance of an offset, the
-        length a frame stands for.
+        Each movie's sampling interval (s): the tolerance of an offset.
     min_seconds : float
         The shortest stretch reported.
+    span : (movies,) float, optional
+        The time each movie's frames stand for (s): their windows' length
+        for window means; 0 (the default) for single sampled frames.
 
     Returns
     -------
@@ -506,6 +558,7 @@ def find_stretches(candidates, similarity, movie, time, step, min_seconds, min_v
         np.asarray(time, float),
         np.asarray(step, float),
     )
+    span = np.zeros(len(step)) if span is None else np.asarray(span, float)
     if len(candidates) == 0:
         return []
     i, j = np.asarray(candidates).T
@@ -523,9 +576,7 @@ def find_stretches(candidates, similarity, movie, time, step, min_seconds, min_v
         return_inverse=True,
         return_counts=True,
     )
-    frames = movie_frames(movie, time)
-    # Where each movie's last frame's interval ends.
-    ends = {number: time[f[-1]] + step[number] for number, f in frames.items()}
+    tracks = movie_tracks(movie, time, step, span)
     stretches = []
     for g in np.flatnonzero(votes >= min_votes)[
         np.argsort(-votes[votes >= min_votes], kind="stable")
@@ -534,34 +585,17 @@ def find_stretches(candidates, similarity, movie, time, step, min_seconds, min_v
         members = inverse.ravel() == g
         offset = float(np.median(offsets[members]))
         w = float(width[members][0])
+        x, y = tracks[x_movie], tracks[y_movie]
         if step[y_movie] > step[x_movie]:
             # Walk the movie sampled less often; its frames each find a partner.
-            walked = follow(
-                similarity,
-                frames[y_movie],
-                frames[x_movie],
-                time,
-                -offset,
-                w,
-                (ends[y_movie], ends[x_movie]),
-                min_seconds,
-                False,
-            )
+            walked = follow(similarity, y, x, -offset, w, min_seconds, False)
             stretches += [
                 (x_movie, s + d, e + d, y_movie, s, e, score)
                 for s, e, d, score in walked
             ]
         else:
             walked = follow(
-                similarity,
-                frames[x_movie],
-                frames[y_movie],
-                time,
-                offset,
-                w,
-                (ends[x_movie], ends[y_movie]),
-                min_seconds,
-                x_movie == y_movie,
+                similarity, x, y, offset, w, min_seconds, x_movie == y_movie
             )
             stretches += [
                 (x_movie, s, e, y_movie, s + d, e + d, score)
@@ -651,7 +685,9 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
     def similarity(i, j):
         return region_similarity(vectors, i, j)
 
-    stretches = find_stretches(pairs, similarity, movie, time, step, min_seconds)
+    stretches = find_stretches(
+        pairs, similarity, movie, time, step, min_seconds, span=step
+    )
     rows = tsv_rows(stretches, list(movies))
     save_tsv(output, TSV_HEADER, rows)
     log.info("%d stretches found in two places", len(rows))
