@@ -35,7 +35,7 @@ from conftest import (
 )
 from framescape import reuse_view
 from framescape import viewer as framescape_viewer
-from framescape.common import format_duration, load_frames_tsv
+from framescape.common import format_duration, load_frames_tsv, save_tsv
 from framescape.movies import movies_table, read_movies_tsv
 
 pytestmark = pytest.mark.workflow
@@ -926,45 +926,71 @@ def test_index_lists_reused_footage_with_pictures_and_links(browser, results, re
     assert visit.problems == []
 
 
-@pytest.mark.parametrize("movie", [REAL_ID, MARKUP_ID])
-def test_viewer_marks_reused_stretches_on_the_timeline(browser, results, reused, movie):
-    listing, files = reused
-    stretches = reuse_view.movie_stretches(listing)[movie]
-    visit = Visit(browser, (results / f"{movie}.html").as_uri())
-    visit.wait_for_viewer()
-    page = visit.page
+def timeline_runs(stretches):
+    """The runs of reused frames a viewer marks: ``[(first, last)]`` frame
+    places, stretches that overlap or touch taken together."""
+    runs = []
+    for stretch in sorted(stretches, key=lambda stretch: stretch["frame"]):
+        if runs and stretch["frame"] <= runs[-1][1] + 1:
+            runs[-1][1] = max(runs[-1][1], stretch["last_frame"])
+        else:
+            runs.append([stretch["frame"], stretch["last_frame"]])
+    return [tuple(run) for run in runs]
+
+
+def set_timeline(page, i):
+    """Move the timeline to frame place ``i`` and wait until the page follows."""
+    page.evaluate(
+        "(i) => { Bokeh.documents[0].get_model_by_name('timeline').value = i; }", i
+    )
+    page.wait_for_function(
+        "(i) => { const doc = Bokeh.documents[0]; const frame = "
+        "doc.get_model_by_name('frames').data.frame[i]; return doc"
+        ".get_model_by_name('timeline').title.startsWith(`Frame ${frame} `); }",
+        arg=i,
+        timeout=WAIT_MS,
+    )
+
+
+def wait_for_timeline(page, i):
+    page.wait_for_function(
+        "(i) => Bokeh.documents[0].get_model_by_name('timeline').value === i",
+        arg=i,
+        timeout=WAIT_MS,
+    )
+
+
+def assert_marks(page, runs):
+    """The page's timeline marks span ``runs`` where the slider puts their
+    frames: from 2 px before the handle at the first frame to 2 px before it
+    at the last (framescape.css), at least 4 px wide."""
     marks = page.locator(".fs-reuse-mark")
     marks.first.wait_for(timeout=WAIT_MS)
-    assert marks.count() == len(stretches)
-    # Each mark spans its stretch where the slider puts its frames: from the
-    # handle's place at its first frame to the handle's place at its last.
+    assert marks.count() == len(runs)
     handle = page.locator(".noUi-handle")
-    for m, stretch in enumerate(stretches):
-        first = first_frame_of(results, movie, stretch["start"])
+    for m, (first, last) in enumerate(runs):
         box = marks.nth(m).bounding_box()
-        for frame, edge in (
-            (first, box["x"]),
-            (stretch["last_frame"], box["x"] + box["width"]),
-        ):
-            page.evaluate(
-                "(i) => { Bokeh.documents[0].get_model_by_name('timeline').value = i; }",
-                frame,
-            )
-            page.wait_for_function(
-                "(i) => Bokeh.documents[0].get_model_by_name('timeline').title"
-                ".startsWith(`Frame ${i} `)",
-                arg=frame,
-                timeout=WAIT_MS,
-            )
-            centre = handle.bounding_box()["x"] + handle.bounding_box()["width"] / 2
-            # The mark reaches 2 px past its frames (framescape.css), so that
-            # a one-frame stretch is still seen.
-            assert abs(edge - centre) <= 2 + 1.5, (m, frame, edge, centre)
-    # Below the map: each stretch, and where else it appears, names as text.
+        assert int(marks.nth(m).get_attribute("data-frame")) == first
+        centres = []
+        for i in (first, last):
+            set_timeline(page, i)
+            place = handle.bounding_box()
+            centres.append(place["x"] + place["width"] / 2)
+        assert box["x"] == pytest.approx(centres[0] - 2, abs=1.5)
+        right = max(centres[1] - 2, box["x"] + 4)
+        assert box["x"] + box["width"] == pytest.approx(right, abs=1.5)
+
+
+def assert_listed(page, movie, stretches, files):
+    """Below the map: each stretch, its times, and where else it appears,
+    names as text, links to those viewers at those frames."""
     entries = page.locator(".fs-reuse li")
     assert entries.count() == len(stretches)
     for m, stretch in enumerate(stretches):
         entry = entries.nth(m)
+        assert entry.locator(".fs-reuse-here").inner_text() == (
+            f"{format_duration(stretch['start'])}–{format_duration(stretch['end'])}"
+        )
         names = entry.locator(".fs-name").all_inner_texts()
         assert names == [
             "this movie" if there["movie"] == movie else files[there["movie"]]
@@ -972,85 +998,124 @@ def test_viewer_marks_reused_stretches_on_the_timeline(browser, results, reused,
         ]
         links = entry.locator("a")
         assert [links.nth(j).get_attribute("href") for j in range(links.count())] == [
-            f"{there['movie']}.html#frame="
-            f"{first_frame_of(results, there['movie'], there['start'])}"
-            for there in stretch["also"]
+            f"{there['movie']}.html#frame={there['frame']}" for there in stretch["also"]
         ]
+
+
+@pytest.mark.parametrize("movie", [REAL_ID, MARKUP_ID])
+def test_viewer_marks_reused_stretches_on_the_timeline(browser, results, reused, movie):
+    listing, files = reused
+    stretches = reuse_view.movie_stretches(listing)[movie]
+    # Each place's first frame: the first at or after its start.
+    for stretch in stretches:
+        assert stretch["frame"] == first_frame_of(results, movie, stretch["start"])
+        for there in stretch["also"]:
+            assert there["frame"] == first_frame_of(
+                results, there["movie"], there["start"]
+            )
+    visit = Visit(browser, (results / f"{movie}.html").as_uri())
+    visit.wait_for_viewer()
+    page = visit.page
+    assert_marks(page, timeline_runs(stretches))
+    assert_listed(page, movie, stretches, files)
     assert page.locator('img[src="x"]').count() == 0
     page.locator(".fs-reuse").scroll_into_view_if_needed()
     visit.screenshot(f"viewer-reuse-{movie}")
     # A click on a mark, or on a stretch's times, moves the timeline to the
     # stretch's first frame and shows it.
     last = stretches[-1]
-    last_first = first_frame_of(results, movie, last["start"])
-    page.evaluate(
-        "() => { Bokeh.documents[0].get_model_by_name('timeline').value = 0; }"
-    )
-    marks.nth(len(stretches) - 1).click()
-    page.wait_for_function(
-        "(i) => Bokeh.documents[0].get_model_by_name('timeline').value === i",
-        arg=last_first,
-        timeout=WAIT_MS,
-    )
+    set_timeline(page, 0)
+    page.locator(".fs-reuse-mark").last.click()
+    wait_for_timeline(page, last["frame"])
     assert (
         page.locator("figure.fs-large img").get_attribute("src")
-        == (load_items(results, movie)[last_first]["src"])
+        == (load_items(results, movie)[last["frame"]]["src"])
     )
-    page.evaluate(
-        "() => { Bokeh.documents[0].get_model_by_name('timeline').value = 0; }"
-    )
-    entries.nth(len(stretches) - 1).locator(".fs-reuse-here").click()
-    page.wait_for_function(
-        "(i) => Bokeh.documents[0].get_model_by_name('timeline').value === i",
-        arg=last_first,
-        timeout=WAIT_MS,
-    )
+    set_timeline(page, 0)
+    page.locator(".fs-reuse-here").last.click()
+    wait_for_timeline(page, last["frame"])
     # A link to another movie opens its viewer at that place's first frame.
-    there = next(
-        there
-        for stretch in stretches
-        for there in stretch["also"]
-        if there["movie"] != movie
+    there = stretches[0]["also"][0]
+    assert there["movie"] != movie
+    page.locator(".fs-reuse a").first.click()
+    page.wait_for_url(
+        f"**/{there['movie']}.html#frame={there['frame']}", timeout=WAIT_MS
     )
-    frame = first_frame_of(results, there["movie"], there["start"])
-    page.locator(
-        f'.fs-reuse a[href="{there["movie"]}.html#frame={frame}"]'
-    ).first.click()
-    page.wait_for_url(f"**/{there['movie']}.html#frame={frame}", timeout=WAIT_MS)
     visit.wait_for_viewer()
     page.locator("figure.fs-large img").wait_for(timeout=WAIT_MS)
-    assert model_value(page, "timeline", "model.value") == frame
+    assert model_value(page, "timeline", "model.value") == there["frame"]
     assert visit.problems == []
 
 
-def test_viewer_of_a_movie_that_repeats_nothing_shows_no_reuse(browser, portrait):
-    """reuse.js holds stretches of other movies only: no mark, no list, no
-    console error."""
-    other = {"other": [{"start": 0.0, "end": 3.0, "frame": 0, "last_frame": 3}]}
-    (portrait / "reuse.js").write_text(f"framescape.addReuse({json.dumps(other)});\n")
+FILES_OF_PHONE = {"phone": "phone.mp4"}
+
+
+def test_viewer_marks_repeats_inside_a_movie_and_only_its_own(
+    browser, portrait, tmp_path
+):
+    """The portrait movie repeating itself (reuse.js made by the rule's step
+    from a reuse.tsv): overlapping stretches are one mark, each place names
+    the other as "this movie", whose link moves the timeline there; a movie
+    reuse.js does not name shows nothing."""
+    # A copy: the links name the page itself (phone.html), made here with reuse.
+    portrait = shutil.copytree(portrait, tmp_path / "results")
     items = load_items(portrait, "phone")
-    page_path = portrait / "phone-reuse.html"
-    page_path.write_text(
-        framescape_viewer.viewer_page(
-            items,
-            ["mds_gray"],
-            "phone",
-            "phone.mp4",
-            {},
-            1.0,
-            PORTRAIT,
-            "_viewer",
-            True,
-        )
+    rows = [
+        [item["frame"], item["time"], item["src"][len("phone/") :]] for item in items
+    ]
+    save_tsv(portrait / "phone" / "frames.tsv", ["frame", "time", "file"], rows)
+    header = ["movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score"]
+    save_tsv(
+        portrait / "reuse.tsv",
+        header,
+        [
+            ["phone", "2.000", "5.000", "phone", "12.000", "15.000", "0.9"],
+            ["phone", "4.000", "7.000", "phone", "18.000", "21.000", "0.6"],
+        ],
     )
-    visit = Visit(browser, page_path.as_uri())
+    reuse_view.script_step(
+        portrait / "reuse.tsv", portrait / "reuse.js", FILES_OF_PHONE
+    )
+    for movie in ("phone", "absent"):
+        (portrait / f"{movie}.html").write_text(
+            framescape_viewer.viewer_page(
+                items,
+                ["mds_gray"],
+                movie,
+                "phone.mp4",
+                {},
+                1.0,
+                PORTRAIT,
+                "_viewer",
+                True,
+            )
+        )
+    visit = Visit(browser, (portrait / "phone.html").as_uri())
     visit.wait_for_viewer()
     page = visit.page
-    # The page asks for reuse.js (a missing file would be a console error).
-    assert page.evaluate(
-        "() => document.querySelector('script[src=\"reuse.js\"]') !== null"
-    )
-    assert page.locator(".noUi-handle").count() == 1
-    assert page.locator(".fs-reuse-mark").count() == 0
-    assert page.locator(".fs-reuse").is_hidden()
+    assert_marks(page, [(2, 7), (12, 15), (18, 21)])
+    stretches = reuse_view.movie_stretches(
+        reuse_view.reuse_listing(
+            reuse_view.read_reuse_tsv(portrait / "reuse.tsv"), portrait, FILES_OF_PHONE
+        )
+    )["phone"]
+    assert [stretch["frame"] for stretch in stretches] == [2, 4, 12, 18]
+    assert_listed(page, "phone", stretches, FILES_OF_PHONE)
+    visit.screenshot("viewer-reuse-inside")
+    # The link names this page at another frame: the timeline moves there.
+    page.locator(".fs-reuse li").first.locator("a").click()
+    wait_for_timeline(page, 12)
+    page.locator("figure.fs-large img").wait_for(timeout=WAIT_MS)
+    assert page.locator("figure.fs-large img").get_attribute("src") == items[12]["src"]
+    # Clicked again once the timeline has moved on (the address unchanged).
+    set_timeline(page, 0)
+    page.locator(".fs-reuse li").first.locator("a").click()
+    wait_for_timeline(page, 12)
     assert visit.problems == []
+    nothing = Visit(browser, (portrait / "absent.html").as_uri())
+    nothing.wait_for_viewer()
+    # The page asks for reuse.js (a missing file would be a console error).
+    assert nothing.page.locator(".noUi-handle").count() == 1
+    assert nothing.page.locator(".fs-reuse-mark").count() == 0
+    assert nothing.page.locator(".fs-reuse").is_hidden()
+    assert nothing.problems == []

@@ -309,12 +309,13 @@
     }
   }
 
-  /* A bar under the timeline's track from each stretch's first frame to its
-     last, inside the slider's own (shadow) DOM so that it lines up with where
-     the slider puts those frames; stretches that overlap go on lanes one
-     under the other. A press on a bar moves the timeline to the stretch's
-     first frame (not to the frame under the pointer, as a press on the bare
-     track does). */
+  /* A bar under the timeline's track over each run of reused frames (a
+     stretch, or stretches that overlap or touch: one bar, as a repeat found
+     from several slightly different starts would otherwise pile up), inside
+     the slider's own (shadow) DOM so that it lines up with where the slider
+     puts those frames. A press on a bar moves the timeline to the run's first
+     frame (not to the frame under the pointer, as a press on the bare track
+     does). */
   function markTimeline(v, stretches) {
     const view = Bokeh.index.find_one(v.slider);
     const track = view === null ? null : view.shadow_el.querySelector(".noUi-base");
@@ -322,26 +323,37 @@
       return;
     }
     const frames = v.source.data.frame;
+    const place = (frame) => frames.indexOf(frame);
+    const runs = [];
+    const byStart = [...stretches].sort((a, b) => place(a.frame) - place(b.frame));
+    for (const stretch of byStart) {
+      const run = runs[runs.length - 1];
+      if (run !== undefined && place(stretch.frame) <= place(run.last.last_frame) + 1) {
+        run.stretches.push(stretch);
+        if (place(stretch.last_frame) > place(run.last.last_frame)) {
+          run.last = stretch;
+        }
+      } else {
+        runs.push({ first: stretch, last: stretch, stretches: [stretch] });
+      }
+    }
     const span = v.slider.end - v.slider.start;
-    const percent = (frame) => (100 * (frames.indexOf(frame) - v.slider.start)) / span;
-    const laneEnds = []; // the last frame on each lane so far
-    for (const stretch of stretches) {
-      let lane = laneEnds.findIndex((end) => end < stretch.frame);
-      lane = lane < 0 ? laneEnds.length : lane;
-      laneEnds[lane] = stretch.last_frame;
+    const percent = (frame) => (100 * (place(frame) - v.slider.start)) / span;
+    for (const run of runs) {
       const mark = document.createElement("span");
       mark.className = "fs-reuse-mark";
-      mark.dataset.frame = stretch.frame;
-      mark.style.setProperty("--fs-lane", lane);
-      mark.style.left = `${percent(stretch.frame)}%`;
-      mark.style.width = `${percent(stretch.last_frame) - percent(stretch.frame)}%`;
+      mark.dataset.frame = run.first.frame;
+      mark.style.left = `${percent(run.first.frame)}%`;
+      mark.style.width = `${percent(run.last.last_frame) - percent(run.first.frame)}%`;
+      const times = `${run.first.start_text}–${run.last.end_text}`;
       mark.title =
-        `${stretch.start_text}–${stretch.end_text}, also in ` +
-        stretch.also.map((there) => there.file).join(", ");
+        run.stretches.length > 1
+          ? `${times}: ${run.stretches.length} reused stretches`
+          : `${times}, also in ${run.first.also.map((there) => there.file).join(", ")}`;
       for (const press of ["pointerdown", "mousedown", "touchstart"]) {
         mark.addEventListener(press, (event) => event.stopPropagation());
       }
-      mark.addEventListener("click", () => selectStretch(v, stretch));
+      mark.addEventListener("click", () => selectStretch(v, run.first));
       track.appendChild(mark);
     }
   }
