@@ -36,6 +36,7 @@ from conftest import (
     start_snakemake,
     write_config,
 )
+from framescape.common import load_tsv
 from framescape.movies import read_movies_tsv
 from framescape.tiles import tile_pairs
 
@@ -183,7 +184,11 @@ COLLECTION = "collection"
 # joined frames, counted, their maps (the neighbour graph joins the plan once
 # they are counted) and results/collection.*.
 FOLDER_RULES = ["collection_join", "collection_json", "collection_page"]
-FOLDER_JOBS = FOLDER_RULES + ["count_frames"] + ["embed"] * 4 + ["scale"] * 4
+# The reuse stage over all movies: results/reuse.tsv and reuse.js.
+REUSE_JOBS = ["reuse", "reuse_script"]
+FOLDER_JOBS = (
+    FOLDER_RULES + ["count_frames"] + ["embed"] * 4 + ["scale"] * 4 + REUSE_JOBS
+)
 # Every job a dry run plans for one new or replaced movie, and the jobs over all
 # movies. Its distances join the plan once its frames are counted (they may be
 # matrices or, for a long movie, neighbour graphs): not yet in a dry run.
@@ -193,7 +198,7 @@ ONE_MOVIE_JOBS = (
     + ["scale"] * 6
     + ["merge_json", "plot_maps", "make_viewer"]
     + ["plot_distances", "nearest_frames"] * 2
-    + ["collection_frames"]
+    + ["collection_frames", "reuse_descriptors"]
     + ALL_MOVIES_JOBS
     + FOLDER_JOBS
 )
@@ -425,13 +430,60 @@ def test_rerun_collection_settings_only_redo_the_folder_map(run):
         workdir, changed_config(workdir, collection={**folder, "frame_width": 32})
     )
     assert sorted(rule for rule, _ in jobs) == sorted(
-        ["collection_frames"] * len(MOVIES) + FOLDER_JOBS + ["all"]
+        ["collection_frames"] * len(MOVIES)
+        + [job for job in FOLDER_JOBS if job not in REUSE_JOBS]
+        + ["all"]
     )
     # Switched off: only the index, which no longer links to it.
     jobs = planned_jobs(
         workdir, changed_config(workdir, collection={**folder, "enabled": False})
     )
     assert jobs == [("all", ""), ("make_index", "")]
+
+
+def test_rerun_reuse_settings_only_redo_the_reuse_stage(run):
+    workdir, _ = run
+    section = yaml.safe_load((workdir / "config.yaml").read_text())["reuse"]
+    # The shortest stretch: the stage over all movies, its copy and the index.
+    jobs = planned_jobs(
+        workdir, changed_config(workdir, reuse={**section, "min_seconds": 5})
+    )
+    assert sorted(jobs) == sorted(
+        [("all", ""), ("make_index", ""), ("reuse", ""), ("reuse_script", "")]
+    )
+    # Its sampling: every movie described again, nothing else of theirs.
+    jobs = jobs_by_rule(
+        planned_jobs(workdir, changed_config(workdir, reuse={**section, "fps": 2}))
+    )
+    assert set(jobs) == {"reuse_descriptors", *REUSE_JOBS, "make_index", "all"}
+    assert sorted(jobs["reuse_descriptors"]) == sorted(f"movie={m}" for m in MOVIES)
+    # Switched off: the index without the listing, the viewers without marks.
+    jobs = jobs_by_rule(
+        planned_jobs(
+            workdir, changed_config(workdir, reuse={**section, "enabled": False})
+        )
+    )
+    assert set(jobs) == {"make_viewer", "make_index", "all"}
+    assert len(jobs["make_viewer"]) == len(MOVIES)
+
+
+def test_reuse_finds_the_copies_of_bikes_and_nothing_else(run):
+    """The run holds bikes.mp4 three times (at 25 fps, and twice at 1 fps):
+    each two copies share all of it, at offset 0; the demo shares nothing."""
+    workdir, _ = run
+    rows = load_tsv(workdir / "results" / "reuse.tsv")
+    copies = sorted([REAL_ID, HOSTILE_ID, MARKUP_ID])
+    pairs = [(a, b) for k, a in enumerate(copies) for b in copies[k + 1 :]]
+    assert sorted((row["movie_a"], row["movie_b"]) for row in rows) == pairs
+    for row in rows:
+        start_a, end_a, start_b, end_b = (
+            float(row[key]) for key in ("start_a", "end_a", "start_b", "end_b")
+        )
+        # Within one sampling interval (reuse.fps 1) of bikes.mp4's 0-10 s.
+        assert start_a == pytest.approx(0, abs=1) and end_a == pytest.approx(10, abs=1)
+        assert start_b - start_a == pytest.approx(0, abs=0.25)
+        assert end_b - start_b == pytest.approx(end_a - start_a, abs=1e-3)
+        assert 0.9 <= float(row["score"]) <= 1
 
 
 def only_of(jobs, movie=None):
