@@ -132,10 +132,10 @@ def test_window_pictures_average_half_overlapping_windows():
     assert [float(p[0, 0]) for p in pictures] == pytest.approx([1.5, 3.5, 5.5, 7.5])
 
 
-def brute_force_pairs(vectors, movie, time, apart, threshold, most):
+def brute_force_pairs(vectors, movie, time, apart, threshold, most, rows=None):
     scores = vectors @ vectors.T
     pairs = set()
-    for i in range(len(vectors)):
+    for i in range(len(vectors)) if rows is None else rows:
         allowed = [
             j
             for j in range(len(vectors))
@@ -159,8 +159,13 @@ def test_similar_pairs_equal_a_brute_force():
     movie = rng.integers(0, 3, size=160)
     time = rng.uniform(0, 20, size=160)
     found = reuse.similar_pairs(vectors, movie, time, 3.0, 0.8, most=2, block=37)
-    expected = brute_force_pairs(vectors, movie, time, 3.0, 0.8, 2)
-    assert len(expected) > 40
+    every = brute_force_pairs(vectors, movie, time, 3.0, 0.8, 2)
+    assert len(every) > 40
+    assert {tuple(p) for p in found.tolist()} == every
+    rows = np.arange(0, 160, 3)
+    found = reuse.similar_pairs(vectors, movie, time, 3.0, 0.8, 2, 11, rows=rows)
+    expected = brute_force_pairs(vectors, movie, time, 3.0, 0.8, 2, rows=rows)
+    assert 10 < len(expected) < len(every)
     assert {tuple(p) for p in found.tolist()} == expected
 
 

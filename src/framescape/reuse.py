@@ -84,7 +84,7 @@ SHIFT = 2
 DISTINCT = 0.04
 DISTINCT_SHARE = 0.5
 # Rows scored against all frames at a time in similar_pairs.
-PAIR_BLOCK = 1024
+PAIR_BLOCK = 512
 
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
 
@@ -360,12 +360,13 @@ def similar_pairs(
     threshold=SEED_SIMILARITY,
     most=MOST_PAIRS,
     block=PAIR_BLOCK,
+    rows=None,
     progress=None,
 ):
     """Pairs of frames whose descriptors are at least ``threshold`` similar.
 
-    Every frame against every other, ``block`` rows at a time (one BLAS product
-    each); no (N, N) array is kept.
+    The frames ``rows`` (default: all) against every frame, ``block`` rows at
+    a time (one BLAS product each); no (N, N) array is kept.
 
     Parameters
     ----------
@@ -380,25 +381,29 @@ def similar_pairs(
     threshold, most : float, int
         Each frame keeps its ``most`` most similar frames at least ``threshold``
         similar.
+    rows : (R,) int, optional
+        The frames compared with all (windows overlapping by half: every
+        other one of each movie finds the same footage at most a quarter of a
+        window off, for half the time).
 
     Returns
     -------
     (M, 2) int64
         Frame index pairs ``i < j``, each once.
     """
-    n = len(vectors)
+    rows = np.arange(len(vectors)) if rows is None else np.asarray(rows)
     found = []
-    for start in range(0, n, block):
-        rows = np.arange(start, min(n, start + block))
-        scores = vectors[rows] @ vectors.T
-        pairs = np.full((len(rows), most), -1, dtype=np.int64)
+    for start in range(0, len(rows), block):
+        these = rows[start : start + block]
+        scores = vectors[these] @ vectors.T
+        pairs = np.full((len(these), most), -1, dtype=np.int64)
         keep_similar(
-            scores, rows, movie, time, np.float32(threshold), apart, most, pairs
+            scores, these, movie, time, np.float32(threshold), apart, most, pairs
         )
         r, c = np.nonzero(pairs >= 0)
-        found.append(np.stack([rows[r], pairs[r, c]], axis=1))
+        found.append(np.stack([these[r], pairs[r, c]], axis=1))
         if progress:
-            progress(rows[-1] + 1, n, "frames")
+            progress(start + len(these), len(rows), "windows")
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.sort(np.concatenate(found), axis=1)
@@ -677,8 +682,15 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     vectors, movie, time, step = load_descriptors(descriptor_npzs)
     log.info("%d windows of %d movies", len(vectors), len(movies))
+    # Every other window of each movie against all.
+    first = np.searchsorted(movie, movie)
     pairs = similar_pairs(
-        vectors, movie, time, min_seconds, progress=Progress("similar windows")
+        vectors,
+        movie,
+        time,
+        min_seconds,
+        rows=np.flatnonzero((np.arange(len(movie)) - first) % 2 == 0),
+        progress=Progress("similar windows"),
     )
     log.info("%d pairs of windows alike", len(pairs))
 
