@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from conftest import ffmpeg, real_movie
-from framescape import reuse
+from framescape import reuse, reuse_descriptors
 from framescape.common import load_tsv
 from framescape.frames import MovieDecoder
 
@@ -22,7 +22,7 @@ def test_content_boxes_find_letterbox_and_pillarbox_bars():
     pillarbox = picture.copy()
     pillarbox[:, :20] = 0.0
     pillarbox[:, -20:] = 0.0
-    boxes = reuse.content_boxes(np.stack([picture, letterbox, pillarbox]))
+    boxes = reuse_descriptors.content_boxes(np.stack([picture, letterbox, pillarbox]))
     assert boxes.tolist() == [
         [0, 96, 0, 128],
         [14, 87, 0, 128],
@@ -34,10 +34,13 @@ def test_content_boxes_leave_bright_flat_edges_and_cap_dark_ones():
     sky = np.full((1, 96, 128), 120.0, dtype=np.float32)
     sky[:, 40:] = np.random.default_rng(1).uniform(0, 255, size=(56, 128))
     black = np.zeros((1, 96, 128), dtype=np.float32)
-    boxes = reuse.content_boxes(np.concatenate([sky, black]))
+    boxes = reuse_descriptors.content_boxes(np.concatenate([sky, black]))
     # A flat bright sky is picture, not a bar; bars never take more than BAR_MOST.
     assert boxes[0].tolist() == [0, 96, 0, 128]
-    most_rows, most_columns = int(96 * reuse.BAR_MOST), int(128 * reuse.BAR_MOST)
+    most_rows, most_columns = (
+        int(96 * reuse_descriptors.BAR_MOST),
+        int(128 * reuse_descriptors.BAR_MOST),
+    )
     assert boxes[1].tolist() == [
         most_rows,
         96 - most_rows,
@@ -50,7 +53,7 @@ def test_cell_means_equal_pixel_means():
     rng = np.random.default_rng(2)
     y = rng.uniform(0, 255, size=(3, 50, 70)).astype(np.float32)
     boxes = np.array([[0, 50, 0, 70], [7, 45, 3, 61], [10, 30, 20, 50]])
-    cells = reuse.cell_means(y, boxes, grid=(4, 5))
+    cells = reuse_descriptors.cell_means(y, boxes, grid=(4, 5))
     for f, (top, bottom, left, right) in enumerate(boxes):
         r = np.rint(top + (bottom - top) * np.arange(5) / 4).astype(int)
         c = np.rint(left + (right - left) * np.arange(6) / 5).astype(int)
@@ -63,7 +66,7 @@ def test_cell_means_equal_pixel_means():
 def test_rank_vectors_dot_is_the_rank_correlation():
     rng = np.random.default_rng(3)
     cells = rng.integers(0, 12, size=(6, 4, 5)).astype(np.float32)  # many ties
-    vectors = reuse.rank_vectors(cells)
+    vectors = reuse_descriptors.rank_vectors(cells)
     flat = cells.reshape(6, -1)
     for a in range(6):
         for b in range(6):
@@ -73,14 +76,16 @@ def test_rank_vectors_dot_is_the_rank_correlation():
 
 @pytest.fixture(scope="module")
 def bikes_luma(bikes_frames):
-    return reuse.luma(bikes_frames)
+    return reuse_descriptors.luma(bikes_frames)
 
 
 @pytest.fixture(scope="module")
 def bunny_luma():
     """bigbuckbunny.mp4's first 40 frames at 25 fps, 80×60: other footage."""
     decoder = MovieDecoder(real_movie("bigbuckbunny.mp4"), fps=25, width=80, height=60)
-    return reuse.luma(np.stack([frame for _, frame in zip(range(40), decoder)]))
+    return reuse_descriptors.luma(
+        np.stack([frame for _, frame in zip(range(40), decoder)])
+    )
 
 
 def edits(y):
@@ -104,10 +109,10 @@ def edits(y):
 def test_descriptors_survive_the_envelope_and_tell_other_footage_apart(
     bikes_luma, bunny_luma, edit
 ):
-    original = reuse.descriptors(bikes_luma)
-    edited = reuse.descriptors(edits(bikes_luma)[edit])
+    original = reuse_descriptors.descriptors(bikes_luma)
+    edited = reuse_descriptors.descriptors(edits(bikes_luma)[edit])
     same = np.einsum("ij,ij->i", original, edited)
-    other = edited @ reuse.descriptors(bunny_luma).T
+    other = edited @ reuse_descriptors.descriptors(bunny_luma).T
     assert same.min() > reuse.MATCH_SIMILARITY
     assert other.max() < reuse.MATCH_SIMILARITY
 
@@ -122,12 +127,12 @@ def test_flat_pictures_have_no_descriptor():
             np.tile(np.linspace(100, 103, 64), (48, 1)),  # the end of a fade
         ]
     ).astype(np.float32)
-    assert not reuse.descriptors(flat).any()
+    assert not reuse_descriptors.descriptors(flat).any()
 
 
 def test_window_pictures_average_half_overlapping_windows():
     frames = [np.full((2, 3, 3), value, dtype=np.uint8) for value in range(10)]
-    pictures = list(reuse.window_pictures(frames, 4))
+    pictures = list(reuse_descriptors.window_pictures(frames, 4))
     # Windows of frames 0-3, 2-5, 4-7, 6-9 (frame 10 would start a fifth).
     assert [float(p[0, 0]) for p in pictures] == pytest.approx([1.5, 3.5, 5.5, 7.5])
 
@@ -296,7 +301,7 @@ def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
     npzs = []
     for movie, path in movies.items():
         npzs.append(tmp_path / f"{movie}.npz")
-        reuse.descriptors_step(path, npzs[-1], fps=1)
+        reuse_descriptors.descriptors_step(path, npzs[-1], fps=1)
     reuse.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
     rows = load_tsv(tmp_path / "reuse.tsv")
     assert len(rows) == 1, rows

@@ -1,28 +1,15 @@
 """Where footage repeats: stretches of the same footage in two places.
 
-Each sampled frame gets a descriptor that survives what happens to footage
-when it is reused (:func:`descriptors`): its luma only (colour grading,
-greyscale and sepia change hue and saturation, not where it is light or dark),
-black or flat bars at its edges cut off (letterbox and pillarbox added or
-removed), the rest averaged into a :data:`GRID` of cells whatever its shape
-(resolution, aspect ratio), and, in each of :data:`REGIONS` parts of the
-picture, those cells' ranks rather than their values (brightness, contrast
-and gamma changes keep the order of the cells). Two frames' similarity is the
-correlation of their cells' ranks, part by part, averaged over the parts
-(:func:`similar_pairs`, the candidates) or over all parts but the
-:data:`DROP` least alike (:func:`region_similarity`, every later comparison:
-a logo or a caption changes a part or two, not the others). Frames with too
-little detail (black, uniform, the end of a fade, a plain gradient) get no
-descriptor: they never match on their own.
-
-A match must hold over time (:func:`find_stretches`): frame pairs that look
-alike (:func:`similar_pairs`, every frame against every other in blocks, no
-N×N kept) vote for a time offset between two movies; each offset with enough
-votes is followed along both movies, frame by frame, as long as the frames
-keep matching at that offset, and kept when it lasts at least ``min_seconds``
-and matches clearly better at that offset than a few samples beside it (still
-pictures, the same room from another take and slow pans look alike at every
-offset and are dropped).
+Each movie's windows are described by :mod:`framescape.reuse_descriptors`
+(pictures that survive re-encoding, bars, grading and logos). A match must
+hold over time (:func:`find_stretches`): windows that look alike
+(:func:`similar_pairs`, every other window of each movie against every window,
+in blocks, no N×N kept) vote for a time offset between two movies; each offset
+with enough votes is followed along both movies, window by window, as long as
+the windows keep matching at that offset, and kept when it lasts at least
+``min_seconds`` and matches clearly better at that offset than a little beside
+it (still pictures, the same room from another take and slow pans look alike
+at every offset and are dropped). :func:`reuse_step` writes ``reuse.tsv``.
 """
 
 from typing import NamedTuple
@@ -30,44 +17,12 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from framescape.common import Progress, log, save_npz, save_tsv
-from framescape.frames import MovieDecoder
-
-# Cells of a descriptor (rows, columns), each the mean luma of its part of the
-# frame inside the bars; ranked within each of REGIONS (rows, columns) parts
-# of 4 × 4 cells.
-GRID = (12, 16)
-REGIONS = (3, 4)
-# Parts left out of a comparison, the least alike: a logo or caption over up to
-# about 15 % of the picture covers one or two of the 12.
-DROP = 2
-# ITU-R BT.601 luma weights.
-LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
-# Bars at an edge: pixels within BAR_LEVEL grey levels of the outermost
-# line's median, which must be darker than BAR_DARKEST (black bars, also
-# after a brightness change), as deep as at most of the positions along it.
-BAR_LEVEL = 6.0
-BAR_DARKEST = 28.0
-# Bars never take more than this share of a frame's height or width per side.
-BAR_MOST = 0.35
-# A picture whose cells stray less than this (standard deviation, grey levels)
-# from the smooth surface that fits them best (a quadratic in the cells' row
-# and column) has no descriptor: black, uniform, the flat end of a fade, a
-# plain gradient. Real footage's windows gave 13 to 39 (bikes, bigbuckbunny,
-# carphone), ffmpeg's gradients 2 to 10.
-MIN_DETAIL = 8.0
-# The movie is decoded again for descriptors, this small (stretched: bars
-# are found in the picture), at PER_WINDOW frames a sampling interval; each
-# window of one interval, one every half interval, is averaged into one
-# picture.
-DECODE_SIZE = (128, 96)
-PER_WINDOW = 8
-# Windows described at a time.
-BLOCK = 256
+from framescape.common import Progress, log, save_tsv
+from framescape.reuse_descriptors import region_similarity
 
 # Matching. Pairs at least this similar (all parts) vote for an offset;
 # frames keep matching along an offset while at least MATCH_SIMILARITY
-# similar (all parts but DROP). On bikes.mp4 against its edited copies (a
+# similar (all parts but reuse_descriptors.DROP). On bikes.mp4 against its edited copies (a
 # 10 % logo, bars, grading) all parts gave at least 0.77, all but two 0.90;
 # against other footage at most 0.16 and 0.31 (benchmarks/reuse.py).
 SEED_SIMILARITY = 0.65
@@ -87,241 +42,6 @@ DISTINCT_SHARE = 0.5
 PAIR_BLOCK = 512
 
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
-
-
-def luma(frames):
-    """``(n, H, W) float32`` luma (0–255) of ``(n, H, W, 3) uint8`` frames."""
-    return np.asarray(frames, dtype=np.float32) @ LUMA
-
-
-def bar_depth(lines, counted, most):
-    """How many of ``lines`` (``(n, L, K)``: per frame, L lines of K pixels,
-    outermost first) are a bar, at most ``most``: along each of the K pixel
-    positions that count (``counted`` ``(n, K)`` bool), how far pixels stay
-    within :data:`BAR_LEVEL` of the outermost line's median level (which must
-    be darker than :data:`BAR_DARKEST`), the median of those depths. A logo
-    or caption over less than half of a bar's length leaves it a bar."""
-    outermost = np.where(counted, lines[:, 0, :], np.nan)
-    level = np.nanmedian(outermost, axis=1)
-    near = np.abs(lines - level[:, None, None]) < BAR_LEVEL
-    # Per position, the first line that is not near the level.
-    depths = np.where(near.all(axis=1), most, np.argmin(near, axis=1))
-    depth = np.nanmedian(np.where(counted, depths, np.nan), axis=1)
-    return np.where(level < BAR_DARKEST, np.minimum(depth, most), 0).astype(int)
-
-
-def content_boxes(y):
-    """``(n, 4) int`` rows ``top, bottom, left, right`` (bottom, right
-    exclusive) of each frame's picture inside its bars.
-
-    Rows first (over the whole width), then columns over the rows left, so
-    that bars added above and below leave the columns found as they were.
-    """
-    n, height, width = y.shape
-    most_rows, most_columns = int(height * BAR_MOST), int(width * BAR_MOST)
-    every = np.ones((n, width), dtype=bool)
-    top = bar_depth(y[:, :most_rows], every, most_rows)
-    bottom = bar_depth(y[:, ::-1][:, :most_rows], every, most_rows)
-    rows = np.arange(height)[None, :]
-    inside = (rows >= top[:, None]) & (rows < height - bottom[:, None])
-    columns = y.transpose(0, 2, 1)
-    left = bar_depth(columns[:, :most_columns], inside, most_columns)
-    right = bar_depth(columns[:, ::-1][:, :most_columns], inside, most_columns)
-    return np.stack([top, height - bottom, left, width - right], axis=1)
-
-
-def cell_means(y, boxes, grid=GRID):
-    """``(n, rows, columns) float32``: each frame's box cut into ``grid`` cells
-    (edges rounded to whole pixels), the mean luma of each."""
-    n = len(y)
-    rows, columns = grid
-    # Summed-area table with a zero row and column in front.
-    table = np.zeros((n, y.shape[1] + 1, y.shape[2] + 1), dtype=np.float64)
-    np.cumsum(np.cumsum(y, axis=1, dtype=np.float64), axis=2, out=table[:, 1:, 1:])
-    top, bottom, left, right = boxes.T[:, :, None]
-    r = np.rint(top + (bottom - top) * np.arange(rows + 1) / rows).astype(np.intp)
-    c = np.rint(left + (right - left) * np.arange(columns + 1) / columns).astype(
-        np.intp
-    )
-    frame = np.arange(n)[:, None, None]
-    r0, r1 = r[:, :-1, None], r[:, 1:, None]
-    c0, c1 = c[:, None, :-1], c[:, None, 1:]
-    sums = (
-        table[frame, r1, c1]
-        - table[frame, r0, c1]
-        - table[frame, r1, c0]
-        + table[frame, r0, c0]
-    )
-    area = np.maximum((r1 - r0) * (c1 - c0), 1)
-    return (sums / area).astype(np.float32)
-
-
-def rank_vectors(cells):
-    """``(n, D) float32`` unit vectors: each frame's cells replaced by their
-    ranks (ties share their mean rank), centred. The dot product of two is the
-    rank correlation of their cells."""
-    flat = cells.reshape(len(cells), int(np.prod(cells.shape[1:])))
-    order = np.argsort(flat, axis=1, kind="stable")
-    ranks = np.empty_like(flat)
-    np.put_along_axis(ranks, order, np.arange(flat.shape[1], dtype=np.float32), 1)
-    # Equal cells (flat areas) share one rank, so a flat area has no order.
-    ranks = mean_tied_ranks(flat, order, ranks)
-    ranks -= ranks.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(ranks, axis=1, keepdims=True)
-    return ranks / np.maximum(norms, 1e-6)
-
-
-def mean_tied_ranks(values, order, ranks):
-    """``ranks`` with each run of equal ``values`` given the run's mean rank."""
-    for i in range(len(values)):
-        sorted_values = values[i, order[i]]
-        starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-        if len(starts) == len(sorted_values):
-            continue
-        stops = np.r_[starts[1:], len(sorted_values)]
-        mean_rank = ((starts + stops - 1) / 2).astype(np.float32)
-        ranks[i, order[i]] = np.repeat(mean_rank, stops - starts)
-    return ranks
-
-
-def descriptors(pictures):
-    """Descriptors of pictures.
-
-    Parameters
-    ----------
-    pictures : (n, H, W) float32
-        Luma, 0–255.
-
-    Returns
-    -------
-    (n, D) float32
-        Per part of the picture (:data:`REGIONS`, in order), its cells' centred
-        ranks as a unit vector over the square root of the number of parts:
-        the dot product of two descriptors is the mean of their parts' rank
-        correlations. Zero for a picture with too little detail inside its
-        bars (:func:`detail`; it matches nothing).
-    """
-    cells = cell_means(pictures, content_boxes(pictures))
-    n = len(cells)
-    ok = detail(cells) >= MIN_DETAIL
-    (rows, columns), (across, down) = GRID, REGIONS
-    parts = across * down
-    # (n, across, rows/across, down, columns/down) → one (n·parts) × cells block each.
-    regions = (
-        cells[ok]
-        .reshape(-1, across, rows // across, down, columns // down)
-        .transpose(0, 1, 3, 2, 4)
-        .reshape(-1, rows // across, columns // down)
-    )
-    vectors = np.zeros((n, rows * columns), dtype=np.float32)
-    vectors[ok] = rank_vectors(regions).reshape(-1, rows * columns) / np.sqrt(parts)
-    return vectors
-
-
-def detail(cells):
-    """``(n,)``: the standard deviation of each picture's cells (``(n, rows,
-    columns)``) around the quadratic surface in row and column fitted to them
-    by least squares."""
-    n, rows, columns = cells.shape
-    r, c = np.meshgrid(
-        np.linspace(-1, 1, rows), np.linspace(-1, 1, columns), indexing="ij"
-    )
-    terms = np.stack([np.ones_like(r), r, c, r * r, r * c, c * c], axis=-1)
-    terms = terms.reshape(-1, 6)
-    fitted = terms @ np.linalg.pinv(terms)
-    flat = cells.reshape(n, -1).astype(np.float64)
-    return (flat - flat @ fitted.T).std(axis=1)
-
-
-def region_similarity(vectors, i, j):
-    """``(k,) float64`` in [0, 1]: the mean rank correlation of frames ``i``
-    and ``j`` (index arrays) over all parts but the :data:`DROP` least alike,
-    negative values as 0."""
-    parts = REGIONS[0] * REGIONS[1]
-    a = vectors[i].reshape(len(i), parts, -1)
-    b = vectors[j].reshape(len(j), parts, -1)
-    per_part = np.sort(np.einsum("kpd,kpd->kp", a, b) * parts, axis=1)
-    return np.clip(per_part[:, DROP:].mean(axis=1), 0.0, 1.0)
-
-
-def window_pictures(frames, per_window):
-    """Mean pictures of windows of ``per_window`` consecutive frames, one
-    window starting every ``per_window // 2`` frames (they overlap by half).
-
-    Parameters
-    ----------
-    frames : iterable of (H, W, 3) uint8
-        A movie's frames in order, sampled at ``per_window`` a window
-        (streamed: only the current half window is held).
-    per_window : int
-        Even.
-
-    Yields
-    ------
-    (H, W) float32
-        Each window's mean luma; a trailing part window is dropped.
-    """
-    hop = per_window // 2
-    total, taken, previous = None, 0, None
-    for frame in frames:
-        y = luma(frame)
-        total = y if total is None else total + y
-        taken += 1
-        if taken < hop:
-            continue
-        half = total / hop
-        if previous is not None:
-            yield (previous + half) / 2
-        previous, total, taken = half, None, 0
-
-
-def batched(items, size):
-    """Lists of up to ``size`` consecutive items."""
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def descriptors_step(source, output, fps, threads=1):
-    """Rule ``reuse_descriptors``: one movie's window descriptors.
-
-    The movie is decoded once more, small (:data:`DECODE_SIZE`, stretched) at
-    :data:`PER_WINDOW` frames per sampling interval (``1 / fps`` s); each
-    interval-long window, one every half interval, is averaged into one
-    picture, so that two copies of the same footage sampled at different
-    moments still see nearly the same pictures (a window shifted by a quarter
-    of its length shares three quarters of its frames).
-
-    ``output`` (npz): ``vectors`` (m, D) float32, ``times`` (m,) float64 (s,
-    each window's start), ``interval`` (s, a window's length).
-    """
-    width, height = DECODE_SIZE
-    decoder = MovieDecoder(
-        source, fps=fps * PER_WINDOW, width=width, height=height, threads=threads
-    )
-    progress = Progress(f"reuse descriptors of {source}")
-    parts = []
-    for batch in batched(window_pictures(decoder, PER_WINDOW), BLOCK):
-        parts.append(descriptors(np.stack(batch)))
-        progress(len(parts) * BLOCK, None, "windows")
-    vectors = (
-        np.concatenate(parts) if parts else np.zeros((0, GRID[0] * GRID[1]), np.float32)
-    )
-    hop = PER_WINDOW // 2
-    times = np.asarray(decoder.times, dtype=np.float64)[: len(vectors) * hop : hop]
-    save_npz(output, vectors=vectors, times=times, interval=np.float64(1 / fps))
-    log.info(
-        "%d windows of %.3f s (one every %.3f s), %d without a descriptor",
-        len(vectors),
-        1 / fps,
-        0.5 / fps,
-        int((~vectors.any(axis=1)).sum()),
-    )
 
 
 @numba.njit(cache=True, parallel=True)
@@ -521,6 +241,27 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
     return found
 
 
+def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seeds):
+    """:func:`follow` over the part of track ``x`` around the times ``seeds``
+    (s), widened until no stretch found reaches its edge."""
+    margin = 8 * width
+    while True:
+        inside = (x.times >= seeds.min() - margin) & (x.times <= seeds.max() + margin)
+        first, last = np.flatnonzero(inside)[[0, -1]]
+        part = x._replace(frames=x.frames[inside], times=x.times[inside])
+        walked = follow(similarity, part, y, offset, width, min_seconds, same_movie)
+        whole = first == 0 and last == len(x.times) - 1
+        # A gap may bridge to frames just outside.
+        reach = (GAP + 1) * width + x.span
+        touching = any(
+            s <= part.times[0] + reach or e >= part.times[-1] - reach
+            for s, e, _, _ in walked
+        )
+        if whole or not touching:
+            return walked
+        margin *= 4
+
+
 def find_stretches(
     candidates, similarity, movie, time, step, min_seconds, span=None, min_votes=2
 ):
@@ -582,30 +323,42 @@ def find_stretches(
         return_counts=True,
     )
     tracks = movie_tracks(movie, time, step, span)
-    stretches = []
-    for g in np.flatnonzero(votes >= min_votes)[
-        np.argsort(-votes[votes >= min_votes], kind="stable")
-    ]:
-        x_movie, y_movie, _ = groups[g]
-        members = inverse.ravel() == g
+    a_times = time[a[keep]]
+    # Pairs grouped by (movie_a, movie_b, offset), the most voted first.
+    order = np.argsort(inverse.ravel(), kind="stable")
+    starts = np.r_[0, np.cumsum(votes)]
+    found = {}
+    for g in np.argsort(-votes, kind="stable"):
+        if votes[g] < min_votes:
+            break
+        x_movie, y_movie, _ = (int(v) for v in groups[g])
+        members = order[starts[g] : starts[g + 1]]
         offset = float(np.median(offsets[members]))
-        w = float(width[members][0])
+        w = float(width[members[0]])
+        seen = found.setdefault((x_movie, y_movie), [])
+        seeds = a_times[members]
+        if any(
+            abs(offset - d) <= (SHIFT + 1) * w and s <= seeds.min() and seeds.max() < e
+            for s, e, d, _ in seen
+        ):
+            continue  # these votes lie inside a stretch already followed
         x, y = tracks[x_movie], tracks[y_movie]
         if step[y_movie] > step[x_movie]:
             # Walk the movie sampled less often; its frames each find a partner.
-            walked = follow(similarity, y, x, -offset, w, min_seconds, False)
-            stretches += [
-                (x_movie, s + d, e + d, y_movie, s, e, score)
-                for s, e, d, score in walked
-            ]
-        else:
-            walked = follow(
-                similarity, x, y, offset, w, min_seconds, x_movie == y_movie
+            walked = follow_around(
+                similarity, y, x, -offset, w, min_seconds, False, seeds + offset
             )
-            stretches += [
-                (x_movie, s, e, y_movie, s + d, e + d, score)
-                for s, e, d, score in walked
-            ]
+            seen += [(s + d, e + d, -d, score) for s, e, d, score in walked]
+        else:
+            walked = follow_around(
+                similarity, x, y, offset, w, min_seconds, x_movie == y_movie, seeds
+            )
+            seen += walked
+    stretches = [
+        (x_movie, s, e, y_movie, s + d, e + d, score)
+        for (x_movie, y_movie), walked in found.items()
+        for s, e, d, score in walked
+    ]
     return distinct_stretches(stretches, step)
 
 

@@ -24,7 +24,7 @@ rule reuse_descriptors:
         mem_mb=SMALL_JOB_MB,
         runtime=extract_minutes,
     params:
-        code=code_digest("reuse"),
+        code=code_digest("reuse_descriptors"),
         fps=REUSE["fps"],
     script:
         "../../scripts/reuse_descriptors.py"
