@@ -163,21 +163,27 @@ def record_outcomes(run_failed):
         collection=collection_html(),
         reuse=reuse_table(),
     )
-    if not (run_failed and COLLECTION_ENABLED):
+    if not (run_failed and (COLLECTION_ENABLED or REUSE["enabled"])):
         return
     newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)
     if newly_failed:
         print(
-            "framescape: the folder map waits for every movie it was planned with; "
-            "run the same command again to make it without the failed ones",
+            "framescape: the folder's stages (its map, reuse.tsv) wait for every "
+            "movie they were planned with; run the same command again to make "
+            "them without the failed ones",
             file=sys.stderr,
         )
-    for reason in sorted(Path(RESULTS, COLLECTION, "logs").glob("*.error")):
-        print(
-            f"framescape: the folder map's job {reason.stem} failed: "
-            f"{reason.read_text(encoding='utf-8').strip()}",
-            file=sys.stderr,
-        )
+    stages = {
+        "the folder map": Path(RESULTS, COLLECTION, "logs").glob("*.error"),
+        "the reuse stage": Path(RESULTS, "logs").glob("reuse*.error"),
+    }
+    for stage, reasons in stages.items():
+        for reason in sorted(reasons):
+            print(
+                f"framescape: {stage}'s job {reason.stem} failed: "
+                f"{reason.read_text(encoding='utf-8').strip()}",
+                file=sys.stderr,
+            )
 
 
 def movie_path(wildcards):
