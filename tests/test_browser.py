@@ -384,7 +384,7 @@ def test_markup_in_a_movie_name_is_text(browser, results):
     visit.screenshot("viewer-markup-name")
     index = Visit(browser, (results / "index.html").as_uri())
     index.page.wait_for_load_state("load")
-    names = index.page.locator(".fs-name").all_inner_texts()
+    names = index.page.locator(".fs-card .fs-name").all_inner_texts()
     assert MARKUP_NAME in names and len(names) == 4
     assert index.page.locator('img[src="x"]').count() == 0
     assert index.page.locator(f'a[href="{MARKUP_ID}.html"]').count() == 1
