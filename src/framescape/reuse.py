@@ -367,18 +367,17 @@ def distinct_stretches(stretches, step):
     same two movies at nearly the same offset (closer than the shift
     :func:`follow` compares with, plus a sampling interval) is the same
     footage seen a little off, and dropped."""
-    kept = []
+    kept, of_pair = [], {}
     for row in sorted(stretches, key=lambda r: -r[6]):
         ma, sa, ea, mb, sb, _, _ = row
         near = (SHIFT + 1) * max(step[ma], step[mb])
+        same_pair = of_pair.setdefault((ma, mb), [])
         if not any(
-            k[0] == ma
-            and k[3] == mb
-            and min(ea, k[2]) > max(sa, k[1])
-            and abs((sb - sa) - (k[4] - k[1])) <= near
-            for k in kept
+            min(ea, k[2]) > max(sa, k[1]) and abs((sb - sa) - (k[4] - k[1])) <= near
+            for k in same_pair
         ):
             kept.append(row)
+            same_pair.append(row)
     return kept
 
 
