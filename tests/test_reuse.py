@@ -190,7 +190,11 @@ def unit(x):
 
 
 def run_stretches(movies_vectors, steps, min_seconds=3.0):
-    vectors = unit(np.concatenate(movies_vectors))
+    """find_stretches on descriptor sequences (zero rows: no descriptor)."""
+    joined = np.concatenate(movies_vectors)
+    described = joined.any(axis=1)
+    vectors = np.zeros(joined.shape, dtype=np.float32)
+    vectors[described] = unit(joined[described])
     movie = np.concatenate([np.full(len(v), m) for m, v in enumerate(movies_vectors)])
     time = np.concatenate(
         [np.arange(len(v)) * steps[m] for m, v in enumerate(movies_vectors)]
@@ -201,7 +205,13 @@ def run_stretches(movies_vectors, steps, min_seconds=3.0):
         return np.clip(np.einsum("ij,ij->i", vectors[i], vectors[j]), 0, 1)
 
     return reuse.find_stretches(
-        pairs, similarity, movie, time, np.asarray(steps), min_seconds
+        pairs,
+        similarity,
+        movie,
+        time,
+        np.asarray(steps),
+        min_seconds,
+        described=described,
     )
 
 
@@ -232,6 +242,27 @@ def test_no_stretch_between_unrelated_or_still_footage():
     a[20:40] = still + rng.normal(0, 0.2, size=(20, 48))
     b[5:25] = still + rng.normal(0, 0.2, size=(20, 48))
     assert run_stretches([a, b], [0.5, 0.5]) == []
+
+
+def test_frames_without_a_descriptor_tell_no_offset():
+    """Movie 1 is described only for 2 s (a plain gradient between black
+    frames, say), where anything alike matches: its frames 2 s either way have
+    no descriptor, so they cannot show that this offset beats its neighbours."""
+    time = np.r_[np.arange(10), np.arange(30)] * 0.5
+    movie = np.r_[np.zeros(10, int), np.ones(30, int)]
+    described = np.r_[np.ones(10, bool), np.arange(30) // 4 == 2]
+
+    def similarity(i, j):
+        return np.where(described[j], 0.9, 0.0)
+
+    candidates = np.array([[i, 10 + 8 + i] for i in range(4)])
+    step = np.array([0.5, 0.5])
+    # Taking every frame for described, the offset looks told apart.
+    assert len(reuse.find_stretches(candidates, similarity, movie, time, step, 1.5))
+    found = reuse.find_stretches(
+        candidates, similarity, movie, time, step, 1.5, described=described
+    )
+    assert found == []
 
 
 def test_stretches_between_movies_sampled_at_different_rates():

@@ -33,9 +33,11 @@ MOST_PAIRS = 32
 # flash, a frame under a passing caption, a frame without a descriptor).
 GAP = 2
 # At its offset, at least DISTINCT_SHARE of a stretch's samples must match
-# better by DISTINCT than at the offset SHIFT sampling intervals either way
-# (a still picture matches as well everywhere: no offset).
-SHIFT = 2
+# better by DISTINCT than at the offset SHIFT seconds (or one sampling
+# interval, when longer) either way (a still picture matches as well
+# everywhere: no offset). Samples whose partners there have no descriptor
+# tell nothing and are left out.
+SHIFT = 2.0
 DISTINCT = 0.04
 DISTINCT_SHARE = 0.5
 # Rows scored against all frames at a time in similar_pairs.
@@ -136,7 +138,8 @@ class Track(NamedTuple):
     ``frames`` their indices in time order, ``times`` their times (s),
     ``hop`` the usual time between two (s), ``span`` the time each one's
     picture stands for (s: 0 for a single sampled frame, the window's length
-    for a window's mean), ``end`` where the last one's time ends (s).
+    for a window's mean), ``end`` where the last one's time ends (s),
+    ``described`` whether each has a descriptor (can match at all).
     """
 
     frames: np.ndarray
@@ -144,9 +147,10 @@ class Track(NamedTuple):
     hop: float
     span: float
     end: float
+    described: np.ndarray
 
 
-def movie_tracks(movie, time, step, span):
+def movie_tracks(movie, time, step, span, described):
     """``{movie number: Track}``."""
     order = np.lexsort((time, movie))
     numbers, starts = np.unique(movie[order], return_index=True)
@@ -155,28 +159,32 @@ def movie_tracks(movie, time, step, span):
         times = time[frames]
         hop = float(np.median(np.diff(times))) if len(times) > 1 else step[number]
         end = times[-1] + max(span[number], hop)
-        tracks[number] = Track(frames, times, hop, float(span[number]), end)
+        tracks[number] = Track(
+            frames, times, hop, float(span[number]), end, described[frames]
+        )
     return tracks
 
 
-def best_partner(similarity, x, y, y_times, targets, width, reach=1):
-    """For each frame of ``x``, the most similar of the frames of ``y``
-    nearest ``targets`` (the nearest and ``reach`` either side of it) within
-    ``width`` seconds of it: their similarity (0 where none) and time."""
-    nearest = np.clip(np.searchsorted(y_times, targets), 0, len(y_times) - 1)
+def best_partner(similarity, x, y, targets, width, reach=1):
+    """For each frame of track ``x``, the most similar of the frames of track
+    ``y`` nearest ``targets`` (s; the nearest and ``reach`` either side of it)
+    within ``width`` seconds of it: their similarity (0 where none) and their
+    place in ``y`` (-1 where none)."""
+    times = y.times
+    nearest = np.clip(np.searchsorted(times, targets), 0, len(times) - 1)
     step_back = (nearest > 0) & (
-        np.abs(y_times[nearest - 1] - targets) < np.abs(y_times[nearest] - targets)
+        np.abs(times[nearest - 1] - targets) < np.abs(times[nearest] - targets)
     )
     nearest = nearest - step_back
-    best = np.zeros(len(x), dtype=np.float64)
-    when = np.full(len(x), np.nan)
+    best = np.full(len(x.frames), -np.inf)
+    place = np.full(len(x.frames), -1)
     for shift in range(-reach, reach + 1):
-        k = np.clip(nearest + shift, 0, len(y_times) - 1)
-        near = np.abs(y_times[k] - targets) <= width
-        s = np.where(near, similarity(x, y[k]), 0.0)
+        k = np.clip(nearest + shift, 0, len(times) - 1)
+        near = np.abs(times[k] - targets) <= width
+        s = np.where(near, similarity(x.frames, y.frames[k]), -np.inf)
         better = s > best
-        best[better], when[better] = s[better], y_times[k][better]
-    return best, when
+        best[better], place[better] = s[better], k[better]
+    return np.maximum(best, 0.0), place
 
 
 def follow(similarity, x, y, offset, width, min_seconds, same_movie):
@@ -193,27 +201,20 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
     # frames around it gives the one the frames agree on, along which each
     # frame is then compared with its nearest only (its neighbours would
     # stretch the ends).
-    matched, when = best_partner(
-        similarity, x.frames, y.frames, y.times, x.times + offset, width
-    )
+    matched, place = best_partner(similarity, x, y, x.times + offset, width)
     agreed = matched >= MATCH_SIMILARITY
     if not agreed.any():
         return []
-    offset = float(np.median(when[agreed] - x.times[agreed]))
-    matched, when = best_partner(
-        similarity, x.frames, y.frames, y.times, x.times + offset, width, reach=0
-    )
-    beside = [
-        best_partner(
-            similarity,
-            x.frames,
-            y.frames,
-            y.times,
-            x.times + offset + shift * width,
-            width,
-        )[0]
-        for shift in (-SHIFT, SHIFT)
-    ]
+    offset = float(np.median(y.times[place[agreed]] - x.times[agreed]))
+    matched, place = best_partner(similarity, x, y, x.times + offset, width, reach=0)
+    when = np.where(place >= 0, y.times[place], np.nan)
+    apart = max(SHIFT, width)
+    beside, telling = [], np.ones(len(x.frames), dtype=bool)
+    for shift in (-apart, apart):
+        similar, there = best_partner(similarity, x, y, x.times + offset + shift, width)
+        beside.append(similar)
+        # Partners without a descriptor (or none at all) tell nothing.
+        telling &= (there >= 0) & y.described[there]
     hits = np.flatnonzero(matched >= MATCH_SIMILARITY)
     breaks = np.flatnonzero(np.diff(x.times[hits]) > (GAP + 1) * width + 1e-6)
     found = []
@@ -222,7 +223,8 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
         span = slice(first, last + 1)
         score = matched[span].mean()
         ahead = matched[span] - np.maximum(beside[0][span], beside[1][span])
-        if np.mean(ahead >= DISTINCT) < DISTINCT_SHARE:
+        told = telling[span]
+        if not told.any() or np.mean(ahead[told] >= DISTINCT) < DISTINCT_SHARE:
             continue
         shift = float(np.mean(when[run] - x.times[run]))
         start = max(
@@ -248,7 +250,11 @@ def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seed
     while True:
         inside = (x.times >= seeds.min() - margin) & (x.times <= seeds.max() + margin)
         first, last = np.flatnonzero(inside)[[0, -1]]
-        part = x._replace(frames=x.frames[inside], times=x.times[inside])
+        part = x._replace(
+            frames=x.frames[inside],
+            times=x.times[inside],
+            described=x.described[inside],
+        )
         walked = follow(similarity, part, y, offset, width, min_seconds, same_movie)
         whole = first == 0 and last == len(x.times) - 1
         # A gap may bridge to frames just outside.
@@ -263,7 +269,15 @@ def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seed
 
 
 def find_stretches(
-    candidates, similarity, movie, time, step, min_seconds, span=None, min_votes=2
+    candidates,
+    similarity,
+    movie,
+    time,
+    step,
+    min_seconds,
+    span=None,
+    described=None,
+    min_votes=2,
 ):
     """Stretches of footage found in two places, from frame pairs that look
     alike.
@@ -291,6 +305,8 @@ def find_stretches(
     span : (movies,) float, optional
         The time each movie's frames stand for (s): their windows' length
         for window means; 0 (the default) for single sampled frames.
+    described : (N,) bool, optional
+        Whether each frame has a descriptor (default: all).
 
     Returns
     -------
@@ -305,6 +321,8 @@ def find_stretches(
         np.asarray(step, float),
     )
     span = np.zeros(len(step)) if span is None else np.asarray(span, float)
+    if described is None:
+        described = np.ones(len(movie), dtype=bool)
     if len(candidates) == 0:
         return []
     i, j = np.asarray(candidates).T
@@ -322,7 +340,7 @@ def find_stretches(
         return_inverse=True,
         return_counts=True,
     )
-    tracks = movie_tracks(movie, time, step, span)
+    tracks = movie_tracks(movie, time, step, span, np.asarray(described))
     a_times = time[a[keep]]
     # Pairs grouped by (movie_a, movie_b, offset), the most voted first.
     order = np.argsort(inverse.ravel(), kind="stable")
@@ -338,7 +356,7 @@ def find_stretches(
         seen = found.setdefault((x_movie, y_movie), [])
         seeds = a_times[members]
         if any(
-            abs(offset - d) <= (SHIFT + 1) * w and s <= seeds.min() and seeds.max() < e
+            abs(offset - d) <= nearby(w) and s <= seeds.min() and seeds.max() < e
             for s, e, d, _ in seen
         ):
             continue  # these votes lie inside a stretch already followed
@@ -362,15 +380,20 @@ def find_stretches(
     return distinct_stretches(stretches, step)
 
 
+def nearby(width):
+    """Offsets closer than this (s) to a stretch's are the same footage seen a
+    little off: within the shift :func:`follow` compares with, plus one
+    sampling interval (``width`` s)."""
+    return max(SHIFT, width) + width
+
+
 def distinct_stretches(stretches, step):
     """Best first, each stretch once: a stretch overlapping a better one of the
-    same two movies at nearly the same offset (closer than the shift
-    :func:`follow` compares with, plus a sampling interval) is the same
-    footage seen a little off, and dropped."""
+    same two movies at nearly the same offset (:func:`nearby`) is dropped."""
     kept, of_pair = [], {}
     for row in sorted(stretches, key=lambda r: -r[6]):
         ma, sa, ea, mb, sb, _, _ = row
-        near = (SHIFT + 1) * max(step[ma], step[mb])
+        near = nearby(max(step[ma], step[mb]))
         same_pair = of_pair.setdefault((ma, mb), [])
         if not any(
             min(ea, k[2]) > max(sa, k[1]) and abs((sb - sa) - (k[4] - k[1])) <= near
@@ -450,7 +473,14 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
         return region_similarity(vectors, i, j)
 
     stretches = find_stretches(
-        pairs, similarity, movie, time, step, min_seconds, span=step
+        pairs,
+        similarity,
+        movie,
+        time,
+        step,
+        min_seconds,
+        span=step,
+        described=vectors.any(axis=1),
     )
     rows = tsv_rows(stretches, list(movies))
     save_tsv(output, TSV_HEADER, rows)
