@@ -209,7 +209,7 @@ def run_reuse(workdir):
 
 def screenshot_reuse(results, path):
     """The index's listing of reused footage, every picture loaded, as a PNG
-    at ``path``."""
+    at ``path``: its heading and first six entries, no wider than they are."""
     with opened_page(results, "index.html") as page:
         listing = page.locator(".fs-reuse-pairs")
         listing.wait_for(timeout=30_000)
@@ -220,7 +220,23 @@ def screenshot_reuse(results, path):
                 "(img) => img.complete && img.naturalWidth > 0",
                 arg=picture.element_handle(),
             )
-        listing.screenshot(path=str(path))
+        # At the top, boxes on screen are boxes on the page (the clip's).
+        page.evaluate("() => window.scrollTo(0, 0)")
+        boxes = [pair.bounding_box() for pair in listing.locator("li").all()[:6]]
+        top = listing.bounding_box()
+        margin = 8
+        page.screenshot(
+            path=str(path),
+            full_page=True,
+            clip={
+                "x": top["x"] - margin,
+                "y": top["y"],
+                "width": max(b["x"] + b["width"] for b in boxes)
+                - top["x"]
+                + 2 * margin,
+                "height": max(b["y"] + b["height"] for b in boxes) - top["y"] + margin,
+            },
+        )
 
 
 def main():
