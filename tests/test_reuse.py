@@ -74,6 +74,27 @@ def test_rank_vectors_dot_is_the_rank_correlation():
             assert vectors[a] @ vectors[b] == pytest.approx(expected, abs=1e-5)
 
 
+def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
+    rng = np.random.default_rng(9)
+    cells = rng.integers(0, 40, size=(5, 12, 16)).astype(np.float32)
+    vectors = reuse_descriptors.descriptors_of_cells(cells)
+    i, j = np.array([0, 1, 2, 3, 4, 0]), np.array([1, 2, 3, 4, 0, 0])
+    found = reuse_descriptors.region_similarity(vectors, i, j)
+    for k in range(len(i)):
+        # Each part: 4 × 4 cells, its rank correlation (Spearman).
+        parts = [
+            spearmanr(
+                cells[i[k], r : r + 4, c : c + 4].ravel(),
+                cells[j[k], r : r + 4, c : c + 4].ravel(),
+            ).statistic
+            for r in range(0, 12, 4)
+            for c in range(0, 16, 4)
+        ]
+        expected = np.mean(sorted(parts)[reuse_descriptors.DROP :])
+        assert found[k] == pytest.approx(max(expected, 0.0), abs=1e-5)
+    assert found[-1] == pytest.approx(1.0)
+
+
 @pytest.fixture(scope="module")
 def bikes_luma(bikes_frames):
     return reuse_descriptors.luma(bikes_frames)

@@ -165,26 +165,31 @@ def movie_tracks(movie, time, step, span, described):
     return tracks
 
 
-def best_partner(similarity, x, y, targets, width, reach=1):
-    """For each frame of track ``x``, the most similar of the frames of track
-    ``y`` nearest ``targets`` (s; the nearest and ``reach`` either side of it)
+def best_partners(similarity, x, y, targets, width, reach=1):
+    """For each frame of track ``x`` and each row of ``targets`` (``(T,
+    len(x))`` times in ``y``, s), the most similar of the frames of track
+    ``y`` nearest the target (the nearest and ``reach`` either side of it)
     within ``width`` seconds of it: their similarity (0 where none) and their
-    place in ``y`` (-1 where none)."""
+    place in ``y`` (-1 where none), each ``(T, len(x))``. One call of
+    ``similarity`` for all."""
     times = y.times
     nearest = np.clip(np.searchsorted(times, targets), 0, len(times) - 1)
     step_back = (nearest > 0) & (
         np.abs(times[nearest - 1] - targets) < np.abs(times[nearest] - targets)
     )
     nearest = nearest - step_back
-    best = np.full(len(x.frames), -np.inf)
-    place = np.full(len(x.frames), -1)
-    for shift in range(-reach, reach + 1):
-        k = np.clip(nearest + shift, 0, len(times) - 1)
-        near = np.abs(times[k] - targets) <= width
-        s = np.where(near, similarity(x.frames, y.frames[k]), -np.inf)
-        better = s > best
-        best[better], place[better] = s[better], k[better]
-    return np.maximum(best, 0.0), place
+    # (shifts, T, len(x)) candidate places.
+    places = np.clip(
+        nearest[None] + np.arange(-reach, reach + 1)[:, None, None], 0, len(times) - 1
+    )
+    near = np.abs(times[places] - targets[None]) <= width
+    frames = np.broadcast_to(x.frames, places.shape)
+    similar = np.full(places.shape, -np.inf)
+    similar[near] = similarity(frames[near], y.frames[places[near]])
+    best = similar.argmax(axis=0)
+    chosen = np.take_along_axis(similar, best[None], axis=0)[0]
+    place = np.take_along_axis(places, best[None], axis=0)[0]
+    return np.maximum(chosen, 0.0), np.where(chosen > -np.inf, place, -1)
 
 
 def follow(similarity, x, y, offset, width, min_seconds, same_movie):
@@ -201,20 +206,23 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
     # frames around it gives the one the frames agree on, along which each
     # frame is then compared with its nearest only (its neighbours would
     # stretch the ends).
-    matched, place = best_partner(similarity, x, y, x.times + offset, width)
+    (matched,), (place,) = best_partners(
+        similarity, x, y, (x.times + offset)[None], width
+    )
     agreed = matched >= MATCH_SIMILARITY
     if not agreed.any():
         return []
     offset = float(np.median(y.times[place[agreed]] - x.times[agreed]))
-    matched, place = best_partner(similarity, x, y, x.times + offset, width, reach=0)
+    (matched,), (place,) = best_partners(
+        similarity, x, y, (x.times + offset)[None], width, reach=0
+    )
     when = np.where(place >= 0, y.times[place], np.nan)
     apart = max(SHIFT, width)
-    beside, telling = [], np.ones(len(x.frames), dtype=bool)
-    for shift in (-apart, apart):
-        similar, there = best_partner(similarity, x, y, x.times + offset + shift, width)
-        beside.append(similar)
-        # Partners without a descriptor (or none at all) tell nothing.
-        telling &= (there >= 0) & y.described[there]
+    beside, there = best_partners(
+        similarity, x, y, x.times + offset + np.array([[-apart], [apart]]), width
+    )
+    # Partners without a descriptor (or none at all) tell nothing.
+    telling = ((there >= 0) & y.described[there]).all(axis=0)
     hits = np.flatnonzero(matched >= MATCH_SIMILARITY)
     breaks = np.flatnonzero(np.diff(x.times[hits]) > (GAP + 1) * width + 1e-6)
     found = []
@@ -246,7 +254,7 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
 def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seeds):
     """:func:`follow` over the part of track ``x`` around the times ``seeds``
     (s), widened until no stretch found reaches its edge."""
-    margin = 8 * width
+    margin = 4 * width
     while True:
         inside = (x.times >= seeds.min() - margin) & (x.times <= seeds.max() + margin)
         first, last = np.flatnonzero(inside)[[0, -1]]
@@ -283,8 +291,8 @@ def find_stretches(
     alike.
 
     Pairs vote for a time offset between two movies (or two moments of one);
-    each offset with at least ``min_votes`` votes is followed along both
-    movies (:func:`follow`). Stretches of one pair of movies found twice at
+    each offset with at least ``min_votes`` votes close together in time is
+    followed along both movies around them (:func:`follow_around`). Stretches of one pair of movies found twice at
     nearly the same offset are kept once, the better.
 
     Parameters
@@ -351,27 +359,42 @@ def find_stretches(
             break
         x_movie, y_movie, _ = (int(v) for v in groups[g])
         members = order[starts[g] : starts[g + 1]]
-        offset = float(np.median(offsets[members]))
         w = float(width[members[0]])
         seen = found.setdefault((x_movie, y_movie), [])
-        seeds = a_times[members]
-        if any(
-            abs(offset - d) <= nearby(w) and s <= seeds.min() and seeds.max() < e
-            for s, e, d, _ in seen
-        ):
-            continue  # these votes lie inside a stretch already followed
-        x, y = tracks[x_movie], tracks[y_movie]
-        if step[y_movie] > step[x_movie]:
-            # Walk the movie sampled less often; its frames each find a partner.
-            walked = follow_around(
-                similarity, y, x, -offset, w, min_seconds, False, seeds + offset
-            )
-            seen += [(s + d, e + d, -d, score) for s, e, d, score in walked]
-        else:
-            walked = follow_around(
-                similarity, x, y, offset, w, min_seconds, x_movie == y_movie, seeds
-            )
-            seen += walked
+        # Votes far apart in time are separate places: followed one by one.
+        members = members[np.argsort(a_times[members], kind="stable")]
+        apart = np.diff(a_times[members]) > min_seconds + (GAP + 1) * w
+        for cluster in np.split(members, np.flatnonzero(apart) + 1):
+            seeds = a_times[cluster]
+            # Votes of as many frames of movie_a (one frame voting twice,
+            # for two neighbouring frames of movie_b, is one vote).
+            if len(np.unique(seeds)) < min_votes:
+                continue
+            offset = float(np.median(offsets[cluster]))
+            if any(
+                abs(offset - d) <= nearby(w) and s <= seeds[0] and seeds[-1] < e
+                for s, e, d, _ in seen
+            ):
+                continue  # these votes lie inside a stretch already followed
+            x, y = tracks[x_movie], tracks[y_movie]
+            if step[y_movie] > step[x_movie]:
+                # Walk the movie sampled less often; its frames each find a partner.
+                walked = follow_around(
+                    similarity, y, x, -offset, w, min_seconds, False, seeds + offset
+                )
+                seen += [(s + d, e + d, -d, score) for s, e, d, score in walked]
+            else:
+                walked = follow_around(
+                    similarity,
+                    x,
+                    y,
+                    offset,
+                    w,
+                    min_seconds,
+                    x_movie == y_movie,
+                    seeds,
+                )
+                seen += walked
     stretches = [
         (x_movie, s, e, y_movie, s + d, e + d, score)
         for (x_movie, y_movie), walked in found.items()

@@ -16,7 +16,9 @@ but the :data:`DROP` least alike it shrugs off a logo or a caption
 the end of a fade, a plain gradient) get no descriptor: they never match.
 """
 
+import numba
 import numpy as np
+from scipy.stats import rankdata
 
 from framescape.common import Progress, log, save_npz
 from framescape.frames import MovieDecoder
@@ -122,40 +124,29 @@ def cell_means(y, boxes, grid=GRID):
 
 
 def rank_vectors(cells):
-    """``(n, D) float32`` unit vectors: each frame's cells replaced by their
-    ranks (ties share their mean rank), centred. The dot product of two is the
-    rank correlation of their cells."""
+    """``(n, D) float32`` unit vectors: each picture's cells replaced by their
+    ranks (ties share their mean rank, so a flat area has no order), centred.
+    The dot product of two is the rank correlation of their cells."""
     flat = cells.reshape(len(cells), int(np.prod(cells.shape[1:])))
-    order = np.argsort(flat, axis=1, kind="stable")
-    ranks = np.empty_like(flat)
-    np.put_along_axis(ranks, order, np.arange(flat.shape[1], dtype=np.float32), 1)
-    # Equal cells (flat areas) share one rank, so a flat area has no order.
-    ranks = mean_tied_ranks(flat, order, ranks)
+    ranks = rankdata(flat, axis=1).astype(np.float32)
     ranks -= ranks.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(ranks, axis=1, keepdims=True)
     return ranks / np.maximum(norms, 1e-6)
 
 
-def mean_tied_ranks(values, order, ranks):
-    """``ranks`` with each run of equal ``values`` given the run's mean rank."""
-    for i in range(len(values)):
-        sorted_values = values[i, order[i]]
-        starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
-        if len(starts) == len(sorted_values):
-            continue
-        stops = np.r_[starts[1:], len(sorted_values)]
-        mean_rank = ((starts + stops - 1) / 2).astype(np.float32)
-        ranks[i, order[i]] = np.repeat(mean_rank, stops - starts)
-    return ranks
-
-
 def descriptors(pictures):
-    """Descriptors of pictures.
+    """Descriptors of pictures (``(n, H, W) float32`` luma, 0–255): those of
+    their cells inside their bars (:func:`descriptors_of_cells`)."""
+    return descriptors_of_cells(cell_means(pictures, content_boxes(pictures)))
+
+
+def descriptors_of_cells(cells):
+    """Descriptors of pictures' cells.
 
     Parameters
     ----------
-    pictures : (n, H, W) float32
-        Luma, 0–255.
+    cells : (n, rows, columns) float32
+        Mean luma of each picture's :data:`GRID` cells.
 
     Returns
     -------
@@ -163,10 +154,9 @@ def descriptors(pictures):
         Per part of the picture (:data:`REGIONS`, in order), its cells' centred
         ranks as a unit vector over the square root of the number of parts:
         the dot product of two descriptors is the mean of their parts' rank
-        correlations. Zero for a picture with too little detail inside its
-        bars (:func:`detail`; it matches nothing).
+        correlations. Zero for a picture with too little detail (:func:`detail`;
+        it matches nothing).
     """
-    cells = cell_means(pictures, content_boxes(pictures))
     n = len(cells)
     ok = detail(cells) >= MIN_DETAIL
     (rows, columns), (across, down) = GRID, REGIONS
@@ -202,11 +192,33 @@ def region_similarity(vectors, i, j):
     """``(k,) float64`` in [0, 1]: the mean rank correlation of frames ``i``
     and ``j`` (index arrays) over all parts but the :data:`DROP` least alike,
     negative values as 0."""
-    parts = REGIONS[0] * REGIONS[1]
-    a = vectors[i].reshape(len(i), parts, -1)
-    b = vectors[j].reshape(len(j), parts, -1)
-    per_part = np.sort(np.einsum("kpd,kpd->kp", a, b) * parts, axis=1)
-    return np.clip(per_part[:, DROP:].mean(axis=1), 0.0, 1.0)
+    return trimmed_similarity(
+        vectors,
+        np.asarray(i, dtype=np.int64),
+        np.asarray(j, dtype=np.int64),
+        REGIONS[0] * REGIONS[1],
+        DROP,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def trimmed_similarity(vectors, i, j, parts, drop):
+    """:func:`region_similarity`'s loop: per pair, each part's dot product
+    times ``parts`` (its rank correlation), the ``drop`` lowest left out."""
+    size = vectors.shape[1] // parts
+    out = np.empty(len(i))
+    per_part = np.empty(parts)
+    for k in range(len(i)):
+        a, b = vectors[i[k]], vectors[j[k]]
+        for p in range(parts):
+            total = 0.0
+            for d in range(p * size, (p + 1) * size):
+                total += a[d] * b[d]
+            per_part[p] = total * parts
+        per_part.sort()
+        mean = per_part[drop:].sum() / (parts - drop)
+        out[k] = min(max(mean, 0.0), 1.0)
+    return out
 
 
 def window_pictures(frames, per_window):
