@@ -219,7 +219,12 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
     when = np.where(place >= 0, y.times[place], np.nan)
     apart = max(SHIFT, width)
     beside, there = best_partners(
-        similarity, x, y, x.times + offset + np.array([[-apart], [apart]]), width
+        similarity,
+        x,
+        y,
+        x.times + offset + np.array([[-apart], [apart]]),
+        width,
+        reach=0,
     )
     # Partners without a descriptor (or none at all) tell nothing.
     telling = ((there >= 0) & y.described[there]).all(axis=0)
@@ -253,8 +258,10 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
 
 def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seeds):
     """:func:`follow` over the part of track ``x`` around the times ``seeds``
-    (s), widened until no stretch found reaches its edge."""
-    margin = 4 * width
+    (s), widened while a stretch found there may go on past its edge (its
+    first or last matching frame within a bridgeable gap of it)."""
+    gap = (GAP + 1) * width
+    margin = gap + width
     while True:
         inside = (x.times >= seeds.min() - margin) & (x.times <= seeds.max() + margin)
         first, last = np.flatnonzero(inside)[[0, -1]]
@@ -265,10 +272,10 @@ def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seed
         )
         walked = follow(similarity, part, y, offset, width, min_seconds, same_movie)
         whole = first == 0 and last == len(x.times) - 1
-        # A gap may bridge to frames just outside.
-        reach = (GAP + 1) * width + x.span
+        # Where each stretch's first and last matching frames are.
         touching = any(
-            s <= part.times[0] + reach or e >= part.times[-1] - reach
+            s - (x.span - x.hop) / 2 <= part.times[0] + gap
+            or e - (x.span + x.hop) / 2 >= part.times[-1] - gap
             for s, e, _, _ in walked
         )
         if whole or not touching:
