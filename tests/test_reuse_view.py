@@ -10,12 +10,12 @@ import pytest
 from PIL import Image
 
 from framescape import reuse_view, viewer
-from framescape.common import format_duration, save_tsv
+from framescape.common import FramescapeError, format_duration, save_tsv
 from framescape.movies import movies_table, write_outcomes
+from framescape.reuse import TSV_HEADER, reuse_step
 
 # Every character a page or a script could take for markup or a string's end.
 HOSTILE = '</script><b>it\'s "A" & B</b>.mp4'
-HEADER = ["movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score"]
 
 
 def movie(results, name, times, size=(64, 48)):
@@ -49,7 +49,9 @@ def movie(results, name, times, size=(64, 48)):
 
 
 def reuse_row(movie_a, start_a, end_a, movie_b, start_b, end_b, score):
-    return dict(zip(HEADER, [movie_a, start_a, end_a, movie_b, start_b, end_b, score]))
+    return dict(
+        zip(TSV_HEADER, [movie_a, start_a, end_a, movie_b, start_b, end_b, score])
+    )
 
 
 @pytest.fixture
@@ -161,13 +163,31 @@ def test_script_of_no_rows_hands_over_nothing(folder):
     assert script_data(reuse_view.reuse_script([], folder, FILES)) == {}
 
 
+def test_reuse_tsv_header_is_the_documented_one(tmp_path):
+    """The columns reuse.tsv promises its readers, in this order."""
+    path = tmp_path / "reuse.tsv"
+    reuse_step([], [], 3.0, path)
+    first_line = path.read_text().split("\n", 1)[0]
+    assert first_line == "movie_a\tstart_a\tend_a\tmovie_b\tstart_b\tend_b\tscore"
+
+
+def test_a_movie_whose_frames_tsv_lists_no_frames_is_named(folder):
+    save_tsv(folder / "slow" / "frames.tsv", ["frame", "time", "file"], [])
+    row = reuse_row("fast", 2.0, 5.5, "slow", 1.333, 4.667, 0.9)
+    with pytest.raises(FramescapeError, match="lists no frames") as error:
+        reuse_view.reuse_listing([row], folder, FILES)
+    assert str(folder / "slow" / "frames.tsv") in str(error.value)
+
+
 def test_read_reuse_tsv_gives_numbers_and_keeps_names(tmp_path):
     path = tmp_path / "reuse.tsv"
-    save_tsv(path, HEADER, [["a", "1.000", "4.250", "b-1", "0.000", "3.250", "0.875"]])
+    save_tsv(
+        path, TSV_HEADER, [["a", "1.000", "4.250", "b-1", "0.000", "3.250", "0.875"]]
+    )
     assert reuse_view.read_reuse_tsv(path) == [
         reuse_row("a", 1.0, 4.25, "b-1", 0.0, 3.25, 0.875)
     ]
-    save_tsv(path, HEADER, [])
+    save_tsv(path, TSV_HEADER, [])
     assert reuse_view.read_reuse_tsv(path) == []
 
 
@@ -193,11 +213,28 @@ def make_index(results, reuse):
     return (results / "index.html").read_text()
 
 
+def listed_pairs(page):
+    """The index's listing of reused footage: per pair, its sides as (link,
+    picture, name, times), the text unescaped, and its score text, in the
+    page's order."""
+    side = re.compile(
+        r'<a class="fs-reuse-side" href="([^"]*)"[^>]*><img src="([^"]*)"[^>]*>'
+        r'<span class="fs-name">([^<]*)</span><span class="fs-times">([^<]*)</span>'
+    )
+    return [
+        (
+            [tuple(map(html.unescape, found)) for found in side.findall(pair)],
+            re.findall(r'class="fs-score">([^<]*)<', pair),
+        )
+        for pair in re.findall(r'<li class="fs-reuse-pair">(.*?)</li>', page, re.DOTALL)
+    ]
+
+
 def test_index_lists_reused_footage_best_first_with_names_as_text(folder):
     reuse = folder / "reuse.tsv"
     save_tsv(
         reuse,
-        HEADER,
+        TSV_HEADER,
         [
             ["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.900"],
             ["fast", "0.400", "1.200", "fast", "6.000", "6.800", "0.600"],
@@ -233,7 +270,7 @@ def test_index_lists_reused_footage_best_first_with_names_as_text(folder):
 def test_index_without_reused_footage_has_no_such_section(folder, written):
     reuse = folder / "reuse.tsv"
     if written:
-        save_tsv(reuse, HEADER, [])
+        save_tsv(reuse, TSV_HEADER, [])
     page = make_index(folder, reuse)
     assert "fs-reuse" not in page and "more than once" not in page
     assert 'href="fast.html"' in page  # the movies are listed as ever
@@ -255,7 +292,7 @@ def test_index_rewritten_after_a_failed_run_keeps_the_listing(folder):
     reused footage as make_index does."""
     reuse = folder / "reuse.tsv"
     save_tsv(
-        reuse, HEADER, [["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.9"]]
+        reuse, TSV_HEADER, [["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.9"]]
     )
     expected = make_index(folder, reuse)
     (folder / "index.html").unlink()
@@ -271,19 +308,20 @@ def test_index_rewritten_after_a_failed_run_keeps_the_listing(folder):
         run_failed=True,
         reuse=reuse,
     )
-    page = (folder / "index.html").read_text()
-    assert page.count('class="fs-reuse-pair"') == 1
-    assert re.findall(r'class="fs-reuse-side" href="([^"]*)"', page) == [
-        "fast.html#frame=50",
-        "slow.html#frame=4",
+    listing = listed_pairs((folder / "index.html").read_text())
+    assert listing == listed_pairs(expected)
+    [(sides, score)] = listing
+    assert [(link, name, times) for link, _, name, times in sides] == [
+        ("fast.html#frame=50", "fast.mp4", "0:02.0–0:05.5"),
+        ("slow.html#frame=4", HOSTILE, "0:01.3–0:04.7"),
     ]
-    assert expected.count('class="fs-reuse-pair"') == 1
+    assert score == ["score 0.90"]
 
 
 def test_script_step_writes_reuse_js_beside_the_table(folder):
     reuse = folder / "reuse.tsv"
     save_tsv(
-        reuse, HEADER, [["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.9"]]
+        reuse, TSV_HEADER, [["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.9"]]
     )
     reuse_view.script_step(reuse, folder / "reuse.js", FILES)
     data = script_data((folder / "reuse.js").read_text())

@@ -11,7 +11,14 @@ N the frame's number as in ``frames.tsv`` and ``<movie>.json``).
 import json
 from pathlib import Path
 
-from framescape.common import format_duration, load_frames_tsv, load_tsv, log, save_text
+from framescape.common import (
+    FramescapeError,
+    format_duration,
+    load_frames_tsv,
+    load_tsv,
+    log,
+    save_text,
+)
 
 # reuse.tsv gives times in whole milliseconds: a frame within half of one of
 # a stretch's ends is that end's frame.
@@ -31,10 +38,11 @@ def read_reuse_tsv(path):
 
 
 def frame_range(frames, start, end):
-    """The places in ``frames`` (``frames.tsv`` rows, in time order) of a
-    stretch from ``start`` to ``end`` s: ``(first, last)``, ``first`` the first
-    frame at or after ``start``, ``last`` the last at or before ``end`` and never
-    before ``first``; a start after the last frame gives the last frame."""
+    """The places in ``frames`` (``frames.tsv`` rows, in time order, at least
+    one) of a stretch from ``start`` to ``end`` s: ``(first, last)``, ``first``
+    the first frame at or after ``start``, ``last`` the last at or before
+    ``end`` and never before ``first``; a start after the last frame gives the
+    last frame."""
     times = [frame["time"] for frame in frames]
     first = next(
         (i for i, time in enumerate(times) if time >= start - TIME_ROUNDING),
@@ -76,13 +84,25 @@ def reuse_listing(rows, results, files):
     rows : ``reuse.tsv`` rows (:func:`read_reuse_tsv`).
     results : path of the results folder (each movie's ``<movie>/frames.tsv``).
     files : ``{movie id: original file name}`` (``movies.tsv``).
+
+    Raises
+    ------
+    FramescapeError
+        If a movie's ``frames.tsv`` lists no frames (none to show its
+        stretches from).
     """
     frames = {}
 
     def side(row, which):
         movie = row[f"movie_{which}"]
         if movie not in frames:
-            frames[movie] = load_frames_tsv(Path(results, movie, "frames.tsv"))
+            path = Path(results, movie, "frames.tsv")
+            frames[movie] = load_frames_tsv(path)
+            if not frames[movie]:
+                raise FramescapeError(
+                    f"{path} lists no frames, yet reuse.tsv names {movie}: "
+                    f"delete {path.parent} and run the workflow again"
+                )
         return stretch_side(
             movie, row[f"start_{which}"], row[f"end_{which}"], files, frames[movie]
         )

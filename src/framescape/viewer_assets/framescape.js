@@ -319,11 +319,15 @@
   function markTimeline(v, stretches) {
     const view = Bokeh.index.find_one(v.slider);
     const track = view === null ? null : view.shadow_el.querySelector(".noUi-base");
-    if (track === null) {
+    const span = v.slider.end - v.slider.start;
+    // A movie of one frame has no track to place a bar on; the list below the
+    // map still names its stretches.
+    if (track === null || !(span > 0)) {
       return;
     }
-    const frames = v.source.data.frame;
-    const place = (frame) => frames.indexOf(frame);
+    // Each frame number's place on the timeline, looked up once per page.
+    const places = new Map(v.source.data.frame.map((frame, i) => [frame, i]));
+    const place = (frame) => places.get(frame);
     const runs = [];
     const byStart = [...stretches].sort((a, b) => place(a.frame) - place(b.frame));
     for (const stretch of byStart) {
@@ -337,7 +341,6 @@
         runs.push({ first: stretch, last: stretch, stretches: [stretch] });
       }
     }
-    const span = v.slider.end - v.slider.start;
     const percent = (frame) => (100 * (place(frame) - v.slider.start)) / span;
     for (const run of runs) {
       const mark = document.createElement("span");
@@ -346,16 +349,22 @@
       mark.style.left = `${percent(run.first.frame)}%`;
       mark.style.width = `${percent(run.last.last_frame) - percent(run.first.frame)}%`;
       const times = `${run.first.start_text}–${run.last.end_text}`;
+      const also = run.first.also.map((there) => placeName(v, there)).join(", ");
       mark.title =
         run.stretches.length > 1
           ? `${times}: ${run.stretches.length} reused stretches`
-          : `${times}, also in ${run.first.also.map((there) => there.file).join(", ")}`;
+          : `${times}, also in ${also}`;
       for (const press of ["pointerdown", "mousedown", "touchstart"]) {
         mark.addEventListener(press, (event) => event.stopPropagation());
       }
       mark.addEventListener("click", () => selectStretch(v, run.first));
       track.appendChild(mark);
     }
+  }
+
+  /* Where else a stretch appears, as the bars and the list name it. */
+  function placeName(v, there) {
+    return there.movie === v.movie ? "this movie" : there.file;
   }
 
   function textElement(tag, className, text) {
@@ -385,7 +394,7 @@
         link.setAttribute("href", there.link);
         const same = there.movie === v.movie;
         link.append(
-          textElement("span", "fs-name", same ? "this movie" : there.file),
+          textElement("span", "fs-name", placeName(v, there)),
           " ",
           textElement("span", "fs-times", `${there.start_text}–${there.end_text}`),
         );
