@@ -7,6 +7,7 @@ run_step(
     snakemake.log[0],
     descriptors_step,
     source=snakemake.input.source,
+    probe=snakemake.input.probe,
     output=snakemake.output[0],
     fps=snakemake.params.fps,
 )

@@ -9,8 +9,8 @@ from scipy.stats import spearmanr
 
 from conftest import ffmpeg, real_movie
 from framescape import reuse, reuse_descriptors
-from framescape.common import load_tsv
-from framescape.frames import MovieDecoder
+from framescape.common import FramescapeError, load_tsv, save_json
+from framescape.frames import MovieDecoder, probe_movie
 
 
 def test_content_boxes_find_letterbox_and_pillarbox_bars():
@@ -76,21 +76,23 @@ def test_rank_vectors_dot_is_the_rank_correlation():
 
 def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
     rng = np.random.default_rng(9)
-    cells = rng.integers(0, 40, size=(5, 12, 16)).astype(np.float32)
+    (rows, columns), (across, down) = reuse_descriptors.GRID, reuse_descriptors.REGIONS
+    high, wide = rows // across, columns // down
+    cells = rng.integers(0, 40, size=(5, rows, columns)).astype(np.float32)
     vectors = reuse_descriptors.descriptors_of_cells(cells)
     i, j = np.array([0, 1, 2, 3, 4, 0]), np.array([1, 2, 3, 4, 0, 0])
-    found = reuse_descriptors.region_similarity(vectors, i, j)
+    found = reuse.region_similarity(vectors, across * down, i, j)
     for k in range(len(i)):
-        # Each part: 4 × 4 cells, its rank correlation (Spearman).
+        # Each part's rank correlation (Spearman), the DROP lowest left out.
         parts = [
             spearmanr(
-                cells[i[k], r : r + 4, c : c + 4].ravel(),
-                cells[j[k], r : r + 4, c : c + 4].ravel(),
+                cells[i[k], r : r + high, c : c + wide].ravel(),
+                cells[j[k], r : r + high, c : c + wide].ravel(),
             ).statistic
-            for r in range(0, 12, 4)
-            for c in range(0, 16, 4)
+            for r in range(0, rows, high)
+            for c in range(0, columns, wide)
         ]
-        expected = np.mean(sorted(parts)[reuse_descriptors.DROP :])
+        expected = np.mean(sorted(parts)[reuse.DROP :])
         assert found[k] == pytest.approx(max(expected, 0.0), abs=1e-5)
     assert found[-1] == pytest.approx(1.0)
 
@@ -353,7 +355,9 @@ def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
     npzs = []
     for movie, path in movies.items():
         npzs.append(tmp_path / f"{movie}.npz")
-        reuse_descriptors.descriptors_step(path, npzs[-1], fps=1)
+        probe = tmp_path / f"{movie}.json"
+        save_json(probe, probe_movie(path))
+        reuse_descriptors.descriptors_step(path, probe, npzs[-1], fps=1)
     reuse.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
     rows = load_tsv(tmp_path / "reuse.tsv")
     assert len(rows) == 1, rows
@@ -371,3 +375,17 @@ def test_no_movies_still_write_the_header(tmp_path):
     assert (tmp_path / "reuse.tsv").read_text().splitlines() == [
         "\t".join(reuse.TSV_HEADER)
     ]
+
+
+def test_a_damaged_movie_stops_its_descriptors_with_one_line(tmp_path, bikes):
+    """Half of a faststart mp4 decodes half of the movie: its descriptors fail as
+    its frames do (framescape.frames), rather than describe half of it."""
+    faststart = tmp_path / "faststart.mp4"
+    ffmpeg("-i", str(bikes), "-c", "copy", "-movflags", "+faststart", str(faststart))
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(faststart.read_bytes()[: faststart.stat().st_size // 2])
+    probe = tmp_path / "probe.json"
+    save_json(probe, probe_movie(faststart))
+    with pytest.raises(FramescapeError, match="truncated or damaged: decoded"):
+        reuse_descriptors.descriptors_step(damaged, probe, tmp_path / "d.npz", fps=1)
+    assert not (tmp_path / "d.npz").exists()

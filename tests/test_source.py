@@ -20,6 +20,18 @@ def test_closure_follows_imports_through_the_package():
     assert source.module_closure("distances") >= {"distances", "kernels", "tiles"}
     assert "viewer" not in source.module_closure("distances")
     assert "distances" not in source.module_closure("merge")
+    assert "pictures" in source.module_closure("viewer")
+
+
+def test_closure_skips_imports_inside_functions():
+    """movies.write_outcomes imports the pages' code when the run ends; the
+    frames' step never runs it: editing the pages or the reuse stage reruns
+    no frames, and the reuse stage's matching no movie's descriptors."""
+    frames = source.module_closure("frames")
+    assert "movies" in frames
+    assert not frames & {"viewer", "reuse_view", "reuse", "reuse_descriptors"}
+    assert "reuse" not in source.module_closure("reuse_descriptors")
+    assert "reuse_descriptors" not in source.module_closure("reuse")
 
 
 def test_an_edit_changes_the_digest_of_every_module_that_uses_it(package):

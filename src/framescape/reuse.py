@@ -17,20 +17,20 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from framescape.common import Progress, log, save_tsv
-from framescape.reuse_descriptors import region_similarity
+from framescape.common import FramescapeError, Progress, log, save_tsv
 
 # Matching. Pairs at least this similar (all parts) vote for an offset;
 # frames keep matching along an offset while at least MATCH_SIMILARITY
-# similar (all parts but reuse_descriptors.DROP). On bikes.mp4 against its edited copies (a
-# 10 % logo, bars, grading) all parts gave at least 0.77, all but two 0.90;
-# against other footage at most 0.16 and 0.31 (benchmarks/reuse.py).
+# similar (all parts but DROP). On bikes.mp4's windows against its copies
+# under a 10 % logo, bars and grading, all parts gave at least 0.77, all but
+# two 0.90; against bigbuckbunny.mp4 and carphone.mp4 at most 0.16 and 0.31.
 SEED_SIMILARITY = 0.65
 MATCH_SIMILARITY = 0.7
 # Most pairs one frame keeps as votes (the most similar).
 MOST_PAIRS = 32
-# A stretch bridges at most this many samples in a row that do not match (a
-# flash, a frame under a passing caption, a frame without a descriptor).
+# A stretch bridges frames that do not match (a flash, a passing caption, a
+# frame without a descriptor) while its matching frames are at most GAP + 1
+# sampling intervals apart.
 GAP = 2
 # At its offset, at least DISTINCT_SHARE of a stretch's samples must match
 # better by DISTINCT than at the offset SHIFT seconds (or one sampling
@@ -40,10 +40,47 @@ GAP = 2
 SHIFT = 2.0
 DISTINCT = 0.04
 DISTINCT_SHARE = 0.5
+# Parts of a descriptor left out of a comparison, the least alike: a logo or caption over up to
+# about 15 % of the picture covers one or two of the 12.
+DROP = 2
 # Rows scored against all frames at a time in similar_pairs.
 PAIR_BLOCK = 512
 
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
+
+
+def region_similarity(vectors, parts, i, j):
+    """``(k,) float64`` in [0, 1]: the mean rank correlation of frames ``i``
+    and ``j`` (index arrays) over all their ``parts`` but the :data:`DROP`
+    least alike, negative values as 0 (descriptors of
+    :mod:`framescape.reuse_descriptors`)."""
+    return trimmed_similarity(
+        vectors,
+        np.asarray(i, dtype=np.int64),
+        np.asarray(j, dtype=np.int64),
+        parts,
+        DROP,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def trimmed_similarity(vectors, i, j, parts, drop):
+    """:func:`region_similarity`'s loop: per pair, each part's dot product
+    times ``parts`` (its rank correlation), the ``drop`` lowest left out."""
+    size = vectors.shape[1] // parts
+    out = np.empty(len(i))
+    per_part = np.empty(parts)
+    for k in range(len(i)):
+        a, b = vectors[i[k]], vectors[j[k]]
+        for p in range(parts):
+            total = 0.0
+            for d in range(p * size, (p + 1) * size):
+                total += a[d] * b[d]
+            per_part[p] = total * parts
+        per_part.sort()
+        mean = per_part[drop:].sum() / (parts - drop)
+        out[k] = min(max(mean, 0.0), 1.0)
+    return out
 
 
 @numba.njit(cache=True, parallel=True)
@@ -138,7 +175,8 @@ class Track(NamedTuple):
     ``frames`` their indices in time order, ``times`` their times (s),
     ``hop`` the usual time between two (s), ``span`` the time each one's
     picture stands for (s: 0 for a single sampled frame, the window's length
-    for a window's mean), ``end`` where the last one's time ends (s),
+    for a window's mean), ``begin`` and ``end`` where the movie's first
+    frame's time starts and its last one's ends (s, also for a part of it),
     ``described`` whether each has a descriptor (can match at all).
     """
 
@@ -146,6 +184,7 @@ class Track(NamedTuple):
     times: np.ndarray
     hop: float
     span: float
+    begin: float
     end: float
     described: np.ndarray
 
@@ -160,7 +199,7 @@ def movie_tracks(movie, time, step, span, described):
         hop = float(np.median(np.diff(times))) if len(times) > 1 else step[number]
         end = times[-1] + max(span[number], hop)
         tracks[number] = Track(
-            frames, times, hop, float(span[number]), end, described[frames]
+            frames, times, hop, float(span[number]), times[0], end, described[frames]
         )
     return tracks
 
@@ -197,10 +236,9 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
     ``y`` ``offset`` seconds later: ``(start_x, end_x, offset, score)`` each,
     ``offset`` refined to the matched frames' mean.
 
-    A stretch's ends lie between its first (last) matching frame and the one
-    before (after) it; taking a frame to match when at least half of its span
-    is inside, they are put in the middle of where they can be, cut to both
-    movies' time and, inside one movie, to end where its copy starts.
+    Its ends: :func:`stretch_ends`, inside one movie cut to end where its
+    copy starts. Also returns whether a run of matching frames reaches an
+    edge of ``x`` that is not its movie's (it may go on past it).
     """
     # The offset the votes gave may be off by a frame: the best of three
     # frames around it gives the one the frames agree on, along which each
@@ -211,7 +249,7 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
     )
     agreed = matched >= MATCH_SIMILARITY
     if not agreed.any():
-        return []
+        return [], False
     offset = float(np.median(y.times[place[agreed]] - x.times[agreed]))
     (matched,), (place,) = best_partners(
         similarity, x, y, (x.times + offset)[None], width, reach=0
@@ -229,7 +267,16 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
     # Partners without a descriptor (or none at all) tell nothing.
     telling = ((there >= 0) & y.described[there]).all(axis=0)
     hits = np.flatnonzero(matched >= MATCH_SIMILARITY)
-    breaks = np.flatnonzero(np.diff(x.times[hits]) > (GAP + 1) * width + 1e-6)
+    gap = (GAP + 1) * width
+    breaks = np.flatnonzero(np.diff(x.times[hits]) > gap + 1e-6)
+    # Whether a run of matching frames may go on past the edges of x's part.
+    open_end = len(hits) > 0 and (
+        (x.times[hits[0]] - x.times[0] <= gap and x.times[0] > x.begin)
+        or (
+            x.times[-1] - x.times[hits[-1]] <= gap
+            and x.times[-1] < x.end - max(x.span, x.hop) - 1e-9
+        )
+    )
     found = []
     for run in np.split(hits, breaks + 1) if len(hits) else []:
         first, last = run[0], run[-1]
@@ -240,10 +287,7 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
         if not told.any() or np.mean(ahead[told] >= DISTINCT) < DISTINCT_SHARE:
             continue
         shift = float(np.mean(when[run] - x.times[run]))
-        start = max(
-            x.times[first] + (x.span - x.hop) / 2, x.times[0], y.times[0] - shift
-        )
-        end = min(x.times[last] + (x.span + x.hop) / 2, x.end, y.end - shift)
+        start, end = stretch_ends(x, y, first, last, place, shift)
         if same_movie:
             end = min(end, start + shift)
             # Footage that comes back soon after it ends is most often one
@@ -253,32 +297,46 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
                 continue
         if end - start >= min_seconds - 1e-6:
             found.append((start, end, shift, score))
-    return found
+    return found, open_end
+
+
+def stretch_ends(x, y, first, last, place, shift):
+    """Where a stretch of x's frames ``first`` … ``last`` (matching y's frames
+    ``place``, ``shift`` s later) starts and ends in x (s).
+
+    Between its first (last) matching frame and the one before (after) it;
+    taking a frame to match when at least half of its span is inside, in the
+    middle of where it can be; at a movie's first or last frame, where that
+    frame's time starts or ends.
+    """
+    start = x.times[first] + (x.span - x.hop) / 2
+    if x.times[first] <= x.begin:
+        start = x.begin
+    if place[first] == 0:
+        start = min(start, y.begin - shift)
+    end = x.times[last] + (x.span + x.hop) / 2
+    if x.times[last] + max(x.span, x.hop) >= x.end - 1e-9:
+        end = x.end
+    if place[last] == len(y.times) - 1:
+        end = max(end, y.end - shift)
+    return max(start, x.begin, y.begin - shift), min(end, x.end, y.end - shift)
 
 
 def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seeds):
     """:func:`follow` over the part of track ``x`` around the times ``seeds``
-    (s), widened while a stretch found there may go on past its edge (its
-    first or last matching frame within a bridgeable gap of it)."""
-    gap = (GAP + 1) * width
-    margin = gap + width
+    (s), widened while a run of matching frames reaches its edge."""
+    margin = max(min_seconds, (GAP + 2) * width)
     while True:
         inside = (x.times >= seeds.min() - margin) & (x.times <= seeds.max() + margin)
-        first, last = np.flatnonzero(inside)[[0, -1]]
         part = x._replace(
             frames=x.frames[inside],
             times=x.times[inside],
             described=x.described[inside],
         )
-        walked = follow(similarity, part, y, offset, width, min_seconds, same_movie)
-        whole = first == 0 and last == len(x.times) - 1
-        # Where each stretch's first and last matching frames are.
-        touching = any(
-            s - (x.span - x.hop) / 2 <= part.times[0] + gap
-            or e - (x.span + x.hop) / 2 >= part.times[-1] - gap
-            for s, e, _, _ in walked
+        walked, open_end = follow(
+            similarity, part, y, offset, width, min_seconds, same_movie
         )
-        if whole or not touching:
+        if not open_end:
             return walked
         margin *= 4
 
@@ -295,7 +353,7 @@ def find_stretches(
     min_votes=2,
 ):
     """Stretches of footage found in two places, from frame pairs that look
-    alike.
+    alike (progress logged every 10 s).
 
     Pairs vote for a time offset between two movies (or two moments of one);
     each offset with at least ``min_votes`` votes close together in time is
@@ -322,6 +380,8 @@ def find_stretches(
         for window means; 0 (the default) for single sampled frames.
     described : (N,) bool, optional
         Whether each frame has a descriptor (default: all).
+    min_votes : int
+        The fewest frames of movie_a voting for an offset at one place.
 
     Returns
     -------
@@ -361,9 +421,10 @@ def find_stretches(
     order = np.argsort(inverse.ravel(), kind="stable")
     starts = np.r_[0, np.cumsum(votes)]
     found = {}
-    for g in np.argsort(-votes, kind="stable"):
-        if votes[g] < min_votes:
-            break
+    voted = int((votes >= min_votes).sum())
+    progress = Progress("stretches")
+    for done, g in enumerate(np.argsort(-votes, kind="stable")[:voted]):
+        progress(done, voted, "offsets with votes")
         x_movie, y_movie, _ = (int(v) for v in groups[g])
         members = order[starts[g] : starts[g + 1]]
         w = float(width[members[0]])
@@ -436,20 +497,28 @@ def distinct_stretches(stretches, step):
 
 def load_descriptors(paths):
     """All movies' descriptors one after the other: ``vectors`` (N, D),
-    ``movie`` (N,) movie number (the order of ``paths``), ``time`` (N,) s and
-    ``step`` (movies,) each movie's interval (s)."""
-    vectors, movie, time, step = [], [], [], []
+    ``movie`` (N,) movie number (the order of ``paths``), ``time`` (N,) s,
+    ``step`` (movies,) each movie's interval (s) and ``parts`` (the parts of
+    a descriptor, the same for all)."""
+    vectors, movie, time, step, parts = [], [], [], [], set()
     for number, path in enumerate(paths):
         with np.load(path) as data:
             vectors.append(data["vectors"])
             time.append(data["times"])
             step.append(float(data["interval"]))
+            parts.add(int(data["parts"]))
         movie.append(np.full(len(vectors[-1]), number, dtype=np.int64))
+    if len(parts) > 1:
+        raise FramescapeError(
+            f"descriptors of {len(parts)} layouts ({sorted(parts)} parts): delete "
+            "results/*/reuse/ and run again"
+        )
     return (
         np.concatenate(vectors),
         np.concatenate(movie),
         np.concatenate(time),
         np.asarray(step),
+        parts.pop(),
     )
 
 
@@ -485,7 +554,7 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
         log.info("no movies")
         return []
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    vectors, movie, time, step = load_descriptors(descriptor_npzs)
+    vectors, movie, time, step, parts = load_descriptors(descriptor_npzs)
     log.info("%d windows of %d movies", len(vectors), len(movies))
     # Every other window of each movie against all.
     first = np.searchsorted(movie, movie)
@@ -500,7 +569,7 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
     log.info("%d pairs of windows alike", len(pairs))
 
     def similarity(i, j):
-        return region_similarity(vectors, i, j)
+        return region_similarity(vectors, parts, i, j)
 
     stretches = find_stretches(
         pairs,

@@ -10,17 +10,17 @@ off (letterbox and pillarbox added or removed); the rest is averaged into a
 each of :data:`REGIONS` parts of the picture those cells' ranks replace their
 values (brightness, contrast and gamma changes keep the order of the cells).
 Two pictures' similarity is the rank correlation of their cells, part by part:
-averaged over all parts it is a dot product (:func:`descriptors`), over all
-but the :data:`DROP` least alike it shrugs off a logo or a caption
-(:func:`region_similarity`). Pictures with too little detail (black, uniform,
-the end of a fade, a plain gradient) get no descriptor: they never match.
+averaged over all parts it is a dot product of their descriptors
+(:func:`descriptors`); :mod:`framescape.reuse` also averages over all but the
+least alike parts, which shrugs off a logo or a caption. Pictures with too
+little detail (black, uniform, the end of a fade, a gradient close to a
+smooth surface) get no descriptor: they never match.
 """
 
-import numba
 import numpy as np
 from scipy.stats import rankdata
 
-from framescape.common import Progress, log, save_npz
+from framescape.common import Progress, load_json, log, save_npz
 from framescape.frames import MovieDecoder
 
 # Cells of a descriptor (rows, columns), each the mean luma of its part of the
@@ -28,9 +28,6 @@ from framescape.frames import MovieDecoder
 # of 4 × 4 cells.
 GRID = (12, 16)
 REGIONS = (3, 4)
-# Parts left out of a comparison, the least alike: a logo or caption over up to
-# about 15 % of the picture covers one or two of the 12.
-DROP = 2
 # ITU-R BT.601 luma weights.
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 # Bars at an edge: pixels within BAR_LEVEL grey levels of the outermost
@@ -188,39 +185,6 @@ def detail(cells):
     return (flat - flat @ fitted.T).std(axis=1)
 
 
-def region_similarity(vectors, i, j):
-    """``(k,) float64`` in [0, 1]: the mean rank correlation of frames ``i``
-    and ``j`` (index arrays) over all parts but the :data:`DROP` least alike,
-    negative values as 0."""
-    return trimmed_similarity(
-        vectors,
-        np.asarray(i, dtype=np.int64),
-        np.asarray(j, dtype=np.int64),
-        REGIONS[0] * REGIONS[1],
-        DROP,
-    )
-
-
-@numba.njit(cache=True, nogil=True)
-def trimmed_similarity(vectors, i, j, parts, drop):
-    """:func:`region_similarity`'s loop: per pair, each part's dot product
-    times ``parts`` (its rank correlation), the ``drop`` lowest left out."""
-    size = vectors.shape[1] // parts
-    out = np.empty(len(i))
-    per_part = np.empty(parts)
-    for k in range(len(i)):
-        a, b = vectors[i[k]], vectors[j[k]]
-        for p in range(parts):
-            total = 0.0
-            for d in range(p * size, (p + 1) * size):
-                total += a[d] * b[d]
-            per_part[p] = total * parts
-        per_part.sort()
-        mean = per_part[drop:].sum() / (parts - drop)
-        out[k] = min(max(mean, 0.0), 1.0)
-    return out
-
-
 def window_pictures(frames, per_window):
     """Mean pictures of windows of ``per_window`` consecutive frames, one
     window starting every ``per_window // 2`` frames (they overlap by half).
@@ -264,7 +228,7 @@ def batched(items, size):
         yield batch
 
 
-def descriptors_step(source, output, fps, threads=1):
+def descriptors_step(source, probe, output, fps, threads=1):
     """Rule ``reuse_descriptors``: one movie's window descriptors.
 
     The movie is decoded once more, small (:data:`DECODE_SIZE`, stretched) at
@@ -274,8 +238,10 @@ def descriptors_step(source, output, fps, threads=1):
     moments still see nearly the same pictures (a window shifted by a quarter
     of its length shares three quarters of its frames).
 
-    ``output`` (npz): ``vectors`` (m, D) float32, ``times`` (m,) float64 (s,
-    each window's start), ``interval`` (s, a window's length).
+    ``probe`` is the movie's ``probe.json`` (its duration tells a damaged file
+    that stops early, as in ``extract_frames``). ``output`` (npz): ``vectors`` (m, D) float32, ``times`` (m,) float64 (s,
+    each window's start), ``interval`` (s, a window's length), ``parts`` (the
+    number of parts each vector is made of, :data:`REGIONS`).
     """
     width, height = DECODE_SIZE
     decoder = MovieDecoder(
@@ -286,12 +252,19 @@ def descriptors_step(source, output, fps, threads=1):
     for batch in batched(window_pictures(decoder, PER_WINDOW), BLOCK):
         parts.append(descriptors(np.stack(batch)))
         progress(len(parts) * BLOCK, None, "windows")
+    decoder.check_complete(load_json(probe).get("duration"))
     vectors = (
         np.concatenate(parts) if parts else np.zeros((0, GRID[0] * GRID[1]), np.float32)
     )
     hop = PER_WINDOW // 2
     times = np.asarray(decoder.times, dtype=np.float64)[: len(vectors) * hop : hop]
-    save_npz(output, vectors=vectors, times=times, interval=np.float64(1 / fps))
+    save_npz(
+        output,
+        vectors=vectors,
+        times=times,
+        interval=np.float64(1 / fps),
+        parts=np.int64(REGIONS[0] * REGIONS[1]),
+    )
     log.info(
         "%d windows of %.3f s (one every %.3f s), %d without a descriptor",
         len(vectors),

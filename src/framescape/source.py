@@ -14,10 +14,24 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 
 
+def module_level(tree):
+    """The nodes of ``tree`` outside function bodies."""
+    pending = list(ast.iter_child_nodes(tree))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        yield node
+        pending.extend(ast.iter_child_nodes(node))
+
+
 def package_imports(path):
-    """Names of the framescape modules that the module at ``path`` imports."""
+    """Names of the framescape modules that the module at ``path`` imports at
+    module level. An import inside a function is not followed: a job's step
+    never runs ``movies.write_outcomes``, which the main Snakemake process runs
+    and which imports the pages' code, so editing the pages reruns no frames."""
     names = set()
-    for node in ast.walk(ast.parse(path.read_bytes())):
+    for node in module_level(ast.parse(path.read_bytes())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             parts = node.module.split(".")
             if parts[0] != "framescape":

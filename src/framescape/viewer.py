@@ -43,6 +43,7 @@ from framescape.common import (
     save_text,
 )
 from framescape.movies import read_movies_tsv
+from framescape.pictures import thumbnail
 from framescape.reuse_view import read_reuse_tsv, reuse_listing
 
 PACKAGE = Path(__file__).parent
@@ -148,8 +149,6 @@ def thumbnail_urls(results, items, width, progress=None):
     files that way, but ``data:`` URLs are allowed everywhere.
     """
     from PIL import Image
-
-    from framescape.pictures import thumbnail
 
     urls = []
     for item in items:
