@@ -13,5 +13,5 @@ run_step(
     output=snakemake.output[0],
     movies=snakemake.params.movies,
     collection=snakemake.params.collection,
-    reuse=snakemake.params.reuse,
+    reuse=next(iter(snakemake.input.reuse), None),
 )

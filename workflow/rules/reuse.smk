@@ -8,6 +8,9 @@ rule reuse_descriptors:
     input:
         source=source_link,
         probe=f"{RESULTS}/{{movie}}/probe.json",
+        # Only once the movie's frames are made: a movie that cannot be decoded
+        # fails once, in extract_frames. Its time never reruns this.
+        frames=ancient(f"{RESULTS}/{{movie}}/frames.tsv"),
     output:
         f"{RESULTS}/{{movie}}/reuse/descriptors.npz",
     log:
