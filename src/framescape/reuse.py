@@ -26,6 +26,11 @@ from framescape.common import FramescapeError, Progress, log, save_tsv
 # two 0.90; against bigbuckbunny.mp4 and carphone.mp4 at most 0.16 and 0.31.
 SEED_SIMILARITY = 0.65
 MATCH_SIMILARITY = 0.7
+# A stretch's score, its windows' mean similarity (the gaps it bridges
+# included), is at least this: footage that only looks alike (the demo's days
+# of one season) matches in patches and scored at most 0.77; copies under
+# combined edits scored at least 0.81 in benchmarks/reuse.py.
+MIN_SCORE = 0.8
 # Most pairs one frame keeps as votes (the most similar).
 MOST_PAIRS = 32
 # A stretch bridges frames that do not match (a flash, a passing caption, a
@@ -231,7 +236,7 @@ def best_partners(similarity, x, y, targets, width, reach=1):
     return np.maximum(chosen, 0.0), np.where(chosen > -np.inf, place, -1)
 
 
-def follow(similarity, x, y, offset, width, min_seconds, same_movie):
+def follow(similarity, x, y, offset, width, min_seconds, same_movie, min_score=0.0):
     """Stretches where the frames of track ``x`` keep matching those of track
     ``y`` ``offset`` seconds later: ``(start_x, end_x, offset, score)`` each,
     ``offset`` refined to the matched frames' mean.
@@ -282,6 +287,8 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie):
         first, last = run[0], run[-1]
         span = slice(first, last + 1)
         score = matched[span].mean()
+        if score < min_score:
+            continue
         ahead = matched[span] - np.maximum(beside[0][span], beside[1][span])
         told = telling[span]
         if not told.any() or np.mean(ahead[told] >= DISTINCT) < DISTINCT_SHARE:
@@ -322,7 +329,9 @@ def stretch_ends(x, y, first, last, place, shift):
     return max(start, x.begin, y.begin - shift), min(end, x.end, y.end - shift)
 
 
-def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seeds):
+def follow_around(
+    similarity, x, y, offset, width, min_seconds, same_movie, seeds, min_score=0.0
+):
     """:func:`follow` over the part of track ``x`` around the times ``seeds``
     (s), widened while a run of matching frames reaches its edge."""
     margin = max(min_seconds, (GAP + 2) * width)
@@ -334,7 +343,7 @@ def follow_around(similarity, x, y, offset, width, min_seconds, same_movie, seed
             described=x.described[inside],
         )
         walked, open_end = follow(
-            similarity, part, y, offset, width, min_seconds, same_movie
+            similarity, part, y, offset, width, min_seconds, same_movie, min_score
         )
         if not open_end:
             return walked
@@ -351,6 +360,7 @@ def find_stretches(
     span=None,
     described=None,
     min_votes=2,
+    min_score=0.0,
 ):
     """Stretches of footage found in two places, from frame pairs that look
     alike (progress logged every 10 s).
@@ -382,6 +392,8 @@ def find_stretches(
         Whether each frame has a descriptor (default: all).
     min_votes : int
         The fewest frames of movie_a voting for an offset at one place.
+    min_score : float
+        The lowest score (mean similarity) of a stretch reported.
 
     Returns
     -------
@@ -448,7 +460,15 @@ def find_stretches(
             if step[y_movie] > step[x_movie]:
                 # Walk the movie sampled less often; its frames each find a partner.
                 walked = follow_around(
-                    similarity, y, x, -offset, w, min_seconds, False, seeds + offset
+                    similarity,
+                    y,
+                    x,
+                    -offset,
+                    w,
+                    min_seconds,
+                    False,
+                    seeds + offset,
+                    min_score,
                 )
                 seen += [(s + d, e + d, -d, score) for s, e, d, score in walked]
             else:
@@ -461,6 +481,7 @@ def find_stretches(
                     min_seconds,
                     x_movie == y_movie,
                     seeds,
+                    min_score,
                 )
                 seen += walked
     stretches = [
@@ -580,6 +601,7 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
         min_seconds,
         span=step,
         described=vectors.any(axis=1),
+        min_score=MIN_SCORE,
     )
     rows = tsv_rows(stretches, list(movies))
     save_tsv(output, TSV_HEADER, rows)
