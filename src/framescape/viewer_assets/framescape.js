@@ -326,7 +326,8 @@
       return;
     }
     // Each frame number's place on the timeline, looked up once per page.
-    const places = new Map(v.source.data.frame.map((frame, i) => [frame, i]));
+    // (Bokeh hands the column over as a typed array: Array.from, not map.)
+    const places = new Map(Array.from(v.source.data.frame, (frame, i) => [frame, i]));
     const place = (frame) => places.get(frame);
     const runs = [];
     const byStart = [...stretches].sort((a, b) => place(a.frame) - place(b.frame));
