@@ -10,7 +10,7 @@ from scipy.stats import spearmanr
 from conftest import ffmpeg, real_movie
 from framescape import reuse, reuse_descriptors
 from framescape.common import FramescapeError, load_tsv, save_json
-from framescape.frames import MovieDecoder, probe_movie
+from framescape.frames import probe_movie
 
 
 def test_content_boxes_find_letterbox_and_pillarbox_bars():
@@ -97,18 +97,34 @@ def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
     assert found[-1] == pytest.approx(1.0)
 
 
+def first_luma(path, count=40):
+    """A movie's first ``count`` frames at 25 fps, 80×60, as ffmpeg's luma."""
+    decoder = reuse_descriptors.LumaDecoder(path, fps=25, width=80, height=60)
+    return np.stack([frame for _, frame in zip(range(count), decoder)]).astype(
+        np.float32
+    )
+
+
 @pytest.fixture(scope="module")
-def bikes_luma(bikes_frames):
-    return reuse_descriptors.luma(bikes_frames)
+def bikes_luma(bikes):
+    return first_luma(bikes)
 
 
 @pytest.fixture(scope="module")
 def bunny_luma():
-    """bigbuckbunny.mp4's first 40 frames at 25 fps, 80×60: other footage."""
-    decoder = MovieDecoder(real_movie("bigbuckbunny.mp4"), fps=25, width=80, height=60)
-    return reuse_descriptors.luma(
-        np.stack([frame for _, frame in zip(range(40), decoder)])
-    )
+    """bigbuckbunny.mp4's first frames: other footage."""
+    return first_luma(real_movie("bigbuckbunny.mp4"))
+
+
+def test_luma_decoder_gives_the_bt601_luma_of_the_rgb_frames(bikes_frames, bikes_luma):
+    """ffmpeg's gray frames against BT.601 luma of the same frames decoded as
+    RGB: the same pictures up to rounding in the two conversions (TV-range
+    luma, 16-235, would differ by up to 20 grey levels)."""
+    expected = bikes_frames.astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
+    assert bikes_luma.shape == expected.shape
+    difference = np.abs(bikes_luma - expected)
+    assert difference.mean() < 2.0
+    assert difference.max() <= 6.0
 
 
 def edits(y):
@@ -154,7 +170,7 @@ def test_flat_pictures_have_no_descriptor():
 
 
 def test_window_pictures_average_half_overlapping_windows():
-    frames = [np.full((2, 3, 3), value, dtype=np.uint8) for value in range(10)]
+    frames = [np.full((2, 3), value, dtype=np.uint8) for value in range(10)]
     pictures = list(reuse_descriptors.window_pictures(frames, 4))
     # Windows of frames 0-3, 2-5, 4-7, 6-9 (frame 10 would start a fifth).
     assert [float(p[0, 0]) for p in pictures] == pytest.approx([1.5, 3.5, 5.5, 7.5])
