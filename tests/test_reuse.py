@@ -374,6 +374,9 @@ def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
         probe = tmp_path / f"{movie}.json"
         save_json(probe, probe_movie(path))
         reuse_descriptors.descriptors_step(path, probe, npzs[-1], fps=1)
+        # The job's resources read the descriptors' shape from its header.
+        with np.load(npzs[-1]) as data:
+            assert reuse.descriptor_shape(npzs[-1]) == data["vectors"].shape
     reuse.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
     rows = load_tsv(tmp_path / "reuse.tsv")
     assert len(rows) == 1, rows

@@ -6,6 +6,7 @@ import errno  # noqa: E402
 import functools  # noqa: E402
 
 from framescape.common import npy_shape  # noqa: E402
+from framescape import reuse  # noqa: E402
 from framescape.movies import expected_frames  # noqa: E402
 from framescape.resources import (  # noqa: E402
     GRAPH_FIXED,
@@ -126,9 +127,6 @@ SMALL_JOB_MB = 1000
 COLLECTION_FIXED = 300 * MB
 COLLECTION_ITEM_BYTES = 4096
 SMALL_JOB_MINUTES = 15
-# Bytes of one window in a movie's reuse descriptors: 192 float32 cells and its
-# time (framescape.reuse.GRID).
-REUSE_WINDOW_BYTES = 4 * 192 + 8
 # scale and merge_json (seconds even at 10,000 frames): the maps group adds up its
 # layers' runtimes, so its time limit stays near what the layouts need.
 TINY_JOB_MINUTES = 5
@@ -282,13 +280,21 @@ def collection_page_mb(wildcards, input):
     return megabytes(COLLECTION_FIXED + 12 * os.path.getsize(input.json))
 
 
+def reuse_windows(input):
+    """(windows in all, values of a descriptor) of the reuse job's input."""
+    shapes = [reuse.descriptor_shape(path) for path in input]
+    return sum(windows for windows, _ in shapes), max(
+        (values for _, values in shapes), default=0
+    )
+
+
 def reuse_mb(wildcards, input):
-    """Every movie's descriptors (held twice while joined) and one block of
-    their similarities (framescape.reuse.PAIR_BLOCK rows against all, and a
-    temporary as large)."""
-    described = sum(os.path.getsize(path) for path in input)
-    windows = described // REUSE_WINDOW_BYTES
-    return megabytes(COLLECTION_FIXED + 3 * described + 2 * 4 * 512 * windows)
+    return megabytes(reuse.job_memory(*reuse_windows(input)))
+
+
+def reuse_minutes(wildcards, input):
+    windows, _ = reuse_windows(input)
+    return reuse.job_minutes(windows)
 
 
 def extract_minutes(wildcards, input):

@@ -47,7 +47,7 @@ rule reuse:
     threads: 8
     resources:
         mem_mb=reuse_mb,
-        runtime=SMALL_JOB_MINUTES,
+        runtime=reuse_minutes,
     params:
         code=code_digest("reuse"),
         movies=READABLE_MOVIES,
