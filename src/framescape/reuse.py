@@ -57,12 +57,13 @@ PAIR_BLOCK = 512
 # similarities against all windows and a temporary as large. Its time grows
 # with W² for the pairs and with W for the stretches: on the 100-movie folder
 # of benchmarks/collection.py (W = 198,630; 2-core Xeon with AVX-512) the
-# pairs took 86 s and the stretches 245 s (most of its footage repeats). A
-# cluster job asks for RUNTIME_MARGIN times that, and at least MIN_MINUTES.
+# pairs took 66 s and the stretches 265 s (most of its footage repeats: 1.8
+# million pairs alike), its peak 1,531 MB. A cluster job asks for
+# RUNTIME_MARGIN times that time, and at least MIN_MINUTES.
 JOB_FIXED = 300 * 1024**2
-JOB_BYTES_PER_WINDOW = 64
-PAIR_SECONDS = 86 / 198_630**2
-STRETCH_SECONDS = 245 / 198_630
+JOB_BYTES_PER_WINDOW = 2048
+PAIR_SECONDS = 66 / 198_630**2
+STRETCH_SECONDS = 265 / 198_630
 RUNTIME_MARGIN = 3
 MIN_MINUTES = 10
 
@@ -449,9 +450,13 @@ def find_stretches(
     starts = np.r_[0, np.cumsum(votes)]
     found = {}
     voted = int((votes >= min_votes).sum())
+    most_voted = np.argsort(-votes, kind="stable")[:voted]
+    # Progress counted in votes: the offsets with the most votes come first
+    # and take longest (their stretches are long), the many small ones last.
+    votes_before = np.r_[0, np.cumsum(votes[most_voted])]
     progress = Progress("stretches")
-    for done, g in enumerate(np.argsort(-votes, kind="stable")[:voted]):
-        progress(done, voted, "offsets with votes")
+    for done, g in enumerate(most_voted):
+        progress(int(votes_before[done]), int(votes_before[-1]), "votes")
         x_movie, y_movie, _ = (int(v) for v in groups[g])
         members = order[starts[g] : starts[g + 1]]
         w = float(width[members[0]])
