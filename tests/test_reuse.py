@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 
 from conftest import ffmpeg, real_movie
 from framescape import reuse, reuse_descriptors
-from framescape.common import FramescapeError, load_tsv, save_json
+from framescape.common import FramescapeError, load_tsv, save_json, save_npz
 from framescape.frames import probe_movie
 
 
@@ -76,12 +76,15 @@ def test_rank_vectors_dot_is_the_rank_correlation():
 
 def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
     rng = np.random.default_rng(9)
-    (rows, columns), (across, down) = reuse_descriptors.GRID, reuse_descriptors.REGIONS
-    high, wide = rows // across, columns // down
+    (rows, columns), (part_rows, part_columns) = (
+        reuse_descriptors.GRID,
+        reuse_descriptors.REGIONS,
+    )
+    high, wide = rows // part_rows, columns // part_columns
     cells = rng.integers(0, 40, size=(5, rows, columns)).astype(np.float32)
     vectors = reuse_descriptors.descriptors_of_cells(cells)
     i, j = np.array([0, 1, 2, 3, 4, 0]), np.array([1, 2, 3, 4, 0, 0])
-    found = reuse.region_similarity(vectors, across * down, i, j)
+    found = reuse.region_similarity(vectors, part_rows * part_columns, i, j)
     for k in range(len(i)):
         # Each part's rank correlation (Spearman), the DROP lowest left out.
         parts = [
@@ -266,6 +269,7 @@ def test_stretches_found_at_their_offset_in_another_movie_and_in_one_movie():
     a[80:88] = a[72:80] + rng.normal(0, 0.3, size=(8, 48))
     found = run_stretches([a, b], [0.5, 0.5])
     assert len(found) == 2
+    assert found[0][6] >= found[1][6]  # best score first
     by_pair = {(row[0], row[3]): row for row in found}
     between, within = by_pair[(0, 1)], by_pair[(0, 0)]
     assert between[1:3] + between[4:6] == pytest.approx((5, 15, 12.5, 22.5), abs=0.5)
@@ -386,14 +390,47 @@ def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
     assert float(row["start_a"]) == pytest.approx(2.0, abs=1.0)
     assert float(row["end_a"]) == pytest.approx(8.0, abs=1.0)
     assert float(row["start_b"]) - float(row["start_a"]) == pytest.approx(2.6, abs=0.5)
-    assert 0 < float(row["score"]) <= 1
+    assert reuse.MIN_SCORE <= float(row["score"]) <= 1
 
 
-def test_no_movies_still_write_the_header(tmp_path):
-    reuse.reuse_step([], [], 3.0, tmp_path / "reuse.tsv")
-    assert (tmp_path / "reuse.tsv").read_text().splitlines() == [
-        "\t".join(reuse.TSV_HEADER)
-    ]
+def descriptors_file(path, vectors, interval=1.0):
+    """A movie's descriptors.npz: ``vectors``, a window every half interval."""
+    save_npz(
+        path,
+        vectors=np.asarray(vectors, np.float32),
+        times=np.arange(len(vectors)) * interval / 2,
+        interval=np.float64(interval),
+        parts=np.int64(12),
+    )
+    return path
+
+
+HEADER = "movie_a\tstart_a\tend_a\tmovie_b\tstart_b\tend_b\tscore"
+
+
+@pytest.mark.parametrize("movies", [0, 3])
+def test_nothing_found_still_writes_the_header(tmp_path, movies):
+    """No movies, or movies that share nothing: unrelated random pictures, one
+    window, none."""
+    rng = np.random.default_rng(5)
+    cells = rng.integers(0, 255, size=(40, 12, 16)).astype(np.float32)
+    vectors = reuse_descriptors.descriptors_of_cells(cells)
+    npzs = [
+        descriptors_file(tmp_path / "a.npz", vectors[:30]),
+        descriptors_file(tmp_path / "b.npz", vectors[30:31]),
+        descriptors_file(tmp_path / "c.npz", np.zeros((0, 192))),
+    ][:movies]
+    rows = reuse.reuse_step(npzs, ["a", "b", "c"][:movies], 3.0, tmp_path / "r.tsv")
+    assert rows == []
+    assert (tmp_path / "r.tsv").read_text() == HEADER + "\n"
+
+
+def test_descriptors_without_their_times_are_named(tmp_path):
+    path = descriptors_file(tmp_path / "a.npz", np.ones((4, 192)))
+    with np.load(path) as data:
+        save_npz(path, **{**data, "times": data["times"][:3]})
+    with pytest.raises(FramescapeError, match=r"a\.npz: 4 descriptors but 3 times"):
+        reuse.load_descriptors([path])
 
 
 def test_a_damaged_movie_stops_its_descriptors_with_one_line(tmp_path, bikes):

@@ -56,11 +56,13 @@ def reuse_row(movie_a, start_a, end_a, movie_b, start_b, end_b, score):
 
 @pytest.fixture
 def folder(tmp_path):
-    """Two movies: ``fast`` at 25 frames a second (10 s), ``slow`` at 3 (a
-    third of a second apart: times reuse.tsv rounds to milliseconds)."""
+    """Three movies: ``fast`` at 25 frames a second (10 s), ``slow`` at 3 (a
+    third of a second apart: times reuse.tsv rounds to milliseconds),
+    ``sparse`` a frame every 5 s."""
     results = tmp_path / "results"
     movie(results, "fast", [i * 0.04 for i in range(250)])
     movie(results, "slow", [i / 3 for i in range(30)])
+    movie(results, "sparse", [0.0, 5.0, 10.0, 15.0])
     return results
 
 
@@ -76,9 +78,12 @@ FILES = {"fast": "fast.mp4", "slow": HOSTILE}
         ("slow", 1.333, 2.667, 4, 8),  # 1.333333 s and 2.666667 s, rounded
         ("slow", 1.334, 1.9, 5, 5),  # just after a frame: the next
         ("slow", 0.0, 0.2, 0, 0),  # shorter than a frame's interval
+        # No frame inside (5 s apart): the nearest to the middle, before or after.
+        ("sparse", 5.5, 8.0, 1, 1),
+        ("sparse", 6.5, 9.5, 2, 2),
     ],
 )
-def test_a_stretch_starts_at_the_first_frame_at_or_after_its_start(
+def test_a_stretch_shows_its_first_frame_inside_else_the_nearest(
     folder, name, start, end, first, last
 ):
     files = {name: f"{name}.mp4"}

@@ -548,6 +548,11 @@ def load_descriptors(paths):
             time.append(data["times"])
             step.append(float(data["interval"]))
             parts.add(int(data["parts"]))
+        if len(time[-1]) != len(vectors[-1]):
+            raise FramescapeError(
+                f"{path}: {len(vectors[-1])} descriptors but {len(time[-1])} "
+                "times: delete it and run again"
+            )
         movie.append(np.full(len(vectors[-1]), number, dtype=np.int64))
     if len(parts) > 1:
         raise FramescapeError(

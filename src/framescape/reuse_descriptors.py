@@ -57,8 +57,10 @@ BLOCK = 256
 class LumaDecoder(MovieDecoder):
     """A :class:`~framescape.frames.MovieDecoder` whose frames are ffmpeg's
     ``gray`` (luma, full range 0–255): ``(height, width) uint8``, stretched to
-    ``width``×``height``. Converting to luma in ffmpeg costs a third of the
-    decode that RGB frames take, and nothing in Python."""
+    ``width``×``height``; iterated only (no PNGs, no ``keep_aspect``, no
+    ``write_to``). ffmpeg takes a third less CPU time than for RGB frames (a
+    1,000-s movie at 128 × 96 and 8 frames a second: 1.25 s against 1.91 s)
+    and nothing is converted in Python."""
 
     def command(self):
         video = (
@@ -192,14 +194,17 @@ def descriptors_of_cells(cells):
     """
     n = len(cells)
     ok = detail(cells) >= MIN_DETAIL
-    (rows, columns), (across, down) = GRID, REGIONS
-    parts = across * down
-    # (n, across, rows/across, down, columns/down) → one (n·parts) × cells block each.
+    (rows, columns), (part_rows, part_columns) = GRID, REGIONS
+    parts = part_rows * part_columns
+    # (n, part_rows, rows/part_rows, part_columns, columns/part_columns) → one
+    # (n·parts) × cells block each.
     regions = (
         cells[ok]
-        .reshape(-1, across, rows // across, down, columns // down)
+        .reshape(
+            -1, part_rows, rows // part_rows, part_columns, columns // part_columns
+        )
         .transpose(0, 1, 3, 2, 4)
-        .reshape(-1, rows // across, columns // down)
+        .reshape(-1, rows // part_rows, columns // part_columns)
     )
     vectors = np.zeros((n, rows * columns), dtype=np.float32)
     vectors[ok] = rank_vectors(regions).reshape(-1, rows * columns) / np.sqrt(parts)

@@ -8,6 +8,7 @@ picture the index shows and at which its viewer opens (``<movie>.html#frame=N``,
 N the frame's number as in ``frames.tsv`` and ``<movie>.json``).
 """
 
+import bisect
 import json
 from pathlib import Path
 
@@ -39,19 +40,21 @@ def read_reuse_tsv(path):
 
 def frame_range(frames, start, end):
     """The places in ``frames`` (``frames.tsv`` rows, in time order, at least
-    one) of a stretch from ``start`` to ``end`` s: ``(first, last)``, ``first``
-    the first frame at or after ``start``, ``last`` the last at or before
-    ``end`` and never before ``first``; a start after the last frame gives the
-    last frame."""
+    one) of a stretch from ``start`` to ``end`` s: ``(first, last)``, the first
+    and last frames inside it; when none is (frames sampled further apart than
+    the stretch is long, or a stretch past the last frame), the frame nearest
+    its middle for both."""
     times = [frame["time"] for frame in frames]
-    first = next(
-        (i for i, time in enumerate(times) if time >= start - TIME_ROUNDING),
-        len(times) - 1,
+    first = bisect.bisect_left(times, start - TIME_ROUNDING)
+    last = bisect.bisect_right(times, end + TIME_ROUNDING) - 1
+    if first <= last:
+        return first, last
+    middle = (start + end) / 2
+    nearest = min(
+        (i for i in (first - 1, first) if 0 <= i < len(times)),
+        key=lambda i: abs(times[i] - middle),
     )
-    last = first
-    while last + 1 < len(times) and times[last + 1] <= end + TIME_ROUNDING:
-        last += 1
-    return first, last
+    return nearest, nearest
 
 
 def stretch_side(movie, start, end, files, frames):
