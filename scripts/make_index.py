@@ -13,5 +13,5 @@ run_step(
     output=snakemake.output[0],
     movies=snakemake.params.movies,
     collection=snakemake.params.collection,
-    reuse=next(iter(snakemake.input.reuse), None),
+    reuse=snakemake.input.reuse or None,
 )

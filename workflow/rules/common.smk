@@ -167,8 +167,9 @@ def record_outcomes(run_failed):
         return
     newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)
     if newly_failed:
+        stages = ["its map"] * COLLECTION_ENABLED + ["reuse.tsv"] * REUSE["enabled"]
         print(
-            "framescape: the folder's stages (its map, reuse.tsv) wait for every "
+            f"framescape: the folder's stages ({', '.join(stages)}) wait for every "
             "movie they were planned with; run the same command again to make "
             "them without the failed ones",
             file=sys.stderr,

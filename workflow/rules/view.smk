@@ -140,7 +140,7 @@ rule make_index:
         probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
         assets=rules.copy_viewer_assets.output.folder,
         # reuse.tsv, listed on the index, when the stage runs (else none).
-        reuse=reuse_targets()[:1],
+        reuse=reuse_table() or [],
     output:
         f"{RESULTS}/index.html",
     log:
