@@ -12,7 +12,6 @@ it (still pictures, the same room from another take and slow pans look alike
 at every offset and are dropped). :func:`reuse_step` writes ``reuse.tsv``.
 """
 
-import zipfile
 from typing import NamedTuple
 
 import numba
@@ -51,22 +50,6 @@ DISTINCT_SHARE = 0.5
 DROP = 2
 # Rows scored against all frames at a time in similar_pairs.
 PAIR_BLOCK = 512
-# The reuse job's resources over W windows of the folder: Python and the
-# libraries; every movie's descriptors (float32, held twice while joined) and
-# per window its time, movie and pairs; one PAIR_BLOCK-row block of
-# similarities against all windows and a temporary as large. Its time grows
-# with W² for the pairs and with W for the stretches: on the 100-movie folder
-# of benchmarks/collection.py (W = 198,630; 2-core Xeon with AVX-512) the
-# pairs took 66 s and the stretches 265 s (most of its footage repeats: 1.8
-# million pairs alike), its peak 1,531 MB. A cluster job asks for
-# RUNTIME_MARGIN times that time, and at least MIN_MINUTES.
-JOB_FIXED = 300 * 1024**2
-JOB_BYTES_PER_WINDOW = 2048
-PAIR_SECONDS = 66 / 198_630**2
-STRETCH_SECONDS = 265 / 198_630
-RUNTIME_MARGIN = 3
-MIN_MINUTES = 10
-
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
 
 
@@ -566,32 +549,6 @@ def load_descriptors(paths):
         np.asarray(step),
         parts.pop(),
     )
-
-
-def descriptor_shape(path):
-    """``(windows, values)`` of one movie's descriptors (``descriptors.npz``),
-    from the header of its ``vectors``."""
-    with zipfile.ZipFile(path) as bundle, bundle.open("vectors.npy") as member:
-        version = np.lib.format.read_magic(member)
-        read_header = {
-            (1, 0): np.lib.format.read_array_header_1_0,
-            (2, 0): np.lib.format.read_array_header_2_0,
-        }[version]
-        shape, _, _ = read_header(member)
-    return shape
-
-
-def job_memory(windows, values):
-    """Bytes the reuse job holds for ``windows`` windows in all, each a
-    descriptor of ``values`` float32 (see JOB_FIXED)."""
-    held = 2 * 4 * values + JOB_BYTES_PER_WINDOW + 2 * 4 * PAIR_BLOCK
-    return JOB_FIXED + held * windows
-
-
-def job_minutes(windows):
-    """Minutes to ask a cluster for the reuse job over ``windows`` windows."""
-    seconds = PAIR_SECONDS * windows**2 + STRETCH_SECONDS * windows
-    return int(MIN_MINUTES + -(-seconds * RUNTIME_MARGIN // 60))
 
 
 def tsv_rows(stretches, movies):

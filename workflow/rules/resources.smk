@@ -6,7 +6,7 @@ import errno  # noqa: E402
 import functools  # noqa: E402
 
 from framescape.common import npy_shape  # noqa: E402
-from framescape import reuse  # noqa: E402
+from framescape import reuse_resources  # noqa: E402
 from framescape.movies import expected_frames  # noqa: E402
 from framescape.resources import (  # noqa: E402
     GRAPH_FIXED,
@@ -281,20 +281,15 @@ def collection_page_mb(wildcards, input):
 
 
 def reuse_windows(input):
-    """(windows in all, values of a descriptor) of the reuse job's input."""
-    shapes = [reuse.descriptor_shape(path) for path in input]
-    return sum(windows for windows, _ in shapes), max(
-        (values for _, values in shapes), default=0
-    )
+    return sum(reuse_resources.descriptor_windows(path) for path in input)
 
 
 def reuse_mb(wildcards, input):
-    return megabytes(reuse.job_memory(*reuse_windows(input)))
+    return megabytes(reuse_resources.job_memory(reuse_windows(input)))
 
 
 def reuse_minutes(wildcards, input):
-    windows, _ = reuse_windows(input)
-    return reuse.job_minutes(windows)
+    return reuse_resources.job_minutes(reuse_windows(input))
 
 
 def extract_minutes(wildcards, input):
