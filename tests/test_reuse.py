@@ -277,6 +277,23 @@ def test_stretches_found_at_their_offset_in_another_movie_and_in_one_movie():
     assert within[1:3] + within[4:6] == pytest.approx((20, 25, 30, 35), abs=0.5)
 
 
+def test_a_window_partly_inside_at_either_end_belongs_to_the_stretch():
+    """The frames just outside a copy half hold its footage (a window that
+    straddles the cut): less alike than MATCH_SIMILARITY, but the stretch
+    takes them in, one at each end."""
+    rng = np.random.default_rng(8)
+    a, b = footage(rng, 60), footage(rng, 60)
+    b[25:45] = a[10:30]
+    for inside, outside in ((24, 9), (45, 30)):
+        b[inside] = a[outside] + rng.normal(size=48) * np.linalg.norm(a[outside]) / 7
+        alike = b[inside] @ a[outside]
+        alike /= np.linalg.norm(b[inside]) * np.linalg.norm(a[outside])
+        assert reuse.EDGE_SIMILARITY <= alike < reuse.MATCH_SIMILARITY
+    (found,) = run_stretches([a, b], [0.5, 0.5])
+    # Frames 9-30 of a, each standing for the 0.5 s around it.
+    assert found[1:3] + found[4:6] == pytest.approx((4.25, 15.25, 11.75, 22.75))
+
+
 def test_no_stretch_between_unrelated_or_still_footage():
     rng = np.random.default_rng(7)
     a, b = footage(rng, 60), footage(rng, 60)

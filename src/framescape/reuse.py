@@ -24,11 +24,16 @@ from framescape.common import FramescapeError, Progress, log, save_tsv
 # similar (all parts but DROP). On bikes.mp4's windows against its copies
 # under a 10 % logo, bars and grading, all parts gave at least 0.77, all but
 # two 0.90; against bigbuckbunny.mp4 and carphone.mp4 at most 0.16 and 0.31.
+# A title card held in two movies matched at 0.73: below, so it does not
+# lengthen a stretch of footage that follows it at nearly the same offset.
 SEED_SIMILARITY = 0.65
-MATCH_SIMILARITY = 0.7
+MATCH_SIMILARITY = 0.75
+# A window at a stretch's edge partly holds other footage and matches less:
+# one at each end joins the stretch while at least this similar.
+EDGE_SIMILARITY = 0.6
 # A stretch's score, its windows' mean similarity (the gaps it bridges
 # included), is at least this: footage that only looks alike (the demo's days
-# of one season) matches in patches and scored at most 0.77; copies under
+# of one season) matches in patches and scored at most 0.79; copies under
 # combined edits scored at least 0.81 in benchmarks/reuse.py.
 MIN_SCORE = 0.8
 # Most pairs one frame keeps as votes (the most similar).
@@ -284,6 +289,11 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie, min_score=0
     found = []
     for run in np.split(hits, breaks + 1) if len(hits) else []:
         first, last = run[0], run[-1]
+        # A window partly outside the footage matches less (EDGE_SIMILARITY).
+        if first > 0 and matched[first - 1] >= EDGE_SIMILARITY:
+            first -= 1
+        if last + 1 < len(matched) and matched[last + 1] >= EDGE_SIMILARITY:
+            last += 1
         span = slice(first, last + 1)
         score = matched[span].mean()
         if score < min_score:
