@@ -932,7 +932,8 @@ def stage_rows(folder):
     from their benchmark files."""
     rules = {rule: [] for rule in STAGE_RULES}
     benchmarks = Path(folder) / "results" / "benchmarks"
-    for path in sorted(benchmarks.glob("reuse*.tsv")):
+    paths = [benchmarks / "reuse.tsv", *benchmarks.glob("reuse_descriptors_*.tsv")]
+    for path in sorted(paths):
         rule = "reuse" if path.stem == "reuse" else "reuse_descriptors"
         (row,) = load_tsv(path)
         rules[rule].append((float(row["s"]), float(row["max_rss"]), path.stem))
@@ -958,6 +959,8 @@ def measure_stage(folder, cores):
         folder, cores, ["results/reuse.tsv"], [*mtime_only, "--forcerun", *STAGE_RULES]
     )
     jobs = [job for job in job_times(log) if job[0] in STAGE_RULES]
+    if not jobs:
+        sys.exit(f"no reuse job in {folder}/snakemake.log: nothing to measure")
     seconds = max(job[3] for job in jobs) - min(job[2] for job in jobs)
     rules = stage_rows(folder)
     asked = asked_memory(log)

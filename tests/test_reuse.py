@@ -231,7 +231,7 @@ def unit(x):
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def run_stretches(movies_vectors, steps, min_seconds=3.0):
+def run_stretches(movies_vectors, steps, min_seconds=3.0, min_score=0.0):
     """find_stretches on descriptor sequences (zero rows: no descriptor)."""
     joined = np.concatenate(movies_vectors)
     described = joined.any(axis=1)
@@ -254,6 +254,7 @@ def run_stretches(movies_vectors, steps, min_seconds=3.0):
         np.asarray(steps),
         min_seconds,
         described=described,
+        min_score=min_score,
     )
 
 
@@ -277,21 +278,59 @@ def test_stretches_found_at_their_offset_in_another_movie_and_in_one_movie():
     assert within[1:3] + within[4:6] == pytest.approx((20, 25, 30, 35), abs=0.5)
 
 
-def test_a_window_partly_inside_at_either_end_belongs_to_the_stretch():
-    """The frames just outside a copy half hold its footage (a window that
-    straddles the cut): less alike than MATCH_SIMILARITY, but the stretch
-    takes them in, one at each end."""
+def alike(rng, target, cosine):
+    """A vector whose cosine with ``target`` is ``cosine`` exactly."""
+    other = rng.normal(size=target.shape)
+    other -= (other @ target) / (target @ target) * target
+    unit = target / np.linalg.norm(target)
+    return cosine * unit + np.sqrt(1 - cosine**2) * other / np.linalg.norm(other)
+
+
+@pytest.mark.parametrize(
+    "edges, start, end",
+    [
+        # Frames 9 and 30 of a half inside its copy in b: they join it.
+        ({24: 0.68, 45: 0.68}, 4.25, 15.25),
+        # Less alike than EDGE_SIMILARITY: they do not.
+        ({24: 0.5, 45: 0.5}, 4.75, 14.75),
+        # One window joins at each end, not two.
+        ({23: 0.68, 24: 0.68, 45: 0.68, 46: 0.68}, 4.25, 15.25),
+    ],
+)
+def test_the_window_straddling_each_cut_belongs_to_the_stretch(edges, start, end):
+    """Frames 10-29 of a again in b from frame 25 on; the frames around the
+    copy in b hold some of a's footage (``edges``: frame of b → how alike it is
+    to its partner in a)."""
     rng = np.random.default_rng(8)
     a, b = footage(rng, 60), footage(rng, 60)
     b[25:45] = a[10:30]
-    for inside, outside in ((24, 9), (45, 30)):
-        b[inside] = a[outside] + rng.normal(size=48) * np.linalg.norm(a[outside]) / 7
-        alike = b[inside] @ a[outside]
-        alike /= np.linalg.norm(b[inside]) * np.linalg.norm(a[outside])
-        assert reuse.EDGE_SIMILARITY <= alike < reuse.MATCH_SIMILARITY
+    for frame, cosine in edges.items():
+        b[frame] = alike(rng, a[frame - 15], cosine)
     (found,) = run_stretches([a, b], [0.5, 0.5])
-    # Frames 9-30 of a, each standing for the 0.5 s around it.
-    assert found[1:3] + found[4:6] == pytest.approx((4.25, 15.25, 11.75, 22.75))
+    # Each frame stands for the 0.5 s around it.
+    assert found[1:3] + found[4:6] == pytest.approx(
+        (start, end, start + 7.5, end + 7.5)
+    )
+
+
+def test_a_short_patch_lengthened_by_its_edges_scores_them_too():
+    """Four windows that match at 0.85 and the two around them at 0.62 last
+    min_seconds with them: scored over all six (0.77), below MIN_SCORE (the
+    patches in which footage that only looks alike matches); ten such
+    windows score 0.81 and are kept."""
+    rng = np.random.default_rng(9)
+    a, b = footage(rng, 40), footage(rng, 40)
+    for frame in range(10, 20):
+        b[frame + 5] = alike(rng, a[frame], 0.85)
+    b[14], b[25] = alike(rng, a[9], 0.62), alike(rng, a[20], 0.62)
+    (found,) = run_stretches([a, b], [0.5, 0.5], min_score=reuse.MIN_SCORE)
+    assert found[6] == pytest.approx((10 * 0.85 + 2 * 0.62) / 12, abs=0.01)
+    assert found[1:3] == pytest.approx((4.25, 10.25))
+    b[19:25] = footage(rng, 6)  # only frames 10-13 of a left, and 9 and 14 around
+    b[19] = alike(rng, a[14], 0.62)
+    assert run_stretches([a, b], [0.5, 0.5], min_score=reuse.MIN_SCORE) == []
+    (found,) = run_stretches([a, b], [0.5, 0.5])
+    assert found[6] == pytest.approx((4 * 0.85 + 2 * 0.62) / 6, abs=0.01)
 
 
 def test_no_stretch_between_unrelated_or_still_footage():

@@ -24,12 +24,14 @@ from framescape.common import FramescapeError, Progress, log, save_tsv
 # similar (all parts but DROP). On bikes.mp4's windows against its copies
 # under a 10 % logo, bars and grading, all parts gave at least 0.77, all but
 # two 0.90; against bigbuckbunny.mp4 and carphone.mp4 at most 0.16 and 0.31.
-# A title card held in two movies matched at 0.73: below, so it does not
-# lengthen a stretch of footage that follows it at nearly the same offset.
+# A title card held in two movies matched at 0.73: below, so it lengthens a
+# stretch of footage that follows it at nearly the same offset by one window
+# (EDGE_SIMILARITY) at most.
 SEED_SIMILARITY = 0.65
 MATCH_SIMILARITY = 0.75
 # A window at a stretch's edge partly holds other footage and matches less:
-# one at each end joins the stretch while at least this similar.
+# the one just before and the one just after a stretch join it if at least
+# this similar.
 EDGE_SIMILARITY = 0.6
 # A stretch's score, its windows' mean similarity (the gaps it bridges
 # included), is at least this: footage that only looks alike (the demo's days
@@ -288,8 +290,13 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie, min_score=0
     )
     found = []
     for run in np.split(hits, breaks + 1) if len(hits) else []:
+        # A window that straddles the footage's cut matches less: the one
+        # just before and the one just after the run belong to the stretch
+        # if at least EDGE_SIMILARITY. They count in its score too: footage
+        # that only looks alike matches in short patches, which they would
+        # otherwise lengthen to min_seconds at a high score (the demo's days
+        # of one season: up to 0.84 then, at most 0.79 with them).
         first, last = run[0], run[-1]
-        # A window partly outside the footage matches less (EDGE_SIMILARITY).
         if first > 0 and matched[first - 1] >= EDGE_SIMILARITY:
             first -= 1
         if last + 1 < len(matched) and matched[last + 1] >= EDGE_SIMILARITY:
@@ -320,10 +327,12 @@ def stretch_ends(x, y, first, last, place, shift):
     """Where a stretch of x's frames ``first`` … ``last`` (matching y's frames
     ``place``, ``shift`` s later) starts and ends in x (s).
 
-    Between its first (last) matching frame and the one before (after) it;
-    taking a frame to match when at least half of its span is inside, in the
-    middle of where it can be; at a movie's first or last frame, where that
-    frame's time starts or ends.
+    Between its first (last) frame and the one before (after) it, in the
+    middle of where it can be, taking the frames ``first`` … ``last`` to be at
+    least half inside the footage and those beyond them less; at a movie's
+    first or last frame, where that frame's time starts or ends. (:func:`follow`
+    counts a window that straddles a cut among them when it matches at least
+    EDGE_SIMILARITY.)
     """
     start = x.times[first] + (x.span - x.hop) / 2
     if x.times[first] <= x.begin:

@@ -2,12 +2,13 @@
 input: light, as Snakemake imports it while it plans a run (and apart from
 :mod:`framescape.reuse`, so that re-measuring them reruns nothing).
 
-Measured with ``python benchmarks/reuse.py --folder`` on the folder map's
-100-movie folder (2-core Xeon with AVX-512): 198,630 windows of 192 values,
-1.8 million pairs of windows alike (most of its footage repeats); the pairs
-took 66 s, the stretches 276 s, the job's peak 1,550 MB. The pairs' time grows
-with the square of the windows (each block of windows against all), the
-rest with their number.
+From ``python benchmarks/reuse.py --folder`` on the folder map's 100-movie
+folder (2-core Xeon with AVX-512): 198,630 windows of 192 values, 1.8 million
+pairs of windows alike (most of its footage repeats); the slowest and largest
+of its runs took 66 s for the pairs and 276 s for the stretches and peaked at
+1,550 MB (others 54 s, 226 s, 1,098 MB). The pairs' time grows with the square
+of the windows (each block of windows against all), the rest with their
+number.
 """
 
 import zipfile
@@ -45,6 +46,6 @@ def job_memory(windows):
 
 def job_minutes(windows):
     """Minutes to ask a cluster for the reuse job over ``windows`` windows:
-    RUNTIME_MARGIN times the measured rates, at least MIN_RUNTIME."""
+    MIN_RUNTIME plus RUNTIME_MARGIN times what the measured rates predict."""
     seconds = PAIR_SECONDS * windows**2 + STRETCH_SECONDS * windows
     return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))

@@ -167,9 +167,16 @@ def record_outcomes(run_failed):
         return
     newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)
     if newly_failed:
-        stages = ["its map"] * COLLECTION_ENABLED + ["reuse.tsv"] * REUSE["enabled"]
+        waiting = [
+            name
+            for name, enabled in (
+                ("its map", COLLECTION_ENABLED),
+                ("reuse.tsv", REUSE["enabled"]),
+            )
+            if enabled
+        ]
         print(
-            f"framescape: the folder's stages ({', '.join(stages)}) wait for every "
+            f"framescape: the folder's stages ({', '.join(waiting)}) wait for every "
             "movie they were planned with; run the same command again to make "
             "them without the failed ones",
             file=sys.stderr,
