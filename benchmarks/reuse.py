@@ -1098,33 +1098,11 @@ def measure(folder, workdir, truth, fps, min_seconds, cores):
     return all(checks.values())
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="the carriers of QUICK")
-    parser.add_argument(
-        "--fps", type=float, action="append", default=[], help="also at this fps"
-    )
-    parser.add_argument("--cores", type=int, default=2)
-    parser.add_argument("--keep", help="build the set here and keep it")
-    parser.add_argument("--reuse", help="a set --keep made: run on it again")
-    parser.add_argument(
-        "--folder", help="the stage's time on the folder map's folder kept here"
-    )
-    args = parser.parse_args()
-    config = yaml.safe_load((REPO / "config.yaml").read_text())
-    min_seconds = config["reuse"]["min_seconds"]
-    print(
-        f"{cpu_description()}; load average {load_average()} at the start",
-        flush=True,
-    )
+def measure_set(args, config):
+    """Build (or reuse) the set, run and score it at the config's ``reuse.fps``
+    and each ``--fps``, print; True when every target is met."""
     started = time.perf_counter()
-    if args.folder:
-        good = measure_stage(args.folder, args.cores)
-        print(
-            f"\nload average {load_average()} at the end; "
-            f"{time.perf_counter() - started:.0f} s in all"
-        )
-        return 0 if good else 1
+    min_seconds = config["reuse"]["min_seconds"]
     if args.reuse:
         folder = Path(args.reuse)
         truth = set_truth(folder, min_seconds)
@@ -1149,6 +1127,32 @@ def main():
     finally:
         if not (args.keep or args.reuse):
             shutil.rmtree(folder)
+    return good
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the carriers of QUICK")
+    parser.add_argument(
+        "--fps", type=float, action="append", default=[], help="also at this fps"
+    )
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--keep", help="build the set here and keep it")
+    parser.add_argument("--reuse", help="a set --keep made: run on it again")
+    parser.add_argument(
+        "--folder", help="the stage's time on the folder map's folder kept here"
+    )
+    args = parser.parse_args()
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    print(
+        f"{cpu_description()}; load average {load_average()} at the start",
+        flush=True,
+    )
+    started = time.perf_counter()
+    if args.folder:
+        good = measure_stage(args.folder, args.cores)
+    else:
+        good = measure_set(args, config)
     print(
         f"\nload average {load_average()} at the end; "
         f"{time.perf_counter() - started:.0f} s in all"
