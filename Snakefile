@@ -35,7 +35,7 @@ include: "workflow/rules/distances.smk"
 include: "workflow/rules/graph.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
-include: "workflow/rules/view.smk"
+include: "workflow/rules/pages.smk"
 include: "workflow/rules/collection.smk"
 include: "workflow/rules/reuse.smk"
 

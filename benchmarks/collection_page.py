@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from framescape import viewer
-from framescape.collection_page import collection_page_step
-from framescape.movies import movies_table
+from framescape.pages import toolkit as viewer
+from framescape.pages.folder import collection_page_step
+from framescape.run.movies import movies_table
 
 # benchmarks/viewer.py (this script's folder is first on sys.path).
 from viewer import MAPS, MEASURE_SWITCH

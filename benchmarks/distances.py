@@ -28,8 +28,11 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.metrics import pairwise_distances
 
-from framescape import distances, kernels
-from framescape.frames import MovieDecoder, extract_frames, ffmpeg_exe
+from framescape.distances import kernels
+from framescape.distances import matrices as distances
+from framescape.frames.decode import MovieDecoder
+from framescape.frames.extract import extract_frames
+from framescape.frames.probe import ffmpeg_exe
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,16 +12,16 @@ on 64 frames (numba compilation, thread start), so that its peak memory is its
 own:
 
 - **ours**: the graph the workflow builds,
-  ``framescape.candidates.candidate_graph`` with the workflow's settings: as
+  ``framescape.graph_whole.candidate_graph`` with the workflow's settings: as
   many candidates per frame as its sample of 64 frames needs (at least gray
   300, hsl 200, at most three times that: ``framescape.resources``) and the
-  second pass (``resources.COMPLETE``) for gray, which makes it exact; hsl
+  second pass (``graph_parameters.COMPLETE``) for gray, which makes it exact; hsl
   keeps the first pass. The table says how many candidates were re-ranked and
   the recall the sample promised. A movie whose candidates would be every
   frame (at most 901 frames for gray, 601 for hsl at k = 100) is ranked from
   its matrix, every pair.
 - **exact**: the dense matrix ``framescape.distances.compute_distances`` ranked
-  row by row by ``framescape.distances.nearest_frames``: the reference. Recall
+  row by row by ``framescape.distances_nearest.nearest_frames``: the reference. Recall
   is the share of each frame's true ``k`` nearest that a method finds. The
   distances ours stores for its neighbours are checked against the matrix's
   elements: gray's must be equal, hsl's within float32 rounding (4.5e-5: the
@@ -96,8 +96,14 @@ from pathlib import Path
 
 import numpy as np
 
-from framescape import candidates, distances, kernels, resources
-from framescape.frames import MovieDecoder, probe_movie
+from framescape.distances import kernels
+from framescape.distances import matrices as distances
+from framescape.distances import nearest as distances_nearest
+from framescape.frames.decode import MovieDecoder
+from framescape.frames.probe import probe_movie
+from framescape.graph import parameters as graph_parameters
+from framescape.graph import reduce as graph_reduce
+from framescape.graph import whole as graph_whole
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MOVIES = REPO.parent / "shared" / "movies"
@@ -109,7 +115,7 @@ WARM_UP_FRAMES = 64
 VECTOR_BLOCK = 256
 MIN_RECALL = 0.99
 # hsl: both frames' float32 rounding as framescape.candidates allows for it.
-HSL_TOLERANCE = 2 * candidates.HSL_ROUNDING * candidates.HSL_LARGEST_NORM
+HSL_TOLERANCE = 2 * graph_reduce.HSL_ROUNDING * graph_reduce.HSL_LARGEST_NORM
 
 
 def recall(found, truth):
@@ -334,13 +340,13 @@ def run_method(method, metric, frames, k, folder):
     of the vectors or None, ours' sample or None)``; exact saves its matrix
     into ``folder``."""
     if method == "ours":
-        indices, found, ran = candidates.candidate_graph(
-            frames, metric, k, complete=resources.COMPLETE[metric], every_pair=True
+        indices, found, ran = graph_whole.candidate_graph(
+            frames, metric, k, complete=graph_parameters.COMPLETE[metric], every_pair=True
         )
         return indices, found, None, ran.get("sample")
     if method == "exact":
         matrix = distances.compute_distances(frames, metric)
-        indices = distances.nearest_frames(matrix, k)
+        indices = distances_nearest.nearest_frames(matrix, k)
         if folder is not None:
             np.save(Path(folder) / f"{metric}.npy", matrix)
         return indices, None, None, None
@@ -364,7 +370,7 @@ def measure(method, metrics, npy, sizes, k, folder):
         warm_up = frames[:WARM_UP_FRAMES]
         run_method(method, metric, warm_up, min(k, 5), None)
         if method == "ours":  # 64 frames are ranked from their matrix: candidates too
-            candidates.candidate_graph(warm_up, metric, 5, 10)
+            graph_whole.candidate_graph(warm_up, metric, 5, 10)
         results[metric] = []
         for n in sizes[metric]:
             start_mb = reset_peak()
@@ -455,7 +461,7 @@ def report(metric, n, k, results, truths, matrix_path):
 
 def label(method, metric, row):
     if method == "ours":
-        second = "exact second pass" if resources.COMPLETE[metric] else "first pass"
+        second = "exact second pass" if graph_parameters.COMPLETE[metric] else "first pass"
         sample = row["sample"]
         if sample is None:  # its candidates would have been every frame
             return "ours: candidate_graph, every pair (the matrix's kernels)"

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from framescape.tiles import HEATMAP_CELLS
+from framescape.distances.tiles import HEATMAP_CELLS
 from scaling import run_workflow
 
 TARGET_MINUTES = 30

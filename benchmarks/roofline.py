@@ -35,8 +35,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from framescape import kernels
-from framescape.frames import MovieDecoder
+from framescape.distances import kernels
+from framescape.frames.decode import MovieDecoder
 
 WIDTH, HEIGHT = 320, 240
 PAIR_BYTES = WIDTH * HEIGHT

@@ -77,7 +77,7 @@ def sklearn_graph(indices, distances, random_state, threads, **params):
     openTSNE)."""
     from scipy.sparse import csr_matrix
 
-    from framescape.embed import tsne_model, with_each_frame_first
+    from framescape.embed.neighbours import tsne_model, with_each_frame_first
 
     n = len(indices)
     model = tsne_model(n, random_state, threads, **params)
@@ -105,7 +105,7 @@ def child(method, folder, params):
         np.savez(folder / "graph.npz", indices=indices, distances=distances)
         print(json.dumps({"seconds": seconds}))
         return
-    from framescape.embed import embed_tsne_graph
+    from framescape.embed.neighbours import embed_tsne_graph
 
     with np.load(folder / "graph.npz") as graph:
         indices, distances = graph["indices"], graph["distances"]

@@ -6,7 +6,7 @@ per second while the points glide from one map to another, in Debian's chromium
     python benchmarks/viewer.py [--frames 365 10000 50000]
     python benchmarks/viewer.py --quick   # one page of 365 frames (CI)
 
-Each results folder is made by framescape.viewer.viewer_step, as the workflow's
+Each results folder is made by framescape.pages_viewer.viewer_step, as the workflow's
 make_viewer makes it, from a synthetic movie: 6 maps (a noisy loop each), random
 nearest frames ((N, 8) int32 per metric) and frame pictures numbered as
 extraction numbers them, each a link to one of a dozen pictures.
@@ -24,7 +24,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from framescape import viewer
+from framescape.pages import toolkit as viewer
+from framescape.pages import viewer as pages_viewer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,7 +68,7 @@ MEASURE_SWITCH = """async (key) => {
 
 def make_results(folder, n, frames_dir):
     """A results folder with one movie, ``bench``, of ``n`` frames, made by
-    :func:`framescape.viewer.viewer_step`: the page's path and the seconds the
+    :func:`framescape.pages_viewer.viewer_step`: the page's path and the seconds the
     step took."""
     rng = np.random.default_rng(n)
     angle = np.linspace(0, 2 * np.pi, n, endpoint=False)
@@ -109,7 +110,7 @@ def make_results(folder, n, frames_dir):
         thumbnails=movie / "thumbnails.js",
     )
     started = time.perf_counter()
-    viewer.viewer_step(
+    pages_viewer.viewer_step(
         folder / "bench.json",
         movie / "probe.json",
         [movie / "nearest" / f"{metric}.npy" for metric in METRICS],

@@ -1,6 +1,6 @@
 """Rule collection_frames: one movie's frames at the folder map's common size."""
 
-from framescape.collection import collection_frames_step
+from framescape.collection.frames import collection_frames_step
 from framescape.common import run_step
 
 run_step(

@@ -1,6 +1,6 @@
 """Rule collection_join: every movie's common-size frames as one movie's."""
 
-from framescape.collection import join_step
+from framescape.collection.join import join_step
 from framescape.common import run_step
 
 run_step(

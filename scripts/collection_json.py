@@ -1,6 +1,6 @@
 """Rule collection_json: the folder map's scaled maps → results/collection.json."""
 
-from framescape.collection import collection_json_step
+from framescape.collection.maps import collection_json_step
 from framescape.common import run_step
 
 run_step(

@@ -1,7 +1,7 @@
 """Rule compute_distance_tile: one tile of a long movie's distance matrix."""
 
 from framescape.common import run_step
-from framescape.distances import tile_step
+from framescape.distances.jobs import tile_step
 
 run_step(
     snakemake.log[0],

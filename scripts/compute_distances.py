@@ -1,7 +1,7 @@
 """Rule compute_distances: a movie's (N, N) distance matrix for one metric."""
 
 from framescape.common import run_step
-from framescape.distances import distances_step
+from framescape.distances.jobs import distances_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule embed: 2-D coordinates of a movie's frames, one method × metric."""
 
 from framescape.common import run_step
-from framescape.embed import embed_step
+from framescape.embed.jobs import embed_step
 
 run_step(
     snakemake.log[0],

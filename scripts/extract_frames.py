@@ -1,7 +1,7 @@
 """Rule extract_frames: one ffmpeg decode → frames/, frames.npy, frames.tsv."""
 
 from framescape.common import run_step
-from framescape.frames import extract_step
+from framescape.frames.extract import extract_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule graph_candidates: a long movie's frames compared at a reduced size."""
 
 from framescape.common import run_step
-from framescape.graph import candidates_step
+from framescape.graph.jobs import candidates_step
 
 run_step(
     snakemake.log[0],

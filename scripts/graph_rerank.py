@@ -1,7 +1,7 @@
 """Rule graph_rerank: a block of frames' candidates compared at full size."""
 
 from framescape.common import run_step
-from framescape.graph import rerank_step
+from framescape.graph.jobs import rerank_step
 
 run_step(
     snakemake.log[0],

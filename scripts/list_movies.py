@@ -1,7 +1,7 @@
 """Rule list_movies: results/movies.tsv, every movie file and its status."""
 
 from framescape.common import run_step
-from framescape.movies import write_movies_tsv
+from framescape.run.movies import write_movies_tsv
 
 run_step(
     snakemake.log[0],

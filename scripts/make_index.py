@@ -1,7 +1,7 @@
 """Rule make_index: results/index.html, every movie and its viewer."""
 
 from framescape.common import run_step
-from framescape.viewer import index_step
+from framescape.pages.index import index_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule make_viewer: results/<movie>.html and its thumbnails."""
 
 from framescape.common import run_step
-from framescape.viewer import viewer_step
+from framescape.pages.viewer import viewer_step
 
 run_step(
     snakemake.log[0],

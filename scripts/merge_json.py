@@ -1,7 +1,7 @@
 """Rule merge_json: a movie's maps and frame table → results/<movie>.json."""
 
 from framescape.common import run_step
-from framescape.merge import merge_step
+from framescape.merge.coordinates import merge_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule nearest_frames: each frame's nearest frames, for the viewer."""
 
 from framescape.common import run_step
-from framescape.distances import nearest_step
+from framescape.distances.jobs import nearest_step
 
 run_step(
     snakemake.log[0],

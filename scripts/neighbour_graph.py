@@ -1,7 +1,7 @@
 """Rule neighbour_graph: a long movie's re-ranked blocks put together."""
 
 from framescape.common import run_step
-from framescape.graph import graph_step
+from framescape.graph.jobs import graph_step
 
 run_step(
     snakemake.log[0],

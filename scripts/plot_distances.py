@@ -2,7 +2,7 @@
 averages) as a self-similarity heatmap."""
 
 from framescape.common import run_step
-from framescape.plots import plot_distances_step
+from framescape.pages.plots import plot_distances_step
 
 run_step(
     snakemake.log[0],

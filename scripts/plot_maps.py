@@ -1,7 +1,7 @@
 """Rule plot_maps: maps.png, a panel per method × metric."""
 
 from framescape.common import run_step
-from framescape.plots import plot_maps_step
+from framescape.pages.plots import plot_maps_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule probe_movie: what ffmpeg says of one movie file (probe.json)."""
 
 from framescape.common import run_step
-from framescape.frames import probe_step
+from framescape.frames.probe import probe_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule reuse: the stretches of footage found in two places, reuse.tsv."""
 
 from framescape.common import run_step
-from framescape.reuse import reuse_step
+from framescape.reuse.jobs import reuse_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule reuse_descriptors: one movie's window descriptors for the reuse stage."""
 
 from framescape.common import run_step
-from framescape.reuse_descriptors import descriptors_step
+from framescape.reuse.descriptors import descriptors_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule reuse_script: reuse.tsv as the script the pages load, reuse.js."""
 
 from framescape.common import run_step
-from framescape.reuse_view import script_step
+from framescape.pages.reuse import script_step
 
 run_step(
     snakemake.log[0],

@@ -1,7 +1,7 @@
 """Rule scale: coordinates into the configured square."""
 
 from framescape.common import run_step
-from framescape.merge import scale_step
+from framescape.merge.coordinates import scale_step
 
 run_step(
     snakemake.log[0],

@@ -81,7 +81,7 @@ def bikes():
 @pytest.fixture(scope="session")
 def bikes_frames(tmp_path_factory, bikes):
     """The first 40 frames of bikes.mp4 at 25 fps, 80×60."""
-    from framescape.frames import MovieDecoder
+    from framescape.frames.decode import MovieDecoder
 
     decoder = MovieDecoder(bikes, fps=25, width=80, height=60)
     return np.stack([frame for _, frame in zip(range(40), decoder)])

@@ -25,7 +25,7 @@ from conftest import (
     write_config,
 )
 from framescape.common import load_frames_tsv
-from framescape.movies import read_movies_tsv
+from framescape.run.movies import read_movies_tsv
 
 pytestmark = pytest.mark.workflow
 

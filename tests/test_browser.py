@@ -33,10 +33,12 @@ from conftest import (
     need,
     snakemake,
 )
-from framescape import reuse_view
-from framescape import viewer as framescape_viewer
 from framescape.common import format_duration, load_frames_tsv, save_tsv
-from framescape.movies import movies_table, read_movies_tsv
+from framescape.pages import index as pages_index
+from framescape.pages import reuse as reuse_view
+from framescape.pages import toolkit as framescape_viewer
+from framescape.pages import viewer as pages_viewer
+from framescape.run.movies import movies_table, read_movies_tsv
 
 pytestmark = pytest.mark.workflow
 
@@ -477,7 +479,7 @@ def portrait(tmp_path_factory):
         nearest=results / "phone" / "nearest.js",
         thumbnails=results / "phone" / "thumbnails.js",
     )
-    framescape_viewer.viewer_step(
+    pages_viewer.viewer_step(
         json_path,
         probe,
         [nearest],
@@ -493,7 +495,7 @@ def portrait(tmp_path_factory):
     movies_tsv.write_text(
         movies_table([{"movie": "phone", "file": "phone.mp4", "status": "ok"}])
     )
-    framescape_viewer.index_step(
+    pages_index.index_step(
         movies_tsv, [json_path], [probe], assets, results / "index.html", ["phone"]
     )
     return results
@@ -1078,7 +1080,7 @@ def test_viewer_marks_repeats_inside_a_movie_and_only_its_own(
     )
     for movie in ("phone", "absent"):
         (portrait / f"{movie}.html").write_text(
-            framescape_viewer.viewer_page(
+            pages_viewer.viewer_page(
                 items,
                 ["mds_gray"],
                 movie,

@@ -4,8 +4,17 @@ distance matrix and its dense ranking."""
 import numpy as np
 import pytest
 
-from framescape import candidates, distances, kernels
-from framescape.tiles import tile_count, tile_pairs, tile_range
+from framescape.distances import kernels, nearest_kernels
+from framescape.distances import matrices as distances
+from framescape.distances import nearest as distances_nearest
+from framescape.distances.tiles import tile_count, tile_pairs, tile_range
+from framescape.graph import candidates
+from framescape.graph import parameters as graph_parameters
+from framescape.graph import reduce as graph_reduce
+from framescape.graph import rerank as graph_rerank
+from framescape.graph import sample as graph_sample
+from framescape.graph import second_pass as graph_second_pass
+from framescape.graph import whole as graph_whole
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +32,7 @@ def mask():
 
 
 def dense_ranking(matrix, k):
-    nearest = distances.nearest_frames(matrix, k)
+    nearest = distances_nearest.nearest_frames(matrix, k)
     return nearest, np.take_along_axis(matrix, nearest.astype(np.intp), axis=1)
 
 
@@ -58,7 +67,7 @@ def test_reduced_distances_bound_the_full_ones(
     distance, and it is a useful bound (most of the distance on average)."""
     kept = mask if masked else None
     matrix = distances.compute_distances(bikes_frames, metric, kept)
-    reduced = candidates.reduced_descriptors(
+    reduced = graph_reduce.reduced_descriptors(
         bikes_frames, metric, factor, kept, frame_block=16
     )
     n = len(bikes_frames)
@@ -82,7 +91,7 @@ def test_rounding_to_bytes_is_taken_off_the_gray_bound():
     frames[:, 2:] = 11
     frames[1, 1, 3] = 11
     full = distances.compute_distances(frames, "gray")[0, 1]
-    reduced = candidates.reduced_descriptors(frames, "gray", 4)
+    reduced = graph_reduce.reduced_descriptors(frames, "gray", 4)
     tile = candidates.reduced_tile(reduced, "gray", (0, 1), (1, 2))
     bound = candidates.lower_bounds(tile, reduced, (0, 1), (1, 2))
     assert full == 1 / 16 and tile[0, 0] == 1
@@ -100,7 +109,7 @@ def test_rerank_gives_the_matrix_distances(tied_frames, mask, metric):
     listed = rng.integers(0, n + 1, size=(len(rows), 15))
     listed[:, 0] = rows
     listed[:, 1] = listed[:, 2]
-    indices, found = candidates.rerank(tied_frames, metric, k, rows, listed, mask)
+    indices, found = graph_rerank.rerank(tied_frames, metric, k, rows, listed, mask)
     for offset, row in enumerate(rows):
         chosen = np.setdiff1d(listed[offset][listed[offset] < n], [row])
         order = np.lexsort((chosen, matrix[row, chosen]))[:k]
@@ -128,7 +137,7 @@ def test_all_frames_as_candidates_is_the_dense_ranking(tied_frames, mask, metric
     matrix = distances.compute_distances(tied_frames, metric, mask)
     n = len(tied_frames)
     for k in (1, 6, n - 1):
-        indices, found, report = candidates.candidate_graph(
+        indices, found, report = graph_whole.candidate_graph(
             tied_frames,
             metric,
             k,
@@ -141,7 +150,7 @@ def test_all_frames_as_candidates_is_the_dense_ranking(tied_frames, mask, metric
         assert report["certified"].all() and report["missing"] == 0
         assert_same_graph(metric, indices, found, matrix, k)
     # Frame 28 is frame 0 again: each is the other's nearest, at distance 0.
-    indices, found, _ = candidates.candidate_graph(tied_frames, metric, 1, 4)
+    indices, found, _ = graph_whole.candidate_graph(tied_frames, metric, 1, 4)
     assert indices[0, 0] == 28 and indices[28, 0] == 0 and found[0, 0] == 0
 
 
@@ -154,15 +163,15 @@ def test_certified_frames_have_no_nearer_frame_left_out(tied_frames, metric):
     n, k = len(tied_frames), 6
     certified_rows = 0
     for factor, c in ((2, 8), (4, 10), (8, 10), (8, 14)):
-        reduced = candidates.reduced_descriptors(tied_frames, metric, factor)
+        reduced = graph_reduce.reduced_descriptors(tied_frames, metric, factor)
         merged = candidates.NearestMerge(n, c)
         for rows, columns in (((0, 16), (0, 16)), ((0, 16), (16, n)), ((16, n),) * 2):
             part = candidates.candidate_part(reduced, metric, c, rows, columns)
             merged.add(part, rows, columns)
-        _, found = candidates.rerank_all(
+        _, found = graph_rerank.rerank_all(
             tied_frames, metric, k, merged.frames, rerank_rows=16
         )
-        sure = candidates.certified(merged.distances, found[:, -1], reduced)
+        sure = graph_second_pass.certified(merged.distances, found[:, -1], reduced)
         for row in np.flatnonzero(sure):
             left_out = np.setdiff1d(np.arange(n), [row, *merged.frames[row]])
             assert (matrix[row, left_out] > found[row, -1]).all(), (factor, c, row)
@@ -179,11 +188,11 @@ def test_the_second_pass_makes_few_candidates_exact(tied_frames, metric):
     k = 6
     expected, _ = dense_ranking(matrix, k)
     options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8, "max_share": 1}
-    first, _, _ = candidates.candidate_graph(
+    first, _, _ = graph_whole.candidate_graph(
         tied_frames, metric, k, k, complete=False, **options
     )
     assert not np.array_equal(first, expected)
-    indices, found, report = candidates.candidate_graph(
+    indices, found, report = graph_whole.candidate_graph(
         tied_frames, metric, k, k, complete=True, **options
     )
     assert report["missing"] > 0
@@ -196,7 +205,7 @@ def test_no_block_inside_the_mask_takes_single_pixels(bikes_frames, metric):
     themselves are compared, and bound the distances still."""
     kept = np.zeros((60, 80), bool)
     kept[::2] = True
-    reduced = candidates.reduced_descriptors(bikes_frames, metric, 4, kept)
+    reduced = graph_reduce.reduced_descriptors(bikes_frames, metric, 4, kept)
     count = kept.sum() * (1 if metric == "gray" else 4)
     assert (reduced["descriptors"][:, count:] == 0).all()
     assert reduced["descriptors"][:, :count].any(axis=1).all()
@@ -272,8 +281,8 @@ def test_sorted_lists_merge_as_they_are_inserted():
         order = np.lexsort((frames, distances), axis=1)
         frames = np.take_along_axis(frames, order, axis=1).astype(np.int32)
         distances = np.take_along_axis(distances, order, axis=1)
-        kernels.merge_sorted(*best, distances, frames, 0, n)
-        kernels.merge_listed(*inserted, distances, frames, 0, n)
+        nearest_kernels.merge_sorted(*best, distances, frames, 0, n)
+        nearest_kernels.merge_listed(*inserted, distances, frames, 0, n)
         assert np.array_equal(best[1], inserted[1])
         assert np.array_equal(best[0], inserted[0])
 
@@ -283,7 +292,7 @@ def test_the_candidate_pass_lists_what_every_tile_offers(tied_frames, metric):
     """The pass, which bounds each tile by what the frames already have,
     against every tile's whole lists inserted one element at a time."""
     n, c, tile_frames = len(tied_frames), 6, 16
-    reduced = candidates.reduced_descriptors(tied_frames, metric, 8)
+    reduced = graph_reduce.reduced_descriptors(tied_frames, metric, 8)
     merged, _ = candidates.candidate_pass(reduced, metric, c, tile_frames)
     distances_, frames = (
         np.full((n, c), np.inf, np.float32),
@@ -294,7 +303,7 @@ def test_the_candidate_pass_lists_what_every_tile_offers(tied_frames, metric):
         part = candidates.candidate_part(reduced, metric, c, rows, columns)
         for side, (start, _) in (("row", rows), ("column", columns)):
             if f"{side}_frames" in part:
-                kernels.merge_listed(
+                nearest_kernels.merge_listed(
                     distances_,
                     frames,
                     part[f"{side}_distances"],
@@ -319,15 +328,15 @@ def test_groups_hold_each_wanted_frame_once_near_its_group():
     listed = rng.integers(0, n + 1, size=(n, 6)).astype(np.int32)
     wanted = rng.random(n) < 0.8
     for size in (1, 7, 64, n):
-        order, sizes = candidates.group_rows(listed, wanted, size)
+        order, sizes = graph_rerank.group_rows(listed, wanted, size)
         assert sorted(order.tolist()) == np.flatnonzero(wanted).tolist()
         assert sizes.max() <= size and sizes.sum() == len(order)
-        for group in candidates.split_groups(order, sizes):
+        for group in graph_rerank.split_groups(order, sizes):
             for position in range(1, len(group)):
                 assert group[position] in listed[group[:position]], (size, group)
     # Frames whose candidates are each other: one group of them.
     pairs = np.array([[1, 4], [0, 4], [3, 4], [2, 4]], np.int32)
-    order, sizes = candidates.group_rows(pairs, np.ones(4, bool), 4)
+    order, sizes = graph_rerank.group_rows(pairs, np.ones(4, bool), 4)
     assert order.tolist() == [0, 1, 2, 3] and sizes.tolist() == [2, 2]
 
 
@@ -337,7 +346,7 @@ def test_groups_fill_up_when_candidates_reach_on():
     n, size = 50, 8
     chain = np.stack([np.arange(n) - 1, np.arange(n) + 1], axis=1)
     chain[0, 0], chain[-1, 1] = n, n
-    order, sizes = candidates.group_rows(chain.astype(np.int32), np.ones(n, bool), size)
+    order, sizes = graph_rerank.group_rows(chain.astype(np.int32), np.ones(n, bool), size)
     assert sizes[:-1].tolist() == [size] * (len(sizes) - 1)
     assert sorted(order.tolist()) == list(range(n))
 
@@ -352,7 +361,7 @@ def test_second_pass_is_bounded_in_a_still_shot(bikes_frames):
     noise = rng.integers(-12, 13, size=(60, *bikes_frames.shape[1:]))
     frames = np.clip(bikes_frames[0].astype(int) + noise, 0, 255).astype(np.uint8)
     matrix = distances.compute_distances(frames, "gray")
-    indices, found, report = candidates.candidate_graph(
+    indices, found, report = graph_whole.candidate_graph(
         frames, "gray", 4, 6, complete=True, max_share=1
     )
     assert report["inexact"] > 0 and report["missing"] <= 6 * len(frames)
@@ -365,18 +374,18 @@ def test_second_pass_skipped_when_most_frames_are_doubtful(bikes_frames):
     workflow's share is SECOND_PASS_MAX_SHARE."""
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
     options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8, "complete": True}
-    _, _, report = candidates.candidate_graph(
+    _, _, report = graph_whole.candidate_graph(
         frames, "gray", 6, 6, max_share=1, **options
     )
     doubtful = 1 - report["certified"].mean()
     assert 0 < doubtful and not report["skipped"] and report["missing"] > 0
-    indices, _, report = candidates.candidate_graph(
+    indices, _, report = graph_whole.candidate_graph(
         frames, "gray", 6, 6, max_share=doubtful / 2, **options
     )
     assert report["skipped"] and report["missing"] == 0
     assert np.array_equal(indices, report["first"])
-    assert doubtful > candidates.SECOND_PASS_MAX_SHARE
-    _, _, report = candidates.candidate_graph(frames, "gray", 6, 6, **options)
+    assert doubtful > graph_second_pass.SECOND_PASS_MAX_SHARE
+    _, _, report = graph_whole.candidate_graph(frames, "gray", 6, 6, **options)
     assert report["skipped"]
 
 
@@ -386,16 +395,16 @@ def test_candidates_needed_is_the_fewest_that_hold_the_target():
     the lists' length (and then the share they do hold)."""
     listed = np.array([[5, 1, 2, 3, 4, 0], [0, 2, 3, 4, 5, 1], [1, 0, 3, 4, 2, 5]])
     truth = np.array([[1, 2], [2, 5], [0, 9]])  # places 1, 2 | 1, 4 | 1, missing
-    assert candidates.candidates_needed(listed, truth, 1, 0.5) == (2, 3 / 6)
-    assert candidates.candidates_needed(listed, truth, 4, 0.5) == (4, 4 / 6)
-    assert candidates.candidates_needed(listed, truth, 1, 5 / 6) == (5, 5 / 6)
-    assert candidates.candidates_needed(listed, truth, 1, 1.0) == (6, 5 / 6)
-    assert candidates.candidates_needed(listed, truth[:0], 2, 1.0) == (2, 1.0)
+    assert graph_sample.candidates_needed(listed, truth, 1, 0.5) == (2, 3 / 6)
+    assert graph_sample.candidates_needed(listed, truth, 4, 0.5) == (4, 4 / 6)
+    assert graph_sample.candidates_needed(listed, truth, 1, 5 / 6) == (5, 5 / 6)
+    assert graph_sample.candidates_needed(listed, truth, 1, 1.0) == (6, 5 / 6)
+    assert graph_sample.candidates_needed(listed, truth[:0], 2, 1.0) == (2, 1.0)
     # A frame listed twice counts at its first place; "none" (N = 9) never.
     listed = np.array([[3, 3, 1, 9, 9], [2, 0, 9, 9, 9]])
     truth = np.array([[3, 1], [0, 4]])  # places 0, 2 | 1, missing
-    assert candidates.candidates_needed(listed, truth, 1, 0.5) == (2, 2 / 4)
-    assert candidates.candidates_needed(listed, truth, 1, 0.75) == (3, 3 / 4)
+    assert graph_sample.candidates_needed(listed, truth, 1, 0.5) == (2, 2 / 4)
+    assert graph_sample.candidates_needed(listed, truth, 1, 0.75) == (3, 3 / 4)
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
@@ -408,13 +417,13 @@ def test_the_sample_chooses_the_candidates_and_tells_the_recall(
     frames, measured against the matrix."""
     k, least = 5, 6
     matrix = distances.compute_distances(tied_frames, metric)
-    expected = distances.nearest_frames(matrix, k)
-    reduced = candidates.reduced_descriptors(tied_frames, metric, 8)
+    expected = distances_nearest.nearest_frames(matrix, k)
+    reduced = graph_reduce.reduced_descriptors(tied_frames, metric, 8)
     merged, _ = candidates.candidate_pass(reduced, metric, 39)
     listed = merged.frames.copy()
-    chosen = candidates.sampled_frames(40, 13)
+    chosen = graph_sample.sampled_frames(40, 13)
     assert len(chosen) == 13 and chosen[0] == 0 and chosen[-1] == 39
-    truth = candidates.exact_nearest(tied_frames, metric, k, chosen)
+    truth = graph_sample.exact_nearest(tied_frames, metric, k, chosen)
     if metric == "gray":
         assert np.array_equal(truth, expected[chosen])
     else:  # the same sets where hsl's float32 rounding leaves no tie
@@ -427,20 +436,20 @@ def test_the_sample_chooses_the_candidates_and_tells_the_recall(
             [np.isin(t, row[:count]) for t, row in zip(truth, listed[chosen])]
         )
 
-    sample = candidates.choose_candidates(
+    sample = graph_sample.choose_candidates(
         tied_frames, metric, k, merged, least, sample=13
     )
     count = sample["count"]
     assert least < count < 39 and sample["sampled"] == 13 and sample["kept"] == 39
-    assert held(count) >= candidates.RECALL_TARGET > held(count - 1)
+    assert held(count) >= graph_parameters.RECALL_TARGET > held(count - 1)
     assert sample["recall"] == held(count)
     assert np.array_equal(merged.frames, listed[:, :count])
-    monkeypatch.setattr(candidates, "candidate_count", lambda *_: least)
-    monkeypatch.setattr(candidates, "candidate_limit", lambda *_: 30)
-    indices, _, report = candidates.candidate_graph(
+    monkeypatch.setattr(graph_whole, "candidate_count", lambda *_: least)
+    monkeypatch.setattr(graph_whole, "candidate_limit", lambda *_: 30)
+    indices, _, report = graph_whole.candidate_graph(
         tied_frames, metric, k, factor=8, complete=False
     )
-    every = candidates.exact_nearest(tied_frames, metric, k, np.arange(40))
+    every = graph_sample.exact_nearest(tied_frames, metric, k, np.arange(40))
     assert report["sample"]["sampled"] == 40 and report["sample"]["count"] < 30
     graph_recall = np.mean([np.isin(t, row) for t, row in zip(every, indices)])
     assert graph_recall < 1
@@ -457,13 +466,13 @@ def test_a_movie_whose_candidates_would_be_every_frame_takes_every_pair(
     """40 frames keep at most 39 candidates each (fewer than the workflow's
     least): asked to, the matrix's own ranking and its elements, ties in frame
     order; else the candidates, all of them."""
-    assert candidates.candidate_limit(metric, 6, 40) == 39
-    _, _, report = candidates.candidate_graph(tied_frames, metric, 6)
+    assert graph_parameters.candidate_limit(metric, 6, 40) == 39
+    _, _, report = graph_whole.candidate_graph(tied_frames, metric, 6)
     assert report["sample"]["count"] == 39 and "every_pair" not in report
-    indices, found, report = candidates.candidate_graph(
+    indices, found, report = graph_whole.candidate_graph(
         tied_frames, metric, 6, every_pair=True
     )
     matrix = distances.compute_distances(tied_frames, metric)
     assert report["every_pair"] and "sample" not in report
-    assert np.array_equal(indices, distances.nearest_frames(matrix, 6))
+    assert np.array_equal(indices, distances_nearest.nearest_frames(matrix, 6))
     assert np.array_equal(found, np.take_along_axis(matrix, indices, axis=1))

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from conftest import REPO, copy_movie, demo_movie, snakemake, write_config
-from framescape import collection
+from framescape.collection import frames as collection
+from framescape.collection import join as collection_join
+from framescape.collection import maps as collection_maps
 from framescape.common import load_tsv, save_npy, save_tsv
-from framescape.movies import failed_movies
+from framescape.run.outcomes import failed_movies
 
 
 def test_area_weights_average_whole_and_partly_covered_pixels():
@@ -79,7 +81,7 @@ def test_join_keeps_movie_order_and_names_each_frame(tmp_path, bikes_frames):
         ]
         save_tsv(tsvs[-1], ["frame", "time", "file"], rows)
     joined, table = tmp_path / "joined.npy", tmp_path / "joined.tsv"
-    collection.join_step(npys, tsvs, list(parts), joined, table)
+    collection_join.join_step(npys, tsvs, list(parts), joined, table)
     assert np.array_equal(np.load(joined), np.concatenate(list(parts.values())))
     rows = load_tsv(table)
     assert [row["movie"] for row in rows] == ["b_movie"] * 3 + ["a_movie"] * 5
@@ -89,7 +91,7 @@ def test_join_keeps_movie_order_and_names_each_frame(tmp_path, bikes_frames):
         "time": "0.500000",
         "file": "a_movie/frames/000002.png",
     }
-    items = collection.collection_items(
+    items = collection_maps.collection_items(
         rows, {"umap_hsl": np.linspace(0.1, 0.9, 16).reshape(8, 2)}
     )
     assert items[4] == {
@@ -100,7 +102,7 @@ def test_join_keeps_movie_order_and_names_each_frame(tmp_path, bikes_frames):
         "umap_hsl": pytest.approx([0.1 + 8 * 0.8 / 15, 0.1 + 9 * 0.8 / 15]),
     }
     with pytest.raises(ValueError, match="has 7 points for 8 frames"):
-        collection.collection_items(rows, {"umap_hsl": np.zeros((7, 2))})
+        collection_maps.collection_items(rows, {"umap_hsl": np.zeros((7, 2))})
 
 
 def test_failed_movies_are_those_without_frames_and_unchanged_since(tmp_path):

@@ -11,13 +11,10 @@ import numpy as np
 import pytest
 
 from conftest import MARKUP_ID, MARKUP_NAME
-from framescape import viewer
-from framescape.collection_page import (
-    collection_page_step,
-    movie_colours,
-    movie_numbers,
-)
-from framescape.movies import movies_table
+from framescape.pages import index as pages_index
+from framescape.pages import toolkit as viewer
+from framescape.pages.folder import collection_page_step, movie_colours, movie_numbers
+from framescape.run.movies import movies_table
 
 MAPS = ["mds_gray", "umap_hsl"]
 # Frames of the movies on the map, in collection.json's order.
@@ -218,9 +215,9 @@ def test_index_links_the_folder_map_when_given(tmp_path):
         results / "index.html",
         ["m"],
     )
-    viewer.index_step(*arguments)
+    pages_index.index_step(*arguments)
     assert "collection.html" not in (results / "index.html").read_text()
-    viewer.index_step(*arguments, collection=results / "collection.html")
+    pages_index.index_step(*arguments, collection=results / "collection.html")
     assert (
         '<a href="collection.html">Map of the whole folder</a>'
         in (results / "index.html").read_text()

@@ -7,15 +7,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from framescape import distances, kernels
 from framescape.common import FramescapeError
-from framescape.distances import (
-    gray_distances,
-    hsl_distances,
-    nearest_frames,
-    pixel_mask,
-)
-from framescape.tiles import tile_count, tile_pairs, tile_range
+from framescape.distances import kernels
+from framescape.distances import matrices as distances
+from framescape.distances import nearest as distances_nearest
+from framescape.distances.matrices import gray_distances, hsl_distances, pixel_mask
+from framescape.distances.nearest import nearest_frames
+from framescape.distances.tiles import tile_count, tile_pairs, tile_range
 
 
 def reference_gray(frames, mask=None):
@@ -327,7 +325,7 @@ def test_nearest_frames_match_reference_with_ties(bikes_frames, monkeypatch):
     # Frames 0-9 twice: exact ties everywhere, and a block size that splits rows.
     frames = np.concatenate([bikes_frames[:10], bikes_frames[:10], bikes_frames[20:]])
     matrix = gray_distances(frames)
-    monkeypatch.setattr(distances, "NEAREST_BLOCK", 7)
+    monkeypatch.setattr(distances_nearest, "NEAREST_BLOCK", 7)
     for k in (1, 5, len(frames) + 3):
         nearest = nearest_frames(matrix, k)
         assert nearest.dtype == np.int32

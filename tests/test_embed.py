@@ -11,14 +11,10 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 from framescape.common import FramescapeError
-from framescape.config import method_options
-from framescape.embed import (
-    classical_mds,
-    embed,
-    even_landmarks,
-    landmark_mds,
-    resolve_n_neighbors,
-)
+from framescape.embed.mds import classical_mds, even_landmarks, landmark_mds
+from framescape.embed.methods import embed
+from framescape.embed.parameters import resolve_n_neighbors
+from framescape.run.config import method_options
 
 METHODS = ["mds", "tsne", "umap"]
 FAST = {
@@ -114,7 +110,7 @@ def test_a_circle_stays_a_loop(method):
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 EMBED_IN_A_FRESH_PROCESS = """
 import sys, numpy as np
-from framescape.embed import embed
+from framescape.embed.methods import embed
 distances, threads, fast = np.load(sys.argv[1]), int(sys.argv[2]), eval(sys.argv[3])
 for method, options in fast.items():
     coordinates = embed(distances, method, 42, threads, **options)
@@ -156,7 +152,7 @@ def test_same_bits_whatever_the_thread_count(tmp_path):
 def test_smacof_is_scikit_learns_algorithm():
     from sklearn.manifold import smacof as sklearn_smacof
 
-    from framescape.embed import smacof
+    from framescape.embed.mds import smacof
 
     rng = np.random.default_rng(5)
     distances = squareform(pdist(rng.normal(size=(80, 4))))
@@ -178,7 +174,7 @@ def test_smacof_is_scikit_learns_algorithm():
 
 
 def test_classical_mds_by_lanczos_equals_the_full_decomposition(monkeypatch):
-    from framescape import embed as module
+    from framescape.embed import mds as module
 
     distances = circle_distances(60, noise=0.05)
     dense = classical_mds(distances)
@@ -190,7 +186,7 @@ def test_classical_mds_by_lanczos_equals_the_full_decomposition(monkeypatch):
 def test_non_finite_coordinates_fail_instead_of_another_method(monkeypatch, method):
     """A layout with NaN is never replaced by classical MDS under its name: the
     job fails with one line naming the method."""
-    from framescape import embed as module
+    from framescape.embed import methods as module
 
     def broken(distances, random_state, threads, **params):
         coordinates = np.zeros((len(distances), 2))
@@ -242,8 +238,8 @@ def test_landmark_mds_places_every_point_from_a_few_landmarks():
 def test_umap_from_the_graph_is_the_dense_umap():
     """The neighbours the matrix gives, as a graph: the same coordinates, bit for
     bit, without the matrix."""
-    from framescape.distances import nearest_frames
-    from framescape.embed import embed_umap, embed_umap_graph
+    from framescape.distances.nearest import nearest_frames
+    from framescape.embed.neighbours import embed_umap, embed_umap_graph
 
     distances = circle_distances(200, noise=0.05).astype(np.float32)
     params = {"n_neighbors": 12, "n_epochs": 60}
@@ -264,7 +260,9 @@ def test_umap_from_mds_starts_where_mds_lays_the_frames_out(bikes_distances):
     keeps MDS's overall arrangement, which the spectral start does not."""
     from scipy.spatial import procrustes
 
-    from framescape.embed import classical_mds, embed_graph, embed_umap_graph
+    from framescape.embed.mds import classical_mds
+    from framescape.embed.methods import embed_graph
+    from framescape.embed.neighbours import embed_umap_graph
 
     distances, nearest, near = bikes_distances
     params = {"n_neighbors": 15, "n_epochs": 5, "init": "mds"}
@@ -290,8 +288,9 @@ def test_umap_from_mds_starts_where_mds_lays_the_frames_out(bikes_distances):
 def bikes_distances(bikes):
     """bikes.mp4's 250 frames at 25 fps, 80×60: their gray distance matrix and
     each frame's 90 nearest frames (the graph), nearest first."""
-    from framescape.distances import gray_distances, nearest_frames
-    from framescape.frames import MovieDecoder
+    from framescape.distances.matrices import gray_distances
+    from framescape.distances.nearest import nearest_frames
+    from framescape.frames.decode import MovieDecoder
 
     frames = np.stack(list(MovieDecoder(bikes, fps=25, width=80, height=60)))
     distances = gray_distances(frames)
@@ -306,7 +305,7 @@ def test_tsne_from_the_graph_is_as_trustworthy_as_the_dense_tsne(bikes_distances
     whose rows are other frames' neighbours falls below that bound (0.69)."""
     from sklearn.manifold import trustworthiness
 
-    from framescape.embed import embed_tsne_graph
+    from framescape.embed.neighbours import embed_tsne_graph
 
     distances, nearest, near = bikes_distances
 
@@ -332,7 +331,7 @@ def test_tsne_from_the_graph_is_as_trustworthy_as_the_dense_tsne(bikes_distances
 def test_tsne_from_the_graph_is_the_same_whatever_the_threads(
     bikes_distances, monkeypatch, gradients
 ):
-    from framescape import embed as module
+    from framescape.embed import neighbours as module
 
     if gradients == "FFT":
         monkeypatch.setattr(module, "TSNE_FFT_POINTS", 0)
@@ -349,8 +348,8 @@ def test_tsne_from_the_graph_is_the_same_whatever_the_threads(
 def test_tsne_from_the_graph_logs_its_progress(bikes_distances, monkeypatch, caplog):
     """Progress can be logged after every iteration (here every one is), up to
     the last of ``max_iter``, without changing the map."""
-    from framescape import embed as module
     from framescape.common import Progress
+    from framescape.embed import neighbours as module
 
     _, nearest, near = bikes_distances
     params = {"perplexity": 10.0, "max_iter": 260}

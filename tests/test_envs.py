@@ -49,6 +49,12 @@ def rules_with_envs():
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
+def source_of(module):
+    """The file of the framescape module ``module`` (dotted), or None."""
+    path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
+    return path if path.is_file() else None
+
+
 def imported_packages(path, names=(), seen=None):
     """Third-party packages that running ``path`` imports: its module-level code,
     the functions ``names`` of it, and, followed through the framescape package,
@@ -79,17 +85,20 @@ def imported_packages(path, names=(), seen=None):
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 imported = tuple(alias.name for alias in node.names)
                 targets = [(node.module, imported)]
-                if node.module == "framescape":
-                    targets = [(f"framescape.{name}", ()) for name in imported]
+                if node.module.split(".")[0] == "framescape":
+                    # from framescape.distances import kernels: a module
+                    modules = [n for n in imported if source_of(f"{node.module}.{n}")]
+                    names = tuple(n for n in imported if n not in modules)
+                    targets = [(f"{node.module}.{name}", ()) for name in modules]
+                    if names:
+                        targets.append((node.module, names))
             else:
                 continue
             for module, imported in targets:
                 top = module.split(".")[0]
                 if top == "framescape":
-                    local = PACKAGE / f"{module.split('.')[1]}.py"
-                    assert local.is_file(), (
-                        f"{path.name} imports {module}: no such module"
-                    )
+                    local = source_of(module)
+                    assert local, f"{path.name} imports {module}: no such module"
                     packages |= imported_packages(local, imported, seen)
                 elif top not in sys.stdlib_module_names:
                     packages.add(top)

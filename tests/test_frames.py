@@ -15,15 +15,14 @@ from PIL import Image
 
 from conftest import HOSTILE_NAME, ffmpeg, make_movie
 from framescape.common import FramescapeError, load_frames_tsv
-from framescape.frames import (
+from framescape.frames.extract import (
     NPY_HEADER_SIZE,
     extract_frames,
     extract_step,
     frame_file,
     npy_header,
-    probe_movie,
-    probe_step,
 )
+from framescape.frames.probe import probe_movie, probe_step
 
 
 def extract(movie, out, fps, width=32, height=24, **options):

@@ -6,8 +6,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from framescape import candidates, distances, graph
-from framescape.plots import block_mean
+from framescape.distances import matrices as distances
+from framescape.distances import nearest as distances_nearest
+from framescape.graph import candidates
+from framescape.graph import jobs as graph
+from framescape.graph import reduce as graph_reduce
+from framescape.graph import second_pass as graph_second_pass
+from framescape.graph import whole as graph_whole
+from framescape.pages.plots import block_mean
 
 
 def run_jobs(frames_npy, folder, metric, k, tile_frames):
@@ -57,13 +63,13 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     """Candidates (24 kept, at least 8 re-ranked: the sample chooses), re-ranks
     in groups of at most 5 frames cut into jobs of 16 or of 8 frames, and the
     merge: each frame re-ranked once, the same bytes both ways, the graph and
-    the heatmap of :func:`candidates.candidate_graph`; gray's is the dense
+    the heatmap of :func:`graph_whole.candidate_graph`; gray's is the dense
     ranking (its second pass ran: few candidates)."""
-    for module in (graph, candidates):
+    for module in (graph, graph_whole):
         monkeypatch.setattr(module, "candidate_count", lambda *_: 8)
         monkeypatch.setattr(module, "candidate_limit", lambda *_: 24)
     monkeypatch.setattr(graph, "RERANK_ROWS", 5)
-    monkeypatch.setattr(candidates, "SECOND_PASS_MAX_SHARE", 1.0)  # the jobs' share
+    monkeypatch.setattr(graph_second_pass, "SECOND_PASS_MAX_SHARE", 1.0)  # the jobs' share
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
     np.save(tmp_path / "frames.npy", frames)
     frames_npy = str(tmp_path / "frames.npy")
@@ -76,7 +82,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
         assert sorted(np.concatenate(rows).tolist()) == list(range(40))
     (output, heatmap, _), (other, _, _) = runs
     assert output.read_bytes() == other.read_bytes()
-    indices, found, report = candidates.candidate_graph(
+    indices, found, report = graph_whole.candidate_graph(
         frames, metric, k, rerank_rows=5, cell_frames=1, max_share=1
     )
     chosen = report["sample"]["count"]
@@ -88,7 +94,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     assert np.array_equal(np.load(heatmap), report["heatmap"])
     if metric == "gray":
         matrix = distances.compute_distances(frames, metric)
-        assert np.array_equal(indices, distances.nearest_frames(matrix, k))
+        assert np.array_equal(indices, distances_nearest.nearest_frames(matrix, k))
         assert report["missing"] > 0 and report["inexact"] == 0
 
 
@@ -114,7 +120,7 @@ def test_heatmap_is_the_reduced_matrix_averaged(
 ):
     """Cells that straddle tiles (5 frames a cell in tiles of 8), cells of one
     frame: the block averages of the matrix of reduced distances."""
-    reduced = candidates.reduced_descriptors(bikes_frames, metric)
+    reduced = graph_reduce.reduced_descriptors(bikes_frames, metric)
     whole = (0, len(bikes_frames))
     matrix = candidates.reduced_tile(reduced, metric, whole, whole)
     np.fill_diagonal(matrix, 0)
@@ -126,13 +132,13 @@ def test_heatmap_is_the_reduced_matrix_averaged(
 
 def test_tiny_movies_and_no_neighbours(bikes_frames):
     frames = np.zeros((1, 4, 4, 3), np.uint8)
-    indices, found, report = candidates.candidate_graph(
+    indices, found, report = graph_whole.candidate_graph(
         frames, "gray", 5, cell_frames=1
     )
     assert indices.shape == (1, 0) and found.shape == (1, 0)
     assert report["heatmap"].tolist() == [[0.0]]
     for metric in ("gray", "hsl"):
-        indices, found, report = candidates.candidate_graph(
+        indices, found, report = graph_whole.candidate_graph(
             bikes_frames[:5], metric, 0, cell_frames=1
         )
         assert indices.shape == found.shape == (5, 0)
@@ -157,7 +163,7 @@ def test_distances_to_a_few_frames_are_elements_of_the_matrix(
         (others, matrix[chosen][:, others]),
     ):
         calls = []
-        rows = distances.distances_to(
+        rows = distances_nearest.distances_to(
             memmap,
             metric,
             chosen,

@@ -20,10 +20,10 @@ from conftest import (
     snakemake,
     write_config,
 )
-from framescape.config import graph_neighbours, validate_config
-from framescape.distances import nearest_frames
-from framescape.plots import block_mean
-from framescape.resources import candidate_count, candidate_limit
+from framescape.distances.nearest import nearest_frames
+from framescape.graph.parameters import candidate_count, candidate_limit
+from framescape.pages.plots import block_mean
+from framescape.run.config import graph_neighbours, validate_config
 
 pytestmark = pytest.mark.workflow
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from framescape.common import save_json
-from framescape.merge import merge_items, scale_coordinates
+from framescape.merge.coordinates import merge_items, scale_coordinates
 
 
 def test_scale_into_the_padded_square():

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from conftest import HOSTILE_NAME, snakemake, write_config
-from framescape import movies as movies_module
 from framescape.common import (
     FramescapeError,
     atomic_path,
@@ -23,7 +22,8 @@ from framescape.common import (
     save_text,
     save_tsv,
 )
-from framescape.movies import (
+from framescape.run import movies as movies_module
+from framescape.run.movies import (
     MAX_ID_LENGTH,
     base_id,
     broken_links,
@@ -32,8 +32,8 @@ from framescape.movies import (
     movie_ids,
     movies_table,
     read_movies_tsv,
-    write_outcomes,
 )
+from framescape.run.outcomes import write_outcomes
 
 # Names whose ids once made one movie's outputs another's: a.json.mp4 had the id
 # a.json, and results/a.json (a's map) was also its folder.

@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 
 from conftest import make_movie
-from framescape import plots
-from framescape.frames import extract_frames
+from framescape.frames.extract import extract_frames
+from framescape.pages import plots
 
 
 def red_box(path):

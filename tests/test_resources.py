@@ -10,15 +10,16 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from framescape.common import FramescapeError
-from framescape.resources import GB, MB, check_memory, movie_memory, step_memory
+from framescape.common import GB, MB, FramescapeError
+from framescape.distances.resources import step_memory
+from framescape.run.guard import check_memory, movie_memory
 
 # Runs one step as its job does, in a fresh process, and prints that process's
 # peak resident memory (the kernel's high-water mark, in kB).
 PEAK_OF_STEP = """
 import sys
-from framescape.distances import distances_step
-from framescape.embed import embed_step
+from framescape.distances.jobs import distances_step
+from framescape.embed.jobs import embed_step
 
 step, folder = sys.argv[1], sys.argv[2]
 if step.startswith("distances_"):

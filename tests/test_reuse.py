@@ -8,9 +8,13 @@ import pytest
 from scipy.stats import spearmanr
 
 from conftest import ffmpeg, real_movie
-from framescape import reuse, reuse_descriptors, reuse_resources
 from framescape.common import FramescapeError, load_tsv, save_json, save_npz
-from framescape.frames import probe_movie
+from framescape.frames.probe import probe_movie
+from framescape.reuse import descriptors as reuse_descriptors
+from framescape.reuse import jobs as reuse_jobs
+from framescape.reuse import matching as reuse_matching
+from framescape.reuse import resources as reuse_resources
+from framescape.reuse import stretches as reuse
 
 
 def test_content_boxes_find_letterbox_and_pillarbox_bars():
@@ -84,7 +88,7 @@ def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
     cells = rng.integers(0, 40, size=(5, rows, columns)).astype(np.float32)
     vectors = reuse_descriptors.descriptors_of_cells(cells)
     i, j = np.array([0, 1, 2, 3, 4, 0]), np.array([1, 2, 3, 4, 0, 0])
-    found = reuse.region_similarity(vectors, part_rows * part_columns, i, j)
+    found = reuse_matching.region_similarity(vectors, part_rows * part_columns, i, j)
     for k in range(len(i)):
         # Each part's rank correlation (Spearman), the DROP lowest left out.
         parts = [
@@ -95,7 +99,7 @@ def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
             for r in range(0, rows, high)
             for c in range(0, columns, wide)
         ]
-        expected = np.mean(sorted(parts)[reuse.DROP :])
+        expected = np.mean(sorted(parts)[reuse_matching.DROP :])
         assert found[k] == pytest.approx(max(expected, 0.0), abs=1e-5)
     assert found[-1] == pytest.approx(1.0)
 
@@ -205,12 +209,12 @@ def test_similar_pairs_equal_a_brute_force():
     )
     movie = rng.integers(0, 3, size=160)
     time = rng.uniform(0, 20, size=160)
-    found = reuse.similar_pairs(vectors, movie, time, 3.0, 0.8, most=2, block=37)
+    found = reuse_matching.similar_pairs(vectors, movie, time, 3.0, 0.8, most=2, block=37)
     every = brute_force_pairs(vectors, movie, time, 3.0, 0.8, 2)
     assert len(every) > 40
     assert {tuple(p) for p in found.tolist()} == every
     rows = np.arange(0, 160, 3)
-    found = reuse.similar_pairs(vectors, movie, time, 3.0, 0.8, 2, 11, rows=rows)
+    found = reuse_matching.similar_pairs(vectors, movie, time, 3.0, 0.8, 2, 11, rows=rows)
     expected = brute_force_pairs(vectors, movie, time, 3.0, 0.8, 2, rows=rows)
     assert 10 < len(expected) < len(every)
     assert {tuple(p) for p in found.tolist()} == expected
@@ -241,7 +245,7 @@ def run_stretches(movies_vectors, steps, min_seconds=3.0, min_score=0.0):
     time = np.concatenate(
         [np.arange(len(v)) * steps[m] for m, v in enumerate(movies_vectors)]
     )
-    pairs = reuse.similar_pairs(vectors, movie, time, min_seconds)
+    pairs = reuse_matching.similar_pairs(vectors, movie, time, min_seconds)
 
     def similarity(i, j):
         return np.clip(np.einsum("ij,ij->i", vectors[i], vectors[j]), 0, 1)
@@ -382,7 +386,7 @@ def test_tsv_rows_put_the_id_first_in_order_and_round():
         (1, 2.0, 6.5, 0, 10.12345, 14.6, 0.91234),
         (0, 30.0, 34.0, 0, 3.0, 7.0, 1.2),
     ]
-    rows = reuse.tsv_rows(stretches, ["zebra", "apple"])
+    rows = reuse_jobs.tsv_rows(stretches, ["zebra", "apple"])
     assert rows == [
         ["apple", "2.000", "6.500", "zebra", "10.123", "14.600", "0.912"],
         ["zebra", "3.000", "7.000", "zebra", "30.000", "34.000", "1.000"],
@@ -438,7 +442,7 @@ def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
         with np.load(npzs[-1]) as data:
             windows = len(data["vectors"])
         assert reuse_resources.descriptor_windows(npzs[-1]) == windows > 0
-    reuse.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
+    reuse_jobs.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
     rows = load_tsv(tmp_path / "reuse.tsv")
     assert len(rows) == 1, rows
     row = rows[0]
@@ -477,7 +481,7 @@ def test_nothing_found_still_writes_the_header(tmp_path, movies):
         descriptors_file(tmp_path / "b.npz", vectors[30:31]),
         descriptors_file(tmp_path / "c.npz", np.zeros((0, 192))),
     ][:movies]
-    rows = reuse.reuse_step(npzs, ["a", "b", "c"][:movies], 3.0, tmp_path / "r.tsv")
+    rows = reuse_jobs.reuse_step(npzs, ["a", "b", "c"][:movies], 3.0, tmp_path / "r.tsv")
     assert rows == []
     assert (tmp_path / "r.tsv").read_text() == HEADER + "\n"
 
@@ -487,7 +491,7 @@ def test_descriptors_without_their_times_are_named(tmp_path):
     with np.load(path) as data:
         save_npz(path, **{**data, "times": data["times"][:3]})
     with pytest.raises(FramescapeError, match=r"a\.npz: 4 descriptors but 3 times"):
-        reuse.load_descriptors([path])
+        reuse_jobs.load_descriptors([path])
 
 
 def test_a_damaged_movie_stops_its_descriptors_with_one_line(tmp_path, bikes):

@@ -9,10 +9,13 @@ import re
 import pytest
 from PIL import Image
 
-from framescape import reuse_view, viewer
 from framescape.common import FramescapeError, format_duration, save_tsv
-from framescape.movies import movies_table, write_outcomes
-from framescape.reuse import TSV_HEADER, reuse_step
+from framescape.pages import index as pages_index
+from framescape.pages import reuse as reuse_view
+from framescape.pages import viewer as pages_viewer
+from framescape.reuse.jobs import TSV_HEADER, reuse_step
+from framescape.run.movies import movies_table
+from framescape.run.outcomes import write_outcomes
 
 # Every character a page or a script could take for markup or a string's end.
 HOSTILE = '</script><b>it\'s "A" & B</b>.mp4'
@@ -206,7 +209,7 @@ def make_index(results, reuse):
         {"movie": "gone", "file": "gone.mp4", "status": "no video stream"},
     ]
     (results / "movies.tsv").write_text(movies_table(rows))
-    viewer.index_step(
+    pages_index.index_step(
         results / "movies.tsv",
         [results / f"{name}.json" for name in movies],
         [results / name / "probe.json" for name in movies],
@@ -285,7 +288,7 @@ def test_index_without_reused_footage_has_no_such_section(folder, written):
 @pytest.mark.parametrize("reuse", [False, True])
 def test_viewer_loads_reuse_js_only_when_asked(folder, reuse):
     items = json.loads((folder / "fast.json").read_text())
-    page = viewer.viewer_page(
+    page = pages_viewer.viewer_page(
         items, ["mds_gray"], "fast", "fast.mp4", {}, 25, (64, 48), "_viewer", reuse
     )
     assert ('<script src="reuse.js"></script>' in page) == reuse

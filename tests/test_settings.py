@@ -7,7 +7,7 @@ import yaml
 
 from conftest import REPO
 from framescape.common import FramescapeError
-from framescape.config import movie_settings, validate_config
+from framescape.run.config import movie_settings, validate_config
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 

@@ -27,7 +27,8 @@ from conftest import (
     snakemake_command,
     write_config,
 )
-from framescape.resources import GB, MB, machine_memory
+from framescape.common import GB, MB
+from framescape.run.guard import machine_memory
 
 pytestmark = pytest.mark.workflow
 

@@ -1,51 +1,111 @@
-"""The step-code digest that reruns a rule when its code changes."""
+"""The step-code digest: a step reruns when what it computes changes, and only then."""
 
 import shutil
 
 import pytest
 
-from framescape import source
+from framescape.run import digest
 
 
 @pytest.fixture
 def package(tmp_path, monkeypatch):
     """A copy of the package's sources to edit."""
     copy = tmp_path / "framescape"
-    shutil.copytree(source.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(source, "PACKAGE", copy)
+    shutil.copytree(digest.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(digest, "PACKAGE", copy)
     return copy
 
 
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
 def test_closure_follows_imports_through_the_package():
-    assert source.module_closure("distances") >= {"distances", "kernels", "tiles"}
-    assert "viewer" not in source.module_closure("distances")
-    assert "distances" not in source.module_closure("merge")
-    assert "pictures" in source.module_closure("viewer")
+    closure = digest.module_closure("distances.jobs")
+    assert {"distances.jobs", "distances.matrices", "distances.kernels"} <= closure
+    assert "distances.tiles" in closure
+    assert not any(name.startswith("pages.") for name in closure)
+    assert not any(
+        name.startswith("distances")
+        for name in digest.module_closure("merge.coordinates")
+    )
+    assert "pages.pictures" in digest.module_closure("pages.viewer")
+
+
+def test_sizing_modules_are_left_out_of_every_closure():
+    closure = digest.module_closure("distances.jobs")
+    assert "distances.resources" not in closure  # imported for its block sizes
+    graph = digest.module_closure("graph.jobs")
+    assert "graph.parameters" in graph and "graph.resources" not in graph
+    assert "run.guard" not in digest.module_closure("frames.extract")
 
 
 def test_closure_skips_imports_inside_functions():
-    """movies.write_outcomes imports the pages' code when the run ends; the
-    frames' step never runs it: editing the pages or the reuse stage reruns
-    no frames, and the reuse stage's matching no movie's descriptors."""
-    frames = source.module_closure("frames")
-    assert "movies" in frames
-    assert not frames & {"viewer", "reuse_view", "reuse", "reuse_descriptors"}
-    assert "reuse" not in source.module_closure("reuse_descriptors")
-    assert "reuse_descriptors" not in source.module_closure("reuse")
+    """The run's outcomes import the pages' code when the run ends; the frames'
+    step never runs it: editing the pages or the reuse stage reruns no frames,
+    and the reuse stage's matching no movie's descriptors."""
+    frames = digest.module_closure("frames.extract")
+    assert "run.movies" in frames
+    assert not any(name.startswith(("pages.", "reuse.")) for name in frames)
+    assert "reuse.stretches" not in digest.module_closure("reuse.descriptors")
+    assert "reuse.descriptors" not in digest.module_closure("reuse.jobs")
 
 
-def test_an_edit_changes_the_digest_of_every_module_that_uses_it(package):
-    before = {name: source.code_digest(name) for name in ("distances", "merge")}
-    kernels = package / "kernels.py"
-    kernels.write_text(kernels.read_text() + "\n# an edit\n")
-    assert source.code_digest("distances") != before["distances"]
-    assert source.code_digest("merge") == before["merge"]
+def test_a_change_to_what_is_computed_reruns_every_step_that_uses_it(package):
+    before = {
+        name: digest.code_digest(name)
+        for name in ("distances.jobs", "merge.coordinates")
+    }
+    edit(package / "distances" / "kernels.py", "HALF_SQRT3 = ", "HALF_SQRT3 = 1.0 * ")
+    assert digest.code_digest("distances.jobs") != before["distances.jobs"]
+    assert digest.code_digest("merge.coordinates") == before["merge.coordinates"]
+
+
+@pytest.mark.parametrize(
+    "path, old, new",
+    [
+        # a docstring, a comment, the layout, a log line
+        ("distances/kernels.py", '"""', '"""Reworded. '),
+        (
+            "distances/matrices.py",
+            "\nSAD_BAND = 512",
+            "\n# a comment\nSAD_BAND = (\n    512\n)",
+        ),
+        ("common.py", "def ", "def  "),
+        ("graph/jobs.py", "log.info(", "log.info('reworded'); log.debug("),
+        # estimates of time and memory, the memory guard
+        ("distances/resources.py", "GRAM_TILE = 512", "GRAM_TILE = 1024"),
+        ("graph/resources.py", "RERANK_ROWS = 256", "RERANK_ROWS = 128"),
+        ("run/guard.py", "def ", "def unused():\n    return 1\n\n\ndef "),
+    ],
+)
+def test_what_cannot_change_a_result_reruns_nothing(package, path, old, new):
+    steps = ("distances.jobs", "graph.jobs", "embed.jobs", "frames.extract")
+    before = [digest.code_digest(step) for step in steps]
+    edit(package / path, old, new)
+    assert [digest.code_digest(step) for step in steps] == before
+
+
+def test_a_parameter_of_the_graph_reruns_the_graph_and_not_the_matrices(package):
+    graph, matrices = (
+        digest.code_digest("graph.jobs"),
+        digest.code_digest("distances.jobs"),
+    )
+    edit(
+        package / "graph" / "parameters.py",
+        "RECALL_TARGET = 0.995",
+        "RECALL_TARGET = 0.99",
+    )
+    assert digest.code_digest("graph.jobs") != graph
+    assert digest.code_digest("distances.jobs") == matrices
 
 
 def test_folders_count_for_the_digest(package):
-    with_assets = source.code_digest("viewer", "viewer_assets")
-    code_only = source.code_digest("viewer")
-    script = package / "viewer_assets" / "framescape.js"
+    with_assets = digest.code_digest("pages.toolkit", "pages/assets")
+    code_only = digest.code_digest("pages.toolkit")
+    script = package / "pages" / "assets" / "framescape.js"
     script.write_text(script.read_text() + "\n// an edit\n")
-    assert source.code_digest("viewer", "viewer_assets") != with_assets
-    assert source.code_digest("viewer") == code_only
+    assert digest.code_digest("pages.toolkit", "pages/assets") != with_assets
+    assert digest.code_digest("pages.toolkit") == code_only

@@ -14,9 +14,12 @@ import pytest
 from PIL import Image
 
 from conftest import MARKUP_NAME
-from framescape import plots, viewer
 from framescape.common import FramescapeError, format_duration
-from framescape.movies import movies_table
+from framescape.pages import index as pages_index
+from framescape.pages import plots
+from framescape.pages import toolkit as viewer
+from framescape.pages import viewer as pages_viewer
+from framescape.run.movies import movies_table
 
 
 @pytest.mark.parametrize("n, cells", [(10, 20), (10, 3), (1001, 100)])
@@ -125,7 +128,7 @@ def test_viewer_page_escapes_the_name_and_holds_every_map():
 
     keys = ["mds_gray", "umap_hsl"]
     items = items_for(12, keys)
-    page = viewer.viewer_page(
+    page = pages_viewer.viewer_page(
         items,
         keys,
         "m",
@@ -230,7 +233,7 @@ def test_index_lists_movies_with_the_probes_duration_and_failures(tmp_path):
     ]
     (results / "movies.tsv").write_text(movies_table(rows))
     # "bad" and "gone" failed: neither has a JSON, "bad" not even a probe.
-    viewer.index_step(
+    pages_index.index_step(
         results / "movies.tsv",
         [json_path, results / "bad.json", results / "gone.json"],
         [probe, results / "bad" / "probe.json", results / "gone" / "probe.json"],
@@ -264,7 +267,7 @@ def test_viewer_and_index_follow_portrait_pictures(tmp_path):
         nearest=results / "phone" / "nearest.js",
         thumbnails=results / "phone" / "thumbnails.js",
     )
-    viewer.viewer_step(
+    pages_viewer.viewer_step(
         json_path,
         probe,
         [nearest],
@@ -294,7 +297,7 @@ def test_viewer_and_index_follow_portrait_pictures(tmp_path):
     (results / "movies.tsv").write_text(
         movies_table([{"movie": "phone", "file": "phone.mp4", "status": "ok"}])
     )
-    viewer.index_step(
+    pages_index.index_step(
         results / "movies.tsv",
         [json_path],
         [probe],

@@ -37,8 +37,8 @@ from conftest import (
     write_config,
 )
 from framescape.common import load_tsv
-from framescape.movies import read_movies_tsv
-from framescape.tiles import tile_pairs
+from framescape.distances.tiles import tile_pairs
+from framescape.run.movies import read_movies_tsv
 
 pytestmark = pytest.mark.workflow
 

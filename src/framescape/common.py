@@ -1,6 +1,7 @@
 """Helpers shared by every step: logging to the rule's log file, atomic writes,
 and the one-line error a user sees for a bad movie or setting."""
 
+
 import contextlib
 import csv
 import glob
@@ -17,6 +18,9 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+
+MB = 1024**2
+GB = 1024**3
 
 log = logging.getLogger("framescape")
 

@@ -8,8 +8,8 @@ from autumn although their days are equally long. Seeded weather noise varies
 each day a little. Frame ``d`` is day-of-year ``d``: consecutive days should end
 up as neighbours on every map, and the year should close into a loop.
 
-    python -m framescape.demo movies/demo_year.mp4
-"""
+    python -m framescape.demo movies/demo_year.mp4"""
+
 
 import argparse
 from pathlib import Path

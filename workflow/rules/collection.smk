@@ -22,7 +22,7 @@ rule collection_frames:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("collection"),
+        code=code_digest("collection.frames"),
         width=SETTINGS[COLLECTION]["frame_width"],
         height=SETTINGS[COLLECTION]["frame_height"],
     script:
@@ -49,7 +49,7 @@ rule collection_join:
         mem_mb=collection_join_mb,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("collection"),
+        code=code_digest("collection.join"),
         movies=READABLE_MOVIES,
     script:
         "../../scripts/collection_join.py"
@@ -74,7 +74,7 @@ rule collection_json:
         mem_mb=collection_json_mb,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("collection"),
+        code=code_digest("collection.maps"),
         names=COLLECTION_MAP_NAMES,
     script:
         "../../scripts/collection_json.py"
@@ -98,7 +98,7 @@ rule collection_page:
         mem_mb=collection_page_mb,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("collection_page", "templates"),
+        code=code_digest("pages.folder", "pages/templates"),
         maps=COLLECTION_MAP_NAMES,
         files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
         failed={

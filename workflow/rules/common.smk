@@ -20,27 +20,18 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,
 # umap or scikit-learn (tests/test_workflow.py checks it).
 from framescape.common import FramescapeError, load_json  # noqa: E402
-from framescape.config import (  # noqa: E402
+from framescape.run.config import (
     collection_config,
     graph_neighbours,
     method_options,
     movie_settings,
     validate_config,
-)
-from framescape.movies import (  # noqa: E402
-    broken_links,
-    failed_movies,
-    find_movies,
-    link_movie,
-    write_outcomes,
-)
-from framescape.tiles import (  # noqa: E402
-    read_frame_count,
-    tile_count,
-    tile_pairs,
-    write_frame_count,
-)
-from framescape.source import code_digest  # noqa: E402
+)  # noqa: E402
+from framescape.run.movies import broken_links, find_movies, link_movie  # noqa: E402
+from framescape.run.outcomes import failed_movies, write_outcomes  # noqa: E402
+from framescape.frames.count import read_frame_count, write_frame_count  # noqa: E402
+from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
+from framescape.run.digest import code_digest  # noqa: E402
 
 
 def stop(message):

@@ -20,7 +20,7 @@ rule compute_distance_tile:
         mem_mb=tile_mb,
         runtime=tile_minutes,
     params:
-        code=code_digest("distances"),
+        code=code_digest("distances.jobs"),
         mask=setting("mask"),
         tile_frames=TILE_FRAMES,
     script:
@@ -44,7 +44,7 @@ rule compute_distances:
         mem_mb=distances_mb,
         runtime=distances_minutes,
     params:
-        code=code_digest("distances"),
+        code=code_digest("distances.jobs"),
         mask=setting("mask"),
     script:
         "../../scripts/compute_distances.py"
@@ -66,7 +66,7 @@ rule nearest_frames:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("distances"),
+        code=code_digest("distances.jobs"),
         k=VIEW["neighbours"],
     script:
         "../../scripts/nearest_frames.py"

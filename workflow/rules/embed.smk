@@ -18,7 +18,7 @@ rule embed:
         mem_mb=embed_mb,
         runtime=embed_minutes,
     params:
-        code=code_digest("embed"),
+        code=code_digest("embed.jobs"),
         options=embed_options,
         random_state=RANDOM_STATE,
         mask=setting("mask"),

@@ -19,7 +19,7 @@ rule link_movie:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("movies"),
+        code=code_digest("run.movies"),
         movie=movie_path,
         stamp=movie_stamp,
     run:
@@ -42,7 +42,7 @@ rule probe_movie:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("frames"),
+        code=code_digest("frames.probe"),
         file=movie_file,
     script:
         "../../scripts/probe_movie.py"
@@ -73,7 +73,7 @@ rule extract_frames:
         memory_partition=memory_partition,
         dense_max=forced_dense,
     params:
-        code=code_digest("frames"),
+        code=code_digest("frames.extract"),
         file=movie_file,
         fps=setting("fps"),
         width=setting("frame_width"),
@@ -103,7 +103,7 @@ checkpoint count_frames:
         mem_mb=SMALL_JOB_MB,
         runtime=TINY_JOB_MINUTES,
     params:
-        code=code_digest("tiles"),
+        code=code_digest("frames.count"),
     run:
         write_frame_count(input.frames, output[0])
 
@@ -124,7 +124,7 @@ rule list_movies:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("movies"),
+        code=code_digest("run.movies"),
         movies=list(MOVIES),
         files=movie_files,
         fps=[SETTINGS[movie]["fps"] for movie in MOVIES],

@@ -26,7 +26,7 @@ rule graph_candidates:
         mem_mb=graph_candidates_mb,
         runtime=graph_candidates_minutes,
     params:
-        code=code_digest("graph"),
+        code=code_digest("graph.jobs"),
         k=graph_k,
         mask=setting("mask"),
     script:
@@ -51,7 +51,7 @@ rule graph_rerank:
         mem_mb=graph_rerank_mb,
         runtime=graph_rerank_minutes,
     params:
-        code=code_digest("graph"),
+        code=code_digest("graph.jobs"),
         k=graph_k,
         mask=setting("mask"),
         tile_frames=TILE_FRAMES,
@@ -79,7 +79,7 @@ rule neighbour_graph:
         mem_mb=graph_merge_mb,
         runtime=graph_merge_minutes,
     params:
-        code=code_digest("graph"),
+        code=code_digest("graph.jobs"),
         k=graph_k,
         mask=setting("mask"),
     script:

@@ -17,7 +17,7 @@ rule scale:
         mem_mb=SMALL_JOB_MB,
         runtime=TINY_JOB_MINUTES,
     params:
-        code=code_digest("merge"),
+        code=code_digest("merge.coordinates"),
         scale=SCALE,
     script:
         "../../scripts/scale.py"
@@ -42,7 +42,7 @@ rule merge_json:
         mem_mb=SMALL_JOB_MB,
         runtime=TINY_JOB_MINUTES,
     params:
-        code=code_digest("merge"),
+        code=code_digest("merge.coordinates"),
         names=MAP_NAMES,
     script:
         "../../scripts/merge_json.py"

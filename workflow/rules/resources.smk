@@ -6,32 +6,36 @@ import errno  # noqa: E402
 import functools  # noqa: E402
 
 from framescape.common import npy_shape  # noqa: E402
-from framescape import reuse_resources  # noqa: E402
-from framescape.movies import expected_frames  # noqa: E402
-from framescape.resources import (  # noqa: E402
+from framescape.reuse import resources as reuse_resources  # noqa: E402
+from framescape.run.movies import expected_frames  # noqa: E402
+from framescape.graph.resources import (
     GRAPH_FIXED,
-    MB,
     RERANK_ROWS,
-    assembly_memory,
-    available_memory,
-    dense_max_frames,
-    extract_runtime,
     graph_candidates_memory,
     graph_candidates_runtime,
-    graph_memory,
     graph_merge_memory,
     graph_merge_runtime,
     graph_rerank_memory,
     graph_rerank_runtime,
-    graph_runtime,
-    movie_memory,
-    slurm_query,
+)  # noqa: E402
+from framescape.common import MB  # noqa: E402
+from framescape.distances.resources import (
+    assembly_memory,
     step_memory,
     step_runtime,
     tile_memory,
     tile_runtime,
-)
-from framescape.tiles import tile_range  # noqa: E402
+)  # noqa: E402
+from framescape.run.guard import (
+    available_memory,
+    dense_max_frames,
+    graph_memory,
+    graph_runtime,
+    movie_memory,
+    slurm_query,
+)  # noqa: E402
+from framescape.frames.resources import extract_runtime  # noqa: E402
+from framescape.distances.tiles import tile_range  # noqa: E402
 
 
 def movie_memory_mb(wildcards, input):

@@ -27,7 +27,7 @@ rule reuse_descriptors:
         mem_mb=SMALL_JOB_MB,
         runtime=extract_minutes,
     params:
-        code=code_digest("reuse_descriptors"),
+        code=code_digest("reuse.descriptors"),
         fps=REUSE["fps"],
     script:
         "../../scripts/reuse_descriptors.py"
@@ -49,7 +49,7 @@ rule reuse:
         mem_mb=reuse_mb,
         runtime=reuse_minutes,
     params:
-        code=code_digest("reuse"),
+        code=code_digest("reuse.jobs"),
         movies=READABLE_MOVIES,
         min_seconds=REUSE["min_seconds"],
     script:
@@ -71,7 +71,7 @@ rule reuse_script:
         mem_mb=SMALL_JOB_MB,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("reuse_view"),
+        code=code_digest("pages.reuse"),
         files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
     script:
         "../../scripts/reuse_script.py"

@@ -1,0 +1,108 @@
+"""How much memory each step of a movie needs, and the guard that refuses a movie
+that cannot fit before any decoding starts.
+
+The estimates are peak resident sizes from the workflow's own benchmark files
+(benchmarks/scaling.py, 320×240 frames, N = 2,000 and 10,000; 2026-11-25): a
+fixed part for Python and the libraries, a part per frame pixel and a part per
+pair of frames, fitted to both sizes and rounded up by about a fifth."""
+
+
+
+from framescape.common import MB
+from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
+
+# Pixels per block of hsl features (distances.hsl_distances): the block's float32
+# features of all frames are held at once. Here, so that Snakemake's own process
+# can size jobs without importing numba.
+HSL_BLOCK = 16384
+# ... and at most this many bytes of them, for long movies.
+HSL_FEATURE_BYTES = 256 * MB
+# Frames turned into luma at a time, rows of the Gram matrix multiplied at a time.
+FRAME_BLOCK = 256
+GRAM_TILE = 512
+
+# step: (fixed bytes, bytes per frame pixel, bytes per pair of frames).
+# Measured peaks at N = 2,000 / 10,000 (MB): distances gray 795 / 3872, hsl 946 /
+# 3428, mds 331 / 2001, tsne 244 / 2099, umap 429 / 1952; mds again at N = 2,000 /
+# 4,000 in tests/test_resources.py (2026-11-25, Intel Xeon): 388 / 519, hence
+# its larger fixed part. The frames are read
+# from a memmap, whose pages count as the job's (3 bytes a pixel), gray adds its
+# luma (1 byte a pixel) and holds int64 sums and the float32 matrix.
+STEP_MEMORY = {
+    "distances_gray": (350 * MB, 4.0, 12),
+    "distances_hsl": (350 * MB, 2.5, 20),
+    "embed_mds": (350 * MB, 0, 20),
+    "embed_tsne": (200 * MB, 0, 22),
+    "embed_umap": (450 * MB, 0, 20),
+}
+
+
+def step_memory(step, n_frames, width, height):
+    """Peak bytes one job of ``step`` holds for ``n_frames`` frames of ``width×height``.
+
+    ``step`` is ``distances_<metric>`` or ``embed_<method>``.
+    """
+    fixed, per_pixel, per_pair = STEP_MEMORY[step]
+    pixels = width * height
+    total = fixed + per_pixel * n_frames * pixels + per_pair * n_frames**2
+    if step == "distances_hsl":  # float32 features of one block of pixels
+        total += min(n_frames * 4 * min(pixels, HSL_BLOCK) * 4, HSL_FEATURE_BYTES)
+    return int(total)
+
+
+# Seconds one job took for 10,000 frames of 320×240 on 2 cores (benchmarks/scaling.py,
+# AVX2 machine, 2026-11-25); distances grow with pairs × pixels, layouts with pairs.
+SECONDS_AT_10000 = {
+    "distances_gray": 92,
+    "distances_hsl": 289,
+    "embed_mds": 36,
+    "embed_tsne": 71,
+    "embed_umap": 65,
+}
+
+
+def step_runtime(step, n_frames, width=320, height=240, pairs=None):
+    """Minutes to ask the scheduler for one job of ``step`` (``runtime``): all
+    pairs of ``n_frames`` frames, or ``pairs`` pairs (a tile)."""
+    if pairs is None:
+        pairs = n_frames * (n_frames - 1) // 2
+    scale = pairs / (10000 * 9999 / 2)
+    if step.startswith("distances_"):
+        scale *= width * height / (320 * 240)
+    seconds = SECONDS_AT_10000[step] * scale * RUNTIME_MARGIN
+    return int(MIN_RUNTIME + -(-seconds // 60))
+
+
+# A tile job holds its raw int64 or float64 tile; assembling holds the float32
+# matrix and reads one tile at a time (memmapped). Measured peaks at N = 10,000 in
+# tiles of 4,096 (benchmarks/tiles.py, MB): the largest tile job gray 2,707, hsl
+# 1,714; assembly 553 (gray), 567 (hsl).
+TILE_BYTES_PER_PAIR = 8
+ASSEMBLY_FIXED = 200 * MB
+ASSEMBLY_BYTES_PER_PAIR = 4
+
+
+def tile_memory(metric, rows, columns, diagonal, n_frames, width, height):
+    """Peak bytes of one tile job: ``rows × columns`` frame pairs of a movie of
+    ``n_frames`` frames (``diagonal``: the rows are the columns)."""
+    fixed, per_pixel, _ = STEP_MEMORY[f"distances_{metric}"]
+    frames = rows if diagonal else rows + columns
+    pixels = width * height
+    total = fixed + per_pixel * frames * pixels + TILE_BYTES_PER_PAIR * rows * columns
+    if metric == "hsl":  # float32 features of the block's frames, as in step_memory
+        fitting = HSL_FEATURE_BYTES * frames // n_frames
+        total += min(frames * 4 * min(pixels, HSL_BLOCK) * 4, fitting)
+    return int(total)
+
+
+def tile_runtime(metric, rows, columns, diagonal, width, height):
+    """Minutes for one tile job: its pairs of frames (on the diagonal, each pair
+    of the block once), at the one-job rate."""
+    pairs = rows * (rows - 1) // 2 if diagonal else rows * columns
+    return step_runtime(f"distances_{metric}", 0, width, height, pairs)
+
+
+def assembly_memory(n_frames, tile_frames):
+    """Peak bytes of putting a matrix of ``n_frames`` together from its tiles."""
+    tile = TILE_BYTES_PER_PAIR * tile_frames**2
+    return int(ASSEMBLY_FIXED + ASSEMBLY_BYTES_PER_PAIR * n_frames**2 + tile)

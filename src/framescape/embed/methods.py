@@ -1,0 +1,123 @@
+"""2-D embeddings of a precomputed distance matrix: MDS, t-SNE, UMAP.
+
+Each method takes its parameters explicitly and a ``random_state``: the same
+matrix and parameters give the same coordinates, to the last bit, whatever the
+number of threads (BLAS runs on one thread here: a multi-threaded BLAS splits sums
+differently by thread count, which moved MDS coordinates by ~1e-13). Tiny or degenerate movies (1–3
+frames, all frames identical) get exact, finite layouts instead of failing."""
+
+
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from framescape.common import METHOD_LABELS, FramescapeError, log
+from framescape.embed.mds import classical_mds, embed_mds, landmark_layout
+from framescape.embed.neighbours import (
+    embed_tsne,
+    embed_tsne_graph,
+    embed_umap,
+    embed_umap_graph,
+    umap_start,
+)
+
+METHODS = ("mds", "tsne", "umap")
+
+
+EMBEDDERS = {"mds": embed_mds, "tsne": embed_tsne, "umap": embed_umap}
+
+
+def embed(distances, method, random_state=0, threads=1, **params):
+    """Lay out frames in 2-D from their distance matrix.
+
+    Parameters
+    ----------
+    distances : (N, N) array
+        Symmetric, zero diagonal.
+    method : {"mds", "tsne", "umap"}
+    random_state : int
+    threads : int
+    **params
+        The method's own parameters (config ``mds:``, ``tsne:``, ``umap:``).
+
+    Returns
+    -------
+    (N, 2) float64
+        Finite coordinates, in the method's own units.
+    """
+    if method not in EMBEDDERS:
+        raise ValueError(
+            f"unknown method '{method}' (choose from {', '.join(METHODS)})"
+        )
+    distances = np.asarray(distances)
+    n = len(distances)
+    if distances.shape != (n, n) or n == 0:
+        raise ValueError(
+            f"distance matrix must be square and non-empty, got {distances.shape}"
+        )
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n <= 3 or not distances.any():
+            # Too few points (or one repeated frame) for neighbour-based methods;
+            # classical MDS lays them out exactly.
+            log.warning(
+                "%d frames, max distance %.3g: exact classical MDS layout",
+                n,
+                distances.max(),
+            )
+            return classical_mds(distances)
+        coordinates = EMBEDDERS[method](distances, random_state, threads, **params)
+    return finite(coordinates, method, params)
+
+
+def finite(coordinates, method, params):
+    """``coordinates`` as float64, or the error saying which settings to change:
+    never another method's map under this one's name."""
+    if not np.isfinite(coordinates).all():
+        raise FramescapeError(
+            f"{METHOD_LABELS[method]} gave non-finite coordinates for "
+            f"{len(coordinates)} frames with {params}: change the {method}: settings "
+            f"in config.yaml, or leave {method} out of methods"
+        )
+    return np.asarray(coordinates, np.float64)
+
+
+def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **params):
+    """Lay out frames in 2-D without their distance matrix (the long-movie path).
+
+    Parameters
+    ----------
+    n : int
+        Frames of the movie.
+    method : {"mds", "tsne", "umap"}
+    random_state, threads
+    graph : (indices, distances), each (N, k)
+        t-SNE and UMAP: each frame's nearest frames and their distances
+        (:mod:`framescape.graph`).
+    rows : callable
+        ``rows(frames)``: distances ``(L, N)`` from those frames to every frame
+        (:func:`framescape.distances.distances_to`). MDS places every frame from
+        :data:`framescape.resources.LANDMARKS` landmarks, and movies of at most
+        three frames are laid out by classical MDS, as on the dense path; UMAP
+        with ``init="mds"`` starts from that layout.
+    **params
+        The method's own parameters; ``mds:`` settings do not apply (landmark
+        MDS is classical MDS).
+
+    Returns
+    -------
+    (N, 2) float64
+    """
+    if method not in EMBEDDERS:
+        raise ValueError(
+            f"unknown method '{method}' (choose from {', '.join(METHODS)})"
+        )
+    if n <= 3 or method == "mds":
+        coordinates = landmark_layout(n, rows)
+    else:
+        embedder = embed_umap_graph if method == "umap" else embed_tsne_graph
+        options = dict(params)
+        if method == "umap" and params.get("init") == "mds":
+            options["init"] = umap_start(landmark_layout(n, rows))
+        with threadpool_limits(limits=1, user_api="blas"):
+            coordinates = embedder(*graph, random_state, threads, **options)
+    return finite(coordinates, method, params)

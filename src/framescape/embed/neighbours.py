@@ -1,0 +1,344 @@
+"""2-D embeddings of a precomputed distance matrix: MDS, t-SNE, UMAP.
+
+Each method takes its parameters explicitly and a ``random_state``: the same
+matrix and parameters give the same coordinates, to the last bit, whatever the
+number of threads (BLAS runs on one thread here: a multi-threaded BLAS splits sums
+differently by thread count, which moved MDS coordinates by ~1e-13). Tiny or degenerate movies (1–3
+frames, all frames identical) get exact, finite layouts instead of failing."""
+
+
+import sys
+import warnings
+
+import numpy as np
+from numba.core.caching import NullCache
+from numba.core.dispatcher import Dispatcher
+from sklearn.manifold import TSNE  # loads scipy's BLAS before it is limited
+
+from framescape.common import (
+    Progress,
+    log,
+)
+from framescape.embed.mds import classical_mds
+
+# t-SNE's iterations with exaggerated attraction, as scikit-learn and openTSNE do.
+EARLY_EXAGGERATION_ITER = 250
+# Points from which t-SNE on the graph interpolates its gradients by FFT instead
+# of Barnes-Hut (openTSNE's own choice).
+TSNE_FFT_POINTS = 10_000
+# Points × iterations between two of openTSNE's progress callbacks: about 1 s on
+# the 2-core AVX-512 Xeon (50,000 points: every 10 iterations).
+PROGRESS_POINT_ITERATIONS = 500_000
+
+
+def clamp(name, value, low, high, n_frames):
+    """``value`` clamped to [low, high], with a logged warning when it changes."""
+    clamped = min(max(value, low), high)
+    if clamped != value:
+        log.warning(
+            "%s=%s does not fit a movie of %d frames: using %s",
+            name,
+            value,
+            n_frames,
+            clamped,
+        )
+    return clamped
+
+
+def nearest_of_graph(indices, distances, wanted, method):
+    """A neighbour graph's first ``wanted`` neighbours of each frame: ``(N,
+    wanted)`` indices and distances; a ValueError when it has fewer."""
+    if indices.shape[1] < wanted:
+        raise ValueError(
+            f"the graph has {indices.shape[1]} neighbours a frame, "
+            f"{method} needs {wanted}"
+        )
+    return indices[:, :wanted], distances[:, :wanted]
+
+
+def with_each_frame_first(indices, distances, wanted, method):
+    """A neighbour graph's first ``wanted`` neighbours of each frame, the frame
+    itself put before them at distance 0 (as umap-learn and scikit-learn count
+    neighbours): ``(N, wanted + 1)`` indices and float64 distances."""
+    indices, distances = nearest_of_graph(indices, distances, wanted, method)
+    n = len(indices)
+    frames = np.arange(n)[:, None]
+    return (
+        np.hstack([frames, indices]),
+        np.hstack([np.zeros((n, 1)), distances]),
+    )
+
+
+def tsne_model(
+    n_frames,
+    random_state,
+    threads,
+    perplexity,
+    early_exaggeration,
+    learning_rate,
+    max_iter,
+):
+    """scikit-learn's TSNE on precomputed distances, with our parameters."""
+    n = n_frames
+    return TSNE(
+        n_components=2,
+        metric="precomputed",
+        init="random",  # "pca" needs features, not a distance matrix
+        perplexity=clamp("tsne.perplexity", float(perplexity), 1.0, (n - 1) / 3, n),
+        early_exaggeration=early_exaggeration,
+        learning_rate=learning_rate,
+        max_iter=max_iter,
+        n_jobs=threads,
+        random_state=random_state,
+    )
+
+
+def embed_tsne(
+    distances,
+    random_state,
+    threads=1,
+    perplexity=30.0,
+    early_exaggeration=12.0,
+    learning_rate="auto",
+    max_iter=1000,
+):
+    model = tsne_model(
+        len(distances),
+        random_state,
+        threads,
+        perplexity,
+        early_exaggeration,
+        learning_rate,
+        max_iter,
+    )
+    return model.fit_transform(distances.astype(np.float64))
+
+
+class TsneProgress:
+    """openTSNE's callback: a progress line (:class:`Progress`) from the
+    iteration it reports, counted over both phases (``phase_starts``: the
+    iterations done before each phase begins)."""
+
+    def __init__(self, phase_starts, total):
+        self.phase_starts, self.total = list(phase_starts), total
+        self.offset = 0
+        self.progress = Progress("t-SNE")
+
+    def optimization_about_to_start(self):
+        self.offset = self.phase_starts.pop(0)
+
+    def __call__(self, iteration, error, embedding):
+        self.progress(self.offset + iteration, self.total, "iterations")
+
+
+def embed_tsne_graph(
+    indices,
+    distances,
+    random_state,
+    threads=1,
+    perplexity=30.0,
+    early_exaggeration=12.0,
+    learning_rate="auto",
+    max_iter=1000,
+):
+    """t-SNE from the neighbour graph (:mod:`framescape.graph`)
+    with openTSNE: each frame's ``3 × perplexity`` nearest frames give the
+    affinities; gradients by Barnes-Hut below :data:`TSNE_FFT_POINTS` frames,
+    by FFT interpolation (Linderman et al. 2019) from there on. The same
+    coordinates, to the last bit, whatever ``threads``.
+
+    ``max_iter`` counts all iterations, the first
+    :data:`EARLY_EXAGGERATION_ITER` (or all, if fewer) with the attraction
+    multiplied by ``early_exaggeration``, as in scikit-learn. ``learning_rate``:
+    ``"auto"`` is N / ``early_exaggeration`` in both phases (Belkina et al.
+    2019); a number is scikit-learn's (openTSNE's gradient is a quarter of
+    scikit-learn's, so it takes 4 × the number): the steps scikit-learn takes
+    on the dense path (its "auto" is N / early_exaggeration / 4). Momentum 0.8
+    throughout and a start from N(0, 1e-4²) draws of ``random_state``, as
+    openTSNE does. A progress line at most every 10 s.
+
+    Parameters
+    ----------
+    indices : (N, k) int
+        Each frame's nearest frames, itself excluded, nearest first;
+        ``k ≥ 3 × perplexity`` (perplexity after clamping below N / 3).
+    distances : (N, k) float
+        Their distances.
+
+    Returns
+    -------
+    (N, 2) float64
+    """
+    from openTSNE import TSNE as OpenTSNE
+    from openTSNE.affinity import PerplexityBasedNN
+    from openTSNE.initialization import random as random_start
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    n = len(indices)
+    perplexity = clamp("tsne.perplexity", float(perplexity), 1.0, (n - 1) / 3, n)
+    nearest, near = nearest_of_graph(
+        indices, distances, min(n - 1, int(3 * perplexity)), "t-SNE"
+    )
+    affinities = PerplexityBasedNN(
+        perplexity=perplexity,
+        knn_index=PrecomputedNeighbors(
+            np.ascontiguousarray(nearest, np.int64),
+            np.ascontiguousarray(near, np.float64),
+        ),
+        n_jobs=threads,
+    )
+    early = min(EARLY_EXAGGERATION_ITER, max_iter)
+    model = OpenTSNE(
+        n_components=2,
+        early_exaggeration=early_exaggeration,
+        early_exaggeration_iter=early,
+        n_iter=max_iter - early,
+        learning_rate=(
+            n / early_exaggeration if learning_rate == "auto" else 4 * learning_rate
+        ),
+        negative_gradient_method="fft" if n >= TSNE_FFT_POINTS else "bh",
+        n_jobs=threads,
+        callbacks=TsneProgress([0, early], max_iter),
+        # Each callback makes openTSNE compute the KL divergence, half an
+        # iteration's work: about one a second, not one every iteration.
+        callbacks_every_iters=max(1, min(50, PROGRESS_POINT_ITERATIONS // n)),
+    )
+    start = random_start(n, 2, random_state=random_state)
+    return np.array(model.fit(affinities=affinities, initialization=start), np.float64)
+
+
+def cache_compiled_functions(packages):
+    """Let numba keep the compiled code of ``packages``' functions on disk, as it
+    does for ours (``cache=True``).
+
+    umap-learn and pynndescent compile most of their numba functions again in
+    every new process: 15–20 s of each umap job for a few hundred frames, against
+    0.6 s once cached (measured on the demo). The compiled code is the same, only
+    kept; it goes to the package's ``__pycache__`` (or numba's user cache folder).
+    """
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split(".")[0] not in packages:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, Dispatcher) and isinstance(value._cache, NullCache):
+                value.enable_caching()
+
+
+def umap_model(
+    n_frames,
+    random_state,
+    threads,
+    n_neighbors,
+    min_dist,
+    spread,
+    n_epochs,
+    init,
+    **graph,
+):
+    """umap-learn's UMAP with our parameters; ``graph`` may hold ``metric`` or
+    ``precomputed_knn``."""
+    from umap import UMAP
+
+    cache_compiled_functions(("umap", "pynndescent"))
+    n = n_frames
+    return UMAP(
+        n_components=2,
+        n_neighbors=clamp("umap.n_neighbors", int(n_neighbors), 2, n - 1, n),
+        min_dist=min_dist,
+        spread=spread,
+        n_epochs=n_epochs,
+        # Spectral init needs a few more points than neighbours.
+        init=init if n > 10 else "random",
+        random_state=random_state,
+        n_jobs=threads,
+        **graph,
+    )
+
+
+def umap_start(coordinates):
+    """MDS coordinates as UMAP's start (``init: mds``): float32, the largest
+    coordinate 10, as umap-learn scales its spectral start."""
+    coordinates = np.asarray(coordinates, np.float64)
+    largest = np.abs(coordinates).max()
+    scale = 10.0 / largest if largest > 0 else 1.0
+    return (coordinates * scale).astype(np.float32)
+
+
+def fit_umap(model, data):
+    with warnings.catch_warnings():
+        # A fixed random_state makes UMAP single-threaded, as wanted.
+        warnings.filterwarnings("ignore", message="n_jobs value .* overridden")
+        warnings.filterwarnings("ignore", message="using precomputed metric")
+        # Neighbours given, nothing to search: no search index wanted.
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+        return model.fit_transform(data)
+
+
+def embed_umap(
+    distances,
+    random_state,
+    threads=1,
+    n_neighbors=15,
+    min_dist=0.1,
+    spread=1.0,
+    n_epochs=None,
+    init="spectral",
+):
+    if init == "mds":
+        init = umap_start(classical_mds(distances))
+    model = umap_model(
+        len(distances),
+        random_state,
+        threads,
+        n_neighbors,
+        min_dist,
+        spread,
+        n_epochs,
+        init,
+        metric="precomputed",
+    )
+    return fit_umap(model, distances.astype(np.float32))
+
+
+def embed_umap_graph(
+    indices,
+    distances,
+    random_state,
+    threads=1,
+    n_neighbors=15,
+    min_dist=0.1,
+    spread=1.0,
+    n_epochs=None,
+    init="spectral",
+):
+    """UMAP from the neighbour graph (:mod:`framescape.graph`)
+    instead of the distance matrix: umap-learn's ``precomputed_knn``. With the
+    same neighbours as the matrix gives, the same coordinates as
+    :func:`embed_umap`, bit for bit (umap counts each frame as its own first
+    neighbour, which is added here).
+
+    Parameters
+    ----------
+    indices : (N, k) int
+        Each frame's nearest frames, itself excluded; ``k ≥ n_neighbors − 1``.
+    distances : (N, k) float
+        Their distances.
+
+    Returns
+    -------
+    (N, 2) float64
+    """
+    n = len(indices)
+    if isinstance(init, str) and init == "mds":
+        raise ValueError("init 'mds' on the graph path: pass the MDS coordinates")
+    model = umap_model(
+        n, random_state, threads, n_neighbors, min_dist, spread, n_epochs, init
+    )
+    knn_indices, knn_distances = with_each_frame_first(
+        indices, distances, model.n_neighbors - 1, "umap"
+    )
+    model.precomputed_knn = (
+        knn_indices.astype(np.int64),
+        knn_distances.astype(np.float32),
+    )
+    return np.asarray(fit_umap(model, np.zeros((n, 1), np.float32)), np.float64)

@@ -1,0 +1,21 @@
+"""Numbers the layouts compute with that Snakemake's own process reads too
+(sizing the neighbour graph and the layout jobs): plain Python, no numba."""
+
+# Landmarks of landmark MDS on the neighbour-graph path: MDS of their
+# distances, every other frame placed from its distances to them.
+LANDMARKS = 500
+
+# UMAP's n_neighbors "auto" on the neighbour-graph path: N/12 as on the dense
+# path, but at most this many (a 50,000-frame movie would ask for 4,166).
+GRAPH_AUTO_NEIGHBOURS = 100
+
+
+def resolve_n_neighbors(n_neighbors, n_frames, graph=False):
+    """UMAP's ``n_neighbors`` for a movie of ``n_frames`` frames (before clamping):
+    an int, or ``"auto"`` (N/12, at least 2; on the neighbour-graph path at most
+    :data:`GRAPH_AUTO_NEIGHBOURS`). The per-metric choice is made by
+    :func:`framescape.run.config.method_options`."""
+    if n_neighbors == "auto":
+        wanted = max(2, n_frames // 12)
+        return min(wanted, GRAPH_AUTO_NEIGHBOURS) if graph else wanted
+    return int(n_neighbors)

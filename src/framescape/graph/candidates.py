@@ -1,0 +1,248 @@
+"""Every frame's nearest frames from candidates: all pairs compared at a reduced
+size, then each frame's few best re-ranked at full size, exactly.
+
+Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
+under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
+a block's differences is at least the difference of the block's means). So the
+reduced distance of a pair is a lower bound of its full-size distance:
+
+- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
+  inside the mask; the block means are rounded to bytes, and each frame's
+  rounding error, its ``slack``, is taken off the bound again);
+- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
+  features φ of :func:`framescape.kernels.hls_features`.
+
+Three passes, each split into jobs like the neighbour graph's tiles:
+
+1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
+2. :func:`candidate_part` per tile of the reduced pairs, put together by
+   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
+   reduced distance. How many of them a frame needs depends on the footage:
+   :func:`choose_candidates` compares a few frames spread over the movie with
+   every frame at full size and keeps the fewest, ``c``, that hold
+   :data:`RECALL_TARGET` of their true nearest.
+3. :func:`rerank` per group of frames whose candidates overlap
+   (:func:`group_rows`): their candidates' exact full-size distances, each
+   frame's ``k`` nearest among them, ordered by (distance, frame number) as
+   the dense ranking is.
+
+A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
+its true ``k`` nearest (:func:`certified`). For the others a second reduced
+pass, their rows only (:func:`completion_part`),
+finds the frames whose bound does not exceed that distance (up to ``c`` more),
+and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
+is the exact neighbour graph, but for frames with more than ``c`` such frames
+(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
+process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+
+
+
+import numba
+import numpy as np
+
+from framescape.distances import kernels, nearest_kernels
+from framescape.distances.tiles import CellSums, tile_count, tile_pairs, tile_range
+from framescape.graph.reduce import REDUCED_MARGIN
+from framescape.graph.resources import CANDIDATE_TILE
+
+
+def frame_index(side):
+    """A block ``(start, stop)`` as a slice; frame numbers as they are."""
+    return slice(*side) if isinstance(side, tuple) else np.asarray(side)
+
+
+def reduced_tile(reduced, metric, rows, columns, upper=False):
+    """``(R, C) float32`` reduced distances between two sets of frames (not
+    yet lowered by the slack: see :func:`lower_bounds`).
+
+    ``rows`` and ``columns`` are blocks ``(start, stop)`` or frame numbers.
+    With ``upper`` (the same block twice) gray fills only ``j > i`` (about half
+    the work), the rest 0.
+    """
+    descriptors = reduced["descriptors"]
+    rows, columns = frame_index(rows), frame_index(columns)
+    row_block, column_block = descriptors[rows], descriptors[columns]
+    if metric == "gray":
+        sums = kernels.sad_tile(row_block, column_block, upper=upper)
+        # Into float32 directly: no float64 copy of the tile.
+        out = np.empty(sums.shape, np.float32)
+        return np.multiply(sums, float(reduced["scale"]), out=out, casting="unsafe")
+    distances = row_block @ column_block.T
+    distances *= -2.0
+    distances += reduced["norms"][rows, None].astype(np.float32)
+    distances += reduced["norms"][None, columns].astype(np.float32)
+    return np.maximum(distances, 0.0, out=distances)
+
+
+def lower_bounds(tile, reduced, rows, columns):
+    """``(R, C) float32``: what the full-size distances of a tile of
+    :func:`reduced_tile` are at least."""
+    slack = reduced["slack"]
+    bounds = tile * np.float32(1 - REDUCED_MARGIN)
+    bounds -= slack[frame_index(rows), None].astype(np.float32)
+    bounds -= slack[None, frame_index(columns)].astype(np.float32)
+    return bounds
+
+
+@numba.njit(cache=True, parallel=True)
+def nearest_in_rows(tile, c, column_start, n, bounds=None):
+    """Each row's ``c`` smallest elements of a tile, by (distance, column):
+    ``(R, c) int32`` frame numbers (``column_start`` + column; ``n`` where
+    fewer) and ``(R, c) float32`` distances (``inf``). ``inf`` elements are
+    never chosen, nor elements above the row's ``bounds`` ``(R,)`` (the
+    ``c``-th distance a row already has: they could not join its list). A
+    selection, then a sort of ``c``: no insertion per element.
+    """
+    n_rows, n_columns = tile.shape
+    frames = np.full((n_rows, c), n, np.int32)
+    distances = np.full((n_rows, c), np.inf, np.float32)
+    if c == 0:
+        return frames, distances
+    for r in numba.prange(n_rows):
+        row = tile[r]
+        bound = np.inf if bounds is None else bounds[r]
+        chosen = np.empty(n_columns, np.int64)
+        count = 0
+        for j in range(n_columns):
+            if row[j] <= bound and row[j] < np.inf:
+                chosen[count] = j
+                count += 1
+        values = row[chosen[:count]]
+        if count > c:
+            limit = np.partition(values, c - 1)[c - 1]
+            # Those below the c-th, then those equal to it in column order.
+            kept = np.empty(c, np.int64)
+            taken = 0
+            for position in range(count):
+                if values[position] < limit:
+                    kept[taken] = chosen[position]
+                    taken += 1
+            for position in range(count):
+                if taken == c:
+                    break
+                if values[position] == limit:
+                    kept[taken] = chosen[position]
+                    taken += 1
+            chosen, count = kept, taken
+            values = row[chosen[:count]]
+        order = np.argsort(values, kind="mergesort")
+        for position in range(count):
+            frames[r, position] = column_start + chosen[order[position]]
+            distances[r, position] = values[order[position]]
+    return frames, distances
+
+
+def candidate_part(reduced, metric, c, rows, columns, heatmap=None, bounds=None):
+    """One tile's share of the candidates: each side's ``c`` nearest by reduced
+    distance within the tile.
+
+    Parameters
+    ----------
+    reduced : dict
+        :func:`reduced_descriptors` (only the tile's blocks are read).
+    metric : "gray" or "hsl"
+    c : int
+        Candidates kept per frame (at most N − 1).
+    rows, columns : (start, stop)
+        The tile's two blocks of frames (the same block: a diagonal tile).
+    heatmap : framescape.tiles.CellSums, optional
+        Gains the tile's reduced distances.
+    bounds : ((R,), (C,)) float32, optional
+        The ``c``-th distance each row's and each column's frame already has:
+        farther elements are not listed (:func:`nearest_in_rows`).
+
+    Returns
+    -------
+    dict of arrays
+        ``row_frames`` ``(R, c) int32``, ``row_distances`` ``(R, c) float32``
+        (reduced distances, nearest first, equal ones in frame order; ``N`` and
+        ``inf`` where fewer), off the diagonal also
+        ``column_frames``/``column_distances`` ``(C, c)``. Memory: the tile
+        (gray 12 bytes a pair, hsl 8), its transpose off the diagonal.
+    """
+    n = len(reduced["descriptors"])
+    diagonal = rows == columns
+    tile = reduced_tile(reduced, metric, rows, columns, upper=diagonal)
+    part = {}
+    if diagonal:
+        kernels.mirror_upper(tile)
+    if heatmap is not None:
+        heatmap.add(tile, rows, columns)
+    if diagonal:
+        np.fill_diagonal(tile, np.inf)
+    row_bounds, column_bounds = bounds or (None, None)
+    part["row_frames"], part["row_distances"] = nearest_in_rows(
+        tile, c, columns[0], n, row_bounds
+    )
+    if not diagonal:
+        part["column_frames"], part["column_distances"] = nearest_in_rows(
+            kernels.transposed(tile), c, rows[0], n, column_bounds
+        )
+    return part
+
+
+class NearestMerge:
+    """Lists of neighbours put together: every frame's ``k`` nearest, sorted by
+    (distance, frame number) as the dense ranking is (``rows`` rows, by
+    default all ``n`` frames').
+
+    Attributes
+    ----------
+    frames : (N, k) int32
+        ``N`` where nothing is known yet.
+    distances : (N, k) float32
+        ``inf`` where nothing is known yet.
+    """
+
+    def __init__(self, n, k, rows=None):
+        self.n = n
+        rows = n if rows is None else rows
+        self.distances = np.full((rows, k), np.inf, np.float32)
+        self.frames = np.full((rows, k), n, np.int32)
+
+    def add(self, part, rows, columns):
+        """Merge one tile's lists (``row_frames``/``row_distances`` for the
+        frames of block ``rows``, and ``column_…`` for ``columns`` if given)."""
+        for side, (start, _) in (("row", rows), ("column", columns)):
+            if f"{side}_frames" in part:
+                nearest_kernels.merge_sorted(
+                    self.distances,
+                    self.frames,
+                    part[f"{side}_distances"],
+                    part[f"{side}_frames"],
+                    start,
+                    self.n,
+                )
+
+
+def candidate_pass(
+    reduced, metric, c, tile_frames=CANDIDATE_TILE, cell_frames=None, progress=None
+):
+    """Every frame's ``c`` candidates: :func:`candidate_part` of every tile,
+    merged.
+
+    Returns
+    -------
+    merged : NearestMerge
+        ``frames`` and reduced ``distances`` ``(N, c)``.
+    heatmap : framescape.tiles.CellSums or None
+        The reduced distances' block averages over cells of ``cell_frames``
+        frames a side (when given).
+    """
+    n = len(reduced["descriptors"])
+    merged = NearestMerge(n, c)
+    heatmap = CellSums(n, cell_frames) if cell_frames else None
+    pairs = tile_pairs(tile_count(n, tile_frames))
+    for done, (row, column) in enumerate(pairs, 1):
+        rows, columns = (tile_range(index, n, tile_frames) for index in (row, column))
+        # What a frame already has bounds what a tile can add to it.
+        bounds = None
+        if c:
+            bounds = tuple(
+                merged.distances[slice(*side), -1] for side in (rows, columns)
+            )
+        part = candidate_part(reduced, metric, c, rows, columns, heatmap, bounds)
+        merged.add(part, rows, columns)
+        if progress:
+            progress(done, len(pairs), "tiles")
+    return merged, heatmap

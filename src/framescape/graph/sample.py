@@ -1,0 +1,149 @@
+"""Every frame's nearest frames from candidates: all pairs compared at a reduced
+size, then each frame's few best re-ranked at full size, exactly.
+
+Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
+under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
+a block's differences is at least the difference of the block's means). So the
+reduced distance of a pair is a lower bound of its full-size distance:
+
+- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
+  inside the mask; the block means are rounded to bytes, and each frame's
+  rounding error, its ``slack``, is taken off the bound again);
+- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
+  features φ of :func:`framescape.kernels.hls_features`.
+
+Three passes, each split into jobs like the neighbour graph's tiles:
+
+1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
+2. :func:`candidate_part` per tile of the reduced pairs, put together by
+   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
+   reduced distance. How many of them a frame needs depends on the footage:
+   :func:`choose_candidates` compares a few frames spread over the movie with
+   every frame at full size and keeps the fewest, ``c``, that hold
+   :data:`RECALL_TARGET` of their true nearest.
+3. :func:`rerank` per group of frames whose candidates overlap
+   (:func:`group_rows`): their candidates' exact full-size distances, each
+   frame's ``k`` nearest among them, ordered by (distance, frame number) as
+   the dense ranking is.
+
+A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
+its true ``k`` nearest (:func:`certified`). For the others a second reduced
+pass, their rows only (:func:`completion_part`),
+finds the frames whose bound does not exceed that distance (up to ``c`` more),
+and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
+is the exact neighbour graph, but for frames with more than ``c`` such frames
+(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
+process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+
+
+
+import numpy as np
+
+from framescape.distances.nearest import distances_to, nearest_frames
+from framescape.distances.resources import FRAME_BLOCK
+from framescape.graph.parameters import (
+    RECALL_SAMPLE,
+    RECALL_TARGET,
+)
+
+
+def sampled_frames(n, count=RECALL_SAMPLE):
+    """``(S,) int64``: ``count`` frames spread evenly over a movie of ``n``
+    (all of them when fewer), whose true nearest frames tell how many
+    candidates are needed (:func:`candidates_needed`)."""
+    if n == 0:
+        return np.zeros(0, np.int64)
+    return np.unique(np.linspace(0, n - 1, min(count, n)).round().astype(np.int64))
+
+
+def exact_nearest(frames, metric, k, chosen, mask=None, progress=None):
+    """``(S, k) int32``: the true ``k`` nearest of a few frames, ranked as the
+    dense path ranks (:func:`distances.nearest_frames`) their full-size
+    distances to every frame (:func:`distances.distances_to`, a block of
+    :data:`FRAME_BLOCK` frames at a time, whatever the metric). ``progress``
+    as :func:`distances.distances_to`'s."""
+    rows = distances_to(
+        frames, metric, chosen, mask, column_frames=FRAME_BLOCK, progress=progress
+    )
+    return nearest_frames(rows, k, rows=chosen)
+
+
+def candidates_needed(listed, truth, least, target=RECALL_TARGET):
+    """How many of each frame's candidates to re-rank: the fewest, at least
+    ``least``, that hold ``target`` of some frames' true nearest frames.
+
+    Parameters
+    ----------
+    listed : (S, c) int
+        The sampled frames' candidates, nearest reduced distance first.
+    truth : (S, k) int
+        Their true ``k`` nearest (:func:`exact_nearest`).
+    least : int
+    target : float
+
+    Returns
+    -------
+    count : int
+        Between ``least`` and ``c`` (``c`` when even all of them hold less).
+    recall : float
+        The share of the true nearest that ``count`` candidates hold: as the
+        re-rank is exact, the estimated recall of the graph (1 without a
+        sample).
+    """
+    width = listed.shape[1]
+    if truth.size == 0:
+        return min(least, width), 1.0
+    # Each true neighbour's place in its frame's list (width: not in it), by a
+    # table of places over frame numbers (N + 1: the lists' "none" marker).
+    place = np.full(max(int(listed.max()), int(truth.max())) + 1, width)
+    position = np.empty(truth.shape, np.int64)
+    for row, (candidates, nearest) in enumerate(zip(listed, truth)):
+        frames, first = np.unique(candidates, return_index=True)  # a repeat: its first
+        place[frames] = first
+        position[row] = place[nearest]
+        place[frames] = width
+    position = position.ravel()
+    # held[c]: the share that the first c candidates hold.
+    held = np.concatenate([[0], np.cumsum(np.bincount(position, minlength=width + 1))])
+    held = held[: width + 1] / position.size
+    enough = np.flatnonzero(held[least:] >= target)
+    count = least + int(enough[0]) if len(enough) else width
+    return count, float(held[count])
+
+
+def choose_candidates(
+    frames, metric, k, merged, least, mask=None, sample=RECALL_SAMPLE, progress=None
+):
+    """The candidates each frame re-ranks: the first ``count`` of the candidate
+    pass's lists (:func:`candidates_needed` of :func:`sampled_frames`), in
+    place.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    k : int
+    merged : NearestMerge
+        The candidate pass's lists, cut to ``count`` columns here.
+    least : int
+    mask : (H, W) bool, optional
+    sample : int
+        Frames compared with every frame at full size.
+    progress : callable, optional
+        ``progress(frames compared, N, "frames")``.
+
+    Returns
+    -------
+    dict
+        ``count``, ``recall`` (:func:`candidates_needed`), ``sampled`` (how
+        many frames), ``kept`` (the candidates the pass kept a frame).
+    """
+    kept = merged.frames.shape[1]
+    chosen = sampled_frames(len(merged.frames), sample if k else 0)
+    truth = np.zeros((0, k), np.int64)
+    if len(chosen):
+        truth = exact_nearest(frames, metric, k, chosen, mask, progress)
+    count, recall = candidates_needed(merged.frames[chosen], truth, least)
+    merged.frames = np.ascontiguousarray(merged.frames[:, :count])
+    merged.distances = np.ascontiguousarray(merged.distances[:, :count])
+    return {"count": count, "recall": recall, "sampled": len(chosen), "kept": kept}

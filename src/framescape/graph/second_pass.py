@@ -1,0 +1,209 @@
+"""Every frame's nearest frames from candidates: all pairs compared at a reduced
+size, then each frame's few best re-ranked at full size, exactly.
+
+Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
+under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
+a block's differences is at least the difference of the block's means). So the
+reduced distance of a pair is a lower bound of its full-size distance:
+
+- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
+  inside the mask; the block means are rounded to bytes, and each frame's
+  rounding error, its ``slack``, is taken off the bound again);
+- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
+  features φ of :func:`framescape.kernels.hls_features`.
+
+Three passes, each split into jobs like the neighbour graph's tiles:
+
+1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
+2. :func:`candidate_part` per tile of the reduced pairs, put together by
+   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
+   reduced distance. How many of them a frame needs depends on the footage:
+   :func:`choose_candidates` compares a few frames spread over the movie with
+   every frame at full size and keeps the fewest, ``c``, that hold
+   :data:`RECALL_TARGET` of their true nearest.
+3. :func:`rerank` per group of frames whose candidates overlap
+   (:func:`group_rows`): their candidates' exact full-size distances, each
+   frame's ``k`` nearest among them, ordered by (distance, frame number) as
+   the dense ranking is.
+
+A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
+its true ``k`` nearest (:func:`certified`). For the others a second reduced
+pass, their rows only (:func:`completion_part`),
+finds the frames whose bound does not exceed that distance (up to ``c`` more),
+and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
+is the exact neighbour graph, but for frames with more than ``c`` such frames
+(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
+process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+
+
+
+import numpy as np
+
+from framescape.distances import nearest_kernels
+from framescape.distances.tiles import tile_count, tile_range
+from framescape.graph.candidates import (
+    NearestMerge,
+    lower_bounds,
+    nearest_in_rows,
+    reduced_tile,
+)
+from framescape.graph.parameters import SECOND_PASS_MAX_SHARE
+from framescape.graph.reduce import REDUCED_MARGIN
+from framescape.graph.rerank import rerank_all
+from framescape.graph.resources import CANDIDATE_TILE, RERANK_ROWS
+
+
+def certified(candidate_distances, kth_distances, reduced):
+    """``(N,) bool``: the frames whose ``k`` nearest among their candidates are
+    surely their true ``k`` nearest: every frame left out is at least the
+    ``c``-th candidate's reduced distance away, whose bound exceeds the
+    ``k``-th distance found.
+
+    Parameters
+    ----------
+    candidate_distances : (N, c) float32
+        :class:`NearestMerge`'s ``distances`` (``inf`` where fewer: every
+        frame is a candidate).
+    kth_distances : (N,) float32
+        The ``k``-th exact distance each frame's re-rank found.
+    reduced : dict
+        :func:`reduced_descriptors`.
+    """
+    n, c = candidate_distances.shape
+    if c >= n - 1:  # no frame is left out
+        return np.ones(n, bool)
+    slack = reduced["slack"]
+    last = candidate_distances[:, -1].astype(np.float64)
+    bound = last * (1 - REDUCED_MARGIN) - slack - slack.max()
+    return bound > kth_distances
+
+
+def completion_part(reduced, metric, frames, columns, thresholds, known, limit):
+    """A share of the second reduced pass: for some frames (those not
+    certified), the frames of a block not among their candidates whose lower
+    bound does not exceed the frame's threshold (its ``k``-th exact distance),
+    so might be among its true ``k`` nearest: at most ``limit``, those of the
+    smallest bounds.
+
+    Parameters
+    ----------
+    reduced : dict
+    metric : "gray" or "hsl"
+    frames : (M,) int
+        Frame numbers.
+    columns : (start, stop)
+        The block compared with them.
+    thresholds : (M,) float32
+    known : (M, c) int
+        Their candidates, re-ranked already (``N``: none).
+    limit : int
+
+    Returns
+    -------
+    frames : (M, limit) int32
+        Nearest bound first (``N`` where fewer).
+    bounds : (M, limit) float32
+        ``inf`` where fewer. Memory: the tile (gray 16 bytes a pair, hsl 8).
+    """
+    n = len(reduced["descriptors"])
+    frames = np.asarray(frames, np.intp)
+    bounds = lower_bounds(
+        reduced_tile(reduced, metric, frames, columns), reduced, frames, columns
+    )
+    bounds[bounds > np.asarray(thresholds, np.float32)[:, None]] = np.inf
+    bounds[frames[:, None] == np.arange(*columns)[None, :]] = np.inf
+    inside = (known >= columns[0]) & (known < columns[1])
+    bounds[np.nonzero(inside)[0], known[inside] - columns[0]] = np.inf
+    return nearest_in_rows(bounds, limit, columns[0], n)
+
+
+def second_pass(
+    frames,
+    metric,
+    reduced,
+    indices,
+    distances,
+    candidates,
+    candidate_distances,
+    mask=None,
+    tile_frames=CANDIDATE_TILE,
+    rerank_rows=RERANK_ROWS,
+    progress=None,
+    max_share=None,
+):
+    """The second pass: the graph of the first re-rank made exact, in place.
+
+    Each doubtful frame takes at most as many more candidates as it had (the
+    frames of the smallest bounds within its ``k``-th distance): a frame with
+    more (a long still shot with noise: thousands of frames whose reduced
+    distances all lie within it) keeps the best of them, and is counted.
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    reduced : dict
+        :func:`reduced_descriptors`.
+    indices, distances : (N, k)
+        The first re-rank's neighbours (:func:`rerank_all`), completed here.
+    candidates, candidate_distances : (N, c)
+        The candidates that were re-ranked and their reduced distances
+        (:class:`NearestMerge`'s ``frames`` and ``distances``).
+    mask : (H, W) bool, optional
+    tile_frames, rerank_rows : int
+    progress : callable, optional
+        ``progress(done, total, unit)``: tiles of reduced pairs, then frames
+        re-ranked.
+    max_share : float, optional
+        It runs only while at most this share of the frames is doubtful
+        (default :data:`SECOND_PASS_MAX_SHARE`; 1: always).
+
+    Returns
+    -------
+    dict
+        ``certified`` ``(N,) bool`` (:func:`certified`), ``missing``, the
+        candidates the second pass added, ``inexact``, the frames that had
+        more than it takes (their lists may miss a true neighbour), and
+        ``skipped``: more than :data:`SECOND_PASS_MAX_SHARE` of the frames
+        were doubtful, and the graph is the first re-rank's.
+    """
+    n, k = indices.shape
+    sure = certified(candidate_distances, distances[:, -1], reduced)
+    doubtful = np.flatnonzero(~sure)
+    if max_share is None:
+        max_share = SECOND_PASS_MAX_SHARE
+    if len(doubtful) > max_share * n:
+        return {"certified": sure, "missing": 0, "inexact": 0, "skipped": True}
+    limit = candidate_distances.shape[1]
+    found = NearestMerge(n, limit, rows=len(doubtful))
+    blocks = tile_count(n, tile_frames)
+    tiles = blocks * -(-len(doubtful) // tile_frames)
+    for start in range(0, len(doubtful), tile_frames):
+        chunk = doubtful[start : start + tile_frames]
+        for index in range(blocks):
+            near, bounds = completion_part(
+                reduced,
+                metric,
+                chunk,
+                tile_range(index, n, tile_frames),
+                distances[chunk, -1],
+                candidates[chunk],
+                limit,
+            )
+            nearest_kernels.merge_listed(found.distances, found.frames, bounds, near, start, n)
+            if progress:
+                done = (start // tile_frames) * blocks + index + 1
+                progress(done, tiles, "tiles of reduced pairs")
+    # completion_part left out each frame's candidates: all it found is new.
+    missing = np.full((n, limit), n, np.int32)
+    missing[doubtful] = found.frames
+    more_indices, more_distances = rerank_all(
+        frames, metric, k, missing, mask, rerank_rows, progress
+    )
+    nearest_kernels.merge_listed(distances, indices, more_distances, more_indices, 0, n)
+    return {
+        "certified": sure,
+        "missing": int((missing < n).sum()),
+        "inexact": int((found.frames[:, -1] < n).sum()),
+        "skipped": False,
+    }

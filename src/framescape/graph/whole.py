@@ -1,0 +1,178 @@
+"""Every frame's nearest frames from candidates: all pairs compared at a reduced
+size, then each frame's few best re-ranked at full size, exactly.
+
+Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
+under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
+a block's differences is at least the difference of the block's means). So the
+reduced distance of a pair is a lower bound of its full-size distance:
+
+- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
+  inside the mask; the block means are rounded to bytes, and each frame's
+  rounding error, its ``slack``, is taken off the bound again);
+- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
+  features φ of :func:`framescape.kernels.hls_features`.
+
+Three passes, each split into jobs like the neighbour graph's tiles:
+
+1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
+2. :func:`candidate_part` per tile of the reduced pairs, put together by
+   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
+   reduced distance. How many of them a frame needs depends on the footage:
+   :func:`choose_candidates` compares a few frames spread over the movie with
+   every frame at full size and keeps the fewest, ``c``, that hold
+   :data:`RECALL_TARGET` of their true nearest.
+3. :func:`rerank` per group of frames whose candidates overlap
+   (:func:`group_rows`): their candidates' exact full-size distances, each
+   frame's ``k`` nearest among them, ordered by (distance, frame number) as
+   the dense ranking is.
+
+A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
+its true ``k`` nearest (:func:`certified`). For the others a second reduced
+pass, their rows only (:func:`completion_part`),
+finds the frames whose bound does not exceed that distance (up to ``c`` more),
+and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
+is the exact neighbour graph, but for frames with more than ``c`` such frames
+(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
+process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+
+
+import time
+
+import numpy as np
+
+from framescape.distances.matrices import (
+    check_frames,
+    compute_distances,
+)
+from framescape.distances.nearest import nearest_frames
+from framescape.graph.candidates import candidate_pass
+from framescape.graph.parameters import (
+    COMPLETE,
+    candidate_count,
+    candidate_limit,
+)
+from framescape.graph.reduce import reduced_descriptors
+from framescape.graph.rerank import rerank_all
+from framescape.graph.resources import CANDIDATE_TILE, RERANK_ROWS
+from framescape.graph.sample import choose_candidates
+from framescape.graph.second_pass import certified, second_pass
+
+
+def candidate_graph(
+    frames,
+    metric,
+    k,
+    c=None,
+    factor=None,
+    mask=None,
+    complete=None,
+    tile_frames=CANDIDATE_TILE,
+    rerank_rows=RERANK_ROWS,
+    cell_frames=None,
+    max_share=None,
+    every_pair=False,
+):
+    """The ``k`` frames nearest to each frame from ``c`` candidates each, in
+    one process (the workflow's jobs make the same calls, framescape.graph).
+
+    Parameters
+    ----------
+    frames : (N, H, W, 3) uint8
+    metric : "gray" or "hsl"
+    k : int
+        Neighbours per frame (clamped to N − 1).
+    c : int, optional
+        Candidates per frame (clamped to N − 1, at least ``k``); by default
+        chosen by a sample (:func:`choose_candidates`: at least
+        :func:`candidate_count`, at most :func:`candidate_limit`).
+    factor : int, optional
+        :data:`REDUCE_FACTOR`.
+    mask : (H, W) bool, optional
+    complete : bool, optional
+        Run the second reduced pass and re-rank what it finds (default
+        :data:`COMPLETE`): then the result is the exact neighbour graph, the
+        dense ranking's neighbours (gray's distances equal, hsl's within
+        float32 rounding).
+    tile_frames, rerank_rows : int
+    cell_frames : int, optional
+        Frames per heatmap cell side: the report then has the ``heatmap``.
+    max_share : float, optional
+        :func:`second_pass`'s.
+    every_pair : bool
+        Without ``c``, rank a movie of at most :func:`candidate_limit` + 1
+        frames (whose candidates would be every frame, so that they cannot save
+        work) from its whole matrix instead, the dense ranking (which the
+        workflow's jobs do not do).
+
+    Returns
+    -------
+    indices : (N, k) int32
+        Nearest first; equal distances in frame order.
+    distances : (N, k) float32
+    report : dict
+        Ranked from the matrix (``every_pair``): ``every_pair`` and
+        ``seconds`` only. Otherwise
+        ``first`` ``(N, k) int32``, the first re-rank's indices, ``certified``
+        ``(N,) bool`` (:func:`certified`), ``sample`` (without ``c``:
+        :func:`choose_candidates`'), ``missing`` when the second pass ran,
+        ``seconds`` per pass (``reduce``, ``candidates``, ``sample``,
+        ``rerank``, ``complete``),
+        ``heatmap`` (:meth:`framescape.tiles.CellSums.heatmap` of the reduced
+        distances).
+    """
+    frames, _, _ = check_frames(frames, mask)
+    n = frames.shape[0]
+    k = max(0, min(k, n - 1))
+    least = candidate_count(metric, k, n) if c is None else max(k, min(c, n - 1))
+    most = candidate_limit(metric, k, n) if c is None else least
+    if complete is None:
+        complete = COMPLETE[metric]
+    seconds = {}
+    started = time.perf_counter()
+    if every_pair and c is None and most >= n - 1:
+        # The matrix of so few frames is small: under 1,000² numbers for k ≤ 150.
+        matrix = compute_distances(frames, metric, mask)
+        indices = nearest_frames(matrix, k)
+        found = np.take_along_axis(matrix, indices.astype(np.intp), axis=1)
+        seconds["matrix"] = time.perf_counter() - started
+        return indices, found, {"every_pair": True, "seconds": seconds}
+    reduced = reduced_descriptors(frames, metric, factor, mask)
+    seconds["reduce"] = time.perf_counter() - started
+    started = time.perf_counter()
+    merged, heatmap = candidate_pass(reduced, metric, most, tile_frames, cell_frames)
+    seconds["candidates"] = time.perf_counter() - started
+    report = {}
+    if c is None:
+        started = time.perf_counter()
+        report["sample"] = choose_candidates(frames, metric, k, merged, least, mask)
+        seconds["sample"] = time.perf_counter() - started
+    started = time.perf_counter()
+    indices, distances = rerank_all(
+        frames, metric, k, merged.frames, mask, rerank_rows=rerank_rows
+    )
+    seconds["rerank"] = time.perf_counter() - started
+    report["first"] = indices.copy()
+    if k:
+        report["certified"] = certified(merged.distances, distances[:, -1], reduced)
+    if complete and k:
+        started = time.perf_counter()
+        report.update(
+            second_pass(
+                frames,
+                metric,
+                reduced,
+                indices,
+                distances,
+                merged.frames,
+                merged.distances,
+                mask,
+                tile_frames,
+                rerank_rows,
+                max_share=max_share,
+            )
+        )
+        seconds["complete"] = time.perf_counter() - started
+    if heatmap is not None:
+        report["heatmap"] = heatmap.heatmap()
+    report["seconds"] = seconds
+    return indices, distances, report

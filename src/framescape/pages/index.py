@@ -1,0 +1,151 @@
+"""The interactive viewer: ``results/<movie>.html`` per movie and ``results/index.html``.
+
+Pages are Bokeh documents (scatter, hover, box and lasso selection,
+widgets) put into Jinja2 templates (``templates/``, autoescaped: every value is
+text unless a template marks it safe, which only Bokeh's own HTML is). BokehJS
+and the viewer's few functions (``viewer_assets/framescape.js``: smooth
+switching, timeline, thumbnails when zoomed, nearest frames, CSV export, the
+marks of reused footage — what Bokeh has no model for) are copied once into ``results/_viewer/``, with a
+manifest naming the Bokeh they came from. The pages open from the file system or
+any static web server, with no network.
+
+A page stays small and quick for long movies (``benchmarks/viewer.py``): the
+maps' coordinates are whole numbers of 16 bits in Bokeh's binary arrays, a
+numbered picture name is rebuilt from its frame's place, and what a page needs
+only later comes in scripts of their own beside it, loaded when first asked
+for: ``<movie>/nearest.js`` (each frame's nearest frames, at the first click)
+and ``<movie>/thumbnails.js`` (the pictures, when zoomed in). The map is drawn
+on a 2-D canvas, not WebGL: where WebGL is drawn in software (no GPU, a virtual
+machine, a headless browser) one picture of 50,000 points and their path took
+about 2 s with WebGL, and the whole page loads in less than that on the canvas."""
+
+
+import os
+from pathlib import Path
+
+from framescape.common import format_duration, load_json, log, save_text
+from framescape.pages.reuse import read_reuse_tsv, reuse_listing
+from framescape.pages.toolkit import TEMPLATES, aspect_ratio, picture_size
+from framescape.run.movies import read_movies_tsv
+
+
+def index_page(rows, summaries, assets, collection=None, reuse=None):
+    """``results/index.html``: every movie with a picture, its frame count, its
+    duration and a link to its viewer; movies without a map are listed with the
+    reason; a link to the folder map when there is one; the footage that appears
+    more than once, when there is any.
+
+    Parameters
+    ----------
+    rows : ``movies.tsv`` rows (``movie``, ``file``, ``status``, …)
+    summaries : ``{movie: summary}`` from :func:`movie_summary`, for the movies
+        that have a map.
+    assets : the assets folder, relative to the page.
+    collection : the folder map page relative to the index, or None.
+    reuse : the reused stretches (:func:`framescape.reuse_view.reuse_listing`)
+        of movies in ``summaries``, best first; None or empty: no such section.
+    """
+    cards = []
+    for row in rows:
+        summary = summaries.get(row["movie"])
+        if summary is None:
+            reason = row["status"] if row["status"] != "ok" else "no map"
+            cards.append({"name": row["file"], "reason": reason, "link": None})
+            continue
+        facts = [f"{summary['frames']} frames"]
+        if summary["duration"]:
+            facts.append(format_duration(summary["duration"]))
+        cards.append(
+            {
+                "name": row["file"],
+                "link": f"{row['movie']}.html",
+                "picture": summary["picture"],
+                "aspect": summary["aspect"],
+                "facts": facts,
+            }
+        )
+    pairs = [
+        {
+            "sides": [
+                {**entry[side], "aspect": summaries[entry[side]["movie"]]["aspect"]}
+                for side in "ab"
+            ],
+            "score": f"{entry['score']:.2f}",
+        }
+        for entry in reuse or []
+    ]
+    return TEMPLATES.get_template("index.html").render(
+        title="Movies", assets=assets, cards=cards, collection=collection, pairs=pairs
+    )
+
+
+def movie_summary(items, probe, results):
+    """What the index shows of a movie: its frame count, the probe's duration
+    (s, or None), its middle frame (``src``, relative to ``results``) and that
+    picture's width / height."""
+    picture = items[len(items) // 2]["src"]
+    return {
+        "frames": len(items),
+        "duration": probe.get("duration"),
+        "picture": picture,
+        "aspect": aspect_ratio(picture_size(Path(results) / picture)),
+    }
+
+
+def index_step(
+    movies_tsv,
+    json_paths,
+    probe_paths,
+    assets,
+    output,
+    movies,
+    collection=None,
+    reuse=None,
+):
+    """Rule ``make_index``: ``index.html``.
+
+    ``json_paths`` and ``probe_paths`` are in the order of ``movies``; a movie
+    whose status in ``movies_tsv`` is not ``ok``, or whose JSON does not exist,
+    is listed with its status, or "no map". ``collection`` is the path of the
+    folder map page (``results/collection.html``) when the run makes it: the
+    index links to it. ``reuse`` is the path of ``results/reuse.tsv`` when the
+    run finds reused footage: the index lists its stretches between movies
+    that have a map (none while the file does not exist). Also called at the
+    end of a failed run.
+    """
+    rows = read_movies_tsv(movies_tsv)
+    ok = {row["movie"] for row in rows if row["status"] == "ok"}
+    summaries = {}
+    for movie, json_path, probe_path in zip(movies, json_paths, probe_paths):
+        # A failed movie may keep an earlier run's JSON, its frames gone.
+        if movie not in ok or not os.path.isfile(json_path):
+            continue
+        probe = load_json(probe_path) if os.path.isfile(probe_path) else {}
+        summaries[movie] = movie_summary(
+            load_json(json_path), probe, Path(json_path).parent
+        )
+    folder = Path(output).parent
+    listing = []
+    if reuse and os.path.isfile(reuse):
+        # A movie that failed since reuse.tsv was made may have lost its frames.
+        shown = [
+            row
+            for row in read_reuse_tsv(reuse)
+            if row["movie_a"] in summaries and row["movie_b"] in summaries
+        ]
+        files = {row["movie"]: row["file"] for row in rows}
+        listing = reuse_listing(shown, folder, files)
+    page = index_page(
+        rows,
+        summaries,
+        os.path.relpath(assets, folder),
+        collection and os.path.relpath(collection, folder),
+        listing,
+    )
+    save_text(output, page)
+    log.info(
+        "%d movies, %d with a map, %d reused stretches",
+        len(rows),
+        len(summaries),
+        len(listing),
+    )

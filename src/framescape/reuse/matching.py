@@ -1,0 +1,154 @@
+"""Where footage repeats: stretches of the same footage in two places.
+
+Each movie's windows are described by :mod:`framescape.reuse_descriptors`
+(pictures that survive re-encoding, bars, grading and logos). A match must
+hold over time (:func:`find_stretches`): windows that look alike
+(:func:`similar_pairs`, every other window of each movie against every window,
+in blocks, no N×N kept) vote for a time offset between two movies; each offset
+with enough votes is followed along both movies, window by window, as long as
+the windows keep matching at that offset, and kept when it lasts at least
+``min_seconds`` and matches clearly better at that offset than a little beside
+it (still pictures, the same room from another take and slow pans look alike
+at every offset and are dropped). :func:`reuse_step` writes ``reuse.tsv``."""
+
+
+
+import numba
+import numpy as np
+
+# Matching. Pairs at least this similar (all parts) vote for an offset;
+# frames keep matching along an offset while at least MATCH_SIMILARITY
+# similar (all parts but DROP). On bikes.mp4's windows against its copies
+# under a 10 % logo, bars and grading, all parts gave at least 0.77, all but
+# two 0.90; against bigbuckbunny.mp4 and carphone.mp4 at most 0.16 and 0.31.
+# A title card held in two movies matched at 0.73: below, so it lengthens a
+# stretch of footage that follows it at nearly the same offset by one window
+# (EDGE_SIMILARITY) at most.
+SEED_SIMILARITY = 0.65
+# Most pairs one frame keeps as votes (the most similar).
+MOST_PAIRS = 32
+# Parts of a descriptor left out of a comparison, the least alike: a logo or caption over up to
+# about 15 % of the picture covers one or two of the 12.
+DROP = 2
+# Rows scored against all frames at a time in similar_pairs.
+PAIR_BLOCK = 512
+
+
+def region_similarity(vectors, parts, i, j):
+    """``(k,) float64`` in [0, 1]: the mean rank correlation of frames ``i``
+    and ``j`` (index arrays) over all their ``parts`` but the :data:`DROP`
+    least alike, negative values as 0 (descriptors of
+    :mod:`framescape.reuse_descriptors`)."""
+    return trimmed_similarity(
+        vectors,
+        np.asarray(i, dtype=np.int64),
+        np.asarray(j, dtype=np.int64),
+        parts,
+        DROP,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def trimmed_similarity(vectors, i, j, parts, drop):
+    """:func:`region_similarity`'s loop: per pair, each part's dot product
+    times ``parts`` (its rank correlation), the ``drop`` lowest left out."""
+    size = vectors.shape[1] // parts
+    out = np.empty(len(i))
+    per_part = np.empty(parts)
+    for k in range(len(i)):
+        a, b = vectors[i[k]], vectors[j[k]]
+        for p in range(parts):
+            total = 0.0
+            for d in range(p * size, (p + 1) * size):
+                total += a[d] * b[d]
+            per_part[p] = total * parts
+        per_part.sort()
+        mean = per_part[drop:].sum() / (parts - drop)
+        out[k] = min(max(mean, 0.0), 1.0)
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def keep_similar(scores, row_ids, movie, time, threshold, apart, most, pairs):
+    """Per row of ``scores`` (frames ``row_ids`` against all frames), the
+    columns of the ``most`` highest scores at least ``threshold``, skipping
+    the row's own movie within ``apart`` seconds; into ``pairs`` (rows, most)
+    (-1 where fewer). Returns nothing: ``pairs`` is filled in place."""
+    rows, columns = scores.shape
+    for r in numba.prange(rows):
+        i = row_ids[r]
+        best = np.full(most, -np.inf, dtype=np.float32)
+        found = np.full(most, -1, dtype=np.int64)
+        for j in range(columns):
+            s = scores[r, j]
+            if s < threshold or s <= best[most - 1] or j == i:
+                continue
+            if movie[j] == movie[i] and abs(time[j] - time[i]) < apart:
+                continue
+            # Insert in descending order.
+            k = most - 1
+            while k > 0 and best[k - 1] < s:
+                best[k] = best[k - 1]
+                found[k] = found[k - 1]
+                k -= 1
+            best[k] = s
+            found[k] = j
+        pairs[r] = found
+
+
+def similar_pairs(
+    vectors,
+    movie,
+    time,
+    apart,
+    threshold=SEED_SIMILARITY,
+    most=MOST_PAIRS,
+    block=PAIR_BLOCK,
+    rows=None,
+    progress=None,
+):
+    """Pairs of frames whose descriptors are at least ``threshold`` similar.
+
+    The frames ``rows`` (default: all) against every frame, ``block`` rows at
+    a time (one BLAS product each); no (N, N) array is kept.
+
+    Parameters
+    ----------
+    vectors : (N, D) float32
+        Unit descriptors (zero rows match nothing).
+    movie : (N,) int
+        Each frame's movie number.
+    time : (N,) float64
+        Each frame's time in its movie (s).
+    apart : float
+        Frames of one movie closer than this (s) are not paired.
+    threshold, most : float, int
+        Each frame keeps its ``most`` most similar frames at least ``threshold``
+        similar.
+    rows : (R,) int, optional
+        The frames compared with all (windows overlapping by half: every
+        other one of each movie finds the same footage at most a quarter of a
+        window off, for half the time).
+
+    Returns
+    -------
+    (M, 2) int64
+        Frame index pairs ``i < j``, each once.
+    """
+    rows = np.arange(len(vectors)) if rows is None else np.asarray(rows)
+    found = []
+    for start in range(0, len(rows), block):
+        these = rows[start : start + block]
+        scores = vectors[these] @ vectors.T
+        pairs = np.full((len(these), most), -1, dtype=np.int64)
+        keep_similar(
+            scores, these, movie, time, np.float32(threshold), apart, most, pairs
+        )
+        r, c = np.nonzero(pairs >= 0)
+        found.append(np.stack([these[r], pairs[r, c]], axis=1))
+        if progress:
+            progress(start + len(these), len(rows), "windows")
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found), axis=1)
+    return np.unique(pairs, axis=0)

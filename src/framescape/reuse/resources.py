@@ -1,0 +1,52 @@
+"""Memory and time the reuse job asks a scheduler for, from the size of its
+input: light, as Snakemake imports it while it plans a run (and apart from
+:mod:`framescape.reuse`, so that re-measuring them reruns nothing).
+
+From ``python benchmarks/reuse.py --folder`` on the folder map's 100-movie
+folder (2-core Xeon with AVX-512): 198,630 windows of 192 values, 1.8 million
+pairs of windows alike (most of its footage repeats); the slowest and largest
+of its runs took 66 s for the pairs and 276 s for the stretches and peaked at
+1,550 MB (others 54 s, 226 s, 1,098 MB). The pairs' time grows with the square
+of the windows (each block of windows against all), the rest with their
+number."""
+
+
+import zipfile
+
+import numpy as np
+
+from framescape.common import MB
+from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
+
+# Python and the libraries, then per window of the folder (6.6 KB measured:
+# its descriptor twice while joined, its pairs, its row of a block of
+# similarities) with a fifth more.
+FIXED = 300 * MB
+BYTES_PER_WINDOW = 8 * 1024
+PAIR_SECONDS = 66 / 198_630**2
+STRETCH_SECONDS = 276 / 198_630
+
+
+def descriptor_windows(path):
+    """The windows in one movie's descriptors (``descriptors.npz``), from the
+    header of its ``vectors``."""
+    with zipfile.ZipFile(path) as bundle, bundle.open("vectors.npy") as member:
+        version = np.lib.format.read_magic(member)
+        read_header = {
+            (1, 0): np.lib.format.read_array_header_1_0,
+            (2, 0): np.lib.format.read_array_header_2_0,
+        }[version]
+        shape, _, _ = read_header(member)
+    return shape[0]
+
+
+def job_memory(windows):
+    """Bytes the reuse job holds for ``windows`` windows in all."""
+    return FIXED + BYTES_PER_WINDOW * windows
+
+
+def job_minutes(windows):
+    """Minutes to ask a cluster for the reuse job over ``windows`` windows:
+    MIN_RUNTIME plus RUNTIME_MARGIN times what the measured rates predict."""
+    seconds = PAIR_SECONDS * windows**2 + STRETCH_SECONDS * windows
+    return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))

@@ -1,0 +1,214 @@
+"""How much memory each step of a movie needs, and the guard that refuses a movie
+that cannot fit before any decoding starts.
+
+The estimates are peak resident sizes from the workflow's own benchmark files
+(benchmarks/scaling.py, 320×240 frames, N = 2,000 and 10,000; 2026-11-25): a
+fixed part for Python and the libraries, a part per frame pixel and a part per
+pair of frames, fitted to both sizes and rounded up by about a fifth."""
+
+
+import os
+import re
+import subprocess
+
+from framescape.common import GB, MB, FramescapeError
+from framescape.distances.resources import (
+    FRAME_BLOCK,
+    assembly_memory,
+    step_memory,
+    tile_memory,
+)
+from framescape.embed.parameters import LANDMARKS
+from framescape.graph.resources import (
+    FEATURE_BYTES,
+    GRAPH_EDGE_BYTES,
+    GRAPH_FIXED,
+    graph_candidates_memory,
+    graph_merge_memory,
+    graph_rerank_memory,
+)
+from framescape.run.resources import MIN_RUNTIME
+
+
+def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
+    """The most any one job of this movie needs: ``(bytes, step)``. A movie of
+    more than ``tile_frames`` frames has its distances in tiles."""
+    needs = []
+    for metric in metrics:
+        step = f"distances_{metric}"
+        if tile_frames and n_frames > tile_frames:
+            tile = min(tile_frames, n_frames)
+            needs.append(
+                (tile_memory(metric, tile, tile, False, n_frames, width, height), step)
+            )
+            needs.append((assembly_memory(n_frames, tile_frames), step))
+        else:
+            needs.append((step_memory(step, n_frames, width, height), step))
+    for method in methods:
+        step = f"embed_{method}"
+        needs.append((step_memory(step, n_frames, width, height), step))
+    return max(needs)
+
+
+def graph_memory(n_frames, width, height, metrics, methods, k):
+    """The most any one job of a movie on the neighbour-graph path needs:
+    ``(bytes, step)``; ``k`` is the graph's neighbours per frame."""
+    pixels = width * height
+    needs = []
+    for metric in metrics:
+        for name, step in (
+            ("candidates", graph_candidates_memory),
+            ("rerank", graph_rerank_memory),
+            ("merge", graph_merge_memory),
+        ):
+            needs.append(
+                (step(metric, n_frames, width, height, k), f"graph_{name}_{metric}")
+            )
+    for method in methods:
+        if method == "mds":
+            landmarks = min(LANDMARKS, n_frames)
+            features = FEATURE_BYTES * pixels * (landmarks + min(FRAME_BLOCK, n_frames))
+            total = GRAPH_FIXED + 12 * landmarks * n_frames + features
+        else:
+            total = GRAPH_FIXED + GRAPH_EDGE_BYTES * n_frames * k
+        needs.append((int(total), f"embed_{method}"))
+    return max(needs)
+
+
+def graph_runtime(n_frames):
+    """Minutes to ask for laying out a long movie from its neighbour graph: a
+    minute per 1,000 frames beside the margin (t-SNE and UMAP grow with N × k,
+    landmark MDS with L × N)."""
+    return int(MIN_RUNTIME + -(-n_frames // 1000))
+
+
+def dense_max_frames(limit, width, height, metrics, methods, tile_frames):
+    """The most frames whose dense path (N × N matrices) fits in ``limit`` bytes
+    (``dense_max_frames: auto``), at least 1."""
+    low, high = 1, 1 << 20
+    while low < high:
+        middle = (low + high + 1) // 2
+        needed, _ = movie_memory(middle, width, height, metrics, methods, tile_frames)
+        if needed <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def machine_memory():
+    """Bytes this process may use: physical memory, or a smaller cgroup limit
+    (a container's, or the allocation a local run was started in)."""
+    limits = [os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")]
+    for path in (
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ):
+        try:
+            with open(path) as limit:
+                text = limit.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limits.append(int(text))
+    return min(limits)
+
+
+def slurm_query(*command):
+    """The output of a SLURM client command; a FramescapeError naming it when it fails."""
+    try:
+        done = subprocess.run(
+            command, check=False, capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        failure = str(error)
+    else:
+        if done.returncode == 0:
+            return done.stdout
+        failure = done.stderr.strip() or f"exit status {done.returncode}"
+    raise FramescapeError(
+        f"memory_limit_gb auto: `{' '.join(command)}` failed ({failure}); "
+        "set memory_limit_gb in the config to the memory of your largest node"
+    )
+
+
+def partition_memory(partition):
+    """Bytes the largest node of a SLURM ``partition`` offers one job: its
+    ``RealMemory`` (``sinfo %m``), or the partition's ``MaxMemPerNode`` when smaller.
+
+    On a cluster the memory guard runs in the small extract_frames job, whose own
+    allocation (and cgroup) says nothing of what the large jobs of the movie will
+    get; they can get at most this.
+    """
+    nodes = slurm_query(
+        "sinfo", "--noheader", "--Node", "--partition", partition, "--format", "%m"
+    )
+    sizes = [int(size) for size in re.findall(r"^\s*(\d+)", nodes, re.MULTILINE)]
+    if not sizes:
+        raise FramescapeError(
+            f"memory_limit_gb auto: SLURM partition '{partition}' lists no node "
+            "with its memory (sinfo); set memory_limit_gb in the config"
+        )
+    shown = slurm_query("scontrol", "--oneliner", "show", "partition", partition)
+    cap = re.search(r"\bMaxMemPerNode=(\d+)", shown)
+    largest = max(sizes) if cap is None else min(max(sizes), int(cap.group(1)))
+    return largest * MB
+
+
+def available_memory(partition=None):
+    """Bytes the memory guard allows one job: the largest node of the SLURM
+    ``partition`` the workflow's jobs go to (a job the SLURM executor submitted),
+    else this machine's (:func:`machine_memory`)."""
+    return partition_memory(partition) if partition else machine_memory()
+
+
+def check_memory(
+    needed, n_frames, width, height, fps, limit=None, partition=None, dense_max=0
+):
+    """Refuse a movie whose largest job would not fit in memory.
+
+    Parameters
+    ----------
+    needed : int
+        Bytes of the movie's largest job (:func:`movie_memory`).
+    n_frames : int
+        Frames the movie will give (duration × fps); ``width``, ``height`` and
+        ``fps`` are its settings, for the message.
+    limit : int, optional
+        Bytes allowed (``memory_limit_gb``); when not given, what
+        :func:`available_memory` finds for ``partition``.
+    partition : str, optional
+        The SLURM partition of a job the SLURM executor submitted.
+    dense_max : int, optional
+        The config's dense_max_frames when it put the movie on the dense path
+        (not auto): then lowering it is what to do.
+
+    Returns
+    -------
+    int
+        ``needed``, when it fits.
+
+    Raises
+    ------
+    FramescapeError
+        Saying how much the movie needs, how much there is and what to change.
+    """
+    where = ""
+    if not limit:
+        limit = available_memory(partition)
+        if partition:
+            where = f" on a node of SLURM partition {partition}"
+    if needed <= limit:
+        return needed
+    remedy = (
+        f"lower dense_max_frames (now {dense_max}) below {n_frames} frames: the "
+        "neighbour-graph path needs no N×N matrix"
+        if dense_max
+        else "raise memory_limit_gb if the machine has more"
+    )
+    raise FramescapeError(
+        f"needs about {needed / GB:.1f} GB of memory ({n_frames} frames of "
+        f"{width}x{height}) but {limit / GB:.1f} GB is available{where}: lower fps "
+        f"(now {fps:g}) or frame_width/frame_height, for this movie in "
+        f"movie_overrides, or {remedy}"
+    )

@@ -1,0 +1,159 @@
+# Pictures and pages: static plots, the viewer and the index.
+
+from importlib.metadata import distributions  # noqa: E402
+
+# BokehJS, the viewer's script and style sheet, and a manifest naming the Bokeh
+# they came from: copied by the job's own Bokeh, which the page jobs compare
+# with theirs (a mismatch fails with what to delete). Nothing here imports
+# bokeh: planning a run stays light.
+VIEWER_ASSETS = f"{RESULTS}/_viewer"
+# The Bokeh installed beside Snakemake, from its package metadata (None without
+# one): a parameter of copy_viewer_assets, so that upgrading it copies the new
+# BokehJS and remakes the pages.
+BOKEH_BESIDE_SNAKEMAKE = next(
+    (package.version for package in distributions(name="bokeh")), None
+)
+
+
+rule plot_maps:
+    input:
+        frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
+        frames_dir=f"{RESULTS}/{{movie}}/frames",
+        scaled=scaled_embeddings,
+    output:
+        report(
+            f"{RESULTS}/{{movie}}/plots/maps.png",
+            caption="../report/maps.rst",
+            category="Maps",
+            subcategory="{movie}",
+            labels={"movie": "{movie}", "figure": "maps"},
+        ),
+    log:
+        log_path("plot_maps"),
+    benchmark:
+        benchmark_path("plot_maps")
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("pages.plots"),
+        names=MAP_NAMES,
+        title=movie_file,
+        thumbnails=VIEW["thumbnails"],
+    script:
+        "../../scripts/plot_maps.py"
+
+
+rule plot_distances:
+    input:
+        frames_tsv=f"{RESULTS}/{{movie}}/frames.tsv",
+        # Its shape names the reduced blocks a long movie's heatmap averages.
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
+        distances=heatmap_source,
+    output:
+        report(
+            f"{RESULTS}/{{movie}}/plots/distances_{{metric}}.png",
+            caption="../report/distances.rst",
+            category="Self-similarity",
+            subcategory="{movie}",
+            labels={"movie": "{movie}", "metric": "{metric}"},
+        ),
+    log:
+        log_path("plot_distances", "metric"),
+    benchmark:
+        benchmark_path("plot_distances", "metric")
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("pages.plots"),
+        title=movie_file,
+    script:
+        "../../scripts/plot_distances.py"
+
+
+rule copy_viewer_assets:
+    output:
+        folder=directory(VIEWER_ASSETS),
+    log:
+        f"{RESULTS}/logs/copy_viewer_assets.log",
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("pages.toolkit", "pages/assets"),
+        bokeh=BOKEH_BESIDE_SNAKEMAKE,
+    script:
+        "../../scripts/copy_viewer_assets.py"
+
+
+rule make_viewer:
+    input:
+        json=f"{RESULTS}/{{movie}}.json",
+        probe=f"{RESULTS}/{{movie}}/probe.json",
+        nearest=expand(
+            f"{RESULTS}/{{movie}}/nearest/{{metric}}.npy",
+            metric=METRICS,
+            allow_missing=True,
+        ),
+        assets=rules.copy_viewer_assets.output.folder,
+    output:
+        page=f"{RESULTS}/{{movie}}.html",
+        nearest=f"{RESULTS}/{{movie}}/nearest.js",
+        thumbnails=f"{RESULTS}/{{movie}}/thumbnails.js",
+    log:
+        log_path("make_viewer"),
+    benchmark:
+        benchmark_path("make_viewer")
+    wildcard_constraints:
+        movie=MOVIE_ONLY,
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("pages.viewer", "pages/templates"),
+        maps=MAP_NAMES,
+        metrics=METRICS,
+        file=movie_file,
+        fps=setting("fps"),
+        reuse=REUSE["enabled"],
+    script:
+        "../../scripts/make_viewer.py"
+
+
+rule make_index:
+    input:
+        movies=f"{RESULTS}/movies.tsv",
+        json=expand(f"{RESULTS}/{{movie}}.json", movie=MOVIES),
+        probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
+        assets=rules.copy_viewer_assets.output.folder,
+        # reuse.tsv, listed on the index, when the stage runs (else none).
+        reuse=reuse_table() or [],
+    output:
+        f"{RESULTS}/index.html",
+    log:
+        f"{RESULTS}/logs/make_index.log",
+    conda:
+        "../../envs/view.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("pages.index", "pages/templates"),
+        movies=list(MOVIES),
+        collection=collection_html(),
+    script:
+        "../../scripts/make_index.py"
