@@ -1,6 +1,15 @@
-# framescape: movies in, maps out (see README.md).
+# framescape: movies in, maps out (see README.md and docs/).
 #
-# Per movie, one rule file per stage, in the order the data flows:
+# Before any rule, in workflow/rules/:
+#   common.smk     reads config.yaml (checked against workflow/schemas/) and
+#                  finds the movies: the only file that reads the config
+#   inputs.smk     input functions: which files each job reads, and which path
+#                  a movie takes (dense matrices, or the neighbour graph beyond
+#                  dense_max_frames frames)
+#   run.smk        the run's lifecycle: the results folder's lock; movies.tsv
+#                  and the index with each movie's outcome when the run ends
+#   resources.smk  only resources: threads, memory and time of every job
+# Then one rule file per stage, in the order the data flows:
 #   frames.smk     link_movie → probe_movie → extract_frames → count_frames;
 #                  list_movies → movies.tsv
 #   distances.smk  compute_distances, one (N, N) matrix per metric (long movies:
@@ -10,15 +19,16 @@
 #                  per metric
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
-#   view.smk       plot_maps, plot_distances → results/<movie>/plots/*.png;
-#                  copy_viewer_assets → make_viewer, results/<movie>.html; make_index
 #   collection.smk the folder map: collection_frames per movie → collection_join,
 #                  then the graph, embed and scale rules for the id "collection"
-#                  → collection_json, collection_page: results/collection.*
+#                  → collection_json: results/collection.json
 #   reuse.smk      where footage repeats: reuse_descriptors per movie → reuse
 #                  → results/reuse.tsv; reuse_script → results/reuse.js
-# common.smk reads config.yaml (checked against workflow/schemas/) and finds the
-# movies; resources.smk sizes every job (threads, memory, time).
+#   pages.smk      plot_maps, plot_distances → results/<movie>/plots/*.png;
+#                  copy_viewer_assets → make_viewer, results/<movie>.html;
+#                  collection_page, results/collection.html; make_index
+# Each rule's step is one function of the framescape package (src/framescape/,
+# one subpackage per rule file), called by its entry script in scripts/.
 
 from snakemake.utils import min_version
 
@@ -29,29 +39,18 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/run.smk"
+include: "workflow/rules/inputs.smk"
+include: "workflow/rules/run.smk"
 include: "workflow/rules/resources.smk"
 include: "workflow/rules/frames.smk"
 include: "workflow/rules/distances.smk"
 include: "workflow/rules/graph.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
-include: "workflow/rules/pages.smk"
 include: "workflow/rules/collection.smk"
 include: "workflow/rules/reuse.smk"
-
-
-onstart:
-    lock_results()
-
-
-# After the jobs, in this process (never on dry runs): movies.tsv and index.html
-# with each movie's real outcome, the reason a job of it failed.
-onsuccess:
-    record_outcomes(run_failed=False)
-
-
-onerror:
-    record_outcomes(run_failed=True)
+include: "workflow/rules/pages.smk"
 
 
 report: "workflow/report/workflow.rst"

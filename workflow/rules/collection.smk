@@ -78,32 +78,3 @@ rule collection_json:
         names=COLLECTION_MAP_NAMES,
     script:
         "../../scripts/collection_json.py"
-
-
-rule collection_page:
-    input:
-        json=f"{RESULTS}/{COLLECTION}.json",
-        movies=f"{RESULTS}/movies.tsv",
-        assets=rules.copy_viewer_assets.output.folder,
-    output:
-        f"{RESULTS}/{COLLECTION}.html",
-    log:
-        f"{RESULTS}/{COLLECTION}/logs/collection_page.log",
-    benchmark:
-        f"{RESULTS}/{COLLECTION}/benchmarks/collection_page.tsv"
-    conda:
-        "../../envs/view.yaml"
-    threads: 1
-    resources:
-        mem_mb=collection_page_mb,
-        runtime=SMALL_JOB_MINUTES,
-    params:
-        code=code_digest("pages.folder", "pages/templates"),
-        maps=COLLECTION_MAP_NAMES,
-        files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
-        failed={
-            movie: {"file": MOVIES[movie]["file"], "reason": reason}
-            for movie, reason in FAILED_MOVIES.items()
-        },
-    script:
-        "../../scripts/make_collection_page.py"

@@ -1,14 +1,21 @@
 # Scheduler resources (threads, mem_mb in MB, runtime in minutes) for every rule;
-# the sizes come from framescape.resources, measured per step. Functions of the
+# the sizes come from each stage's resources module (framescape.<stage>.resources)
+# and the memory guard (framescape.run.guard). Functions of the
 # job's input read only .npy headers and probe.json, once the job is ready.
 
 import errno  # noqa: E402
-import functools  # noqa: E402
 
-from framescape.common import npy_shape  # noqa: E402
-from framescape.reuse import resources as reuse_resources  # noqa: E402
-from framescape.run.movies import expected_frames  # noqa: E402
-from framescape.graph.resources import (
+from framescape.common import MB, npy_shape  # noqa: E402
+from framescape.distances.resources import (  # noqa: E402
+    assembly_memory,
+    step_memory,
+    step_runtime,
+    tile_memory,
+    tile_runtime,
+)
+from framescape.distances.tiles import tile_range  # noqa: E402
+from framescape.frames.resources import extract_runtime  # noqa: E402
+from framescape.graph.resources import (  # noqa: E402
     GRAPH_FIXED,
     RERANK_ROWS,
     graph_candidates_memory,
@@ -17,25 +24,14 @@ from framescape.graph.resources import (
     graph_merge_runtime,
     graph_rerank_memory,
     graph_rerank_runtime,
-)  # noqa: E402
-from framescape.common import MB  # noqa: E402
-from framescape.distances.resources import (
-    assembly_memory,
-    step_memory,
-    step_runtime,
-    tile_memory,
-    tile_runtime,
-)  # noqa: E402
-from framescape.run.guard import (
-    available_memory,
-    dense_max_frames,
+)
+from framescape.reuse import resources as reuse_resources  # noqa: E402
+from framescape.run.guard import (  # noqa: E402
     graph_memory,
     graph_runtime,
     movie_memory,
-    slurm_query,
-)  # noqa: E402
-from framescape.frames.resources import extract_runtime  # noqa: E402
-from framescape.distances.tiles import tile_range  # noqa: E402
+)
+from framescape.run.movies import expected_frames  # noqa: E402
 
 
 def movie_memory_mb(wildcards, input):
@@ -76,40 +72,6 @@ def forced_dense(wildcards, input):
     return limit
 
 
-def dense_frames(movie):
-    """dense_max_frames for this movie: the config's number, or (auto) the most
-    frames whose dense path fits the memory the guard allows."""
-    if movie == COLLECTION:
-        return 0  # the folder map: always by neighbour graph
-    if config["dense_max_frames"] != "auto":
-        return config["dense_max_frames"]
-    settings = SETTINGS[movie]
-    return dense_frames_fitting(settings["frame_width"], settings["frame_height"])
-
-
-@functools.cache
-def dense_frames_fitting(width, height):
-    limit = MEMORY_LIMIT_MB * MB or available_memory(jobs_partition())
-    return dense_max_frames(limit, width, height, METRICS, METHODS, TILE_FRAMES)
-
-
-def jobs_partition():
-    """The SLURM partition whose largest node decides dense_max_frames auto:
-    default-resources' slurm_partition, else the cluster's default partition;
-    None for a local run. The same answer in the main process and in every job
-    (a job's own partition may differ), so that all agree on a movie's path."""
-    if workflow.local_exec and not workflow.remote_exec:
-        return None
-    defaults = workflow.resource_settings.default_resources or {}
-    chosen = defaults.get("slurm_partition")
-    chosen = getattr(chosen, "raw", chosen)
-    if chosen:
-        return str(chosen).strip("'\"")
-    shown = slurm_query("sinfo", "--noheader", "--format", "%P")
-    marked = [name[:-1] for name in shown.split() if name.endswith("*")]
-    return marked[0] if marked else None
-
-
 def memory_partition(wildcards):
     """Resource: the SLURM partition whose largest node bounds the memory guard
     (memory_limit_gb auto), inside a job the SLURM executor submitted; "" for a
@@ -139,20 +101,6 @@ TINY_JOB_MINUTES = 5
 def megabytes(size):
     """Bytes → whole MB, rounded up."""
     return -(-size // MB)
-
-
-def distance_tiles(wildcards):
-    """The tiles of a movie's distance matrix, none when it is one job.
-
-    Known once its frames are counted (the checkpoint count_frames).
-    """
-    count = tile_count(frame_count(wildcards.movie), TILE_FRAMES)
-    if count == 1:
-        return []
-    return [
-        f"{RESULTS}/{wildcards.movie}/tiles/{wildcards.metric}_{row}_{column}.npy"
-        for row, column in tile_pairs(count)
-    ]
 
 
 def tile_sizes(wildcards, input):

@@ -173,7 +173,7 @@ def write_outcomes(
         save_text(movies_tsv, text)
     if (changed or run_failed) and Path(assets).is_dir():
         # Imported here: planning a run never loads Bokeh's side of the viewer.
-        from framescape.viewer import index_step
+        from framescape.pages.index import index_step
 
         index_step(
             movies_tsv=movies_tsv,

@@ -1,0 +1,69 @@
+# The run's lifecycle, in Snakemake's own process: the results folder's lock
+# while the run lasts (onstart), then movies.tsv and index.html with each
+# movie's real outcome and the reason a job of it failed (onsuccess, onerror;
+# never on dry runs).
+
+
+onstart:
+    hold_results_lock()
+
+
+onsuccess:
+    record_outcomes(run_failed=False)
+
+
+onerror:
+    record_outcomes(run_failed=True)
+
+
+def hold_results_lock():
+    """Lock the results folder for this run's lifetime (framescape.run.lock)."""
+    global RESULTS_LOCK
+    try:
+        RESULTS_LOCK = lock_results(RESULTS)
+    except FramescapeError as error:
+        stop(error)
+
+
+def record_outcomes(run_failed):
+    """movies.tsv and index.html with each movie's last step's outcome (the
+    Snakefile's onsuccess and onerror)."""
+    write_outcomes(
+        RESULTS,
+        MOVIES,
+        SETTINGS,
+        rules.all.input,
+        rules.make_index.input.assets,
+        run_failed=run_failed,
+        collection=collection_html(),
+        reuse=reuse_table(),
+    )
+    if not (run_failed and (COLLECTION_ENABLED or REUSE["enabled"])):
+        return
+    newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)
+    if newly_failed:
+        waiting = [
+            name
+            for name, enabled in (
+                ("its map", COLLECTION_ENABLED),
+                ("reuse.tsv", REUSE["enabled"]),
+            )
+            if enabled
+        ]
+        print(
+            f"framescape: the folder's stages ({', '.join(waiting)}) wait for every "
+            "movie they were planned with; run the same command again to make "
+            "them without the failed ones",
+            file=sys.stderr,
+        )
+    stages = {
+        "the folder map": Path(RESULTS, COLLECTION, "logs").glob("*.error"),
+        "the reuse stage": Path(RESULTS, "logs").glob("reuse*.error"),
+    }
+    for stage, reasons in stages.items():
+        for reason in sorted(reasons):
+            print(
+                f"framescape: {stage}'s job {reason.stem} failed: "
+                f"{reason.read_text(encoding='utf-8').strip()}",
+                file=sys.stderr,
+            )
