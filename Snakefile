@@ -3,22 +3,24 @@
 # Per movie, one rule file per stage, in the order the data flows:
 #   frames.smk     link_movie → probe_movie → extract_frames → count_frames;
 #                  list_movies → movies.tsv
-#   distances.smk  compute_distances, one (N, N) matrix per metric (long movies:
-#                  compute_distance_tile); nearest_frames
+#   distances.smk  compute_distances, one (N, N) matrix per metric (more than
+#                  tile_frames frames: compute_distance_tile); nearest_frames
 #   graph.smk      movies of more than dense_max_frames frames: graph_candidates →
 #                  graph_rerank → neighbour_graph, each frame's nearest frames
 #                  per metric
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
-#   view.smk       plot_maps, plot_distances → results/<movie>/plots/*.png;
+#   pages.smk      plot_maps, plot_distances → results/<movie>/plots/*.png;
 #                  copy_viewer_assets → make_viewer, results/<movie>.html; make_index
 #   collection.smk the folder map: collection_frames per movie → collection_join,
 #                  then the graph, embed and scale rules for the id "collection"
 #                  → collection_json, collection_page: results/collection.*
 #   reuse.smk      where footage repeats: reuse_descriptors per movie → reuse
 #                  → results/reuse.tsv; reuse_script → results/reuse.js
-# common.smk reads config.yaml (checked against workflow/schemas/) and finds the
-# movies; resources.smk sizes every job (threads, memory, time).
+# common.smk reads config.yaml (checked against workflow/schemas/), finds the
+# movies, says which path each takes (dense or neighbour graph), holds the
+# results folder's lock and records each movie's outcome when a run ends;
+# resources.smk sizes every job (threads, memory, time).
 
 from snakemake.utils import min_version
 
