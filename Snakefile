@@ -12,8 +12,8 @@
 # Then one rule file per stage, in the order the data flows:
 #   frames.smk     link_movie → probe_movie → extract_frames → count_frames;
 #                  list_movies → movies.tsv
-#   distances.smk  compute_distances, one (N, N) matrix per metric (long movies:
-#                  compute_distance_tile); nearest_frames
+#   distances.smk  compute_distances, one (N, N) matrix per metric (more than
+#                  tile_frames frames: compute_distance_tile); nearest_frames
 #   graph.smk      movies of more than dense_max_frames frames: graph_candidates →
 #                  graph_rerank → neighbour_graph, each frame's nearest frames
 #                  per metric

@@ -39,15 +39,16 @@ Ours and exact run on all ``--frames`` frames. The peers cannot: an hsl vector
 of a 320x240 frame is 307,200 float32 (1.2 MB), which pynndescent holds all at
 once and faiss in its index, and both compare every pair at full size or more:
 faiss's L1 search is a plain loop over all pairs (not a BLAS product), and
-pynndescent at k = 100 grows fast with the frames (on the busy 2-core Xeon,
-gray: 11.5 s for 300 frames, 96 s for 600; hsl, 4 numbers a pixel: 48 s for
-300). So all four methods also run on the first
-``--peer-frames`` frames (default 400, which keeps the whole default run near
-10 minutes; memory is no limit there: 0.5 GB of hsl vectors) and are compared
+pynndescent at k = 100 grows fast with the frames (about eight times the time
+for twice the frames, and hsl's 4 numbers a pixel take four times gray's:
+docs/performance.md, "The neighbour graph"). So all four methods also run on the
+first ``--peer-frames`` frames (default 400, which keeps the whole default run
+near 10 minutes; memory is no limit there: 0.5 GB of hsl vectors) and are compared
 there, each against the exact graph of exactly those frames. faiss also runs
 on all frames for the metrics given to ``--faiss-all`` (hsl: a BLAS product,
-about twice the matrix's work; 12.3 GB of vectors and a 21.8 GB peak for
-10,000 frames of 320x240, 249 s; gray's L1 search would take about 25 minutes
+about twice the matrix's work, and 12.3 GB of vectors for 10,000 frames of
+320x240, its peak and time on docs/performance.md, "The neighbour graph"; gray's
+L1 search, a plain loop over all pairs, would take many times the matrix's time
 there). pynndescent
 compiles for about a minute (numba, in every new process) before its first
 search; the warm-up takes that out of its seconds.

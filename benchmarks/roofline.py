@@ -40,8 +40,9 @@ from framescape.frames.decode import MovieDecoder
 
 WIDTH, HEIGHT = 320, 240
 PAIR_BYTES = WIDTH * HEIGHT
-# Rows that fit a core's L1 (48 KB) or L2 (2 MB) data cache on the Xeon this was
-# written on, both for one pair and for a quad's rows and columns; both measured.
+# Rows that fit a core's L1 and L2 data caches (commonly 32 to 48 KB and 1 to 2 MB,
+# hence 32 KB and 1 MB), both for one pair and for a quad's rows and columns;
+# both measured.
 CACHE_BYTES = {"L1": 32 * 1024, "L2": 1024 * 1024}
 # Each repetition starts a little further in, so the compiler cannot hoist the
 # (otherwise loop-invariant) comparison out of the repeat loop.

@@ -121,7 +121,7 @@ def reason_path(log_file):
 
     The workflow's ``onerror``/``onsuccess`` handler reads these files to give each
     movie its real outcome in ``movies.tsv`` and ``index.html``
-    (``movies.write_outcomes``).
+    (``run.outcomes.write_outcomes``).
     """
     return Path(log_file).with_suffix(".error")
 

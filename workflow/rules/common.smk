@@ -12,8 +12,9 @@ SOURCE = str(Path(workflow.basedir) / "src")
 if SOURCE not in sys.path:
     sys.path.append(SOURCE)
 
-# Jobs inherit it: OpenBLAS's idle threads give the cores back to numba's sooner
-# (hsl distances of 365 frames: 0.45 s instead of 0.54 s on 2 cores, README).
+# Jobs inherit it: OpenBLAS's idle threads give the cores back to numba's sooner,
+# where the two take turns on the same cores (hsl distances: docs/performance.md,
+# "Distance kernels").
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,
@@ -63,7 +64,7 @@ MEMORY_LIMIT_MB = (
 )
 
 # The folder map (collection.smk) takes the long-movie path as one movie of this
-# id (movies.RESERVED_IDS: never a movie's), at its own frame size and settings.
+# id (run.movies.RESERVED_IDS: never a movie's), at its own frame size and settings.
 COLLECTION = "collection"
 COLLECTION_CONFIG = collection_config(config)
 COLLECTION_METRICS = COLLECTION_CONFIG["metrics"]
@@ -103,7 +104,7 @@ elif config["collection"]["enabled"] and not READABLE_MOVIES:
     )
 
 
-# A movie id has no dot (movies.base_id): results/{movie}.json never matches
+# A movie id has no dot (run.movies.base_id): results/{movie}.json never matches
 # inside another movie's results/{movie}/.
 wildcard_constraints:
     movie=r"[A-Za-z0-9_-]+",

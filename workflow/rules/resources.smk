@@ -1,7 +1,8 @@
 # Scheduler resources (threads, mem_mb in MB, runtime in minutes) for every rule;
-# the sizes come from each stage's resources module (framescape.<stage>.resources)
-# and the memory guard (framescape.run.guard). Functions of the
-# job's input read only .npy headers and probe.json, once the job is ready.
+# the sizes come from each stage's framescape.<stage>.resources and the memory
+# guard (framescape.run.guard), fitted to measured peaks and times
+# (docs/performance.md). Functions of the job's input read only .npy headers and
+# probe.json, once the job is ready.
 
 import errno  # noqa: E402
 
@@ -193,7 +194,8 @@ def embed_mb(wildcards, input):
         needed, _ = graph_memory(n, width, height, [], [wildcards.method], k)
         if wildcards.method == "umap" and embed_options(wildcards)["init"] == "mds":
             # The landmarks' layout first, what it leaves behind counted as
-            # held (100 movies of 1,000 frames: 1,541 MB, above UMAP's own part).
+            # held: the folder map's UMAP peaked above its own part without it
+            # (docs/performance.md, "The folder map").
             landmarks, _ = graph_memory(n, width, height, [], ["mds"], k)
             needed += landmarks - GRAPH_FIXED
         return megabytes(needed)

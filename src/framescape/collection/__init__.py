@@ -1,1 +1,18 @@
-"""TODO"""
+"""The folder map: every frame of every readable movie on one map.
+
+Movies may be compared at different sizes (``movie_overrides``), so the folder
+compares frames at one common size, ``collection.frame_width`` ×
+``collection.frame_height``, made from each movie's ``frames.npy`` by area
+averaging (no second decode) and kept per movie, so that adding a movie leaves
+the others' work alone. The common-size frames of all movies, one after the
+other, then take the long-movie path as one movie named ``collection``
+(:mod:`framescape.graph`, :mod:`framescape.embed`): a neighbour graph, never an
+(N, N) matrix, and its maps.
+
+- :mod:`~framescape.collection.frames`: each movie's frames at the common size;
+- :mod:`~framescape.collection.join`: all of them as the frames of
+  ``collection``;
+- :mod:`~framescape.collection.maps`: the scaled maps in
+  ``results/collection.json``.
+
+Its page: :mod:`framescape.pages.folder`."""

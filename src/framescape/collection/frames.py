@@ -1,14 +1,6 @@
-"""The folder map: every frame of every readable movie on one map.
-
-Movies may be compared at different sizes (``movie_overrides``), so the folder
-compares frames at one common size, ``collection.frame_width`` ×
-``collection.frame_height``, made from each movie's ``frames.npy`` by area
-averaging (no second decode) and kept per movie, so that adding a movie leaves
-the others' work alone. The common-size frames of all movies, one after the
-other, then take the long-movie path as one movie named ``collection``
-(:mod:`framescape.graph`, :mod:`framescape.embed`): a neighbour graph, never an
-(N, N) matrix, and its maps. :func:`collection_items` puts the scaled maps into
-``results/collection.json``."""
+"""Rule ``collection_frames``: one movie's ``frames.npy`` at the folder map's
+common size (``collection.frame_width`` × ``collection.frame_height``), by area
+averaging, a block of frames at a time; kept per movie."""
 
 
 import numpy as np

@@ -1,14 +1,5 @@
-"""The folder map: every frame of every readable movie on one map.
-
-Movies may be compared at different sizes (``movie_overrides``), so the folder
-compares frames at one common size, ``collection.frame_width`` ×
-``collection.frame_height``, made from each movie's ``frames.npy`` by area
-averaging (no second decode) and kept per movie, so that adding a movie leaves
-the others' work alone. The common-size frames of all movies, one after the
-other, then take the long-movie path as one movie named ``collection``
-(:mod:`framescape.graph`, :mod:`framescape.embed`): a neighbour graph, never an
-(N, N) matrix, and its maps. :func:`collection_items` puts the scaled maps into
-``results/collection.json``."""
+"""Rule ``collection_json``: ``results/collection.json``, the folder map's scaled
+maps with each frame's movie, frame number, time and picture."""
 
 
 import numpy as np
@@ -25,9 +16,11 @@ def collection_items(table, scaled):
     Parameters
     ----------
     table : list of dict
-        Rows of ``results/collection/frames.tsv`` (:data:`TABLE_COLUMNS`).
+        Rows of ``results/collection/frames.tsv``
+        (:data:`~framescape.collection.join.TABLE_COLUMNS`).
     scaled : dict
-        ``{"<method>_<metric>": (N, 2) array}``, scaled (``merge.scale_step``).
+        ``{"<method>_<metric>": (N, 2) array}``, scaled
+        (``merge.coordinates.scale_step``).
     """
     rounded = rounded_maps(scaled, len(table))
     return [

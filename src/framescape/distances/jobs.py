@@ -1,7 +1,7 @@
-"""Frame-to-frame distance matrices: ``gray`` and ``hsl`` (README, "Metrics": the exact definitions).
-
-gray: mean absolute difference of BT.601 luma, in grey levels, range [0, 255].
-hsl: mean over pixels of (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b)), range [0, 3]."""
+"""The distance rules' steps: ``compute_distance_tile`` (one tile's raw sums),
+``compute_distances`` (the matrix, in one go or from its tiles) and
+``nearest_frames`` (each frame's nearest, for the viewer), from a movie's
+``frames.npy`` and its mask."""
 
 
 import functools

@@ -1,5 +1,7 @@
-"""Numba kernels for the distance matrices, apart from I/O so that they can be
-tested and benchmarked alone. Arrays in, arrays out; no knowledge of files."""
+"""Numba kernels of the distances: gray's exact sums of absolute differences (with
+``psadbw`` where the CPU has it, a portable loop elsewhere), BT.601 luma and
+hsl's per-pixel features. Apart from I/O so that they can be tested and
+benchmarked alone: arrays in, arrays out; no knowledge of files."""
 
 
 import math
@@ -231,12 +233,12 @@ def sad_simd_quad(typingctx, rows, columns, i, j, start, stop):
 # Pairs are compared a block of SAD_BLOCK × SAD_BLOCK frames at a time, and
 # within a block a tile of SAD_TILE pixels at a time: the block's rows of one
 # tile and its columns (SAD_BLOCK × SAD_TILE bytes each, 512 KB) stay in a
-# core's L2 cache (2 MB on the Xeon this was fitted on), and a quad's rows
-# (QUAD_ROWS × SAD_TILE bytes, 16 KB) in its L1 cache (48 KB) while the block's
-# columns stream past them. Memory is read about N / SAD_BLOCK times over
-# instead of N times. (Tiles over pixels alone, rows streamed for every pair,
-# ran 140 s instead of ~20 s for 5,000 frames once N × SAD_TILE outgrew the L3
-# cache.)
+# core's L2 cache (commonly 1 to 2 MB), and a quad's rows (QUAD_ROWS × SAD_TILE
+# bytes, 16 KB) in its L1 data cache (32 to 48 KB) while the block's columns
+# stream past them. Memory is read about N / SAD_BLOCK times over instead of N
+# times. (Tiles over pixels alone, rows streamed for every pair, ran about five
+# times slower at 5,000 frames once N × SAD_TILE outgrew the L3 cache:
+# docs/performance.md, "Distance kernels".)
 SAD_BLOCK = 128
 SAD_TILE = 4096
 

@@ -1,7 +1,7 @@
-"""Frame-to-frame distance matrices: ``gray`` and ``hsl`` (README, "Metrics": the exact definitions).
-
-gray: mean absolute difference of BT.601 luma, in grey levels, range [0, 255].
-hsl: mean over pixels of (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b)), range [0, 3]."""
+"""A movie's distance matrices: the pixel mask, gray's exact sums of absolute luma
+differences and hsl's features and Gram products, a block of frames at a time,
+as one tile or many, and the tiles put together into the ``(N, N) float32``
+matrix (:func:`compute_distances`, :func:`assemble`)."""
 
 
 import functools

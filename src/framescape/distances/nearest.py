@@ -1,7 +1,7 @@
-"""Frame-to-frame distance matrices: ``gray`` and ``hsl`` (README, "Metrics": the exact definitions).
-
-gray: mean absolute difference of BT.601 luma, in grey levels, range [0, 255].
-hsl: mean over pixels of (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b)), range [0, 3]."""
+"""Distances without the matrix and each frame's nearest frames:
+:func:`distances_to` compares a few frames with others (landmark MDS, the
+neighbour graph's re-rank and its sample), :func:`nearest_frames` ranks a
+matrix's rows into each frame's ``k`` nearest (the viewer's)."""
 
 
 

@@ -1,5 +1,6 @@
-"""Numba kernels for the distance matrices, apart from I/O so that they can be
-tested and benchmarked alone. Arrays in, arrays out; no knowledge of files."""
+"""Numba kernels that keep each frame's ``k`` nearest frames, sorted by (distance,
+frame number) as the dense ranking is: a tile of distances or lists of
+neighbours merged in, in place. Arrays in, arrays out; no knowledge of files."""
 
 
 

@@ -1,17 +1,19 @@
-"""How much memory each step of a movie needs, and the guard that refuses a movie
-that cannot fit before any decoding starts.
+"""Memory and time the distance jobs ask a scheduler for, and the block sizes the
+distances compute with: light (no numba), as Snakemake imports it while it plans
+a run, and the memory guard (:mod:`framescape.run.guard`) adds it up.
 
-The estimates are peak resident sizes from the workflow's own benchmark files
-(benchmarks/scaling.py, 320×240 frames, N = 2,000 and 10,000; 2026-11-25): a
-fixed part for Python and the libraries, a part per frame pixel and a part per
-pair of frames, fitted to both sizes and rounded up by about a fifth."""
+The memory estimates are fitted to the peak resident sizes in the workflow's own
+benchmark files (``benchmarks/scaling.py``, 320×240 frames, N = 2,000 and
+10,000): a fixed part for Python and the libraries, a part per frame pixel and
+a part per pair of frames, fitted to both sizes and rounded up by about a fifth
+(the peaks and the fits: docs/performance.md, "Memory estimates")."""
 
 
 
 from framescape.common import MB
 from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
-# Pixels per block of hsl features (distances.hsl_distances): the block's float32
+# Pixels per block of hsl features (matrices.hsl_distances): the block's float32
 # features of all frames are held at once. Here, so that Snakemake's own process
 # can size jobs without importing numba.
 HSL_BLOCK = 16384
@@ -21,13 +23,12 @@ HSL_FEATURE_BYTES = 256 * MB
 FRAME_BLOCK = 256
 GRAM_TILE = 512
 
-# step: (fixed bytes, bytes per frame pixel, bytes per pair of frames).
-# Measured peaks at N = 2,000 / 10,000 (MB): distances gray 795 / 3872, hsl 946 /
-# 3428, mds 331 / 2001, tsne 244 / 2099, umap 429 / 1952; mds again at N = 2,000 /
-# 4,000 in tests/test_resources.py (2026-11-25, Intel Xeon): 388 / 519, hence
-# its larger fixed part. The frames are read
-# from a memmap, whose pages count as the job's (3 bytes a pixel), gray adds its
-# luma (1 byte a pixel) and holds int64 sums and the float32 matrix.
+# step: (fixed bytes, bytes per frame pixel, bytes per pair of frames), fitted to
+# the peaks measured at N = 2,000 and 10,000 and rounded up (docs/performance.md,
+# "Memory estimates"); mds's fixed part is larger: its peaks measured in a fresh
+# process (tests/test_resources.py) lie above the fit of the two. The frames
+# are read from a memmap, whose pages count as the job's (3 bytes a pixel), gray
+# adds its luma (1 byte a pixel) and holds int64 sums and the float32 matrix.
 STEP_MEMORY = {
     "distances_gray": (350 * MB, 4.0, 12),
     "distances_hsl": (350 * MB, 2.5, 20),
@@ -50,8 +51,9 @@ def step_memory(step, n_frames, width, height):
     return int(total)
 
 
-# Seconds one job took for 10,000 frames of 320×240 on 2 cores (benchmarks/scaling.py,
-# AVX2 machine, 2026-11-25); distances grow with pairs × pixels, layouts with pairs.
+# Seconds one job takes for 10,000 frames of 320×240 on 2 cores, as
+# benchmarks/scaling.py measures them (docs/performance.md, "Every job at 5,000
+# and 10,000 frames"); distances grow with pairs × pixels, layouts with pairs.
 SECONDS_AT_10000 = {
     "distances_gray": 92,
     "distances_hsl": 289,
@@ -74,9 +76,8 @@ def step_runtime(step, n_frames, width=320, height=240, pairs=None):
 
 
 # A tile job holds its raw int64 or float64 tile; assembling holds the float32
-# matrix and reads one tile at a time (memmapped). Measured peaks at N = 10,000 in
-# tiles of 4,096 (benchmarks/tiles.py, MB): the largest tile job gray 2,707, hsl
-# 1,714; assembly 553 (gray), 567 (hsl).
+# matrix and reads one tile at a time (memmapped). benchmarks/tiles.py measures
+# both against these estimates (docs/performance.md, "Tiles").
 TILE_BYTES_PER_PAIR = 8
 ASSEMBLY_FIXED = 200 * MB
 ASSEMBLY_BYTES_PER_PAIR = 4

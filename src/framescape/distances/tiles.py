@@ -1,9 +1,12 @@
-"""Tiles of a long movie's distance matrices: which frames each tile job compares.
+"""Tiles of a long movie's distance matrices: which frames each tile job compares,
+and the heatmap's cells.
 
 A movie of more than ``tile_frames`` frames is cut into blocks of ``tile_frames``
 consecutive frames (the last one shorter); one job computes each pair of blocks
-on or above the diagonal, and ``compute_distances`` puts them together. Plain
-Python and a .npy header: Snakemake's own process lists the tile jobs with it."""
+on or above the diagonal, and ``compute_distances`` puts them together. A
+heatmap averages the distances over square cells of frames, added up tile by
+tile (:class:`CellSums`), so a long movie's heatmap needs no matrix. Plain Python and
+numpy: Snakemake's own process lists the tile jobs with it."""
 
 
 

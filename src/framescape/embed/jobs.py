@@ -1,10 +1,6 @@
-"""2-D embeddings of a precomputed distance matrix: MDS, t-SNE, UMAP.
-
-Each method takes its parameters explicitly and a ``random_state``: the same
-matrix and parameters give the same coordinates, to the last bit, whatever the
-number of threads (BLAS runs on one thread here: a multi-threaded BLAS splits sums
-differently by thread count, which moved MDS coordinates by ~1e-13). Tiny or degenerate movies (1–3
-frames, all frames identical) get exact, finite layouts instead of failing."""
+"""Rule ``embed``'s step: one method's ``(N, 2)`` coordinates of one metric, from a
+movie's distance matrix or, on the neighbour-graph path, from its graph and
+frames."""
 
 
 import time
@@ -33,7 +29,7 @@ def embed_step(
     rectangles.
 
     ``options`` is the method's config block (``n_neighbors`` already this
-    metric's, see ``framescape.config.method_options``).
+    metric's, see ``framescape.run.config.method_options``).
     """
     params = dict(options)
     long_path = "frames" in inputs

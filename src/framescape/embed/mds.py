@@ -1,5 +1,7 @@
-"""Numba kernels for the distance matrices, apart from I/O so that they can be
-tested and benchmarked alone. Arrays in, arrays out; no knowledge of files."""
+"""MDS layouts: classical (Torgerson) MDS, metric SMACOF from it (numba, all pairs
+per pass) and landmark MDS for a long movie: classical MDS of
+:data:`~framescape.embed.parameters.LANDMARKS` frames spread over the movie,
+every other frame placed from its distances to them."""
 
 
 
@@ -194,8 +196,9 @@ def embed_mds(
 
 
 def landmark_layout(n, rows):
-    """Landmark MDS of ``n`` frames from ``rows`` (see :func:`embed_graph`);
-    classical MDS of all of them for at most three."""
+    """Landmark MDS of ``n`` frames from ``rows`` (see
+    :func:`~framescape.embed.methods.embed_graph`); classical MDS of all of them
+    for at most three."""
     landmarks = even_landmarks(n, n if n <= 3 else LANDMARKS)
     # Before BLAS is limited: hsl's Gram products use every thread.
     landmark_rows = rows(landmarks)

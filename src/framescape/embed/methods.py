@@ -1,10 +1,8 @@
-"""2-D embeddings of a precomputed distance matrix: MDS, t-SNE, UMAP.
-
-Each method takes its parameters explicitly and a ``random_state``: the same
-matrix and parameters give the same coordinates, to the last bit, whatever the
-number of threads (BLAS runs on one thread here: a multi-threaded BLAS splits sums
-differently by thread count, which moved MDS coordinates by ~1e-13). Tiny or degenerate movies (1–3
-frames, all frames identical) get exact, finite layouts instead of failing."""
+"""The registry of layout methods (:data:`METHODS`): :func:`embed` lays out frames
+from their distance matrix, :func:`embed_graph` from the neighbour graph, BLAS
+on one thread. Movies of 1–3 frames (and, from a matrix, of one repeated frame)
+get exact layouts; non-finite coordinates become an error naming the settings
+to change (:func:`finite`)."""
 
 
 
@@ -95,8 +93,8 @@ def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **p
         (:mod:`framescape.graph`).
     rows : callable
         ``rows(frames)``: distances ``(L, N)`` from those frames to every frame
-        (:func:`framescape.distances.distances_to`). MDS places every frame from
-        :data:`framescape.resources.LANDMARKS` landmarks, and movies of at most
+        (:func:`framescape.distances.nearest.distances_to`). MDS places every frame from
+        :data:`framescape.embed.parameters.LANDMARKS` landmarks, and movies of at most
         three frames are laid out by classical MDS, as on the dense path; UMAP
         with ``init="mds"`` starts from that layout.
     **params

@@ -1,10 +1,8 @@
-"""2-D embeddings of a precomputed distance matrix: MDS, t-SNE, UMAP.
-
-Each method takes its parameters explicitly and a ``random_state``: the same
-matrix and parameters give the same coordinates, to the last bit, whatever the
-number of threads (BLAS runs on one thread here: a multi-threaded BLAS splits sums
-differently by thread count, which moved MDS coordinates by ~1e-13). Tiny or degenerate movies (1–3
-frames, all frames identical) get exact, finite layouts instead of failing."""
+"""t-SNE and UMAP layouts: from a distance matrix (scikit-learn's t-SNE, umap-learn
+on precomputed distances) or from the neighbour graph of a long movie
+(openTSNE, umap-learn on the graph); parameters that do not fit a movie's
+frames are clamped with a warning, and umap-learn's numba functions are kept
+compiled on disk."""
 
 
 import sys
@@ -26,8 +24,10 @@ EARLY_EXAGGERATION_ITER = 250
 # Points from which t-SNE on the graph interpolates its gradients by FFT instead
 # of Barnes-Hut (openTSNE's own choice).
 TSNE_FFT_POINTS = 10_000
-# Points × iterations between two of openTSNE's progress callbacks: about 1 s on
-# the 2-core AVX-512 Xeon (50,000 points: every 10 iterations).
+# Points × iterations between two of openTSNE's progress callbacks (50,000
+# points: every 10 iterations): a few seconds at most at the t-SNE times
+# measured on long movies (docs/performance.md, "The neighbour graph"), well
+# within the 10 s between two progress lines.
 PROGRESS_POINT_ITERATIONS = 500_000
 
 
@@ -212,9 +212,10 @@ def cache_compiled_functions(packages):
     does for ours (``cache=True``).
 
     umap-learn and pynndescent compile most of their numba functions again in
-    every new process: 15–20 s of each umap job for a few hundred frames, against
-    0.6 s once cached (measured on the demo). The compiled code is the same, only
-    kept; it goes to the package's ``__pycache__`` (or numba's user cache folder).
+    every new process: most of a umap job's time for a few hundred frames, where
+    loading them from the cache takes a fraction of a second (docs/performance.md,
+    "The demo and the tests"). The compiled code is the same, only kept; it goes
+    to the package's ``__pycache__`` (or numba's user cache folder).
     """
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] not in packages:

@@ -1,5 +1,6 @@
-"""Numbers the layouts compute with that Snakemake's own process reads too
-(sizing the neighbour graph and the layout jobs): plain Python, no numba."""
+"""Numbers the layouts compute with that Snakemake's own process reads too: the
+landmarks of landmark MDS (the memory guard sizes its jobs with them) and UMAP's
+``n_neighbors: auto`` (which sizes the neighbour graph). Plain Python, no numba."""
 
 # Landmarks of landmark MDS on the neighbour-graph path: MDS of their
 # distances, every other frame placed from its distances to them.

@@ -1,9 +1,6 @@
-"""Tiles of a long movie's distance matrices: which frames each tile job compares.
-
-A movie of more than ``tile_frames`` frames is cut into blocks of ``tile_frames``
-consecutive frames (the last one shorter); one job computes each pair of blocks
-on or above the diagonal, and ``compute_distances`` puts them together. Plain
-Python and a .npy header: Snakemake's own process lists the tile jobs with it."""
+"""``frame_count.txt``: how many frames a movie gave, from the header of its
+``frames.npy``. Plain Python: Snakemake's own process reads it to tile a movie's
+distances and size its jobs."""
 
 
 from pathlib import Path

@@ -1,12 +1,8 @@
-"""Probe a movie and decode its frames, once, with ffmpeg.
-
-ffmpeg (the binary bundled in the ``imageio-ffmpeg`` wheel) reads the movie once;
-its filter graph, built with ffmpeg-python, samples the frames and splits them in
-two: ``frame_width``×``frame_height`` raw ``rgb24`` frames to a pipe, appended to
-``frames.npy`` for the maths, and PNGs at the movie's display aspect for people to
-look at (the two hold the same pixels when that aspect is
-``frame_width``:``frame_height``). No shell is involved: ffmpeg gets its
-arguments as a list."""
+"""One ffmpeg decode of a movie (:class:`MovieDecoder`): the filter graph that
+samples its first video stream at ``fps`` and splits the frames into the
+metrics' ``frame_width``×``frame_height`` raw ``rgb24`` frames, read from a pipe,
+and the PNGs at the movie's display aspect; each frame's time from ffmpeg's
+``showinfo`` lines."""
 
 
 import os

@@ -1,12 +1,7 @@
-"""Probe a movie and decode its frames, once, with ffmpeg.
-
-ffmpeg (the binary bundled in the ``imageio-ffmpeg`` wheel) reads the movie once;
-its filter graph, built with ffmpeg-python, samples the frames and splits them in
-two: ``frame_width``×``frame_height`` raw ``rgb24`` frames to a pipe, appended to
-``frames.npy`` for the maths, and PNGs at the movie's display aspect for people to
-look at (the two hold the same pixels when that aspect is
-``frame_width``:``frame_height``). No shell is involved: ffmpeg gets its
-arguments as a list."""
+"""Rule ``extract_frames``: the memory guard first, then one decode written as the
+PNGs people see, ``frames.npy`` (``(N, H, W, 3) uint8``, appended frame by frame
+under a fixed-size header) and ``frames.tsv`` (frame, time in s, PNG), each
+atomically."""
 
 
 import os
@@ -183,7 +178,7 @@ def extract_step(
     decode it (:func:`extract_frames`); ``outputs`` holds ``frames_dir``,
     ``frames_npy`` and ``frames_tsv``. ``memory_limit_mb`` 0 means the largest
     node of SLURM partition ``memory_partition``, or without one this machine
-    (:func:`framescape.resources.available_memory`); ``dense_max``, the config's
+    (:func:`framescape.run.guard.available_memory`); ``dense_max``, the config's
     dense_max_frames when it puts the movie on the dense path (0: auto, or the
     graph path). Errors name the movie's file."""
     probe = load_json(probe_path)

@@ -1,12 +1,7 @@
-"""Probe a movie and decode its frames, once, with ffmpeg.
-
-ffmpeg (the binary bundled in the ``imageio-ffmpeg`` wheel) reads the movie once;
-its filter graph, built with ffmpeg-python, samples the frames and splits them in
-two: ``frame_width``×``frame_height`` raw ``rgb24`` frames to a pipe, appended to
-``frames.npy`` for the maths, and PNGs at the movie's display aspect for people to
-look at (the two hold the same pixels when that aspect is
-``frame_width``:``frame_height``). No shell is involved: ffmpeg gets its
-arguments as a list."""
+"""A movie's header, read by ffmpeg before anything is decoded: size, frame rate,
+duration and rotation into ``probe.json`` (rule ``probe_movie``); the path of
+the bundled ffmpeg binary and the line of its complaint that tells a user what
+is wrong."""
 
 
 import os

@@ -1,17 +1,9 @@
-"""Every frame's nearest frames without an (N, N) matrix: the neighbour graph
-of a long movie, as the workflow's jobs compute it.
-
-Each metric takes three kinds of job (:mod:`framescape.candidates` holds the
-method): ``graph_candidates`` compares every pair of frames at a reduced size
-and keeps each frame's candidates, and the heatmap's block averages of those
-reduced distances, compares a sample of frames with every frame at full size
-to choose how many candidates each frame re-ranks, and groups the frames whose
-candidates overlap;
-``graph_rerank`` jobs, one for each ``tile_frames`` frames of those groups,
-compare each frame with its candidates at full size; ``neighbour_graph`` puts
-them together (and for gray makes the graph exact with the second pass).
-Memory holds reduced frames, a tile of reduced pairs and ``N × c`` candidates,
-whatever the movie's length."""
+"""The neighbour graph's rules' steps: ``graph_candidates`` (the reduced frames,
+their candidates, the sample that chooses how many each frame re-ranks, the
+heatmap's block averages and the groups of frames whose candidates overlap),
+``graph_rerank`` (one block of groups at full size) and ``neighbour_graph``
+(the blocks put together, and for gray the second pass). The method:
+:mod:`framescape.graph`."""
 
 
 import logging
@@ -40,7 +32,7 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
     """Rule ``graph_candidates``: every frame reduced (``outputs.reduced``),
     its candidates (``outputs.candidates``: ``frames`` and reduced
     ``distances`` ``(N, c)``, as many as a sample of frames needs:
-    :func:`candidates.choose_candidates`) and the heatmap of the reduced
+    :func:`framescape.graph.sample.choose_candidates`) and the heatmap of the reduced
     distances (``outputs.heatmap``)."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
@@ -137,7 +129,7 @@ def rerank_step(
     threads,
 ):
     """Rule ``graph_rerank``: the ``k`` nearest among their candidates, at full
-    size, of the groups of frames (:func:`candidates.group_rows`) that start in
+    size, of the groups of frames (:func:`group_rows`) that start in
     block ``block`` of the groups' order (``rows``, ``indices``,
     ``distances``). A group is never split, so the jobs' results do not depend
     on ``tile_frames``."""
@@ -188,7 +180,7 @@ def graph_step(
 ):
     """Rule ``neighbour_graph``: the re-ranked blocks put together, the movie's
     ``graph/<metric>.npz`` (``indices``, ``distances``); a metric whose second
-    pass runs (:data:`framescape.resources.COMPLETE`) is made exact first."""
+    pass runs (:data:`framescape.graph.parameters.COMPLETE`) is made exact first."""
     n = npy_shape(frames_npy)[0]
     indices = np.full((n, k), n, np.int32)
     distances = np.full((n, k), np.inf, np.float32)

@@ -1,15 +1,13 @@
-"""How much memory each step of a movie needs, and the guard that refuses a movie
-that cannot fit before any decoding starts.
-
-The estimates are peak resident sizes from the workflow's own benchmark files
-(benchmarks/scaling.py, 320×240 frames, N = 2,000 and 10,000; 2026-11-25): a
-fixed part for Python and the libraries, a part per frame pixel and a part per
-pair of frames, fitted to both sizes and rounded up by about a fifth."""
+"""Numbers the neighbour graph computes with, which its jobs' estimates read too
+(:mod:`framescape.graph.resources`): how much each metric reduces a frame, how
+many candidates a frame keeps and re-ranks, the recall sample and its target,
+and which metric takes the second pass. Plain Python, no numba: Snakemake's own
+process reads them."""
 
 
 
 
-# Candidates (framescape.candidates). Pixels per block side of the reduced
+# Candidates (framescape.graph). Pixels per block side of the reduced
 # frames: gray keeps 1/16 of the pixels (80×60 of 320×240) as bytes, hsl 1/64
 # (40×30) as 4 float32 features (benchmarks/candidates.py).
 REDUCE_FACTOR = {"gray": 4, "hsl": 8}
@@ -29,7 +27,7 @@ MIN_REDUCED_BLOCKS = 300
 # and a sample decides how many each frame re-ranks: RECALL_SAMPLE frames spread
 # over the movie are compared with every frame at full size, and the fewest
 # candidates that hold RECALL_TARGET of their true nearest are re-ranked
-# (framescape.candidates.candidates_needed).
+# (framescape.graph.sample.candidates_needed).
 CANDIDATES = {"gray": 300, "hsl": 200}
 MORE_CANDIDATES = 3
 RECALL_SAMPLE = 64
@@ -37,8 +35,9 @@ RECALL_TARGET = 0.995
 COMPLETE = {"gray": True, "hsl": False}
 # The second pass compares its doubtful frames with every frame again and
 # re-ranks as many more candidates: it runs only while they are at most this
-# share of the movie (ffmpeg's testsrc2, 50,000 frames, near-repeats all
-# through it: every frame doubtful, about 13 minutes more on 2 cores).
+# share of the movie: footage of near-repeats all through it (ffmpeg's testsrc2)
+# leaves every frame doubtful, and the second pass would then take longer than
+# the first (docs/performance.md, "The neighbour graph").
 SECOND_PASS_MAX_SHARE = 0.25
 
 

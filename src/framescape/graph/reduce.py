@@ -1,39 +1,9 @@
-"""Every frame's nearest frames from candidates: all pairs compared at a reduced
-size, then each frame's few best re-ranked at full size, exactly.
-
-Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
-under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
-a block's differences is at least the difference of the block's means). So the
-reduced distance of a pair is a lower bound of its full-size distance:
-
-- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
-  inside the mask; the block means are rounded to bytes, and each frame's
-  rounding error, its ``slack``, is taken off the bound again);
-- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
-  features φ of :func:`framescape.kernels.hls_features`.
-
-Three passes, each split into jobs like the neighbour graph's tiles:
-
-1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
-2. :func:`candidate_part` per tile of the reduced pairs, put together by
-   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
-   reduced distance. How many of them a frame needs depends on the footage:
-   :func:`choose_candidates` compares a few frames spread over the movie with
-   every frame at full size and keeps the fewest, ``c``, that hold
-   :data:`RECALL_TARGET` of their true nearest.
-3. :func:`rerank` per group of frames whose candidates overlap
-   (:func:`group_rows`): their candidates' exact full-size distances, each
-   frame's ``k`` nearest among them, ordered by (distance, frame number) as
-   the dense ranking is.
-
-A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
-its true ``k`` nearest (:func:`certified`). For the others a second reduced
-pass, their rows only (:func:`completion_part`),
-finds the frames whose bound does not exceed that distance (up to ``c`` more),
-and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
-is the exact neighbour graph, but for frames with more than ``c`` such frames
-(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
-process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+"""Pass 1 of the neighbour graph: every frame averaged over ``f × f`` pixel blocks
+wholly inside the frame and the mask, a block of frames at a time
+(:func:`reduced_descriptors`). gray keeps each block's mean luma rounded to a
+byte, hsl the block means of its four features (float32) and their squared
+norms; each frame's ``slack`` is what its bound gives away to rounding. Their
+distances are lower bounds of the full-size ones (why: :mod:`framescape.graph`)."""
 
 
 

@@ -1,39 +1,8 @@
-"""Every frame's nearest frames from candidates: all pairs compared at a reduced
-size, then each frame's few best re-ranked at full size, exactly.
-
-Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
-under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
-a block's differences is at least the difference of the block's means). So the
-reduced distance of a pair is a lower bound of its full-size distance:
-
-- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
-  inside the mask; the block means are rounded to bytes, and each frame's
-  rounding error, its ``slack``, is taken off the bound again);
-- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
-  features φ of :func:`framescape.kernels.hls_features`.
-
-Three passes, each split into jobs like the neighbour graph's tiles:
-
-1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
-2. :func:`candidate_part` per tile of the reduced pairs, put together by
-   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
-   reduced distance. How many of them a frame needs depends on the footage:
-   :func:`choose_candidates` compares a few frames spread over the movie with
-   every frame at full size and keeps the fewest, ``c``, that hold
-   :data:`RECALL_TARGET` of their true nearest.
-3. :func:`rerank` per group of frames whose candidates overlap
-   (:func:`group_rows`): their candidates' exact full-size distances, each
-   frame's ``k`` nearest among them, ordered by (distance, frame number) as
-   the dense ranking is.
-
-A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
-its true ``k`` nearest (:func:`certified`). For the others a second reduced
-pass, their rows only (:func:`completion_part`),
-finds the frames whose bound does not exceed that distance (up to ``c`` more),
-and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
-is the exact neighbour graph, but for frames with more than ``c`` such frames
-(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
-process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+"""Pass 3 of the neighbour graph: each frame's candidates compared with it at full
+size, exactly (:func:`rerank`), in groups of frames whose candidates overlap, so
+that their features are computed once for the group (:func:`group_rows`); each
+frame's ``k`` nearest ordered by (distance, frame number) as the dense ranking
+is."""
 
 
 
@@ -67,10 +36,10 @@ def rerank(frames, metric, k, rows, candidates, mask=None):
     indices : (R, k) int32
         Nearest first, equal distances in frame order (``N`` where fewer).
     distances : (R, k) float32
-        As the whole matrix has them (:func:`distances.distances_to`; ``inf``).
+        As the whole matrix has them (:func:`distances_to`; ``inf``).
 
     Memory: the rows' features (hsl: 16 bytes a pixel each), a block of the
-    other frames' (:func:`distances.distances_to`) and the rows' distances to
+    other frames' (:func:`distances_to`) and the rows' distances to
     the union of their candidates, ``(R, U)``.
     """
     frames, _, _ = check_frames(frames, mask)

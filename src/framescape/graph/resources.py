@@ -1,10 +1,11 @@
-"""How much memory each step of a movie needs, and the guard that refuses a movie
-that cannot fit before any decoding starts.
+"""Memory and time the neighbour graph's jobs ask a scheduler for: light (no
+numba), as Snakemake imports it while it plans a run, and the memory guard
+(:mod:`framescape.run.guard`) adds it up.
 
-The estimates are peak resident sizes from the workflow's own benchmark files
-(benchmarks/scaling.py, 320×240 frames, N = 2,000 and 10,000; 2026-11-25): a
-fixed part for Python and the libraries, a part per frame pixel and a part per
-pair of frames, fitted to both sizes and rounded up by about a fifth."""
+Memory is counted from what each job holds (reduced frames, a tile of reduced
+pairs, candidates, features of a block of frames); time from the rates
+``benchmarks/candidates.py`` measures per reduced pair and per re-ranked frame
+(docs/performance.md, "The neighbour graph")."""
 
 
 
@@ -27,18 +28,18 @@ FEATURE_BYTES = 16
 # gray's int64 sums and a transposed copy: 16 bytes a pair.
 CANDIDATE_TILE = 4096
 CANDIDATE_BYTES_PER_PAIR = 16
-# Frames re-ranked together at most (framescape.candidates.group_rows: frames
+# Frames re-ranked together at most (framescape.graph.rerank.group_rows: frames
 # whose candidates overlap, whose full-size features are computed once for all).
 RERANK_ROWS = 256
-# Measured on the 2-core AVX-512 Xeon (benchmarks/candidates.py, 9,125 frames of
-# 320×240, idle): reduced pairs about 60 ns each (both metrics), a frame's
-# re-rank 0.6 ms (gray) and 4.4 ms (hsl); asked for with RUNTIME_MARGIN.
+# Seconds per reduced pair (both metrics) and per frame re-ranked at full size,
+# at 320×240, as benchmarks/candidates.py measures them (docs/performance.md,
+# "The neighbour graph"); a job asks for RUNTIME_MARGIN times as much.
 REDUCED_PAIR_SECONDS = 60e-9
 RERANK_FRAME_SECONDS = {"gray": 0.6e-3, "hsl": 4.4e-3}
 
 
 def reduced_bytes(metric, width, height):
-    """Bytes of one frame reduced (framescape.candidates.reduced_descriptors)."""
+    """Bytes of one frame reduced (framescape.graph.reduce.reduced_descriptors)."""
     factor = reduce_factor(metric, width, height)
     blocks = (width // factor) * (height // factor)
     if metric == "gray":
@@ -53,7 +54,7 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
     tile of reduced pairs, both sides' candidates of a tile, every frame's
     candidates kept and the heatmap's cells, and the sample: its frames'
     features (gray: luma) and their distances to every frame (float32, and two
-    float64 copies while ranked: distances.nearest_frames)."""
+    float64 copies while ranked: distances.nearest.nearest_frames)."""
     kept = candidate_limit(metric, k, n_frames)
     tile = min(CANDIDATE_TILE, n_frames)
     features = FEATURE_BYTES if metric == "hsl" else 1
@@ -71,9 +72,10 @@ def graph_candidates_memory(metric, n_frames, width, height, k):
 
 def graph_rerank_memory(metric, n_frames, width, height, k):
     """Peak bytes of a re-rank job: every frame's candidates, a block of rows'
-    features and a block of other frames' (:func:`distances.distances_to`), the
-    rows' distances to the union of their candidates, and the block's lists of
-    ``k`` (at most N rows)."""
+    features and a block of other frames'
+    (:func:`framescape.distances.nearest.distances_to`), the rows' distances to
+    the union of their candidates, and the block's lists of ``k`` (at most N
+    rows)."""
     c = candidate_limit(metric, k, n_frames)
     rows = min(RERANK_ROWS, n_frames)
     pixels = width * height

@@ -1,39 +1,6 @@
-"""Every frame's nearest frames from candidates: all pairs compared at a reduced
-size, then each frame's few best re-ranked at full size, exactly.
-
-Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
-under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
-a block's differences is at least the difference of the block's means). So the
-reduced distance of a pair is a lower bound of its full-size distance:
-
-- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
-  inside the mask; the block means are rounded to bytes, and each frame's
-  rounding error, its ``slack``, is taken off the bound again);
-- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
-  features φ of :func:`framescape.kernels.hls_features`.
-
-Three passes, each split into jobs like the neighbour graph's tiles:
-
-1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
-2. :func:`candidate_part` per tile of the reduced pairs, put together by
-   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
-   reduced distance. How many of them a frame needs depends on the footage:
-   :func:`choose_candidates` compares a few frames spread over the movie with
-   every frame at full size and keeps the fewest, ``c``, that hold
-   :data:`RECALL_TARGET` of their true nearest.
-3. :func:`rerank` per group of frames whose candidates overlap
-   (:func:`group_rows`): their candidates' exact full-size distances, each
-   frame's ``k`` nearest among them, ordered by (distance, frame number) as
-   the dense ranking is.
-
-A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
-its true ``k`` nearest (:func:`certified`). For the others a second reduced
-pass, their rows only (:func:`completion_part`),
-finds the frames whose bound does not exceed that distance (up to ``c`` more),
-and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
-is the exact neighbour graph, but for frames with more than ``c`` such frames
-(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
-process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+"""The neighbour graph in one process (:func:`candidate_graph`): the four passes
+one after the other, for the benchmarks and the tests; the workflow splits the
+same passes into jobs (:mod:`framescape.graph.jobs`)."""
 
 
 import time
@@ -86,7 +53,7 @@ def candidate_graph(
         chosen by a sample (:func:`choose_candidates`: at least
         :func:`candidate_count`, at most :func:`candidate_limit`).
     factor : int, optional
-        :data:`REDUCE_FACTOR`.
+        :data:`~framescape.graph.parameters.REDUCE_FACTOR`.
     mask : (H, W) bool, optional
     complete : bool, optional
         Run the second reduced pass and re-rank what it finds (default
@@ -117,7 +84,7 @@ def candidate_graph(
         :func:`choose_candidates`'), ``missing`` when the second pass ran,
         ``seconds`` per pass (``reduce``, ``candidates``, ``sample``,
         ``rerank``, ``complete``),
-        ``heatmap`` (:meth:`framescape.tiles.CellSums.heatmap` of the reduced
+        ``heatmap`` (:meth:`framescape.distances.tiles.CellSums.heatmap` of the reduced
         distances).
     """
     frames, _, _ = check_frames(frames, mask)

@@ -1,4 +1,6 @@
-"""Scale embeddings into a padded unit square and merge them into one JSON per movie."""
+"""Rules ``scale`` and ``merge_json``: each map's ``(N, 2)`` coordinates min-max
+scaled per axis into ``[low, high]`` (config ``scale``), then every map,
+rounded, merged with ``frames.tsv`` into one JSON item per frame."""
 
 
 import numpy as np

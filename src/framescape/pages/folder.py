@@ -1,8 +1,8 @@
 """The folder map's page: ``results/collection.html``, every frame of every
 movie in ``results/collection.json`` as one point, coloured by movie.
 
-Built like a movie's viewer (:mod:`framescape.viewer`: a Bokeh document in a
-Jinja2 template, the same assets folder, maps as 16-bit steps in Bokeh's binary
+Built like a movie's viewer (:mod:`framescape.pages.viewer`: a Bokeh document in
+a Jinja2 template, the same assets folder, maps as 16-bit steps in Bokeh's binary
 arrays) and kept small for 100 movies of 1,000 frames
 (``benchmarks/collection_page.py``): per frame the page holds only its
 coordinates, its movie's number, its frame number and time; each movie's
@@ -10,7 +10,7 @@ pictures are one numbered pattern, and the hover asks for a frame's PNG only
 when it shows it.
 
 The movies' names are in the page's legend (the template's, so text) and in
-the document, for the hover. ``viewer_assets/collection.js`` does the rest:
+the document, for the hover. ``assets/collection.js`` does the rest:
 the legend's showing and hiding, the movies' paths, the map switch, a click
 opening the movie's viewer at the frame (``<movie>.html#frame=N``) and the
 selection's CSV."""
@@ -76,7 +76,7 @@ def movie_numbers(items, collection_json):
 
 def movie_pictures(items, numbers, count):
     """Each movie's picture names, as the page rebuilds them from a frame's
-    place in its movie: :func:`framescape.viewer.numbered_pictures`'s pattern,
+    place in its movie: :func:`framescape.pages.toolkit.numbered_pictures`'s pattern,
     or the list of names when they are not numbered in order."""
     starts = np.searchsorted(numbers, np.arange(count + 1))
     pictures = []
@@ -303,7 +303,7 @@ def collection_page_step(
     collection_json : ``results/collection.json``
     movies_tsv : ``results/movies.tsv`` (the folder's movies, their names and
         status)
-    assets : the folder :func:`framescape.viewer.copy_assets` filled; it must
+    assets : the folder :func:`framescape.pages.toolkit.copy_assets` filled; it must
         hold this job's BokehJS
     output : the page's path
     maps : ``"<method>_<metric>"`` maps of the collection, in menu order

@@ -1,23 +1,7 @@
-"""The interactive viewer: ``results/<movie>.html`` per movie and ``results/index.html``.
-
-Pages are Bokeh documents (scatter, hover, box and lasso selection,
-widgets) put into Jinja2 templates (``templates/``, autoescaped: every value is
-text unless a template marks it safe, which only Bokeh's own HTML is). BokehJS
-and the viewer's few functions (``viewer_assets/framescape.js``: smooth
-switching, timeline, thumbnails when zoomed, nearest frames, CSV export, the
-marks of reused footage — what Bokeh has no model for) are copied once into ``results/_viewer/``, with a
-manifest naming the Bokeh they came from. The pages open from the file system or
-any static web server, with no network.
-
-A page stays small and quick for long movies (``benchmarks/viewer.py``): the
-maps' coordinates are whole numbers of 16 bits in Bokeh's binary arrays, a
-numbered picture name is rebuilt from its frame's place, and what a page needs
-only later comes in scripts of their own beside it, loaded when first asked
-for: ``<movie>/nearest.js`` (each frame's nearest frames, at the first click)
-and ``<movie>/thumbnails.js`` (the pictures, when zoomed in). The map is drawn
-on a 2-D canvas, not WebGL: where WebGL is drawn in software (no GPU, a virtual
-machine, a headless browser) one picture of 50,000 points and their path took
-about 2 s with WebGL, and the whole page loads in less than that on the canvas."""
+"""The index, ``results/index.html`` (rule ``make_index``, and again when a run
+ends: :mod:`framescape.run.outcomes`): every movie with a picture, its frame
+count, its duration and a link to its viewer; movies without a map with the
+reason; a link to the folder map; the listing of reused footage."""
 
 
 import os
@@ -42,7 +26,7 @@ def index_page(rows, summaries, assets, collection=None, reuse=None):
         that have a map.
     assets : the assets folder, relative to the page.
     collection : the folder map page relative to the index, or None.
-    reuse : the reused stretches (:func:`framescape.reuse_view.reuse_listing`)
+    reuse : the reused stretches (:func:`framescape.pages.reuse.reuse_listing`)
         of movies in ``summaries``, best first; None or empty: no such section.
     """
     cards = []

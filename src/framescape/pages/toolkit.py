@@ -1,23 +1,9 @@
-"""The interactive viewer: ``results/<movie>.html`` per movie and ``results/index.html``.
-
-Pages are Bokeh documents (scatter, hover, box and lasso selection,
-widgets) put into Jinja2 templates (``templates/``, autoescaped: every value is
-text unless a template marks it safe, which only Bokeh's own HTML is). BokehJS
-and the viewer's few functions (``viewer_assets/framescape.js``: smooth
-switching, timeline, thumbnails when zoomed, nearest frames, CSV export, the
-marks of reused footage — what Bokeh has no model for) are copied once into ``results/_viewer/``, with a
-manifest naming the Bokeh they came from. The pages open from the file system or
-any static web server, with no network.
-
-A page stays small and quick for long movies (``benchmarks/viewer.py``): the
-maps' coordinates are whole numbers of 16 bits in Bokeh's binary arrays, a
-numbered picture name is rebuilt from its frame's place, and what a page needs
-only later comes in scripts of their own beside it, loaded when first asked
-for: ``<movie>/nearest.js`` (each frame's nearest frames, at the first click)
-and ``<movie>/thumbnails.js`` (the pictures, when zoomed in). The map is drawn
-on a 2-D canvas, not WebGL: where WebGL is drawn in software (no GPU, a virtual
-machine, a headless browser) one picture of 50,000 points and their path took
-about 2 s with WebGL, and the whole page loads in less than that on the canvas."""
+"""What every page shares: the Jinja2 templates, the assets folder
+``results/_viewer/`` (rule ``copy_viewer_assets``: BokehJS, ``assets/`` and a
+manifest naming the Bokeh) and its check, the map's Bokeh figure, coordinates as
+16-bit steps, picture names rebuilt from a frame's place, and the scripts a
+viewer loads later: ``<movie>/thumbnails.js`` (each frame as a small JPEG
+``data:`` URL) and ``<movie>/nearest.js`` (each frame's nearest frames)."""
 
 
 import base64

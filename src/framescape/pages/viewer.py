@@ -1,23 +1,7 @@
-"""The interactive viewer: ``results/<movie>.html`` per movie and ``results/index.html``.
-
-Pages are Bokeh documents (scatter, hover, box and lasso selection,
-widgets) put into Jinja2 templates (``templates/``, autoescaped: every value is
-text unless a template marks it safe, which only Bokeh's own HTML is). BokehJS
-and the viewer's few functions (``viewer_assets/framescape.js``: smooth
-switching, timeline, thumbnails when zoomed, nearest frames, CSV export, the
-marks of reused footage — what Bokeh has no model for) are copied once into ``results/_viewer/``, with a
-manifest naming the Bokeh they came from. The pages open from the file system or
-any static web server, with no network.
-
-A page stays small and quick for long movies (``benchmarks/viewer.py``): the
-maps' coordinates are whole numbers of 16 bits in Bokeh's binary arrays, a
-numbered picture name is rebuilt from its frame's place, and what a page needs
-only later comes in scripts of their own beside it, loaded when first asked
-for: ``<movie>/nearest.js`` (each frame's nearest frames, at the first click)
-and ``<movie>/thumbnails.js`` (the pictures, when zoomed in). The map is drawn
-on a 2-D canvas, not WebGL: where WebGL is drawn in software (no GPU, a virtual
-machine, a headless browser) one picture of 50,000 points and their path took
-about 2 s with WebGL, and the whole page loads in less than that on the canvas."""
+"""A movie's viewer, ``results/<movie>.html`` (rule ``make_viewer``): its maps and
+the switch between them, the timeline, each frame's picture on hover, its
+nearest frames on a click, the selection's CSV and the marks of reused footage;
+``<movie>/nearest.js`` and ``<movie>/thumbnails.js`` beside it."""
 
 
 import os
@@ -249,7 +233,7 @@ def viewer_page(
     ``picture`` the ``(width, height)`` of its frame pictures, ``assets`` the
     assets folder relative to the page. The page loads the BokehJS of the Bokeh
     that makes it (see :func:`check_assets`). With ``reuse`` it also loads
-    ``reuse.js`` beside it (:func:`framescape.reuse_view.reuse_script`) and marks
+    ``reuse.js`` beside it (:func:`framescape.pages.reuse.reuse_script`) and marks
     the movie's reused stretches on its timeline, with where else each appears.
     """
     import bokeh
@@ -289,9 +273,10 @@ def viewer_step(
     """Rule ``make_viewer``: ``<movie>.html``, ``<movie>/nearest.js`` and
     ``<movie>/thumbnails.js`` (``outputs.page``, ``.nearest``, ``.thumbnails``).
 
-    ``assets`` is the folder :func:`copy_assets` filled; it must hold this job's
-    BokehJS. ``reuse``: whether the run finds reused footage, so that the page
-    loads ``results/reuse.js`` (see :func:`viewer_page`).
+    ``assets`` is the folder :func:`~framescape.pages.toolkit.copy_assets`
+    filled; it must hold this job's BokehJS. ``reuse``: whether the run finds
+    reused footage, so that the page loads ``results/reuse.js`` (see
+    :func:`viewer_page`).
     """
     check_assets(assets)
     results = Path(json_path).parent

@@ -1,5 +1,5 @@
-"""Window descriptors for the reuse stage: pictures that survive what
-happens to footage when it is reused.
+"""Window descriptors for the reuse stage (rule ``reuse_descriptors``): pictures
+that survive what happens to footage when it is reused.
 
 Each movie is decoded once more, small, and each window of one sampling
 interval averaged into one picture (:func:`window_pictures`); of a picture
@@ -11,10 +11,10 @@ each of :data:`REGIONS` parts of the picture those cells' ranks replace their
 values (brightness, contrast and gamma changes keep the order of the cells).
 Two pictures' similarity is the rank correlation of their cells, part by part:
 averaged over all parts it is a dot product of their descriptors
-(:func:`descriptors`); :mod:`framescape.reuse` also averages over all but the
-least alike parts, which shrugs off a logo or a caption. Pictures with too
-little detail (black, uniform, the end of a fade, a gradient close to a
-smooth surface) get no descriptor: they never match."""
+(:func:`descriptors`); :func:`framescape.reuse.matching.region_similarity`
+averages over all but the least alike parts, which shrugs off a logo or a
+caption. Pictures with too little detail (black, uniform, the end of a fade, a
+gradient close to a smooth surface) get no descriptor: they never match."""
 
 
 import subprocess
@@ -56,7 +56,7 @@ BLOCK = 256
 
 
 class LumaDecoder(MovieDecoder):
-    """A :class:`~framescape.frames.MovieDecoder` whose frames are ffmpeg's
+    """A :class:`~framescape.frames.decode.MovieDecoder` whose frames are ffmpeg's
     ``gray`` (luma, full range 0–255): ``(height, width) uint8``, stretched to
     ``width``×``height``; iterated only (no PNGs, no ``keep_aspect``, no
     ``write_to``). ffmpeg takes a third less CPU time than for RGB frames (a

@@ -1,15 +1,6 @@
-"""Where footage repeats: stretches of the same footage in two places.
-
-Each movie's windows are described by :mod:`framescape.reuse_descriptors`
-(pictures that survive re-encoding, bars, grading and logos). A match must
-hold over time (:func:`find_stretches`): windows that look alike
-(:func:`similar_pairs`, every other window of each movie against every window,
-in blocks, no N×N kept) vote for a time offset between two movies; each offset
-with enough votes is followed along both movies, window by window, as long as
-the windows keep matching at that offset, and kept when it lasts at least
-``min_seconds`` and matches clearly better at that offset than a little beside
-it (still pictures, the same room from another take and slow pans look alike
-at every offset and are dropped). :func:`reuse_step` writes ``reuse.tsv``."""
+"""Rule ``reuse``'s step: every movie's window descriptors one after the other,
+their pairs alike, the stretches found in two places, and ``reuse.tsv``
+(:func:`reuse_step`)."""
 
 
 

@@ -1,15 +1,7 @@
-"""Where footage repeats: stretches of the same footage in two places.
-
-Each movie's windows are described by :mod:`framescape.reuse_descriptors`
-(pictures that survive re-encoding, bars, grading and logos). A match must
-hold over time (:func:`find_stretches`): windows that look alike
-(:func:`similar_pairs`, every other window of each movie against every window,
-in blocks, no N×N kept) vote for a time offset between two movies; each offset
-with enough votes is followed along both movies, window by window, as long as
-the windows keep matching at that offset, and kept when it lasts at least
-``min_seconds`` and matches clearly better at that offset than a little beside
-it (still pictures, the same room from another take and slow pans look alike
-at every offset and are dropped). :func:`reuse_step` writes ``reuse.tsv``."""
+"""Pairs of windows that look alike: their descriptors' similarity, a block of
+windows against all at a time, no N×N kept (:func:`similar_pairs`), and the
+similarity that leaves out the least alike parts of the picture, which shrugs
+off a logo or a caption (:func:`region_similarity`)."""
 
 
 
@@ -38,7 +30,7 @@ def region_similarity(vectors, parts, i, j):
     """``(k,) float64`` in [0, 1]: the mean rank correlation of frames ``i``
     and ``j`` (index arrays) over all their ``parts`` but the :data:`DROP`
     least alike, negative values as 0 (descriptors of
-    :mod:`framescape.reuse_descriptors`)."""
+    :mod:`framescape.reuse.descriptors`)."""
     return trimmed_similarity(
         vectors,
         np.asarray(i, dtype=np.int64),

@@ -1,14 +1,12 @@
 """Memory and time the reuse job asks a scheduler for, from the size of its
 input: light, as Snakemake imports it while it plans a run (and apart from
-:mod:`framescape.reuse`, so that re-measuring them reruns nothing).
+:mod:`framescape.reuse`'s steps, so that re-measuring them reruns nothing).
 
-From ``python benchmarks/reuse.py --folder`` on the folder map's 100-movie
-folder (2-core Xeon with AVX-512): 198,630 windows of 192 values, 1.8 million
-pairs of windows alike (most of its footage repeats); the slowest and largest
-of its runs took 66 s for the pairs and 276 s for the stretches and peaked at
-1,550 MB (others 54 s, 226 s, 1,098 MB). The pairs' time grows with the square
-of the windows (each block of windows against all), the rest with their
-number."""
+Both are fitted to ``python benchmarks/reuse.py --folder`` on the folder map's
+100-movie folder, whose footage mostly repeats, and to the slowest and largest
+of its runs (docs/performance.md, "Reused footage"). The pairs' time grows with
+the square of the windows (each block of windows against all), the rest with
+their number."""
 
 
 import zipfile
@@ -18,9 +16,10 @@ import numpy as np
 from framescape.common import MB
 from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
-# Python and the libraries, then per window of the folder (6.6 KB measured:
-# its descriptor twice while joined, its pairs, its row of a block of
-# similarities) with a fifth more.
+# Python and the libraries, then per window of the folder (its descriptor twice
+# while joined, its pairs, its row of a block of similarities): the measured
+# bytes a window with a fifth more. The pairs' and the stretches' seconds are the
+# slowest run's, per its windows (docs/performance.md, "Reused footage").
 FIXED = 300 * MB
 BYTES_PER_WINDOW = 8 * 1024
 PAIR_SECONDS = 66 / 198_630**2

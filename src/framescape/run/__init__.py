@@ -1,1 +1,18 @@
-"""TODO"""
+"""The run itself: the config, the movies, how each movie ended, and what sizes
+and guards the jobs.
+
+- :mod:`~framescape.run.config`: the config checked against its schema, each
+  movie's settings, each method's options;
+- :mod:`~framescape.run.movies`: the movies of the input folder, their safe ids,
+  their links and ``movies.tsv``;
+- :mod:`~framescape.run.outcomes`: after a run, each movie's real outcome in
+  ``movies.tsv`` and on the index;
+- :mod:`~framescape.run.guard`: the memory guard, which refuses a movie whose
+  largest job would not fit before any decoding starts;
+- :mod:`~framescape.run.digest`: the step-code digest, which reruns a rule
+  whose step computes differently;
+- :mod:`~framescape.run.resources`: the time margins every stage's estimates
+  share.
+
+All of them are light: Snakemake's own process imports them while it plans a
+run, without numba."""

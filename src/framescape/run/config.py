@@ -1,4 +1,6 @@
-"""Configuration: JSON-schema validation with defaults, and per-movie settings.
+"""The config: JSON-schema validation with defaults, per-movie settings
+(``movie_overrides``), each method's options for a metric, the folder map's
+settings and how many neighbours a neighbour graph keeps.
 
 Read once, by the workflow (``workflow/rules/common.smk``); steps get their
 values through ``params:`` only."""
@@ -179,8 +181,9 @@ def collection_config(config):
         "metrics": section["metrics"],
         "methods": section["methods"],
         # A folder's graph falls apart into many groups, whose spectral start
-        # took umap-learn's eigensolver over 10 minutes at 100,000 frames: the
-        # landmark MDS layout is the start instead (seconds).
+        # kept umap-learn's eigensolver busy for over 10 minutes at 100,000
+        # frames (docs/performance.md, "The folder map"): the landmark MDS
+        # layout is the start instead (seconds).
         "umap": {
             **config["umap"],
             "n_neighbors": section["n_neighbors"],

@@ -1,10 +1,12 @@
-"""How much memory each step of a movie needs, and the guard that refuses a movie
-that cannot fit before any decoding starts.
+"""The memory guard: the most any one job of a movie needs, on the dense path
+(:func:`movie_memory`) or the neighbour-graph path (:func:`graph_memory`), the
+memory a job may use (this machine's or cgroup's, or the largest node of a SLURM
+partition), and the refusal of a movie that cannot fit, before any decoding
+starts (:func:`check_memory`).
 
-The estimates are peak resident sizes from the workflow's own benchmark files
-(benchmarks/scaling.py, 320×240 frames, N = 2,000 and 10,000; 2026-11-25): a
-fixed part for Python and the libraries, a part per frame pixel and a part per
-pair of frames, fitted to both sizes and rounded up by about a fifth."""
+The needs add up the stages' own estimates (:mod:`framescape.distances.resources`,
+:mod:`framescape.graph.resources`); ``dense_max_frames: auto`` is the most frames
+whose dense path fits (:func:`dense_max_frames`)."""
 
 
 import os

@@ -1,7 +1,8 @@
 """Movies in the input folder: safe movie ids, the local link, and ``movies.tsv``.
 
 A user's file name never reaches a wildcard, a path or a shell. Each movie gets a
-safe id (README, "Movie names"); only :func:`link_movie` touches the raw path."""
+safe id (docs/inputs.md, "Movie names"); only :func:`link_movie` touches the raw
+path."""
 
 
 import hashlib
@@ -207,7 +208,8 @@ def movies_table(rows):
 
 
 def movie_row(movie, file_name, probe, fps):
-    """One ``movies.tsv`` row from a movie's probe (see ``frames.probe_movie``)."""
+    """One ``movies.tsv`` row from a movie's probe (see
+    ``frames.probe.probe_movie``)."""
     row = {"movie": movie, "file": file_name}
     if probe.get("error"):
         return {**row, "status": probe["error"]}

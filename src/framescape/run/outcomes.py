@@ -1,7 +1,6 @@
-"""Movies in the input folder: safe movie ids, the local link, and ``movies.tsv``.
-
-A user's file name never reaches a wildcard, a path or a shell. Each movie gets a
-safe id (README, "Movie names"); only :func:`link_movie` touches the raw path."""
+"""How each movie ended: the reasons its jobs failed (their ``<log>.error``
+files), the movies left out of the folder stages, and, once a run ends, its
+row of ``movies.tsv`` and the index's list of failed movies."""
 
 
 import sys
@@ -143,7 +142,7 @@ def write_outcomes(
         once it is current (:func:`page_is_current`).
     reuse : path, optional
         ``reuse.tsv``, when the run finds reused footage: the index lists it
-        (``viewer.index_step``; not while the file does not exist).
+        (``pages.index.index_step``; not while the file does not exist).
 
     Nothing is written when ``movies.tsv`` does not exist yet (a run that did not
     ask for it).

@@ -1,7 +1,7 @@
 /*
  * framescape viewer: the parts Bokeh has no model for. Bokeh draws the map,
  * hover, selection tools and widgets; these functions are called from the
- * page's CustomJS callbacks (src/framescape/viewer.py, viewer_layout) with
+ * page's CustomJS callbacks (src/framescape/pages/viewer.py, viewer_layout) with
  * `v`, the viewer's shared models and values: source (the frames drawn), maps
  * (each map's coordinates as 16-bit steps), scales, pictures, thumbnails,
  * marker, path, slider, plot, choose, details, status, play, movie. The
@@ -26,7 +26,8 @@
   // thumbnails.js a data: URL per frame, nearest.js {k, metric → ranked rows}.
   const handed = {};
   const asked = {};
-  // reuse.js: each movie's reused stretches, by movie id (reuse_view.movie_stretches).
+  // reuse.js: each movie's reused stretches, by movie id
+  // (pages/reuse.py, movie_stretches).
   const reused = {};
 
   function addReuse(stretches) {
