@@ -19,7 +19,8 @@ def lock_results(results):
     Raises :class:`FramescapeError` naming the holder while another run holds it.
     """
     Path(results).mkdir(parents=True, exist_ok=True)
-    lock = open(Path(results) / LOCK_FILE, "a+")
+    # Held open past this function: the lock lasts as long as the file is open.
+    lock = open(Path(results) / LOCK_FILE, "a+")  # noqa: SIM115
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
