@@ -1,6 +1,7 @@
-"""t-SNE and UMAP layouts: from a distance matrix (scikit-learn's t-SNE, umap-learn
-on precomputed distances) or from the neighbour graph of a long movie
-(openTSNE, umap-learn on the graph); parameters that do not fit a movie's
+"""t-SNE and UMAP layouts: from a distance matrix (t-SNE on each frame's
+nearest frames, umap-learn on precomputed distances) or from the neighbour
+graph of a long movie (the same t-SNE, umap-learn on the graph): one openTSNE
+layout for both paths; parameters that do not fit a movie's
 frames are clamped with a warning, and umap-learn's numba functions are kept
 compiled on disk."""
 
@@ -11,18 +12,18 @@ import warnings
 import numpy as np
 from numba.core.caching import NullCache
 from numba.core.dispatcher import Dispatcher
-from sklearn.manifold import TSNE  # loads scipy's BLAS before it is limited
 
 from framescape.common import (
     Progress,
     log,
 )
+from framescape.distances.nearest import nearest_frames
 from framescape.embed.mds import classical_mds
 
-# t-SNE's iterations with exaggerated attraction, as scikit-learn and openTSNE do.
+# t-SNE's iterations with exaggerated attraction (openTSNE's default).
 EARLY_EXAGGERATION_ITER = 250
-# Points from which t-SNE on the graph interpolates its gradients by FFT instead
-# of Barnes-Hut (openTSNE's own choice).
+# Points from which t-SNE interpolates its gradients by FFT instead of
+# Barnes-Hut (openTSNE's own choice).
 TSNE_FFT_POINTS = 10_000
 # Points × iterations between two of openTSNE's progress callbacks (50,000
 # points: every 10 iterations): a few seconds at most at the t-SNE times
@@ -69,28 +70,11 @@ def with_each_frame_first(indices, distances, wanted, method):
     )
 
 
-def tsne_model(
-    n_frames,
-    random_state,
-    threads,
-    perplexity,
-    early_exaggeration,
-    learning_rate,
-    max_iter,
-):
-    """scikit-learn's TSNE on precomputed distances, with our parameters."""
-    n = n_frames
-    return TSNE(
-        n_components=2,
-        metric="precomputed",
-        init="random",  # "pca" needs features, not a distance matrix
-        perplexity=clamp("tsne.perplexity", float(perplexity), 1.0, (n - 1) / 3, n),
-        early_exaggeration=early_exaggeration,
-        learning_rate=learning_rate,
-        max_iter=max_iter,
-        n_jobs=threads,
-        random_state=random_state,
-    )
+def tsne_neighbours(n_frames, perplexity):
+    """How many nearest frames t-SNE reads a frame: 3 × perplexity (the
+    perplexity clamped to [1, (N − 1) / 3]), at most N − 1."""
+    perplexity = min(max(float(perplexity), 1.0), (n_frames - 1) / 3)
+    return min(n_frames - 1, int(3 * perplexity))
 
 
 def embed_tsne(
@@ -102,8 +86,17 @@ def embed_tsne(
     learning_rate="auto",
     max_iter=1000,
 ):
-    model = tsne_model(
-        len(distances),
+    """t-SNE of a distance matrix: each frame's :func:`tsne_neighbours` nearest
+    frames in it (:func:`framescape.distances.nearest_frames`: nearest first,
+    equal distances in frame order, as the neighbour graph orders them), laid
+    out by :func:`embed_tsne_graph`. A graph that holds the same neighbours
+    gives the same coordinates, to the last bit."""
+    wanted = tsne_neighbours(len(distances), perplexity)
+    nearest = nearest_frames(distances, wanted).astype(np.intp)
+    near = np.take_along_axis(distances, nearest, axis=1)
+    return embed_tsne_graph(
+        nearest,
+        near,
         random_state,
         threads,
         perplexity,
@@ -111,7 +104,6 @@ def embed_tsne(
         learning_rate,
         max_iter,
     )
-    return model.fit_transform(distances.astype(np.float64))
 
 
 class TsneProgress:
@@ -141,21 +133,24 @@ def embed_tsne_graph(
     learning_rate="auto",
     max_iter=1000,
 ):
-    """t-SNE from the neighbour graph (:mod:`framescape.graph`)
-    with openTSNE: each frame's ``3 × perplexity`` nearest frames give the
-    affinities; gradients by Barnes-Hut below :data:`TSNE_FFT_POINTS` frames,
-    by FFT interpolation (Linderman et al. 2019) from there on. The same
-    coordinates, to the last bit, whatever ``threads``.
+    """t-SNE from each frame's nearest frames, with openTSNE: the neighbour
+    graph (:mod:`framescape.graph`) on the long-movie path, the matrix's nearest
+    on the dense path (:func:`embed_tsne`). Each frame's
+    :func:`tsne_neighbours` nearest frames (3 × perplexity) give the
+    affinities, a Gaussian of their distances whose width makes the
+    ``perplexity``; gradients by Barnes-Hut below :data:`TSNE_FFT_POINTS`
+    frames, by FFT interpolation (Linderman et al. 2019) from there on. The same
+    coordinates, to the last bit, for the same ``random_state``, whatever
+    ``threads``.
 
     ``max_iter`` counts all iterations, the first
     :data:`EARLY_EXAGGERATION_ITER` (or all, if fewer) with the attraction
-    multiplied by ``early_exaggeration``, as in scikit-learn. ``learning_rate``:
-    ``"auto"`` is N / ``early_exaggeration`` in both phases (Belkina et al.
-    2019); a number is scikit-learn's (openTSNE's gradient is a quarter of
-    scikit-learn's, so it takes 4 × the number): the steps scikit-learn takes
-    on the dense path (its "auto" is N / early_exaggeration / 4). Momentum 0.8
-    throughout and a start from N(0, 1e-4²) draws of ``random_state``, as
-    openTSNE does. A progress line at most every 10 s.
+    multiplied by ``early_exaggeration``. ``learning_rate`` is openTSNE's, in
+    both phases: ``"auto"`` is N / ``early_exaggeration`` (Belkina et al.
+    2019), a number is taken as it is (openTSNE's gradient is a quarter of
+    scikit-learn's: scikit-learn's learning rate ``r`` takes the steps of
+    ``4 r`` here). Momentum 0.8 throughout and a start from N(0, 1e-4²) draws
+    of ``random_state``, as openTSNE does. A progress line at most every 10 s.
 
     Parameters
     ----------
@@ -177,7 +172,7 @@ def embed_tsne_graph(
     n = len(indices)
     perplexity = clamp("tsne.perplexity", float(perplexity), 1.0, (n - 1) / 3, n)
     nearest, near = nearest_of_graph(
-        indices, distances, min(n - 1, int(3 * perplexity)), "t-SNE"
+        indices, distances, tsne_neighbours(n, perplexity), "t-SNE"
     )
     affinities = PerplexityBasedNN(
         perplexity=perplexity,
@@ -194,7 +189,7 @@ def embed_tsne_graph(
         early_exaggeration_iter=early,
         n_iter=max_iter - early,
         learning_rate=(
-            n / early_exaggeration if learning_rate == "auto" else 4 * learning_rate
+            n / early_exaggeration if learning_rate == "auto" else learning_rate
         ),
         negative_gradient_method="fft" if n >= TSNE_FFT_POINTS else "bh",
         n_jobs=threads,
