@@ -143,7 +143,7 @@ def write_outcomes(
         once it is current (:func:`page_is_current`).
     reuse : path, optional
         ``reuse.tsv``, when the run finds reused footage: the index lists it
-        (``viewer.index_step``; not while the file does not exist).
+        (``pages.index.index_step``; not while the file does not exist).
 
     Nothing is written when ``movies.tsv`` does not exist yet (a run that did not
     ask for it).
@@ -173,7 +173,7 @@ def write_outcomes(
         save_text(movies_tsv, text)
     if (changed or run_failed) and Path(assets).is_dir():
         # Imported here: planning a run never loads Bokeh's side of the viewer.
-        from framescape.viewer import index_step
+        from framescape.pages.index import index_step
 
         index_step(
             movies_tsv=movies_tsv,
