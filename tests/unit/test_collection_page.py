@@ -10,11 +10,11 @@ import re
 import numpy as np
 import pytest
 
-from conftest import MARKUP_ID, MARKUP_NAME
 from framescape.pages import index as pages_index
 from framescape.pages import toolkit as viewer
 from framescape.pages.folder import collection_page_step, movie_colours, movie_numbers
 from framescape.run.movies import movies_table
+from framescape.testing import MARKUP_ID, MARKUP_NAME
 
 MAPS = ["mds_gray", "umap_hsl"]
 # Frames of the movies on the map, in collection.json's order.
