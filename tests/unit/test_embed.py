@@ -2,9 +2,6 @@
 neighbours logged."""
 
 import logging
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -105,48 +102,6 @@ def test_a_circle_stays_a_loop(method):
         circle_distances(n, noise=0.02), method, random_state=0, **params
     )
     assert trustworthiness(truth, coordinates, n_neighbors=5) > 0.95
-
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-EMBED_IN_A_FRESH_PROCESS = """
-import sys, numpy as np
-from framescape.embed.methods import embed
-distances, threads, fast = np.load(sys.argv[1]), int(sys.argv[2]), eval(sys.argv[3])
-for method, options in fast.items():
-    coordinates = embed(distances, method, 42, threads, **options)
-    print(method, coordinates.tobytes().hex())
-"""
-
-
-def test_same_bits_whatever_the_thread_count(tmp_path):
-    """Each job embeds once in a fresh process with the threads Snakemake gives it
-    (it also sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS… to that number): the
-    coordinates of every method must not depend on it, and two processes given
-    the same input give the same bits (the run is deterministic)."""
-    distances = tmp_path / "d.npy"
-    points = np.random.default_rng(3).normal(size=(300, 5))
-    np.save(distances, squareform(pdist(points)).astype(np.float32))
-    runs = {}
-    for threads in (1, 2):
-        output = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                EMBED_IN_A_FRESH_PROCESS,
-                str(distances),
-                str(threads),
-                repr(FAST),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))},
-        ).stdout
-        runs[threads] = dict(line.split() for line in output.splitlines())
-    assert sorted(runs[1]) == sorted(METHODS)
-    for method in METHODS:
-        assert len(runs[1][method]) == 300 * 2 * 8 * 2, method
-        assert runs[1][method] == runs[2][method], method
 
 
 def test_smacof_is_scikit_learns_algorithm():
@@ -286,23 +241,24 @@ def test_umap_from_mds_starts_where_mds_lays_the_frames_out(bikes_distances):
 
 @pytest.fixture(scope="module")
 def bikes_distances(bikes):
-    """bikes.mp4's 250 frames at 25 fps, 80×60: their gray distance matrix and
-    each frame's 90 nearest frames (the graph), nearest first."""
+    """bikes.mp4's 120 frames at 12 fps, 80×60: their gray distance matrix and
+    each frame's 45 nearest frames (the graph for a perplexity of 15), nearest
+    first."""
     from framescape.distances.matrices import gray_distances
     from framescape.distances.nearest import nearest_frames
     from framescape.frames.decode import MovieDecoder
 
-    frames = np.stack(list(MovieDecoder(bikes, fps=25, width=80, height=60)))
+    frames = np.stack(list(MovieDecoder(bikes, fps=12, width=80, height=60)))
     distances = gray_distances(frames)
-    nearest = nearest_frames(distances, 90).astype(np.intp)
+    nearest = nearest_frames(distances, 45).astype(np.intp)
     return distances, nearest, np.take_along_axis(distances, nearest, axis=1)
 
 
 def test_tsne_from_the_graph_is_as_trustworthy_as_the_dense_tsne(bikes_distances):
     """openTSNE from the graph against scikit-learn's t-SNE of the whole matrix
     on real frames: each frame's 10 nearest on the map are as often its nearest
-    in the matrix (trustworthiness within 0.02: 0.995 against 0.994); a graph
-    whose rows are other frames' neighbours falls below that bound (0.69)."""
+    in the matrix (trustworthiness within 0.02: 0.993 against 0.989); a graph
+    whose rows are other frames' neighbours falls below that bound (0.64)."""
     from sklearn.manifold import trustworthiness
 
     from framescape.embed.neighbours import embed_tsne_graph
@@ -314,17 +270,17 @@ def test_tsne_from_the_graph_is_as_trustworthy_as_the_dense_tsne(bikes_distances
             distances, coordinates, n_neighbors=10, metric="precomputed"
         )
 
-    params = {"perplexity": 30.0, "max_iter": 500}
+    params = {"perplexity": 15.0, "max_iter": 300}
     dense = trust(embed(distances, "tsne", 42, **params))
     graph = embed_tsne_graph(nearest, near, 42, **params)
     assert graph.shape == (len(distances), 2) and graph.dtype == np.float64
     assert trust(graph) >= dense - 0.02
     misplaced = embed_tsne_graph(
-        np.roll(nearest, 50, axis=0), np.roll(near, 50, axis=0), 42, **params
+        np.roll(nearest, 24, axis=0), np.roll(near, 24, axis=0), 42, **params
     )
     assert trust(misplaced) < dense - 0.02
     with pytest.raises(ValueError, match="neighbours a frame"):
-        embed_tsne_graph(nearest[:, :89], near[:, :89], 42, **params)
+        embed_tsne_graph(nearest[:, :44], near[:, :44], 42, **params)
 
 
 @pytest.mark.parametrize("gradients", ["Barnes-Hut", "FFT"])
@@ -336,7 +292,7 @@ def test_tsne_from_the_graph_is_the_same_whatever_the_threads(
     if gradients == "FFT":
         monkeypatch.setattr(module, "TSNE_FFT_POINTS", 0)
     _, nearest, near = bikes_distances
-    params = {"perplexity": 20.0, "max_iter": 100}
+    params = {"perplexity": 15.0, "max_iter": 50}
     once = module.embed_tsne_graph(nearest, near, 42, threads=1, **params)
     for threads in (2, 3):
         again = module.embed_tsne_graph(nearest, near, 42, threads=threads, **params)
