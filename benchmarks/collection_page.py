@@ -23,12 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from common import MAPS, MEASURE_SWITCH
 from framescape.pages import toolkit as viewer
 from framescape.pages.folder import collection_page_step
 from framescape.run.movies import movies_table
-
-# benchmarks/viewer.py (this script's folder is first on sys.path).
-from viewer import MAPS, MEASURE_SWITCH
 
 # Seconds from the start of navigation until the points and the movies' paths
 # are drawn (collection.js's ready has run: it names the map on the body) and
