@@ -95,9 +95,11 @@ def test_a_circle_stays_a_loop(method):
     n = 60
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     truth = np.c_[np.cos(angles), np.sin(angles)]
-    params = {"umap": {"n_neighbors": 10}, "tsne": {"perplexity": 10}, "mds": {}}[
-        method
-    ]
+    params = {
+        "umap": {"n_neighbors": 10},
+        "tsne": {"perplexity": 10, "max_iter": 300},
+        "mds": {},
+    }[method]
     coordinates = embed(
         circle_distances(n, noise=0.02), method, random_state=0, **params
     )
