@@ -24,7 +24,7 @@ GRAM_TILE = 512
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames).
 # Measured peaks at N = 2,000 / 10,000 (MB): distances gray 795 / 3872, hsl 946 /
 # 3428, mds 331 / 2001, tsne 244 / 2099, umap 429 / 1952; mds again at N = 2,000 /
-# 4,000 in tests/test_resources.py (2026-11-25, Intel Xeon): 388 / 519, hence
+# 4,000 in tests/workflow/test_memory_estimates.py (2026-11-25, Intel Xeon): 388 / 519, hence
 # its larger fixed part. The frames are read
 # from a memmap, whose pages count as the job's (3 bytes a pixel), gray adds its
 # luma (1 byte a pixel) and holds int64 sums and the float32 matrix.
