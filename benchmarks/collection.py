@@ -70,40 +70,40 @@ import functools
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 
-import imageio_ffmpeg
 import numpy as np
 import yaml
 from sklearn.manifold import trustworthiness
 
+from common import (
+    COLLECTION,
+    DEMO,
+    KINDS,
+    TARGET_MB,
+    WINDOW,
+    asked_memory,
+    build_folder,
+    cpu_description,
+    job_times,
+    load_average,
+    pan_and_scan,
+    print_rule_table,
+    real_views,
+    recall,
+    run_folder,
+    size_name,
+)
 from framescape.collection.frames import common_size
 from framescape.distances.matrices import compute_distances
 from framescape.distances.nearest import nearest_frames
 from framescape.frames.decode import MovieDecoder
 
-# benchmarks/graph.py, long_movie.py and scaling.py (this script's folder is
-# first on sys.path).
-from graph import (
-    WINDOW,
-    cpu_description,
-    decoded_views,
-    load_average,
-    pan_and_scan,
-    real_sources,
-    recall,
-)
-from long_movie import TARGET_MB, print_rule_table
-from scaling import asked_memory
-
 REPO = Path(__file__).resolve().parents[1]
-DEMO = REPO / "movies" / "demo_year.mp4"
 METRICS = ("gray", "hsl")
 SIZES = ((64, 48), (48, 36), (40, 30), (32, 24), (24, 18), (16, 12))
 QUICK_SIZES = ((40, 30), (32, 24))
@@ -114,42 +114,9 @@ MIN_TRUSTWORTHINESS = 0.9
 # less faithfully (0.82 to 0.90 for real footage); random points score ~0.5.
 QUICK_TRUSTWORTHINESS = 0.75
 TRUST_NEIGHBOURS = 10
-COLLECTION = "collection"
-# ffmpeg filters grading a pan-and-scan movie (one a graded movie, in turn).
-GRADES = (
-    "eq=saturation=0.35:contrast=1.2",
-    "hue=h=140",
-    "colorbalance=rs=0.35:gs=-0.1:bs=-0.35:rm=0.2:bm=-0.2",
-    "negate",
-    "eq=gamma=1.6:brightness=-0.05",
-)
-# lavfi sources of the generated movies ({seed}: the movie's number); each
-# gives the same frames every time (gradients, for one, does not).
-GENERATED = (
-    "testsrc2",
-    "mandelbrot=end_pts={frames}",
-    "life=seed={seed}:mold=10:life_color=#00ff00:death_color=#aa0000",
-    "cellauto=seed={seed}:rule=110",
-    "testsrc",
-    "sierpinski=seed={seed}",
-    "perlin=random_mode=seed:seed={seed}:octaves=3:tscale=0.05",
-)
-# Movies in a row of five: real, real, graded real, generated, generated.
-KINDS = ("real", "real", "graded", "generated", "generated")
 
 
 @functools.cache
-def real_views():
-    """benchmarks/graph.py's views of the real footage at the window's size,
-    decoded once for both parts (about 0.9 GB; :func:`measure_folder` lets
-    them go before the workflow runs)."""
-    return decoded_views(real_sources(), *WINDOW)
-
-
-def size_name(size):
-    return f"{size[0]}x{size[1]}"
-
-
 def demo_frames(width=WINDOW[0], height=WINDOW[1]):
     """The demo at 1 fps: ``(365, height, width, 3) uint8``."""
     return np.stack(list(MovieDecoder(DEMO, 1, width, height)))
@@ -212,55 +179,6 @@ def measure_sizes(frame_count, sizes, default):
     return default in holding
 
 
-def encode(path, frames_count, source=None, grade=None):
-    """ffmpeg command for an mp4 of ``frames_count`` frames at 1 fps, 320x240:
-    from raw rgb24 frames on stdin (``source`` None) or a lavfi source."""
-    ffmpeg = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y"]
-    if source is None:
-        size = size_name(WINDOW)
-        ffmpeg += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size]
-        ffmpeg += ["-framerate", "1", "-i", "-"]
-    else:
-        options = f"size={size_name(WINDOW)}:rate=1"
-        ffmpeg += [
-            "-f",
-            "lavfi",
-            "-i",
-            f"{source}{':' if '=' in source else '='}{options}",
-        ]
-    if grade:
-        ffmpeg += ["-vf", grade]
-    ffmpeg += ["-frames:v", str(frames_count), "-c:v", "libx264"]
-    return ffmpeg + ["-preset", "veryfast", "-pix_fmt", "yuv420p", str(path)]
-
-
-def build_folder(folder, movies, frames):
-    """Make ``folder/movies`` (see the module's docstring); ``{id: kind}``."""
-    target = Path(folder) / "movies"
-    target.mkdir(parents=True)
-    shutil.copyfile(DEMO, target / DEMO.name)
-    kinds = {DEMO.stem: "demo"}
-    window = np.empty((frames, WINDOW[1], WINDOW[0], 3), np.uint8)
-    for number in range(1, movies):
-        kind = KINDS[(number - 1) % len(KINDS)]
-        if kind == "generated":
-            template = GENERATED[number % len(GENERATED)]
-            source = template.format(seed=number, frames=frames)
-            movie = f"generated_{number:03d}_{template.split('=')[0]}"
-            subprocess.run(encode(target / f"{movie}.mp4", frames, source), check=True)
-        else:
-            grade = GRADES[number % len(GRADES)] if kind == "graded" else None
-            movie = f"{kind}_{number:03d}"
-            pan_and_scan(real_views(), window, seed=number)
-            subprocess.run(
-                encode(target / f"{movie}.mp4", frames, grade=grade),
-                input=window.tobytes(),
-                check=True,
-            )
-        kinds[movie] = kind
-    return kinds
-
-
 def folder_kinds(folder):
     """``{id: kind}`` of a folder :func:`build_folder` made."""
     kinds = {}
@@ -268,90 +186,6 @@ def folder_kinds(folder):
         kind = path.stem.split("_")[0]
         kinds[path.stem] = kind if kind in KINDS else "demo"
     return kinds
-
-
-def run_snakemake(directory, configfile, cores, targets, options=()):
-    """Run the workflow in ``directory`` as a user runs it (OPENBLAS_CORETYPE /
-    OPENBLAS_L2_SIZE unset for it, the machine's BLAS settings left alone
-    elsewhere) for ``targets``, with Snakemake's ``options``: ``(wall seconds,
-    Snakemake's log)``, the log kept as ``directory/snakemake.log``; exits
-    when it fails."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-    }
-    started = time.monotonic()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--configfile",
-            str(configfile),
-            "--directory",
-            str(directory),
-            "--cores",
-            str(cores),
-            *options,
-            "--",
-            *targets,
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-    wall = time.monotonic() - started
-    (Path(directory) / "snakemake.log").write_text(result.stderr)
-    if result.returncode != 0:
-        sys.exit(f"the workflow failed in {directory}:\n{result.stderr[-3000:]}")
-    return wall, result.stderr
-
-
-def run_folder(folder, cores, targets=(f"results/{COLLECTION}.json",), options=()):
-    """Run the workflow for ``targets`` (the folder map) in ``folder`` with the
-    repository's config.yaml and the folder's movies: :func:`run_snakemake`."""
-    movies = ["--config", f"movies={Path(folder).resolve() / 'movies'}"]
-    return run_snakemake(
-        folder, REPO / "config.yaml", cores, targets, [*options, *movies]
-    )
-
-
-def job_times(log):
-    """``[(rule, wildcards, start, end)]`` of every job in Snakemake's log,
-    seconds since the epoch (the log's whole-second timestamps)."""
-    jobs, started, stamp = {}, {}, None
-    lines = log.splitlines()
-    for number, line in enumerate(lines):
-        if line.startswith("[") and line.endswith("]"):
-            try:
-                stamp = datetime.strptime(line[1:-1], "%a %b %d %H:%M:%S %Y")
-            except ValueError:
-                continue
-        elif line.startswith(
-            ("rule ", "localrule ", "checkpoint ", "localcheckpoint ")
-        ):
-            rule = line.split()[1].rstrip(":")
-            fields = {}
-            for field in lines[number + 1 : number + 20]:
-                if not field.startswith(" "):
-                    break
-                key, _, value = field.strip().partition(": ")
-                fields[key] = value
-            started[fields.get("jobid")] = (
-                rule,
-                fields.get("wildcards", ""),
-                stamp.timestamp(),
-            )
-        elif line.startswith("Finished jobid: "):
-            jobid = line.split()[2]
-            if jobid in started:
-                rule, wildcards, start = started.pop(jobid)
-                jobs[jobid] = (rule, wildcards, start, stamp.timestamp())
-    return list(jobs.values())
 
 
 def is_folder_job(rule, wildcards):

@@ -13,7 +13,6 @@ them), ``movies.tsv``, the assets, and the page, by
 """
 
 import argparse
-import json
 import platform
 import shutil
 import sys
@@ -23,12 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from framescape.pages import toolkit as viewer
+from common import MAPS, MEASURE_SWITCH
 from framescape.pages.folder import collection_page_step
-from framescape.run.movies import movies_table
-
-# benchmarks/viewer.py (this script's folder is first on sys.path).
-from viewer import MAPS, MEASURE_SWITCH
+from framescape.testing import fake_folder_results
 
 # Seconds from the start of navigation until the points and the movies' paths
 # are drawn (collection.js's ready has run: it names the map on the body) and
@@ -77,13 +73,8 @@ def make_results(folder, movies, frames):
             }
             for i in range(frames)
         ]
-    (folder / "collection.json").write_text(json.dumps(items))
-    (folder / "movies.tsv").write_text(
-        movies_table(
-            [{"movie": movie, "file": f"{movie}.mp4", "status": "ok"} for movie in ids]
-        )
-    )
-    viewer.copy_assets(folder / "_viewer")
+    rows = [{"movie": movie, "file": f"{movie}.mp4", "status": "ok"} for movie in ids]
+    fake_folder_results(folder, items, rows)
     started = time.perf_counter()
     collection_page_step(
         folder / "collection.json",

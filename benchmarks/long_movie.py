@@ -19,36 +19,16 @@ OPENBLAS_L2_SIZE for this command only.
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
+from common import TARGET_MB, cpu_description, print_rule_table, run_workflow
 from framescape.distances.tiles import HEATMAP_CELLS
-from scaling import run_workflow
 
 TARGET_MINUTES = 30
-TARGET_MB = 6 * 1024
-
-
-def cpu_model():
-    """The CPU's model name and whether it has AVX-512 (from /proc/cpuinfo)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or platform.machine()
-    model = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in text.splitlines()
-            if "model name" in line
-        ),
-        platform.machine(),
-    )
-    return f"{model}, {'with' if ' avx512f' in text else 'without'} AVX-512"
 
 
 def square_arrays(results, n):
@@ -65,24 +45,6 @@ def square_arrays(results, n):
         if any(shape[:2] == (n, n) for shape in shapes) and not capped:
             found.append(path)
     return found
-
-
-def print_rule_table(rules, asked, unit):
-    """A Markdown table, a row per rule, most seconds first: ``rules`` maps a
-    rule to its jobs' ``(seconds, peak MB, benchmark stem)``, ``asked`` a stem
-    to the ``mem_mb`` its job asked for, ``unit`` the asked column's."""
-    print(f"| rule | jobs | seconds in all | longest job s | largest job MB ({unit}) |")
-    print("|---|---:|---:|---:|---:|")
-    for rule, jobs in sorted(
-        rules.items(), key=lambda item: -sum(j[0] for j in item[1])
-    ):
-        longest = max(jobs)
-        largest = max(jobs, key=lambda job: job[1])
-        print(
-            f"| {rule} | {len(jobs)} | {sum(job[0] for job in jobs):.1f} | "
-            f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} "
-            f"({largest[2]}; {asked.get(largest[2], '?')}) |"
-        )
 
 
 def main():
@@ -107,7 +69,7 @@ def main():
             "frame_height=60",
         ]
     print(
-        f"{args.frames:,} frames, testsrc2; {cpu_model()}; {os.cpu_count()} cores, "
+        f"{args.frames:,} frames, testsrc2; {cpu_description()}; {os.cpu_count()} cores, "
         f"--cores {args.cores}; load average {os.getloadavg()[0]:.1f} at the start",
         flush=True,
     )

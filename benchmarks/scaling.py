@@ -13,16 +13,12 @@ A failed workflow, or an enabled step without its benchmark file, exits non-zero
 """
 
 import argparse
-import csv
 import os
-import re
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import imageio_ffmpeg
+from common import run_workflow
 
 REPO = Path(__file__).resolve().parents[1]
 STEPS = [
@@ -41,79 +37,6 @@ STEPS = [
     ("plot distances hsl", "plot_distances_hsl"),
     ("viewer page", "make_viewer"),
 ]
-
-
-def make_movie(path, frames):
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-nostdin",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=duration={frames}:size=320x240:rate=1",
-            "-pix_fmt",
-            "yuv420p",
-            "-preset",
-            "veryfast",
-            str(path),
-        ],
-        check=True,
-    )
-
-
-def asked_memory(log):
-    """``{job's benchmark file stem: MiB}``: the memory each job asked for, its
-    ``mem_mb`` in Snakemake's job descriptions (framescape counts it in MiB,
-    as ``max_rss`` is measured and as SLURM reads ``--mem``)."""
-    asked = {}
-    for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", log):
-        benchmark = re.search(r"benchmark: \S*?([^/\s]+)\.tsv", block)
-        memory = re.search(r"\bmem_mb=(\d+)", block)
-        if benchmark and memory:
-            asked[benchmark.group(1)] = int(memory.group(1))
-    return asked
-
-
-def run_workflow(frames, cores, config=()):
-    """Run the whole workflow on a ``frames``-frame movie with the repository's
-    config (``config``: ``--config`` overrides) in a new folder; ``(wall
-    seconds, {job: (s, MB)}, folder, {job: MiB asked})``."""
-    folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
-    (folder / "movies").mkdir()
-    make_movie(folder / "movies" / f"test{frames}.mp4", frames)
-    started = time.monotonic()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--configfile",
-            str(REPO / "config.yaml"),
-            "--directory",
-            str(folder),
-            "--cores",
-            str(cores),
-            *(["--config", *config] if config else []),
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    wall = time.monotonic() - started
-    if result.returncode != 0:
-        sys.exit(f"workflow failed for {frames} frames:\n{result.stderr[-3000:]}")
-    benchmarks = folder / "results" / f"test{frames}" / "benchmarks"
-    steps = {}
-    for tsv in benchmarks.glob("*.tsv"):
-        with open(tsv) as table:
-            row = next(csv.DictReader(table, delimiter="\t"))
-        steps[tsv.stem] = (float(row["s"]), float(row["max_rss"]))
-    return wall, steps, folder, asked_memory(result.stderr)
 
 
 def main():

@@ -12,16 +12,14 @@ for byte, exits non-zero.
 """
 
 import argparse
-import csv
 import filecmp
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from scaling import REPO, make_movie
+from common import CONFIG, job_benchmarks, make_movie, snakemake
 
 
 def run_distances(folder, results, tile_frames, cores, config=()):
@@ -29,26 +27,25 @@ def run_distances(folder, results, tile_frames, cores, config=()):
     ``--config`` overrides); ``(wall seconds, jobs)``."""
     targets = [f"{results}/test/distances/{metric}.npy" for metric in ("gray", "hsl")]
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile")]
-        + ["--configfile", str(REPO / "config.yaml"), "--directory", str(folder)]
-        + ["--cores", str(cores), "--config", f"results={results}"]
-        + [f"tile_frames={tile_frames}", *config, "--", *targets],
+    result = snakemake(
+        folder,
+        "--config",
+        f"results={results}",
+        f"tile_frames={tile_frames}",
+        *config,
+        "--",
+        *targets,
+        configfile=CONFIG,
+        cores=cores,
         check=False,
-        capture_output=True,
-        text=True,
+        timeout=None,
     )
     wall = time.monotonic() - started
     if result.returncode != 0:
         sys.exit(
             f"workflow failed (tile_frames {tile_frames}):\n{result.stderr[-3000:]}"
         )
-    jobs = {}
-    for tsv in (folder / results / "test" / "benchmarks").glob("*.tsv"):
-        with open(tsv) as table:
-            row = next(csv.DictReader(table, delimiter="\t"))
-        jobs[tsv.stem] = (float(row["s"]), float(row["max_rss"]))
-    return wall, jobs
+    return wall, job_benchmarks(folder / results / "test" / "benchmarks")
 
 
 def main():

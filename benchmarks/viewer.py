@@ -24,15 +24,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from common import MAPS, MEASURE_SWITCH, METRICS
 from framescape.pages import toolkit as viewer
 from framescape.pages import viewer as pages_viewer
 
 REPO = Path(__file__).resolve().parents[1]
 
-METRICS = ("gray", "hsl")
-MAPS = [
-    f"{method}_{metric}" for metric in METRICS for method in ("mds", "tsne", "umap")
-]
 NEIGHBOURS = 8
 
 # Seconds from the start of navigation until BokehJS has drawn the whole
@@ -49,21 +46,7 @@ LOADED = """() => new Promise((resolve) => {
   check();
 })"""
 # Screen position of frame i under the current map (shared with the browser tests).
-SCREEN_POSITION = (REPO / "tests" / "screen_position.js").read_text()
-MEASURE_SWITCH = """async (key) => {
-  const model = Bokeh.documents[0].get_model_by_name("map_select");
-  const gaps = [];
-  let last = performance.now();
-  let running = true;
-  function tick(now) { gaps.push(now - last); last = now; if (running) requestAnimationFrame(tick); }
-  requestAnimationFrame(tick);
-  const started = performance.now();
-  model.value = key;
-  while (document.body.dataset.map !== key) { await new Promise((r) => setTimeout(r, 5)); }
-  running = false;
-  return {seconds: (performance.now() - started) / 1000, frames: gaps.length,
-          worst_ms: Math.max(...gaps.slice(1))};
-}"""
+SCREEN_POSITION = (REPO / "tests" / "browser" / "screen_position.js").read_text()
 
 
 def make_results(folder, n, frames_dir):

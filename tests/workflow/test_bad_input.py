@@ -16,7 +16,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from conftest import (
+from framescape.common import load_frames_tsv
+from framescape.run.movies import read_movies_tsv
+from framescape.testing import (
     HOSTILE_NAME,
     copy_movie,
     ffmpeg,
@@ -24,10 +26,6 @@ from conftest import (
     snakemake,
     write_config,
 )
-from framescape.common import load_frames_tsv
-from framescape.run.movies import read_movies_tsv
-
-pytestmark = pytest.mark.workflow
 
 LONG_NAME = "ein sehr langer Filmname " * 9 + "Ende.mp4"  # 230 bytes
 # file → the reason on its error line, its status in movies.tsv and its line in

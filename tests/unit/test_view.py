@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import MARKUP_NAME
 from framescape.common import FramescapeError, format_duration
 from framescape.pages import index as pages_index
 from framescape.pages import plots
 from framescape.pages import toolkit as viewer
 from framescape.pages import viewer as pages_viewer
 from framescape.run.movies import movies_table
+from framescape.testing import MARKUP_NAME
 
 
 @pytest.mark.parametrize("n, cells", [(10, 20), (10, 3), (1001, 100)])

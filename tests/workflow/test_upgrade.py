@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, logged_jobs, snakemake_command
+from framescape.testing import REPO, logged_jobs, snakemake_command
 
 pytestmark = pytest.mark.workflow
 

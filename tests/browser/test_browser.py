@@ -16,6 +16,7 @@ import re
 import shutil
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,7 +24,13 @@ import pytest
 from matplotlib.path import Path as MplPath
 from PIL import Image
 
-from conftest import (
+from framescape.common import format_duration, load_frames_tsv, save_tsv
+from framescape.pages import index as pages_index
+from framescape.pages import reuse as reuse_view
+from framescape.pages import toolkit as framescape_viewer
+from framescape.pages import viewer as pages_viewer
+from framescape.run.movies import movies_table, read_movies_tsv
+from framescape.testing import (
     HOSTILE_ID,
     MARKUP_ID,
     MARKUP_NAME,
@@ -33,20 +40,12 @@ from conftest import (
     need,
     snakemake,
 )
-from framescape.common import format_duration, load_frames_tsv, save_tsv
-from framescape.pages import index as pages_index
-from framescape.pages import reuse as reuse_view
-from framescape.pages import toolkit as framescape_viewer
-from framescape.pages import viewer as pages_viewer
-from framescape.run.movies import movies_table, read_movies_tsv
-
-pytestmark = pytest.mark.workflow
 
 ARTIFACTS = REPO / "test-artifacts"
 MOVIE = "demo_year"
 
 # Screen position of frame i under the current map, from the plot's own scales.
-SCREEN_POSITION = (REPO / "tests" / "screen_position.js").read_text()
+SCREEN_POSITION = (Path(__file__).parent / "screen_position.js").read_text()
 FRAMES = "() => Bokeh.documents[0].get_model_by_name('frames').data"
 # Every frame's picture as the page names it: framescape.pictureOf over the
 # page's own data (the models its hover formatter is given).

@@ -7,13 +7,11 @@ import os
 import shutil
 import socket
 import subprocess
-from pathlib import PurePosixPath
 
 import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from conftest import HOSTILE_NAME, snakemake, write_config
 from framescape.common import (
     FramescapeError,
     atomic_path,
@@ -34,21 +32,8 @@ from framescape.run.movies import (
     read_movies_tsv,
 )
 from framescape.run.outcomes import write_outcomes
+from framescape.testing import DOTTED, FOLDER_NAMED, HOSTILE_NAME
 
-# Names whose ids once made one movie's outputs another's: a.json.mp4 had the id
-# a.json, and results/a.json (a's map) was also its folder.
-DOTTED = ["a.mp4", "a.json.mp4", "intro.mp4", "intro.html.mp4"]
-# Movies named like what the results folder holds besides the movies.
-FOLDER_NAMED = [
-    "index.mp4",
-    "movies.mp4",
-    "collection.mp4",
-    "reuse.mp4",
-    "logs.mp4",
-    "benchmarks.mp4",
-    "_viewer.mp4",
-    "INDEX.mov",
-]
 FOLDER_ENTRIES = {
     "index.html",
     "movies.tsv",
@@ -136,26 +121,6 @@ def test_ids_whose_short_hashes_meet_get_the_whole_hash(monkeypatch):
     monkeypatch.setattr(movies_module, "name_hash", lambda name, digits=8: "0")
     with pytest.raises(FramescapeError, match="rename one"):
         movie_ids(["a b.mp4", "a_b.mp4"])
-
-
-def test_dry_run_of_colliding_names_plans_distinct_outputs(tmp_path):
-    """The workflow itself: Snakemake plans every movie (no ChildIOException),
-    and no planned output lies inside another (a file that is also a folder)."""
-    folder = tmp_path / "movies"
-    folder.mkdir()
-    for name in DOTTED + FOLDER_NAMED:
-        (folder / name).write_bytes(b"x")
-    write_config(tmp_path)
-    snakemake(tmp_path, "-n", timeout=300)
-    summary = snakemake(tmp_path, "--summary", timeout=300).stdout.splitlines()
-    outputs = [line.split("\t")[0] for line in summary[1:] if line.strip()]
-    assert len(outputs) == len(set(outputs))
-    ids = movie_ids(DOTTED + FOLDER_NAMED)
-    for movie in ids.values():
-        assert f"results/{movie}.json" in outputs and f"results/{movie}.html" in outputs
-    planned = {PurePosixPath(path) for path in outputs}
-    for path in planned:
-        assert not planned & set(path.parents), f"{path} is inside another output"
 
 
 def test_long_names_are_cut_and_hashed():

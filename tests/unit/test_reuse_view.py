@@ -7,7 +7,6 @@ import json
 import re
 
 import pytest
-from PIL import Image
 
 from framescape.common import FramescapeError, format_duration, save_tsv
 from framescape.pages import index as pages_index
@@ -16,39 +15,15 @@ from framescape.pages import viewer as pages_viewer
 from framescape.reuse.jobs import TSV_HEADER, reuse_step
 from framescape.run.movies import movies_table
 from framescape.run.outcomes import write_outcomes
+from framescape.testing import fake_movie_results
 
 # Every character a page or a script could take for markup or a string's end.
 HOSTILE = '</script><b>it\'s "A" & B</b>.mp4'
 
 
-def movie(results, name, times, size=(64, 48)):
-    """``results/<name>/`` with frames.tsv, a PNG per frame and ``<name>.json``
-    and ``probe.json`` as the workflow writes them, frames at ``times`` (s)."""
-    folder = results / name / "frames"
-    folder.mkdir(parents=True)
-    rows, items = [], []
-    for i, time in enumerate(times):
-        file = f"frames/{i + 1:06d}.png"
-        Image.new("RGB", size, (i * 7 % 256, 90, 30)).save(results / name / file)
-        rows.append([i, f"{time:.6f}", file])
-        items.append(
-            {"src": f"{name}/{file}", "frame": i, "time": time, "mds_gray": [i, i]}
-        )
-    save_tsv(results / name / "frames.tsv", ["frame", "time", "file"], rows)
-    (results / f"{name}.json").write_text(json.dumps(items))
-    probe = results / name / "probe.json"
-    probe.write_text(
-        json.dumps(
-            {
-                "error": None,
-                "duration": times[-1] + 0.04,
-                "width": 64,
-                "height": 48,
-                "fps": 25,
-            }
-        )
-    )
-    return results / f"{name}.json", probe
+def movie(results, name, times):
+    """``results/<name>/`` as the workflow writes it, frames at ``times`` (s)."""
+    return fake_movie_results(results, name, times)
 
 
 def reuse_row(movie_a, start_a, end_a, movie_b, start_b, end_b, score):

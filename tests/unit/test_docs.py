@@ -2,11 +2,11 @@
 the site's navigation, and the README stays one screenful with its two commands."""
 
 import importlib.util
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from framescape.testing import REPO as ROOT
+
 DOCS = ROOT / "docs"
 
 

@@ -5,9 +5,9 @@ import copy
 import pytest
 import yaml
 
-from conftest import REPO
 from framescape.common import FramescapeError
 from framescape.run.config import movie_settings, validate_config
+from framescape.testing import REPO
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 

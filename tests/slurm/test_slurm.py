@@ -13,7 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import (
+from framescape.common import GB, MB
+from framescape.run.guard import machine_memory
+from framescape.testing import (
+    DEMO_MOVIE,
     HOSTILE_ID,
     HOSTILE_NAME,
     LONG_GRAPH,
@@ -21,16 +24,11 @@ from conftest import (
     LONG_TARGETS,
     REPO,
     copy_movie,
-    demo_movie,
     make_movie,
     need,
     snakemake_command,
     write_config,
 )
-from framescape.common import GB, MB
-from framescape.run.guard import machine_memory
-
-pytestmark = pytest.mark.workflow
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster"
 STATE = "/tmp/framescape-slurm"
@@ -168,7 +166,7 @@ def test_cluster_run_gives_the_local_results(
     workdir = tmp_path / "cluster"
     (workdir / "movies").mkdir(parents=True)
     copy_movie(local / "movies" / HOSTILE_NAME, workdir / "movies", HOSTILE_NAME)
-    copy_movie(demo_movie(), workdir / "movies", "long.mp4")
+    copy_movie(DEMO_MOVIE, workdir / "movies", "long.mp4")
     write_config(
         workdir,
         tile_frames=1024,

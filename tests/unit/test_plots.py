@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import make_movie
 from framescape.frames.extract import extract_frames
 from framescape.pages import plots
+from framescape.testing import make_movie
 
 
 def red_box(path):

@@ -10,11 +10,11 @@ import re
 import numpy as np
 import pytest
 
-from conftest import MARKUP_ID, MARKUP_NAME
 from framescape.pages import index as pages_index
 from framescape.pages import toolkit as viewer
 from framescape.pages.folder import collection_page_step, movie_colours, movie_numbers
 from framescape.run.movies import movies_table
+from framescape.testing import MARKUP_ID, MARKUP_NAME, fake_folder_results
 
 MAPS = ["mds_gray", "umap_hsl"]
 # Frames of the movies on the map, in collection.json's order.
@@ -46,17 +46,12 @@ def collection_items(frames=FRAMES):
 def results(tmp_path):
     """A results folder with collection.json, movies.tsv (two more movies,
     neither on the map: one unreadable, one whose run failed) and the assets."""
-    results = tmp_path / "results"
-    results.mkdir()
-    (results / "collection.json").write_text(json.dumps(collection_items()))
     rows = [{"movie": movie, "file": FILES[movie], "status": "ok"} for movie in FRAMES]
     rows.insert(
         1, {"movie": "broken", "file": "broken <b>.mp4", "status": "no video stream"}
     )
     rows.append({"movie": "crashed", "file": "crashed.mp4", "status": "ok"})
-    (results / "movies.tsv").write_text(movies_table(rows))
-    viewer.assets_step(results / "_viewer")
-    return results
+    return fake_folder_results(tmp_path / "results", collection_items(), rows)
 
 
 def make_page(results, failed=None, maps=MAPS):

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from conftest import ffmpeg, real_movie
 from framescape.common import FramescapeError, load_tsv, save_json, save_npz
 from framescape.frames.probe import probe_movie
 from framescape.reuse import descriptors as reuse_descriptors
@@ -15,6 +14,7 @@ from framescape.reuse import jobs as reuse_jobs
 from framescape.reuse import matching as reuse_matching
 from framescape.reuse import resources as reuse_resources
 from framescape.reuse import stretches as reuse
+from framescape.testing import ffmpeg, real_movie
 
 
 def test_content_boxes_find_letterbox_and_pillarbox_bars():

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import HOSTILE_NAME, ffmpeg, make_movie
 from framescape.common import FramescapeError, load_frames_tsv
 from framescape.frames.extract import (
     NPY_HEADER_SIZE,
@@ -23,6 +22,7 @@ from framescape.frames.extract import (
     npy_header,
 )
 from framescape.frames.probe import probe_movie, probe_step
+from framescape.testing import HOSTILE_NAME, ffmpeg, make_movie
 
 
 def extract(movie, out, fps, width=32, height=24, **options):

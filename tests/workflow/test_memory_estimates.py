@@ -1,18 +1,14 @@
-"""Memory estimates and the guard that refuses a movie before decoding.
-
-The refusal through a real workflow run is in test_bad_input.py, on a SLURM
-cluster (the limit of a node) in test_slurm.py."""
+"""The memory estimates against the peaks of the steps they estimate, each
+run as its job runs it, in a fresh process, on inputs of 2,000 frames."""
 
 import subprocess
 import sys
 
 import numpy as np
-import pytest
 from scipy.spatial.distance import cdist
 
-from framescape.common import GB, MB, FramescapeError
+from framescape.common import MB
 from framescape.distances.resources import step_memory
-from framescape.run.guard import check_memory, movie_memory
 
 # Runs one step as its job does, in a fresh process, and prints that process's
 # peak resident memory (the kernel's high-water mark, in kB).
@@ -47,7 +43,6 @@ def measured_peak(step, folder):
     return int(done.stdout.split()[-1]) * 1024
 
 
-@pytest.mark.workflow
 def test_gray_estimate_holds_its_measured_peak(tmp_path):
     """2,000 frames of 320×240 (the job reads them memmapped): the estimate is
     at least the peak and at most 1.6× it."""
@@ -64,7 +59,6 @@ def test_gray_estimate_holds_its_measured_peak(tmp_path):
     assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)
 
 
-@pytest.mark.workflow
 def test_mds_estimate_holds_its_measured_peak(tmp_path):
     """The distances of 2,000 points along a helix (SMACOF converges as on a
     movie's path)."""
@@ -76,37 +70,3 @@ def test_mds_estimate_holds_its_measured_peak(tmp_path):
     peak = measured_peak("embed_mds", tmp_path)
     estimate = step_memory("embed_mds", n, 320, 240)
     assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)
-
-
-def test_the_largest_enabled_job_counts():
-    needed, step = movie_memory(20000, 320, 240, ["gray"], ["mds", "umap"])
-    assert step == "distances_gray"
-    needed_embed, step = movie_memory(20000, 320, 240, [], ["mds", "umap"])
-    assert step == "embed_umap" and needed_embed < needed
-
-
-def test_tiles_make_distances_smaller_than_layouts():
-    """Tiled, a long movie's largest job is a layout (N² pairs of float64 work),
-    no longer its distances."""
-    whole, step = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"])
-    assert step == "distances_hsl"
-    tiled, step = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"], 4096)
-    assert step == "embed_mds" and tiled < whole
-    assert tiled == step_memory("embed_mds", 40000, 320, 240)
-
-
-def test_guard_refuses_only_what_exceeds_the_limit():
-    with pytest.raises(FramescapeError) as error:
-        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB)
-    assert str(error.value).startswith(
-        "needs about 3.0 GB of memory (40000 frames of 320x240) but 3.0 GB is "
-        "available: lower fps (now 2)"
-    )
-    assert check_memory(3 * GB, 100, 320, 240, 1, limit=3 * GB) == 3 * GB
-    # A movie on the dense path by an explicit dense_max_frames: that is what to lower.
-    with pytest.raises(FramescapeError) as error:
-        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB, dense_max=50000)
-    assert str(error.value).endswith(
-        "or lower dense_max_frames (now 50000) below 40000 frames: the "
-        "neighbour-graph path needs no N×N matrix"
-    )

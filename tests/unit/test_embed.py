@@ -2,15 +2,11 @@
 neighbours logged."""
 
 import logging
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from scipy.spatial.distance import pdist, squareform
 
-from conftest import demo_movie
 from framescape.common import FramescapeError
 from framescape.embed.mds import classical_mds, even_landmarks, landmark_mds
 from framescape.embed.methods import embed
@@ -99,55 +95,15 @@ def test_a_circle_stays_a_loop(method):
     n = 60
     angles = np.linspace(0, 2 * np.pi, n, endpoint=False)
     truth = np.c_[np.cos(angles), np.sin(angles)]
-    params = {"umap": {"n_neighbors": 10}, "tsne": {"perplexity": 10}, "mds": {}}[
-        method
-    ]
+    params = {
+        "umap": {"n_neighbors": 10},
+        "tsne": {"perplexity": 10, "max_iter": 300},
+        "mds": {},
+    }[method]
     coordinates = embed(
         circle_distances(n, noise=0.02), method, random_state=0, **params
     )
     assert trustworthiness(truth, coordinates, n_neighbors=5) > 0.95
-
-
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-EMBED_IN_A_FRESH_PROCESS = """
-import sys, numpy as np
-from framescape.embed.methods import embed
-distances, threads, fast = np.load(sys.argv[1]), int(sys.argv[2]), eval(sys.argv[3])
-for method, options in fast.items():
-    coordinates = embed(distances, method, 42, threads, **options)
-    print(method, coordinates.tobytes().hex())
-"""
-
-
-def test_same_bits_whatever_the_thread_count(tmp_path):
-    """Each job embeds once in a fresh process with the threads Snakemake gives it
-    (it also sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS… to that number): the
-    coordinates of every method must not depend on it, and two processes given
-    the same input give the same bits (the run is deterministic)."""
-    distances = tmp_path / "d.npy"
-    points = np.random.default_rng(3).normal(size=(300, 5))
-    np.save(distances, squareform(pdist(points)).astype(np.float32))
-    runs = {}
-    for threads in (1, 2):
-        output = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                EMBED_IN_A_FRESH_PROCESS,
-                str(distances),
-                str(threads),
-                repr(FAST),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))},
-        ).stdout
-        runs[threads] = dict(line.split() for line in output.splitlines())
-    assert sorted(runs[1]) == sorted(METHODS)
-    for method in METHODS:
-        assert len(runs[1][method]) == 300 * 2 * 8 * 2, method
-        assert runs[1][method] == runs[2][method], method
 
 
 def test_smacof_is_scikit_learns_algorithm():
@@ -287,44 +243,42 @@ def test_umap_from_mds_starts_where_mds_lays_the_frames_out(bikes_distances):
 
 @pytest.fixture(scope="module")
 def bikes_distances(bikes):
-    """bikes.mp4's 250 frames at 25 fps, 80×60: their gray distance matrix and
-    each frame's 90 nearest frames (the graph), nearest first."""
+    """bikes.mp4's 120 frames at 12 fps, 80×60: their gray distance matrix and
+    each frame's 45 nearest frames (the graph for a perplexity of 15), nearest
+    first."""
     from framescape.distances.matrices import gray_distances
     from framescape.distances.nearest import nearest_frames
     from framescape.frames.decode import MovieDecoder
 
-    frames = np.stack(list(MovieDecoder(bikes, fps=25, width=80, height=60)))
+    frames = np.stack(list(MovieDecoder(bikes, fps=12, width=80, height=60)))
     distances = gray_distances(frames)
-    nearest = nearest_frames(distances, 90).astype(np.intp)
+    nearest = nearest_frames(distances, 45).astype(np.intp)
     return distances, nearest, np.take_along_axis(distances, nearest, axis=1)
 
 
 def test_tsne_of_the_matrix_is_tsne_of_its_nearest_frames(bikes_distances):
     """One t-SNE: the dense path reads the matrix's 3 × perplexity nearest
-    frames, so a neighbour graph that holds them (here the workflow's k = 3 ×
-    perplexity + 1, one more than read) gives the very same coordinates; another
-    seed another map; a graph too short for the perplexity is an error."""
+    frames, so a neighbour graph that holds them gives the very same
+    coordinates; another seed another map; a graph too short for the
+    perplexity is an error."""
     from framescape.embed.methods import embed_graph
     from framescape.embed.neighbours import embed_tsne_graph
 
     distances, nearest, near = bikes_distances
-    params = {"perplexity": 20.0, "max_iter": 300}
+    params = {"perplexity": 15.0, "max_iter": 300}
     dense = embed(distances, "tsne", 42, **params)
-    graph = embed_graph(
-        len(distances), "tsne", 42, graph=(nearest[:, :61], near[:, :61]), **params
-    )
+    graph = embed_graph(len(distances), "tsne", 42, graph=(nearest, near), **params)
     assert dense.shape == (len(distances), 2) and dense.dtype == np.float64
     assert np.array_equal(dense, graph)
     assert not np.array_equal(dense, embed(distances, "tsne", 43, **params))
-    with pytest.raises(ValueError, match="the graph has 59 neighbours a frame"):
-        embed_tsne_graph(nearest[:, :59], near[:, :59], 42, **params)
+    with pytest.raises(ValueError, match="the graph has 44 neighbours a frame"):
+        embed_tsne_graph(nearest[:, :44], near[:, :44], 42, **params)
 
 
 def test_tsne_keeps_each_frames_nearest_frames(bikes_distances):
     """Real frames (bikes.mp4): each frame's 10 nearest on the map are, but for
-    a few, its 10 nearest in the matrix (trustworthiness 0.995 at 500
-    iterations); the same neighbour lists handed to the wrong frames make a
-    map that keeps few of them (0.69)."""
+    a few, its 10 nearest in the matrix; the same neighbour lists handed to the
+    wrong frames make a map that keeps few of them."""
     from sklearn.manifold import trustworthiness
 
     from framescape.embed.neighbours import embed_tsne_graph
@@ -336,31 +290,14 @@ def test_tsne_keeps_each_frames_nearest_frames(bikes_distances):
             distances, coordinates, n_neighbors=10, metric="precomputed"
         )
 
-    params = {"perplexity": 30.0, "max_iter": 500}
-    assert trust(embed(distances, "tsne", 42, **params)) > 0.99
-    misplaced = embed_tsne_graph(
-        np.roll(nearest, 50, axis=0), np.roll(near, 50, axis=0), 42, **params
+    params = {"perplexity": 15.0, "max_iter": 300}
+    kept = trust(embed(distances, "tsne", 42, **params))
+    misplaced = trust(
+        embed_tsne_graph(
+            np.roll(nearest, 24, axis=0), np.roll(near, 24, axis=0), 42, **params
+        )
     )
-    assert trust(misplaced) < 0.9
-
-
-def test_tsne_lays_the_demo_year_out_as_a_loop():
-    """The demo (one frame a day of a generated year, 80×60) on both metrics:
-    on the map each day's 15 nearest days are, but for a few, the days next
-    to it in the year, December's next to January's (trustworthiness against
-    the days on a circle in order: 0.983 gray, 0.995 hsl)."""
-    from sklearn.manifold import trustworthiness
-
-    from framescape.distances.matrices import compute_distances
-    from framescape.frames.decode import MovieDecoder
-
-    frames = np.stack(list(MovieDecoder(demo_movie(), fps=1, width=80, height=60)))
-    assert len(frames) == 365
-    angles = 2 * np.pi * np.arange(365) / 365
-    circle = np.c_[np.cos(angles), np.sin(angles)]
-    for metric in ("gray", "hsl"):
-        coordinates = embed(compute_distances(frames, metric), "tsne", 42, max_iter=500)
-        assert trustworthiness(circle, coordinates, n_neighbors=15) > 0.95, metric
+    assert kept > 0.97 and misplaced < 0.9  # 0.991 and 0.644 at seed 42
 
 
 @pytest.mark.parametrize("gradients", ["Barnes-Hut", "FFT"])
@@ -372,7 +309,8 @@ def test_tsne_from_the_graph_is_the_same_whatever_the_threads(
     if gradients == "FFT":
         monkeypatch.setattr(module, "TSNE_FFT_POINTS", 0)
     _, nearest, near = bikes_distances
-    params = {"perplexity": 20.0, "max_iter": 100}
+    # 25 iterations, all early exaggeration: every gradient step of the method.
+    params = {"perplexity": 15.0, "max_iter": 25}
     once = module.embed_tsne_graph(nearest, near, 42, threads=1, **params)
     for threads in (2, 3):
         again = module.embed_tsne_graph(nearest, near, 42, threads=threads, **params)

@@ -11,7 +11,11 @@ import pytest
 import yaml
 from sklearn.manifold import trustworthiness
 
-from conftest import (
+from framescape.distances.nearest import nearest_frames
+from framescape.graph.parameters import candidate_count, candidate_limit
+from framescape.pages.plots import block_mean
+from framescape.run.config import graph_neighbours, validate_config
+from framescape.testing import (
     LONG_FRAMES,
     LONG_TSNE,
     REPO,
@@ -20,12 +24,6 @@ from conftest import (
     snakemake,
     write_config,
 )
-from framescape.distances.nearest import nearest_frames
-from framescape.graph.parameters import candidate_count, candidate_limit
-from framescape.pages.plots import block_mean
-from framescape.run.config import graph_neighbours, validate_config
-
-pytestmark = pytest.mark.workflow
 
 METRICS = ("gray", "hsl")
 MAPS = [

