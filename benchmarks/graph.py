@@ -103,7 +103,7 @@ from framescape.frames.decode import MovieDecoder
 from framescape.frames.probe import probe_movie
 from framescape.graph import parameters as graph_parameters
 from framescape.graph import reduce as graph_reduce
-from framescape.graph import whole as graph_whole
+from framescape.testing import graph as graph_whole
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MOVIES = REPO.parent / "shared" / "movies"

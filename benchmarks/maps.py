@@ -65,7 +65,7 @@ from framescape.embed.jobs import embed_step
 from framescape.embed.methods import METHODS
 from framescape.frames.extract import extract_frames
 from framescape.graph.parameters import COMPLETE
-from framescape.graph.whole import candidate_graph
+from framescape.testing.graph import candidate_graph
 from framescape.run.config import graph_neighbours, method_options, validate_config
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,42 +1,11 @@
-"""Every frame's nearest frames from candidates: all pairs compared at a reduced
-size, then each frame's few best re-ranked at full size, exactly.
-
-Averaging frames over ``f × f`` pixel blocks can only bring two frames closer,
-under both metrics (Jensen's inequality: |·| and ‖·‖² are convex, so the mean of
-a block's differences is at least the difference of the block's means). So the
-reduced distance of a pair is a lower bound of its full-size distance:
-
-- gray: ``Σ_pixels |a − b| / P ≥ f² Σ_blocks |ā − b̄| / P`` (luma, blocks wholly
-  inside the mask; the block means are rounded to bytes, and each frame's
-  rounding error, its ``slack``, is taken off the bound again);
-- hsl: ``Σ_pixels ‖φ_a − φ_b‖² / P ≥ f² Σ_blocks ‖φ̄_a − φ̄_b‖² / P`` with the
-  features φ of :func:`framescape.kernels.hls_features`.
-
-Three passes, each split into jobs like the neighbour graph's tiles:
-
-1. :func:`reduced_descriptors`: one pass over the frames, a block at a time.
-2. :func:`candidate_part` per tile of the reduced pairs, put together by
-   :class:`NearestMerge` (:func:`candidate_pass`): every frame's nearest by
-   reduced distance. How many of them a frame needs depends on the footage:
-   :func:`choose_candidates` compares a few frames spread over the movie with
-   every frame at full size and keeps the fewest, ``c``, that hold
-   :data:`RECALL_TARGET` of their true nearest.
-3. :func:`rerank` per group of frames whose candidates overlap
-   (:func:`group_rows`): their candidates' exact full-size distances, each
-   frame's ``k`` nearest among them, ordered by (distance, frame number) as
-   the dense ranking is.
-
-A frame whose ``c``-th reduced bound exceeds its ``k``-th exact distance has
-its true ``k`` nearest (:func:`certified`). For the others a second reduced
-pass, their rows only (:func:`completion_part`),
-finds the frames whose bound does not exceed that distance (up to ``c`` more),
-and :func:`rerank` of those completes the graph (:func:`second_pass`): then it
-is the exact neighbour graph, but for frames with more than ``c`` such frames
-(counted: a long still shot with noise). :func:`candidate_graph` runs it all in one
-process; the workflow splits it into jobs (:mod:`framescape.graph`)."""
+"""The whole neighbour graph of a movie in one process (:func:`candidate_graph`):
+the calls the workflow's graph jobs make (:mod:`framescape.graph.jobs`), for
+the tests and benchmarks to check and measure them against."""
 
 
+import contextlib
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -127,52 +96,110 @@ def candidate_graph(
     most = candidate_limit(metric, k, n) if c is None else least
     if complete is None:
         complete = COMPLETE[metric]
-    seconds = {}
-    started = time.perf_counter()
     if every_pair and c is None and most >= n - 1:
+        return matrix_graph(frames, metric, k, mask)
+    sizes = PassSizes(least, most, factor, tile_frames, rerank_rows, cell_frames)
+    first = first_pass(frames, metric, k, c is None, sizes, mask)
+    if complete and k:
+        exact_pass(frames, metric, first, sizes, mask, max_share)
+    report = first.report
+    if first.heatmap is not None:
+        report["heatmap"] = first.heatmap.heatmap()
+    report["seconds"] = first.seconds
+    return first.indices, first.distances, report
+
+
+@contextlib.contextmanager
+def timed(seconds, name):
+    """``seconds[name]``: how long the ``with`` block took (s)."""
+    started = time.perf_counter()
+    yield
+    seconds[name] = time.perf_counter() - started
+
+
+def matrix_graph(frames, metric, k, mask):
+    """:func:`candidate_graph` of a movie ranked from its whole matrix (the
+    dense ranking): ``indices``, ``distances`` and its report."""
+    seconds = {}
+    with timed(seconds, "matrix"):
         # The matrix of so few frames is small: under 1,000² numbers for k ≤ 150.
         matrix = compute_distances(frames, metric, mask)
         indices = nearest_frames(matrix, k)
         found = np.take_along_axis(matrix, indices.astype(np.intp), axis=1)
-        seconds["matrix"] = time.perf_counter() - started
-        return indices, found, {"every_pair": True, "seconds": seconds}
-    reduced = reduced_descriptors(frames, metric, factor, mask)
-    seconds["reduce"] = time.perf_counter() - started
-    started = time.perf_counter()
-    merged, heatmap = candidate_pass(reduced, metric, most, tile_frames, cell_frames)
-    seconds["candidates"] = time.perf_counter() - started
-    report = {}
-    if c is None:
-        started = time.perf_counter()
-        report["sample"] = choose_candidates(frames, metric, k, merged, least, mask)
-        seconds["sample"] = time.perf_counter() - started
-    started = time.perf_counter()
-    indices, distances = rerank_all(
-        frames, metric, k, merged.frames, mask, rerank_rows=rerank_rows
-    )
-    seconds["rerank"] = time.perf_counter() - started
+    return indices, found, {"every_pair": True, "seconds": seconds}
+
+
+class PassSizes(NamedTuple):
+    """How :func:`first_pass` works: candidates a frame re-ranks at ``least``
+    and keeps at ``most``; :func:`candidate_graph`'s ``factor``,
+    ``tile_frames``, ``rerank_rows`` and ``cell_frames``."""
+
+    least: int
+    most: int
+    factor: int | None
+    tile_frames: int
+    rerank_rows: int
+    cell_frames: int | None
+
+
+class FirstPass(NamedTuple):
+    """What :func:`first_pass` found: the ``reduced`` frames, the candidates
+    (``merged``, a :class:`NearestMerge`), the reduced distances'
+    ``heatmap`` (a :class:`CellSums`, or None), the first re-rank's
+    ``indices`` and ``distances``, the ``report`` so far and the ``seconds``
+    each step took."""
+
+    reduced: dict
+    merged: object
+    heatmap: object
+    indices: np.ndarray
+    distances: np.ndarray
+    report: dict
+    seconds: dict
+
+
+def first_pass(frames, metric, k, sampled, sizes, mask):
+    """Every frame reduced, its candidates by reduced distance, (``sampled``)
+    how many of them a sample of frames needs, and their first re-rank at
+    full size, timed per step."""
+    seconds, report = {}, {}
+    with timed(seconds, "reduce"):
+        reduced = reduced_descriptors(frames, metric, sizes.factor, mask)
+    with timed(seconds, "candidates"):
+        merged, heatmap = candidate_pass(
+            reduced, metric, sizes.most, sizes.tile_frames, sizes.cell_frames
+        )
+    if sampled:
+        with timed(seconds, "sample"):
+            report["sample"] = choose_candidates(
+                frames, metric, k, merged, sizes.least, mask
+            )
+    with timed(seconds, "rerank"):
+        indices, distances = rerank_all(
+            frames, metric, k, merged.frames, mask, rerank_rows=sizes.rerank_rows
+        )
     report["first"] = indices.copy()
     if k:
         report["certified"] = certified(merged.distances, distances[:, -1], reduced)
-    if complete and k:
-        started = time.perf_counter()
-        report.update(
+    return FirstPass(reduced, merged, heatmap, indices, distances, report, seconds)
+
+
+def exact_pass(frames, metric, first, sizes, mask, max_share):
+    """The first pass's graph made exact in place (:func:`second_pass`),
+    timed, its report added to the first pass's."""
+    with timed(first.seconds, "complete"):
+        first.report.update(
             second_pass(
                 frames,
                 metric,
-                reduced,
-                indices,
-                distances,
-                merged.frames,
-                merged.distances,
+                first.reduced,
+                first.indices,
+                first.distances,
+                first.merged.frames,
+                first.merged.distances,
                 mask,
-                tile_frames,
-                rerank_rows,
+                sizes.tile_frames,
+                sizes.rerank_rows,
                 max_share=max_share,
             )
         )
-        seconds["complete"] = time.perf_counter() - started
-    if heatmap is not None:
-        report["heatmap"] = heatmap.heatmap()
-    report["seconds"] = seconds
-    return indices, distances, report

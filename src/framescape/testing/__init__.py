@@ -1,0 +1,1 @@
+"""What the tests, benchmarks and docs/make_pictures.py share."""
