@@ -20,6 +20,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,
 # umap or scikit-learn (tests/test_workflow.py checks it).
 from framescape.common import FramescapeError, load_json  # noqa: E402
+from framescape import registry  # noqa: E402
 from framescape.run.config import (
     collection_config,
     graph_neighbours,
@@ -113,8 +114,8 @@ elif config["collection"]["enabled"] and not READABLE_MOVIES:
 wildcard_constraints:
     movie=r"[A-Za-z0-9_-]+",
     ext=r"[a-z0-9]+",
-    metric="gray|hsl",
-    method="mds|tsne|umap",
+    metric=registry.choices(registry.METRICS),
+    method=registry.choices(registry.METHODS),
     row=r"\d+",
     column=r"\d+",
     block=r"\d+",

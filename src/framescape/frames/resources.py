@@ -8,7 +8,7 @@ pair of frames, fitted to both sizes and rounded up by about a fifth."""
 
 
 
-from framescape.run.resources import MIN_RUNTIME
+from framescape.resources import MIN_RUNTIME
 
 
 def extract_runtime(duration):

@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 
 from framescape.common import MB
-from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
 # Python and the libraries, then per window of the folder (6.6 KB measured:
 # its descriptor twice while joined, its pairs, its row of a block of
