@@ -43,8 +43,8 @@ from framescape.distances import matrices as distances
 from framescape.distances import nearest as distances_nearest
 from framescape.frames.decode import MovieDecoder
 from framescape.graph import resources as graph_resources
-from framescape.graph import whole as graph_whole
 from framescape.graph.parameters import REDUCE_FACTOR
+from framescape.testing import graph as graph_whole
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -109,7 +109,7 @@ from framescape.distances import nearest as distances_nearest
 from framescape.frames.decode import MovieDecoder
 from framescape.graph import parameters as graph_parameters
 from framescape.graph import reduce as graph_reduce
-from framescape.graph import whole as graph_whole
+from framescape.testing import graph as graph_whole
 
 REPO = Path(__file__).resolve().parents[1]
 WARM_UP_FRAMES = 64

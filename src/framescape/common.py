@@ -19,18 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
+from framescape.registry import METHODS
+
 MB = 1024**2
 GB = 1024**3
 
 log = logging.getLogger("framescape")
 
-METHOD_LABELS = {"mds": "MDS", "tsne": "t-SNE", "umap": "UMAP"}
-
 
 def map_label(key):
     """A map's name for people: ``"umap_hsl"`` → ``"UMAP · hsl"``."""
     method, metric = key.split("_")
-    return f"{METHOD_LABELS.get(method, method)} · {metric}"
+    label = METHODS[method].label if method in METHODS else method
+    return f"{label} · {metric}"
 
 
 def format_duration(seconds):

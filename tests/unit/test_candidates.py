@@ -14,7 +14,7 @@ from framescape.graph import reduce as graph_reduce
 from framescape.graph import rerank as graph_rerank
 from framescape.graph import sample as graph_sample
 from framescape.graph import second_pass as graph_second_pass
-from framescape.graph import whole as graph_whole
+from framescape.testing import graph as graph_whole
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,10 @@ from framescape.common import FramescapeError
 from framescape.embed.mds import classical_mds, even_landmarks, landmark_mds
 from framescape.embed.methods import embed
 from framescape.embed.parameters import resolve_n_neighbors
+from framescape.registry import METHODS as REGISTERED
 from framescape.run.config import method_options
 
-METHODS = ["mds", "tsne", "umap"]
+METHODS = list(REGISTERED)
 FAST = {
     "tsne": {"max_iter": 250},
     "umap": {"n_epochs": 50, "n_neighbors": 5},
@@ -150,7 +151,9 @@ def test_non_finite_coordinates_fail_instead_of_another_method(monkeypatch, meth
         coordinates[3] = np.nan
         return coordinates
 
-    monkeypatch.setitem(module.EMBEDDERS, method, broken)
+    monkeypatch.setitem(
+        module.EMBEDDERS, method, module.EMBEDDERS[method]._replace(matrix=broken)
+    )
     with pytest.raises(FramescapeError, match=r"gave non-finite coordinates"):
         embed(circle_distances(20, noise=0.05), method, 42)
 

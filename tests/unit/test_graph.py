@@ -12,8 +12,8 @@ from framescape.graph import candidates
 from framescape.graph import jobs as graph
 from framescape.graph import reduce as graph_reduce
 from framescape.graph import second_pass as graph_second_pass
-from framescape.graph import whole as graph_whole
 from framescape.pages.plots import block_mean
+from framescape.testing import graph as graph_whole
 
 
 def run_jobs(frames_npy, folder, metric, k, tile_frames):

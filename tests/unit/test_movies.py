@@ -20,6 +20,7 @@ from framescape.common import (
     save_text,
     save_tsv,
 )
+from framescape.pages.index import outcomes_index
 from framescape.run import movies as movies_module
 from framescape.run.movies import (
     MAX_ID_LENGTH,
@@ -31,7 +32,7 @@ from framescape.run.movies import (
     movies_table,
     read_movies_tsv,
 )
-from framescape.run.outcomes import write_outcomes
+from framescape.run.outcomes import index_due, write_outcomes
 from framescape.testing import DOTTED, FOLDER_NAMED, HOSTILE_NAME
 
 FOLDER_ENTRIES = {
@@ -243,14 +244,15 @@ def listed(results, names):
 def outcome_run(results, names, run_failed):
     movies = {movie: {"file": name} for name, movie in names.items()}
     targets = [str(results / t.format(movie=m)) for m in movies for t in TARGETS]
-    write_outcomes(
+    outcomes = write_outcomes(
         str(results),
         movies,
         {movie: {"fps": 1} for movie in movies},
         [str(results / "movies.tsv"), *targets],
-        str(results / "_viewer"),
-        run_failed=run_failed,
     )
+    # As the Snakefile's onsuccess and onerror (common.smk, record_outcomes).
+    if index_due(outcomes, run_failed, str(results / "_viewer")):
+        outcomes_index(str(results), movies, str(results / "_viewer"))
     return {row["file"]: row for row in read_movies_tsv(results / "movies.tsv")}
 
 
@@ -357,15 +359,12 @@ def test_a_run_for_other_targets_makes_no_table_or_index(tmp_path):
     (results / "_viewer").mkdir(parents=True)
     fake_movie(results, "clip", PROBE_OK)
     movies = {"clip": {"file": "clip.mp4"}}
+    outcomes = write_outcomes(
+        str(results), movies, {"clip": {"fps": 1}}, [str(results / "movies.tsv")]
+    )
+    assert outcomes is None
     for run_failed in (False, True):
-        write_outcomes(
-            str(results),
-            movies,
-            {"clip": {"fps": 1}},
-            [str(results / "movies.tsv")],
-            str(results / "_viewer"),
-            run_failed=run_failed,
-        )
+        assert not index_due(outcomes, run_failed, str(results / "_viewer"))
     assert not (results / "movies.tsv").exists()
     assert not (results / "index.html").exists()
 

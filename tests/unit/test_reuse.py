@@ -274,12 +274,16 @@ def test_stretches_found_at_their_offset_in_another_movie_and_in_one_movie():
     a[80:88] = a[72:80] + rng.normal(0, 0.3, size=(8, 48))
     found = run_stretches([a, b], [0.5, 0.5])
     assert len(found) == 2
-    assert found[0][6] >= found[1][6]  # best score first
-    by_pair = {(row[0], row[3]): row for row in found}
+    assert found[0].score >= found[1].score  # best score first
+    by_pair = {(row.movie_a, row.movie_b): row for row in found}
     between, within = by_pair[(0, 1)], by_pair[(0, 0)]
-    assert between[1:3] + between[4:6] == pytest.approx((5, 15, 12.5, 22.5), abs=0.5)
-    assert between[6] > 0.9
-    assert within[1:3] + within[4:6] == pytest.approx((20, 25, 30, 35), abs=0.5)
+
+    def places(row):
+        return (row.start_a, row.end_a, row.start_b, row.end_b)
+
+    assert places(between) == pytest.approx((5, 15, 12.5, 22.5), abs=0.5)
+    assert between.score > 0.9
+    assert places(within) == pytest.approx((20, 25, 30, 35), abs=0.5)
 
 
 def alike(rng, target, cosine):
@@ -312,7 +316,7 @@ def test_the_window_straddling_each_cut_belongs_to_the_stretch(edges, start, end
         b[frame] = alike(rng, a[frame - 15], cosine)
     (found,) = run_stretches([a, b], [0.5, 0.5])
     # Each frame stands for the 0.5 s around it.
-    assert found[1:3] + found[4:6] == pytest.approx(
+    assert (found.start_a, found.end_a, found.start_b, found.end_b) == pytest.approx(
         (start, end, start + 7.5, end + 7.5)
     )
 
@@ -328,13 +332,13 @@ def test_a_short_patch_lengthened_by_its_edges_scores_them_too():
         b[frame + 5] = alike(rng, a[frame], 0.85)
     b[14], b[25] = alike(rng, a[9], 0.62), alike(rng, a[20], 0.62)
     (found,) = run_stretches([a, b], [0.5, 0.5], min_score=reuse.MIN_SCORE)
-    assert found[6] == pytest.approx((10 * 0.85 + 2 * 0.62) / 12, abs=0.01)
-    assert found[1:3] == pytest.approx((4.25, 10.25))
+    assert found.score == pytest.approx((10 * 0.85 + 2 * 0.62) / 12, abs=0.01)
+    assert (found.start_a, found.end_a) == pytest.approx((4.25, 10.25))
     b[19:25] = footage(rng, 6)  # only frames 10-13 of a left, and 9 and 14 around
     b[19] = alike(rng, a[14], 0.62)
     assert run_stretches([a, b], [0.5, 0.5], min_score=reuse.MIN_SCORE) == []
     (found,) = run_stretches([a, b], [0.5, 0.5])
-    assert found[6] == pytest.approx((4 * 0.85 + 2 * 0.62) / 6, abs=0.01)
+    assert found.score == pytest.approx((4 * 0.85 + 2 * 0.62) / 6, abs=0.01)
 
 
 def test_no_stretch_between_unrelated_or_still_footage():
@@ -376,15 +380,15 @@ def test_stretches_between_movies_sampled_at_different_rates():
     coarse[12:22] = fine[40:90:5] + rng.normal(0, 0.2, size=(10, 48))
     found = run_stretches([fine, coarse], [0.1, 0.5])
     assert len(found) == 1
-    _, start_a, end_a, _, start_b, _, _ = found[0]
-    assert start_b - start_a == pytest.approx(2.0, abs=0.1)
-    assert (start_a, end_a) == pytest.approx((4.0, 9.0), abs=0.5)
+    (stretch,) = found
+    assert stretch.start_b - stretch.start_a == pytest.approx(2.0, abs=0.1)
+    assert (stretch.start_a, stretch.end_a) == pytest.approx((4.0, 9.0), abs=0.5)
 
 
 def test_tsv_rows_put_the_id_first_in_order_and_round():
     stretches = [
-        (1, 2.0, 6.5, 0, 10.12345, 14.6, 0.91234),
-        (0, 30.0, 34.0, 0, 3.0, 7.0, 1.2),
+        reuse.Stretch(1, 2.0, 6.5, 0, 10.12345, 14.6, 0.91234),
+        reuse.Stretch(0, 30.0, 34.0, 0, 3.0, 7.0, 1.2),
     ]
     rows = reuse_jobs.tsv_rows(stretches, ["zebra", "apple"])
     assert rows == [

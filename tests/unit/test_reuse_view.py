@@ -14,7 +14,7 @@ from framescape.pages import reuse as reuse_view
 from framescape.pages import viewer as pages_viewer
 from framescape.reuse.jobs import TSV_HEADER, reuse_step
 from framescape.run.movies import movies_table
-from framescape.run.outcomes import write_outcomes
+from framescape.run.outcomes import index_due, write_outcomes
 from framescape.testing import fake_movie_results
 
 # Every character a page or a script could take for markup or a string's end.
@@ -282,15 +282,11 @@ def test_index_rewritten_after_a_failed_run_keeps_the_listing(folder):
     (folder / "_viewer").mkdir()  # no index is written before the assets
     movies = {"fast": {"file": "fast.mp4"}, "slow": {"file": HOSTILE}}
     targets = [folder / f"{name}.json" for name in movies]
-    write_outcomes(
-        folder,
-        movies,
-        {name: {"fps": 1} for name in movies},
-        targets,
-        folder / "_viewer",
-        run_failed=True,
-        reuse=reuse,
+    outcomes = write_outcomes(
+        folder, movies, {name: {"fps": 1} for name in movies}, targets
     )
+    assert index_due(outcomes, True, folder / "_viewer")
+    pages_index.outcomes_index(folder, movies, folder / "_viewer", reuse=reuse)
     listing = listed_pairs((folder / "index.html").read_text())
     assert listing == listed_pairs(expected)
     [(sides, score)] = listing

@@ -19,6 +19,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,
 # umap or scikit-learn (tests/workflow/test_workflow.py checks it).
+from framescape import registry  # noqa: E402
 from framescape.common import FramescapeError, load_json  # noqa: E402
 from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
 from framescape.frames.count import read_frame_count, write_frame_count  # noqa: E402
@@ -32,7 +33,12 @@ from framescape.run.config import (  # noqa: E402
 from framescape.run.digest import code_digest  # noqa: E402
 from framescape.run.lock import lock_results  # noqa: E402
 from framescape.run.movies import broken_links, find_movies, link_movie  # noqa: E402
-from framescape.run.outcomes import failed_movies, write_outcomes  # noqa: E402
+from framescape.run.outcomes import (  # noqa: E402
+    failed_movies,
+    index_due,
+    report_failures,
+    write_outcomes,
+)
 
 
 def stop(message):
@@ -109,8 +115,8 @@ elif config["collection"]["enabled"] and not READABLE_MOVIES:
 wildcard_constraints:
     movie=r"[A-Za-z0-9_-]+",
     ext=r"[a-z0-9]+",
-    metric="gray|hsl",
-    method="mds|tsne|umap",
+    metric=registry.choices(registry.METRICS),
+    method=registry.choices(registry.METHODS),
     row=r"\d+",
     column=r"\d+",
     block=r"\d+",

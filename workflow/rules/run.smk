@@ -28,16 +28,16 @@ def hold_results_lock():
 def record_outcomes(run_failed):
     """movies.tsv and index.html with each movie's last step's outcome (the
     Snakefile's onsuccess and onerror)."""
-    write_outcomes(
-        RESULTS,
-        MOVIES,
-        SETTINGS,
-        rules.all.input,
-        rules.make_index.input.assets,
-        run_failed=run_failed,
-        collection=collection_html(),
-        reuse=reuse_table(),
-    )
+    outcomes = write_outcomes(RESULTS, MOVIES, SETTINGS, rules.all.input)
+    assets = rules.make_index.input.assets
+    if index_due(outcomes, run_failed, assets):
+        # Imported here: planning a run never loads the pages' code.
+        from framescape.pages.index import outcomes_index
+
+        outcomes_index(
+            RESULTS, MOVIES, assets, collection=collection_html(), reuse=reuse_table()
+        )
+    report_failures(RESULTS, outcomes)
     if not (run_failed and (COLLECTION_ENABLED or REUSE["enabled"])):
         return
     newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)

@@ -21,7 +21,6 @@ from framescape.distances.resources import (
     HSL_FEATURE_BYTES,
 )
 
-METRICS = ("gray", "hsl")
 # Rows of a gray matrix computed at a time: a progress line can follow each band.
 SAD_BAND = 512
 
@@ -320,7 +319,7 @@ def compute_distances(frames, metric, mask=None, progress=None):
     hsl); ``progress`` as :func:`gray_tile` and :func:`hsl_tile` take it."""
     if metric not in TILES:
         raise ValueError(
-            f"unknown metric '{metric}' (choose from {', '.join(METRICS)})"
+            f"unknown metric '{metric}' (choose from {', '.join(TILES)})"
         )
     return whole_matrix(metric, frames, mask, progress)
 

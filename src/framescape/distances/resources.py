@@ -11,7 +11,7 @@ a part per pair of frames, fitted to both sizes and rounded up by about a fifth
 
 
 from framescape.common import MB
-from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
 # Pixels per block of hsl features (matrices.hsl_distances): the block's float32
 # features of all frames are held at once. Here, so that Snakemake's own process

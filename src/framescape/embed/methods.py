@@ -6,10 +6,13 @@ to change (:func:`finite`)."""
 
 
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from framescape.common import METHOD_LABELS, FramescapeError, log
+from framescape.common import FramescapeError, log
 from framescape.embed.mds import classical_mds, embed_mds, landmark_layout
 from framescape.embed.neighbours import (
     embed_tsne,
@@ -18,11 +21,25 @@ from framescape.embed.neighbours import (
     embed_umap_graph,
     umap_start,
 )
+from framescape.registry import METHODS
 
-METHODS = ("mds", "tsne", "umap")
+
+class Embedder(NamedTuple):
+    """How a method of :data:`framescape.registry.METHODS` lays frames out:
+    ``matrix(distances, random_state, threads, **params)`` from the ``(N, N)``
+    matrix; ``graph(indices, distances, random_state, threads, **params)``
+    from the neighbour graph (the long-movie path), or None for landmark MDS
+    of the frames themselves."""
+
+    matrix: Callable
+    graph: Callable | None
 
 
-EMBEDDERS = {"mds": embed_mds, "tsne": embed_tsne, "umap": embed_umap}
+EMBEDDERS = {
+    "mds": Embedder(matrix=embed_mds, graph=None),
+    "tsne": Embedder(matrix=embed_tsne, graph=embed_tsne_graph),
+    "umap": Embedder(matrix=embed_umap, graph=embed_umap_graph),
+}
 
 
 def embed(distances, method, random_state=0, threads=1, **params):
@@ -45,7 +62,7 @@ def embed(distances, method, random_state=0, threads=1, **params):
     """
     if method not in EMBEDDERS:
         raise ValueError(
-            f"unknown method '{method}' (choose from {', '.join(METHODS)})"
+            f"unknown method '{method}' (choose from {', '.join(EMBEDDERS)})"
         )
     distances = np.asarray(distances)
     n = len(distances)
@@ -63,7 +80,9 @@ def embed(distances, method, random_state=0, threads=1, **params):
                 distances.max(),
             )
             return classical_mds(distances)
-        coordinates = EMBEDDERS[method](distances, random_state, threads, **params)
+        coordinates = EMBEDDERS[method].matrix(
+            distances, random_state, threads, **params
+        )
     return finite(coordinates, method, params)
 
 
@@ -72,7 +91,7 @@ def finite(coordinates, method, params):
     never another method's map under this one's name."""
     if not np.isfinite(coordinates).all():
         raise FramescapeError(
-            f"{METHOD_LABELS[method]} gave non-finite coordinates for "
+            f"{METHODS[method].label} gave non-finite coordinates for "
             f"{len(coordinates)} frames with {params}: change the {method}: settings "
             f"in config.yaml, or leave {method} out of methods"
         )
@@ -107,12 +126,12 @@ def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **p
     """
     if method not in EMBEDDERS:
         raise ValueError(
-            f"unknown method '{method}' (choose from {', '.join(METHODS)})"
+            f"unknown method '{method}' (choose from {', '.join(EMBEDDERS)})"
         )
-    if n <= 3 or method == "mds":
+    embedder = EMBEDDERS[method].graph
+    if n <= 3 or embedder is None:
         coordinates = landmark_layout(n, rows)
     else:
-        embedder = embed_umap_graph if method == "umap" else embed_tsne_graph
         options = dict(params)
         if method == "umap" and params.get("init") == "mds":
             options["init"] = umap_start(landmark_layout(n, rows))

@@ -118,32 +118,10 @@ def extract_frames(
 
     try:
         with atomic_path(frames_npy, suffix=".npy") as tmp_npy:
-            with open(tmp_npy, "wb") as npy:
-                npy.write(npy_header((0, height, width, 3)))
-                npy.flush()
-                decoder.write_to(npy, report)
-                written = os.fstat(npy.fileno()).st_size - NPY_HEADER_SIZE
-                count, partial = divmod(written, width * height * 3)
-                if partial:
-                    raise FramescapeError(
-                        f"ffmpeg stopped inside a frame ({written} bytes)"
-                    )
-                if count == 0:
-                    raise FramescapeError(
-                        f"decodes to zero frames at fps={fps} "
-                        "(shorter than one sampling interval? raise fps)"
-                    )
-                decoder.check_complete(duration)
-                pngs = len(os.listdir(staging))
-                if pngs != count:  # both come from one split: a defect
-                    raise RuntimeError(f"ffmpeg wrote {pngs} PNGs for {count} frames")
-                npy.seek(0)
-                npy.write(npy_header((count, height, width, 3)))
-            times = decoder.times[:count]
-            # showinfo prints one line a frame; if ffmpeg ever skips one, the
-            # sampling grid is the best estimate left.
-            times += [index / fps for index in range(len(times), count)]
-            write_frames_tsv(frames_tsv, times)
+            count = stream_frames(
+                decoder, tmp_npy, staging, fps, width, height, duration, report
+            )
+            write_frames_tsv(frames_tsv, frame_times(decoder, count, fps))
             if frames_dir.exists():
                 shutil.rmtree(frames_dir)
             staging.rename(frames_dir)
@@ -157,6 +135,46 @@ def extract_frames(
         time.monotonic() - started,
     )
     return count
+
+
+def stream_frames(decoder, path, staging, fps, width, height, duration, report):
+    """Decode the movie into ``path``, a ``.npy`` of ``(N, height, width, 3)``
+    frames written as they come (its header made right once they are all
+    there), and its PNGs into ``staging``; ``report(frames)`` now and then.
+
+    Returns the number of frames. Fails unless ffmpeg gave whole frames, at
+    least one, a PNG for each and the whole movie (``duration`` s, when
+    known).
+    """
+    with open(path, "wb") as npy:
+        npy.write(npy_header((0, height, width, 3)))
+        npy.flush()
+        decoder.write_to(npy, report)
+        written = os.fstat(npy.fileno()).st_size - NPY_HEADER_SIZE
+        count, partial = divmod(written, width * height * 3)
+        if partial:
+            raise FramescapeError(f"ffmpeg stopped inside a frame ({written} bytes)")
+        if count == 0:
+            raise FramescapeError(
+                f"decodes to zero frames at fps={fps} "
+                "(shorter than one sampling interval? raise fps)"
+            )
+        decoder.check_complete(duration)
+        pngs = len(os.listdir(staging))
+        if pngs != count:  # both come from one split: a defect
+            raise RuntimeError(f"ffmpeg wrote {pngs} PNGs for {count} frames")
+        npy.seek(0)
+        npy.write(npy_header((count, height, width, 3)))
+    return count
+
+
+def frame_times(decoder, count, fps):
+    """The times (s) of the ``count`` frames the decoder wrote."""
+    times = decoder.times[:count]
+    # showinfo prints one line a frame; if ffmpeg ever skips one, the
+    # sampling grid is the best estimate left.
+    times += [index / fps for index in range(len(times), count)]
+    return times
 
 
 def extract_step(

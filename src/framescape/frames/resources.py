@@ -3,7 +3,7 @@ it while it plans a run."""
 
 
 
-from framescape.run.resources import MIN_RUNTIME
+from framescape.resources import MIN_RUNTIME
 
 
 def extract_runtime(duration):

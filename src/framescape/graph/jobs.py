@@ -37,6 +37,30 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
     least, kept = candidate_count(metric, k, n), candidate_limit(metric, k, n)
+    reduced = reduce_frames(frames, metric, mask, movie)
+    merged, heatmap = reduced_candidates(reduced, metric, kept, movie)
+    sample_candidates(frames, metric, k, merged, least, kept, mask, movie)
+    order, sizes = group_rows(merged.frames, np.ones(n, bool), RERANK_ROWS)
+    log.info(
+        "%s: %d groups of frames to re-rank, %.0f frames each on average",
+        metric,
+        len(sizes),
+        sizes.mean() if len(sizes) else 0,
+    )
+    save_npz(outputs.reduced, **reduced)
+    save_npz(
+        outputs.candidates,
+        frames=merged.frames,
+        distances=merged.distances,
+        order=order,
+        sizes=sizes,
+    )
+    save_npy(outputs.heatmap, heatmap.heatmap())
+
+
+def reduce_frames(frames, metric, mask, movie):
+    """Every frame reduced (:func:`reduced_descriptors`), the time it took logged."""
+    n = len(frames)
     started = time.monotonic()
     reduced = reduced_descriptors(
         frames, metric, mask=mask, progress=Progress(f"{metric} reducing {movie}")
@@ -48,6 +72,13 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
         reduced["descriptors"].shape[1],
         time.monotonic() - started,
     )
+    return reduced
+
+
+def reduced_candidates(reduced, metric, kept, movie):
+    """Each frame's ``kept`` nearest by reduced distance and the heatmap of
+    those distances (:func:`candidate_pass`)."""
+    n = len(reduced["descriptors"])
     started = time.monotonic()
     cell_frames, cells = heatmap_cells(n)
     merged, heatmap = candidate_pass(
@@ -68,6 +99,14 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
         cells,
         cells,
     )
+    return merged, heatmap
+
+
+def sample_candidates(frames, metric, k, merged, least, kept, mask, movie):
+    """How many of its ``kept`` candidates each frame re-ranks, chosen by a
+    sample (:func:`choose_candidates`, which cuts ``merged`` to them), and the
+    recall they hold logged: a warning when it falls short of
+    :data:`RECALL_TARGET` and no second pass makes up for it."""
     started = time.monotonic()
     sample = choose_candidates(
         frames,
@@ -98,22 +137,7 @@ def candidates_step(frames_npy, outputs, movie, metric, k, mask, threads):
         RECALL_TARGET,
         time.monotonic() - started,
     )
-    order, sizes = group_rows(merged.frames, np.ones(n, bool), RERANK_ROWS)
-    log.info(
-        "%s: %d groups of frames to re-rank, %.0f frames each on average",
-        metric,
-        len(sizes),
-        sizes.mean() if len(sizes) else 0,
-    )
-    save_npz(outputs.reduced, **reduced)
-    save_npz(
-        outputs.candidates,
-        frames=merged.frames,
-        distances=merged.distances,
-        order=order,
-        sizes=sizes,
-    )
-    save_npy(outputs.heatmap, heatmap.heatmap())
+    return sample
 
 
 def rerank_step(
@@ -182,27 +206,14 @@ def graph_step(
     ``graph/<metric>.npz`` (``indices``, ``distances``); a metric whose second
     pass runs (:data:`framescape.graph.parameters.COMPLETE`) is made exact first."""
     n = npy_shape(frames_npy)[0]
-    indices = np.full((n, k), n, np.int32)
-    distances = np.full((n, k), np.inf, np.float32)
-    row_lists = []
-    for path in parts:
-        with np.load(path) as part:
-            row_lists.append(part["rows"])
-            indices[part["rows"]] = part["indices"]
-            distances[part["rows"]] = part["distances"]
-    if (indices == n).any() or sum(len(part) for part in row_lists) != n:
-        raise ValueError(
-            f"re-ranked blocks {parts} do not hold each of the {n} frames once"
-        )
+    indices, distances = joined_blocks(parts, n, k)
     if COMPLETE[metric] and k:
         frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
         with np.load(reduced_npz) as stored:
             reduced = dict(stored)
         with np.load(candidates_npz) as stored:
             candidates, candidate_distances = stored["frames"], stored["distances"]
-        started = time.monotonic()
-        first = indices.copy()
-        report = second_pass(
+        exact_graph(
             frames,
             metric,
             reduced,
@@ -211,36 +222,8 @@ def graph_step(
             candidates,
             candidate_distances,
             mask,
-            progress=Progress(f"{metric} second pass of {movie}"),
+            movie,
         )
-        if report["skipped"]:
-            log.warning(
-                "%s: %.1f %% of frames certified by the first re-rank: too few for "
-                "a second pass (it would compare the others with every frame "
-                "again); the graph is the first re-rank's",
-                metric,
-                100 * report["certified"].mean(),
-            )
-        else:
-            log.info(
-                "%s: %.1f %% of frames certified by the first re-rank; the second "
-                "pass re-ranked %d more candidates, changed %d frames' lists, in "
-                "%.1f s",
-                metric,
-                100 * report["certified"].mean(),
-                report["missing"],
-                int((first != indices).any(axis=1).sum()),
-                time.monotonic() - started,
-            )
-        if report["inexact"]:
-            log.warning(
-                "%s: %d frames have more near frames than the second pass takes "
-                "(a long still shot?): their lists are the best of %d candidates "
-                "and may miss a true neighbour",
-                metric,
-                report["inexact"],
-                2 * candidates.shape[1],
-            )
     save_npz(output, indices=indices, distances=distances)
     log.info(
         "%s neighbour graph of %d frames from %d blocks: %d nearest each, "
@@ -253,3 +236,79 @@ def graph_step(
         k,
         float(np.median(distances[:, -1])) if k else 0.0,
     )
+
+
+def joined_blocks(parts, n, k):
+    """The re-ranked blocks ``parts`` (:func:`rerank_step`'s files) as one
+    graph of ``n`` frames: ``indices`` ``(n, k) int32`` and ``distances``
+    ``(n, k) float32``. Fails unless they hold each frame once."""
+    indices = np.full((n, k), n, np.int32)
+    distances = np.full((n, k), np.inf, np.float32)
+    row_lists = []
+    for path in parts:
+        with np.load(path) as part:
+            row_lists.append(part["rows"])
+            indices[part["rows"]] = part["indices"]
+            distances[part["rows"]] = part["distances"]
+    if (indices == n).any() or sum(len(part) for part in row_lists) != n:
+        raise ValueError(
+            f"re-ranked blocks {parts} do not hold each of the {n} frames once"
+        )
+    return indices, distances
+
+
+def exact_graph(
+    frames,
+    metric,
+    reduced,
+    indices,
+    distances,
+    candidates,
+    candidate_distances,
+    mask,
+    movie,
+):
+    """The first re-rank's graph made exact in place (:func:`second_pass`),
+    what it did logged: a warning when it was skipped or left frames
+    inexact."""
+    started = time.monotonic()
+    first = indices.copy()
+    report = second_pass(
+        frames,
+        metric,
+        reduced,
+        indices,
+        distances,
+        candidates,
+        candidate_distances,
+        mask,
+        progress=Progress(f"{metric} second pass of {movie}"),
+    )
+    if report["skipped"]:
+        log.warning(
+            "%s: %.1f %% of frames certified by the first re-rank: too few for "
+            "a second pass (it would compare the others with every frame "
+            "again); the graph is the first re-rank's",
+            metric,
+            100 * report["certified"].mean(),
+        )
+    else:
+        log.info(
+            "%s: %.1f %% of frames certified by the first re-rank; the second "
+            "pass re-ranked %d more candidates, changed %d frames' lists, in "
+            "%.1f s",
+            metric,
+            100 * report["certified"].mean(),
+            report["missing"],
+            int((first != indices).any(axis=1).sum()),
+            time.monotonic() - started,
+        )
+    if report["inexact"]:
+        log.warning(
+            "%s: %d frames have more near frames than the second pass takes "
+            "(a long still shot?): their lists are the best of %d candidates "
+            "and may miss a true neighbour",
+            metric,
+            report["inexact"],
+            2 * candidates.shape[1],
+        )

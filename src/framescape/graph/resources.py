@@ -19,7 +19,7 @@ from framescape.graph.parameters import (
     candidate_limit,
     reduce_factor,
 )
-from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
 GRAPH_EDGE_BYTES = 120
 GRAPH_FIXED = 400 * MB

@@ -145,6 +145,34 @@ def second_pass(
     if len(doubtful) > max_share * n:
         return {"certified": sure, "missing": 0, "inexact": 0, "skipped": True}
     limit = candidate_distances.shape[1]
+    found = completion_pass(
+        reduced, metric, doubtful, distances, candidates, limit, tile_frames, progress
+    )
+    # completion_part left out each frame's candidates: all it found is new.
+    missing = np.full((n, limit), n, np.int32)
+    missing[doubtful] = found.frames
+    more_indices, more_distances = rerank_all(
+        frames, metric, k, missing, mask, rerank_rows, progress
+    )
+    nearest_kernels.merge_listed(distances, indices, more_distances, more_indices, 0, n)
+    return {
+        "certified": sure,
+        "missing": int((missing < n).sum()),
+        "inexact": int((found.frames[:, -1] < n).sum()),
+        "skipped": False,
+    }
+
+
+def completion_pass(
+    reduced, metric, doubtful, distances, candidates, limit, tile_frames, progress
+):
+    """The second reduced pass: :func:`completion_part` of the ``doubtful``
+    frames against every block of frames, ``tile_frames`` of them at a time,
+    put together (a :class:`NearestMerge` of their rows, at most ``limit``
+    each). ``distances`` and ``candidates`` are every frame's (the first
+    re-rank's and the candidate pass's); ``progress`` as :func:`second_pass`
+    takes it."""
+    n = len(candidates)
     found = NearestMerge(n, limit, rows=len(doubtful))
     blocks = tile_count(n, tile_frames)
     tiles = blocks * -(-len(doubtful) // tile_frames)
@@ -164,16 +192,4 @@ def second_pass(
             if progress:
                 done = (start // tile_frames) * blocks + index + 1
                 progress(done, tiles, "tiles of reduced pairs")
-    # completion_part left out each frame's candidates: all it found is new.
-    missing = np.full((n, limit), n, np.int32)
-    missing[doubtful] = found.frames
-    more_indices, more_distances = rerank_all(
-        frames, metric, k, missing, mask, rerank_rows, progress
-    )
-    nearest_kernels.merge_listed(distances, indices, more_distances, more_indices, 0, n)
-    return {
-        "certified": sure,
-        "missing": int((missing < n).sum()),
-        "inexact": int((found.frames[:, -1] < n).sum()),
-        "skipped": False,
-    }
+    return found

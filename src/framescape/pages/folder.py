@@ -19,20 +19,26 @@ selection's CSV."""
 import itertools
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from framescape.common import load_json, log, map_label, save_text
+from framescape.common import load_json, log, save_text
 from framescape.pages.toolkit import (
     HOVER_SIDE,
     TEMPLATES,
     check_assets,
+    export_controls,
+    frame_points,
     js_call,
     map_figure,
+    map_menu,
+    map_steps,
+    maps_source,
     numbered_pictures,
+    page_document,
     page_scripts,
-    quantised,
-    unquantised,
+    picture_hover,
 )
 from framescape.run.movies import read_movies_tsv
 
@@ -98,115 +104,22 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
     names : each movie's file name, in the order of ``movies``
     collection_json : the file ``items`` came from (named in errors)
     """
-    from bokeh.document import Document
     from bokeh.layouts import column, row
-    from bokeh.models import (
-        Button,
-        ColumnDataSource,
-        CustomJSHover,
-        Div,
-        HoverTool,
-        LinearColorMapper,
-        Select,
-    )
 
-    missing = [key for key in keys if key not in items[0]]
-    if missing:
-        raise ValueError(
-            f"{collection_json} has no map {', '.join(missing)}: make it again "
-            "with the same collection settings"
-        )
-    steps, scales = {}, {}
-    for key in keys:
-        coordinates = np.array([item[key] for item in items], np.float64)
-        steps[key], scales[key] = quantised(coordinates)
-    x, y = unquantised(steps[keys[0]], scales[keys[0]])
-    source = ColumnDataSource(
-        {
-            "x": x,
-            "y": y,
-            "movie": numbers,
-            "frame": np.array([item["frame"] for item in items], np.int32),
-            "time": np.array([item["time"] for item in items], np.float64),
-        },
-        name="frames",
-    )
-    maps = ColumnDataSource(
-        {
-            f"{key}_{axis}": steps[key][:, a]
-            for key in keys
-            for a, axis in enumerate("xy")
-        },
-        name="maps",
-    )
-    # Filled by collection.js: a line for each movie shown.
-    paths = ColumnDataSource({"xs": [], "ys": [], "movie": []}, name="paths")
-    colours = LinearColorMapper(
-        palette=movie_colours(len(movies)),
-        # Movie m's colour is the palette's m-th: half a step either side.
-        low=-0.5,
-        high=len(movies) - 0.5,
-    )
-
-    plot = map_figure(900, 760)
-    path = plot.multi_line(
-        "xs",
-        "ys",
-        source=paths,
-        line_color={"field": "movie", "transform": colours},
-        line_alpha=0.3,
-        name="path",
-    )
-    points = plot.scatter(
-        "x",
-        "y",
-        source=source,
-        size=6,
-        fill_color={"field": "movie", "transform": colours},
-        line_color=None,
-        selection_line_color="#d62728",
-        nonselection_fill_alpha=0.2,
-        name="points",
-    )
+    check_maps(items, keys, collection_json)
+    data = collection_sources(items, keys, numbers)
     pictures = movie_pictures(items, numbers, len(movies))
-    plot.add_tools(
-        HoverTool(
-            renderers=[points],
-            # One frame at a time: where thousands of points overlap, one
-            # picture, not a column of them.
-            limit=1,
-            tooltips=(
-                '<div class="fs-hover"><img src="$index{picture}" '
-                f'alt="frame @frame" style="max-width:{HOVER_SIDE}px;'
-                f'max-height:{HOVER_SIDE}px"><div class="fs-hover-movie">'
-                "$index{movie}</div><div>frame @frame · @time{0.00} s</div></div>"
-            ),
-            formatters={
-                "$index": CustomJSHover(
-                    name="hover_text",
-                    args={"source": source, "pictures": pictures, "names": names},
-                    code="return collection.hoverText({source, pictures, names}, "
-                    "value, format);",
-                )
-            },
-        )
-    )
-    choose = Select(
-        title="Map",
-        value=keys[0],
-        options=[(key, map_label(key)) for key in keys],
-        name="map_select",
-    )
-    export = Button(label="Export selection (CSV)", name="export_csv")
-    status = Div(text="", name="status")
+    plot, path = collection_map(data, movies, pictures, names)
+    choose = map_menu(keys)
+    export, status = export_controls()
     shared = {
-        "source": source,
-        "maps": maps,
-        "scales": scales,
+        "source": data.source,
+        "maps": data.maps,
+        "scales": data.scales,
         "pictures": pictures,
         "names": names,
         "movies": movies,
-        "paths": paths,
+        "paths": data.paths,
         "path": path,
         "plot": plot,
         "choose": choose,
@@ -214,14 +127,99 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
     }
     choose.js_on_change("value", js_call(shared, "switchMap", "collection"))
     export.js_on_event("button_click", js_call(shared, "exportCsv", "collection"))
-    source.selected.js_on_change("indices", js_call(shared, "showSelection"))
+    data.source.selected.js_on_change("indices", js_call(shared, "showSelection"))
     plot.js_on_event("tap", js_call(shared, "openFrame", "collection"))
     layout = column(row(choose, export, status), plot)
-    Document().add_root(layout)
-    layout.document.js_on_event(
-        "document_ready", js_call(shared, "ready", "collection")
+    return page_document(layout, shared, "ready", "collection")
+
+
+def check_maps(items, keys, collection_json):
+    """Fail unless the frames of ``collection.json`` have every map ``keys``."""
+    missing = [key for key in keys if key not in items[0]]
+    if missing:
+        raise ValueError(
+            f"{collection_json} has no map {', '.join(missing)}: make it again "
+            "with the same collection settings"
+        )
+
+
+class CollectionSources(NamedTuple):
+    """The data the folder map draws (:func:`collection_sources`): ``source``,
+    the frames (the first map's ``x`` and ``y``, ``movie``, ``frame``,
+    ``time``); ``maps`` and ``scales``, every map's steps; ``paths``, the
+    shown movies' lines (filled by collection.js)."""
+
+    source: object
+    maps: object
+    scales: dict
+    paths: object
+
+
+def collection_sources(items, keys, numbers):
+    """The :class:`CollectionSources` of ``collection.json``'s ``items``, its
+    maps ``keys`` and each frame's movie number (``numbers``)."""
+    from bokeh.models import ColumnDataSource
+
+    steps = map_steps(items, keys)
+    source = ColumnDataSource(
+        {
+            "x": steps.x,
+            "y": steps.y,
+            "movie": numbers,
+            "frame": np.array([item["frame"] for item in items], np.int32),
+            "time": np.array([item["time"] for item in items], np.float64),
+        },
+        name="frames",
     )
-    return layout
+    maps = maps_source(steps.steps, keys)
+    # Filled by collection.js: a line for each movie shown.
+    paths = ColumnDataSource({"xs": [], "ys": [], "movie": []}, name="paths")
+    return CollectionSources(source, maps, steps.scales, paths)
+
+
+def collection_map(data, movies, pictures, names):
+    """The folder map of :class:`CollectionSources` ``data``: each shown
+    movie's path and its frames in the movie's colour, and a hover showing a
+    frame's picture (``pictures``, each movie's), movie (``names``) and time.
+    Returns ``(plot, path)``."""
+    from bokeh.models import CustomJSHover, LinearColorMapper
+
+    colours = LinearColorMapper(
+        palette=movie_colours(len(movies)),
+        # Movie m's colour is the palette's m-th: half a step either side.
+        low=-0.5,
+        high=len(movies) - 0.5,
+    )
+    plot = map_figure(900, 760)
+    path = plot.multi_line(
+        "xs",
+        "ys",
+        source=data.paths,
+        line_color={"field": "movie", "transform": colours},
+        line_alpha=0.3,
+        name="path",
+    )
+    points = frame_points(
+        plot, data.source, 6, {"field": "movie", "transform": colours}, 0.2
+    )
+    picture_hover(
+        plot,
+        points,
+        '<div class="fs-hover"><img src="$index{picture}" '
+        f'alt="frame @frame" style="max-width:{HOVER_SIDE}px;'
+        f'max-height:{HOVER_SIDE}px"><div class="fs-hover-movie">'
+        "$index{movie}</div><div>frame @frame · @time{0.00} s</div></div>",
+        CustomJSHover(
+            name="hover_text",
+            args={"source": data.source, "pictures": pictures, "names": names},
+            code="return collection.hoverText({source, pictures, names}, "
+            "value, format);",
+        ),
+        # One frame at a time: where thousands of points overlap, one
+        # picture, not a column of them.
+        limit=1,
+    )
+    return plot, path
 
 
 def collection_page(items, keys, names, failed, assets, collection_json):

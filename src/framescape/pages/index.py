@@ -133,3 +133,47 @@ def index_step(
         len(summaries),
         len(listing),
     )
+
+
+def page_is_current(collection):
+    """Whether the folder map's page (a path, or ``None``) exists and was made
+    after the frames it shows were joined (``collection/frames.tsv``): a run
+    that failed before it may have left an earlier run's page."""
+    if not collection or not Path(collection).is_file():
+        return False
+    joined = Path(collection).with_suffix("") / "frames.tsv"
+    return joined.is_file() and (
+        Path(collection).stat().st_mtime_ns >= joined.stat().st_mtime_ns
+    )
+
+
+def outcomes_index(results, movies, assets, collection=None, reuse=None):
+    """``index.html`` again at the end of a run (the Snakefile's ``onsuccess``
+    and ``onerror``, once :func:`framescape.run.outcomes.write_outcomes` has
+    corrected ``movies.tsv``): it lists the failed movies with their reasons.
+
+    Parameters
+    ----------
+    results : path
+        The results folder.
+    movies : dict
+        ``{movie_id: …}`` (``find_movies``), in the index's order.
+    assets : path
+        ``make_index``'s ``assets`` input (the viewer's shared files).
+    collection : path, optional
+        The folder map's page, when the run makes it: the index links to it
+        once it is current (:func:`page_is_current`).
+    reuse : path, optional
+        ``reuse.tsv``, when the run finds reused footage: the index lists it
+        (not while the file does not exist).
+    """
+    index_step(
+        movies_tsv=Path(results, "movies.tsv"),
+        json_paths=[Path(results, f"{movie}.json") for movie in movies],
+        probe_paths=[Path(results, movie, "probe.json") for movie in movies],
+        assets=assets,
+        output=Path(results, "index.html"),
+        movies=list(movies),
+        collection=collection if page_is_current(collection) else None,
+        reuse=reuse,
+    )

@@ -13,10 +13,10 @@ from framescape.common import atomic_path, load_frames_tsv, log, map_label, npy_
 from framescape.distances.tiles import HEATMAP_CELLS, heatmap_cells
 from framescape.graph.parameters import reduce_factor
 from framescape.pages.pictures import thumbnail
+from framescape.registry import METRICS
 
 matplotlib.use("Agg")
 
-METRIC_UNITS = {"gray": "grey levels, 0–255", "hsl": "0–3"}
 # Longer side of a frame's picture on a map, pixels: landscape and portrait
 # frames take the same room, each at its own aspect.
 THUMBNAIL_SIZE = 56
@@ -147,7 +147,7 @@ def plot_distances(path, distances, times, metric, title, reduced_factor=None):
         interpolation="nearest",
     )
     colour_bar = figure.colorbar(image, ax=ax)
-    label = f"{metric} distance ({METRIC_UNITS[metric]})"
+    label = f"{metric} distance ({METRICS[metric].unit})"
     if reduced_factor:
         label += f"\nof {reduced_factor}×{reduced_factor}-pixel block means"
     colour_bar.set_label(label)

@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 import numpy as np
@@ -21,6 +22,7 @@ from framescape.common import (
     atomic_path,
     load_json,
     log,
+    map_label,
     save_json,
 )
 from framescape.pages.pictures import thumbnail
@@ -247,6 +249,110 @@ def map_figure(width, height):
     plot.axis.visible = False
     plot.grid.visible = False
     return plot
+
+
+class MapSteps(NamedTuple):
+    """Every map of a page as :func:`quantised` steps: ``steps`` and
+    ``scales``, ``{key: …}``; ``x`` and ``y``, the first map's coordinates as
+    the page draws them (:func:`unquantised`)."""
+
+    steps: dict
+    scales: dict
+    x: np.ndarray
+    y: np.ndarray
+
+
+def map_steps(items, keys):
+    """:class:`MapSteps` of the maps ``keys`` (``"<method>_<metric>"``) of
+    ``items`` (a movie's or the folder's JSON, one dict per frame)."""
+    steps, scales = {}, {}
+    for key in keys:
+        coordinates = np.array([item[key] for item in items], np.float64)
+        steps[key], scales[key] = quantised(coordinates)
+    x, y = unquantised(steps[keys[0]], scales[keys[0]])
+    return MapSteps(steps, scales, x, y)
+
+
+def maps_source(steps, keys):
+    """The data source ``maps`` of both pages: each map's steps, a column per
+    axis (``<key>_x``, ``<key>_y``), which the pages' scripts turn into
+    coordinates when the map is switched."""
+    from bokeh.models import ColumnDataSource
+
+    return ColumnDataSource(
+        {
+            f"{key}_{axis}": steps[key][:, a]
+            for key in keys
+            for a, axis in enumerate("xy")
+        },
+        name="maps",
+    )
+
+
+def frame_points(plot, source, size, fill_color, nonselection_fill_alpha):
+    """The frames drawn on ``plot`` as points named ``points``, without
+    outline, selected ones ringed in red and the others faded."""
+    return plot.scatter(
+        "x",
+        "y",
+        source=source,
+        size=size,
+        fill_color=fill_color,
+        line_color=None,
+        selection_line_color="#d62728",
+        nonselection_fill_alpha=nonselection_fill_alpha,
+        name="points",
+    )
+
+
+def picture_hover(plot, points, tooltips, formatter, **options):
+    """A hover on ``points`` showing the frame's picture: ``tooltips`` asks
+    for ``$index{…}``, which ``formatter`` (a CustomJSHover) answers;
+    ``options`` go to the HoverTool."""
+    from bokeh.models import HoverTool
+
+    plot.add_tools(
+        HoverTool(
+            renderers=[points],
+            **options,
+            tooltips=tooltips,
+            formatters={"$index": formatter},
+        )
+    )
+
+
+def map_menu(keys):
+    """The menu ``map_select`` of the maps ``keys``, named for people
+    (:func:`framescape.common.map_label`), the first chosen."""
+    from bokeh.models import Select
+
+    return Select(
+        title="Map",
+        value=keys[0],
+        options=[(key, map_label(key)) for key in keys],
+        name="map_select",
+    )
+
+
+def export_controls():
+    """The button that exports the selection as CSV (``export_csv``) and the
+    line below it that counts the selection or says how to make one
+    (``status``)."""
+    from bokeh.models import Button, Div
+
+    export = Button(label="Export selection (CSV)", name="export_csv")
+    status = Div(text="", name="status")
+    return export, status
+
+
+def page_document(layout, shared, function, library="framescape"):
+    """``layout`` as the one root of its own document, calling
+    ``<library>.<function>`` (:func:`js_call`) once the page has drawn it."""
+    from bokeh.document import Document
+
+    Document().add_root(layout)
+    layout.document.js_on_event("document_ready", js_call(shared, function, library))
+    return layout
 
 
 def assets_step(folder):

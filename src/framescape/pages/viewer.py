@@ -6,6 +6,7 @@ nearest frames on a click, the selection's CSV and the marks of reused footage;
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,7 +15,6 @@ from framescape.common import (
     format_duration,
     load_json,
     log,
-    map_label,
     save_text,
 )
 from framescape.pages.toolkit import (
@@ -23,17 +23,22 @@ from framescape.pages.toolkit import (
     THUMBNAIL_SIDE,
     aspect_ratio,
     check_assets,
+    export_controls,
     fit,
+    frame_points,
     js_call,
     map_figure,
+    map_menu,
+    map_steps,
+    maps_source,
     nearest_script,
     numbered_pictures,
+    page_document,
     page_scripts,
+    picture_hover,
     picture_size,
-    quantised,
     thumbnail_script,
     thumbnail_urls,
-    unquantised,
 )
 
 
@@ -53,56 +58,107 @@ def viewer_layout(items, keys, movie, picture, assets):
     address once drawn (``#frame=N`` selects frame N, as the folder map's
     links ask).
     """
-    from bokeh.document import Document
     from bokeh.layouts import column, row
-    from bokeh.models import (
-        Button,
-        ColorBar,
-        ColumnDataSource,
-        CustomJSHover,
-        Div,
-        HoverTool,
-        ImportedStyleSheet,
-        Select,
-        Slider,
-    )
-    from bokeh.transform import linear_cmap
 
-    n = len(items)
+    data = viewer_sources(items, keys)
+    plot, path = viewer_map(data, picture)
+    controls = viewer_controls(keys, data, assets)
+    shared = {
+        "source": data.source,
+        "maps": data.maps,
+        "scales": data.scales,
+        "pictures": data.pictures,
+        "thumbnails": data.thumbnails,
+        "marker": data.marker,
+        "path": path,
+        "slider": controls.slider,
+        "plot": plot,
+        "choose": controls.choose,
+        "details": controls.details,
+        "status": controls.status,
+        "play": controls.play,
+        "movie": movie,
+    }
+
+    controls.choose.js_on_change("value", js_call(shared, "switchMap"))
+    controls.slider.js_on_change("value", js_call(shared, "moveMarker"))
+    controls.play.js_on_event("button_click", js_call(shared, "togglePlay"))
+    controls.export.js_on_event("button_click", js_call(shared, "exportCsv"))
+    data.source.selected.js_on_change("indices", js_call(shared, "showSelection"))
+    plot.js_on_event("tap", js_call(shared, "showFrame"))
+    plot.js_on_event("rangesupdate", js_call(shared, "updateThumbnails"))
+    layout = row(
+        column(
+            plot,
+            row(controls.play, controls.slider, sizing_mode="stretch_width"),
+            width=760,
+        ),
+        column(controls.choose, controls.export, controls.status, controls.details),
+    )
+    return page_document(layout, shared, "watchAddress")
+
+
+class ViewerSources(NamedTuple):
+    """The data a viewer draws (:func:`viewer_sources`): ``source``, the frames
+    (``frame``, ``time``, the first map's ``x`` and ``y``, and ``src`` unless
+    ``pictures`` rebuilds the names); ``maps`` and ``scales``, every map's
+    steps; ``thumbnails``, the pictures drawn when zoomed in; ``marker``, the
+    timeline's frame; ``times``, each frame's time (s)."""
+
+    source: object
+    maps: object
+    scales: dict
+    pictures: dict | None
+    thumbnails: object
+    marker: object
+    times: np.ndarray
+
+
+def viewer_sources(items, keys):
+    """The :class:`ViewerSources` of a movie's JSON ``items`` and its maps ``keys``."""
+    from bokeh.models import ColumnDataSource
+
     times = np.array([item["time"] for item in items], np.float64)
-    steps, scales = {}, {}
-    for key in keys:
-        coordinates = np.array([item[key] for item in items], np.float64)
-        steps[key], scales[key] = quantised(coordinates)
-    x, y = unquantised(steps[keys[0]], scales[keys[0]])
+    steps = map_steps(items, keys)
     data = {
         "frame": np.array([item["frame"] for item in items], np.int32),
         "time": times,
-        "x": x,
-        "y": y,
+        "x": steps.x,
+        "y": steps.y,
     }
     sources = [item["src"] for item in items]
     pictures = numbered_pictures(sources)
     if pictures is None:
         data["src"] = sources
     source = ColumnDataSource(data, name="frames")
-    maps = ColumnDataSource(
-        {
-            f"{key}_{axis}": steps[key][:, a]
-            for key in keys
-            for a, axis in enumerate("xy")
-        },
-        name="maps",
-    )
+    maps = maps_source(steps.steps, keys)
     thumbnails = ColumnDataSource({"x": [], "y": [], "src": []}, name="thumbnails")
     marker = ColumnDataSource({"x": data["x"][:1], "y": data["y"][:1]}, name="marker")
+    return ViewerSources(
+        source, maps, steps.scales, pictures, thumbnails, marker, times
+    )
+
+
+def viewer_map(data, picture):
+    """The viewer's map of :class:`ViewerSources` ``data``: the frames'
+    path, the pictures when zoomed in, the frames coloured by time with
+    their colour bar, the timeline's ring and a hover showing the frame
+    (``picture``, its pictures' size). Returns ``(plot, path)``."""
+    from bokeh.models import ColorBar, CustomJSHover
+    from bokeh.transform import linear_cmap
 
     plot = map_figure(760, 700)
+    times = data.times
     colours = linear_cmap(
         "time", "Viridis256", float(times.min()), float(max(times.max(), 1e-9))
     )
     path = plot.line(
-        "x", "y", source=source, line_color="#8a8a8a", line_alpha=0.35, name="path"
+        "x",
+        "y",
+        source=data.source,
+        line_color="#8a8a8a",
+        line_alpha=0.35,
+        name="path",
     )
     thumbnail_width, thumbnail_height = fit(picture, THUMBNAIL_SIDE)
     plot.image_url(
@@ -114,24 +170,14 @@ def viewer_layout(items, keys, movie, picture, assets):
         w_units="screen",
         h_units="screen",
         anchor="center",
-        source=thumbnails,
+        source=data.thumbnails,
         name="thumbnail_pictures",
     )
-    points = plot.scatter(
-        "x",
-        "y",
-        source=source,
-        size=7,
-        fill_color=colours,
-        line_color=None,
-        selection_line_color="#d62728",
-        nonselection_fill_alpha=0.25,
-        name="points",
-    )
+    points = frame_points(plot, data.source, 7, colours, 0.25)
     plot.scatter(
         "x",
         "y",
-        source=marker,
+        source=data.marker,
         size=18,
         fill_color=None,
         line_color="#d62728",
@@ -143,37 +189,47 @@ def viewer_layout(items, keys, movie, picture, assets):
         "right",
     )
     hover_width, hover_height = fit(picture, HOVER_SIDE)
-    plot.add_tools(
-        HoverTool(
-            renderers=[points],
-            tooltips=(
-                f'<div><img src="$index{{picture}}" alt="frame @frame" '
-                f'style="width:{hover_width}px;height:{hover_height}px">'
-                "<div>frame @frame · @time{0.00} s</div></div>"
-            ),
-            formatters={
-                "$index": CustomJSHover(
-                    name="picture_of",
-                    args={"source": source, "pictures": pictures},
-                    code="return framescape.pictureOf({source, pictures}, value);",
-                )
-            },
-        )
+    picture_hover(
+        plot,
+        points,
+        f'<div><img src="$index{{picture}}" alt="frame @frame" '
+        f'style="width:{hover_width}px;height:{hover_height}px">'
+        "<div>frame @frame · @time{0.00} s</div></div>",
+        CustomJSHover(
+            name="picture_of",
+            args={"source": data.source, "pictures": data.pictures},
+            code="return framescape.pictureOf({source, pictures}, value);",
+        ),
     )
+    return plot, path
 
+
+class ViewerControls(NamedTuple):
+    """The widgets beside a viewer's map (:func:`viewer_controls`)."""
+
+    choose: object
+    slider: object
+    play: object
+    export: object
+    status: object
+    details: object
+
+
+def viewer_controls(keys, data, assets):
+    """The map menu, the timeline and its play button, the CSV export and its
+    status line, and the frame's details (:class:`ViewerControls`) of a
+    viewer of :class:`ViewerSources` ``data``."""
+    from bokeh.models import Button, Div, ImportedStyleSheet, Slider
+
+    n = len(data.times)
     style = ImportedStyleSheet(url=f"{assets}/framescape.css")
-    choose = Select(
-        title="Map",
-        value=keys[0],
-        options=[(key, map_label(key)) for key in keys],
-        name="map_select",
-    )
+    choose = map_menu(keys)
     slider = Slider(
         start=0,
         end=max(n - 1, 1),
         value=0,
         step=1,
-        title=f"Frame {data['frame'][0]} · {times[0]:.2f} s",
+        title=f"Frame {data.source.data['frame'][0]} · {data.times[0]:.2f} s",
         show_value=False,
         name="timeline",
         width=640,
@@ -182,8 +238,7 @@ def viewer_layout(items, keys, movie, picture, assets):
         stylesheets=[style],
     )
     play = Button(label="▶ Play", width=90, name="play", disabled=n < 2)
-    export = Button(label="Export selection (CSV)", name="export_csv")
-    status = Div(text="", name="status")
+    export, status = export_controls()
     details = Div(
         stylesheets=[style],
         text='<p class="fs-hint">Click a point to see its frame and the frames '
@@ -191,37 +246,7 @@ def viewer_layout(items, keys, movie, picture, assets):
         name="details",
         width=360,
     )
-    shared = {
-        "source": source,
-        "maps": maps,
-        "scales": scales,
-        "pictures": pictures,
-        "thumbnails": thumbnails,
-        "marker": marker,
-        "path": path,
-        "slider": slider,
-        "plot": plot,
-        "choose": choose,
-        "details": details,
-        "status": status,
-        "play": play,
-        "movie": movie,
-    }
-
-    choose.js_on_change("value", js_call(shared, "switchMap"))
-    slider.js_on_change("value", js_call(shared, "moveMarker"))
-    play.js_on_event("button_click", js_call(shared, "togglePlay"))
-    export.js_on_event("button_click", js_call(shared, "exportCsv"))
-    source.selected.js_on_change("indices", js_call(shared, "showSelection"))
-    plot.js_on_event("tap", js_call(shared, "showFrame"))
-    plot.js_on_event("rangesupdate", js_call(shared, "updateThumbnails"))
-    layout = row(
-        column(plot, row(play, slider, sizing_mode="stretch_width"), width=760),
-        column(choose, export, status, details),
-    )
-    Document().add_root(layout)
-    layout.document.js_on_event("document_ready", js_call(shared, "watchAddress"))
-    return layout
+    return ViewerControls(choose, slider, play, export, status, details)
 
 
 def viewer_page(

@@ -3,6 +3,7 @@ their pairs alike, the stretches found in two places, and ``reuse.tsv``
 (:func:`reuse_step`)."""
 
 
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -14,11 +15,22 @@ from framescape.reuse.stretches import MIN_SCORE, find_stretches
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
 
 
+class Descriptors(NamedTuple):
+    """All movies' descriptors one after the other (:func:`load_descriptors`):
+    ``vectors`` (N, D), ``movie`` (N,) movie number, ``time`` (N,) s, ``step``
+    (movies,) each movie's interval (s) and ``parts`` (the parts of a
+    descriptor, the same for all)."""
+
+    vectors: np.ndarray
+    movie: np.ndarray
+    time: np.ndarray
+    step: np.ndarray
+    parts: int
+
+
 def load_descriptors(paths):
-    """All movies' descriptors one after the other: ``vectors`` (N, D),
-    ``movie`` (N,) movie number (the order of ``paths``), ``time`` (N,) s,
-    ``step`` (movies,) each movie's interval (s) and ``parts`` (the parts of
-    a descriptor, the same for all)."""
+    """All movies' :class:`Descriptors`, movie numbers in the order of
+    ``paths``."""
     vectors, movie, time, step, parts = [], [], [], [], set()
     for number, path in enumerate(paths):
         with np.load(path) as data:
@@ -37,33 +49,36 @@ def load_descriptors(paths):
             f"descriptors of {len(parts)} layouts ({sorted(parts)} parts): delete "
             "results/*/reuse/ and run again"
         )
-    return (
-        np.concatenate(vectors),
-        np.concatenate(movie),
-        np.concatenate(time),
-        np.asarray(step),
-        parts.pop(),
+    return Descriptors(
+        vectors=np.concatenate(vectors),
+        movie=np.concatenate(movie),
+        time=np.concatenate(time),
+        step=np.asarray(step),
+        parts=parts.pop(),
     )
 
 
 def tsv_rows(stretches, movies):
-    """``reuse.tsv`` rows from :func:`find_stretches`' stretches: movie ids
+    """``reuse.tsv`` rows from :func:`find_stretches`' stretches
+    (:class:`framescape.reuse.stretches.Stretch`): movie ids
     (``movies[number]``), the two places in id order (a repeat inside one
     movie: earlier first), times with 3 decimals, score with 3."""
     rows = []
-    for ma, sa, ea, mb, sb, eb, score in stretches:
-        a, b = (movies[ma], sa, ea), (movies[mb], sb, eb)
+    for stretch in stretches:
+        a = (movies[stretch.movie_a], stretch.start_a, stretch.end_a)
+        b = (movies[stretch.movie_b], stretch.start_b, stretch.end_b)
         if (b[0], b[1]) < (a[0], a[1]):
             a, b = b, a
+        (id_a, start_a, end_a), (id_b, start_b, end_b) = a, b
         rows.append(
             [
-                a[0],
-                f"{a[1]:.3f}",
-                f"{a[2]:.3f}",
-                b[0],
-                f"{b[1]:.3f}",
-                f"{b[2]:.3f}",
-                f"{min(max(score, 0.0), 1.0):.3f}",
+                id_a,
+                f"{start_a:.3f}",
+                f"{end_a:.3f}",
+                id_b,
+                f"{start_b:.3f}",
+                f"{end_b:.3f}",
+                f"{min(max(stretch.score, 0.0), 1.0):.3f}",
             ]
         )
     return rows
@@ -78,32 +93,32 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
         log.info("no movies")
         return []
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    vectors, movie, time, step, parts = load_descriptors(descriptor_npzs)
-    log.info("%d windows of %d movies", len(vectors), len(movies))
+    found = load_descriptors(descriptor_npzs)
+    log.info("%d windows of %d movies", len(found.vectors), len(movies))
     # Every other window of each movie against all.
-    first = np.searchsorted(movie, movie)
+    first = np.searchsorted(found.movie, found.movie)
     pairs = similar_pairs(
-        vectors,
-        movie,
-        time,
+        found.vectors,
+        found.movie,
+        found.time,
         min_seconds,
-        rows=np.flatnonzero((np.arange(len(movie)) - first) % 2 == 0),
+        rows=np.flatnonzero((np.arange(len(found.movie)) - first) % 2 == 0),
         progress=Progress("similar windows"),
     )
     log.info("%d pairs of windows alike", len(pairs))
 
     def similarity(i, j):
-        return region_similarity(vectors, parts, i, j)
+        return region_similarity(found.vectors, found.parts, i, j)
 
     stretches = find_stretches(
         pairs,
         similarity,
-        movie,
-        time,
-        step,
+        found.movie,
+        found.time,
+        found.step,
         min_seconds,
-        span=step,
-        described=vectors.any(axis=1),
+        span=found.step,
+        described=found.vectors.any(axis=1),
         min_score=MIN_SCORE,
     )
     rows = tsv_rows(stretches, list(movies))

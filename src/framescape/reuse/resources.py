@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 
 from framescape.common import MB
-from framescape.run.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
 # Python and the libraries, then per window of the folder (its descriptor twice
 # while joined, its pairs, its row of a block of similarities): the measured

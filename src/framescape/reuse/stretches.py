@@ -6,6 +6,7 @@ offset than a little beside it; each stretch once, the best first
 (:func:`distinct_stretches`)."""
 
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -100,7 +101,7 @@ def best_partners(similarity, x, y, targets, width, reach=1):
 
 def follow(similarity, x, y, offset, width, min_seconds, same_movie, min_score=0.0):
     """Stretches where the frames of track ``x`` keep matching those of track
-    ``y`` ``offset`` seconds later: ``(start_x, end_x, offset, score)`` each,
+    ``y`` ``offset`` seconds later: a :class:`Match` each (in ``x``),
     ``offset`` refined to the matched frames' mean.
 
     Its ends: :func:`stretch_ends`, inside one movie cut to end where its
@@ -175,7 +176,7 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie, min_score=0
             if start + shift - end < min_seconds - 1e-6:
                 continue
         if end - start >= min_seconds - 1e-6:
-            found.append((start, end, shift, score))
+            found.append(Match(start, end, shift, score))
     return found, open_end
 
 
@@ -222,6 +223,63 @@ def follow_around(
         if not open_end:
             return walked
         margin *= 4
+
+
+class Stretch(NamedTuple):
+    """Footage found in two places: ``start_a`` … ``end_a`` (s) of movie
+    number ``movie_a`` again at ``start_b`` … ``end_b`` of ``movie_b``;
+    ``score``, its windows' mean similarity."""
+
+    movie_a: int
+    start_a: float
+    end_a: float
+    movie_b: int
+    start_b: float
+    end_b: float
+    score: float
+
+
+class Match(NamedTuple):
+    """Where the frames of one track keep matching another's ``offset`` s
+    later (:func:`follow`): ``start`` … ``end`` (s) in the first, ``score``."""
+
+    start: float
+    end: float
+    offset: float
+    score: float
+
+
+class Votes(NamedTuple):
+    """Frame pairs that look alike, grouped by the time offset they vote for
+    (:func:`offset_votes`).
+
+    ``groups`` ``(G, 3)`` each group's ``(movie_a, movie_b, offset in
+    sampling intervals)``, ``counts`` ``(G,)`` its votes; group ``g``'s pairs
+    are ``order[starts[g]:starts[g + 1]]``, each with its ``offsets`` (s, from
+    movie_a to movie_b), ``width`` (the larger sampling interval, s) and
+    ``times`` (s, in movie_a).
+    """
+
+    groups: np.ndarray
+    counts: np.ndarray
+    order: np.ndarray
+    starts: np.ndarray
+    offsets: np.ndarray
+    width: np.ndarray
+    times: np.ndarray
+
+
+class Search(NamedTuple):
+    """What following the votes needs: :func:`find_stretches`' ``similarity``,
+    ``step``, ``min_seconds``, ``min_votes`` and ``min_score``, and each
+    movie's :class:`Track` (``tracks``)."""
+
+    similarity: Callable
+    tracks: dict
+    step: np.ndarray
+    min_seconds: float
+    min_votes: int
+    min_score: float
 
 
 def find_stretches(
@@ -271,10 +329,9 @@ def find_stretches(
 
     Returns
     -------
-    list of tuple
-        ``(movie_a, start_a, end_a, movie_b, start_b, end_b, score)``, movie
-        numbers, ``movie_a <= movie_b`` (``start_a < start_b`` within one
-        movie), best score first.
+    list of Stretch
+        Movie numbers ``movie_a <= movie_b`` (``start_a < start_b`` within
+        one movie), best score first.
     """
     movie, time, step = (
         np.asarray(movie),
@@ -286,6 +343,29 @@ def find_stretches(
         described = np.ones(len(movie), dtype=bool)
     if len(candidates) == 0:
         return []
+    votes = offset_votes(candidates, movie, time, step, min_seconds)
+    tracks = movie_tracks(movie, time, step, span, np.asarray(described))
+    search = Search(similarity, tracks, step, min_seconds, min_votes, min_score)
+    stretches = [
+        Stretch(
+            x_movie,
+            match.start,
+            match.end,
+            y_movie,
+            match.start + match.offset,
+            match.end + match.offset,
+            match.score,
+        )
+        for (x_movie, y_movie), walked in follow_votes(votes, search).items()
+        for match in walked
+    ]
+    return distinct_stretches(stretches, step)
+
+
+def offset_votes(candidates, movie, time, step, min_seconds):
+    """The pairs of ``candidates`` as :class:`Votes`: each pair ordered
+    (movie_a <= movie_b, earlier first within one movie), a pair of one movie
+    less than ``min_seconds`` apart left out."""
     i, j = np.asarray(candidates).T
     swap = (movie[i] > movie[j]) | ((movie[i] == movie[j]) & (time[i] > time[j]))
     a, b = np.where(swap, j, i), np.where(swap, i, j)
@@ -295,79 +375,102 @@ def find_stretches(
     keep = (ma != mb) | (offsets >= min_seconds)
     ma, mb, offsets, width = ma[keep], mb[keep], offsets[keep], width[keep]
     bucket = np.rint(offsets / width).astype(np.int64)
-    groups, inverse, votes = np.unique(
+    groups, inverse, counts = np.unique(
         np.stack([ma, mb, bucket], axis=1),
         axis=0,
         return_inverse=True,
         return_counts=True,
     )
-    tracks = movie_tracks(movie, time, step, span, np.asarray(described))
-    a_times = time[a[keep]]
-    # Pairs grouped by (movie_a, movie_b, offset), the most voted first.
-    order = np.argsort(inverse.ravel(), kind="stable")
-    starts = np.r_[0, np.cumsum(votes)]
+    return Votes(
+        groups=groups,
+        counts=counts,
+        # Pairs grouped by (movie_a, movie_b, offset).
+        order=np.argsort(inverse.ravel(), kind="stable"),
+        starts=np.r_[0, np.cumsum(counts)],
+        offsets=offsets,
+        width=width,
+        times=time[a[keep]],
+    )
+
+
+def follow_votes(votes, search):
+    """Every offset of at least ``search.min_votes`` votes followed, the most
+    voted first: ``{(movie_a, movie_b): [Match in movie_a]}``."""
     found = {}
-    voted = int((votes >= min_votes).sum())
-    most_voted = np.argsort(-votes, kind="stable")[:voted]
+    voted = int((votes.counts >= search.min_votes).sum())
+    most_voted = np.argsort(-votes.counts, kind="stable")[:voted]
     # Progress counted in votes: the offsets with the most votes come first
     # and take longest (their stretches are long), the many small ones last.
-    votes_before = np.r_[0, np.cumsum(votes[most_voted])]
+    votes_before = np.r_[0, np.cumsum(votes.counts[most_voted])]
     progress = Progress("stretches")
     for done, g in enumerate(most_voted):
         progress(int(votes_before[done]), int(votes_before[-1]), "votes")
-        x_movie, y_movie, _ = (int(v) for v in groups[g])
-        members = order[starts[g] : starts[g + 1]]
-        w = float(width[members[0]])
+        x_movie, y_movie, _ = (int(v) for v in votes.groups[g])
+        members = votes.order[votes.starts[g] : votes.starts[g + 1]]
         seen = found.setdefault((x_movie, y_movie), [])
-        # Votes far apart in time are separate places: followed one by one.
-        members = members[np.argsort(a_times[members], kind="stable")]
-        apart = np.diff(a_times[members]) > min_seconds + (GAP + 1) * w
-        for cluster in np.split(members, np.flatnonzero(apart) + 1):
-            seeds = a_times[cluster]
-            # Votes of as many frames of movie_a (one frame voting twice,
-            # for two neighbouring frames of movie_b, is one vote).
-            if len(np.unique(seeds)) < min_votes:
-                continue
-            offset = float(np.median(offsets[cluster]))
-            if any(
-                abs(offset - d) <= nearby(w) and s <= seeds[0] and seeds[-1] < e
-                for s, e, d, _ in seen
-            ):
-                continue  # these votes lie inside a stretch already followed
-            x, y = tracks[x_movie], tracks[y_movie]
-            if step[y_movie] > step[x_movie]:
-                # Walk the movie sampled less often; its frames each find a partner.
-                walked = follow_around(
-                    similarity,
-                    y,
-                    x,
-                    -offset,
-                    w,
-                    min_seconds,
-                    False,
-                    seeds + offset,
-                    min_score,
-                )
-                seen += [(s + d, e + d, -d, score) for s, e, d, score in walked]
-            else:
-                walked = follow_around(
-                    similarity,
-                    x,
-                    y,
-                    offset,
-                    w,
-                    min_seconds,
-                    x_movie == y_movie,
-                    seeds,
-                    min_score,
-                )
-                seen += walked
-    stretches = [
-        (x_movie, s, e, y_movie, s + d, e + d, score)
-        for (x_movie, y_movie), walked in found.items()
-        for s, e, d, score in walked
-    ]
-    return distinct_stretches(stretches, step)
+        follow_group(votes, members, x_movie, y_movie, seen, search)
+    return found
+
+
+def follow_group(votes, members, x_movie, y_movie, seen, search):
+    """Follow the votes ``members`` of one offset between two movies, place by
+    place (votes far apart in time are separate places), adding what they
+    find to ``seen``, the matches of these movies found so far (a place
+    inside one of them is not followed again)."""
+    w = float(votes.width[members[0]])
+    members = members[np.argsort(votes.times[members], kind="stable")]
+    apart = np.diff(votes.times[members]) > search.min_seconds + (GAP + 1) * w
+    for cluster in np.split(members, np.flatnonzero(apart) + 1):
+        seeds = votes.times[cluster]
+        # Votes of as many frames of movie_a (one frame voting twice,
+        # for two neighbouring frames of movie_b, is one vote).
+        if len(np.unique(seeds)) < search.min_votes:
+            continue
+        offset = float(np.median(votes.offsets[cluster]))
+        if any(
+            abs(offset - match.offset) <= nearby(w)
+            and match.start <= seeds[0]
+            and seeds[-1] < match.end
+            for match in seen
+        ):
+            continue  # these votes lie inside a stretch already followed
+        seen += follow_offset(search, x_movie, y_movie, offset, w, seeds)
+
+
+def follow_offset(search, x_movie, y_movie, offset, width, seeds):
+    """:func:`follow_around` of movie ``x_movie`` against ``y_movie`` at
+    ``offset`` around the times ``seeds`` (s in x): its matches, in x.
+
+    It walks the movie sampled less often, so that its frames each find a
+    partner."""
+    x, y = search.tracks[x_movie], search.tracks[y_movie]
+    if search.step[y_movie] > search.step[x_movie]:
+        walked = follow_around(
+            search.similarity,
+            y,
+            x,
+            -offset,
+            width,
+            search.min_seconds,
+            False,
+            seeds + offset,
+            search.min_score,
+        )
+        return [
+            Match(m.start + m.offset, m.end + m.offset, -m.offset, m.score)
+            for m in walked
+        ]
+    return follow_around(
+        search.similarity,
+        x,
+        y,
+        offset,
+        width,
+        search.min_seconds,
+        x_movie == y_movie,
+        seeds,
+        search.min_score,
+    )
 
 
 def nearby(width):
@@ -381,14 +484,15 @@ def distinct_stretches(stretches, step):
     """Best first, each stretch once: a stretch overlapping a better one of the
     same two movies at nearly the same offset (:func:`nearby`) is dropped."""
     kept, of_pair = [], {}
-    for row in sorted(stretches, key=lambda r: -r[6]):
-        ma, sa, ea, mb, sb, _, _ = row
-        near = nearby(max(step[ma], step[mb]))
-        same_pair = of_pair.setdefault((ma, mb), [])
+    for stretch in sorted(stretches, key=lambda s: -s.score):
+        near = nearby(max(step[stretch.movie_a], step[stretch.movie_b]))
+        same_pair = of_pair.setdefault((stretch.movie_a, stretch.movie_b), [])
         if not any(
-            min(ea, k[2]) > max(sa, k[1]) and abs((sb - sa) - (k[4] - k[1])) <= near
+            min(stretch.end_a, k.end_a) > max(stretch.start_a, k.start_a)
+            and abs((stretch.start_b - stretch.start_a) - (k.start_b - k.start_a))
+            <= near
             for k in same_pair
         ):
-            kept.append(row)
-            same_pair.append(row)
+            kept.append(stretch)
+            same_pair.append(stretch)
     return kept

@@ -29,7 +29,7 @@ from framescape.graph.resources import (
     graph_merge_memory,
     graph_rerank_memory,
 )
-from framescape.run.resources import MIN_RUNTIME
+from framescape.resources import MIN_RUNTIME
 
 
 def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):

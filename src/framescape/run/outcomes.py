@@ -5,6 +5,7 @@ row of ``movies.tsv`` and the index's list of failed movies."""
 
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from framescape.common import load_json, save_text
 from framescape.run.movies import movie_row, movies_table
@@ -95,29 +96,35 @@ def outcome_row(results, movie, file_name, fps, targets):
     return row
 
 
-def page_is_current(collection):
-    """Whether the folder map's page (a path, or ``None``) exists and was made
-    after the frames it shows were joined (``collection/frames.tsv``): a run
-    that failed before it may have left an earlier run's page."""
-    if not collection or not Path(collection).is_file():
-        return False
-    joined = Path(collection).with_suffix("") / "frames.tsv"
-    return joined.is_file() and (
-        Path(collection).stat().st_mtime_ns >= joined.stat().st_mtime_ns
-    )
+class Outcomes(NamedTuple):
+    """:func:`write_outcomes`' result: ``rows``, ``movies.tsv``'s rows after
+    the run; ``changed``, whether it was rewritten."""
+
+    rows: list
+    changed: bool
 
 
-def write_outcomes(
-    results, movies, settings, targets, assets, run_failed, collection=None, reuse=None
-):
+def targets_by_movie(results, targets):
+    """``{movie id: [its targets]}``: ``<results>/<id>.*`` and
+    ``<results>/<id>/…`` are the movie's (other files under the ids of their
+    first part)."""
+    by_movie = {}
+    for target in targets:
+        first = Path(target).relative_to(results).parts[0]
+        by_movie.setdefault(first.split(".")[0], []).append(target)
+    return by_movie
+
+
+def write_outcomes(results, movies, settings, targets):
     """After a run (Snakemake's ``onsuccess``/``onerror``): ``movies.tsv`` with
-    each movie's real outcome, and ``index.html`` listing the failed movies.
+    each movie's real outcome.
 
-    The rules make both only from the probes (``list_movies``) and when every
-    movie has its map (``make_index``); this runs in the main Snakemake process
-    (never in a job, locally or on a cluster), once all jobs have ended. A file
-    is rewritten only when its text changes, so a fully successful run keeps
-    what the rules made.
+    The rule ``list_movies`` makes it only from the probes; this runs in the
+    main Snakemake process (never in a job, locally or on a cluster), once all
+    jobs have ended. The file is rewritten only when its text changes, so a
+    fully successful run keeps what the rule made. The caller then writes
+    ``index.html`` when :func:`index_due` (:func:`framescape.pages.index.
+    outcomes_index`), and reports the failed movies (:func:`report_failures`).
 
     Parameters
     ----------
@@ -131,26 +138,14 @@ def write_outcomes(
     targets : list of path
         Everything a complete run makes (the default target's files); a movie's
         are ``<results>/<id>.*`` and ``<results>/<id>/…``.
-    assets : path
-        ``make_index``'s ``assets`` input (the viewer's shared files); no index
-        is written before they exist.
-    run_failed : bool
-        Whether a job failed: then ``index.html`` is written whatever it holds,
-        since ``make_index`` cannot run while a movie has no map.
-    collection : path, optional
-        The folder map's page, when the run makes it: the index links to it
-        once it is current (:func:`page_is_current`).
-    reuse : path, optional
-        ``reuse.tsv``, when the run finds reused footage: the index lists it
-        (``pages.index.index_step``; not while the file does not exist).
 
-    Nothing is written when ``movies.tsv`` does not exist yet (a run that did not
-    ask for it).
+    Returns
+    -------
+    Outcomes or None
+        None, and nothing written, when ``movies.tsv`` does not exist yet (a
+        run that did not ask for it).
     """
-    by_movie = {}
-    for target in targets:
-        first = Path(target).relative_to(results).parts[0]
-        by_movie.setdefault(first.split(".")[0], []).append(target)
+    by_movie = targets_by_movie(results, targets)
     rows = [
         outcome_row(
             results,
@@ -165,29 +160,36 @@ def write_outcomes(
     if not movies_tsv.is_file():
         # list_movies has not run (a run for other targets): nothing to correct,
         # and no rule's output is made outside its rule.
-        return
+        return None
     text = movies_table(rows)
     changed = movies_tsv.read_bytes() != text.encode()
     if changed:
         save_text(movies_tsv, text)
-    if (changed or run_failed) and Path(assets).is_dir():
-        # Imported here: planning a run never loads Bokeh's side of the viewer.
-        from framescape.pages.index import index_step
+    return Outcomes(rows, changed)
 
-        index_step(
-            movies_tsv=movies_tsv,
-            json_paths=[Path(results, f"{movie}.json") for movie in movies],
-            probe_paths=[Path(results, movie, "probe.json") for movie in movies],
-            assets=assets,
-            output=Path(results, "index.html"),
-            movies=list(movies),
-            collection=collection if page_is_current(collection) else None,
-            reuse=reuse,
-        )
-    failed = [row for row in rows if row["status"] != "ok"]
+
+def index_due(outcomes, run_failed, assets):
+    """Whether ``index.html`` is to be written again after the run: the
+    outcomes (:func:`write_outcomes`) changed ``movies.tsv``, or a job failed
+    (``make_index`` cannot run while a movie has no map); never before the
+    assets (``make_index``'s ``assets`` input, the viewer's shared files)
+    exist."""
+    return (
+        outcomes is not None
+        and (outcomes.changed or run_failed)
+        and Path(assets).is_dir()
+    )
+
+
+def report_failures(results, outcomes):
+    """One line on stderr when movies failed, naming the files that say why."""
+    if outcomes is None:
+        return
+    failed = [row for row in outcomes.rows if row["status"] != "ok"]
     if failed:
         print(
-            f"framescape: {len(failed)} of {len(rows)} movies failed; "
-            f"{movies_tsv} and {Path(results, 'index.html')} give the reasons",
+            f"framescape: {len(failed)} of {len(outcomes.rows)} movies failed; "
+            f"{Path(results, 'movies.tsv')} and {Path(results, 'index.html')} "
+            "give the reasons",
             file=sys.stderr,
         )

@@ -24,6 +24,13 @@
     return found;
   }
 
+  /* `starts`, the first time it is needed (the hover may come before ready). */
+  function knowStarts(v) {
+    if (starts === null) {
+      starts = movieStarts(v);
+    }
+  }
+
   /* Frame i's picture, relative to the page. */
   function pictureOf(v, i) {
     const m = v.source.data.movie[i];
@@ -34,9 +41,7 @@
 
   /* The hover's `$index{picture}` and `$index{movie}` (Bokeh escapes both). */
   function hoverText(v, i, format) {
-    if (starts === null) {
-      starts = movieStarts(v);
-    }
+    knowStarts(v);
     return format === "picture" ? pictureOf(v, i) : v.names[v.source.data.movie[i]];
   }
 
@@ -110,9 +115,7 @@
 
   /* Once the map is drawn: the paths, and the legend's buttons at work. */
   function ready(v) {
-    if (starts === null) {
-      starts = movieStarts(v);
-    }
+    knowStarts(v);
     document.body.dataset.map = v.choose.value;
     drawPaths(v);
     document.querySelector(".fs-legend").addEventListener("click", (event) => {
@@ -153,18 +156,13 @@
 
   /* The selected frames as CSV: movie (id), frame, time (s), file (relative to results/). */
   function exportCsv(v) {
-    const indices = Array.from(v.source.selected.indices).sort((a, b) => a - b);
-    if (indices.length === 0) {
-      v.status.text = "Select frames with the box or lasso tool first.";
-      return;
-    }
     const data = v.source.data;
-    const lines = ["movie,frame,time,file"];
-    for (const i of indices) {
-      const movie = framescape.csvField(v.movies[data.movie[i]]);
-      lines.push([movie, data.frame[i], data.time[i], framescape.csvField(pictureOf(v, i))].join(","));
-    }
-    framescape.downloadCsv(lines, "collection-selection.csv");
+    framescape.exportSelection(
+      v,
+      "movie,frame,time,file",
+      (i) => [v.movies[data.movie[i]], data.frame[i], data.time[i], pictureOf(v, i)],
+      "collection-selection.csv",
+    );
   }
 
   window.collection = { hoverText, ready, switchMap, openFrame, exportCsv };

@@ -436,19 +436,31 @@
     setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
-  /* The selected frames as CSV: index, frame, time (s), file (relative to results/). */
-  function exportCsv(v) {
+  /* The selected frames, in frame order, downloaded as the CSV file `name`:
+     the line `header`, then the fields `fields(i)` of each frame i. With
+     nothing selected, v.status says how to select. */
+  function exportSelection(v, header, fields, name) {
     const indices = Array.from(v.source.selected.indices).sort((a, b) => a - b);
     if (indices.length === 0) {
       v.status.text = "Select frames with the box or lasso tool first.";
       return;
     }
-    const data = v.source.data;
-    const lines = ["index,frame,time,file"];
+    const lines = [header];
     for (const i of indices) {
-      lines.push([i, data.frame[i], data.time[i], csvField(pictureOf(v, i))].join(","));
+      lines.push(fields(i).map(csvField).join(","));
     }
-    downloadCsv(lines, `${v.movie}-selection.csv`);
+    downloadCsv(lines, name);
+  }
+
+  /* The selected frames as CSV: index, frame, time (s), file (relative to results/). */
+  function exportCsv(v) {
+    const data = v.source.data;
+    exportSelection(
+      v,
+      "index,frame,time,file",
+      (i) => [i, data.frame[i], data.time[i], pictureOf(v, i)],
+      `${v.movie}-selection.csv`,
+    );
   }
 
   /* Frames as pictures once few enough are in view (zoomed in). */
@@ -500,7 +512,6 @@
     coordinatesOf,
     glide,
     nearestPoint,
-    csvField,
-    downloadCsv,
+    exportSelection,
   };
 })();

@@ -3,7 +3,9 @@ one after the other, for the benchmarks and the tests; the workflow splits the
 same passes into jobs (:mod:`framescape.graph.jobs`)."""
 
 
+import contextlib
 import time
+from typing import NamedTuple
 
 import numpy as np
 
@@ -94,52 +96,110 @@ def candidate_graph(
     most = candidate_limit(metric, k, n) if c is None else least
     if complete is None:
         complete = COMPLETE[metric]
-    seconds = {}
-    started = time.perf_counter()
     if every_pair and c is None and most >= n - 1:
+        return matrix_graph(frames, metric, k, mask)
+    sizes = PassSizes(least, most, factor, tile_frames, rerank_rows, cell_frames)
+    first = first_pass(frames, metric, k, c is None, sizes, mask)
+    if complete and k:
+        exact_pass(frames, metric, first, sizes, mask, max_share)
+    report = first.report
+    if first.heatmap is not None:
+        report["heatmap"] = first.heatmap.heatmap()
+    report["seconds"] = first.seconds
+    return first.indices, first.distances, report
+
+
+@contextlib.contextmanager
+def timed(seconds, name):
+    """``seconds[name]``: how long the ``with`` block took (s)."""
+    started = time.perf_counter()
+    yield
+    seconds[name] = time.perf_counter() - started
+
+
+def matrix_graph(frames, metric, k, mask):
+    """:func:`candidate_graph` of a movie ranked from its whole matrix (the
+    dense ranking): ``indices``, ``distances`` and its report."""
+    seconds = {}
+    with timed(seconds, "matrix"):
         # The matrix of so few frames is small: under 1,000² numbers for k ≤ 150.
         matrix = compute_distances(frames, metric, mask)
         indices = nearest_frames(matrix, k)
         found = np.take_along_axis(matrix, indices.astype(np.intp), axis=1)
-        seconds["matrix"] = time.perf_counter() - started
-        return indices, found, {"every_pair": True, "seconds": seconds}
-    reduced = reduced_descriptors(frames, metric, factor, mask)
-    seconds["reduce"] = time.perf_counter() - started
-    started = time.perf_counter()
-    merged, heatmap = candidate_pass(reduced, metric, most, tile_frames, cell_frames)
-    seconds["candidates"] = time.perf_counter() - started
-    report = {}
-    if c is None:
-        started = time.perf_counter()
-        report["sample"] = choose_candidates(frames, metric, k, merged, least, mask)
-        seconds["sample"] = time.perf_counter() - started
-    started = time.perf_counter()
-    indices, distances = rerank_all(
-        frames, metric, k, merged.frames, mask, rerank_rows=rerank_rows
-    )
-    seconds["rerank"] = time.perf_counter() - started
+    return indices, found, {"every_pair": True, "seconds": seconds}
+
+
+class PassSizes(NamedTuple):
+    """How :func:`first_pass` works: candidates a frame re-ranks at ``least``
+    and keeps at ``most``; :func:`candidate_graph`'s ``factor``,
+    ``tile_frames``, ``rerank_rows`` and ``cell_frames``."""
+
+    least: int
+    most: int
+    factor: int | None
+    tile_frames: int
+    rerank_rows: int
+    cell_frames: int | None
+
+
+class FirstPass(NamedTuple):
+    """What :func:`first_pass` found: the ``reduced`` frames, the candidates
+    (``merged``, a :class:`NearestMerge`), the reduced distances'
+    ``heatmap`` (a :class:`CellSums`, or None), the first re-rank's
+    ``indices`` and ``distances``, the ``report`` so far and the ``seconds``
+    each step took."""
+
+    reduced: dict
+    merged: object
+    heatmap: object
+    indices: np.ndarray
+    distances: np.ndarray
+    report: dict
+    seconds: dict
+
+
+def first_pass(frames, metric, k, sampled, sizes, mask):
+    """Every frame reduced, its candidates by reduced distance, (``sampled``)
+    how many of them a sample of frames needs, and their first re-rank at
+    full size, timed per step."""
+    seconds, report = {}, {}
+    with timed(seconds, "reduce"):
+        reduced = reduced_descriptors(frames, metric, sizes.factor, mask)
+    with timed(seconds, "candidates"):
+        merged, heatmap = candidate_pass(
+            reduced, metric, sizes.most, sizes.tile_frames, sizes.cell_frames
+        )
+    if sampled:
+        with timed(seconds, "sample"):
+            report["sample"] = choose_candidates(
+                frames, metric, k, merged, sizes.least, mask
+            )
+    with timed(seconds, "rerank"):
+        indices, distances = rerank_all(
+            frames, metric, k, merged.frames, mask, rerank_rows=sizes.rerank_rows
+        )
     report["first"] = indices.copy()
     if k:
         report["certified"] = certified(merged.distances, distances[:, -1], reduced)
-    if complete and k:
-        started = time.perf_counter()
-        report.update(
+    return FirstPass(reduced, merged, heatmap, indices, distances, report, seconds)
+
+
+def exact_pass(frames, metric, first, sizes, mask, max_share):
+    """The first pass's graph made exact in place (:func:`second_pass`),
+    timed, its report added to the first pass's."""
+    with timed(first.seconds, "complete"):
+        first.report.update(
             second_pass(
                 frames,
                 metric,
-                reduced,
-                indices,
-                distances,
-                merged.frames,
-                merged.distances,
+                first.reduced,
+                first.indices,
+                first.distances,
+                first.merged.frames,
+                first.merged.distances,
                 mask,
-                tile_frames,
-                rerank_rows,
+                sizes.tile_frames,
+                sizes.rerank_rows,
                 max_share=max_share,
             )
         )
-        seconds["complete"] = time.perf_counter() - started
-    if heatmap is not None:
-        report["heatmap"] = heatmap.heatmap()
-    report["seconds"] = seconds
-    return indices, distances, report
