@@ -66,7 +66,6 @@ Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only.
 
 import argparse
 import csv
-import functools
 import json
 import os
 import shutil
@@ -116,7 +115,6 @@ QUICK_TRUSTWORTHINESS = 0.75
 TRUST_NEIGHBOURS = 10
 
 
-@functools.cache
 def demo_frames(width=WINDOW[0], height=WINDOW[1]):
     """The demo at 1 fps: ``(365, height, width, 3) uint8``."""
     return np.stack(list(MovieDecoder(DEMO, 1, width, height)))

@@ -6,6 +6,7 @@ Each benchmark imports it as ``common`` (Python puts a script's folder first
 on its path); it has nothing to run by itself."""
 
 import csv
+import functools
 import os
 import platform
 import re
@@ -286,6 +287,7 @@ GENERATED = (
 KINDS = ("real", "real", "graded", "generated", "generated")
 
 
+@functools.cache
 def real_views():
     """benchmarks/graph.py's views of the real footage at the window's size,
     decoded once for both parts (about 0.9 GB; :func:`measure_folder` lets
