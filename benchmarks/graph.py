@@ -12,7 +12,7 @@ on 64 frames (numba compilation, thread start), so that its peak memory is its
 own:
 
 - **ours**: the graph the workflow builds,
-  ``framescape.graph_whole.candidate_graph`` with the workflow's settings: as
+  ``framescape.testing.graph.candidate_graph`` with the workflow's settings: as
   many candidates per frame as its sample of 64 frames needs (at least gray
   300, hsl 200, at most three times that: ``framescape.resources``) and the
   second pass (``graph_parameters.COMPLETE``) for gray, which makes it exact; hsl

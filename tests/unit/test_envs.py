@@ -59,8 +59,8 @@ def imported_packages(path, names=(), seen=None):
     """Third-party packages that running ``path`` imports: its module-level code,
     the functions ``names`` of it, and, followed through the framescape package,
     every function these refer to. An import inside a function counts only where
-    that function is reached (a job never runs ``movies.write_outcomes``, which the
-    main Snakemake process runs and which imports the viewer)."""
+    that function is reached (a job never runs what only Snakemake's own
+    process runs when the run ends, such as the index of outcomes)."""
     seen = set() if seen is None else seen
     tree = ast.parse(path.read_text())
     functions = {node.name: node for node in tree.body if isinstance(node, FUNCTIONS)}
