@@ -1,4 +1,4 @@
-"""The folder map through the workflow: one movie's folder map is its own map;
+"""The folder map through the workflow: a folder of one movie makes none;
 failed movies are left out and named; no readable movie, no page."""
 
 import json
@@ -8,8 +8,9 @@ from framescape.testing import (
     DEMO_MOVIE,
     REPO,
     copy_movie,
+    logged_jobs,
+    make_movie,
     snakemake,
-    write_config,
 )
 
 
@@ -17,38 +18,20 @@ def run_folder(workdir, *args, check=True):
     return snakemake(workdir, "--keep-going", *args, check=check)
 
 
-def test_one_movie_gives_its_own_map_at_the_common_size(tmp_path):
-    """The movie compared at 40×30 on the neighbour-graph path, with the
-    folder map's neighbours, perplexity and UMAP start: every map the same
-    numbers."""
+def test_a_folder_of_one_movie_makes_no_second_map_of_it(tmp_path):
+    """One movie: no folder map (its own map is the folder's), one line saying
+    so, and the index without a link to it."""
     movies = tmp_path / "movies"
     movies.mkdir()
     copy_movie(DEMO_MOVIE, movies, "demo_year.mp4")
-    settings = {
-        "n_neighbors": 20,
-        "perplexity": 10,
-        "frame_width": 40,
-        "frame_height": 30,
-    }
-    write_config(
-        tmp_path,
-        frame_width=40,
-        frame_height=30,
-        dense_max_frames=1,
-        umap={"n_neighbors": 20, "init": "mds"},
-        tsne={"perplexity": 10},
-        collection={
-            **settings,
-            "metrics": ["gray", "hsl"],
-            "methods": ["mds", "tsne", "umap"],
-        },
-    )
-    snakemake(tmp_path, "--", "results/demo_year.json", "results/collection.json")
-    own = json.loads((tmp_path / "results/demo_year.json").read_text())
-    folder = json.loads((tmp_path / "results/collection.json").read_text())
-    assert len(folder) == len(own) == 365
-    for mine, theirs in zip(own, folder):
-        assert theirs == {"movie": "demo_year", **mine}
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    result = run_folder(tmp_path, "--dry-run")
+    output = result.stdout + result.stderr
+    line = "one readable movie: no folder map (its own map is the folder's)"
+    assert output.count(line) == 1, output[-2000:]
+    planned = {rule for rule, _ in logged_jobs(output)}
+    assert {"embed", "make_index", "reuse"} <= planned
+    assert not {rule for rule in planned if rule.startswith("collection_")}
 
 
 def test_failed_movies_are_left_out_and_named(tmp_path):
@@ -58,6 +41,7 @@ def test_failed_movies_are_left_out_and_named(tmp_path):
     movies = tmp_path / "movies"
     movies.mkdir()
     copy_movie(DEMO_MOVIE, movies, "demo_year.mp4")
+    make_movie(movies / "clip.mp4", seconds=3)
     (movies / "notes.mp4").write_text("shopping list\n")
     shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
     first = run_folder(tmp_path, check=False)
@@ -66,13 +50,15 @@ def test_failed_movies_are_left_out_and_named(tmp_path):
     assert not (tmp_path / "results/collection.json").exists()
     second = run_folder(tmp_path, check=False)
     folder = json.loads((tmp_path / "results/collection.json").read_text())
-    assert {item["movie"] for item in folder} == {"demo_year"} and len(folder) == 365
+    assert {item["movie"] for item in folder} == {"demo_year", "clip"}
+    assert len(folder) == 365 + 3
     page = (tmp_path / "results/collection.html").read_text()
     assert "notes.mp4" in page and "moov atom not found" in page
     assert "collection.html" in (tmp_path / "results/index.html").read_text()
     assert second.returncode != 0  # the bad file is tried again and fails again
 
     (movies / "demo_year.mp4").unlink()
+    (movies / "clip.mp4").unlink()
     third = run_folder(tmp_path, "--dry-run", check=False)
     warning = "no readable movie for the folder map: collection.html is not made"
     # Snakemake logs to standard output on dry runs.

@@ -90,7 +90,8 @@ SETTINGS[COLLECTION] = {
 # stages (the folder map, reuse).
 FAILED_MOVIES = failed_movies(RESULTS, MOVIES)
 READABLE_MOVIES = [movie for movie in MOVIES if movie not in FAILED_MOVIES]
-COLLECTION_ENABLED = config["collection"]["enabled"] and bool(READABLE_MOVIES)
+# A folder of one movie gets no second map of it: its own map is the folder's.
+COLLECTION_ENABLED = config["collection"]["enabled"] and len(READABLE_MOVIES) > 1
 REUSE = config["reuse"]
 
 if UNKNOWN_OVERRIDES:
@@ -107,6 +108,10 @@ if not MOVIES:
 elif config["collection"]["enabled"] and not READABLE_MOVIES:
     logger.warning(
         "framescape: no readable movie for the folder map: collection.html is not made"
+    )
+elif config["collection"]["enabled"] and len(READABLE_MOVIES) == 1:
+    logger.info(
+        "framescape: one readable movie: no folder map (its own map is the folder's)"
     )
 
 
