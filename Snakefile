@@ -39,7 +39,6 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/run.smk"
 include: "workflow/rules/inputs.smk"
 include: "workflow/rules/run.smk"
 include: "workflow/rules/resources.smk"

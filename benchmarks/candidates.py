@@ -42,7 +42,7 @@ from framescape.distances import kernels
 from framescape.distances import matrices as distances
 from framescape.distances import nearest as distances_nearest
 from framescape.frames.decode import MovieDecoder
-from framescape.graph import resources as graph_resources
+from framescape.graph import parameters as graph_parameters
 from framescape.graph.parameters import REDUCE_FACTOR
 from framescape.testing import graph as graph_whole
 
@@ -84,7 +84,7 @@ def main():
     )
     parser.add_argument("--metrics", nargs="+", default=["gray", "hsl"])
     parser.add_argument("--factor", type=int, default=0, help="0: REDUCE_FACTOR")
-    parser.add_argument("--rerank-rows", type=int, default=graph_resources.RERANK_ROWS)
+    parser.add_argument("--rerank-rows", type=int, default=graph_parameters.RERANK_ROWS)
     parser.add_argument(
         "--first-only", action="store_true", help="no second pass (recall < 1)"
     )

@@ -3,7 +3,7 @@ them, light enough for Snakemake's own process to import when it plans a run.
 
 Adding a method or a metric starts here; each stage keys its code by the same
 names (:data:`framescape.embed.methods.EMBEDDERS`,
-:data:`framescape.distances.matrices.TILES`), and tests/test_registry.py
+:data:`framescape.distances.matrices.TILES`), and tests/unit/test_registry.py
 checks that every other list of them (the config schema, the jobs' measured
 sizes) names the same ones."""
 

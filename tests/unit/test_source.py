@@ -36,19 +36,31 @@ def test_closure_follows_imports_through_the_package():
 
 def test_sizing_modules_are_left_out_of_every_closure():
     closure = digest.module_closure("distances.jobs")
-    assert "distances.resources" not in closure  # imported for its block sizes
+    assert "distances.parameters" in closure  # the blocks it computes in
+    assert "distances.resources" not in closure
     graph = digest.module_closure("graph.jobs")
     assert "graph.parameters" in graph and "graph.resources" not in graph
     assert "run.guard" not in digest.module_closure("frames.extract")
 
 
-def test_closure_skips_imports_inside_functions():
-    """The run's outcomes import the pages' code when the run ends; the frames'
-    step never runs it: editing the pages or the reuse stage reruns no frames,
-    and the reuse stage's matching no movie's descriptors."""
-    frames = digest.module_closure("frames.extract")
-    assert "run.movies" in frames
-    assert not any(name.startswith(("pages.", "reuse.")) for name in frames)
+def test_closure_skips_imports_inside_functions(package):
+    """An import inside a function (code only Snakemake's own process runs,
+    say) is not followed: the frames' step does not take in the pages."""
+    before = digest.code_digest("frames.extract")
+    edit(
+        package / "frames" / "extract.py",
+        "\ndef ",
+        "\ndef pages_only():\n    from framescape.pages import viewer\n\n    "
+        "return viewer\n\n\ndef ",
+    )
+    closure = digest.module_closure("frames.extract")
+    assert "run.movies" in closure
+    assert not any(name.startswith(("pages.", "reuse.")) for name in closure)
+    assert digest.code_digest("frames.extract") != before  # the new function
+    edit(
+        package / "pages" / "viewer.py", "def ", "def unused():\n    return 1\n\n\ndef "
+    )
+    assert digest.module_closure("frames.extract") == closure
     assert "reuse.stretches" not in digest.module_closure("reuse.descriptors")
     assert "reuse.descriptors" not in digest.module_closure("reuse.jobs")
 
@@ -85,8 +97,14 @@ def unedited_digests():
         ("common.py", "def ", "def  "),
         ("graph/jobs.py", "log.info(", "log.info('reworded'); log.debug("),
         # estimates of time and memory, the memory guard
-        ("distances/resources.py", "GRAM_TILE = 512", "GRAM_TILE = 1024"),
-        ("graph/resources.py", "RERANK_ROWS = 256", "RERANK_ROWS = 128"),
+        (
+            "distances/resources.py",
+            '"embed_umap": (450 * MB,',
+            '"embed_umap": (500 * MB,',
+        ),
+        ("graph/resources.py", "GRAPH_EDGE_BYTES = 120", "GRAPH_EDGE_BYTES = 160"),
+        ("resources.py", "MIN_RUNTIME = ", "MIN_RUNTIME = 2 * "),
+        ("graph/jobs.py", "log.log(", "log.log(logging.INFO, 'reworded'); log.log("),
         ("run/guard.py", "def ", "def unused():\n    return 1\n\n\ndef "),
     ],
 )
@@ -109,6 +127,25 @@ def test_a_parameter_of_the_graph_reruns_the_graph_and_not_the_matrices(package)
     )
     assert digest.code_digest("graph.jobs") != graph
     assert digest.code_digest("distances.jobs") == matrices
+
+
+@pytest.mark.parametrize(
+    "path, old, new, step",
+    [
+        # The blocks set the order of float32 sums: the last bits move.
+        (
+            "distances/parameters.py",
+            "HSL_BLOCK = 16384",
+            "HSL_BLOCK = 1024",
+            "distances.jobs",
+        ),
+        ("graph/parameters.py", "RERANK_ROWS = 256", "RERANK_ROWS = 128", "graph.jobs"),
+    ],
+)
+def test_a_block_a_step_computes_in_reruns_it(package, path, old, new, step):
+    before = digest.code_digest(step)
+    edit(package / path, old, new)
+    assert digest.code_digest(step) != before
 
 
 def test_folders_count_for_the_digest(package):

@@ -16,9 +16,9 @@ from framescape.distances.resources import (  # noqa: E402
 )
 from framescape.distances.tiles import tile_range  # noqa: E402
 from framescape.frames.resources import extract_runtime  # noqa: E402
+from framescape.graph.parameters import RERANK_ROWS  # noqa: E402
 from framescape.graph.resources import (  # noqa: E402
     GRAPH_FIXED,
-    RERANK_ROWS,
     graph_candidates_memory,
     graph_candidates_runtime,
     graph_merge_memory,

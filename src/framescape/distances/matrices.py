@@ -14,7 +14,7 @@ from framescape.common import (
     rectangle_outside,
 )
 from framescape.distances import kernels
-from framescape.distances.resources import (
+from framescape.distances.parameters import (
     FRAME_BLOCK,
     GRAM_TILE,
     HSL_BLOCK,

@@ -17,7 +17,7 @@ from framescape.distances.matrices import (
     release_pages,
     squared_norms,
 )
-from framescape.distances.resources import FRAME_BLOCK, HSL_BLOCK
+from framescape.distances.parameters import FRAME_BLOCK, HSL_BLOCK
 
 # Rows of a distance matrix read at a time when ranking neighbours.
 NEAREST_BLOCK = 512

@@ -1,6 +1,6 @@
-"""Memory and time the distance jobs ask a scheduler for, and the block sizes the
-distances compute with: light (no numba), as Snakemake imports it while it plans
-a run, and the memory guard (:mod:`framescape.run.guard`) adds it up.
+"""Memory and time the distance jobs ask a scheduler for: light (no numba), as
+Snakemake imports it while it plans a run, and the memory guard
+(:mod:`framescape.run.guard`) adds it up.
 
 The memory estimates are fitted to the peak resident sizes in the workflow's own
 benchmark files (``benchmarks/scaling.py``, 320×240 frames, N = 2,000 and
@@ -8,20 +8,12 @@ benchmark files (``benchmarks/scaling.py``, 320×240 frames, N = 2,000 and
 a part per pair of frames, fitted to both sizes and rounded up by about a fifth
 (the peaks and the fits: docs/performance.md, "Memory estimates")."""
 
-
-
 from framescape.common import MB
+from framescape.distances.parameters import (
+    HSL_BLOCK,
+    HSL_FEATURE_BYTES,
+)
 from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
-
-# Pixels per block of hsl features (matrices.hsl_distances): the block's float32
-# features of all frames are held at once. Here, so that Snakemake's own process
-# can size jobs without importing numba.
-HSL_BLOCK = 16384
-# ... and at most this many bytes of them, for long movies.
-HSL_FEATURE_BYTES = 256 * MB
-# Frames turned into luma at a time, rows of the Gram matrix multiplied at a time.
-FRAME_BLOCK = 256
-GRAM_TILE = 512
 
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames), fitted to
 # the peaks measured at N = 2,000 and 10,000 and rounded up (docs/performance.md,

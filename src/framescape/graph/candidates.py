@@ -12,8 +12,8 @@ import numpy as np
 
 from framescape.distances import kernels, nearest_kernels
 from framescape.distances.tiles import CellSums, tile_count, tile_pairs, tile_range
+from framescape.graph.parameters import CANDIDATE_TILE
 from framescape.graph.reduce import REDUCED_MARGIN
-from framescape.graph.resources import CANDIDATE_TILE
 
 
 def frame_index(side):

@@ -18,12 +18,12 @@ from framescape.graph.candidates import candidate_pass
 from framescape.graph.parameters import (
     COMPLETE,
     RECALL_TARGET,
+    RERANK_ROWS,
     candidate_count,
     candidate_limit,
 )
 from framescape.graph.reduce import reduced_descriptors
 from framescape.graph.rerank import group_rows, rerank_groups, split_groups
-from framescape.graph.resources import RERANK_ROWS
 from framescape.graph.sample import choose_candidates
 from framescape.graph.second_pass import second_pass
 

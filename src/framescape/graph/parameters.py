@@ -62,3 +62,11 @@ def reduce_factor(metric, width, height):
     while factor > 1 and (width // factor) * (height // factor) < MIN_REDUCED_BLOCKS:
         factor //= 2
     return factor
+
+
+# Frames per side of a tile of reduced pairs.
+CANDIDATE_TILE = 4096
+# Frames re-ranked together at most (framescape.graph.rerank.group_rows: frames
+# whose candidates overlap, whose full-size features are computed once for
+# all); a group's float32 sums come in another order with another size.
+RERANK_ROWS = 256

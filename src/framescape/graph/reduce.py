@@ -18,7 +18,7 @@ from framescape.distances.matrices import (
     release_pages,
     squared_norms,
 )
-from framescape.distances.resources import FRAME_BLOCK
+from framescape.distances.parameters import FRAME_BLOCK
 from framescape.graph.parameters import reduce_factor
 
 # Reduced distances are summed in float32: a bound is lowered by this share of

@@ -12,7 +12,7 @@ import numpy as np
 from framescape.distances import nearest_kernels
 from framescape.distances.matrices import check_frames
 from framescape.distances.nearest import distances_to
-from framescape.graph.resources import RERANK_ROWS
+from framescape.graph.parameters import RERANK_ROWS
 
 
 def rerank(frames, metric, k, rows, candidates, mask=None):

@@ -7,15 +7,15 @@ pairs, candidates, features of a block of frames); time from the rates
 ``benchmarks/candidates.py`` measures per reduced pair and per re-ranked frame
 (docs/performance.md, "The neighbour graph")."""
 
-
-
 from framescape.common import MB
-from framescape.distances.resources import FRAME_BLOCK
+from framescape.distances.parameters import FRAME_BLOCK
 from framescape.distances.tiles import HEATMAP_CELLS
 from framescape.graph.parameters import (
+    CANDIDATE_TILE,
     COMPLETE,
     MORE_CANDIDATES,
     RECALL_SAMPLE,
+    RERANK_ROWS,
     candidate_limit,
     reduce_factor,
 )
@@ -24,13 +24,9 @@ from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 GRAPH_EDGE_BYTES = 120
 GRAPH_FIXED = 400 * MB
 FEATURE_BYTES = 16
-# Frames per side of a tile of reduced pairs; a tile holds float32 distances,
-# gray's int64 sums and a transposed copy: 16 bytes a pair.
-CANDIDATE_TILE = 4096
+# A tile of reduced pairs holds float32 distances, gray's int64 sums and a
+# transposed copy: 16 bytes a pair.
 CANDIDATE_BYTES_PER_PAIR = 16
-# Frames re-ranked together at most (framescape.graph.rerank.group_rows: frames
-# whose candidates overlap, whose full-size features are computed once for all).
-RERANK_ROWS = 256
 # Seconds per reduced pair (both metrics) and per frame re-ranked at full size,
 # at 320×240, as benchmarks/candidates.py measures them (docs/performance.md,
 # "The neighbour graph"); a job asks for RUNTIME_MARGIN times as much.

@@ -8,7 +8,7 @@ kept (:func:`choose_candidates`); the footage decides, not a fixed count."""
 import numpy as np
 
 from framescape.distances.nearest import distances_to, nearest_frames
-from framescape.distances.resources import FRAME_BLOCK
+from framescape.distances.parameters import FRAME_BLOCK
 from framescape.graph.parameters import (
     RECALL_SAMPLE,
     RECALL_TARGET,

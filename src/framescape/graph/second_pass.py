@@ -17,10 +17,13 @@ from framescape.graph.candidates import (
     nearest_in_rows,
     reduced_tile,
 )
-from framescape.graph.parameters import SECOND_PASS_MAX_SHARE
+from framescape.graph.parameters import (
+    CANDIDATE_TILE,
+    RERANK_ROWS,
+    SECOND_PASS_MAX_SHARE,
+)
 from framescape.graph.reduce import REDUCED_MARGIN
 from framescape.graph.rerank import rerank_all
-from framescape.graph.resources import CANDIDATE_TILE, RERANK_ROWS
 
 
 def certified(candidate_distances, kth_distances, reduced):

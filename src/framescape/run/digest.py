@@ -10,10 +10,11 @@ What a step computes is its code without what cannot change a result:
 
 - docstrings, comments and the layout of the source (the digest is taken over
   the syntax tree, not the text);
-- log lines (a statement that only calls ``log.<level>(...)``);
+- log lines (a statement that only calls ``log.<level>(...)`` or ``log.log(...)``);
 - the modules that size jobs and guard memory (every stage's ``resources``
   module and :mod:`framescape.run.guard`): estimates change what a scheduler is
-  asked for, never what a job writes.
+  asked for, never what a job writes. Whatever a step computes with, block
+  sizes included, lives in its stage's ``parameters`` module instead.
 
 Read from the source files, without importing them (planning a run stays light).
 """
@@ -23,7 +24,7 @@ import hashlib
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
-LOG_LEVELS = {"debug", "info", "warning", "error", "exception", "critical"}
+LOG_LEVELS = {"log", "debug", "info", "warning", "error", "exception", "critical"}
 
 
 def is_sizing(name):

@@ -14,8 +14,8 @@ import re
 import subprocess
 
 from framescape.common import GB, MB, FramescapeError
+from framescape.distances.parameters import FRAME_BLOCK
 from framescape.distances.resources import (
-    FRAME_BLOCK,
     assembly_memory,
     step_memory,
     tile_memory,

@@ -16,13 +16,14 @@ from framescape.distances.matrices import (
 from framescape.distances.nearest import nearest_frames
 from framescape.graph.candidates import candidate_pass
 from framescape.graph.parameters import (
+    CANDIDATE_TILE,
     COMPLETE,
+    RERANK_ROWS,
     candidate_count,
     candidate_limit,
 )
 from framescape.graph.reduce import reduced_descriptors
 from framescape.graph.rerank import rerank_all
-from framescape.graph.resources import CANDIDATE_TILE, RERANK_ROWS
 from framescape.graph.sample import choose_candidates
 from framescape.graph.second_pass import certified, second_pass
 

@@ -2,7 +2,6 @@
 other list of them names the same ones."""
 
 import re
-from pathlib import Path
 
 import yaml
 
@@ -12,8 +11,8 @@ from framescape.distances.matrices import TILES
 from framescape.embed.methods import EMBEDDERS
 from framescape.graph import parameters as graph_parameters
 from framescape.graph import resources as graph_resources
+from framescape.testing import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load(
     (REPO / "workflow" / "schemas" / "config.schema.yaml").read_text()
 )
