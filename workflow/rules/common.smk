@@ -21,8 +21,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 # umap or scikit-learn (tests/workflow/test_workflow.py checks it).
 from framescape import registry  # noqa: E402
 from framescape.common import FramescapeError, load_json  # noqa: E402
-from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
-from framescape.frames.count import read_frame_count, write_frame_count  # noqa: E402
+from framescape.frames.count import write_frame_count  # noqa: E402
 from framescape.run.config import (  # noqa: E402
     collection_config,
     graph_neighbours,
@@ -31,14 +30,8 @@ from framescape.run.config import (  # noqa: E402
     validate_config,
 )
 from framescape.run.digest import code_digest  # noqa: E402
-from framescape.run.lock import lock_results  # noqa: E402
 from framescape.run.movies import broken_links, find_movies, link_movie  # noqa: E402
-from framescape.run.outcomes import (  # noqa: E402
-    failed_movies,
-    index_due,
-    report_failures,
-    write_outcomes,
-)
+from framescape.run.outcomes import failed_movies  # noqa: E402
 
 
 def stop(message):

@@ -4,6 +4,8 @@
 
 import functools  # noqa: E402
 
+from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
+from framescape.frames.count import read_frame_count  # noqa: E402
 from framescape.run.guard import (  # noqa: E402
     available_memory,
     dense_max_frames,

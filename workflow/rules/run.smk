@@ -3,6 +3,13 @@
 # movie's real outcome and the reason a job of it failed (onsuccess, onerror;
 # never on dry runs).
 
+from framescape.run.lock import lock_results  # noqa: E402
+from framescape.run.outcomes import (  # noqa: E402
+    index_due,
+    report_failures,
+    write_outcomes,
+)
+
 
 onstart:
     hold_results_lock()
