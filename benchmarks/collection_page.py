@@ -8,7 +8,7 @@ chromium (headless, WebGL drawn in software unless a GPU is there).
 The results folder is made here: a synthetic ``collection.json`` (each movie a
 noisy loop of its own in each of 6 maps, frames numbered as extraction numbers
 them), ``movies.tsv``, the assets, and the page, by
-:func:`framescape.collection_page.collection_page_step` as the workflow's
+:func:`framescape.pages.collection.collection_page_step` as the workflow's
 ``collection_page`` makes it. No pictures: the page asks for one only on hover.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from common import MAPS, MEASURE_SWITCH
-from framescape.pages.folder import collection_page_step
+from framescape.pages.collection import collection_page_step
 from framescape.testing import fake_folder_results
 
 # Seconds from the start of navigation until the points and the movies' paths

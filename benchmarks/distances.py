@@ -134,7 +134,7 @@ def portable_sad(luma):
 
 def hsl_reference(frames, pairs):
     """The hsl distance of each ``(a, b)`` in ``pairs`` from Python's
-    ``colorsys.rgb_to_hls``, in float64 (README, Metrics)."""
+    ``colorsys.rgb_to_hls``, in float64 (docs/metrics.md)."""
     import colorsys
 
     def features(frame):

@@ -14,24 +14,25 @@ own:
 - **ours**: the graph the workflow builds,
   ``framescape.testing.graph.candidate_graph`` with the workflow's settings: as
   many candidates per frame as its sample of 64 frames needs (at least gray
-  300, hsl 200, at most three times that: ``framescape.resources``) and the
+  300, hsl 200, at most three times that: ``framescape.graph.parameters``) and the
   second pass (``graph_parameters.COMPLETE``) for gray, which makes it exact; hsl
   keeps the first pass. The table says how many candidates were re-ranked and
   the recall the sample promised. A movie whose candidates would be every
   frame (at most 901 frames for gray, 601 for hsl at k = 100) is ranked from
   its matrix, every pair.
-- **exact**: the dense matrix ``framescape.distances.compute_distances`` ranked
-  row by row by ``framescape.distances_nearest.nearest_frames``: the reference. Recall
-  is the share of each frame's true ``k`` nearest that a method finds. The
-  distances ours stores for its neighbours are checked against the matrix's
-  elements: gray's must be equal, hsl's within float32 rounding (4.5e-5: the
-  rounding ``framescape.candidates`` allows for, ``HSL_ROUNDING`` ×
-  ``HSL_LARGEST_NORM``, for each of the two frames); the largest difference,
-  absolute and relative, is printed.
+- **exact**: the dense matrix ``framescape.distances.matrices.compute_distances``
+  ranked row by row by ``framescape.distances.nearest.nearest_frames``: the
+  reference. Recall is the share of each frame's true ``k`` nearest that a
+  method finds. The distances ours stores for its neighbours are checked
+  against the matrix's elements: gray's must be equal, hsl's within float32
+  rounding (4.5e-5: the rounding ``framescape.graph.candidates`` allows for,
+  ``HSL_ROUNDING`` × ``HSL_LARGEST_NORM`` of ``framescape.graph.reduce``, for
+  each of the two frames); the largest difference, absolute and relative, is
+  printed.
 - **pynndescent** (what umap-learn uses by itself) and **faiss** (faiss-cpu's
   exact flat index, ``IndexFlat(d, METRIC_L1)`` / ``IndexFlatL2``) search the
   same vectors: luma (bytes as float32) under L1 for gray, the hsl features of
-  ``framescape.kernels.hls_features`` under (squared) Euclidean distance for
+  ``framescape.distances.kernels.hls_features`` under (squared) Euclidean distance for
   hsl, which orders pairs as the metric does (d_hsl = |φ_a − φ_b|² / P). Their
   seconds include computing the vectors (the "vectors" column says how much).
 
@@ -109,14 +110,14 @@ from framescape.distances import nearest as distances_nearest
 from framescape.frames.decode import MovieDecoder
 from framescape.graph import parameters as graph_parameters
 from framescape.graph import reduce as graph_reduce
-from framescape.testing import graph as graph_whole
+from framescape.testing import graph as one_process_graph
 
 REPO = Path(__file__).resolve().parents[1]
 WARM_UP_FRAMES = 64
 # Frames whose vectors are computed at a time (hsl: 1.2 MB a frame at 320x240).
 VECTOR_BLOCK = 256
 MIN_RECALL = 0.99
-# hsl: both frames' float32 rounding as framescape.candidates allows for it.
+# hsl: both frames' float32 rounding as framescape.graph.candidates allows for it.
 HSL_TOLERANCE = 2 * graph_reduce.HSL_ROUNDING * graph_reduce.HSL_LARGEST_NORM
 
 
@@ -250,7 +251,7 @@ def run_method(method, metric, frames, k, folder):
     of the vectors or None, ours' sample or None)``; exact saves its matrix
     into ``folder``."""
     if method == "ours":
-        indices, found, ran = graph_whole.candidate_graph(
+        indices, found, ran = one_process_graph.candidate_graph(
             frames,
             metric,
             k,
@@ -284,7 +285,7 @@ def measure(method, metrics, npy, sizes, k, folder):
         warm_up = frames[:WARM_UP_FRAMES]
         run_method(method, metric, warm_up, min(k, 5), None)
         if method == "ours":  # 64 frames are ranked from their matrix: candidates too
-            graph_whole.candidate_graph(warm_up, metric, 5, 10)
+            one_process_graph.candidate_graph(warm_up, metric, 5, 10)
         results[metric] = []
         for n in sizes[metric]:
             start_mb = reset_peak()

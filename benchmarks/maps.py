@@ -8,13 +8,13 @@ trustworthiness, and for the demo whether its year is still a loop.
     python benchmarks/maps.py --quick            # the demo at 1.1 fps, 80x60: 402 frames
 
 Each metric's maps are laid out twice by the workflow's own embed step
-(framescape.embed.embed_step, which calls embed or embed_graph; the config.yaml
+(framescape.embed.jobs.embed_step, which calls embed or embed_graph; the config.yaml
 defaults, random_state 0, UMAP's ``n_neighbors`` resolved on each path as the
 workflow resolves it): from the dense matrix
-(framescape.distances.compute_distances), and from the frames (MDS by
+(framescape.distances.matrices.compute_distances), and from the frames (MDS by
 landmarks) and the neighbour graph the workflow keeps
-(framescape.candidates.candidate_graph with its defaults, the workflow's
-candidates and passes; k = framescape.config.graph_neighbours).
+(framescape.testing.graph.candidate_graph with its defaults, the workflow's
+candidates and passes; k = framescape.run.config.graph_neighbours).
 Trustworthiness (scikit-learn, 10 neighbours) measures each map against the
 movie's own distances, the matrix; "difference" is the graph map's minus the
 dense map's, and the benchmark fails (exit status 1) when one is below

@@ -30,19 +30,19 @@ Negatives: two stretches of bikes.mp4 that share no frame (the same scene,
 not the same footage) in several carriers, the title card, black, grey and
 fades in several carriers, and carriers of generated material only.
 
-Outside the envelope (edits the README says reuse.tsv may miss, :data:`OUTSIDE`),
-in two carriers holding nothing else: mirrored (hflip), cropped hard (20 % of
-the width and height cut off each side, the rest filling the frame), sped up
-(1.25 ×: 5 s of source in 4 s) and picture in picture (fitted into 40 % of the
-frame's width and height over generated material). ``--quick`` has the first
-of them only (mirrored, cropped hard).
+Outside the envelope (edits docs/reuse.md says reuse.tsv may miss,
+:data:`OUTSIDE`), in two carriers holding nothing else: mirrored (hflip),
+cropped hard (20 % of the width and height cut off each side, the rest filling
+the frame), sped up (1.25 ×: 5 s of source in 4 s) and picture in picture
+(fitted into 40 % of the frame's width and height over generated material).
+``--quick`` has the first of them only (mirrored, cropped hard).
 
 Every two pieces of one real movie share either nothing or at least
 ``min_seconds`` in both movies (checked when the set is built). The truth: for
 every two placements of one real movie (a carrier's pieces, bikes_boxed.mp4
 and the original itself) whose source times overlap, the shared stretch in
 both movies' times (a sped-up piece's side shorter), ordered as reuse.tsv
-orders it (movie ids from :func:`framescape.movies.movie_ids`, movie_a <
+orders it (movie ids from :func:`framescape.run.movies.movie_ids`, movie_a <
 movie_b, or start_a < start_b within one movie).
 
 The workflow then runs on the folder as a user runs it (the repository's
@@ -51,7 +51,7 @@ unset in its environment only) for ``results/reuse.tsv`` and every movie's
 frames. The baseline: a 256-bit pHash (``imagehash.phash``, hash size 16) of
 each PNG the workflow sampled (``results/<id>/frames/``), frame pairs within a
 Hamming distance threshold as candidates, chained into stretches by the
-stage's own offset voting (:func:`framescape.reuse.find_stretches`, similarity
+stage's own offset voting (:func:`framescape.reuse.stretches.find_stretches`, similarity
 1 - distance / 256); several thresholds are tried and the one with the best
 F1 on the targeted stretches is scored.
 
@@ -194,7 +194,7 @@ GRADES = {
     "hue": "hue=h=35:s=1.3",
     "brightness/contrast": "eq=brightness=0.12:contrast=1.35",
 }
-# Outside what reuse.tsv is meant to find (README): filters on a real piece
+# Outside what reuse.tsv is meant to find (docs/reuse.md): filters on a real piece
 # before it is fitted, a speed-up (source seconds per carrier second) and a
 # picture in picture (the piece fitted into this share of the frame's width
 # and height, over generated material).
@@ -890,8 +890,8 @@ def phash_signs(paths):
 
 def baseline(signs, ids, movie, time, step, min_seconds, threshold):
     """The pHash baseline's rows: frame pairs within ``threshold`` bits (the
-    stage's own pair selection, :func:`framescape.reuse.similar_pairs`, on
-    the hashes) chained by :func:`framescape.reuse.find_stretches`."""
+    stage's own pair selection, :func:`framescape.reuse.matching.similar_pairs`, on
+    the hashes) chained by :func:`framescape.reuse.stretches.find_stretches`."""
     pairs = similar_pairs(
         signs, movie, time, min_seconds, threshold=1 - 2 * threshold / HASH_BITS
     )

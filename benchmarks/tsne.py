@@ -211,7 +211,7 @@ def loop_score(coordinates):
 
 def timed(layout):
     """``layout()``'s coordinates and wall seconds, BLAS on one thread as in
-    framescape.embed.embed."""
+    framescape.embed.methods.embed."""
     from threadpoolctl import threadpool_limits
 
     started = time.perf_counter()

@@ -6,7 +6,7 @@ per second while the points glide from one map to another, in Debian's chromium
     python benchmarks/viewer.py [--frames 365 10000 50000]
     python benchmarks/viewer.py --quick   # one page of 365 frames (CI)
 
-Each results folder is made by framescape.pages_viewer.viewer_step, as the workflow's
+Each results folder is made by framescape.pages.viewer.viewer_step, as the workflow's
 make_viewer makes it, from a synthetic movie: 6 maps (a noisy loop each), random
 nearest frames ((N, 8) int32 per metric) and frame pictures numbered as
 extraction numbers them, each a link to one of a dozen pictures.
@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from common import MAPS, MEASURE_SWITCH, METRICS
-from framescape.pages import toolkit as viewer
+from framescape.pages import toolkit
 from framescape.pages import viewer as pages_viewer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ SCREEN_POSITION = (REPO / "tests" / "browser" / "screen_position.js").read_text(
 
 def make_results(folder, n, frames_dir):
     """A results folder with one movie, ``bench``, of ``n`` frames, made by
-    :func:`framescape.pages_viewer.viewer_step`: the page's path and the seconds the
+    :func:`framescape.pages.viewer.viewer_step`: the page's path and the seconds the
     step took."""
     rng = np.random.default_rng(n)
     angle = np.linspace(0, 2 * np.pi, n, endpoint=False)
@@ -86,7 +86,7 @@ def make_results(folder, n, frames_dir):
             movie / "nearest" / f"{metric}.npy",
             rng.integers(0, n, (n, NEIGHBOURS), dtype=np.int32),
         )
-    viewer.copy_assets(folder / "_viewer")
+    toolkit.copy_assets(folder / "_viewer")
     outputs = SimpleNamespace(
         page=folder / "bench.html",
         nearest=movie / "nearest.js",

@@ -1,7 +1,7 @@
 """Rule collection_page: results/collection.html, the folder map."""
 
 from framescape.common import run_step
-from framescape.pages.folder import collection_page_step
+from framescape.pages.collection import collection_page_step
 
 run_step(
     snakemake.log[0],

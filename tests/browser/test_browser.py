@@ -26,8 +26,8 @@ from PIL import Image
 
 from framescape.common import format_duration, load_frames_tsv, save_tsv
 from framescape.pages import index as pages_index
-from framescape.pages import reuse as reuse_view
-from framescape.pages import toolkit as framescape_viewer
+from framescape.pages import reuse as pages_reuse
+from framescape.pages import toolkit
 from framescape.pages import viewer as pages_viewer
 from framescape.run.movies import movies_table, read_movies_tsv
 from framescape.testing import (
@@ -177,7 +177,7 @@ def assert_drawn_at(data, items, key):
     """The page's points are the map ``key`` of the JSON, to within half a step
     of its 16-bit coordinates and float32's rounding."""
     coordinates = np.array([item[key] for item in items])
-    tolerance = np.ptp(coordinates, axis=0) / framescape_viewer.COORDINATE_STEPS / 2
+    tolerance = np.ptp(coordinates, axis=0) / toolkit.COORDINATE_STEPS / 2
     drawn = np.c_[data["x"], data["y"]]
     assert (np.abs(drawn - coordinates) <= tolerance + 2**-24).all()
 
@@ -472,7 +472,7 @@ def portrait(tmp_path_factory):
     nearest.parent.mkdir()
     np.save(nearest, ((np.arange(n)[:, None] + np.arange(1, 5)) % n).astype(np.int32))
     assets = results / "_viewer"
-    framescape_viewer.assets_step(assets)
+    toolkit.assets_step(assets)
     pages = SimpleNamespace(
         page=results / "phone.html",
         nearest=results / "phone" / "nearest.js",
@@ -522,7 +522,7 @@ def test_pictures_keep_a_portrait_movie_shape(browser, portrait):
     items = load_items(portrait, "phone")
     assert hover.get_attribute("src") == items[5]["src"] == "phone/frames/000002.png"
     assert shape(hover) == pytest.approx(aspect, rel=0.02)
-    assert height(hover) == pytest.approx(framescape_viewer.HOVER_SIDE, abs=1)
+    assert height(hover) == pytest.approx(toolkit.HOVER_SIDE, abs=1)
     page.mouse.click(*point)
     large = page.locator("figure.fs-large img")
     large.wait_for(timeout=WAIT_MS)
@@ -856,8 +856,8 @@ def test_folder_map_lasso_selects_and_hiding_a_movie_drops_its_frames(
 @pytest.fixture(scope="module")
 def reused(results):
     """The shared run's reused stretches: ``(listing, files)``, the index's
-    listing (reuse_view.reuse_listing) and ``{movie id: file name}``."""
-    rows = reuse_view.read_reuse_tsv(results / "reuse.tsv")
+    listing (pages_reuse.reuse_listing) and ``{movie id: file name}``."""
+    rows = pages_reuse.read_reuse_tsv(results / "reuse.tsv")
     files = {
         row["movie"]: row["file"] for row in read_movies_tsv(results / "movies.tsv")
     }
@@ -865,7 +865,7 @@ def reused(results):
     pairs = {frozenset((row["movie_a"], row["movie_b"])) for row in rows}
     copies = (REAL_ID, HOSTILE_ID, MARKUP_ID)
     assert {frozenset((a, b)) for a in copies for b in copies if a < b} <= pairs
-    return reuse_view.reuse_listing(rows, results, files), files
+    return pages_reuse.reuse_listing(rows, results, files), files
 
 
 def first_frame_of(results, movie, start):
@@ -1006,7 +1006,7 @@ def assert_listed(page, movie, stretches, files):
 @pytest.mark.parametrize("movie", [REAL_ID, MARKUP_ID])
 def test_viewer_marks_reused_stretches_on_the_timeline(browser, results, reused, movie):
     listing, files = reused
-    stretches = reuse_view.movie_stretches(listing)[movie]
+    stretches = pages_reuse.movie_stretches(listing)[movie]
     # Each place's first frame: the first at or after its start.
     for stretch in stretches:
         assert stretch["frame"] == first_frame_of(results, movie, stretch["start"])
@@ -1074,7 +1074,7 @@ def test_viewer_marks_repeats_inside_a_movie_and_only_its_own(
             ["phone", "4.000", "7.000", "phone", "18.000", "21.000", "0.6"],
         ],
     )
-    reuse_view.script_step(
+    pages_reuse.script_step(
         portrait / "reuse.tsv", portrait / "reuse.js", FILES_OF_PHONE
     )
     for movie in ("phone", "absent"):
@@ -1095,9 +1095,9 @@ def test_viewer_marks_repeats_inside_a_movie_and_only_its_own(
     visit.wait_for_viewer()
     page = visit.page
     assert_marks(page, [(2, 7), (12, 15), (18, 21)])
-    stretches = reuse_view.movie_stretches(
-        reuse_view.reuse_listing(
-            reuse_view.read_reuse_tsv(portrait / "reuse.tsv"), portrait, FILES_OF_PHONE
+    stretches = pages_reuse.movie_stretches(
+        pages_reuse.reuse_listing(
+            pages_reuse.read_reuse_tsv(portrait / "reuse.tsv"), portrait, FILES_OF_PHONE
         )
     )["phone"]
     assert [stretch["frame"] for stretch in stretches] == [2, 4, 12, 18]

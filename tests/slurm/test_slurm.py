@@ -33,7 +33,7 @@ from framescape.testing import (
 CLUSTER = REPO / "tests" / "slurm" / "cluster"
 STATE = "/tmp/framescape-slurm"
 # This cluster keeps no accounting (sacct has nothing), so the plugin asks squeue;
-# and the first status check comes after 2 s instead of 40 (README, Clusters).
+# and the first status check comes after 2 s instead of 40 (docs/cluster.md).
 CLUSTER_OPTIONS = [
     "--slurm-status-command",
     "squeue",

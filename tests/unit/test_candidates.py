@@ -4,8 +4,7 @@ distance matrix and its dense ranking."""
 import numpy as np
 import pytest
 
-from framescape.distances import kernels, nearest_kernels
-from framescape.distances import matrices as distances
+from framescape.distances import kernels, matrices, nearest_kernels
 from framescape.distances import nearest as distances_nearest
 from framescape.distances.tiles import tile_count, tile_pairs, tile_range
 from framescape.graph import candidates
@@ -14,7 +13,7 @@ from framescape.graph import reduce as graph_reduce
 from framescape.graph import rerank as graph_rerank
 from framescape.graph import sample as graph_sample
 from framescape.graph import second_pass as graph_second_pass
-from framescape.testing import graph as graph_whole
+from framescape.testing import graph as one_process_graph
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +65,7 @@ def test_reduced_distances_bound_the_full_ones(
     """Every pair of real frames: the reduced bound never exceeds the full
     distance, and it is a useful bound (most of the distance on average)."""
     kept = mask if masked else None
-    matrix = distances.compute_distances(bikes_frames, metric, kept)
+    matrix = matrices.compute_distances(bikes_frames, metric, kept)
     reduced = graph_reduce.reduced_descriptors(
         bikes_frames, metric, factor, kept, frame_block=16
     )
@@ -90,7 +89,7 @@ def test_rounding_to_bytes_is_taken_off_the_gray_bound():
     frames = np.full((2, 4, 4, 3), 10, np.uint8)
     frames[:, 2:] = 11
     frames[1, 1, 3] = 11
-    full = distances.compute_distances(frames, "gray")[0, 1]
+    full = matrices.compute_distances(frames, "gray")[0, 1]
     reduced = graph_reduce.reduced_descriptors(frames, "gray", 4)
     tile = candidates.reduced_tile(reduced, "gray", (0, 1), (1, 2))
     bound = candidates.lower_bounds(tile, reduced, (0, 1), (1, 2))
@@ -102,7 +101,7 @@ def test_rounding_to_bytes_is_taken_off_the_gray_bound():
 def test_rerank_gives_the_matrix_distances(tied_frames, mask, metric):
     """Scattered frames, random candidates with repeats, the frame itself and
     padding: each row's k nearest among them, as the matrix ranks them."""
-    matrix = distances.compute_distances(tied_frames, metric, mask)
+    matrix = matrices.compute_distances(tied_frames, metric, mask)
     n, k = len(tied_frames), 5
     rng = np.random.default_rng(1)
     rows = rng.permutation(n)[:16]  # any frames, in any order
@@ -134,10 +133,10 @@ def test_rerank_gives_the_matrix_distances(tied_frames, mask, metric):
 def test_all_frames_as_candidates_is_the_dense_ranking(tied_frames, mask, metric):
     """With every frame a candidate (nothing for the second pass to add), the
     neighbour graph of the whole matrix, ties in frame order."""
-    matrix = distances.compute_distances(tied_frames, metric, mask)
+    matrix = matrices.compute_distances(tied_frames, metric, mask)
     n = len(tied_frames)
     for k in (1, 6, n - 1):
-        indices, found, report = graph_whole.candidate_graph(
+        indices, found, report = one_process_graph.candidate_graph(
             tied_frames,
             metric,
             k,
@@ -150,7 +149,7 @@ def test_all_frames_as_candidates_is_the_dense_ranking(tied_frames, mask, metric
         assert report["certified"].all() and report["missing"] == 0
         assert_same_graph(metric, indices, found, matrix, k)
     # Frame 28 is frame 0 again: each is the other's nearest, at distance 0.
-    indices, found, _ = graph_whole.candidate_graph(tied_frames, metric, 1, 4)
+    indices, found, _ = one_process_graph.candidate_graph(tied_frames, metric, 1, 4)
     assert indices[0, 0] == 28 and indices[28, 0] == 0 and found[0, 0] == 0
 
 
@@ -159,7 +158,7 @@ def test_certified_frames_have_no_nearer_frame_left_out(tied_frames, metric):
     """The passes as separate calls (tiles of candidates, blocks of re-ranks):
     every frame left out of a certified frame's candidates is farther than
     its k-th neighbour, in the whole matrix."""
-    matrix = distances.compute_distances(tied_frames, metric)
+    matrix = matrices.compute_distances(tied_frames, metric)
     n, k = len(tied_frames), 6
     certified_rows = 0
     for factor, c in ((2, 8), (4, 10), (8, 10), (8, 14)):
@@ -184,15 +183,15 @@ def test_the_second_pass_makes_few_candidates_exact(tied_frames, metric):
     """As few candidates as neighbours at a coarse size: the first re-rank
     misses true neighbours; the second pass finds them all (most frames are
     doubtful here: it runs whatever their share)."""
-    matrix = distances.compute_distances(tied_frames, metric)
+    matrix = matrices.compute_distances(tied_frames, metric)
     k = 6
     expected, _ = dense_ranking(matrix, k)
     options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8, "max_share": 1}
-    first, _, _ = graph_whole.candidate_graph(
+    first, _, _ = one_process_graph.candidate_graph(
         tied_frames, metric, k, k, complete=False, **options
     )
     assert not np.array_equal(first, expected)
-    indices, found, report = graph_whole.candidate_graph(
+    indices, found, report = one_process_graph.candidate_graph(
         tied_frames, metric, k, k, complete=True, **options
     )
     assert report["missing"] > 0
@@ -213,7 +212,7 @@ def test_no_block_inside_the_mask_takes_single_pixels(bikes_frames, metric):
     bounds = candidates.lower_bounds(
         candidates.reduced_tile(reduced, metric, whole, whole), reduced, whole, whole
     )
-    matrix = distances.compute_distances(bikes_frames, metric, kept)
+    matrix = matrices.compute_distances(bikes_frames, metric, kept)
     assert (bounds <= matrix + 1e-6).all()
 
 
@@ -360,8 +359,8 @@ def test_second_pass_is_bounded_in_a_still_shot(bikes_frames):
     rng = np.random.default_rng(0)
     noise = rng.integers(-12, 13, size=(60, *bikes_frames.shape[1:]))
     frames = np.clip(bikes_frames[0].astype(int) + noise, 0, 255).astype(np.uint8)
-    matrix = distances.compute_distances(frames, "gray")
-    indices, found, report = graph_whole.candidate_graph(
+    matrix = matrices.compute_distances(frames, "gray")
+    indices, found, report = one_process_graph.candidate_graph(
         frames, "gray", 4, 6, complete=True, max_share=1
     )
     assert report["inexact"] > 0 and report["missing"] <= 6 * len(frames)
@@ -374,18 +373,18 @@ def test_second_pass_skipped_when_most_frames_are_doubtful(bikes_frames):
     workflow's share is SECOND_PASS_MAX_SHARE."""
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
     options = {"factor": 8, "tile_frames": 16, "rerank_rows": 8, "complete": True}
-    _, _, report = graph_whole.candidate_graph(
+    _, _, report = one_process_graph.candidate_graph(
         frames, "gray", 6, 6, max_share=1, **options
     )
     doubtful = 1 - report["certified"].mean()
     assert 0 < doubtful and not report["skipped"] and report["missing"] > 0
-    indices, _, report = graph_whole.candidate_graph(
+    indices, _, report = one_process_graph.candidate_graph(
         frames, "gray", 6, 6, max_share=doubtful / 2, **options
     )
     assert report["skipped"] and report["missing"] == 0
     assert np.array_equal(indices, report["first"])
     assert doubtful > graph_second_pass.SECOND_PASS_MAX_SHARE
-    _, _, report = graph_whole.candidate_graph(frames, "gray", 6, 6, **options)
+    _, _, report = one_process_graph.candidate_graph(frames, "gray", 6, 6, **options)
     assert report["skipped"]
 
 
@@ -416,7 +415,7 @@ def test_the_sample_chooses_the_candidates_and_tells_the_recall(
     (checked one count lower); the recall it reports is the graph's on those
     frames, measured against the matrix."""
     k, least = 5, 6
-    matrix = distances.compute_distances(tied_frames, metric)
+    matrix = matrices.compute_distances(tied_frames, metric)
     expected = distances_nearest.nearest_frames(matrix, k)
     reduced = graph_reduce.reduced_descriptors(tied_frames, metric, 8)
     merged, _ = candidates.candidate_pass(reduced, metric, 39)
@@ -444,9 +443,9 @@ def test_the_sample_chooses_the_candidates_and_tells_the_recall(
     assert held(count) >= graph_parameters.RECALL_TARGET > held(count - 1)
     assert sample["recall"] == held(count)
     assert np.array_equal(merged.frames, listed[:, :count])
-    monkeypatch.setattr(graph_whole, "candidate_count", lambda *_: least)
-    monkeypatch.setattr(graph_whole, "candidate_limit", lambda *_: 30)
-    indices, _, report = graph_whole.candidate_graph(
+    monkeypatch.setattr(one_process_graph, "candidate_count", lambda *_: least)
+    monkeypatch.setattr(one_process_graph, "candidate_limit", lambda *_: 30)
+    indices, _, report = one_process_graph.candidate_graph(
         tied_frames, metric, k, factor=8, complete=False
     )
     every = graph_sample.exact_nearest(tied_frames, metric, k, np.arange(40))
@@ -467,12 +466,12 @@ def test_a_movie_whose_candidates_would_be_every_frame_takes_every_pair(
     least): asked to, the matrix's own ranking and its elements, ties in frame
     order; else the candidates, all of them."""
     assert graph_parameters.candidate_limit(metric, 6, 40) == 39
-    _, _, report = graph_whole.candidate_graph(tied_frames, metric, 6)
+    _, _, report = one_process_graph.candidate_graph(tied_frames, metric, 6)
     assert report["sample"]["count"] == 39 and "every_pair" not in report
-    indices, found, report = graph_whole.candidate_graph(
+    indices, found, report = one_process_graph.candidate_graph(
         tied_frames, metric, 6, every_pair=True
     )
-    matrix = distances.compute_distances(tied_frames, metric)
+    matrix = matrices.compute_distances(tied_frames, metric)
     assert report["every_pair"] and "sample" not in report
     assert np.array_equal(indices, distances_nearest.nearest_frames(matrix, 6))
     assert np.array_equal(found, np.take_along_axis(matrix, indices, axis=1))

@@ -11,8 +11,12 @@ import numpy as np
 import pytest
 
 from framescape.pages import index as pages_index
-from framescape.pages import toolkit as viewer
-from framescape.pages.folder import collection_page_step, movie_colours, movie_numbers
+from framescape.pages import toolkit
+from framescape.pages.collection import (
+    collection_page_step,
+    movie_colours,
+    movie_numbers,
+)
 from framescape.run.movies import movies_table
 from framescape.testing import MARKUP_ID, MARKUP_NAME, fake_folder_results
 
@@ -114,7 +118,7 @@ def test_page_draws_every_frame_by_movie_from_binary_arrays(results):
     for name in ("x", "y", "movie", "frame", "time"):
         assert isinstance(column(frames, name), np.ndarray), name
     coordinates = np.array([item[MAPS[0]] for item in items])
-    tolerance = np.ptp(coordinates, axis=0) / viewer.COORDINATE_STEPS / 2 + 2**-24
+    tolerance = np.ptp(coordinates, axis=0) / toolkit.COORDINATE_STEPS / 2 + 2**-24
     drawn = np.c_[column(frames, "x"), column(frames, "y")]
     assert (np.abs(drawn - coordinates) <= tolerance).all()
     movies = list(FRAMES)

@@ -1,5 +1,5 @@
 """gray and hsl distances against a slow float64 reference written straight from
-the definitions in the README, "Metrics" (Pillow for luma, colorsys for H, L, S)."""
+the definitions in docs/metrics.md (Pillow for luma, colorsys for H, L, S)."""
 
 import colorsys
 
@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 
 from framescape.common import FramescapeError
-from framescape.distances import kernels
-from framescape.distances import matrices as distances
+from framescape.distances import kernels, matrices
 from framescape.distances import nearest as distances_nearest
 from framescape.distances.matrices import gray_distances, hsl_distances, pixel_mask
 from framescape.distances.nearest import nearest_frames
@@ -243,10 +242,10 @@ def test_blocks_tiles_and_memmaps_give_the_same_matrices(
         metric: function(random_frames, mask)
         for metric, function in (("gray", gray_distances), ("hsl", hsl_distances))
     }
-    monkeypatch.setattr(distances, "FRAME_BLOCK", 2)
-    monkeypatch.setattr(distances, "GRAM_TILE", 3)
-    monkeypatch.setattr(distances, "HSL_FEATURE_BYTES", 9 * 16 * 20)
-    assert distances.hsl_block_pixels(9, 143) < 143
+    monkeypatch.setattr(matrices, "FRAME_BLOCK", 2)
+    monkeypatch.setattr(matrices, "GRAM_TILE", 3)
+    monkeypatch.setattr(matrices, "HSL_FEATURE_BYTES", 9 * 16 * 20)
+    assert matrices.hsl_block_pixels(9, 143) < 143
     frames = np.load(path, mmap_mode="r")
     assert np.array_equal(gray_distances(frames, mask), expected["gray"])
     result = hsl_distances(frames, mask)
@@ -263,13 +262,13 @@ def test_tiles_assemble_to_the_same_bytes(bikes_frames, monkeypatch, tile_frames
     """A long movie's matrix from tiles (each computed on its own, as separate
     jobs would) equals the one-job matrix bit for bit: 40 real frames, Gram
     squares of 8 frames, several feature blocks, a mask."""
-    monkeypatch.setattr(distances, "GRAM_TILE", 8)
-    monkeypatch.setattr(distances, "FRAME_BLOCK", 5)
-    monkeypatch.setattr(distances, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
+    monkeypatch.setattr(matrices, "GRAM_TILE", 8)
+    monkeypatch.setattr(matrices, "FRAME_BLOCK", 5)
+    monkeypatch.setattr(matrices, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
     mask = np.ones(bikes_frames.shape[1:3], bool)
     mask[:10, 50:] = False
     n, pixels = len(bikes_frames), int(mask.sum())
-    assert distances.hsl_block_pixels(n, pixels) < pixels
+    assert matrices.hsl_block_pixels(n, pixels) < pixels
     count = tile_count(n, tile_frames)
     assert count > 1
     for metric, whole in (("gray", gray_distances), ("hsl", hsl_distances)):
@@ -279,18 +278,18 @@ def test_tiles_assemble_to_the_same_bytes(bikes_frames, monkeypatch, tile_frames
             rows, columns = (
                 tile_range(index, n, tile_frames) for index in (row, column)
             )
-            raw = distances.TILES[metric](bikes_frames, rows, columns, mask)
+            raw = matrices.TILES[metric](bikes_frames, rows, columns, mask)
             assert raw.shape == (rows[1] - rows[0], columns[1] - columns[0])
             tiles[rows, columns] = lambda raw=raw: raw
         assert len(tiles) == count * (count + 1) // 2
-        assembled = distances.assemble(metric, n, pixels, tiles)
+        assembled = matrices.assemble(metric, n, pixels, tiles)
         assert assembled.dtype == np.float32
         assert assembled.tobytes() == expected.tobytes(), metric
 
 
 def test_tiles_must_start_on_gram_squares(random_frames):
     with pytest.raises(ValueError, match="multiples"):
-        distances.hsl_tile(random_frames, (0, 3), (3, 9))
+        matrices.hsl_tile(random_frames, (0, 3), (3, 9))
 
 
 def test_tile_ranges_cover_the_upper_triangle_once():
@@ -353,9 +352,9 @@ def test_gray_in_bands_of_rows_gives_the_same_sums(bikes_frames, monkeypatch, ba
     luma = np.stack([np.asarray(Image.fromarray(f).convert("L")) for f in bikes_frames])
     flat = luma.reshape(len(luma), -1).astype(np.int64)
     expected = np.abs(flat[:, None] - flat[None]).sum(axis=-1)
-    monkeypatch.setattr(distances, "SAD_BAND", band)
+    monkeypatch.setattr(matrices, "SAD_BAND", band)
     calls = []
-    diagonal = distances.gray_tile(
+    diagonal = matrices.gray_tile(
         bikes_frames, (0, 40), (0, 40), progress=lambda *a: calls.append(a)
     )
     assert np.array_equal(diagonal, np.triu(expected, 1))
@@ -364,7 +363,7 @@ def test_gray_in_bands_of_rows_gives_the_same_sums(bikes_frames, monkeypatch, ba
     done = [done for done, _, _ in calls]
     assert done == sorted(done)
     calls.clear()
-    rectangle = distances.gray_tile(
+    rectangle = matrices.gray_tile(
         bikes_frames, (0, 15), (15, 40), progress=lambda *a: calls.append(a)
     )
     assert np.array_equal(rectangle, expected[:15, 15:])
@@ -372,11 +371,11 @@ def test_gray_in_bands_of_rows_gives_the_same_sums(bikes_frames, monkeypatch, ba
 
 
 def test_hsl_progress_counts_the_pixel_blocks(bikes_frames, monkeypatch):
-    monkeypatch.setattr(distances, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
+    monkeypatch.setattr(matrices, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
     calls = []
-    distances.hsl_tile(
+    matrices.hsl_tile(
         bikes_frames, (0, 40), (0, 40), progress=lambda *a: calls.append(a)
     )
-    blocks = -(-80 * 60 // distances.hsl_block_pixels(40, 80 * 60))
+    blocks = -(-80 * 60 // matrices.hsl_block_pixels(40, 80 * 60))
     assert blocks > 1
     assert calls == [(done, blocks, "pixel blocks") for done in range(1, blocks + 1)]

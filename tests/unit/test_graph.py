@@ -6,14 +6,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from framescape.distances import matrices as distances
+from framescape.distances import matrices
 from framescape.distances import nearest as distances_nearest
 from framescape.graph import candidates
-from framescape.graph import jobs as graph
+from framescape.graph import jobs as graph_jobs
 from framescape.graph import reduce as graph_reduce
 from framescape.graph import second_pass as graph_second_pass
 from framescape.pages.plots import block_mean
-from framescape.testing import graph as graph_whole
+from framescape.testing import graph as one_process_graph
 
 
 def run_jobs(frames_npy, folder, metric, k, tile_frames):
@@ -25,11 +25,11 @@ def run_jobs(frames_npy, folder, metric, k, tile_frames):
         reduced=folder / "reduced.npz",
         heatmap=folder / "heatmap.npy",
     )
-    graph.candidates_step(frames_npy, outputs, "bikes", metric, k, None, 2)
+    graph_jobs.candidates_step(frames_npy, outputs, "bikes", metric, k, None, 2)
     n = len(np.load(frames_npy, mmap_mode="r"))
     parts = [folder / f"rerank_{block}.npz" for block in range(-(-n // tile_frames))]
     for block, part in enumerate(parts):
-        graph.rerank_step(
+        graph_jobs.rerank_step(
             frames_npy,
             outputs.candidates,
             part,
@@ -42,7 +42,7 @@ def run_jobs(frames_npy, folder, metric, k, tile_frames):
             2,
         )
     output = folder / "graph.npz"
-    graph.graph_step(
+    graph_jobs.graph_step(
         frames_npy,
         outputs.reduced,
         outputs.candidates,
@@ -63,12 +63,12 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     """Candidates (24 kept, at least 8 re-ranked: the sample chooses), re-ranks
     in groups of at most 5 frames cut into jobs of 16 or of 8 frames, and the
     merge: each frame re-ranked once, the same bytes both ways, the graph and
-    the heatmap of :func:`graph_whole.candidate_graph`; gray's is the dense
+    the heatmap of :func:`one_process_graph.candidate_graph`; gray's is the dense
     ranking (its second pass ran: few candidates)."""
-    for module in (graph, graph_whole):
+    for module in (graph_jobs, one_process_graph):
         monkeypatch.setattr(module, "candidate_count", lambda *_: 8)
         monkeypatch.setattr(module, "candidate_limit", lambda *_: 24)
-    monkeypatch.setattr(graph, "RERANK_ROWS", 5)
+    monkeypatch.setattr(graph_jobs, "RERANK_ROWS", 5)
     monkeypatch.setattr(graph_second_pass, "SECOND_PASS_MAX_SHARE", 1.0)  # the jobs' share
     frames = np.concatenate([bikes_frames[:28], bikes_frames[:12]])
     np.save(tmp_path / "frames.npy", frames)
@@ -82,7 +82,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
         assert sorted(np.concatenate(rows).tolist()) == list(range(40))
     (output, heatmap, _), (other, _, _) = runs
     assert output.read_bytes() == other.read_bytes()
-    indices, found, report = graph_whole.candidate_graph(
+    indices, found, report = one_process_graph.candidate_graph(
         frames, metric, k, rerank_rows=5, cell_frames=1, max_share=1
     )
     chosen = report["sample"]["count"]
@@ -93,7 +93,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
         assert np.array_equal(stored["distances"], found)
     assert np.array_equal(np.load(heatmap), report["heatmap"])
     if metric == "gray":
-        matrix = distances.compute_distances(frames, metric)
+        matrix = matrices.compute_distances(frames, metric)
         assert np.array_equal(indices, distances_nearest.nearest_frames(matrix, k))
         assert report["missing"] > 0 and report["inexact"] == 0
 
@@ -108,7 +108,7 @@ def test_merge_refuses_a_frame_twice(bikes_frames, tmp_path):
         twice = {name: np.concatenate([stored[name]] * 2) for name in stored.files}
     np.savez(part, **twice)
     with pytest.raises(ValueError, match="each of the 10 frames once"):
-        graph.graph_step(
+        graph_jobs.graph_step(
             frames_npy, None, None, [part], output, "bikes", "hsl", 3, None, 2
         )
 
@@ -132,13 +132,13 @@ def test_heatmap_is_the_reduced_matrix_averaged(
 
 def test_tiny_movies_and_no_neighbours(bikes_frames):
     frames = np.zeros((1, 4, 4, 3), np.uint8)
-    indices, found, report = graph_whole.candidate_graph(
+    indices, found, report = one_process_graph.candidate_graph(
         frames, "gray", 5, cell_frames=1
     )
     assert indices.shape == (1, 0) and found.shape == (1, 0)
     assert report["heatmap"].tolist() == [[0.0]]
     for metric in ("gray", "hsl"):
-        indices, found, report = graph_whole.candidate_graph(
+        indices, found, report = one_process_graph.candidate_graph(
             bikes_frames[:5], metric, 0, cell_frames=1
         )
         assert indices.shape == found.shape == (5, 0)
@@ -153,7 +153,7 @@ def test_distances_to_a_few_frames_are_elements_of_the_matrix(
     chosen ones among them."""
     mask = np.ones(bikes_frames.shape[1:3], bool)
     mask[:12, :40] = False
-    matrix = distances.compute_distances(bikes_frames, metric, mask)
+    matrix = matrices.compute_distances(bikes_frames, metric, mask)
     chosen = np.array([19, 0, 39, 7])
     np.save(tmp_path / "frames.npy", bikes_frames)
     memmap = np.load(tmp_path / "frames.npy", mmap_mode="r")

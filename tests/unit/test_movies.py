@@ -81,7 +81,7 @@ def test_empty_and_colliding_ids_get_the_name_hash():
 
 
 def movie_outputs(movie):
-    """What the workflow makes of one movie in the results folder (README)."""
+    """What the workflow makes of one movie in the results folder (docs/outputs.md)."""
     return [f"{movie}.json", f"{movie}.html", f"{movie}/"]
 
 

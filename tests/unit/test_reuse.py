@@ -223,7 +223,7 @@ def test_similar_pairs_equal_a_brute_force():
 def footage(rng, frames, dims=48, kept=0.7):
     """A descriptor sequence with motion: each frame keeps ``kept`` of the
     last one (correlation ``kept ** lag`` at a lag, like real footage's
-    windows, README) and adds the rest anew."""
+    windows, docs/reuse.md) and adds the rest anew."""
     walk = np.empty((frames, dims))
     walk[0] = rng.normal(size=dims)
     for t in range(1, frames):

@@ -1,7 +1,8 @@
-"""The bad-input catalogue (README, "Bad input"): one folder holding every kind of
-file, name and movie users point us at, run with --keep-going. Each bad file gets
-one line naming it and the reason; every other movie finishes with finite maps;
-nothing outside the results folder changes; no name runs anything."""
+"""The bad-input catalogue (docs/inputs.md, "Bad input, case by case"): one
+folder holding every kind of file, name and movie users point us at, run with
+--keep-going. Each bad file gets one line naming it and the reason; every other
+movie finishes with finite maps; nothing outside the results folder changes; no
+name runs anything."""
 
 import hashlib
 import html

@@ -1,6 +1,7 @@
 """The whole workflow through the ``snakemake`` command, as a user runs it: the
 demo year, a real movie at full frame rate and a hostile file name; what reruns
-after each config change (the README's rerun table); bad movies with --keep-going."""
+after each config change (docs/configuration.md, "What runs again"); bad movies
+with --keep-going."""
 
 import json
 import os

@@ -129,7 +129,7 @@ def embed_inputs(wildcards):
 
 
 def graph_k(wildcards):
-    """Neighbours per frame the metric's graph keeps (config.graph_neighbours)."""
+    """Neighbours per frame the metric's graph keeps (run.config.graph_neighbours)."""
     return graph_neighbours(
         config_of(wildcards.movie), wildcards.metric, frame_count(wildcards.movie)
     )

@@ -33,7 +33,7 @@ rule plot_maps:
     benchmark:
         benchmark_path("plot_maps")
     conda:
-        "../../envs/view.yaml"
+        "../../envs/pages.yaml"
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,
@@ -66,7 +66,7 @@ rule plot_distances:
     benchmark:
         benchmark_path("plot_distances", "metric")
     conda:
-        "../../envs/view.yaml"
+        "../../envs/pages.yaml"
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,
@@ -84,7 +84,7 @@ rule copy_viewer_assets:
     log:
         f"{RESULTS}/logs/copy_viewer_assets.log",
     conda:
-        "../../envs/view.yaml"
+        "../../envs/pages.yaml"
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,
@@ -117,7 +117,7 @@ rule make_viewer:
     wildcard_constraints:
         movie=MOVIE_ONLY,
     conda:
-        "../../envs/view.yaml"
+        "../../envs/pages.yaml"
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,
@@ -146,7 +146,7 @@ rule make_index:
     log:
         f"{RESULTS}/logs/make_index.log",
     conda:
-        "../../envs/view.yaml"
+        "../../envs/pages.yaml"
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,
@@ -171,13 +171,13 @@ rule collection_page:
     benchmark:
         f"{RESULTS}/{COLLECTION}/benchmarks/collection_page.tsv"
     conda:
-        "../../envs/view.yaml"
+        "../../envs/pages.yaml"
     threads: 1
     resources:
         mem_mb=collection_page_mb,
         runtime=SMALL_JOB_MINUTES,
     params:
-        code=code_digest("pages.folder", "pages/templates"),
+        code=code_digest("pages.collection", "pages/templates"),
         maps=COLLECTION_MAP_NAMES,
         files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
         failed={

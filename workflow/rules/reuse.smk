@@ -65,7 +65,7 @@ rule reuse_script:
     log:
         f"{RESULTS}/logs/reuse_script.log",
     conda:
-        "../../envs/view.yaml"
+        "../../envs/pages.yaml"
     threads: 1
     resources:
         mem_mb=SMALL_JOB_MB,

@@ -15,4 +15,4 @@ other, then take the long-movie path as one movie named ``collection``
 - :mod:`~framescape.collection.maps`: the scaled maps in
   ``results/collection.json``.
 
-Its page: :mod:`framescape.pages.folder`."""
+Its page: :mod:`framescape.pages.collection`."""

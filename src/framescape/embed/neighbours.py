@@ -87,9 +87,9 @@ def embed_tsne(
     max_iter=1000,
 ):
     """t-SNE of a distance matrix: each frame's :func:`tsne_neighbours` nearest
-    frames in it (:func:`framescape.distances.nearest_frames`: nearest first,
-    equal distances in frame order, as the neighbour graph orders them), laid
-    out by :func:`embed_tsne_graph`. A graph that holds the same neighbours
+    frames in it (:func:`framescape.distances.nearest.nearest_frames`: nearest
+    first, equal distances in frame order, as the neighbour graph orders them),
+    laid out by :func:`embed_tsne_graph`. A graph that holds the same neighbours
     gives the same coordinates, to the last bit."""
     wanted = tsne_neighbours(len(distances), perplexity)
     nearest = nearest_frames(distances, wanted).astype(np.intp)

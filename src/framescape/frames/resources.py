@@ -1,8 +1,6 @@
 """Time the ``extract_frames`` job asks a scheduler for: light, as Snakemake imports
 it while it plans a run."""
 
-
-
 from framescape.resources import MIN_RUNTIME
 
 

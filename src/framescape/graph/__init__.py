@@ -42,4 +42,4 @@ overlap), ``graph_rerank`` jobs, one for each ``tile_frames`` frames of those
 groups (pass 3), and ``neighbour_graph``, which puts them together (and for gray
 makes the graph exact with pass 4). Memory holds reduced frames, a tile of
 reduced pairs and ``N × c`` candidates, whatever the movie's length.
-:func:`framescape.graph.whole.candidate_graph` runs it all in one process."""
+:func:`framescape.testing.graph.candidate_graph` runs it all in one process."""

@@ -5,7 +5,6 @@ heatmap's block averages and the groups of frames whose candidates overlap),
 (the blocks put together, and for gray the second pass). The method:
 :mod:`framescape.graph`."""
 
-
 import logging
 import time
 

@@ -24,7 +24,7 @@ path took longer than the canvas page takes to load whole (docs/performance.md,
 
 - :mod:`~framescape.pages.toolkit`: what every page shares;
 - :mod:`~framescape.pages.viewer`, :mod:`~framescape.pages.index`,
-  :mod:`~framescape.pages.folder`: the pages;
+  :mod:`~framescape.pages.collection`: the pages;
 - :mod:`~framescape.pages.reuse`: what the pages show of reused footage;
 - :mod:`~framescape.pages.plots`, :mod:`~framescape.pages.pictures`: the static
   pictures."""

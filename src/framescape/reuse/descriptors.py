@@ -59,9 +59,9 @@ class LumaDecoder(MovieDecoder):
     """A :class:`~framescape.frames.decode.MovieDecoder` whose frames are ffmpeg's
     ``gray`` (luma, full range 0–255): ``(height, width) uint8``, stretched to
     ``width``×``height``; iterated only (no PNGs, no ``keep_aspect``, no
-    ``write_to``). ffmpeg takes a third less CPU time than for RGB frames (a
-    1,000-s movie at 128 × 96 and 8 frames a second: 1.25 s against 1.91 s)
-    and nothing is converted in Python."""
+    ``write_to``). Grey frames because ffmpeg then takes less CPU time than for
+    RGB frames (docs/performance.md, "Reused footage") and nothing is
+    converted in Python."""
 
     def command(self):
         video = (

@@ -2,7 +2,6 @@
 one after the other, for the benchmarks and the tests; the workflow splits the
 same passes into jobs (:mod:`framescape.graph.jobs`)."""
 
-
 import contextlib
 import time
 from typing import NamedTuple

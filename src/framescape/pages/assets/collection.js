@@ -1,7 +1,7 @@
 /*
  * framescape folder map (results/collection.html): every frame of every movie
  * as one point, coloured by movie. Called from the page's CustomJS callbacks
- * (src/framescape/pages/folder.py, collection_layout) with `v`: source (the
+ * (src/framescape/pages/collection.py, collection_layout) with `v`: source (the
  * frames drawn: x, y, movie, frame, time), maps and scales (each map's
  * coordinates as 16-bit steps), pictures (each movie's picture names), names
  * (each movie's file name), movies (ids), paths and path (the movies' lines),

@@ -15,8 +15,7 @@ from PIL import Image
 
 from framescape.common import FramescapeError, format_duration
 from framescape.pages import index as pages_index
-from framescape.pages import plots
-from framescape.pages import toolkit as viewer
+from framescape.pages import plots, toolkit
 from framescape.pages import viewer as pages_viewer
 from framescape.run.movies import movies_table
 from framescape.testing import MARKUP_NAME
@@ -157,13 +156,13 @@ def test_viewer_page_escapes_the_name_and_holds_every_map():
 def test_quantised_coordinates_stay_within_half_a_step(n):
     rng = np.random.default_rng(n)
     coordinates = np.round(rng.uniform(0.1, 0.9, (n, 2)), 6)
-    steps, scale = viewer.quantised(coordinates)
+    steps, scale = toolkit.quantised(coordinates)
     assert steps.dtype == np.uint16
-    x, y = viewer.unquantised(steps, scale)
+    x, y = toolkit.unquantised(steps, scale)
     assert x.dtype == np.float32
     extent = np.ptp(coordinates, axis=0)
     # Half a step, and float32's rounding of numbers below 1.
-    tolerance = extent / viewer.COORDINATE_STEPS / 2 + 2**-24
+    tolerance = extent / toolkit.COORDINATE_STEPS / 2 + 2**-24
     assert np.abs(x - coordinates[:, 0]).max() <= tolerance[0]
     assert np.abs(y - coordinates[:, 1]).max() <= tolerance[1]
     if n > 1:
@@ -172,9 +171,9 @@ def test_quantised_coordinates_stay_within_half_a_step(n):
 
 
 def test_quantised_coordinates_of_identical_frames_stay_in_place():
-    steps, scale = viewer.quantised(np.full((4, 2), 0.5))
+    steps, scale = toolkit.quantised(np.full((4, 2), 0.5))
     assert (steps == 0).all() and scale == [0.5, 0.0, 0.5, 0.0]
-    x, y = viewer.unquantised(steps, scale)
+    x, y = toolkit.unquantised(steps, scale)
     assert (x == 0.5).all() and (y == 0.5).all()
 
 
@@ -196,7 +195,7 @@ def test_quantised_coordinates_of_identical_frames_stay_in_place():
     ],
 )
 def test_numbered_pictures_rebuild_every_name(sources, pattern):
-    found = viewer.numbered_pictures(sources)
+    found = toolkit.numbered_pictures(sources)
     assert found == pattern
     if found:
         rebuilt = [
@@ -213,7 +212,7 @@ def test_nearest_script_holds_every_row(n, bits):
         "gray": rng.integers(0, n, (n, 3)).astype(np.int32),
         "hsl": rng.integers(0, n, (n, 3)).astype(np.int64),
     }
-    script = viewer.nearest_script("m", nearest)
+    script = toolkit.nearest_script("m", nearest)
     call = re.fullmatch(r'framescape\.addNearest\("m", 3, (\d+), (\{.*\})\);\n', script)
     assert int(call.group(1)) == bits
     rows = json.loads(call.group(2))
@@ -261,7 +260,7 @@ def test_viewer_and_index_follow_portrait_pictures(tmp_path):
     nearest = results / "phone" / "nearest.npy"
     np.save(nearest, np.zeros((6, 2), np.int32))
     assets = results / "_viewer"
-    viewer.copy_assets(assets)
+    toolkit.copy_assets(assets)
     outputs = SimpleNamespace(
         page=results / "phone.html",
         nearest=results / "phone" / "nearest.js",
@@ -312,26 +311,26 @@ def test_assets_come_from_the_installed_bokeh_and_are_checked(tmp_path):
     import bokeh
 
     assets = tmp_path / "_viewer"
-    viewer.copy_assets(assets)
+    toolkit.copy_assets(assets)
     static = Path(bokeh.__file__).parent / "server" / "static" / "js"
-    for bundle in viewer.BOKEH_BUNDLES:
+    for bundle in toolkit.BOKEH_BUNDLES:
         copied = (assets / f"{bundle}.min.js").read_bytes()
         assert copied == (static / f"{bundle}.min.js").read_bytes()
     assert b"window.framescape" in (assets / "framescape.js").read_bytes()
     assert json.loads((assets / "manifest.json").read_text()) == {
         "bokeh": bokeh.__version__
     }
-    viewer.check_assets(assets)
+    toolkit.check_assets(assets)
     (assets / "manifest.json").write_text('{"bokeh": "2.0.0"}')
     with pytest.raises(FramescapeError) as error:
-        viewer.check_assets(assets)
+        toolkit.check_assets(assets)
     assert str(error.value) == (
         f"{assets}/ holds BokehJS 2.0.0 but this job's Bokeh is {bokeh.__version__}:"
         f" delete {assets}/ and run the workflow again"
     )
     (assets / "manifest.json").unlink()
     with pytest.raises(FramescapeError, match="holds no manifest.json"):
-        viewer.check_assets(assets)
+        toolkit.check_assets(assets)
 
 
 def test_thumbnails_are_jpegs_and_report_progress(tmp_path):
@@ -341,7 +340,7 @@ def test_thumbnails_are_jpegs_and_report_progress(tmp_path):
         Image.new("RGB", (320, 240), colour).save(tmp_path / f"{index}.png")
         items.append({"src": f"{index}.png"})
     calls = []
-    urls = viewer.thumbnail_urls(tmp_path, items, 48, lambda *c: calls.append(c))
+    urls = toolkit.thumbnail_urls(tmp_path, items, 48, lambda *c: calls.append(c))
     assert calls == [(done, 3, "thumbnails") for done in (1, 2, 3)]
     for url, colour in zip(urls, [(255, 0, 0), (0, 128, 0), (0, 0, 255)]):
         assert url.startswith("data:image/jpeg;base64,")

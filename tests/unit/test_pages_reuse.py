@@ -10,7 +10,7 @@ import pytest
 
 from framescape.common import FramescapeError, format_duration, save_tsv
 from framescape.pages import index as pages_index
-from framescape.pages import reuse as reuse_view
+from framescape.pages import reuse as pages_reuse
 from framescape.pages import viewer as pages_viewer
 from framescape.reuse.jobs import TSV_HEADER, reuse_step
 from framescape.run.movies import movies_table
@@ -66,7 +66,7 @@ def test_a_stretch_shows_its_first_frame_inside_else_the_nearest(
 ):
     files = {name: f"{name}.mp4"}
     row = reuse_row(name, start, end, name, 20.0, 21.0, 0.5)
-    side = reuse_view.reuse_listing([row], folder, files)[0]["a"]
+    side = pages_reuse.reuse_listing([row], folder, files)[0]["a"]
     assert (side["frame"], side["last_frame"]) == (first, last)
     assert side["picture"] == f"{name}/frames/{first + 1:06d}.png"
     assert (folder / side["picture"]).is_file()
@@ -78,7 +78,7 @@ def test_listing_names_both_places_in_the_rows_order(folder):
         reuse_row("fast", 2.0, 5.5, "slow", 1.333, 4.667, 0.9),
         reuse_row("fast", 0.4, 1.2, "fast", 6.0, 6.8, 0.6),
     ]
-    listing = reuse_view.reuse_listing(rows, folder, FILES)
+    listing = pages_reuse.reuse_listing(rows, folder, FILES)
     assert [entry["score"] for entry in listing] == [0.9, 0.6]
     first = listing[0]
     assert first["a"]["file"] == "fast.mp4" and first["b"]["file"] == HOSTILE
@@ -106,7 +106,7 @@ def test_script_gives_each_movie_its_stretches_and_where_else_they_appear(folder
         # The same stretch of fast found again in slow, less surely.
         reuse_row("fast", 2.0, 5.5, "slow", 6.0, 9.333, 0.4),
     ]
-    data = script_data(reuse_view.reuse_script(rows, folder, FILES))
+    data = script_data(pages_reuse.reuse_script(rows, folder, FILES))
     assert set(data) == {"fast", "slow"}
     fast = data["fast"]
     # In time order; the stretch found twice is one, naming both places.
@@ -143,7 +143,7 @@ def test_script_gives_each_movie_its_stretches_and_where_else_they_appear(folder
 
 
 def test_script_of_no_rows_hands_over_nothing(folder):
-    assert script_data(reuse_view.reuse_script([], folder, FILES)) == {}
+    assert script_data(pages_reuse.reuse_script([], folder, FILES)) == {}
 
 
 def test_reuse_tsv_header_is_the_documented_one(tmp_path):
@@ -158,7 +158,7 @@ def test_a_movie_whose_frames_tsv_lists_no_frames_is_named(folder):
     save_tsv(folder / "slow" / "frames.tsv", ["frame", "time", "file"], [])
     row = reuse_row("fast", 2.0, 5.5, "slow", 1.333, 4.667, 0.9)
     with pytest.raises(FramescapeError, match="lists no frames") as error:
-        reuse_view.reuse_listing([row], folder, FILES)
+        pages_reuse.reuse_listing([row], folder, FILES)
     assert str(folder / "slow" / "frames.tsv") in str(error.value)
 
 
@@ -167,11 +167,11 @@ def test_read_reuse_tsv_gives_numbers_and_keeps_names(tmp_path):
     save_tsv(
         path, TSV_HEADER, [["a", "1.000", "4.250", "b-1", "0.000", "3.250", "0.875"]]
     )
-    assert reuse_view.read_reuse_tsv(path) == [
+    assert pages_reuse.read_reuse_tsv(path) == [
         reuse_row("a", 1.0, 4.25, "b-1", 0.0, 3.25, 0.875)
     ]
     save_tsv(path, TSV_HEADER, [])
-    assert reuse_view.read_reuse_tsv(path) == []
+    assert pages_reuse.read_reuse_tsv(path) == []
 
 
 def make_index(results, reuse):
@@ -302,7 +302,7 @@ def test_script_step_writes_reuse_js_beside_the_table(folder):
     save_tsv(
         reuse, TSV_HEADER, [["fast", "2.000", "5.500", "slow", "1.333", "4.667", "0.9"]]
     )
-    reuse_view.script_step(reuse, folder / "reuse.js", FILES)
+    pages_reuse.script_step(reuse, folder / "reuse.js", FILES)
     data = script_data((folder / "reuse.js").read_text())
     assert [s["frame"] for s in data["fast"]] == [50]
     assert data["slow"][0]["also"][0]["file"] == "fast.mp4"
