@@ -9,10 +9,12 @@ and guards the jobs.
   ``movies.tsv`` and on the index;
 - :mod:`~framescape.run.guard`: the memory guard, which refuses a movie whose
   largest job would not fit before any decoding starts;
+- :mod:`~framescape.run.lock`: the results folder's lock, one run at a time;
 - :mod:`~framescape.run.digest`: the step-code digest, which reruns a rule
-  whose step computes differently;
-- :mod:`~framescape.run.resources`: the time margins every stage's estimates
-  share.
+  whose step computes differently.
+
+The time margins every stage's estimates share are
+:mod:`framescape.resources`.
 
 All of them are light: Snakemake's own process imports them while it plans a
 run, without numba."""
