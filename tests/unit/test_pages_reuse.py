@@ -5,6 +5,8 @@ is in test_browser.py)."""
 import html
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -32,16 +34,22 @@ def reuse_row(movie_a, start_a, end_a, movie_b, start_b, end_b, score):
     )
 
 
-@pytest.fixture
-def folder(tmp_path):
+@pytest.fixture(scope="module")
+def made_folder(tmp_path_factory):
     """Three movies: ``fast`` at 25 frames a second (10 s), ``slow`` at 3 (a
     third of a second apart: times reuse.tsv rounds to milliseconds),
     ``sparse`` a frame every 5 s."""
-    results = tmp_path / "results"
+    results = tmp_path_factory.mktemp("reuse-view") / "results"
     movie(results, "fast", [i * 0.04 for i in range(250)])
     movie(results, "slow", [i / 3 for i in range(30)])
     movie(results, "sparse", [0.0, 5.0, 10.0, 15.0])
     return results
+
+
+@pytest.fixture
+def folder(made_folder, tmp_path):
+    """A copy of :func:`made_folder` for the test to write into."""
+    return Path(shutil.copytree(made_folder, tmp_path / "results"))
 
 
 FILES = {"fast": "fast.mp4", "slow": HOSTILE}

@@ -1,10 +1,20 @@
 """The step-code digest: a step reruns when what it computes changes, and only then."""
 
+import functools
 import shutil
 
 import pytest
 
 from framescape.run import digest
+
+# What a module computes depends on its bytes only: the same bytes are read once
+# for all the tests (each digest walks the syntax tree of every module it uses).
+COMPUTED_CODE = functools.cache(digest.computed_code)
+
+
+@pytest.fixture(autouse=True)
+def computed_code_once(monkeypatch):
+    monkeypatch.setattr(digest, "computed_code", COMPUTED_CODE)
 
 
 @pytest.fixture
