@@ -543,10 +543,13 @@ def final_names(results, pattern):
 def finished_outputs(results, methods):
     """Every file of the demo that a later step or the user reads, by content, as
     far as ``methods`` make it: their layouts and their coordinates in the
-    movie's JSON (maps.png draws every method: left out)."""
+    movie's JSON (maps.png draws every method: left out), but for its frames at
+    the folder map's size (a folder of one movie makes no folder map)."""
 
     def wanted(path):
         parts = path.relative_to(results).parts
+        if parts[1] == "collection":  # the folder map's: a folder of one has none
+            return False
         if parts[1] in ("embeddings", "scaled"):
             return parts[-1].split("_")[0] in methods
         return parts[-1] != "maps.png"
