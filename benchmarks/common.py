@@ -24,7 +24,14 @@ import numpy as np
 
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.probe import probe_movie
-from framescape.testing import CONFIG, REPO, real_movie, snakemake
+from framescape.testing import (
+    CONFIG,
+    REPO,
+    ffmpeg,
+    make_movie,
+    real_movie,
+    snakemake,
+)
 
 SHARED_MOVIES = REPO.parent / "shared" / "movies"
 
@@ -137,26 +144,18 @@ def demo_at_25_fps(folder):
     """The generated long movie (see the module's docstring)."""
     path = Path(folder) / "demo_year_25fps.mp4"
     if not path.exists():
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-nostdin",
-                "-v",
-                "error",
-                "-y",
-                "-i",
-                str(REPO / "movies" / "demo_year.mp4"),
-                "-vf",
-                "framerate=fps=25,scale=320:240,noise=alls=8:allf=t+u",
-                "-c:v",
-                "libx264",
-                "-crf",
-                "20",
-                "-pix_fmt",
-                "yuv420p",
-                str(path),
-            ],
-            check=True,
+        ffmpeg(
+            "-i",
+            str(REPO / "movies" / "demo_year.mp4"),
+            "-vf",
+            "framerate=fps=25,scale=320:240,noise=alls=8:allf=t+u",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "20",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
         )
     return path
 
@@ -165,24 +164,10 @@ def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def make_movie(path, frames):
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-nostdin",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=duration={frames}:size=320x240:rate=1",
-            "-pix_fmt",
-            "yuv420p",
-            "-preset",
-            "veryfast",
-            str(path),
-        ],
-        check=True,
+def testsrc_movie(path, frames):
+    """ffmpeg's testsrc2 at 320×240, one frame a second: ``frames`` frames."""
+    return make_movie(
+        path, seconds=frames, rate=1, size="320x240", extra=("-preset", "veryfast")
     )
 
 
@@ -205,7 +190,7 @@ def run_workflow(frames, cores, config=()):
     seconds, {job: (s, MB)}, folder, {job: MiB asked})``."""
     folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
     (folder / "movies").mkdir()
-    make_movie(folder / "movies" / f"test{frames}.mp4", frames)
+    testsrc_movie(folder / "movies" / f"test{frames}.mp4", frames)
     started = time.monotonic()
     result = snakemake(
         folder,

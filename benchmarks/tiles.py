@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import CONFIG, job_benchmarks, make_movie, snakemake
+from common import CONFIG, job_benchmarks, snakemake, testsrc_movie
 
 
 def run_distances(folder, results, tile_frames, cores, config=()):
@@ -71,7 +71,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="framescape-tiles-") as name:
         folder = Path(name)
         (folder / "movies").mkdir()
-        make_movie(folder / "movies" / "test.mp4", args.frames)
+        testsrc_movie(folder / "movies" / "test.mp4", args.frames)
         whole_frames = -(-args.frames // 512) * 512
         runs = {
             "one job": run_distances(folder, "whole", whole_frames, args.cores, config),

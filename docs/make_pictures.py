@@ -19,7 +19,6 @@ import contextlib
 import functools
 import http.server
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -156,7 +155,6 @@ def cut_trailer(path, first, second):
     """A movie that reuses footage of two others: 2 to 6 s of ``first``, then
     1 to 5 s of ``second``, both fitted into 640 × 360 (bars where their shapes
     differ)."""
-    import imageio_ffmpeg
 
     fitted = (
         "setpts=PTS-STARTPTS,fps=25,"
@@ -164,26 +162,18 @@ def cut_trailer(path, first, second):
         "pad=640:360:(ow-iw)/2:(oh-ih)/2,setsar=1"
     )
     cut = f"[0:v]trim=2:6,{fitted}[a];[1:v]trim=1:5,{fitted}[b];[a][b]concat=n=2[cut]"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(first),
-            "-i",
-            str(second),
-            "-filter_complex",
-            cut,
-            "-map",
-            "[cut]",
-            "-pix_fmt",
-            "yuv420p",
-            str(path),
-        ],
-        check=True,
+    testing.ffmpeg(
+        "-i",
+        str(first),
+        "-i",
+        str(second),
+        "-filter_complex",
+        cut,
+        "-map",
+        "[cut]",
+        "-pix_fmt",
+        "yuv420p",
+        str(path),
     )
 
 
