@@ -236,6 +236,23 @@ def test_nearest_in_rows_is_a_sort_of_each_row():
             assert np.isinf(found[row, len(order) :]).all()
 
 
+def test_kth_smallest_is_the_sorted_element():
+    """The quickselect against a sort, on ties, runs and single elements."""
+    rng = np.random.default_rng(5)
+    cases = [
+        rng.integers(0, 4, size=57).astype(np.float32),
+        rng.random(200).astype(np.float32),
+        np.arange(33, dtype=np.float32),
+        np.arange(33, dtype=np.float32)[::-1].copy(),
+        np.full(9, 2.5, np.float32),
+        np.array([7.0], np.float32),
+    ]
+    for values in cases:
+        expected = np.sort(values)
+        for k in range(len(values)):
+            assert candidates.kth_smallest(values.copy(), k) == expected[k]
+
+
 def test_bounds_leave_out_only_what_could_not_join_a_row():
     """With each row's bound, the selection lists the same elements as
     without, but those above the bound (equal ones stay: a lower frame number

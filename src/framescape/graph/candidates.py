@@ -54,7 +54,42 @@ def lower_bounds(tile, reduced, rows, columns):
     return bounds
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
+def kth_smallest(values, k):
+    """The ``k``-th smallest (from 0) of ``values``, which it reorders: a
+    quickselect with median-of-three pivots. Numba's ``np.partition`` gives the
+    same value but takes seconds to compile for every install."""
+    low, high = 0, len(values) - 1
+    while low < high:
+        middle = (low + high) // 2
+        if values[middle] < values[low]:
+            values[middle], values[low] = values[low], values[middle]
+        if values[high] < values[low]:
+            values[high], values[low] = values[low], values[high]
+        if values[high] < values[middle]:
+            values[high], values[middle] = values[middle], values[high]
+        pivot = values[middle]
+        i, j = low, high
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        # [low, j] holds values <= pivot, [i, high] values >= pivot, and
+        # whatever lies between equals the pivot.
+        if k <= j:
+            high = j
+        elif k >= i:
+            low = i
+        else:
+            return values[k]
+    return values[k]
+
+
 def nearest_in_rows(tile, c, column_start, n, bounds=None):
     """Each row's ``c`` smallest elements of a tile, by (distance, column):
     ``(R, c) int32`` frame numbers (``column_start`` + column; ``n`` where
@@ -63,6 +98,21 @@ def nearest_in_rows(tile, c, column_start, n, bounds=None):
     ``c``-th distance a row already has: they could not join its list). A
     selection, then a sort of ``c``: no insertion per element.
     """
+    if bounds is None:
+        bounds = np.full(len(tile), np.inf, np.float32)
+    # One type of every argument: numba compiles the kernel once (each
+    # further signature costs seconds on a fresh install).
+    return _nearest_in_rows(
+        np.ascontiguousarray(tile, np.float32),
+        int(c),
+        int(column_start),
+        int(n),
+        np.ascontiguousarray(bounds, np.float32),
+    )
+
+
+@numba.njit(cache=True, parallel=True)
+def _nearest_in_rows(tile, c, column_start, n, bounds):
     n_rows, n_columns = tile.shape
     frames = np.full((n_rows, c), n, np.int32)
     distances = np.full((n_rows, c), np.inf, np.float32)
@@ -70,7 +120,7 @@ def nearest_in_rows(tile, c, column_start, n, bounds=None):
         return frames, distances
     for r in numba.prange(n_rows):
         row = tile[r]
-        bound = np.inf if bounds is None else bounds[r]
+        bound = bounds[r]
         chosen = np.empty(n_columns, np.int64)
         count = 0
         for j in range(n_columns):
@@ -79,7 +129,7 @@ def nearest_in_rows(tile, c, column_start, n, bounds=None):
                 count += 1
         values = row[chosen[:count]]
         if count > c:
-            limit = np.partition(values, c - 1)[c - 1]
+            limit = kth_smallest(values.copy(), c - 1)
             # Those below the c-th, then those equal to it in column order.
             kept = np.empty(c, np.int64)
             taken = 0
