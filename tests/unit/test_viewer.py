@@ -143,7 +143,11 @@ def test_viewer_page_escapes_the_name_and_holds_every_map():
     assert "12 frames at 2 per second · 1:00.0 long · source 64×48" in page
     # BokehJS of the Bokeh that made the page, before the viewer's script.
     scripts = re.findall(r'<script src="([^"]+)"', page)
-    assert scripts[0] == f"_viewer/bokeh.min.js?v={bokeh.__version__}"
+    assert scripts[:3] == [
+        "_viewer/folder.js",
+        "folder_status.js",
+        f"_viewer/bokeh.min.js?v={bokeh.__version__}",
+    ]
     assert scripts[-1] == "_viewer/framescape.js"
     document = docs_json(page)
     for column in ("time", "frame", "mds_gray_x", "umap_hsl_y"):

@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from framescape.testing import (
     snakemake,
     snakemake_command,
     start_snakemake,
+    wait_until,
     write_config,
 )
 
@@ -570,17 +570,6 @@ def finished_outputs(results, methods):
         {key: value for key, value in item.items() if key in keys} for item in items
     ]
     return outputs
-
-
-def wait_until(condition, process, what, timeout=600):
-    """Poll ``condition()`` until it holds, while ``process`` runs."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert process.poll() is None, (
-            f"finished before {what}:\n{process.stdout.read()}"
-        )
-        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
-        time.sleep(0.02)
 
 
 def lock_holder(lock):

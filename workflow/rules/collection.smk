@@ -32,9 +32,9 @@ rule collection_frames:
 rule collection_join:
     input:
         frames=expand(
-            f"{RESULTS}/{{movie}}/collection/frames.npy", movie=READABLE_MOVIES
+            f"{RESULTS}/{{movie}}/collection/frames.npy", movie=COLLECTION_MOVIES
         ),
-        tables=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=READABLE_MOVIES),
+        tables=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=COLLECTION_MOVIES),
     output:
         frames=f"{RESULTS}/{COLLECTION}/frames.npy",
         table=f"{RESULTS}/{COLLECTION}/frames.tsv",
@@ -50,7 +50,7 @@ rule collection_join:
         runtime=SMALL_JOB_MINUTES,
     params:
         code=code_digest("collection.join"),
-        movies=READABLE_MOVIES,
+        movies=COLLECTION_MOVIES,
     script:
         "../../scripts/collection_join.py"
 

@@ -31,7 +31,7 @@ from framescape.run.config import (  # noqa: E402
 )
 from framescape.run.digest import code_digest  # noqa: E402
 from framescape.run.movies import broken_links, find_movies, link_movie  # noqa: E402
-from framescape.run.outcomes import failed_movies  # noqa: E402
+from framescape.run.outcomes import failed_movies, left_out_movies  # noqa: E402
 
 
 def stop(message):
@@ -80,11 +80,14 @@ SETTINGS[COLLECTION] = {
     "mask": [],
 }
 # Movies that failed and have not changed since are left out of the folder
-# stages (the folder map, reuse).
+# stages (the folder map, reuse): those whose frames could not be made, and
+# those whose own job for the stage failed (run.outcomes.left_out_movies).
 FAILED_MOVIES = failed_movies(RESULTS, MOVIES)
-READABLE_MOVIES = [movie for movie in MOVIES if movie not in FAILED_MOVIES]
+LEFT_OUT = left_out_movies(RESULTS, MOVIES, FAILED_MOVIES, ("collection", "reuse"))
+COLLECTION_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["collection"]]
+REUSE_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["reuse"]]
 # A folder of one movie gets no second map of it: its own map is the folder's.
-COLLECTION_ENABLED = config["collection"]["enabled"] and len(READABLE_MOVIES) > 1
+COLLECTION_ENABLED = config["collection"]["enabled"] and len(COLLECTION_MOVIES) > 1
 REUSE = config["reuse"]
 
 if UNKNOWN_OVERRIDES:
@@ -98,11 +101,11 @@ if not MOVIES:
     logger.warning(
         f"framescape: no movies ({', '.join(config['extensions'])}) in {config['movies']}"
     )
-elif config["collection"]["enabled"] and not READABLE_MOVIES:
+elif config["collection"]["enabled"] and not COLLECTION_MOVIES:
     logger.warning(
         "framescape: no readable movie for the folder map: collection.html is not made"
     )
-elif config["collection"]["enabled"] and len(READABLE_MOVIES) == 1:
+elif config["collection"]["enabled"] and len(COLLECTION_MOVIES) == 1:
     logger.info(
         "framescape: one readable movie: no folder map (its own map is the folder's)"
     )

@@ -179,10 +179,10 @@ rule collection_page:
     params:
         code=code_digest("pages.collection", "pages/templates"),
         maps=COLLECTION_MAP_NAMES,
-        files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
+        files={movie: MOVIES[movie]["file"] for movie in COLLECTION_MOVIES},
         failed={
             movie: {"file": MOVIES[movie]["file"], "reason": reason}
-            for movie, reason in FAILED_MOVIES.items()
+            for movie, reason in LEFT_OUT["collection"].items()
         },
     script:
         "../../scripts/make_collection_page.py"

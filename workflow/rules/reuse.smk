@@ -35,7 +35,7 @@ rule reuse_descriptors:
 
 rule reuse:
     input:
-        expand(f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=READABLE_MOVIES),
+        expand(f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=REUSE_MOVIES),
     output:
         f"{RESULTS}/reuse.tsv",
     log:
@@ -50,7 +50,7 @@ rule reuse:
         runtime=reuse_minutes,
     params:
         code=code_digest("reuse.jobs"),
-        movies=READABLE_MOVIES,
+        movies=REUSE_MOVIES,
         min_seconds=REUSE["min_seconds"],
     script:
         "../../scripts/reuse.py"
@@ -59,7 +59,7 @@ rule reuse:
 rule reuse_script:
     input:
         table=f"{RESULTS}/reuse.tsv",
-        frames=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=READABLE_MOVIES),
+        frames=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=REUSE_MOVIES),
     output:
         f"{RESULTS}/reuse.js",
     log:
@@ -72,6 +72,6 @@ rule reuse_script:
         runtime=SMALL_JOB_MINUTES,
     params:
         code=code_digest("pages.reuse"),
-        files={movie: MOVIES[movie]["file"] for movie in READABLE_MOVIES},
+        files={movie: MOVIES[movie]["file"] for movie in REUSE_MOVIES},
     script:
         "../../scripts/reuse_script.py"

@@ -1,18 +1,34 @@
 # The run's lifecycle, in Snakemake's own process: the results folder's lock
 # while the run lasts (onstart), then movies.tsv and index.html with each
-# movie's real outcome and the reason a job of it failed (onsuccess, onerror;
-# never on dry runs).
+# movie's real outcome and the reason a job of it failed, and the folder
+# stages' status for the pages (onsuccess, onerror; never on dry runs).
 
+import signal  # noqa: E402
+import time  # noqa: E402
+
+from framescape.run.folder_status import (  # noqa: E402
+    folder_status,
+    running_status,
+    status_lines,
+    write_folder_status,
+)
 from framescape.run.lock import lock_results  # noqa: E402
 from framescape.run.outcomes import (  # noqa: E402
     index_due,
+    mark_killed,
     report_failures,
+    this_runs_reasons,
     write_outcomes,
 )
+
+# When the run started (ns), and whether the user stopped it (Ctrl-C).
+RUN = {"started": time.time_ns(), "interrupted": False}
 
 
 onstart:
     hold_results_lock()
+    note_interrupts()
+    write_folder_status(RESULTS, running_status(folder_stages(), left_out_files()))
 
 
 onsuccess:
@@ -30,12 +46,50 @@ def hold_results_lock():
         RESULTS_LOCK = lock_results(RESULTS)
     except FramescapeError as error:
         stop(error)
+    RUN["started"] = time.time_ns()
+
+
+def note_interrupts():
+    """Remember a Ctrl-C: the jobs it cuts off are tried again, while a job
+    killed as the run went on (memory, time) is a failure (mark_killed)."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def noted(signum, frame):
+        RUN["interrupted"] = True
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, noted)
+
+
+def folder_stages():
+    """{stage: {movie id: file name}} of the folder stages this run makes."""
+    stages = {}
+    if COLLECTION_ENABLED:
+        stages["collection"] = {m: MOVIES[m]["file"] for m in COLLECTION_MOVIES}
+    if REUSE["enabled"]:
+        stages["reuse"] = {m: MOVIES[m]["file"] for m in REUSE_MOVIES}
+    return stages
+
+
+def left_out_files():
+    """{stage: {file name: reason}} of the movies each stage leaves out."""
+    return {
+        stage: {MOVIES[movie]["file"]: reason for movie, reason in movies.items()}
+        for stage, movies in LEFT_OUT.items()
+    }
 
 
 def record_outcomes(run_failed):
-    """movies.tsv and index.html with each movie's last step's outcome (the
-    Snakefile's onsuccess and onerror)."""
+    """movies.tsv and index.html with each movie's last step's outcome, and
+    folder_status.js for the pages (the Snakefile's onsuccess and onerror)."""
+    if run_failed and not RUN["interrupted"]:
+        mark_killed(RESULTS, MOVIES, RUN["started"])
     outcomes = write_outcomes(RESULTS, MOVIES, SETTINGS, rules.all.input)
+    status = folder_status(RESULTS, folder_stages(), left_out_files())
+    write_folder_status(RESULTS, status)
     assets = rules.make_index.input.assets
     if index_due(outcomes, run_failed, assets):
         # Imported here: planning a run never loads the pages' code.
@@ -45,22 +99,21 @@ def record_outcomes(run_failed):
             RESULTS, MOVIES, assets, collection=collection_html(), reuse=reuse_table()
         )
     report_failures(RESULTS, outcomes)
-    if not (run_failed and (COLLECTION_ENABLED or REUSE["enabled"])):
-        return
+    for line in status_lines(status):
+        print(line, file=sys.stderr)
+    if run_failed and (COLLECTION_ENABLED or REUSE["enabled"]):
+        report_folder_failures()
+
+
+def report_folder_failures():
+    """After a failed run: the folder stages' own jobs that failed in it, and
+    whether the next run leaves a movie out that kept them waiting."""
     newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)
     if newly_failed:
-        waiting = [
-            name
-            for name, enabled in (
-                ("its map", COLLECTION_ENABLED),
-                ("reuse.tsv", REUSE["enabled"]),
-            )
-            if enabled
-        ]
         print(
-            f"framescape: the folder's stages ({', '.join(waiting)}) wait for every "
-            "movie they were planned with; run the same command again to make "
-            "them without the failed ones",
+            "framescape: the folder's stages wait for every movie they were "
+            "planned with; run the same command again to make them without the "
+            "failed ones",
             file=sys.stderr,
         )
     stages = {
@@ -68,7 +121,7 @@ def record_outcomes(run_failed):
         "the reuse stage": Path(RESULTS, "logs").glob("reuse*.error"),
     }
     for stage, reasons in stages.items():
-        for reason in sorted(reasons):
+        for reason in this_runs_reasons(reasons, RUN["started"]):
             print(
                 f"framescape: {stage}'s job {reason.stem} failed: "
                 f"{reason.read_text(encoding='utf-8').strip()}",

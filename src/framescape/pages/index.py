@@ -27,7 +27,10 @@ def index_page(rows, summaries, assets, collection=None, reuse=None):
     assets : the assets folder, relative to the page.
     collection : the folder map page relative to the index, or None.
     reuse : the reused stretches (:func:`framescape.pages.reuse.reuse_listing`)
-        of movies in ``summaries``, best first; None or empty: no such section.
+        of movies in ``summaries``, best first; None: the run looks for none.
+
+    Both folder outputs are shown only while ``folder_status.js`` says they
+    are current (``assets/folder.js``); otherwise the page says why.
     """
     cards = []
     for row in rows:
@@ -59,7 +62,12 @@ def index_page(rows, summaries, assets, collection=None, reuse=None):
         for entry in reuse or []
     ]
     return TEMPLATES.get_template("index.html").render(
-        title="Movies", assets=assets, cards=cards, collection=collection, pairs=pairs
+        title="Movies",
+        assets=assets,
+        cards=cards,
+        collection=collection,
+        reuse=reuse is not None,
+        pairs=pairs,
     )
 
 
@@ -109,7 +117,7 @@ def index_step(
             load_json(json_path), probe, Path(json_path).parent
         )
     folder = Path(output).parent
-    listing = []
+    listing = [] if reuse else None
     if reuse and os.path.isfile(reuse):
         # A movie that failed since reuse.tsv was made may have lost its frames.
         shown = [
@@ -131,19 +139,7 @@ def index_step(
         "%d movies, %d with a map, %d reused stretches",
         len(rows),
         len(summaries),
-        len(listing),
-    )
-
-
-def page_is_current(collection):
-    """Whether the folder map's page (a path, or ``None``) exists and was made
-    after the frames it shows were joined (``collection/frames.tsv``): a run
-    that failed before it may have left an earlier run's page."""
-    if not collection or not Path(collection).is_file():
-        return False
-    joined = Path(collection).with_suffix("") / "frames.tsv"
-    return joined.is_file() and (
-        Path(collection).stat().st_mtime_ns >= joined.stat().st_mtime_ns
+        len(listing or []),
     )
 
 
@@ -162,7 +158,7 @@ def outcomes_index(results, movies, assets, collection=None, reuse=None):
         ``make_index``'s ``assets`` input (the viewer's shared files).
     collection : path, optional
         The folder map's page, when the run makes it: the index links to it
-        once it is current (:func:`page_is_current`).
+        while ``folder_status.js`` says it is current.
     reuse : path, optional
         ``reuse.tsv``, when the run finds reused footage: the index lists it
         (not while the file does not exist).
@@ -174,6 +170,6 @@ def outcomes_index(results, movies, assets, collection=None, reuse=None):
         assets=assets,
         output=Path(results, "index.html"),
         movies=list(movies),
-        collection=collection if page_is_current(collection) else None,
+        collection=collection,
         reuse=reuse,
     )

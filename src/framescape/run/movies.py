@@ -35,6 +35,7 @@ RESULTS_ENTRIES = (
     "collection.json",
     "collection.html",
     "reuse.tsv",
+    "folder_status.js",
     "logs",
     "benchmarks",
     "_viewer",

@@ -72,6 +72,81 @@ def failed_movies(results, movies):
     return failed
 
 
+# The per-movie job of each folder stage, where its reason lies (under the
+# results folder) and the movie's file it is made from: a reason newer than
+# that file is of the movie as it is now.
+STAGE_JOBS = {
+    "collection": ("collection/logs/collection_frames_{movie}.error", "frames.npy"),
+    "reuse": ("logs/reuse_descriptors_{movie}.error", "probe.json"),
+}
+
+
+def stage_failures(results, movies, stage):
+    """The movies whose own job for a folder stage (:data:`STAGE_JOBS`) failed
+    since their input was made: ``{movie_id: reason}``, read when a run is
+    planned. The stage leaves them out (so that it does not wait for them on
+    every run) and the pages name them; a movie made again is tried again."""
+    pattern, input_name = STAGE_JOBS[stage]
+    failed = {}
+    for movie in movies:
+        reason_file = Path(results, pattern.format(movie=movie))
+        made = Path(results, movie, input_name)
+        if not reason_file.is_file() or not made.exists():
+            continue
+        if reason_file.stat().st_mtime_ns < made.stat().st_mtime_ns:
+            continue
+        reason = reason_file.read_text(encoding="utf-8").strip()
+        if not reason.startswith(UNFINISHED):
+            failed[movie] = reason.removeprefix(f"{movies[movie]['file']}: ")
+    return failed
+
+
+def left_out_movies(results, movies, frames_failed, stages):
+    """``{stage: {movie_id: reason}}``: what each folder stage leaves out, the
+    movies whose frames could not be made (``frames_failed``) and those whose
+    own job for the stage failed (:func:`stage_failures`)."""
+    return {
+        stage: {**frames_failed, **stage_failures(results, movies, stage)}
+        for stage in stages
+    }
+
+
+KILLED = "killed on every try (out of memory or time?)"
+
+
+def mark_killed(results, movies, since):
+    """At the end of a run that was not stopped by the user: the reasons
+    :data:`UNFINISHED` written since ``since`` (ns) are of jobs killed while
+    the run went on (for memory or time, on every try it gave them), so they
+    count as failures: the next run leaves the movie out of the folder stages
+    instead of waiting for it again. Returns the files rewritten."""
+    candidates = [
+        path
+        for movie in movies
+        for path in Path(results, movie, "logs").glob("*.error")
+        if path.stem in FRAME_JOBS
+    ]
+    for pattern, _ in STAGE_JOBS.values():
+        candidates += [Path(results, pattern.format(movie=movie)) for movie in movies]
+    marked = []
+    for path in candidates:
+        if not path.is_file() or path.stat().st_mtime_ns < since:
+            continue
+        reason = path.read_text(encoding="utf-8").strip()
+        if reason.startswith(UNFINISHED):
+            _, _, where = reason.partition(": see ")
+            save_text(path, f"{KILLED}: see {where}" if where else KILLED)
+            marked.append(path)
+    return marked
+
+
+def this_runs_reasons(paths, since):
+    """The reasons among ``paths`` written since ``since`` (ns): a failed run
+    reports its own jobs' reasons, never those of earlier runs (of movies
+    removed since, say)."""
+    return [path for path in sorted(paths) if path.stat().st_mtime_ns >= since]
+
+
 def outcome_row(results, movie, file_name, fps, targets):
     """``movies.tsv`` row of one movie after a run: the probe's facts, and as
     status the failed jobs' reasons, else the probe's outcome.

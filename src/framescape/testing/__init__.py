@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -181,6 +182,18 @@ def start_snakemake(workdir, *args, configfile=None, cores=2):
     )
 
 
+def wait_until(condition, process, what, timeout=600):
+    """Poll ``condition()`` until it holds, while ``process`` (a
+    :func:`start_snakemake` run) goes on."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, (
+            f"finished before {what}:\n{process.stdout.read()}"
+        )
+        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
+        time.sleep(0.02)
+
+
 JOB_HEADER = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
@@ -257,11 +270,11 @@ def fake_movie_results(results, name, times, size=(64, 48), maps=("mds_gray",)):
     results = Path(results)
     (results / name / "frames").mkdir(parents=True)
     rows, items = [], []
-    for i, time in enumerate(times):
+    for i, seconds in enumerate(times):
         file = f"frames/{i + 1:06d}.png"
         Image.new("RGB", size, (i * 7 % 256, 90, 30)).save(results / name / file)
-        rows.append([i, f"{time:.6f}", file])
-        item = {"src": f"{name}/{file}", "frame": i, "time": time}
+        rows.append([i, f"{seconds:.6f}", file])
+        item = {"src": f"{name}/{file}", "frame": i, "time": seconds}
         items.append(item | {key: [i, i] for key in maps})
     save_tsv(results / name / "frames.tsv", ["frame", "time", "file"], rows)
     (results / f"{name}.json").write_text(json.dumps(items))

@@ -294,7 +294,16 @@
   function showReuse(v) {
     const stretches = reused[v.movie] || [];
     const section = document.querySelector(".fs-reuse");
-    if (section === null || stretches.length === 0) {
+    if (section === null) {
+      return;
+    }
+    // reuse.js older than this movie's frames: its stretches are not drawn
+    // over them; the section says why (folder.js).
+    if (!window.framescapeFolder.current("reuse")) {
+      section.hidden = false;
+      return;
+    }
+    if (stretches.length === 0) {
       return;
     }
     markTimeline(v, stretches);

@@ -1,0 +1,187 @@
+"""The folder stages after failures, through real runs: an output older than a
+movie it shows is said to be out of date, never shown as current; a movie
+whose own job for a folder stage failed is left out of that stage and named;
+a job killed as the run goes on counts as failed; a run reports only its own
+jobs' reasons."""
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import psutil
+
+from framescape.testing import (
+    REPO,
+    make_movie,
+    planned_jobs,
+    snakemake,
+    start_snakemake,
+    wait_until,
+    write_config,
+)
+
+CLIPS = {"a.mp4": "testsrc2", "b.mp4": "smptebars", "c.mp4": "testsrc"}
+
+
+def folder_config(workdir):
+    """Small and quick: one metric, one layout per map."""
+    write_config(
+        workdir,
+        REPO / "config.yaml",
+        metrics=["gray"],
+        methods=["mds"],
+        collection={
+            "enabled": True,
+            "frame_width": 40,
+            "frame_height": 30,
+            "metrics": ["gray"],
+            "methods": ["umap"],
+            "n_neighbors": 5,
+            "perplexity": 5,
+        },
+    )
+
+
+def read_status(results):
+    text = (results / "folder_status.js").read_text(encoding="utf-8")
+    assert text.startswith("framescapeFolder.set(") and text.endswith(");\n")
+    return json.loads(text.removeprefix("framescapeFolder.set(").removesuffix(");\n"))
+
+
+def keep_time(path, change):
+    """Damage ``path`` with ``change(path)`` and give it back its modification
+    time: nothing reruns on its account (Snakemake and a movie's stamp look at
+    times; a movie's stamp also at its size), but whatever reads it again fails."""
+    before = path.stat()
+    change(path)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def zero_tail(path):
+    """The last half of a movie file zeroed, its size kept: its index
+    (ffmpeg's moov atom, written last) is gone."""
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.seek(size // 2)
+        handle.write(bytes(size - size // 2))
+
+
+def truncate(path):
+    """A frames file cut in half."""
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+
+
+def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    for name, source in CLIPS.items():
+        make_movie(movies / name, seconds=12, source=source)
+    folder_config(tmp_path)
+    results = tmp_path / "results"
+    snakemake(tmp_path, "--keep-going")
+    status = read_status(results)
+    assert {name: stage["state"] for name, stage in status.items()} == {
+        "collection": "current",
+        "reuse": "current",
+    }
+
+    # a.mp4 replaced and a broken movie added: the folder jobs wait for the
+    # broken one and do not run; their outputs are of the old a.mp4.
+    (movies / "a.mp4").unlink()
+    make_movie(movies / "a.mp4", seconds=12, source="rgbtestsrc")
+    (movies / "broken.mp4").write_text("not a movie\n")
+    second = snakemake(tmp_path, "--keep-going", check=False)
+    assert second.returncode != 0
+    status = read_status(results)
+    for stage in ("collection", "reuse"):
+        assert status[stage]["state"] == "stale", status
+        assert "made before these movies changed: a.mp4" in status[stage]["why"]
+    assert "framescape: the folder map is out of date" in second.stderr
+    assert "framescape: reused footage is out of date" in second.stderr
+    index = (results / "index.html").read_text(encoding="utf-8")
+    assert 'data-fs-stage="collection"' in index and "folder_status.js" in index
+
+    # The folder map's own job fails for c.mp4 (its frames damaged on disk)
+    # and the reuse stage's for b.mp4 (its file damaged): each stage leaves
+    # that movie out from the next run on, and says so.
+    keep_time(results / "c" / "frames.npy", truncate)
+    keep_time(movies / "b.mp4", zero_tail)
+    third = snakemake(
+        tmp_path,
+        "--keep-going",
+        "--forcerun",
+        "collection_frames",
+        "reuse_descriptors",
+        check=False,
+    )
+    assert third.returncode != 0
+    assert (results / "collection/logs/collection_frames_c.error").is_file()
+    assert (results / "logs/reuse_descriptors_b.error").is_file()
+    fourth = snakemake(tmp_path, "--keep-going", check=False)
+    assert fourth.returncode != 0  # broken.mp4 is tried again, and fails
+    folder = json.loads((results / "collection.json").read_text())
+    assert {item["movie"] for item in folder} == {"a", "b"}
+    status = read_status(results)
+    assert status["collection"]["state"] == "current", status
+    assert status["reuse"]["state"] == "current", status
+    left_out = {
+        stage: {movie["name"] for movie in status[stage]["left_out"]}
+        for stage in status
+    }
+    assert left_out == {
+        "collection": {"broken.mp4", "c.mp4"},
+        "reuse": {"broken.mp4", "b.mp4"},
+    }
+    assert "framescape: the folder map leaves out c.mp4" in fourth.stderr
+    assert "framescape: reused footage leaves out b.mp4" in fourth.stderr
+    # The third run's reasons are not reported again as this run's.
+    assert "collection_frames_c failed" in third.stderr
+    assert "collection_frames_c failed" not in fourth.stderr
+    assert "reuse_descriptors_b failed" not in fourth.stderr
+    page = (results / "collection.html").read_text(encoding="utf-8")
+    assert "c.mp4" in page and "broken.mp4" in page
+
+
+def job_process(root, log):
+    """The job process of ``root``'s run that writes ``log`` (a script job's
+    command line names only its script), or None."""
+    for child in psutil.Process(root).children(recursive=True):
+        try:
+            if any(Path(open_file.path) == log for open_file in child.open_files()):
+                return child
+        except psutil.Error:
+            continue
+    return None
+
+
+def test_a_job_killed_as_the_run_goes_on_is_left_out_next(tmp_path):
+    """extract_frames of one movie killed (as the OOM killer would) while the
+    run goes on: the run ends by saying so, and the next run plans the folder
+    stages without that movie instead of waiting for it again."""
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    make_movie(movies / "a.mp4", seconds=6, source="testsrc2")
+    make_movie(movies / "b.mp4", seconds=6, source="smptebars")
+    make_movie(movies / "long.mp4", seconds=240, rate=25, size="640x480")
+    folder_config(tmp_path)
+    results = tmp_path / "results"
+    process = start_snakemake(tmp_path, "--keep-going")
+    log = results / "long/logs/extract_frames.log"
+    wait_until(
+        lambda: job_process(process.pid, log) is not None,
+        process,
+        "long.mp4's extract_frames",
+    )
+    job_process(process.pid, log).send_signal(signal.SIGKILL)
+    reason = log.with_suffix(".error")
+    output, _ = process.communicate(timeout=900)
+    assert process.returncode != 0, output[-3000:]
+    assert reason.read_text().startswith("killed on every try"), reason.read_text()
+    planned = planned_jobs(tmp_path)
+    assert ("extract_frames", "movie=long") in planned  # its own map: tried again
+    assert ("collection_join", "") in planned
+    assert not [
+        job for job in planned if job[1] == "movie=long" and "collection" in job[0]
+    ]
