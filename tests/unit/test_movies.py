@@ -26,6 +26,7 @@ from framescape.run.movies import (
     MAX_ID_LENGTH,
     base_id,
     broken_links,
+    display_name,
     find_movies,
     link_movie,
     movie_ids,
@@ -33,7 +34,14 @@ from framescape.run.movies import (
     read_movies_tsv,
 )
 from framescape.run.outcomes import index_due, write_outcomes
-from framescape.testing import DOTTED, FOLDER_NAMED, HOSTILE_NAME
+from framescape.testing import (
+    DOTTED,
+    FOLDER_NAMED,
+    HOSTILE_NAME,
+    LATIN1_ID,
+    LATIN1_NAME,
+    LATIN1_SHOWN,
+)
 
 FOLDER_ENTRIES = {
     "index.html",
@@ -165,6 +173,57 @@ def test_link_movie_points_at_the_file(tmp_path):
     link_movie(movie, link)  # again: replaced, not an error
     assert link.read_bytes() == b"data"
     assert sorted(os.listdir(link.parent)) == ["source.mp4"]
+
+
+@pytest.mark.parametrize(
+    "on_disk, shown",
+    [
+        (b"caf\xe9.mp4", LATIN1_SHOWN),  # Latin-1
+        (b"\xff\xfe.mp4", "\ufffd\ufffd.mp4"),  # each byte its own U+FFFD
+        (b"cut \xe2\x82.mp4", "cut \ufffd.mp4"),  # a UTF-8 sequence cut short
+        ("Crème ünï 映画.mp4".encode(), "Crème ünï 映画.mp4"),  # UTF-8: as it is
+        (b"tab\there\nnew line.mp4", "tab\there\nnew line.mp4"),
+    ],
+)
+def test_display_name_replaces_only_the_bytes_that_are_not_utf8(on_disk, shown):
+    name = os.fsdecode(on_disk)
+    assert display_name(name) == shown
+
+
+def test_a_name_that_is_not_utf8_is_shown_and_linked_as_it_is(tmp_path):
+    """The id and every written name from the shown name; the id's hash and the
+    link from the bytes on disk, so two names shown alike stay two movies."""
+    folder = tmp_path / "movies"
+    folder.mkdir()
+    for name in (b"caf\xe9.mp4", b"caf\xe8.mp4", b"solo \xe9.mp4", b"gone.mp4"):
+        (folder / os.fsdecode(name)).write_bytes(name)
+    os.symlink(os.fsdecode(b"nowhere \xe9.mp4"), folder / os.fsdecode(b"\xe9.mp4"))
+    movies = find_movies(folder, ["mp4"])
+    latin1, other = (os.fsdecode(name) for name in (b"caf\xe9.mp4", b"caf\xe8.mp4"))
+    hashes = [
+        hashlib.sha1(name).hexdigest()[:8] for name in (b"caf\xe9.mp4", b"caf\xe8.mp4")
+    ]
+    assert sorted(movies) == sorted(
+        [*(f"{LATIN1_ID}-{digits}" for digits in hashes), "gone", "solo"]
+    )
+    assert movie_ids([LATIN1_NAME]) == {LATIN1_NAME: LATIN1_ID}
+    shown = {info["file"] for info in movies.values()}
+    assert shown == {LATIN1_SHOWN, "solo \ufffd.mp4", "gone.mp4"}
+    assert {os.fsencode(info["path"]) for info in movies.values()} >= {
+        os.fsencode(folder / latin1),
+        os.fsencode(folder / other),
+    }
+    assert broken_links(folder, ["mp4"]) == {"\ufffd.mp4": "nowhere \ufffd.mp4"}
+
+    movie = next(info for info in movies.values() if info["path"].endswith(latin1))
+    link, log = tmp_path / "results" / "source.mp4", tmp_path / "results" / "link.log"
+    link_movie(movie["path"], link, log)
+    assert os.readlink(os.fsencode(link)) == os.fsencode(folder) + b"/caf\xe9.mp4"
+    assert link.read_bytes() == b"caf\xe9.mp4"
+    assert log.read_bytes().decode("utf-8") == f"{link} -> {folder}/{LATIN1_SHOWN}\n"
+    (folder / latin1).unlink()
+    with pytest.raises(FramescapeError, match=f"{LATIN1_SHOWN}: movie file not found"):
+        link_movie(movie["path"], link, log)
 
 
 ODD_NAMES = [

@@ -2,7 +2,7 @@
 
 A user's file name never reaches a wildcard, a path or a shell. Each movie gets a
 safe id (docs/inputs.md, "Movie names"); only :func:`link_movie` touches the raw
-path."""
+path. Names are written as :func:`display_name` shows them."""
 
 
 import hashlib
@@ -53,6 +53,19 @@ MOVIES_TSV_COLUMNS = [
 ]
 
 
+def display_name(file_name):
+    """A file name (or path) as it is written in logs, tables and pages: the
+    bytes that are not UTF-8 each replaced by U+FFFD.
+
+    Python gives such bytes of a name as lone surrogates, which no UTF-8 file
+    can hold; the name on disk keeps them (``find_movies``' ``path``).
+
+    >>> display_name(os.fsdecode(b"caf\\xe9.mp4"))
+    'caf\ufffd.mp4'
+    """
+    return file_name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def base_id(file_name):
     """Safe id of one file name, before collisions are resolved.
 
@@ -67,7 +80,9 @@ def base_id(file_name):
 
 
 def name_hash(file_name, digits=HASH_DIGITS):
-    """First ``digits`` hex digits of the SHA-1 of the full file name (UTF-8)."""
+    """First ``digits`` hex digits of the SHA-1 of the full file name: of its
+    bytes on disk (UTF-8, or what else they are), so that two names shown alike
+    by :func:`display_name` get two hashes."""
     encoded = file_name.encode("utf-8", "surrogateescape")
     return hashlib.sha1(encoded).hexdigest()[:digits]
 
@@ -75,7 +90,8 @@ def name_hash(file_name, digits=HASH_DIGITS):
 def movie_ids(file_names):
     """Map each file name to its safe, unique movie id.
 
-    Names whose id would be empty, longer than :data:`MAX_ID_LENGTH` (cut to that
+    The id is made from the name as :func:`display_name` shows it. Names whose
+    id would be empty, longer than :data:`MAX_ID_LENGTH` (cut to that
     length first), one of :data:`RESERVED_IDS`, or shared with another name
     (ignoring case) get ``-`` and the first 8 hex digits of the SHA-1 of their
     full file name appended. Should such an id still meet another one (a file
@@ -92,7 +108,7 @@ def movie_ids(file_names):
     dict
         ``{file_name: movie_id}``.
     """
-    bases = {name: base_id(name) for name in file_names}
+    bases = {name: base_id(display_name(name)) for name in file_names}
     digits = {
         name: 0
         if base and len(base) <= MAX_ID_LENGTH and base.casefold() not in RESERVED_IDS
@@ -132,8 +148,10 @@ def find_movies(folder, extensions):
     -------
     dict
         ``{movie_id: {"file": name, "path": absolute path, "ext": extension,
-        "stamp": "size:mtime_ns"}}``, sorted by id. A symbolic link counts as the
-        file it points to (see :func:`broken_links` for those that point nowhere).
+        "stamp": "size:mtime_ns"}}``, sorted by id; ``file`` as
+        :func:`display_name` shows it (what every log, table and page gives),
+        ``path`` the file's own. A symbolic link counts as the file it points to
+        (see :func:`broken_links` for those that point nowhere).
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -147,7 +165,7 @@ def find_movies(folder, extensions):
     for name in sorted(names, key=ids.get):
         status = (folder / name).stat()
         movies[ids[name]] = {
-            "file": name,
+            "file": display_name(name),
             "path": str((folder / name).absolute()),
             "ext": name.rsplit(".", 1)[1].lower(),
             "stamp": f"{status.st_size}:{status.st_mtime_ns}",
@@ -172,9 +190,10 @@ def movie_entries(folder, extensions, broken=False):
 
 def broken_links(folder, extensions):
     """``{file name: target}`` of the links in ``folder`` that point nowhere:
-    they cannot be read, so the workflow names and skips them."""
+    they cannot be read, so the workflow names and skips them (both as
+    :func:`display_name` shows them)."""
     return {
-        entry.name: os.readlink(entry.path)
+        display_name(entry.name): display_name(os.readlink(entry.path))
         for entry in movie_entries(folder, extensions, broken=True)
     }
 
@@ -187,12 +206,12 @@ def link_movie(movie_path, link_path, log_file=None):
     """
     target = os.path.abspath(movie_path)
     if not os.path.isfile(target):
-        raise FramescapeError(f"{movie_path}: movie file not found")
+        raise FramescapeError(f"{display_name(movie_path)}: movie file not found")
     with atomic_path(link_path) as tmp:
         os.unlink(tmp)
         os.symlink(target, tmp)
     if log_file:
-        save_text(log_file, f"{link_path} -> {target}\n")
+        save_text(log_file, f"{link_path} -> {display_name(target)}\n")
 
 
 def read_movies_tsv(path):

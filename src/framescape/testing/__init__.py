@@ -30,6 +30,10 @@ HOSTILE_NAME = 'it\'s a "movie"; $(touch PWNED).mp4'
 HOSTILE_ID = "it_s_a_movie_touch_PWNED"
 MARKUP_NAME, MARKUP_ID = "<img src=x onerror=alert(1)>.mp4", "img_src_x_onerror_alert_1"
 REAL_NAME, REAL_ID = "Bikes — ünï {x}.mp4", "Bikes_uni_x"
+# A Latin-1 name, as archive disks hold them: not UTF-8, so Python sees the
+# byte é (0xe9) as a lone surrogate; shown with U+FFFD in its place.
+LATIN1_NAME = os.fsdecode(b"caf\xe9.mp4")
+LATIN1_SHOWN, LATIN1_ID = "caf\ufffd.mp4", "caf"
 # Frames per movie of the tests' shared workflow run (tests/conftest.py,
 # workflow_run): the demo, bikes.mp4 at 25 fps and two copies at 1 fps.
 MOVIES = {REAL_ID: 250, "demo_year": 365, HOSTILE_ID: 10, MARKUP_ID: 10}
