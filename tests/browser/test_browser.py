@@ -29,6 +29,7 @@ from framescape.pages import index as pages_index
 from framescape.pages import reuse as pages_reuse
 from framescape.pages import toolkit
 from framescape.pages import viewer as pages_viewer
+from framescape.run.folder_status import write_folder_status
 from framescape.run.movies import movies_table, read_movies_tsv
 from framescape.testing import (
     HOSTILE_ID,
@@ -36,6 +37,7 @@ from framescape.testing import (
     MARKUP_NAME,
     MOVIES,
     REAL_ID,
+    REAL_NAME,
     REPO,
     need,
     snakemake,
@@ -1120,3 +1122,68 @@ def test_viewer_marks_repeats_inside_a_movie_and_only_its_own(
     assert nothing.page.locator(".fs-reuse-mark").count() == 0
     assert nothing.page.locator(".fs-reuse").is_hidden()
     assert nothing.problems == []
+
+
+def test_folder_outputs_out_of_date_are_not_shown_and_say_why(
+    browser, results, tmp_path
+):
+    """The shared run's pages with a folder_status.js saying both folder
+    stages are out of date (a movie replaced while a broken one kept the
+    folder jobs from running): the index hides the listing and the link and
+    says why, with the movies left out; a viewer draws no marks of reuse.js
+    and says why; the folder page shows no map, only why."""
+    copy = tmp_path / "results"
+    shutil.copytree(results, copy, symlinks=True)
+    why = f"made before these movies changed: {REAL_NAME}"
+    stale = {"state": "stale", "why": why, "left_out": []}
+    write_folder_status(
+        copy,
+        {
+            "collection": stale,
+            "reuse": {**stale, "left_out": [{"name": "x.mp4", "reason": "bad"}]},
+        },
+    )
+    visit = Visit(browser, (copy / "index.html").as_uri())
+    page = visit.page
+    assert page.locator(".fs-reuse-pairs").is_hidden()
+    assert page.locator(".fs-collection-link").is_hidden()
+    notes = page.locator(".fs-stage-note")
+    advice = "run framescape again to make it anew."
+    assert notes.nth(0).inner_text().splitlines() == [
+        f"The map of the whole folder is out of date ({why}): {advice}"
+    ]
+    assert notes.nth(1).inner_text().splitlines() == [
+        f"The list of reused footage is out of date ({why}): {advice}",
+        "Left out of the list of reused footage:",
+        "x.mp4: bad",
+    ]
+    visit.screenshot("index-out-of-date")
+    viewer = Visit(browser, (copy / f"{REAL_ID}.html").as_uri())
+    viewer.wait_for_viewer()
+    note = viewer.page.locator(".fs-reuse .fs-stage-note")
+    note.wait_for(timeout=WAIT_MS)
+    assert note.inner_text().startswith("The list of reused footage is out of date")
+    assert viewer.page.locator(".fs-reuse-mark").count() == 0
+    assert viewer.page.locator(".fs-reuse li").count() == 0
+    folder = Visit(browser, (copy / "collection.html").as_uri())
+    assert folder.page.locator(".fs-collection").is_hidden()
+    assert (
+        folder.page.locator(".fs-stage-note")
+        .inner_text()
+        .startswith("The map of the whole folder is out of date")
+    )
+    folder.screenshot("collection-out-of-date")
+    # As the run leaves it: current, everything shown again.
+    write_folder_status(
+        copy,
+        {
+            "collection": {"state": "current", "why": "", "left_out": []},
+            "reuse": {"state": "current", "why": "", "left_out": []},
+        },
+    )
+    page.reload()
+    assert page.locator(".fs-reuse-pairs").is_visible()
+    assert page.locator(".fs-collection-link").is_visible()
+    assert page.locator(".fs-stage-note").nth(0).is_hidden()
+    for opened in (visit, viewer, folder):
+        assert opened.problems == []

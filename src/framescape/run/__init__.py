@@ -10,6 +10,8 @@ and guards the jobs.
 - :mod:`~framescape.run.guard`: the memory guard, which refuses a movie whose
   largest job would not fit before any decoding starts;
 - :mod:`~framescape.run.lock`: the results folder's lock, one run at a time;
+- :mod:`~framescape.run.folder_status`: whether the folder stages' outputs are
+  current, for the pages (``results/folder_status.js``);
 - :mod:`~framescape.run.digest`: the step-code digest, which reruns a rule
   whose step computes differently.
 
