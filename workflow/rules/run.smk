@@ -3,7 +3,7 @@
 # movie's real outcome and the reason a job of it failed (onsuccess, onerror;
 # never on dry runs).
 
-from framescape.run.lock import lock_results  # noqa: E402
+from framescape.run.lock import start_run  # noqa: E402
 from framescape.run.outcomes import (  # noqa: E402
     index_due,
     report_failures,
@@ -24,10 +24,12 @@ onerror:
 
 
 def hold_results_lock():
-    """Lock the results folder for this run's lifetime (framescape.run.lock)."""
+    """Lock the results folder for this run's lifetime, once no job of an
+    earlier run still writes there; sweep what killed jobs left
+    (framescape.run.lock)."""
     global RESULTS_LOCK
     try:
-        RESULTS_LOCK = lock_results(RESULTS)
+        RESULTS_LOCK = start_run(RESULTS)
     except FramescapeError as error:
         stop(error)
 
