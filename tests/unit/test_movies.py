@@ -5,8 +5,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
-import subprocess
 
 import imageio.v3 as iio
 import numpy as np
@@ -17,7 +15,6 @@ from framescape.common import (
     atomic_path,
     load_tsv,
     run_step,
-    save_text,
     save_tsv,
 )
 from framescape.pages.index import outcomes_index
@@ -454,40 +451,6 @@ def test_run_step_records_why_a_job_failed(tmp_path):
     assert reason.read_text() == f"unexpected error (ValueError): see {log}"
     # A defect: its traceback in the log.
     assert "Traceback" in log.read_text() and "ValueError: a defect" in log.read_text()
-
-
-def temporary(path, pid, host=None):
-    """A temporary name of ``atomic_path``'s form for ``path``, by ``pid``."""
-    name = f".{path.name}.{host or socket.gethostname()}.{pid}.abcd_123{path.suffix}"
-    temporary_path = path.with_name(name)
-    temporary_path.write_text("partial")
-    return temporary_path
-
-
-def test_atomic_path_sweeps_only_temporaries_of_dead_processes(tmp_path):
-    target = tmp_path / "a.json"
-    finished = subprocess.Popen(["true"])
-    finished.wait()
-    running = subprocess.Popen(["sleep", "60"])
-    try:
-        dead = temporary(target, finished.pid)
-        mine = temporary(target, os.getpid())
-        alive = temporary(target, running.pid)
-        other_node = temporary(target, finished.pid, host="some-other-node")
-        # Another output's temporary that starts alike (the name a.json.html).
-        other_output = (
-            tmp_path
-            / f".a.json.html.{socket.gethostname()}.{finished.pid}.abcd_123.html"
-        )
-        other_output.write_text("partial")
-        save_text(target, "done")
-    finally:
-        running.kill()
-        running.wait()
-    assert target.read_text() == "done"
-    assert not dead.exists()
-    assert all(p.exists() for p in (mine, alive, other_node, other_output))
-    assert len(list(tmp_path.iterdir())) == 5
 
 
 def test_atomic_path_removes_its_own_temporary_on_failure(tmp_path):

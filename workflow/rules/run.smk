@@ -12,7 +12,7 @@ from framescape.run.folder_status import (  # noqa: E402
     status_lines,
     write_folder_status,
 )
-from framescape.run.lock import lock_results  # noqa: E402
+from framescape.run.lock import start_run  # noqa: E402
 from framescape.run.outcomes import (  # noqa: E402
     index_due,
     mark_killed,
@@ -40,10 +40,12 @@ onerror:
 
 
 def hold_results_lock():
-    """Lock the results folder for this run's lifetime (framescape.run.lock)."""
+    """Lock the results folder for this run's lifetime, once no job of an
+    earlier run still writes there; sweep what killed jobs left
+    (framescape.run.lock)."""
     global RESULTS_LOCK
     try:
-        RESULTS_LOCK = lock_results(RESULTS)
+        RESULTS_LOCK = start_run(RESULTS)
     except FramescapeError as error:
         stop(error)
     RUN["started"] = time.time_ns()

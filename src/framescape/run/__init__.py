@@ -9,7 +9,10 @@ and guards the jobs.
   ``movies.tsv`` and on the index;
 - :mod:`~framescape.run.guard`: the memory guard, which refuses a movie whose
   largest job would not fit before any decoding starts;
-- :mod:`~framescape.run.lock`: the results folder's lock, one run at a time;
+- :mod:`~framescape.run.lock`: the results folder's lock, one run at a time,
+  and none while jobs of an earlier run still write there;
+- :mod:`~framescape.run.jobs`: the record each job keeps in its results folder
+  while it runs;
 - :mod:`~framescape.run.folder_status`: whether the folder stages' outputs are
   current, for the pages (``results/folder_status.js``);
 - :mod:`~framescape.run.digest`: the step-code digest, which reruns a rule

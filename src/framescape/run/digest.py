@@ -14,7 +14,9 @@ What a step computes is its code without what cannot change a result:
 - the modules that size jobs and guard memory (every stage's ``resources``
   module and :mod:`framescape.run.guard`): estimates change what a scheduler is
   asked for, never what a job writes. Whatever a step computes with, block
-  sizes included, lives in its stage's ``parameters`` module instead.
+  sizes included, lives in its stage's ``parameters`` module instead;
+- the records of the jobs at work (:mod:`framescape.run.jobs`): who writes into
+  a results folder, never what.
 
 Read from the source files, without importing them (planning a run stays light).
 """
@@ -27,9 +29,10 @@ PACKAGE = Path(__file__).resolve().parent.parent
 LOG_LEVELS = {"log", "debug", "info", "warning", "error", "exception", "critical"}
 
 
-def is_sizing(name):
-    """Whether the module ``name`` (dotted, inside framescape) only sizes jobs."""
-    return name.rsplit(".", 1)[-1] == "resources" or name == "run.guard"
+def is_left_out(name):
+    """Whether the module ``name`` (dotted, inside framescape) never changes what
+    a job writes: it only sizes jobs, or records them."""
+    return name.rsplit(".", 1)[-1] == "resources" or name in {"run.guard", "run.jobs"}
 
 
 def module_path(name):
@@ -76,11 +79,11 @@ def package_imports(path):
 
 def module_closure(name):
     """``name`` and every framescape module it imports, directly or not, less
-    the modules that only size jobs."""
+    the modules that never change what a job writes."""
     found, pending = set(), [name]
     while pending:
         current = pending.pop()
-        if current in found or is_sizing(current):
+        if current in found or is_left_out(current):
             continue
         found.add(current)
         pending.extend(package_imports(module_path(current)))

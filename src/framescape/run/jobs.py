@@ -1,0 +1,201 @@
+"""Records of the jobs at work in a results folder, so that no run starts while
+jobs of an earlier one still write there.
+
+Snakemake killed with ``kill -9`` leaves its jobs running (local processes,
+SLURM jobs), and a new run would run the same jobs again: whichever writes last
+wins, and a job started with the old settings can overwrite a newer result that
+nothing reruns. So every job (``common.run_step``) records itself in
+``results/.framescape.jobs/`` when its step starts, in a file named after its
+host, process and SLURM job that it holds locked while it lives, and removes it
+when it ends; a killed job leaves its record unlocked. A new run, under the
+results folder's lock (:mod:`framescape.run.lock`), reads the records: a held
+one stops it; the others are removed.
+
+A lock taken on one node is not seen on the others on some cluster file systems,
+so a SLURM job's record of another host that looks unlocked is also checked with
+``squeue``. A SLURM job of the killed run still queued has no record yet: the new
+run's id in the folder tells it, when it starts, that it is a job of an earlier
+run, and it stops before writing anything.
+
+Nothing here imports the rest of framescape: every job loads it, and it never
+changes what a job computes (it is left out of the step-code digest).
+"""
+
+import atexit
+import fcntl
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+RECORDS = ".framescape.jobs"
+# The id of the run that holds the folder now, in RECORDS.
+RUN_FILE = "run"
+# What a run tells its jobs (they inherit its environment, on SLURM too).
+RESULTS_VARIABLE = "FRAMESCAPE_RESULTS"
+RUN_VARIABLE = "FRAMESCAPE_RUN"
+# <host>.<pid>.<SLURM job id or ->.<mkstemp's 8 characters>.job
+RECORD_NAME = re.compile(
+    r"(?P<host>.+)\.(?P<pid>\d+)\.(?P<slurm_job>\d+|-)\.[a-z0-9_]{8}\.job"
+)
+# squeue's states of a job that has ended for good: any other may still run.
+ENDED = {
+    "BOOT_FAIL",
+    "CANCELLED",
+    "COMPLETED",
+    "DEADLINE",
+    "FAILED",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+    "PREEMPTED",
+    "REVOKED",
+    "TIMEOUT",
+}
+
+
+def begin_run(results):
+    """Make this process's run the one that writes into ``results`` (its lock
+    held): its id in the folder, and in the environment its jobs inherit."""
+    run = uuid.uuid4().hex
+    folder = Path(results) / RECORDS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / RUN_FILE).write_text(f"{run}\n", encoding="utf-8")
+    os.environ[RESULTS_VARIABLE] = str(results)
+    os.environ[RUN_VARIABLE] = run
+    return run
+
+
+def record_job(log_file):
+    """Record this job in its run's results folder until the process ends.
+
+    Only in a job of a run (the environment :func:`begin_run` set); the record
+    stays locked while the process lives and is removed when it exits, however
+    its step ended. A job of an earlier run, started after a new run took the
+    folder, exits at once with one line, before its log or anything else is
+    written.
+    """
+    results, run = os.environ.get(RESULTS_VARIABLE), os.environ.get(RUN_VARIABLE)
+    if not (results and run):
+        return
+    folder = Path(results) / RECORDS
+    folder.mkdir(parents=True, exist_ok=True)
+    slurm_job = os.environ.get("SLURM_JOB_ID") or "-"
+    handle, path = tempfile.mkstemp(
+        dir=folder,
+        prefix=f"{socket.gethostname()}.{os.getpid()}.{slurm_job}.",
+        suffix=".job",
+    )
+    # Readable by all (mkstemp's are private): a run of another user sharing
+    # the folder checks the lock too.
+    os.fchmod(handle, 0o644)
+    record = os.fdopen(handle, "w", encoding="utf-8")
+    fcntl.flock(record, fcntl.LOCK_EX)
+    record.write(f"{log_file}\n")
+    record.flush()
+    atexit.register(end_record, record, path)
+    # Read after the record exists: a new run that wrote its id later sees
+    # the record when it checks; one that wrote it before is seen here.
+    try:
+        current = (folder / RUN_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        current = ""
+    if current and current != run:
+        sys.exit(
+            f"framescape: error: a newer run writes into '{results}': this job "
+            f"of an earlier run ({log_file}) stops without writing"
+        )
+
+
+def end_record(record, path):
+    """Remove the record at ``path``, then let go of its lock."""
+    Path(path).unlink(missing_ok=True)
+    record.close()
+
+
+def held(path):
+    """Whether the record at ``path`` is locked by its job (False once it is gone)."""
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(handle)
+    return False
+
+
+def earlier_jobs(results):
+    """The jobs of earlier runs that may still write into ``results``:
+    ``(running, unknown)``, each a list of ``{"host", "pid", "slurm_job",
+    "path"}`` (``slurm_job`` None outside SLURM). ``unknown``: SLURM jobs of
+    another host whose records look unlocked, on a machine without ``squeue``
+    to ask. The records of jobs that have ended are removed.
+    """
+    here = socket.gethostname()
+    running, unsure = [], []
+    for path in sorted((Path(results) / RECORDS).glob("*.job")):
+        name = RECORD_NAME.fullmatch(path.name)
+        if not name:
+            continue
+        job = {
+            "host": name["host"],
+            "pid": int(name["pid"]),
+            "slurm_job": None if name["slurm_job"] == "-" else name["slurm_job"],
+            "path": path,
+        }
+        if held(path):
+            running.append(job)
+        elif job["slurm_job"] and job["host"] != here:
+            unsure.append(job)
+        else:
+            path.unlink(missing_ok=True)
+    if not unsure:
+        return running, []
+    queued = slurm_jobs({job["slurm_job"] for job in unsure})
+    if queued is None:
+        return running, unsure
+    for job in unsure:
+        if job["slurm_job"] in queued:
+            running.append(job)
+        else:
+            job["path"].unlink(missing_ok=True)
+    return running, []
+
+
+def slurm_jobs(job_ids):
+    """Which of the SLURM jobs ``job_ids`` SLURM still runs or has queued, by
+    ``squeue`` (a job it no longer lists has ended); None when ``squeue`` is
+    missing or does not answer."""
+    squeue = shutil.which("squeue")
+    if squeue is None:
+        return None
+    try:
+        listed = subprocess.run(
+            [squeue, "--noheader", "--states=all", "--format=%i %T"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return active_jobs(listed.stdout) & set(job_ids)
+
+
+def active_jobs(listing):
+    """The ids of the jobs in ``squeue --format='%i %T'`` output whose state
+    is not one of a job that has ended."""
+    active = set()
+    for line in listing.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[1] not in ENDED:
+            active.add(fields[0])
+    return active

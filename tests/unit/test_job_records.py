@@ -1,0 +1,230 @@
+"""Jobs recorded in their results folder while they run (framescape.run.jobs),
+what a new run makes of the records (framescape.run.lock), and the sweep of
+killed jobs' temporaries when a run starts (framescape.common)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from framescape.common import sweep_temporaries
+from framescape.run.jobs import (
+    RECORDS,
+    RESULTS_VARIABLE,
+    RUN_VARIABLE,
+    active_jobs,
+    begin_run,
+    earlier_jobs,
+)
+from framescape.run.lock import refusal
+
+# A job whose step waits for a line on its standard input, then writes "done".
+JOB = """
+import sys
+from pathlib import Path
+from framescape.common import run_step
+
+def step(output):
+    sys.stdin.readline()
+    Path(output).write_text("done")
+
+run_step(sys.argv[1], step, sys.argv[2])
+"""
+
+
+@pytest.fixture
+def results(tmp_path, monkeypatch):
+    """A results folder taken by a run of this process (its environment put
+    back afterwards)."""
+    monkeypatch.setenv(RESULTS_VARIABLE, "")
+    monkeypatch.setenv(RUN_VARIABLE, "")
+    folder = tmp_path / "results"
+    begin_run(folder)
+    return folder
+
+
+def start_job(results, environment=None):
+    """A job of the run in ``results`` (the environment its jobs inherit, or
+    ``environment``): ``(process, its log, its output)``."""
+    log = results / "movie" / "logs" / "step.log"
+    output = results / "movie" / "output.txt"
+    process = subprocess.Popen(
+        [sys.executable, "-c", JOB, str(log), str(output)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+    )
+    return process, log, output
+
+
+def wait_for_record(results, process, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not list((results / RECORDS).glob("*.job")):
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "no record"
+        time.sleep(0.02)
+
+
+def test_a_job_is_recorded_while_it_runs(results):
+    process, _, output = start_job(results)
+    try:
+        wait_for_record(results, process)
+        running, unknown = earlier_jobs(results)
+        assert [(job["host"], job["pid"]) for job in running] == [
+            (socket.gethostname(), process.pid)
+        ]
+        assert unknown == []
+        assert refusal("results", running, unknown) == (
+            "a job of an earlier run still writes into 'results' (was its "
+            "Snakemake killed?): wait until it ends, or end it (on host "
+            f"{socket.gethostname()}: kill {process.pid}), then run again"
+        )
+        process.communicate("go\n", timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert output.read_text() == "done"
+    assert list((results / RECORDS).glob("*.job")) == []
+    assert earlier_jobs(results) == ([], [])
+
+
+def test_a_killed_jobs_record_is_removed_by_the_next_run(results):
+    process, _, _ = start_job(results)
+    try:
+        wait_for_record(results, process)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    (record,) = (results / RECORDS).glob("*.job")
+    assert earlier_jobs(results) == ([], [])
+    assert not record.exists()
+
+
+def test_a_job_of_an_earlier_run_stops_before_writing(results):
+    """A job queued by a run (say on SLURM) that starts after another run took
+    the folder: one line, nothing written, not even its log."""
+    environment = dict(os.environ)
+    begin_run(results)  # the next run
+    process, log, output = start_job(results, environment)
+    _, errors = process.communicate("go\n", timeout=60)
+    assert process.returncode == 1
+    assert errors == (
+        f"framescape: error: a newer run writes into '{results}': this job of "
+        f"an earlier run ({log}) stops without writing\n"
+    )
+    assert not log.exists() and not output.exists()
+    assert not log.with_suffix(".error").exists()
+    assert list((results / RECORDS).glob("*.job")) == []
+
+
+def slurm_record(results, host, slurm_job, pid=4321):
+    """An unlocked record, as a killed or ended SLURM job leaves it."""
+    path = results / RECORDS / f"{host}.{pid}.{slurm_job}.ab_cd123.job"
+    path.write_text("logs/step.log\n")
+    return path
+
+
+def fake_squeue(folder, listing):
+    """An ``squeue`` that lists ``listing`` whatever it is asked."""
+    folder.mkdir(exist_ok=True)
+    script = folder / "squeue"
+    script.write_text(f"#!/bin/sh\nprintf '{listing}'\n")
+    script.chmod(0o755)
+    return folder
+
+
+def test_squeue_tells_which_slurm_jobs_of_other_hosts_still_run(
+    results, tmp_path, monkeypatch
+):
+    """On a cluster file system whose locks each node keeps to itself, a
+    running SLURM job's record looks unlocked from the login node: squeue
+    decides. A record of this host is decided by its lock alone."""
+    queued = slurm_record(results, "node-1.cluster", 101)
+    running = slurm_record(results, "node-2", 102)
+    ended = slurm_record(results, "node-3", 103)
+    forgotten = slurm_record(results, "node-4", 104)
+    here = slurm_record(results, socket.gethostname(), 102)
+    listing = "101 PENDING\\n102 RUNNING\\n103 COMPLETED\\n99 RUNNING\\n"
+    monkeypatch.setenv("PATH", str(fake_squeue(tmp_path / "bin", listing)))
+    jobs, unknown = earlier_jobs(results)
+    assert unknown == []
+    assert sorted(job["slurm_job"] for job in jobs) == ["101", "102"]
+    assert queued.exists() and running.exists()
+    assert not (ended.exists() or forgotten.exists() or here.exists())
+    assert refusal("results", jobs, unknown) == (
+        "2 jobs of an earlier run still write into 'results' (was its Snakemake "
+        "killed?): wait until they end, or end them (scancel 101 102), then run "
+        "again"
+    )
+
+
+def test_without_squeue_the_line_says_so(results, tmp_path, monkeypatch):
+    slurm_record(results, "node-1", 101)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    jobs, unknown = earlier_jobs(results)
+    assert jobs == [] and [job["slurm_job"] for job in unknown] == ["101"]
+    assert refusal("results", jobs, unknown) == (
+        "a job of an earlier run still writes into 'results' (was its Snakemake "
+        "killed?): wait until it ends, or end it (scancel 101 (squeue cannot "
+        "tell here whether they still run; once they have ended, delete their "
+        "records in results/.framescape.jobs)), then run again"
+    )
+
+
+def test_squeue_states_of_jobs_that_may_still_run():
+    listing = (
+        "7 RUNNING\n8 PENDING\n9 COMPLETING\n10 SUSPENDED\n11 REQUEUED\n"
+        "12 COMPLETED\n13 CANCELLED\n14 FAILED\n15 TIMEOUT\n16 NODE_FAIL\n"
+        "17 OUT_OF_MEMORY\n18 PREEMPTED\n19 BOOT_FAIL\n20 DEADLINE\n"
+        "squeue: error: a line that is no job\n"
+    )
+    assert active_jobs(listing) == {"7", "8", "9", "10", "11"}
+
+
+def temporary(folder, name, host, pid, age):
+    """A temporary of ``atomic_path``'s form for ``folder/name``, last written
+    ``age`` seconds ago."""
+    suffix = Path(name).suffix
+    path = Path(folder) / f".{name}.{host}.{pid}.ab_cd123{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("partial")
+    os.utime(path, (time.time() - age,) * 2)
+    return path
+
+
+def test_sweep_deletes_temporaries_older_than_the_run(tmp_path):
+    results = tmp_path / "results"
+    started = time.time()
+    old = [
+        temporary(results / "a", "frames.npy", "node-1.cluster", 12, 60),
+        temporary(results / "a" / "plots", "maps.png", socket.gethostname(), 1, 60),
+        temporary(results / "gone" / "graph", "gray.npz", "node-2", 13, 60),
+        temporary(results, "source", "node-3", 14, 60),
+    ]
+    staging = results / "a" / ".frames.partial"
+    staging.mkdir()
+    (staging / "000001.png").write_text("png")
+    os.utime(staging, (started - 60,) * 2)
+    kept = [
+        temporary(results / "a", "frames.tsv", "node-1", 15, -60),  # being written
+        # Not walked: a movie's PNGs, and the records of the jobs at work.
+        temporary(results / "a" / "frames", "000001.png", "node-1", 16, 60),
+        temporary(results / RECORDS, "run", "node-1", 17, 60),
+        # Not a temporary's name.
+        results / "a" / ".notes",
+        results / "a" / ".frames.npy.node-1.18.partial.npy",
+        results / "a" / "frames.npy",
+    ]
+    for path in kept[3:]:
+        path.write_text("kept")
+        os.utime(path, (started - 60,) * 2)
+    sweep_temporaries(results, started)
+    assert [path for path in old if path.exists()] == []
+    assert not staging.exists()
+    assert [path for path in kept if not path.exists()] == []
