@@ -1,6 +1,7 @@
 """The folder stages after failures, through real runs: an output older than a
 movie it shows is said to be out of date, never shown as current; a movie
-whose own job for a folder stage failed is left out of that stage and named;
+whose frames or own job for a folder stage failed is left out of that stage
+from the next run on, and named;
 a job killed as the run goes on counts as failed; a run reports only its own
 jobs' reasons."""
 
@@ -98,6 +99,7 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
     for stage in ("collection", "reuse"):
         assert status[stage]["state"] == "stale", status
         assert "made before these movies changed: a.mp4" in status[stage]["why"]
+    assert "run the same command again" in second.stderr
     assert "framescape: the folder map is out of date" in second.stderr
     assert "framescape: reused footage is out of date" in second.stderr
     index = (results / "index.html").read_text(encoding="utf-8")
@@ -141,7 +143,16 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
     assert "collection_frames_c failed" not in fourth.stderr
     assert "reuse_descriptors_b failed" not in fourth.stderr
     page = (results / "collection.html").read_text(encoding="utf-8")
-    assert "c.mp4" in page and "broken.mp4" in page
+    assert "c.mp4" in page and "broken.mp4" in page and "moov atom not found" in page
+
+    # Bad files only: one warning line, no folder map planned.
+    for name in CLIPS:
+        (movies / name).unlink()
+    fifth = snakemake(tmp_path, "--dry-run", "--keep-going", check=False)
+    warning = "no readable movie for the folder map: collection.html is not made"
+    output = fifth.stdout + fifth.stderr  # Snakemake logs to stdout on dry runs
+    assert output.count(warning) == 1, output[-2000:]
+    assert "collection_json" not in fifth.stdout
 
 
 def job_process(root, log):
