@@ -231,7 +231,8 @@ def report_folder(folder, wall, log):
         path: row for path, row in rows.items() if path.parent.parent.name == COLLECTION
     }
     biggest = max(folder_rows.items(), key=lambda item: item[1][2])
-    # collection_frames: every movie's job has the same stem and asks alike.
+    # collection_frames: every movie's job has the same stem, and asks alike
+    # here (the movies share one frame size, from which the ask is sized).
     over = [
         f"{path.parent.parent.name}/{path.stem} {rss:.0f} MB > {asked[path.stem]}"
         for path, (_, _, rss) in sorted(rows.items())

@@ -25,6 +25,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 
 from framescape.common import format_duration, load_frames_tsv, save_tsv
+from framescape.pages import collection as pages_collection
 from framescape.pages import index as pages_index
 from framescape.pages import reuse as pages_reuse
 from framescape.pages import toolkit
@@ -39,6 +40,7 @@ from framescape.testing import (
     REAL_ID,
     REAL_NAME,
     REPO,
+    fake_folder_results,
     need,
     snakemake,
 )
@@ -849,6 +851,68 @@ def test_folder_map_lasso_selects_and_hiding_a_movie_drops_its_frames(
     ]
     folder_map.screenshot("collection-lasso")
     assert folder_map.problems == []
+
+
+# Movies of a folder the page numbers: past 65,536 they take 32 bits.
+MANY_MOVIES = 2**16 + 1
+
+
+@pytest.fixture(scope="module")
+def many_movies(tmp_path_factory):
+    """A folder map of MANY_MOVIES movies of one frame each, on a circle."""
+    movies = [f"m{m:05d}" for m in range(MANY_MOVIES)]
+    turn = np.linspace(0, 2 * np.pi, MANY_MOVIES, endpoint=False)
+    items = [
+        {
+            "movie": movie,
+            "src": f"{movie}/frames/000001.png",
+            "frame": 0,
+            "time": 0.0,
+            "mds_gray": [0.5 + 0.4 * np.cos(a), 0.5 + 0.4 * np.sin(a)],
+        }
+        for movie, a in zip(movies, turn)
+    ]
+    files = {movie: f"{movie}.mp4" for movie in movies}
+    rows = [{"movie": movie, "file": files[movie], "status": "ok"} for movie in movies]
+    results = fake_folder_results(
+        tmp_path_factory.mktemp("many") / "results", items, rows
+    )
+    pages_collection.collection_page_step(
+        results / "collection.json",
+        results / "movies.tsv",
+        results / "_viewer",
+        results / "collection.html",
+        ["mds_gray"],
+        files,
+        {},
+    )
+    return results
+
+
+def test_folder_map_of_more_movies_than_16_bits_hold(browser, many_movies):
+    """The movie numbers arrive as 32-bit integers, and the hover names the
+    last movie and its picture."""
+    visit = Visit(browser, (many_movies / "collection.html").as_uri())
+    visit.wait_for_viewer()
+    visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
+    movie = model_value(
+        visit.page,
+        "frames",
+        "[model.data.movie instanceof Uint32Array, model.data.movie.length, "
+        "model.data.movie[model.data.movie.length - 1]]",
+    )
+    assert movie == [True, MANY_MOVIES, MANY_MOVIES - 1]
+    last = model_value(
+        visit.page,
+        "hover_text",
+        f"['movie', 'picture'].map((f) => collection.hoverText(model.args, "
+        f"{MANY_MOVIES - 1}, f))",
+    )
+    assert last == [
+        f"m{MANY_MOVIES - 1:05d}.mp4",
+        f"m{MANY_MOVIES - 1:05d}/frames/000001.png",
+    ]
+    assert visit.problems == []
 
 
 # Reused footage (results/reuse.tsv): the shared run's folder holds bikes.mp4

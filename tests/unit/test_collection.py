@@ -2,6 +2,7 @@
 (one movie's folder map is its own map; failed movies left out and named; no
 readable movie, no page)."""
 
+import io
 import os
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from framescape.collection import frames as collection
 from framescape.collection import join as collection_join
 from framescape.collection import maps as collection_maps
-from framescape.common import load_tsv, save_npy, save_tsv
+from framescape.common import load_tsv, save_npy, save_tsv, tsv_text
 from framescape.run.outcomes import failed_movies
 
 
@@ -101,6 +102,80 @@ def test_join_keeps_movie_order_and_names_each_frame(tmp_path, bikes_frames):
     with pytest.raises(ValueError, match="has 7 points for 8 frames"):
         collection_maps.collection_items(rows, {"umap_hsl": np.zeros((7, 2))})
 
+
+
+def npy_bytes(array):
+    """What ``np.save`` writes for ``array``."""
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def test_frames_resized_block_by_block_are_the_whole_arrays_bytes(
+    tmp_path, bikes_frames, monkeypatch
+):
+    """Read, resized and written two frames at a time (the last block one):
+    the bytes of the whole movie resized at once and saved."""
+    save_npy(tmp_path / "frames.npy", bikes_frames[:7])
+    monkeypatch.setattr(collection, "resize_block", lambda *size: 2)
+    collection.collection_frames_step(
+        tmp_path / "frames.npy", tmp_path / "out.npy", 33, 17
+    )
+    whole = collection.common_size(bikes_frames[:7], 33, 17, block=7)
+    assert (tmp_path / "out.npy").read_bytes() == npy_bytes(whole)
+
+
+def test_join_written_block_by_block_is_the_whole_tables_bytes(
+    tmp_path, bikes_frames, monkeypatch
+):
+    """Frames copied two at a time and rows written two at a time: the bytes
+    of the frames joined at once and of the whole table, fields that need
+    quoting (a quote, a tab, a carriage return) included."""
+    parts = {"b_movie": bikes_frames[:3], "a_movie": bikes_frames[10:15]}
+    files = ['frames/a"b.png', "frames/a\tb.png", "frames/a\rb.png"]
+    npys, tsvs, rows = [], [], []
+    for movie, frames in parts.items():
+        npys.append(tmp_path / f"{movie}.npy")
+        tsvs.append(tmp_path / f"{movie}.tsv")
+        save_npy(npys[-1], frames)
+        table = [
+            [i, f"{i * 0.5:.6f}", files[i] if i < 3 else f"frames/{i:06d}.png"]
+            for i in range(len(frames))
+        ]
+        save_tsv(tsvs[-1], ["frame", "time", "file"], table)
+        rows += [[movie, str(i), time, f"{movie}/{file}"] for i, time, file in table]
+    monkeypatch.setattr(collection_join, "block_frames", lambda frame_bytes: 2)
+    monkeypatch.setattr(collection_join, "TABLE_ROWS", 2)
+    joined, table = tmp_path / "joined.npy", tmp_path / "joined.tsv"
+    collection_join.join_step(npys, tsvs, list(parts), joined, table)
+    assert joined.read_bytes() == npy_bytes(np.concatenate(list(parts.values())))
+    assert table.read_bytes() == tsv_text(collection_join.TABLE_COLUMNS, rows).encode()
+
+
+def test_join_of_a_table_and_frames_that_disagree_writes_nothing(
+    tmp_path, bikes_frames
+):
+    save_npy(tmp_path / "m.npy", bikes_frames[:3])
+    save_tsv(tmp_path / "m.tsv", ["frame", "time", "file"], [[0, "0.0", "a.png"]])
+    joined, table = tmp_path / "joined.npy", tmp_path / "joined.tsv"
+    with pytest.raises(ValueError, match="m.tsv lists 1 frames, .*m.npy holds 3"):
+        collection_join.join_step(
+            [tmp_path / "m.npy"], [tmp_path / "m.tsv"], ["m"], joined, table
+        )
+    save_npy(tmp_path / "small.npy", bikes_frames[:1, :30])
+    with pytest.raises(ValueError, match="small.npy holds frames of"):
+        collection_join.join_step(
+            [tmp_path / "m.npy", tmp_path / "small.npy"],
+            [tmp_path / "m.tsv", tmp_path / "m.tsv"],
+            ["m", "small"],
+            joined,
+            table,
+        )
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "m.npy",
+        "m.tsv",
+        "small.npy",
+    ]
 
 def test_failed_movies_are_those_without_frames_and_unchanged_since(tmp_path):
     results = tmp_path / "results"

@@ -14,6 +14,7 @@ from framescape.pages import index as pages_index
 from framescape.pages import toolkit
 from framescape.pages.collection import (
     collection_page_step,
+    collection_sources,
     movie_colours,
     movie_numbers,
 )
@@ -221,3 +222,22 @@ def test_index_links_the_folder_map_when_given(tmp_path):
         '<a href="collection.html">Map of the whole folder</a>'
         in (results / "index.html").read_text()
     )
+
+
+
+def test_more_movies_than_16_bits_hold_get_32_bit_numbers():
+    """65,537 movies of one frame: the movie numbers reach 65,536, past
+    uint16, and the page's frames go out as uint32 (BokehJS reads a binary
+    array as the typed array of its dtype: test_browser.py)."""
+    from bokeh.embed import json_item
+
+    count = 2**16 + 1
+    items = collection_items({f"m{m:05d}": 1 for m in range(count)})
+    movies, numbers = movie_numbers(items, "results/collection.json")
+    assert len(movies) == count
+    source = collection_sources(items, MAPS, numbers).source
+    frames = model(json_item(source)["doc"], "frames")["data"]
+    assert dict(frames["entries"])["movie"]["dtype"] == "uint32"
+    assert column(frames, "movie").tolist() == list(range(count))
+    _, few = movie_numbers(collection_items({"a": 2, "b": 1}), "collection.json")
+    assert few.dtype == np.uint8

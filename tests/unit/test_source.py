@@ -51,6 +51,10 @@ def test_sizing_modules_are_left_out_of_every_closure():
     graph = digest.module_closure("graph.jobs")
     assert "graph.parameters" in graph and "graph.resources" not in graph
     assert "run.guard" not in digest.module_closure("frames.extract")
+    for step in ("collection.frames", "collection.join"):
+        closure = digest.module_closure(step)
+        assert "collection.parameters" in closure  # its blocks
+        assert "collection.resources" not in closure
 
 
 def test_closure_skips_imports_inside_functions(package):

@@ -1,40 +1,62 @@
 """The memory estimates against the peaks of the steps they estimate, each
-run as its job runs it, in a fresh process, on inputs of 2,000 frames."""
+run as its job runs it, in a fresh process: the matrix and the layout on inputs
+of 2,000 frames, the folder map's per-movie and joining steps on inputs long
+enough that a job holding a whole movie or folder would outgrow its estimate."""
 
+import json
 import subprocess
 import sys
 
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from framescape.common import MB
+from framescape.collection.resources import frames_memory, join_memory
+from framescape.common import MB, npy_shape
 from framescape.distances.resources import step_memory
+from framescape.frames.extract import write_frames_tsv
 
 # Runs one step as its job does, in a fresh process, and prints that process's
 # peak resident memory (the kernel's high-water mark, in kB).
 PEAK_OF_STEP = """
+import json
 import sys
-from framescape.distances.jobs import distances_step
-from framescape.embed.jobs import embed_step
 
 step, folder = sys.argv[1], sys.argv[2]
-if step.startswith("distances_"):
-    metric = step.split("_")[1]
-    distances_step(f"{folder}/frames.npy", [], f"{folder}/out.npy", "m", metric, None, 2)
+if step.startswith("collection_"):
+    # What Snakemake's script preamble imports: the fixed part of these small
+    # jobs' estimates counts it.
+    import snakemake.script
+    from framescape.collection.frames import collection_frames_step
+    from framescape.collection.join import join_step
+
+    arguments = json.loads(sys.argv[3])
+    if step == "collection_frames":
+        collection_frames_step(**arguments)
+    else:
+        join_step(**arguments)
 else:
-    options = {"algorithm": "smacof", "init": "classical_mds", "n_init": 1,
-               "max_iter": 300, "eps": 1e-6}
-    embed_step({"distances": f"{folder}/distances.npy"}, f"{folder}/out.npy", "mds",
-               "gray", options, 42, 2, None, "m")
+    from framescape.distances.jobs import distances_step
+    from framescape.embed.jobs import embed_step
+
+    if step.startswith("distances_"):
+        metric = step.split("_")[1]
+        distances_step(f"{folder}/frames.npy", [], f"{folder}/out.npy", "m", metric,
+                       None, 2)
+    else:
+        options = {"algorithm": "smacof", "init": "classical_mds", "n_init": 1,
+                   "max_iter": 300, "eps": 1e-6}
+        embed_step({"distances": f"{folder}/distances.npy"}, f"{folder}/out.npy",
+                   "mds", "gray", options, 42, 2, None, "m")
 with open("/proc/self/status") as status:
     print(next(line.split()[1] for line in status if line.startswith("VmHWM")))
 """
 
 
-def measured_peak(step, folder):
-    """Peak resident bytes of ``step`` run on the inputs in ``folder``."""
+def measured_peak(step, folder, **arguments):
+    """Peak resident bytes of ``step`` run on the inputs in ``folder`` (a
+    folder map's step: on its ``arguments``)."""
     done = subprocess.run(
-        [sys.executable, "-c", PEAK_OF_STEP, step, str(folder)],
+        [sys.executable, "-c", PEAK_OF_STEP, step, str(folder), json.dumps(arguments)],
         check=True,
         capture_output=True,
         text=True,
@@ -69,4 +91,51 @@ def test_mds_estimate_holds_its_measured_peak(tmp_path):
     np.save(tmp_path / "distances.npy", cdist(points, points).astype(np.float32))
     peak = measured_peak("embed_mds", tmp_path)
     estimate = step_memory("embed_mds", n, 320, 240)
+    assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)
+
+
+def test_collection_frames_estimate_holds_a_long_movie(tmp_path):
+    """5,000 frames of 16×12 to a common size of 320×240: 1.1 GB resized, as a
+    movie of 300,000 frames is at the default 40×30. The job holds a block of
+    them at a time, not the whole movie (which peaked at 1,302 MiB: above the
+    1,000 MiB it asked for)."""
+    n, width, height = 5000, 320, 240
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "frames.npy", rng.integers(0, 256, (n, 12, 16, 3), np.uint8))
+    output = tmp_path / "resized.npy"
+    peak = measured_peak(
+        "collection_frames",
+        tmp_path,
+        frames_npy=str(tmp_path / "frames.npy"),
+        output=str(output),
+        width=width,
+        height=height,
+    )
+    assert npy_shape(output) == (n, height, width, 3)
+    estimate = frames_memory(16, 12, width, height)
+    assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)
+
+
+def test_collection_join_estimate_holds_a_large_folder(tmp_path):
+    """4 movies of 200,000 frames of 8×6: the table's 800,000 rows, as text and
+    Python objects, outgrew the estimate of a job that held them all (which
+    counted the frames only: 437 MiB, its peak 526 MiB). The job writes both
+    outputs as it reads, a block at a time."""
+    movies, n = [f"movie{m}" for m in range(4)], 200_000
+    for movie in movies:
+        np.save(tmp_path / f"{movie}.npy", np.zeros((n, 6, 8, 3), np.uint8))
+        write_frames_tsv(tmp_path / f"{movie}.tsv", [i / 25 for i in range(n)])
+    table = tmp_path / "frames.tsv"
+    peak = measured_peak(
+        "collection_join",
+        tmp_path,
+        frames_npys=[str(tmp_path / f"{movie}.npy") for movie in movies],
+        frames_tsvs=[str(tmp_path / f"{movie}.tsv") for movie in movies],
+        movies=movies,
+        frames_output=str(tmp_path / "frames.npy"),
+        table_output=str(table),
+    )
+    assert npy_shape(tmp_path / "frames.npy") == (4 * n, 6, 8, 3)
+    assert table.read_text().count("\n") == 4 * n + 1
+    estimate = join_memory(8, 6)
     assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)

@@ -19,7 +19,7 @@ rule collection_frames:
         "../../envs/distances.yaml"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB_MB,
+        mem_mb=collection_frames_mb,
         runtime=SMALL_JOB_MINUTES,
     params:
         code=code_digest("collection.frames"),

@@ -6,6 +6,7 @@
 
 import errno  # noqa: E402
 
+from framescape.collection import resources as collection_resources  # noqa: E402
 from framescape.common import MB, npy_shape  # noqa: E402
 from framescape.distances.resources import (  # noqa: E402
     assembly_memory,
@@ -211,15 +212,25 @@ def embed_minutes(wildcards, input):
     return step_runtime(f"embed_{wildcards.method}", embed_frames(input))
 
 
-def collection_join_mb(wildcards, input):
-    """The joined frames, and one movie's being copied in."""
-    shapes = [npy_shape(path) for path in input.frames]
-    frame = (
-        3 * SETTINGS[COLLECTION]["frame_width"] * SETTINGS[COLLECTION]["frame_height"]
+def collection_frames_mb(wildcards, input):
+    """A block of the movie's frames (its size from their header) being resized
+    to the folder map's: the same whatever the movie's length."""
+    _, height, width, _ = npy_shape(input[0])
+    common = SETTINGS[COLLECTION]
+    return megabytes(
+        collection_resources.frames_memory(
+            width, height, common["frame_width"], common["frame_height"]
+        )
     )
-    largest = max((shape[0] for shape in shapes), default=0)
-    total = sum(shape[0] for shape in shapes)
-    return megabytes(COLLECTION_FIXED + frame * (total + largest))
+
+
+def collection_join_mb(wildcards):
+    """A block of the folder map's frames and of its table's rows being copied:
+    the same whatever the folder's size."""
+    common = SETTINGS[COLLECTION]
+    return megabytes(
+        collection_resources.join_memory(common["frame_width"], common["frame_height"])
+    )
 
 
 def collection_json_mb(wildcards, input):

@@ -13,6 +13,10 @@ other, then take the long-movie path as one movie named ``collection``
 - :mod:`~framescape.collection.join`: all of them as the frames of
   ``collection``;
 - :mod:`~framescape.collection.maps`: the scaled maps in
-  ``results/collection.json``.
+  ``results/collection.json``;
+- :mod:`~framescape.collection.blocks`: frames read and written a block at a
+  time (:mod:`~framescape.collection.parameters`), so that neither per-movie
+  nor joining job holds a whole movie;
+  :mod:`~framescape.collection.resources` sizes both jobs from that block.
 
 Its page: :mod:`framescape.pages.collection`."""

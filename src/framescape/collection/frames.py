@@ -1,14 +1,14 @@
 """Rule ``collection_frames``: one movie's ``frames.npy`` at the folder map's
 common size (``collection.frame_width`` × ``collection.frame_height``), by area
-averaging, a block of frames at a time; kept per movie."""
+averaging, a block of frames at a time from file to file (the job's memory is
+one block's, whatever the movie's length); kept per movie."""
 
 
 import numpy as np
 
-from framescape.common import log, save_npy
-
-# Frames resized at a time (bounded memory whatever the movie's length).
-RESIZE_BLOCK = 64
+from framescape.collection.blocks import frame_blocks, frame_shape, frames_writer
+from framescape.collection.parameters import resize_block
+from framescape.common import log
 
 
 def area_weights(source, target):
@@ -27,8 +27,32 @@ def area_weights(source, target):
     return covered / covered.sum(axis=1, keepdims=True)
 
 
-def common_size(frames, width, height, block=RESIZE_BLOCK):
-    """Frames resized to ``width × height`` by area averaging.
+class Resizer:
+    """Area averaging from ``source_width × source_height`` to ``width ×
+    height``: ``resizer(part)`` resizes ``(n, H, W, 3) uint8`` frames into
+    ``(n, height, width, 3) uint8``, each pixel the mean of the pixels it
+    covers, rounded."""
+
+    def __init__(self, source_width, source_height, width, height):
+        self.rows = area_weights(source_height, height).astype(np.float32)
+        self.columns = area_weights(source_width, width).astype(np.float32)
+        self.height = height
+
+    def __call__(self, part):
+        count, source_height, source_width, _ = part.shape
+        # Rows first, (h, H) @ (H, W·3) a frame; then columns, (w, W) @ (W, 3)
+        # a row of the result: two small products, no large temporaries.
+        pixels = np.asarray(part, np.float32).reshape(count, source_height, -1)
+        tall = np.matmul(self.rows, pixels)
+        rows = tall.reshape(count, self.height, source_width, 3)
+        means = np.matmul(self.columns, rows)
+        np.rint(means, out=means)
+        np.clip(means, 0, 255, out=means)
+        return means.astype(np.uint8)
+
+
+def common_size(frames, width, height, block=None):
+    """Frames resized to ``width × height`` by area averaging (:class:`Resizer`).
 
     Parameters
     ----------
@@ -36,40 +60,39 @@ def common_size(frames, width, height, block=RESIZE_BLOCK):
         A memmap is read ``block`` frames at a time.
     width, height : int
         Pixels of the common size.
-    block : int
-        Frames resized at a time: float32 copies of them are held (0.9 MB a
-        frame of 320×240).
+    block : int, optional
+        Frames resized at a time (float32 copies of them are held); by default
+        :func:`~framescape.collection.parameters.resize_block`'s.
 
     Returns
     -------
     (N, height, width, 3) uint8
-        Each pixel the mean of the pixels it covers, rounded.
     """
     n, source_height, source_width, _ = frames.shape
-    rows = area_weights(source_height, height).astype(np.float32)
-    columns = area_weights(source_width, width).astype(np.float32)
+    block = block or resize_block(source_width, source_height, width, height)
+    resizer = Resizer(source_width, source_height, width, height)
     resized = np.empty((n, height, width, 3), np.uint8)
     for start in range(0, n, block):
-        part = np.asarray(frames[start : start + block], np.float32)
-        count = len(part)
-        # Rows first, (h, H) @ (H, W·3) a frame; then columns, (w, W) @ (W, 3)
-        # a row of the result: two small products, no large temporaries.
-        tall = np.matmul(rows, part.reshape(count, source_height, -1))
-        means = np.matmul(columns, tall.reshape(count, height, source_width, 3))
-        resized[start : start + count] = np.clip(np.rint(means), 0, 255)
+        resized[start : start + block] = resizer(frames[start : start + block])
     return resized
 
 
 def collection_frames_step(frames_npy, output, width, height):
-    """Rule ``collection_frames``: one movie's frames at the common size."""
-    frames = np.load(frames_npy, mmap_mode="r")
-    resized = common_size(frames, width, height)
-    save_npy(output, resized)
+    """Rule ``collection_frames``: one movie's frames at the common size,
+    read, resized and written
+    :func:`~framescape.collection.parameters.resize_block` frames at a time."""
+    (n, source_height, source_width, _), _ = frame_shape(frames_npy)
+    resizer = Resizer(source_width, source_height, width, height)
+    block = resize_block(source_width, source_height, width, height)
+    with frames_writer(output, (n, height, width, 3)) as resized:
+        for part in frame_blocks(frames_npy, block):
+            resized.write(resizer(part))
     log.info(
-        "%d frames of %dx%d resized to %dx%d",
-        len(frames),
-        frames.shape[2],
-        frames.shape[1],
+        "%d frames of %dx%d resized to %dx%d, %d at a time",
+        n,
+        source_width,
+        source_height,
         width,
         height,
+        block,
     )

@@ -60,8 +60,10 @@ def movie_numbers(items, collection_json):
     """The movies in order of appearance and each frame's movie number.
 
     Returns ``(movies, numbers)``: ``movies`` a list of ids, ``numbers``
-    ``(N,)`` uint8 or uint16 (the smallest that holds them). Fails unless each
-    movie's frames are together, as ``collection.json`` lists them.
+    ``(N,)`` uint8, uint16 or uint32, the smallest that holds them (Bokeh sends
+    it as a binary array of that dtype, which BokehJS reads as the same typed
+    array). Fails unless each movie's frames are together, as
+    ``collection.json`` lists them.
     """
     movies, numbers = [], {}
     column = []
@@ -76,8 +78,7 @@ def movie_numbers(items, collection_json):
                 "the file lists movie after movie"
             )
         column.append(numbers[movie])
-    dtype = np.uint8 if len(movies) <= 256 else np.uint16
-    return movies, np.array(column, dtype)
+    return movies, np.array(column, np.min_scalar_type(max(len(movies) - 1, 0)))
 
 
 def movie_pictures(items, numbers, count):
