@@ -1188,6 +1188,11 @@ def test_viewer_marks_repeats_inside_a_movie_and_only_its_own(
     assert nothing.problems == []
 
 
+def lines(locator):
+    """An element's text, line by line, without blank lines."""
+    return [line for line in locator.inner_text().splitlines() if line.strip()]
+
+
 def test_folder_outputs_out_of_date_are_not_shown_and_say_why(
     browser, results, tmp_path
 ):
@@ -1213,10 +1218,10 @@ def test_folder_outputs_out_of_date_are_not_shown_and_say_why(
     assert page.locator(".fs-collection-link").is_hidden()
     notes = page.locator(".fs-stage-note")
     advice = "run framescape again to make it anew."
-    assert notes.nth(0).inner_text().splitlines() == [
+    assert lines(notes.nth(0)) == [
         f"The map of the whole folder is out of date ({why}): {advice}"
     ]
-    assert notes.nth(1).inner_text().splitlines() == [
+    assert lines(notes.nth(1)) == [
         f"The list of reused footage is out of date ({why}): {advice}",
         "Left out of the list of reused footage:",
         "x.mp4: bad",
