@@ -27,6 +27,19 @@ TESTS = Path(__file__).resolve().parent
 FOLDERS = ("unit", "workflow", "browser", "slurm")
 
 
+# The session fixtures that run the workflow (minutes each): pytest-xdist's
+# workers (pyproject.toml, addopts) take every test that needs one of them as
+# one group, so that one worker makes each and no other makes it again. The
+# cluster test compares its run with the shared and long ones: one group.
+SHARED_RUNS = {
+    "workflow_run": "shared-runs",
+    "long_whole": "shared-runs",
+    "long_graph": "shared-runs",
+    "cluster": "shared-runs",
+    "catalogue": "bad-input",
+}
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         try:
@@ -38,6 +51,11 @@ def pytest_collection_modifyitems(config, items):
                 f"{item.nodeid}: tests live in tests/{{{','.join(FOLDERS)}}}/"
             )
         item.add_marker(folder)
+        groups = {SHARED_RUNS[name] for name in item.fixturenames if name in SHARED_RUNS}
+        if len(groups) > 1:
+            raise pytest.UsageError(f"{item.nodeid}: runs of two groups")
+        if groups:
+            item.add_marker(pytest.mark.xdist_group(groups.pop()))
 
 
 @pytest.fixture(scope="session")

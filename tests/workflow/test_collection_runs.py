@@ -1,5 +1,5 @@
 """The folder map through the workflow: a folder of one movie makes none
-(failed movies left out and named: test_folder_status.py)."""
+(failed movies left out and named: test_folder_failures.py)."""
 
 import shutil
 
