@@ -17,7 +17,6 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -26,12 +25,11 @@ from PIL import Image
 
 from framescape.common import format_duration, load_frames_tsv, save_tsv
 from framescape.pages import collection as pages_collection
-from framescape.pages import index as pages_index
 from framescape.pages import reuse as pages_reuse
 from framescape.pages import toolkit
 from framescape.pages import viewer as pages_viewer
 from framescape.run.folder_status import write_folder_status
-from framescape.run.movies import movies_table, read_movies_tsv
+from framescape.run.movies import read_movies_tsv
 from framescape.testing import (
     HOSTILE_ID,
     MARKUP_ID,
@@ -41,6 +39,7 @@ from framescape.testing import (
     REAL_NAME,
     REPO,
     fake_folder_results,
+    fake_movie_pages,
     need,
     snakemake,
 )
@@ -475,32 +474,7 @@ def portrait(tmp_path_factory):
     nearest = results / "phone" / "nearest" / "gray.npy"
     nearest.parent.mkdir()
     np.save(nearest, ((np.arange(n)[:, None] + np.arange(1, 5)) % n).astype(np.int32))
-    assets = results / "_viewer"
-    toolkit.assets_step(assets)
-    pages = SimpleNamespace(
-        page=results / "phone.html",
-        nearest=results / "phone" / "nearest.js",
-        thumbnails=results / "phone" / "thumbnails.js",
-    )
-    pages_viewer.viewer_step(
-        json_path,
-        probe,
-        [nearest],
-        assets,
-        pages,
-        "phone",
-        ["mds_gray"],
-        ["gray"],
-        "phone.mp4",
-        1.0,
-    )
-    movies_tsv = results / "movies.tsv"
-    movies_tsv.write_text(
-        movies_table([{"movie": "phone", "file": "phone.mp4", "status": "ok"}])
-    )
-    pages_index.index_step(
-        movies_tsv, [json_path], [probe], assets, results / "index.html", ["phone"]
-    )
+    fake_movie_pages(results, "phone", json_path, probe, nearest)
     return results
 
 

@@ -7,7 +7,6 @@ import io
 import json
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from framescape.pages import index as pages_index
 from framescape.pages import plots, toolkit
 from framescape.pages import viewer as pages_viewer
 from framescape.run.movies import movies_table
-from framescape.testing import MARKUP_NAME
+from framescape.testing import MARKUP_NAME, fake_movie_pages
 
 
 @pytest.mark.parametrize("n, cells", [(10, 20), (10, 3), (1001, 100)])
@@ -263,25 +262,7 @@ def test_viewer_and_index_follow_portrait_pictures(tmp_path):
     json_path, probe = movie_folder(results, "phone", 6, (90, 160), duration=6.0)
     nearest = results / "phone" / "nearest.npy"
     np.save(nearest, np.zeros((6, 2), np.int32))
-    assets = results / "_viewer"
-    toolkit.copy_assets(assets)
-    outputs = SimpleNamespace(
-        page=results / "phone.html",
-        nearest=results / "phone" / "nearest.js",
-        thumbnails=results / "phone" / "thumbnails.js",
-    )
-    pages_viewer.viewer_step(
-        json_path,
-        probe,
-        [nearest],
-        assets,
-        outputs,
-        "phone",
-        ["mds_gray"],
-        ["gray"],
-        "phone.mp4",
-        1.0,
-    )
+    outputs = fake_movie_pages(results, "phone", json_path, probe, nearest)
     page = outputs.page.read_text()
     assert '<main style="--fs-aspect: 0.5625">' in page
     assert "width:90px;height:160px" in page  # the frame shown on hover
@@ -297,17 +278,6 @@ def test_viewer_and_index_follow_portrait_pictures(tmp_path):
     assert len(urls) == 6
     jpeg = base64.b64decode(urls[0].split(",", 1)[1])
     assert Image.open(io.BytesIO(jpeg)).size == (54, 96)
-    (results / "movies.tsv").write_text(
-        movies_table([{"movie": "phone", "file": "phone.mp4", "status": "ok"}])
-    )
-    pages_index.index_step(
-        results / "movies.tsv",
-        [json_path],
-        [probe],
-        assets,
-        results / "index.html",
-        ["phone"],
-    )
     assert 'style="--fs-aspect: 0.5625"' in (results / "index.html").read_text()
 
 

@@ -280,7 +280,7 @@ def exact_graph(
         distances,
         candidates,
         candidate_distances,
-        mask,
+        mask=mask,
         progress=Progress(f"{metric} second pass of {movie}"),
     )
     if report["skipped"]:

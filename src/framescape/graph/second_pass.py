@@ -98,6 +98,7 @@ def second_pass(
     distances,
     candidates,
     candidate_distances,
+    *,
     mask=None,
     tile_frames=CANDIDATE_TILE,
     rerank_rows=RERANK_ROWS,

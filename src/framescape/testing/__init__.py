@@ -300,13 +300,64 @@ def fake_movie_results(results, name, times, size=(64, 48), maps=("mds_gray",)):
 def fake_folder_results(results, items, rows):
     """``results`` with the folder map's inputs as the workflow leaves them:
     collection.json holding ``items``, movies.tsv of ``rows`` (``{"movie",
-    "file", "status"}``) and the viewer's assets in ``_viewer``."""
-    from framescape.pages import toolkit
+    "file", "status"}``), the viewer's assets in ``_viewer`` and the folder
+    stages' status (:func:`fake_run_files`)."""
     from framescape.run.movies import movies_table
 
     results = Path(results)
     results.mkdir(parents=True, exist_ok=True)
     (results / "collection.json").write_text(json.dumps(items))
     (results / "movies.tsv").write_text(movies_table(rows))
-    toolkit.assets_step(results / "_viewer")
+    fake_run_files(results)
     return results
+
+
+def fake_run_files(results):
+    """What every page of ``results`` loads besides its own files, as a run
+    leaves them: the viewer's assets (``_viewer``) and ``folder_status.js``
+    (no folder stage: nothing for the pages to hide)."""
+    from framescape.pages import toolkit
+    from framescape.run.folder_status import write_folder_status
+
+    toolkit.assets_step(Path(results) / "_viewer")
+    write_folder_status(results, {})
+
+
+def fake_movie_pages(results, movie, json_path, probe, nearest):
+    """A movie's viewer and an index of it alone, made by the pages' own steps
+    from ``results/<movie>.json`` (``json_path``), its ``probe`` and one
+    metric's ``nearest`` frames (the map ``mds_gray``): the viewer's outputs
+    (``page``, ``nearest``, ``thumbnails``)."""
+    from types import SimpleNamespace
+
+    from framescape.pages import index, viewer
+    from framescape.run.movies import movies_table
+
+    results = Path(results)
+    assets = results / "_viewer"
+    fake_run_files(results)
+    outputs = SimpleNamespace(
+        page=results / f"{movie}.html",
+        nearest=results / movie / "nearest.js",
+        thumbnails=results / movie / "thumbnails.js",
+    )
+    viewer.viewer_step(
+        json_path,
+        probe,
+        [nearest],
+        assets,
+        outputs,
+        movie,
+        ["mds_gray"],
+        ["gray"],
+        f"{movie}.mp4",
+        1.0,
+    )
+    movies_tsv = results / "movies.tsv"
+    movies_tsv.write_text(
+        movies_table([{"movie": movie, "file": f"{movie}.mp4", "status": "ok"}])
+    )
+    index.index_step(
+        movies_tsv, [json_path], [probe], assets, results / "index.html", [movie]
+    )
+    return outputs

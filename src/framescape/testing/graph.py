@@ -197,9 +197,9 @@ def exact_pass(frames, metric, first, sizes, mask, max_share):
                 first.distances,
                 first.merged.frames,
                 first.merged.distances,
-                mask,
-                sizes.tile_frames,
-                sizes.rerank_rows,
+                mask=mask,
+                tile_frames=sizes.tile_frames,
+                rerank_rows=sizes.rerank_rows,
                 max_share=max_share,
             )
         )
