@@ -70,3 +70,4 @@ rule all:
         ),
         collection_targets(),
         reuse_targets(),
+        retried_folder_jobs(),

@@ -11,4 +11,5 @@ run_step(
     files=snakemake.params.files,
     probes=list(snakemake.input.probes),
     fps=snakemake.params.fps,
+    failed=snakemake.params.failed,
 )

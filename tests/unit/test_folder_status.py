@@ -88,12 +88,12 @@ def test_the_folder_maps_inputs(tmp_path):
 
 def test_the_status_file_and_the_runs_last_lines(tmp_path):
     reuse_folder(tmp_path, {"a": (10, 20, 30), "b": (10, 20, 200)})
-    status = folder_status.folder_status(
-        tmp_path, {"reuse": MOVIES}, {"reuse": {"c.mp4": "moov atom not found"}}
-    )
+    left_out = {"reuse": [{"name": "c.mp4", "reason": "moov atom not found"}]}
+    status = folder_status.folder_status(tmp_path, {"reuse": MOVIES}, left_out)
     folder_status.write_folder_status(tmp_path, status)
     text = (tmp_path / "folder_status.js").read_text(encoding="utf-8")
     given = json.loads(text.removeprefix("framescapeFolder.set(").removesuffix(");\n"))
+    assert folder_status.read_folder_status(tmp_path) == given
     assert given == {
         "reuse": {
             "state": "stale",
@@ -160,3 +160,47 @@ def test_a_run_reports_only_its_own_reasons(tmp_path):
     old = reason(tmp_path / "logs/reuse_descriptors_gone.error", "gone", 5)
     new = reason(tmp_path / "logs/reuse.error", "too big", 50)
     assert outcomes.this_runs_reasons([old, new], since=10 * SECOND) == [new]
+
+
+def test_a_stage_the_run_was_to_make_anew_but_did_not_is_stale(tmp_path):
+    """Files newer than every input, but the run was to make them anew (a
+    movie removed, a setting or the code changed) and did not: stale, with
+    the run's reason; a stage the run did not look at keeps its status."""
+    reuse_folder(tmp_path, {"a": (10, 20, 30), "b": (10, 20, 40)})
+    why = "this run was to make it anew (params have changed) but did not"
+    status = folder_status.folder_status(
+        tmp_path, {"reuse": MOVIES}, {}, unfinished={"reuse": why}
+    )
+    assert status["reuse"] == {"state": "stale", "why": why, "left_out": []}
+    # The times' own reason comes first: it names the movies.
+    touch(tmp_path / "b" / "frames.tsv", 500)
+    status = folder_status.folder_status(
+        tmp_path, {"reuse": MOVIES}, {}, unfinished={"reuse": why}
+    )
+    assert status["reuse"]["why"] == "made before these movies changed: b b.mp4"
+    earlier = {"reuse": {"state": "current", "why": "", "left_out": []}}
+    assert (
+        folder_status.folder_status(tmp_path, {"reuse": MOVIES}, {}, earlier=earlier)
+        == earlier
+    )
+
+
+def test_the_plan_of_left_out_movies_is_the_run_processs(tmp_path, monkeypatch):
+    """A job that reads the Snakefile again (on a cluster node) takes the
+    movies left out as the run's own process found them, not anew from files
+    made since; another results folder is planned anew."""
+    monkeypatch.delenv(outcomes.PLAN_VARIABLE, raising=False)
+    movies = {"a": {"file": "a.mp4", "stamp": "1:0"}}
+    touch(tmp_path / "a/frames.npy", 10)
+    reason(tmp_path / "collection/logs/collection_frames_a.error", "a.mp4: bad", 20)
+    planned = outcomes.planned_left_out(tmp_path, movies, ("collection",))
+    assert planned == ({}, {"collection": {"a": "bad"}})
+    # The movie's frames made again since: planned anew, it would be taken back.
+    touch(tmp_path / "a/frames.npy", 30)
+    assert outcomes.planned_left_out(tmp_path, movies, ("collection",)) == planned
+    other = tmp_path / "other"
+    other.mkdir()
+    assert outcomes.planned_left_out(other, movies, ("collection",)) == (
+        {},
+        {"collection": {}},
+    )

@@ -458,3 +458,29 @@ def test_atomic_path_removes_its_own_temporary_on_failure(tmp_path):
         tmp.write_text("partial")
         raise RuntimeError
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_table_needs_no_probe_of_a_movie_that_failed(tmp_path):
+    """A movie that failed when the run was planned (its probe may never come:
+    a file that hangs ffprobe) gets its reason; the others their probes."""
+    probe = tmp_path / "b.json"
+    probe.write_text(
+        json.dumps(
+            {"error": None, "duration": 3.0, "width": 64, "height": 48, "fps": 25.0}
+        )
+    )
+    output = tmp_path / "movies.tsv"
+    movies_module.write_movies_tsv(
+        output,
+        ["a", "b"],
+        ["a.mp4", "b.mp4"],
+        [probe],
+        [1, 2],
+        failed={"a": "killed on every try (out of memory or time?)"},
+    )
+    rows = movies_module.read_movies_tsv(output)
+    assert [(row["movie"], row["status"]) for row in rows] == [
+        ("a", "killed on every try (out of memory or time?)"),
+        ("b", "ok"),
+    ]
+    assert rows[1]["frames"] == "6"

@@ -180,13 +180,18 @@ def test_a_job_killed_as_the_run_goes_on_is_left_out_next(tmp_path):
     results = tmp_path / "results"
     process = start_snakemake(tmp_path, "--keep-going")
     log = results / "long/logs/extract_frames.log"
-    wait_until(
-        lambda: job_process(process.pid, log) is not None,
-        process,
-        "long.mp4's extract_frames",
-    )
-    job_process(process.pid, log).send_signal(signal.SIGKILL)
     reason = log.with_suffix(".error")
+    found = []
+
+    def decoding():
+        """The job is in its step: its reason says so until it ends."""
+        job = job_process(process.pid, log)
+        if job is not None and reason.is_file():
+            found.append(job)
+        return bool(found)
+
+    wait_until(decoding, process, "long.mp4's extract_frames")
+    found[0].send_signal(signal.SIGKILL)
     output, _ = process.communicate(timeout=900)
     assert process.returncode != 0, output[-3000:]
     assert reason.read_text().startswith("killed on every try"), reason.read_text()

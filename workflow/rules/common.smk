@@ -31,7 +31,7 @@ from framescape.run.config import (  # noqa: E402
 )
 from framescape.run.digest import code_digest  # noqa: E402
 from framescape.run.movies import broken_links, find_movies, link_movie  # noqa: E402
-from framescape.run.outcomes import failed_movies, left_out_movies  # noqa: E402
+from framescape.run.outcomes import failed_movies, planned_left_out  # noqa: E402
 
 
 def stop(message):
@@ -82,8 +82,7 @@ SETTINGS[COLLECTION] = {
 # Movies that failed and have not changed since are left out of the folder
 # stages (the folder map, reuse): those whose frames could not be made, and
 # those whose own job for the stage failed (run.outcomes.left_out_movies).
-FAILED_MOVIES = failed_movies(RESULTS, MOVIES)
-LEFT_OUT = left_out_movies(RESULTS, MOVIES, FAILED_MOVIES, ("collection", "reuse"))
+FAILED_MOVIES, LEFT_OUT = planned_left_out(RESULTS, MOVIES, ("collection", "reuse"))
 COLLECTION_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["collection"]]
 REUSE_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["reuse"]]
 # A folder of one movie gets no second map of it: its own map is the folder's.

@@ -110,7 +110,13 @@ checkpoint count_frames:
 
 rule list_movies:
     input:
-        probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
+        # Not those of movies that failed: a probe that keeps failing would
+        # hold the table back (run.movies.write_movies_tsv).
+        probes=[
+            f"{RESULTS}/{movie}/probe.json"
+            for movie in MOVIES
+            if movie not in FAILED_MOVIES
+        ],
     output:
         f"{RESULTS}/movies.tsv",
     log:
@@ -128,5 +134,6 @@ rule list_movies:
         movies=list(MOVIES),
         files=movie_files,
         fps=[SETTINGS[movie]["fps"] for movie in MOVIES],
+        failed=FAILED_MOVIES,
     script:
         "../../scripts/list_movies.py"

@@ -82,6 +82,27 @@ def reuse_targets():
     return [reuse_table(), f"{RESULTS}/reuse.js"] if REUSE["enabled"] else []
 
 
+def retried_folder_jobs():
+    """The files of the movies' own folder-stage jobs that failed since their
+    input was made (LEFT_OUT): tried again on every run, as a failed movie's
+    frames are, while no folder job waits for them; once made, the next run
+    takes the movie back into the stage."""
+    files = []
+    if config["collection"]["enabled"]:
+        files += [
+            f"{RESULTS}/{movie}/collection/frames.npy"
+            for movie in LEFT_OUT["collection"]
+            if movie not in FAILED_MOVIES
+        ]
+    if REUSE["enabled"]:
+        files += [
+            f"{RESULTS}/{movie}/reuse/descriptors.npz"
+            for movie in LEFT_OUT["reuse"]
+            if movie not in FAILED_MOVIES
+        ]
+    return files
+
+
 def scaled_embeddings(wildcards):
     return [f"{RESULTS}/{wildcards.movie}/scaled/{name}.npy" for name in MAP_NAMES]
 

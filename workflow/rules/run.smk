@@ -8,6 +8,7 @@ import time  # noqa: E402
 
 from framescape.run.folder_status import (  # noqa: E402
     folder_status,
+    read_folder_status,
     running_status,
     status_lines,
     write_folder_status,
@@ -15,19 +16,22 @@ from framescape.run.folder_status import (  # noqa: E402
 from framescape.run.lock import start_run  # noqa: E402
 from framescape.run.outcomes import (  # noqa: E402
     index_due,
+    left_out_movies,
     mark_killed,
     report_failures,
     this_runs_reasons,
     write_outcomes,
 )
 
-# When the run started (ns), and whether the user stopped it (Ctrl-C).
-RUN = {"started": time.time_ns(), "interrupted": False}
+# This run: when it started (ns), whether the user stopped it (Ctrl-C), and
+# the folder stages' status before it.
+THIS_RUN = {"started": time.time_ns(), "interrupted": False, "earlier": {}}
 
 
 onstart:
     hold_results_lock()
     note_interrupts()
+    THIS_RUN["earlier"] = read_folder_status(RESULTS)
     write_folder_status(RESULTS, running_status(folder_stages(), left_out_files()))
 
 
@@ -48,7 +52,7 @@ def hold_results_lock():
         RESULTS_LOCK = start_run(RESULTS)
     except FramescapeError as error:
         stop(error)
-    RUN["started"] = time.time_ns()
+    THIS_RUN["started"] = time.time_ns()
 
 
 def note_interrupts():
@@ -57,13 +61,15 @@ def note_interrupts():
     previous = signal.getsignal(signal.SIGINT)
 
     def noted(signum, frame):
-        RUN["interrupted"] = True
+        THIS_RUN["interrupted"] = True
         if callable(previous):
             previous(signum, frame)
         else:
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, noted)
+    # A run started with SIGINT ignored (nohup, a background job) keeps it so.
+    if previous is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, noted)
 
 
 def folder_stages():
@@ -77,20 +83,59 @@ def folder_stages():
 
 
 def left_out_files():
-    """{stage: {file name: reason}} of the movies each stage leaves out."""
+    """{stage: [{"name", "reason"}]} of the movies each stage leaves out."""
     return {
-        stage: {MOVIES[movie]["file"]: reason for movie, reason in movies.items()}
+        stage: [
+            {"name": MOVIES[movie]["file"], "reason": reason}
+            for movie, reason in movies.items()
+        ]
         for stage, movies in LEFT_OUT.items()
     }
+
+
+def stage_of(job):
+    """The folder stage a job belongs to, or None: the folder map's own rules
+    and every job of its movie id, and the reuse rules."""
+    if job.rule.name.startswith("collection_") or (
+        job.wildcards_dict.get("movie") == COLLECTION
+    ):
+        return "collection"
+    if job.rule.name.startswith("reuse"):
+        return "reuse"
+    return None
+
+
+def folder_jobs():
+    """From Snakemake's plan of this run: which folder stages it looked at, and
+    {stage: why} of those it was to make anew but did not finish (its movies,
+    settings or code changed since; a job failed or was never reached)."""
+    dag = workflow.dag
+    looked_at = {stage_of(job) for job in dag.jobs} - {None}
+    unfinished = {}
+    for job in dag.needrun_jobs():
+        stage = stage_of(job)
+        if stage and stage not in unfinished:
+            # Snakemake's reason, without the files it names.
+            reason = str(dag.reason(job)).split(":")[0].strip().lower()
+            unfinished[stage] = f"this run was to make it anew ({reason}) but did not"
+    return looked_at, unfinished
 
 
 def record_outcomes(run_failed):
     """movies.tsv and index.html with each movie's last step's outcome, and
     folder_status.js for the pages (the Snakefile's onsuccess and onerror)."""
-    if run_failed and not RUN["interrupted"]:
-        mark_killed(RESULTS, MOVIES, RUN["started"])
+    if run_failed and not THIS_RUN["interrupted"]:
+        mark_killed(RESULTS, MOVIES, THIS_RUN["started"])
     outcomes = write_outcomes(RESULTS, MOVIES, SETTINGS, rules.all.input)
-    status = folder_status(RESULTS, folder_stages(), left_out_files())
+    looked_at, unfinished = folder_jobs()
+    earlier = {
+        stage: status
+        for stage, status in THIS_RUN["earlier"].items()
+        if stage not in looked_at
+    }
+    status = folder_status(
+        RESULTS, folder_stages(), left_out_files(), unfinished, earlier
+    )
     write_folder_status(RESULTS, status)
     assets = rules.make_index.input.assets
     if index_due(outcomes, run_failed, assets):
@@ -110,8 +155,10 @@ def record_outcomes(run_failed):
 def report_folder_failures():
     """After a failed run: the folder stages' own jobs that failed in it, and
     whether the next run leaves a movie out that kept them waiting."""
-    newly_failed = set(failed_movies(RESULTS, MOVIES)) - set(FAILED_MOVIES)
-    if newly_failed:
+    now = left_out_movies(
+        RESULTS, MOVIES, failed_movies(RESULTS, MOVIES), tuple(LEFT_OUT)
+    )
+    if any(set(now[stage]) - set(LEFT_OUT[stage]) for stage in LEFT_OUT):
         print(
             "framescape: the folder's stages wait for every movie they were "
             "planned with; run the same command again to make them without the "
@@ -123,7 +170,7 @@ def report_folder_failures():
         "the reuse stage": Path(RESULTS, "logs").glob("reuse*.error"),
     }
     for stage, reasons in stages.items():
-        for reason in this_runs_reasons(reasons, RUN["started"]):
+        for reason in this_runs_reasons(reasons, THIS_RUN["started"]):
             print(
                 f"framescape: {stage}'s job {reason.stem} failed: "
                 f"{reason.read_text(encoding='utf-8').strip()}",

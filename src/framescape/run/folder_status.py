@@ -90,8 +90,8 @@ def stage_state(results, steps, movies):
     return "current", ""
 
 
-def folder_status(results, stages, left_out):
-    """The status of every enabled folder stage.
+def folder_status(results, stages, left_out, unfinished=None, earlier=None):
+    """The status of every enabled folder stage at the end of a run.
 
     Parameters
     ----------
@@ -100,18 +100,29 @@ def folder_status(results, stages, left_out):
         ``{stage name: {movie id: file name}}``, the movies each enabled stage
         takes in this run (a stage not named is disabled).
     left_out : dict
-        ``{stage name: {file name: reason}}``, the movies a stage leaves out.
+        ``{stage name: [{"name": file name, "reason": why}]}``, the movies a
+        stage leaves out.
+    unfinished : dict, optional
+        ``{stage name: why}``: stages whose jobs the run was to run again (its
+        movies, settings or code changed: whatever Snakemake reruns for) and
+        that did not finish; their outputs are stale whatever their times.
+    earlier : dict, optional
+        The status before the run, kept for the stages the run did not look at
+        (a run of other targets): ``{stage name: status}``.
     """
+    unfinished = unfinished or {}
     status = {}
     for name, movies in stages.items():
+        if earlier is not None and name in earlier:
+            status[name] = earlier[name]
+            continue
         state, why = stage_state(results, STAGES[name], movies)
+        if state != "stale" and name in unfinished:
+            state, why = "stale", unfinished[name]
         status[name] = {
             "state": state,
             "why": why,
-            "left_out": [
-                {"name": file_name, "reason": reason}
-                for file_name, reason in left_out.get(name, {}).items()
-            ],
+            "left_out": left_out.get(name, []),
         }
     return status
 
@@ -125,13 +136,19 @@ def running_status(stages, left_out):
         name: {
             "state": "running",
             "why": why,
-            "left_out": [
-                {"name": file_name, "reason": reason}
-                for file_name, reason in left_out.get(name, {}).items()
-            ],
+            "left_out": left_out.get(name, []),
         }
         for name in stages
     }
+
+
+def read_folder_status(results):
+    """The status ``results/folder_status.js`` holds (``{}`` without one)."""
+    path = Path(results, STATUS_FILE)
+    if not path.is_file():
+        return {}
+    text = path.read_text(encoding="utf-8").strip()
+    return json.loads(text.removeprefix("framescapeFolder.set(").removesuffix(");"))
 
 
 def write_folder_status(results, status):

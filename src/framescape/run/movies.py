@@ -249,10 +249,21 @@ def expected_frames(duration, fps):
     return max(round(duration * fps), 0) if duration else ""
 
 
-def write_movies_tsv(output, movies, files, probes, fps):
-    """Rule ``list_movies``: ``movies.tsv`` from every movie's probe."""
-    rows = [
-        movie_row(movie, file_name, load_json(probe), rate)
-        for movie, file_name, probe, rate in zip(movies, files, probes, fps)
-    ]
+def write_movies_tsv(output, movies, files, probes, fps, failed=None):
+    """Rule ``list_movies``: ``movies.tsv`` from every movie's probe.
+
+    ``probes`` are those of the movies not in ``failed`` (``{movie: reason}``,
+    the movies whose frames could not be made when the run was planned), in
+    the order of ``movies``: a movie whose probe keeps failing (a file that
+    hangs ffprobe until its time runs out) does not keep the table, and the
+    pages that read it, from being made; its row gives the reason.
+    """
+    failed = failed or {}
+    probes = iter(probes)
+    rows = []
+    for movie, file_name, rate in zip(movies, files, fps):
+        if movie in failed:
+            rows.append({"movie": movie, "file": file_name, "status": failed[movie]})
+        else:
+            rows.append(movie_row(movie, file_name, load_json(next(probes)), rate))
     save_text(output, movies_table(rows))

@@ -3,6 +3,8 @@ files), the movies left out of the folder stages, and, once a run ends, its
 row of ``movies.tsv`` and the index's list of failed movies."""
 
 
+import json
+import os
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -109,6 +111,28 @@ def left_out_movies(results, movies, frames_failed, stages):
         stage: {**frames_failed, **stage_failures(results, movies, stage)}
         for stage in stages
     }
+
+
+# The movies the folder stages leave out, as the run's own process planned them:
+# a job on a cluster node reads the Snakefile again, when the files the choice
+# is made from may have changed (its movies' frames made since).
+PLAN_VARIABLE = "FRAMESCAPE_LEFT_OUT"
+
+
+def planned_left_out(results, movies, stages):
+    """``(failed, left_out)``: :func:`failed_movies` and
+    :func:`left_out_movies`, as the run's own process found them when it
+    planned the run (handed to its jobs through the environment)."""
+    folder = str(Path(results).resolve())
+    planned = json.loads(os.environ.get(PLAN_VARIABLE) or "{}")
+    if planned.get("results") == folder:
+        return planned["failed"], planned["left_out"]
+    failed = failed_movies(results, movies)
+    left_out = left_out_movies(results, movies, failed, stages)
+    os.environ[PLAN_VARIABLE] = json.dumps(
+        {"results": folder, "failed": failed, "left_out": left_out}
+    )
+    return failed, left_out
 
 
 KILLED = "killed on every try (out of memory or time?)"
