@@ -12,7 +12,7 @@ from framescape.run.folder_status import (  # noqa: E402
     status_lines,
     write_folder_status,
 )
-from framescape.run.lock import start_run  # noqa: E402
+from framescape.run.lock import run_started, start_run  # noqa: E402
 from framescape.run.outcomes import (  # noqa: E402
     index_due,
     mark_killed,
@@ -48,7 +48,7 @@ def hold_results_lock():
         RESULTS_LOCK = start_run(RESULTS)
     except FramescapeError as error:
         stop(error)
-    RUN["started"] = time.time_ns()
+    RUN["started"] = run_started(RESULTS)
 
 
 def note_interrupts():
