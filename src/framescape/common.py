@@ -4,12 +4,12 @@ and the one-line error a user sees for a bad movie or setting."""
 
 import contextlib
 import csv
+import glob
 import io
 import json
 import logging
 import os
 import re
-import shutil
 import socket
 import sys
 import tempfile
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from framescape.registry import METHODS
-from framescape.run.jobs import RECORDS, record_job
+from framescape.run.jobs import record_job
 
 MB = 1024**2
 GB = 1024**3
@@ -172,47 +172,36 @@ def current_umask():
     return mask
 
 
-# atomic_path's temporaries: .<name>.<host>.<pid>.<mkstemp's 8 characters><suffix>
-TEMPORARY_NAME = re.compile(r"\.[^/]+\.[^/]+\.\d+\.[a-z0-9_]{8}(\.[A-Za-z0-9]+)?")
-# Where extract_frames decodes a movie's PNGs before renaming them frames/.
-FRAMES_STAGING = ".frames.partial"
+# mkstemp's random part: 8 of these characters.
+TEMPORARY_NAME = re.compile(r"(?P<pid>\d+)\.[a-z0-9_]{8}")
 
 
-def written_before(path, before):
-    """Whether ``path`` (not followed if a link) was last changed before ``before``
-    (seconds since the epoch); False once it is gone."""
+def process_gone(pid):
+    """Whether no process ``pid`` runs on this host (so it made nothing still in use)."""
     try:
-        return path.lstat().st_mtime < before
-    except FileNotFoundError:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
         return False
+    return False
 
 
-def sweep_temporaries(results, before):
-    """Delete the temporaries under ``results`` last written before ``before``
-    (seconds since the epoch), whichever host and process made them.
+def sweep_dead_temporaries(path, suffix):
+    """Delete the temporaries of ``path`` left by killed processes of this host.
 
-    For the start of a run, once no job of an earlier one is left
-    (``run.lock.start_run``): every such file is then a killed job's. Only names
-    of :func:`atomic_path`'s form, and the frames a killed ``extract_frames``
-    left in a movie's ``.frames.partial/``; a movie's ``frames/`` (its PNGs, only
-    ever renamed there whole) and the job records are not walked.
+    Only names of exactly :func:`atomic_path`'s form whose process no longer
+    runs: a live writer's file (another job's, another run's, another node's) is
+    never touched. A pid taken again by a new process only keeps a dead file
+    longer. Within a run, so that each killed try of a job does not leave its
+    temporary until the next run sweeps them all (``run.lock.start_run``).
     """
-    results = Path(results)
-    for folder, subfolders, files in os.walk(results):
-        folder = Path(folder)
-        for name in files:
-            path = folder / name
-            if TEMPORARY_NAME.fullmatch(name) and written_before(path, before):
-                path.unlink(missing_ok=True)
-        skipped = set()
-        if folder == results:
-            skipped = {RECORDS}
-        elif folder.parent == results:
-            skipped = {"frames", FRAMES_STAGING}
-            staging = folder / FRAMES_STAGING
-            if staging.is_dir() and written_before(staging, before):
-                shutil.rmtree(staging, ignore_errors=True)
-        subfolders[:] = [name for name in subfolders if name not in skipped]
+    prefix = f".{path.name}.{socket.gethostname()}."
+    for entry in path.parent.glob(f"{glob.escape(prefix)}*{glob.escape(suffix)}"):
+        random_part = entry.name[len(prefix) : len(entry.name) - len(suffix)]
+        match = TEMPORARY_NAME.fullmatch(random_part)
+        if match and process_gone(int(match["pid"])):
+            entry.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -222,12 +211,13 @@ def atomic_path(path, suffix=None):
     A killed or failed step never leaves a truncated file under its final name.
     ``suffix`` keeps the extension for writers that look at it (``np.save``).
     The temporary's name, ``.<name>.<host>.<pid>.<random><suffix>``, says who
-    made it; a killed job's is swept when the next run starts
-    (:func:`sweep_temporaries`).
+    made it: those of this host's dead processes are swept here, the others
+    when the next run starts (``run.lock.sweep_temporaries``).
     """
     path = Path(path)
     suffix = suffix or path.suffix
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_dead_temporaries(path, suffix)
     fd, tmp = tempfile.mkstemp(
         dir=path.parent,
         prefix=f".{path.name}.{socket.gethostname()}.{os.getpid()}.",

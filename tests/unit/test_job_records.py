@@ -1,6 +1,6 @@
 """Jobs recorded in their results folder while they run (framescape.run.jobs),
-what a new run makes of the records (framescape.run.lock), and the sweep of
-killed jobs' temporaries when a run starts (framescape.common)."""
+what a new run makes of the records and of SLURM's queue, and the sweep of
+killed jobs' temporaries when a run starts (framescape.run.lock)."""
 
 import os
 import signal
@@ -8,11 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from framescape.common import sweep_temporaries
+from framescape.common import FramescapeError
 from framescape.run.jobs import (
     RECORDS,
     RESULTS_VARIABLE,
@@ -21,7 +20,8 @@ from framescape.run.jobs import (
     begin_run,
     earlier_jobs,
 )
-from framescape.run.lock import refusal
+from framescape.run.lock import refusal, run_started, start_run, sweep_temporaries
+from framescape.testing import temporary_file, wait_until
 
 # A job whose step waits for a line on its standard input, then writes "done".
 JOB = """
@@ -48,9 +48,10 @@ def results(tmp_path, monkeypatch):
     return folder
 
 
-def start_job(results, environment=None):
+def start_job(results, environment=None, cwd=None):
     """A job of the run in ``results`` (the environment its jobs inherit, or
-    ``environment``): ``(process, its log, its output)``."""
+    ``environment``), in the working directory ``cwd``: ``(process, its log,
+    its output)``."""
     log = results / "movie" / "logs" / "step.log"
     output = results / "movie" / "output.txt"
     process = subprocess.Popen(
@@ -59,16 +60,15 @@ def start_job(results, environment=None):
         stderr=subprocess.PIPE,
         text=True,
         env=environment,
+        cwd=cwd,
     )
     return process, log, output
 
 
-def wait_for_record(results, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not list((results / RECORDS).glob("*.job")):
-        assert process.poll() is None, process.stderr.read()
-        assert time.monotonic() < deadline, "no record"
-        time.sleep(0.02)
+def wait_for_record(results, process):
+    wait_until(
+        lambda: list((results / RECORDS).glob("*.job")), process, "record", 60
+    )
 
 
 def test_a_job_is_recorded_while_it_runs(results):
@@ -130,11 +130,15 @@ def slurm_record(results, host, slurm_job, pid=4321):
     return path
 
 
-def fake_squeue(folder, listing):
-    """An ``squeue`` that lists ``listing`` whatever it is asked."""
+def fake_squeue(folder, listing="", with_folders=""):
+    """An ``squeue`` that lists ``with_folders`` when asked for the jobs'
+    working directories (``%Z``), else ``listing``."""
     folder.mkdir(exist_ok=True)
     script = folder / "squeue"
-    script.write_text(f"#!/bin/sh\nprintf '{listing}'\n")
+    script.write_text(
+        "#!/bin/sh\n"
+        f"case \"$*\" in *%Z*) printf '{with_folders}' ;; *) printf '{listing}' ;; esac\n"
+    )
     script.chmod(0o755)
     return folder
 
@@ -177,6 +181,93 @@ def test_without_squeue_the_line_says_so(results, tmp_path, monkeypatch):
     )
 
 
+def test_a_run_waits_for_slurm_jobs_queued_in_its_working_directory(
+    results, tmp_path, monkeypatch
+):
+    """A SLURM job of a killed run still queued has no record, yet Snakemake in
+    it deletes the job's outputs and log when it starts: the next run refuses
+    while squeue lists the user's jobs queued or running in its working
+    directory, and names them. Jobs that have ended or are ending, that run
+    elsewhere, and the job this run itself runs in do not count; once none is
+    left, the run starts."""
+    workdir = tmp_path / "my movies"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("SLURM_JOB_ID", "206")
+    listing = (
+        f"201 PENDING {workdir}\\n"
+        f"202 RUNNING {tmp_path}/my movies/../my movies\\n"
+        f"203 COMPLETING {workdir}\\n"
+        f"204 COMPLETED {workdir}\\n"
+        f"205 PENDING {tmp_path}\\n"
+        f"206 RUNNING {workdir}\\n"
+    )
+    monkeypatch.setenv("PATH", str(fake_squeue(tmp_path / "bin", "", listing)))
+    with pytest.raises(FramescapeError) as refused:
+        start_run(results)
+    assert str(refused.value) == (
+        f"2 jobs of an earlier run still write into '{results}' (was its "
+        "Snakemake killed?): wait until they end, or end them (scancel 201 202), "
+        "then run again"
+    )
+    fake_squeue(tmp_path / "bin", "", f"204 COMPLETED {workdir}\\n")
+    start_run(results).close()
+
+
+def test_a_slurm_job_recorded_and_queued_is_named_once(results, tmp_path, monkeypatch):
+    slurm_record(results, "node-1", 301)
+    listing = "301 RUNNING\\n302 PENDING\\n"
+    with_folders = f"301 RUNNING {tmp_path}\\n302 PENDING {tmp_path}\\n"
+    monkeypatch.chdir(tmp_path)
+    bin_folder = fake_squeue(tmp_path / "bin", listing, with_folders)
+    monkeypatch.setenv("PATH", str(bin_folder))
+    with pytest.raises(FramescapeError, match=r"^2 jobs .*\(scancel 301 302\)"):
+        start_run(results)
+
+
+def test_a_run_starts_by_the_clock_of_its_files(results, tmp_path, monkeypatch):
+    """When a run started is when its id was written into the folder, by the
+    clock that stamps the folder's files (a file server's), not by this
+    host's: with this host's clock an hour behind, a temporary a killed job
+    left a minute before is still swept; an hour ahead, a file written after
+    the run started is still newer than its start."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    leftover = temporary_file(results / "a", "frames.npy", "node-1", 12, 60)
+    for hours in (-1, 1):
+        host_clock = time.time_ns() + hours * 3600 * 10**9
+        with monkeypatch.context() as host:
+            host.setattr(time, "time", lambda clock=host_clock: clock / 1e9)
+            host.setattr(time, "time_ns", lambda clock=host_clock: clock)
+            start_run(results).close()
+        reason = results / "a" / "logs" / "step.error"
+        reason.parent.mkdir(parents=True, exist_ok=True)
+        reason.write_text("did not finish")
+        assert not leftover.exists()
+        assert reason.stat().st_mtime_ns >= run_started(results)
+
+
+def test_a_job_in_another_working_directory_finds_the_run_folder(
+    tmp_path, monkeypatch
+):
+    """A run given a relative results folder: its jobs, wherever they run,
+    record themselves in it."""
+    monkeypatch.setenv(RESULTS_VARIABLE, "")
+    monkeypatch.setenv(RUN_VARIABLE, "")
+    monkeypatch.chdir(tmp_path)
+    begin_run("results")
+    (tmp_path / "elsewhere").mkdir()
+    results = tmp_path / "results"
+    process, _, _ = start_job(results, cwd=tmp_path / "elsewhere")
+    try:
+        wait_until(lambda: list(tmp_path.glob("**/*.job")), process, "record", 60)
+        (record,) = tmp_path.glob("**/*.job")
+        assert record.parent == results / RECORDS
+        process.communicate("go\n", timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+
+
 def test_squeue_states_of_jobs_that_may_still_run():
     listing = (
         "7 RUNNING\n8 PENDING\n9 COMPLETING\n10 SUSPENDED\n11 REQUEUED\n"
@@ -187,35 +278,26 @@ def test_squeue_states_of_jobs_that_may_still_run():
     assert active_jobs(listing) == {"7", "8", "9", "10", "11"}
 
 
-def temporary(folder, name, host, pid, age):
-    """A temporary of ``atomic_path``'s form for ``folder/name``, last written
-    ``age`` seconds ago."""
-    suffix = Path(name).suffix
-    path = Path(folder) / f".{name}.{host}.{pid}.ab_cd123{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("partial")
-    os.utime(path, (time.time() - age,) * 2)
-    return path
-
-
 def test_sweep_deletes_temporaries_older_than_the_run(tmp_path):
     results = tmp_path / "results"
-    started = time.time()
+    started = time.time_ns()
+    minute_ago = (started - 60 * 10**9,) * 2
     old = [
-        temporary(results / "a", "frames.npy", "node-1.cluster", 12, 60),
-        temporary(results / "a" / "plots", "maps.png", socket.gethostname(), 1, 60),
-        temporary(results / "gone" / "graph", "gray.npz", "node-2", 13, 60),
-        temporary(results, "source", "node-3", 14, 60),
+        temporary_file(results / "a", "frames.npy", "node-1.cluster", 12, 60),
+        temporary_file(results / "a" / "plots", "maps.png", "localhost", 1, 60),
+        temporary_file(results / "gone" / "graph", "gray.npz", "node-2", 13, 60),
+        temporary_file(results, "source", "node-3", 14, 60),
     ]
     staging = results / "a" / ".frames.partial"
     staging.mkdir()
     (staging / "000001.png").write_text("png")
-    os.utime(staging, (started - 60,) * 2)
+    os.utime(staging, ns=minute_ago)
     kept = [
-        temporary(results / "a", "frames.tsv", "node-1", 15, -60),  # being written
+        # Written since the run started.
+        temporary_file(results / "a", "frames.tsv", "node-1", 15, -60),
         # Not walked: a movie's PNGs, and the records of the jobs at work.
-        temporary(results / "a" / "frames", "000001.png", "node-1", 16, 60),
-        temporary(results / RECORDS, "run", "node-1", 17, 60),
+        temporary_file(results / "a" / "frames", "000001.png", "node-1", 16, 60),
+        temporary_file(results / RECORDS, "run", "node-1", 17, 60),
         # Not a temporary's name.
         results / "a" / ".notes",
         results / "a" / ".frames.npy.node-1.18.partial.npy",
@@ -223,7 +305,7 @@ def test_sweep_deletes_temporaries_older_than_the_run(tmp_path):
     ]
     for path in kept[3:]:
         path.write_text("kept")
-        os.utime(path, (started - 60,) * 2)
+        os.utime(path, ns=minute_ago)
     sweep_temporaries(results, started)
     assert [path for path in old if path.exists()] == []
     assert not staging.exists()

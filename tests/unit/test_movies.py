@@ -5,6 +5,9 @@ import hashlib
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
 
 import imageio.v3 as iio
 import numpy as np
@@ -15,6 +18,7 @@ from framescape.common import (
     atomic_path,
     load_tsv,
     run_step,
+    save_npy,
     save_tsv,
 )
 from framescape.pages.index import outcomes_index
@@ -38,6 +42,7 @@ from framescape.testing import (
     LATIN1_ID,
     LATIN1_NAME,
     LATIN1_SHOWN,
+    temporary_file,
 )
 
 FOLDER_ENTRIES = {
@@ -484,3 +489,48 @@ def test_the_table_needs_no_probe_of_a_movie_that_failed(tmp_path):
         ("b", "ok"),
     ]
     assert rows[1]["frames"] == "6"
+
+
+# A writer of frames.npy that says when its temporary is there, then waits.
+WRITER = """
+import sys, time
+from framescape.common import atomic_path
+
+with atomic_path(sys.argv[1], suffix=".npy") as tmp:
+    tmp.write_bytes(b"partial")
+    print("writing", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_atomic_path_sweeps_what_killed_writers_of_this_host_left(tmp_path):
+    """A job killed while it writes (for memory, say, on each try of a long
+    movie) leaves its temporary; the next write of that output on this host
+    deletes it, so that tries do not pile one on another within a run. A live
+    writer's temporary, another host's and another output's are kept."""
+    target = tmp_path / "frames.npy"
+    killed = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert killed.stdout.readline() == "writing\n"
+    finally:
+        killed.kill()
+        killed.wait()
+    (left,) = tmp_path.glob(".frames.npy.*")
+    host = socket.gethostname()
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        kept = [
+            temporary_file(tmp_path, "frames.npy", host, running.pid),
+            temporary_file(tmp_path, "frames.npy", host, os.getpid()),
+            temporary_file(tmp_path, "frames.npy", "node-7", killed.pid),
+            temporary_file(tmp_path, "frames.npy.html", host, killed.pid),
+        ]
+        save_npy(target, np.arange(3))
+    finally:
+        running.kill()
+        running.wait()
+    assert np.load(target).tolist() == [0, 1, 2]
+    assert not left.exists()
+    assert [path for path in kept if not path.exists()] == []

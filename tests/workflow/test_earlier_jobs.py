@@ -8,62 +8,31 @@ import re
 import signal
 import socket
 import time
-from pathlib import Path
 
 import numpy as np
+import psutil
 
 from framescape.testing import (
+    job_process,
     logged_jobs,
     make_movie,
     planned_jobs,
     snakemake,
     start_snakemake,
+    temporary_file,
+    wait_until,
     write_config,
 )
 
 FRAMES_NPY = "results/long/frames.npy"
 
 
-def poll(condition, what, process=None, timeout=600):
-    """Wait until ``condition()`` holds (while ``process``, if given, runs)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if process is not None:
-            assert process.poll() is None, (
-                f"ended before {what}:\n{process.stdout.read()}"
-            )
-        assert time.monotonic() < deadline, f"no {what} after {timeout} s"
-        time.sleep(0.05)
-
-
-def process_state(pid):
-    """The state letter of process ``pid`` (R, S, T, Z …), or None once it is gone."""
+def status(job):
+    """``job``'s state (``psutil.STATUS_*``), or None once it is gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
+        return job.status()
+    except psutil.NoSuchProcess:
         return None
-    return stat.rsplit(")", 1)[1].split()[0]
-
-
-def descendants(pid):
-    """The processes below ``pid``: ``{pid: command line}``."""
-    parents, commands = {}, {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            parents[int(entry.name)] = int(
-                (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-            )
-            commands[int(entry.name)] = (entry / "cmdline").read_bytes()
-    found, pending = {}, [pid]
-    while pending:
-        parent = pending.pop()
-        for child, its_parent in parents.items():
-            if its_parent == parent and child not in found:
-                found[child] = commands[child].replace(b"\0", b" ").decode()
-                pending.append(child)
-    return found
 
 
 def test_a_run_waits_for_the_jobs_of_a_killed_run(tmp_path):
@@ -77,20 +46,20 @@ def test_a_run_waits_for_the_jobs_of_a_killed_run(tmp_path):
     make_movie(tmp_path / "movies" / "long.mp4", seconds=60, rate=25, size="320x240")
     write_config(tmp_path, fps=25)
     staging = tmp_path / "results" / "long" / ".frames.partial"
+    log = tmp_path / "results" / "long" / "logs" / "extract_frames.log"
     process = start_snakemake(tmp_path, "--", FRAMES_NPY)
-    jobs = {}
+    family = []
     try:
-        poll(lambda: len(list(staging.glob("*.png"))) > 20, "frames", process)
-        jobs = descendants(process.pid)
-        (job,) = [
-            pid
-            for pid, command in jobs.items()
-            if "extract_frames" in command and "python" in command.split()[0]
-        ]
+        wait_until(lambda: len(list(staging.glob("*.png"))) > 20, process, "frames")
+        job = job_process(process.pid, log)
+        assert job is not None
+        family = psutil.Process(process.pid).children(recursive=True)
+        # The job held first, then Snakemake killed: the job cannot end between.
+        job.send_signal(signal.SIGSTOP)
+        wait_until(lambda: status(job) == psutil.STATUS_STOPPED, None, "job held")
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-        os.kill(job, signal.SIGSTOP)
-        poll(lambda: process_state(job) == "T", "the job held")  # it lives on
+        assert status(job) == psutil.STATUS_STOPPED  # it lives on
         temporaries = list(staging.parent.glob(".frames.npy.*"))
         assert temporaries, list(staging.parent.iterdir())
         snakemake(tmp_path, "--unlock")
@@ -105,41 +74,31 @@ def test_a_run_waits_for_the_jobs_of_a_killed_run(tmp_path):
         assert len(lines) == 1, refused.stderr[-3000:]
         host = socket.gethostname()
         assert (
-            f"on host {host}: kill {job}" in lines[0]
+            f"on host {host}: kill {job.pid}" in lines[0]
             and "of an earlier run still write" in lines[0]
         ), lines[0]
         assert logged_jobs(refused.stdout + refused.stderr) == []  # none started
-        assert process_state(job) == "T"
+        assert status(job) == psutil.STATUS_STOPPED
         assert all(path.exists() for path in temporaries)
 
         # As the line says: kill <pid> (SIGTERM; SIGCONT as the job was held).
         for pid in map(int, re.search(r"kill ([\d ]+)", lines[0]).group(1).split()):
             os.kill(pid, signal.SIGTERM)
             os.kill(pid, signal.SIGCONT)
-        poll(lambda: process_state(job) in (None, "Z"), "end of the job")
+        wait_until(
+            lambda: status(job) in (None, psutil.STATUS_ZOMBIE), None, "end of job"
+        )
         snakemake(tmp_path, "--", FRAMES_NPY)
     finally:
-        for pid in jobs:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        for member in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.kill()
     frames = np.load(tmp_path / FRAMES_NPY, mmap_mode="r")
     assert frames.shape == (1500, 240, 320, 3)
     assert not any(path.exists() for path in temporaries)
     # No record is left, and the records rerun nothing.
     assert list((tmp_path / "results" / ".framescape.jobs").glob("*.job")) == []
     assert planned_jobs(tmp_path, targets=[FRAMES_NPY]) == []
-
-
-def temporary(folder, name, host, pid, age):
-    """A temporary of ``atomic_path``'s form for ``folder/name``, by ``pid`` on
-    ``host``, last written ``age`` seconds ago (negative: in the future)."""
-    suffix = Path(name).suffix
-    path = Path(folder) / f".{name}.{host}.{pid}.ab_cd123{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("partial")
-    stamp = time.time() - age
-    os.utime(path, (stamp, stamp))
-    return path
 
 
 def test_a_run_sweeps_temporaries_of_killed_jobs_of_any_host(tmp_path):
@@ -154,14 +113,14 @@ def test_a_run_sweeps_temporaries_of_killed_jobs_of_any_host(tmp_path):
     host = socket.gethostname()
     hour = 3600
     swept = [
-        temporary(results / "short", "probe.json", "node-7.cluster", 4242, hour),
-        temporary(results / "gone" / "distances", "gray.npy", "node-8", 17, hour),
+        temporary_file(results / "short", "probe.json", "node-7.cluster", 4242, hour),
+        temporary_file(results / "gone" / "distances", "gray.npy", "node-8", 17, hour),
         # A process of this host that runs, but no job of this folder.
-        temporary(results, "index.html", host, os.getpid(), hour),
-        temporary(results, "source", "node-9", 99, hour),
+        temporary_file(results, "index.html", host, os.getpid(), hour),
+        temporary_file(results, "source", "node-9", 99, hour),
     ]
     kept = [
-        temporary(results / "short", "frames.npy", "node-7", 4243, -hour),
+        temporary_file(results / "short", "frames.npy", "node-7", 4243, -hour),
         results / "short" / ".notes.txt",
         results / "short" / ".frames.npy.node-7.4243.partial",
     ]

@@ -13,7 +13,7 @@ from framescape.run.folder_status import (  # noqa: E402
     status_lines,
     write_folder_status,
 )
-from framescape.run.lock import start_run  # noqa: E402
+from framescape.run.lock import run_started, start_run  # noqa: E402
 from framescape.run.outcomes import (  # noqa: E402
     index_due,
     left_out_movies,
@@ -52,7 +52,7 @@ def hold_results_lock():
         RESULTS_LOCK = start_run(RESULTS)
     except FramescapeError as error:
         stop(error)
-    THIS_RUN["started"] = time.time_ns()
+    THIS_RUN["started"] = run_started(RESULTS)
 
 
 def note_interrupts():

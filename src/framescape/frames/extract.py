@@ -26,6 +26,14 @@ from framescape.run.movies import expected_frames
 NPY_HEADER_SIZE = 128
 
 
+def staging_folder(frames_dir):
+    """Where the PNGs of ``frames_dir`` are decoded before it is replaced by
+    them whole; a killed job's is swept when the next run starts
+    (``run.lock.sweep_temporaries``)."""
+    frames_dir = Path(frames_dir)
+    return frames_dir.with_name(f".{frames_dir.name}.partial")
+
+
 def npy_header(shape, dtype=np.uint8):
     """A ``.npy`` v1.0 header of exactly :data:`NPY_HEADER_SIZE` bytes.
 
@@ -102,7 +110,7 @@ def extract_frames(
         The number of frames written.
     """
     frames_dir = Path(frames_dir)
-    staging = frames_dir.with_name(f".{frames_dir.name}.partial")
+    staging = staging_folder(frames_dir)
     decoder = MovieDecoder(
         source, fps, width, height, keep_aspect, threads, staging, png_compression
     )

@@ -29,7 +29,7 @@ PACKAGE = Path(__file__).resolve().parent.parent
 LOG_LEVELS = {"log", "debug", "info", "warning", "error", "exception", "critical"}
 
 
-def is_left_out(name):
+def outside_digest(name):
     """Whether the module ``name`` (dotted, inside framescape) never changes what
     a job writes: it only sizes jobs, or records them."""
     return name.rsplit(".", 1)[-1] == "resources" or name in {"run.guard", "run.jobs"}
@@ -83,7 +83,7 @@ def module_closure(name):
     found, pending = set(), [name]
     while pending:
         current = pending.pop()
-        if current in found or is_left_out(current):
+        if current in found or outside_digest(current):
             continue
         found.add(current)
         pending.extend(package_imports(module_path(current)))

@@ -13,9 +13,13 @@ one stops it; the others are removed.
 
 A lock taken on one node is not seen on the others on some cluster file systems,
 so a SLURM job's record of another host that looks unlocked is also checked with
-``squeue``. A SLURM job of the killed run still queued has no record yet: the new
-run's id in the folder tells it, when it starts, that it is a job of an earlier
-run, and it stops before writing anything.
+``squeue``. A SLURM job of the killed run still queued has no record yet, and it
+does write when it starts: Snakemake's own process in it deletes the job's old
+outputs and log before the step starts, and again once the step has failed. So a
+new run also waits while ``squeue`` lists jobs of the user queued or running in
+its working directory (:func:`jobs_in`). One that starts unseen all the same
+(``squeue`` did not answer) finds the new run's id in the folder and stops
+before its step writes anything.
 
 Nothing here imports the rest of framescape: every job loads it, and it never
 changes what a job computes (it is left out of the step-code digest).
@@ -56,6 +60,8 @@ ENDED = {
     "REVOKED",
     "TIMEOUT",
 }
+# squeue's states of a job whose script has ended, while SLURM ends the rest.
+ENDING = {"COMPLETING", "STAGE_OUT"}
 
 
 def begin_run(results):
@@ -65,7 +71,8 @@ def begin_run(results):
     folder = Path(results) / RECORDS
     folder.mkdir(parents=True, exist_ok=True)
     (folder / RUN_FILE).write_text(f"{run}\n", encoding="utf-8")
-    os.environ[RESULTS_VARIABLE] = str(results)
+    # Absolute: a job that runs in another working directory finds it too.
+    os.environ[RESULTS_VARIABLE] = str(Path(results).resolve())
     os.environ[RUN_VARIABLE] = run
     return run
 
@@ -76,8 +83,9 @@ def record_job(log_file):
     Only in a job of a run (the environment :func:`begin_run` set); the record
     stays locked while the process lives and is removed when it exits, however
     its step ended. A job of an earlier run, started after a new run took the
-    folder, exits at once with one line, before its log or anything else is
-    written.
+    folder, exits at once with one line, before its step writes its log or
+    anything else (Snakemake, which started it, has deleted the job's old
+    outputs already: hence the new run's wait for the jobs SLURM has queued).
     """
     results, run = os.environ.get(RESULTS_VARIABLE), os.environ.get(RUN_VARIABLE)
     if not (results and run):
@@ -140,7 +148,7 @@ def earlier_jobs(results):
     to ask. The records of jobs that have ended are removed.
     """
     here = socket.gethostname()
-    running, unsure = [], []
+    running, unknown = [], []
     for path in sorted((Path(results) / RECORDS).glob("*.job")):
         name = RECORD_NAME.fullmatch(path.name)
         if not name:
@@ -154,15 +162,15 @@ def earlier_jobs(results):
         if held(path):
             running.append(job)
         elif job["slurm_job"] and job["host"] != here:
-            unsure.append(job)
+            unknown.append(job)
         else:
             path.unlink(missing_ok=True)
-    if not unsure:
+    if not unknown:
         return running, []
-    queued = slurm_jobs({job["slurm_job"] for job in unsure})
+    queued = slurm_jobs({job["slurm_job"] for job in unknown})
     if queued is None:
-        return running, unsure
-    for job in unsure:
+        return running, unknown
+    for job in unknown:
         if job["slurm_job"] in queued:
             running.append(job)
         else:
@@ -170,16 +178,15 @@ def earlier_jobs(results):
     return running, []
 
 
-def slurm_jobs(job_ids):
-    """Which of the SLURM jobs ``job_ids`` SLURM still runs or has queued, by
-    ``squeue`` (a job it no longer lists has ended); None when ``squeue`` is
+def squeue(*options):
+    """What ``squeue --noheader <options>`` lists, or None when ``squeue`` is
     missing or does not answer."""
-    squeue = shutil.which("squeue")
-    if squeue is None:
+    command = shutil.which("squeue")
+    if command is None:
         return None
     try:
         listed = subprocess.run(
-            [squeue, "--noheader", "--states=all", "--format=%i %T"],
+            [command, "--noheader", *options],
             capture_output=True,
             text=True,
             timeout=120,
@@ -187,7 +194,17 @@ def slurm_jobs(job_ids):
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return active_jobs(listed.stdout) & set(job_ids)
+    return listed.stdout
+
+
+def slurm_jobs(job_ids):
+    """Which of the SLURM jobs ``job_ids`` SLURM still runs or has queued, by
+    ``squeue`` (a job it no longer lists has ended); None when ``squeue`` is
+    missing or does not answer."""
+    listing = squeue("--states=all", "--format=%i %T")
+    if listing is None:
+        return None
+    return active_jobs(listing) & set(job_ids)
 
 
 def active_jobs(listing):
@@ -199,3 +216,30 @@ def active_jobs(listing):
         if len(fields) == 2 and fields[1] not in ENDED:
             active.add(fields[0])
     return active
+
+
+def jobs_in(workdir):
+    """The user's SLURM jobs queued or running in the working directory
+    ``workdir`` (Snakemake's SLURM executor submits every job there), by
+    ``squeue``: their ids, sorted, less the job this process runs in. None
+    when ``squeue`` is missing or does not answer (a machine without SLURM).
+
+    An array's id stands for all its jobs (``scancel`` ends them all).
+    """
+    listing = squeue("--me", "--format=%F %T %Z")
+    if listing is None:
+        return None
+    workdir = os.path.realpath(workdir)
+    mine = {os.environ.get("SLURM_JOB_ID"), os.environ.get("SLURM_ARRAY_JOB_ID")}
+    found = set()
+    for line in listing.splitlines():
+        fields = line.split(maxsplit=2)
+        if (
+            len(fields) == 3
+            and fields[0].isdigit()
+            and fields[0] not in mine
+            and fields[1] not in ENDED | ENDING
+            and os.path.realpath(fields[2]) == workdir
+        ):
+            found.add(fields[0])
+    return sorted(found, key=int)

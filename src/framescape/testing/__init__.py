@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import imageio_ffmpeg
+import psutil
 import yaml
 
 REPO = Path(__file__).resolve().parents[3]
@@ -188,12 +189,15 @@ def start_snakemake(workdir, *args, configfile=None, cores=2):
 
 def wait_until(condition, process, what, timeout=600):
     """Poll ``condition()`` until it holds, while ``process`` (a
-    :func:`start_snakemake` run) goes on."""
+    :func:`start_snakemake` run, or any process with a piped output; None: no
+    process to watch) goes on."""
     deadline = time.monotonic() + timeout
     while not condition():
-        assert process.poll() is None, (
-            f"finished before {what}:\n{process.stdout.read()}"
-        )
+        if process is not None and process.poll() is not None:
+            output = process.stdout or process.stderr
+            raise AssertionError(
+                f"finished before {what}:\n{output.read() if output else ''}"
+            )
         assert time.monotonic() < deadline, f"no {what} after {timeout} s"
         time.sleep(0.02)
 
@@ -228,6 +232,36 @@ def logged_jobs(output):
     if rule:
         jobs.append((rule, ""))
     return sorted(jobs)
+
+
+# -- Jobs and what they leave -------------------------------------------------------
+
+
+def job_process(root, log):
+    """The job process below ``root`` (a pid) that writes ``log`` (a script
+    job's command line names only its script): a :class:`psutil.Process`, or
+    None."""
+    log = Path(log).resolve()
+    for child in psutil.Process(root).children(recursive=True):
+        try:
+            if any(Path(open_file.path) == log for open_file in child.open_files()):
+                return child
+        except psutil.Error:
+            continue
+    return None
+
+
+def temporary_file(folder, name, host, pid, age=0):
+    """A temporary of ``common.atomic_path``'s form for ``folder/name``, by
+    ``pid`` on ``host``, last written ``age`` seconds ago (negative: in the
+    future)."""
+    suffix = Path(name).suffix
+    path = Path(folder) / f".{name}.{host}.{pid}.ab_cd123{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("partial")
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
 
 
 # -- The tests' long movie -----------------------------------------------------------
