@@ -182,7 +182,7 @@ def row(name, seconds, ours=None, note=""):
     return f"| {name:<52} | {seconds:9.3f} | {ratio} | {note}"
 
 
-def main():
+def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--movie", default=REPO / "movies" / "demo_year.mp4")
     parser.add_argument("--fps", type=float, default=1.0)
@@ -201,7 +201,13 @@ def main():
     args = parser.parse_args()
     if args.quick:
         args.frames, args.repeat = 60, 1
+    return args
 
+
+def read_frames(args):
+    """The first ``args.frames`` frames of ``args.movie`` at 320×240:
+    ``(frames, luma)``, ``(N, 240, 320, 3) uint8`` and ``(N, 76800) uint8``;
+    the machine and the frames printed as the table's heading."""
     frames = np.stack(
         [
             frame
@@ -218,12 +224,13 @@ def main():
         f"{os.cpu_count()} cores; psadbw: {kernels.PSADBW}; "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
     )
-    check_results(frames, luma)
-    print("| what | seconds | slower than ours | note")
-    print("|---|---:|---:|---")
+    return frames, luma
 
-    ours_gray = best_of(args.repeat, distances.gray_distances, frames)
-    portable = best_of(args.repeat, portable_sad, luma)
+
+def time_gray(frames, luma, repeat):
+    """The gray matrix's rows: ours, the portable kernel and the baselines."""
+    ours_gray = best_of(repeat, distances.gray_distances, frames)
+    portable = best_of(repeat, portable_sad, luma)
     cityblock = best_of(
         1, cdist, luma.astype(np.float64), luma.astype(np.float64), "cityblock"
     )
@@ -244,7 +251,11 @@ def main():
     print(row("gray: prototype pdist + numba, uint8 (wrong)", proto_uint8, ours_gray))
     print(row("gray: prototype pdist + numba, float64", proto_float, ours_gray))
 
-    ours_hsl = best_of(args.repeat, distances.hsl_distances, frames)
+
+def time_hsl(frames, repeat):
+    """The hsl matrix's rows: ours and the prototype's loop, extrapolated."""
+    n = len(frames)
+    ours_hsl = best_of(repeat, distances.hsl_distances, frames)
     per_pair = prototype_hsl_pair_time(frames)
     pairs = n * (n - 1) // 2
     print(row("hsl: ours (features + Gram, colour conversion incl.)", ours_hsl))
@@ -256,7 +267,10 @@ def main():
             f"{per_pair * 1e3:.0f} ms a pair × {pairs} pairs",
         )
     )
-    print()
+
+
+def time_extraction(args):
+    """Our extraction against bare ffmpeg's decoding, on one line."""
     movie = args.extract_movie or args.movie
     ours, bare = extraction_times(movie, args.fps, 320, 240, args.repeat)
     print(
@@ -264,6 +278,18 @@ def main():
         f"{ours:.2f} s (PNGs + frames.npy), bare ffmpeg decode {bare:.2f} s: "
         f"{ours / bare:.2f}× bare"
     )
+
+
+def main():
+    args = parse_arguments()
+    frames, luma = read_frames(args)
+    check_results(frames, luma)
+    print("| what | seconds | slower than ours | note")
+    print("|---|---:|---:|---")
+    time_gray(frames, luma, args.repeat)
+    time_hsl(frames, args.repeat)
+    print()
+    time_extraction(args)
 
 
 if __name__ == "__main__":

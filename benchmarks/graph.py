@@ -393,7 +393,7 @@ def label(method, metric, row):
     return f"faiss {'IndexFlat L1' if metric == 'gray' else 'IndexFlatL2'} (exact)"
 
 
-def main():
+def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--movie", choices=["real", "demo"], default="real")
     parser.add_argument(
@@ -431,6 +431,52 @@ def main():
         args.methods = [method for method in args.methods if method != "pynndescent"]
     if args.frames is None:
         args.frames = 10000 if args.movie == "real" else 0
+    return args
+
+
+def run_methods(args, npy, n, peers, folder):
+    """Each method in a process of its own, on all ``n`` frames (ours, exact,
+    and faiss for ``--faiss-all``'s metrics) and on the first ``peers``:
+    ``{method: {metric: [run, ...]}}``."""
+    results = {}
+    for method in ("ours", "exact", *args.methods):
+        sizes = {
+            metric: sorted({peers, n})
+            if method in ("ours", "exact")
+            or (method == "faiss" and metric in args.faiss_all)
+            else [peers]
+            for metric in args.metrics
+        }
+        begun = time.perf_counter()
+        results[method] = in_own_process(
+            method, args.metrics, npy, sizes, args.k, folder
+        )
+        print(
+            f"{method}: {time.perf_counter() - begun:.0f} s with its process",
+            file=sys.stderr,
+        )
+    return results
+
+
+def report_metrics(args, n, results, folder):
+    """Each metric's table against the exact graph; False when ours fails a
+    check."""
+    good = True
+    for metric in args.metrics:
+        truths = {row["n"]: row["indices"] for row in results["exact"][metric]}
+        good &= report(
+            metric,
+            n,
+            args.k,
+            {method: rows[metric] for method, rows in results.items()},
+            truths,
+            Path(folder) / f"{metric}.npy",
+        )
+    return good
+
+
+def main():
+    args = parse_arguments()
     started = time.perf_counter()
     load_at_start = load_average()
     with tempfile.TemporaryDirectory() as folder:
@@ -443,34 +489,8 @@ def main():
             f"{cpu_description()}; load average {load_at_start} at the start "
             f"(decoding took {time.perf_counter() - started:.0f} s)"
         )
-        results = {}
-        for method in ("ours", "exact", *args.methods):
-            sizes = {
-                metric: sorted({peers, n})
-                if method in ("ours", "exact")
-                or (method == "faiss" and metric in args.faiss_all)
-                else [peers]
-                for metric in args.metrics
-            }
-            begun = time.perf_counter()
-            results[method] = in_own_process(
-                method, args.metrics, npy, sizes, args.k, folder
-            )
-            print(
-                f"{method}: {time.perf_counter() - begun:.0f} s with its process",
-                file=sys.stderr,
-            )
-        good = True
-        for metric in args.metrics:
-            truths = {row["n"]: row["indices"] for row in results["exact"][metric]}
-            good &= report(
-                metric,
-                n,
-                args.k,
-                {method: rows[metric] for method, rows in results.items()},
-                truths,
-                Path(folder) / f"{metric}.npy",
-            )
+        results = run_methods(args, npy, n, peers, folder)
+        good = report_metrics(args, n, results, folder)
     print(
         f"\nload average {load_average()} at the end; "
         f"{time.perf_counter() - started:.0f} s in all"

@@ -1,5 +1,5 @@
 """The folder map's page (collection_page), as functions; in a browser it is
-tested in test_browser.py."""
+tested in tests/browser/test_folder_page.py."""
 
 import base64
 import gzip
@@ -228,7 +228,7 @@ def test_index_links_the_folder_map_when_given(tmp_path):
 def test_more_movies_than_16_bits_hold_get_32_bit_numbers():
     """65,537 movies of one frame: the movie numbers reach 65,536, past
     uint16, and the page's frames go out as uint32 (BokehJS reads a binary
-    array as the typed array of its dtype: test_browser.py)."""
+    array as the typed array of its dtype: tests/browser/test_folder_page.py)."""
     from bokeh.embed import json_item
 
     count = 2**16 + 1

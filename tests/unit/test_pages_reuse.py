@@ -1,6 +1,6 @@
 """What the pages show of reused footage, as functions: the index's listing,
 ``reuse.js`` for the viewers, and the pages that carry them (the browser test
-is in test_browser.py)."""
+is in tests/browser/test_reuse_pages.py)."""
 
 import html
 import json

@@ -1,5 +1,5 @@
 """Plots and the viewer's pages, as functions (the browser test
-is test_browser.py)."""
+is tests/browser/test_viewer_page.py)."""
 
 import base64
 import html

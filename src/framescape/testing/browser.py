@@ -1,0 +1,92 @@
+"""What the browser tests (tests/browser) share besides fixtures: a page opened
+in chromium with every problem it produced (:class:`Visit`), what reads the
+pages' Bokeh models, and where the tests' pictures and screenshots go."""
+
+import json
+
+import numpy as np
+
+from framescape.testing import REPO
+
+ARTIFACTS = REPO / "test-artifacts"
+MOVIE = "demo_year"
+
+# Screen position of frame i under the current map, from the plot's own scales.
+SCREEN_POSITION = (REPO / "tests" / "browser" / "screen_position.js").read_text()
+FRAMES = "() => Bokeh.documents[0].get_model_by_name('frames').data"
+# The longest any condition is waited for (ms): a loaded machine is slow, a
+# broken page never gets there.
+WAIT_MS = 20000
+# A portrait phone movie's pictures: 9:16, as extraction writes them.
+PORTRAIT = (90, 160)
+
+
+def model_value(page, name, expression):
+    """``expression`` over the Bokeh model named ``name`` (as ``model``)."""
+    return page.evaluate(
+        f"() => {{ const model = Bokeh.documents[0].get_model_by_name({name!r}); "
+        f"return {expression}; }}"
+    )
+
+
+class Visit:
+    """A page opened in a fresh browser tab, with every console error, page
+    error and dialog (alert) it produced."""
+
+    def __init__(self, browser, url):
+        self.page = browser.new_page(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
+        self.problems = []
+        self.page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and self.problems.append(f"console: {message.text}")
+            ),
+        )
+        self.page.on("pageerror", lambda error: self.problems.append(f"error: {error}"))
+        self.page.on("dialog", self.dialog)
+        self.page.goto(url)
+
+    def dialog(self, dialog):
+        self.problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    def wait_for_viewer(self):
+        """Until BokehJS has drawn every part of the page (its document is idle)."""
+        self.page.wait_for_function(
+            "() => window.Bokeh && Bokeh.documents.length > 0 && "
+            "Bokeh.documents[0].get_model_by_name('map') !== null && "
+            "Bokeh.documents[0].is_idle",
+            timeout=WAIT_MS,
+        )
+
+    def screenshot(self, name):
+        self.page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+
+def load_items(results, movie=MOVIE):
+    return json.loads((results / f"{movie}.json").read_text())
+
+
+def box_select(page, n):
+    """Drag the box tool over the middle of the map: the frames it selected,
+    sorted, and those whose points lie inside the box on screen (of ``n``)."""
+    page.locator('[title="Box Select"]').first.click()
+    box = page.locator("canvas").first.bounding_box()
+    start = (box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    end = (box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=8)
+    page.mouse.up()
+    selected = sorted(model_value(page, "frames", "model.selected.indices"))
+    screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(n)])
+    inside = np.flatnonzero(
+        (screen[:, 0] >= start[0])
+        & (screen[:, 0] <= end[0])
+        & (screen[:, 1] >= start[1])
+        & (screen[:, 1] <= end[1])
+    )
+    return selected, inside
