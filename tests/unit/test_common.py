@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 
-from framescape.common import Progress, save_npz
+from framescape.common import Progress, npy_shape, save_npz
 
 
 def test_progress_lines_say_how_far_and_how_long(caplog):
@@ -39,3 +39,12 @@ def test_npz_bytes_depend_on_the_arrays_only(tmp_path, monkeypatch):
     with np.load(tmp_path / "second.npz") as loaded:
         assert loaded.files == ["indices", "distances"]
         assert np.array_equal(loaded["indices"], arrays["indices"])
+
+
+def test_npy_shape_reads_the_header_of_a_file_cut_short(tmp_path):
+    """Sizing a job from a damaged frames file must not fail the run's plan."""
+    path = tmp_path / "frames.npy"
+    np.save(path, np.zeros((7, 30, 40, 3), np.uint8))
+    with open(path, "r+b") as handle:
+        handle.truncate(200)
+    assert npy_shape(path) == (7, 30, 40, 3)

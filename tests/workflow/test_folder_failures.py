@@ -8,12 +8,10 @@ jobs' reasons."""
 import json
 import os
 import signal
-from pathlib import Path
-
-import psutil
 
 from framescape.testing import (
     REPO,
+    job_process,
     make_movie,
     planned_jobs,
     snakemake,
@@ -153,18 +151,6 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
     output = fifth.stdout + fifth.stderr  # Snakemake logs to stdout on dry runs
     assert output.count(warning) == 1, output[-2000:]
     assert "collection_json" not in fifth.stdout
-
-
-def job_process(root, log):
-    """The job process of ``root``'s run that writes ``log`` (a script job's
-    command line names only its script), or None."""
-    for child in psutil.Process(root).children(recursive=True):
-        try:
-            if any(Path(open_file.path) == log for open_file in child.open_files()):
-                return child
-        except psutil.Error:
-            continue
-    return None
 
 
 def test_a_job_killed_as_the_run_goes_on_is_left_out_next(tmp_path):
