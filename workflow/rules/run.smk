@@ -95,14 +95,16 @@ def left_out_files():
 
 def stage_of(job):
     """The folder stage a job belongs to, or None: the folder map's own rules
-    and every job of its movie id, and the reuse rules."""
-    if job.rule.name.startswith("collection_") or (
-        job.wildcards_dict.get("movie") == COLLECTION
-    ):
-        return "collection"
-    if job.rule.name.startswith("reuse"):
-        return "reuse"
-    return None
+    and every job of its movie id, and the reuse rules; not the jobs of movies
+    the stage leaves out (tried again, but nothing of the stage waits on them)."""
+    movie = job.wildcards_dict.get("movie")
+    if job.rule.name.startswith("collection_") or movie == COLLECTION:
+        stage = "collection"
+    elif job.rule.name.startswith("reuse"):
+        stage = "reuse"
+    else:
+        return None
+    return None if movie in LEFT_OUT[stage] else stage
 
 
 def folder_jobs():
