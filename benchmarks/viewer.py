@@ -25,8 +25,8 @@ from types import SimpleNamespace
 import numpy as np
 
 from common import MAPS, MEASURE_SWITCH, METRICS
-from framescape.pages import toolkit
 from framescape.pages import viewer as pages_viewer
+from framescape.testing import fake_run_files
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -86,7 +86,7 @@ def make_results(folder, n, frames_dir):
             movie / "nearest" / f"{metric}.npy",
             rng.integers(0, n, (n, NEIGHBOURS), dtype=np.int32),
         )
-    toolkit.copy_assets(folder / "_viewer")
+    fake_run_files(folder)  # the assets and folder_status.js, as a run leaves them
     outputs = SimpleNamespace(
         page=folder / "bench.html",
         nearest=movie / "nearest.js",
