@@ -40,6 +40,16 @@ SHARED_RUNS = {
 }
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml): no workers for the unit tests alone (two
+    would start slower than these run); else the machine's cores, at most
+    ``--maxprocesses``."""
+    asked = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if asked and all(path.is_relative_to(TESTS / "unit") for path in asked):
+        return 0
+    return None
+
+
 # First: pytest-xdist reads the groups in its own hook of the same name.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
