@@ -68,7 +68,8 @@ def cluster():
 
 def submitted_jobs(environment):
     """``scontrol show job`` of every job the cluster still remembers:
-    ``[{field: value}]`` (finished jobs stay for MinJobAge = 300 s)."""
+    ``[{field: value}]`` (finished jobs stay for MinJobAge = 3,600 s: a run of
+    several minutes beside other tests still finds its first jobs)."""
     shown = subprocess.run(
         ["scontrol", "-o", "show", "job"],
         check=False,
