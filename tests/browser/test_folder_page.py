@@ -71,6 +71,20 @@ def shown_isolated_point(page, movie=None):
     return int(drawn[best]), screen
 
 
+def movie_ids(items):
+    """The folder's movie ids in the page's order: a movie's number is its
+    place here (legend, colours, the frames' ``movie`` column)."""
+    return list(dict.fromkeys(item["movie"] for item in items))
+
+
+def lone_point_of(page, items, movie):
+    """Every movie but ``movie`` hidden, and its drawn frame farthest from every
+    other (:func:`shown_isolated_point`): ``(item, its point on the screen)``."""
+    show_only(page, items, movie)
+    index, screen = shown_isolated_point(page, movie_ids(items).index(movie))
+    return items[index], screen[index]
+
+
 def legend_button(page, m):
     return page.locator(f'.fs-legend [data-movie="{m}"]')
 
@@ -78,9 +92,7 @@ def legend_button(page, m):
 def show_only(page, items, movie):
     """Hide every movie but ``movie`` with the legend's buttons."""
     page.get_by_text("Hide all").click()
-    legend_button(
-        page, list(dict.fromkeys(i["movie"] for i in items)).index(movie)
-    ).click()
+    legend_button(page, movie_ids(items).index(movie)).click()
     page.wait_for_function(
         "(i) => Number.isFinite(Bokeh.documents[0].get_model_by_name('frames').data.x[i])",
         arg=[item["movie"] for item in items].index(movie),
@@ -111,7 +123,7 @@ def test_folder_map_opens_with_every_frame_and_a_legend(folder_map, collection):
     items = collection_items(collection)
     data = page.evaluate(FRAMES)
     assert len(data["frame"]) == len(items)
-    movies = list(dict.fromkeys(item["movie"] for item in items))
+    movies = movie_ids(items)
     files = {
         row["movie"]: row["file"] for row in read_movies_tsv(collection / "movies.tsv")
     }
@@ -127,7 +139,7 @@ def test_folder_map_opens_with_every_frame_and_a_legend(folder_map, collection):
 def test_folder_map_legend_hides_and_shows_a_movie(folder_map, collection):
     page = folder_map.page
     items = collection_items(collection)
-    m = list(dict.fromkeys(item["movie"] for item in items)).index(MOVIE)
+    m = movie_ids(items).index(MOVIE)
     swatch = legend_button(page, m).locator(".fs-swatch")
     colour = tuple(
         int(part)
@@ -165,12 +177,9 @@ def test_folder_map_legend_hides_and_shows_a_movie(folder_map, collection):
 def test_folder_map_hover_shows_picture_movie_and_time(folder_map, collection):
     page = folder_map.page
     items = collection_items(collection)
-    movies = list(dict.fromkeys(item["movie"] for item in items))
     # The markup-named movie alone, so that its points are far apart.
-    show_only(page, items, MARKUP_ID)
-    index, screen = shown_isolated_point(page, movies.index(MARKUP_ID))
-    item = items[index]
-    page.mouse.move(*screen[index])
+    item, point = lone_point_of(page, items, MARKUP_ID)
+    page.mouse.move(*point)
     picture = page.locator(f'.fs-hover img[alt="frame {item["frame"]}"]').first
     picture.wait_for(state="visible", timeout=WAIT_MS)
     assert picture.get_attribute("src") == item["src"]
@@ -191,11 +200,8 @@ def test_folder_map_hover_shows_picture_movie_and_time(folder_map, collection):
 def test_folder_map_click_opens_the_viewer_at_the_frame(folder_map, collection):
     page = folder_map.page
     items = collection_items(collection)
-    movies = list(dict.fromkeys(item["movie"] for item in items))
-    show_only(page, items, MOVIE)
-    index, screen = shown_isolated_point(page, movies.index(MOVIE))
-    item = items[index]
-    page.mouse.click(*screen[index])
+    item, point = lone_point_of(page, items, MOVIE)
+    page.mouse.click(*point)
     page.wait_for_url(f"**/{MOVIE}.html#frame={item['frame']}", timeout=WAIT_MS)
     folder_map.wait_for_viewer()
     # That frame selected, as a click on it in the viewer selects it.
@@ -279,7 +285,7 @@ def test_folder_map_lasso_selects_and_hiding_a_movie_drops_its_frames(
     assert np.array_equal(chosen[clear], inside[clear])
     # Hiding a movie with frames in the selection takes them out of it and
     # out of the CSV.
-    movies = list(dict.fromkeys(item["movie"] for item in items))
+    movies = movie_ids(items)
     hidden = items[selected[0]]["movie"]
     legend_button(page, movies.index(hidden)).click()
     page.wait_for_function(

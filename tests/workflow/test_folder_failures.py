@@ -9,6 +9,7 @@ import json
 import os
 import signal
 
+from framescape.run.folder_status import read_folder_status
 from framescape.testing import (
     REPO,
     job_process,
@@ -45,7 +46,7 @@ def folder_config(workdir):
 def read_status(results):
     text = (results / "folder_status.js").read_text(encoding="utf-8")
     assert text.startswith("framescapeFolder.set(") and text.endswith(");\n")
-    return json.loads(text.removeprefix("framescapeFolder.set(").removesuffix(");\n"))
+    return read_folder_status(results)
 
 
 def keep_time(path, change):

@@ -9,14 +9,17 @@ import shutil
 import socket
 from pathlib import Path
 
+from framescape.common import TEMPORARY_NAME as TEMPORARY_TAIL
 from framescape.common import FramescapeError
 from framescape.frames.extract import staging_folder
 from framescape.run.jobs import RECORDS, RUN_FILE, begin_run, earlier_jobs, jobs_in
 
 LOCK_FILE = ".framescape.lock"
-# common.atomic_path's temporaries:
-# .<name>.<host>.<pid>.<mkstemp's 8 characters><suffix>
-TEMPORARY_NAME = re.compile(r"\.[^/]+\.[^/]+\.\d+\.[a-z0-9_]{8}(\.[A-Za-z0-9]+)?")
+# common.atomic_path's temporaries, .<name>.<host><tail><suffix>, the tail
+# (<pid>.<mkstemp's 8 characters>) as common.atomic_path's own sweep reads it.
+TEMPORARY_NAME = re.compile(
+    rf"\.[^/]+\.[^/]+\.{TEMPORARY_TAIL.pattern}(\.[A-Za-z0-9]+)?"
+)
 
 
 def lock_results(results):
