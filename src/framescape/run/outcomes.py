@@ -15,6 +15,13 @@ from framescape.run.movies import movie_row, movies_table
 NOT_PROBED = "not read: the run stopped before this movie was probed"
 
 
+def read_reason(path, file_name=None):
+    """The reason a ``<log>.error`` file holds (``common.run_step``), without
+    the movie's ``file_name`` it may start with."""
+    reason = Path(path).read_text(encoding="utf-8").strip()
+    return reason.removeprefix(f"{file_name}: ") if file_name else reason
+
+
 def failure_reasons(movie_folder, file_name, newest_target, jobs=None):
     """Why jobs of one movie failed, from the ``<log>.error`` files they left
     (``common.run_step``), oldest first, without the file name they start with.
@@ -32,8 +39,7 @@ def failure_reasons(movie_folder, file_name, newest_target, jobs=None):
     for made, _, path in sorted(errors):
         if newest_target is not None and made < newest_target:
             continue
-        reason = path.read_text(encoding="utf-8").strip()
-        reason = reason.removeprefix(f"{file_name}: ")
+        reason = read_reason(path, file_name)
         if reason not in reasons:
             reasons.append(reason)
     return reasons
@@ -97,9 +103,10 @@ def stage_failures(results, movies, stage):
             continue
         if reason_file.stat().st_mtime_ns < made.stat().st_mtime_ns:
             continue
-        reason = reason_file.read_text(encoding="utf-8").strip()
+        # As failed_movies does: the reason without the file name it starts with.
+        reason = read_reason(reason_file, movies[movie]["file"])
         if not reason.startswith(UNFINISHED):
-            failed[movie] = reason.removeprefix(f"{movies[movie]['file']}: ")
+            failed[movie] = reason
     return failed
 
 
@@ -156,7 +163,7 @@ def mark_killed(results, movies, since):
     for path in candidates:
         if not path.is_file() or path.stat().st_mtime_ns < since:
             continue
-        reason = path.read_text(encoding="utf-8").strip()
+        reason = read_reason(path)
         if reason.startswith(UNFINISHED):
             _, _, where = reason.partition(": see ")
             save_text(path, f"{KILLED}: see {where}" if where else KILLED)
