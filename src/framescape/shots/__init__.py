@@ -1,0 +1,6 @@
+"""Shots (rules in workflow/rules/shots.smk): where one shot ends and the next
+begins, at the movie's own frame rate.
+
+- :mod:`~framescape.shots.table`: a shot as a record, ``shots.tsv`` and the
+  figures people quote (count, average and median shot length).
+"""
