@@ -30,12 +30,13 @@ FOLDERS = ("unit", "workflow", "browser", "slurm")
 # The session fixtures that run the workflow (minutes each): pytest-xdist's
 # workers (pyproject.toml, addopts) take every test that needs one of them as
 # one group, so that one worker makes each and no other makes it again. The
-# cluster test compares its run with the shared and long ones: one group.
+# cluster tests compare their runs with the long ones: one group, the other
+# worker meanwhile takes the shared run's.
 SHARED_RUNS = {
     "workflow_run": "shared-runs",
-    "long_whole": "shared-runs",
-    "long_graph": "shared-runs",
-    "cluster": "shared-runs",
+    "long_whole": "long-runs",
+    "long_graph": "long-runs",
+    "cluster": "long-runs",
     "catalogue": "bad-input",
 }
 
