@@ -25,9 +25,10 @@ DECODE_ERROR = re.compile(r"\[(error|fatal|panic)\] ")
 
 def sampled_video(path, fps, threads=1):
     """The movie's first video stream, decoded on ``threads`` and sampled at ``fps``
-    (ffmpeg's ``fps=`` filter): an ffmpeg-python stream."""
+    (ffmpeg's ``fps=`` filter; ``None``: every frame as decoded, at the movie's
+    own rate): an ffmpeg-python stream."""
     video = ffmpeg.input(os.fspath(path), threads=threads)["v:0"]
-    return video.filter("fps", fps)
+    return video if fps is None else video.filter("fps", fps)
 
 
 def metric_frames(video, width, height, keep_aspect):
@@ -194,7 +195,8 @@ class MovieDecoder:
         """Fail when ffmpeg reported decode errors and stopped well short of ``duration``."""
         if not self.errors:
             return
-        decoded = (self.times[-1] + 1 / self.fps) if self.times else 0.0
+        step = 1 / self.fps if self.fps else 0.0
+        decoded = (self.times[-1] + step) if self.times else 0.0
         if duration and decoded < 0.9 * duration:
             raise FramescapeError(
                 f"truncated or damaged: decoded {decoded:.1f} s of {duration:.1f} s "
