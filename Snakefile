@@ -24,6 +24,9 @@
 #                  → collection_json: results/collection.json
 #   reuse.smk      where footage repeats: reuse_descriptors per movie → reuse
 #                  → results/reuse.tsv; reuse_script → results/reuse.js
+#   shots.smk      where each shot begins: shot_features per movie (its own frame
+#                  rate) → shot_list, results/<movie>/shots.tsv → shot_exports
+#                  (EDL, OTIO, WebVTT); shot_table → results/shots.tsv
 #   pages.smk      plot_maps, plot_distances → results/<movie>/plots/*.png;
 #                  copy_viewer_assets → make_viewer, results/<movie>.html;
 #                  collection_page, results/collection.html; make_index
@@ -49,6 +52,7 @@ include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
 include: "workflow/rules/collection.smk"
 include: "workflow/rules/reuse.smk"
+include: "workflow/rules/shots.smk"
 include: "workflow/rules/pages.smk"
 
 
@@ -70,4 +74,5 @@ rule all:
         ),
         collection_targets(),
         reuse_targets(),
+        shot_targets(),
         retried_folder_jobs(),

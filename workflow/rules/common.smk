@@ -82,12 +82,16 @@ SETTINGS[COLLECTION] = {
 # Movies that failed and have not changed since are left out of the folder
 # stages (the folder map, reuse): those whose frames could not be made, and
 # those whose own job for the stage failed (run.outcomes.left_out_movies).
-FAILED_MOVIES, LEFT_OUT = planned_left_out(RESULTS, MOVIES, ("collection", "reuse"))
+FAILED_MOVIES, LEFT_OUT = planned_left_out(
+    RESULTS, MOVIES, ("collection", "reuse", "shots")
+)
 COLLECTION_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["collection"]]
 REUSE_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["reuse"]]
+SHOTS_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["shots"]]
 # A folder of one movie gets no second map of it: its own map is the folder's.
 COLLECTION_ENABLED = config["collection"]["enabled"] and len(COLLECTION_MOVIES) > 1
 REUSE = config["reuse"]
+SHOTS = config["shots"]
 
 if UNKNOWN_OVERRIDES:
     logger.warning(

@@ -100,6 +100,12 @@ def retried_folder_jobs():
             for movie in LEFT_OUT["reuse"]
             if movie not in FAILED_MOVIES
         ]
+    if SHOTS["enabled"]:
+        files += [
+            f"{RESULTS}/{movie}/shots.tsv"
+            for movie in LEFT_OUT["shots"]
+            if movie not in FAILED_MOVIES
+        ]
     return files
 
 
@@ -208,4 +214,24 @@ def distance_tiles(wildcards):
     return [
         f"{RESULTS}/{wildcards.movie}/tiles/{wildcards.metric}_{row}_{column}.npy"
         for row, column in tile_pairs(count)
+    ]
+
+
+def shot_settings():
+    """The detector's settings of the config's shots: section (keys sorted:
+    their order in a config file reruns nothing)."""
+    return {
+        key: value
+        for key, value in sorted(SHOTS.items())
+        if key not in ("enabled", "group_distance")
+    }
+
+
+def shot_targets():
+    """Each movie's shots.tsv and the folder's, when the shot stage runs."""
+    if not SHOTS["enabled"]:
+        return []
+    return [
+        *(f"{RESULTS}/{movie}/shots.tsv" for movie in SHOTS_MOVIES),
+        f"{RESULTS}/shots.tsv",
     ]

@@ -79,6 +79,8 @@ def folder_stages():
         stages["collection"] = {m: MOVIES[m]["file"] for m in COLLECTION_MOVIES}
     if REUSE["enabled"]:
         stages["reuse"] = {m: MOVIES[m]["file"] for m in REUSE_MOVIES}
+    if SHOTS["enabled"]:
+        stages["shots"] = {m: MOVIES[m]["file"] for m in SHOTS_MOVIES}
     return stages
 
 
@@ -95,13 +97,15 @@ def left_out_files():
 
 def stage_of(job):
     """The folder stage a job belongs to, or None: the folder map's own rules
-    and every job of its movie id, and the reuse rules; not the jobs of movies
+    and every job of its movie id, the reuse rules and the shot rules; not the jobs of movies
     the stage leaves out (tried again, but nothing of the stage waits on them)."""
     movie = job.wildcards_dict.get("movie")
     if job.rule.name.startswith("collection_") or movie == COLLECTION:
         stage = "collection"
     elif job.rule.name.startswith("reuse"):
         stage = "reuse"
+    elif job.rule.name.startswith("shot"):
+        stage = "shots"
     else:
         return None
     return None if movie in LEFT_OUT[stage] else stage
@@ -150,7 +154,7 @@ def record_outcomes(run_failed):
     report_failures(RESULTS, outcomes)
     for line in status_lines(status):
         print(line, file=sys.stderr)
-    if run_failed and (COLLECTION_ENABLED or REUSE["enabled"]):
+    if run_failed and (COLLECTION_ENABLED or REUSE["enabled"] or SHOTS["enabled"]):
         report_folder_failures()
 
 
@@ -170,6 +174,7 @@ def report_folder_failures():
     stages = {
         "the folder map": Path(RESULTS, COLLECTION, "logs").glob("*.error"),
         "the reuse stage": Path(RESULTS, "logs").glob("reuse*.error"),
+        "the shot stage": Path(RESULTS, "logs").glob("shot*.error"),
     }
     for stage, reasons in stages.items():
         for reason in this_runs_reasons(reasons, THIS_RUN["started"]):

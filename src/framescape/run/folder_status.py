@@ -50,6 +50,7 @@ STAGES = {
         Step("reuse.tsv", ("probe.json", "reuse/descriptors.npz")),
         Step("reuse.js", ("frames.tsv",)),
     ),
+    "shots": (Step("shots.tsv", ("shots.tsv",)),),
 }
 
 
@@ -161,7 +162,11 @@ def write_folder_status(results, status):
 def status_lines(status):
     """The run's last lines about the folder stages: what is out of date and
     why, and which movies each stage left out."""
-    labels = {"collection": "the folder map", "reuse": "reused footage"}
+    labels = {
+        "collection": "the folder map",
+        "reuse": "reused footage",
+        "shots": "the folder's shot table",
+    }
     lines = []
     for name, stage in status.items():
         if stage["state"] == "stale":

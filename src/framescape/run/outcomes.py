@@ -80,12 +80,18 @@ def failed_movies(results, movies):
     return failed
 
 
-# The per-movie job of each folder stage, where its reason lies (under the
-# results folder) and the movie's file it is made from: a reason newer than
+# The per-movie jobs of each folder stage, where each one's reason lies (under
+# the results folder) and the movie's file it is made from: a reason newer than
 # that file is of the movie as it is now.
 STAGE_JOBS = {
-    "collection": ("collection/logs/collection_frames_{movie}.error", "frames.npy"),
-    "reuse": ("logs/reuse_descriptors_{movie}.error", "probe.json"),
+    "collection": (
+        ("collection/logs/collection_frames_{movie}.error", "frames.npy"),
+    ),
+    "reuse": (("logs/reuse_descriptors_{movie}.error", "probe.json"),),
+    "shots": (
+        ("logs/shot_features_{movie}.error", "probe.json"),
+        ("logs/shot_list_{movie}.error", "shots/times.npy"),
+    ),
 }
 
 
@@ -94,19 +100,20 @@ def stage_failures(results, movies, stage):
     since their input was made: ``{movie_id: reason}``, read when a run is
     planned. The stage leaves them out (so that it does not wait for them on
     every run) and the pages name them; a movie made again is tried again."""
-    pattern, input_name = STAGE_JOBS[stage]
     failed = {}
     for movie in movies:
-        reason_file = Path(results, pattern.format(movie=movie))
-        made = Path(results, movie, input_name)
-        if not reason_file.is_file() or not made.exists():
-            continue
-        if reason_file.stat().st_mtime_ns < made.stat().st_mtime_ns:
-            continue
-        # As failed_movies does: the reason without the file name it starts with.
-        reason = read_reason(reason_file, movies[movie]["file"])
-        if not reason.startswith(UNFINISHED):
-            failed[movie] = reason
+        for pattern, input_name in STAGE_JOBS[stage]:
+            reason_file = Path(results, pattern.format(movie=movie))
+            made = Path(results, movie, input_name)
+            if not reason_file.is_file() or not made.exists():
+                continue
+            if reason_file.stat().st_mtime_ns < made.stat().st_mtime_ns:
+                continue
+            # As failed_movies does: the reason without the file name it starts with.
+            reason = read_reason(reason_file, movies[movie]["file"])
+            if not reason.startswith(UNFINISHED):
+                failed[movie] = reason
+                break
     return failed
 
 
@@ -157,8 +164,12 @@ def mark_killed(results, movies, since):
         for path in Path(results, movie, "logs").glob("*.error")
         if path.stem in FRAME_JOBS
     ]
-    for pattern, _ in STAGE_JOBS.values():
-        candidates += [Path(results, pattern.format(movie=movie)) for movie in movies]
+    for jobs in STAGE_JOBS.values():
+        candidates += [
+            Path(results, pattern.format(movie=movie))
+            for pattern, _ in jobs
+            for movie in movies
+        ]
     marked = []
     for path in candidates:
         if not path.is_file() or path.stat().st_mtime_ns < since:

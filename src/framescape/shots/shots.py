@@ -1,4 +1,4 @@
-"""Rule ``find_shots``: a movie's features → its transitions and groups →
+"""Rule ``shot_list``: a movie's features → its transitions and groups →
 ``shots.tsv`` (:func:`shots_of`); :func:`movie_shots` does it all for one file,
 for benchmarks and people at a Python prompt."""
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from framescape.common import load_json, log
 from framescape.shots.detect import DEFAULTS, Settings, find_transitions
-from framescape.shots.features import decode_features, load_features
+from framescape.shots.features import load_features
 from framescape.shots.groups import GROUP_DISTANCE, shot_groups
 from framescape.shots.table import Shot, save_shots, shot_figures
 
@@ -67,6 +67,9 @@ def shots_of(
 
 def movie_shots(path, settings=DEFAULTS, threads=2):
     """Decode ``path`` and return its :class:`Shot` rows."""
+    # Here: the rules' detection step never loads the decoder (ffmpeg).
+    from framescape.shots.decode import decode_features
+
     with tempfile.TemporaryDirectory() as folder:
         decode_features(path, folder, threads=threads)
         features = load_features(folder, mmap_mode=None)
@@ -74,7 +77,7 @@ def movie_shots(path, settings=DEFAULTS, threads=2):
 
 
 def shots_step(features_folder, probe_json, output, settings, group_distance):
-    """Rule ``find_shots``: ``shots.tsv`` of one movie."""
+    """Rule ``shot_list``: ``shots.tsv`` of one movie."""
     probe = load_json(probe_json)
     features = load_features(features_folder)
     shots = shots_of(features, probe.get("fps"), Settings(**settings), group_distance)

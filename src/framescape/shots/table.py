@@ -59,13 +59,9 @@ def shot_row(shot):
     ]
 
 
-def save_shots(path, shots, movie=None):
-    """Write ``shots`` to ``path``; with ``movie``, a first column ``movie``
-    (the folder's ``results/shots.tsv``)."""
-    if movie is None:
-        save_tsv(path, HEADER, [shot_row(shot) for shot in shots])
-    else:
-        save_tsv(path, ["movie", *HEADER], [[movie, *shot_row(s)] for s in shots])
+def save_shots(path, shots):
+    """Write one movie's ``shots`` to ``path``."""
+    save_tsv(path, HEADER, [shot_row(shot) for shot in shots])
 
 
 def parse_shot(row):
@@ -92,3 +88,14 @@ def shot_figures(shots):
             statistics.median(shot.seconds for shot in shots), TIME_DECIMALS
         ),
     }
+
+
+def folder_table_step(shot_tsvs, output, movies):
+    """Rule ``shot_table``: ``results/shots.tsv``, every movie's shots with its
+    id first, in the folder's order."""
+    rows = [
+        [movie, *shot_row(shot)]
+        for movie, path in zip(movies, shot_tsvs, strict=True)
+        for shot in load_shots(path)
+    ]
+    save_tsv(output, ["movie", *HEADER], rows)
