@@ -1,4 +1,4 @@
-"""The shots' pictures: the colour barcode (pixel by pixel) and the cutting
+"""The shots' pictures: the colour barcode, pixel by pixel, and the cutting
 rate plot."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from framescape.common import FramescapeError
-from framescape.pages import barcode
+from framescape.pages import barcode, cutting_rate
 from framescape.shots.table import save_shots
 from framescape.testing import make_shots
 
@@ -98,8 +98,64 @@ def test_barcode_step_writes_the_same_png_twice(tmp_path):
     paths = [tmp_path / "a.png", tmp_path / "b.png"]
     for path in paths:
         barcode.barcode_step(
-            tmp_path / "colours.npy", tmp_path / "times.npy", tmp_path / "shots.tsv", path
+            tmp_path / "colours.npy",
+            tmp_path / "times.npy",
+            tmp_path / "shots.tsv",
+            path,
         )
     assert paths[0].read_bytes() == paths[1].read_bytes()
     written = np.asarray(Image.open(paths[0]))
     assert (written == barcode.barcode_image(colours, times, 2.0, shots)).all()
+
+
+def test_cutting_rate_follows_the_cutting():
+    # 20 minutes at 25 fps: a shot every 10 s, then every 2 s from minute 10.
+    cuts = list(range(250, 15_000, 250)) + list(range(15_000, 30_000, 50))
+    shots = make_shots(cuts, 30_000)
+    times, rate, window = cutting_rate.cutting_rate(shots, 1200.0, points=1201)
+    assert window == 60
+    assert rate[times == 300][0] == 6  # 6 new shots in a minute about 5:00
+    assert rate[times == 900][0] == 30
+    assert rate[0] == 5  # 0:00–1:00, the first shot is no new one
+    assert rate[-1] == 30
+
+
+def test_cutting_rate_of_a_short_clip_uses_a_quarter_window():
+    shots = make_shots([25, 50, 100], 250)  # 10 s
+    _, rate, window = cutting_rate.cutting_rate(shots, 10.0, points=11)
+    assert window == 2.5
+    # New shots at 1, 2 and 4 s; windows [0, 2.5) at 0 and 1 s, [0.75, 3.25)
+    # at 2 s, [1.75, 4.25), [2.75, 5.25), [3.75, 6.25), [4.75, 7.25) …
+    assert rate.tolist()[:7] == [48.0, 48.0, 48.0, 48.0, 24.0, 24.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "cuts, frames, count, average, median",
+    [
+        # Shots of 2.4, 3.6, 5.2 (after a 0.8-s dissolve) and 8 s.
+        ([60, (150, 170), 300], 500, "4 shots", "5.0", "4.4"),
+        ([], 75, "1 shot", "3.0", "3.0"),
+    ],
+)
+def test_cutting_rate_title_has_the_figures(cuts, frames, count, average, median):
+    title = cutting_rate.cutting_rate_title("m", make_shots(cuts, frames))
+    figures = f"average shot length {average} s · median {median} s"
+    assert title == f"m\n{count} · {figures}"
+    assert cutting_rate.cutting_rate_title("m", []) == "m\nno shots"
+
+
+def curve_pixels(path):
+    """Pixels of the curve's colour (matplotlib's tab:blue) in a PNG."""
+    image = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    return (np.abs(image - [31, 119, 180]).sum(axis=2) < 30).sum()
+
+
+def test_cutting_rate_step_draws_the_same_png_twice(tmp_path):
+    save_shots(tmp_path / "shots.tsv", make_shots([60, (150, 170), 300], 750))
+    paths = [tmp_path / "a.png", tmp_path / "b.png"]
+    for path in paths:
+        cutting_rate.plot_cutting_rate_step(tmp_path / "shots.tsv", path, "a clip")
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    assert curve_pixels(paths[0]) > 500
+    cutting_rate.plot_cutting_rate(tmp_path / "none.png", [], 0.0, "nothing")
+    assert curve_pixels(tmp_path / "none.png") == 0
