@@ -24,10 +24,14 @@ def rainbow(n):
     )
 
 
-def test_a_column_a_frame_for_short_movies():
-    colours = rainbow(10)
-    image = barcode.barcode_image(colours, np.arange(10) / 10, 1.0, [], height=HEIGHT)
-    assert image.shape == (HEIGHT, 10, 3)
+@pytest.mark.parametrize("rate", [10.0, 24.0, 30000 / 1001])
+def test_a_column_a_frame_for_short_movies(rate):
+    # Each frame's time on its slot's left edge: frame 3 of 30 at 10 fps is
+    # 0.3 s, and 0.3 / 3.0 * 30 gives 2.9999999999999996.
+    colours = rainbow(30)
+    times = np.arange(30) / rate
+    image = barcode.barcode_image(colours, times, 30 / rate, [], height=HEIGHT)
+    assert image.shape == (HEIGHT, 30, 3)
     assert (image == colours[None]).all()
 
 
