@@ -218,6 +218,7 @@ def test_movie_without_frames(tmp_path):
         (make_shots([50], 100), 120, "end at frame 99 but the movie has 120"),
         (make_shots([50], 100)[1:], None, "starts at frame 50, not 0"),
         (make_shots([50], 100) * 2, None, "do not follow"),
+        ([], 10, "no shots for a movie of 10 frames"),
     ],
 )
 def test_shots_that_do_not_tile_the_movie_are_refused(shots, count, message):
@@ -289,6 +290,17 @@ def test_steps_write_the_files_from_shots_tsv(tmp_path):
     assert timeline.duration().value == 200
     assert (tmp_path / "s.edl").read_text() == exports.edl_text(shots, MOVIE, 25.0)
     assert (tmp_path / "c.vtt").read_text().startswith("WEBVTT\n\n1\n00:00:00.000")
+
+
+def test_a_step_names_the_table_that_does_not_tile_the_movie(tmp_path):
+    save_shots(tmp_path / "shots.tsv", make_shots([50], 100))
+    with pytest.raises(FramescapeError) as error:
+        exports.edl_step(tmp_path / "shots.tsv", tmp_path / "s.edl", MOVIE, 25.0, 99)
+    assert str(error.value) == (
+        f"{tmp_path / 'shots.tsv'}: the shots end at frame 99 but the movie has "
+        "99 frames"
+    )
+    assert not (tmp_path / "s.edl").exists()
 
 
 def test_folder_shots_in_the_order_given(tmp_path):

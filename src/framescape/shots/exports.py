@@ -84,6 +84,8 @@ def shot_spans(shots, frame_count=None):
             )
         spans.append((mixed_start, shot.first_frame, shot.last_frame + 1))
         mixed_start = shot.last_frame + 1
+    if frame_count and not spans:
+        raise FramescapeError(f"no shots for a movie of {frame_count} frames")
     if frame_count is not None and mixed_start != frame_count:
         raise FramescapeError(
             f"the shots end at frame {mixed_start - 1} but the movie has "
@@ -291,10 +293,21 @@ def chapters_vtt(shots, reach=SCENE_REACH):
     return "\n".join(cues)
 
 
+def tiled_shots(shots_tsv, frame_count):
+    """The rows of ``shots_tsv``, checked to tile the movie (:func:`shot_spans`):
+    an error names the file."""
+    shots = load_shots(shots_tsv)
+    try:
+        shot_spans(shots, frame_count)
+    except FramescapeError as error:
+        raise FramescapeError(f"{shots_tsv}: {error}") from None
+    return shots
+
+
 def otio_step(shots_tsv, output, movie_path, rate, frame_count=None):
     """Rule writing ``shots.otio``: the movie's shots as an OpenTimelineIO
     timeline (:func:`shot_timeline`)."""
-    shots = load_shots(shots_tsv)
+    shots = tiled_shots(shots_tsv, frame_count)
     write_otio(shot_timeline(shots, movie_path, rate, frame_count), output)
     log.info("%d shots at %g fps", len(shots), otio_rate(rate))
 
@@ -302,7 +315,7 @@ def otio_step(shots_tsv, output, movie_path, rate, frame_count=None):
 def edl_step(shots_tsv, output, movie_path, rate, frame_count=None):
     """Rule writing ``shots.edl``: the movie's shots as a CMX 3600 EDL
     (:func:`edl_text`)."""
-    shots = load_shots(shots_tsv)
+    shots = tiled_shots(shots_tsv, frame_count)
     save_text(output, edl_text(shots, movie_path, rate, frame_count))
     log.info("%d shots, timecode at %g fps", len(shots), timecode_rate(rate))
 
