@@ -103,6 +103,12 @@ def test_otio_rate_of_nominal_rates(nominal, exact):
     assert exports.otio_rate(nominal) == exact
 
 
+@pytest.mark.parametrize("rate", [0, None, -25.0, float("nan"), float("inf")])
+def test_a_rate_that_is_no_frame_rate_is_refused(rate):
+    with pytest.raises(FramescapeError, match="not a movie's frame rate"):
+        exports.shot_timeline(make_shots([], 10), MOVIE, rate)
+
+
 def read_edl(text, rate):
     return otio.adapters.read_from_string(text, "cmx_3600", rate=rate)
 

@@ -11,6 +11,7 @@ frames of the same file, so the timeline plays the movie as it is. That is how
 an EDL writes a dissolve too (the ``D`` event starts where the mixing starts),
 so the ``.otio`` and the EDL tell the same cut points."""
 
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -29,14 +30,13 @@ TIMECODE_RATES = (24, 25, 30, 48, 50, 60)
 REEL_LENGTH = 8
 # Shots of one group that come back within this many shots are one scene.
 SCENE_REACH = 6
-EDL_RATE_LIMIT = max(TIMECODE_RATES)
 
 
 def otio_rate(rate):
     """The exact rate of a movie's nominal frame rate: 23.976 (or ffmpeg's
     23.98) → 24000/1001, 29.97 → 30000/1001; other rates as they are."""
     rate = float(rate or 0)
-    if rate <= 0:
+    if not 0 < rate < math.inf:
         raise FramescapeError(f"frame rate {rate}: not a movie's frame rate")
     for base in NTSC_BASES:
         ntsc = base * 1000 / 1001
@@ -50,7 +50,8 @@ def timecode_rate(rate):
     movie's own where SMPTE timecode has it (drop-frame for 29.97 and 59.94,
     as OpenTimelineIO writes it), else the smallest SMPTE rate that is a whole
     multiple of it (15 → 30: every frame on a timecode frame), else the
-    smallest above it, else 60 (frames then rounded to the nearest)."""
+    smallest above it, else 60: in these two, frames are rounded to the
+    nearest timecode frame."""
     exact = otio_rate(rate)
     if otio.opentime.RationalTime.is_smpte_timecode_rate(exact):
         return exact
@@ -58,7 +59,7 @@ def timecode_rate(rate):
     for candidate in above:
         if abs(candidate / exact - round(candidate / exact)) < 1e-9:
             return float(candidate)
-    return float(above[0] if above else EDL_RATE_LIMIT)
+    return float(above[0] if above else TIMECODE_RATES[-1])
 
 
 def shot_spans(shots, frame_count=None):
