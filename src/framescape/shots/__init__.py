@@ -8,5 +8,7 @@ begins, at the movie's own frame rate.
 - :mod:`~framescape.shots.groups`: shots of the same place or set-up;
 - :mod:`~framescape.shots.shots`: all of it for one movie, ``shots.tsv``;
 - :mod:`~framescape.shots.table`: a shot as a record, ``shots.tsv`` read and
-  written, the folder's table and the figures people quote.
+  written, the folder's table and the figures people quote;
+- :mod:`~framescape.shots.exports`: the shots as an OpenTimelineIO timeline, a
+  CMX 3600 EDL and WebVTT chapters (a cue a scene).
 """

@@ -10,7 +10,7 @@ frame rate."""
 import statistics
 from dataclasses import astuple, dataclass, fields
 
-from framescape.common import load_tsv, save_tsv
+from framescape.common import load_tsv, log, save_tsv
 
 # How a shot begins.
 TRANSITIONS = ("start", "cut", "dissolve", "fade", "wipe", "gradual")
@@ -99,3 +99,4 @@ def folder_table_step(shot_tsvs, output, movies):
         for shot in load_shots(path)
     ]
     save_tsv(output, ["movie", *HEADER], rows)
+    log.info("%d shots of %d movies", len(rows), len(movies))

@@ -395,3 +395,33 @@ def fake_movie_pages(results, movie, json_path, probe, nearest):
         movies_tsv, [json_path], [probe], assets, results / "index.html", [movie]
     )
     return outputs
+
+
+def make_shots(cuts, frame_count, rate=25.0, groups=None, transitions=None):
+    """A movie's shots (``framescape.shots.table.Shot``) as the shot stage
+    writes them, from where each shot after the first begins.
+
+    ``cuts``: for each shot after the first, the frame it starts on (a cut), or
+    ``(first mixed frame, first frame)`` for a gradual transition. ``groups``
+    (one a shot) are 1, 2, 3 … by default; ``transitions`` are ``start``, then
+    ``cut`` or ``dissolve`` by the shape of ``cuts``. Times are rounded as
+    ``shots.tsv`` holds them.
+    """
+    from framescape.shots.table import TIME_DECIMALS, Shot
+
+    bounds = [(0, 0)] + [(c, c) if isinstance(c, int) else tuple(c) for c in cuts]
+    ends = [mixed for mixed, _ in bounds[1:]] + [frame_count]
+    groups = groups or range(1, len(bounds) + 1)
+    transitions = transitions or ["start"] + [
+        "cut" if mixed == first else "dissolve" for mixed, first in bounds[1:]
+    ]
+
+    def time(frame):
+        return round(frame / rate, TIME_DECIMALS)
+
+    return [
+        Shot(number, time(first), time(end), first, end - 1, kind, time(mixed), group)
+        for number, ((mixed, first), end, group, kind) in enumerate(
+            zip(bounds, ends, groups, transitions, strict=True), start=1
+        )
+    ]
