@@ -231,7 +231,15 @@ def shot_targets():
     """Each movie's shots.tsv and the folder's, when the shot stage runs."""
     if not SHOTS["enabled"]:
         return []
+    per_movie = (
+        "shots.tsv",
+        "shots.otio",
+        "shots.edl",
+        "chapters.vtt",
+        "plots/barcode.png",
+        "plots/cutting_rate.png",
+    )
     return [
-        *(f"{RESULTS}/{movie}/shots.tsv" for movie in SHOTS_MOVIES),
+        *(f"{RESULTS}/{movie}/{name}" for movie in SHOTS_MOVIES for name in per_movie),
         f"{RESULTS}/shots.tsv",
     ]

@@ -186,3 +186,56 @@ rule collection_page:
         },
     script:
         "../../scripts/make_collection_page.py"
+
+
+rule plot_barcode:
+    input:
+        colours=f"{RESULTS}/{{movie}}/shots/colours.npy",
+        times=f"{RESULTS}/{{movie}}/shots/times.npy",
+        shots=f"{RESULTS}/{{movie}}/shots.tsv",
+    output:
+        report(
+            f"{RESULTS}/{{movie}}/plots/barcode.png",
+            caption="../report/barcode.rst",
+            category="Shots",
+            subcategory="{movie}",
+            labels={"movie": "{movie}", "picture": "colour barcode"},
+        ),
+    log:
+        log_path("plot_barcode"),
+    conda:
+        "../../envs/pages.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("pages.barcode"),
+    script:
+        "../../scripts/plot_barcode.py"
+
+
+rule plot_cutting_rate:
+    input:
+        f"{RESULTS}/{{movie}}/shots.tsv",
+    output:
+        report(
+            f"{RESULTS}/{{movie}}/plots/cutting_rate.png",
+            caption="../report/cutting_rate.rst",
+            category="Shots",
+            subcategory="{movie}",
+            labels={"movie": "{movie}", "picture": "cutting rate"},
+        ),
+    log:
+        log_path("plot_cutting_rate"),
+    conda:
+        "../../envs/pages.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("pages.cutting_rate"),
+        title=movie_file,
+    script:
+        "../../scripts/plot_cutting_rate.py"

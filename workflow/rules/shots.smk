@@ -16,10 +16,7 @@ rule shot_features:
         # fails once, in extract_frames. Its time never reruns this.
         frames=ancient(f"{RESULTS}/{{movie}}/frames.tsv"),
     output:
-        **{
-            name: f"{RESULTS}/{{movie}}/shots/{name}.npy"
-            for name in SHOT_FEATURES
-        },
+        **{name: f"{RESULTS}/{{movie}}/shots/{name}.npy" for name in SHOT_FEATURES},
     log:
         # The folder stage's: a movie's own logs name only its own steps' failures.
         f"{RESULTS}/logs/shot_features_{{movie}}.log",
@@ -42,10 +39,7 @@ rule shot_features:
 
 rule shot_list:
     input:
-        **{
-            name: f"{RESULTS}/{{movie}}/shots/{name}.npy"
-            for name in SHOT_FEATURES
-        },
+        **{name: f"{RESULTS}/{{movie}}/shots/{name}.npy" for name in SHOT_FEATURES},
         probe=f"{RESULTS}/{{movie}}/probe.json",
     output:
         f"{RESULTS}/{{movie}}/shots.tsv",
@@ -87,3 +81,29 @@ rule shot_table:
         movies=SHOTS_MOVIES,
     script:
         "../../scripts/shot_table.py"
+
+
+rule shot_exports:
+    input:
+        shots=f"{RESULTS}/{{movie}}/shots.tsv",
+        times=f"{RESULTS}/{{movie}}/shots/times.npy",
+        probe=f"{RESULTS}/{{movie}}/probe.json",
+    output:
+        otio=f"{RESULTS}/{{movie}}/shots.otio",
+        edl=f"{RESULTS}/{{movie}}/shots.edl",
+        vtt=f"{RESULTS}/{{movie}}/chapters.vtt",
+    log:
+        log_path("shot_exports"),
+    wildcard_constraints:
+        movie=MOVIE_ONLY,
+    conda:
+        "../../envs/shots.yaml"
+    threads: 1
+    resources:
+        mem_mb=SMALL_JOB_MB,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("shots.exports"),
+        movie=movie_path,
+    script:
+        "../../scripts/shot_exports.py"

@@ -16,10 +16,12 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import opentimelineio as otio
 
-from framescape.common import FramescapeError, atomic_path, log, save_text
+from framescape.common import FramescapeError, atomic_path, load_json, log, save_text
 from framescape.run.movies import display_name
+from framescape.shots.features import frame_rate
 from framescape.shots.table import load_shots
 
 # Frame rates of NTSC video: a nominal 23.976 is 24000/1001 frames a second.
@@ -326,3 +328,15 @@ def chapters_step(shots_tsv, output, reach=SCENE_REACH):
     shots = load_shots(shots_tsv)
     save_text(output, chapters_vtt(shots, reach))
     log.info("%d shots in %d scenes", len(shots), len(scenes(shots, reach)))
+
+
+def exports_step(shots_tsv, times_npy, probe_json, movie_path, outputs):
+    """Rule ``shot_exports``: the movie's shots as ``shots.otio``, ``shots.edl``
+    and ``chapters.vtt``, at its nominal rate (the header's, else its
+    timestamps'), over every frame it decoded; ``outputs``: ``{"otio", "edl",
+    "vtt"}`` paths."""
+    times = np.load(times_npy, mmap_mode="r")
+    rate = load_json(probe_json).get("fps") or frame_rate(times)
+    otio_step(shots_tsv, outputs["otio"], movie_path, rate, len(times))
+    edl_step(shots_tsv, outputs["edl"], movie_path, rate, len(times))
+    chapters_step(shots_tsv, outputs["vtt"])

@@ -68,3 +68,13 @@ def load_features(folder, mmap_mode="r"):
             for name in FEATURE_FILES
         )
     )
+
+
+def frame_rate(times, nominal=None):
+    """The movie's own rate: the median step of its timestamps (the rate most
+    of a variable-rate movie runs at), else ``nominal``, else 25."""
+    if len(times) > 1:
+        step = float(np.median(np.diff(times)))
+        if step > 0:
+            return 1.0 / step
+    return float(nominal or 25.0)

@@ -4,23 +4,11 @@ for benchmarks and people at a Python prompt."""
 
 import tempfile
 
-import numpy as np
-
 from framescape.common import load_json, log
 from framescape.shots.detect import DEFAULTS, Settings, find_transitions
-from framescape.shots.features import load_features
+from framescape.shots.features import frame_rate, load_features
 from framescape.shots.groups import GROUP_DISTANCE, shot_groups
 from framescape.shots.table import Shot, save_shots, shot_figures
-
-
-def frame_rate(times, nominal=None):
-    """The movie's own rate: the median step of its timestamps (the rate most
-    of a variable-rate movie runs at), else ``nominal``, else 25."""
-    if len(times) > 1:
-        step = float(np.median(np.diff(times)))
-        if step > 0:
-            return 1.0 / step
-    return float(nominal or 25.0)
 
 
 def shot_rows(transitions, groups, times, rate):
