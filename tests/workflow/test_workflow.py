@@ -185,9 +185,24 @@ COLLECTION = "collection"
 FOLDER_RULES = ["collection_join", "collection_json", "collection_page"]
 # The reuse stage over all movies: results/reuse.tsv and reuse.js.
 REUSE_JOBS = ["reuse", "reuse_script"]
+# The shot stage over all movies: results/shots.tsv.
+SHOT_FOLDER_JOBS = ["shot_table"]
 FOLDER_JOBS = (
-    FOLDER_RULES + ["count_frames"] + ["embed"] * 4 + ["scale"] * 4 + REUSE_JOBS
+    FOLDER_RULES
+    + ["count_frames"]
+    + ["embed"] * 4
+    + ["scale"] * 4
+    + REUSE_JOBS
+    + SHOT_FOLDER_JOBS
 )
+# A movie's own shot jobs (tests/workflow/test_shots.py has their reruns).
+SHOT_JOBS = [
+    "shot_features",
+    "shot_list",
+    "shot_exports",
+    "plot_barcode",
+    "plot_cutting_rate",
+]
 # Every job a dry run plans for one new or replaced movie, and the jobs over all
 # movies. Its distances join the plan once its frames are counted (they may be
 # matrices or, for a long movie, neighbour graphs): not yet in a dry run.
@@ -198,6 +213,7 @@ ONE_MOVIE_JOBS = (
     + ["merge_json", "plot_maps", "make_viewer"]
     + ["plot_distances", "nearest_frames"] * 2
     + ["collection_frames", "reuse_descriptors"]
+    + SHOT_JOBS
     + ALL_MOVIES_JOBS
     + FOLDER_JOBS
 )
@@ -430,7 +446,7 @@ def test_rerun_collection_settings_only_redo_the_folder_map(run):
     )
     assert sorted(rule for rule, _ in jobs) == sorted(
         ["collection_frames"] * len(MOVIES)
-        + [job for job in FOLDER_JOBS if job not in REUSE_JOBS]
+        + [job for job in FOLDER_JOBS if job not in REUSE_JOBS + SHOT_FOLDER_JOBS]
         + ["all"]
     )
     # Switched off: only the index, which no longer links to it.
