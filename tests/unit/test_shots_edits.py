@@ -17,7 +17,7 @@ MOVIE = edits.Movie(
         edits.CUT,
         edits.Piece("hopper", 14, 0, edits.still(0.5, 0.2, 1.2)),
         edits.dissolve(4),
-        edits.Piece("bikes-3", 16, 0, edits.still(), (edits.Occlusion(6, 5),)),
+        edits.Piece("bikes-3", 18, 0, edits.still(), (edits.Occlusion(6, 5),)),
         edits.fade(6, (255, 255, 255)),
         edits.Piece("china", 14, 0, edits.pan(14, (0, 0.5, 2.0), (1, 0.5, 2.0))),
         edits.wipe(4, "right"),
@@ -32,12 +32,12 @@ def mean_difference(a, b):
 
 def test_layout_tiles_the_movie_with_its_transitions_and_events():
     truth = edits.layout(MOVIE, SIZE)
-    assert truth.frames == 12 + 14 + 16 + 14 + 10 - 4 - 6 - 4
+    assert truth.frames == 12 + 14 + 18 + 14 + 10 - 4 - 6 - 4
     assert truth.transitions == (
         Transition("cut", 12, 12),
         Transition("dissolve", 22, 26),
-        Transition("fade", 32, 38),
-        Transition("wipe", 42, 46),
+        Transition("fade", 34, 40),
+        Transition("wipe", 44, 48),
     )
     assert [shot.source for shot in truth.shots] == [
         "bunny",
@@ -47,14 +47,14 @@ def test_layout_tiles_the_movie_with_its_transitions_and_events():
         "carphone",
     ]
     assert truth.shots[1] == TrueShot(12, 21, "hopper")
-    assert truth.shots[2] == TrueShot(26, 31, "bikes-3")
-    assert truth.shots[-1] == TrueShot(46, 51, "carphone")
+    assert truth.shots[2] == TrueShot(26, 33, "bikes-3")
+    assert truth.shots[-1] == TrueShot(48, 53, "carphone")
     # The pan crosses china.jpg's free width (320 px at zoom 2, as wide as
     # the window) in 13 steps: fast motion from its second frame on.
     assert truth.events == (
         Event("flash", 3, 4),
         Event("occlusion", 28, 32),
-        Event("motion", 33, 45),
+        Event("motion", 35, 47),
     )
 
 
@@ -87,7 +87,11 @@ def test_a_piece_stays_inside_its_source_shot():
         "",
         (edits.Piece("china", 4), edits.dissolve(4), edits.Piece("flower", 9)),
     )
-    with pytest.raises(ValueError, match="4 frames, 4 of them mixed"):
+    with pytest.raises(ValueError, match="4 frames, 4 mixed"):
+        edits.layout(movie, SIZE)
+    flash = edits.Piece("china", 9, 0, edits.still(), (edits.Flash(3),))
+    movie = edits.Movie("flash", "", (edits.Piece("flower", 9), edits.fade(4), flash))
+    with pytest.raises(ValueError, match="its flash is not in its frames alone"):
         edits.layout(movie, SIZE)
 
 

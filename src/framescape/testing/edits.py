@@ -321,14 +321,18 @@ def spans(flags):
     return list(zip(edges[::2], edges[1::2] - 1))
 
 
-def check_piece(movie, number, piece, mixed):
-    """Fail when piece ``number`` leaves its source shot or has no frame alone."""
+def check_piece(movie, number, piece, mix_in, mix_out):
+    """Fail when piece ``number`` leaves its source shot, has no frame alone,
+    or has an event outside its frames alone."""
     source = SOURCES[piece.source]
     where = f"{movie.name}, piece {number} ({piece.source})"
     if not source.photo and piece.first + piece.frames > source.last - source.first + 1:
         raise ValueError(f"{where}: past the end of its source shot")
-    if piece.frames <= mixed:
-        raise ValueError(f"{where}: {piece.frames} frames, {mixed} of them mixed")
+    if piece.frames <= mix_in + mix_out:
+        raise ValueError(f"{where}: {piece.frames} frames, {mix_in + mix_out} mixed")
+    for event in piece.events:
+        if event.at < mix_in or event.at + event.frames > piece.frames - mix_out:
+            raise ValueError(f"{where}: its {event.kind} is not in its frames alone")
 
 
 def layout(movie, size=SIZE, folder=None):
@@ -339,7 +343,7 @@ def layout(movie, size=SIZE, folder=None):
     position = 0  # the movie's frame where the piece's first frame lies
     for number, piece in enumerate(movie.pieces):
         mix_in, mix_out = joins[number].frames, joins[number + 1].frames
-        check_piece(movie, number, piece, mix_in + mix_out)
+        check_piece(movie, number, piece, mix_in, mix_out)
         first = position + mix_in
         if number:
             transitions.append(Transition(joins[number].kind, position, first))
