@@ -183,6 +183,17 @@ def match(truth, found, fps):
     return matched
 
 
+def unmatched(truth, found):
+    """``(true transitions not found, found ones matching none)`` of a movie."""
+    pairs = match(truth.transitions, found, truth.rate)
+    true = {i for i, _ in pairs}
+    matched = {j for _, j in pairs}
+    return (
+        [t for i, t in enumerate(truth.transitions) if i not in true],
+        [f for j, f in enumerate(found) if j not in matched],
+    )
+
+
 def ratio(part, whole):
     """``part / whole``; 1 when there is nothing (nothing to find, nothing found)."""
     return part / whole if whole else 1.0
