@@ -158,7 +158,7 @@ def print_set(movies, seconds):
         gradual = "/".join(str(kinds[kind]) for kind in ("dissolve", "fade", "wipe"))
         alarms = "/".join(str(events[kind]) for kind in EVENT_KINDS)
         print(
-            f"| {spec.name} | {truth.frames / truth.rate:.1f} | {truth.rate:.3g} | "
+            f"| {spec.name} | {truth.frames / truth.rate:.1f} | {truth.rate:.6g} | "
             f"{kinds['cut']} | {gradual} | {alarms} | {spec.what} |"
         )
 
