@@ -66,6 +66,8 @@ class Event:
 
 @dataclass(frozen=True)
 class TrueShot:
+    """A shot's frames alone (no mixed frame) and its source's name."""
+
     first_frame: int
     last_frame: int
     source: str
