@@ -1,4 +1,4 @@
-"""Shot boundaries (framescape.shots.detect.movie_shots) against a set of edited
+"""Shot boundaries (framescape.shots.shots.movie_shots) against a set of edited
 real footage whose every transition is known, and PySceneDetect side by side.
 
     python benchmarks/shots.py                     # the whole set, 3 minutes of video
@@ -31,8 +31,8 @@ or fast motion is a false alarm of that kind. Groups: over the pairs of true
 shots of each movie, one source in one found group is right (pairwise F1).
 
 Methods, one run each on every movie, timed from the file to the shots:
-framescape's ``movie_shots`` (its row says "not available" while the module
-does not exist) and PySceneDetect's AdaptiveDetector, ContentDetector,
+framescape's ``movie_shots`` (two decoder threads, as the workflow's
+shot_features job) and PySceneDetect's AdaptiveDetector, ContentDetector,
 HistogramDetector and HashDetector at their defaults (``scenedetect.detect``,
 OpenCV's decoder); PySceneDetect reports cuts only, scored as cuts.
 
@@ -54,6 +54,7 @@ from collections import Counter
 from pathlib import Path
 
 from common import cpu_description, load_average
+from framescape.shots.shots import movie_shots
 from framescape.testing import edits
 from framescape.testing.edits import Movie
 from framescape.testing.shot_scoring import (
@@ -72,18 +73,7 @@ MIN_F1, MIN_GRADUAL_RECALL, MIN_GROUPS_F1 = 0.95, 0.9, 0.8
 PEERS = ("AdaptiveDetector", "ContentDetector", "HistogramDetector", "HashDetector")
 
 
-def movie_shots_function():
-    """framescape's ``movie_shots``, or None while its module does not exist."""
-    try:
-        from framescape.shots.detect import movie_shots
-    except ImportError as error:
-        if error.name != "framescape.shots.detect":
-            raise
-        return None
-    return movie_shots
-
-
-def run_framescape(movie_shots, movies):
+def run_framescape(movies):
     """``{movie: (found transitions, shots, seconds)}``, one run each."""
     results = {}
     for spec, path, _ in movies:
@@ -171,9 +161,6 @@ def print_methods(scores):
     )
     print("|---|" + "---:|" * 10)
     for name, score in scores.items():
-        if score is None:
-            print(f"| {name}: not available |" + " |" * 10)
-            continue
         counts, _, speed = score
         figures = [counts.f1(), counts.precision(), counts.recall()]
         figures += [counts.precision("cut"), counts.recall("cut")]
@@ -185,7 +172,7 @@ def print_methods(scores):
 
 
 def print_movies(scores, movies):
-    names = [name for name, score in scores.items() if score]
+    names = list(scores)
     print("\n## F1 per movie\n")
     print("| movie | transitions | " + " | ".join(names) + " |")
     print("|---|---:|" + "---:|" * len(names))
@@ -213,10 +200,10 @@ def print_unmatched(results, movies):
 
 
 def check_targets(ours, peers, pairs):
-    """``{target: True, False, or None when framescape is not available}``."""
+    """``{target: met}``."""
     best_f1 = max(counts.f1() for counts, _, _ in peers.values())
     best_gradual = max(counts.recall("gradual") for counts, _, _ in peers.values())
-    counts = ours[0] if ours else Counts()
+    counts = ours[0]
     checks = {
         f"F1 over all transitions >= {MIN_F1}": counts.f1() >= MIN_F1,
         f"gradual recall >= {MIN_GRADUAL_RECALL}": counts.recall("gradual")
@@ -231,26 +218,19 @@ def check_targets(ours, peers, pairs):
         > best_gradual,
         f"groups' pairwise F1 >= {MIN_GROUPS_F1}": pairs_f1(pairs)[2] >= MIN_GROUPS_F1,
     }
-    return {check: met if ours else None for check, met in checks.items()}
+    return checks
 
 
 def print_targets(checks, scores):
     print()
     for check, met in checks.items():
-        state = {True: "met", False: "not met", None: "not measured"}[met]
-        print(f"target {check}: {state}")
-    speeds = {name: score[2] for name, score in scores.items() if score}
-    ours = speeds.get("framescape")
-    adaptive = speeds["PySceneDetect AdaptiveDetector"]
-    if ours:
-        print(
-            f"speed: framescape {ours:.0f} frames/s, AdaptiveDetector {adaptive:.0f} "
-            f"frames/s ({ours / adaptive:.2f} ×)"
-        )
-    else:
-        print(
-            f"speed: AdaptiveDetector {adaptive:.0f} frames/s; framescape: not available"
-        )
+        print(f"target {check}: {'met' if met else 'not met'}")
+    ours = scores["framescape"][2]
+    adaptive = scores["PySceneDetect AdaptiveDetector"][2]
+    print(
+        f"speed: framescape {ours:.0f} frames/s, AdaptiveDetector {adaptive:.0f} "
+        f"frames/s ({ours / adaptive:.2f} ×)"
+    )
 
 
 def figures_json(movies, scores, pairs, checks):
@@ -270,17 +250,14 @@ def figures_json(movies, scores, pairs, checks):
             for spec, _, truth in movies
         ],
         "methods": {
-            name: score
-            and {
+            name: {
                 **score[0].figures(),
                 "frames_per_second": round(score[2], 1),
                 "f1_per_movie": {m: round(c.f1(), 4) for m, c in score[1].items()},
             }
             for name, score in scores.items()
         },
-        "groups": dict(zip(("precision", "recall", "f1"), pairs_f1(pairs)))
-        if scores["framescape"]
-        else None,
+        "groups": dict(zip(("precision", "recall", "f1"), pairs_f1(pairs))),
         "targets": checks,
     }
 
@@ -292,24 +269,20 @@ def measure(args, workdir):
     built = edits.build_set(specs, workdir)
     movies = [(spec, path, truth) for spec, (path, truth) in zip(specs, built)]
     print_set(movies, time.perf_counter() - started)
-    movie_shots = movie_shots_function()
-    results = {"framescape": movie_shots and run_framescape(movie_shots, movies)}
+    results = {"framescape": run_framescape(movies)}
     for name in PEERS:
         results[f"PySceneDetect {name}"] = run_peer(name, movies)
-    scores = {
-        name: result and scored(result, movies) for name, result in results.items()
-    }
+    scores = {name: scored(result, movies) for name, result in results.items()}
     print_methods(scores)
     print_movies(scores, movies)
-    pairs = groups(results["framescape"], movies) if movie_shots else Counter()
-    if movie_shots:
-        print_unmatched(results["framescape"], movies)
-        precision, recall, f1 = pairs_f1(pairs)
-        print(
-            f"\ngroups (framescape): pairs of true shots right {pairs['right']}, "
-            f"missed {pairs['missed']}, wrong {pairs['wrong']}: precision "
-            f"{precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}"
-        )
+    pairs = groups(results["framescape"], movies)
+    print_unmatched(results["framescape"], movies)
+    precision, recall, f1 = pairs_f1(pairs)
+    print(
+        f"\ngroups (framescape): pairs of true shots right {pairs['right']}, "
+        f"missed {pairs['missed']}, wrong {pairs['wrong']}: precision "
+        f"{precision:.3f}, recall {recall:.3f}, F1 {f1:.3f}"
+    )
     peers = {name: score for name, score in scores.items() if name != "framescape"}
     checks = check_targets(scores["framescape"], peers, pairs)
     print_targets(checks, scores)
@@ -317,7 +290,7 @@ def measure(args, workdir):
         Path(args.json).write_text(
             json.dumps(figures_json(movies, scores, pairs, checks), indent=1)
         )
-    return all(met is not False for met in checks.values())
+    return all(checks.values())
 
 
 def main():

@@ -20,11 +20,15 @@ movie's length."""
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, median_filter
+from scipy.ndimage import maximum_filter, maximum_filter1d, median_filter
 
 from framescape.shots.band import distance_band, frame_vectors
 
 WINDOW_FRAMES = 8192
+# A cut's step stands out from the 3 steps either side of it and is LOCAL_RATIO
+# times the median step of the ``local_seconds`` around it.
+ISOLATION = 3
+LOCAL_RATIO = 3.0
 
 
 @dataclass(frozen=True)
@@ -32,16 +36,20 @@ class Settings:
     """What the detector compares against; the defaults are measured on
     benchmarks/shots.py (docs/shots.md)."""
 
-    # A cut's step is at least this (0–1) and this many times the local median.
-    cut_distance: float = 0.08
-    cut_ratio: float = 3.0
+    # A cut's step is at least this (0–1) and this many times any other step
+    # within ISOLATION frames of it.
+    cut_distance: float = 0.045
+    cut_ratio: float = 2.0
     # Seconds of steps whose median is the local one.
     local_seconds: float = 1.0
     # A picture that comes back within this time was not cut away from.
     return_seconds: float = 0.7
-    # ... and what "comes back" means: closer than this share of the cut's step.
-    return_share: float = 0.5
-    # Gradual transitions up to this long, whose ends are at least this far apart.
+    # ... and what "comes back" means: closer than this share of how far the
+    # picture went.
+    return_share: float = 0.3
+    # Gradual transitions of this long (their mixed frames) and up to this
+    # long, whose ends are at least this far apart.
+    min_gradual_seconds: float = 0.2
     max_gradual_seconds: float = 2.5
     gradual_distance: float = 0.1
     # A span is a blend or a wipe when its frames differ from one by at most
@@ -101,15 +109,57 @@ def window_transitions(vectors, band, fps, settings, lags):
     """Transitions of one window (frame numbers within it): fades first, then
     the cuts outside them, then the gradual spans that overlap neither (a cut
     whose step is small beside a span's change is part of that span)."""
-    fades = find_fades(vectors[0], lags)
+    fades = [
+        fade
+        for fade in find_fades(vectors[0], lags)
+        if not transient(band, fade, fps, settings)
+    ]
     cuts = [
         cut
         for cut in find_cuts(band, fps, settings)
         if not any(f.first_mixed <= cut <= f.first_new for f in fades)
     ]
     graduals, absorbed = find_graduals(vectors, band, fps, settings, lags, cuts, fades)
+    graduals = joined(vectors, graduals, settings, lags)
     cuts = [Transition("cut", cut, cut) for cut in cuts if cut not in absorbed]
     return without_overlaps(fades + cuts + graduals)
+
+
+def joined(vectors, graduals, settings, lags):
+    """``graduals`` (in order), two in a row made one where the frames from
+    the first's start to the second's end are one blend or wipe themselves: a
+    long dissolve between moving shots can be found as two spans."""
+    kept = []
+    for transition in graduals:
+        if kept and transition.first_new - kept[-1].first_mixed <= lags:
+            first, last = kept[-1].first_mixed - 1, transition.first_new
+            union = gradual_span(vectors, first, last, settings)
+            between = range(kept[-1].first_new, transition.first_mixed)
+            if union is not None and all(
+                mix_residual(vectors[0], first, last, frame) <= settings.mix_residual
+                for frame in between
+            ):
+                kept[-1] = Transition(
+                    union.kind, kept[-1].first_mixed, transition.first_new
+                )
+                continue
+        kept.append(transition)
+    return kept
+
+
+def mix_residual(thumbs, first, last, frame):
+    """How far ``frame`` is from the nearest blend of frames ``first`` and
+    ``last`` and from the nearest per-pixel choice of them (the smaller),
+    over the distance of the two."""
+    old, new, picture = thumbs[first], thumbs[last], thumbs[frame]
+    towards = new - old
+    reach = float(np.abs(towards).sum())
+    if reach == 0.0:
+        return np.inf
+    share = float(np.clip((picture - old) @ towards / (towards @ towards), 0, 1))
+    blend = np.abs(picture - old - share * towards).sum()
+    wipe = np.minimum(np.abs(picture - old), np.abs(picture - new)).sum()
+    return min(blend, wipe) / reach
 
 
 def steps(band):
@@ -123,33 +173,48 @@ def find_cuts(band, fps, settings):
     step = steps(band)
     width = 2 * max(2, round(settings.local_seconds * fps)) + 1
     local = median_filter(step, size=width, mode="nearest")
-    peak = maximum_filter1d(step, size=5, mode="nearest")
+    # The largest step within ISOLATION frames either side, the step itself
+    # left out: a pan, a shake or an object crossing moves the picture a lot
+    # for several frames running, a cut in one.
+    footprint = np.ones(2 * ISOLATION + 1, bool)
+    footprint[ISOLATION] = False
+    around = maximum_filter(step, footprint=footprint, mode="nearest")
     candidates = np.flatnonzero(
         (step >= settings.cut_distance)
-        & (step >= settings.cut_ratio * local)
-        & (step == peak)
+        & (step >= LOCAL_RATIO * local)
+        & (step >= settings.cut_ratio * around)
     )
-    reach = max(2, round(settings.return_seconds * fps))
     return [
         int(b)
         for b in candidates
-        if not comes_back(band, b, reach, settings.return_share * step[b])
+        if not transient(band, Transition("cut", int(b), int(b)), fps, settings)
     ]
 
 
-def comes_back(band, boundary, reach, close):
-    """Whether a frame before ``boundary`` and one after it, each within
-    ``reach`` frames and at most the band's width apart, are closer than
-    ``close``."""
+def comes_back(band, before, after, reach, close):
+    """Whether a frame at most ``reach`` frames before frame ``before`` (or it)
+    and one at most ``reach`` after frame ``after`` (or it), at most the
+    band's width apart, are closer than ``close``: the picture of before the
+    change is there again after it."""
     width = band.shape[1]
-    for before in range(1, reach + 1):
-        first = boundary - before
-        if first < 0:
-            break
-        span = band[first, before - 1 : min(width, before + reach - 1)]
-        if span.size and np.nanmin(span) < close:
+    for first in range(before, max(-1, before - reach - 1), -1):
+        lags = np.arange(after - first, after - first + reach + 1)
+        lags = lags[(lags >= 1) & (lags <= width)]
+        if lags.size and np.nanmin(band[first, lags - 1]) < close:
             return True
     return False
+
+
+def transient(band, transition, fps, settings):
+    """Whether ``transition`` is a flash, something passing the lens or a jolt:
+    the picture comes back within ``return_seconds``."""
+    before, after = transition.first_mixed - 1, transition.first_new
+    if before < 0 or after - before > band.shape[1]:
+        return False
+    # How far the picture went: a flash's ends are alike, its middle is not.
+    change = np.nanmax(band[before, : after - before])
+    reach = max(2, round(settings.return_seconds * fps))
+    return comes_back(band, before, after, reach, settings.return_share * change)
 
 
 def scales(fps, lags):
@@ -178,6 +243,7 @@ def find_graduals(vectors, band, fps, settings, lags, cuts, fades):
     overlapping a better one or a fade dropped, each narrowed and named by
     :func:`gradual_span`; and the cuts found to be steps inside one."""
     step = steps(band)
+    shortest = max(2, round(settings.min_gradual_seconds * fps))
     candidates = []
     for length in scales(fps, lags):
         score = novelty(band, length)
@@ -199,7 +265,11 @@ def find_graduals(vectors, band, fps, settings, lags, cuts, fades):
         if any(step[cut] >= 0.5 * across for cut in inside):
             continue
         found = gradual_span(vectors, first, last, settings)
-        if found is None:
+        if (
+            found is None
+            or found.first_new - found.first_mixed < shortest
+            or transient(band, found, fps, settings)
+        ):
             continue
         taken.append((first, last))
         graduals.append(found)
@@ -294,10 +364,12 @@ def runs(mask):
 
 
 def without_overlaps(transitions):
-    """``transitions`` in order, each beginning after the one before ends."""
+    """``transitions`` in order, each beginning after the one before ends, so
+    that every shot has a frame of its own (the first shot too)."""
     kept = []
     for transition in sorted(transitions, key=lambda t: (t.first_mixed, t.first_new)):
-        if kept and transition.first_mixed < kept[-1].first_new:
+        previous_end = kept[-1].first_new if kept else 0
+        if transition.first_mixed <= previous_end:
             continue
         kept.append(transition)
     return kept
