@@ -6,6 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
+import ffmpeg
 import numpy as np
 
 from framescape.common import (
@@ -18,6 +19,7 @@ from framescape.common import (
 )
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.extract import NPY_HEADER_SIZE, npy_header
+from framescape.frames.probe import ffmpeg_exe
 from framescape.shots.features import (
     CHUNK_FRAMES,
     DECODE_HEIGHT,
@@ -27,6 +29,37 @@ from framescape.shots.features import (
     THUMB_WIDTH,
     chunk_features,
 )
+
+
+class ShotDecoder(MovieDecoder):
+    """:class:`~framescape.frames.decode.MovieDecoder` of every frame at the
+    movie's own rate, fast rather than fine: H.264's deblocking skipped, which
+    a 64×36 picture hardly shows, and area averaging, which keeps fine
+    textures from aliasing into steps between frames at less cost than
+    ffmpeg's default bicubic scaling."""
+
+    def __init__(self, path, threads=1):
+        super().__init__(path, None, DECODE_WIDTH, DECODE_HEIGHT, threads=threads)
+
+    def command(self):
+        video = ffmpeg.input(
+            os.fspath(self.path),
+            threads=self.threads,
+            skip_loop_filter="all",
+            flags2="fast",
+        )["v:0"]
+        frames = (
+            video.filter("scale", self.width, self.height, flags="area")
+            .filter("setsar", 1)
+            .filter("showinfo")
+            .filter("format", "rgb24")
+        )
+        output = ffmpeg.output(
+            frames, "pipe:1", fps_mode="passthrough", format="rawvideo", pix_fmt="rgb24"
+        )
+        return output.global_args(
+            "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"
+        ).compile(cmd=ffmpeg_exe())
 
 
 class NpyRows:
@@ -64,7 +97,7 @@ def decode_features(path, folder, threads=1, duration=None, rate=None, name=None
     expected = round(duration * rate) if duration and rate else None
     folder = Path(folder)
     name = name or os.path.basename(path)
-    decoder = MovieDecoder(path, None, DECODE_WIDTH, DECODE_HEIGHT, threads=threads)
+    decoder = ShotDecoder(path, threads)
     progress = Progress(f"{name}: decoding for shots")
     with contextlib.ExitStack() as stack:
         outputs = {}
