@@ -105,17 +105,12 @@ def decode_features(path, folder, threads=1, duration=None, rate=None, name=None
             temporary = stack.enter_context(atomic_path(folder / f"{key}.npy"))
             handle = stack.enter_context(open(temporary, "wb"))
             outputs[key] = NpyRows(handle, row_shape, dtype)
-        chunk = []
-        for frame in decoder:
-            chunk.append(frame)
-            if len(chunk) == CHUNK_FRAMES:
-                write_chunk(outputs, chunk)
-                chunk = []
-                progress(outputs["colours"].rows, expected, "frames")
-        if chunk:
-            write_chunk(outputs, chunk)
+        try:
+            decode_into(decoder, outputs, progress, expected)
+            decoder.check_complete(duration)
+        except FramescapeError as error:
+            raise FramescapeError(f"{name}: {error}") from None
         frames = outputs["colours"].rows
-        decoder.check_complete(duration)
         if frames == 0:
             raise FramescapeError(f"{name}: no frame could be decoded")
         if len(decoder.times) != frames:
@@ -138,6 +133,19 @@ def features_step(source, probe_json, folder, file_name, threads=1):
     return decode_features(
         source, folder, threads, probe.get("duration"), probe.get("fps"), file_name
     )
+
+
+def decode_into(decoder, outputs, progress, expected):
+    """The decoder's frames, in chunks, as features into ``outputs``."""
+    chunk = []
+    for frame in decoder:
+        chunk.append(frame)
+        if len(chunk) == CHUNK_FRAMES:
+            write_chunk(outputs, chunk)
+            chunk = []
+            progress(outputs["colours"].rows, expected, "frames")
+    if chunk:
+        write_chunk(outputs, chunk)
 
 
 def write_chunk(outputs, chunk):

@@ -1,10 +1,11 @@
 """Where shots begin (:func:`find_transitions`): cuts, and dissolves, fades and
 wipes as spans, from the distance band of :mod:`framescape.shots.band`.
 
-- A **cut** is a step between two frames far above the steps around it (an
-  adaptive threshold: a multiple of the local median step), after which the
-  picture does not come back within ``return_seconds``: a flash, something
-  passing before the lens, or a camera jolt returns to what was there before.
+- A **cut** is a step between two frames that stands out from every other
+  step within 3 frames of it (a pan, a shake or something crossing the
+  picture moves it a lot for several frames running), after which the picture
+  of just before does not come back within ``return_seconds`` (a flash, a
+  jolt).
 - A **gradual** transition is a span whose ends are far apart while, at the
   same distance in frames, the pictures before it and after it are close (the
   novelty of the band at that scale): the span is then narrowed to its mixed
@@ -20,15 +21,13 @@ movie's length."""
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter, maximum_filter1d, median_filter
+from scipy.ndimage import maximum_filter, maximum_filter1d
 
 from framescape.shots.band import distance_band, frame_vectors
 
 WINDOW_FRAMES = 8192
-# A cut's step stands out from the 3 steps either side of it and is LOCAL_RATIO
-# times the median step of the ``local_seconds`` around it.
+# A cut's step stands out from the steps this many frames either side of it.
 ISOLATION = 3
-LOCAL_RATIO = 3.0
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,6 @@ class Settings:
     # within ISOLATION frames of it.
     cut_distance: float = 0.045
     cut_ratio: float = 2.0
-    # Seconds of steps whose median is the local one.
-    local_seconds: float = 1.0
     # A picture that comes back within this time was not cut away from.
     return_seconds: float = 0.7
     # ... and what "comes back" means: closer than this share of how far the
@@ -171,8 +168,6 @@ def steps(band):
 def find_cuts(band, fps, settings):
     """Frames where a cut begins a shot."""
     step = steps(band)
-    width = 2 * max(2, round(settings.local_seconds * fps)) + 1
-    local = median_filter(step, size=width, mode="nearest")
     # The largest step within ISOLATION frames either side, the step itself
     # left out: a pan, a shake or an object crossing moves the picture a lot
     # for several frames running, a cut in one.
@@ -180,9 +175,7 @@ def find_cuts(band, fps, settings):
     footprint[ISOLATION] = False
     around = maximum_filter(step, footprint=footprint, mode="nearest")
     candidates = np.flatnonzero(
-        (step >= settings.cut_distance)
-        & (step >= LOCAL_RATIO * local)
-        & (step >= settings.cut_ratio * around)
+        (step >= settings.cut_distance) & (step >= settings.cut_ratio * around)
     )
     return [
         int(b)
@@ -192,12 +185,13 @@ def find_cuts(band, fps, settings):
 
 
 def comes_back(band, before, after, reach, close):
-    """Whether a frame at most ``reach`` frames before frame ``before`` (or it)
-    and one at most ``reach`` after frame ``after`` (or it), at most the
-    band's width apart, are closer than ``close``: the picture of before the
-    change is there again after it."""
+    """Whether frame ``before`` or the one before it and a frame at most
+    ``reach`` frames after frame ``after`` (or it), at most the band's width
+    apart, are closer than ``close``: the picture of just before the change is
+    there again after it. (Not any earlier frame: in a shot of little motion,
+    some frame of a second before may look like one after a jump cut.)"""
     width = band.shape[1]
-    for first in range(before, max(-1, before - reach - 1), -1):
+    for first in range(before, max(-1, before - 2), -1):
         lags = np.arange(after - first, after - first + reach + 1)
         lags = lags[(lags >= 1) & (lags <= width)]
         if lags.size and np.nanmin(band[first, lags - 1]) < close:
