@@ -28,6 +28,9 @@ from framescape.shots.band import distance_band, frame_vectors
 WINDOW_FRAMES = 8192
 # A cut's step stands out from the steps this many frames either side of it.
 ISOLATION = 3
+# A span is a dissolve (or a wipe) when it is this much closer to a blend (a
+# per-pixel choice) of its ends than to the other; else a gradual transition.
+CLEARLY = 0.75
 
 
 @dataclass(frozen=True)
@@ -316,7 +319,12 @@ def gradual_span(vectors, first, last, settings):
     )
     if min(blend_residual, wipe_residual) > settings.mix_residual:
         return None
-    kind = "dissolve" if blend_residual <= wipe_residual else "wipe"
+    if blend_residual <= CLEARLY * wipe_residual:
+        kind = "dissolve"
+    elif wipe_residual <= CLEARLY * blend_residual:
+        kind = "wipe"
+    else:
+        kind = "gradual"
     return Transition(kind, first + first_mixed, first + first_new)
 
 
