@@ -29,8 +29,10 @@ WINDOW_FRAMES = 8192
 # A cut's step stands out from the steps this many frames either side of it.
 ISOLATION = 3
 # A span is a dissolve (or a wipe) when it is this much closer to a blend (a
-# per-pixel choice) of its ends than to the other; else a gradual transition.
+# per-pixel choice) of its ends than to the other; else a gradual transition,
+# held to a residual UNCLEAR times as strict.
 CLEARLY = 0.75
+UNCLEAR = 1.25
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,18 @@ def comes_back(band, before, after, reach, close):
     return False
 
 
+def lasting(band, transition, frames):
+    """Whether the new picture of a gradual ``transition`` stays for the
+    ``frames`` after it: it moves less in them than half its change (an object
+    crossing the lens covers the picture and uncovers it again at once)."""
+    before, after = transition.first_mixed - 1, transition.first_new
+    lag = after - before
+    if lag > band.shape[1] or after + 1 >= len(band):
+        return True
+    change = band[before, lag - 1]
+    return bool(np.nanmax(band[after, :frames]) < 0.5 * change)
+
+
 def transient(band, transition, fps, settings):
     """Whether ``transition`` is a flash, something passing the lens or a jolt:
     the picture comes back within ``return_seconds``."""
@@ -266,6 +280,7 @@ def find_graduals(vectors, band, fps, settings, lags, cuts, fades):
             found is None
             or found.first_new - found.first_mixed < shortest
             or transient(band, found, fps, settings)
+            or not lasting(band, found, shortest)
         ):
             continue
         taken.append((first, last))
@@ -317,14 +332,16 @@ def gradual_span(vectors, first, last, settings):
         np.minimum(np.abs(frames - old), np.abs(frames - new)).sum(axis=1).mean()
         / reach
     )
-    if min(blend_residual, wipe_residual) > settings.mix_residual:
-        return None
     if blend_residual <= CLEARLY * wipe_residual:
-        kind = "dissolve"
+        kind, residual = "dissolve", blend_residual
     elif wipe_residual <= CLEARLY * blend_residual:
-        kind = "wipe"
+        kind, residual = "wipe", wipe_residual
     else:
-        kind = "gradual"
+        # Neither clearly: a pan revealing a new view is that too, so the
+        # frames must be closer to one of the two.
+        kind, residual = "gradual", UNCLEAR * min(blend_residual, wipe_residual)
+    if residual > settings.mix_residual:
+        return None
     return Transition(kind, first + first_mixed, first + first_new)
 
 
