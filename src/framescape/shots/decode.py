@@ -4,6 +4,8 @@ as it decodes, so memory does not grow with the movie's length."""
 
 import contextlib
 import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import ffmpeg
@@ -30,6 +32,11 @@ from framescape.shots.features import (
     chunk_features,
 )
 
+# A movie is decoded in parts at once when each part is at least this long,
+# the parts overlapping by PART_OVERLAP s so that no frame falls between.
+MIN_PART_SECONDS = 120
+PART_OVERLAP = 2.0
+
 
 class ShotDecoder(MovieDecoder):
     """:class:`~framescape.frames.decode.MovieDecoder` of every frame at the
@@ -38,15 +45,24 @@ class ShotDecoder(MovieDecoder):
     textures from aliasing into steps between frames at less cost than
     ffmpeg's default bicubic scaling."""
 
-    def __init__(self, path, threads=1):
+    def __init__(self, path, threads=1, start=None, stop=None):
         super().__init__(path, None, DECODE_WIDTH, DECODE_HEIGHT, threads=threads)
+        self.start, self.stop = start, stop
 
     def command(self):
+        # A part of the movie (start, stop: seconds) keeps the movie's own
+        # timestamps (-copyts), so parts decoded apart line up frame for frame.
+        part = {}
+        if self.start is not None:
+            part.update(ss=f"{self.start:.3f}", copyts=None)
+        if self.stop is not None:
+            part.update(to=f"{self.stop:.3f}", copyts=None)
         video = ffmpeg.input(
             os.fspath(self.path),
             threads=self.threads,
             skip_loop_filter="all",
             flags2="fast",
+            **part,
         )["v:0"]
         frames = (
             video.filter("scale", self.width, self.height, flags="area")
@@ -93,34 +109,123 @@ def decode_features(path, folder, threads=1, duration=None, rate=None, name=None
     returns the frame count. ``duration`` (s) and ``rate`` (frames a second)
     from the header make the progress lines say how much is left, and tell a
     damaged file that stops early; ``name`` is the movie's in messages.
+
+    A movie of a few minutes or more is decoded in ``threads`` parts at once,
+    one ffmpeg each: one H.264 decoder keeps about one core busy whatever its
+    threads.
     """
-    expected = round(duration * rate) if duration and rate else None
     folder = Path(folder)
     name = name or os.path.basename(path)
-    decoder = ShotDecoder(path, threads)
-    progress = Progress(f"{name}: decoding for shots")
+    parts = part_bounds(duration, threads)
+    try:
+        if len(parts) == 1:
+            decoder = ShotDecoder(path, threads)
+            progress = Progress(f"{name}: decoding for shots")
+            expected = round(duration * rate) if duration and rate else None
+            frames = write_features(decoder, folder, progress, expected)
+            decoder.check_complete(duration)
+        else:
+            frames = decode_parts(path, folder, parts, duration, rate, name)
+    except FramescapeError as error:
+        raise FramescapeError(f"{name}: {error}") from None
+    log.info("%s: %d frames decoded for shots", name, frames)
+    return frames
+
+
+def part_bounds(duration, parts):
+    """``[(start, stop)]`` seconds of each part, ``None`` for the movie's own
+    start or end; neighbours overlap by :data:`PART_OVERLAP` s. One part for a
+    movie shorter than :data:`MIN_PART_SECONDS` a part, or of unknown length."""
+    parts = min(parts, int((duration or 0) // MIN_PART_SECONDS)) if duration else 1
+    if parts <= 1:
+        return [(None, None)]
+    cuts = [duration * k / parts for k in range(1, parts)]
+    starts = [None] + [cut - PART_OVERLAP for cut in cuts]
+    stops = [cut + PART_OVERLAP for cut in cuts] + [None]
+    return list(zip(starts, stops))
+
+
+def decode_parts(path, folder, parts, duration, rate, name):
+    """:func:`decode_features` in ``parts`` (:func:`part_bounds`) at once, each
+    into a scratch folder, then joined: each part gives the frames from the
+    middle of its overlap with the one before to the middle of the next."""
+    # Scratch space outside the results: on a cluster, the node's own disk.
+    with tempfile.TemporaryDirectory(prefix="framescape-shot-parts-") as scratch:
+        scratch = Path(scratch)
+        count = len(parts)
+
+        def decode(index):
+            start, stop = parts[index]
+            seconds = (stop or duration) - (start or 0)
+            progress = Progress(
+                f"{name}: decoding for shots, part {index + 1} of {count}"
+            )
+            expected = round(seconds * rate) if rate else None
+            decoder = ShotDecoder(path, 1, start, stop)
+            write_features(decoder, scratch / str(index), progress, expected)
+            return decoder
+
+        with ThreadPoolExecutor(count) as pool:
+            decoders = list(pool.map(decode, range(count)))
+        decoders[-1].check_complete(duration)
+        return join_parts(scratch, parts, folder)
+
+
+def join_parts(scratch, parts, folder):
+    """The parts' features in ``scratch/<index>/`` as one movie's in
+    ``folder``: each part's frames whose times fall between the middles of its
+    overlaps (the movie's first timestamp counted as its start)."""
+    times = [np.load(scratch / str(index) / "times.npy") for index in range(len(parts))]
+    origin = times[0][0]
+    middles = [origin + start + PART_OVERLAP for start, _ in parts[1:]]
+    lows = [-np.inf, *middles]
+    highs = [*middles, np.inf]
+    keep = [(t >= low) & (t < high) for t, low, high in zip(times, lows, highs)]
+    for index, (kept, high) in enumerate(zip(keep[:-1], highs[:-1])):
+        if times[index][-1] < high:
+            raise FramescapeError(
+                f"truncated or damaged: part {index + 1} of the decode stopped at "
+                f"{times[index][-1]:.1f} s"
+            )
+    with contextlib.ExitStack() as stack:
+        for key, (row_shape, dtype) in ROWS.items():
+            temporary = stack.enter_context(atomic_path(folder / f"{key}.npy"))
+            with open(temporary, "wb") as handle:
+                rows = NpyRows(handle, row_shape, dtype)
+                for index, kept in enumerate(keep):
+                    part = np.load(scratch / str(index) / f"{key}.npy", mmap_mode="r")
+                    for begin in range(0, len(part), CHUNK_FRAMES):
+                        stop = begin + CHUNK_FRAMES
+                        rows.append(part[begin:stop][kept[begin:stop]])
+                rows.finish()
+        joined = np.concatenate([t[kept] for t, kept in zip(times, keep)])
+        if np.any(np.diff(joined) <= 0):
+            raise FramescapeError("the decoded parts' timestamps do not follow")
+        save_npy(folder / "times.npy", joined)
+    return len(joined)
+
+
+def write_features(decoder, folder, progress, expected):
+    """The features of every frame ``decoder`` gives, written into ``folder``
+    (each file atomically); returns the frame count."""
+    folder = Path(folder)
     with contextlib.ExitStack() as stack:
         outputs = {}
         for key, (row_shape, dtype) in ROWS.items():
             temporary = stack.enter_context(atomic_path(folder / f"{key}.npy"))
             handle = stack.enter_context(open(temporary, "wb"))
             outputs[key] = NpyRows(handle, row_shape, dtype)
-        try:
-            decode_into(decoder, outputs, progress, expected)
-            decoder.check_complete(duration)
-        except FramescapeError as error:
-            raise FramescapeError(f"{name}: {error}") from None
+        decode_into(decoder, outputs, progress, expected)
         frames = outputs["colours"].rows
         if frames == 0:
-            raise FramescapeError(f"{name}: no frame could be decoded")
+            raise FramescapeError("no frame could be decoded")
         if len(decoder.times) != frames:
             raise FramescapeError(
-                f"{name}: {frames} frames decoded but {len(decoder.times)} timestamps"
+                f"{frames} frames decoded but {len(decoder.times)} timestamps"
             )
         for output in outputs.values():
             output.finish()
         save_npy(folder / "times.npy", np.asarray(decoder.times, np.float64))
-    log.info("%s: %d frames decoded for shots", name, frames)
     return frames
 
 
