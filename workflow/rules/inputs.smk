@@ -227,6 +227,20 @@ def shot_settings():
     }
 
 
+def has_shots(movie):
+    """Whether the shot stage makes the movie's shots.tsv in this run."""
+    return SHOTS["enabled"] and movie in SHOTS_MOVIES
+
+
+def movie_shots_tsv(wildcards):
+    """The movie's shots.tsv when the shot stage takes it, else none: its
+    heatmaps mark where shots start."""
+    if not has_shots(wildcards.movie):
+        return []
+    # A string, not a list: the step reads the one path.
+    return f"{RESULTS}/{wildcards.movie}/shots.tsv"
+
+
 def shot_targets():
     """Each movie's shots.tsv and the folder's, when the shot stage runs."""
     if not SHOTS["enabled"]:

@@ -53,6 +53,8 @@ rule plot_distances:
         # Its shape names the reduced blocks a long movie's heatmap averages.
         frames=f"{RESULTS}/{{movie}}/frames.npy",
         distances=heatmap_source,
+        # Where shots start, drawn over the heatmap (none without the stage).
+        shots=movie_shots_tsv,
     output:
         report(
             f"{RESULTS}/{{movie}}/plots/distances_{{metric}}.png",
