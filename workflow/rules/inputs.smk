@@ -242,7 +242,8 @@ def movie_shots_tsv(wildcards):
 
 
 def shot_targets():
-    """Each movie's shots.tsv and the folder's, when the shot stage runs."""
+    """Each movie's shots.tsv, exports and pictures, and the folder's table,
+    when the shot stage runs (also what the index shows of them)."""
     if not SHOTS["enabled"]:
         return []
     per_movie = (

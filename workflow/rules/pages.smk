@@ -143,6 +143,8 @@ rule make_index:
         assets=rules.copy_viewer_assets.output.folder,
         # reuse.tsv, listed on the index, when the stage runs (else none).
         reuse=reuse_table() or [],
+        # What the cards show of the shots, when the stage runs (else none).
+        shots=shot_targets(),
     output:
         f"{RESULTS}/index.html",
     log:
@@ -157,6 +159,7 @@ rule make_index:
         code=code_digest("pages.index", "pages/templates"),
         movies=list(MOVIES),
         collection=collection_html(),
+        shots=SHOTS["enabled"],
     script:
         "../../scripts/make_index.py"
 
