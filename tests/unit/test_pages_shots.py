@@ -1,7 +1,12 @@
-"""What the pages show of a movie's shots, as functions: the figures and the
-index's card (the browser test is tests/browser/test_shot_pages.py)."""
+"""What the pages show of a movie's shots, as functions: each sampled frame's
+shot, the bands, the figures, the index's card and the viewer's data (the
+browser test is tests/browser/test_shot_pages.py)."""
 
+import base64
+import gzip
+import json
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,6 +14,7 @@ from PIL import Image
 
 from framescape.pages import index as pages_index
 from framescape.pages import shots as pages_shots
+from framescape.pages import viewer as pages_viewer
 from framescape.run.movies import movies_table
 from framescape.shots.table import save_shots, shot_figures
 from framescape.testing import fake_movie_results, fake_run_files, make_shots
@@ -18,6 +24,43 @@ from framescape.testing import fake_movie_results, fake_run_files, make_shots
 SHOTS = make_shots([10, (20, 24)], 40, rate=10.0, groups=[1, 2, 1])
 # Sampled twice a second, as the viewer's frames are (fps: 2).
 SAMPLED = np.arange(8) * 0.5
+
+
+def test_each_sampled_frame_is_in_the_shot_its_time_falls_in():
+    shot, group = pages_shots.frame_shots(SHOTS, SAMPLED)
+    # The frame at 2.0 s shows the dissolve: the shot it leads into.
+    assert shot.tolist() == [1, 1, 2, 2, 3, 3, 3, 3]
+    assert group.tolist() == [1, 1, 2, 2, 1, 1, 1, 1]
+    assert shot.dtype == group.dtype == np.int32
+
+
+def test_a_frame_within_a_millisecond_of_a_start_is_in_that_shot():
+    # shots.tsv rounds times to milliseconds; ffmpeg's are finer.
+    shot, _ = pages_shots.frame_shots(SHOTS, [0.9996, 0.9994, 1.9996, 5.0])
+    assert shot.tolist() == [2, 1, 3, 3]
+
+
+def test_a_band_shows_the_first_frame_at_or_after_its_start():
+    bands = pages_shots.shot_bands(SHOTS, SAMPLED)
+    assert bands["shot"] == [1, 2, 3]
+    assert bands["start"] == [0.0, 1.0, 2.4]
+    assert bands["end"] == [1.0, 2.0, 4.0]
+    assert bands["transition_start"] == [0.0, 1.0, 2.0]
+    assert bands["group"] == [1, 2, 1]
+    # Shot 3 starts at 2.4 s: the frame at 2.5 s (its transition's at 2.0 s
+    # is mixed).
+    assert bands["first"] == [0, 2, 5]
+    assert bands["title"] == [
+        "Shot 1 · 0:00.0–0:01.0 · start · group 1",
+        "Shot 2 · 0:01.0–0:02.0 · cut · group 2",
+        "Shot 3 · 0:02.4–0:04.0 · dissolve from 0:02.0 · group 1",
+    ]
+
+
+def test_a_shot_between_two_sampled_frames_shows_the_nearer():
+    # 1.2–1.4 s between frames at 1.0 and 1.5 s: nearer the middle (1.3) is 1.5.
+    shots = make_shots([12, 14], 40, rate=10.0)
+    assert pages_shots.shot_bands(shots, SAMPLED)["first"] == [0, 3, 3]
 
 
 @pytest.mark.parametrize(
@@ -101,3 +144,102 @@ def test_the_index_card_shows_the_shots_only_when_the_run_finds_them(tmp_path):
     # A run without the stage: the page as it was, whatever files lie there.
     page = make_index(results, json_path, probe, shots=False)
     assert "shot" not in page and "barcode" not in page
+
+
+def viewer_page(results, json_path, probe, **shots):
+    """``m.html`` of :func:`shot_results`' movie, made by the viewer's step
+    with the ``shots`` files given."""
+    outputs = SimpleNamespace(
+        page=results / "m.html",
+        nearest=results / "m" / "nearest.js",
+        thumbnails=results / "m" / "thumbnails.js",
+    )
+    nearest = results / "m" / "nearest.npy"
+    np.save(nearest, np.zeros((len(SAMPLED), 2), np.int32))
+    pages_viewer.viewer_step(
+        json_path,
+        probe,
+        [nearest],
+        results / "_viewer",
+        outputs,
+        "m",
+        ["mds_gray"],
+        ["gray"],
+        "m.mp4",
+        2.0,
+        **shots,
+    )
+    return outputs.page.read_text()
+
+
+def document_of(page):
+    """The Bokeh document of a viewer page, as JSON."""
+    text = re.search(r"const docs_json = '(.*?)';", page).group(1)
+    return json.loads(text.encode().decode("unicode_escape"))
+
+
+def models_named(document):
+    """Every named model of a Bokeh document: ``{name: its attributes}``."""
+    named = {}
+
+    def walk(value):
+        if isinstance(value, dict):
+            if "name" in value.get("attributes", {}):
+                named[value["attributes"]["name"]] = value["attributes"]
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document)
+    return named
+
+
+def array_of(column):
+    """A Bokeh document's binary column (base64 of gzip) as a numpy array."""
+    data = gzip.decompress(base64.b64decode(column["array"]["data"]))
+    return np.frombuffer(data, column["dtype"]).reshape(column["shape"])
+
+
+def test_the_viewer_gets_the_shots_and_each_frame_s_shot(tmp_path):
+    results, json_path, probe = shot_results(tmp_path)
+    heatmap = results / "m" / "plots" / "distances_gray.png"
+    heatmap.touch()
+    page = viewer_page(
+        results,
+        json_path,
+        probe,
+        shots_tsv=results / "m" / "shots.tsv",
+        barcode=results / "m" / pages_shots.BARCODE,
+        heatmaps=[heatmap],
+    )
+    assert "3 shots · average 1.3 s · median 1.0 s" in page
+    assert '<img src="m/plots/distances_gray.png" data-metric="gray"' in page
+    named = models_named(document_of(page))
+    assert {"shots", "shots_strip", "colour_select"} <= set(named)
+    assert 'src="m/plots/barcode.png"' in named["shots_strip"]["text"]
+    assert named["colour_select"]["options"] == [
+        ["time", "by time"],
+        ["shot", "by shot"],
+        ["group", "by group"],
+    ]
+    columns = dict(named["frames"]["data"]["entries"])
+    assert array_of(columns["shot"]).tolist() == [1, 1, 2, 2, 3, 3, 3, 3]
+    assert array_of(columns["group"]).tolist() == [1, 1, 2, 2, 1, 1, 1, 1]
+    bands = dict(named["shots"]["data"]["entries"])
+    assert bands["first"] == [0, 2, 5]
+
+
+def test_a_viewer_without_shots_is_as_before(tmp_path):
+    results, json_path, probe = shot_results(tmp_path)
+    page = viewer_page(results, json_path, probe)
+    named = models_named(document_of(page))
+    assert not {"shots", "shots_strip", "colour_select"} & set(named)
+    assert "fs-heatmaps" not in page and " shot" not in page
+    # A shots.tsv of no shots (a movie of no frames) shows none either.
+    save_shots(results / "m" / "shots.tsv", [])
+    page = viewer_page(
+        results, json_path, probe, shots_tsv=results / "m" / "shots.tsv"
+    )
+    assert "shots_strip" not in page

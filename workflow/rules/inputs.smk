@@ -241,6 +241,19 @@ def movie_shots_tsv(wildcards):
     return f"{RESULTS}/{wildcards.movie}/shots.tsv"
 
 
+def viewer_shot_inputs(wildcards):
+    """make_viewer's shot files when the shot stage takes the movie, else none:
+    its shots.tsv, barcode and heatmaps (drawn with the shots' starts)."""
+    if not has_shots(wildcards.movie):
+        return {}
+    folder = f"{RESULTS}/{wildcards.movie}"
+    return {
+        "shots": f"{folder}/shots.tsv",
+        "barcode": f"{folder}/plots/barcode.png",
+        "heatmaps": [f"{folder}/plots/distances_{metric}.png" for metric in METRICS],
+    }
+
+
 def shot_targets():
     """Each movie's shots.tsv, exports and pictures, and the folder's table,
     when the shot stage runs (also what the index shows of them)."""

@@ -100,6 +100,8 @@ rule copy_viewer_assets:
 
 rule make_viewer:
     input:
+        # shots.tsv, barcode and heatmaps when the shot stage takes the movie.
+        unpack(viewer_shot_inputs),
         json=f"{RESULTS}/{{movie}}.json",
         probe=f"{RESULTS}/{{movie}}/probe.json",
         nearest=expand(
