@@ -7,8 +7,9 @@
  * marker, path, slider, plot, choose, details, status, play, movie; and,
  * when the movie has shots (pages/shots.py), shots (their bands' data),
  * strip (the barcode and bands under the timeline), colour (the colouring
- * menu), colourings (its mappers by name), points and colour_bar. The
- * folder map (collection.js) reuses the few functions exported for it.
+ * menu), colourings (its mapper and colour bar title by name), points
+ * and colour_bar. The folder map (collection.js) reuses the few functions
+ * exported for it.
  * reuse.js (beside the page, when the run looks for reused footage) hands
  * over every movie's reused stretches, marked under the timeline and listed
  * below the map.
