@@ -128,8 +128,8 @@ def test_the_index_card_shows_the_shots_only_when_the_run_finds_them(tmp_path):
     figures = shot_figures(SHOTS)
     assert (
         f'<span class="fs-shot-facts"><span>{figures["shots"]} shots</span> · '
-        f'<span>average {figures["average_seconds"]:.1f} s</span> · '
-        f'<span>median {figures["median_seconds"]:.1f} s</span></span>'
+        f"<span>average {figures['average_seconds']:.1f} s</span> · "
+        f"<span>median {figures['median_seconds']:.1f} s</span></span>"
     ) in page
     assert '<img class="fs-barcode" src="m/plots/barcode.png"' in page
     links = re.findall(r'<a href="(m/[^"]+)">([^<]+)</a>', page)
@@ -144,6 +144,18 @@ def test_the_index_card_shows_the_shots_only_when_the_run_finds_them(tmp_path):
     # A run without the stage: the page as it was, whatever files lie there.
     page = make_index(results, json_path, probe, shots=False)
     assert "shot" not in page and "barcode" not in page
+
+
+def test_the_index_at_a_run_s_end_shows_what_exists(tmp_path):
+    # outcomes_index: the index written again once a run has ended (failed).
+    results, _, _ = shot_results(tmp_path, files=pages_shots.SHOT_FILES[:1])
+    (results / "shots.tsv").unlink()
+    pages_index.outcomes_index(results, {"m": {}}, results / "_viewer", shots=True)
+    page = (results / "index.html").read_text()
+    assert "<span>3 shots</span>" in page and 'src="m/plots/barcode.png"' in page
+    assert re.findall(r'<a href="(m/[^"]+)"', page) == ["m/shots.tsv"]
+    # The folder's table not made (its job failed or never ran): no link.
+    assert "fs-shots-link" not in page
 
 
 def viewer_page(results, json_path, probe, **shots):
@@ -239,7 +251,5 @@ def test_a_viewer_without_shots_is_as_before(tmp_path):
     assert "fs-heatmaps" not in page and " shot" not in page
     # A shots.tsv of no shots (a movie of no frames) shows none either.
     save_shots(results / "m" / "shots.tsv", [])
-    page = viewer_page(
-        results, json_path, probe, shots_tsv=results / "m" / "shots.tsv"
-    )
+    page = viewer_page(results, json_path, probe, shots_tsv=results / "m" / "shots.tsv")
     assert "shots_strip" not in page
