@@ -5,6 +5,7 @@ browser test is tests/browser/test_shot_pages.py)."""
 import base64
 import gzip
 import json
+import os
 import re
 from types import SimpleNamespace
 
@@ -105,6 +106,10 @@ def test_the_card_links_the_files_that_exist(tmp_path):
             {"label": "cutting rate", "link": "m/plots/cutting_rate.png"},
         ],
     }
+    # The movie replaced (probed again) and its shots not made since.
+    made = (results / "m" / "shots.tsv").stat().st_mtime_ns
+    os.utime(results / "m" / "probe.json", ns=(made + 10**9, made + 10**9))
+    assert pages_shots.shot_card(results, "m") is None
     (results / "m" / "shots.tsv").unlink()
     assert pages_shots.shot_card(results, "m") is None
 
@@ -124,7 +129,7 @@ def make_index(results, json_path, probe, shots):
 
 def test_the_index_card_shows_the_shots_only_when_the_run_finds_them(tmp_path):
     results, json_path, probe = shot_results(tmp_path)
-    page = make_index(results, json_path, probe, shots=True)
+    page = make_index(results, json_path, probe, shots=["m"])
     figures = shot_figures(SHOTS)
     assert (
         f'<span class="fs-shot-facts"><span>{figures["shots"]} shots</span> · '
@@ -142,7 +147,7 @@ def test_the_index_card_shows_the_shots_only_when_the_run_finds_them(tmp_path):
     ]
     assert '<p class="fs-shots-link" data-fs-stage="shots"><a href="shots.tsv">' in page
     # A run without the stage: the page as it was, whatever files lie there.
-    page = make_index(results, json_path, probe, shots=False)
+    page = make_index(results, json_path, probe, shots=[])
     assert "shot" not in page and "barcode" not in page
 
 
@@ -150,7 +155,7 @@ def test_the_index_at_a_run_s_end_shows_what_exists(tmp_path):
     # outcomes_index: the index written again once a run has ended (failed).
     results, _, _ = shot_results(tmp_path, files=pages_shots.SHOT_FILES[:1])
     (results / "shots.tsv").unlink()
-    pages_index.outcomes_index(results, {"m": {}}, results / "_viewer", shots=True)
+    pages_index.outcomes_index(results, {"m": {}}, results / "_viewer", shots=["m"])
     page = (results / "index.html").read_text()
     assert "<span>3 shots</span>" in page and 'src="m/plots/barcode.png"' in page
     assert re.findall(r'<a href="(m/[^"]+)"', page) == ["m/shots.tsv"]

@@ -227,9 +227,14 @@ def shot_settings():
     }
 
 
+def shot_movies():
+    """The movies the shot stage takes in this run (none without it)."""
+    return SHOTS_MOVIES if SHOTS["enabled"] else []
+
+
 def has_shots(movie):
     """Whether the shot stage makes the movie's shots.tsv in this run."""
-    return SHOTS["enabled"] and movie in SHOTS_MOVIES
+    return movie in shot_movies()
 
 
 def movie_shots_tsv(wildcards):

@@ -161,7 +161,7 @@ rule make_index:
         code=code_digest("pages.index", "pages/templates"),
         movies=list(MOVIES),
         collection=collection_html(),
-        shots=SHOTS["enabled"],
+        shots=shot_movies(),
     script:
         "../../scripts/make_index.py"
 

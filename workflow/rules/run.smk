@@ -154,7 +154,7 @@ def record_outcomes(run_failed):
             assets,
             collection=collection_html(),
             reuse=reuse_table(),
-            shots=SHOTS["enabled"],
+            shots=shot_movies(),
         )
     report_failures(RESULTS, outcomes)
     for line in status_lines(status):

@@ -103,7 +103,7 @@ def index_step(
     movies,
     collection=None,
     reuse=None,
-    shots=False,
+    shots=(),
 ):
     """Rule ``make_index``: ``index.html``.
 
@@ -113,9 +113,10 @@ def index_step(
     folder map page (``results/collection.html``) when the run makes it: the
     index links to it. ``reuse`` is the path of ``results/reuse.tsv`` when the
     run finds reused footage: the index lists its stretches between movies
-    that have a map (none while the file does not exist). ``shots``: whether
-    the run finds shots: each card shows those of its movie, and the index
-    links to the folder's table, as far as their files exist. Also called at
+    that have a map (none while the file does not exist). ``shots``: the
+    movies the shot stage takes (none without it): each one's card shows its
+    shots, and the index links to the folder's table, as far as their files
+    exist and are current. Also called at
     the end of a failed run.
     """
     rows = read_movies_tsv(movies_tsv)
@@ -129,7 +130,7 @@ def index_step(
         summaries[movie] = movie_summary(
             load_json(json_path), probe, Path(json_path).parent
         )
-        if shots:
+        if movie in shots:
             summaries[movie]["shots"] = shot_card(Path(json_path).parent, movie)
     folder = Path(output).parent
     listing = [] if reuse else None
@@ -161,7 +162,7 @@ def index_step(
 
 
 def outcomes_index(
-    results, movies, assets, collection=None, reuse=None, shots=False
+    results, movies, assets, collection=None, reuse=None, shots=()
 ):
     """``index.html`` again at the end of a run (the Snakefile's ``onsuccess``
     and ``onerror``, once :func:`framescape.run.outcomes.write_outcomes` has
@@ -181,8 +182,9 @@ def outcomes_index(
     reuse : path, optional
         ``reuse.tsv``, when the run finds reused footage: the index lists it
         (not while the file does not exist).
-    shots : bool
-        Whether the run finds shots: the cards show what exists of them.
+    shots : list
+        The movies the shot stage takes: their cards show what exists of
+        their shots.
     """
     index_step(
         movies_tsv=Path(results, "movies.tsv"),

@@ -40,9 +40,15 @@ COLOURINGS = ("time", "shot", "group")
 
 def read_shots(results, movie):
     """The movie's :class:`~framescape.shots.table.Shot` rows, or None while
-    it has no ``shots.tsv``."""
+    it has no ``shots.tsv`` made since its ``probe.json``: a movie replaced
+    whose shot stage then failed keeps the shots of the file it replaced."""
     path = Path(results, movie, "shots.tsv")
-    return load_shots(path) if path.is_file() else None
+    probe = Path(results, movie, "probe.json")
+    if not path.is_file() or (
+        probe.is_file() and probe.stat().st_mtime_ns > path.stat().st_mtime_ns
+    ):
+        return None
+    return load_shots(path)
 
 
 def shot_facts(shots):
