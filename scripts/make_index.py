@@ -14,4 +14,5 @@ run_step(
     movies=snakemake.params.movies,
     collection=snakemake.params.collection,
     reuse=snakemake.input.reuse or None,
+    shots=snakemake.params.shots,
 )

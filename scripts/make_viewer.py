@@ -17,4 +17,7 @@ run_step(
     file_name=snakemake.params.file,
     fps=snakemake.params.fps,
     reuse=snakemake.params.reuse,
+    shots_tsv=snakemake.input.get("shots"),
+    barcode=snakemake.input.get("barcode"),
+    heatmaps=list(snakemake.input.get("heatmaps", [])),
 )

@@ -13,4 +13,5 @@ run_step(
     output=snakemake.output[0],
     metric=snakemake.wildcards.metric,
     title=snakemake.params.title,
+    shots_tsv=snakemake.input.shots or None,
 )

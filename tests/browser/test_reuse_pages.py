@@ -13,7 +13,7 @@ from framescape.pages import reuse as pages_reuse
 from framescape.pages import viewer as pages_viewer
 from framescape.run.folder_status import write_folder_status
 from framescape.run.movies import read_movies_tsv
-from framescape.testing import HOSTILE_ID, MARKUP_ID, REAL_ID, REAL_NAME
+from framescape.testing import HOSTILE_ID, MARKUP_ID, MOVIES, REAL_ID, REAL_NAME
 from framescape.testing.browser import (
     PORTRAIT,
     WAIT_MS,
@@ -291,6 +291,11 @@ def test_viewer_marks_repeats_inside_a_movie_and_only_its_own(
     assert nothing.problems == []
 
 
+def stage_note(page, stage):
+    """The index's note on the folder stage ``stage``."""
+    return page.locator(f'main > [data-fs-stage-note="{stage}"]')
+
+
 def lines(locator):
     """An element's text, line by line, without blank lines."""
     return [line for line in locator.inner_text().splitlines() if line.strip()]
@@ -299,9 +304,9 @@ def lines(locator):
 def test_folder_outputs_out_of_date_are_not_shown_and_say_why(
     browser, results, tmp_path
 ):
-    """The shared run's pages with a folder_status.js saying both folder
+    """The shared run's pages with a folder_status.js saying the folder
     stages are out of date (a movie replaced while a broken one kept the
-    folder jobs from running): the index hides the listing and the link and
+    folder jobs from running): the index hides the listing and the links and
     says why, with the movies left out; a viewer draws no marks of reuse.js
     and says why; the folder page shows no map, only why."""
     copy = tmp_path / "results"
@@ -313,22 +318,28 @@ def test_folder_outputs_out_of_date_are_not_shown_and_say_why(
         {
             "collection": stale,
             "reuse": {**stale, "left_out": [{"name": "x.mp4", "reason": "bad"}]},
+            "shots": stale,
         },
     )
     visit = Visit(browser, (copy / "index.html").as_uri())
     page = visit.page
     assert page.locator(".fs-reuse-pairs").is_hidden()
     assert page.locator(".fs-collection-link").is_hidden()
-    notes = page.locator(".fs-stage-note")
+    assert page.locator(".fs-shots-link").is_hidden()
     advice = "run framescape again to make it anew."
-    assert lines(notes.nth(0)) == [
+    assert lines(stage_note(page, "collection")) == [
         f"The map of the whole folder is out of date ({why}): {advice}"
     ]
-    assert lines(notes.nth(1)) == [
+    assert lines(stage_note(page, "reuse")) == [
         f"The list of reused footage is out of date ({why}): {advice}",
         "Left out of the list of reused footage:",
         "x.mp4: bad",
     ]
+    assert lines(stage_note(page, "shots")) == [
+        f"The table of every movie's shots is out of date ({why}): {advice}"
+    ]
+    # Each movie's own shots stay: their shots.tsv is what the card reads.
+    assert page.locator(".fs-card .fs-shot-facts").count() == len(MOVIES)
     visit.screenshot("index-out-of-date")
     viewer = Visit(browser, (copy / f"{REAL_ID}.html").as_uri())
     viewer.wait_for_viewer()
@@ -349,13 +360,14 @@ def test_folder_outputs_out_of_date_are_not_shown_and_say_why(
     write_folder_status(
         copy,
         {
-            "collection": {"state": "current", "why": "", "left_out": []},
-            "reuse": {"state": "current", "why": "", "left_out": []},
+            stage: {"state": "current", "why": "", "left_out": []}
+            for stage in ("collection", "reuse", "shots")
         },
     )
     page.reload()
     assert page.locator(".fs-reuse-pairs").is_visible()
     assert page.locator(".fs-collection-link").is_visible()
+    assert page.locator(".fs-shots-link").is_visible()
     assert page.locator(".fs-stage-note").nth(0).is_hidden()
     for opened in (visit, viewer, folder):
         assert opened.problems == []

@@ -143,7 +143,7 @@ def test_switching_maps_moves_points_smoothly(viewer, results):
     items = load_items(results)
     page = viewer.page
     before = np.c_[page.evaluate(FRAMES)["x"], page.evaluate(FRAMES)["y"]]
-    page.locator("select").select_option(label="t-SNE · hsl")
+    page.locator("select[name=map_select]").select_option(label="t-SNE · hsl")
     seen = page.evaluate(SAMPLE_SWITCH, ["tsne_hsl", 50, WAIT_MS])
     data = page.evaluate(FRAMES)
     after = np.c_[data["x"], data["y"]]

@@ -70,6 +70,32 @@ def test_plot_distances_shows_the_matrix(tmp_path):
     assert coloured > 20000
 
 
+def middle_row(path):
+    image = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    return image[len(image) // 2]
+
+
+def test_the_heatmap_marks_where_shots_start(tmp_path):
+    times = np.arange(40) * 0.1
+    distances = np.full((40, 40), 0.5, np.float32)
+    plain, marked = tmp_path / "plain.png", tmp_path / "marked.png"
+    plots.plot_distances(plain, distances, times, "gray", "a movie")
+    # Shots starting at 1.0 s and 2.4 s.
+    starts = [1.0, 2.4]
+    plots.plot_distances(marked, distances, times, "gray", "a movie", None, starts)
+    before, after = middle_row(plain), middle_row(marked)
+    # The heatmap: the columns of the one colour a flat matrix gets.
+    colours, counts = np.unique(before, axis=0, return_counts=True)
+    fill = colours[np.argmax(counts * (colours.sum(axis=1) < 700))]
+    inside = np.flatnonzero((before == fill).all(axis=1))
+    left, right = inside[0], inside[-1] + 1
+    changed = np.flatnonzero((before != after).any(axis=1))
+    runs = np.split(changed, np.flatnonzero(np.diff(changed) > 1) + 1)
+    # A line at 1.0 s and one at 2.4 s, on an axis from -0.05 to 3.95 s.
+    places = [(run.mean() + 0.5 - left) / (right - left) * 4.0 - 0.05 for run in runs]
+    assert places == pytest.approx([1.0, 2.4], abs=0.02)
+
+
 def items_for(n, keys, movie="m"):
     rng = np.random.default_rng(0)
     return [

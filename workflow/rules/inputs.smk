@@ -227,8 +227,41 @@ def shot_settings():
     }
 
 
+def shot_movies():
+    """The movies the shot stage takes in this run (none without it)."""
+    return SHOTS_MOVIES if SHOTS["enabled"] else []
+
+
+def has_shots(movie):
+    """Whether the shot stage makes the movie's shots.tsv in this run."""
+    return movie in shot_movies()
+
+
+def movie_shots_tsv(wildcards):
+    """The movie's shots.tsv when the shot stage takes it, else none: its
+    heatmaps mark where shots start."""
+    if not has_shots(wildcards.movie):
+        return []
+    # A string, not a list: the step reads the one path.
+    return f"{RESULTS}/{wildcards.movie}/shots.tsv"
+
+
+def viewer_shot_inputs(wildcards):
+    """make_viewer's shot files when the shot stage takes the movie, else none:
+    its shots.tsv, barcode and heatmaps (drawn with the shots' starts)."""
+    if not has_shots(wildcards.movie):
+        return {}
+    folder = f"{RESULTS}/{wildcards.movie}"
+    return {
+        "shots": f"{folder}/shots.tsv",
+        "barcode": f"{folder}/plots/barcode.png",
+        "heatmaps": [f"{folder}/plots/distances_{metric}.png" for metric in METRICS],
+    }
+
+
 def shot_targets():
-    """Each movie's shots.tsv and the folder's, when the shot stage runs."""
+    """Each movie's shots.tsv, exports and pictures, and the folder's table,
+    when the shot stage runs (also what the index shows of them)."""
     if not SHOTS["enabled"]:
         return []
     per_movie = (

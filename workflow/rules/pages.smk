@@ -53,6 +53,8 @@ rule plot_distances:
         # Its shape names the reduced blocks a long movie's heatmap averages.
         frames=f"{RESULTS}/{{movie}}/frames.npy",
         distances=heatmap_source,
+        # Where shots start, drawn over the heatmap (none without the stage).
+        shots=movie_shots_tsv,
     output:
         report(
             f"{RESULTS}/{{movie}}/plots/distances_{{metric}}.png",
@@ -98,6 +100,8 @@ rule copy_viewer_assets:
 
 rule make_viewer:
     input:
+        # shots.tsv, barcode and heatmaps when the shot stage takes the movie.
+        unpack(viewer_shot_inputs),
         json=f"{RESULTS}/{{movie}}.json",
         probe=f"{RESULTS}/{{movie}}/probe.json",
         nearest=expand(
@@ -141,6 +145,8 @@ rule make_index:
         assets=rules.copy_viewer_assets.output.folder,
         # reuse.tsv, listed on the index, when the stage runs (else none).
         reuse=reuse_table() or [],
+        # What the cards show of the shots, when the stage runs (else none).
+        shots=shot_targets(),
     output:
         f"{RESULTS}/index.html",
     log:
@@ -155,6 +161,7 @@ rule make_index:
         code=code_digest("pages.index", "pages/templates"),
         movies=list(MOVIES),
         collection=collection_html(),
+        shots=shot_movies(),
     script:
         "../../scripts/make_index.py"
 

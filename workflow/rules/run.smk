@@ -149,7 +149,12 @@ def record_outcomes(run_failed):
         from framescape.pages.index import outcomes_index
 
         outcomes_index(
-            RESULTS, MOVIES, assets, collection=collection_html(), reuse=reuse_table()
+            RESULTS,
+            MOVIES,
+            assets,
+            collection=collection_html(),
+            reuse=reuse_table(),
+            shots=shot_movies(),
         )
     report_failures(RESULTS, outcomes)
     for line in status_lines(status):

@@ -2,8 +2,9 @@
 # hundred bytes a frame (shot_features); where each shot begins and which shots
 # show the same set-up (shot_list → results/<movie>/shots.tsv); the editors'
 # files (shot_exports: EDL, OTIO, WebVTT chapters); the folder's table
-# (shot_table → results/shots.tsv). Changing shots: in the config reruns these
-# and the pages, nothing else.
+# (shot_table → results/shots.tsv). The heatmaps, viewers and index of
+# pages.smk show them. Changing shots: in the config reruns these, the
+# heatmaps and the pages, nothing else.
 
 SHOT_FEATURES = ("thumbs", "histograms", "colours", "times")
 

@@ -6,8 +6,9 @@ Pages are Bokeh documents (scatter, hover, box and lasso selection, widgets) put
 into Jinja2 templates (``templates/``, autoescaped: every value is text unless a
 template marks it safe, which only Bokeh's own HTML is). BokehJS and the pages'
 few functions (``assets/framescape.js``: smooth switching, timeline, thumbnails
-when zoomed, nearest frames, CSV export, the marks of reused footage — what
-Bokeh has no model for; ``assets/collection.js`` for the folder map) are copied
+when zoomed, nearest frames, CSV export, the marks of reused footage, the
+shots under the timeline and the map's colourings — what Bokeh has no model
+for; ``assets/collection.js`` for the folder map) are copied
 once into ``results/_viewer/``, with a manifest naming the Bokeh they came from.
 The pages open from the file system or any static web server, with no network.
 
@@ -26,5 +27,6 @@ path took longer than the canvas page takes to load whole (docs/performance.md,
 - :mod:`~framescape.pages.viewer`, :mod:`~framescape.pages.index`,
   :mod:`~framescape.pages.collection`: the pages;
 - :mod:`~framescape.pages.reuse`: what the pages show of reused footage;
+- :mod:`~framescape.pages.shots`: what they show of a movie's shots;
 - :mod:`~framescape.pages.plots`, :mod:`~framescape.pages.pictures`: the static
   pictures."""

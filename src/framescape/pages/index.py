@@ -1,7 +1,9 @@
 """The index, ``results/index.html`` (rule ``make_index``, and again when a run
 ends: :mod:`framescape.run.outcomes`): every movie with a picture, its frame
-count, its duration and a link to its viewer; movies without a map with the
-reason; a link to the folder map; the listing of reused footage."""
+count, its duration, a link to its viewer and, with its shots, their figures,
+its barcode and its shot files; movies without a map with the reason; a link
+to the folder map and to the folder's table of shots; the listing of reused
+footage."""
 
 
 import os
@@ -9,27 +11,33 @@ from pathlib import Path
 
 from framescape.common import format_duration, load_json, log, save_text
 from framescape.pages.reuse import read_reuse_tsv, reuse_listing
+from framescape.pages.shots import shot_card
 from framescape.pages.toolkit import TEMPLATES, aspect_ratio, picture_size
 from framescape.run.movies import read_movies_tsv
 
 
-def index_page(rows, summaries, assets, collection=None, reuse=None):
+def index_page(
+    rows, summaries, assets, collection=None, reuse=None, shots_table=None
+):
     """``results/index.html``: every movie with a picture, its frame count, its
-    duration and a link to its viewer; movies without a map are listed with the
-    reason; a link to the folder map when there is one; the footage that appears
+    duration, a link to its viewer and what it shows of its shots; movies
+    without a map are listed with the reason; a link to the folder map when
+    there is one, and to the folder's table of shots; the footage that appears
     more than once, when there is any.
 
     Parameters
     ----------
     rows : ``movies.tsv`` rows (``movie``, ``file``, ``status``, …)
     summaries : ``{movie: summary}`` from :func:`movie_summary`, for the movies
-        that have a map.
+        that have a map; ``summary["shots"]``, when there, is the card's
+        :func:`~framescape.pages.shots.shot_card`.
     assets : the assets folder, relative to the page.
     collection : the folder map page relative to the index, or None.
     reuse : the reused stretches (:func:`framescape.pages.reuse.reuse_listing`)
         of movies in ``summaries``, best first; None: the run looks for none.
+    shots_table : the folder's ``shots.tsv`` relative to the index, or None.
 
-    Both folder outputs are shown only while ``folder_status.js`` says they
+    The folder outputs are shown only while ``folder_status.js`` says they
     are current (``assets/folder.js``); otherwise the page says why.
     """
     cards = []
@@ -49,6 +57,7 @@ def index_page(rows, summaries, assets, collection=None, reuse=None):
                 "picture": summary["picture"],
                 "aspect": summary["aspect"],
                 "facts": facts,
+                "shots": summary.get("shots"),
             }
         )
     pairs = [
@@ -68,6 +77,7 @@ def index_page(rows, summaries, assets, collection=None, reuse=None):
         collection=collection,
         reuse=reuse is not None,
         pairs=pairs,
+        shots_table=shots_table,
     )
 
 
@@ -93,6 +103,7 @@ def index_step(
     movies,
     collection=None,
     reuse=None,
+    shots=(),
 ):
     """Rule ``make_index``: ``index.html``.
 
@@ -102,8 +113,11 @@ def index_step(
     folder map page (``results/collection.html``) when the run makes it: the
     index links to it. ``reuse`` is the path of ``results/reuse.tsv`` when the
     run finds reused footage: the index lists its stretches between movies
-    that have a map (none while the file does not exist). Also called at the
-    end of a failed run.
+    that have a map (none while the file does not exist). ``shots``: the
+    movies the shot stage takes (none without it): each one's card shows its
+    shots, and the index links to the folder's table, as far as their files
+    exist and are current. Also called at
+    the end of a failed run.
     """
     rows = read_movies_tsv(movies_tsv)
     ok = {row["movie"] for row in rows if row["status"] == "ok"}
@@ -116,6 +130,8 @@ def index_step(
         summaries[movie] = movie_summary(
             load_json(json_path), probe, Path(json_path).parent
         )
+        if movie in shots:
+            summaries[movie]["shots"] = shot_card(Path(json_path).parent, movie)
     folder = Path(output).parent
     listing = [] if reuse else None
     if reuse and os.path.isfile(reuse):
@@ -133,17 +149,21 @@ def index_step(
         os.path.relpath(assets, folder),
         collection and os.path.relpath(collection, folder),
         listing,
+        "shots.tsv" if shots and (folder / "shots.tsv").is_file() else None,
     )
     save_text(output, page)
     log.info(
-        "%d movies, %d with a map, %d reused stretches",
+        "%d movies, %d with a map, %d with shots, %d reused stretches",
         len(rows),
         len(summaries),
+        sum(bool(summary.get("shots")) for summary in summaries.values()),
         len(listing or []),
     )
 
 
-def outcomes_index(results, movies, assets, collection=None, reuse=None):
+def outcomes_index(
+    results, movies, assets, collection=None, reuse=None, shots=()
+):
     """``index.html`` again at the end of a run (the Snakefile's ``onsuccess``
     and ``onerror``, once :func:`framescape.run.outcomes.write_outcomes` has
     corrected ``movies.tsv``): it lists the failed movies with their reasons.
@@ -162,6 +182,9 @@ def outcomes_index(results, movies, assets, collection=None, reuse=None):
     reuse : path, optional
         ``reuse.tsv``, when the run finds reused footage: the index lists it
         (not while the file does not exist).
+    shots : list
+        The movies the shot stage takes: their cards show what exists of
+        their shots.
     """
     index_step(
         movies_tsv=Path(results, "movies.tsv"),
@@ -172,4 +195,5 @@ def outcomes_index(results, movies, assets, collection=None, reuse=None):
         movies=list(movies),
         collection=collection,
         reuse=reuse,
+        shots=shots,
     )

@@ -1,5 +1,6 @@
 """Static pictures of a movie (PNG, matplotlib): its maps, one panel per
-method × metric, and its distance matrices as self-similarity heatmaps."""
+method × metric, and its distance matrices as self-similarity heatmaps, with
+lines where its shots start when it has them."""
 
 
 import os
@@ -14,12 +15,16 @@ from framescape.distances.tiles import HEATMAP_CELLS, heatmap_cells
 from framescape.graph.parameters import reduce_factor
 from framescape.pages.pictures import thumbnail
 from framescape.registry import METRICS
+from framescape.shots.table import load_shots
 
 matplotlib.use("Agg")
 
 # Longer side of a frame's picture on a map, pixels: landscape and portrait
 # frames take the same room, each at its own aspect.
 THUMBNAIL_SIZE = 56
+# Shot starts over a heatmap: thin and half seen, so that dense cutting greys
+# the picture rather than hides it; a colour the magma map never takes.
+SHOT_LINE = {"color": "#3ec1d3", "linewidth": 0.6, "alpha": 0.5}
 
 
 def thumbnail_frames(n_frames, count):
@@ -123,7 +128,9 @@ def block_mean(matrix, cells=HEATMAP_CELLS):
     return reduced, block
 
 
-def plot_distances(path, distances, times, metric, title, reduced_factor=None):
+def plot_distances(
+    path, distances, times, metric, title, reduced_factor=None, shot_starts=()
+):
     """Self-similarity heatmap of an ``(N, N)`` distance matrix, time on both axes.
 
     Repeated scenes show as dark off-diagonal blocks, cycles as stripes parallel
@@ -131,7 +138,9 @@ def plot_distances(path, distances, times, metric, title, reduced_factor=None):
     cell side)`` (:func:`block_mean`'s result, or the neighbour graph's).
     ``reduced_factor``: the distances are those of frames averaged over
     ``f × f`` pixel blocks (the neighbour graph's candidates), which the
-    colour bar says.
+    colour bar says. ``shot_starts``: the times (s) where shots start after
+    the first, drawn as lines across both axes (:data:`SHOT_LINE`), the
+    shots as squares along the diagonal.
     """
     reduced, block = (
         distances if isinstance(distances, tuple) else block_mean(distances)
@@ -146,6 +155,10 @@ def plot_distances(path, distances, times, metric, title, reduced_factor=None):
         extent=(-step / 2, end + step / 2, end + step / 2, -step / 2),
         interpolation="nearest",
     )
+    if len(shot_starts):
+        low, high = -step / 2, end + step / 2
+        ax.vlines(shot_starts, low, high, **SHOT_LINE)
+        ax.hlines(shot_starts, low, high, **SHOT_LINE)
     colour_bar = figure.colorbar(image, ax=ax)
     label = f"{metric} distance ({METRICS[metric].unit})"
     if reduced_factor:
@@ -154,7 +167,8 @@ def plot_distances(path, distances, times, metric, title, reduced_factor=None):
     ax.set_xlabel("time (s)")
     ax.set_ylabel("time (s)")
     averaged = f", {block}×{block} frames averaged per cell" if block > 1 else ""
-    ax.set_title(f"{title}\n{metric}: {len(times)} frames{averaged}")
+    shots = f", {len(shot_starts) + 1} shots" if len(shot_starts) else ""
+    ax.set_title(f"{title}\n{metric}: {len(times)} frames{averaged}{shots}")
     save_figure(figure, path)
 
 
@@ -172,11 +186,14 @@ def plot_maps_step(frames_tsv, scaled_npys, output, names, title, thumbnails):
     log.info("%d frames, %d maps", len(frames), len(maps))
 
 
-def plot_distances_step(frames_tsv, frames_npy, source, output, metric, title):
+def plot_distances_step(
+    frames_tsv, frames_npy, source, output, metric, title, shots_tsv=None
+):
     """Rule ``plot_distances``: the self-similarity heatmap of one metric, from
     its matrix (``distances/<metric>.npy``) or, on the long-movie path, from
     the block averages of its candidates' reduced distances
-    (``graph/<metric>_heatmap.npy``)."""
+    (``graph/<metric>_heatmap.npy``); with the movie's ``shots.tsv``, lines
+    where its shots start."""
     frames = load_frames_tsv(frames_tsv)
     times = np.array([frame["time"] for frame in frames])
     reduced = np.load(source, mmap_mode="r")
@@ -190,5 +207,6 @@ def plot_distances_step(frames_tsv, frames_npy, source, output, metric, title):
         _, height, width, _ = npy_shape(frames_npy)
         reduced = (np.asarray(reduced), block)
         factor = reduce_factor(metric, width, height)
-    plot_distances(output, reduced, times, metric, title, factor)
-    log.info("%d frames", len(frames))
+    starts = [shot.start for shot in load_shots(shots_tsv)[1:]] if shots_tsv else []
+    plot_distances(output, reduced, times, metric, title, factor, starts)
+    log.info("%d frames, %d shot starts", len(frames), len(starts))

@@ -8,7 +8,6 @@ picture the index shows and at which its viewer opens (``<movie>.html#frame=N``,
 N the frame's number as in ``frames.tsv`` and ``<movie>.json``)."""
 
 
-import bisect
 import json
 from pathlib import Path
 
@@ -20,10 +19,7 @@ from framescape.common import (
     log,
     save_text,
 )
-
-# reuse.tsv gives times in whole milliseconds: a frame within half of one of
-# a stretch's ends is that end's frame.
-TIME_ROUNDING = 0.0005
+from framescape.pages.toolkit import time_range
 
 
 def read_reuse_tsv(path):
@@ -38,31 +34,13 @@ def read_reuse_tsv(path):
     ]
 
 
-def frame_range(frames, start, end):
-    """The places in ``frames`` (``frames.tsv`` rows, in time order, at least
-    one) of a stretch from ``start`` to ``end`` s: ``(first, last)``, the first
-    and last frames inside it; when none is (frames sampled further apart than
-    the stretch is long, or a stretch past the last frame), the frame nearest
-    its middle for both."""
-    times = [frame["time"] for frame in frames]
-    first = bisect.bisect_left(times, start - TIME_ROUNDING)
-    last = bisect.bisect_right(times, end + TIME_ROUNDING) - 1
-    if first <= last:
-        return first, last
-    middle = (start + end) / 2
-    nearest = min(
-        (i for i in (first - 1, first) if 0 <= i < len(times)),
-        key=lambda i: abs(times[i] - middle),
-    )
-    return nearest, nearest
-
-
 def stretch_side(movie, start, end, files, frames):
     """One place of a stretch: ``movie`` (id) from ``start`` to ``end`` s, with
     its file name (``files[movie]``), its times as text, its first and last
     frames' numbers, the first frame's picture (relative to the results folder)
     and the link that opens the movie's viewer at it."""
-    first, last = frame_range(frames, start, end)
+    times = [frame["time"] for frame in frames]
+    first, last = time_range(times, start, end)
     frame = frames[first]["frame"]
     return {
         "movie": movie,

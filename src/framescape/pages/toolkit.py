@@ -7,6 +7,7 @@ viewer loads later: ``<movie>/thumbnails.js`` (each frame as a small JPEG
 
 
 import base64
+import bisect
 import io
 import json
 import re
@@ -51,6 +52,9 @@ THUMBNAIL_QUALITY = 80
 # each axis' smallest to its largest value: a step is 1/65535 of the map, a
 # hundredth of a pixel at the page's size, a pixel only zoomed in 94 times.
 COORDINATE_STEPS = 65535
+# The tables the pages place on a movie's frames (reuse.tsv, shots.tsv) give
+# times in whole milliseconds: a frame within half of one of a time is at it.
+TIME_ROUNDING = 0.0005
 # A numbered file name: its last run of digits and what follows.
 NUMBER = re.compile(r"(\d+)(\D*)$")
 
@@ -216,6 +220,24 @@ def numbered_pictures(sources):
         if source != pattern["prefix"] + number + pattern["suffix"]:
             return None
     return pattern
+
+
+def time_range(times, start, end):
+    """The places in ``times`` (a movie's sampled frames' times, s, in order, at
+    least one) of a span from ``start`` to ``end`` s: ``(first, last)``, the
+    first and last frames inside it; when none is (frames sampled further apart
+    than the span is long, or a span past the last frame), the frame nearest
+    its middle for both."""
+    first = bisect.bisect_left(times, start - TIME_ROUNDING)
+    last = bisect.bisect_right(times, end + TIME_ROUNDING) - 1
+    if first <= last:
+        return first, last
+    middle = (start + end) / 2
+    nearest = min(
+        (i for i in (first - 1, first) if 0 <= i < len(times)),
+        key=lambda i: abs(times[i] - middle),
+    )
+    return nearest, nearest
 
 
 def js_call(shared, function, library="framescape"):

@@ -1,7 +1,10 @@
 """A movie's viewer, ``results/<movie>.html`` (rule ``make_viewer``): its maps and
 the switch between them, the timeline, each frame's picture on hover, its
-nearest frames on a click, the selection's CSV and the marks of reused footage;
-``<movie>/nearest.js`` and ``<movie>/thumbnails.js`` beside it."""
+nearest frames on a click, the selection's CSV, the marks of reused footage
+and, with the movie's shots, its barcode and shots under the timeline, the map
+coloured by shot or group and the self-similarity heatmaps with their bounds
+(:mod:`framescape.pages.shots`); ``<movie>/nearest.js`` and
+``<movie>/thumbnails.js`` beside it."""
 
 
 import os
@@ -17,6 +20,7 @@ from framescape.common import (
     log,
     save_text,
 )
+from framescape.pages.shots import frame_shots, page_shots, shot_facts, shot_views
 from framescape.pages.toolkit import (
     HOVER_SIDE,
     TEMPLATES,
@@ -42,7 +46,7 @@ from framescape.pages.toolkit import (
 )
 
 
-def viewer_layout(items, keys, movie, picture, assets):
+def viewer_layout(items, keys, movie, picture, assets, shots=None, barcode=None):
     """The Bokeh layout of one movie's viewer.
 
     Parameters
@@ -53,6 +57,9 @@ def viewer_layout(items, keys, movie, picture, assets):
         ``<movie>/thumbnails.js`` beside the page)
     picture : ``(width, height)`` of the movie's frame pictures, pixels
     assets : the assets folder, relative to the page
+    shots : the movie's shots (``shots.tsv`` rows), or None: the page shows
+        none of them
+    barcode : its barcode picture, relative to the page, or None
 
     The layout is the one root of its own document, which follows the page's
     address once drawn (``#frame=N`` selects frame N, as the folder map's
@@ -60,8 +67,8 @@ def viewer_layout(items, keys, movie, picture, assets):
     """
     from bokeh.layouts import column, row
 
-    data = viewer_sources(items, keys)
-    plot, path = viewer_map(data, picture)
+    data = viewer_sources(items, keys, shots)
+    drawn = viewer_map(data, picture)
     controls = viewer_controls(keys, data, assets)
     shared = {
         "source": data.source,
@@ -70,38 +77,56 @@ def viewer_layout(items, keys, movie, picture, assets):
         "pictures": data.pictures,
         "thumbnails": data.thumbnails,
         "marker": data.marker,
-        "path": path,
+        "path": drawn.path,
         "slider": controls.slider,
-        "plot": plot,
+        "plot": drawn.plot,
         "choose": controls.choose,
         "details": controls.details,
         "status": controls.status,
         "play": controls.play,
         "movie": movie,
     }
+    timeline = [row(controls.play, controls.slider, sizing_mode="stretch_width")]
+    menus = [controls.choose]
+    if shots:
+        views = shot_views(
+            shots,
+            data.times,
+            barcode,
+            drawn.colour_bar,
+            controls.slider.stylesheets[0],
+        )
+        shared |= {
+            "shots": views.shots,
+            "strip": views.strip,
+            "colour": views.colour,
+            "colourings": views.colourings,
+            "points": drawn.points,
+            "colour_bar": drawn.colour_bar,
+        }
+        timeline.append(views.strip)
+        menus.append(views.colour)
+        views.colour.js_on_change("value", js_call(shared, "colourBy"))
 
     controls.choose.js_on_change("value", js_call(shared, "switchMap"))
     controls.slider.js_on_change("value", js_call(shared, "moveMarker"))
     controls.play.js_on_event("button_click", js_call(shared, "togglePlay"))
     controls.export.js_on_event("button_click", js_call(shared, "exportCsv"))
     data.source.selected.js_on_change("indices", js_call(shared, "showSelection"))
-    plot.js_on_event("tap", js_call(shared, "showFrame"))
-    plot.js_on_event("rangesupdate", js_call(shared, "updateThumbnails"))
+    drawn.plot.js_on_event("tap", js_call(shared, "showFrame"))
+    drawn.plot.js_on_event("rangesupdate", js_call(shared, "updateThumbnails"))
     layout = row(
-        column(
-            plot,
-            row(controls.play, controls.slider, sizing_mode="stretch_width"),
-            width=760,
-        ),
-        column(controls.choose, controls.export, controls.status, controls.details),
+        column(drawn.plot, *timeline, width=760),
+        column(*menus, controls.export, controls.status, controls.details),
     )
     return page_document(layout, shared, "watchAddress")
 
 
 class ViewerSources(NamedTuple):
     """The data a viewer draws (:func:`viewer_sources`): ``source``, the frames
-    (``frame``, ``time``, the first map's ``x`` and ``y``, and ``src`` unless
-    ``pictures`` rebuilds the names); ``maps`` and ``scales``, every map's
+    (``frame``, ``time``, the first map's ``x`` and ``y``, ``src`` unless
+    ``pictures`` rebuilds the names, and with shots each frame's ``shot`` and
+    ``group``); ``maps`` and ``scales``, every map's
     steps; ``thumbnails``, the pictures drawn when zoomed in; ``marker``, the
     timeline's frame; ``times``, each frame's time (s)."""
 
@@ -114,8 +139,9 @@ class ViewerSources(NamedTuple):
     times: np.ndarray
 
 
-def viewer_sources(items, keys):
-    """The :class:`ViewerSources` of a movie's JSON ``items`` and its maps ``keys``."""
+def viewer_sources(items, keys, shots=None):
+    """The :class:`ViewerSources` of a movie's JSON ``items``, its maps
+    ``keys`` and its ``shots`` (None: none)."""
     from bokeh.models import ColumnDataSource
 
     times = np.array([item["time"] for item in items], np.float64)
@@ -126,6 +152,8 @@ def viewer_sources(items, keys):
         "x": steps.x,
         "y": steps.y,
     }
+    if shots:
+        data["shot"], data["group"] = frame_shots(shots, times)
     sources = [item["src"] for item in items]
     pictures = numbered_pictures(sources)
     if pictures is None:
@@ -139,11 +167,21 @@ def viewer_sources(items, keys):
     )
 
 
+class MapViews(NamedTuple):
+    """The viewer's map (:func:`viewer_map`): the figure, the frames' path
+    and points, and the colour bar of their colours (by time)."""
+
+    plot: object
+    path: object
+    points: object
+    colour_bar: object
+
+
 def viewer_map(data, picture):
-    """The viewer's map of :class:`ViewerSources` ``data``: the frames'
-    path, the pictures when zoomed in, the frames coloured by time with
-    their colour bar, the timeline's ring and a hover showing the frame
-    (``picture``, its pictures' size). Returns ``(plot, path)``."""
+    """The :class:`MapViews` of :class:`ViewerSources` ``data``: the
+    frames' path, the pictures when zoomed in, the frames coloured by time
+    with their colour bar, the timeline's ring and a hover showing the frame
+    (``picture``, its pictures' size), and its shot when the data has them."""
     from bokeh.models import ColorBar, CustomJSHover
     from bokeh.transform import linear_cmap
 
@@ -184,24 +222,25 @@ def viewer_map(data, picture):
         line_width=3,
         name="marker_ring",
     )
-    plot.add_layout(
-        ColorBar(color_mapper=colours["transform"], title="time (s)", width=10),
-        "right",
+    colour_bar = ColorBar(
+        color_mapper=colours["transform"], title="time (s)", width=10
     )
+    plot.add_layout(colour_bar, "right")
     hover_width, hover_height = fit(picture, HOVER_SIDE)
+    shot = " · shot @shot" if "shot" in data.source.data else ""
     picture_hover(
         plot,
         points,
         f'<div><img src="$index{{picture}}" alt="frame @frame" '
         f'style="width:{hover_width}px;height:{hover_height}px">'
-        "<div>frame @frame · @time{0.00} s</div></div>",
+        f"<div>frame @frame · @time{{0.00}} s{shot}</div></div>",
         CustomJSHover(
             name="picture_of",
             args={"source": data.source, "pictures": data.pictures},
             code="return framescape.pictureOf({source, pictures}, value);",
         ),
     )
-    return plot, path
+    return MapViews(plot, path, points, colour_bar)
 
 
 class ViewerControls(NamedTuple):
@@ -250,7 +289,7 @@ def viewer_controls(keys, data, assets):
 
 
 def viewer_page(
-    items, keys, movie, file_name, probe, fps, picture, assets, reuse=False
+    items, keys, movie, file_name, probe, fps, picture, assets, reuse=False, shots=None
 ):
     """The complete HTML page of one movie's viewer.
 
@@ -260,16 +299,29 @@ def viewer_page(
     that makes it (see :func:`check_assets`). With ``reuse`` it also loads
     ``reuse.js`` beside it (:func:`framescape.pages.reuse.reuse_script`) and marks
     the movie's reused stretches on its timeline, with where else each appears.
+    With ``shots`` (:class:`~framescape.pages.shots.PageShots`) it shows their
+    figures, barcode, bands and colourings, and the heatmaps.
     """
     import bokeh
     from bokeh.embed import components
 
-    script, div = components(viewer_layout(items, keys, movie, picture, assets))
+    layout = viewer_layout(
+        items,
+        keys,
+        movie,
+        picture,
+        assets,
+        shots and shots.shots,
+        shots and shots.barcode,
+    )
+    script, div = components(layout)
     facts = [f"{len(items)} frames at {fps:g} per second"]
     if probe.get("duration"):
         facts.append(f"{format_duration(probe['duration'])} long")
     if probe.get("width"):
         facts.append(f"source {probe['width']}×{probe['height']}")
+    if shots:
+        facts += shot_facts(shots.shots)
     return TEMPLATES.get_template("viewer.html").render(
         title=file_name,
         assets=assets,
@@ -279,6 +331,8 @@ def viewer_page(
         bokeh_div=div,
         bokeh_script=script,
         reuse=reuse,
+        heatmaps=shots.heatmaps if shots else {},
+        first_metric=keys[0].split("_", 1)[1],
     )
 
 
@@ -294,6 +348,9 @@ def viewer_step(
     file_name,
     fps,
     reuse=False,
+    shots_tsv=None,
+    barcode=None,
+    heatmaps=(),
 ):
     """Rule ``make_viewer``: ``<movie>.html``, ``<movie>/nearest.js`` and
     ``<movie>/thumbnails.js`` (``outputs.page``, ``.nearest``, ``.thumbnails``).
@@ -301,13 +358,16 @@ def viewer_step(
     ``assets`` is the folder :func:`~framescape.pages.toolkit.copy_assets`
     filled; it must hold this job's BokehJS. ``reuse``: whether the run finds
     reused footage, so that the page loads ``results/reuse.js`` (see
-    :func:`viewer_page`).
+    :func:`viewer_page`). ``shots_tsv``, ``barcode`` and ``heatmaps`` (the
+    ``metrics``' heatmaps): the movie's shots and pictures, when the shot
+    stage takes it (:func:`~framescape.pages.shots.page_shots`).
     """
     check_assets(assets)
     results = Path(json_path).parent
     items = load_json(json_path)
     nearest = {metric: np.load(path) for metric, path in zip(metrics, nearest_npys)}
     picture = picture_size(results / items[0]["src"])
+    here = Path(outputs.page).parent
     text = viewer_page(
         items,
         maps,
@@ -316,8 +376,9 @@ def viewer_step(
         load_json(probe_path),
         fps,
         picture,
-        os.path.relpath(assets, Path(outputs.page).parent),
+        os.path.relpath(assets, here),
         reuse,
+        page_shots(shots_tsv, barcode, dict(zip(metrics, heatmaps)), here),
     )
     save_text(outputs.page, text)
     nearest_text = nearest_script(movie, nearest)

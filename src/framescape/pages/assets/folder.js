@@ -14,6 +14,7 @@
   const LABELS = {
     collection: "The map of the whole folder",
     reuse: "The list of reused footage",
+    shots: "The table of every movie's shots",
   };
   let status = null;
 

@@ -4,8 +4,12 @@
  * page's CustomJS callbacks (src/framescape/pages/viewer.py, viewer_layout) with
  * `v`, the viewer's shared models and values: source (the frames drawn), maps
  * (each map's coordinates as 16-bit steps), scales, pictures, thumbnails,
- * marker, path, slider, plot, choose, details, status, play, movie. The
- * folder map (collection.js) reuses the few functions exported for it.
+ * marker, path, slider, plot, choose, details, status, play, movie; and,
+ * when the movie has shots (pages/shots.py), shots (their bands' data),
+ * strip (the barcode and bands under the timeline), colour (the colouring
+ * menu), colourings (its mapper and colour bar title by name), points
+ * and colour_bar. The folder map (collection.js) reuses the few functions
+ * exported for it.
  * reuse.js (beside the page, when the run looks for reused footage) hands
  * over every movie's reused stretches, marked under the timeline and listed
  * below the map.
@@ -22,6 +26,7 @@
   let animation = null;
   let playing = null;
   let shown = null; // frame whose details are open
+  let strip = null; // the shots' strip under the timeline, once drawn
   // What the scripts beside the page hand over, by "<movie>/<script>":
   // thumbnails.js a data: URL per frame, nearest.js {k, metric → ranked rows}.
   const handed = {};
@@ -156,6 +161,7 @@
   /* Move every point from its place in the current map to the chosen one. */
   function switchMap(v) {
     const key = v.choose.value;
+    showHeatmap(key);
     const [targetX, targetY] = coordinatesOf(v, key);
     v.thumbnails.data = { x: [], y: [], src: [] };
     glide(
@@ -185,6 +191,7 @@
     const i = frameIndex(v);
     placeMarker(v);
     v.slider.title = `Frame ${data.frame[i]} · ${seconds(data.time[i])}`;
+    markNow(v);
   }
 
   function togglePlay(v) {
@@ -283,8 +290,136 @@
      followed now and whenever it changes. */
   function watchAddress(v) {
     showReuse(v);
+    showShots(v);
     window.addEventListener("hashchange", () => followAddress(v));
     followAddress(v);
+  }
+
+  /* Below the map, the heatmap of the map `key`'s metric alone. */
+  function showHeatmap(key) {
+    for (const heatmap of document.querySelectorAll(".fs-heatmaps img")) {
+      heatmap.hidden = heatmap.dataset.metric !== metricOf(key);
+    }
+  }
+
+  /* The place among the frames of the one shown at `time` (s): the last
+     frame at or before it, the first before the first. */
+  function frameAt(v, time) {
+    const times = v.source.data.time;
+    let low = 0;
+    let high = times.length - 1;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (times[middle] <= time) {
+        low = middle;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return low;
+  }
+
+  /* The movie's shots under the timeline (the strip, inside its Bokeh Div):
+     the barcode, where a click shows the frame on screen at that time, and a
+     band a shot in alternating shades from its transition's start (a gradual
+     transition's mixed frames hatched), where a click shows the shot's first
+     frame and the pointer its number, times and transition. Time runs from
+     0 to the last shot's end across the timeline's track, under which the
+     strip is aligned. Nothing without shots. */
+  function showShots(v) {
+    const view = v.shots === undefined ? null : Bokeh.index.find_one(v.strip);
+    strip = view === null ? null : view.shadow_el.querySelector(".fs-strip");
+    if (strip === null) {
+      return;
+    }
+    const shots = v.shots.data;
+    const end = shots.end[shots.end.length - 1];
+    const percent = (time) => (100 * time) / end;
+    strip.dataset.end = end;
+    const bands = strip.querySelector(".fs-bands");
+    for (let k = 0; k < shots.shot.length; k++) {
+      const band = document.createElement("span");
+      band.className = `fs-band fs-shade-${k % 2}`;
+      band.dataset.shot = shots.shot[k];
+      band.dataset.first = shots.first[k];
+      const from = shots.transition_start[k];
+      band.style.left = `${percent(from)}%`;
+      band.style.width = `${percent(shots.end[k] - from)}%`;
+      if (shots.start[k] > from) {
+        const mixed = document.createElement("span");
+        mixed.className = "fs-mixed";
+        mixed.style.width = `${(100 * (shots.start[k] - from)) / (shots.end[k] - from)}%`;
+        band.appendChild(mixed);
+      }
+      band.title = shots.title[k];
+      band.addEventListener("click", () => selectFrame(v, shots.first[k]));
+      bands.appendChild(band);
+    }
+    const barcode = strip.querySelector(".fs-barcode");
+    if (barcode !== null) {
+      barcode.addEventListener("click", (event) => {
+        const box = barcode.getBoundingClientRect();
+        selectFrame(v, frameAt(v, ((event.clientX - box.left) / box.width) * end));
+      });
+    }
+    alignStrip(v);
+    markNow(v);
+  }
+
+  /* The strip as wide as the timeline's track and under it. */
+  function alignStrip(v) {
+    const slider = Bokeh.index.find_one(v.slider);
+    const track = slider === null ? null : slider.shadow_el.querySelector(".noUi-base");
+    if (track === null) {
+      return;
+    }
+    const from = track.getBoundingClientRect();
+    const to = strip.getBoundingClientRect();
+    strip.style.marginLeft = `${from.left - to.left}px`;
+    strip.style.width = `${from.width}px`;
+  }
+
+  /* The current frame's time on the strip, and its shot's band marked. */
+  function markNow(v) {
+    if (strip === null) {
+      return;
+    }
+    const i = frameIndex(v);
+    const time = v.source.data.time[i];
+    strip.querySelector(".fs-now").style.left = `${(100 * time) / strip.dataset.end}%`;
+    const shot = v.source.data.shot[i];
+    for (const band of strip.querySelectorAll(".fs-band.fs-current")) {
+      band.classList.remove("fs-current");
+    }
+    const current = strip.querySelector(`.fs-band[data-shot="${shot}"]`);
+    if (current !== null) {
+      current.classList.add("fs-current");
+    }
+  }
+
+  /* The points coloured by the colouring menu's choice (v.colourings: its
+     mapper and title): time, shot or group (cycled palettes, which the
+     colour bar and the bands take too). */
+  function colourBy(v) {
+    const name = v.colour.value;
+    const [mapper, title] = v.colourings[name];
+    const renderer = v.points;
+    for (const glyph of [renderer.glyph, renderer.selection_glyph, renderer.nonselection_glyph]) {
+      if (glyph !== null && typeof glyph === "object") {
+        glyph.fill_color = { field: name, transform: mapper };
+      }
+    }
+    v.colour_bar.color_mapper = mapper;
+    v.colour_bar.title = title;
+    // Shots and groups are whole numbers: a tick on each, or fewer.
+    v.colour_bar.ticker.min_interval = name === "time" ? 0 : 1;
+    if (strip === null) {
+      return;
+    }
+    const shots = v.shots.data;
+    strip.querySelectorAll(".fs-band").forEach((band, k) => {
+      band.style.background = name === "time" ? "" : mapper.palette[shots[name][k] - 1];
+    });
   }
 
   /* The movie's reused stretches (reuse.js, loaded before the page is drawn):
@@ -517,6 +652,7 @@
     exportCsv,
     updateThumbnails,
     watchAddress,
+    colourBy,
     // Shared with the folder map (collection.js).
     coordinatesOf,
     glide,
