@@ -23,6 +23,9 @@ from framescape.testing import (
 BIKES_CUTS = [30, 76, 137, 187, 242]
 BIKES = (REAL_ID, HOSTILE_ID, MARKUP_ID)
 PER_MOVIE = ["shot_list", "shot_exports", "plot_barcode", "plot_cutting_rate"]
+# The pages that show a movie's shots: its heatmaps (shot starts drawn on
+# them) and its viewer; and the index.
+PAGES = ["plot_distances", "plot_distances", "make_viewer"]
 
 
 def test_every_movie_gets_its_shots(workflow_run):
@@ -79,12 +82,14 @@ def test_rerun_shot_settings_only_redo_the_shot_stage(workflow_run):
         )
         jobs = planned_jobs(workdir, config)
         rules = sorted(rule for rule, _ in jobs)
-        assert rules == sorted(PER_MOVIE * len(MOVIES) + ["shot_table", "all"]), change
-    # Switched off: nothing made again.
+        expected = (PER_MOVIE + PAGES) * len(MOVIES) + ["shot_table", "make_index"]
+        assert rules == sorted([*expected, "all"]), change
+    # Switched off: the pages without the shots, nothing else.
     config = write_config(
         workdir,
         workdir / "config.yaml",
         "changed.yaml",
         shots={**section, "enabled": False},
     )
-    assert planned_jobs(workdir, config) == []
+    rules = sorted(rule for rule, _ in planned_jobs(workdir, config))
+    assert rules == sorted([*PAGES * len(MOVIES), "make_index", "all"])
