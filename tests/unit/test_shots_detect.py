@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from framescape.common import FramescapeError
-from framescape.shots import detect
+from framescape.shots import decode, detect
 from framescape.shots.decode import decode_features
-from framescape.shots.features import load_features
+from framescape.shots.features import FrameFeatures, load_features
 from framescape.shots.shots import shots_of
-from framescape.testing import make_movie
+from framescape.testing import ffmpeg, make_movie, real_movie
 from framescape.testing.edits import (
     CUT,
     Flash,
@@ -109,3 +109,74 @@ def test_no_frame_is_one_line(tmp_path):
 def test_steps_count_from_the_first_frame():
     band = np.array([[0.1, 0.2], [0.3, np.nan], [np.nan, np.nan]], np.float32)
     assert detect.steps(band).tolist() == pytest.approx([0.0, 0.1, 0.3])
+
+
+def test_a_variable_frame_rate_movie_counts_its_frames_as_decoded(tmp_path):
+    """2 s of bikes.mp4 at 25 fps (its own cut at 1.2 s), then 2 s of
+    bigbuckbunny.mp4 at 12 fps in one file keeping each frame's time: the cut
+    between them at the 51st frame, at 2 s."""
+    movie = tmp_path / "vfr.mp4"
+    ffmpeg(
+        *("-i", str(real_movie("bikes.mp4")), "-i", str(real_movie("bigbuckbunny.mp4"))),
+        "-filter_complex",
+        "[0:v]trim=0:2,fps=25,scale=320:180,setsar=1[a];"
+        "[1:v]trim=0:2,setpts=PTS-STARTPTS,fps=12,scale=320:180,setsar=1[b];"
+        "[a][b]concat=n=2:v=1:a=0[v]",
+        *("-map", "[v]", "-fps_mode", "passthrough", "-pix_fmt", "yuv420p"),
+        str(movie),
+    )
+    frames = decode_features(movie, tmp_path / "features")
+    features = load_features(tmp_path / "features")
+    assert frames == 50 + 24
+    assert np.diff(features.times).max() > 1.5 * np.diff(features.times).min()
+    shots = shots_of(features)
+    assert [(shot.transition, shot.first_frame) for shot in shots[1:]] == [
+        ("cut", 30),
+        ("cut", 50),
+    ]
+    assert [shot.start for shot in shots[1:]] == pytest.approx([1.2, 2.0], abs=0.01)
+    assert shots[-1].end == pytest.approx(2.0 + 24 / 12, abs=0.01)
+
+
+@pytest.mark.parametrize("offset", [0, 10])
+def test_a_movie_decoded_in_parts_is_the_movie_decoded_whole(
+    tmp_path, monkeypatch, offset
+):
+    """bikes.mp4 (10 s) in two parts at once, against one decode; also with its
+    timestamps starting 10 s in (as MPEG-TS and camera files have them)."""
+    movie = tmp_path / "movie.mp4"
+    ffmpeg(
+        "-i",
+        str(real_movie("bikes.mp4")),
+        "-c",
+        "copy",
+        "-output_ts_offset",
+        str(offset),
+        str(movie),
+    )
+    whole = decode_features(movie, tmp_path / "whole", threads=1, duration=10.0)
+    monkeypatch.setattr(decode, "MIN_PART_SECONDS", 3)
+    assert len(decode.part_bounds(10.0, 2)) == 2
+    parts = decode_features(movie, tmp_path / "parts", threads=2, duration=10.0)
+    assert whole == parts == 250
+    one, two = load_features(tmp_path / "whole"), load_features(tmp_path / "parts")
+    assert one.times[0] == pytest.approx(0.0, abs=0.05)
+    for name in ("thumbs", "histograms", "colours", "times"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+
+
+@pytest.mark.parametrize("rate", [10, 25])
+def test_movies_shorter_than_any_span_are_found_too(rate):
+    """Every length from 2 frames to 3 s: no span of the gradual search is
+    longer than the movie."""
+    rng = np.random.default_rng(0)
+    for frames in range(2, 3 * rate):
+        thumbs = np.repeat(rng.integers(0, 255, (1, 9, 16, 3), np.uint8), frames, 0)
+        thumbs[frames // 2 :] = 255 - thumbs[frames // 2 :]
+        histograms = np.zeros((frames, 64), np.uint16)
+        histograms[:, 0] = 2304
+        features = FrameFeatures(
+            thumbs, histograms, thumbs[:, 0, 0], np.arange(frames) / rate
+        )
+        shots = shots_of(features, rate)
+        assert [shot.first_frame for shot in shots] == [0, frames // 2], frames

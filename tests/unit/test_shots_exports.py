@@ -303,8 +303,8 @@ def test_a_step_names_the_table_that_does_not_tile_the_movie(tmp_path):
     with pytest.raises(FramescapeError) as error:
         exports.edl_step(tmp_path / "shots.tsv", tmp_path / "s.edl", MOVIE, 25.0, 99)
     assert str(error.value) == (
-        f"{tmp_path / 'shots.tsv'}: the shots end at frame 99 but the movie has "
-        "99 frames"
+        f"{tmp_path / 'shots.tsv'}: the shots cover 100 frames but the movie "
+        "has 99"
     )
     assert not (tmp_path / "s.edl").exists()
 

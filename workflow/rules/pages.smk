@@ -209,7 +209,8 @@ rule plot_barcode:
             labels={"movie": "{movie}", "picture": "colour barcode"},
         ),
     log:
-        log_path("plot_barcode"),
+        # The shot stage's: its failure leaves the movie out of the stage.
+        f"{RESULTS}/logs/plot_barcode_{{movie}}.log",
     conda:
         "../../envs/pages.yaml"
     threads: 1
@@ -234,7 +235,8 @@ rule plot_cutting_rate:
             labels={"movie": "{movie}", "picture": "cutting rate"},
         ),
     log:
-        log_path("plot_cutting_rate"),
+        # The shot stage's: its failure leaves the movie out of the stage.
+        f"{RESULTS}/logs/plot_cutting_rate_{{movie}}.log",
     conda:
         "../../envs/pages.yaml"
     threads: 1

@@ -104,7 +104,7 @@ def stage_of(job):
         stage = "collection"
     elif job.rule.name.startswith("reuse"):
         stage = "reuse"
-    elif job.rule.name.startswith("shot"):
+    elif job.rule.name.startswith("shot") or job.rule.name in SHOT_PICTURES:
         stage = "shots"
     else:
         return None
@@ -179,7 +179,11 @@ def report_folder_failures():
     stages = {
         "the folder map": Path(RESULTS, COLLECTION, "logs").glob("*.error"),
         "the reuse stage": Path(RESULTS, "logs").glob("reuse*.error"),
-        "the shot stage": Path(RESULTS, "logs").glob("shot*.error"),
+        "the shot stage": [
+            path
+            for pattern in ("shot*.error", *(f"{r}_*.error" for r in SHOT_PICTURES))
+            for path in Path(RESULTS, "logs").glob(pattern)
+        ],
     }
     for stage, reasons in stages.items():
         for reason in this_runs_reasons(reasons, THIS_RUN["started"]):

@@ -7,6 +7,8 @@
 # heatmaps and the pages, nothing else.
 
 SHOT_FEATURES = ("thumbs", "histograms", "colours", "times")
+# The shot stage's pictures (pages.smk): their jobs are the stage's too.
+SHOT_PICTURES = ("plot_barcode", "plot_cutting_rate")
 
 
 rule shot_features:
@@ -94,7 +96,7 @@ rule shot_exports:
         edl=f"{RESULTS}/{{movie}}/shots.edl",
         vtt=f"{RESULTS}/{{movie}}/chapters.vtt",
     log:
-        log_path("shot_exports"),
+        f"{RESULTS}/logs/shot_exports_{{movie}}.log",
     wildcard_constraints:
         movie=MOVIE_ONLY,
     conda:

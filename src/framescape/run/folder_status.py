@@ -1,7 +1,7 @@
-"""Whether the folder stages' outputs (the folder map, the reused footage) tell
-the truth about the movies as they are now, and which movies each stage left
-out: ``results/folder_status.js``, which the index, the viewers and the folder
-page read before they show anything of those stages.
+"""Whether the folder stages' outputs (the folder map, the reused footage, the
+folder's shot table) tell the truth about the movies as they are now, and which
+movies each stage left out: ``results/folder_status.js``, which the index, the
+viewers and the folder page read before they show anything of those stages.
 
 A folder output is current when it exists and is newer than every input it
 was made from of every movie the stage takes now (Snakemake's own rule for a
@@ -50,7 +50,8 @@ STAGES = {
         Step("reuse.tsv", ("probe.json", "reuse/descriptors.npz")),
         Step("reuse.js", ("frames.tsv",)),
     ),
-    "shots": (Step("shots.tsv", ("shots.tsv",)),),
+    # shots.tsv's times are of the movie file, as reuse.tsv's.
+    "shots": (Step("shots.tsv", ("probe.json", "shots.tsv")),),
 }
 
 

@@ -91,6 +91,9 @@ STAGE_JOBS = {
     "shots": (
         ("logs/shot_features_{movie}.error", "probe.json"),
         ("logs/shot_list_{movie}.error", "shots/times.npy"),
+        ("logs/shot_exports_{movie}.error", "shots.tsv"),
+        ("logs/plot_barcode_{movie}.error", "shots.tsv"),
+        ("logs/plot_cutting_rate_{movie}.error", "shots.tsv"),
     ),
 }
 

@@ -9,28 +9,25 @@ are: a pan or a moving subject changes it little)."""
 
 import numpy as np
 
-from framescape.shots.features import DECODE_HEIGHT, DECODE_WIDTH
+from framescape.shots.features import (
+    DECODE_HEIGHT,
+    DECODE_WIDTH,
+    THUMB_HEIGHT,
+    THUMB_WIDTH,
+)
 
 PIXELS = DECODE_WIDTH * DECODE_HEIGHT
+THUMB_VALUES = THUMB_WIDTH * THUMB_HEIGHT * 3
 
 
-def frame_vectors(features, start, stop):
-    """Rows ``start:stop`` of ``features`` as float32: ``(thumbnails scaled so
-    that a mean absolute difference is their L1 distance, histograms scaled so
-    that half their L1 distance is theirs)``."""
-    thumbs = np.asarray(features.thumbs[start:stop], np.float32)
-    thumbs = thumbs.reshape(len(thumbs), -1) / (255.0 * thumbs[0].size)
-    histograms = np.asarray(features.histograms[start:stop], np.float32)
+def frame_vectors(features, rows):
+    """The frames ``rows`` (a slice or indices) of ``features`` as float32:
+    ``(thumbnails scaled so that a mean absolute difference is their L1
+    distance, histograms scaled so that half their L1 distance is theirs)``."""
+    thumbs = np.asarray(features.thumbs[rows], np.float32)
+    thumbs = thumbs.reshape(len(thumbs), -1) / (255.0 * THUMB_VALUES)
+    histograms = np.asarray(features.histograms[rows], np.float32)
     return thumbs, histograms / (2.0 * PIXELS)
-
-
-def pair_distances(vectors, first, second):
-    """Distances between rows ``first`` and ``second`` (equal-length index
-    arrays) of :func:`frame_vectors`' output."""
-    thumbs, histograms = vectors
-    pictures = np.abs(thumbs[first] - thumbs[second]).sum(axis=1)
-    colours = np.abs(histograms[first] - histograms[second]).sum(axis=1)
-    return 0.5 * pictures + 0.5 * colours
 
 
 def distance_band(vectors, lags):

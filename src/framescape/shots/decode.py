@@ -51,12 +51,13 @@ class ShotDecoder(MovieDecoder):
 
     def command(self):
         # A part of the movie (start, stop: seconds) keeps the movie's own
-        # timestamps (-copyts), so parts decoded apart line up frame for frame.
+        # timestamps (-copyts), from zero as a whole decode has them
+        # (-start_at_zero), so parts decoded apart line up frame for frame.
         part = {}
         if self.start is not None:
-            part.update(ss=f"{self.start:.3f}", copyts=None)
+            part["ss"] = f"{self.start:.3f}"
         if self.stop is not None:
-            part.update(to=f"{self.stop:.3f}", copyts=None)
+            part["to"] = f"{self.stop:.3f}"
         video = ffmpeg.input(
             os.fspath(self.path),
             threads=self.threads,
@@ -73,8 +74,14 @@ class ShotDecoder(MovieDecoder):
         output = ffmpeg.output(
             frames, "pipe:1", fps_mode="passthrough", format="rawvideo", pix_fmt="rgb24"
         )
+        timestamps = ("-copyts", "-start_at_zero") if part else ()
         return output.global_args(
-            "-nostdin", "-hide_banner", "-nostats", "-loglevel", "level+info"
+            *timestamps,
+            "-nostdin",
+            "-hide_banner",
+            "-nostats",
+            "-loglevel",
+            "level+info",
         ).compile(cmd=ffmpeg_exe())
 
 
@@ -167,6 +174,9 @@ def decode_parts(path, folder, parts, duration, rate, name):
 
         with ThreadPoolExecutor(count) as pool:
             decoders = list(pool.map(decode, range(count)))
+        for decoder in decoders[:-1]:
+            if decoder.errors:
+                log.warning("ffmpeg: %s", decoder.errors[0])
         decoders[-1].check_complete(duration)
         return join_parts(scratch, parts, folder)
 
@@ -176,16 +186,16 @@ def join_parts(scratch, parts, folder):
     ``folder``: each part's frames whose times fall between the middles of its
     overlaps (the movie's first timestamp counted as its start)."""
     times = [np.load(scratch / str(index) / "times.npy") for index in range(len(parts))]
-    origin = times[0][0]
-    middles = [origin + start + PART_OVERLAP for start, _ in parts[1:]]
+    middles = [start + PART_OVERLAP for start, _ in parts[1:]]
     lows = [-np.inf, *middles]
     highs = [*middles, np.inf]
     keep = [(t >= low) & (t < high) for t, low, high in zip(times, lows, highs)]
-    for index, (kept, high) in enumerate(zip(keep[:-1], highs[:-1])):
-        if times[index][-1] < high:
+    for index, middle in enumerate(middles):
+        # Both parts must reach across the middle of their overlap.
+        if times[index][-1] < middle or times[index + 1][0] > middle:
             raise FramescapeError(
-                f"truncated or damaged: part {index + 1} of the decode stopped at "
-                f"{times[index][-1]:.1f} s"
+                f"truncated or damaged near {middle:.1f} s: the decode's parts "
+                "do not meet there"
             )
     with contextlib.ExitStack() as stack:
         for key, (row_shape, dtype) in ROWS.items():

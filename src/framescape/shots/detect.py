@@ -96,7 +96,7 @@ def find_transitions(features, fps, settings=DEFAULTS):
     for start, stop, core_start, core_stop in window_bounds(
         frames, WINDOW_FRAMES, margin
     ):
-        vectors = frame_vectors(features, start, stop)
+        vectors = frame_vectors(features, slice(start, stop))
         band = distance_band(vectors, 2 * lags)
         window = window_transitions(vectors, band, fps, settings, lags)
         found += [
@@ -178,7 +178,7 @@ def find_cuts(band, fps, settings):
     # for several frames running, a cut in one.
     footprint = np.ones(2 * ISOLATION + 1, bool)
     footprint[ISOLATION] = False
-    around = maximum_filter(step, footprint=footprint, mode="nearest")
+    around = maximum_filter(step, footprint=footprint, mode="constant")
     candidates = np.flatnonzero(
         (step >= settings.cut_distance) & (step >= settings.cut_ratio * around)
     )
@@ -244,8 +244,9 @@ def novelty(band, length):
     n = len(band)
     before = np.full(n, np.nan, np.float32)
     after = np.full(n, np.nan, np.float32)
-    before[length:] = band[:-length, length - 1]
-    after[: n - length] = band[length:, length - 1]
+    if length < n:
+        before[length:] = band[:-length, length - 1]
+        after[: n - length] = band[length:, length - 1]
     return np.nan_to_num(band[:, length - 1] - np.fmax(before, after), nan=0.0)
 
 
@@ -257,6 +258,8 @@ def find_graduals(vectors, band, fps, settings, lags, cuts, fades):
     shortest = max(2, round(settings.min_gradual_seconds * fps))
     candidates = []
     for length in scales(fps, lags):
+        if length >= len(band):  # a movie shorter than the span
+            break
         score = novelty(band, length)
         peak = maximum_filter1d(score, size=2 * length + 1, mode="nearest")
         across = np.nan_to_num(band[:, length - 1], nan=0.0)

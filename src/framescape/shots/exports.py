@@ -91,8 +91,7 @@ def shot_spans(shots, frame_count=None):
         raise FramescapeError(f"no shots for a movie of {frame_count} frames")
     if frame_count is not None and mixed_start != frame_count:
         raise FramescapeError(
-            f"the shots end at frame {mixed_start - 1} but the movie has "
-            f"{frame_count} frames"
+            f"the shots cover {mixed_start} frames but the movie has {frame_count}"
         )
     return spans
 
@@ -332,11 +331,13 @@ def chapters_step(shots_tsv, output, reach=SCENE_REACH):
 
 def exports_step(shots_tsv, times_npy, probe_json, movie_path, outputs):
     """Rule ``shot_exports``: the movie's shots as ``shots.otio``, ``shots.edl``
-    and ``chapters.vtt``, at its nominal rate (the header's, else its
-    timestamps'), over every frame it decoded; ``outputs``: ``{"otio", "edl",
-    "vtt"}`` paths."""
+    and ``chapters.vtt``, at the rate shot_list found them at (its timestamps'
+    median step, else the header's), over every frame it decoded; ``outputs``:
+    ``{"otio", "edl", "vtt"}`` paths."""
     times = np.load(times_npy, mmap_mode="r")
-    rate = load_json(probe_json).get("fps") or frame_rate(times)
+    # The rate shot_list found the shots at: the header's may be wrong (a
+    # variable-rate file's "1k" tbr).
+    rate = frame_rate(times, load_json(probe_json).get("fps"))
     otio_step(shots_tsv, outputs["otio"], movie_path, rate, len(times))
     edl_step(shots_tsv, outputs["edl"], movie_path, rate, len(times))
     chapters_step(shots_tsv, outputs["vtt"])

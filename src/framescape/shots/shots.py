@@ -21,7 +21,10 @@ def shot_rows(transitions, groups, times, rate):
     mixed = [0] + [t.first_mixed for t in transitions]
     kinds = ["start"] + [t.kind for t in transitions]
     ends = [t.first_mixed for t in transitions] + [frames]
-    movie_end = float(times[-1]) + 1.0 / rate
+    # The last frame lasts as long as the one before it (a variable rate
+    # movie's last stretch may run at another rate than most of it).
+    last_step = float(times[-1] - times[-2]) if frames > 1 else 0.0
+    movie_end = float(times[-1]) + (last_step if last_step > 0 else 1.0 / rate)
     rows = []
     for index, (first, first_mixed, kind, stop) in enumerate(
         zip(firsts, mixed, kinds, ends)
