@@ -4,8 +4,8 @@ and the figures people quote of them (:func:`shot_figures`).
 The rows tile the movie: shot ``k`` covers frames ``first_frame`` to
 ``last_frame``; a gradual transition's mixed frames lie between the previous
 shot's last frame and the new shot's first, from ``transition_start`` on. Times
-are seconds from the movie's first frame, frames count from 0 at the movie's own
-frame rate."""
+are seconds of the movie's own time, from 0 at its start as players show it;
+frames count from 0 at the movie's own frame rate."""
 
 import statistics
 from dataclasses import astuple, dataclass, fields
