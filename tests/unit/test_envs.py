@@ -30,6 +30,7 @@ PACKAGES = {
     "bokeh": "bokeh",
     "ffmpeg": "ffmpeg-python",
     "jinja2": "jinja2",
+    "opentimelineio": "opentimelineio",
 }
 RULE = re.compile(
     r"^(?:rule|checkpoint) (\w+):\n(.*?)(?=^(?:rule|checkpoint) |^# |\Z)",

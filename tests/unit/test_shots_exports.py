@@ -221,7 +221,7 @@ def test_movie_without_frames(tmp_path):
 @pytest.mark.parametrize(
     "shots, count, message",
     [
-        (make_shots([50], 100), 120, "end at frame 99 but the movie has 120"),
+        (make_shots([50], 100), 120, "cover 100 frames but the movie has 120"),
         (make_shots([50], 100)[1:], None, "starts at frame 50, not 0"),
         (make_shots([50], 100) * 2, None, "do not follow"),
         ([], 10, "no shots for a movie of 10 frames"),

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 
+from framescape.common import load_tsv
 from framescape.run.folder_status import read_folder_status
 from framescape.testing import (
     REPO,
@@ -85,6 +86,7 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
     assert {name: stage["state"] for name, stage in status.items()} == {
         "collection": "current",
         "reuse": "current",
+        "shots": "current",
     }
 
     # a.mp4 replaced and a broken movie added: the folder jobs wait for the
@@ -105,8 +107,8 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
     assert 'data-fs-stage="collection"' in index and "folder_status.js" in index
 
     # The folder map's own job fails for c.mp4 (its frames damaged on disk)
-    # and the reuse stage's for b.mp4 (its file damaged): each stage leaves
-    # that movie out from the next run on, and says so.
+    # and the reuse and shot stages' for b.mp4 (its file damaged): each stage
+    # leaves that movie out from the next run on, and says so.
     keep_time(results / "c" / "frames.npy", truncate)
     keep_time(movies / "b.mp4", zero_tail)
     third = snakemake(
@@ -115,11 +117,13 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
         "--forcerun",
         "collection_frames",
         "reuse_descriptors",
+        "shot_features",
         check=False,
     )
     assert third.returncode != 0
     assert (results / "collection/logs/collection_frames_c.error").is_file()
     assert (results / "logs/reuse_descriptors_b.error").is_file()
+    assert (results / "logs/shot_features_b.error").is_file()
     # What a failed job of a movie removed long ago left behind.
     gone = results / "logs" / "reuse_descriptors_gone.error"
     gone.write_text("gone.mp4: not a movie")
@@ -131,6 +135,7 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
     status = read_status(results)
     assert status["collection"]["state"] == "current", status
     assert status["reuse"]["state"] == "current", status
+    assert status["shots"]["state"] == "current", status
     left_out = {
         stage: {movie["name"] for movie in status[stage]["left_out"]}
         for stage in status
@@ -138,9 +143,13 @@ def test_folder_outputs_tell_the_truth_after_failures(tmp_path):
     assert left_out == {
         "collection": {"broken.mp4", "c.mp4"},
         "reuse": {"broken.mp4", "b.mp4"},
+        "shots": {"broken.mp4", "b.mp4"},
     }
+    shots = {row["movie"] for row in load_tsv(results / "shots.tsv")}
+    assert shots == {"a", "c"}
     assert "framescape: the folder map leaves out c.mp4" in fourth.stderr
     assert "framescape: reused footage leaves out b.mp4" in fourth.stderr
+    assert "framescape: the folder's shot table leaves out b.mp4" in fourth.stderr
     # Their jobs are tried again (no folder job waits for them) and fail
     # again: this run's reasons. An earlier run's are not reported.
     assert "collection_frames_c failed" in fourth.stderr

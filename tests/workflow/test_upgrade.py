@@ -93,9 +93,14 @@ def test_a_parameter_of_the_plots_reruns_the_plots_only(workflow_run, checkout):
     movies = len(list((workdir / "movies").iterdir()))
     edit = ("pages/plots.py", "THUMBNAIL_SIZE = 56", "THUMBNAIL_SIZE = 48")
     jobs = upgrade_plan(workdir, checkout, [edit])
+    # The cutting-rate plot is drawn by the same module; the viewers and the
+    # index show the heatmaps and the plot.
     assert {rule: len(wildcards) for rule, wildcards in jobs.items()} == {
         "plot_maps": movies,
         "plot_distances": 2 * movies,
+        "plot_cutting_rate": movies,
+        "make_viewer": movies,
+        "make_index": 1,
         "all": 1,
     }
 
@@ -104,7 +109,8 @@ def test_a_parameter_of_the_graph_reruns_the_folder_map_from_its_graph(
     workflow_run, checkout
 ):
     """The folder map takes the neighbour-graph path; no movie of the run does.
-    The plots rerun too: their heatmaps read the graph's reduction."""
+    The plots rerun too (their heatmaps read the graph's reduction), and the
+    viewers that show them."""
     edit = ("graph/parameters.py", "RECALL_TARGET = 0.995", "RECALL_TARGET = 0.99")
     jobs = upgrade_plan(workflow_run[0], checkout, [edit])
     assert {"graph_candidates", "graph_rerank", "neighbour_graph"} <= set(jobs)
@@ -112,7 +118,7 @@ def test_a_parameter_of_the_graph_reruns_the_folder_map_from_its_graph(
     computed = {
         wildcards
         for rule, planned in jobs.items()
-        if rule not in {"all", "plot_maps", "plot_distances"}
+        if rule not in {"all", "plot_maps", "plot_distances", "make_viewer"}
         for wildcards in planned
         if "movie=" in wildcards
     }

@@ -503,11 +503,11 @@ def test_reuse_finds_the_copies_of_bikes_and_nothing_else(run):
 
 def only_of(jobs, movie=None):
     """Whether every planned job is ``movie``'s (``None``: no movie's), the
-    folder map's, the reuse stage's or one over all movies."""
+    folder map's, the reuse or shot stage's or one over all movies."""
     return all(
         (movie and movie in w)
         or w.startswith(f"movie={COLLECTION}")
-        or rule in ALL_MOVIES_JOBS + FOLDER_RULES + REUSE_JOBS
+        or rule in ALL_MOVIES_JOBS + FOLDER_RULES + REUSE_JOBS + SHOT_FOLDER_JOBS
         for rule, w in jobs
     )
 
