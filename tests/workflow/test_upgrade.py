@@ -93,14 +93,11 @@ def test_a_parameter_of_the_plots_reruns_the_plots_only(workflow_run, checkout):
     movies = len(list((workdir / "movies").iterdir()))
     edit = ("pages/plots.py", "THUMBNAIL_SIZE = 56", "THUMBNAIL_SIZE = 48")
     jobs = upgrade_plan(workdir, checkout, [edit])
-    # The cutting-rate plot is drawn by the same module; the viewers and the
-    # index show the heatmaps and the plot.
+    # The viewers show the heatmaps.
     assert {rule: len(wildcards) for rule, wildcards in jobs.items()} == {
         "plot_maps": movies,
         "plot_distances": 2 * movies,
-        "plot_cutting_rate": movies,
         "make_viewer": movies,
-        "make_index": 1,
         "all": 1,
     }
 

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from framescape.common import log
-from framescape.pages.plots import save_figure
+from framescape.pages.figures import save_figure
 from framescape.shots.table import load_shots, shot_figures
 
 # New shots counted in a minute about each of 600 times.

@@ -5,19 +5,17 @@ lines where its shots start when it has them."""
 
 import os
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-from framescape.common import atomic_path, load_frames_tsv, log, map_label, npy_shape
+from framescape.common import load_frames_tsv, log, map_label, npy_shape
 from framescape.distances.tiles import HEATMAP_CELLS, heatmap_cells
 from framescape.graph.parameters import reduce_factor
+from framescape.pages.figures import save_figure
 from framescape.pages.pictures import thumbnail
 from framescape.registry import METRICS
 from framescape.shots.table import load_shots
-
-matplotlib.use("Agg")
 
 # Longer side of a frame's picture on a map, pixels: landscape and portrait
 # frames take the same room, each at its own aspect.
@@ -170,12 +168,6 @@ def plot_distances(
     shots = f", {len(shot_starts) + 1} shots" if len(shot_starts) else ""
     ax.set_title(f"{title}\n{metric}: {len(times)} frames{averaged}{shots}")
     save_figure(figure, path)
-
-
-def save_figure(figure, path):
-    with atomic_path(path, suffix=".png") as tmp:
-        figure.savefig(tmp, dpi=110)
-    plt.close(figure)
 
 
 def plot_maps_step(frames_tsv, scaled_npys, output, names, title, thumbnails):
