@@ -6,7 +6,8 @@
 # pages.smk show them. Changing shots: in the config reruns these, the
 # heatmaps and the pages, nothing else.
 
-SHOT_FEATURES = ("thumbs", "histograms", "colours", "times")
+from framescape.shots.features import FEATURE_FILES as SHOT_FEATURES  # noqa: E402
+
 # The shot stage's pictures (pages.smk): their jobs are the stage's too.
 SHOT_PICTURES = ("plot_barcode", "plot_cutting_rate")
 
