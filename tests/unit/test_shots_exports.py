@@ -4,6 +4,7 @@ shots.tsv."""
 
 import re
 
+import numpy as np
 import opentimelineio as otio
 import pytest
 
@@ -280,11 +281,17 @@ def test_vtt_time_past_an_hour():
     assert exports.vtt_time(59.9996) == "00:01:00.000"
 
 
-def write_exports(shots_tsv, folder):
-    exports.otio_step(shots_tsv, folder / "s.otio", MOVIE, 25.0, 200)
-    exports.edl_step(shots_tsv, folder / "s.edl", MOVIE, 25.0, 200)
-    exports.chapters_step(shots_tsv, folder / "c.vtt")
-    return [(folder / name).read_bytes() for name in ("s.otio", "s.edl", "c.vtt")]
+def write_exports(shots_tsv, folder, frames=200):
+    """The exports of ``shots_tsv`` by their rule's step, for a movie of
+    ``frames`` at 25 fps: their bytes."""
+    np.save(folder / "times.npy", np.arange(frames) / 25.0)
+    (folder / "probe.json").write_text('{"fps": 25.0}')
+    names = {"otio": "s.otio", "edl": "s.edl", "vtt": "c.vtt"}
+    outputs = {key: folder / name for key, name in names.items()}
+    exports.exports_step(
+        shots_tsv, folder / "times.npy", folder / "probe.json", MOVIE, outputs
+    )
+    return [path.read_bytes() for path in outputs.values()]
 
 
 def test_steps_write_the_files_from_shots_tsv(tmp_path):
@@ -301,7 +308,7 @@ def test_steps_write_the_files_from_shots_tsv(tmp_path):
 def test_a_step_names_the_table_that_does_not_tile_the_movie(tmp_path):
     save_shots(tmp_path / "shots.tsv", make_shots([50], 100))
     with pytest.raises(FramescapeError) as error:
-        exports.edl_step(tmp_path / "shots.tsv", tmp_path / "s.edl", MOVIE, 25.0, 99)
+        write_exports(tmp_path / "shots.tsv", tmp_path, frames=99)
     assert str(error.value) == (
         f"{tmp_path / 'shots.tsv'}: the shots cover 100 frames but the movie "
         "has 99"

@@ -306,29 +306,6 @@ def tiled_shots(shots_tsv, frame_count):
     return shots
 
 
-def otio_step(shots_tsv, output, movie_path, rate, frame_count=None):
-    """Rule writing ``shots.otio``: the movie's shots as an OpenTimelineIO
-    timeline (:func:`shot_timeline`)."""
-    shots = tiled_shots(shots_tsv, frame_count)
-    write_otio(shot_timeline(shots, movie_path, rate, frame_count), output)
-    log.info("%d shots at %g fps", len(shots), otio_rate(rate))
-
-
-def edl_step(shots_tsv, output, movie_path, rate, frame_count=None):
-    """Rule writing ``shots.edl``: the movie's shots as a CMX 3600 EDL
-    (:func:`edl_text`)."""
-    shots = tiled_shots(shots_tsv, frame_count)
-    save_text(output, edl_text(shots, movie_path, rate, frame_count))
-    log.info("%d shots, timecode at %g fps", len(shots), timecode_rate(rate))
-
-
-def chapters_step(shots_tsv, output, reach=SCENE_REACH):
-    """Rule writing ``chapters.vtt``: a WebVTT cue a scene (:func:`chapters_vtt`)."""
-    shots = load_shots(shots_tsv)
-    save_text(output, chapters_vtt(shots, reach))
-    log.info("%d shots in %d scenes", len(shots), len(scenes(shots, reach)))
-
-
 def exports_step(shots_tsv, times_npy, probe_json, movie_path, outputs):
     """Rule ``shot_exports``: the movie's shots as ``shots.otio``, ``shots.edl``
     and ``chapters.vtt``, at the rate shot_list found them at (its timestamps'
@@ -338,6 +315,15 @@ def exports_step(shots_tsv, times_npy, probe_json, movie_path, outputs):
     # The rate shot_list found the shots at: the header's may be wrong (a
     # variable-rate file's "1k" tbr).
     rate = frame_rate(times, load_json(probe_json).get("fps"))
-    otio_step(shots_tsv, outputs["otio"], movie_path, rate, len(times))
-    edl_step(shots_tsv, outputs["edl"], movie_path, rate, len(times))
-    chapters_step(shots_tsv, outputs["vtt"])
+    frames = len(times)
+    shots = tiled_shots(shots_tsv, frames)
+    write_otio(shot_timeline(shots, movie_path, rate, frames), outputs["otio"])
+    save_text(outputs["edl"], edl_text(shots, movie_path, rate, frames))
+    save_text(outputs["vtt"], chapters_vtt(shots))
+    log.info(
+        "%d shots in %d scenes; OTIO at %g fps, EDL timecode at %g fps",
+        len(shots),
+        len(scenes(shots)),
+        otio_rate(rate),
+        timecode_rate(rate),
+    )
