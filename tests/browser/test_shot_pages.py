@@ -8,14 +8,18 @@ read here without the pages' code."""
 
 import csv
 import io
+import shutil
 import statistics
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from framescape.common import format_duration
-from framescape.testing import REAL_ID, REAL_NAME
+from framescape.common import format_duration, load_json
+from framescape.pages.viewer import viewer_step
+from framescape.shots.table import save_shots
+from framescape.testing import REAL_ID, REAL_NAME, make_shots
 from framescape.testing.browser import (
     MOVIE,
     SCREEN_POSITION,
@@ -138,6 +142,72 @@ def assert_timeline_at(page, items, index):
     large = page.locator("figure.fs-large img")
     large.wait_for(timeout=WAIT_MS)
     assert large.get_attribute("src") == item["src"]
+
+
+@pytest.fixture
+def dissolving(browser, results, tmp_path):
+    """bikes.mp4's viewer made again by its own step, in a copy of its
+    results, from shots where the third begins with a dissolve of 10 frames:
+    ``(page, the shots)``."""
+    copy = tmp_path / "results"
+    for folder in (REAL_ID, "_viewer"):
+        shutil.copytree(results / folder, copy / folder)
+    for name in (f"{REAL_ID}.json", "folder_status.js"):
+        shutil.copy(results / name, copy)
+    cuts = [int(row["first_frame"]) for row in read_shots(results, REAL_ID)[1:]]
+    cuts[1] = (cuts[1] - 10, cuts[1])
+    shots = make_shots(cuts, 250)
+    folder = copy / REAL_ID
+    save_shots(folder / "shots.tsv", shots)
+    metrics = ("gray", "hsl")
+    # The maps the run made, as the workflow names them.
+    maps = [key for key in load_json(copy / f"{REAL_ID}.json")[0] if "_" in key]
+    viewer_step(
+        copy / f"{REAL_ID}.json",
+        folder / "probe.json",
+        [folder / "nearest" / f"{metric}.npy" for metric in metrics],
+        copy / "_viewer",
+        SimpleNamespace(
+            page=copy / f"{REAL_ID}.html",
+            nearest=folder / "nearest.js",
+            thumbnails=folder / "thumbnails.js",
+        ),
+        REAL_ID,
+        maps,
+        list(metrics),
+        REAL_NAME,
+        25.0,
+        shots_tsv=folder / "shots.tsv",
+        barcode=folder / "plots" / "barcode.png",
+        heatmaps=[folder / "plots" / f"distances_{metric}.png" for metric in metrics],
+    )
+    visit = open_viewer(browser, copy, REAL_ID)
+    yield visit, shots
+    visit.page.close()
+
+
+def test_a_gradual_transition_s_mixed_frames_are_hatched(dissolving):
+    visit, shots = dissolving
+    page = visit.page
+    bands = page.locator(BANDS)
+    assert bands.count() == len(shots)
+    mixed = page.locator(f"{BANDS} .fs-mixed")
+    assert mixed.count() == 1
+    # In the third band, from its left edge over the dissolve's share of it.
+    band, shot = bands.nth(2), shots[2]
+    assert band.locator(".fs-mixed").count() == 1
+    drawn, hatched = box(band), box(mixed)
+    share = (shot.start - shot.transition_start) / (shot.end - shot.transition_start)
+    assert hatched["x"] == pytest.approx(drawn["x"], abs=1)
+    assert hatched["width"] == pytest.approx(share * drawn["width"], abs=1)
+    assert "repeating-linear-gradient" in mixed.evaluate(
+        "(el) => getComputedStyle(el).backgroundImage"
+    )
+    assert band.get_attribute("title").endswith(
+        f"dissolve from {format_duration(shot.transition_start)} · group 3"
+    )
+    visit.screenshot("viewer-dissolve")
+    assert visit.problems == []
 
 
 def test_a_click_on_a_band_shows_the_shot_s_first_frame(bikes_viewer, results):
