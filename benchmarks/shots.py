@@ -1,10 +1,11 @@
-"""Shot boundaries (framescape.shots.shots.movie_shots) against a set of edited
+"""Shot boundaries (framescape.shots.find.movie_shots) against a set of edited
 real footage whose every transition is known, and PySceneDetect side by side.
 
     python benchmarks/shots.py                     # the whole set, 3 minutes of video
     python benchmarks/shots.py --quick             # mix and mix_30fps (CI)
     python benchmarks/shots.py --workdir /tmp/set  # build the set there, kept
     python benchmarks/shots.py --json shots.json   # the figures for the docs
+    python benchmarks/shots.py --group-distances 0.5,0.58,0.7  # groups by threshold
 
 The set (:data:`framescape.testing.shot_set.SET`, each movie and what it tests
 printed at the start) is drawn by :mod:`framescape.testing.edits` from real
@@ -54,7 +55,9 @@ from collections import Counter
 from pathlib import Path
 
 from common import cpu_description, load_average
-from framescape.shots.shots import movie_shots
+from framescape.shots.decode import decode_features
+from framescape.shots.features import load_features
+from framescape.shots.find import movie_shots, shots_of
 from framescape.testing import edits
 from framescape.testing.edits import Movie
 from framescape.testing.shot_scoring import (
@@ -120,6 +123,26 @@ def groups(results, movies):
     for spec, _, truth in movies:
         pairs += group_pairs(truth.shots, results[spec.name][1])
     return pairs
+
+
+def group_sweep(movies, distances, workdir):
+    """Groups' pairwise F1 at each of ``distances`` (``group_distance``), each
+    movie decoded once and its shots found once more at each."""
+    features = {}
+    for spec, path, truth in movies:
+        folder = workdir / "features" / spec.name
+        folder.mkdir(parents=True, exist_ok=True)
+        decode_features(path, folder, 2)
+        features[spec.name] = (load_features(folder, mmap_mode=None), truth)
+    print("\n| group_distance | precision | recall | pairwise F1 |")
+    print("|---:|---:|---:|---:|")
+    for distance in distances:
+        pairs = Counter()
+        for found, truth in features.values():
+            shots = shots_of(found, truth.rate, group_distance=distance)
+            pairs += group_pairs(truth.shots, shots)
+        precision, recall, f1 = pairs_f1(pairs)
+        print(f"| {distance:g} | {precision:.3f} | {recall:.3f} | {f1:.3f} |")
 
 
 def print_set(movies, seconds):
@@ -290,6 +313,9 @@ def measure(args, workdir):
         Path(args.json).write_text(
             json.dumps(figures_json(movies, scores, pairs, checks), indent=1)
         )
+    if args.group_distances:
+        distances = [float(text) for text in args.group_distances.split(",")]
+        group_sweep(movies, distances, workdir)
     return all(checks.values())
 
 
@@ -298,6 +324,10 @@ def main():
     parser.add_argument("--quick", action="store_true", help="the movies of QUICK")
     parser.add_argument("--workdir", help="build the set here and keep it")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--group-distances",
+        help="also groups' pairwise F1 at these group_distance values (commas)",
+    )
     args = parser.parse_args()
     print(
         f"{cpu_description()}; load average {load_average()} at the start", flush=True

@@ -4,6 +4,7 @@ end to end, against ffmpeg's decode alone, with peak memory.
     python benchmarks/shots_scale.py             # a two-hour 1080p movie
     python benchmarks/shots_scale.py --quick     # one minute (CI)
     python benchmarks/shots_scale.py --minutes 30 --workdir /tmp/long
+    python benchmarks/shots_scale.py --steps-only  # not ffmpeg alone
 
 The movie: bigbuckbunny.mp4 and bikes.mp4 (real footage, 15.3 s with six cuts)
 scaled to 1920 × 1080 at 25 fps, encoded once with libx264 (preset fast, CRF
@@ -31,7 +32,7 @@ from common import cpu_description, load_average, peak_mb, real_sources
 from framescape.frames.probe import ffmpeg_exe, probe_movie
 from framescape.shots.decode import ShotDecoder, decode_features, part_bounds
 from framescape.shots.features import load_features
-from framescape.shots.shots import shots_of
+from framescape.shots.find import shots_of
 from framescape.testing import ffmpeg
 
 TARGET_SECONDS_FOR_TWO_HOURS = 600
@@ -93,6 +94,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="one minute")
     parser.add_argument("--minutes", type=float, default=120.0)
     parser.add_argument("--workdir", help="keep the movie here")
+    parser.add_argument(
+        "--steps-only", action="store_true", help="the shot steps, not ffmpeg alone"
+    )
     args = parser.parse_args()
     minutes = 1.0 if args.quick else args.minutes
     print(f"{cpu_description()}; load average {load_average()} at the start")
@@ -106,7 +110,7 @@ def main():
         print(
             f"movie: {duration / 60:.1f} min of 1920x1080 H.264, {movie.stat().st_size / 1e9:.2f} GB"
         )
-        alone = ffmpeg_alone(movie, duration)
+        alone = {} if args.steps_only else ffmpeg_alone(movie, duration)
         features = workdir / "features"
         started = time.perf_counter()
         frames = decode_features(movie, features, 2, duration, probe["fps"])

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from framescape.common import run_step
-from framescape.shots.shots import shots_step
+from framescape.shots.find import shots_step
 
 run_step(
     snakemake.log[0],

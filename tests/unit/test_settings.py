@@ -7,6 +7,8 @@ import yaml
 
 from framescape.common import FramescapeError
 from framescape.run.config import movie_settings, validate_config
+from framescape.shots.detect import DEFAULTS
+from framescape.shots.groups import GROUP_DISTANCE
 from framescape.testing import REPO
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -140,3 +142,13 @@ def test_mask_outside_the_frame_is_refused_before_any_work():
         "config key movie_overrides.m.mp4.mask.1: [10, 64, 5, 5] lies outside the "
         "64x240 frame ([top, left, height, width] in frame pixels)"
     )
+
+
+def test_shot_defaults_in_the_code_are_config_yamls():
+    """Code that finds shots without the workflow (the benchmarks, the Python
+    API) runs with the settings a default run has."""
+    shots = dict(repo_config()["shots"])
+    assert shots.pop("group_distance") == GROUP_DISTANCE
+    shots.pop("enabled")
+    code = {key: getattr(DEFAULTS, key) for key in shots}
+    assert code == shots

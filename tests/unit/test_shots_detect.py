@@ -9,7 +9,7 @@ from framescape.common import FramescapeError
 from framescape.shots import decode, detect
 from framescape.shots.decode import decode_features
 from framescape.shots.features import FrameFeatures, load_features
-from framescape.shots.shots import shots_of
+from framescape.shots.find import shots_of
 from framescape.testing import ffmpeg, make_movie, real_movie
 from framescape.testing.edits import (
     CUT,
@@ -74,6 +74,36 @@ def test_a_jump_cut_keeps_its_group(edit):
     assert sources[3] == sources[4] == "carphone"
     assert groups[3] == groups[4]
     assert len(set(groups)) == 5
+
+
+# A wide shot, another place of the same street, a close-up inside the wide
+# shot further on in time; a wide shot of another place, then a cut in to a
+# closer framing aside.
+FRAMINGS = Movie(
+    "framings",
+    "close-ups of a wide shot join its group; another shot of its street does not",
+    (
+        Piece("bikes-2", 30, 0, still()),
+        CUT,
+        Piece("bikes-4", 30, 0, still()),
+        CUT,
+        Piece("bikes-2", 30, 30, still(0.3, 0.5, 1.6)),
+        CUT,
+        Piece("bunny", 30, 0, still()),
+        CUT,
+        Piece("bunny", 30, 30, still(0.3, 0.6, 1.6)),
+    ),
+)
+
+
+def test_closer_framings_share_a_group(tmp_path):
+    ((path, truth),) = build_set([FRAMINGS], tmp_path, size=(320, 180))
+    decode_features(path, tmp_path / "features")
+    shots = shots_of(load_features(tmp_path / "features"))
+    assert [shot.first_frame for shot in shots] == [
+        shot.first_frame for shot in truth.shots
+    ]
+    assert [shot.group for shot in shots] == [1, 2, 1, 3, 3]
 
 
 def test_windows_of_frames_find_what_one_window_finds(edit, monkeypatch):
@@ -175,8 +205,9 @@ def test_movies_shorter_than_any_span_are_found_too(rate):
         thumbs[frames // 2 :] = 255 - thumbs[frames // 2 :]
         histograms = np.zeros((frames, 64), np.uint16)
         histograms[:, 0] = 2304
+        grays = np.repeat(thumbs[..., 0], 2, 1).repeat(2, 2)
         features = FrameFeatures(
-            thumbs, histograms, thumbs[:, 0, 0], np.arange(frames) / rate
+            thumbs, grays, histograms, thumbs[:, 0, 0], np.arange(frames) / rate
         )
         shots = shots_of(features, rate)
         assert [shot.first_frame for shot in shots] == [0, frames // 2], frames

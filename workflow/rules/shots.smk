@@ -60,7 +60,7 @@ rule shot_list:
         mem_mb=SMALL_JOB_MB,
         runtime=extract_minutes,
     params:
-        code=code_digest("shots.shots"),
+        code=code_digest("shots.find"),
         settings=shot_settings(),
         group_distance=SHOTS["group_distance"],
     script:

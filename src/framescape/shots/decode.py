@@ -26,6 +26,8 @@ from framescape.shots.features import (
     CHUNK_FRAMES,
     DECODE_HEIGHT,
     DECODE_WIDTH,
+    GRAY_HEIGHT,
+    GRAY_WIDTH,
     HISTOGRAM_BINS,
     THUMB_HEIGHT,
     THUMB_WIDTH,
@@ -105,6 +107,7 @@ class NpyRows:
 
 ROWS = {
     "thumbs": ((THUMB_HEIGHT, THUMB_WIDTH, 3), np.uint8),
+    "grays": ((GRAY_HEIGHT, GRAY_WIDTH), np.uint8),
     "histograms": ((HISTOGRAM_BINS,), np.uint16),
     "colours": ((3,), np.uint8),
 }
@@ -264,7 +267,5 @@ def decode_into(decoder, outputs, progress, expected):
 
 
 def write_chunk(outputs, chunk):
-    thumbs, histograms, colours = chunk_features(np.stack(chunk))
-    outputs["thumbs"].append(thumbs)
-    outputs["histograms"].append(histograms)
-    outputs["colours"].append(colours)
+    for key, rows in zip(ROWS, chunk_features(np.stack(chunk))):
+        outputs[key].append(rows)

@@ -1,7 +1,7 @@
-"""A movie's frames as the shot stage keeps them (:class:`FrameFeatures`), a
-few hundred bytes a frame: a 16×9 colour thumbnail, a 64-bin colour histogram,
-the frame's mean colour (the colour barcode) and its time; made by
-:mod:`framescape.shots.decode`."""
+"""A movie's frames as the shot stage keeps them (:class:`FrameFeatures`), about
+a kilobyte a frame: a 16×9 colour thumbnail, a 32×18 grey picture, a 64-bin
+colour histogram, the frame's mean colour (the colour barcode) and its time;
+made by :mod:`framescape.shots.decode`."""
 
 from pathlib import Path
 from typing import NamedTuple
@@ -12,22 +12,27 @@ import numpy as np
 # that a 1080p movie costs little beyond its decoding.
 DECODE_WIDTH, DECODE_HEIGHT = 64, 36
 THUMB_WIDTH, THUMB_HEIGHT = 16, 9
+# Fine enough to tell a close-up from a wide shot of one place (groups): at
+# 16×9, shots of different places matched as well as shots of one place.
+GRAY_WIDTH, GRAY_HEIGHT = 32, 18
 # 4 levels of each of red, green and blue.
 HISTOGRAM_LEVELS = 4
 HISTOGRAM_BINS = HISTOGRAM_LEVELS**3
 CHUNK_FRAMES = 1024
-FEATURE_FILES = ("thumbs", "histograms", "colours", "times")
+FEATURE_FILES = ("thumbs", "grays", "histograms", "colours", "times")
 
 
 class FrameFeatures(NamedTuple):
     """A movie's frames as features, one row a frame (arrays or memory maps).
 
-    ``thumbs`` ``(N, 9, 16, 3) uint8``; ``histograms`` ``(N, 64) uint16``
+    ``thumbs`` ``(N, 9, 16, 3) uint8``; ``grays`` ``(N, 18, 32) uint8``
+    (luma); ``histograms`` ``(N, 64) uint16``
     (pixels of the 64×36 frame per bin); ``colours`` ``(N, 3) uint8`` (mean
     RGB); ``times`` ``(N,) float64`` (seconds, ffmpeg's timestamps).
     """
 
     thumbs: np.ndarray
+    grays: np.ndarray
     histograms: np.ndarray
     colours: np.ndarray
     times: np.ndarray
@@ -36,18 +41,28 @@ class FrameFeatures(NamedTuple):
         return len(self.times)
 
 
-def chunk_features(frames):
-    """Thumbnails, histograms and mean colours of ``(n, 36, 64, 3) uint8`` frames."""
+def block_means(frames, height, width):
+    """``frames`` ``(n, 36, 64, …)`` averaged down to ``(n, height, width, …)``."""
     n = len(frames)
     blocks = frames.reshape(
         n,
-        THUMB_HEIGHT,
-        DECODE_HEIGHT // THUMB_HEIGHT,
-        THUMB_WIDTH,
-        DECODE_WIDTH // THUMB_WIDTH,
-        3,
+        height,
+        DECODE_HEIGHT // height,
+        width,
+        DECODE_WIDTH // width,
+        *frames.shape[3:],
     )
-    thumbs = np.rint(blocks.mean(axis=(2, 4))).astype(np.uint8)
+    return blocks.mean(axis=(2, 4))
+
+
+def chunk_features(frames):
+    """Thumbnails, grey pictures, histograms and mean colours of ``(n, 36, 64,
+    3) uint8`` frames."""
+    n = len(frames)
+    thumbs = np.rint(block_means(frames, THUMB_HEIGHT, THUMB_WIDTH)).astype(np.uint8)
+    # ITU-R BT.601 luma, as ffmpeg's gray conversion weighs the channels.
+    luma = frames @ np.array([0.299, 0.587, 0.114], np.float32)
+    grays = np.rint(block_means(luma, GRAY_HEIGHT, GRAY_WIDTH)).astype(np.uint8)
     levels = (frames // (256 // HISTOGRAM_LEVELS)).astype(np.int32)
     bins = (levels[..., 0] * HISTOGRAM_LEVELS + levels[..., 1]) * HISTOGRAM_LEVELS
     bins = (bins + levels[..., 2]).reshape(n, -1)
@@ -56,7 +71,7 @@ def chunk_features(frames):
         (bins + offsets).ravel(), minlength=n * HISTOGRAM_BINS
     ).reshape(n, HISTOGRAM_BINS)
     colours = np.rint(frames.reshape(n, -1, 3).mean(axis=1)).astype(np.uint8)
-    return thumbs, histograms.astype(np.uint16), colours
+    return thumbs, grays, histograms.astype(np.uint16), colours
 
 
 def load_features(folder, mmap_mode="r"):
