@@ -314,8 +314,7 @@ def measure(args, workdir):
             json.dumps(figures_json(movies, scores, pairs, checks), indent=1)
         )
     if args.group_distances:
-        distances = [float(text) for text in args.group_distances.split(",")]
-        group_sweep(movies, distances, workdir)
+        group_sweep(movies, args.group_distances, workdir)
     return all(checks.values())
 
 
@@ -326,6 +325,7 @@ def main():
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument(
         "--group-distances",
+        type=lambda text: [float(value) for value in text.split(",")],
         help="also groups' pairwise F1 at these group_distance values (commas)",
     )
     args = parser.parse_args()

@@ -18,6 +18,7 @@ from PIL import Image
 
 from framescape.common import format_duration, load_json
 from framescape.pages.viewer import viewer_step
+from framescape.registry import METHODS, METRICS
 from framescape.shots.table import save_shots
 from framescape.testing import REAL_ID, REAL_NAME, make_shots
 from framescape.testing.browser import (
@@ -154,14 +155,19 @@ def dissolving(browser, results, tmp_path):
         shutil.copytree(results / folder, copy / folder)
     for name in (f"{REAL_ID}.json", "folder_status.js"):
         shutil.copy(results / name, copy)
-    cuts = [int(row["first_frame"]) for row in read_shots(results, REAL_ID)[1:]]
+    found = read_shots(results, REAL_ID)
+    frames = int(found[-1]["last_frame"]) + 1
+    rate = frames / found[-1]["end"]
+    cuts = [int(row["first_frame"]) for row in found[1:]]
+    assert cuts[1] - 10 > cuts[0]
     cuts[1] = (cuts[1] - 10, cuts[1])
-    shots = make_shots(cuts, 250)
+    shots = make_shots(cuts, frames, rate, groups=[1, 2, 3, 1, 2, 3])
     folder = copy / REAL_ID
     save_shots(folder / "shots.tsv", shots)
-    metrics = ("gray", "hsl")
-    # The maps the run made, as the workflow names them.
-    maps = [key for key in load_json(copy / f"{REAL_ID}.json")[0] if "_" in key]
+    items = load_json(copy / f"{REAL_ID}.json")
+    # The run's metrics and maps, in the workflow's order.
+    metrics = [m for m in METRICS if (folder / "nearest" / f"{m}.npy").exists()]
+    maps = [f"{method}_{m}" for m in metrics for method in METHODS]
     viewer_step(
         copy / f"{REAL_ID}.json",
         folder / "probe.json",
@@ -173,10 +179,10 @@ def dissolving(browser, results, tmp_path):
             thumbnails=folder / "thumbnails.js",
         ),
         REAL_ID,
-        maps,
-        list(metrics),
+        [name for name in maps if name in items[0]],
+        metrics,
         REAL_NAME,
-        25.0,
+        1 / (items[1]["time"] - items[0]["time"]),
         shots_tsv=folder / "shots.tsv",
         barcode=folder / "plots" / "barcode.png",
         heatmaps=[folder / "plots" / f"distances_{metric}.png" for metric in metrics],

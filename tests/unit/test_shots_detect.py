@@ -8,7 +8,7 @@ import pytest
 from framescape.common import FramescapeError
 from framescape.shots import decode, detect
 from framescape.shots.decode import decode_features
-from framescape.shots.features import FrameFeatures, load_features
+from framescape.shots.features import FEATURE_FILES, FrameFeatures, load_features
 from framescape.shots.find import shots_of
 from framescape.testing import ffmpeg, make_movie, real_movie
 from framescape.testing.edits import (
@@ -191,7 +191,7 @@ def test_a_movie_decoded_in_parts_is_the_movie_decoded_whole(
     assert whole == parts == 250
     one, two = load_features(tmp_path / "whole"), load_features(tmp_path / "parts")
     assert one.times[0] == pytest.approx(0.0, abs=0.05)
-    for name in ("thumbs", "histograms", "colours", "times"):
+    for name in FEATURE_FILES:
         assert np.array_equal(getattr(one, name), getattr(two, name)), name
 
 

@@ -1,5 +1,5 @@
-# Shots: each movie decoded once more at its own frame rate, small, into a few
-# hundred bytes a frame (shot_features); where each shot begins and which shots
+# Shots: each movie decoded once more at its own frame rate, small, into about
+# a kilobyte a frame (shot_features); where each shot begins and which shots
 # show the same set-up (shot_list → results/<movie>/shots.tsv); the editors'
 # files (shot_exports: EDL, OTIO, WebVTT chapters); the folder's table
 # (shot_table → results/shots.tsv). The heatmaps, viewers and index of

@@ -97,6 +97,8 @@ class NpyRows:
         handle.write(b"\0" * NPY_HEADER_SIZE)
 
     def append(self, rows):
+        if rows.shape[1:] != self.row_shape:
+            raise ValueError(f"rows of {rows.shape[1:]}, not {self.row_shape}")
         self.handle.write(np.ascontiguousarray(rows, self.dtype).tobytes())
         self.rows += len(rows)
 
@@ -115,7 +117,7 @@ ROWS = {
 
 def decode_features(path, folder, threads=1, duration=None, rate=None, name=None):
     """Decode ``path`` once at its own rate and write its features as
-    ``<folder>/{thumbs,histograms,colours,times}.npy``, each atomically;
+    ``<folder>/<name>.npy``, one a name of ``FEATURE_FILES``, each atomically;
     returns the frame count. ``duration`` (s) and ``rate`` (frames a second)
     from the header make the progress lines say how much is left, and tell a
     damaged file that stops early; ``name`` is the movie's in messages.
@@ -267,5 +269,5 @@ def decode_into(decoder, outputs, progress, expected):
 
 
 def write_chunk(outputs, chunk):
-    for key, rows in zip(ROWS, chunk_features(np.stack(chunk))):
+    for key, rows in chunk_features(np.stack(chunk)).items():
         outputs[key].append(rows)

@@ -19,7 +19,6 @@ GRAY_WIDTH, GRAY_HEIGHT = 32, 18
 HISTOGRAM_LEVELS = 4
 HISTOGRAM_BINS = HISTOGRAM_LEVELS**3
 CHUNK_FRAMES = 1024
-FEATURE_FILES = ("thumbs", "grays", "histograms", "colours", "times")
 
 
 class FrameFeatures(NamedTuple):
@@ -41,6 +40,10 @@ class FrameFeatures(NamedTuple):
         return len(self.times)
 
 
+# One .npy file a field, named after it.
+FEATURE_FILES = FrameFeatures._fields
+
+
 def block_means(frames, height, width):
     """``frames`` ``(n, 36, 64, …)`` averaged down to ``(n, height, width, …)``."""
     n = len(frames)
@@ -56,8 +59,8 @@ def block_means(frames, height, width):
 
 
 def chunk_features(frames):
-    """Thumbnails, grey pictures, histograms and mean colours of ``(n, 36, 64,
-    3) uint8`` frames."""
+    """The features but times of ``(n, 36, 64, 3) uint8`` frames: ``{name:
+    rows}`` (names of :data:`FEATURE_FILES`)."""
     n = len(frames)
     thumbs = np.rint(block_means(frames, THUMB_HEIGHT, THUMB_WIDTH)).astype(np.uint8)
     # ITU-R BT.601 luma, as ffmpeg's gray conversion weighs the channels.
@@ -71,7 +74,12 @@ def chunk_features(frames):
         (bins + offsets).ravel(), minlength=n * HISTOGRAM_BINS
     ).reshape(n, HISTOGRAM_BINS)
     colours = np.rint(frames.reshape(n, -1, 3).mean(axis=1)).astype(np.uint8)
-    return thumbs, grays, histograms.astype(np.uint16), colours
+    return {
+        "thumbs": thumbs,
+        "grays": grays,
+        "histograms": histograms.astype(np.uint16),
+        "colours": colours,
+    }
 
 
 def load_features(folder, mmap_mode="r"):

@@ -6,23 +6,26 @@ Two shots are compared in two ways, each a distance from 0 up:
   mean colour histograms (0 to √2: √2 times the Hellinger distance), which a
   camera move or a new framing changes little, but which cannot tell two
   shots of one street apart;
-- their pictures: how well one shot's grey picture, scaled down by up to
-  :data:`ZOOMS`' largest factor and shifted, matches a part of the other's (one
-  minus the best normalised correlation, 0 to 2), so a close-up of something
-  in a wide shot, or a framing shifted sideways, matches its wide shot.
+- their pictures: one minus how well one shot's grey picture, scaled down by
+  up to about :data:`ZOOMS`' largest factor or shifted a little, matches a part
+  of the other's (the best normalised correlation; 0 to 2), so that a close-up
+  of something in a wide shot, or a framing shifted sideways, matches its wide
+  shot.
 
-Their sum joins shots by average linkage while it stays under a threshold.
-The pictures are matched only for shots at most :data:`REACH` shots apart
-whose colours alone leave them under it.
+Each shot is compared with the :data:`REACH` shots after it; the pictures only
+when the colours alone stay under the threshold. Their sum joins shots by
+average linkage over the compared pairs
+(:func:`~framescape.shots.linkage.average_groups`) while it stays under the
+threshold: memory and time grow with the shots, not with their square.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.ndimage import zoom
-from scipy.spatial.distance import pdist
 
-from framescape.shots.band import PIXELS
+from framescape.common import log
+from framescape.shots.features import DECODE_HEIGHT, DECODE_WIDTH
+from framescape.shots.linkage import average_groups
 
 # Shots whose summed distance is under this show the same set-up: measured on
 # benchmarks/shots.py (docs/performance.md).
@@ -33,17 +36,21 @@ COLOUR_SAMPLES = 16
 # that a shot that pans matches the shot its start or its end looks like.
 PICTURE_SAMPLES = 3
 # How much closer one shot may be framed than the other: a close-up up to
-# about half the wide shot's width.
+# about half the wide shot's width (rounded to whole pixels of 32×18).
 ZOOMS = (1.2, 1.45, 1.75, 2.1)
 # At the same framing, pictures may be shifted by this many pixels (of 32×18).
 SHIFT = 2
-# Shots further apart than this are not matched by their pictures: a return
-# to a set-up after more shots than this gets a new group. It bounds the
-# cost: a two-hour film of 3,300 shots matches at most 132,000 pairs, about
-# 0.25 ms each.
+# Each shot is compared with this many shots after it: a set-up seen again
+# within them (a dialogue's reverse shots, a return to a room) joins its group
+# however long the scene; one seen again only later than that gets a new one.
 REACH = 40
-# The picture distance of a pair not matched: uncorrelated.
-UNMATCHED = 1.0
+# A picture whose grey levels spread less than this (standard deviation) is
+# flat: black leader, a plain card. Its correlation would be noise.
+FLAT_SPREAD = 2.0
+# The picture distance of two shots whose colours alone keep them apart, and
+# of a flat picture against one that is not: the largest there is.
+UNMATCHED = 2.0
+PIXELS = DECODE_WIDTH * DECODE_HEIGHT
 
 
 def sample_rows(first, last, count):
@@ -62,10 +69,12 @@ def colour_descriptors(features, spans):
 
 
 def normalised(pictures):
-    """Each picture (over its last two axes) less its mean, to unit length."""
+    """Each picture (over its last two axes) less its mean, to unit length;
+    a flat one (spread under :data:`FLAT_SPREAD`) stays short of it."""
     centred = pictures - pictures.mean(axis=(-2, -1), keepdims=True)
     norms = np.sqrt((centred**2).sum(axis=(-2, -1), keepdims=True))
-    return centred / np.maximum(norms, 1e-6)
+    values = pictures.shape[-2] * pictures.shape[-1]
+    return centred / np.maximum(norms, FLAT_SPREAD * np.sqrt(values))
 
 
 class Pictures:
@@ -76,8 +85,10 @@ class Pictures:
     def __init__(self, grays):
         pictures = np.asarray(grays, np.float32)
         height, width = pictures.shape[1:]
+        self.flat = bool(pictures.std(axis=(1, 2)).max() < FLAT_SPREAD)
         # The same framing: the centre of one within the whole of the other.
-        self.templates = [normalised(pictures[:, SHIFT:-SHIFT, SHIFT:-SHIFT])]
+        centre = pictures[:, SHIFT : height - SHIFT, SHIFT : width - SHIFT]
+        self.templates = [normalised(centre)]
         for factor in ZOOMS:
             size = (round(height / factor), round(width / factor))
             scale = (1, size[0] / height, size[1] / width)
@@ -103,17 +114,20 @@ class Pictures:
 
 def picture_distance(first, second):
     """One minus the best correlation of either shot framed within the other
-    (from 0: rounding can take a correlation a little over 1)."""
+    (from 0: rounding can take a correlation a little over 1). Two flat shots
+    are alike (their colours tell black from white); a flat one and one that
+    is not, :data:`UNMATCHED`."""
+    if first.flat or second.flat:
+        return 0.0 if first.flat and second.flat else UNMATCHED
     return max(0.0, 1.0 - max(first.correlation(second), second.correlation(first)))
 
 
-def shot_distances(features, spans, distance):
-    """Condensed pairwise distances of the shots ``spans``: colours plus
-    pictures, the pictures matched only for shots at most :data:`REACH`
-    apart whose colours stay under ``distance`` (:data:`UNMATCHED` for the
-    others)."""
-    colours = pdist(colour_descriptors(features, spans))
-    pictures = np.full_like(colours, UNMATCHED)
+def shot_distances(features, spans, threshold):
+    """The compared pairs of the shots ``spans`` (``(m, 2)``: each shot and the
+    :data:`REACH` after it) and their distances: colours plus pictures, the
+    pictures matched only where colours stay under ``threshold``
+    (:data:`UNMATCHED` elsewhere); and how many were matched."""
+    colours = colour_descriptors(features, spans)
     shots = len(spans)
     cache = {}
 
@@ -124,26 +138,37 @@ def shot_distances(features, spans, distance):
             cache[index] = Pictures(features.grays[rows])
         return cache[index]
 
-    start = 0  # row i's pairs (i, j > i) begin here in the condensed vector
+    pairs, distances, matched = [], [], 0
     for i in range(shots - 1):
-        reach = slice(start, start + min(REACH, shots - 1 - i))
-        for offset in np.flatnonzero(colours[reach] < distance):
-            pictures[reach.start + offset] = picture_distance(
-                pictures_of(i), pictures_of(i + 1 + offset)
-            )
+        after = np.arange(i + 1, min(shots, i + 1 + REACH))
+        near = np.sqrt(((colours[after] - colours[i]) ** 2).sum(axis=1))
+        for j, colour in zip(after.tolist(), near.tolist()):
+            if colour < threshold:
+                picture = picture_distance(pictures_of(i), pictures_of(j))
+                matched += 1
+            else:
+                picture = UNMATCHED
+            pairs.append((i, j))
+            distances.append(colour + picture)
         cache.pop(i, None)
-        start += shots - 1 - i
-    return colours + pictures
+    pairs = np.asarray(pairs, np.int64).reshape(-1, 2)
+    return pairs, np.asarray(distances, np.float64), matched
 
 
-def shot_groups(features, spans, distance=GROUP_DISTANCE):
+def shot_groups(features, spans, threshold=GROUP_DISTANCE):
     """Group numbers of the shots ``spans`` (``(first_frame, last_frame)``),
     from 1 in order of first appearance."""
     if len(spans) == 0:
         return []
-    if len(spans) == 1:
-        return [1]
-    distances = shot_distances(features, spans, distance)
-    labels = fcluster(linkage(distances, "average"), distance, "distance")
+    pairs, distances, matched = shot_distances(features, spans, threshold)
+    labels = average_groups(len(spans), pairs, distances, threshold)
     numbers = {}
-    return [numbers.setdefault(label, len(numbers) + 1) for label in labels]
+    groups = [numbers.setdefault(label, len(numbers) + 1) for label in labels]
+    log.info(
+        "%d shots in %d groups (%d pairs compared, %d by their pictures)",
+        len(spans),
+        len(numbers),
+        len(pairs),
+        matched,
+    )
+    return groups
