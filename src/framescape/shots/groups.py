@@ -19,6 +19,8 @@ average linkage over the compared pairs
 threshold: memory and time grow with the shots, not with their square.
 """
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import zoom
@@ -73,8 +75,10 @@ def normalised(pictures):
     a flat one (spread under :data:`FLAT_SPREAD`) stays short of it."""
     centred = pictures - pictures.mean(axis=(-2, -1), keepdims=True)
     norms = np.sqrt((centred**2).sum(axis=(-2, -1), keepdims=True))
-    values = pictures.shape[-2] * pictures.shape[-1]
-    return centred / np.maximum(norms, FLAT_SPREAD * np.sqrt(values))
+    # A Python float, so that float32 pictures stay float32 (twice as fast
+    # to match as float64).
+    floor = FLAT_SPREAD * math.sqrt(pictures.shape[-2] * pictures.shape[-1])
+    return centred / np.maximum(norms, floor)
 
 
 class Pictures:
