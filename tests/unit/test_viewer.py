@@ -75,6 +75,16 @@ def middle_row(path):
     return image[len(image) // 2]
 
 
+def heatmap_columns(path):
+    """The first and last column of the heatmap of a flat matrix, in the
+    middle row of its picture."""
+    row = middle_row(path)
+    colours, counts = np.unique(row, axis=0, return_counts=True)
+    fill = colours[np.argmax(counts * (colours.sum(axis=1) < 700))]
+    inside = np.flatnonzero((row == fill).all(axis=1))
+    return inside[0], inside[-1]
+
+
 def test_the_heatmap_marks_where_shots_start(tmp_path):
     times = np.arange(40) * 0.1
     distances = np.full((40, 40), 0.5, np.float32)
@@ -84,16 +94,24 @@ def test_the_heatmap_marks_where_shots_start(tmp_path):
     starts = [1.0, 2.4]
     plots.plot_distances(marked, distances, times, "gray", "a movie", None, starts)
     before, after = middle_row(plain), middle_row(marked)
-    # The heatmap: the columns of the one colour a flat matrix gets.
-    colours, counts = np.unique(before, axis=0, return_counts=True)
-    fill = colours[np.argmax(counts * (colours.sum(axis=1) < 700))]
-    inside = np.flatnonzero((before == fill).all(axis=1))
-    left, right = inside[0], inside[-1] + 1
+    left, last = heatmap_columns(plain)
+    right = last + 1
     changed = np.flatnonzero((before != after).any(axis=1))
     runs = np.split(changed, np.flatnonzero(np.diff(changed) > 1) + 1)
     # A line at 1.0 s and one at 2.4 s, on an axis from -0.05 to 3.95 s.
     places = [(run.mean() + 0.5 - left) / (right - left) * 4.0 - 0.05 for run in runs]
     assert places == pytest.approx([1.0, 2.4], abs=0.02)
+
+
+def test_a_shot_after_the_last_sampled_frame_keeps_the_axes(tmp_path):
+    """The last shot starts between the last frame and the movie's end: the
+    heatmap keeps its place and size."""
+    times = np.arange(40) * 0.1
+    distances = np.full((40, 40), 0.5, np.float32)
+    plain, marked = tmp_path / "plain.png", tmp_path / "marked.png"
+    plots.plot_distances(plain, distances, times, "gray", "a movie")
+    plots.plot_distances(marked, distances, times, "gray", "a movie", None, [1.0, 3.99])
+    assert heatmap_columns(marked) == heatmap_columns(plain)
 
 
 def items_for(n, keys, movie="m"):

@@ -153,10 +153,14 @@ def plot_distances(
         extent=(-step / 2, end + step / 2, end + step / 2, -step / 2),
         interpolation="nearest",
     )
+    low, high = -step / 2, end + step / 2
     if len(shot_starts):
-        low, high = -step / 2, end + step / 2
         ax.vlines(shot_starts, low, high, **SHOT_LINE)
         ax.hlines(shot_starts, low, high, **SHOT_LINE)
+        # A shot that starts after the last sampled frame (shorter than the
+        # sampling step) would widen the axes past the matrix.
+        ax.set_xlim(low, high)
+        ax.set_ylim(high, low)
     colour_bar = figure.colorbar(image, ax=ax)
     label = f"{metric} distance ({METRICS[metric].unit})"
     if reduced_factor:
