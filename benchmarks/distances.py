@@ -14,6 +14,9 @@ and the same on float64 (right numbers); scipy ``cdist(..., "cityblock")``;
 scikit-learn ``pairwise_distances(metric="manhattan", n_jobs=-1)``; and the
 prototype's per-pair hsl loop on a sample of pairs, extrapolated to all pairs.
 Also frame extraction against bare ``ffmpeg -vf fps=…,scale=… -f null -``.
+The heading says which gray kernel runs on this CPU and which BLAS (library,
+version, the kernel it chose) the hsl Gram matrix runs on; hsl is also timed
+on as many noisy frames (every pixel random).
 """
 
 import argparse
@@ -182,6 +185,13 @@ def row(name, seconds, ours=None, note=""):
     return f"| {name:<52} | {seconds:9.3f} | {ratio} | {note}"
 
 
+def gray_kernel():
+    """Which sums of absolute differences distances.gray_distances runs."""
+    if kernels.PSADBW:
+        return f"psadbw, {kernels.PSADBW[1]} bytes an instruction"
+    return "the portable int32 kernel (no psadbw on this CPU)"
+
+
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--movie", default=REPO / "movies" / "demo_year.mp4")
@@ -221,9 +231,10 @@ def read_frames(args):
     print(
         f"{n} frames of 320x240 from {Path(args.movie).name}; "
         f"{platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores; psadbw: {kernels.PSADBW}; "
+        f"{os.cpu_count()} cores; "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
     )
+    print(f"gray kernel: {gray_kernel()}; hsl's Gram matrix: BLAS {blas_description()}")
     return frames, luma
 
 
@@ -252,13 +263,41 @@ def time_gray(frames, luma, repeat):
     print(row("gray: prototype pdist + numba, float64", proto_float, ours_gray))
 
 
+def blas_description():
+    """The BLAS libraries loaded (numpy's Gram matrices run on numpy's), as
+    threadpoolctl sees them: library, version, the package that ships it, the
+    kernel it chose for this CPU and its threads."""
+    from threadpoolctl import threadpool_info
+
+    np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32)  # loads it
+    found = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return (
+        "; ".join(
+            f"{pool['internal_api']} {pool.get('version')} "
+        f"({Path(pool['filepath']).parent.name}), kernel "
+            f"{pool.get('architecture')}, {pool['num_threads']} threads"
+            for pool in found
+        )
+        or "none found"
+    )
+
+
+def noisy_frames(like, seed=0):
+    """Frames of the same shape whose every pixel is random: no two alike,
+    nothing for a cache or a compressed colour range to help with."""
+    return np.random.default_rng(seed).integers(0, 256, like.shape, np.uint8)
+
+
 def time_hsl(frames, repeat):
-    """The hsl matrix's rows: ours and the prototype's loop, extrapolated."""
+    """The hsl matrix's rows: ours on the movie's frames and on noisy ones,
+    and the prototype's loop, extrapolated."""
     n = len(frames)
     ours_hsl = best_of(repeat, distances.hsl_distances, frames)
+    noisy = best_of(repeat, distances.hsl_distances, noisy_frames(frames))
     per_pair = prototype_hsl_pair_time(frames)
     pairs = n * (n - 1) // 2
     print(row("hsl: ours (features + Gram, colour conversion incl.)", ours_hsl))
+    print(row("hsl: ours, on as many noisy frames", noisy))
     print(
         row(
             "hsl: prototype per-pair loop (20 pairs, extrapolated)",
