@@ -9,14 +9,8 @@ are: a pan or a moving subject changes it little)."""
 
 import numpy as np
 
-from framescape.shots.features import (
-    DECODE_HEIGHT,
-    DECODE_WIDTH,
-    THUMB_HEIGHT,
-    THUMB_WIDTH,
-)
+from framescape.shots.features import PIXELS, THUMB_HEIGHT, THUMB_WIDTH
 
-PIXELS = DECODE_WIDTH * DECODE_HEIGHT
 THUMB_VALUES = THUMB_WIDTH * THUMB_HEIGHT * 3
 
 

@@ -11,6 +11,7 @@ import numpy as np
 # ffmpeg scales every frame to this before the features are taken: small enough
 # that a 1080p movie costs little beyond its decoding.
 DECODE_WIDTH, DECODE_HEIGHT = 64, 36
+PIXELS = DECODE_WIDTH * DECODE_HEIGHT
 THUMB_WIDTH, THUMB_HEIGHT = 16, 9
 # Fine enough to tell a close-up from a wide shot of one place (groups): at
 # 16×9, shots of different places matched as well as shots of one place.

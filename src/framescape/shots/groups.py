@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import zoom
 
 from framescape.common import log
-from framescape.shots.features import DECODE_HEIGHT, DECODE_WIDTH
+from framescape.shots.features import PIXELS
 from framescape.shots.linkage import average_groups
 
 # Shots whose summed distance is under this show the same set-up: measured on
@@ -52,7 +52,6 @@ FLAT_SPREAD = 2.0
 # The picture distance of two shots whose colours alone keep them apart, and
 # of a flat picture against one that is not: the largest there is.
 UNMATCHED = 2.0
-PIXELS = DECODE_WIDTH * DECODE_HEIGHT
 
 
 def sample_rows(first, last, count):
