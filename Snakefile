@@ -17,6 +17,9 @@
 #   graph.smk      movies of more than dense_max_frames frames: graph_candidates →
 #                  graph_rerank → neighbour_graph, each frame's nearest frames
 #                  per metric
+#   index.smk      a folder map of more than collection.index_frames frames:
+#                  index_build → index_search (blocks of frames) → index_graph,
+#                  the same graph through an index, near-linear time
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
 #   collection.smk the folder map: collection_frames per movie → collection_join,
@@ -48,6 +51,7 @@ include: "workflow/rules/resources.smk"
 include: "workflow/rules/frames.smk"
 include: "workflow/rules/distances.smk"
 include: "workflow/rules/graph.smk"
+include: "workflow/rules/index.smk"
 include: "workflow/rules/embed.smk"
 include: "workflow/rules/merge.smk"
 include: "workflow/rules/collection.smk"

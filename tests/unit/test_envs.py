@@ -31,6 +31,7 @@ PACKAGES = {
     "ffmpeg": "ffmpeg-python",
     "jinja2": "jinja2",
     "opentimelineio": "opentimelineio",
+    "faiss": "faiss-cpu",
 }
 RULE = re.compile(
     r"^(?:rule|checkpoint) (\w+):\n(.*?)(?=^(?:rule|checkpoint) |^# |\Z)",

@@ -1,15 +1,23 @@
 """The folder map through the workflow: a folder of one movie makes none
 (failed movies left out and named: test_folder_failures.py)."""
 
+import json
 import shutil
 
+import numpy as np
+
+from framescape.distances.matrices import compute_distances
+from framescape.distances.nearest import nearest_frames
 from framescape.testing import (
     DEMO_MOVIE,
     REPO,
     copy_movie,
     logged_jobs,
     snakemake,
+    write_config,
 )
+
+COLLECTION = "collection"
 
 
 def run_folder(workdir, *args, check=True):
@@ -30,3 +38,52 @@ def test_a_folder_of_one_movie_makes_no_second_map_of_it(tmp_path):
     planned = {rule for rule, _ in logged_jobs(output)}
     assert {"embed", "make_index", "reuse"} <= planned
     assert not {rule for rule in planned if rule.startswith("collection_")}
+
+
+def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
+    """A folder of more than collection.index_frames frames (0 here) finds its
+    nearest frames through the index's three rules, not the pairs' passes; its
+    graph is the exact one (every frame a candidate at this size), its maps
+    are made from it; a larger index_frames takes the pairs' path again and
+    remakes the maps."""
+    movies = tmp_path / "movies"
+    movies.mkdir()
+    copy_movie(DEMO_MOVIE, movies, "demo_year.mp4")
+    copy_movie(bikes, movies, "bikes.mp4")
+    section = {"metrics": ["gray", "hsl"], "methods": ["umap"], "index_frames": 0}
+    write_config(
+        tmp_path,
+        metrics=["gray"],
+        methods=["mds"],
+        reuse={"enabled": False},
+        shots={"enabled": False},
+        collection=section,
+    )
+    target = "results/collection.json"
+    output = run_folder(tmp_path, target).stderr
+    jobs = logged_jobs(output)
+    folder = sorted(rule for rule, w in jobs if w.startswith(f"movie={COLLECTION},"))
+    assert folder.count("index_build") == folder.count("index_graph") == 2, jobs
+    assert not {"graph_candidates", "graph_rerank", "neighbour_graph"} & set(folder)
+    results = tmp_path / "results"
+    frames = np.load(results / COLLECTION / "frames.npy")
+    for metric in ("gray", "hsl"):
+        with np.load(results / COLLECTION / "graph" / f"{metric}_index.npz") as graph:
+            indices, distances = graph["indices"], graph["distances"]
+        matrix = compute_distances(frames, metric)
+        truth = nearest_frames(matrix, indices.shape[1])
+        assert (indices == truth).mean() > 0.999, metric
+        stored = np.take_along_axis(matrix, indices.astype(np.int64), axis=1)
+        assert np.allclose(distances, stored, rtol=0, atol=5e-5), metric
+    assert json.loads((results / f"{COLLECTION}.json").read_text())
+    write_config(
+        tmp_path,
+        metrics=["gray"],
+        methods=["mds"],
+        reuse={"enabled": False},
+        shots={"enabled": False},
+        collection=dict(section, index_frames=10**6),
+    )
+    planned = {rule for rule, _ in logged_jobs(run_folder(tmp_path, target, "-n").stdout)}
+    assert {"graph_candidates", "embed", "collection_json"} <= planned, planned
+    assert not {rule for rule in planned if rule.startswith("index_")}

@@ -5,6 +5,7 @@
 import functools  # noqa: E402
 
 from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
+from framescape.index.parameters import search_blocks  # noqa: E402
 from framescape.frames.count import read_frame_count  # noqa: E402
 from framescape.run.guard import (  # noqa: E402
     available_memory,
@@ -125,10 +126,29 @@ def on_graph_path(movie):
     return frame_count(movie) > dense_frames(movie)
 
 
+def on_index_path(movie):
+    """Whether the movie is the folder map of more than collection.index_frames
+    frames (its neighbour graph through an index, index.smk)."""
+    return (
+        movie == COLLECTION
+        and frame_count(movie) > config["collection"]["index_frames"]
+    )
+
+
+def search_parts(wildcards):
+    """Every block's searched neighbours (index.smk), one block at least."""
+    count = search_blocks(frame_count(wildcards.movie), TILE_FRAMES)
+    folder = f"{RESULTS}/{wildcards.movie}/index_parts"
+    return [f"{folder}/{wildcards.metric}_search_{block}.npz" for block in range(count)]
+
+
 def pairs_source(wildcards):
     """What the metric's pairs of frames are read from: the (N, N) matrix or,
-    on the long-movie path, the neighbour graph."""
+    on the long-movie path, the neighbour graph (through an index for a large
+    folder)."""
     folder = f"{RESULTS}/{wildcards.movie}"
+    if on_index_path(wildcards.movie):
+        return f"{folder}/graph/{wildcards.metric}_index.npz"
     if on_graph_path(wildcards.movie):
         return f"{folder}/graph/{wildcards.metric}.npz"
     return f"{folder}/distances/{wildcards.metric}.npy"

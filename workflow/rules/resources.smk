@@ -27,6 +27,7 @@ from framescape.graph.resources import (  # noqa: E402
     graph_rerank_memory,
     graph_rerank_runtime,
 )
+from framescape.index import resources as index_resources  # noqa: E402
 from framescape.reuse import resources as reuse_resources  # noqa: E402
 from framescape.run.guard import (  # noqa: E402
     graph_memory,
@@ -175,6 +176,30 @@ def graph_merge_mb(wildcards, input):
 def graph_merge_minutes(wildcards, input):
     metric, n, width, height, _ = graph_sizes(wildcards, input)
     return graph_merge_runtime(metric, n, width, height)
+
+
+def index_build_mb(wildcards, input):
+    return megabytes(index_resources.build_memory(*graph_sizes(wildcards, input)))
+
+
+def index_build_minutes(wildcards, input):
+    _, n, width, height, _ = graph_sizes(wildcards, input)
+    return index_resources.build_runtime(n, width, height)
+
+
+def index_search_mb(wildcards, input):
+    sizes = graph_sizes(wildcards, input)
+    return megabytes(index_resources.search_memory(*sizes, TILE_FRAMES))
+
+
+def index_search_minutes(wildcards, input):
+    metric, n, width, height, _ = graph_sizes(wildcards, input)
+    return index_resources.search_runtime(metric, n, width, height, TILE_FRAMES)
+
+
+def index_graph_mb(wildcards):
+    n = frame_count(wildcards.movie)
+    return megabytes(index_resources.join_memory(n, graph_k(wildcards)))
 
 
 def embed_frames(input):

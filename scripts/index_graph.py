@@ -1,0 +1,14 @@
+"""Rule index_graph: the searched blocks joined into the folder's graph."""
+
+from framescape.common import run_step
+from framescape.index.jobs import graph_step
+
+run_step(
+    snakemake.log[0],
+    graph_step,
+    parts=snakemake.input.parts,
+    output=snakemake.output[0],
+    n=snakemake.params.frames,
+    metric=snakemake.wildcards.metric,
+    k=snakemake.params.k,
+)

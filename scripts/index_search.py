@@ -1,0 +1,19 @@
+"""Rule index_search: a block of frames searched in the index and re-ranked."""
+
+from framescape.common import run_step
+from framescape.index.jobs import search_step
+
+run_step(
+    snakemake.log[0],
+    search_step,
+    frames_npy=snakemake.input.frames,
+    inputs=snakemake.input,
+    output=snakemake.output[0],
+    movie=snakemake.wildcards.movie,
+    metric=snakemake.wildcards.metric,
+    block=snakemake.wildcards.block,
+    k=snakemake.params.k,
+    mask=snakemake.params.mask,
+    tile_frames=snakemake.params.tile_frames,
+    threads=snakemake.threads,
+)

@@ -1,0 +1,118 @@
+"""The index of a folder's frames (:func:`build_index`): every frame reduced and
+projected onto principal components (:func:`fit_projection`,
+:func:`project_frames`), faiss's inverted lists over the projections
+(:func:`train_index`), the order the search jobs take the frames in
+(:func:`list_order`) and how many candidates each frame re-ranks, chosen by a
+sample (:func:`sampled_candidates`)."""
+
+import faiss
+import numpy as np
+
+from framescape.distances.parameters import FRAME_BLOCK
+from framescape.graph.parameters import RECALL_SAMPLE
+from framescape.graph.reduce import reduced_descriptors
+from framescape.graph.sample import candidates_needed, exact_nearest, sampled_frames
+from framescape.index.parameters import DIMENSIONS, PROBES, TRAIN_FRAMES, list_count
+
+# The sample of frames that fits the projection and the centres: the same for
+# every run of the same folder.
+SEED = 0
+
+
+def training_frames(n, count=TRAIN_FRAMES):
+    """``(T,) int64``: ``count`` frames drawn at random (all when fewer), in
+    order (a memmap reads them front to back)."""
+    if n <= count:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(SEED).choice(n, count, replace=False))
+
+
+def reduced_rows(frames, metric, mask=None):
+    """``(B, D) float32``: frames reduced as the neighbour graph reduces them
+    (:func:`reduced_descriptors`): gray's byte means, hsl's feature means."""
+    descriptors = reduced_descriptors(frames, metric, mask=mask)["descriptors"]
+    return descriptors.astype(np.float32, copy=False)
+
+
+def fit_projection(frames, metric, chosen, dimensions=DIMENSIONS, mask=None):
+    """faiss's ``PCAMatrix``: the principal components of the reduced frames
+    ``chosen`` (at most as many as they have numbers)."""
+    sample = reduced_rows(frames[chosen], metric, mask)
+    dimensions = min(dimensions, sample.shape[1], max(1, len(sample) - 1))
+    projection = faiss.PCAMatrix(sample.shape[1], dimensions)
+    projection.train(sample)
+    return projection
+
+
+def project_frames(frames, metric, projection, out, mask=None, progress=None):
+    """Every frame reduced and projected into ``out`` ``(N, d) float32``, a
+    block of frames at a time; ``progress(frames done, N, "frames")``."""
+    n = len(frames)
+    for start in range(0, n, FRAME_BLOCK):
+        block = frames[start : start + FRAME_BLOCK]
+        out[start : start + len(block)] = projection.apply(
+            reduced_rows(block, metric, mask)
+        )
+        if progress:
+            progress(start + len(block), n, "frames")
+    return out
+
+
+def train_index(projected, chosen):
+    """faiss's ``IndexIVFFlat`` over every projected frame: the centres of
+    :func:`list_count` lists trained on the frames ``chosen``."""
+    n, dimensions = projected.shape
+    lists = list_count(n)
+    quantizer = faiss.IndexFlatL2(dimensions)
+    index = faiss.IndexIVFFlat(quantizer, dimensions, lists, faiss.METRIC_L2)
+    index.cp.seed = SEED
+    # A list's centre from at least a few frames of it (faiss warns under 39).
+    index.cp.min_points_per_centroid = 1
+    index.train(np.ascontiguousarray(projected[chosen]))
+    for start in range(0, n, TRAIN_FRAMES):
+        index.add(np.ascontiguousarray(projected[start : start + TRAIN_FRAMES]))
+    index.nprobe = min(PROBES, lists)
+    return index
+
+
+def list_order(index, projected):
+    """``(N,) int64``: the frames by the list each falls in, then by frame
+    number: a block of frames in this order shares its candidates."""
+    _, lists = index.quantizer.search(np.ascontiguousarray(projected), 1)
+    return np.lexsort((np.arange(len(projected)), lists[:, 0]))
+
+
+def search(index, queries, count, n):
+    """``(B, count) int32``: each query's ``count`` nearest frames in the index,
+    nearest first (``n`` where the lists searched hold fewer)."""
+    if count == 0:
+        return np.zeros((len(queries), 0), np.int32)
+    _, found = index.search(np.ascontiguousarray(queries, np.float32), count)
+    found[found < 0] = n
+    return found.astype(np.int32)
+
+
+def sampled_candidates(
+    frames, metric, k, index, projected, least, limit, mask=None, progress=None
+):
+    """How many candidates each frame re-ranks: the fewest, at least ``least``,
+    at most ``limit``, whose share of the true ``k`` nearest of
+    :data:`RECALL_SAMPLE` frames (compared with every frame at full size) reaches
+    the graph's target (:func:`candidates_needed`).
+
+    Returns
+    -------
+    dict
+        ``count``, ``recall`` (the share ``count`` candidates hold: the graph's
+        estimated recall, as the re-rank is exact), ``sampled`` (frames).
+    """
+    n = len(frames)
+    chosen = sampled_frames(n, RECALL_SAMPLE if k else 0)
+    if not len(chosen):
+        return {"count": min(least, limit), "recall": 1.0, "sampled": 0}
+    truth = exact_nearest(frames, metric, k, chosen, mask, progress)
+    # One more: the frame itself is its own nearest.
+    listed = search(index, projected[chosen], limit + 1, n)
+    listed = np.array([row[row != frame][:limit] for row, frame in zip(listed, chosen)])
+    count, recall = candidates_needed(listed, truth, least)
+    return {"count": count, "recall": recall, "sampled": len(chosen)}

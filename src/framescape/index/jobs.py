@@ -1,0 +1,195 @@
+"""The index's rules' steps: ``index_build`` (the projections, the index, the
+order the frames are searched in and how many candidates each re-ranks),
+``index_search`` (one block of frames searched and re-ranked at full size) and
+``index_graph`` (the blocks put together). The method:
+:mod:`framescape.index`."""
+
+import logging
+import time
+
+import faiss
+import numpy as np
+
+from framescape.common import Progress, log, save_npz
+from framescape.distances.jobs import load_movie_frames
+from framescape.graph.jobs import joined_blocks
+from framescape.graph.parameters import (
+    RECALL_TARGET,
+    RERANK_ROWS,
+    candidate_count,
+    candidate_limit,
+)
+from framescape.graph.rerank import rerank
+from framescape.index.build import (
+    fit_projection,
+    list_order,
+    project_frames,
+    sampled_candidates,
+    search,
+    train_index,
+    training_frames,
+)
+from framescape.index.parameters import search_frames
+
+
+def use_threads(threads):
+    """faiss (OpenMP) gets the job's threads, as numba does."""
+    faiss.omp_set_num_threads(max(1, int(threads)))
+
+
+def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
+    """Rule ``index_build``: every frame projected (``outputs.projected``,
+    ``(N, d) float32``), the index (``outputs.index``) and the plan
+    (``outputs.plan``: ``order``, the frames in the order the search jobs take
+    them, and ``count``, candidates a frame re-ranks)."""
+    frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
+    use_threads(threads)
+    n = len(frames)
+    started = time.monotonic()
+    chosen = training_frames(n)
+    projection = fit_projection(frames, metric, chosen, mask=mask)
+    projected = np.lib.format.open_memmap(
+        outputs.projected, "w+", np.float32, (n, projection.d_out)
+    )
+    project_frames(
+        frames,
+        metric,
+        projection,
+        projected,
+        mask,
+        Progress(f"{metric} projecting {movie}"),
+    )
+    projected.flush()
+    log.info(
+        "%s: %d frames reduced and projected onto %d components in %.1f s",
+        metric,
+        n,
+        projection.d_out,
+        time.monotonic() - started,
+    )
+    started = time.monotonic()
+    index = train_index(projected, chosen)
+    order = list_order(index, projected)
+    log.info(
+        "%s: index of %d lists (%d frames each on average, %d searched a frame) "
+        "in %.1f s",
+        metric,
+        index.nlist,
+        n / index.nlist,
+        index.nprobe,
+        time.monotonic() - started,
+    )
+    sample = choose_count(frames, metric, k, index, projected, mask, movie)
+    faiss.write_index(index, outputs.index)
+    save_npz(outputs.plan, order=order, count=np.int64(sample["count"]))
+
+
+def choose_count(frames, metric, k, index, projected, mask, movie):
+    """How many candidates a frame re-ranks (:func:`sampled_candidates`), and
+    the recall the sample estimates logged: a warning under the target."""
+    n = len(frames)
+    least, limit = candidate_count(metric, k, n), candidate_limit(metric, k, n)
+    started = time.monotonic()
+    sample = sampled_candidates(
+        frames,
+        metric,
+        k,
+        index,
+        projected,
+        least,
+        limit,
+        mask,
+        Progress(f"{metric} sample of {movie} at full size"),
+    )
+    log.log(
+        logging.WARNING if sample["recall"] < RECALL_TARGET else logging.INFO,
+        "%s: %d of the %d nearest in the index are re-ranked: they hold %.4f of "
+        "the true %d nearest of %d frames compared with every frame at full size "
+        "(the graph's estimated recall; at least %.3f wanted) in %.1f s",
+        metric,
+        sample["count"],
+        limit,
+        sample["recall"],
+        k,
+        sample["sampled"],
+        RECALL_TARGET,
+        time.monotonic() - started,
+    )
+    return sample
+
+
+def search_step(
+    frames_npy, inputs, output, movie, metric, block, k, mask, tile_frames, threads
+):
+    """Rule ``index_search``: the frames of block ``block`` of the plan's order
+    searched in the index and their candidates re-ranked at full size, in
+    groups of :data:`RERANK_ROWS` (``rows``, ``indices``, ``distances``)."""
+    frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
+    use_threads(threads)
+    n = len(frames)
+    with np.load(inputs.plan) as plan:
+        order, count = plan["order"], int(plan["count"])
+    size = search_frames(tile_frames)
+    rows = order[int(block) * size : (int(block) + 1) * size]
+    index = faiss.read_index(inputs.index)
+    projected = np.load(inputs.projected, mmap_mode="r")
+    started = time.monotonic()
+    # One more: the frame itself, which the re-rank skips.
+    candidates = search(index, projected[rows], count + 1, n)
+    searched = time.monotonic() - started
+    started = time.monotonic()
+    indices, distances = rerank_block(
+        frames,
+        metric,
+        k,
+        rows,
+        candidates,
+        mask,
+        Progress(f"{metric} search {block} of {movie}"),
+    )
+    log.info(
+        "%s: %d frames searched in the index (%.1f s), %d candidates each "
+        "re-ranked at full size (%.1f s)",
+        metric,
+        len(rows),
+        searched,
+        count,
+        time.monotonic() - started,
+    )
+    save_npz(output, rows=rows, indices=indices, distances=distances)
+
+
+def rerank_block(frames, metric, k, rows, candidates, mask=None, progress=None):
+    """Each of ``rows``' ``k`` nearest among its ``candidates`` ``(B, c)`` at
+    full size (:func:`rerank`), :data:`RERANK_ROWS` consecutive rows at a time
+    (in the plan's order they share their candidates): ``(B, k) int32``
+    indices, ``(B, k) float32`` distances; ``progress(frames, B, "frames")``."""
+    indices = np.empty((len(rows), k), np.int32)
+    distances = np.empty((len(rows), k), np.float32)
+    for start in range(0, len(rows), RERANK_ROWS):
+        part = slice(start, start + RERANK_ROWS)
+        indices[part], distances[part] = rerank(
+            frames, metric, k, rows[part], candidates[part], mask
+        )
+        if progress:
+            progress(min(start + RERANK_ROWS, len(rows)), len(rows), "frames")
+    return indices, distances
+
+
+def graph_step(parts, output, n, metric, k):
+    """Rule ``index_graph``: the searched blocks put together, the folder's
+    neighbour graph (``indices``, ``distances``, as
+    :func:`framescape.graph.jobs.graph_step` writes it)."""
+    indices, distances = joined_blocks(parts, n, k)
+    save_npz(output, indices=indices, distances=distances)
+    log.info(
+        "%s neighbour graph of %d frames from %d searched blocks: %d nearest "
+        "each, nearest distance median %.4g, %d-th %.4g",
+        metric,
+        n,
+        len(parts),
+        k,
+        float(np.median(distances[:, 0])) if k else 0.0,
+        k,
+        float(np.median(distances[:, -1])) if k else 0.0,
+    )

@@ -1,0 +1,33 @@
+"""Numbers the index computes with, which its jobs' estimates read too
+(:mod:`framescape.index.resources`). Plain Python: Snakemake's own process
+reads them."""
+
+# Principal components a reduced frame is projected onto. On 100,000 frames of
+# 40x30 panning over real footage, 64 kept 0.97 of the true 91 nearest (gray)
+# among 900 candidates, 128 0.98 (benchmarks/archive.py).
+DIMENSIONS = 64
+# Frames fitting the projection and training the lists' centres at most.
+TRAIN_FRAMES = 65536
+# Frames per list on average: the lists grow with the folder, so that a
+# search reads about PROBES × LIST_FRAMES frames whatever its size.
+LIST_FRAMES = 256
+# Lists a frame is searched in.
+PROBES = 32
+# Frames searched and re-ranked by one job: this many times tile_frames (65,536
+# at its default, 4,096).
+SEARCH_TILES = 16
+
+
+def list_count(n_frames):
+    """Lists of the index: about :data:`LIST_FRAMES` frames each, at least one."""
+    return max(1, round(n_frames / LIST_FRAMES))
+
+
+def search_frames(tile_frames):
+    """Frames one job searches: :data:`SEARCH_TILES` × ``tile_frames``."""
+    return SEARCH_TILES * tile_frames
+
+
+def search_blocks(n_frames, tile_frames):
+    """Jobs that search the index, one at least."""
+    return max(1, -(-n_frames // search_frames(tile_frames)))

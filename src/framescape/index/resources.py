@@ -1,0 +1,73 @@
+"""Memory and time the index's jobs ask a scheduler for: light (no faiss), as
+Snakemake imports it while it plans a run.
+
+Counted from what each job holds: the projections (4 bytes a component a frame,
+twice in the index's build: the memmap's pages and the index's own copy), the
+sample's distances to every frame, a block's candidates and the re-rank's
+features (:func:`framescape.graph.resources.graph_rerank_memory`). Time from the
+rates measured on 100,000 frames of 40×30 (docs/performance.md, "The folder map
+through an index")."""
+
+from framescape.graph.parameters import RECALL_SAMPLE, candidate_limit
+from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
+from framescape.index.parameters import DIMENSIONS, TRAIN_FRAMES, search_frames
+from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
+
+# Seconds a frame, at 40×30: reduced and projected (and its share of the
+# sample compared with every frame), and searched and re-ranked with the most
+# candidates (benchmarks/archive.py); larger frames scale with their pixels.
+BUILD_FRAME_SECONDS = 0.7e-3
+SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
+REFERENCE_PIXELS = 40 * 30
+
+
+def projected_bytes(n_frames):
+    return 4 * DIMENSIONS * n_frames
+
+
+def build_memory(metric, n_frames, width, height, k):
+    """Peak bytes of ``index_build``: the projections twice and the index's
+    frame numbers, the training frames reduced, and the sample's distances to
+    every frame (float32, two float64 copies while ranked)."""
+    train = min(TRAIN_FRAMES, n_frames)
+    return int(
+        GRAPH_FIXED
+        + (2 * projected_bytes(n_frames) + 8 * n_frames)
+        + 4 * train * reduced_bytes(metric, width, height)
+        + RECALL_SAMPLE * 20 * n_frames
+        + 16 * 3 * width * height * min(4096, n_frames)
+    )
+
+
+def search_memory(metric, n_frames, width, height, k, tile_frames):
+    """Peak bytes of an ``index_search`` job: the index, its block's
+    candidates (with faiss's distances) and lists, and a re-rank's features."""
+    rows = min(search_frames(tile_frames), n_frames)
+    c = candidate_limit(metric, k, n_frames) + 1
+    return int(
+        GRAPH_FIXED
+        + projected_bytes(n_frames)
+        + 16 * n_frames
+        + rows * (12 * c + 8 * k)
+        + 16 * 4 * width * height * 4096
+    )
+
+
+def join_memory(n_frames, k):
+    """Peak bytes of ``index_graph``: the lists, and one block's as it is read."""
+    return int(GRAPH_FIXED + 2 * 8 * n_frames * k)
+
+
+def minutes(seconds):
+    return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))
+
+
+def build_runtime(n_frames, width, height):
+    scale = width * height / REFERENCE_PIXELS
+    return minutes(BUILD_FRAME_SECONDS * n_frames * scale)
+
+
+def search_runtime(metric, n_frames, width, height, tile_frames):
+    rows = min(search_frames(tile_frames), n_frames)
+    scale = width * height / REFERENCE_PIXELS
+    return minutes(SEARCH_FRAME_SECONDS[metric] * rows * scale)

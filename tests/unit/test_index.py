@@ -1,0 +1,105 @@
+"""The folder map's neighbour graph through an index (framescape.index): its
+jobs one after the other on real frames, against the exact graph."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from framescape.distances.matrices import compute_distances
+from framescape.distances.nearest import nearest_frames
+from framescape.frames.decode import MovieDecoder
+from framescape.index import build, jobs, parameters
+from framescape.index.parameters import search_blocks
+from framescape.testing import DEMO_MOVIE
+
+K = 30
+
+
+@pytest.fixture(scope="module")
+def folder_frames(tmp_path_factory, bikes):
+    """A small folder at the folder map's size, 40×30: the demo at 2 fps and
+    bikes.mp4 at 12.5 fps (855 frames), as a .npy the jobs memmap."""
+    movies = [MovieDecoder(DEMO_MOVIE, 2, 40, 30), MovieDecoder(bikes, 12.5, 40, 30)]
+    frames = np.concatenate([np.stack(list(movie)) for movie in movies])
+    path = tmp_path_factory.mktemp("index") / "frames.npy"
+    np.save(path, frames)
+    return path, frames
+
+
+def index_graph(frames_npy, folder, metric, tile_frames):
+    """The three jobs' steps, as the workflow runs them: the graph's
+    ``(indices, distances)`` and the plan's candidate count."""
+    outputs = SimpleNamespace(
+        projected=str(folder / f"{metric}_projected.npy"),
+        index=str(folder / f"{metric}.faiss"),
+        plan=str(folder / f"{metric}_plan.npz"),
+    )
+    jobs.build_step(frames_npy, outputs, "collection", metric, K, None, 2)
+    n = len(np.load(frames_npy, mmap_mode="r"))
+    parts = []
+    for block in range(search_blocks(n, tile_frames)):
+        part = str(folder / f"{metric}_{tile_frames}_search_{block}.npz")
+        jobs.search_step(
+            frames_npy, outputs, part, "collection", metric, block, K, None,
+            tile_frames, 2,
+        )
+        parts.append(part)
+    output = folder / f"{metric}_{tile_frames}_graph.npz"
+    jobs.graph_step(parts, str(output), n, metric, K)
+    with np.load(output) as graph, np.load(outputs.plan) as plan:
+        return graph["indices"], graph["distances"], int(plan["count"])
+
+
+@pytest.fixture(scope="module", params=["gray", "hsl"])
+def searched(request, folder_frames, tmp_path_factory):
+    """Both graphs of one metric, the lists small enough that each frame is
+    searched in a few of them only (8 of 53): one block, and blocks of 256
+    frames (tile_frames 16)."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(parameters, "LIST_FRAMES", 16)
+    patch.setattr(build, "PROBES", 8)
+    folder = tmp_path_factory.mktemp(f"index_{request.param}")
+    path, frames = folder_frames
+    try:
+        whole = index_graph(path, folder, request.param, 4096)
+        blocks = index_graph(path, folder, request.param, 16)
+    finally:
+        patch.undo()
+    return request.param, frames, whole, blocks
+
+
+def test_the_index_finds_nearly_every_true_neighbour(searched):
+    """At least 0.97 of each frame's true 30 nearest, with the metric's own
+    distances, nearest first."""
+    metric, frames, (indices, distances, count), _ = searched
+    matrix = compute_distances(frames, metric)
+    truth = nearest_frames(matrix, K)
+    found = np.mean([len(set(a) & set(b)) for a, b in zip(indices, truth)]) / K
+    assert found >= 0.97, found
+    # Candidates are re-ranked at full size: each stored distance is the matrix's.
+    stored = np.take_along_axis(matrix, indices.astype(np.int64), axis=1)
+    assert np.allclose(distances, stored, rtol=0, atol=5e-5 if metric == "hsl" else 0)
+    assert (np.diff(distances, axis=1) >= 0).all()
+    assert (indices != np.arange(len(frames))[:, None]).all()
+    assert K < count < len(frames) - 1
+
+
+def test_blocks_of_frames_give_the_same_graph(searched):
+    """A job's block decides nothing: one block and four give one graph."""
+    _, frames, whole, blocks = searched
+    assert search_blocks(len(frames), 16) == 4
+    assert (whole[0] == blocks[0]).all() and (whole[1] == blocks[1]).all()
+
+
+def test_the_search_order_keeps_each_list_together():
+    """Frames in the order of their lists: a block of frames shares candidates."""
+    rng = np.random.default_rng(3)
+    projected = rng.normal(size=(600, 8)).astype(np.float32)
+    index = build.train_index(projected, np.arange(600))
+    order = build.list_order(index, projected)
+    _, lists = index.quantizer.search(projected, 1)
+    assert sorted(order) == list(range(600))
+    assert (np.diff(lists[order, 0]) >= 0).all()
+    assert build.training_frames(10).tolist() == list(range(10))
+    assert (build.training_frames(10**6, 100) == build.training_frames(10**6, 100)).all()

@@ -1,0 +1,84 @@
+# The folder map beyond collection.index_frames frames: its neighbour graph
+# through an index instead of every pair (graph.smk). index_build reduces and
+# projects every frame and builds the index (temporary), index_search searches
+# and re-ranks a block of frames, one job each, index_graph joins the blocks
+# into graph/<metric>_index.npz, which the maps read.
+
+
+rule index_build:
+    input:
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
+        # k comes from the frame count: a job on a cluster node reads it again.
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
+    output:
+        projected=temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_projected.npy"),
+        index=temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}.faiss"),
+        plan=temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_plan.npz"),
+    log:
+        log_path("index_build", "metric"),
+    benchmark:
+        benchmark_path("index_build", "metric")
+    conda:
+        "../../envs/index.yaml"
+    threads: 8
+    resources:
+        mem_mb=index_build_mb,
+        runtime=index_build_minutes,
+    params:
+        code=code_digest("index.jobs"),
+        k=graph_k,
+        mask=setting("mask"),
+    script:
+        "../../scripts/index_build.py"
+
+
+rule index_search:
+    input:
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
+        projected=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_projected.npy",
+        index=f"{RESULTS}/{{movie}}/index_parts/{{metric}}.faiss",
+        plan=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_plan.npz",
+    output:
+        temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_search_{{block}}.npz"),
+    log:
+        log_path("index_search", "metric", "block"),
+    benchmark:
+        benchmark_path("index_search", "metric", "block")
+    conda:
+        "../../envs/index.yaml"
+    threads: 8
+    resources:
+        mem_mb=index_search_mb,
+        runtime=index_search_minutes,
+    params:
+        code=code_digest("index.jobs"),
+        k=graph_k,
+        mask=setting("mask"),
+        tile_frames=TILE_FRAMES,
+    script:
+        "../../scripts/index_search.py"
+
+
+rule index_graph:
+    input:
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
+        parts=search_parts,
+    output:
+        f"{RESULTS}/{{movie}}/graph/{{metric}}_index.npz",
+    log:
+        log_path("index_graph", "metric"),
+    benchmark:
+        benchmark_path("index_graph", "metric")
+    conda:
+        "../../envs/index.yaml"
+    threads: 1
+    resources:
+        mem_mb=index_graph_mb,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("index.jobs"),
+        k=graph_k,
+        frames=lambda wildcards: frame_count(wildcards.movie),
+    script:
+        "../../scripts/index_graph.py"
