@@ -34,10 +34,12 @@ def reduced_rows(frames, metric, mask=None):
     return descriptors.astype(np.float32, copy=False)
 
 
-def fit_projection(frames, metric, chosen, dimensions=DIMENSIONS, mask=None):
-    """faiss's ``PCAMatrix``: the principal components of the reduced frames
+def fit_projection(frames, metric, chosen, dimensions=None, mask=None):
+    """faiss's ``PCAMatrix``: the first ``dimensions`` (by default the
+    metric's :data:`DIMENSIONS`) principal components of the reduced frames
     ``chosen`` (at most as many as they have numbers)."""
     sample = reduced_rows(frames[chosen], metric, mask)
+    dimensions = dimensions or DIMENSIONS[metric]
     dimensions = min(dimensions, sample.shape[1], max(1, len(sample) - 1))
     projection = faiss.PCAMatrix(sample.shape[1], dimensions)
     projection.train(sample)

@@ -2,10 +2,12 @@
 (:mod:`framescape.index.resources`). Plain Python: Snakemake's own process
 reads them."""
 
-# Principal components a reduced frame is projected onto. On 100,000 frames of
-# 40x30 panning over real footage, 64 kept 0.97 of the true 91 nearest (gray)
-# among 900 candidates, 128 0.98 (benchmarks/archive.py).
-DIMENSIONS = 64
+# Principal components a reduced frame is projected onto. On 30,000 frames of
+# 40x30 (benchmarks/archive.py's folder: real footage, graded copies, generated
+# textures), hsl's graph held 0.917 of the true 91 nearest with 64 and 0.992
+# with 128; gray's 0.955 with 64 and 0.933 with 128 (its L1 distance follows
+# the first components less, and the sample then chose fewer candidates).
+DIMENSIONS = {"gray": 64, "hsl": 128}
 # Frames fitting the projection and training the lists' centres at most.
 TRAIN_FRAMES = 65536
 # Frames per list on average: the lists grow with the folder, so that a

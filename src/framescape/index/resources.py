@@ -21,8 +21,8 @@ SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
 REFERENCE_PIXELS = 40 * 30
 
 
-def projected_bytes(n_frames):
-    return 4 * DIMENSIONS * n_frames
+def projected_bytes(metric, n_frames):
+    return 4 * DIMENSIONS[metric] * n_frames
 
 
 def build_memory(metric, n_frames, width, height, k):
@@ -32,7 +32,7 @@ def build_memory(metric, n_frames, width, height, k):
     train = min(TRAIN_FRAMES, n_frames)
     return int(
         GRAPH_FIXED
-        + (2 * projected_bytes(n_frames) + 8 * n_frames)
+        + (2 * projected_bytes(metric, n_frames) + 8 * n_frames)
         + 4 * train * reduced_bytes(metric, width, height)
         + RECALL_SAMPLE * 20 * n_frames
         + 16 * 3 * width * height * min(4096, n_frames)
@@ -46,7 +46,7 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
     c = candidate_limit(metric, k, n_frames) + 1
     return int(
         GRAPH_FIXED
-        + projected_bytes(n_frames)
+        + projected_bytes(metric, n_frames)
         + 16 * n_frames
         + rows * (12 * c + 8 * k)
         + 16 * 4 * width * height * 4096
