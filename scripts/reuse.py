@@ -9,6 +9,7 @@ run_step(
     descriptor_npzs=snakemake.input,
     movies=snakemake.params.movies,
     min_seconds=snakemake.params.min_seconds,
+    index_windows=snakemake.params.index_windows,
     output=snakemake.output[0],
     threads=snakemake.threads,
 )

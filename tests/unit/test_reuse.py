@@ -220,6 +220,34 @@ def test_similar_pairs_equal_a_brute_force():
     assert {tuple(p) for p in found.tolist()} == expected
 
 
+def test_indexed_pairs_find_what_every_pair_finds(monkeypatch):
+    """Through the index: the brute force's pairs when every list is searched,
+    nearly all of them when 4 of 40 are."""
+    rng = np.random.default_rng(7)
+    base = rng.normal(size=(400, 24))
+    vectors = np.repeat(base, 5, axis=0) + rng.normal(0, 0.35, size=(2000, 24))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(
+        np.float32
+    )
+    movie = rng.integers(0, 6, size=2000)
+    time = rng.uniform(0, 60, size=2000)
+    every = brute_force_pairs(vectors, movie, time, 3.0, 0.6, 3)
+    assert len(every) > 1000
+    monkeypatch.setattr(reuse_matching, "LIST_WINDOWS", 50)
+    monkeypatch.setattr(reuse_matching, "PROBES", 40)
+    found = reuse_matching.indexed_pairs(vectors, movie, time, 3.0, 0.6, 3, block=300)
+    assert {tuple(p) for p in found.tolist()} == every
+    monkeypatch.setattr(reuse_matching, "PROBES", 4)
+    found = {tuple(p) for p in reuse_matching.indexed_pairs(
+        vectors, movie, time, 3.0, 0.6, 3, block=300
+    ).tolist()}
+    assert len(found & every) >= 0.95 * len(every)
+    # What it keeps instead of a pair it missed is still a similar pair.
+    i, j = np.array(sorted(found - every)).T
+    assert ((vectors[i] * vectors[j]).sum(axis=1) >= 0.6).all()
+    assert not ((movie[i] == movie[j]) & (abs(time[i] - time[j]) < 3.0)).any()
+
+
 def footage(rng, frames, dims=48, kept=0.7):
     """A descriptor sequence with motion: each frame keeps ``kept`` of the
     last one (correlation ``kept ** lag`` at a lag, like real footage's

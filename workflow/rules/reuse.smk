@@ -43,7 +43,7 @@ rule reuse:
     benchmark:
         f"{RESULTS}/benchmarks/reuse.tsv"
     conda:
-        "../../envs/distances.yaml"
+        "../../envs/index.yaml"
     threads: 8
     resources:
         mem_mb=reuse_mb,
@@ -52,6 +52,7 @@ rule reuse:
         code=code_digest("reuse.jobs"),
         movies=REUSE_MOVIES,
         min_seconds=REUSE["min_seconds"],
+        index_windows=REUSE["index_windows"],
     script:
         "../../scripts/reuse.py"
 

@@ -9,7 +9,12 @@ import numba
 import numpy as np
 
 from framescape.common import FramescapeError, Progress, log, save_tsv
-from framescape.reuse.matching import region_similarity, similar_pairs
+from framescape.reuse.matching import (
+    faiss_threads,
+    indexed_pairs,
+    region_similarity,
+    similar_pairs,
+)
 from framescape.reuse.stretches import MIN_SCORE, find_stretches
 
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
@@ -84,10 +89,13 @@ def tsv_rows(stretches, movies):
     return rows
 
 
-def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
+def reuse_step(
+    descriptor_npzs, movies, min_seconds, output, threads=1, index_windows=None
+):
     """Rule ``reuse``: ``reuse.tsv`` of every movie's descriptors
     (``descriptor_npzs``, in the order of ``movies``, their ids); the header
-    alone when nothing repeats (or there are no movies)."""
+    alone when nothing repeats (or there are no movies). More windows than
+    ``index_windows`` are searched through an index (:func:`indexed_pairs`)."""
     if not movies:
         save_tsv(output, TSV_HEADER, [])
         log.info("no movies")
@@ -97,7 +105,15 @@ def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1):
     log.info("%d windows of %d movies", len(found.vectors), len(movies))
     # Every other window of each movie against all.
     first = np.searchsorted(found.movie, found.movie)
-    pairs = similar_pairs(
+    indexed = index_windows is not None and len(found.vectors) > index_windows
+    log.info(
+        "%s",
+        f"similar windows through an index (more than {index_windows:,} windows)"
+        if indexed
+        else "similar windows: each against every other",
+    )
+    faiss_threads(threads)
+    pairs = (indexed_pairs if indexed else similar_pairs)(
         found.vectors,
         found.movie,
         found.time,

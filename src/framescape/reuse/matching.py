@@ -5,6 +5,7 @@ off a logo or a caption (:func:`region_similarity`)."""
 
 
 
+import faiss
 import numba
 import numpy as np
 
@@ -24,6 +25,14 @@ MOST_PAIRS = 32
 DROP = 2
 # Rows scored against all frames at a time in similar_pairs.
 PAIR_BLOCK = 512
+# Windows searched through an index (indexed_pairs) rather than against every
+# window: past reuse.index_windows. Each list of the inverted-file index holds
+# about LIST_WINDOWS windows; a window is searched in PROBES lists and keeps its
+# SEARCHED most similar there, of which those of its own movie within
+# min_seconds are then left out, as every pair's search leaves them.
+LIST_WINDOWS = 256
+PROBES = 16
+SEARCHED = 4 * MOST_PAIRS
 
 
 def region_similarity(vectors, parts, i, j):
@@ -58,6 +67,24 @@ def trimmed_similarity(vectors, i, j, parts, drop):
         mean = per_part[drop:].sum() / (parts - drop)
         out[k] = min(max(mean, 0.0), 1.0)
     return out
+
+
+@numba.njit(cache=True, parallel=True)
+def keep_listed(scores, listed, row_ids, movie, time, threshold, apart, most, pairs):
+    """:func:`keep_similar` over each row's listed windows only: ``scores``
+    and ``listed`` ``(rows, c)``, most similar first (-1: none)."""
+    rows, columns = scores.shape
+    for r in numba.prange(rows):
+        i = row_ids[r]
+        kept = 0
+        for c in range(columns):
+            j = listed[r, c]
+            if kept == most or j < 0 or scores[r, c] < threshold:
+                break
+            if j == i or (movie[j] == movie[i] and abs(time[j] - time[i]) < apart):
+                continue
+            pairs[r, kept] = j
+            kept += 1
 
 
 @numba.njit(cache=True, parallel=True)
@@ -135,6 +162,64 @@ def similar_pairs(
         pairs = np.full((len(these), most), -1, dtype=np.int64)
         keep_similar(
             scores, these, movie, time, np.float32(threshold), apart, most, pairs
+        )
+        r, c = np.nonzero(pairs >= 0)
+        found.append(np.stack([these[r], pairs[r, c]], axis=1))
+        if progress:
+            progress(start + len(these), len(rows), "windows")
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(found), axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def faiss_threads(threads):
+    """faiss (OpenMP) gets the job's threads, as numba does."""
+    faiss.omp_set_num_threads(max(1, int(threads)))
+
+
+def window_index(vectors):
+    """faiss's inverted-file index of ``vectors`` (unit rows) by inner
+    product: about :data:`LIST_WINDOWS` a list, searched in :data:`PROBES`."""
+    n, dimensions = vectors.shape
+    lists = max(1, round(n / LIST_WINDOWS))
+    quantizer = faiss.IndexFlatIP(dimensions)
+    index = faiss.IndexIVFFlat(quantizer, dimensions, lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = 0
+    index.cp.min_points_per_centroid = 1
+    # The centres from every window, a fixed sample of at most 64 per list.
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(n, min(n, 64 * lists), replace=False))
+    index.train(np.ascontiguousarray(vectors[sample]))
+    index.add(np.ascontiguousarray(vectors))
+    index.nprobe = min(PROBES, lists)
+    return index
+
+
+def indexed_pairs(
+    vectors,
+    movie,
+    time,
+    apart,
+    threshold=SEED_SIMILARITY,
+    most=MOST_PAIRS,
+    block=16 * PAIR_BLOCK,
+    rows=None,
+    progress=None,
+):
+    """:func:`similar_pairs` through an index (:func:`window_index`): each row
+    compared only with the :data:`SEARCHED` most similar windows of the lists
+    it is searched in. The scores are the same dot products; a pair is missed
+    only where the index does not offer it. Same parameters and result."""
+    rows = np.arange(len(vectors)) if rows is None else np.asarray(rows)
+    index = window_index(vectors)
+    found = []
+    for start in range(0, len(rows), block):
+        these = rows[start : start + block]
+        scores, listed = index.search(np.ascontiguousarray(vectors[these]), SEARCHED)
+        pairs = np.full((len(these), most), -1, dtype=np.int64)
+        keep_listed(
+            scores, listed, these, movie, time, np.float32(threshold), apart, most, pairs
         )
         r, c = np.nonzero(pairs >= 0)
         found.append(np.stack([these[r], pairs[r, c]], axis=1))
