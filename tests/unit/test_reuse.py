@@ -243,9 +243,32 @@ def test_indexed_pairs_find_what_every_pair_finds(monkeypatch):
     ).tolist()}
     assert len(found & every) >= 0.95 * len(every)
     # What it keeps instead of a pair it missed is still a similar pair.
-    i, j = np.array(sorted(found - every)).T
+    i, j = np.array(sorted(found - every), dtype=np.int64).reshape(-1, 2).T
     assert ((vectors[i] * vectors[j]).sum(axis=1) >= 0.6).all()
     assert not ((movie[i] == movie[j]) & (abs(time[i] - time[j]) < 3.0)).any()
+
+
+def test_indexed_pairs_look_past_a_still_movie_s_own_windows(monkeypatch):
+    """Windows every 0.1 s of slow footage with 10 s left out around each: the
+    index still offers the pairs of other movies that every pair's search
+    keeps (a fixed number searched would fill with the movie's own)."""
+    rng = np.random.default_rng(11)
+    steps = rng.normal(size=(3, 600, 24))
+    walks = np.cumsum(steps * 0.05, axis=1) + rng.normal(size=(3, 1, 24))
+    vectors = walks.reshape(1800, 24)
+    vectors[1200:1400] = vectors[100:300] + rng.normal(0, 0.02, size=(200, 24))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(
+        np.float32
+    )
+    movie = np.repeat(np.arange(3), 600)
+    time = np.tile(np.arange(600) * 0.1, 3)
+    every = brute_force_pairs(vectors, movie, time, 10.0, 0.9, 4)
+    across = {pair for pair in every if movie[pair[0]] != movie[pair[1]]}
+    assert len(across) > 100
+    monkeypatch.setattr(reuse_matching, "LIST_WINDOWS", 100)
+    monkeypatch.setattr(reuse_matching, "PROBES", 18)
+    found = reuse_matching.indexed_pairs(vectors, movie, time, 10.0, 0.9, 4)
+    assert {tuple(p) for p in found.tolist()} == every
 
 
 def footage(rng, frames, dims=48, kept=0.7):

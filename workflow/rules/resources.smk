@@ -279,7 +279,7 @@ def reuse_mb(wildcards, input):
 
 
 def reuse_minutes(wildcards, input):
-    return reuse_resources.job_minutes(reuse_windows(input))
+    return reuse_resources.job_minutes(reuse_windows(input), REUSE["index_windows"])
 
 
 def extract_minutes(wildcards, input):

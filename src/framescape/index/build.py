@@ -1,4 +1,4 @@
-"""The index of a folder's frames (:func:`build_index`): every frame reduced and
+"""The index of a folder's frames: every frame reduced and
 projected onto principal components (:func:`fit_projection`,
 :func:`project_frames`), faiss's inverted lists over the projections
 (:func:`train_index`), the order the search jobs take the frames in
@@ -12,11 +12,24 @@ from framescape.distances.parameters import FRAME_BLOCK
 from framescape.graph.parameters import RECALL_SAMPLE
 from framescape.graph.reduce import reduced_descriptors
 from framescape.graph.sample import candidates_needed, exact_nearest, sampled_frames
-from framescape.index.parameters import DIMENSIONS, PROBES, TRAIN_FRAMES, list_count
+from framescape.index.parameters import (
+    DIMENSIONS,
+    PROBES,
+    TRAIN_FRAMES,
+    TRAIN_PER_LIST,
+    list_count,
+)
 
 # The sample of frames that fits the projection and the centres: the same for
 # every run of the same folder.
 SEED = 0
+# Queries searched at a time (framescape.index.resources counts as many).
+SEARCH_CHUNK = 4096
+
+
+def faiss_threads(threads):
+    """faiss (OpenMP, and the OpenBLAS it ships) gets ``threads`` threads."""
+    faiss.omp_set_num_threads(max(1, int(threads)))
 
 
 def training_frames(n, count=TRAIN_FRAMES):
@@ -37,8 +50,19 @@ def reduced_rows(frames, metric, mask=None):
 def fit_projection(frames, metric, chosen, dimensions=None, mask=None):
     """faiss's ``PCAMatrix``: the first ``dimensions`` (by default the
     metric's :data:`DIMENSIONS`) principal components of the reduced frames
-    ``chosen`` (at most as many as they have numbers)."""
-    sample = reduced_rows(frames[chosen], metric, mask)
+    ``chosen`` (at most as many as they have numbers), read a block at a time.
+
+    Fitted and applied on one thread (:func:`project_frames` too): faiss's
+    BLAS sums in another order with more threads, and the projections decide
+    each frame's list and candidates, so a job on a cluster node with more
+    threads would otherwise give another graph than a local run."""
+    faiss_threads(1)
+    sample = np.concatenate(
+        [
+            reduced_rows(frames[chosen[start : start + FRAME_BLOCK]], metric, mask)
+            for start in range(0, len(chosen), FRAME_BLOCK)
+        ]
+    )
     dimensions = dimensions or DIMENSIONS[metric]
     dimensions = min(dimensions, sample.shape[1], max(1, len(sample) - 1))
     projection = faiss.PCAMatrix(sample.shape[1], dimensions)
@@ -48,7 +72,9 @@ def fit_projection(frames, metric, chosen, dimensions=None, mask=None):
 
 def project_frames(frames, metric, projection, out, mask=None, progress=None):
     """Every frame reduced and projected into ``out`` ``(N, d) float32``, a
-    block of frames at a time; ``progress(frames done, N, "frames")``."""
+    block of frames at a time, on one thread (:func:`fit_projection`);
+    ``progress(frames done, N, "frames")``."""
+    faiss_threads(1)
     n = len(frames)
     for start in range(0, n, FRAME_BLOCK):
         block = frames[start : start + FRAME_BLOCK]
@@ -60,11 +86,13 @@ def project_frames(frames, metric, projection, out, mask=None, progress=None):
     return out
 
 
-def train_index(projected, chosen):
+def train_index(projected):
     """faiss's ``IndexIVFFlat`` over every projected frame: the centres of
-    :func:`list_count` lists trained on the frames ``chosen``."""
+    :func:`list_count` lists trained on :data:`TRAIN_PER_LIST` frames a list
+    (at least :data:`TRAIN_FRAMES`, drawn as :func:`training_frames`)."""
     n, dimensions = projected.shape
     lists = list_count(n)
+    chosen = training_frames(n, max(TRAIN_FRAMES, TRAIN_PER_LIST * lists))
     quantizer = faiss.IndexFlatL2(dimensions)
     index = faiss.IndexIVFFlat(quantizer, dimensions, lists, faiss.METRIC_L2)
     index.cp.seed = SEED
@@ -86,12 +114,18 @@ def list_order(index, projected):
 
 def search(index, queries, count, n):
     """``(B, count) int32``: each query's ``count`` nearest frames in the index,
-    nearest first (``n`` where the lists searched hold fewer)."""
+    nearest first (``n`` where the lists searched hold fewer); searched
+    :data:`SEARCH_CHUNK` queries at a time, so that faiss's own distances and
+    int64 numbers are held for a chunk only."""
+    found = np.empty((len(queries), count), np.int32)
     if count == 0:
-        return np.zeros((len(queries), 0), np.int32)
-    _, found = index.search(np.ascontiguousarray(queries, np.float32), count)
-    found[found < 0] = n
-    return found.astype(np.int32)
+        return found
+    for start in range(0, len(queries), SEARCH_CHUNK):
+        chunk = np.ascontiguousarray(queries[start : start + SEARCH_CHUNK], np.float32)
+        _, listed = index.search(chunk, count)
+        listed[listed < 0] = n
+        found[start : start + len(chunk)] = listed
+    return found
 
 
 def sampled_candidates(

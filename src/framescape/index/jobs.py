@@ -10,7 +10,7 @@ import time
 import faiss
 import numpy as np
 
-from framescape.common import Progress, log, save_npz
+from framescape.common import Progress, atomic_path, log, save_npz
 from framescape.distances.jobs import load_movie_frames
 from framescape.graph.jobs import joined_blocks
 from framescape.graph.parameters import (
@@ -19,8 +19,9 @@ from framescape.graph.parameters import (
     candidate_count,
     candidate_limit,
 )
-from framescape.graph.rerank import rerank
+from framescape.graph.rerank import group_rows, rerank, split_groups
 from framescape.index.build import (
+    faiss_threads,
     fit_projection,
     list_order,
     project_frames,
@@ -32,34 +33,28 @@ from framescape.index.build import (
 from framescape.index.parameters import search_frames
 
 
-def use_threads(threads):
-    """faiss (OpenMP) gets the job's threads, as numba does."""
-    faiss.omp_set_num_threads(max(1, int(threads)))
-
-
 def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
     """Rule ``index_build``: every frame projected (``outputs.projected``,
     ``(N, d) float32``), the index (``outputs.index``) and the plan
     (``outputs.plan``: ``order``, the frames in the order the search jobs take
     them, and ``count``, candidates a frame re-ranks)."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
-    use_threads(threads)
     n = len(frames)
     started = time.monotonic()
-    chosen = training_frames(n)
-    projection = fit_projection(frames, metric, chosen, mask=mask)
-    projected = np.lib.format.open_memmap(
-        outputs.projected, "w+", np.float32, (n, projection.d_out)
-    )
-    project_frames(
-        frames,
-        metric,
-        projection,
-        projected,
-        mask,
-        Progress(f"{metric} projecting {movie}"),
-    )
-    projected.flush()
+    projection = fit_projection(frames, metric, training_frames(n), mask=mask)
+    with atomic_path(outputs.projected) as path:
+        projected = np.lib.format.open_memmap(
+            path, "w+", np.float32, (n, projection.d_out)
+        )
+        project_frames(
+            frames,
+            metric,
+            projection,
+            projected,
+            mask,
+            Progress(f"{metric} projecting {movie}"),
+        )
+        projected.flush()
     log.info(
         "%s: %d frames reduced and projected onto %d components in %.1f s",
         metric,
@@ -67,8 +62,9 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
         projection.d_out,
         time.monotonic() - started,
     )
+    faiss_threads(threads)
     started = time.monotonic()
-    index = train_index(projected, chosen)
+    index = train_index(projected)
     order = list_order(index, projected)
     log.info(
         "%s: index of %d lists (%d frames each on average, %d searched a frame) "
@@ -80,7 +76,8 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
         time.monotonic() - started,
     )
     sample = choose_count(frames, metric, k, index, projected, mask, movie)
-    faiss.write_index(index, outputs.index)
+    with atomic_path(outputs.index) as path:
+        faiss.write_index(index, str(path))
     save_npz(outputs.plan, order=order, count=np.int64(sample["count"]))
 
 
@@ -125,7 +122,7 @@ def search_step(
     searched in the index and their candidates re-ranked at full size, in
     groups of :data:`RERANK_ROWS` (``rows``, ``indices``, ``distances``)."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
-    use_threads(threads)
+    faiss_threads(threads)
     n = len(frames)
     with np.load(inputs.plan) as plan:
         order, count = plan["order"], int(plan["count"])
@@ -161,18 +158,25 @@ def search_step(
 
 def rerank_block(frames, metric, k, rows, candidates, mask=None, progress=None):
     """Each of ``rows``' ``k`` nearest among its ``candidates`` ``(B, c)`` at
-    full size (:func:`rerank`), :data:`RERANK_ROWS` consecutive rows at a time
-    (in the plan's order they share their candidates): ``(B, k) int32``
+    full size (:func:`rerank`), in groups of at most :data:`RERANK_ROWS` rows
+    whose candidates overlap (:func:`group_rows` over the block's own rows), so
+    that a group compares its rows with few frames in all: ``(B, k) int32``
     indices, ``(B, k) float32`` distances; ``progress(frames, B, "frames")``."""
-    indices = np.empty((len(rows), k), np.int32)
-    distances = np.empty((len(rows), k), np.float32)
-    for start in range(0, len(rows), RERANK_ROWS):
-        part = slice(start, start + RERANK_ROWS)
-        indices[part], distances[part] = rerank(
-            frames, metric, k, rows[part], candidates[part], mask
+    n, count = len(frames), len(rows)
+    # Each frame's place in the block (count: not in it, or none).
+    place = np.full(n + 1, count, np.int32)
+    place[rows] = np.arange(count, dtype=np.int32)
+    order, sizes = group_rows(place[candidates], np.ones(count, bool), RERANK_ROWS)
+    indices = np.empty((count, k), np.int32)
+    distances = np.empty((count, k), np.float32)
+    done = 0
+    for group in split_groups(order, sizes):
+        indices[group], distances[group] = rerank(
+            frames, metric, k, rows[group], candidates[group], mask
         )
+        done += len(group)
         if progress:
-            progress(min(start + RERANK_ROWS, len(rows)), len(rows), "frames")
+            progress(done, count, "frames")
     return indices, distances
 
 

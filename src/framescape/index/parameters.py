@@ -8,8 +8,10 @@ reads them."""
 # with 128; gray's 0.955 with 64 and 0.933 with 128 (its L1 distance follows
 # the first components less, and the sample then chose fewer candidates).
 DIMENSIONS = {"gray": 64, "hsl": 128}
-# Frames fitting the projection and training the lists' centres at most.
+# Frames fitting the projection; the lists' centres are trained on
+# TRAIN_PER_LIST frames a list, at least TRAIN_FRAMES (faiss asks for 39 a list).
 TRAIN_FRAMES = 65536
+TRAIN_PER_LIST = 64
 # Frames per list on average: the lists grow with the folder, so that a
 # search reads about PROBES × LIST_FRAMES frames whatever its size.
 LIST_FRAMES = 256

@@ -5,12 +5,27 @@ Counted from what each job holds: the projections (4 bytes a component a frame,
 twice in the index's build: the memmap's pages and the index's own copy), the
 sample's distances to every frame, a block's candidates and the re-rank's
 features (:func:`framescape.graph.resources.graph_rerank_memory`). Time from the
-rates measured on 100,000 frames of 40×30 (docs/performance.md, "The folder map
-through an index")."""
+rates measured on 100,000 frames of 40×30 (docs/performance.md, "The folder
+map through an index")."""
 
-from framescape.graph.parameters import RECALL_SAMPLE, candidate_limit
+from framescape.distances.parameters import FRAME_BLOCK
+from framescape.graph.parameters import RECALL_SAMPLE, RERANK_ROWS, candidate_limit
 from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
-from framescape.index.parameters import DIMENSIONS, TRAIN_FRAMES, search_frames
+from framescape.index.parameters import (
+    DIMENSIONS,
+    TRAIN_FRAMES,
+    TRAIN_PER_LIST,
+    list_count,
+    search_frames,
+)
+
+# framescape.index.build's chunk of queries (build imports faiss: not here).
+SEARCH_CHUNK = 4096
+# What the terms below leave out (the memmapped frames' pages between their
+# release, faiss's and numba's own buffers): at 100,000 frames of 40×30 the
+# build peaked at 877 MB and a search job at 1,193 MB (gray,
+# benchmarks/archive.py) against 675 and 1,042 MB counted.
+MEASURED_MARGIN = 1.35
 from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
 # Seconds a frame, at 40×30: reduced and projected (and its share of the
@@ -26,30 +41,48 @@ def projected_bytes(metric, n_frames):
 
 
 def build_memory(metric, n_frames, width, height, k):
-    """Peak bytes of ``index_build``: the projections twice and the index's
-    frame numbers, the training frames reduced, and the sample's distances to
-    every frame (float32, two float64 copies while ranked)."""
+    """Peak bytes of ``index_build``: the projections twice (the memmap's
+    pages and the index's copy) and the index's frame numbers, the lists'
+    training frames, the PCA's sample reduced (float32), a block of frames
+    being reduced (pixels and features), and the sample's distances to every
+    frame (float32, two float64 copies while ranked)."""
     train = min(TRAIN_FRAMES, n_frames)
+    lists_train = min(n_frames, max(TRAIN_FRAMES, TRAIN_PER_LIST * list_count(n_frames)))
     return int(
-        GRAPH_FIXED
-        + (2 * projected_bytes(metric, n_frames) + 8 * n_frames)
-        + 4 * train * reduced_bytes(metric, width, height)
-        + RECALL_SAMPLE * 20 * n_frames
-        + 16 * 3 * width * height * min(4096, n_frames)
+        MEASURED_MARGIN
+        * (
+            GRAPH_FIXED
+            + 2 * projected_bytes(metric, n_frames)
+            + 8 * n_frames
+            + 4 * DIMENSIONS[metric] * lists_train
+            + 4 * train * reduced_bytes(metric, width, height)
+            + (3 + 16) * width * height * min(FRAME_BLOCK, n_frames)
+            + RECALL_SAMPLE * 20 * n_frames
+        )
     )
 
 
 def search_memory(metric, n_frames, width, height, k, tile_frames):
-    """Peak bytes of an ``index_search`` job: the index, its block's
-    candidates (with faiss's distances) and lists, and a re-rank's features."""
+    """Peak bytes of an ``index_search`` job: the index and its frame numbers,
+    the block's candidates (int32) and lists, faiss's distances and numbers
+    for a chunk of queries, and a re-rank's group (as
+    :func:`framescape.graph.resources.graph_rerank_memory` counts it)."""
     rows = min(search_frames(tile_frames), n_frames)
     c = candidate_limit(metric, k, n_frames) + 1
+    group = min(RERANK_ROWS, n_frames)
+    union = min(group * c, n_frames)
+    features = (16 + 3) * width * height * (group + min(FRAME_BLOCK, n_frames))
     return int(
-        GRAPH_FIXED
-        + projected_bytes(metric, n_frames)
-        + 16 * n_frames
-        + rows * (12 * c + 8 * k)
-        + 16 * 4 * width * height * 4096
+        MEASURED_MARGIN
+        * (
+            GRAPH_FIXED
+            + projected_bytes(metric, n_frames)
+            + 8 * n_frames
+            + rows * (4 * c + 8 * k)
+            + SEARCH_CHUNK * 12 * c
+            + 12 * group * union
+            + features
+        )
     )
 
 

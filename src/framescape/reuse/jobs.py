@@ -9,8 +9,8 @@ import numba
 import numpy as np
 
 from framescape.common import FramescapeError, Progress, log, save_tsv
+from framescape.index.build import faiss_threads
 from framescape.reuse.matching import (
-    faiss_threads,
     indexed_pairs,
     region_similarity,
     similar_pairs,

@@ -27,12 +27,11 @@ DROP = 2
 PAIR_BLOCK = 512
 # Windows searched through an index (indexed_pairs) rather than against every
 # window: past reuse.index_windows. Each list of the inverted-file index holds
-# about LIST_WINDOWS windows; a window is searched in PROBES lists and keeps its
-# SEARCHED most similar there, of which those of its own movie within
-# min_seconds are then left out, as every pair's search leaves them.
+# about LIST_WINDOWS windows; a window is searched in PROBES lists for its most
+# similar there: MOST_PAIRS, the windows of its own movie within min_seconds
+# (left out afterwards, as every pair's search leaves them) and as many again.
 LIST_WINDOWS = 256
 PROBES = 16
-SEARCHED = 4 * MOST_PAIRS
 
 
 def region_similarity(vectors, parts, i, j):
@@ -173,14 +172,10 @@ def similar_pairs(
     return np.unique(pairs, axis=0)
 
 
-def faiss_threads(threads):
-    """faiss (OpenMP) gets the job's threads, as numba does."""
-    faiss.omp_set_num_threads(max(1, int(threads)))
-
-
 def window_index(vectors):
-    """faiss's inverted-file index of ``vectors`` (unit rows) by inner
-    product: about :data:`LIST_WINDOWS` a list, searched in :data:`PROBES`."""
+    """faiss's inverted-file index of ``vectors`` (unit rows; zero rows, which
+    match nothing, are given to the caller to leave out) by inner product:
+    about :data:`LIST_WINDOWS` a list, searched in :data:`PROBES`."""
     n, dimensions = vectors.shape
     lists = max(1, round(n / LIST_WINDOWS))
     quantizer = faiss.IndexFlatIP(dimensions)
@@ -205,18 +200,31 @@ def indexed_pairs(
     most=MOST_PAIRS,
     block=16 * PAIR_BLOCK,
     rows=None,
+    step=None,
     progress=None,
 ):
     """:func:`similar_pairs` through an index (:func:`window_index`): each row
-    compared only with the :data:`SEARCHED` most similar windows of the lists
-    it is searched in. The scores are the same dot products; a pair is missed
-    only where the index does not offer it. Same parameters and result."""
+    compared only with the most similar windows of the lists it is searched
+    in. The scores are the same dot products; a pair is missed only where the
+    index does not offer it. Parameters as :func:`similar_pairs`'s, and
+    ``step``, the shortest time between two windows of a movie (s; by default
+    taken from ``time``), which says how many windows of its own movie a row
+    may find within ``apart`` before any other."""
     rows = np.arange(len(vectors)) if rows is None else np.asarray(rows)
-    index = window_index(vectors)
+    described = np.flatnonzero(vectors.any(axis=1))
+    rows = rows[vectors[rows].any(axis=1)]
+    if not len(rows) or len(described) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    if step is None:
+        gaps = np.diff(time)[np.diff(movie) == 0]
+        step = float(gaps[gaps > 0].min()) if (gaps > 0).any() else apart
+    searched = min(len(described), 2 * most + 2 * int(np.ceil(apart / step)) + 1)
+    index = window_index(vectors[described])
     found = []
     for start in range(0, len(rows), block):
         these = rows[start : start + block]
-        scores, listed = index.search(np.ascontiguousarray(vectors[these]), SEARCHED)
+        scores, listed = index.search(np.ascontiguousarray(vectors[these]), searched)
+        listed = np.where(listed < 0, -1, described[np.maximum(listed, 0)])
         pairs = np.full((len(these), most), -1, dtype=np.int64)
         keep_listed(
             scores, listed, these, movie, time, np.float32(threshold), apart, most, pairs
@@ -225,7 +233,5 @@ def indexed_pairs(
         found.append(np.stack([these[r], pairs[r, c]], axis=1))
         if progress:
             progress(start + len(these), len(rows), "windows")
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
     pairs = np.sort(np.concatenate(found), axis=1)
     return np.unique(pairs, axis=0)
