@@ -50,15 +50,22 @@ def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
     movies.mkdir()
     copy_movie(DEMO_MOVIE, movies, "demo_year.mp4")
     copy_movie(bikes, movies, "bikes.mp4")
-    section = {"metrics": ["gray", "hsl"], "methods": ["umap"], "index_frames": 0}
-    write_config(
-        tmp_path,
-        metrics=["gray"],
-        methods=["mds"],
-        reuse={"enabled": False},
-        shots={"enabled": False},
-        collection=section,
-    )
+
+    def configure(index_frames):
+        write_config(
+            tmp_path,
+            metrics=["gray"],
+            methods=["mds"],
+            reuse={"enabled": False},
+            shots={"enabled": False},
+            collection={
+                "metrics": ["gray", "hsl"],
+                "methods": ["umap"],
+                "index_frames": index_frames,
+            },
+        )
+
+    configure(0)
     target = "results/collection.json"
     output = run_folder(tmp_path, target).stderr
     jobs = logged_jobs(output)
@@ -76,14 +83,7 @@ def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
         stored = np.take_along_axis(matrix, indices.astype(np.int64), axis=1)
         assert np.allclose(distances, stored, rtol=0, atol=5e-5), metric
     assert json.loads((results / f"{COLLECTION}.json").read_text())
-    write_config(
-        tmp_path,
-        metrics=["gray"],
-        methods=["mds"],
-        reuse={"enabled": False},
-        shots={"enabled": False},
-        collection=dict(section, index_frames=10**6),
-    )
+    configure(10**6)
     planned = {rule for rule, _ in logged_jobs(run_folder(tmp_path, target, "-n").stdout)}
     assert {"graph_candidates", "embed", "collection_json"} <= planned, planned
     assert not {rule for rule in planned if rule.startswith("index_")}

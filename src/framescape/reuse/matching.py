@@ -114,6 +114,20 @@ def keep_similar(scores, row_ids, movie, time, threshold, apart, most, pairs):
         pairs[r] = found
 
 
+def listed_pairs(rows, pairs):
+    """``(M, 2) int64``: each row's frame with each frame its ``pairs`` row
+    lists (-1: none)."""
+    r, c = np.nonzero(pairs >= 0)
+    return np.stack([rows[r], pairs[r, c]], axis=1)
+
+
+def unique_pairs(found):
+    """The blocks' pairs ``found`` as frame index pairs ``i < j``, each once."""
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.sort(np.concatenate(found), axis=1), axis=0)
+
+
 def similar_pairs(
     vectors,
     movie,
@@ -162,14 +176,10 @@ def similar_pairs(
         keep_similar(
             scores, these, movie, time, np.float32(threshold), apart, most, pairs
         )
-        r, c = np.nonzero(pairs >= 0)
-        found.append(np.stack([these[r], pairs[r, c]], axis=1))
+        found.append(listed_pairs(these, pairs))
         if progress:
             progress(start + len(these), len(rows), "windows")
-    if not found:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(np.concatenate(found), axis=1)
-    return np.unique(pairs, axis=0)
+    return unique_pairs(found)
 
 
 def window_index(vectors):
@@ -229,9 +239,7 @@ def indexed_pairs(
         keep_listed(
             scores, listed, these, movie, time, np.float32(threshold), apart, most, pairs
         )
-        r, c = np.nonzero(pairs >= 0)
-        found.append(np.stack([these[r], pairs[r, c]], axis=1))
+        found.append(listed_pairs(these, pairs))
         if progress:
             progress(start + len(these), len(rows), "windows")
-    pairs = np.sort(np.concatenate(found), axis=1)
-    return np.unique(pairs, axis=0)
+    return unique_pairs(found)
