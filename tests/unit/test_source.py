@@ -122,6 +122,18 @@ def unedited_digests():
         ("run/guard.py", "def ", "def unused():\n    return 1\n\n\ndef "),
         # the records of the jobs at work, which every step writes
         ("run/jobs.py", "def ", "def unused():\n    return 1\n\n\ndef "),
+        # progress reports: the module, its imports, the blocks that call it
+        ("run/progress.py", "EVERY = 10.0", "EVERY = 5.0"),
+        (
+            "embed/neighbours.py",
+            "        with umap_progress(model):\n            return",
+            "        return",
+        ),
+        (
+            "embed/neighbours.py",
+            "umap_progress, watching",
+            "Watch, umap_progress, watching",
+        ),
     ],
 )
 def test_what_cannot_change_a_result_reruns_nothing(
@@ -171,3 +183,15 @@ def test_folders_count_for_the_digest(package):
     script.write_text(script.read_text() + "\n// an edit\n")
     assert digest.code_digest("pages.toolkit", "pages/assets") != with_assets
     assert digest.code_digest("pages.toolkit") == code_only
+
+
+def test_a_block_of_other_work_still_counts(package):
+    """Only ``with`` lines that call framescape.run.progress drop out: a block
+    that changes how the work runs (here, the warnings it hides) still counts."""
+    before = digest.code_digest("embed.jobs")
+    edit(
+        package / "embed/neighbours.py",
+        "        with umap_progress(model):",
+        "        with umap_progress(model), warnings.catch_warnings():",
+    )
+    assert digest.code_digest("embed.jobs") != before

@@ -19,6 +19,7 @@ from framescape.common import (
 )
 from framescape.distances.nearest import nearest_frames
 from framescape.embed.mds import classical_mds
+from framescape.run.progress import umap_progress, watching
 
 # t-SNE's iterations with exaggerated attraction (openTSNE's default).
 EARLY_EXAGGERATION_ITER = 250
@@ -174,14 +175,15 @@ def embed_tsne_graph(
     nearest, near = nearest_of_graph(
         indices, distances, tsne_neighbours(n, perplexity), "t-SNE"
     )
-    affinities = PerplexityBasedNN(
-        perplexity=perplexity,
-        knn_index=PrecomputedNeighbors(
-            np.ascontiguousarray(nearest, np.int64),
-            np.ascontiguousarray(near, np.float64),
-        ),
-        n_jobs=threads,
-    )
+    with watching("t-SNE's affinities"):
+        affinities = PerplexityBasedNN(
+            perplexity=perplexity,
+            knn_index=PrecomputedNeighbors(
+                np.ascontiguousarray(nearest, np.int64),
+                np.ascontiguousarray(near, np.float64),
+            ),
+            n_jobs=threads,
+        )
     early = min(EARLY_EXAGGERATION_ITER, max_iter)
     model = OpenTSNE(
         n_components=2,
@@ -267,7 +269,8 @@ def fit_umap(model, data):
         warnings.filterwarnings("ignore", message="using precomputed metric")
         # Neighbours given, nothing to search: no search index wanted.
         warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
-        return model.fit_transform(data)
+        with umap_progress(model):
+            return model.fit_transform(data)
 
 
 def embed_umap(

@@ -16,7 +16,9 @@ What a step computes is its code without what cannot change a result:
   asked for, never what a job writes. Whatever a step computes with, block
   sizes included, lives in its stage's ``parameters`` module instead;
 - the records of the jobs at work (:mod:`framescape.run.jobs`): who writes into
-  a results folder, never what.
+  a results folder, never what;
+- progress reports (:mod:`framescape.run.progress`): the module, its imports, and
+  a ``with`` line that calls it, whose block counts as if it stood alone.
 
 Read from the source files, without importing them (planning a run stays light).
 """
@@ -27,12 +29,17 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent
 LOG_LEVELS = {"log", "debug", "info", "warning", "error", "exception", "critical"}
+PROGRESS = "run.progress"
 
 
 def outside_digest(name):
     """Whether the module ``name`` (dotted, inside framescape) never changes what
     a job writes: it only sizes jobs, or records them."""
-    return name.rsplit(".", 1)[-1] == "resources" or name in {"run.guard", "run.jobs"}
+    return name.rsplit(".", 1)[-1] == "resources" or name in {
+        "run.guard",
+        "run.jobs",
+        PROGRESS,
+    }
 
 
 def module_path(name):
@@ -111,17 +118,54 @@ def is_log_line(node):
     )
 
 
+def is_progress_import(node):
+    """``from framescape.run.progress import …``."""
+    return isinstance(node, ast.ImportFrom) and node.module == f"framescape.{PROGRESS}"
+
+
+def progress_names(tree):
+    """The names ``tree`` imports from :mod:`framescape.run.progress`."""
+    return {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if is_progress_import(node)
+        for alias in node.names
+    }
+
+
+def is_progress_block(node, names):
+    """A ``with`` whose every item calls one of ``names`` (progress reports)."""
+    return isinstance(node, (ast.With, ast.AsyncWith)) and all(
+        isinstance(item.context_expr, ast.Call)
+        and isinstance(item.context_expr.func, ast.Name)
+        and item.context_expr.func.id in names
+        for item in node.items
+    )
+
+
+def without_progress(body, names):
+    """``body`` with each progress block replaced by its statements."""
+    statements = []
+    for statement in body:
+        if is_progress_block(statement, names):
+            statements.extend(without_progress(statement.body, names))
+        elif not is_progress_import(statement):
+            statements.append(statement)
+    return statements
+
+
 def computed_code(source):
-    """The syntax tree of ``source`` as text, without docstrings and log lines
-    (comments and layout are not in the tree)."""
+    """The syntax tree of ``source`` as text, without docstrings, log lines and
+    progress reports (comments and layout are not in the tree)."""
     tree = ast.parse(source)
+    names = progress_names(tree)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if not isinstance(body, list):
             continue
         kept = [
             statement
-            for index, statement in enumerate(body)
+            for index, statement in enumerate(without_progress(body, names))
             if not (index == 0 and is_docstring(statement))
             and not is_log_line(statement)
         ]
