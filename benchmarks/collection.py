@@ -87,6 +87,7 @@ from common import (
     WINDOW,
     asked_memory,
     build_folder,
+    busy_line,
     cpu_description,
     job_times,
     load_average,
@@ -193,8 +194,8 @@ def is_folder_job(rule, wildcards):
 
 
 def benchmark_rows(folder):
-    """``{path: (rule part of the stem, seconds, max_rss MB)}`` of the folder
-    jobs and the per-movie ``collection_frames`` jobs."""
+    """``{path: (rule part of the stem, seconds, max_rss MB, CPU s)}`` of the
+    folder jobs and the per-movie ``collection_frames`` jobs."""
     results = Path(folder) / "results"
     paths = [
         *(results / COLLECTION / "benchmarks").glob("*.tsv"),
@@ -205,7 +206,12 @@ def benchmark_rows(folder):
         with open(path) as table:
             row = next(csv.DictReader(table, delimiter="\t"))
         rule = path.stem.split("_gray")[0].split("_hsl")[0]
-        rows[path] = (rule, float(row["s"]), float(row["max_rss"]))
+        rows[path] = (
+            rule,
+            float(row["s"]),
+            float(row["max_rss"]),
+            float(row["cpu_time"]),
+        )
     return rows
 
 
@@ -220,13 +226,17 @@ def report_folder(folder, wall, log):
     rows = benchmark_rows(folder)
     asked = asked_memory(log)
     rules = defaultdict(list)
-    for path, (rule, seconds, rss) in rows.items():
-        rules[rule].append((seconds, rss, path.stem))
+    for path, (rule, seconds, rss, cpu) in rows.items():
+        rules[rule].append((seconds, rss, path.stem, cpu))
     print(
         f"\n## Folder stages: {last - first:.0f} s from the first folder job's start "
         f"to collection.json ({len(jobs)} jobs; the whole run {wall:.0f} s)\n"
     )
     print_rule_table(rules, asked, "asked MiB")
+    # The folder's own jobs, from the first one's start to the last one's end
+    # (the movies' collection_frames run before them).
+    stages = [row[3] for path, row in rows.items() if path.parent.parent.name == COLLECTION]
+    print("\nfolder stages: " + busy_line(sum(stages), last - first))
     folder_rows = {
         path: row for path, row in rows.items() if path.parent.parent.name == COLLECTION
     }
@@ -235,7 +245,7 @@ def report_folder(folder, wall, log):
     # here (the movies share one frame size, from which the ask is sized).
     over = [
         f"{path.parent.parent.name}/{path.stem} {rss:.0f} MB > {asked[path.stem]}"
-        for path, (_, _, rss) in sorted(rows.items())
+        for path, (_, _, rss, _) in sorted(rows.items())
         if path.stem in asked and rss > asked[path.stem]
     ]
     unknown = sorted(path.stem for path in folder_rows if path.stem not in asked)

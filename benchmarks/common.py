@@ -219,21 +219,51 @@ def job_benchmarks(folder):
 
 
 TARGET_MB = 6 * 1024
+# Both cores busy: the jobs' CPU time at least this share of wall time × cores.
+TARGET_BUSY = 0.85
+
+
+def cpu_seconds(path):
+    """The CPU seconds (user and system) of the job whose Snakemake benchmark
+    file is ``path``."""
+    with open(path) as table:
+        return float(next(csv.DictReader(table, delimiter="\t"))["cpu_time"])
+
+
+def busy_line(cpu, wall, cores=None):
+    """How busy the cores were: ``cpu`` CPU seconds of jobs over ``wall`` s on
+    ``cores`` cores (this machine's), against :data:`TARGET_BUSY`."""
+    cores = cores or os.cpu_count()
+    share = cpu / (wall * cores)
+    verdict = "met" if share >= TARGET_BUSY else "missed"
+    return (
+        f"cores busy {100 * share:.0f} % ({cpu:,.0f} CPU s of the jobs in "
+        f"{wall:,.0f} s × {cores} cores; target {100 * TARGET_BUSY:.0f} %: {verdict})"
+    )
 
 
 def print_rule_table(rules, asked, unit):
     """A Markdown table, a row per rule, most seconds first: ``rules`` maps a
-    rule to its jobs' ``(seconds, peak MB, benchmark stem)``, ``asked`` a stem
-    to the ``mem_mb`` its job asked for, ``unit`` the asked column's."""
-    print(f"| rule | jobs | seconds in all | longest job s | largest job MB ({unit}) |")
-    print("|---|---:|---:|---:|---:|")
+    rule to its jobs' ``(seconds, peak MB, benchmark stem[, CPU seconds])``,
+    ``asked`` a stem to the ``mem_mb`` its job asked for, ``unit`` the asked
+    column's."""
+    print(
+        f"| rule | jobs | seconds in all | cores used | longest job s "
+        f"| largest job MB ({unit}) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for rule, jobs in sorted(
         rules.items(), key=lambda item: -sum(j[0] for j in item[1])
     ):
         longest = max(jobs)
         largest = max(jobs, key=lambda job: job[1])
+        seconds = sum(job[0] for job in jobs)
+        # CPU seconds a second of the rule's jobs: how many cores they kept busy.
+        cpu = [job[3] for job in jobs if len(job) > 3]
+        # Under a second in all is too short for Snakemake's samples to say.
+        used = f"{sum(cpu) / seconds:.2f}" if cpu and seconds >= 1 else "–"
         print(
-            f"| {rule} | {len(jobs)} | {sum(job[0] for job in jobs):.1f} | "
+            f"| {rule} | {len(jobs)} | {seconds:.1f} | {used} | "
             f"{longest[0]:.1f} ({longest[2]}) | {largest[1]:.0f} "
             f"({largest[2]}; {asked.get(largest[2], '?')}) |"
         )

@@ -9,7 +9,8 @@ The movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second, with
 the repository's config.yaml (both metrics, all three methods, the plots and the
 viewer; ``fps: 1`` gives exactly N frames), as ``benchmarks/scaling.py`` makes
 it. The targets (a 50,000-frame movie within 30 minutes on 2 cores, no job above
-6 GB) are printed as met or missed; a failed workflow, an (N, N) array in any
+6 GB, the cores at least 85 % busy: the jobs' CPU time against wall time × the
+machine's cores) are printed as met or missed; a failed workflow, an (N, N) array in any
 ``.npy`` or ``.npz`` file or a job whose peak memory exceeded what it asked for
 (its ``mem_mb``, in MiB: what a SLURM job is held to) exits non-zero; Snakemake
 samples the peak every second for half a minute, then every 30 s, so a short
@@ -25,7 +26,14 @@ from collections import defaultdict
 
 import numpy as np
 
-from common import TARGET_MB, cpu_description, print_rule_table, run_workflow
+from common import (
+    TARGET_MB,
+    busy_line,
+    cpu_description,
+    cpu_seconds,
+    print_rule_table,
+    run_workflow,
+)
 from framescape.distances.tiles import HEATMAP_CELLS
 
 TARGET_MINUTES = 30
@@ -80,9 +88,16 @@ def main():
         results = folder / "results"
         squares = square_arrays(results, args.frames)
         rules = defaultdict(list)
+        cpu = {
+            path.stem: cpu_seconds(path)
+            for path in (results / f"test{args.frames}" / "benchmarks").glob("*.tsv")
+        }
         for stem, (seconds, rss) in steps.items():
-            rules[stem.split("_gray")[0].split("_hsl")[0]].append((seconds, rss, stem))
+            rule = stem.split("_gray")[0].split("_hsl")[0]
+            rules[rule].append((seconds, rss, stem, cpu[stem]))
         print_rule_table(rules, asked, "asked")
+        # Every job's, the folder's own (list_movies, the index page…) included.
+        print(busy_line(sum(map(cpu_seconds, results.rglob("benchmarks/*.tsv"))), wall))
         biggest = max(steps.items(), key=lambda item: item[1][1])
         print(
             f"whole workflow {wall / 60:.1f} min (target {TARGET_MINUTES}: "
