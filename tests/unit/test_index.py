@@ -1,6 +1,9 @@
 """The folder map's neighbour graph through an index (framescape.index): its
 jobs one after the other on real frames, against the exact graph."""
 
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -105,3 +108,60 @@ def test_the_search_order_keeps_each_list_together():
     assert build.training_frames(10).tolist() == list(range(10))
     drawn = build.training_frames(10**6, 100)
     assert len(drawn) == 100 and (np.diff(drawn) > 0).all() and drawn[-1] < 10**6
+
+
+RUN_JOBS = """
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+from framescape.index import jobs
+from framescape.index.parameters import search_blocks
+import numpy as np
+
+frames_npy, folder, metric, threads = sys.argv[1:]
+folder, threads = Path(folder), int(threads)
+outputs = SimpleNamespace(
+    projected=str(folder / "projected.npy"),
+    index=str(folder / "index.faiss"),
+    plan=str(folder / "plan.npz"),
+)
+jobs.build_step(frames_npy, outputs, "collection", metric, 30, None, threads)
+n = len(np.load(frames_npy, mmap_mode="r"))
+parts = []
+for block in range(search_blocks(n, 64)):
+    parts.append(str(folder / f"search_{block}.npz"))
+    jobs.search_step(
+        frames_npy, outputs, parts[-1], "collection", metric, block, 30, None, 64,
+        threads,
+    )
+jobs.graph_step(parts, str(folder / "graph.npz"), n, metric, 30)
+"""
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_the_jobs_write_the_same_bits_on_one_thread_and_two(
+    folder_frames, tmp_path, metric
+):
+    """A SLURM job gets the threads it asks for and a node's cores, a local one
+    those --cores leaves: each job, in a process of its own, writes the same
+    bytes either way (the projection is fitted and applied on one thread:
+    without that, hsl's index.faiss differs)."""
+    path, _ = folder_frames
+    written = {}
+    for threads in (1, 2):
+        folder = tmp_path / str(threads)
+        folder.mkdir()
+        subprocess.run(
+            [sys.executable, "-c", RUN_JOBS, str(path), str(folder), metric, str(threads)],
+            check=True,
+            # faiss's OpenMP threads, as on a node of one core or of two.
+            env={**os.environ, "OMP_NUM_THREADS": str(threads)},
+        )
+        written[threads] = {
+            file.name: file.read_bytes() for file in sorted(folder.iterdir())
+        }
+    assert written[1].keys() == written[2].keys()
+    assert "graph.npz" in written[1] and len(written[1]) >= 5
+    for name in written[1]:
+        assert written[1][name] == written[2][name], name
