@@ -497,6 +497,10 @@ def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
         with np.load(npzs[-1]) as data:
             windows = len(data["vectors"])
         assert reuse_resources.descriptor_windows(npzs[-1]) == windows > 0
+        # And from its size, where only that is known (results in a storage):
+        # no fewer, and its headers as at most two windows more.
+        at_most = reuse_resources.windows_at_most(npzs[-1].stat().st_size)
+        assert windows <= at_most <= windows + 2
     reuse_jobs.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
     rows = load_tsv(tmp_path / "reuse.tsv")
     assert len(rows) == 1, rows

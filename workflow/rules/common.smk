@@ -4,6 +4,8 @@ import os
 import sys
 from pathlib import Path
 
+from snakemake.settings.types import SharedFSUsage
+
 # The step code is the framescape package under src/: installed by
 # `pip install -e .`, else found here (a Snakemake without the package). Jobs
 # reach it the same way, or through scripts/framescape (a link to it) in a
@@ -22,6 +24,7 @@ os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 from framescape import registry  # noqa: E402
 from framescape.common import FramescapeError, load_json  # noqa: E402
 from framescape.frames.count import write_frame_count  # noqa: E402
+from framescape.run import handover  # noqa: E402
 from framescape.run.config import (  # noqa: E402
     collection_config,
     graph_neighbours,
@@ -30,6 +33,7 @@ from framescape.run.config import (  # noqa: E402
     validate_config,
 )
 from framescape.run.digest import code_digest  # noqa: E402
+from framescape.run.guard import machine_memory  # noqa: E402
 from framescape.run.movies import broken_links, find_movies, link_movie  # noqa: E402
 from framescape.run.outcomes import failed_movies, planned_left_out  # noqa: E402
 
@@ -39,12 +43,56 @@ def stop(message):
     sys.exit(f"framescape: error: {message}")
 
 
+# Whether jobs see the files this process sees: not with --shared-fs-usage none,
+# where each job runs in an empty folder of its own. The cloud executors imply
+# it, but Snakemake applies that only after it has read this file: here it is
+# the command line's own setting.
+SHARED_FILES = SharedFSUsage.INPUT_OUTPUT in workflow.storage_settings.shared_fs_usage
+# Whether the results live in a storage (--default-storage-provider), not in a
+# folder of this machine: jobs fetch their inputs from it and put their outputs
+# back; this process never sees the folder (run.smk).
+RESULTS_IN_STORAGE = bool(workflow.storage_settings.default_storage_provider)
+# Whether this process hands its jobs the movies it found (run.handover): where
+# they may not see its files. Snakemake refuses a run without a shared file
+# system and without a default storage provider, so the cloud executors' runs
+# are among these whether or not --shared-fs-usage none was given.
+HANDS_OVER = workflow.is_main_process and (RESULTS_IN_STORAGE or not SHARED_FILES)
+
+
+def discover_movies():
+    """``(movies, broken links, memory bytes)``: the movies folder's, as this
+    process finds them; in a job without a shared file system, as the run's own
+    process found them and handed them over (framescape.run.handover), with the
+    memory it plans a movie's path with (0: none handed over)."""
+    if workflow.is_main_process:
+        # A value from the user's shell would reach jobs that share the files.
+        os.environ.pop(handover.VARIABLE, None)
+    elif not SHARED_FILES and handover.VARIABLE in os.environ:
+        movies, memory = handover.unpack(os.environ[handover.VARIABLE])
+        return movies, {}, memory
+    elif not Path(config["movies"]).is_dir():
+        stop(
+            f"this job sees no movies folder ('{config['movies']}') and was handed "
+            f"no movie list ({handover.VARIABLE}): start the run with a default "
+            "storage provider (docs/cloud.md), whose own process hands it to its jobs"
+        )
+    movies = find_movies(config["movies"], config["extensions"])
+    broken = broken_links(config["movies"], config["extensions"])
+    if not HANDS_OVER:
+        return movies, broken, 0
+    # The memory every job plans with: this machine's unless memory_limit_gb is
+    # given (then all read the same number from the config).
+    memory = machine_memory() if config["memory_limit_gb"] == "auto" else 0
+    os.environ[handover.VARIABLE] = handover.pack(movies, memory)
+    workflow.register_envvars(handover.VARIABLE)
+    return movies, broken, memory
+
+
 try:
     validate_config(
         config, Path(workflow.basedir) / "workflow/schemas/config.schema.yaml"
     )
-    MOVIES = find_movies(config["movies"], config["extensions"])
-    BROKEN_LINKS = broken_links(config["movies"], config["extensions"])
+    MOVIES, BROKEN_LINKS, PLANNING_MEMORY = discover_movies()
     SETTINGS, UNKNOWN_OVERRIDES = movie_settings(config, MOVIES)
 except FramescapeError as error:
     stop(error)
@@ -82,8 +130,12 @@ SETTINGS[COLLECTION] = {
 # Movies that failed and have not changed since are left out of the folder
 # stages (the folder map, reuse): those whose frames could not be made, and
 # those whose own job for the stage failed (run.outcomes.left_out_movies).
-FAILED_MOVIES, LEFT_OUT = planned_left_out(
-    RESULTS, MOVIES, ("collection", "reuse", "shots")
+# Results in a storage are out of this process's sight: none is left out.
+FOLDER_STAGES = ("collection", "reuse", "shots")
+FAILED_MOVIES, LEFT_OUT = (
+    ({}, {stage: {} for stage in FOLDER_STAGES})
+    if RESULTS_IN_STORAGE
+    else planned_left_out(RESULTS, MOVIES, FOLDER_STAGES)
 )
 COLLECTION_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["collection"]]
 REUSE_MOVIES = [movie for movie in MOVIES if movie not in LEFT_OUT["reuse"]]

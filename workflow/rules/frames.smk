@@ -3,8 +3,16 @@
 
 localrules:
     link_movie,
-    count_frames,
     list_movies,
+
+
+# count_frames reads frames.npy's header: in Snakemake's own process unless the
+# results are in a storage, where that would fetch every movie's whole frames
+# to this machine (gigabytes for a long movie) for a few bytes.
+if not RESULTS_IN_STORAGE:
+
+    localrules:
+        count_frames,
 
 
 rule link_movie:
@@ -69,7 +77,7 @@ rule extract_frames:
         mem_mb=SMALL_JOB_MB,
         runtime=extract_minutes,
         movie_memory_mb=movie_memory_mb,
-        memory_limit_mb=MEMORY_LIMIT_MB,
+        memory_limit_mb=GUARD_LIMIT_MB,
         memory_partition=memory_partition,
         dense_max=forced_dense,
     params:

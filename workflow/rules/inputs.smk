@@ -2,11 +2,13 @@
 # movie takes (the dense path's matrices up to dense_max_frames frames, the
 # neighbour graph of graph.smk beyond), known once its frames are counted.
 
+import errno  # noqa: E402
 import functools  # noqa: E402
 
 from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
 from framescape.index.parameters import search_blocks  # noqa: E402
 from framescape.frames.count import read_frame_count  # noqa: E402
+from framescape.frames.extract import frame_file  # noqa: E402
 from framescape.run.guard import (  # noqa: E402
     available_memory,
     dense_max_frames,
@@ -24,8 +26,10 @@ def movie_path(wildcards):
 
 
 def movie_stamp(wildcards):
-    """Size and modification time of the user's file: replacing it reruns the movie."""
-    return MOVIES[wildcards.movie]["stamp"]
+    """Size and modification time of the user's file: replacing it reruns the
+    movie. None in a job handed the movies (common.smk), which plans link_movie
+    without running it: the handover carries no stamps."""
+    return MOVIES[wildcards.movie].get("stamp")
 
 
 def source_link(wildcards):
@@ -64,6 +68,18 @@ def embed_options(wildcards):
 def collection_html():
     """results/collection.html when the folder map is made, else None."""
     return f"{RESULTS}/{COLLECTION}.html" if COLLECTION_ENABLED else None
+
+
+def index_collection():
+    """make_index's collection parameter: collection_html(); where the results
+    are in a storage, the page beside the index the job writes (its local copy
+    of the results, where collection_html() is not), a function of its output:
+    Snakemake records no such parameter, which would name the copy's folder."""
+    if not (COLLECTION_ENABLED and RESULTS_IN_STORAGE):
+        return collection_html()
+    return lambda wildcards, output: str(
+        Path(output[0]).with_name(f"{COLLECTION}.html")
+    )
 
 
 def collection_targets():
@@ -114,10 +130,29 @@ def scaled_embeddings(wildcards):
     return [f"{RESULTS}/{wildcards.movie}/scaled/{name}.npy" for name in MAP_NAMES]
 
 
+def fetched(path):
+    """``path``, a file of a job, with a copy here to read: where the results
+    are in a storage and this process has none, fetched from it first; a
+    FileNotFoundError while it is not there yet (a resource of the job is then
+    determined later, as for a missing local file).
+
+    Through the storage plugin's own call, not Snakemake's: Snakemake asks for
+    a job's parameters and resources while it plans in its event loop, where
+    its own fetch cannot run.
+    """
+    if path.is_storage and not os.path.exists(path):
+        stored = path.storage_object
+        if not stored.exists():
+            raise FileNotFoundError(errno.ENOENT, "not in the storage yet", str(path))
+        stored.local_path().parent.mkdir(parents=True, exist_ok=True)
+        stored.retrieve_object()
+    return path
+
+
 def frame_count(movie):
     """Frames the movie gave: known once the checkpoint count_frames has run."""
     counted = checkpoints.count_frames.get(movie=movie).output[0]
-    return read_frame_count(counted)
+    return read_frame_count(fetched(counted))
 
 
 def on_graph_path(movie):
@@ -202,7 +237,11 @@ def dense_frames(movie):
 
 @functools.cache
 def dense_frames_fitting(width, height):
-    limit = MEMORY_LIMIT_MB * MB or available_memory(jobs_partition())
+    # Where the run hands over to its jobs, its own figure (common.smk): all
+    # plan a movie's path alike.
+    limit = (
+        MEMORY_LIMIT_MB * MB or PLANNING_MEMORY or available_memory(jobs_partition())
+    )
     return dense_max_frames(limit, width, height, METRICS, METHODS, TILE_FRAMES)
 
 
@@ -277,6 +316,33 @@ def viewer_shot_inputs(wildcards):
         "barcode": f"{folder}/plots/barcode.png",
         "heatmaps": [f"{folder}/plots/distances_{metric}.png" for metric in METRICS],
     }
+
+
+def stored_viewer_inputs(wildcards):
+    """What make_viewer reads besides its own inputs, declared where the
+    results are in a storage (a job there has nothing else): the movie's frames,
+    which its thumbnails are made of (the JSON's src, beside it). Not in a
+    local run, where a new input would remake the pages of every results folder
+    made before."""
+    if not RESULTS_IN_STORAGE:
+        return {}
+    return {"frames_dir": f"{RESULTS}/{wildcards.movie}/frames"}
+
+
+def stored_index_inputs(wildcards):
+    """What make_index reads besides its own inputs, declared where the
+    results are in a storage (stored_viewer_inputs): of each movie's frames only
+    its card's picture, the middle one, whose size the index reads
+    (pages.index.movie_summary); and the frames.tsv of the movies reuse.tsv
+    may name, for the times of the reused stretches."""
+    if not RESULTS_IN_STORAGE:
+        return {}
+    pictures = [
+        f"{RESULTS}/{movie}/frames/{frame_file(frame_count(movie) // 2)}"
+        for movie in MOVIES
+    ]
+    tables = [f"{RESULTS}/{movie}/frames.tsv" for movie in REUSE_MOVIES]
+    return {"pictures": pictures, "frames_tsvs": tables if REUSE["enabled"] else []}
 
 
 def shot_targets():

@@ -102,6 +102,8 @@ rule make_viewer:
     input:
         # shots.tsv, barcode and heatmaps when the shot stage takes the movie.
         unpack(viewer_shot_inputs),
+        # The frames, where the results are in a storage.
+        unpack(stored_viewer_inputs),
         json=f"{RESULTS}/{{movie}}.json",
         probe=f"{RESULTS}/{{movie}}/probe.json",
         nearest=expand(
@@ -139,6 +141,8 @@ rule make_viewer:
 
 rule make_index:
     input:
+        # Each card's picture and frames.tsv, where the results are in a storage.
+        unpack(stored_index_inputs),
         movies=f"{RESULTS}/movies.tsv",
         json=expand(f"{RESULTS}/{{movie}}.json", movie=MOVIES),
         probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
@@ -160,7 +164,7 @@ rule make_index:
     params:
         code=code_digest("pages.index", "pages/templates"),
         movies=list(MOVIES),
-        collection=collection_html(),
+        collection=index_collection(),
         shots=shot_movies(),
     script:
         "../../scripts/make_index.py"

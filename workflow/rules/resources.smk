@@ -2,7 +2,9 @@
 # the sizes come from each stage's framescape.<stage>.resources and the memory
 # guard (framescape.run.guard), fitted to measured peaks and times
 # (docs/performance.md). Functions of the job's input read only .npy headers and
-# probe.json, once the job is ready.
+# probe.json, once the job is ready; in Snakemake's own process with the results
+# in a storage, only probe.json, frame_count.txt and the files' sizes there
+# (SIZED_FROM_COUNTS).
 
 import errno  # noqa: E402
 
@@ -36,6 +38,55 @@ from framescape.run.guard import (  # noqa: E402
 )
 from framescape.run.movies import expected_frames  # noqa: E402
 
+# Whether this process sizes jobs without their large inputs: Snakemake's own
+# process with the results in a storage, which submits every job with the
+# memory it asks for here (a pod's request, an allocation) and has none of
+# their files. It reads only small ones (probe.json, frame_count.txt) and the
+# sizes of the others in the storage: a job's frames are its frame count at
+# the configured frame size, which extract_frames gives exactly (stretched or
+# padded). Elsewhere the .npy headers are read, as the job's are in a job.
+SIZED_FROM_COUNTS = RESULTS_IN_STORAGE and workflow.is_main_process
+# The memory guard's limit in extract_frames (MB; 0: the job's own machine or
+# partition): memory_limit_gb, or where the run hands over to its jobs the
+# memory it plans each movie's path with (common.smk), so that the guard and
+# the plan agree.
+GUARD_LIMIT_MB = MEMORY_LIMIT_MB or PLANNING_MEMORY // MB
+
+
+def local_copy(path):
+    """``path``, an input of the job being sized, present here to be read.
+
+    With the results in a storage, a job is sized where it runs before
+    Snakemake fetches its inputs, and the run's own process has none of them:
+    fetched here first, once (the job's own inputs, which it fetches anyway; in
+    the run's own process only small files, SIZED_FROM_COUNTS). Without a
+    shared file system only: jobs that share one would fetch into one folder at
+    once (docs/cluster.md).
+    """
+    if SIZED_FROM_COUNTS or (RESULTS_IN_STORAGE and not SHARED_FILES):
+        return fetched(path)
+    return path
+
+
+def stored_size(path):
+    """Bytes of ``path``, an input of the job being sized: in the storage, for
+    the run's own process (SIZED_FROM_COUNTS), which has no copy of it."""
+    if SIZED_FROM_COUNTS:
+        if not path.storage_object.exists():
+            raise FileNotFoundError(errno.ENOENT, "not in the storage yet", str(path))
+        return path.storage_object.size()
+    return os.path.getsize(local_copy(path))
+
+
+def frames_shape(movie, frames):
+    """(N, height, width) of the movie's frames.npy, ``frames``: from its
+    header, or its frame count and the configured size (SIZED_FROM_COUNTS)."""
+    if SIZED_FROM_COUNTS:
+        settings = SETTINGS[movie]
+        return frame_count(movie), settings["frame_height"], settings["frame_width"]
+    n, height, width, _ = npy_shape(local_copy(frames))
+    return n, height, width
+
 
 def movie_memory_mb(wildcards, input):
     """Resource: MB the movie's largest job will hold, from its probe: on the
@@ -60,7 +111,7 @@ def movie_memory_mb(wildcards, input):
 
 def expected_movie_frames(wildcards, input):
     """Frames the movie will give, from its probe (0 for a movie not read)."""
-    probe = load_json(input.probe)
+    probe = load_json(local_copy(input.probe))
     if probe["error"]:
         return 0
     return expected_frames(probe["duration"], SETTINGS[wildcards.movie]["fps"]) or 1
@@ -108,7 +159,7 @@ def megabytes(size):
 
 def tile_sizes(wildcards, input):
     """(frames of the row block, of the column block, N, height, width)."""
-    n, height, width, _ = npy_shape(input.frames)
+    n, height, width = frames_shape(wildcards.movie, input.frames)
     rows, columns = (
         tile_range(int(index), n, TILE_FRAMES)
         for index in (wildcards.row, wildcards.column)
@@ -130,14 +181,14 @@ def tile_minutes(wildcards, input):
 
 
 def distances_mb(wildcards, input):
-    n, height, width, _ = npy_shape(input.frames)
+    n, height, width = frames_shape(wildcards.movie, input.frames)
     if input.tiles:
         return megabytes(assembly_memory(n, TILE_FRAMES))
     return megabytes(step_memory(f"distances_{wildcards.metric}", n, width, height))
 
 
 def distances_minutes(wildcards, input):
-    n, height, width, _ = npy_shape(input.frames)
+    n, height, width = frames_shape(wildcards.movie, input.frames)
     if input.tiles:
         return SMALL_JOB_MINUTES
     return step_runtime(f"distances_{wildcards.metric}", n, width, height)
@@ -145,7 +196,7 @@ def distances_minutes(wildcards, input):
 
 def graph_sizes(wildcards, input):
     """(metric, N, width, height, k) of a graph job."""
-    n, height, width, _ = npy_shape(input.frames)
+    n, height, width = frames_shape(wildcards.movie, input.frames)
     return wildcards.metric, n, width, height, graph_k(wildcards)
 
 
@@ -202,20 +253,23 @@ def index_graph_mb(wildcards):
     return megabytes(index_resources.join_memory(n, graph_k(wildcards)))
 
 
-def embed_frames(input):
-    """Frames the embed job lays out, from its input's header (a missing file,
-    as before the frames are counted, makes Snakemake wait for the job)."""
+def embed_frames(wildcards, input):
+    """Frames the embed job lays out, from its input's header or count (a
+    missing file, as before the frames are counted, makes Snakemake wait for
+    the job)."""
     for name in ("frames", "distances"):
         if name in input.keys():
-            return npy_shape(input[name])[0]
+            if SIZED_FROM_COUNTS:
+                return frame_count(wildcards.movie)
+            return npy_shape(local_copy(input[name]))[0]
     # Only the frame count, which Snakemake waits for (a missing input file).
     raise FileNotFoundError(errno.ENOENT, "frames not counted yet", input[0])
 
 
 def embed_mb(wildcards, input):
-    n = embed_frames(input)
+    n = embed_frames(wildcards, input)
     if "frames" in input.keys():
-        _, height, width, _ = npy_shape(input.frames)
+        _, height, width = frames_shape(wildcards.movie, input.frames)
         k = graph_k(wildcards)
         needed, _ = graph_memory(n, width, height, [], [wildcards.method], k)
         if wildcards.method == "umap" and embed_options(wildcards)["init"] == "mds":
@@ -233,14 +287,18 @@ def embed_mb(wildcards, input):
 
 def embed_minutes(wildcards, input):
     if "frames" in input.keys():
-        return graph_runtime(embed_frames(input))
-    return step_runtime(f"embed_{wildcards.method}", embed_frames(input))
+        return graph_runtime(embed_frames(wildcards, input))
+    return step_runtime(f"embed_{wildcards.method}", embed_frames(wildcards, input))
 
 
 def collection_frames_mb(wildcards, input):
-    """A block of the movie's frames (its size from their header) being resized
+    """A block of the movie's frames (their size, frames_shape's) being resized
     to the folder map's: the same whatever the movie's length."""
-    _, height, width, _ = npy_shape(input[0])
+    if SIZED_FROM_COUNTS:
+        settings = SETTINGS[wildcards.movie]
+        height, width = settings["frame_height"], settings["frame_width"]
+    else:
+        _, height, width, _ = npy_shape(local_copy(input[0]))
     common = SETTINGS[COLLECTION]
     return megabytes(
         collection_resources.frames_memory(
@@ -260,18 +318,25 @@ def collection_join_mb(wildcards):
 
 def collection_json_mb(wildcards, input):
     """The items as Python objects and their JSON text, per frame."""
-    n = npy_shape(input.scaled[0])[0]
+    if SIZED_FROM_COUNTS:
+        n = frame_count(COLLECTION)
+    else:
+        n = npy_shape(local_copy(input.scaled[0]))[0]
     return megabytes(COLLECTION_FIXED + COLLECTION_ITEM_BYTES * n)
 
 
 def collection_page_mb(wildcards, input):
     """The items read from collection.json (Python objects take about ten times
     its text) and the page's arrays."""
-    return megabytes(COLLECTION_FIXED + 12 * os.path.getsize(input.json))
+    return megabytes(COLLECTION_FIXED + 12 * stored_size(input.json))
 
 
 def reuse_windows(input):
-    return sum(reuse_resources.descriptor_windows(path) for path in input)
+    """Windows in every movie's descriptors: from their headers, or at most
+    what their sizes hold (SIZED_FROM_COUNTS)."""
+    if SIZED_FROM_COUNTS:
+        return sum(reuse_resources.windows_at_most(stored_size(path)) for path in input)
+    return sum(reuse_resources.descriptor_windows(local_copy(path)) for path in input)
 
 
 def reuse_mb(wildcards, input):
@@ -283,4 +348,4 @@ def reuse_minutes(wildcards, input):
 
 
 def extract_minutes(wildcards, input):
-    return extract_runtime(load_json(input.probe).get("duration"))
+    return extract_runtime(load_json(local_copy(input.probe)).get("duration"))

@@ -1,7 +1,9 @@
 # The run's lifecycle, in Snakemake's own process: the results folder's lock
 # while the run lasts (onstart), then movies.tsv and index.html with each
 # movie's real outcome and the reason a job of it failed, and the folder
-# stages' status for the pages (onsuccess, onerror; never on dry runs).
+# stages' status for the pages (onsuccess, onerror; never on dry runs). Not
+# for results in a storage (RESULTS_IN_STORAGE): this process has no folder to
+# lock or read, and a folder of that name here is another run's.
 
 import signal  # noqa: E402
 import time  # noqa: E402
@@ -29,18 +31,23 @@ THIS_RUN = {"started": time.time_ns(), "interrupted": False, "earlier": {}}
 
 
 onstart:
-    hold_results_lock()
-    note_interrupts()
-    THIS_RUN["earlier"] = read_folder_status(RESULTS)
-    write_folder_status(RESULTS, running_status(folder_stages(), left_out_files()))
+    if not RESULTS_IN_STORAGE:
+        hold_results_lock()
+        note_interrupts()
+        THIS_RUN["earlier"] = read_folder_status(RESULTS)
+        write_folder_status(
+            RESULTS, running_status(folder_stages(), left_out_files())
+        )
 
 
 onsuccess:
-    record_outcomes(run_failed=False)
+    if not RESULTS_IN_STORAGE:
+        record_outcomes(run_failed=False)
 
 
 onerror:
-    record_outcomes(run_failed=True)
+    if not RESULTS_IN_STORAGE:
+        record_outcomes(run_failed=True)
 
 
 def hold_results_lock():

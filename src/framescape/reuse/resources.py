@@ -42,6 +42,19 @@ def descriptor_windows(path):
     return shape[0]
 
 
+# Bytes a window takes in descriptors.npz (uncompressed: common.save_npz): its
+# vector, 12 × 16 cells in float32 (reuse.descriptors.GRID), and its start, a
+# float64.
+WINDOW_FILE_BYTES = 12 * 16 * 4 + 8
+
+
+def windows_at_most(size):
+    """The windows a ``descriptors.npz`` of ``size`` bytes holds at most (its
+    headers counted as windows too): the reuse job's size where the file is
+    not here to read, only its size in a storage."""
+    return size // WINDOW_FILE_BYTES
+
+
 def job_memory(windows):
     """Bytes the reuse job holds for ``windows`` windows in all."""
     return FIXED + BYTES_PER_WINDOW * windows

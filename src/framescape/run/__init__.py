@@ -5,6 +5,8 @@ and guards the jobs.
   movie's settings, each method's options;
 - :mod:`~framescape.run.movies`: the movies of the input folder, their safe ids,
   their links and ``movies.tsv``;
+- :mod:`~framescape.run.handover`: what the run hands its jobs when they share
+  no file system with it (the movies it found, the memory it plans with);
 - :mod:`~framescape.run.outcomes`: after a run, each movie's real outcome in
   ``movies.tsv`` and on the index;
 - :mod:`~framescape.run.guard`: the memory guard, which refuses a movie whose
