@@ -169,7 +169,8 @@ def test_single_frame():
 
 
 def test_hsl_large_frames_stay_within_float64_tolerance(bikes_frames):
-    """Frames larger than one Gram block (16384 pixels): float32 blocks, float64 sums."""
+    """Frames larger than one Gram block (HSL_BLOCK pixels): float32 blocks,
+    float64 sums."""
     frames = np.repeat(np.repeat(bikes_frames[:6], 2, axis=1), 2, axis=2)  # 160×120
     result = hsl_distances(frames)
     np.testing.assert_allclose(result, reference_hsl(frames), atol=1e-4, rtol=0)

@@ -163,7 +163,7 @@ def test_a_parameter_of_the_graph_reruns_the_graph_and_not_the_matrices(package)
         # The blocks set the order of float32 sums: the last bits move.
         (
             "distances/parameters.py",
-            "HSL_BLOCK = 16384",
+            "HSL_BLOCK = 4096",
             "HSL_BLOCK = 1024",
             "distances.jobs",
         ),

@@ -14,10 +14,12 @@ from framescape.common import (
     rectangle_outside,
 )
 from framescape.distances import kernels
+from framescape.distances.gram import hsl_gram
 from framescape.distances.parameters import (
     FRAME_BLOCK,
     GRAM_TILE,
     HSL_BLOCK,
+    HSL_BLOCKS_HELD,
     HSL_FEATURE_BYTES,
 )
 
@@ -189,9 +191,9 @@ def luma_rows(frames, kept, numbers):
 
 def hsl_block_pixels(n_frames, n_pixels):
     """Pixels per feature block: at most ``HSL_BLOCK`` (float32 sums stay well
-    within 1e-4), fewer for long movies so that the block's features of all
-    ``n_frames`` frames stay under :data:`HSL_FEATURE_BYTES`."""
-    fitting = HSL_FEATURE_BYTES // (n_frames * 4 * 4)
+    within 1e-4), fewer for long movies so that the features of all ``n_frames``
+    frames in the blocks held at once stay under :data:`HSL_FEATURE_BYTES`."""
+    fitting = HSL_FEATURE_BYTES // (HSL_BLOCKS_HELD * n_frames * 4 * 4)
     return int(max(64, min(HSL_BLOCK, n_pixels, fitting)))
 
 
@@ -221,39 +223,14 @@ def hsl_tile(frames, rows, columns, mask=None, progress=None):
     frames, kept, p = check_frames(frames, mask)
     if rows[0] % GRAM_TILE or columns[0] % GRAM_TILE:
         raise ValueError(f"tiles must start at multiples of {GRAM_TILE} frames")
-    block_pixels = hsl_block_pixels(frames.shape[0], p)
-    blocks = [rows] if rows == columns else [rows, columns]
-    features = [
-        np.empty((stop - start, 4 * block_pixels), np.float32) for start, stop in blocks
-    ]
-    gram = np.zeros((rows[1] - rows[0], columns[1] - columns[0]), np.float64)
-    for start in range(0, p, block_pixels):
-        pixel_slice = slice(start, start + block_pixels)
-        block_features = []
-        for (first, stop), buffer in zip(blocks, features):
-            pixels = pixel_block(frames, kept, slice(first, stop), pixel_slice)
-            block_features.append(buffer[:, : 4 * pixels.shape[1]])
-            kernels.hls_features(pixels, block_features[-1])
-        add_gram(gram, block_features[0], block_features[-1], upper=rows == columns)
-        if progress:
-            progress(start // block_pixels + 1, -(-p // block_pixels), "pixel blocks")
-    return gram
-
-
-def add_gram(gram, rows, columns, upper=False):
-    """``gram += rows @ columns.T`` (float32 products, float64 sums), one
-    :data:`GRAM_TILE` square at a time.
-
-    The squares sit at the same frame numbers whether the matrix is computed
-    whole or in tiles, so every element comes from the very same BLAS call shape
-    and gives the same bits. With ``upper``, only the squares on and above the
-    diagonal (about half the work); the others are left alone.
-    """
-    for i in range(0, rows.shape[0], GRAM_TILE):
-        for j in range(i if upper else 0, columns.shape[0], GRAM_TILE):
-            gram[i : i + GRAM_TILE, j : j + GRAM_TILE] += (
-                rows[i : i + GRAM_TILE] @ columns[j : j + GRAM_TILE].T
-            )
+    return hsl_gram(
+        functools.partial(pixel_block, frames, kept),
+        [rows] if rows == columns else [rows, columns],
+        p,
+        hsl_block_pixels(frames.shape[0], p),
+        GRAM_TILE,
+        progress,
+    )
 
 
 TILES = {"gray": gray_tile, "hsl": hsl_tile}

@@ -6,9 +6,12 @@ the last bits of the hsl distances, and tiles must start on multiples of
 
 from framescape.common import MB
 
-# Pixels per block of hsl features (matrices.hsl_distances): the block's float32
-# features of all frames are held at once.
-HSL_BLOCK = 16384
+# Pixels per block of hsl features (distances/gram.py): a block's float32
+# features of all frames are held at once, of two blocks at a time (one block's
+# products run beside the next one's features); blocks this small share out
+# evenly over the threads, and their products are as fast as larger ones'...
+HSL_BLOCK = 4096
+HSL_BLOCKS_HELD = 2
 # ... and at most this many bytes of them, for long movies.
 HSL_FEATURE_BYTES = 256 * MB
 # Frames turned into luma at a time, rows of the Gram matrix multiplied at a time.

@@ -11,6 +11,7 @@ a part per pair of frames, fitted to both sizes and rounded up by about a fifth
 from framescape.common import MB
 from framescape.distances.parameters import (
     HSL_BLOCK,
+    HSL_BLOCKS_HELD,
     HSL_FEATURE_BYTES,
 )
 from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
@@ -38,9 +39,15 @@ def step_memory(step, n_frames, width, height):
     fixed, per_pixel, per_pair = STEP_MEMORY[step]
     pixels = width * height
     total = fixed + per_pixel * n_frames * pixels + per_pair * n_frames**2
-    if step == "distances_hsl":  # float32 features of one block of pixels
-        total += min(n_frames * 4 * min(pixels, HSL_BLOCK) * 4, HSL_FEATURE_BYTES)
+    if step == "distances_hsl":
+        total += hsl_feature_bytes(n_frames, pixels, HSL_FEATURE_BYTES)
     return int(total)
+
+
+def hsl_feature_bytes(frames, pixels, fitting):
+    """float32 features of ``frames`` frames in the blocks of pixels held at
+    once, at most ``fitting`` bytes (the blocks shrink for long movies)."""
+    return min(frames * 4 * min(pixels, HSL_BLOCKS_HELD * HSL_BLOCK) * 4, fitting)
 
 
 # Seconds one job takes for 10,000 frames of 320×240 on 2 cores, as
@@ -82,9 +89,10 @@ def tile_memory(metric, rows, columns, diagonal, n_frames, width, height):
     frames = rows if diagonal else rows + columns
     pixels = width * height
     total = fixed + per_pixel * frames * pixels + TILE_BYTES_PER_PAIR * rows * columns
-    if metric == "hsl":  # float32 features of the block's frames, as in step_memory
-        fitting = HSL_FEATURE_BYTES * frames // n_frames
-        total += min(frames * 4 * min(pixels, HSL_BLOCK) * 4, fitting)
+    if metric == "hsl":  # float32 features of the tile's frames, as in step_memory
+        total += hsl_feature_bytes(
+            frames, pixels, HSL_FEATURE_BYTES * frames // n_frames
+        )
     return int(total)
 
 
