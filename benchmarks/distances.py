@@ -14,9 +14,11 @@ and the same on float64 (right numbers); scipy ``cdist(..., "cityblock")``;
 scikit-learn ``pairwise_distances(metric="manhattan", n_jobs=-1)``; and the
 prototype's per-pair hsl loop on a sample of pairs, extrapolated to all pairs.
 Also frame extraction against bare ``ffmpeg -vf fps=…,scale=… -f null -``.
-The heading says which gray kernel runs on this CPU and which BLAS (library,
-version, the kernel it chose) the hsl Gram matrix runs on; hsl is also timed
-on as many noisy frames (every pixel random).
+The heading gives the load average at the start (the machine may be shared),
+which gray kernel runs on this CPU, and on how many threads and which BLAS
+(library, version, the kernel it chose) the hsl Gram matrix runs; hsl is also
+timed on as many noisy frames (every pixel random), and its rows give the
+slowest of the repeats too.
 """
 
 import argparse
@@ -27,6 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.metrics import pairwise_distances
@@ -42,13 +45,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 def best_of(repeat, function, *args):
     """Smallest wall time of ``repeat`` calls (after one warm-up call)."""
+    return min(wall_times(repeat, function, *args))
+
+
+def wall_times(repeat, function, *args):
+    """Wall times of ``repeat`` calls, after one warm-up call."""
     function(*args)
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
         function(*args)
         times.append(time.perf_counter() - started)
-    return min(times)
+    return times
 
 
 def prototype_gray(luma):
@@ -231,10 +239,11 @@ def read_frames(args):
     print(
         f"{n} frames of 320x240 from {Path(args.movie).name}; "
         f"{platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores; "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
     )
-    print(f"gray kernel: {gray_kernel()}; hsl's Gram matrix: BLAS {blas_description()}")
+    print(f"gray kernel: {gray_kernel()}")
+    print(f"hsl: {hsl_threads()}; BLAS {blas_description()}")
     return frames, luma
 
 
@@ -263,10 +272,19 @@ def time_gray(frames, luma, repeat):
     print(row("gray: prototype pdist + numba, float64", proto_float, ours_gray))
 
 
+def hsl_threads():
+    """How distances.hsl_distances shares out its work."""
+    return (
+        f"features and Gram products on {numba.get_num_threads()} threads, "
+        "one BLAS thread each"
+    )
+
+
 def blas_description():
     """The BLAS libraries loaded (numpy's Gram matrices run on numpy's), as
     threadpoolctl sees them: library, version, the package that ships it, the
-    kernel it chose for this CPU and its threads."""
+    kernel it chose for this CPU and its own threads (the hsl matrix keeps it
+    to one a call)."""
     from threadpoolctl import threadpool_info
 
     np.ones((2, 2), np.float32) @ np.ones((2, 2), np.float32)  # loads it
@@ -274,8 +292,8 @@ def blas_description():
     return (
         "; ".join(
             f"{pool['internal_api']} {pool.get('version')} "
-        f"({Path(pool['filepath']).parent.name}), kernel "
-            f"{pool.get('architecture')}, {pool['num_threads']} threads"
+            f"({Path(pool['filepath']).parent.name}), kernel "
+            f"{pool.get('architecture')}, {pool['num_threads']} threads of its own"
             for pool in found
         )
         or "none found"
@@ -292,12 +310,26 @@ def time_hsl(frames, repeat):
     """The hsl matrix's rows: ours on the movie's frames and on noisy ones,
     and the prototype's loop, extrapolated."""
     n = len(frames)
-    ours_hsl = best_of(repeat, distances.hsl_distances, frames)
-    noisy = best_of(repeat, distances.hsl_distances, noisy_frames(frames))
+    ours = wall_times(repeat, distances.hsl_distances, frames)
+    noisy = wall_times(repeat, distances.hsl_distances, noisy_frames(frames))
+    ours_hsl = min(ours)
     per_pair = prototype_hsl_pair_time(frames)
     pairs = n * (n - 1) // 2
-    print(row("hsl: ours (features + Gram, colour conversion incl.)", ours_hsl))
-    print(row("hsl: ours, on as many noisy frames", noisy))
+    slowest = f"slowest of {repeat}: {{:.3f}} s"
+    print(
+        row(
+            "hsl: ours (features + Gram, colour conversion incl.)",
+            ours_hsl,
+            note=slowest.format(max(ours)),
+        )
+    )
+    print(
+        row(
+            "hsl: ours, on as many noisy frames",
+            min(noisy),
+            note=slowest.format(max(noisy)),
+        )
+    )
     print(
         row(
             "hsl: prototype per-pair loop (20 pairs, extrapolated)",
