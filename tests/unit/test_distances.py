@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from framescape.common import FramescapeError
-from framescape.distances import kernels, matrices
+from framescape.distances import kernels, matrices, parameters
 from framescape.distances import nearest as distances_nearest
 from framescape.distances.matrices import gray_distances, hsl_distances, pixel_mask
 from framescape.distances.nearest import nearest_frames
@@ -245,7 +245,7 @@ def test_blocks_tiles_and_memmaps_give_the_same_matrices(
     }
     monkeypatch.setattr(matrices, "FRAME_BLOCK", 2)
     monkeypatch.setattr(matrices, "GRAM_TILE", 3)
-    monkeypatch.setattr(matrices, "HSL_FEATURE_BYTES", 9 * 16 * 20)
+    monkeypatch.setattr(parameters, "HSL_FEATURE_BYTES", 9 * 16 * 20)
     assert matrices.hsl_block_pixels(9, 143) < 143
     frames = np.load(path, mmap_mode="r")
     assert np.array_equal(gray_distances(frames, mask), expected["gray"])
@@ -265,7 +265,7 @@ def test_tiles_assemble_to_the_same_bytes(bikes_frames, monkeypatch, tile_frames
     squares of 8 frames, several feature blocks, a mask."""
     monkeypatch.setattr(matrices, "GRAM_TILE", 8)
     monkeypatch.setattr(matrices, "FRAME_BLOCK", 5)
-    monkeypatch.setattr(matrices, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
+    monkeypatch.setattr(parameters, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
     mask = np.ones(bikes_frames.shape[1:3], bool)
     mask[:10, 50:] = False
     n, pixels = len(bikes_frames), int(mask.sum())
@@ -372,7 +372,7 @@ def test_gray_in_bands_of_rows_gives_the_same_sums(bikes_frames, monkeypatch, ba
 
 
 def test_hsl_progress_counts_the_pixel_blocks(bikes_frames, monkeypatch):
-    monkeypatch.setattr(matrices, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
+    monkeypatch.setattr(parameters, "HSL_FEATURE_BYTES", 40 * 16 * 1000)
     calls = []
     matrices.hsl_tile(
         bikes_frames, (0, 40), (0, 40), progress=lambda *a: calls.append(a)

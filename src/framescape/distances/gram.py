@@ -113,7 +113,8 @@ def convert(pixel_block, frames, pixels, features):
 def add_square(gram, views, square, converted, previous):
     """One product task: ``gram[square] += rows @ columns.T`` for one pixel
     block (float32 products, float64 sums), once its features are made and the
-    block before has added its own (``previous``): the sums come in the order
+    block before has added its own (``previous``): one thread at a time adds
+    to a square (numpy adds without the GIL), and the sums come in the order
     of the blocks, whichever thread finishes first, so that the same frames
     give the same bits on any number of threads, whole or in tiles."""
     for task in converted:

@@ -18,9 +18,7 @@ from framescape.distances.gram import hsl_gram
 from framescape.distances.parameters import (
     FRAME_BLOCK,
     GRAM_TILE,
-    HSL_BLOCK,
-    HSL_BLOCKS_HELD,
-    HSL_FEATURE_BYTES,
+    hsl_block_pixels,
 )
 
 # Rows of a gray matrix computed at a time: a progress line can follow each band.
@@ -74,9 +72,12 @@ def check_frames(frames, mask):
 def pixel_block(frames, kept, frame_slice=slice(None), pixel_slice=slice(None)):
     """``(n, p, 3) uint8`` C-contiguous pixels: some frames, some kept pixels.
 
-    Reads only those bytes from a memmapped ``frames.npy``.
+    Reads only those bytes from a memmapped ``frames.npy``; the frames are
+    taken before their pixels are flattened, so that frames not contiguous in
+    memory are copied a block at a time, never whole.
     """
-    flat = frames.reshape(frames.shape[0], -1, 3)[frame_slice]
+    chosen = frames[frame_slice]
+    flat = chosen.reshape(chosen.shape[0], -1, 3)
     columns = pixel_slice if kept is None else kept[pixel_slice]
     return np.ascontiguousarray(flat[:, columns])
 
@@ -187,14 +188,6 @@ def luma_rows(frames, kept, numbers):
     :func:`kernels.sad_tile` wants them."""
     luma = kernels.bt601_luma(pixel_block(frames, kept, numbers))
     return kernels.padded_rows(luma, kernels.SIMD_BYTES)
-
-
-def hsl_block_pixels(n_frames, n_pixels):
-    """Pixels per feature block: at most ``HSL_BLOCK`` (float32 sums stay well
-    within 1e-4), fewer for long movies so that the features of all ``n_frames``
-    frames in the blocks held at once stay under :data:`HSL_FEATURE_BYTES`."""
-    fitting = HSL_FEATURE_BYTES // (HSL_BLOCKS_HELD * n_frames * 4 * 4)
-    return int(max(64, min(HSL_BLOCK, n_pixels, fitting)))
 
 
 def hsl_tile(frames, rows, columns, mask=None, progress=None):

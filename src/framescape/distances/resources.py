@@ -9,11 +9,7 @@ a part per pair of frames, fitted to both sizes and rounded up by about a fifth
 (the peaks and the fits: docs/performance.md, "Memory estimates")."""
 
 from framescape.common import MB
-from framescape.distances.parameters import (
-    HSL_BLOCK,
-    HSL_BLOCKS_HELD,
-    HSL_FEATURE_BYTES,
-)
+from framescape.distances.parameters import HSL_BLOCKS_HELD, hsl_block_pixels
 from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames), fitted to
@@ -40,14 +36,17 @@ def step_memory(step, n_frames, width, height):
     pixels = width * height
     total = fixed + per_pixel * n_frames * pixels + per_pair * n_frames**2
     if step == "distances_hsl":
-        total += hsl_feature_bytes(n_frames, pixels, HSL_FEATURE_BYTES)
+        total += hsl_feature_bytes(n_frames, n_frames, pixels)
     return int(total)
 
 
-def hsl_feature_bytes(frames, pixels, fitting):
-    """float32 features of ``frames`` frames in the blocks of pixels held at
-    once, at most ``fitting`` bytes (the blocks shrink for long movies)."""
-    return min(frames * 4 * min(pixels, HSL_BLOCKS_HELD * HSL_BLOCK) * 4, fitting)
+def hsl_feature_bytes(frames, n_frames, pixels):
+    """float32 features of ``frames`` frames (of a movie of ``n_frames``) in the
+    blocks of pixels held at once: whole blocks, even when the last one is
+    shorter (the blocks shrink for long movies)."""
+    block = hsl_block_pixels(n_frames, pixels)
+    held = min(HSL_BLOCKS_HELD, -(-pixels // block))
+    return frames * 4 * 4 * held * block
 
 
 # Seconds one job takes for 10,000 frames of 320×240 on 2 cores, as
@@ -90,9 +89,7 @@ def tile_memory(metric, rows, columns, diagonal, n_frames, width, height):
     pixels = width * height
     total = fixed + per_pixel * frames * pixels + TILE_BYTES_PER_PAIR * rows * columns
     if metric == "hsl":  # float32 features of the tile's frames, as in step_memory
-        total += hsl_feature_bytes(
-            frames, pixels, HSL_FEATURE_BYTES * frames // n_frames
-        )
+        total += hsl_feature_bytes(frames, n_frames, pixels)
     return int(total)
 
 
