@@ -6,6 +6,7 @@ import numpy as np
 
 from framescape.common import load_tsv, log, save_json
 from framescape.merge.coordinates import rounded_maps
+from framescape.run.progress import watching
 
 
 def collection_items(table, scaled):
@@ -37,9 +38,10 @@ def collection_items(table, scaled):
 
 def collection_json_step(table_tsv, scaled_npys, names, output):
     """Rule ``collection_json``: ``results/collection.json``."""
-    table = load_tsv(table_tsv)
-    scaled = {key: np.load(path) for key, path in zip(names, scaled_npys)}
-    items = collection_items(table, scaled)
-    save_json(output, items)
+    with watching("collection.json"):
+        table = load_tsv(table_tsv)
+        scaled = {key: np.load(path) for key, path in zip(names, scaled_npys)}
+        items = collection_items(table, scaled)
+        save_json(output, items)
     movies = len({item["movie"] for item in items})
     log.info("%d frames of %d movies, maps %s", len(items), movies, ", ".join(scaled))

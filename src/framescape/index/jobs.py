@@ -31,6 +31,7 @@ from framescape.index.build import (
     training_frames,
 )
 from framescape.index.parameters import search_frames
+from framescape.run.progress import watching
 
 
 def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
@@ -41,7 +42,8 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
     started = time.monotonic()
-    projection = fit_projection(frames, metric, training_frames(n), mask=mask)
+    with watching(f"{metric} projection of {movie}"):
+        projection = fit_projection(frames, metric, training_frames(n), mask=mask)
     with atomic_path(outputs.projected) as path:
         projected = np.lib.format.open_memmap(
             path, "w+", np.float32, (n, projection.d_out)
@@ -64,8 +66,9 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
     )
     faiss_threads(threads)
     started = time.monotonic()
-    index = train_index(projected)
-    order = list_order(index, projected)
+    with watching(f"{metric} index of {movie}"):
+        index = train_index(projected)
+        order = list_order(index, projected)
     log.info(
         "%s: index of %d lists (%d frames each on average, %d searched a frame) "
         "in %.1f s",
