@@ -3,15 +3,12 @@ run's movies: its legend, hover, click through to a viewer, box and lasso
 selection; and a folder map of more movies than 16 bits number."""
 
 import csv
-import io
 import json
 import re
-import time
 
 import numpy as np
 import pytest
 from matplotlib.path import Path as MplPath
-from PIL import Image
 
 from framescape.pages import collection as pages_collection
 from framescape.run.movies import read_movies_tsv
@@ -23,8 +20,11 @@ from framescape.testing.browser import (
     WAIT_MS,
     Visit,
     box_select,
+    colour_pixels,
     load_items,
     model_value,
+    path_colour,
+    wait_for_pixels,
 )
 
 # Movies of a folder the page numbers: past 65,536 they take 32 bits.
@@ -100,24 +100,6 @@ def show_only(page, items, movie):
     )
 
 
-def colour_pixels(page, colour):
-    """Pixels of the map's canvas that are exactly ``colour`` (r, g, b)."""
-    box = page.locator("canvas").first.bounding_box()
-    picture = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
-    return int((np.asarray(picture) == colour).all(axis=2).sum())
-
-
-def wait_for_pixels(page, colour, condition):
-    """Until the map shows a number of ``colour`` pixels that meets
-    ``condition``: that number."""
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while True:
-        count = colour_pixels(page, colour)
-        if condition(count) or time.monotonic() > deadline:
-            return count
-        page.evaluate("() => new Promise((r) => requestAnimationFrame(r))")
-
-
 def test_folder_map_opens_with_every_frame_and_a_legend(folder_map, collection):
     page = folder_map.page
     items = collection_items(collection)
@@ -129,10 +111,13 @@ def test_folder_map_opens_with_every_frame_and_a_legend(folder_map, collection):
     }
     names = page.locator(".fs-legend .fs-name").all_inner_texts()
     assert names == [files[movie] for movie in movies]
-    # Each movie's faint path, through its frames in order.
-    paths = model_value(page, "paths", "model.data.movie")
-    assert paths == list(range(len(movies)))
     folder_map.screenshot("collection")
+    # Each movie's faint path through its frames, under its points.
+    colours = pages_collection.movie_colours(len(movies))
+    for movie, colour in zip(movies, colours):
+        show_only(page, items, movie)
+        path = path_colour(colour)
+        assert wait_for_pixels(page, path, lambda count: count > 20) > 20, movie
     assert folder_map.problems == []
 
 
@@ -157,7 +142,8 @@ def test_folder_map_legend_hides_and_shows_a_movie(folder_map, collection):
     assert [items[i]["movie"] for i in frames] == [MOVIE] * len(frames)
     assert np.isnan(np.array(data["x"], float)[frames]).all()
     assert np.isfinite(np.delete(np.array(data["x"], float), frames)).all()
-    assert m not in model_value(page, "paths", "model.data.movie")
+    path = path_colour(pages_collection.movie_colours(len(movie_ids(items)))[m])
+    assert wait_for_pixels(page, path, lambda count: count == 0) == 0
     folder_map.screenshot("collection-hidden")
     # It stays hidden on another map, and shows again at a second click.
     page.locator("select").select_option(index=1)
@@ -170,7 +156,7 @@ def test_folder_map_legend_hides_and_shows_a_movie(folder_map, collection):
     legend_button(page, m).click()
     assert legend_button(page, m).get_attribute("aria-pressed") == "true"
     assert wait_for_pixels(page, colour, lambda count: count > 100) > 100
-    assert m in model_value(page, "paths", "model.data.movie")
+    assert wait_for_pixels(page, path, lambda count: count > 20) > 20
     assert folder_map.problems == []
 
 

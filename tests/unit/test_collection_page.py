@@ -14,7 +14,6 @@ from framescape.pages import index as pages_index
 from framescape.pages import toolkit
 from framescape.pages.collection import (
     collection_page_step,
-    collection_sources,
     movie_colours,
     movie_numbers,
 )
@@ -98,41 +97,60 @@ def model(document, name):
     return found[0]
 
 
-def column(data, name):
-    """A column of a ColumnDataSource's data: a numpy array when Bokeh sent it
-    as a binary array, else the plain list."""
-    entries = dict(data["entries"])
-    value = entries[name]
-    if isinstance(value, dict) and value.get("type") == "ndarray":
-        raw = base64.b64decode(value["array"]["data"])
-        # Bokeh gzips the larger arrays.
-        raw = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
-        return np.frombuffer(raw, np.dtype(value["dtype"]).newbyteorder("<"))
-    return value
+def shared_value(document, name):
+    """The value ``name`` the page's callbacks share (their CustomJS args)."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            if len(value) == 2 and value[0] == name:
+                found.append(value[1])
+            for inner in value:
+                walk(inner)
+
+    walk(document)
+    assert found, f"no shared value {name}"
+    return found[0]
 
 
-def test_page_draws_every_frame_by_movie_from_binary_arrays(results):
+def data_blocks(page):
+    """The page's data blocks, decoded: ``{name: bytes}``."""
+    blocks = re.findall(
+        r'<script type="application/octet-stream" id="fs-data-([\w-]+)">'
+        r"([A-Za-z0-9+/=]*)</script>",
+        page,
+    )
+    return {name: gzip.decompress(base64.b64decode(text)) for name, text in blocks}
+
+
+def test_page_carries_every_frame_in_binary_blocks(results):
     page = make_page(results)
     items = collection_items()
-    frames = model(bokeh_document(page), "frames")["data"]
-    # Every frame, as binary arrays, coordinates within half a 16-bit step.
-    for name in ("x", "y", "movie", "frame", "time"):
-        assert isinstance(column(frames, name), np.ndarray), name
-    coordinates = np.array([item[MAPS[0]] for item in items])
-    tolerance = np.ptp(coordinates, axis=0) / toolkit.COORDINATE_STEPS / 2 + 2**-24
-    drawn = np.c_[column(frames, "x"), column(frames, "y")]
-    assert (np.abs(drawn - coordinates) <= tolerance).all()
-    movies = list(FRAMES)
-    assert column(frames, "movie").tolist() == [
-        movies.index(item["movie"]) for item in items
-    ]
-    assert column(frames, "frame").tolist() == [item["frame"] for item in items]
-    assert column(frames, "time").tolist() == [item["time"] for item in items]
-    maps = model(bokeh_document(page), "maps")["data"]
-    assert sorted(dict(maps["entries"])) == sorted(
-        f"{key}_{axis}" for key in MAPS for axis in "xy"
-    )
-    assert model(bokeh_document(page), "map_select")["options"] == [
+    blocks = data_blocks(page)
+    assert sorted(blocks) == ["frame", "map-mds_gray", "map-umap_hsl", "time"]
+    document = bokeh_document(page)
+    scales = dict(shared_value(document, "scales")["entries"])
+    # Each map as 16-bit steps, every x then every y: coordinates within half
+    # a step.
+    for key in MAPS:
+        steps = np.frombuffer(blocks[f"map-{key}"], "<u2").reshape(2, -1).T
+        drawn = np.c_[toolkit.unquantised(steps, scales[key])]
+        coordinates = np.array([item[key] for item in items])
+        tolerance = np.ptp(coordinates, axis=0) / toolkit.COORDINATE_STEPS / 2
+        assert (np.abs(drawn - coordinates) <= tolerance + 2**-24).all(), key
+    frames = np.frombuffer(blocks["frame"], "<i4")
+    assert frames.tolist() == [item["frame"] for item in items]
+    times = np.frombuffer(blocks["time"], "<f8")
+    assert times.tolist() == [item["time"] for item in items]
+    assert shared_value(document, "counts") == list(FRAMES.values())
+    # The Bokeh document holds no frame: the page fills its columns.
+    columns = dict(model(document, "frames")["data"]["entries"])
+    assert sorted(columns) == ["frame", "movie", "time", "x", "y"]
+    assert all(value["shape"] == [0] for value in columns.values())
+    assert model(document, "map_select")["options"] == [
         [key, label]
         for key, label in (("mds_gray", "MDS · gray"), ("umap_hsl", "UMAP · hsl"))
     ]
@@ -222,22 +240,3 @@ def test_index_links_the_folder_map_when_given(tmp_path):
         '<a href="collection.html">Map of the whole folder</a>'
         in (results / "index.html").read_text()
     )
-
-
-
-def test_more_movies_than_16_bits_hold_get_32_bit_numbers():
-    """65,537 movies of one frame: the movie numbers reach 65,536, past
-    uint16, and the page's frames go out as uint32 (BokehJS reads a binary
-    array as the typed array of its dtype: tests/browser/test_folder_page.py)."""
-    from bokeh.embed import json_item
-
-    count = 2**16 + 1
-    items = collection_items({f"m{m:05d}": 1 for m in range(count)})
-    movies, numbers = movie_numbers(items, "results/collection.json")
-    assert len(movies) == count
-    source = collection_sources(items, MAPS, numbers).source
-    frames = model(json_item(source)["doc"], "frames")["data"]
-    assert dict(frames["entries"])["movie"]["dtype"] == "uint32"
-    assert column(frames, "movie").tolist() == list(range(count))
-    _, few = movie_numbers(collection_items({"a": 2, "b": 1}), "collection.json")
-    assert few.dtype == np.uint8

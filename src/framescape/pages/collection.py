@@ -2,20 +2,27 @@
 movie in ``results/collection.json`` as one point, coloured by movie.
 
 Built like a movie's viewer (:mod:`framescape.pages.viewer`: a Bokeh document in
-a Jinja2 template, the same assets folder, maps as 16-bit steps in Bokeh's binary
-arrays) and kept small for 100 movies of 1,000 frames
-(``benchmarks/collection_page.py``): per frame the page holds only its
-coordinates, its movie's number, its frame number and time; each movie's
-pictures are one numbered pattern, and the hover asks for a frame's PNG only
-when it shows it.
+a Jinja2 template, the same assets folder, maps as 16-bit steps) and made to
+open within seconds at a million frames (``benchmarks/collection_page.py``):
+
+- per frame the page holds only each map's steps, its frame number and time,
+  as binary blocks beside the Bokeh document (:func:`data_blocks`), which the
+  page reads itself; a movie's frames are numbered by their count alone;
+- each movie's pictures are one numbered pattern, and the hover asks for a
+  frame's PNG only when it shows it;
+- the points and paths are drawn as one picture of the view
+  (``assets/raster.js``), under a glyph that BokehJS does not paint and that
+  serves the hover, the click and the selection tools.
 
 The movies' names are in the page's legend (the template's, so text) and in
 the document, for the hover. ``assets/collection.js`` does the rest:
-the legend's showing and hiding, the movies' paths, the map switch, a click
-opening the movie's viewer at the frame (``<movie>.html#frame=N``) and the
-selection's CSV."""
+the legend's showing, hiding and search, the map switch, a click opening the
+movie's viewer at the frame (``<movie>.html#frame=N``) and the selection's
+CSV."""
 
 
+import base64
+import gzip
 import itertools
 import os
 from pathlib import Path
@@ -29,21 +36,25 @@ from framescape.pages.toolkit import (
     TEMPLATES,
     check_assets,
     export_controls,
-    frame_points,
     js_call,
     map_figure,
     map_menu,
-    map_steps,
-    maps_source,
     numbered_pictures,
     page_document,
     page_scripts,
     picture_hover,
+    quantised,
 )
 from framescape.run.movies import read_movies_tsv
 
-# The page's script beside framescape.js in the assets folder.
-SCRIPT = "collection.js"
+# The page's scripts beside framescape.js in the assets folder.
+SCRIPTS = ["raster.js", "collection.js"]
+# What the map is drawn on: a 2-D canvas (benchmarks/collection_page.py
+# --backend webgl measures WebGL).
+BACKEND = "canvas"
+# A point's diameter in CSS pixels: its glyph's (for the hover) and
+# raster.js's, which draws it.
+POINT_SIZE = 6
 
 
 def movie_colours(count):
@@ -60,10 +71,9 @@ def movie_numbers(items, collection_json):
     """The movies in order of appearance and each frame's movie number.
 
     Returns ``(movies, numbers)``: ``movies`` a list of ids, ``numbers``
-    ``(N,)`` uint8, uint16 or uint32, the smallest that holds them (Bokeh sends
-    it as a binary array of that dtype, which BokehJS reads as the same typed
-    array). Fails unless each movie's frames are together, as
-    ``collection.json`` lists them.
+    ``(N,)`` unsigned integers. Fails unless each movie's frames are
+    together, as ``collection.json`` lists them (the page sends only each
+    movie's count of frames).
     """
     movies, numbers = [], {}
     column = []
@@ -94,7 +104,8 @@ def movie_pictures(items, numbers, count):
 
 
 def collection_layout(items, keys, movies, numbers, names, collection_json):
-    """The Bokeh layout of the folder map.
+    """The Bokeh layout of the folder map and the page's data blocks
+    (:func:`data_blocks`).
 
     Parameters
     ----------
@@ -108,30 +119,36 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
     from bokeh.layouts import column, row
 
     check_maps(items, keys, collection_json)
-    data = collection_sources(items, keys, numbers)
+    data = collection_sources(items, keys)
     pictures = movie_pictures(items, numbers, len(movies))
-    plot, path = collection_map(data, movies, pictures, names)
+    plot = collection_map(data, pictures, names)
     choose = map_menu(keys)
     export, status = export_controls()
     shared = {
         "source": data.source,
-        "maps": data.maps,
         "scales": data.scales,
+        "counts": np.bincount(numbers, minlength=len(movies)).tolist(),
         "pictures": pictures,
         "names": names,
         "movies": movies,
-        "paths": data.paths,
-        "path": path,
+        "colours": movie_colours(len(movies)),
+        "size": POINT_SIZE,
+        "raster": data.raster,
         "plot": plot,
         "choose": choose,
         "status": status,
     }
     choose.js_on_change("value", js_call(shared, "switchMap", "collection"))
     export.js_on_event("button_click", js_call(shared, "exportCsv", "collection"))
-    data.source.selected.js_on_change("indices", js_call(shared, "showSelection"))
+    data.source.selected.js_on_change(
+        "indices", js_call(shared, "selectionChanged", "collection")
+    )
     plot.js_on_event("tap", js_call(shared, "openFrame", "collection"))
+    for axis in (plot.x_range, plot.y_range):
+        for end in ("start", "end"):
+            axis.js_on_change(end, js_call(shared, "viewChanged", "collection"))
     layout = column(row(choose, export, status), plot)
-    return page_document(layout, shared, "ready", "collection")
+    return page_document(layout, shared, "ready", "collection"), data.blocks
 
 
 def check_maps(items, keys, collection_json):
@@ -145,63 +162,101 @@ def check_maps(items, keys, collection_json):
 
 
 class CollectionSources(NamedTuple):
-    """The data the folder map draws (:func:`collection_sources`): ``source``,
-    the frames (the first map's ``x`` and ``y``, ``movie``, ``frame``,
-    ``time``); ``maps`` and ``scales``, every map's steps; ``paths``, the
-    shown movies' lines (filled by collection.js)."""
+    """The data of the folder map (:func:`collection_sources`): ``source``,
+    the frames' columns (``x``, ``y``, ``movie``, ``frame``, ``time``), empty
+    until collection.js fills them from ``blocks``; ``scales``, every map's
+    (:func:`framescape.pages.toolkit.quantised`); ``raster``, the picture of
+    the view that raster.js draws the frames in."""
 
     source: object
-    maps: object
     scales: dict
-    paths: object
+    raster: object
+    blocks: dict
 
 
-def collection_sources(items, keys, numbers):
-    """The :class:`CollectionSources` of ``collection.json``'s ``items``, its
-    maps ``keys`` and each frame's movie number (``numbers``)."""
+def collection_sources(items, keys):
+    """The :class:`CollectionSources` of ``collection.json``'s ``items`` and
+    its maps ``keys``."""
     from bokeh.models import ColumnDataSource
 
-    steps = map_steps(items, keys)
+    steps, scales = {}, {}
+    for key in keys:
+        coordinates = np.array([item[key] for item in items], np.float64)
+        steps[key], scales[key] = quantised(coordinates)
+    frames = np.array([item["frame"] for item in items], np.int32)
+    times = np.array([item["time"] for item in items], np.float64)
     source = ColumnDataSource(
         {
-            "x": steps.x,
-            "y": steps.y,
-            "movie": numbers,
-            "frame": np.array([item["frame"] for item in items], np.int32),
-            "time": np.array([item["time"] for item in items], np.float64),
+            "x": np.zeros(0, np.float32),
+            "y": np.zeros(0, np.float32),
+            "movie": np.zeros(0, np.uint32),
+            "frame": np.zeros(0, np.int32),
+            "time": np.zeros(0, np.float64),
         },
         name="frames",
     )
-    maps = maps_source(steps.steps, keys)
-    # Filled by collection.js: a line for each movie shown.
-    paths = ColumnDataSource({"xs": [], "ys": [], "movie": []}, name="paths")
-    return CollectionSources(source, maps, steps.scales, paths)
-
-
-def collection_map(data, movies, pictures, names):
-    """The folder map of :class:`CollectionSources` ``data``: each shown
-    movie's path and its frames in the movie's colour, and a hover showing a
-    frame's picture (``pictures``, each movie's), movie (``names``) and time.
-    Returns ``(plot, path)``."""
-    from bokeh.models import CustomJSHover, LinearColorMapper
-
-    colours = LinearColorMapper(
-        palette=movie_colours(len(movies)),
-        # Movie m's colour is the palette's m-th: half a step either side.
-        low=-0.5,
-        high=len(movies) - 0.5,
+    raster = ColumnDataSource(
+        {
+            "image": [np.zeros((1, 1), np.uint32)],
+            "x": [0.0],
+            "y": [0.0],
+            "dw": [1.0],
+            "dh": [1.0],
+        },
+        name="raster",
     )
-    plot = map_figure(900, 760)
-    path = plot.multi_line(
-        "xs",
-        "ys",
-        source=data.paths,
-        line_color={"field": "movie", "transform": colours},
-        line_alpha=0.3,
-        name="path",
+    return CollectionSources(source, scales, raster, data_blocks(steps, frames, times))
+
+
+def data_blocks(steps, frames, times):
+    """The page's data, outside the Bokeh document: ``{name: text}``, each the
+    base64 of gzip-compressed little-endian values, which the page reads
+    itself (``<script type="application/octet-stream">``: parsed as text,
+    never as JavaScript). A million frames hold tens of megabytes: inside
+    Bokeh's document they would be parsed as one JavaScript string, then
+    JSON, then decoded, seconds before the first point is drawn.
+
+    ``map-<key>``: the map's :func:`~framescape.pages.toolkit.quantised`
+    steps, uint16, every x then every y (``steps``, ``{key: (N, 2)}``);
+    ``frame``: ``frames``, int32; ``time``: ``times``, float64, s.
+    """
+    arrays = {
+        f"map-{key}": np.ascontiguousarray(pairs.T, "<u2")
+        for key, pairs in steps.items()
+    }
+    arrays["frame"] = np.asarray(frames, "<i4")
+    arrays["time"] = np.asarray(times, "<f8")
+    return {
+        name: base64.b64encode(
+            gzip.compress(array.tobytes(), compresslevel=6, mtime=0)
+        ).decode()
+        for name, array in arrays.items()
+    }
+
+
+def collection_map(data, pictures, names):
+    """The folder map of :class:`CollectionSources` ``data``: the picture of
+    the view (raster.js draws each shown movie's path and its frames in the
+    movie's colour), under the frames' own glyph, which is not painted and
+    serves the hover, the click and the selection tools; the hover shows a
+    frame's picture (``pictures``, each movie's), movie (``names``) and time."""
+    from bokeh.models import CustomJSHover
+
+    plot = map_figure(900, 760, BACKEND)
+    plot.image_rgba(
+        image="image", x="x", y="y", dw="dw", dh="dh", source=data.raster, name="raster"
     )
-    points = frame_points(
-        plot, data.source, 6, {"field": "movie", "transform": colours}, 0.2
+    points = plot.scatter(
+        "x",
+        "y",
+        source=data.source,
+        size=POINT_SIZE,
+        # Not painted: BokehJS skips a marker whose angle is not a number,
+        # and its hit tests (hover, click, selection) do not read the angle.
+        angle=float("nan"),
+        fill_color=None,
+        line_color=None,
+        name="points",
     )
     picture_hover(
         plot,
@@ -220,7 +275,7 @@ def collection_map(data, movies, pictures, names):
         # picture, not a column of them.
         limit=1,
     )
-    return plot, path
+    return plot
 
 
 def collection_page(items, keys, names, failed, assets, collection_json):
@@ -240,15 +295,15 @@ def collection_page(items, keys, names, failed, assets, collection_json):
 
     script = div = None
     legend = []
+    blocks = {}
     facts = []
     if items:
         movies, numbers = movie_numbers(items, collection_json)
         movie_names = [names.get(movie, movie) for movie in movies]
-        script, div = components(
-            collection_layout(
-                items, keys, movies, numbers, movie_names, collection_json
-            )
+        layout, blocks = collection_layout(
+            items, keys, movies, numbers, movie_names, collection_json
         )
+        script, div = components(layout)
         legend = [
             {"name": name, "colour": colour}
             for name, colour in zip(movie_names, movie_colours(len(movies)))
@@ -258,12 +313,13 @@ def collection_page(items, keys, names, failed, assets, collection_json):
     return TEMPLATES.get_template("collection.html").render(
         title="Map of the whole folder",
         assets=assets,
-        scripts=page_scripts(bokeh.__version__) + [SCRIPT],
+        scripts=page_scripts(bokeh.__version__, BACKEND == "webgl") + SCRIPTS,
         facts=facts,
         legend=legend,
         failed=failed,
         bokeh_div=div,
         bokeh_script=script,
+        blocks=blocks,
     )
 
 

@@ -38,9 +38,11 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
-# The BokehJS bundles a viewer loads, in loading order (no bokeh-gl: the map
-# is drawn on a canvas).
-BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
+# The BokehJS bundles copied for the pages, in loading order. A page loads
+# bokeh-gl only when its map is drawn with WebGL: both maps are drawn on a 2-D
+# canvas, the folder map's WebGL figure is for its benchmark to compare.
+BOKEH_BUNDLES = ("bokeh", "bokeh-gl", "bokeh-widgets")
+WEBGL_BUNDLE = "bokeh-gl"
 # In the assets folder: which Bokeh the bundles are from.
 MANIFEST = "manifest.json"
 # Largest side, in CSS pixels, of the frame shown on hover and of the pictures
@@ -93,13 +95,15 @@ def check_assets(folder):
         )
 
 
-def page_scripts(bokeh_version):
-    """The scripts a viewer loads from the assets folder, in loading order.
+def page_scripts(bokeh_version, webgl=False):
+    """The scripts a page loads from the assets folder, in loading order
+    (BokehJS's WebGL bundle only if ``webgl``).
 
     The BokehJS files have fixed names; ``?v=`` keeps a browser from taking an
     older Bokeh's file from its cache after an upgrade.
     """
-    return [f"{bundle}.min.js?v={bokeh_version}" for bundle in BOKEH_BUNDLES] + [
+    bundles = [b for b in BOKEH_BUNDLES if webgl or b != WEBGL_BUNDLE]
+    return [f"{bundle}.min.js?v={bokeh_version}" for bundle in bundles] + [
         "framescape.js"
     ]
 
@@ -249,10 +253,11 @@ def js_call(shared, function, library="framescape"):
     return CustomJS(args=shared, code=f"{library}.{function}({viewer}, cb_obj)")
 
 
-def map_figure(width, height):
+def map_figure(width, height, backend="canvas"):
     """The map's Bokeh figure, named ``map``, of both pages (a movie's viewer
-    and the folder map): the unit square, no axes or grid, drawn on a 2-D
-    canvas, pan, zoom and the box and lasso selections."""
+    and the folder map): the unit square, no axes or grid, drawn on
+    ``backend`` (``"canvas"``, a 2-D canvas, or ``"webgl"``), pan, zoom and
+    the box and lasso selections."""
     from bokeh.plotting import figure
 
     plot = figure(
@@ -265,7 +270,7 @@ def map_figure(width, height):
         tools="pan,wheel_zoom,box_select,lasso_select,reset,save",
         active_scroll="wheel_zoom",
         active_drag="pan",
-        output_backend="canvas",
+        output_backend=backend,
         toolbar_location="above",
     )
     plot.axis.visible = False

@@ -346,6 +346,39 @@ def fake_folder_results(results, items, rows):
     return results
 
 
+def looped_collection(movies, frames, keys, rate=25):
+    """``collection.json``'s items for ``movies`` movies of ``frames`` frames
+    each (ids ``movie_0000`` …), movie after movie: in every map of ``keys``
+    each movie is a noisy loop around a centre of its own, inside 0.1 … 0.9;
+    frames sampled at ``rate`` a second, their pictures numbered as
+    extraction numbers them. Returns ``(items, ids)``."""
+    import numpy as np
+
+    rng = np.random.default_rng(movies * frames)
+    angle = np.linspace(0, 2 * np.pi, frames, endpoint=False)
+    ids = [f"movie_{m:04d}" for m in range(movies)]
+    maps = {}
+    for k, key in enumerate(keys):
+        centre = rng.uniform(0.25, 0.75, (movies, 1, 2))
+        loop = 0.15 * np.c_[np.cos(angle * (k + 1)), np.sin(angle)]
+        noise = rng.normal(0, 0.01, (movies, frames, 2))
+        points = np.clip(centre + loop + noise, 0.1, 0.9).round(6)
+        maps[key] = points.reshape(-1, 2).tolist()
+    times = [round(i / rate, 3) for i in range(frames)]
+    items = [
+        {
+            "movie": movie,
+            "src": f"{movie}/frames/{i + 1:06d}.png",
+            "frame": i,
+            "time": times[i],
+            **{key: maps[key][m * frames + i] for key in keys},
+        }
+        for m, movie in enumerate(ids)
+        for i in range(frames)
+    ]
+    return items, ids
+
+
 def fake_run_files(results):
     """What every page of ``results`` loads besides its own files, as a run
     leaves them: the viewer's assets (``_viewer``) and ``folder_status.js``

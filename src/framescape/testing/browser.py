@@ -1,8 +1,12 @@
 """What the browser tests (tests/browser) share besides fixtures: a page opened
 in chromium with every problem it produced (:class:`Visit`), what reads the
-pages' Bokeh models, and where the tests' pictures and screenshots go."""
+pages' Bokeh models and the map's pixels, and where the tests' pictures and
+screenshots go."""
 
+import io
 import json
+import math
+import time
 
 import numpy as np
 
@@ -90,3 +94,33 @@ def box_select(page, n):
         & (screen[:, 1] <= end[1])
     )
     return selected, inside
+
+
+def colour_pixels(page, colour):
+    """Pixels of the map's canvas that are exactly ``colour`` (r, g, b)."""
+    from PIL import Image
+
+    box = page.locator("canvas").first.bounding_box()
+    picture = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
+    return int((np.asarray(picture) == colour).all(axis=2).sum())
+
+
+def wait_for_pixels(page, colour, condition):
+    """Until the map shows a number of ``colour`` pixels that meets
+    ``condition``: that number."""
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        count = colour_pixels(page, colour)
+        if condition(count) or time.monotonic() > deadline:
+            return count
+        page.evaluate("() => new Promise((r) => requestAnimationFrame(r))")
+
+
+def path_colour(hex_colour):
+    """The folder map's path of a movie of colour ``"#rrggbb"`` where it
+    crosses nothing: its colour at 0.3 over white, as raster.js blends it."""
+    value = int(hex_colour[1:], 16)
+    return tuple(
+        math.floor(channel * 0.3 + 255 * (1 - 0.3) + 0.5)
+        for channel in (value >> 16, (value >> 8) & 255, value & 255)
+    )

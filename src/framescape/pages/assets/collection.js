@@ -2,33 +2,71 @@
  * framescape folder map (results/collection.html): every frame of every movie
  * as one point, coloured by movie. Called from the page's CustomJS callbacks
  * (src/framescape/pages/collection.py, collection_layout) with `v`: source (the
- * frames drawn: x, y, movie, frame, time), maps and scales (each map's
- * coordinates as 16-bit steps), pictures (each movie's picture names), names
- * (each movie's file name), movies (ids), paths and path (the movies' lines),
- * plot, choose, status. Uses framescape.js's shared functions.
+ * frames: x, y, movie, frame, time, filled here from the page's data blocks),
+ * scales (each map's, for its 16-bit steps), counts (each movie's frames),
+ * pictures (each movie's picture names), names (each movie's file name),
+ * movies (ids), colours (each movie's), size (a point's), raster (the
+ * picture of the view that raster.js draws the frames in), plot, choose,
+ * status. Uses framescape.js's shared functions.
  */
 (function () {
   "use strict";
 
+  // A moved view (pan, zoom) is drawn again once it has been still this
+  // long; meanwhile BokehJS moves and scales the last picture with it.
+  const SETTLE_MS = 120;
+
   const hidden = new Set(); // movie numbers not drawn
   let starts = null; // frames of movie m: starts[m] … starts[m + 1] - 1
+  // Each map's steps once read, as framescape.coordinatesOf reads them.
+  const maps = { data: {} };
+  let current = null; // the current map's coordinates, every frame's: [x, y]
+  let drawing = null; // the animation frame that draws the picture next
+  let settling = null; // the timer that waits for the view to be still
+  let gliding = false; // the points are moving to another map
 
-  /* Where each movie's frames start in the source (they come movie after
-     movie), and one past the last frame. */
+  /* Where each movie's frames start, from their counts (they come movie
+     after movie), and one past the last frame. */
   function movieStarts(v) {
-    const movie = v.source.data.movie;
-    const found = new Int32Array(v.movies.length + 1).fill(movie.length);
-    for (let i = movie.length - 1; i >= 0; i--) {
-      found[movie[i]] = i;
-    }
+    const found = new Int32Array(v.counts.length + 1);
+    v.counts.forEach((count, m) => {
+      found[m + 1] = found[m] + count;
+    });
     return found;
   }
 
-  /* `starts`, the first time it is needed (the hover may come before ready). */
-  function knowStarts(v) {
-    if (starts === null) {
-      starts = movieStarts(v);
+  /* The bytes of the page's data block `name` (collection.py, data_blocks:
+     the base64 of gzip-compressed bytes). */
+  async function block(name) {
+    const text = document.getElementById(`fs-data-${name}`).textContent;
+    const packed =
+      typeof Uint8Array.fromBase64 === "function"
+        ? Uint8Array.fromBase64(text)
+        : Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
+    const stream = new Blob([packed]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+
+  /* Map `key`'s coordinates of every frame, [x, y] (its block read the first
+     time it is asked for). */
+  async function coordinates(v, key) {
+    if (!(`${key}_x` in maps.data)) {
+      const steps = new Uint16Array(await block(`map-${key}`));
+      maps.data[`${key}_x`] = steps.subarray(0, steps.length / 2);
+      maps.data[`${key}_y`] = steps.subarray(steps.length / 2);
     }
+    return framescape.coordinatesOf({ scales: v.scales, maps }, key);
+  }
+
+  /* Each frame's movie number, in the smallest typed array that holds them. */
+  function movieColumn(v) {
+    const count = v.movies.length;
+    const Numbers = count <= 2 ** 8 ? Uint8Array : count <= 2 ** 16 ? Uint16Array : Uint32Array;
+    const movie = new Numbers(starts[count]);
+    for (let m = 0; m < count; m++) {
+      movie.fill(m, starts[m], starts[m + 1]);
+    }
+    return movie;
   }
 
   /* Frame i's picture, relative to the page. */
@@ -39,37 +77,50 @@
     return Array.isArray(pattern) ? pattern[place] : framescape.pictureOf({ pictures: pattern }, place);
   }
 
-  /* The hover's `$index{picture}` and `$index{movie}` (Bokeh escapes both). */
+  /* The hover's `$index{picture}` and `$index{movie}` (Bokeh escapes both);
+     there are frames to hover only once ready has run. */
   function hoverText(v, i, format) {
-    knowStarts(v);
     return format === "picture" ? pictureOf(v, i) : v.names[v.source.data.movie[i]];
+  }
+
+  /* The picture of the frames where the source has them, each shown movie's
+     path under them (none before ready has read them, or while they glide). */
+  function draw(v) {
+    drawing = null;
+    if (current !== null && !gliding) {
+      const paths = { starts, shown: (m) => !hidden.has(m) };
+      raster.paint(v, v.source.data.x, v.source.data.y, paths);
+    }
+  }
+
+  /* Draw at the next animation frame: many changes at once, one picture. */
+  function drawSoon(v) {
+    if (drawing === null) {
+      drawing = requestAnimationFrame(() => draw(v));
+    }
+  }
+
+  /* The view moved: draw it once it is still. */
+  function viewChanged(v) {
+    clearTimeout(settling);
+    settling = setTimeout(() => drawSoon(v), SETTLE_MS);
+  }
+
+  function selectionChanged(v) {
+    framescape.showSelection(v);
+    drawSoon(v);
   }
 
   /* The current map's coordinates, NaN for the frames of hidden movies (not
      drawn, hovered, clicked or selected). */
-  function shownCoordinates(v, key) {
-    const [x, y] = framescape.coordinatesOf(v, key);
+  function shownCoordinates() {
+    const x = Float32Array.from(current[0]);
+    const y = Float32Array.from(current[1]);
     for (const m of hidden) {
       x.fill(NaN, starts[m], starts[m + 1]);
       y.fill(NaN, starts[m], starts[m + 1]);
     }
     return [x, y];
-  }
-
-  /* A faint line through each shown movie's frames, in its colour. */
-  function drawPaths(v) {
-    const data = v.source.data;
-    const xs = [];
-    const ys = [];
-    const movie = [];
-    for (let m = 0; m < v.movies.length; m++) {
-      if (!hidden.has(m)) {
-        xs.push(data.x.slice(starts[m], starts[m + 1]));
-        ys.push(data.y.slice(starts[m], starts[m + 1]));
-        movie.push(m);
-      }
-    }
-    v.paths.data = { xs, ys, movie };
   }
 
   /* The legend's buttons say which movies are shown. */
@@ -82,14 +133,14 @@
   /* Draw the shown movies at the current map: a hidden movie's frames also
      leave the selection. */
   function redraw(v) {
-    const [x, y] = shownCoordinates(v, document.body.dataset.map);
+    const [x, y] = shownCoordinates();
     v.source.data = { ...v.source.data, x, y };
     const selected = v.source.selected.indices;
     const kept = selected.filter((i) => !hidden.has(v.source.data.movie[i]));
     if (kept.length !== selected.length) {
       v.source.selected.indices = kept;
     }
-    drawPaths(v);
+    drawSoon(v);
     markLegend();
   }
 
@@ -102,23 +153,56 @@
     redraw(v);
   }
 
-  function showAll(v, shown) {
-    for (let m = 0; m < v.movies.length; m++) {
-      if (shown) {
-        hidden.delete(m);
-      } else {
-        hidden.add(m);
+  /* Show or hide every movie the legend lists (those its search finds). */
+  function showListed(v, shown) {
+    for (const button of document.querySelectorAll(".fs-legend [data-movie]")) {
+      if (!button.parentElement.hidden) {
+        const m = Number(button.dataset.movie);
+        if (shown) {
+          hidden.delete(m);
+        } else {
+          hidden.add(m);
+        }
       }
     }
     redraw(v);
   }
 
-  /* Once the map is drawn: the paths, and the legend's buttons at work. */
-  function ready(v) {
-    knowStarts(v);
-    document.body.dataset.map = v.choose.value;
-    drawPaths(v);
-    document.querySelector(".fs-legend").addEventListener("click", (event) => {
+  /* The legend lists only the movies whose names hold the search's text. */
+  function findMovies(text) {
+    const wanted = text.trim().toLowerCase();
+    let found = 0;
+    for (const button of document.querySelectorAll(".fs-legend [data-movie]")) {
+      const name = button.querySelector(".fs-name").textContent.toLowerCase();
+      button.parentElement.hidden = !name.includes(wanted);
+      found += button.parentElement.hidden ? 0 : 1;
+    }
+    document.querySelector(".fs-legend-found").textContent = wanted ? `${found} found` : "";
+  }
+
+  /* Once BokehJS has drawn the (empty) map: the frames read from the page's
+     data blocks and drawn, and the legend's buttons and search at work
+     (document.body.dataset.map then names the map). */
+  async function ready(v) {
+    starts = movieStarts(v);
+    const key = v.choose.value;
+    const [frame, time, xy] = await Promise.all([
+      block("frame"),
+      block("time"),
+      coordinates(v, key),
+    ]);
+    current = xy;
+    v.source.data = {
+      x: current[0],
+      y: current[1],
+      movie: movieColumn(v),
+      frame: new Int32Array(frame),
+      time: new Float64Array(time),
+    };
+    draw(v);
+    document.body.dataset.map = key;
+    const legend = document.querySelector(".fs-legend");
+    legend.addEventListener("click", (event) => {
       const button = event.target.closest("button");
       if (button === null || document.body.dataset.map === "moving") {
         return;
@@ -126,23 +210,31 @@
       if ("movie" in button.dataset) {
         toggleMovie(v, Number(button.dataset.movie));
       } else {
-        showAll(v, button.dataset.show === "all");
+        showListed(v, button.dataset.show === "all");
       }
     });
+    const search = legend.querySelector("input[type=search]");
+    search.addEventListener("input", () => findMovies(search.value));
   }
 
-  /* Glide to the chosen map (as the movie viewer does), hidden movies staying hidden. */
-  function switchMap(v) {
+  /* Glide to the chosen map (as the movie viewer does), hidden movies
+     staying hidden: each step drawn as a picture alone, the source given
+     the new coordinates once they are reached. */
+  async function switchMap(v) {
     const key = v.choose.value;
-    const [x, y] = shownCoordinates(v, key);
-    framescape.glide(
-      v,
-      key,
-      x,
-      y,
-      () => {},
-      () => drawPaths(v),
-    );
+    document.body.dataset.map = "moving";
+    current = await coordinates(v, key);
+    const [x, y] = shownCoordinates();
+    gliding = true;
+    framescape.glide(v, key, x, y, (stepX, stepY, landed) => {
+      if (landed) {
+        gliding = false;
+        v.source.data = { ...v.source.data, x: stepX, y: stepY };
+        draw(v);
+      } else {
+        raster.paint(v, stepX, stepY, null);
+      }
+    });
   }
 
   /* A click on a point opens its movie's viewer at that frame. */
@@ -165,5 +257,13 @@
     );
   }
 
-  window.collection = { hoverText, ready, switchMap, openFrame, exportCsv };
+  window.collection = {
+    hoverText,
+    ready,
+    switchMap,
+    openFrame,
+    exportCsv,
+    selectionChanged,
+    viewChanged,
+  };
 })();

@@ -120,9 +120,10 @@
   }
 
   /* Move v.source's points from where they are to (targetX, targetY) in
-     SWITCH_MS, v.path hidden meanwhile: onStep() after each step, onLanded()
-     once they are there (document.body.dataset.map is `key` from then on). */
-  function glide(v, key, targetX, targetY, onStep, onLanded) {
+     SWITCH_MS: `show(x, y, landed)` draws each step's coordinates, `landed`
+     at the last, which are (targetX, targetY) themselves; from then on
+     document.body.dataset.map is `key` ("moving" meanwhile). */
+  function glide(v, key, targetX, targetY, show) {
     const data = v.source.data;
     const startX = Float32Array.from(data.x);
     const startY = Float32Array.from(data.y);
@@ -130,30 +131,25 @@
     if (animation !== null) {
       cancelAnimationFrame(animation);
     }
-    // Without the path each step draws in about half the time (10,000 frames).
-    v.path.visible = false;
     document.body.dataset.map = "moving";
     const started = performance.now();
     function step(now) {
       const t = Math.min(1, (now - started) / SWITCH_MS);
+      if (t === 1) {
+        animation = null;
+        show(targetX, targetY, true);
+        document.body.dataset.map = key;
+        return;
+      }
       const e = ease(t);
-      // The last step lands exactly on the map's coordinates.
-      const x = t < 1 ? new Float32Array(n) : targetX;
-      const y = t < 1 ? new Float32Array(n) : targetY;
-      for (let i = 0; t < 1 && i < n; i++) {
+      const x = new Float32Array(n);
+      const y = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
         x[i] = startX[i] + (targetX[i] - startX[i]) * e;
         y[i] = startY[i] + (targetY[i] - startY[i]) * e;
       }
-      v.source.data = { ...v.source.data, x: x, y: y };
-      onStep();
-      if (t < 1) {
-        animation = requestAnimationFrame(step);
-        return;
-      }
-      animation = null;
-      v.path.visible = true;
-      document.body.dataset.map = key;
-      onLanded();
+      show(x, y, false);
+      animation = requestAnimationFrame(step);
     }
     animation = requestAnimationFrame(step);
   }
@@ -164,19 +160,19 @@
     showHeatmap(key);
     const [targetX, targetY] = coordinatesOf(v, key);
     v.thumbnails.data = { x: [], y: [], src: [] };
-    glide(
-      v,
-      key,
-      targetX,
-      targetY,
-      () => placeMarker(v),
-      () => {
+    // Without the path each step draws in about half the time (10,000 frames).
+    v.path.visible = false;
+    glide(v, key, targetX, targetY, (x, y, landed) => {
+      v.source.data = { ...v.source.data, x, y };
+      placeMarker(v);
+      if (landed) {
+        v.path.visible = true;
         updateThumbnails(v);
         if (shown !== null) {
           showDetails(v, shown);
         }
-      },
-    );
+      }
+    });
   }
 
   function placeMarker(v) {

@@ -1,0 +1,226 @@
+"""The folder map of many movies (30,000 frames of 300 movies, made here by the
+page's own step): the frames read from the page's data blocks, the legend's
+search, and the hover, click, lasso selection, its CSV and a map switch among
+them."""
+
+import csv
+
+import numpy as np
+import pytest
+from matplotlib.path import Path as MplPath
+from PIL import Image
+
+from framescape.pages import collection as pages_collection
+from framescape.pages import toolkit
+from framescape.testing import fake_folder_results, looped_collection
+from framescape.testing.browser import (
+    FRAMES,
+    WAIT_MS,
+    Visit,
+    model_value,
+    path_colour,
+    wait_for_pixels,
+)
+
+MOVIES = 300
+FRAMES_EACH = 100
+KEYS = ["tsne_gray", "umap_hsl"]
+# raster.js's ring around a selected point.
+RING = (0xD6, 0x27, 0x28)
+# Every frame's screen position in one call (tests/browser/screen_position.js
+# finds the plot's view each time).
+SCREEN_POSITIONS = """() => {
+  const doc = Bokeh.documents[0];
+  const plot = doc.get_model_by_name("map");
+  const data = doc.get_model_by_name("frames").data;
+  const view = Bokeh.index.find_one(plot);
+  const canvas = view.canvas_view.el.getBoundingClientRect();
+  return Array.from(data.x, (x, i) => [
+    canvas.left + view.frame.x_scale.compute(x),
+    canvas.top + view.frame.y_scale.compute(data.y[i]),
+  ]);
+}"""
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    """The results folder: collection.json, the page, and stand-ins for each
+    movie's viewer (a click opens it) and pictures (the hover shows them)."""
+    items, ids = looped_collection(MOVIES, FRAMES_EACH, KEYS)
+    files = {movie: f"{movie}.mp4" for movie in ids}
+    rows = [{"movie": movie, "file": files[movie], "status": "ok"} for movie in ids]
+    results = fake_folder_results(
+        tmp_path_factory.mktemp("large") / "results", items, rows
+    )
+    picture = results / "frame.png"
+    Image.new("RGB", (64, 48), (90, 120, 150)).save(picture)
+    for movie in ids:
+        (results / f"{movie}.html").write_text("<!DOCTYPE html><title>viewer</title>")
+        (results / movie / "frames").mkdir(parents=True)
+        for i in range(FRAMES_EACH):
+            (results / movie / "frames" / f"{i + 1:06d}.png").symlink_to(picture)
+    pages_collection.collection_page_step(
+        results / "collection.json",
+        results / "movies.tsv",
+        results / "_viewer",
+        results / "collection.html",
+        KEYS,
+        files,
+        {},
+    )
+    return results, items
+
+
+@pytest.fixture
+def folder_map(browser, large):
+    results, _ = large
+    visit = Visit(browser, (results / "collection.html").as_uri())
+    visit.wait_for_viewer()
+    visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
+    yield visit
+    visit.page.close()
+
+
+def drawn_coordinates(items, key):
+    """The coordinates the page draws of map ``key``: its 16-bit steps."""
+    steps, scale = toolkit.quantised(np.array([item[key] for item in items]))
+    return np.c_[toolkit.unquantised(steps, scale)]
+
+
+def shown_x(page):
+    return np.array(page.evaluate(FRAMES)["x"], float)
+
+
+def test_every_frame_comes_from_the_page_blocks(folder_map, large):
+    _, items = large
+    page = folder_map.page
+    data = page.evaluate(FRAMES)
+    assert np.array_equal(
+        np.c_[data["x"], data["y"]].astype(np.float32), drawn_coordinates(items, KEYS[0])
+    )
+    assert data["frame"] == [item["frame"] for item in items]
+    assert data["time"] == [item["time"] for item in items]
+    movies = np.repeat(np.arange(MOVIES), FRAMES_EACH)
+    assert data["movie"] == movies.tolist()
+    # 300 movies: numbered in 16 bits.
+    assert model_value(page, "frames", "model.data.movie instanceof Uint16Array")
+    assert folder_map.problems == []
+
+
+def test_the_legend_finds_movies_and_hides_those_it_lists(folder_map):
+    page = folder_map.page
+    listed = page.locator(".fs-legend li:not([hidden]) .fs-name")
+    assert listed.count() == MOVIES
+    page.get_by_placeholder("Find a movie").fill("movie_012")
+    assert listed.all_inner_texts() == [f"movie_{m:04d}.mp4" for m in range(120, 130)]
+    assert page.locator(".fs-legend-found").inner_text() == "10 found"
+    page.get_by_text("Hide all").click()
+    found = np.repeat(np.isin(np.arange(MOVIES), range(120, 130)), FRAMES_EACH)
+    page.wait_for_function(
+        "(i) => Number.isNaN(Bokeh.documents[0].get_model_by_name('frames').data.x[i])",
+        arg=int(np.flatnonzero(found)[0]),
+        timeout=WAIT_MS,
+    )
+    x = shown_x(page)
+    assert np.isnan(x[found]).all() and np.isfinite(x[~found]).all()
+    page.get_by_placeholder("Find a movie").fill("")
+    assert listed.count() == MOVIES
+    pressed = page.locator('.fs-legend [aria-pressed="false"] .fs-name')
+    assert pressed.all_inner_texts() == [f"movie_{m:04d}.mp4" for m in range(120, 130)]
+    page.get_by_text("Show all").click()
+    page.wait_for_function(
+        "() => !Bokeh.documents[0].get_model_by_name('frames').data.x.some(Number.isNaN)",
+        timeout=WAIT_MS,
+    )
+    assert folder_map.problems == []
+
+
+def show_only(page, m):
+    """Every movie hidden but number ``m``, with the legend's buttons."""
+    page.get_by_text("Hide all").click()
+    page.locator(f'.fs-legend [data-movie="{m}"]').click()
+    page.wait_for_function(
+        "(i) => Number.isFinite(Bokeh.documents[0].get_model_by_name('frames').data.x[i])",
+        arg=m * FRAMES_EACH,
+        timeout=WAIT_MS,
+    )
+
+
+def lone_frame(page, m):
+    """Movie ``m``'s frame farthest on screen from its others: its index and
+    its point on the screen."""
+    screen = np.array(page.evaluate(SCREEN_POSITIONS), float)
+    mine = np.arange(m * FRAMES_EACH, (m + 1) * FRAMES_EACH)
+    gaps = np.linalg.norm(screen[mine, None] - screen[None, mine], axis=2)
+    np.fill_diagonal(gaps, np.inf)
+    best = int(np.argmax(gaps.min(axis=1)))
+    assert gaps[best].min() >= 8, "no isolated point"
+    return int(mine[best]), screen[mine[best]]
+
+
+def test_hover_and_click_name_the_frame_among_many(folder_map, large):
+    _, items = large
+    page = folder_map.page
+    m = 217
+    show_only(page, m)
+    # Its path alone, through its frames.
+    path = path_colour(pages_collection.movie_colours(MOVIES)[m])
+    assert wait_for_pixels(page, path, lambda count: count > 100) > 100
+    i, point = lone_frame(page, m)
+    page.mouse.move(*point)
+    picture = page.locator(f'.fs-hover img[alt="frame {items[i]["frame"]}"]').first
+    picture.wait_for(state="attached", timeout=WAIT_MS)
+    assert picture.get_attribute("src") == items[i]["src"]
+    tooltip = picture.evaluate("(img) => img.parentElement.innerText")
+    assert f"movie_{m:04d}.mp4" in tooltip
+    page.mouse.click(*point)
+    page.wait_for_url(f"**/movie_{m:04d}.html#frame={items[i]['frame']}")
+
+
+def test_a_lasso_over_many_selects_and_exports_them(folder_map, large, tmp_path):
+    _, items = large
+    page = folder_map.page
+    page.locator('[title="Lasso Select"]').first.click()
+    box = page.locator("canvas").first.bounding_box()
+    polygon = [
+        (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        for fx, fy in ((0.3, 0.3), (0.7, 0.35), (0.6, 0.7), (0.35, 0.6))
+    ]
+    page.mouse.move(*polygon[0])
+    page.mouse.down()
+    for corner in polygon[1:] + polygon[:1]:
+        page.mouse.move(*corner, steps=8)
+    page.mouse.up()
+    selected = sorted(model_value(page, "frames", "model.selected.indices"))
+    inside = MplPath(polygon).contains_points(page.evaluate(SCREEN_POSITIONS))
+    # The lasso's own sampling of the path may decide points on its edge.
+    assert abs(len(selected) - int(inside.sum())) <= 0.02 * inside.sum()
+    assert len(selected) > 1000
+    with page.expect_download() as download:
+        page.get_by_text("Export selection (CSV)").click()
+    path = tmp_path / "selection.csv"
+    download.value.save_as(path)
+    with open(path, newline="") as table:
+        rows = list(csv.DictReader(table))
+    assert [(row["movie"], int(row["frame"]), row["file"]) for row in rows] == [
+        (items[i]["movie"], items[i]["frame"], items[i]["src"]) for i in selected
+    ]
+    assert page.get_by_text(f"{len(selected)} frames selected").is_visible()
+    # The selected points ringed in red.
+    assert wait_for_pixels(page, RING, lambda count: count > 1000) > 1000
+    folder_map.screenshot("collection-large-lasso")
+    assert folder_map.problems == []
+
+
+def test_a_map_switch_lands_on_the_other_map(folder_map, large):
+    _, items = large
+    page = folder_map.page
+    page.locator("select").select_option(label="UMAP · hsl")
+    page.wait_for_function(
+        "(key) => document.body.dataset.map === key", arg=KEYS[1], timeout=WAIT_MS
+    )
+    data = page.evaluate(FRAMES)
+    assert np.array_equal(
+        np.c_[data["x"], data["y"]].astype(np.float32), drawn_coordinates(items, KEYS[1])
+    )
+    assert folder_map.problems == []
