@@ -1,6 +1,6 @@
 """How the folder map's page copes with many frames: the page's size, the time
 until its points are drawn and it answers input, a hover, a lasso selection and
-its CSV, a map switch and a click through to a movie, in Debian's chromium
+its CSV, a pan, a map switch and a click through to a movie, in Debian's chromium
 (headless, WebGL drawn in software unless a GPU is there).
 
     python benchmarks/collection_page.py [--frames 100000 --movies 100]
@@ -42,6 +42,13 @@ DRAWN_AND_IDLE = "() => document.body.dataset.map && Bokeh.documents[0].is_idle"
 # main thread is free again.
 FREE = """() => new Promise((resolve) =>
   requestAnimationFrame(() => setTimeout(() => resolve(performance.now() / 1000))))"""
+# The picture of the view is of the view as it is now.
+VIEW_DRAWN = """() => {
+  const doc = Bokeh.documents[0];
+  const plot = doc.get_model_by_name("map");
+  const raster = doc.get_model_by_name("raster").data;
+  return raster.x[0] === plot.x_range.start && raster.y[0] === plot.y_range.start;
+}"""
 SELECTED = (
     "() => Bokeh.documents[0].get_model_by_name('frames').selected.indices.length"
 )
@@ -120,8 +127,8 @@ def open_page(browser, html):
 
 def measure(browser, html, frames, screenshot):
     """Load ``html`` in a fresh tab: seconds to the points drawn, a hover's
-    picture shown, a lasso selection made and exported, a map switch and a
-    click through to a movie's page; fails unless each of them works."""
+    picture shown, a lasso selection made and exported, a pan, a map switch
+    and a click through to a movie's page; fails unless each of them works."""
     page, problems, loaded = open_page(browser, html)
     figures = {"load": loaded}
     assert page.evaluate(f"() => ({FRAMES})().frame.length") == frames
@@ -136,6 +143,7 @@ def measure(browser, html, frames, screenshot):
         rows = sum(1 for _ in table) - 1
     figures["export"] = time.perf_counter() - started
     assert rows == figures["selected"], f"{rows} rows for {figures['selected']} frames"
+    figures["pan"] = pan(page)
     switches = [page.evaluate(MEASURE_SWITCH, key) for key in MAPS[1:3]]
     figures["switch"] = np.mean([switch["seconds"] for switch in switches])
     figures["click"] = click(page)
@@ -164,6 +172,24 @@ def click(page):
         lambda: page.wait_for_url(
             re.compile(r"/movie_\d+\.html#frame=\d+$"), timeout=WAIT_MS
         ),
+    )
+
+
+def pan(page):
+    """Seconds from the press of a drag of the map (10 steps, 200 × 100
+    pixels) until the picture of the view is drawn anew."""
+    page.locator('[title="Pan"]').first.click()
+    box = page.locator("canvas").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    def drag():
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 200, y + 100, steps=10)
+        page.mouse.up()
+
+    return timed(
+        drag, lambda: page.wait_for_function(VIEW_DRAWN, timeout=WAIT_MS, polling=20)
     )
 
 
@@ -250,10 +276,10 @@ def row(name, args, html, made, runs, before):
         cells += [
             f"{best['hover']:.2f}",
             f"{best['lasso']:.2f} ({best['selected']})",
-            *(f"{best[k]:.2f}" for k in ("export", "switch", "click")),
+            *(f"{best[k]:.2f}" for k in ("export", "pan", "switch", "click")),
         ]
     else:
-        cells += ["-"] * 5
+        cells += ["-"] * 6
     cells.append(f"{before:.1f} → {os.getloadavg()[0]:.1f}")
     return "| " + " | ".join(cells) + " |"
 
@@ -269,9 +295,9 @@ def run(args, folder, chromium):
         pages[backend] = make_page(folder, ids, backend)
     print(
         "| page | movies | frames | MB | make s | load s (best, all) | hover s "
-        "| lasso s (frames) | export s | switch s | click s | load average |"
+        "| lasso s (frames) | export s | pan s | switch s | click s | load average |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium, args=["--no-sandbox"]

@@ -96,7 +96,8 @@ def test_every_frame_comes_from_the_page_blocks(folder_map, large):
     page = folder_map.page
     data = page.evaluate(FRAMES)
     assert np.array_equal(
-        np.c_[data["x"], data["y"]].astype(np.float32), drawn_coordinates(items, KEYS[0])
+        np.c_[data["x"], data["y"]].astype(np.float32),
+        drawn_coordinates(items, KEYS[0]),
     )
     assert data["frame"] == [item["frame"] for item in items]
     assert data["time"] == [item["time"] for item in items]
@@ -117,7 +118,7 @@ def test_the_legend_finds_movies_and_hides_those_it_lists(folder_map):
     page.get_by_text("Hide all").click()
     found = np.repeat(np.isin(np.arange(MOVIES), range(120, 130)), FRAMES_EACH)
     page.wait_for_function(
-        "(i) => Number.isNaN(Bokeh.documents[0].get_model_by_name('frames').data.x[i])",
+        f"(i) => Number.isNaN(({FRAMES})().x[i])",
         arg=int(np.flatnonzero(found)[0]),
         timeout=WAIT_MS,
     )
@@ -128,10 +129,7 @@ def test_the_legend_finds_movies_and_hides_those_it_lists(folder_map):
     pressed = page.locator('.fs-legend [aria-pressed="false"] .fs-name')
     assert pressed.all_inner_texts() == [f"movie_{m:04d}.mp4" for m in range(120, 130)]
     page.get_by_text("Show all").click()
-    page.wait_for_function(
-        "() => !Bokeh.documents[0].get_model_by_name('frames').data.x.some(Number.isNaN)",
-        timeout=WAIT_MS,
-    )
+    page.wait_for_function(f"() => !({FRAMES})().x.some(Number.isNaN)", timeout=WAIT_MS)
     assert folder_map.problems == []
 
 
@@ -140,7 +138,7 @@ def show_only(page, m):
     page.get_by_text("Hide all").click()
     page.locator(f'.fs-legend [data-movie="{m}"]').click()
     page.wait_for_function(
-        "(i) => Number.isFinite(Bokeh.documents[0].get_model_by_name('frames').data.x[i])",
+        f"(i) => Number.isFinite(({FRAMES})().x[i])",
         arg=m * FRAMES_EACH,
         timeout=WAIT_MS,
     )
@@ -221,6 +219,37 @@ def test_a_map_switch_lands_on_the_other_map(folder_map, large):
     )
     data = page.evaluate(FRAMES)
     assert np.array_equal(
-        np.c_[data["x"], data["y"]].astype(np.float32), drawn_coordinates(items, KEYS[1])
+        np.c_[data["x"], data["y"]].astype(np.float32),
+        drawn_coordinates(items, KEYS[1]),
     )
+    assert folder_map.problems == []
+
+
+def test_a_pan_draws_the_view_anew_and_the_hover_comes_back(folder_map, large):
+    _, items = large
+    page = folder_map.page
+    box = page.locator("canvas").first.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 200, y + 100, steps=10)
+    page.mouse.up()
+    page.wait_for_function(
+        """() => {
+          const doc = Bokeh.documents[0];
+          const plot = doc.get_model_by_name("map");
+          const raster = doc.get_model_by_name("raster").data;
+          return raster.x[0] === plot.x_range.start && raster.x[0] < -0.1;
+        }""",
+        timeout=WAIT_MS,
+    )
+    assert model_value(page, "points", "model.visible")
+    # The hover is back: a lone frame's picture and movie.
+    m = 42
+    show_only(page, m)
+    i, point = lone_frame(page, m)
+    page.mouse.move(*point)
+    picture = page.locator(f'.fs-hover img[alt="frame {items[i]["frame"]}"]').first
+    picture.wait_for(state="attached", timeout=WAIT_MS)
+    assert picture.get_attribute("src") == items[i]["src"]
     assert folder_map.problems == []

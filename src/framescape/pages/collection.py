@@ -121,7 +121,7 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
     check_maps(items, keys, collection_json)
     data = collection_sources(items, keys)
     pictures = movie_pictures(items, numbers, len(movies))
-    plot = collection_map(data, pictures, names)
+    plot, points, hover = collection_map(data, pictures, names)
     choose = map_menu(keys)
     export, status = export_controls()
     shared = {
@@ -135,6 +135,8 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
         "size": POINT_SIZE,
         "raster": data.raster,
         "plot": plot,
+        "points": points,
+        "hover": hover,
         "choose": choose,
         "status": status,
     }
@@ -144,6 +146,8 @@ def collection_layout(items, keys, movies, numbers, names, collection_json):
         "indices", js_call(shared, "selectionChanged", "collection")
     )
     plot.js_on_event("tap", js_call(shared, "openFrame", "collection"))
+    plot.js_on_event("panstart", js_call(shared, "dragStarted", "collection"))
+    plot.js_on_event("panend", js_call(shared, "dragEnded", "collection"))
     for axis in (plot.x_range, plot.y_range):
         for end in ("start", "end"):
             axis.js_on_change(end, js_call(shared, "viewChanged", "collection"))
@@ -239,12 +243,20 @@ def collection_map(data, pictures, names):
     the view (raster.js draws each shown movie's path and its frames in the
     movie's colour), under the frames' own glyph, which is not painted and
     serves the hover, the click and the selection tools; the hover shows a
-    frame's picture (``pictures``, each movie's), movie (``names``) and time."""
+    frame's picture (``pictures``, each movie's), movie (``names``) and time.
+    Returns ``(plot, points, hover)``: the figure, the frames' glyph
+    renderer and the hover."""
     from bokeh.models import CustomJSHover
 
     plot = map_figure(900, 760, BACKEND)
     plot.image_rgba(
-        image="image", x="x", y="y", dw="dw", dh="dh", source=data.raster, name="raster"
+        image="image",
+        x="x",
+        y="y",
+        dw="dw",
+        dh="dh",
+        source=data.raster,
+        name="picture",
     )
     points = plot.scatter(
         "x",
@@ -258,7 +270,7 @@ def collection_map(data, pictures, names):
         line_color=None,
         name="points",
     )
-    picture_hover(
+    hover = picture_hover(
         plot,
         points,
         '<div class="fs-hover"><img src="$index{picture}" '
@@ -275,7 +287,7 @@ def collection_map(data, pictures, names):
         # picture, not a column of them.
         limit=1,
     )
-    return plot
+    return plot, points, hover
 
 
 def collection_page(items, keys, names, failed, assets, collection_json):

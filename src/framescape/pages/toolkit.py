@@ -335,17 +335,17 @@ def frame_points(plot, source, size, fill_color, nonselection_fill_alpha):
 def picture_hover(plot, points, tooltips, formatter, **options):
     """A hover on ``points`` showing the frame's picture: ``tooltips`` asks
     for ``$index{…}``, which ``formatter`` (a CustomJSHover) answers;
-    ``options`` go to the HoverTool."""
+    ``options`` go to the HoverTool, which is returned."""
     from bokeh.models import HoverTool
 
-    plot.add_tools(
-        HoverTool(
-            renderers=[points],
-            **options,
-            tooltips=tooltips,
-            formatters={"$index": formatter},
-        )
+    hover = HoverTool(
+        renderers=[points],
+        **options,
+        tooltips=tooltips,
+        formatters={"$index": formatter},
     )
+    plot.add_tools(hover)
+    return hover
 
 
 def map_menu(keys):

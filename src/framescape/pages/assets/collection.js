@@ -6,8 +6,9 @@
  * scales (each map's, for its 16-bit steps), counts (each movie's frames),
  * pictures (each movie's picture names), names (each movie's file name),
  * movies (ids), colours (each movie's), size (a point's), raster (the
- * picture of the view that raster.js draws the frames in), plot, choose,
- * status. Uses framescape.js's shared functions.
+ * picture of the view that raster.js draws the frames in), plot, points
+ * (the frames' glyph), hover, choose, status. Uses framescape.js's shared
+ * functions.
  */
 (function () {
   "use strict";
@@ -24,6 +25,8 @@
   let drawing = null; // the animation frame that draws the picture next
   let settling = null; // the timer that waits for the view to be still
   let gliding = false; // the points are moving to another map
+  let dragging = false; // a drag on the map (pan, box, lasso) is under way
+  let hovering = true; // whether the hover was on when the drag began
 
   /* Where each movie's frames start, from their counts (they come movie
      after movie), and one past the last frame. */
@@ -100,10 +103,37 @@
     }
   }
 
-  /* The view moved: draw it once it is still. */
+  /* The view moved: draw it once it is still. While a drag moves it, the
+     frames' glyph is set aside (BokehJS would place every frame anew at
+     each step, for nothing: it paints none of them), and the picture waits
+     for the drag's end (a step may take longer than SETTLE_MS). */
   function viewChanged(v) {
+    if (dragging) {
+      v.points.visible = false;
+    }
     clearTimeout(settling);
-    settling = setTimeout(() => drawSoon(v), SETTLE_MS);
+    settling = setTimeout(() => {
+      if (!dragging) {
+        drawSoon(v);
+      }
+    }, SETTLE_MS);
+  }
+
+  /* A drag (pan, box, lasso) also pauses the hover: at each step BokehJS
+     would look for the frames under the pointer and ask for a picture. */
+  function dragStarted(v) {
+    dragging = true;
+    hovering = v.hover.active;
+    v.hover.active = false;
+  }
+
+  function dragEnded(v) {
+    dragging = false;
+    v.hover.active = hovering;
+    if (!v.points.visible) {
+      v.points.visible = true;
+      viewChanged(v);
+    }
   }
 
   function selectionChanged(v) {
@@ -265,5 +295,7 @@
     exportCsv,
     selectionChanged,
     viewChanged,
+    dragStarted,
+    dragEnded,
   };
 })();
