@@ -33,7 +33,7 @@ import numpy as np
 from common import MAPS, MEASURE_SWITCH, cpu_description
 from framescape.pages import collection as pages_collection
 from framescape.testing import fake_folder_results, looped_collection
-from framescape.testing.browser import FRAMES, SCREEN_POSITION
+from framescape.testing.browser import FRAMES, SCREEN_POSITION, VIEW_DRAWN
 
 # The points are drawn: collection.js's ready has run (it names the map on
 # the body) and BokehJS's document is idle.
@@ -42,13 +42,6 @@ DRAWN_AND_IDLE = "() => document.body.dataset.map && Bokeh.documents[0].is_idle"
 # main thread is free again.
 FREE = """() => new Promise((resolve) =>
   requestAnimationFrame(() => setTimeout(() => resolve(performance.now() / 1000))))"""
-# The picture of the view is of the view as it is now.
-VIEW_DRAWN = """() => {
-  const doc = Bokeh.documents[0];
-  const plot = doc.get_model_by_name("map");
-  const raster = doc.get_model_by_name("raster").data;
-  return raster.x[0] === plot.x_range.start && raster.y[0] === plot.y_range.start;
-}"""
 SELECTED = (
     "() => Bokeh.documents[0].get_model_by_name('frames').selected.indices.length"
 )

@@ -1,6 +1,7 @@
 """The folder map (results/collection.html) in a real browser, over the shared
 run's movies: its legend, hover, click through to a viewer, box and lasso
-selection; and a folder map of more movies than 16 bits number."""
+selection; a folder map of more movies than 16 bits number, and one of two
+movies of one and two frames with names to escape."""
 
 import csv
 import json
@@ -40,12 +41,15 @@ def collection(results):
 
 @pytest.fixture
 def folder_map(browser, collection):
+    """The page opened and its frames drawn; every test on it fails on an
+    error the page reported."""
     visit = Visit(browser, (collection / "collection.html").as_uri())
     visit.wait_for_viewer()
     # collection.js has drawn the paths and wired the legend.
     visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
     yield visit
     visit.page.close()
+    assert visit.problems == []
 
 
 def collection_items(collection):
@@ -350,4 +354,72 @@ def test_folder_map_of_more_movies_than_16_bits_hold(browser, many_movies):
         f"m{MANY_MOVIES - 1:05d}.mp4",
         f"m{MANY_MOVIES - 1:05d}/frames/000001.png",
     ]
+    assert visit.problems == []
+
+
+# Two movies of one and two frames, named to be escaped (markup, quotes,
+# letters past ASCII): what the smallest folder map holds.
+SMALL = {
+    "one": ("<img src=x onerror=alert(1)>.mp4", [[0.2, 0.3]]),
+    "two": ('O\'Brien "ünï" — 東京.mp4', [[0.7, 0.8], [0.8, 0.6]]),
+}
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory):
+    items = [
+        {
+            "movie": movie,
+            "src": f"{movie}/frames/{i + 1:06d}.png",
+            "frame": i,
+            "time": i / 25,
+            "mds_gray": point,
+        }
+        for movie, (_, points) in SMALL.items()
+        for i, point in enumerate(points)
+    ]
+    files = {movie: name for movie, (name, _) in SMALL.items()}
+    rows = [{"movie": movie, "file": files[movie], "status": "ok"} for movie in SMALL]
+    results = fake_folder_results(
+        tmp_path_factory.mktemp("small") / "results", items, rows
+    )
+    pages_collection.collection_page_step(
+        results / "collection.json",
+        results / "movies.tsv",
+        results / "_viewer",
+        results / "collection.html",
+        ["mds_gray"],
+        files,
+        {},
+    )
+    return results, items
+
+
+def test_folder_map_of_a_one_frame_movie_and_odd_names(browser, small_folder):
+    results, items = small_folder
+    visit = Visit(browser, (results / "collection.html").as_uri())
+    page = visit.page
+    visit.wait_for_viewer()
+    page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
+    names = [name for name, _ in SMALL.values()]
+    assert page.locator(".fs-legend .fs-name").all_inner_texts() == names
+    data = page.evaluate(FRAMES)
+    assert data["frame"] == [0, 0, 1] and data["movie"] == [0, 1, 1]
+    # Each movie's points drawn, the second's path between its two.
+    colours = pages_collection.movie_colours(len(SMALL))
+    for colour in colours:
+        rgb = tuple(int(colour[k : k + 2], 16) for k in (1, 3, 5))
+        assert wait_for_pixels(page, rgb, lambda count: count > 10) > 10, colour
+    path = path_colour(colours[1])
+    assert wait_for_pixels(page, path, lambda count: count > 10) > 10
+    # The one-frame movie hovered: its name as text.
+    page.mouse.move(*page.evaluate(SCREEN_POSITION, 0))
+    picture = page.locator('.fs-hover img[alt="frame 0"]').first
+    picture.wait_for(state="attached", timeout=WAIT_MS)
+    assert picture.get_attribute("src") == items[0]["src"]
+    assert names[0] in picture.evaluate("(img) => img.parentElement.innerText")
+    page.get_by_placeholder("Find a movie").fill('"ünï"')
+    listed = page.locator(".fs-legend li:not([hidden]) .fs-name")
+    assert listed.all_inner_texts() == [names[1]]
+    page.close()
     assert visit.problems == []

@@ -15,6 +15,7 @@ from framescape.pages import toolkit
 from framescape.testing import fake_folder_results, looped_collection
 from framescape.testing.browser import (
     FRAMES,
+    VIEW_DRAWN,
     WAIT_MS,
     Visit,
     model_value,
@@ -73,12 +74,15 @@ def large(tmp_path_factory):
 
 @pytest.fixture
 def folder_map(browser, large):
+    """The page opened and its frames drawn; every test on it fails on an
+    error the page reported."""
     results, _ = large
     visit = Visit(browser, (results / "collection.html").as_uri())
     visit.wait_for_viewer()
     visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
     yield visit
     visit.page.close()
+    assert visit.problems == []
 
 
 def drawn_coordinates(items, key):
@@ -235,12 +239,8 @@ def test_a_pan_draws_the_view_anew_and_the_hover_comes_back(folder_map, large):
     page.mouse.move(x + 200, y + 100, steps=10)
     page.mouse.up()
     page.wait_for_function(
-        """() => {
-          const doc = Bokeh.documents[0];
-          const plot = doc.get_model_by_name("map");
-          const raster = doc.get_model_by_name("raster").data;
-          return raster.x[0] === plot.x_range.start && raster.x[0] < -0.1;
-        }""",
+        f"() => ({VIEW_DRAWN})() && "
+        "Bokeh.documents[0].get_model_by_name('map').x_range.start < -0.1",
         timeout=WAIT_MS,
     )
     assert model_value(page, "points", "model.visible")
@@ -253,3 +253,90 @@ def test_a_pan_draws_the_view_anew_and_the_hover_comes_back(folder_map, large):
     picture.wait_for(state="attached", timeout=WAIT_MS)
     assert picture.get_attribute("src") == items[i]["src"]
     assert folder_map.problems == []
+
+
+def test_the_frames_glyph_paints_no_marker(folder_map):
+    """BokehJS skips a marker whose angle is not a number (the page's glyph of
+    the frames): a zoom draws the view anew without one circle on the canvas,
+    where a painted glyph would trace every shown frame's."""
+    page = folder_map.page
+    page.evaluate(
+        """() => {
+          window.circles = 0;
+          const arc = CanvasRenderingContext2D.prototype.arc;
+          CanvasRenderingContext2D.prototype.arc = function (...args) {
+            window.circles++;
+            return arc.apply(this, args);
+          };
+        }"""
+    )
+    box = page.locator("canvas").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(
+        f"() => ({VIEW_DRAWN})() && "
+        "Bokeh.documents[0].get_model_by_name('map').x_range.start > 0",
+        timeout=WAIT_MS,
+    )
+    assert page.evaluate("() => window.circles") == 0
+    assert model_value(page, "points", "model.visible")
+
+
+# Holds back the first three blocks the page reads (the opening map's, the
+# frame numbers, the times) a while: the page is drawn, its frames not yet.
+SLOW_BLOCKS = """(() => {
+  let calls = 0;
+  const arrayBuffer = Response.prototype.arrayBuffer;
+  Response.prototype.arrayBuffer = function () {
+    const bytes = arrayBuffer.call(this);
+    return calls++ < 3
+      ? bytes.then((b) => new Promise((r) => setTimeout(() => r(b), 1500)))
+      : bytes;
+  };
+})();"""
+
+
+def test_a_map_chosen_while_the_frames_are_read_is_the_one_shown(browser, large):
+    results, items = large
+    visit = Visit(browser, (results / "collection.html").as_uri(), SLOW_BLOCKS)
+    page = visit.page
+    visit.wait_for_viewer()
+    assert page.evaluate(f"() => ({FRAMES})().frame.length") == 0
+    page.locator("select").select_option(label="UMAP · hsl")
+    page.wait_for_function(
+        f"(key) => ({FRAMES})().frame.length > 0 && document.body.dataset.map === key",
+        arg=KEYS[1],
+        timeout=WAIT_MS,
+    )
+    data = page.evaluate(FRAMES)
+    assert np.array_equal(
+        np.c_[data["x"], data["y"]].astype(np.float32),
+        drawn_coordinates(items, KEYS[1]),
+    )
+    # A movie hidden now leaves the others where this map has them.
+    page.locator('.fs-legend [data-movie="0"]').click()
+    page.wait_for_function(f"() => Number.isNaN(({FRAMES})().x[0])", timeout=WAIT_MS)
+    x = shown_x(page)
+    assert np.array_equal(
+        x[FRAMES_EACH:].astype(np.float32),
+        drawn_coordinates(items, KEYS[1])[FRAMES_EACH:, 0],
+    )
+    page.close()
+    assert visit.problems == []
+
+
+def test_a_browser_that_cannot_read_the_frames_says_so(browser, large):
+    results, _ = large
+    visit = Visit(
+        browser,
+        (results / "collection.html").as_uri(),
+        "delete window.DecompressionStream;",
+    )
+    page = visit.page
+    visit.wait_for_viewer()
+    page.get_by_text("This browser cannot read the map's frames").wait_for(
+        timeout=WAIT_MS
+    )
+    # The reason is in the console for whoever looks.
+    assert any("DecompressionStream" in problem for problem in visit.problems)
+    page.close()

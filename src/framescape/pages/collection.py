@@ -264,7 +264,9 @@ def collection_map(data, pictures, names):
         source=data.source,
         size=POINT_SIZE,
         # Not painted: BokehJS skips a marker whose angle is not a number,
-        # and its hit tests (hover, click, selection) do not read the angle.
+        # and its hit tests (hover, click, selection) do not read the angle
+        # (BokehJS's own code: pyproject.toml holds Bokeh to one minor
+        # release, and tests/browser/test_large_folder_page.py checks it).
         angle=float("nan"),
         fill_color=None,
         line_color=None,

@@ -18,6 +18,13 @@ MOVIE = "demo_year"
 # Screen position of frame i under the current map, from the plot's own scales.
 SCREEN_POSITION = (REPO / "tests" / "browser" / "screen_position.js").read_text()
 FRAMES = "() => Bokeh.documents[0].get_model_by_name('frames').data"
+# The folder map's picture of the view (raster.js) is of the view as it is now.
+VIEW_DRAWN = """() => {
+  const doc = Bokeh.documents[0];
+  const plot = doc.get_model_by_name("map");
+  const raster = doc.get_model_by_name("raster").data;
+  return raster.x[0] === plot.x_range.start && raster.y[0] === plot.y_range.start;
+}"""
 # The longest any condition is waited for (ms): a loaded machine is slow, a
 # broken page never gets there.
 WAIT_MS = 20000
@@ -35,12 +42,15 @@ def model_value(page, name, expression):
 
 class Visit:
     """A page opened in a fresh browser tab, with every console error, page
-    error and dialog (alert) it produced."""
+    error and dialog (alert) it produced; ``before``, a script run in the tab
+    before the page's own."""
 
-    def __init__(self, browser, url):
+    def __init__(self, browser, url, before=None):
         self.page = browser.new_page(
             viewport={"width": 1280, "height": 900}, accept_downloads=True
         )
+        if before is not None:
+            self.page.add_init_script(before)
         self.problems = []
         self.page.on(
             "console",

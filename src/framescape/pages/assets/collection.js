@@ -27,6 +27,7 @@
   let gliding = false; // the points are moving to another map
   let dragging = false; // a drag on the map (pan, box, lasso) is under way
   let hovering = true; // whether the hover was on when the drag began
+  let loading = null; // ready's reading of the frames (a promise, once begun)
 
   /* Where each movie's frames start, from their counts (they come movie
      after movie), and one past the last frame. */
@@ -210,10 +211,9 @@
     document.querySelector(".fs-legend-found").textContent = wanted ? `${found} found` : "";
   }
 
-  /* Once BokehJS has drawn the (empty) map: the frames read from the page's
-     data blocks and drawn, and the legend's buttons and search at work
-     (document.body.dataset.map then names the map). */
-  async function ready(v) {
+  /* The frames read from the page's data blocks into the source, at the
+     map chosen when the page opened: that map's key. */
+  async function load(v) {
     starts = movieStarts(v);
     const key = v.choose.value;
     const [frame, time, xy] = await Promise.all([
@@ -229,6 +229,25 @@
       frame: new Int32Array(frame),
       time: new Float64Array(time),
     };
+    return key;
+  }
+
+  /* Once BokehJS has drawn the (empty) map: the frames read and drawn, and
+     the legend's buttons and search at work (document.body.dataset.map then
+     names the map). A browser that cannot read the blocks (one without
+     DecompressionStream: before Chrome 80, Firefox 113, Safari 16.4) gets a
+     line saying so under the map. */
+  async function ready(v) {
+    loading = load(v);
+    let key;
+    try {
+      key = await loading;
+    } catch (error) {
+      v.status.text =
+        "This browser cannot read the map's frames: open the page in a " +
+        "recent Chrome, Edge, Firefox or Safari.";
+      throw error;
+    }
     draw(v);
     document.body.dataset.map = key;
     const legend = document.querySelector(".fs-legend");
@@ -253,7 +272,14 @@
   async function switchMap(v) {
     const key = v.choose.value;
     document.body.dataset.map = "moving";
-    current = await coordinates(v, key);
+    // A map chosen while the page still reads its frames glides from them,
+    // once they are there; a map chosen after this one glides instead.
+    await loading;
+    const target = await coordinates(v, key);
+    if (v.choose.value !== key) {
+      return;
+    }
+    current = target;
     const [x, y] = shownCoordinates();
     gliding = true;
     framescape.glide(v, key, x, y, (stepX, stepY, landed) => {
