@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 from matplotlib.path import Path as MplPath
+from PIL import Image
 
 from framescape.pages import collection as pages_collection
 from framescape.run.movies import read_movies_tsv
@@ -383,6 +384,10 @@ def small_folder(tmp_path_factory):
     results = fake_folder_results(
         tmp_path_factory.mktemp("small") / "results", items, rows
     )
+    # The pictures the hover shows.
+    for item in items:
+        (results / item["src"]).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (64, 48), (90, 120, 150)).save(results / item["src"])
     pages_collection.collection_page_step(
         results / "collection.json",
         results / "movies.tsv",
