@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from framescape.common import GB, MB
 from framescape.run.guard import machine_memory
@@ -26,6 +27,7 @@ from framescape.testing import (
     copy_movie,
     make_movie,
     need,
+    snakemake,
     snakemake_command,
     write_config,
 )
@@ -286,3 +288,40 @@ def test_guard_counts_the_memory_of_a_node(cluster, tmp_path):
     write_config(tmp_path, frame_width=32, frame_height=24)
     cluster_run(cluster, tmp_path, "--retries", "0", "--", targets[1])
     assert np.load(tmp_path / targets[1], mmap_mode="r").shape == (20000, 24, 32, 3)
+
+
+def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
+    """A folder past collection.index_frames and reuse.index_windows (0 both):
+    the folder map's graph through the index (index_build, index_search per
+    block, index_graph) and reused footage in blocks (reuse_index, reuse_search
+    per block, reuse_stretches), each a SLURM job of its own, sized from its
+    block; the graph and reuse.tsv are the local run's, byte for byte."""
+    targets = ["results/collection/graph/gray_index.npz", "results/reuse.js"]
+    runs = {}
+    for place in ("local", "cluster"):
+        workdir = tmp_path / place
+        (workdir / "movies").mkdir(parents=True)
+        copy_movie(bikes, workdir / "movies", "bikes.mp4")
+        copy_movie(bikes, workdir / "movies", "bikes_copy.mp4")
+        reuse = yaml.safe_load((REPO / "config.yaml").read_text())["reuse"]
+        write_config(
+            workdir,
+            metrics=["gray"],
+            methods=["mds"],
+            shots={"enabled": False},
+            collection={"metrics": ["gray"], "methods": ["mds"], "index_frames": 0},
+            reuse={**reuse, "index_windows": 0},
+        )
+        runs[place] = workdir / "results"
+    snakemake(tmp_path / "local", "--", *targets)
+    jobs = cluster_run(cluster, tmp_path / "cluster", "--", *targets)
+    rules = [job.get("Comment", "").split("_wildcards_")[0] for job in jobs]
+    for rule in ("index_build", "index_graph", "reuse_index", "reuse_stretches"):
+        assert rules.count(f"rule_{rule}") == 1, rules
+    for rule in ("index_search", "reuse_search"):
+        assert rules.count(f"rule_{rule}") >= 1, rules
+    assert "rule_reuse" not in rules and "rule_graph_candidates" not in rules
+    for name in ("collection/graph/gray_index.npz", "reuse.tsv"):
+        local = (runs["local"] / name).read_bytes()
+        assert (runs["cluster"] / name).read_bytes() == local, name
+    assert len((runs["cluster"] / "reuse.tsv").read_text().splitlines()) > 1

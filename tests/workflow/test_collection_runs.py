@@ -36,7 +36,7 @@ def test_a_folder_of_one_movie_makes_no_second_map_of_it(tmp_path):
     line = "one readable movie: no folder map (its own map is the folder's)"
     assert output.count(line) == 1, output[-2000:]
     planned = {rule for rule, _ in logged_jobs(output)}
-    assert {"embed", "make_index", "reuse"} <= planned
+    assert {"embed", "make_index", "reuse_descriptors", "reuse_script"} <= planned
     assert not {rule for rule in planned if rule.startswith("collection_")}
 
 

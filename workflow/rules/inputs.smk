@@ -5,10 +5,16 @@
 import errno  # noqa: E402
 import functools  # noqa: E402
 
+from snakemake.exceptions import IncompleteCheckpointException  # noqa: E402
+
 from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
 from framescape.index.parameters import search_blocks  # noqa: E402
 from framescape.frames.count import read_frame_count  # noqa: E402
 from framescape.frames.extract import frame_file  # noqa: E402
+from framescape.reuse.parameters import (  # noqa: E402
+    descriptor_windows_sized,
+    search_blocks as reuse_search_blocks,
+)
 from framescape.run.guard import (  # noqa: E402
     available_memory,
     dense_max_frames,
@@ -95,8 +101,70 @@ def reuse_table():
 
 
 def reuse_targets():
-    """results/reuse.tsv and the pages' copy, reuse.js, when the stage runs."""
-    return [reuse_table(), f"{RESULTS}/reuse.js"] if REUSE["enabled"] else []
+    """The pages' copy of results/reuse.tsv, reuse.js, when the stage runs:
+    reuse.tsv is its input, asked for once the descriptors are made
+    (counted_reuse_table)."""
+    return [f"{RESULTS}/reuse.js"] if REUSE["enabled"] else []
+
+
+def reuse_descriptors(movie):
+    """The movie's descriptors.npz: known once the checkpoint reuse_descriptors
+    has made it."""
+    return checkpoints.reuse_descriptors.get(movie=movie).output[0]
+
+
+def counted_reuse_table(wildcards):
+    """results/reuse.tsv when the reuse stage runs (else none), asked for once
+    every movie's descriptors are made: their windows say which rule writes it
+    (reuse, or past reuse.index_windows reuse_stretches), and Snakemake picks a
+    file's rule when it is first asked for."""
+    if not REUSE["enabled"]:
+        return []
+    for movie in REUSE_MOVIES:
+        reuse_descriptors(movie)
+    return reuse_table()
+
+
+def reuse_window_counts():
+    """Each movie's windows (REUSE_MOVIES order), from the size of its
+    descriptors: the same figure here, in a job and in a storage."""
+    return [
+        descriptor_windows_sized(stored_size(reuse_descriptors(movie)))
+        for movie in REUSE_MOVIES
+    ]
+
+
+def reuse_in_blocks():
+    """Whether the folder's windows, more than reuse.index_windows, are searched
+    as jobs of bounded size (reuse_index, reuse_search, reuse_stretches)."""
+    return sum(reuse_window_counts()) > REUSE["index_windows"]
+
+
+def reuse_inputs(wildcards):
+    """Rule reuse's input: every movie's descriptors, up to reuse.index_windows
+    windows; past them a file no rule makes, so that reuse_stretches writes
+    reuse.tsv.
+
+    Where results/reuse.tsv is asked for alone, Snakemake picks its rule before
+    it has looked at the descriptors: those in the results folder decide
+    (a first run, without them, takes this rule)."""
+    descriptors = [f"{RESULTS}/{movie}/reuse/descriptors.npz" for movie in REUSE_MOVIES]
+    try:
+        in_blocks = reuse_in_blocks()
+    except IncompleteCheckpointException:
+        if RESULTS_IN_STORAGE or not all(map(os.path.exists, descriptors)):
+            raise
+        windows = [descriptor_windows_sized(os.path.getsize(p)) for p in descriptors]
+        in_blocks = sum(windows) > REUSE["index_windows"]
+    if in_blocks:
+        return f"{RESULTS}/reuse/more_than_index_windows"
+    return descriptors
+
+
+def reuse_search_parts(wildcards):
+    """Every reuse_search block's pairs, one block at least."""
+    count = reuse_search_blocks(reuse_window_counts())
+    return [f"{RESULTS}/reuse/pairs_{block}.npz" for block in range(count)]
 
 
 def retried_folder_jobs():

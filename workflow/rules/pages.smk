@@ -148,7 +148,7 @@ rule make_index:
         probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
         assets=rules.copy_viewer_assets.output.folder,
         # reuse.tsv, listed on the index, when the stage runs (else none).
-        reuse=reuse_table() or [],
+        reuse=counted_reuse_table,
         # What the cards show of the shots, when the stage runs (else none).
         shots=shot_targets(),
     output:

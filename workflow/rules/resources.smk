@@ -31,6 +31,10 @@ from framescape.graph.resources import (  # noqa: E402
 )
 from framescape.index import resources as index_resources  # noqa: E402
 from framescape.reuse import resources as reuse_resources  # noqa: E402
+from framescape.reuse.parameters import (  # noqa: E402
+    SEARCH_ROWS as REUSE_SEARCH_ROWS,
+    search_rows as reuse_search_rows,
+)
 from framescape.run.guard import (  # noqa: E402
     graph_memory,
     graph_runtime,
@@ -337,6 +341,45 @@ def reuse_windows(input):
     if SIZED_FROM_COUNTS:
         return sum(reuse_resources.windows_at_most(stored_size(path)) for path in input)
     return sum(reuse_resources.descriptor_windows(local_copy(path)) for path in input)
+
+
+def reuse_window_sizes(input):
+    """Each movie's windows, from the size of its descriptors (input.descriptors)."""
+    return [descriptor_windows_sized(stored_size(path)) for path in input.descriptors]
+
+
+def reuse_index_mb(wildcards, input):
+    return megabytes(reuse_resources.index_memory(sum(reuse_window_sizes(input))))
+
+
+def reuse_index_minutes(wildcards, input):
+    return reuse_resources.index_minutes(sum(reuse_window_sizes(input)))
+
+
+def reuse_block_rows(wildcards, input):
+    """Windows the reuse_search job searches: its block's."""
+    rows = reuse_search_rows(reuse_window_sizes(input))
+    return max(
+        0, min(REUSE_SEARCH_ROWS, rows - int(wildcards.block) * REUSE_SEARCH_ROWS)
+    )
+
+
+def reuse_search_mb(wildcards, input):
+    windows = sum(reuse_window_sizes(input))
+    rows = reuse_block_rows(wildcards, input)
+    return megabytes(reuse_resources.search_memory(windows, rows))
+
+
+def reuse_search_minutes(wildcards, input):
+    return reuse_resources.search_minutes(reuse_block_rows(wildcards, input))
+
+
+def reuse_stretches_mb(wildcards, input):
+    return megabytes(reuse_resources.stretches_memory(sum(reuse_window_sizes(input))))
+
+
+def reuse_stretches_minutes(wildcards, input):
+    return reuse_resources.stretches_minutes(sum(reuse_window_sizes(input)))
 
 
 def reuse_mb(wildcards, input):

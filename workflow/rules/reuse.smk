@@ -1,10 +1,18 @@
 # Where footage repeats: each movie decoded once more, small, into window
 # descriptors (kept per movie: adding a movie describes only it), then every
 # movie's windows against every other's → results/reuse.tsv, and its copy for
-# the pages, results/reuse.js.
+# the pages, results/reuse.js. Up to reuse.index_windows windows one job,
+# reuse; beyond, the same search through an index as jobs of bounded size:
+# reuse_index builds it (temporary), reuse_search searches a block of windows,
+# one job each, reuse_stretches joins their pairs into reuse.tsv. Which, is
+# known once the descriptors are made (a checkpoint: their windows).
 
 
-rule reuse_descriptors:
+# reuse writes reuse.tsv while it can: up to reuse.index_windows windows.
+ruleorder: reuse > reuse_stretches
+
+
+checkpoint reuse_descriptors:
     input:
         source=source_link,
         probe=f"{RESULTS}/{{movie}}/probe.json",
@@ -35,7 +43,8 @@ rule reuse_descriptors:
 
 rule reuse:
     input:
-        expand(f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=REUSE_MOVIES),
+        # Every movie's descriptors, up to reuse.index_windows windows.
+        reuse_inputs,
     output:
         f"{RESULTS}/reuse.tsv",
     log:
@@ -57,9 +66,87 @@ rule reuse:
         "../../scripts/reuse.py"
 
 
+rule reuse_index:
+    input:
+        descriptors=expand(
+            f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=REUSE_MOVIES
+        ),
+    output:
+        temp(f"{RESULTS}/reuse/windows.faiss"),
+    log:
+        f"{RESULTS}/logs/reuse_index.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/reuse_index.tsv"
+    conda:
+        "../../envs/index.yaml"
+    threads: 8
+    resources:
+        mem_mb=reuse_index_mb,
+        runtime=reuse_index_minutes,
+    params:
+        code=code_digest("reuse.search"),
+        movies=REUSE_MOVIES,
+    script:
+        "../../scripts/reuse_index.py"
+
+
+rule reuse_search:
+    input:
+        descriptors=expand(
+            f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=REUSE_MOVIES
+        ),
+        index=f"{RESULTS}/reuse/windows.faiss",
+    output:
+        temp(f"{RESULTS}/reuse/pairs_{{block}}.npz"),
+    log:
+        f"{RESULTS}/logs/reuse_search_{{block}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/reuse_search_{{block}}.tsv"
+    conda:
+        "../../envs/index.yaml"
+    threads: 8
+    resources:
+        mem_mb=reuse_search_mb,
+        runtime=reuse_search_minutes,
+    params:
+        code=code_digest("reuse.search"),
+        movies=REUSE_MOVIES,
+        min_seconds=REUSE["min_seconds"],
+    script:
+        "../../scripts/reuse_search.py"
+
+
+rule reuse_stretches:
+    input:
+        descriptors=expand(
+            f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=REUSE_MOVIES
+        ),
+        pairs=reuse_search_parts,
+    output:
+        f"{RESULTS}/reuse.tsv",
+    log:
+        f"{RESULTS}/logs/reuse_stretches.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/reuse_stretches.tsv"
+    conda:
+        "../../envs/index.yaml"
+    threads: 1
+    resources:
+        mem_mb=reuse_stretches_mb,
+        runtime=reuse_stretches_minutes,
+    params:
+        code=code_digest("reuse.search"),
+        movies=REUSE_MOVIES,
+        min_seconds=REUSE["min_seconds"],
+        index_windows=REUSE["index_windows"],
+    script:
+        "../../scripts/reuse_stretches.py"
+
+
 rule reuse_script:
     input:
-        table=f"{RESULTS}/reuse.tsv",
+        # Once the descriptors are made: which rule writes reuse.tsv.
+        table=counted_reuse_table,
         frames=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=REUSE_MOVIES),
     output:
         f"{RESULTS}/reuse.js",

@@ -1,6 +1,8 @@
 """Memory and time the reuse job asks a scheduler for, from the size of its
-input: light, as Snakemake imports it while it plans a run (and apart from
-:mod:`framescape.reuse`'s steps, so that re-measuring them reruns nothing).
+input, and past reuse.index_windows those of the jobs of
+:mod:`framescape.reuse.search`: light, as Snakemake imports it while it plans a
+run (and apart from :mod:`framescape.reuse`'s steps, so that re-measuring them
+reruns nothing).
 
 Both are fitted to ``python benchmarks/reuse.py --folder`` on the folder map's
 100-movie folder, whose footage mostly repeats, and to the slowest and largest
@@ -70,3 +72,55 @@ def job_minutes(windows, index_windows=None):
         pairs = PAIR_SECONDS * windows**2
     seconds = pairs + STRETCH_SECONDS * windows
     return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))
+
+
+# Past reuse.index_windows, the jobs of reuse.search (python
+# benchmarks/reuse_blocks.py: synthetic folders of 60,000 to 240,000 windows,
+# 8 pairs alike a window; docs/performance.md, "Reused footage"). Each loads
+# every movie's descriptors (776 bytes a window, twice while joined); the
+# build holds the described windows' copy and the index's own too, a search
+# job the index and its block's candidates, the stretches the pairs. Bytes a
+# window (and a searched window) measured, with a fifth more; the stretches'
+# with more pairs allowed for (at most 16 a window).
+INDEX_BYTES_PER_WINDOW = 3200
+SEARCH_BYTES_PER_WINDOW = 2000
+SEARCH_BYTES_PER_ROW = 1500
+STRETCH_BYTES_PER_WINDOW = 3 * 1024
+# The index's build grows with the square of the windows: the lists' centres
+# (a window in 256) trained on a quarter of them; 6.0 s at 240,000 windows,
+# their loading included.
+INDEX_SECONDS = 6.0 / 240_000**2
+
+
+def index_memory(windows):
+    """Bytes of ``reuse_index`` over ``windows`` windows in all: the
+    descriptors, the described ones' copy and the index's own."""
+    return FIXED + INDEX_BYTES_PER_WINDOW * windows
+
+
+def search_memory(windows, rows):
+    """Bytes of a ``reuse_search`` job searching ``rows`` of ``windows``
+    windows: the descriptors and the index, and its rows' pairs."""
+    return FIXED + SEARCH_BYTES_PER_WINDOW * windows + SEARCH_BYTES_PER_ROW * rows
+
+
+def stretches_memory(windows):
+    """Bytes of ``reuse_stretches``: the descriptors, the pairs, the stretches
+    followed along them."""
+    return FIXED + STRETCH_BYTES_PER_WINDOW * windows
+
+
+def minutes(seconds):
+    return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))
+
+
+def index_minutes(windows):
+    return minutes(INDEX_SECONDS * windows**2)
+
+
+def search_minutes(rows):
+    return minutes(INDEXED_PAIR_SECONDS * rows)
+
+
+def stretches_minutes(windows):
+    return minutes(STRETCH_SECONDS * windows)
