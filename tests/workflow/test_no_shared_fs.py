@@ -13,13 +13,16 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 
 from framescape.common import load_tsv
 from framescape.run import handover
 from framescape.testing import (
+    CONFIG,
     copy_movie,
     need,
     real_movie,
+    snakemake,
     snakemake_command,
     write_config,
 )
@@ -218,3 +221,42 @@ def test_a_job_handed_no_movies_stops_with_one_line(tmp_path):
         f"({handover.VARIABLE}): start the run with a default storage provider "
         "(docs/cloud.md), whose own process hands it to its jobs"
     )
+
+
+def test_reuse_in_blocks_reads_only_its_inputs(tmp_path, bikes):
+    """Past reuse.index_windows (0) without a shared file system: the index,
+    the search of each block and the stretches each in an empty folder, with
+    only the files they declare; reuse.tsv is a local run's, and the run's own
+    process, which has none of the descriptors, sizes each job from their size
+    in the storage."""
+    need_plugins()
+    reuse = yaml.safe_load(CONFIG.read_text())["reuse"]
+    settings = {
+        "metrics": ["gray"],
+        "methods": ["mds"],
+        "collection": {"enabled": False},
+        "shots": {"enabled": False},
+        "reuse": {**reuse, "index_windows": 0},
+    }
+    local = tmp_path / "local"
+    (local / "movies").mkdir(parents=True)
+    workdir = clone(tmp_path / "clone")
+    for folder in (local, workdir):
+        copy_movie(bikes, folder / "movies", "bikes.mp4")
+        copy_movie(bikes, folder / "movies", "bikes_copy.mp4")
+    write_config(local, **settings)
+    write_config(workdir, base=workdir / "config.yaml", **settings)
+    snakemake(local, "--", "results/reuse.js")
+    nodes = tmp_path / "nodes"
+    nodes.mkdir()
+    storage = tmp_path / "storage"
+    run_without_shared_fs(workdir, storage, nodes, "results/reuse.js")
+    jobs = submitted(nodes)
+    rules = [rule for rule, _, _ in jobs]
+    for rule in ("reuse_index", "reuse_search", "reuse_stretches"):
+        assert rules.count(rule) == 1, rules
+    assert "reuse" not in rules
+    assert [job for job in jobs if not re.fullmatch(r"[1-9]\d*", job[1])] == []
+    table = (storage / "results" / "reuse.tsv").read_bytes()
+    assert table == (local / "results" / "reuse.tsv").read_bytes()
+    assert len(table.splitlines()) > 1

@@ -14,8 +14,8 @@ SPLIT = {"reuse_index", "reuse_search", "reuse_stretches"}
 def test_a_folder_past_index_windows_searches_in_blocks(tmp_path, bikes):
     """index_windows 0: reuse.tsv through the index's three rules, not the
     one job, and the same table as the one job's through the index (bikes.mp4
-    and its copy share their footage); a larger index_windows takes the one
-    job again."""
+    and its copy share their footage); another index_windows the folder still
+    passes reruns nothing, a larger one takes the one job again."""
     movies = tmp_path / "movies"
     movies.mkdir()
     copy_movie(bikes, movies, "bikes.mp4")
@@ -41,14 +41,25 @@ def test_a_folder_past_index_windows_searches_in_blocks(tmp_path, bikes):
     results = tmp_path / "results"
     log = (results / "logs" / "reuse_search_0.log").read_text()
     assert "windows of" in log and "searched in the index" in log, log
-    npzs = [results / movie / "reuse" / "descriptors.npz" for movie in ("bikes", "bikes_copy")]
+    npzs = [
+        results / movie / "reuse" / "descriptors.npz"
+        for movie in ("bikes", "bikes_copy")
+    ]
     one_job = reuse_step(
-        npzs, ["bikes", "bikes_copy"], section["min_seconds"], tmp_path / "one.tsv", index_windows=0
+        npzs,
+        ["bikes", "bikes_copy"],
+        section["min_seconds"],
+        tmp_path / "one.tsv",
+        index_windows=0,
     )
     assert one_job, "bikes.mp4 and its copy share footage"
     assert (results / "reuse.tsv").read_bytes() == (tmp_path / "one.tsv").read_bytes()
     assert load_tsv(results / "reuse.tsv")
     assert not (results / "reuse").exists() or not list((results / "reuse").iterdir())
+    # Another index_windows that the folder's windows still pass: nothing.
+    configure(1)
+    assert logged_jobs(snakemake(tmp_path, "-n", "results/reuse.js").stdout) == []
     configure(50_000)
-    planned = {rule for rule, _ in logged_jobs(snakemake(tmp_path, "-n").stdout)}
+    output = snakemake(tmp_path, "-n", "results/reuse.js").stdout
+    planned = {rule for rule, _ in logged_jobs(output)}
     assert "reuse" in planned and not SPLIT & planned, planned

@@ -117,12 +117,18 @@ def counted_reuse_table(wildcards):
     """results/reuse.tsv when the reuse stage runs (else none), asked for once
     every movie's descriptors are made: their windows say which rule writes it
     (reuse, or past reuse.index_windows reuse_stretches), and Snakemake picks a
-    file's rule when it is first asked for."""
+    file's rule when it is first asked for. Until then the descriptors still
+    to be made, all at once (each a checkpoint's output: the job is planned
+    again as each is made)."""
     if not REUSE["enabled"]:
         return []
+    waiting = []
     for movie in REUSE_MOVIES:
-        reuse_descriptors(movie)
-    return reuse_table()
+        try:
+            reuse_descriptors(movie)
+        except IncompleteCheckpointException as unmade:
+            waiting.append(unmade.targetfile)
+    return waiting or reuse_table()
 
 
 def reuse_window_counts():

@@ -138,7 +138,6 @@ rule reuse_stretches:
         code=code_digest("reuse.search"),
         movies=REUSE_MOVIES,
         min_seconds=REUSE["min_seconds"],
-        index_windows=REUSE["index_windows"],
     script:
         "../../scripts/reuse_stretches.py"
 

@@ -105,6 +105,12 @@ def index_step(descriptor_npzs, output, threads=1):
     found = load_descriptors(descriptor_npzs)
     described = np.flatnonzero(found.vectors.any(axis=1))
     faiss_threads(threads)
+    log.info(
+        "the index of %d described windows of %d movies: its lists' centres, "
+        "then every window",
+        len(described),
+        len(descriptor_npzs),
+    )
     started = time.monotonic()
     if len(described) < 2:
         index = faiss.IndexFlatIP(found.vectors.shape[1])
