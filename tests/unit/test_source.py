@@ -185,13 +185,19 @@ def test_folders_count_for_the_digest(package):
     assert digest.code_digest("pages.toolkit") == code_only
 
 
-def test_a_block_of_other_work_still_counts(package):
-    """Only ``with`` lines that call framescape.run.progress drop out: a block
-    that changes how the work runs (here, the warnings it hides) still counts."""
-    before = digest.code_digest("embed.jobs")
-    edit(
-        package / "embed/neighbours.py",
-        "        with umap_progress(model):",
+@pytest.mark.parametrize(
+    "new",
+    [
+        # a block that changes how the work runs (the warnings it hides)
         "        with umap_progress(model), warnings.catch_warnings():",
-    )
+        # an argument that computes (here, sorts the data in place)
+        "        with umap_progress(model.fit(data.sort())):",
+        # a name bound for the block
+        "        with umap_progress(model) as data:",
+    ],
+)
+def test_a_with_line_that_does_more_than_report_still_counts(package, new):
+    """Only ``with`` lines that just report progress drop out."""
+    before = digest.code_digest("embed.jobs")
+    edit(package / "embed/neighbours.py", "        with umap_progress(model):", new)
     assert digest.code_digest("embed.jobs") != before

@@ -133,13 +133,28 @@ def progress_names(tree):
     }
 
 
+def is_progress_item(item, names):
+    """A ``with`` item that only reports progress: it calls one of ``names``
+    with arguments that call nothing (a label, a model), and binds no name
+    (which could hide a value the block computes with)."""
+    call = item.context_expr
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id in names
+        and item.optional_vars is None
+        and not any(
+            isinstance(node, ast.Call)
+            for argument in (*call.args, *call.keywords)
+            for node in ast.walk(argument)
+        )
+    )
+
+
 def is_progress_block(node, names):
-    """A ``with`` whose every item calls one of ``names`` (progress reports)."""
+    """A ``with`` whose every item only reports progress."""
     return isinstance(node, (ast.With, ast.AsyncWith)) and all(
-        isinstance(item.context_expr, ast.Call)
-        and isinstance(item.context_expr.func, ast.Name)
-        and item.context_expr.func.id in names
-        for item in node.items
+        is_progress_item(item, names) for item in node.items
     )
 
 

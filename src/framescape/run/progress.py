@@ -33,11 +33,15 @@ class Watch:
     def __init__(self, what, every=EVERY, clock=time.monotonic):
         self.what, self.every, self.clock = what, every, clock
         self.started = self.reported = clock()
-        self.progress = Progress(what, every, clock)
+        self.progress = None
 
     def __call__(self, done, total, unit):
-        """Progress of the work (:class:`framescape.common.Progress`)."""
+        """Progress of the work (:class:`framescape.common.Progress`), timed
+        from its first report: the time left is estimated from the counted work
+        alone, not from what ran before it (UMAP's weights and start)."""
         self.reported = self.clock()
+        if self.progress is None:
+            self.progress = Progress(self.what, self.every, self.clock)
         self.progress(done, total, unit)
 
     def beat(self):
