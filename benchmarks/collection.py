@@ -89,6 +89,7 @@ from common import (
     build_folder,
     busy_line,
     cpu_description,
+    cpu_seconds,
     job_times,
     load_average,
     pan_and_scan,
@@ -210,7 +211,7 @@ def benchmark_rows(folder):
             rule,
             float(row["s"]),
             float(row["max_rss"]),
-            float(row["cpu_time"]),
+            cpu_seconds(path),
         )
     return rows
 

@@ -225,9 +225,11 @@ TARGET_BUSY = 0.85
 
 def cpu_seconds(path):
     """The CPU seconds (user and system) of the job whose Snakemake benchmark
-    file is ``path``."""
+    file is ``path``: sampled, so a lower bound; 0 where Snakemake wrote NA
+    (a job ended before its first sample)."""
     with open(path) as table:
-        return float(next(csv.DictReader(table, delimiter="\t"))["cpu_time"])
+        value = next(csv.DictReader(table, delimiter="\t"))["cpu_time"]
+    return 0.0 if value == "NA" else float(value)
 
 
 def busy_line(cpu, wall, cores=None):
