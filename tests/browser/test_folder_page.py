@@ -25,6 +25,7 @@ from framescape.testing.browser import (
     colour_pixels,
     load_items,
     model_value,
+    opened_folder_map,
     path_colour,
     wait_for_pixels,
 )
@@ -40,17 +41,24 @@ def collection(results):
     return results
 
 
+def write_folder_page(results, files):
+    """collection.html of a made-up folder's results (one map, mds_gray)."""
+    pages_collection.collection_page_step(
+        results / "collection.json",
+        results / "movies.tsv",
+        results / "_viewer",
+        results / "collection.html",
+        ["mds_gray"],
+        files,
+        {},
+    )
+
+
 @pytest.fixture
 def folder_map(browser, collection):
     """The page opened and its frames drawn; every test on it fails on an
     error the page reported."""
-    visit = Visit(browser, (collection / "collection.html").as_uri())
-    visit.wait_for_viewer()
-    # collection.js has drawn the paths and wired the legend.
-    visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
-    yield visit
-    visit.page.close()
-    assert visit.problems == []
+    yield from opened_folder_map(browser, collection / "collection.html")
 
 
 def collection_items(collection):
@@ -320,15 +328,7 @@ def many_movies(tmp_path_factory):
     results = fake_folder_results(
         tmp_path_factory.mktemp("many") / "results", items, rows
     )
-    pages_collection.collection_page_step(
-        results / "collection.json",
-        results / "movies.tsv",
-        results / "_viewer",
-        results / "collection.html",
-        ["mds_gray"],
-        files,
-        {},
-    )
+    write_folder_page(results, files)
     return results
 
 
@@ -336,8 +336,7 @@ def test_folder_map_of_more_movies_than_16_bits_hold(browser, many_movies):
     """The movie numbers arrive as 32-bit integers, and the hover names the
     last movie and its picture."""
     visit = Visit(browser, (many_movies / "collection.html").as_uri())
-    visit.wait_for_viewer()
-    visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
+    visit.wait_for_folder_map()
     movie = model_value(
         visit.page,
         "frames",
@@ -388,15 +387,7 @@ def small_folder(tmp_path_factory):
     for item in items:
         (results / item["src"]).parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (64, 48), (90, 120, 150)).save(results / item["src"])
-    pages_collection.collection_page_step(
-        results / "collection.json",
-        results / "movies.tsv",
-        results / "_viewer",
-        results / "collection.html",
-        ["mds_gray"],
-        files,
-        {},
-    )
+    write_folder_page(results, files)
     return results, items
 
 
@@ -404,8 +395,7 @@ def test_folder_map_of_a_one_frame_movie_and_odd_names(browser, small_folder):
     results, items = small_folder
     visit = Visit(browser, (results / "collection.html").as_uri())
     page = visit.page
-    visit.wait_for_viewer()
-    page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
+    visit.wait_for_folder_map()
     names = [name for name, _ in SMALL.values()]
     assert page.locator(".fs-legend .fs-name").all_inner_texts() == names
     data = page.evaluate(FRAMES)

@@ -19,6 +19,7 @@ from framescape.testing.browser import (
     WAIT_MS,
     Visit,
     model_value,
+    opened_folder_map,
     path_colour,
     wait_for_pixels,
 )
@@ -77,12 +78,7 @@ def folder_map(browser, large):
     """The page opened and its frames drawn; every test on it fails on an
     error the page reported."""
     results, _ = large
-    visit = Visit(browser, (results / "collection.html").as_uri())
-    visit.wait_for_viewer()
-    visit.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
-    yield visit
-    visit.page.close()
-    assert visit.problems == []
+    yield from opened_folder_map(browser, results / "collection.html")
 
 
 def drawn_coordinates(items, key):

@@ -76,8 +76,24 @@ class Visit:
             timeout=WAIT_MS,
         )
 
+    def wait_for_folder_map(self):
+        """Until the folder map's frames are drawn and its legend wired
+        (collection.js then names the map shown on the page's body)."""
+        self.wait_for_viewer()
+        self.page.wait_for_function("() => document.body.dataset.map", timeout=WAIT_MS)
+
     def screenshot(self, name):
         self.page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+
+def opened_folder_map(browser, html):
+    """A fixture's body: the folder map page ``html`` opened and drawn, then,
+    once the test is done, a failure on any error the page reported."""
+    visit = Visit(browser, html.as_uri())
+    visit.wait_for_folder_map()
+    yield visit
+    visit.page.close()
+    assert visit.problems == []
 
 
 def load_items(results, movie=MOVIE):
