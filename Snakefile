@@ -26,9 +26,9 @@
 #                  then the graph, embed and scale rules for the id "collection"
 #                  → collection_json: results/collection.json
 #   reuse.smk      where footage repeats: reuse_descriptors per movie → reuse
-#                  → results/reuse.tsv (past reuse.index_windows windows:
-#                  reuse_index → reuse_search (blocks of windows) →
-#                  reuse_stretches); reuse_script → results/reuse.js
+#                  → results/reuse.tsv (past reuse.index_windows windows,
+#                  reuse_index → reuse_search (blocks of windows) first, whose
+#                  pairs reuse joins); reuse_script → results/reuse.js
 #   shots.smk      where each shot begins: shot_features per movie (its own frame
 #                  rate) → shot_list, results/<movie>/shots.tsv → shot_exports
 #                  (EDL, OTIO, WebVTT); shot_table → results/shots.tsv

@@ -937,26 +937,37 @@ def write_config(workdir, folder, fps):
 # The stage's time on the folder map's folder (benchmarks/collection.py).
 FOLDER_MOVIES, FOLDER_FRAMES = 100, 1000
 STAGE_SECONDS = 600
-STAGE_RULES = ("reuse_descriptors", "reuse")
+# The stage's rules: past reuse.index_windows (the 100-movie folder's 198,630
+# windows are, at the default 50,000) reuse joins the index's blocks' pairs.
+STAGE_RULES = ("reuse_descriptors", "reuse_index", "reuse_search", "reuse")
 
 
-def stage_rows(folder):
-    """``{rule: [(seconds, peak MB, benchmark stem)]}`` of the stage's jobs,
-    from their benchmark files."""
+def stage_rule(stem):
+    """The stage's rule whose job wrote the benchmark file ``stem``
+    (``reuse_search_0`` → reuse_search), or None."""
+    rules = [rule for rule in STAGE_RULES if stem == rule or stem.startswith(f"{rule}_")]
+    return max(rules, key=len, default=None)
+
+
+def stage_rows(folder, stems):
+    """``{rule: [(seconds, peak MB, benchmark stem)]}`` of the stage's jobs
+    that ran (``stems``: their benchmark files' stems), from their benchmark
+    files; a rule none of whose jobs ran, left out."""
     rules = {rule: [] for rule in STAGE_RULES}
     benchmarks = Path(folder) / "results" / "benchmarks"
-    paths = [benchmarks / "reuse.tsv", *benchmarks.glob("reuse_descriptors_*.tsv")]
-    for path in sorted(paths):
-        rule = "reuse" if path.stem == "reuse" else "reuse_descriptors"
+    for path in sorted(benchmarks.glob("reuse*.tsv")):
+        rule = stage_rule(path.stem)
+        if rule is None or path.stem not in stems:
+            continue
         (row,) = load_tsv(path)
         rules[rule].append((float(row["s"]), float(row["max_rss"]), path.stem))
-    return rules
+    return {rule: jobs for rule, jobs in rules.items() if jobs}
 
 
 def measure_stage(folder, cores):
     """The reuse stage's time on the folder in ``folder`` (built first when it
     has no ``movies/``): every movie's frames made first where missing (not
-    the stage's time), then every ``reuse_descriptors`` job and ``reuse`` run
+    the stage's time), then every job of the stage (:data:`STAGE_RULES`) run
     again; True when the stage took at most :data:`STAGE_SECONDS` and no job
     held more than it asked for."""
     folder = Path(folder)
@@ -975,8 +986,8 @@ def measure_stage(folder, cores):
     if not jobs:
         sys.exit(f"no reuse job in {folder}/snakemake.log: nothing to measure")
     seconds = max(job[3] for job in jobs) - min(job[2] for job in jobs)
-    rules = stage_rows(folder)
     asked = asked_memory(log)
+    rules = stage_rows(folder, asked)
     logged = (folder / "results" / "logs" / "reuse.log").read_text().splitlines()
     print(f"\n## The reuse stage on {len(ids)} movies ({cores} cores)\n")
     print_rule_table(rules, asked, "asked MiB")

@@ -1,5 +1,5 @@
 """The reuse stage's jobs past reuse.index_windows (reuse_index, reuse_search,
-reuse_stretches): each job's peak memory and time on synthetic folders, each
+and reuse joining their pairs): each job's peak memory and time on synthetic folders, each
 in a fresh process, against what it asks a cluster for
 (framescape.reuse.resources). Fails when a job takes more than it asks for.
 
@@ -56,15 +56,15 @@ def make_folder(folder, windows, movies=MOVIES, seed=0):
 
 STEP = """
 import resource, sys, time
-from framescape.reuse import search
+from framescape.reuse import jobs, search
 npzs, folder, what = sys.argv[1].split(","), sys.argv[2], sys.argv[3]
 started = time.monotonic()
 if what == "index":
     search.index_step(npzs, f"{folder}/w.faiss", threads=THREADS)
 elif what == "stretches":
     parts = sys.argv[4].split(",")
-    search.stretches_step(npzs, parts, list(range(len(npzs))), MIN_SECONDS,
-                          f"{folder}/r.tsv")
+    jobs.reuse_step(npzs, list(range(len(npzs))), MIN_SECONDS, f"{folder}/r.tsv",
+                    pair_npzs=parts)
 else:
     search.search_step(npzs, f"{folder}/w.faiss", f"{folder}/p{what}.npz", what,
                        MIN_SECONDS, threads=THREADS)

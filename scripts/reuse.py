@@ -6,10 +6,10 @@ from framescape.reuse.jobs import reuse_step
 run_step(
     snakemake.log[0],
     reuse_step,
-    descriptor_npzs=snakemake.input,
+    descriptor_npzs=snakemake.input.descriptors,
+    pair_npzs=snakemake.input.pairs,
     movies=snakemake.params.movies,
     min_seconds=snakemake.params.min_seconds,
-    index_windows=snakemake.params.index_windows,
     output=snakemake.output[0],
     threads=snakemake.threads,
 )

@@ -31,6 +31,7 @@ from framescape.testing import (
     snakemake_command,
     write_config,
 )
+from framescape.testing.storage import reuse_block_mb
 
 CLUSTER = REPO / "tests" / "slurm" / "cluster"
 STATE = "/tmp/framescape-slurm"
@@ -294,8 +295,9 @@ def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
     """A folder past collection.index_frames and reuse.index_windows (0 both):
     the folder map's graph through the index (index_build, index_search per
     block, index_graph) and reused footage in blocks (reuse_index, reuse_search
-    per block, reuse_stretches), each a SLURM job of its own, sized from its
-    block; the graph and reuse.tsv are the local run's, byte for byte."""
+    per block, then reuse joining their pairs), each a SLURM job of its own,
+    the reuse jobs sized as the local descriptors' windows call for; the graph
+    and reuse.tsv are the local run's, byte for byte."""
     targets = ["results/collection/graph/gray_index.npz", "results/reuse.js"]
     runs = {}
     for place in ("local", "cluster"):
@@ -316,11 +318,19 @@ def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
     snakemake(tmp_path / "local", "--", *targets)
     jobs = cluster_run(cluster, tmp_path / "cluster", "--", *targets)
     rules = [job.get("Comment", "").split("_wildcards_")[0] for job in jobs]
-    for rule in ("index_build", "index_graph", "reuse_index", "reuse_stretches"):
+    for rule in ("index_build", "index_graph", "reuse_index", "reuse"):
         assert rules.count(f"rule_{rule}") == 1, rules
     for rule in ("index_search", "reuse_search"):
         assert rules.count(f"rule_{rule}") >= 1, rules
-    assert "rule_reuse" not in rules and "rule_graph_candidates" not in rules
+    assert "rule_graph_candidates" not in rules
+    expected = reuse_block_mb(runs["local"], ["bikes", "bikes_copy"])
+    for rule, mb in expected.items():
+        asked = [
+            megabytes(job["MinMemoryNode"])
+            for job, name in zip(jobs, rules)
+            if name == f"rule_{rule}"
+        ]
+        assert asked == [mb], (rule, asked)
     for name in ("collection/graph/gray_index.npz", "reuse.tsv"):
         local = (runs["local"] / name).read_bytes()
         assert (runs["cluster"] / name).read_bytes() == local, name

@@ -12,7 +12,7 @@ from framescape.frames.probe import probe_movie
 from framescape.reuse import descriptors as reuse_descriptors
 from framescape.reuse import jobs as reuse_jobs
 from framescape.reuse import matching as reuse_matching
-from framescape.reuse import resources as reuse_resources
+from framescape.reuse import parameters as reuse_parameters
 from framescape.reuse import stretches as reuse
 from framescape.testing import ffmpeg, real_movie
 
@@ -493,14 +493,12 @@ def test_real_footage_spliced_with_edits_is_found_and_nothing_else(tmp_path):
         probe = tmp_path / f"{movie}.json"
         save_json(probe, probe_movie(path))
         reuse_descriptors.descriptors_step(path, probe, npzs[-1], fps=1)
-        # The job's resources count the windows from the file's header.
+        # The run counts the windows from the file's size (in a storage only
+        # that is known): exactly.
         with np.load(npzs[-1]) as data:
             windows = len(data["vectors"])
-        assert reuse_resources.descriptor_windows(npzs[-1]) == windows > 0
-        # And from its size, where only that is known (results in a storage):
-        # no fewer, and its headers as at most two windows more.
-        at_most = reuse_resources.windows_at_most(npzs[-1].stat().st_size)
-        assert windows <= at_most <= windows + 2
+        size = npzs[-1].stat().st_size
+        assert reuse_parameters.descriptor_windows_sized(size) == windows > 0
     reuse_jobs.reuse_step(npzs, list(movies), 3.0, tmp_path / "reuse.tsv")
     rows = load_tsv(tmp_path / "reuse.tsv")
     assert len(rows) == 1, rows

@@ -4,7 +4,7 @@ and the same reuse.tsv as the one job's search through the index."""
 import numpy as np
 import pytest
 
-from framescape.common import save_npz
+from framescape.common import FramescapeError, save_npz
 from framescape.reuse import descriptors as reuse_descriptors
 from framescape.reuse import jobs as reuse_jobs
 from framescape.reuse import matching as reuse_matching
@@ -50,39 +50,56 @@ def test_blocks_find_the_pairs_and_stretches_of_one_indexed_search(
 ):
     """An index of 26 lists searched in 4 of them, the searched windows in
     blocks of 128: the union of the blocks' pairs is indexed_pairs' for all of
-    them at once, and reuse.tsv the one job's (reuse_step past index_windows)
-    byte for byte, with the stretches the footage shares."""
+    them at once, and reuse.tsv from the blocks is the one written from those
+    pairs byte for byte, with the stretches the footage shares."""
     monkeypatch.setattr(reuse_matching, "LIST_WINDOWS", 50)
     monkeypatch.setattr(reuse_matching, "PROBES", 4)
-    monkeypatch.setattr(reuse_search, "SEARCH_ROWS", 128)
+    monkeypatch.setattr(reuse_parameters, "SEARCH_ROWS", 128)
     npzs = folder(tmp_path)
     windows = [500, 420, 380]
-    blocks = reuse_parameters.search_blocks(windows)
     assert reuse_parameters.search_rows(windows) == 650
+    assert reuse_parameters.search_blocks(windows) == 6
     index = tmp_path / "windows.faiss"
     reuse_search.index_step(npzs, index)
     parts = []
-    for block in range(-(-650 // 128)):
+    for block in range(6):
         parts.append(tmp_path / f"pairs_{block}.npz")
         reuse_search.search_step(npzs, index, parts[-1], str(block), 3.0)
-    assert blocks == 1  # the real block size: one job here
     found = reuse_jobs.load_descriptors(npzs)
     whole = reuse_matching.indexed_pairs(
         found.vectors,
         found.movie,
         found.time,
         3.0,
-        rows=reuse_search.pair_rows(found.movie),
+        rows=reuse_jobs.pair_rows(found.movie),
     )
     joined = reuse_matching.unique_pairs([np.load(part)["pairs"] for part in parts])
     assert len(whole) > 100
     assert np.array_equal(joined, whole)
-    reuse_search.stretches_step(npzs, parts, ["a", "b", "c"], 3.0, tmp_path / "b.tsv")
     rows = reuse_jobs.reuse_step(
-        npzs, ["a", "b", "c"], 3.0, tmp_path / "one.tsv", index_windows=0
+        npzs, ["a", "b", "c"], 3.0, tmp_path / "b.tsv", pair_npzs=parts
     )
+    reuse_jobs.write_stretches(found, whole, ["a", "b", "c"], 3.0, tmp_path / "one.tsv")
     assert {(row[0], row[3]) for row in rows} >= {("a", "b"), ("b", "c")}, rows
     assert (tmp_path / "b.tsv").read_bytes() == (tmp_path / "one.tsv").read_bytes()
+
+
+def test_blocks_that_miss_windows_are_an_error(tmp_path, monkeypatch):
+    """Pairs of fewer blocks than the windows loaded make, or a block past the
+    last: one clear error, never a reuse.tsv that leaves windows out."""
+    monkeypatch.setattr(reuse_parameters, "SEARCH_ROWS", 128)
+    npzs = folder(tmp_path)
+    index = tmp_path / "windows.faiss"
+    reuse_search.index_step(npzs, index)
+    parts = []
+    for block in range(5):
+        parts.append(tmp_path / f"pairs_{block}.npz")
+        reuse_search.search_step(npzs, index, parts[-1], str(block), 3.0)
+    with pytest.raises(FramescapeError, match="5 searched blocks of pairs for 1,300"):
+        reuse_jobs.reuse_step(npzs, ["a", "b", "c"], 3.0, tmp_path / "r.tsv", pair_npzs=parts)
+    assert not (tmp_path / "r.tsv").exists()
+    with pytest.raises(FramescapeError, match="block 6 of the searched windows"):
+        reuse_search.search_step(npzs, index, tmp_path / "p.npz", "6", 3.0)
 
 
 def test_a_folder_of_blank_windows_pairs_nothing(tmp_path):
@@ -98,8 +115,8 @@ def test_a_folder_of_blank_windows_pairs_nothing(tmp_path):
     reuse_search.index_step([path], tmp_path / "w.faiss")
     reuse_search.search_step([path], tmp_path / "w.faiss", tmp_path / "p.npz", "0", 3)
     assert np.load(tmp_path / "p.npz")["pairs"].shape == (0, 2)
-    rows = reuse_search.stretches_step(
-        [path], [tmp_path / "p.npz"], ["a"], 3.0, tmp_path / "r.tsv"
+    rows = reuse_jobs.reuse_step(
+        [path], ["a"], 3.0, tmp_path / "r.tsv", pair_npzs=[tmp_path / "p.npz"]
     )
     assert rows == []
     assert (tmp_path / "r.tsv").read_text().count("\n") == 1

@@ -19,6 +19,7 @@ from framescape.common import load_tsv
 from framescape.run import handover
 from framescape.testing import (
     CONFIG,
+    DEMO_MOVIE,
     copy_movie,
     need,
     real_movie,
@@ -26,7 +27,12 @@ from framescape.testing import (
     snakemake_command,
     write_config,
 )
-from framescape.testing.storage import clone, run_without_shared_fs, submitted
+from framescape.testing.storage import (
+    clone,
+    reuse_block_mb,
+    run_without_shared_fs,
+    submitted,
+)
 
 # MDS alone: t-SNE and UMAP take the same paths through the storage, and each
 # job here starts two Snakemake processes (minutes for the six layouts).
@@ -224,11 +230,12 @@ def test_a_job_handed_no_movies_stops_with_one_line(tmp_path):
 
 
 def test_reuse_in_blocks_reads_only_its_inputs(tmp_path, bikes):
-    """Past reuse.index_windows (0) without a shared file system: the index,
-    the search of each block and the stretches each in an empty folder, with
-    only the files they declare; reuse.tsv is a local run's, and the run's own
-    process, which has none of the descriptors, sizes each job from their size
-    in the storage."""
+    """Past reuse.index_windows (0) without a shared file system, reuse.tsv
+    asked for alone: the index, the search of each block and reuse, which
+    joins their pairs, each in an empty folder, with only the files they
+    declare; reuse.tsv is a local run's, and the run's own process, which has
+    none of the descriptors, sizes each job from their size in the storage:
+    the memory the local descriptors' windows call for."""
     need_plugins()
     reuse = yaml.safe_load(CONFIG.read_text())["reuse"]
     settings = {
@@ -241,6 +248,8 @@ def test_reuse_in_blocks_reads_only_its_inputs(tmp_path, bikes):
     local = tmp_path / "local"
     (local / "movies").mkdir(parents=True)
     workdir = clone(tmp_path / "clone")
+    # The same movies in both: the clone's own demo left out.
+    (workdir / "movies" / DEMO_MOVIE.name).unlink()
     for folder in (local, workdir):
         copy_movie(bikes, folder / "movies", "bikes.mp4")
         copy_movie(bikes, folder / "movies", "bikes_copy.mp4")
@@ -250,12 +259,13 @@ def test_reuse_in_blocks_reads_only_its_inputs(tmp_path, bikes):
     nodes = tmp_path / "nodes"
     nodes.mkdir()
     storage = tmp_path / "storage"
-    run_without_shared_fs(workdir, storage, nodes, "results/reuse.js")
+    run_without_shared_fs(workdir, storage, nodes, "results/reuse.tsv")
     jobs = submitted(nodes)
     rules = [rule for rule, _, _ in jobs]
-    for rule in ("reuse_index", "reuse_search", "reuse_stretches"):
-        assert rules.count(rule) == 1, rules
-    assert "reuse" not in rules
+    expected = reuse_block_mb(local / "results", ["bikes", "bikes_copy"])
+    for rule, mb in expected.items():
+        assert [int(job[1]) for job in jobs if job[0] == rule] == [mb], (rule, jobs)
+    assert rules.count("reuse_descriptors") == 2, rules
     assert [job for job in jobs if not re.fullmatch(r"[1-9]\d*", job[1])] == []
     table = (storage / "results" / "reuse.tsv").read_bytes()
     assert table == (local / "results" / "reuse.tsv").read_bytes()

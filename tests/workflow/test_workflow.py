@@ -183,9 +183,7 @@ COLLECTION = "collection"
 # joined frames, counted, their maps (the neighbour graph joins the plan once
 # they are counted) and results/collection.*.
 FOLDER_RULES = ["collection_join", "collection_json", "collection_page"]
-# The reuse stage over all movies: results/reuse.tsv and reuse.js. reuse.tsv's
-# rule joins a dry run's plan once every movie's descriptors are made (their
-# windows say which rule writes it): not yet where a movie's are to be made.
+# The reuse stage over all movies: results/reuse.tsv and reuse.js.
 REUSE_JOBS = ["reuse", "reuse_script"]
 # The shot stage over all movies: results/shots.tsv.
 SHOT_FOLDER_JOBS = ["shot_table"]
@@ -217,7 +215,7 @@ ONE_MOVIE_JOBS = (
     + ["collection_frames", "reuse_descriptors"]
     + SHOT_JOBS
     + ALL_MOVIES_JOBS
-    + [job for job in FOLDER_JOBS if job != "reuse"]
+    + FOLDER_JOBS
 )
 # Jobs that follow a movie's JSON: its plots and pages.
 AFTER_JSON = {"merge_json", "plot_maps", "make_viewer", "make_index", "all"}
@@ -472,7 +470,7 @@ def test_rerun_reuse_settings_only_redo_the_reuse_stage(run):
     jobs = jobs_by_rule(
         planned_jobs(workdir, changed_config(workdir, reuse={**section, "fps": 2}))
     )
-    assert set(jobs) == {"reuse_descriptors", "reuse_script", "make_index", "all"}
+    assert set(jobs) == {"reuse_descriptors", *REUSE_JOBS, "make_index", "all"}
     assert sorted(jobs["reuse_descriptors"]) == sorted(f"movie={m}" for m in MOVIES)
     # Switched off: the index without the listing, the viewers without marks.
     jobs = jobs_by_rule(

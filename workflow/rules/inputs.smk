@@ -101,76 +101,46 @@ def reuse_table():
 
 
 def reuse_targets():
-    """The pages' copy of results/reuse.tsv, reuse.js, when the stage runs:
-    reuse.tsv is its input, asked for once the descriptors are made
-    (counted_reuse_table)."""
-    return [f"{RESULTS}/reuse.js"] if REUSE["enabled"] else []
+    """results/reuse.tsv and the pages' copy, reuse.js, when the stage runs."""
+    return [reuse_table(), f"{RESULTS}/reuse.js"] if REUSE["enabled"] else []
 
 
-def reuse_descriptors(movie):
+def made_descriptors(movie):
     """The movie's descriptors.npz: known once the checkpoint reuse_descriptors
-    has made it."""
+    has made it (else IncompleteCheckpointException)."""
     return checkpoints.reuse_descriptors.get(movie=movie).output[0]
-
-
-def counted_reuse_table(wildcards):
-    """results/reuse.tsv when the reuse stage runs (else none), asked for once
-    every movie's descriptors are made: their windows say which rule writes it
-    (reuse, or past reuse.index_windows reuse_stretches), and Snakemake picks a
-    file's rule when it is first asked for. Until then the descriptors still
-    to be made, all at once (each a checkpoint's output: the job is planned
-    again as each is made)."""
-    if not REUSE["enabled"]:
-        return []
-    waiting = []
-    for movie in REUSE_MOVIES:
-        try:
-            reuse_descriptors(movie)
-        except IncompleteCheckpointException as unmade:
-            waiting.append(unmade.targetfile)
-    return waiting or reuse_table()
 
 
 def reuse_window_counts():
     """Each movie's windows (REUSE_MOVIES order), from the size of its
     descriptors: the same figure here, in a job and in a storage."""
     return [
-        descriptor_windows_sized(stored_size(reuse_descriptors(movie)))
+        descriptor_windows_sized(stored_size(made_descriptors(movie)))
         for movie in REUSE_MOVIES
     ]
 
 
-def reuse_in_blocks():
-    """Whether the folder's windows, more than reuse.index_windows, are searched
-    as jobs of bounded size (reuse_index, reuse_search, reuse_stretches)."""
-    return sum(reuse_window_counts()) > REUSE["index_windows"]
-
-
 def reuse_inputs(wildcards):
-    """Rule reuse's input: every movie's descriptors, up to reuse.index_windows
-    windows; past them a file no rule makes, so that reuse_stretches writes
-    reuse.tsv.
-
-    Where results/reuse.tsv is asked for alone, Snakemake picks its rule before
-    it has looked at the descriptors: those in the results folder decide
-    (a first run, without them, takes this rule)."""
+    """Rule reuse's input: every movie's descriptors (descriptors), and past
+    reuse.index_windows windows each reuse_search block's pairs (pairs; else
+    none). Which, their windows say, once every movie's descriptors are made:
+    until then the descriptors still to be made, all at once, each a
+    checkpoint's output (Snakemake plans the job again as each is made)."""
+    waiting = []
+    for movie in REUSE_MOVIES:
+        try:
+            made_descriptors(movie)
+        except IncompleteCheckpointException as unmade:
+            waiting.append(unmade.targetfile)
+    if waiting:
+        return {"descriptors": waiting, "pairs": []}
     descriptors = [f"{RESULTS}/{movie}/reuse/descriptors.npz" for movie in REUSE_MOVIES]
-    try:
-        in_blocks = reuse_in_blocks()
-    except IncompleteCheckpointException:
-        if RESULTS_IN_STORAGE or not all(map(os.path.exists, descriptors)):
-            raise
-        windows = [descriptor_windows_sized(os.path.getsize(p)) for p in descriptors]
-        in_blocks = sum(windows) > REUSE["index_windows"]
-    if in_blocks:
-        return f"{RESULTS}/reuse/more_than_index_windows"
-    return descriptors
-
-
-def reuse_search_parts(wildcards):
-    """Every reuse_search block's pairs, one block at least."""
-    count = reuse_search_blocks(reuse_window_counts())
-    return [f"{RESULTS}/reuse/pairs_{block}.npz" for block in range(count)]
+    windows = reuse_window_counts()
+    pairs = []
+    if sum(windows) > REUSE["index_windows"]:
+        blocks = reuse_search_blocks(windows)
+        pairs = [f"{RESULTS}/reuse/pairs_{block}.npz" for block in range(blocks)]
+    return {"descriptors": descriptors, "pairs": pairs}
 
 
 def retried_folder_jobs():

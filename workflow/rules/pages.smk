@@ -148,7 +148,7 @@ rule make_index:
         probes=expand(f"{RESULTS}/{{movie}}/probe.json", movie=MOVIES),
         assets=rules.copy_viewer_assets.output.folder,
         # reuse.tsv, listed on the index, when the stage runs (else none).
-        reuse=counted_reuse_table,
+        reuse=reuse_table() or [],
         # What the cards show of the shots, when the stage runs (else none).
         shots=shot_targets(),
     output:

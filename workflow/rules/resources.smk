@@ -335,14 +335,6 @@ def collection_page_mb(wildcards, input):
     return megabytes(COLLECTION_FIXED + 12 * stored_size(input.json))
 
 
-def reuse_windows(input):
-    """Windows in every movie's descriptors: from their headers, or at most
-    what their sizes hold (SIZED_FROM_COUNTS)."""
-    if SIZED_FROM_COUNTS:
-        return sum(reuse_resources.windows_at_most(stored_size(path)) for path in input)
-    return sum(reuse_resources.descriptor_windows(local_copy(path)) for path in input)
-
-
 def reuse_window_sizes(input):
     """Each movie's windows, from the size of its descriptors (input.descriptors)."""
     return [descriptor_windows_sized(stored_size(path)) for path in input.descriptors]
@@ -374,20 +366,24 @@ def reuse_search_minutes(wildcards, input):
     return reuse_resources.search_minutes(reuse_block_rows(wildcards, input))
 
 
-def reuse_stretches_mb(wildcards, input):
-    return megabytes(reuse_resources.stretches_memory(sum(reuse_window_sizes(input))))
-
-
-def reuse_stretches_minutes(wildcards, input):
-    return reuse_resources.stretches_minutes(sum(reuse_window_sizes(input)))
+def reuse_threads(wildcards, input):
+    """Rule reuse's threads: those of its search of every pair; one where it
+    only joins the reuse_search jobs' pairs (past reuse.index_windows)."""
+    return 1 if input.pairs else 8
 
 
 def reuse_mb(wildcards, input):
-    return megabytes(reuse_resources.job_memory(reuse_windows(input)))
+    windows = sum(reuse_window_sizes(input))
+    if input.pairs:
+        return megabytes(reuse_resources.stretches_memory(windows))
+    return megabytes(reuse_resources.job_memory(windows))
 
 
 def reuse_minutes(wildcards, input):
-    return reuse_resources.job_minutes(reuse_windows(input), REUSE["index_windows"])
+    windows = sum(reuse_window_sizes(input))
+    if input.pairs:
+        return reuse_resources.stretches_minutes(windows)
+    return reuse_resources.job_minutes(windows)
 
 
 def extract_minutes(wildcards, input):

@@ -1,15 +1,11 @@
 # Where footage repeats: each movie decoded once more, small, into window
 # descriptors (kept per movie: adding a movie describes only it), then every
 # movie's windows against every other's → results/reuse.tsv, and its copy for
-# the pages, results/reuse.js. Up to reuse.index_windows windows one job,
-# reuse; beyond, the same search through an index as jobs of bounded size:
-# reuse_index builds it (temporary), reuse_search searches a block of windows,
-# one job each, reuse_stretches joins their pairs into reuse.tsv. Which, is
-# known once the descriptors are made (a checkpoint: their windows).
-
-
-# reuse writes reuse.tsv while it can: up to reuse.index_windows windows.
-ruleorder: reuse > reuse_stretches
+# the pages, results/reuse.js. Up to reuse.index_windows windows rule reuse
+# searches them itself; beyond, the search runs through an index as jobs of
+# bounded size: reuse_index builds it (temporary), reuse_search searches a
+# block of windows, one job each, and reuse joins their pairs. Which, is known
+# once the descriptors are made (a checkpoint: their windows).
 
 
 checkpoint reuse_descriptors:
@@ -43,8 +39,9 @@ checkpoint reuse_descriptors:
 
 rule reuse:
     input:
-        # Every movie's descriptors, up to reuse.index_windows windows.
-        reuse_inputs,
+        # Every movie's descriptors, and past reuse.index_windows windows the
+        # reuse_search jobs' pairs.
+        unpack(reuse_inputs),
     output:
         f"{RESULTS}/reuse.tsv",
     log:
@@ -53,7 +50,7 @@ rule reuse:
         f"{RESULTS}/benchmarks/reuse.tsv"
     conda:
         "../../envs/index.yaml"
-    threads: 8
+    threads: reuse_threads
     resources:
         mem_mb=reuse_mb,
         runtime=reuse_minutes,
@@ -61,7 +58,6 @@ rule reuse:
         code=code_digest("reuse.jobs"),
         movies=REUSE_MOVIES,
         min_seconds=REUSE["min_seconds"],
-        index_windows=REUSE["index_windows"],
     script:
         "../../scripts/reuse.py"
 
@@ -102,6 +98,8 @@ rule reuse_search:
         f"{RESULTS}/logs/reuse_search_{{block}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/reuse_search_{{block}}.tsv"
+    wildcard_constraints:
+        block=r"\d+",
     conda:
         "../../envs/index.yaml"
     threads: 8
@@ -116,36 +114,9 @@ rule reuse_search:
         "../../scripts/reuse_search.py"
 
 
-rule reuse_stretches:
-    input:
-        descriptors=expand(
-            f"{RESULTS}/{{movie}}/reuse/descriptors.npz", movie=REUSE_MOVIES
-        ),
-        pairs=reuse_search_parts,
-    output:
-        f"{RESULTS}/reuse.tsv",
-    log:
-        f"{RESULTS}/logs/reuse_stretches.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/reuse_stretches.tsv"
-    conda:
-        "../../envs/index.yaml"
-    threads: 1
-    resources:
-        mem_mb=reuse_stretches_mb,
-        runtime=reuse_stretches_minutes,
-    params:
-        code=code_digest("reuse.search"),
-        movies=REUSE_MOVIES,
-        min_seconds=REUSE["min_seconds"],
-    script:
-        "../../scripts/reuse_stretches.py"
-
-
 rule reuse_script:
     input:
-        # Once the descriptors are made: which rule writes reuse.tsv.
-        table=counted_reuse_table,
+        table=f"{RESULTS}/reuse.tsv",
         frames=expand(f"{RESULTS}/{{movie}}/frames.tsv", movie=REUSE_MOVIES),
     output:
         f"{RESULTS}/reuse.js",

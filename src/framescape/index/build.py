@@ -19,17 +19,13 @@ from framescape.index.parameters import (
     TRAIN_PER_LIST,
     list_count,
 )
+from framescape.threads import faiss_threads
 
 # The sample of frames that fits the projection and the centres: the same for
 # every run of the same folder.
 SEED = 0
 # Queries searched at a time (framescape.index.resources counts as many).
 SEARCH_CHUNK = 4096
-
-
-def faiss_threads(threads):
-    """faiss (OpenMP, and the OpenBLAS it ships) gets ``threads`` threads."""
-    faiss.omp_set_num_threads(max(1, int(threads)))
 
 
 def training_frames(n, count=TRAIN_FRAMES):

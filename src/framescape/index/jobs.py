@@ -21,7 +21,6 @@ from framescape.graph.parameters import (
 )
 from framescape.graph.rerank import group_rows, rerank, split_groups
 from framescape.index.build import (
-    faiss_threads,
     fit_projection,
     list_order,
     project_frames,
@@ -32,6 +31,7 @@ from framescape.index.build import (
 )
 from framescape.index.parameters import search_frames
 from framescape.run.progress import watching
+from framescape.threads import faiss_threads
 
 
 def build_step(frames_npy, outputs, movie, metric, k, mask, threads):

@@ -1,6 +1,7 @@
 """Rule ``reuse``'s step: every movie's window descriptors one after the other,
-their pairs alike, the stretches found in two places, and ``reuse.tsv``
-(:func:`reuse_step`)."""
+their pairs alike (each against every other, or past ``reuse.index_windows``
+the pairs the ``reuse_search`` jobs found, :mod:`framescape.reuse.search`), the
+stretches found in two places, and ``reuse.tsv`` (:func:`reuse_step`)."""
 
 
 from typing import NamedTuple
@@ -9,13 +10,10 @@ import numba
 import numpy as np
 
 from framescape.common import FramescapeError, Progress, log, save_tsv
-from framescape.index.build import faiss_threads
-from framescape.reuse.matching import (
-    indexed_pairs,
-    region_similarity,
-    similar_pairs,
-)
+from framescape.reuse.matching import region_similarity, similar_pairs, unique_pairs
+from framescape.reuse.parameters import search_blocks
 from framescape.reuse.stretches import MIN_SCORE, find_stretches
+from framescape.threads import faiss_threads
 
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
 
@@ -89,39 +87,35 @@ def tsv_rows(stretches, movies):
     return rows
 
 
-def reuse_step(
-    descriptor_npzs, movies, min_seconds, output, threads=1, index_windows=None
-):
-    """Rule ``reuse``: ``reuse.tsv`` of every movie's descriptors
-    (``descriptor_npzs``, in the order of ``movies``, their ids); the header
-    alone when nothing repeats (or there are no movies). More windows than
-    ``index_windows`` are searched through an index (:func:`indexed_pairs`)."""
-    if not movies:
-        save_tsv(output, TSV_HEADER, [])
-        log.info("no movies")
-        return []
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    found = load_descriptors(descriptor_npzs)
-    log.info("%d windows of %d movies", len(found.vectors), len(movies))
-    # Every other window of each movie against all.
-    first = np.searchsorted(found.movie, found.movie)
-    indexed = index_windows is not None and len(found.vectors) > index_windows
-    log.info(
-        "%s",
-        f"similar windows through an index (more than {index_windows:,} windows)"
-        if indexed
-        else "similar windows: each against every other",
-    )
-    faiss_threads(threads)
-    pairs = (indexed_pairs if indexed else similar_pairs)(
-        found.vectors,
-        found.movie,
-        found.time,
-        min_seconds,
-        rows=np.flatnonzero((np.arange(len(found.movie)) - first) % 2 == 0),
-        progress=Progress("similar windows"),
-    )
-    log.info("%d pairs of windows alike", len(pairs))
+def pair_rows(movie):
+    """The windows searched for pairs (``(R,) int64``): every other window of
+    each movie (``movie``, each window's movie number, in movie order)."""
+    first = np.searchsorted(movie, movie)
+    return np.flatnonzero((np.arange(len(movie)) - first) % 2 == 0)
+
+
+def searched_pairs(pair_npzs, found):
+    """The pairs the ``reuse_search`` jobs found (``pair_npzs``, one a block),
+    once each; an error unless their blocks are those of the windows of
+    ``found`` (:class:`Descriptors`): none is left out unseen."""
+    windows = np.bincount(found.movie, minlength=len(found.step)).tolist()
+    if len(pair_npzs) != search_blocks(windows):
+        raise FramescapeError(
+            f"{len(pair_npzs)} searched blocks of pairs for {len(found.vectors):,} "
+            f"windows, which make {search_blocks(windows)}: the descriptors "
+            "changed while the run planned; run again"
+        )
+    blocks = []
+    for path in pair_npzs:
+        with np.load(path) as part:
+            blocks.append(part["pairs"])
+    return unique_pairs(blocks)
+
+
+def write_stretches(found, pairs, movies, min_seconds, output):
+    """The stretches that ``pairs`` of windows of ``found`` (:class:`Descriptors`)
+    follow, at least ``min_seconds`` long, into ``output``, ``reuse.tsv``
+    (:func:`tsv_rows`): its rows."""
 
     def similarity(i, j):
         return region_similarity(found.vectors, found.parts, i, j)
@@ -141,3 +135,34 @@ def reuse_step(
     save_tsv(output, TSV_HEADER, rows)
     log.info("%d stretches found in two places", len(rows))
     return rows
+
+
+def reuse_step(descriptor_npzs, movies, min_seconds, output, threads=1, pair_npzs=()):
+    """Rule ``reuse``: ``reuse.tsv`` of every movie's descriptors
+    (``descriptor_npzs``, in the order of ``movies``, their ids); the header
+    alone when nothing repeats (or there are no movies). Its pairs: every
+    other window of each movie against all, or past ``reuse.index_windows``
+    those of the ``reuse_search`` jobs (``pair_npzs``, each a block's)."""
+    if not movies:
+        save_tsv(output, TSV_HEADER, [])
+        log.info("no movies")
+        return []
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    found = load_descriptors(descriptor_npzs)
+    log.info("%d windows of %d movies", len(found.vectors), len(movies))
+    if pair_npzs:
+        pairs = searched_pairs(pair_npzs, found)
+        log.info("%d blocks searched through the index", len(pair_npzs))
+    else:
+        log.info("similar windows: each against every other")
+        faiss_threads(threads)
+        pairs = similar_pairs(
+            found.vectors,
+            found.movie,
+            found.time,
+            min_seconds,
+            rows=pair_rows(found.movie),
+            progress=Progress("similar windows"),
+        )
+    log.info("%d pairs of windows alike", len(pairs))
+    return write_stretches(found, pairs, movies, min_seconds, output)

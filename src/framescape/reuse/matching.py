@@ -201,6 +201,57 @@ def window_index(vectors):
     return index
 
 
+def searched_count(movie, time, apart, described, most=MOST_PAIRS, step=None):
+    """How many of its most similar windows a window takes from the index:
+    its ``most``, the windows of its own movie within ``apart`` seconds (left
+    out afterwards) and as many again, at most the ``described`` windows.
+    ``step``: the shortest time between two windows of a movie (s; by default
+    taken from ``time``)."""
+    if step is None:
+        gaps = np.diff(time)[np.diff(movie) == 0]
+        step = float(gaps[gaps > 0].min()) if (gaps > 0).any() else apart
+    return min(described, 2 * most + 2 * int(np.ceil(apart / step)) + 1)
+
+
+def search_block(
+    index,
+    vectors,
+    movie,
+    time,
+    apart,
+    rows,
+    threshold=SEED_SIMILARITY,
+    most=MOST_PAIRS,
+    block=16 * PAIR_BLOCK,
+    step=None,
+    progress=None,
+):
+    """The pairs of the windows ``rows`` with their most similar ones in
+    ``index`` (:func:`window_index` of the described windows of ``vectors``),
+    searched ``block`` at a time: ``(M, 2) int64`` window pairs ``i < j``,
+    each once. A window's results do not depend on the others searched with
+    it. Parameters as :func:`indexed_pairs`'s."""
+    described = np.flatnonzero(vectors.any(axis=1))
+    rows = np.asarray(rows)
+    rows = rows[vectors[rows].any(axis=1)]
+    if not len(rows) or len(described) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    searched = searched_count(movie, time, apart, len(described), most, step)
+    found = []
+    for start in range(0, len(rows), block):
+        these = rows[start : start + block]
+        scores, listed = index.search(np.ascontiguousarray(vectors[these]), searched)
+        listed = np.where(listed < 0, -1, described[np.maximum(listed, 0)])
+        pairs = np.full((len(these), most), -1, dtype=np.int64)
+        keep_listed(
+            scores, listed, these, movie, time, np.float32(threshold), apart, most, pairs
+        )
+        found.append(listed_pairs(these, pairs))
+        if progress:
+            progress(start + len(these), len(rows), "windows")
+    return unique_pairs(found)
+
+
 def indexed_pairs(
     vectors,
     movie,
@@ -215,31 +266,17 @@ def indexed_pairs(
 ):
     """:func:`similar_pairs` through an index (:func:`window_index`): each row
     compared only with the most similar windows of the lists it is searched
-    in. The scores are the same dot products; a pair is missed only where the
-    index does not offer it. Parameters as :func:`similar_pairs`'s, and
-    ``step``, the shortest time between two windows of a movie (s; by default
-    taken from ``time``), which says how many windows of its own movie a row
-    may find within ``apart`` before any other."""
+    in (:func:`search_block`). The scores are the same dot products; a pair
+    is missed only where the index does not offer it. Parameters as
+    :func:`similar_pairs`'s, and ``step``, the shortest time between two
+    windows of a movie (s; by default taken from ``time``), which says how
+    many windows of its own movie a row may find within ``apart`` before any
+    other."""
     rows = np.arange(len(vectors)) if rows is None else np.asarray(rows)
     described = np.flatnonzero(vectors.any(axis=1))
-    rows = rows[vectors[rows].any(axis=1)]
-    if not len(rows) or len(described) < 2:
+    if not vectors[rows].any(axis=1).any() or len(described) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    if step is None:
-        gaps = np.diff(time)[np.diff(movie) == 0]
-        step = float(gaps[gaps > 0].min()) if (gaps > 0).any() else apart
-    searched = min(len(described), 2 * most + 2 * int(np.ceil(apart / step)) + 1)
     index = window_index(vectors[described])
-    found = []
-    for start in range(0, len(rows), block):
-        these = rows[start : start + block]
-        scores, listed = index.search(np.ascontiguousarray(vectors[these]), searched)
-        listed = np.where(listed < 0, -1, described[np.maximum(listed, 0)])
-        pairs = np.full((len(these), most), -1, dtype=np.int64)
-        keep_listed(
-            scores, listed, these, movie, time, np.float32(threshold), apart, most, pairs
-        )
-        found.append(listed_pairs(these, pairs))
-        if progress:
-            progress(start + len(these), len(rows), "windows")
-    return unique_pairs(found)
+    return search_block(
+        index, vectors, movie, time, apart, rows, threshold, most, block, step, progress
+    )

@@ -11,10 +11,6 @@ the square of the windows (each block of windows against all), the rest with
 their number."""
 
 
-import zipfile
-
-import numpy as np
-
 from framescape.common import MB
 from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
@@ -31,47 +27,16 @@ STRETCH_SECONDS = 276 / 198_630
 INDEXED_PAIR_SECONDS = 40.7 / 50_000
 
 
-def descriptor_windows(path):
-    """The windows in one movie's descriptors (``descriptors.npz``), from the
-    header of its ``vectors``."""
-    with zipfile.ZipFile(path) as bundle, bundle.open("vectors.npy") as member:
-        version = np.lib.format.read_magic(member)
-        read_header = {
-            (1, 0): np.lib.format.read_array_header_1_0,
-            (2, 0): np.lib.format.read_array_header_2_0,
-        }[version]
-        shape, _, _ = read_header(member)
-    return shape[0]
-
-
-# Bytes a window takes in descriptors.npz (uncompressed: common.save_npz): its
-# vector, 12 × 16 cells in float32 (reuse.descriptors.GRID), and its start, a
-# float64.
-WINDOW_FILE_BYTES = 12 * 16 * 4 + 8
-
-
-def windows_at_most(size):
-    """The windows a ``descriptors.npz`` of ``size`` bytes holds at most (its
-    headers counted as windows too): the reuse job's size where the file is
-    not here to read, only its size in a storage."""
-    return size // WINDOW_FILE_BYTES
-
-
 def job_memory(windows):
     """Bytes the reuse job holds for ``windows`` windows in all."""
     return FIXED + BYTES_PER_WINDOW * windows
 
 
-def job_minutes(windows, index_windows=None):
-    """Minutes to ask a cluster for the reuse job over ``windows`` windows:
-    MIN_RUNTIME plus RUNTIME_MARGIN times what the measured rates predict
-    (every pair's search, or past ``index_windows`` the index's)."""
-    if index_windows is not None and windows > index_windows:
-        pairs = INDEXED_PAIR_SECONDS * windows / 2
-    else:
-        pairs = PAIR_SECONDS * windows**2
-    seconds = pairs + STRETCH_SECONDS * windows
-    return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))
+def job_minutes(windows):
+    """Minutes to ask a cluster for the reuse job over ``windows`` windows,
+    each against every other: MIN_RUNTIME plus RUNTIME_MARGIN times what the
+    measured rates predict."""
+    return minutes(PAIR_SECONDS * windows**2 + STRETCH_SECONDS * windows)
 
 
 # Past reuse.index_windows, the jobs of reuse.search (python
@@ -105,7 +70,8 @@ def search_memory(windows, rows):
 
 
 def stretches_memory(windows):
-    """Bytes of ``reuse_stretches``: the descriptors, the pairs, the stretches
+    """Bytes of the reuse job past reuse.index_windows, which joins the
+    ``reuse_search`` jobs' pairs: the descriptors, the pairs, the stretches
     followed along them."""
     return FIXED + STRETCH_BYTES_PER_WINDOW * windows
 

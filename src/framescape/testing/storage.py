@@ -132,3 +132,30 @@ def submitted(nodes):
     ...]`` of every job the run submitted (:data:`JOB_SCRIPT`)."""
     lines = (Path(nodes) / "submitted.tsv").read_text().splitlines()
     return [tuple(line.split("\t")) for line in lines]
+
+
+def reuse_block_mb(results, movies):
+    """MB each job of the reuse stage past reuse.index_windows asks for, from
+    the descriptors a local run made (``results/<movie>/reuse/descriptors.npz``
+    of each of ``movies``): ``{rule: MB}`` of reuse_index, reuse_search (block
+    0, the only one of a small folder) and reuse, which joins their pairs. A
+    run where the files are elsewhere (a storage, a cluster) must ask for the
+    same, from their sizes."""
+    import numpy as np
+
+    from framescape.common import MB
+    from framescape.reuse import parameters, resources
+
+    windows = []
+    for movie in movies:
+        with np.load(Path(results) / movie / "reuse" / "descriptors.npz") as data:
+            windows.append(len(data["times"]))
+    total = sum(windows)
+    rows = min(parameters.SEARCH_ROWS, parameters.search_rows(windows))
+    assert parameters.search_blocks(windows) == 1, windows
+    sizes = {
+        "reuse_index": resources.index_memory(total),
+        "reuse_search": resources.search_memory(total, rows),
+        "reuse": resources.stretches_memory(total),
+    }
+    return {rule: -(-size // MB) for rule, size in sizes.items()}
