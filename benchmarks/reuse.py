@@ -942,11 +942,16 @@ STAGE_SECONDS = 600
 STAGE_RULES = ("reuse_descriptors", "reuse_index", "reuse_search", "reuse")
 
 
+# The stage's rules with a job per movie or block, a benchmark file each.
+PER_JOB_RULES = ("reuse_descriptors", "reuse_search")
+
+
 def stage_rule(stem):
     """The stage's rule whose job wrote the benchmark file ``stem``
     (``reuse_search_0`` → reuse_search), or None."""
-    rules = [rule for rule in STAGE_RULES if stem == rule or stem.startswith(f"{rule}_")]
-    return max(rules, key=len, default=None)
+    if stem in STAGE_RULES:
+        return stem
+    return next((r for r in PER_JOB_RULES if stem.startswith(f"{r}_")), None)
 
 
 def stage_rows(folder, stems):

@@ -45,6 +45,18 @@ def folder(tmp_path):
     return paths
 
 
+def searched(tmp_path, npzs, blocks):
+    """The index of ``npzs`` (``windows.faiss``) and the pairs of its first
+    ``blocks`` blocks, as reuse_index and reuse_search make them: their files."""
+    index = tmp_path / "windows.faiss"
+    reuse_search.index_step(npzs, index)
+    parts = []
+    for block in range(blocks):
+        parts.append(tmp_path / f"pairs_{block}.npz")
+        reuse_search.search_step(npzs, index, parts[-1], str(block), 3.0)
+    return parts
+
+
 def test_blocks_find_the_pairs_and_stretches_of_one_indexed_search(
     tmp_path, monkeypatch
 ):
@@ -59,12 +71,7 @@ def test_blocks_find_the_pairs_and_stretches_of_one_indexed_search(
     windows = [500, 420, 380]
     assert reuse_parameters.search_rows(windows) == 650
     assert reuse_parameters.search_blocks(windows) == 6
-    index = tmp_path / "windows.faiss"
-    reuse_search.index_step(npzs, index)
-    parts = []
-    for block in range(6):
-        parts.append(tmp_path / f"pairs_{block}.npz")
-        reuse_search.search_step(npzs, index, parts[-1], str(block), 3.0)
+    parts = searched(tmp_path, npzs, 6)
     found = reuse_jobs.load_descriptors(npzs)
     whole = reuse_matching.indexed_pairs(
         found.vectors,
@@ -89,17 +96,14 @@ def test_blocks_that_miss_windows_are_an_error(tmp_path, monkeypatch):
     last: one clear error, never a reuse.tsv that leaves windows out."""
     monkeypatch.setattr(reuse_parameters, "SEARCH_ROWS", 128)
     npzs = folder(tmp_path)
-    index = tmp_path / "windows.faiss"
-    reuse_search.index_step(npzs, index)
-    parts = []
-    for block in range(5):
-        parts.append(tmp_path / f"pairs_{block}.npz")
-        reuse_search.search_step(npzs, index, parts[-1], str(block), 3.0)
+    parts = searched(tmp_path, npzs, 5)
     with pytest.raises(FramescapeError, match="5 searched blocks of pairs for 1,300"):
         reuse_jobs.reuse_step(npzs, ["a", "b", "c"], 3.0, tmp_path / "r.tsv", pair_npzs=parts)
     assert not (tmp_path / "r.tsv").exists()
     with pytest.raises(FramescapeError, match="block 6 of the searched windows"):
-        reuse_search.search_step(npzs, index, tmp_path / "p.npz", "6", 3.0)
+        reuse_search.search_step(
+            npzs, tmp_path / "windows.faiss", tmp_path / "p.npz", "6", 3.0
+        )
 
 
 def test_a_folder_of_blank_windows_pairs_nothing(tmp_path):
