@@ -23,6 +23,7 @@ from framescape.testing.browser import (
     Visit,
     box_select,
     colour_pixels,
+    lasso_select,
     load_items,
     model_value,
     opened_folder_map,
@@ -263,18 +264,11 @@ def test_folder_map_lasso_selects_and_hiding_a_movie_drops_its_frames(
 ):
     page = folder_map.page
     items = collection_items(collection)
-    page.locator('[title="Lasso Select"]').first.click()
-    box = page.locator("canvas").first.bounding_box()
-    polygon = [
-        (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        for fx, fy in ((0.1, 0.15), (0.9, 0.1), (0.55, 0.5), (0.85, 0.9), (0.15, 0.8))
-    ]
-    page.mouse.move(*polygon[0])
-    page.mouse.down()
-    for corner in polygon[1:] + polygon[:1]:
-        page.mouse.move(*corner, steps=12)
-    page.mouse.up()
-    selected = sorted(model_value(page, "frames", "model.selected.indices"))
+    polygon, selected = lasso_select(
+        page,
+        ((0.1, 0.15), (0.9, 0.1), (0.55, 0.5), (0.85, 0.9), (0.15, 0.8)),
+        steps=12,
+    )
     screen = np.array([page.evaluate(SCREEN_POSITION, i) for i in range(len(items))])
     inside = MplPath(polygon).contains_points(screen)
     clear = ~near_an_edge(screen, polygon)

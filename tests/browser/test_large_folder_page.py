@@ -18,6 +18,7 @@ from framescape.testing.browser import (
     VIEW_DRAWN,
     WAIT_MS,
     Visit,
+    lasso_select,
     model_value,
     opened_folder_map,
     path_colour,
@@ -178,18 +179,9 @@ def test_hover_and_click_name_the_frame_among_many(folder_map, large):
 def test_a_lasso_over_many_selects_and_exports_them(folder_map, large, tmp_path):
     _, items = large
     page = folder_map.page
-    page.locator('[title="Lasso Select"]').first.click()
-    box = page.locator("canvas").first.bounding_box()
-    polygon = [
-        (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-        for fx, fy in ((0.3, 0.3), (0.7, 0.35), (0.6, 0.7), (0.35, 0.6))
-    ]
-    page.mouse.move(*polygon[0])
-    page.mouse.down()
-    for corner in polygon[1:] + polygon[:1]:
-        page.mouse.move(*corner, steps=8)
-    page.mouse.up()
-    selected = sorted(model_value(page, "frames", "model.selected.indices"))
+    polygon, selected = lasso_select(
+        page, ((0.3, 0.3), (0.7, 0.35), (0.6, 0.7), (0.35, 0.6)), steps=8
+    )
     inside = MplPath(polygon).contains_points(page.evaluate(SCREEN_POSITIONS))
     # The lasso's own sampling of the path may decide points on its edge.
     assert abs(len(selected) - int(inside.sum())) <= 0.02 * inside.sum()

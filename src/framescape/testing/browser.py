@@ -122,6 +122,24 @@ def box_select(page, n):
     return selected, inside
 
 
+def lasso_select(page, corners, steps):
+    """Draw the lasso tool round ``corners`` (fractions of the map's canvas),
+    ``steps`` pointer moves a side: the polygon on screen, and the frames it
+    selected, sorted."""
+    page.locator('[title="Lasso Select"]').first.click()
+    box = page.locator("canvas").first.bounding_box()
+    polygon = [
+        (box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+        for fx, fy in corners
+    ]
+    page.mouse.move(*polygon[0])
+    page.mouse.down()
+    for corner in polygon[1:] + polygon[:1]:
+        page.mouse.move(*corner, steps=steps)
+    page.mouse.up()
+    return polygon, sorted(model_value(page, "frames", "model.selected.indices"))
+
+
 def colour_pixels(page, colour):
     """Pixels of the map's canvas that are exactly ``colour`` (r, g, b)."""
     from PIL import Image
