@@ -1,10 +1,12 @@
-"""An archive's folder map: its neighbour graph through the index
-(framescape.index) at growing sizes: each stage's time and how it grows, peak
-memory, and the graph's recall of the exact nearest frames.
+"""An archive's folder map at growing sizes: its neighbour graph through the
+index (framescape.index), its maps and collection.json; each stage's time and
+how it grows, peak memory, the graph's recall of the exact nearest frames and
+real movies' trustworthiness in the maps.
 
     python benchmarks/archive.py                          # 100,000 and 300,000 frames
     python benchmarks/archive.py --sizes 100000 1000000
     python benchmarks/archive.py --pairs 50000            # also the pairs' path there
+    python benchmarks/archive.py --no-maps                # the graphs only
     python benchmarks/archive.py --quick                  # 10,000 and 30,000: CI
 
 The folder: movies of 1,000 frames at the folder map's size (40x30), as
@@ -31,8 +33,18 @@ nearest that the graph holds, overall and per kind of movie (target 0.95 on
 the real footage: generated textures such as life and cellauto hold frames at
 nearly equal distances, which no search tells apart). ``--pairs N``: at N
 frames, the pairs' path's candidate pass (framescape.graph) too, the time the
-index replaces. A miss exits 1; ``--quick`` prints the exponents without holding them to the
-target (its sizes are small and CI runs it beside other work).
+index replaces. Then, as the workflow makes them from the graphs, the folder
+map's maps (config.yaml's ``collection:`` methods, t-SNE and UMAP, each
+``embed`` then ``scale``) and ``collection_json`` (over a frame table like
+``collection_join``'s), timed as stages too, with the total of every stage per
+size (target: 3 hours at a million). Their quality: the trustworthiness
+(scikit-learn, 10 neighbours) of :data:`TRUST_MOVIES` real-footage movies
+spread over the folder, each movie's points in each map against its own
+distances, lowest and median per map (target: the lowest at least
+:data:`TRUST_TARGET`). ``--quick`` makes the maps at its smaller size only.
+Not measured here: the reuse stage (benchmarks/reuse.py ``--folder``). A miss
+exits 1; ``--quick`` prints the exponents without holding them to the target
+(its sizes are small and CI runs it beside other work).
 """
 
 import argparse
@@ -47,20 +59,29 @@ from types import SimpleNamespace
 
 import imageio_ffmpeg
 import numpy as np
+import yaml
+from sklearn.manifold import trustworthiness
 
 from common import (
     GENERATED,
+    REPO,
     cpu_description,
     decoded_views,
     load_average,
     pan_and_scan,
     real_sources,
 )
+from framescape.collection.maps import collection_json_step
+from framescape.common import tsv_text
+from framescape.distances.nearest import distances_to
+from framescape.embed.jobs import embed_step
 from framescape.graph.jobs import reduce_frames, reduced_candidates
 from framescape.graph.parameters import candidate_limit
 from framescape.graph.sample import exact_nearest
 from framescape.index import jobs
 from framescape.index.parameters import search_blocks
+from framescape.merge.coordinates import scale_step
+from framescape.run.config import collection_config, method_options
 
 WIDTH, HEIGHT = 40, 30
 MOVIE_FRAMES = 1000
@@ -69,7 +90,17 @@ K = 91
 TILE_FRAMES = 4096
 RECALL_FRAMES = 200
 EXPONENT_TARGET = 1.2
+TARGET_HOURS = 3
 RECALL_TARGET = 0.95
+# The folder map's maps and their settings, as the workflow makes them.
+CONFIG = collection_config(yaml.safe_load((REPO / "config.yaml").read_text()))
+# Real-footage movies whose trustworthiness in the maps is measured (spread
+# over the folder), its neighbours, and the least wanted: today's folder map of
+# 100 movies through the pairs' path gave 0.953 (UMAP, gray) and above
+# (docs/performance.md, "A folder of 100 movies"); within 0.02 of that.
+TRUST_MOVIES = 12
+TRUST_NEIGHBOURS = 10
+TRUST_TARGET = 0.933
 
 
 def grade(frames, number):
@@ -169,6 +200,78 @@ def index_graph(frames_npy, folder, metric, n):
         return times, graph["indices"]
 
 
+def folder_maps(frames_npy, folder, metric, n):
+    """The maps' stages from the graph, as the workflow runs them (``embed``
+    of each method, ``scale``): ``{stage: (seconds, MB)}`` and ``{name:
+    scaled .npy}``."""
+    times, scaled = {}, {}
+    for method in CONFIG["methods"]:
+        embedded = folder / f"{method}_{metric}.npy"
+        inputs = {"frames": str(frames_npy), "graph": str(folder / f"{metric}_graph.npz")}
+        options = method_options(CONFIG, method, metric)
+        _, seconds, peak = stage(
+            embed_step,
+            *(inputs, str(embedded), method, metric, options),
+            *(CONFIG["random_state"], 2, None, "archive"),
+        )
+        times[f"embed {method}"] = (seconds, peak)
+        name = f"{method}_{metric}"
+        scaled[name] = folder / f"{name}_scaled.npy"
+        stage(scale_step, str(embedded), str(scaled[name]), CONFIG["scale"])
+    return times, scaled
+
+
+def folder_json(folder, scaled, n):
+    """``collection_json`` of the folder's maps, with a frame table like the
+    one ``collection_join`` writes: ``(seconds, MB)``."""
+    table = folder / "frames.tsv"
+    table.write_text(
+        tsv_text(
+            ("movie", "frame", "time", "file"),
+            (
+                (f"m{i // MOVIE_FRAMES:05d}", i % MOVIE_FRAMES, float(i % MOVIE_FRAMES),
+                 f"m{i // MOVIE_FRAMES:05d}/frames/{i % MOVIE_FRAMES:06d}.jpg")
+                for i in range(n)
+            ),
+        )
+    )
+    names = list(scaled)
+    paths = [str(scaled[name]) for name in names]
+    output = folder / "collection.json"
+    _, seconds, peak = stage(collection_json_step, str(table), paths, names, str(output))
+    output.unlink()
+    return seconds, peak
+
+
+def movie_trustworthiness(frames_npy, scaled, kinds):
+    """``{map: [trustworthiness of each of TRUST_MOVIES real movies]}``: a
+    movie's points in the folder's map against its own distances (scikit-learn,
+    :data:`TRUST_NEIGHBOURS`), as benchmarks/collection.py measures them."""
+    frames = np.load(frames_npy, mmap_mode="r")
+    starts = [
+        start for start in range(0, len(frames), MOVIE_FRAMES) if kinds[start] < 2
+    ]
+    chosen = [starts[i] for i in np.linspace(0, len(starts) - 1, TRUST_MOVIES).astype(int)]
+    scores = {}
+    for name, path in scaled.items():
+        metric = name.rsplit("_", 1)[1]
+        points = np.load(path)
+        scores[name] = []
+        for start in dict.fromkeys(chosen):
+            rows = np.arange(start, min(start + MOVIE_FRAMES, len(frames)))
+            matrix = distances_to(frames, metric, rows, columns=rows)
+            np.fill_diagonal(matrix, 0)
+            scores[name].append(
+                trustworthiness(
+                    matrix.astype(np.float64),
+                    points[rows],
+                    n_neighbors=TRUST_NEIGHBOURS,
+                    metric="precomputed",
+                )
+            )
+    return scores
+
+
 def pairs_pass(frames_npy, metric, n):
     """The pairs' path's candidate pass (reduce, every reduced pair): seconds."""
     frames = np.load(frames_npy, mmap_mode="r")
@@ -205,17 +308,23 @@ def parse_arguments():
     parser.add_argument("--pairs", type=int, nargs="*", default=[])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workdir", type=Path, help="where the frames go")
+    parser.add_argument(
+        "--no-maps", dest="maps", action="store_false", help="the graphs only"
+    )
     return parser.parse_args()
 
 
 def measure(args, folder):
-    """``{(size, metric): {stage: (s, MB)}}`` and recalls; lines as it goes."""
-    times, recalls = {}, {}
+    """``{(size, metric): {stage: (s, MB)}}``, recalls and trustworthiness;
+    lines as it goes."""
+    times, recalls, scores = {}, {}, {}
     # Numba compiles the kernels in their first call: not a stage's time.
     warm = folder / "warm.npy"
     build_folder(warm, 2 * MOVIE_FRAMES)
     for metric in args.metrics:
         index_graph(warm, folder, metric, 2 * MOVIE_FRAMES)
+        if args.maps:
+            folder_maps(warm, folder, metric, 2 * MOVIE_FRAMES)
     warm.unlink()
     for n in args.sizes:
         frames_npy = folder / f"frames_{n}.npy"
@@ -223,10 +332,15 @@ def measure(args, folder):
         kinds = build_folder(frames_npy, n)
         print(f"\n{n:,} frames made in {time.monotonic() - started:.0f} s "
               f"(load {load_average()})", flush=True)
+        scaled = {}
         for metric in args.metrics:
             stages, indices = index_graph(frames_npy, folder, metric, n)
             if n in args.pairs:
                 stages["pairs' candidate pass"] = pairs_pass(frames_npy, metric, n)
+            if maps_at(args, n):
+                made, names = folder_maps(frames_npy, folder, metric, n)
+                stages.update(made)
+                scaled.update(names)
             times[n, metric] = stages
             recalls[n, metric] = recall(frames_npy, metric, indices, kinds)
             print(f"  {metric}: " + ", ".join(
@@ -234,19 +348,37 @@ def measure(args, folder):
             ) + "; recall " + ", ".join(
                 f"{kind} {share:.4f}" for kind, share in recalls[n, metric].items()
             ) + f" (load {load_average()})", flush=True)
+        if scaled:
+            seconds, peak = folder_json(folder, scaled, n)
+            times[n, "folder"] = {"collection_json": (seconds, peak)}
+            scores[n] = movie_trustworthiness(frames_npy, scaled, kinds)
+            print(f"  collection_json {seconds:.1f} s ({peak:,.0f} MB); "
+                  f"{TRUST_MOVIES} real movies' trustworthiness, lowest / median: "
+                  + ", ".join(f"{name} {min(v):.3f} / {np.median(v):.3f}"
+                              for name, v in scores[n].items()), flush=True)
         frames_npy.unlink()
-    return times, recalls
+    return times, recalls, scores
 
 
-def report(args, times, recalls):
+def maps_at(args, n):
+    """Whether the maps are made at ``n`` frames: at every size, or with
+    ``--quick`` at the smallest only (t-SNE of 30,000 frames alone would
+    double its time)."""
+    return args.maps and (not args.quick or n == min(args.sizes))
+
+
+def report(args, times, recalls, scores):
     """The table of exponents and the targets: misses as lines."""
     misses = []
     sizes = sorted(args.sizes)
     print("\nstage growth (exponent of N between sizes; target <= 1.2):")
-    for metric in args.metrics:
-        for name in ("index_build", "index_search", "index_graph"):
+    for metric in (*args.metrics, "folder"):
+        for name in times.get((sizes[-1], metric), {}):
+            measured = [n for n in sizes if name in times.get((n, metric), {})]
+            if len(measured) < 2:
+                continue
             line = [f"  {metric} {name}:"]
-            for low, high in itertools.pairwise(sizes):
+            for low, high in itertools.pairwise(measured):
                 before, after = times[low, metric][name][0], times[high, metric][name][0]
                 exponent = math.log(max(after, 1e-3) / max(before, 1e-3)) / math.log(
                     high / low
@@ -257,9 +389,20 @@ def report(args, times, recalls):
                 if exponent > EXPONENT_TARGET and after > 1.0 and not args.quick:
                     misses.append(f"{metric} {name} grows as N^{exponent:.2f}")
             print(" ".join(line))
+    for n in sizes:
+        total = sum(sum(t for t, _ in times[key].values()) for key in times if key[0] == n)
+        print(f"  {n:,} frames: the folder stages measured here {total:,.0f} s "
+              f"({total / 3600:.2f} h; target 3 h at a million)")
+        if n >= 1_000_000 and total > TARGET_HOURS * 3600:
+            misses.append(f"{n:,} frames took {total / 3600:.2f} h")
     for (n, metric), shares in recalls.items():
         if shares.get("real", 1.0) < RECALL_TARGET:
             misses.append(f"{metric} at {n:,}: real footage recall {shares['real']:.4f}")
+    for n, maps in scores.items():
+        for name, values in maps.items():
+            if min(values) < TRUST_TARGET:
+                misses.append(f"{name} at {n:,}: a real movie's trustworthiness "
+                              f"{min(values):.3f}")
     most = max(mb for stages in times.values() for _, mb in stages.values())
     print(f"largest stage peak {most:,.0f} MB (target 6 GB)")
     if most > 6000:
@@ -273,8 +416,8 @@ def main():
         args.sizes, args.pairs = [10_000, 30_000], [10_000]
     print(f"framescape archive benchmark on {cpu_description()}, load {load_average()}")
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
-        times, recalls = measure(args, Path(folder))
-    misses = report(args, times, recalls)
+        times, recalls, scores = measure(args, Path(folder))
+    misses = report(args, times, recalls, scores)
     for miss in misses:
         print(f"MISSED: {miss}")
     sys.exit(1 if misses else 0)

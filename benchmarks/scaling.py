@@ -10,6 +10,9 @@ every run uses the repository's config.yaml (both metrics, all three methods)
 in a fresh folder: imports, JIT compilation and numba's cache as a first run
 after install would have them (the cache in src/framescape/__pycache__ is kept).
 A failed workflow, or an enabled step without its benchmark file, exits non-zero.
+Then, per length, each job's throughput: its CPU seconds (Snakemake's samples),
+frames a second a core, and the core-hours a million frames in movies of that
+length would take (docs/performance.md, "A million frames, movie by movie").
 """
 
 import argparse
@@ -18,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import run_workflow
+from common import cpu_seconds, run_workflow
 
 REPO = Path(__file__).resolve().parents[1]
 STEPS = [
@@ -60,9 +63,15 @@ def main():
         f"{os.cpu_count()} cores, --cores {args.cores}; "
         f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}"
     )
-    results = {}
+    results, cpus = {}, {}
     for frames in args.frames:
         wall, steps, folder, _ = run_workflow(frames, args.cores, config)
+        cpus[frames] = {
+            path.stem: cpu_seconds(path)
+            for path in (folder / "results" / f"test{frames}" / "benchmarks").glob(
+                "*.tsv"
+            )
+        }
         if not args.keep:
             subprocess.run(["rm", "-rf", str(folder)], check=True)
         results[frames] = wall, steps
@@ -90,6 +99,27 @@ def main():
         print(f"| {label} | " + " | ".join(cells) + " |")
     walls = " | ".join(f"{wall:.0f} s" for wall, _ in results.values())
     print(f"| **whole workflow (wall)** | {walls} |")
+    for frames, (wall, steps) in results.items():
+        print_throughput(frames, wall, cpus[frames], args.cores)
+
+
+def print_throughput(frames, wall, cpu, cores):
+    """What each job of an ``frames``-frame movie costs a core: its CPU
+    seconds, frames a second a core, and the core-hours a million frames in
+    movies of this length would take; then the whole run's."""
+    print(f"\nN={frames}: throughput per job (CPU seconds of Snakemake's samples; "
+          "a job under a second has none and is left out)")
+    print("| job | CPU s | frames a second a core | core-hours a million frames |")
+    print("|---|---:|---:|---:|")
+    for stem, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
+        if seconds > 0:
+            print(f"| {stem} | {seconds:.1f} | {frames / seconds:,.0f} | "
+                  f"{1e6 / frames * seconds / 3600:.2f} |")
+    total = sum(cpu.values())
+    print(f"| **all jobs** | {total:.1f} | {frames / total:,.1f} | "
+          f"{1e6 / frames * total / 3600:.1f} |")
+    print(f"wall {wall:.0f} s on {cores} cores: "
+          f"{100 * total / (wall * cores):.0f} % of the cores' time in the jobs")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import pytest
 from framescape.distances.matrices import compute_distances
 from framescape.distances.nearest import nearest_frames
 from framescape.frames.decode import MovieDecoder
+from framescape.graph.parameters import RECALL_SAMPLE
+from framescape.graph.sample import candidates_needed, sampled_frames
 from framescape.index import build, jobs, parameters
 from framescape.index.parameters import search_blocks
 from framescape.testing import DEMO_MOVIE
@@ -108,6 +110,28 @@ def test_the_search_order_keeps_each_list_together():
     assert build.training_frames(10).tolist() == list(range(10))
     drawn = build.training_frames(10**6, 100)
     assert len(drawn) == 100 and (np.diff(drawn) > 0).all() and drawn[-1] < 10**6
+
+
+def test_the_sample_of_frames_is_compared_a_part_at_a_time(folder_frames):
+    """The candidate count and the logged recall come from
+    INDEX_RECALL_SAMPLE frames, more than the per-movie graph's sample, compared
+    with every frame a part at a time: as the whole matrix gives them."""
+    _, frames = folder_frames
+    n = len(frames)
+    projection = build.fit_projection(frames, "gray", build.training_frames(n))
+    projected = np.empty((n, projection.d_out), np.float32)
+    build.project_frames(frames, "gray", projection, projected)
+    index = build.train_index(projected)
+    least, limit = 2 * K, 10 * K
+    sample = build.sampled_candidates(frames, "gray", K, index, projected, least, limit)
+    chosen = sampled_frames(n, parameters.INDEX_RECALL_SAMPLE)
+    assert len(chosen) == parameters.INDEX_RECALL_SAMPLE > RECALL_SAMPLE
+    truth = nearest_frames(compute_distances(frames, "gray")[chosen], K, rows=chosen)
+    listed = build.search(index, projected[chosen], limit + 1, n)
+    listed = np.array([row[row != frame][:limit] for row, frame in zip(listed, chosen)])
+    count, recall = candidates_needed(listed, truth, least)
+    assert sample == {"count": count, "recall": recall, "sampled": len(chosen)}
+    assert 0.5 < recall < 1
 
 
 RUN_JOBS = """

@@ -13,7 +13,7 @@ rule embed:
         benchmark_path("embed", "method", "metric")
     conda:
         "../../envs/embed.yaml"
-    threads: 2
+    threads: embed_threads
     resources:
         mem_mb=embed_mb,
         runtime=embed_minutes,

@@ -14,6 +14,7 @@ from framescape.graph.reduce import reduced_descriptors
 from framescape.graph.sample import candidates_needed, exact_nearest, sampled_frames
 from framescape.index.parameters import (
     DIMENSIONS,
+    INDEX_RECALL_SAMPLE,
     PROBES,
     TRAIN_FRAMES,
     TRAIN_PER_LIST,
@@ -129,8 +130,9 @@ def sampled_candidates(
 ):
     """How many candidates each frame re-ranks: the fewest, at least ``least``,
     at most ``limit``, whose share of the true ``k`` nearest of
-    :data:`RECALL_SAMPLE` frames (compared with every frame at full size) reaches
-    the graph's target (:func:`candidates_needed`).
+    :data:`INDEX_RECALL_SAMPLE` frames (compared with every frame at full size,
+    :data:`RECALL_SAMPLE` at a time) reaches the graph's target
+    (:func:`candidates_needed`).
 
     Returns
     -------
@@ -139,10 +141,16 @@ def sampled_candidates(
         estimated recall, as the re-rank is exact), ``sampled`` (frames).
     """
     n = len(frames)
-    chosen = sampled_frames(n, RECALL_SAMPLE if k else 0)
+    chosen = sampled_frames(n, INDEX_RECALL_SAMPLE if k else 0)
     if not len(chosen):
         return {"count": min(least, limit), "recall": 1.0, "sampled": 0}
-    truth = exact_nearest(frames, metric, k, chosen, mask, progress)
+    # A part at a time: its distances to every frame are held (S x N float32).
+    truth = np.concatenate(
+        [
+            exact_nearest(frames, metric, k, part, mask, progress)
+            for part in np.array_split(chosen, -(-len(chosen) // RECALL_SAMPLE))
+        ]
+    )
     # One more: the frame itself is its own nearest.
     listed = search(index, projected[chosen], limit + 1, n)
     listed = np.array([row[row != frame][:limit] for row, frame in zip(listed, chosen)])

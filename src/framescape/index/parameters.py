@@ -17,6 +17,14 @@ TRAIN_PER_LIST = 64
 LIST_FRAMES = 256
 # Lists a frame is searched in.
 PROBES = 32
+# Frames whose true nearest decide how many candidates a frame re-ranks and
+# estimate the graph's recall (framescape.index.build.sampled_candidates),
+# compared with every frame RECALL_SAMPLE (64) at a time. A folder's frames
+# differ more than a movie's: at 100,000 frames (benchmarks/archive.py's
+# folder, hsl, 600 candidates) 64 frames estimated 0.995 where 200 measured
+# 0.964, its textures' few frames with many nearly equal neighbours falling
+# between the 64.
+INDEX_RECALL_SAMPLE = 256
 # Frames searched and re-ranked by one job: this many times tile_frames (65,536
 # at its default, 4,096).
 SEARCH_TILES = 16
