@@ -13,6 +13,7 @@ from framescape.common import FramescapeError, Progress, log, save_tsv
 from framescape.reuse.matching import region_similarity, similar_pairs, unique_pairs
 from framescape.reuse.parameters import search_blocks
 from framescape.reuse.stretches import MIN_SCORE, find_stretches
+from framescape.run.progress import watching
 from framescape.threads import faiss_threads
 
 TSV_HEADER = ("movie_a", "start_a", "end_a", "movie_b", "start_b", "end_b", "score")
@@ -120,17 +121,21 @@ def write_stretches(found, pairs, movies, min_seconds, output):
     def similarity(i, j):
         return region_similarity(found.vectors, found.parts, i, j)
 
-    stretches = find_stretches(
-        pairs,
-        similarity,
-        found.movie,
-        found.time,
-        found.step,
-        min_seconds,
-        span=found.step,
-        described=found.vectors.any(axis=1),
-        min_score=MIN_SCORE,
-    )
+    # A line every 10 s also while one offset, followed along a long movie,
+    # takes longer.
+    with watching("stretches") as watch:
+        stretches = find_stretches(
+            pairs,
+            similarity,
+            found.movie,
+            found.time,
+            found.step,
+            min_seconds,
+            span=found.step,
+            described=found.vectors.any(axis=1),
+            min_score=MIN_SCORE,
+            progress=watch,
+        )
     rows = tsv_rows(stretches, list(movies))
     save_tsv(output, TSV_HEADER, rows)
     log.info("%d stretches found in two places", len(rows))

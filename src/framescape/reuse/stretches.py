@@ -137,16 +137,26 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie, min_score=0
     hits = np.flatnonzero(matched >= MATCH_SIMILARITY)
     gap = (GAP + 1) * width
     breaks = np.flatnonzero(np.diff(x.times[hits]) > gap + 1e-6)
-    # Whether a run of matching frames may go on past the edges of x's part.
-    open_end = len(hits) > 0 and (
-        (x.times[hits[0]] - x.times[0] <= gap and x.times[0] > x.begin)
+    runs = np.split(hits, breaks + 1) if len(hits) else []
+    # Whether a run of matching frames may go on past the edges of x's part
+    # and still give a stretch: inside one movie, a run as long as the offset
+    # already is footage moving in cycles (cut where its copy starts, below,
+    # it leaves no time between them), however far it goes. Following such a
+    # run to the ends of a long looping movie, offset after offset, took hours.
+    open_end = len(runs) > 0 and (
+        (
+            x.times[runs[0][0]] - x.times[0] <= gap
+            and x.times[0] > x.begin
+            and not (same_movie and spans(x, runs[0]) >= abs(offset))
+        )
         or (
-            x.times[-1] - x.times[hits[-1]] <= gap
+            x.times[-1] - x.times[runs[-1][-1]] <= gap
             and x.times[-1] < x.end - max(x.span, x.hop) - 1e-9
+            and not (same_movie and spans(x, runs[-1]) >= abs(offset))
         )
     )
     found = []
-    for run in np.split(hits, breaks + 1) if len(hits) else []:
+    for run in runs:
         # A window that straddles the footage's cut matches less: the one
         # just before and the one just after the run belong to the stretch
         # if at least EDGE_SIMILARITY. They count in its score too: footage
@@ -180,6 +190,11 @@ def follow(similarity, x, y, offset, width, min_seconds, same_movie, min_score=0
     return found, open_end
 
 
+def spans(x, run):
+    """Seconds from the first to the last of frames ``run`` of track ``x``."""
+    return float(x.times[run[-1]] - x.times[run[0]])
+
+
 def stretch_ends(x, y, first, last, place, shift):
     """Where a stretch of x's frames ``first`` … ``last`` (matching y's frames
     ``place``, ``shift`` s later) starts and ends in x (s).
@@ -208,7 +223,8 @@ def follow_around(
     similarity, x, y, offset, width, min_seconds, same_movie, seeds, min_score=0.0
 ):
     """:func:`follow` over the part of track ``x`` around the times ``seeds``
-    (s), widened while a run of matching frames reaches its edge."""
+    (s), widened while a run of matching frames reaches its edge: its matches
+    and the part walked, ``(start, end)`` (s)."""
     margin = max(min_seconds, (GAP + 2) * width)
     while True:
         inside = (x.times >= seeds.min() - margin) & (x.times <= seeds.max() + margin)
@@ -221,7 +237,7 @@ def follow_around(
             similarity, part, y, offset, width, min_seconds, same_movie, min_score
         )
         if not open_end:
-            return walked
+            return walked, (float(part.times[0]), float(part.times[-1]))
         margin *= 4
 
 
@@ -293,9 +309,11 @@ def find_stretches(
     described=None,
     min_votes=2,
     min_score=0.0,
+    progress=None,
 ):
     """Stretches of footage found in two places, from frame pairs that look
-    alike (progress logged every 10 s).
+    alike (``progress(votes done, votes, "votes")``, by default a line every
+    10 s).
 
     Pairs vote for a time offset between two movies (or two moments of one);
     each offset with at least ``min_votes`` votes close together in time is
@@ -356,7 +374,9 @@ def find_stretches(
             match.end + match.offset,
             match.score,
         )
-        for (x_movie, y_movie), walked in follow_votes(votes, search).items()
+        for (x_movie, y_movie), walked in follow_votes(
+            votes, search, progress or Progress("stretches")
+        ).items()
         for match in walked
     ]
     return distinct_stretches(stretches, step)
@@ -393,16 +413,16 @@ def offset_votes(candidates, movie, time, step, min_seconds):
     )
 
 
-def follow_votes(votes, search):
+def follow_votes(votes, search, progress):
     """Every offset of at least ``search.min_votes`` votes followed, the most
-    voted first: ``{(movie_a, movie_b): [Match in movie_a]}``."""
+    voted first: ``{(movie_a, movie_b): [Match in movie_a]}``; ``progress`` as
+    :func:`find_stretches`'."""
     found = {}
     voted = int((votes.counts >= search.min_votes).sum())
     most_voted = np.argsort(-votes.counts, kind="stable")[:voted]
     # Progress counted in votes: the offsets with the most votes come first
     # and take longest (their stretches are long), the many small ones last.
     votes_before = np.r_[0, np.cumsum(votes.counts[most_voted])]
-    progress = Progress("stretches")
     for done, g in enumerate(most_voted):
         progress(int(votes_before[done]), int(votes_before[-1]), "votes")
         x_movie, y_movie, _ = (int(v) for v in votes.groups[g])
@@ -420,6 +440,8 @@ def follow_group(votes, members, x_movie, y_movie, seen, search):
     w = float(votes.width[members[0]])
     members = members[np.argsort(votes.times[members], kind="stable")]
     apart = np.diff(votes.times[members]) > search.min_seconds + (GAP + 1) * w
+    # The parts of movie_a already walked at this offset (s), stretch or not.
+    walked = []
     for cluster in np.split(members, np.flatnonzero(apart) + 1):
         seeds = votes.times[cluster]
         # Votes of as many frames of movie_a (one frame voting twice,
@@ -434,7 +456,14 @@ def follow_group(votes, members, x_movie, y_movie, seen, search):
             for match in seen
         ):
             continue  # these votes lie inside a stretch already followed
-        seen += follow_offset(search, x_movie, y_movie, offset, w, seeds)
+        if any(start <= seeds[0] and seeds[-1] <= end for start, end in walked):
+            # ... or inside a part walked for votes before them, which found
+            # no stretch there: footage moving in cycles votes all along a
+            # movie, in thousands of clusters a few seconds apart.
+            continue
+        found, part = follow_offset(search, x_movie, y_movie, offset, w, seeds)
+        seen += found
+        walked.append(part)
 
 
 def follow_offset(search, x_movie, y_movie, offset, width, seeds):
@@ -442,10 +471,10 @@ def follow_offset(search, x_movie, y_movie, offset, width, seeds):
     ``offset`` around the times ``seeds`` (s in x): its matches, in x.
 
     It walks the movie sampled less often, so that its frames each find a
-    partner."""
+    partner. Also returns the part of x walked, ``(start, end)`` (s)."""
     x, y = search.tracks[x_movie], search.tracks[y_movie]
     if search.step[y_movie] > search.step[x_movie]:
-        walked = follow_around(
+        walked, (start, end) = follow_around(
             search.similarity,
             y,
             x,
@@ -459,7 +488,7 @@ def follow_offset(search, x_movie, y_movie, offset, width, seeds):
         return [
             Match(m.start + m.offset, m.end + m.offset, -m.offset, m.score)
             for m in walked
-        ]
+        ], (start - offset, end - offset)
     return follow_around(
         search.similarity,
         x,
