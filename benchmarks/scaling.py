@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import cpu_seconds, run_workflow
+from common import busy_line, cpu_seconds, run_workflow
 
 REPO = Path(__file__).resolve().parents[1]
 STEPS = [
@@ -99,14 +99,15 @@ def main():
         print(f"| {label} | " + " | ".join(cells) + " |")
     walls = " | ".join(f"{wall:.0f} s" for wall, _ in results.values())
     print(f"| **whole workflow (wall)** | {walls} |")
-    for frames, (wall, steps) in results.items():
+    for frames, (wall, _) in results.items():
         print_throughput(frames, wall, cpus[frames], args.cores)
 
 
 def print_throughput(frames, wall, cpu, cores):
     """What each job of an ``frames``-frame movie costs a core: its CPU
     seconds, frames a second a core, and the core-hours a million frames in
-    movies of this length would take; then the whole run's."""
+    movies of this length would take; then the whole run's (the movie's own
+    jobs: the folder's, such as reuse, are left out)."""
     print(f"\nN={frames}: throughput per job (CPU seconds of Snakemake's samples; "
           "a job under a second has none and is left out)")
     print("| job | CPU s | frames a second a core | core-hours a million frames |")
@@ -116,10 +117,12 @@ def print_throughput(frames, wall, cpu, cores):
             print(f"| {stem} | {seconds:.1f} | {frames / seconds:,.0f} | "
                   f"{1e6 / frames * seconds / 3600:.2f} |")
     total = sum(cpu.values())
+    if total == 0:
+        print("| **all jobs** | no CPU samples (every job under a second) | | |")
+        return
     print(f"| **all jobs** | {total:.1f} | {frames / total:,.1f} | "
           f"{1e6 / frames * total / 3600:.1f} |")
-    print(f"wall {wall:.0f} s on {cores} cores: "
-          f"{100 * total / (wall * cores):.0f} % of the cores' time in the jobs")
+    print(busy_line(total, wall, cores))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from scipy.stats import spearmanr
 from framescape.common import FramescapeError, load_tsv, save_json, save_npz
 from framescape.frames.probe import probe_movie
 from framescape.reuse import descriptors as reuse_descriptors
+from framescape.reuse import follow as reuse_follow
 from framescape.reuse import jobs as reuse_jobs
 from framescape.reuse import matching as reuse_matching
 from framescape.reuse import parameters as reuse_parameters
@@ -159,8 +160,8 @@ def test_descriptors_survive_the_envelope_and_tell_other_footage_apart(
     edited = reuse_descriptors.descriptors(edits(bikes_luma)[edit])
     same = np.einsum("ij,ij->i", original, edited)
     other = edited @ reuse_descriptors.descriptors(bunny_luma).T
-    assert same.min() > reuse.MATCH_SIMILARITY
-    assert other.max() < reuse.MATCH_SIMILARITY
+    assert same.min() > reuse_follow.MATCH_SIMILARITY
+    assert other.max() < reuse_follow.MATCH_SIMILARITY
 
 
 def test_flat_pictures_have_no_descriptor():
@@ -597,3 +598,28 @@ def test_a_movie_moving_in_cycles_is_followed_once_per_offset():
     # widens a few times): 0.29 million comparisons; 8.5 million when every
     # cluster was walked again, widening to the movie's ends.
     assert compared[0] < 11 * 20 * n, compared[0]
+
+
+def test_a_cycle_inside_one_movie_is_not_followed_to_its_ends():
+    """Ten votes for a 10-s offset in the middle of a 1,000-s looping movie:
+    the run of matching windows is already as long as the offset in the part
+    around them (cycles: never a stretch), so the walk stops there instead of
+    widening to both ends of the movie."""
+    rng = np.random.default_rng(13)
+    period, n, step = 20, 2000, 0.5
+    phases = unit(rng.normal(size=(period, 48)))
+    vectors = unit(phases[np.arange(n) % period] + rng.normal(0, 0.05, (n, 48)))
+    candidates = np.array([(i, i + period) for i in range(1000, 1010)])
+    compared = [0]
+
+    def similarity(i, j):
+        compared[0] += len(i)
+        return np.clip(np.einsum("ij,ij->i", vectors[i], vectors[j]), 0, 1)
+
+    time = np.arange(n) * step
+    found = reuse.find_stretches(
+        candidates, similarity, np.zeros(n, int), time, np.array([step]), 3.0
+    )
+    assert found == []
+    # 132 comparisons; 18,245 when the walk widened to the movie's ends.
+    assert compared[0] < 1000, compared[0]

@@ -125,6 +125,12 @@ def search(index, queries, count, n):
     return found
 
 
+def part_progress(progress, part, parts):
+    """``progress`` of part ``part`` of ``parts`` equal parts of some work,
+    counted as the whole's."""
+    return lambda done, total, unit: progress(part * total + done, parts * total, unit)
+
+
 def sampled_candidates(
     frames, metric, k, index, projected, least, limit, mask=None, progress=None
 ):
@@ -145,10 +151,18 @@ def sampled_candidates(
     if not len(chosen):
         return {"count": min(least, limit), "recall": 1.0, "sampled": 0}
     # A part at a time: its distances to every frame are held (S x N float32).
+    parts = np.array_split(chosen, -(-len(chosen) // RECALL_SAMPLE))
     truth = np.concatenate(
         [
-            exact_nearest(frames, metric, k, part, mask, progress)
-            for part in np.array_split(chosen, -(-len(chosen) // RECALL_SAMPLE))
+            exact_nearest(
+                frames,
+                metric,
+                k,
+                part,
+                mask,
+                progress and part_progress(progress, i, len(parts)),
+            )
+            for i, part in enumerate(parts)
         ]
     )
     # One more: the frame itself is its own nearest.
