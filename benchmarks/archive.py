@@ -72,6 +72,7 @@ from common import (
     pan_and_scan,
     real_sources,
 )
+from framescape.collection.join import TABLE_COLUMNS
 from framescape.collection.maps import collection_json_step
 from framescape.common import tsv_text
 from framescape.distances.nearest import distances_to
@@ -235,7 +236,7 @@ def folder_json(folder, scaled, n):
     table = folder / "frames.tsv"
     table.write_text(
         tsv_text(
-            ("movie", "frame", "time", "file"),
+            TABLE_COLUMNS,
             (
                 (f"m{i // MOVIE_FRAMES:05d}", i % MOVIE_FRAMES, float(i % MOVIE_FRAMES),
                  f"m{i // MOVIE_FRAMES:05d}/frames/{i % MOVIE_FRAMES:06d}.jpg")
@@ -262,6 +263,7 @@ def movie_trustworthiness(frames_npy, scaled, kinds):
     ]
     spread = np.linspace(0, len(starts) - 1, TRUST_MOVIES).astype(int)
     chosen = list(dict.fromkeys(starts[i] for i in spread))
+    points = {name: np.load(path) for name, path in scaled.items()}
     scores = {name: [] for name in scaled}
     for start in chosen:
         rows = np.arange(start, min(start + MOVIE_FRAMES, len(frames)))
@@ -273,7 +275,7 @@ def movie_trustworthiness(frames_npy, scaled, kinds):
                     scores[name].append(
                         trustworthiness(
                             matrix.astype(np.float64),
-                            np.load(scaled[name])[rows],
+                            points[name][rows],
                             n_neighbors=TRUST_NEIGHBOURS,
                             metric="precomputed",
                         )
