@@ -46,7 +46,10 @@ rule graph_rerank:
         benchmark_path("graph_rerank", "metric", "block")
     conda:
         "../../envs/distances.yaml"
-    threads: 8
+    # It kept about one core busy with two (a 50,000-frame movie: 1.1 cores
+    # used): one, so that two blocks run side by side; the same bits either way (the re-rank on one thread or two:
+    # tests/unit/test_index.py).
+    threads: 1
     resources:
         mem_mb=graph_rerank_mb,
         runtime=graph_rerank_minutes,
