@@ -75,11 +75,11 @@ from common import (
 from framescape.collection.join import TABLE_COLUMNS
 from framescape.collection.maps import collection_json_step
 from framescape.common import tsv_text
-from framescape.distances.nearest import distances_to
+from framescape.distances.nearest import distances_to, nearest_frames
+from framescape.distances.parameters import FRAME_BLOCK
 from framescape.embed.jobs import embed_step
 from framescape.graph.jobs import reduce_frames, reduced_candidates
 from framescape.graph.parameters import candidate_limit
-from framescape.graph.sample import exact_nearest
 from framescape.index import jobs
 from framescape.index.parameters import search_blocks
 from framescape.merge.coordinates import scale_step
@@ -96,6 +96,8 @@ TARGET_HOURS = 3
 # Stages printed to compare with, not folder stages: no target, no total.
 COMPARED_ONLY = {"pairs' candidate pass"}
 RECALL_TARGET = 0.95
+# hsl's distances in the graph are the matrix's within float32 rounding.
+TIE_TOLERANCE = 2e-6
 # The folder map's maps and their settings, as the workflow makes them.
 CONFIG = collection_config(yaml.safe_load((REPO / "config.yaml").read_text()))
 # Real-footage movies whose trustworthiness in the maps is measured (spread
@@ -126,7 +128,7 @@ def grade(frames, number):
 
 def generated(number, count):
     """``(count, 30, 40, 3) uint8``: a lavfi source, its own seed."""
-    template = GENERATED[number % len(GENERATED)]
+    template = GENERATED[number % len(GENERATED)]  # source_name's
     source = template.format(seed=number, frames=count)
     options = f"size={WIDTH}x{HEIGHT}:rate=25"
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error"]
@@ -175,7 +177,8 @@ def stage(work, *args):
 
 
 def index_graph(frames_npy, folder, metric, n):
-    """The three stages: ``{stage: (seconds, MB)}`` and the graph's indices."""
+    """The three stages: ``{stage: (seconds, MB)}`` and the graph
+    (``indices``, ``distances``)."""
     outputs = SimpleNamespace(
         projected=str(folder / f"{metric}_projected.npy"),
         index=str(folder / f"{metric}.faiss"),
@@ -201,7 +204,7 @@ def index_graph(frames_npy, folder, metric, n):
     _, seconds, peak = stage(jobs.graph_step, parts, str(output), n, metric, K)
     times["index_graph"] = (seconds, peak)
     with np.load(output) as graph:
-        return times, graph["indices"]
+        return times, {name: graph[name] for name in ("indices", "distances")}
 
 
 def folder_maps(frames_npy, folder, metric):
@@ -294,22 +297,39 @@ def pairs_pass(frames_npy, metric, n):
     return stage(work)[1:]
 
 
-def recall(frames_npy, metric, indices, kinds):
-    """The share of sampled frames' true k nearest the graph holds: overall
-    and per kind."""
+def recall(frames_npy, metric, graph, kinds):
+    """Two shares of sampled frames' true k nearest that the graph holds, each
+    overall, per kind and per generated source: the true k nearest themselves,
+    and, counting ties, its neighbours no farther than the true k-th (within
+    float32 rounding), as ANN-Benchmarks counts them (Aumüller, Bernhardsson
+    and Faithfull, Information Systems 87, 2020): frames many of which lie at
+    the same distance (a still, a loop) have true k nearest that are one
+    choice among equals."""
     frames = np.load(frames_npy, mmap_mode="r")
     n = len(frames)
     chosen = np.unique(np.linspace(0, n - 1, RECALL_FRAMES).round().astype(np.int64))
-    truth = exact_nearest(frames, metric, K, chosen)
+    rows = distances_to(frames, metric, chosen, column_frames=FRAME_BLOCK)
+    truth = nearest_frames(rows, K, rows=chosen)
+    kth = np.take_along_axis(rows, truth[:, -1:].astype(np.intp), axis=1)
     held = np.array(
-        [len(np.intersect1d(t, indices[c])) / K for c, t in zip(chosen, truth)]
+        [len(np.intersect1d(t, graph["indices"][c])) / K for c, t in zip(chosen, truth)]
     )
-    shares = {"all": held.mean()}
+    near = (graph["distances"][chosen] <= kth + TIE_TOLERANCE).mean(axis=1)
+    groups = {"all": np.ones(len(chosen), bool)}
     for number, kind in enumerate(("real", "graded", "generated")):
-        picked = kinds[chosen] == number
-        if picked.any():
-            shares[kind] = held[picked].mean()
-    return shares
+        groups[kind] = kinds[chosen] == number
+    sources = np.array([source_name(movie) for movie in chosen // MOVIE_FRAMES])
+    for name in dict.fromkeys(sources[groups["generated"]].tolist()):
+        groups[name] = groups["generated"] & (sources == name)
+    return tuple(
+        {name: shares[picked].mean() for name, picked in groups.items() if picked.any()}
+        for shares in (held, near)
+    )
+
+
+def source_name(movie):
+    """The lavfi source that :func:`generated` takes for movie ``movie``."""
+    return GENERATED[movie % len(GENERATED)].split("=")[0]
 
 
 def parse_arguments():
@@ -345,7 +365,7 @@ def measure(args, folder):
               f"(load {load_average()})", flush=True)
         scaled = {}
         for metric in args.metrics:
-            stages, indices = index_graph(frames_npy, folder, metric, n)
+            stages, graph = index_graph(frames_npy, folder, metric, n)
             if n in args.pairs:
                 stages["pairs' candidate pass"] = pairs_pass(frames_npy, metric, n)
             if maps_at(args, n):
@@ -353,12 +373,15 @@ def measure(args, folder):
                 stages.update(made)
                 scaled.update(names)
             times[n, metric] = stages
-            recalls[n, metric] = recall(frames_npy, metric, indices, kinds)
+            recalls[n, metric], ties = recall(frames_npy, metric, graph, kinds)
             print(f"  {metric}: " + ", ".join(
                 f"{name} {s:.1f} s ({mb:,.0f} MB)" for name, (s, mb) in stages.items()
             ) + "; recall " + ", ".join(
                 f"{kind} {share:.4f}" for kind, share in recalls[n, metric].items()
             ) + f" (load {load_average()})", flush=True)
+            print(f"  {metric} recall counting ties (no farther than the true "
+                  f"{K}-th): " + ", ".join(
+                      f"{kind} {share:.4f}" for kind, share in ties.items()), flush=True)
         if scaled:
             seconds, peak = folder_json(folder, scaled, n)
             times[n, "folder"] = {"collection_json": (seconds, peak)}
