@@ -340,3 +340,35 @@ def test_tsne_from_the_graph_logs_its_progress(bikes_distances, monkeypatch, cap
     assert lines[0].startswith("t-SNE: 1 of 260 iterations")
     assert lines[-1].startswith("t-SNE: 260 of 260 iterations (100 %)")
     assert np.array_equal(quiet, logged)
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_landmark_mds_of_a_long_movie_is_the_same_whatever_the_threads(
+    bikes_frames, tmp_path, monkeypatch, metric
+):
+    """Rule embed's MDS on the long-movie path (16 landmarks of 80 frames: their
+    distances to every frame, then each frame placed from them) writes the
+    same bytes on one thread and two: it asks for one, a cluster's job may get
+    more."""
+    from framescape.embed import jobs as embed_jobs
+
+    monkeypatch.setattr(embed_jobs, "LANDMARKS", 16)
+    frames = np.concatenate([bikes_frames, bikes_frames[::-1, :, ::-1]])
+    np.save(tmp_path / "frames.npy", frames)
+    written = []
+    for threads in (1, 2):
+        output = tmp_path / f"mds_{threads}.npy"
+        embed_jobs.embed_step(
+            {"frames": str(tmp_path / "frames.npy")},
+            str(output),
+            "mds",
+            metric,
+            {},
+            42,
+            threads,
+            None,
+            "bikes",
+        )
+        written.append(output.read_bytes())
+    assert len(np.load(tmp_path / "mds_1.npy")) == len(frames)
+    assert written[0] == written[1]

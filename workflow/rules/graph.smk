@@ -21,7 +21,12 @@ rule graph_candidates:
         benchmark_path("graph_candidates", "metric")
     conda:
         "../../envs/distances.yaml"
-    threads: 8
+    # It kept 1.4 cores busy with two (a 50,000-frame movie), and a job of two
+    # threads waits for both cores while others use one (that movie's hsl
+    # candidates waited 92 s beside a t-SNE). With one, every run computes it
+    # on one (Snakemake gives BLAS the job's threads, and a product of floats
+    # can differ in its last bits between one BLAS thread and two).
+    threads: 1
     resources:
         mem_mb=graph_candidates_mb,
         runtime=graph_candidates_minutes,

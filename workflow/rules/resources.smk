@@ -290,11 +290,12 @@ def embed_mb(wildcards, input):
 
 
 def embed_threads(wildcards, input):
-    """t-SNE and UMAP from a neighbour graph keep about one core busy whatever
-    they are given (the folder map of 100 movies: 1.07 and 0.71 cores used
-    with two; umap-learn runs one thread when seeded): they ask for one, so that
-    two of them run side by side. The others ask for two."""
-    if wildcards.method in ("tsne", "umap") and "graph" in input.keys():
+    """The layouts of the long-movie path and the folder map keep about one
+    core busy whatever they are given (t-SNE and UMAP from the folder map of 100
+    movies: 1.07 and 0.71 cores used with two, umap-learn running one thread
+    when seeded; landmark MDS of a 50,000-frame movie 1.22): they ask for one,
+    so that two of them run side by side. Those from a matrix ask for two."""
+    if "frames" in input.keys():
         return 1
     return 2
 
