@@ -29,9 +29,11 @@ peak resident memory (VmHWM, set back before each stage) and, between sizes,
 the exponent of its growth (log of the time ratio over log of the size ratio;
 the target is at most 1.2). Recall: :data:`RECALL_FRAMES` frames spread over
 the folder compared with every frame at full size; the share of their true k
-nearest that the graph holds, overall and per kind of movie (target 0.95 on
-the real footage: generated textures such as life and cellauto hold frames at
-nearly equal distances, which no search tells apart). ``--pairs N``: at N
+nearest that the graph holds, overall, per kind of movie and per generated
+source, and again counting ties (a neighbour no farther than the true k-th).
+Target 0.95 on the real footage: the cellular automata (life, cellauto) and
+sierpinski's fractal keep little of what tells their frames apart in the
+block means the index compares (docs/performance.md). ``--pairs N``: at N
 frames, the pairs' path's candidate pass (framescape.graph) too, the time the
 index replaces. Then, as the workflow makes them from the graphs, the folder
 map's maps (config.yaml's ``collection:`` methods, t-SNE and UMAP, each
@@ -217,12 +219,11 @@ def folder_maps(frames_npy, folder, metric):
         graph = str(folder / f"{metric}_graph.npz")
         inputs = {"frames": str(frames_npy), "graph": graph}
         options = method_options(CONFIG, method, metric)
-        # workflow/rules/resources.smk's embed_threads: one on the graph.
-        threads = 1 if method in ("tsne", "umap") else 2
+        # workflow/rules/resources.smk's embed_threads: one from the frames.
         _, seconds, peak = stage(
             embed_step,
             *(inputs, str(embedded), method, metric, options),
-            *(CONFIG["random_state"], threads, None, "archive"),
+            *(CONFIG["random_state"], 1, None, "archive"),
         )
         times[f"embed {method}"] = (seconds, peak)
         name = f"{method}_{metric}"

@@ -2,6 +2,9 @@
 neighbours logged."""
 
 import logging
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -342,33 +345,50 @@ def test_tsne_from_the_graph_logs_its_progress(bikes_distances, monkeypatch, cap
     assert np.array_equal(quiet, logged)
 
 
+LANDMARK_MDS_IN_A_FRESH_PROCESS = """
+import sys
+from framescape.embed import jobs, mds
+frames_npy, output, metric, threads = sys.argv[1:]
+mds.LANDMARKS = 16
+chosen = mds.even_landmarks
+
+
+def landmarks(n, count):
+    print(len(chosen(n, count)))
+    return chosen(n, count)
+
+
+mds.even_landmarks = landmarks
+jobs.embed_step({"frames": frames_npy}, output, "mds", metric, {}, 42, int(threads),
+                None, "bikes")
+"""
+
+
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
 def test_landmark_mds_of_a_long_movie_is_the_same_whatever_the_threads(
-    bikes_frames, tmp_path, monkeypatch, metric
+    bikes_frames, tmp_path, metric
 ):
     """Rule embed's MDS on the long-movie path (16 landmarks of 80 frames: their
-    distances to every frame, then each frame placed from them) writes the
-    same bytes on one thread and two: it asks for one, a cluster's job may get
-    more."""
-    from framescape.embed import jobs as embed_jobs
-
-    monkeypatch.setattr(embed_jobs, "LANDMARKS", 16)
+    distances to every frame, then each frame placed from them), each run in a
+    process of its own with numba's and BLAS's threads at 1 and at 2 (as
+    Snakemake sets them for a job): the same bytes. The job asks for one
+    thread; a cluster's node may give it more."""
     frames = np.concatenate([bikes_frames, bikes_frames[::-1, :, ::-1]])
-    np.save(tmp_path / "frames.npy", frames)
+    frames_npy = tmp_path / "frames.npy"
+    np.save(frames_npy, frames)
+    script = [sys.executable, "-c", LANDMARK_MDS_IN_A_FRESH_PROCESS, str(frames_npy)]
+    variables = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
     written = []
     for threads in (1, 2):
         output = tmp_path / f"mds_{threads}.npy"
-        embed_jobs.embed_step(
-            {"frames": str(tmp_path / "frames.npy")},
-            str(output),
-            "mds",
-            metric,
-            {},
-            42,
-            threads,
-            None,
-            "bikes",
+        run = subprocess.run(
+            [*script, str(output), metric, str(threads)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **dict.fromkeys(variables, str(threads))},
         )
+        assert run.stdout.split() == ["16"]  # landmarks, not every frame one
         written.append(output.read_bytes())
-    assert len(np.load(tmp_path / "mds_1.npy")) == len(frames)
+    assert np.load(tmp_path / "mds_1.npy").shape == (len(frames), 2)
     assert written[0] == written[1]

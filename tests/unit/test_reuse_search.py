@@ -1,6 +1,10 @@
 """The reuse stage's search in blocks (framescape.reuse.search): the same pairs
 and the same reuse.tsv as the one job's search through the index."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -148,3 +152,41 @@ def test_search_blocks_count_every_other_window_of_each_movie():
     assert reuse_parameters.search_blocks([]) == 1
     assert reuse_parameters.search_blocks([2 * rows]) == 1
     assert reuse_parameters.search_blocks([2 * rows + 1]) == 2
+
+
+SEARCH_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+from framescape.reuse import matching, parameters, search
+folder, threads = Path(sys.argv[1]), int(sys.argv[2])
+matching.LIST_WINDOWS, matching.PROBES, parameters.SEARCH_ROWS = 50, 4, 128
+npzs = sorted(folder.glob("*.npz"))
+out = folder / str(threads)
+out.mkdir()
+search.index_step(npzs, out / "windows.faiss", threads)
+for block in range(3):
+    search.search_step(npzs, out / "windows.faiss", out / f"pairs_{block}.npz",
+                       str(block), 3.0, threads)
+"""
+
+
+def test_the_jobs_write_the_same_bits_on_one_thread_and_two(tmp_path):
+    """reuse_index and reuse_search ask for one thread; a cluster's node may
+    give them more: each, in a process of its own with numba's, faiss's and
+    BLAS's threads at 1 and at 2 (as Snakemake sets them for a job), writes the
+    same bytes."""
+    folder(tmp_path)
+    variables = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
+    for threads in ("1", "2"):
+        subprocess.run(
+            [sys.executable, "-c", SEARCH_IN_A_FRESH_PROCESS, str(tmp_path), threads],
+            check=True,
+            env={**os.environ, **dict.fromkeys(variables, threads)},
+        )
+    names = ["windows.faiss", "pairs_0.npz", "pairs_1.npz", "pairs_2.npz"]
+    for name in names:
+        assert (tmp_path / "1" / name).read_bytes() == (
+            tmp_path / "2" / name
+        ).read_bytes(), name
+    with np.load(tmp_path / "1" / "pairs_0.npz") as first:
+        assert len(first["pairs"]) > 0

@@ -52,7 +52,8 @@ rule graph_rerank:
     conda:
         "../../envs/distances.yaml"
     # It kept about one core busy with two (a 50,000-frame movie: 1.1 cores
-    # used): one, so that two blocks run side by side; the same bits either way (the re-rank on one thread or two:
+    # used; docs/performance.md): one, so that two blocks run side by side. The
+    # re-rank writes the same bits on one thread or two (index_search's, in
     # tests/unit/test_index.py).
     threads: 1
     resources:
@@ -82,7 +83,11 @@ rule neighbour_graph:
         benchmark_path("neighbour_graph", "metric")
     conda:
         "../../envs/distances.yaml"
-    threads: 8
+    # One: a job of two threads waits until both cores are free, and this one
+    # waited 260 s for a one-thread job to end (a 50,000-frame movie, hsl,
+    # docs/performance.md), its maps with it. gray's second pass compares
+    # bytes and re-ranks, which give the same bits on one thread or two.
+    threads: 1
     resources:
         mem_mb=graph_merge_mb,
         runtime=graph_merge_minutes,

@@ -75,7 +75,11 @@ rule reuse_index:
         f"{RESULTS}/benchmarks/reuse_index.tsv"
     conda:
         "../../envs/index.yaml"
-    threads: 8
+    # One, as reuse_search: jobs of two threads wait until both cores are free,
+    # and the one-thread join behind them with them (docs/performance.md, a
+    # 50,000-frame movie); the same bits on one thread or two
+    # (tests/unit/test_reuse_search.py).
+    threads: 1
     resources:
         mem_mb=reuse_index_mb,
         runtime=reuse_index_minutes,
@@ -102,7 +106,7 @@ rule reuse_search:
         block=r"\d+",
     conda:
         "../../envs/index.yaml"
-    threads: 8
+    threads: 1
     resources:
         mem_mb=reuse_search_mb,
         runtime=reuse_search_minutes,
