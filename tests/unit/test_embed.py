@@ -359,6 +359,8 @@ def landmarks(n, count):
 
 
 mds.even_landmarks = landmarks
+import numba
+print(numba.get_num_threads())
 jobs.embed_step({"frames": frames_npy}, output, "mds", metric, {}, 42, int(threads),
                 None, "bikes")
 """
@@ -370,9 +372,9 @@ def test_landmark_mds_of_a_long_movie_is_the_same_whatever_the_threads(
 ):
     """Rule embed's MDS on the long-movie path (16 landmarks of 80 frames: their
     distances to every frame, then each frame placed from them), each run in a
-    process of its own with numba's and BLAS's threads at 1 and at 2 (as
-    Snakemake sets them for a job): the same bytes. The job asks for one
-    thread; a cluster's node may give it more."""
+    process of its own with numba's and BLAS's threads at 1 and at 2: the same
+    bytes. The job asks for one thread; run with --set-threads it gets
+    more."""
     frames = np.concatenate([bikes_frames, bikes_frames[::-1, :, ::-1]])
     frames_npy = tmp_path / "frames.npy"
     np.save(frames_npy, frames)
@@ -388,7 +390,8 @@ def test_landmark_mds_of_a_long_movie_is_the_same_whatever_the_threads(
             text=True,
             env={**os.environ, **dict.fromkeys(variables, str(threads))},
         )
-        assert run.stdout.split() == ["16"]  # landmarks, not every frame one
+        # Its threads, then its landmarks (not every frame one).
+        assert run.stdout.split() == [str(threads), "16"]
         written.append(output.read_bytes())
     assert np.load(tmp_path / "mds_1.npy").shape == (len(frames), 2)
     assert written[0] == written[1]

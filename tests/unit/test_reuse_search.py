@@ -64,7 +64,7 @@ def searched(tmp_path, npzs, blocks):
 def test_blocks_find_the_pairs_and_stretches_of_one_indexed_search(
     tmp_path, monkeypatch
 ):
-    """An index of 26 lists searched in 4 of them, the searched windows in
+    """An index of 25 lists searched in 4 of them, the searched windows in
     blocks of 128: the union of the blocks' pairs is indexed_pairs' for all of
     them at once, and reuse.tsv from the blocks is the one written from those
     pairs byte for byte, with the stretches the footage shares."""
@@ -167,22 +167,26 @@ search.index_step(npzs, out / "windows.faiss", threads)
 for block in range(3):
     search.search_step(npzs, out / "windows.faiss", out / f"pairs_{block}.npz",
                        str(block), 3.0, threads)
+import faiss, numba
+print(numba.get_num_threads(), faiss.omp_get_max_threads())
 """
 
 
 def test_the_jobs_write_the_same_bits_on_one_thread_and_two(tmp_path):
-    """reuse_index and reuse_search ask for one thread; a cluster's node may
-    give them more: each, in a process of its own with numba's, faiss's and
-    BLAS's threads at 1 and at 2 (as Snakemake sets them for a job), writes the
-    same bytes."""
+    """reuse_index and reuse_search ask for one thread (run with --set-threads
+    they get more): each, in a process of its own with numba's, faiss's and
+    BLAS's threads at 1 and at 2, writes the same bytes."""
     folder(tmp_path)
     variables = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
     for threads in ("1", "2"):
-        subprocess.run(
+        run = subprocess.run(
             [sys.executable, "-c", SEARCH_IN_A_FRESH_PROCESS, str(tmp_path), threads],
             check=True,
+            capture_output=True,
+            text=True,
             env={**os.environ, **dict.fromkeys(variables, threads)},
         )
+        assert run.stdout.split() == [threads, threads]  # numba's, faiss's
     names = ["windows.faiss", "pairs_0.npz", "pairs_1.npz", "pairs_2.npz"]
     for name in names:
         assert (tmp_path / "1" / name).read_bytes() == (

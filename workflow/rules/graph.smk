@@ -86,7 +86,8 @@ rule neighbour_graph:
     # One: a job of two threads waits until both cores are free, and this one
     # waited 260 s for a one-thread job to end (a 50,000-frame movie, hsl,
     # docs/performance.md), its maps with it. gray's second pass compares
-    # bytes and re-ranks, which give the same bits on one thread or two.
+    # bytes and re-ranks, which give the same bits on one thread or two; hsl's
+    # job only joins the blocks.
     threads: 1
     resources:
         mem_mb=graph_merge_mb,

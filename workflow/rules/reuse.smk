@@ -75,10 +75,9 @@ rule reuse_index:
         f"{RESULTS}/benchmarks/reuse_index.tsv"
     conda:
         "../../envs/index.yaml"
-    # One, as reuse_search: jobs of two threads wait until both cores are free,
-    # and the one-thread join behind them with them (docs/performance.md, a
-    # 50,000-frame movie); the same bits on one thread or two
-    # (tests/unit/test_reuse_search.py).
+    # One, as reuse_search: a job of two threads waits until both cores are
+    # free while one-thread jobs keep one busy, and rule reuse waits for it; the
+    # same bits on one thread or two (tests/unit/test_reuse_search.py).
     threads: 1
     resources:
         mem_mb=reuse_index_mb,

@@ -30,8 +30,9 @@ CANDIDATE_BYTES_PER_PAIR = 16
 # Seconds per reduced pair (both metrics) and per frame re-ranked at full size,
 # at 320×240, as benchmarks/candidates.py measures them (docs/performance.md,
 # "The neighbour graph"); a job asks for RUNTIME_MARGIN times as much. Measured
-# with numba's two threads: the jobs run on one, about 1.4 times as long
-# (a 50,000-frame movie's candidate pass), inside that margin.
+# with numba's two threads: the jobs run on one, up to about 1.6 times as long
+# (a 50,000-frame movie's hsl candidate pass: 155 s on two, 247 s on one),
+# inside that margin.
 REDUCED_PAIR_SECONDS = 60e-9
 RERANK_FRAME_SECONDS = {"gray": 0.6e-3, "hsl": 4.4e-3}
 
