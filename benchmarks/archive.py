@@ -381,7 +381,7 @@ def measure(args, folder):
                 f"{kind} {share:.4f}" for kind, share in recalls[n, metric].items()
             ) + f" (load {load_average()})", flush=True)
             print(f"  {metric} recall counting ties (no farther than the true "
-                  f"{K}-th): " + ", ".join(
+                  f"k-th, k = {K}): " + ", ".join(
                       f"{kind} {share:.4f}" for kind, share in ties.items()), flush=True)
         if scaled:
             seconds, peak = folder_json(folder, scaled, n)
