@@ -2,9 +2,6 @@
 neighbours logged."""
 
 import logging
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,6 +13,7 @@ from framescape.embed.methods import embed
 from framescape.embed.parameters import resolve_n_neighbors
 from framescape.registry import METHODS as REGISTERED
 from framescape.run.config import method_options
+from framescape.testing import run_with_threads
 
 METHODS = list(REGISTERED)
 FAST = {
@@ -378,20 +376,16 @@ def test_landmark_mds_of_a_long_movie_is_the_same_whatever_the_threads(
     frames = np.concatenate([bikes_frames, bikes_frames[::-1, :, ::-1]])
     frames_npy = tmp_path / "frames.npy"
     np.save(frames_npy, frames)
-    script = [sys.executable, "-c", LANDMARK_MDS_IN_A_FRESH_PROCESS, str(frames_npy)]
-    variables = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
     written = []
     for threads in (1, 2):
         output = tmp_path / f"mds_{threads}.npy"
-        run = subprocess.run(
-            [*script, str(output), metric, str(threads)],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **dict.fromkeys(variables, str(threads))},
+        printed = run_with_threads(
+            LANDMARK_MDS_IN_A_FRESH_PROCESS,
+            *(frames_npy, output, metric, threads),
+            threads=threads,
         )
         # Its threads, then its landmarks (not every frame one).
-        assert run.stdout.split() == [str(threads), "16"]
+        assert printed.split() == [str(threads), "16"]
         written.append(output.read_bytes())
     assert np.load(tmp_path / "mds_1.npy").shape == (len(frames), 2)
     assert written[0] == written[1]

@@ -1,9 +1,6 @@
 """The folder map's neighbour graph through an index (framescape.index): its
 jobs one after the other on real frames, against the exact graph."""
 
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,7 +13,7 @@ from framescape.graph.parameters import RECALL_SAMPLE
 from framescape.graph.sample import candidates_needed, sampled_frames
 from framescape.index import build, jobs, parameters
 from framescape.index.parameters import search_blocks
-from framescape.testing import DEMO_MOVIE
+from framescape.testing import DEMO_MOVIE, run_with_threads
 
 K = 30
 
@@ -176,12 +173,8 @@ def test_the_jobs_write_the_same_bits_on_one_thread_and_two(
     for threads in (1, 2):
         folder = tmp_path / str(threads)
         folder.mkdir()
-        subprocess.run(
-            [sys.executable, "-c", RUN_JOBS, str(path), str(folder), metric, str(threads)],
-            check=True,
-            # faiss's OpenMP threads, as on a node of one core or of two.
-            env={**os.environ, "OMP_NUM_THREADS": str(threads)},
-        )
+        # faiss's OpenMP threads and the others, as on a node of one core or two.
+        run_with_threads(RUN_JOBS, path, folder, metric, threads, threads=threads)
         written[threads] = {
             file.name: file.read_bytes() for file in sorted(folder.iterdir())
         }

@@ -1,10 +1,6 @@
 """The reuse stage's search in blocks (framescape.reuse.search): the same pairs
 and the same reuse.tsv as the one job's search through the index."""
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -14,6 +10,7 @@ from framescape.reuse import jobs as reuse_jobs
 from framescape.reuse import matching as reuse_matching
 from framescape.reuse import parameters as reuse_parameters
 from framescape.reuse import search as reuse_search
+from framescape.testing import run_with_threads
 
 
 def walk(rng, windows, kept=0.8):
@@ -177,16 +174,11 @@ def test_the_jobs_write_the_same_bits_on_one_thread_and_two(tmp_path):
     they get more): each, in a process of its own with numba's, faiss's and
     BLAS's threads at 1 and at 2, writes the same bytes."""
     folder(tmp_path)
-    variables = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
     for threads in ("1", "2"):
-        run = subprocess.run(
-            [sys.executable, "-c", SEARCH_IN_A_FRESH_PROCESS, str(tmp_path), threads],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **dict.fromkeys(variables, threads)},
+        printed = run_with_threads(
+            SEARCH_IN_A_FRESH_PROCESS, tmp_path, threads, threads=threads
         )
-        assert run.stdout.split() == [threads, threads]  # numba's, faiss's
+        assert printed.split() == [threads, threads]  # numba's, faiss's
     names = ["windows.faiss", "pairs_0.npz", "pairs_1.npz", "pairs_2.npz"]
     for name in names:
         assert (tmp_path / "1" / name).read_bytes() == (

@@ -8,6 +8,8 @@ import sys
 import numpy as np
 from scipy.spatial.distance import pdist, squareform
 
+from framescape.testing import THREAD_VARIABLES
+
 METHODS = ["mds", "tsne", "umap"]
 # Fast settings of each method (the maps need not be good, only the same).
 FAST = {
@@ -16,7 +18,6 @@ FAST = {
     "mds": {},
 }
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 EMBED_IN_A_FRESH_PROCESS = """
 import sys, numpy as np
 from framescape.embed.methods import embed

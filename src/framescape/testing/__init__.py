@@ -202,6 +202,31 @@ def wait_until(condition, process, what, timeout=600):
         time.sleep(0.02)
 
 
+# What gives a job's libraries their threads: OpenMP's (faiss), BLAS's, as
+# Snakemake sets them to the job's threads, and numba's.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+
+def run_with_threads(script, *args, threads):
+    """``python -c script args…`` in a process of its own whose libraries get
+    ``threads`` threads (:data:`THREAD_VARIABLES`), as a job asking for that
+    many runs: its stdout; stderr's end in the failure if it fails."""
+    run = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run.stdout
+
+
 JOB_HEADER = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
 
