@@ -268,22 +268,26 @@ def movie_trustworthiness(frames_npy, scaled, kinds):
     spread = np.linspace(0, len(starts) - 1, TRUST_MOVIES).astype(int)
     chosen = list(dict.fromkeys(starts[i] for i in spread))
     points = {name: np.load(path) for name, path in scaled.items()}
+    # The maps of each metric (names "<method>_<metric>"), whose movies' own
+    # distances are computed once for all of them.
+    maps = {}
+    for name in scaled:
+        maps.setdefault(name.rsplit("_", 1)[1], []).append(name)
     scores = {name: [] for name in scaled}
     for start in chosen:
         rows = np.arange(start, min(start + MOVIE_FRAMES, len(frames)))
-        for metric in dict.fromkeys(name.rsplit("_", 1)[1] for name in scaled):
+        for metric, names in maps.items():
             matrix = distances_to(frames, metric, rows, columns=rows)
             np.fill_diagonal(matrix, 0)
-            for name in scaled:
-                if name.endswith(f"_{metric}"):
-                    scores[name].append(
-                        trustworthiness(
-                            matrix.astype(np.float64),
-                            points[name][rows],
-                            n_neighbors=TRUST_NEIGHBOURS,
-                            metric="precomputed",
-                        )
+            for name in names:
+                scores[name].append(
+                    trustworthiness(
+                        matrix.astype(np.float64),
+                        points[name][rows],
+                        n_neighbors=TRUST_NEIGHBOURS,
+                        metric="precomputed",
                     )
+                )
     return scores
 
 
