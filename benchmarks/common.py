@@ -223,10 +223,24 @@ TARGET_MB = 6 * 1024
 TARGET_BUSY = 0.85
 
 
+# The line every job's log ends with (framescape.run.jobs.log_usage).
+USAGE_LINE = re.compile(r"job used ([0-9.]+) CPU s in ([0-9.]+) s")
+
+
 def cpu_seconds(path):
     """The CPU seconds (user and system) of the job whose Snakemake benchmark
-    file is ``path``: sampled, so a lower bound; 0 where Snakemake wrote NA
-    (a job ended before its first sample)."""
+    file is ``path``: the kernel's count that ends the job's log (``logs/`` beside
+    ``benchmarks/``, the same name), else Snakemake's samples (a lower bound:
+    after a job's first half minute it samples every 30 s, and misses what the
+    job used after the last sample; 0 where it wrote NA)."""
+    log = Path(path).parent.parent / "logs" / f"{Path(path).stem}.log"
+    found = USAGE_LINE.findall(log.read_text()) if log.is_file() else []
+    return float(found[-1][0]) if found else sampled_cpu_seconds(path)
+
+
+def sampled_cpu_seconds(path):
+    """The CPU seconds Snakemake's samples saw of the job whose benchmark file is
+    ``path`` (a lower bound; 0 where it wrote NA)."""
     with open(path) as table:
         value = next(csv.DictReader(table, delimiter="\t"))["cpu_time"]
     return 0.0 if value == "NA" else float(value)

@@ -9,8 +9,9 @@ The movie is ffmpeg's ``testsrc2`` pattern at 320×240, one frame a second, with
 the repository's config.yaml (both metrics, all three methods, the plots and the
 viewer; ``fps: 1`` gives exactly N frames), as ``benchmarks/scaling.py`` makes
 it. The targets (a 50,000-frame movie within 30 minutes on 2 cores, no job above
-6 GB, the cores at least 85 % busy: the jobs' CPU time against wall time × the
-machine's cores) are printed as met or missed; a failed workflow, an (N, N) array in any
+6 GB, the cores at least 85 % busy: the jobs' CPU time, the kernel's count each
+job's log ends with, against wall time × the machine's cores) are printed as
+met or missed; a failed workflow, an (N, N) array in any
 ``.npy`` or ``.npz`` file or a job whose peak memory exceeded what it asked for
 (its ``mem_mb``, in MiB: what a SLURM job is held to) exits non-zero; Snakemake
 samples the peak every second for half a minute, then every 30 s, so a short
@@ -33,6 +34,7 @@ from common import (
     cpu_seconds,
     print_rule_table,
     run_workflow,
+    sampled_cpu_seconds,
 )
 from framescape.distances.tiles import HEATMAP_CELLS
 
@@ -97,7 +99,12 @@ def main():
             rules[rule].append((seconds, rss, stem, cpu[stem]))
         print_rule_table(rules, asked, "asked")
         # Every job's, the folder's own (list_movies, the index page…) included.
-        print(busy_line(sum(map(cpu_seconds, results.rglob("benchmarks/*.tsv"))), wall))
+        tables = list(results.rglob("benchmarks/*.tsv"))
+        print(busy_line(sum(map(cpu_seconds, tables)), wall))
+        print(
+            f"(Snakemake's samples of the same jobs: "
+            f"{sum(map(sampled_cpu_seconds, tables)):,.0f} CPU s)"
+        )
         biggest = max(steps.items(), key=lambda item: item[1][1])
         print(
             f"whole workflow {wall / 60:.1f} min (target {TARGET_MINUTES}: "

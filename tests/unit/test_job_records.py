@@ -3,6 +3,7 @@ what a new run makes of the records and of SLURM's queue, and the sweep of
 killed jobs' temporaries when a run starts (framescape.run.lock)."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -310,3 +311,43 @@ def test_sweep_deletes_temporaries_older_than_the_run(tmp_path):
     assert [path for path in old if path.exists()] == []
     assert not staging.exists()
     assert [path for path in kept if not path.exists()] == []
+
+
+# A job that keeps a core busy for 0.4 s itself, 0.4 s in a process it waits
+# for, and sleeps 0.4 s.
+BUSY_JOB = """
+import subprocess, sys, time
+from framescape.common import run_step
+
+BURN = "import time\\nend = time.process_time() + 0.4\\nwhile time.process_time() < end: pass"
+
+def step():
+    exec(BURN)
+    subprocess.run([sys.executable, "-c", BURN], check=True)
+    time.sleep(0.4)
+
+run_step(sys.argv[1], step)
+"""
+
+
+def test_a_jobs_log_ends_with_what_it_used(results):
+    """The kernel's CPU count, the waited-for process included, and the wall
+    time from the process's start (the interpreter's start-up included)."""
+    log = results / "movie" / "logs" / "busy.log"
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", BUSY_JOB, str(log)], check=True, timeout=120)
+    elapsed = time.monotonic() - started
+    last = log.read_text().splitlines()[-1]
+    match = re.search(
+        r"job used ([0-9.]+) CPU s in ([0-9.]+) s \(([0-9.]+) cores busy\), "
+        r"peak ([0-9]+) MB$",
+        last,
+    )
+    assert match, last
+    cpu, wall, cores, peak = map(float, match.groups())
+    assert 0.8 <= cpu <= wall
+    assert 1.2 <= wall <= elapsed + 0.05
+    # The line gives the seconds to a tenth, the share from the unrounded ones.
+    assert cores == pytest.approx(cpu / wall, abs=0.05)
+    # numpy and framescape's modules are loaded: tens of MB.
+    assert 20 <= peak <= 2000

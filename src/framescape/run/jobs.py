@@ -27,13 +27,16 @@ changes what a job computes (it is left out of the step-code digest).
 
 import atexit
 import fcntl
+import logging
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -90,6 +93,7 @@ def record_job(log_file):
     results, run = os.environ.get(RESULTS_VARIABLE), os.environ.get(RUN_VARIABLE)
     if not (results and run):
         return
+    atexit.register(log_usage)
     folder = Path(results) / RECORDS
     folder.mkdir(parents=True, exist_ok=True)
     slurm_job = os.environ.get("SLURM_JOB_ID") or "-"
@@ -117,6 +121,54 @@ def record_job(log_file):
             f"framescape: error: a newer run writes into '{results}': this job "
             f"of an earlier run ({log_file}) stops without writing"
         )
+
+
+def usage():
+    """What this process has used so far: ``(wall seconds since it started, CPU
+    seconds of it and of the processes it waited for, peak resident MB)``.
+
+    The CPU seconds are the kernel's own count, where Snakemake's benchmark
+    files sample a job's CPU time, every 30 s after its first half minute, and
+    miss what it used after the last sample."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    waited = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + waited.ru_utime + waited.ru_stime
+    return (
+        process_age(),
+        cpu,
+        max(own.ru_maxrss, waited.ru_maxrss) / 1024,
+    )
+
+
+def process_age():
+    """Seconds since this process started (Linux's /proc and boot clock, to a
+    hundredth; elsewhere, since this module was imported)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            # The 22nd field, after the command name in parentheses: clock
+            # ticks after boot.
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf(
+            "SC_CLK_TCK"
+        )
+    except (OSError, ValueError, AttributeError):
+        return time.monotonic() - IMPORTED
+
+
+IMPORTED = time.monotonic()
+
+
+def log_usage():
+    """One line in the job's log when it ends: its wall time, CPU time and peak
+    memory (``benchmarks/`` sums the CPU seconds)."""
+    wall, cpu, peak = usage()
+    logging.getLogger("framescape").info(
+        "job used %.1f CPU s in %.1f s (%.2f cores busy), peak %.0f MB",
+        cpu,
+        wall,
+        cpu / max(wall, 1e-9),
+        peak,
+    )
 
 
 def end_record(record, path):
