@@ -229,21 +229,15 @@ USAGE_LINE = re.compile(r"job used ([0-9.]+) CPU s in ([0-9.]+) s")
 
 def cpu_seconds(path):
     """The CPU seconds (user and system) of the job whose Snakemake benchmark
-    file is ``path``: the kernel's count that ends the job's log (``logs/`` beside
-    ``benchmarks/``, the same name), else Snakemake's samples (a lower bound:
-    after a job's first half minute it samples every 30 s, and misses what the
-    job used after the last sample; 0 where it wrote NA)."""
+    file is ``path``: the kernel's count that ends the job's log (``logs/``
+    beside ``benchmarks/``, the same name). Snakemake's own samples in the
+    benchmark file miss what a job used after the last one (every 30 s after
+    its first half minute). A job whose log has no such line ran in a thread of
+    Snakemake's own process (the ``run:`` rules, link_movie and count_frames),
+    whose benchmark file samples that whole process: 0."""
     log = Path(path).parent.parent / "logs" / f"{Path(path).stem}.log"
     found = USAGE_LINE.findall(log.read_text()) if log.is_file() else []
-    return float(found[-1][0]) if found else sampled_cpu_seconds(path)
-
-
-def sampled_cpu_seconds(path):
-    """The CPU seconds Snakemake's samples saw of the job whose benchmark file is
-    ``path`` (a lower bound; 0 where it wrote NA)."""
-    with open(path) as table:
-        value = next(csv.DictReader(table, delimiter="\t"))["cpu_time"]
-    return 0.0 if value == "NA" else float(value)
+    return float(found[-1][0]) if found else 0.0
 
 
 def busy_line(cpu, wall, cores=None):

@@ -34,7 +34,6 @@ from common import (
     cpu_seconds,
     print_rule_table,
     run_workflow,
-    sampled_cpu_seconds,
 )
 from framescape.distances.tiles import HEATMAP_CELLS
 
@@ -99,12 +98,7 @@ def main():
             rules[rule].append((seconds, rss, stem, cpu[stem]))
         print_rule_table(rules, asked, "asked")
         # Every job's, the folder's own (list_movies, the index page…) included.
-        tables = list(results.rglob("benchmarks/*.tsv"))
-        print(busy_line(sum(map(cpu_seconds, tables)), wall))
-        print(
-            f"(Snakemake's samples of the same jobs: "
-            f"{sum(map(sampled_cpu_seconds, tables)):,.0f} CPU s)"
-        )
+        print(busy_line(sum(map(cpu_seconds, results.rglob("benchmarks/*.tsv"))), wall))
         biggest = max(steps.items(), key=lambda item: item[1][1])
         print(
             f"whole workflow {wall / 60:.1f} min (target {TARGET_MINUTES}: "
