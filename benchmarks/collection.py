@@ -207,11 +207,18 @@ def benchmark_rows(folder):
         with open(path) as table:
             row = next(csv.DictReader(table, delimiter="\t"))
         rule = path.stem.split("_gray")[0].split("_hsl")[0]
+        # A movie's collection_frames logs with the folder's jobs.
+        movie = path.parent.parent.name
+        log = (
+            results / COLLECTION / "logs" / f"collection_frames_{movie}.log"
+            if rule == "collection_frames"
+            else None
+        )
         rows[path] = (
             rule,
             float(row["s"]),
             float(row["max_rss"]),
-            cpu_seconds(path),
+            cpu_seconds(path, log),
         )
     return rows
 
@@ -236,8 +243,10 @@ def report_folder(folder, wall, log):
     print_rule_table(rules, asked, "asked MiB")
     # The folder's own jobs, from the first one's start to the last one's end
     # (the movies' collection_frames run before them).
-    stages = [row[3] for path, row in rows.items() if path.parent.parent.name == COLLECTION]
-    print("\nfolder stages: " + busy_line(sum(stages), last - first))
+    stages = {
+        path: row[3] for path, row in rows.items() if path.parent.parent.name == COLLECTION
+    }
+    print("\nfolder stages: " + busy_line(stages, last - first))
     folder_rows = {
         path: row for path, row in rows.items() if path.parent.parent.name == COLLECTION
     }

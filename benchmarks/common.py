@@ -24,6 +24,7 @@ import numpy as np
 
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.probe import probe_movie
+from framescape.run.jobs import logged_usage
 from framescape.testing import (
     CONFIG,
     REPO,
@@ -223,32 +224,43 @@ TARGET_MB = 6 * 1024
 TARGET_BUSY = 0.85
 
 
-# The line every job's log ends with (framescape.run.jobs.log_usage).
-USAGE_LINE = re.compile(r"job used ([0-9.]+) CPU s in ([0-9.]+) s")
+# The rules whose jobs run in a thread of Snakemake's own process (``run:``):
+# their logs have no usage line, and their benchmark files sample that whole
+# process.
+IN_SNAKEMAKE = ("link_movie", "count_frames")
 
 
-def cpu_seconds(path):
+def cpu_seconds(path, log=None):
     """The CPU seconds (user and system) of the job whose Snakemake benchmark
-    file is ``path``: the kernel's count that ends the job's log (``logs/``
-    beside ``benchmarks/``, the same name). Snakemake's own samples in the
-    benchmark file miss what a job used after the last one (every 30 s after
-    its first half minute). A job whose log has no such line ran in a thread of
-    Snakemake's own process (the ``run:`` rules, link_movie and count_frames),
-    whose benchmark file samples that whole process: 0."""
-    log = Path(path).parent.parent / "logs" / f"{Path(path).stem}.log"
-    found = USAGE_LINE.findall(log.read_text()) if log.is_file() else []
-    return float(found[-1][0]) if found else 0.0
+    file is ``path``: the kernel's count that ends the job's log (``log``, by
+    default ``logs/`` beside ``benchmarks/`` under the same name), or None
+    where it has none (one of :data:`IN_SNAKEMAKE`, or a job killed). The
+    benchmark file's own ``cpu_time`` is a sample that misses what a job used
+    after the last one (every 30 s after its first half minute)."""
+    path = Path(path)
+    log = Path(log) if log else path.parent.parent / "logs" / f"{path.stem}.log"
+    usage = logged_usage(log.read_text()) if log.is_file() else None
+    return usage[0] if usage else None
 
 
 def busy_line(cpu, wall, cores=None):
-    """How busy the cores were: ``cpu`` CPU seconds of jobs over ``wall`` s on
-    ``cores`` cores (this machine's), against :data:`TARGET_BUSY`."""
+    """How busy the cores were: ``cpu`` (``{job: CPU seconds or None}``,
+    :func:`cpu_seconds`) over ``wall`` s on ``cores`` cores (this machine's),
+    against :data:`TARGET_BUSY`; names the jobs without a usage line other
+    than :data:`IN_SNAKEMAKE`'s (not counted)."""
     cores = cores or os.cpu_count()
-    share = cpu / (wall * cores)
+    total = sum(seconds for seconds in cpu.values() if seconds is not None)
+    share = total / (wall * cores)
     verdict = "met" if share >= TARGET_BUSY else "missed"
+    unmeasured = sorted(
+        str(job)
+        for job, seconds in cpu.items()
+        if seconds is None and not Path(str(job)).stem.startswith(IN_SNAKEMAKE)
+    )
     return (
-        f"cores busy {100 * share:.0f} % ({cpu:,.0f} CPU s of the jobs in "
+        f"cores busy {100 * share:.0f} % ({total:,.0f} CPU s of the jobs in "
         f"{wall:,.0f} s × {cores} cores; target {100 * TARGET_BUSY:.0f} %: {verdict})"
+        + (f"; no usage line, not counted: {', '.join(unmeasured)}" if unmeasured else "")
     )
 
 
@@ -268,9 +280,10 @@ def print_rule_table(rules, asked, unit):
         longest = max(jobs)
         largest = max(jobs, key=lambda job: job[1])
         seconds = sum(job[0] for job in jobs)
-        # CPU seconds a second of the rule's jobs: how many cores they kept busy.
-        cpu = [job[3] for job in jobs if len(job) > 3]
-        # Under a second in all is too short for Snakemake's samples to say.
+        # CPU seconds a second of the rule's jobs: how many cores they kept busy
+        # (none known: in Snakemake's own process; under a second, a ratio of
+        # tenths of a second).
+        cpu = [job[3] for job in jobs if len(job) > 3 and job[3] is not None]
         used = f"{sum(cpu) / seconds:.2f}" if cpu and seconds >= 1 else "–"
         print(
             f"| {rule} | {len(jobs)} | {seconds:.1f} | {used} | "

@@ -98,7 +98,12 @@ def main():
             rules[rule].append((seconds, rss, stem, cpu[stem]))
         print_rule_table(rules, asked, "asked")
         # Every job's, the folder's own (list_movies, the index page…) included.
-        print(busy_line(sum(map(cpu_seconds, results.rglob("benchmarks/*.tsv"))), wall))
+        print(
+            busy_line(
+                {path: cpu_seconds(path) for path in results.rglob("benchmarks/*.tsv")},
+                wall,
+            )
+        )
         biggest = max(steps.items(), key=lambda item: item[1][1])
         print(
             f"whole workflow {wall / 60:.1f} min (target {TARGET_MINUTES}: "

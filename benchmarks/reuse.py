@@ -129,6 +129,7 @@ from framescape.pages.reuse import read_reuse_tsv
 from framescape.reuse.jobs import TSV_HEADER, tsv_rows
 from framescape.reuse.matching import similar_pairs
 from framescape.reuse.stretches import find_stretches
+from framescape.run.jobs import USAGE_PATTERN
 from framescape.run.movies import movie_ids
 
 REPO = Path(__file__).resolve().parents[1]
@@ -993,7 +994,12 @@ def measure_stage(folder, cores):
     seconds = max(job[3] for job in jobs) - min(job[2] for job in jobs)
     asked = asked_memory(log)
     rules = stage_rows(folder, asked)
-    logged = (folder / "results" / "logs" / "reuse.log").read_text().splitlines()
+    # Its own first and last lines, not the usage line every job's log ends with.
+    logged = [
+        line
+        for line in (folder / "results" / "logs" / "reuse.log").read_text().splitlines()
+        if not USAGE_PATTERN.search(line)
+    ]
     print(f"\n## The reuse stage on {len(ids)} movies ({cores} cores)\n")
     print_rule_table(rules, asked, "asked MiB")
     print("\nreuse.log: " + " … ".join(logged[:1] + logged[-1:]))

@@ -10,8 +10,8 @@ every run uses the repository's config.yaml (both metrics, all three methods)
 in a fresh folder: imports, JIT compilation and numba's cache as a first run
 after install would have them (the cache in src/framescape/__pycache__ is kept).
 A failed workflow, or an enabled step without its benchmark file, exits non-zero.
-Then, per length, each job's throughput: its CPU seconds (Snakemake's samples),
-frames a second a core, and the core-hours a million frames in movies of that
+Then, per length, each job's throughput: its CPU seconds (the kernel's count its
+log ends with), frames a second a core, and the core-hours a million frames in movies of that
 length would take (docs/performance.md, "A million frames, movie by movie").
 """
 
@@ -108,21 +108,21 @@ def print_throughput(frames, wall, cpu, cores):
     seconds, frames a second a core, and the core-hours a million frames in
     movies of this length would take; then the whole run's (the movie's own
     jobs: the folder's, such as reuse, are left out)."""
-    print(f"\nN={frames}: throughput per job (CPU seconds of Snakemake's samples; "
-          "a job under a second has none and is left out)")
+    print(f"\nN={frames}: throughput per job (CPU seconds by the kernel's count; "
+          "a job with none, or under a tenth of a second, is left out)")
     print("| job | CPU s | frames a second a core | core-hours a million frames |")
     print("|---|---:|---:|---:|")
-    for stem, seconds in sorted(cpu.items(), key=lambda item: -item[1]):
-        if seconds > 0:
-            print(f"| {stem} | {seconds:.1f} | {frames / seconds:,.0f} | "
-                  f"{1e6 / frames * seconds / 3600:.2f} |")
-    total = sum(cpu.values())
+    measured = {stem: seconds for stem, seconds in cpu.items() if seconds}
+    for stem, seconds in sorted(measured.items(), key=lambda item: -item[1]):
+        print(f"| {stem} | {seconds:.1f} | {frames / seconds:,.0f} | "
+              f"{1e6 / frames * seconds / 3600:.2f} |")
+    total = sum(measured.values())
     if total == 0:
-        print("| **all jobs** | no CPU samples (every job under a second) | | |")
+        print("| **all jobs** | no CPU seconds logged | | |")
         return
     print(f"| **all jobs** | {total:.1f} | {frames / total:,.1f} | "
           f"{1e6 / frames * total / 3600:.1f} |")
-    print(busy_line(total, wall, cores))
+    print(busy_line(cpu, wall, cores))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """Jobs recorded in their results folder while they run (framescape.run.jobs),
-what a new run makes of the records and of SLURM's queue, and the sweep of
-killed jobs' temporaries when a run starts (framescape.run.lock)."""
+what a new run makes of the records and of SLURM's queue, the line of what a
+job used that ends its log, and the sweep of killed jobs' temporaries when a
+run starts (framescape.run.lock)."""
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -17,9 +17,11 @@ from framescape.run.jobs import (
     RECORDS,
     RESULTS_VARIABLE,
     RUN_VARIABLE,
+    USAGE_PATTERN,
     active_jobs,
     begin_run,
     earlier_jobs,
+    logged_usage,
 )
 from framescape.run.lock import refusal, run_started, start_run, sweep_temporaries
 from framescape.testing import temporary_file, wait_until
@@ -332,22 +334,27 @@ run_step(sys.argv[1], step)
 
 def test_a_jobs_log_ends_with_what_it_used(results):
     """The kernel's CPU count, the waited-for process included, and the wall
-    time from the process's start (the interpreter's start-up included)."""
+    time from the process's start (the interpreter's start-up included), read
+    back as the benchmarks read it."""
     log = results / "movie" / "logs" / "busy.log"
     started = time.monotonic()
     subprocess.run([sys.executable, "-c", BUSY_JOB, str(log)], check=True, timeout=120)
     elapsed = time.monotonic() - started
     last = log.read_text().splitlines()[-1]
-    match = re.search(
-        r"job used ([0-9.]+) CPU s in ([0-9.]+) s \(([0-9.]+) cores busy\), "
-        r"peak ([0-9]+) MB$",
-        last,
-    )
-    assert match, last
-    cpu, wall, cores, peak = map(float, match.groups())
-    assert 0.8 <= cpu <= wall
-    assert 1.2 <= wall <= elapsed + 0.05
-    # The line gives the seconds to a tenth, the share from the unrounded ones.
-    assert cores == pytest.approx(cpu / wall, abs=0.05)
+    assert USAGE_PATTERN.search(last), last
+    cpu, wall, cores, peak = logged_usage(log.read_text())
+    # 0.8 s of busy loops, the job's own and its child's (either alone: 0.4 s
+    # and the imports); the line rounds to a tenth of a second.
+    assert 0.8 <= cpu <= wall + 0.05
+    assert 1.2 <= wall <= elapsed + 0.1
+    # The share comes from the unrounded seconds: within their rounding.
+    assert (cpu - 0.05) / (wall + 0.05) - 0.005 <= cores
+    assert cores <= (cpu + 0.05) / (wall - 0.05) + 0.005
     # numpy and framescape's modules are loaded: tens of MB.
     assert 20 <= peak <= 2000
+
+
+def test_a_jobs_usage_line_reads_back():
+    assert logged_usage("nothing here") is None
+    text = "10:00:00 INFO job used 1.5 CPU s in 3.0 s (0.50 cores busy), peak 12 MB\n"
+    assert logged_usage("earlier\n" + text) == (1.5, 3.0, 0.5, 12.0)

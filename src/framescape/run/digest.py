@@ -16,7 +16,7 @@ What a step computes is its code without what cannot change a result:
   asked for, never what a job writes. Whatever a step computes with, block
   sizes included, lives in its stage's ``parameters`` module instead;
 - the records of the jobs at work (:mod:`framescape.run.jobs`): who writes into
-  a results folder, never what;
+  a results folder and what each job used, never what it writes;
 - progress reports (:mod:`framescape.run.progress`): the module, its imports, and
   a ``with`` line that calls it, whose block counts as if it stood alone.
 

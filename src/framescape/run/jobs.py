@@ -21,6 +21,10 @@ its working directory (:func:`jobs_in`). One that starts unseen all the same
 (``squeue`` did not answer) finds the new run's id in the folder and stops
 before its step writes anything.
 
+A job's record also writes, as it ends, what the job used into its log
+(:func:`log_usage`): its CPU seconds by the kernel's count, which the
+benchmarks sum, where Snakemake's benchmark files sample them.
+
 Nothing here imports the rest of framescape: every job loads it, and it never
 changes what a job computes (it is left out of the step-code digest).
 """
@@ -41,6 +45,14 @@ import uuid
 from pathlib import Path
 
 RECORDS = ".framescape.jobs"
+# When this module was imported: a job's start where /proc cannot tell it.
+IMPORTED = time.monotonic()
+# The line a job's log ends with (log_usage), and how benchmarks/ read it back.
+USAGE_FORMAT = "job used %.1f CPU s in %.1f s (%.2f cores busy), peak %.0f MB"
+USAGE_PATTERN = re.compile(
+    r"job used ([0-9.]+) CPU s in ([0-9.]+) s \(([0-9.]+) cores busy\), "
+    r"peak ([0-9]+) MB"
+)
 # The id of the run that holds the folder now, in RECORDS.
 RUN_FILE = "run"
 # What a run tells its jobs (they inherit its environment, on SLURM too).
@@ -85,7 +97,8 @@ def record_job(log_file):
 
     Only in a job of a run (the environment :func:`begin_run` set); the record
     stays locked while the process lives and is removed when it exits, however
-    its step ended. A job of an earlier run, started after a new run took the
+    its step ended, just after the job's log gets its usage line
+    (:func:`log_usage`). A job of an earlier run, started after a new run took the
     folder, exits at once with one line, before its step writes its log or
     anything else (Snakemake, which started it, has deleted the job's old
     outputs already: hence the new run's wait for the jobs SLURM has queued).
@@ -93,7 +106,6 @@ def record_job(log_file):
     results, run = os.environ.get(RESULTS_VARIABLE), os.environ.get(RUN_VARIABLE)
     if not (results and run):
         return
-    atexit.register(log_usage)
     folder = Path(results) / RECORDS
     folder.mkdir(parents=True, exist_ok=True)
     slurm_job = os.environ.get("SLURM_JOB_ID") or "-"
@@ -110,6 +122,9 @@ def record_job(log_file):
     record.write(f"{log_file}\n")
     record.flush()
     atexit.register(end_record, record, path)
+    # Registered after end_record, so run before it: the line is written while
+    # the job still counts as at work.
+    atexit.register(log_usage)
     # Read after the record exists: a new run that wrote its id later sees
     # the record when it checks; one that wrote it before is seen here.
     try:
@@ -125,7 +140,8 @@ def record_job(log_file):
 
 def usage():
     """What this process has used so far: ``(wall seconds since it started, CPU
-    seconds of it and of the processes it waited for, peak resident MB)``.
+    seconds of it and of the processes it waited for, the peak resident MB of
+    the largest of them)``.
 
     The CPU seconds are the kernel's own count, where Snakemake's benchmark
     files sample a job's CPU time, every 30 s after its first half minute, and
@@ -151,24 +167,25 @@ def process_age():
         return time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf(
             "SC_CLK_TCK"
         )
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, IndexError, AttributeError):
         return time.monotonic() - IMPORTED
 
 
-IMPORTED = time.monotonic()
-
-
 def log_usage():
-    """One line in the job's log when it ends: its wall time, CPU time and peak
-    memory (``benchmarks/`` sums the CPU seconds)."""
+    """One line in the job's log when it ends (:data:`USAGE_FORMAT`): its CPU
+    seconds, its wall time and its largest process's peak memory
+    (``benchmarks/`` sum the CPU seconds)."""
     wall, cpu, peak = usage()
     logging.getLogger("framescape").info(
-        "job used %.1f CPU s in %.1f s (%.2f cores busy), peak %.0f MB",
-        cpu,
-        wall,
-        cpu / max(wall, 1e-9),
-        peak,
+        USAGE_FORMAT, cpu, wall, cpu / max(wall, 1e-9), peak
     )
+
+
+def logged_usage(text):
+    """``(CPU s, wall s, cores busy, peak MB)`` of the last usage line in a
+    job's log ``text``, or None."""
+    found = USAGE_PATTERN.findall(text)
+    return tuple(map(float, found[-1])) if found else None
 
 
 def end_record(record, path):
