@@ -243,13 +243,11 @@ def report_folder(folder, wall, log):
     print_rule_table(rules, asked, "asked MiB")
     # The folder's own jobs, from the first one's start to the last one's end
     # (the movies' collection_frames run before them).
-    stages = {
-        path: row[3] for path, row in rows.items() if path.parent.parent.name == COLLECTION
-    }
-    print("\nfolder stages: " + busy_line(stages, last - first))
     folder_rows = {
         path: row for path, row in rows.items() if path.parent.parent.name == COLLECTION
     }
+    stages = {path: row[3] for path, row in folder_rows.items()}
+    print("\nfolder stages: " + busy_line(stages, last - first))
     biggest = max(folder_rows.items(), key=lambda item: item[1][2])
     # collection_frames: every movie's job has the same stem, and asks alike
     # here (the movies share one frame size, from which the ask is sized).
