@@ -89,8 +89,8 @@ from common import (
     build_folder,
     busy_line,
     cpu_description,
-    cpu_seconds,
     job_times,
+    job_usage,
     load_average,
     pan_and_scan,
     print_rule_table,
@@ -194,9 +194,11 @@ def is_folder_job(rule, wildcards):
     )
 
 
-def benchmark_rows(folder):
+def benchmark_rows(folder, usage):
     """``{path: (rule part of the stem, seconds, max_rss MB, CPU s)}`` of the
-    folder jobs and the per-movie ``collection_frames`` jobs."""
+    folder jobs and the per-movie ``collection_frames`` jobs; CPU s as
+    ``usage`` (:func:`job_usage`) has it, None for a job this run did not
+    describe."""
     results = Path(folder) / "results"
     paths = [
         *(results / COLLECTION / "benchmarks").glob("*.tsv"),
@@ -207,19 +209,7 @@ def benchmark_rows(folder):
         with open(path) as table:
             row = next(csv.DictReader(table, delimiter="\t"))
         rule = path.stem.split("_gray")[0].split("_hsl")[0]
-        # A movie's collection_frames logs with the folder's jobs.
-        movie = path.parent.parent.name
-        log = (
-            results / COLLECTION / "logs" / f"collection_frames_{movie}.log"
-            if rule == "collection_frames"
-            else None
-        )
-        rows[path] = (
-            rule,
-            float(row["s"]),
-            float(row["max_rss"]),
-            cpu_seconds(path, log),
-        )
+        rows[path] = (rule, float(row["s"]), float(row["max_rss"]), usage.get(path))
     return rows
 
 
@@ -231,7 +221,7 @@ def report_folder(folder, wall, log):
         sys.exit(f"no folder job in {folder}/snakemake.log: nothing to measure")
     first = min(job[2] for job in jobs)
     last = max(job[3] for job in jobs)
-    rows = benchmark_rows(folder)
+    rows = benchmark_rows(folder, job_usage(folder, log))
     asked = asked_memory(log)
     rules = defaultdict(list)
     for path, (rule, seconds, rss, cpu) in rows.items():

@@ -172,23 +172,43 @@ def testsrc_movie(path, frames):
     )
 
 
+def job_descriptions(log):
+    """Each job Snakemake's log (``log``, its text) describes, as ``{field:
+    text}`` in the order printed (``benchmark``, ``log``, ``resources``…)."""
+    return [
+        dict(re.findall(r"^ +(\w+): (.+)$", block, re.MULTILINE))
+        for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", log)
+    ]
+
+
 def asked_memory(log):
     """``{job's benchmark file stem: MiB}``: the memory each job asked for, its
     ``mem_mb`` in Snakemake's job descriptions (framescape counts it in MiB,
     as ``max_rss`` is measured and as SLURM reads ``--mem``)."""
     asked = {}
-    for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", log):
-        benchmark = re.search(r"benchmark: \S*?([^/\s]+)\.tsv", block)
-        memory = re.search(r"\bmem_mb=(\d+)", block)
-        if benchmark and memory:
-            asked[benchmark.group(1)] = int(memory.group(1))
+    for job in job_descriptions(log):
+        memory = re.search(r"\bmem_mb=(\d+)", job.get("resources", ""))
+        if "benchmark" in job and memory:
+            asked[Path(job["benchmark"]).stem] = int(memory.group(1))
     return asked
+
+
+def job_logs(log):
+    """``{benchmark file: log file}`` of each job Snakemake's log (``log``, its
+    text) describes with both, the paths as it prints them (from the run's
+    folder)."""
+    return {
+        job["benchmark"]: job["log"]
+        for job in job_descriptions(log)
+        if "benchmark" in job and "log" in job
+    }
 
 
 def run_workflow(frames, cores, config=()):
     """Run the whole workflow on a ``frames``-frame movie with the repository's
     config (``config``: ``--config`` overrides) in a new folder; ``(wall
-    seconds, {job: (s, MB)}, folder, {job: MiB asked})``."""
+    seconds, {job: (s, MB)}, folder, {job: MiB asked}, {benchmark file: CPU
+    s})`` (:func:`job_usage`)."""
     folder = Path(tempfile.mkdtemp(prefix=f"framescape-{frames}-"))
     (folder / "movies").mkdir()
     testsrc_movie(folder / "movies" / f"test{frames}.mp4", frames)
@@ -205,7 +225,8 @@ def run_workflow(frames, cores, config=()):
     if result.returncode != 0:
         sys.exit(f"workflow failed for {frames} frames:\n{result.stderr[-3000:]}")
     steps = job_benchmarks(folder / "results" / f"test{frames}" / "benchmarks")
-    return wall, steps, folder, asked_memory(result.stderr)
+    asked, usage = asked_memory(result.stderr), job_usage(folder, result.stderr)
+    return wall, steps, folder, asked, usage
 
 
 def job_benchmarks(folder):
@@ -230,17 +251,26 @@ TARGET_BUSY = 0.85
 IN_SNAKEMAKE = ("link_movie", "count_frames")
 
 
-def cpu_seconds(path, log=None):
-    """The CPU seconds (user and system) of the job whose Snakemake benchmark
-    file is ``path``: the kernel's count that ends the job's log (``log``, by
-    default ``logs/`` beside ``benchmarks/`` under the same name), or None
-    where it has none (one of :data:`IN_SNAKEMAKE`, or a job killed). The
-    benchmark file's own ``cpu_time`` is a sample that misses what a job used
-    after the last one (every 30 s after its first half minute)."""
-    path = Path(path)
-    log = Path(log) if log else path.parent.parent / "logs" / f"{path.stem}.log"
+def cpu_seconds(log):
+    """The CPU seconds (user and system) of the job whose log is ``log``: the
+    kernel's count that ends it, or None where it has none (one of
+    :data:`IN_SNAKEMAKE`, or a job killed). A Snakemake benchmark file's own
+    ``cpu_time`` is a sample that misses what a job used after the last one
+    (every 30 s after its first half minute)."""
+    log = Path(log)
     usage = logged_usage(log.read_text()) if log.is_file() else None
     return usage[0] if usage else None
+
+
+def job_usage(folder, log):
+    """``{benchmark file: CPU seconds or None}`` (:func:`cpu_seconds`) of each
+    job Snakemake's log (``log``, its text) describes with a benchmark and a
+    log file, run in ``folder``."""
+    folder = Path(folder)
+    return {
+        folder / benchmark: cpu_seconds(folder / path)
+        for benchmark, path in job_logs(log).items()
+    }
 
 
 def busy_line(cpu, wall, cores=None):

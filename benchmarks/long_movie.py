@@ -31,7 +31,6 @@ from common import (
     TARGET_MB,
     busy_line,
     cpu_description,
-    cpu_seconds,
     print_rule_table,
     run_workflow,
 )
@@ -84,26 +83,19 @@ def main():
         f"--cores {args.cores}; load average {os.getloadavg()[0]:.1f} at the start",
         flush=True,
     )
-    wall, steps, folder, asked = run_workflow(args.frames, args.cores, config)
+    wall, steps, folder, asked, usage = run_workflow(args.frames, args.cores, config)
     try:
         results = folder / "results"
         squares = square_arrays(results, args.frames)
         rules = defaultdict(list)
-        cpu = {
-            path.stem: cpu_seconds(path)
-            for path in (results / f"test{args.frames}" / "benchmarks").glob("*.tsv")
-        }
+        movie = results / f"test{args.frames}" / "benchmarks"
+        cpu = {path.stem: s for path, s in usage.items() if path.parent == movie}
         for stem, (seconds, rss) in steps.items():
             rule = stem.split("_gray")[0].split("_hsl")[0]
-            rules[rule].append((seconds, rss, stem, cpu[stem]))
+            rules[rule].append((seconds, rss, stem, cpu.get(stem)))
         print_rule_table(rules, asked, "asked")
         # Every job's, the folder's own (list_movies, the index page…) included.
-        print(
-            busy_line(
-                {path: cpu_seconds(path) for path in results.rglob("benchmarks/*.tsv")},
-                wall,
-            )
-        )
+        print(busy_line(usage, wall))
         biggest = max(steps.items(), key=lambda item: item[1][1])
         print(
             f"whole workflow {wall / 60:.1f} min (target {TARGET_MINUTES}: "

@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import busy_line, cpu_seconds, run_workflow
+from common import busy_line, run_workflow
 
 REPO = Path(__file__).resolve().parents[1]
 STEPS = [
@@ -65,12 +65,10 @@ def main():
     )
     results, cpus = {}, {}
     for frames in args.frames:
-        wall, steps, folder, _ = run_workflow(frames, args.cores, config)
+        wall, steps, folder, _, usage = run_workflow(frames, args.cores, config)
+        movie = folder / "results" / f"test{frames}" / "benchmarks"
         cpus[frames] = {
-            path.stem: cpu_seconds(path)
-            for path in (folder / "results" / f"test{frames}" / "benchmarks").glob(
-                "*.tsv"
-            )
+            path.stem: seconds for path, seconds in usage.items() if path.parent == movie
         }
         if not args.keep:
             subprocess.run(["rm", "-rf", str(folder)], check=True)
