@@ -2,12 +2,14 @@
 neighbours logged."""
 
 import logging
+import tracemalloc
 
 import numpy as np
 import pytest
 from scipy.spatial.distance import pdist, squareform
 
 from framescape.common import FramescapeError
+from framescape.embed import mds
 from framescape.embed.mds import classical_mds, even_landmarks, landmark_mds
 from framescape.embed.methods import embed
 from framescape.embed.parameters import resolve_n_neighbors
@@ -194,6 +196,35 @@ def test_landmark_mds_places_every_point_from_a_few_landmarks():
         classical_mds(distances), landmark_mds(distances[landmarks], landmarks)
     )
     assert disparity < 1e-3
+
+
+def test_landmark_mds_places_the_frames_a_block_at_a_time(monkeypatch):
+    """Placed 7 frames at a time (43 blocks, the last one short), 300 frames
+    land where placing them all at once puts them. A folder of a million
+    frames: its float64 copies are a block's, not every frame's (squares and
+    their centred copy of every frame peaked at 6 times the float32
+    distances)."""
+    rng = np.random.default_rng(11)
+    points = rng.normal(size=(300, 3))
+    landmarks = even_landmarks(300, 12)
+    rows = squareform(pdist(points))[landmarks].astype(np.float32)
+    whole = landmark_mds(rows, landmarks)
+    monkeypatch.setattr(mds, "PLACE_BLOCK", 7)
+    np.testing.assert_allclose(landmark_mds(rows, landmarks), whole, rtol=0, atol=1e-12)
+    monkeypatch.undo()
+
+    rows = rng.random((50, 300_000), dtype=np.float32) + 1
+    landmarks = even_landmarks(300_000, 50)
+    tracemalloc.start()
+    try:
+        placed = landmark_mds(rows, landmarks)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert placed.shape == (300_000, 2) and np.isfinite(placed).all()
+    # Two float64 arrays of one block (2 × 8 × 50 × 65,536 bytes, 52 MB) and
+    # the coordinates: 0.95 times the 60 MB of distances.
+    assert peak < 1.5 * rows.nbytes, peak
 
 
 def test_umap_from_the_graph_is_the_dense_umap():

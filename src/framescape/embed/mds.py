@@ -12,7 +12,7 @@ from scipy.sparse.linalg import eigsh
 from threadpoolctl import threadpool_limits
 
 from framescape.common import log
-from framescape.embed.parameters import LANDMARKS
+from framescape.embed.parameters import LANDMARKS, PLACE_BLOCK
 
 
 @numba.njit(cache=True, parallel=True)
@@ -104,7 +104,9 @@ def landmark_mds(landmark_distances, landmarks):
     """Landmark MDS: classical MDS of ``L`` landmark frames, and every frame placed
     from its distances to them (de Silva and Tenenbaum, "Sparse multidimensional
     scaling using landmark points", 2004): ``O(L × N)`` distances and memory
-    instead of ``N × N``. With every frame a landmark it is classical MDS.
+    instead of ``N × N``, the frames placed
+    :data:`~framescape.embed.parameters.PLACE_BLOCK` at a time. With
+    every frame a landmark it is classical MDS.
 
     Parameters
     ----------
@@ -118,8 +120,8 @@ def landmark_mds(landmark_distances, landmarks):
     (N, 2) float64
         Signs fixed as :func:`classical_mds` fixes them, from the landmarks.
     """
-    squares = np.square(np.asarray(landmark_distances, np.float64))
-    among = squares[:, landmarks]
+    landmark_distances = np.asarray(landmark_distances)
+    among = np.square(np.asarray(landmark_distances[:, landmarks], np.float64))
     among = (among + among.T) / 2
     values, vectors = np.linalg.eigh(double_centred(among))
     order = np.argsort(values)[::-1][:2]
@@ -127,7 +129,17 @@ def landmark_mds(landmark_distances, landmarks):
     kept = values > values.max(initial=0.0) * 1e-12
     pseudo_inverse = np.zeros_like(vectors)
     pseudo_inverse[:, kept] = vectors[:, kept] / np.sqrt(values[kept])
-    coordinates = -0.5 * (squares - among.mean(axis=1)[:, None]).T @ pseudo_inverse
+    mean = among.mean(axis=1)[:, None]
+    n = landmark_distances.shape[1]
+    coordinates = np.empty((n, pseudo_inverse.shape[1]))
+    for start in range(0, n, PLACE_BLOCK):
+        block = slice(start, start + PLACE_BLOCK)
+        # One expression: each float64 temporary is gone before the next block's.
+        coordinates[block] = (
+            -0.5
+            * (np.square(np.asarray(landmark_distances[:, block], np.float64)) - mean).T
+            @ pseudo_inverse
+        )
     return oriented(coordinates, landmarks)
 
 

@@ -1,10 +1,16 @@
 """Numbers the layouts compute with that Snakemake's own process reads too: the
-landmarks of landmark MDS (the memory guard sizes its jobs with them) and UMAP's
+landmarks of landmark MDS and the frames it places at a time (the memory guard
+sizes its jobs with them) and UMAP's
 ``n_neighbors: auto`` (which sizes the neighbour graph). Plain Python, no numba."""
 
 # Landmarks of landmark MDS on the neighbour-graph path: MDS of their
 # distances, every other frame placed from its distances to them.
 LANDMARKS = 500
+
+# Frames landmark MDS places at a time: its float64 squares and their centred
+# copy are a block's (2 × 8 × 500 × 65,536 bytes, 524 MB), not every frame's
+# (8 GB at a million frames).
+PLACE_BLOCK = 65_536
 
 # UMAP's n_neighbors "auto" on the neighbour-graph path: N/12 as on the dense
 # path, but at most this many (a 50,000-frame movie would ask for 4,166).
