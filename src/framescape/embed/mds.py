@@ -134,12 +134,13 @@ def landmark_mds(landmark_distances, landmarks):
     coordinates = np.empty((n, pseudo_inverse.shape[1]))
     for start in range(0, n, PLACE_BLOCK):
         block = slice(start, start + PLACE_BLOCK)
-        # One expression: each float64 temporary is gone before the next block's.
-        coordinates[block] = (
-            -0.5
-            * (np.square(np.asarray(landmark_distances[:, block], np.float64)) - mean).T
-            @ pseudo_inverse
-        )
+        # One float64 array a block, squared and centred in place; halving
+        # after the product is exact, as before it.
+        squares = np.array(landmark_distances[:, block], np.float64)
+        np.square(squares, out=squares)
+        squares -= mean
+        coordinates[block] = (squares.T @ pseudo_inverse) * -0.5
+        del squares
     return oriented(coordinates, landmarks)
 
 

@@ -7,9 +7,9 @@ sizes its jobs with them) and UMAP's
 # distances, every other frame placed from its distances to them.
 LANDMARKS = 500
 
-# Frames landmark MDS places at a time: its float64 squares and their centred
-# copy are a block's (2 × 8 × 500 × 65,536 bytes, 524 MB), not every frame's
-# (8 GB at a million frames).
+# Frames landmark MDS places at a time: its float64 squares, centred in place,
+# are a block's (8 × 500 × 65,536 bytes, 262 MB), not every frame's (4 GB at a
+# million frames, and their copies).
 PLACE_BLOCK = 65_536
 
 # UMAP's n_neighbors "auto" on the neighbour-graph path: N/12 as on the dense

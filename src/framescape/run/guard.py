@@ -70,11 +70,11 @@ def graph_memory(n_frames, width, height, metrics, methods, k):
         if method == "mds":
             landmarks = min(LANDMARKS, n_frames)
             features = FEATURE_BYTES * pixels * (landmarks + min(FRAME_BLOCK, n_frames))
-            # The landmarks' float32 distances to every frame, two float64
-            # arrays of a block of them (PLACE_BLOCK) and the places, twice.
+            # The landmarks' float32 distances to every frame, their float64
+            # squares of a block of frames (PLACE_BLOCK) and the places, twice.
             block = min(PLACE_BLOCK, n_frames)
             total = GRAPH_FIXED + 4 * landmarks * n_frames + features
-            total += 16 * landmarks * block + 32 * n_frames
+            total += 8 * landmarks * block + 32 * n_frames
         else:
             total = GRAPH_FIXED + GRAPH_EDGE_BYTES * n_frames * k
         needs.append((int(total), f"embed_{method}"))
