@@ -196,20 +196,23 @@ def is_folder_job(rule, wildcards):
 
 def benchmark_rows(folder, usage):
     """``{path: (rule part of the stem, seconds, max_rss MB, CPU s)}`` of the
-    folder jobs and the per-movie ``collection_frames`` jobs; CPU s as
-    ``usage`` (:func:`job_usage`) has it, None for a job this run did not
-    describe."""
+    folder jobs and the per-movie ``collection_frames`` jobs this run ran
+    (those ``usage``, :func:`job_usage`, holds), CPU s as it has them."""
     results = Path(folder) / "results"
     paths = [
-        *(results / COLLECTION / "benchmarks").glob("*.tsv"),
-        *results.glob("*/benchmarks/collection_frames.tsv"),
+        path
+        for path in (
+            *(results / COLLECTION / "benchmarks").glob("*.tsv"),
+            *results.glob("*/benchmarks/collection_frames.tsv"),
+        )
+        if path in usage
     ]
     rows = {}
     for path in paths:
         with open(path) as table:
             row = next(csv.DictReader(table, delimiter="\t"))
         rule = path.stem.split("_gray")[0].split("_hsl")[0]
-        rows[path] = (rule, float(row["s"]), float(row["max_rss"]), usage.get(path))
+        rows[path] = (rule, float(row["s"]), float(row["max_rss"]), usage[path])
     return rows
 
 

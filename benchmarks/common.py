@@ -174,10 +174,14 @@ def testsrc_movie(path, frames):
 
 def job_descriptions(log):
     """Each job Snakemake's log (``log``, its text) describes, as ``{field:
-    text}`` in the order printed (``benchmark``, ``log``, ``resources``…)."""
+    text}`` (``log``, ``benchmark``, ``resources``… as printed). A failed job's
+    ``Error in rule`` block is one of its own, so that its fields do not
+    overwrite those of the job described before it."""
     return [
         dict(re.findall(r"^ +(\w+): (.+)$", block, re.MULTILINE))
-        for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) )", log)
+        for block in re.split(
+            r"\n(?=(?:local)?(?:rule|checkpoint) |Error in rule )", log
+        )
     ]
 
 

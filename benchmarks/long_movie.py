@@ -88,11 +88,13 @@ def main():
         results = folder / "results"
         squares = square_arrays(results, args.frames)
         rules = defaultdict(list)
-        movie = results / f"test{args.frames}" / "benchmarks"
-        cpu = {path.stem: s for path, s in usage.items() if path.parent == movie}
+        benchmarks = results / f"test{args.frames}" / "benchmarks"
+        cpu = {path.stem: s for path, s in usage.items() if path.parent == benchmarks}
+        if steps.keys() - cpu.keys():
+            sys.exit(f"jobs Snakemake did not describe: {sorted(steps.keys() - cpu)}")
         for stem, (seconds, rss) in steps.items():
             rule = stem.split("_gray")[0].split("_hsl")[0]
-            rules[rule].append((seconds, rss, stem, cpu.get(stem)))
+            rules[rule].append((seconds, rss, stem, cpu[stem]))
         print_rule_table(rules, asked, "asked")
         # Every job's, the folder's own (list_movies, the index page…) included.
         print(busy_line(usage, wall))

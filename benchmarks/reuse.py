@@ -95,11 +95,11 @@ set ``--keep`` made. Tests build a small set with :func:`build_set`.
 ``--within N``: the set found again inside an archive of N windows (a
 million frames at fps 1 are two million: a window every half second), at the
 config's fps (:func:`measure_within`): the set's descriptors as the workflow
-made them among filler movies of 2,000 windows cut from one footage-like walk
-(benchmarks/reuse_blocks.py's, each window found again in about two other
-filler movies), through the index's jobs (``reuse_index``, every
-``reuse_search`` block, ``reuse``), each in a fresh process, with its time and
-peak memory against its asks. Targets: the set's recall and precision within
+made them among filler movies of 2,000 windows or a little more (1,000 s at
+fps 1) cut from one footage-like walk (benchmarks/reuse_blocks.py's, each
+window found again in about two other filler movies), through the index's
+jobs (``reuse_index``, every ``reuse_search`` block, ``reuse``), each in a fresh
+process, with its time and peak memory against its asks. Targets: the set's recall and precision within
 :data:`WITHIN_TOLERANCE` of the set alone's, no row joining a set movie to a
 filler movie, every job within its asks. ``--quick`` runs it at
 :data:`QUICK_WITHIN` windows.
@@ -869,12 +869,34 @@ def unrelated_rows(found, truth, movies):
     return rows, len(pairs)
 
 
-def read_reuse(path):
-    """The rows of a reuse.tsv as :class:`Stretch` (in its order)."""
+def read_reuse(path, names=None):
+    """The rows of a reuse.tsv as :class:`Stretch` (in its order); ``names``:
+    the movies' ids where the file numbers them (``names[number]``)."""
     return [
-        Stretch(*(row[key] for key in TSV_HEADER)).ordered()
+        Stretch(
+            *(
+                names[int(row[key])] if names and key.startswith("movie") else row[key]
+                for key in TSV_HEADER
+            )
+        ).ordered()
         for row in read_reuse_tsv(path)
     ]
+
+
+def print_rows(rows, limit=10):
+    """Up to ``limit`` found rows, a line each."""
+    for row in rows[:limit]:
+        print(
+            f"- {row.movie_a} {row.start_a:.3f}-{row.end_a:.3f} / {row.movie_b} "
+            f"{row.start_b:.3f}-{row.end_b:.3f} ({row.score:.3f})"
+        )
+
+
+def print_checks(checks):
+    """``checks`` ({target: met}) a line each; True when all are met."""
+    for check, met in checks.items():
+        print(f"target {check}: {'met' if met else 'MISSED'}")
+    return all(checks.values())
 
 
 def sampled_frames(folder):
@@ -1129,29 +1151,27 @@ def measure(folder, workdir, truth, fps, min_seconds, cores):
         f"\n{pairs} movie pairs share no footage: framescape found {len(unrelated)} "
         f"rows between them, the baseline {len(baseline_unrelated)}"
     )
-    for row in unrelated[:10]:
-        print(
-            f"- {row.movie_a} {row.start_a:.3f}-{row.end_a:.3f} / {row.movie_b} "
-            f"{row.start_b:.3f}-{row.end_b:.3f} ({row.score:.3f})"
-        )
-    checks = {
-        f"recall >= {MIN_RECALL}": mine.recall >= MIN_RECALL,
-        f"precision >= {MIN_PRECISION}": mine.precision >= MIN_PRECISION,
-        "no row between movies sharing no footage": not unrelated,
-        "timecodes within one sampling interval": mine.error <= 1,
-        f"F1 above the baseline's ({best[2].f1:.3f})": mine.f1 > best[2].f1,
-    }
+    print_rows(unrelated)
     print()
-    for check, met in checks.items():
-        print(f"target {check}: {'met' if met else 'MISSED'}")
-    return all(checks.values())
+    return print_checks(
+        {
+            f"recall >= {MIN_RECALL}": mine.recall >= MIN_RECALL,
+            f"precision >= {MIN_PRECISION}": mine.precision >= MIN_PRECISION,
+            "no row between movies sharing no footage": not unrelated,
+            "timecodes within one sampling interval": mine.error <= 1,
+            f"F1 above the baseline's ({best[2].f1:.3f})": mine.f1 > best[2].f1,
+        }
+    )
 
 
 # --within: the set's recall and precision inside the archive, at most this
-# far from the set alone's; --quick's archive; a filler movie's windows (1,000 s).
+# far from the set alone's; --quick's archive; a filler movie's windows (1,000 s
+# at fps 1, or a little more); the least --within (a set has about a thousand
+# windows, the filler at least four movies).
 WITHIN_TOLERANCE = 0.01
 QUICK_WITHIN = 30_000
 FILLER_WINDOWS = 2_000
+MIN_WITHIN = 10_000
 
 
 def measure_within(workdir, truth, step, min_seconds, windows):
@@ -1162,13 +1182,16 @@ def measure_within(workdir, truth, step, min_seconds, windows):
     ids = [row["movie"] for row in load_tsv(results / "movies.tsv")]
     own = [results / movie / "reuse" / "descriptors.npz" for movie in ids]
     targeted = [true for true in truth if not outside(true)]
-    alone = score(split(read_reuse(results / "reuse.tsv"), truth, step)[0], targeted, step)
+    own_rows = read_reuse(results / "reuse.tsv")
+    alone = score(split(own_rows, truth, step)[0], targeted, step)
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
         folder = Path(folder)
         set_windows = sum(window_counts(own))
-        movies = max(1, (windows - set_windows) // FILLER_WINDOWS)
+        movies = (windows - set_windows) // FILLER_WINDOWS
         started = time.perf_counter()
-        filler = make_folder(folder, max(windows - set_windows, movies), movies, seed=1)
+        filler = make_folder(
+            folder, windows - set_windows, movies, seed=1, interval=step
+        )
         print(
             f"\n## The set inside {windows:,} windows: its {len(ids)} movies' "
             f"{set_windows:,} among {movies:,} filler movies' (made in "
@@ -1178,18 +1201,12 @@ def measure_within(workdir, truth, step, min_seconds, windows):
         fits, seconds = run_jobs([*own, *filler], folder, min_seconds)
         # r.tsv numbers the movies in the order of the jobs' descriptors.
         names = [*ids, *(f"filler{number:05d}" for number in range(len(filler)))]
-        found = [
-            Stretch(
-                *(
-                    names[int(row[key])] if key.startswith("movie") else row[key]
-                    for key in TSV_HEADER
-                )
-            ).ordered()
-            for row in read_reuse_tsv(folder / "r.tsv")
-        ]
+        found = read_reuse(folder / "r.tsv", names)
     own_ids = set(ids)
     inside = [row for row in found if {row.movie_a, row.movie_b} <= own_ids]
-    across = [row for row in found if (row.movie_a in own_ids) != (row.movie_b in own_ids)]
+    across = [
+        row for row in found if (row.movie_a in own_ids) ^ (row.movie_b in own_ids)
+    ]
     result = score(split(inside, truth, step)[0], targeted, step)
     print("\n| the set's targeted stretches | recall | precision | F1 | max error |")
     print("|---|---|---|---|---|")
@@ -1199,24 +1216,19 @@ def measure_within(workdir, truth, step, min_seconds, windows):
         f"\nthe index's jobs {seconds:,.0f} s; {len(found):,} rows: {len(inside):,} "
         f"between the set's movies, {len(across):,} joining one to a filler movie"
     )
-    for row in across[:10]:
-        print(
-            f"- {row.movie_a} {row.start_a:.3f}-{row.end_a:.3f} / {row.movie_b} "
-            f"{row.start_b:.3f}-{row.end_b:.3f} ({row.score:.3f})"
-        )
-    checks = {
-        f"recall within {WITHIN_TOLERANCE} of the set alone's": (
-            abs(result.recall - alone.recall) <= WITHIN_TOLERANCE
-        ),
-        f"precision within {WITHIN_TOLERANCE} of the set alone's": (
-            abs(result.precision - alone.precision) <= WITHIN_TOLERANCE
-        ),
-        "no row joining the set to a filler movie": not across,
-        "every job within its asks": fits,
-    }
-    for check, met in checks.items():
-        print(f"target {check}: {'met' if met else 'MISSED'}")
-    return all(checks.values())
+    print_rows(across)
+    return print_checks(
+        {
+            f"recall within {WITHIN_TOLERANCE} of the set alone's": (
+                abs(result.recall - alone.recall) <= WITHIN_TOLERANCE
+            ),
+            f"precision within {WITHIN_TOLERANCE} of the set alone's": (
+                abs(result.precision - alone.precision) <= WITHIN_TOLERANCE
+            ),
+            "no row joining the set to a filler movie": not across,
+            "every job within its asks": fits,
+        }
+    )
 
 
 def measure_set(args, config):
@@ -1242,7 +1254,7 @@ def measure_set(args, config):
         )
     good = True
     try:
-        within = args.within or (QUICK_WITHIN if args.quick else 0)
+        within = args.within if args.within is not None else QUICK_WITHIN * args.quick
         for number, fps in enumerate([config["reuse"]["fps"], *args.fps]):
             workdir = folder / f"fps{fps:g}"
             good &= measure(folder, workdir, truth, fps, min_seconds, args.cores)
@@ -1274,9 +1286,11 @@ def main():
     parser.add_argument(
         "--within",
         type=int,
-        help="also the set inside an archive of this many windows",
+        help="also the set inside an archive of this many windows (0: not)",
     )
     args = parser.parse_args()
+    if args.within and args.within < MIN_WITHIN:
+        parser.error(f"--within: at least {MIN_WITHIN:,} windows (0: none)")
     if args.index_windows is not None:
         INDEX_WINDOWS["index_windows"] = args.index_windows
     config = yaml.safe_load((REPO / "config.yaml").read_text())

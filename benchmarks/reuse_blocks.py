@@ -28,9 +28,10 @@ THREADS = 2
 MIN_SECONDS = 3.0
 
 
-def make_folder(folder, windows, movies=MOVIES, seed=0):
-    """``movies`` descriptors.npz of ``windows`` windows in all, in ``folder``;
-    their paths in movie order."""
+def make_folder(folder, windows, movies=MOVIES, seed=0, interval=1.0):
+    """``movies`` descriptors.npz of ``windows`` windows in all (at least four
+    movies), in ``folder``, windows of ``interval`` s one every half interval as
+    the workflow makes them; their paths in movie order."""
     rng = np.random.default_rng(seed)
     walk = np.empty((windows // 3, 192), np.float32)
     walk[0] = rng.normal(size=192)
@@ -47,8 +48,8 @@ def make_folder(folder, windows, movies=MOVIES, seed=0):
         save_npz(
             paths[-1],
             vectors=vectors.astype(np.float32),
-            times=np.arange(per) * 0.5,
-            interval=np.float64(1.0),
+            times=np.arange(per) * interval / 2,
+            interval=np.float64(interval),
             parts=np.int64(12),
         )
     return paths
@@ -75,7 +76,8 @@ print(time.monotonic() - started,
 
 def run_step(paths, folder, what, *extra, min_seconds=MIN_SECONDS):
     """(seconds, peak bytes) of one step in a fresh process."""
-    code = STEP.replace("THREADS", str(THREADS)).replace("MIN_SECONDS", str(min_seconds))
+    code = STEP.replace("THREADS", str(THREADS))
+    code = code.replace("MIN_SECONDS", str(min_seconds))
     names = ",".join(map(str, paths))
     result = subprocess.run(
         [sys.executable, "-c", code, names, str(folder), what, *extra],
@@ -116,7 +118,11 @@ def run_jobs(paths, folder, min_seconds=MIN_SECONDS):
         )
     parts = ",".join(str(folder / f"p{block}.npz") for block in range(len(jobs) - 1))
     jobs.append(
-        ("stretches", resources.stretches_memory(total), resources.stretches_minutes(total))
+        (
+            "stretches",
+            resources.stretches_memory(total),
+            resources.stretches_minutes(total),
+        )
     )
     good, spent = True, 0.0
     for what, asked_bytes, asked_minutes in jobs:

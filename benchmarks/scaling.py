@@ -66,10 +66,17 @@ def main():
     results, cpus = {}, {}
     for frames in args.frames:
         wall, steps, folder, _, usage = run_workflow(frames, args.cores, config)
-        movie = folder / "results" / f"test{frames}" / "benchmarks"
+        benchmarks = folder / "results" / f"test{frames}" / "benchmarks"
         cpus[frames] = {
-            path.stem: seconds for path, seconds in usage.items() if path.parent == movie
+            path.stem: seconds
+            for path, seconds in usage.items()
+            if path.parent == benchmarks
         }
+        if steps.keys() - cpus[frames].keys():
+            sys.exit(
+                f"N={frames}: jobs Snakemake did not describe: "
+                f"{sorted(steps.keys() - cpus[frames].keys())}"
+            )
         if not args.keep:
             subprocess.run(["rm", "-rf", str(folder)], check=True)
         results[frames] = wall, steps
