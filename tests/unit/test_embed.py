@@ -357,15 +357,17 @@ def test_tsne_from_the_graph_is_the_same_whatever_the_threads(
 
 def test_tsne_from_the_graph_logs_its_progress(bikes_distances, monkeypatch, caplog):
     """Progress can be logged after every iteration (here every one is), up to
-    the last of ``max_iter``, without changing the map."""
-    from framescape.common import Progress
+    the last of ``max_iter``, without changing the map (openTSNE computes the
+    KL divergence for each callback: the map is the same without)."""
     from framescape.embed import neighbours as module
+    from framescape.run import progress
 
     _, nearest, near = bikes_distances
     params = {"perplexity": 10.0, "max_iter": 260}
     quiet = module.embed_tsne_graph(nearest, near, 42, **params)
-    monkeypatch.setattr(module, "Progress", lambda what: Progress(what, every=0.0))
+    monkeypatch.setattr(progress, "EVERY", 0.0)
     monkeypatch.setattr(module, "PROGRESS_POINT_ITERATIONS", 1)
+    monkeypatch.setattr(module, "MIN_CALLBACK_ITERATIONS", 1)
     with caplog.at_level(logging.INFO, logger="framescape"):
         logged = module.embed_tsne_graph(nearest, near, 42, **params)
     lines = [r.getMessage() for r in caplog.records if r.msg.startswith("%s: %s of")]

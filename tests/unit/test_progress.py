@@ -65,6 +65,31 @@ def test_the_time_left_counts_from_the_first_report(caplog):
     )
 
 
+def test_a_line_between_two_counts_carries_the_time_left_on(caplog):
+    """Counts 30 s apart (t-SNE at a million frames: 10 iterations), a line
+    every 10 s: between two counts, the time left the last one predicted, less
+    what has passed since, timed as the progress lines are."""
+    now = [0.0]
+    watch = progress.Watch("t-SNE", every=10.0, clock=lambda: now[0])
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        now[0] = 10
+        watch.beat()
+        now[0] = 20
+        watch(10, 1000, "iterations")
+        now[0] = 50
+        watch(20, 1000, "iterations")
+        for second in (55, 60, 70, 1600):
+            now[0] = second
+            watch.beat()
+    assert messages(caplog) == [
+        "t-SNE: 0:10.0 so far",
+        "t-SNE: 20 of 1,000 iterations (2 %), 0:30.0 so far, about 24:30.0 left",
+        "t-SNE: 0:40.0 so far, about 24:20.0 left",
+        "t-SNE: 0:50.0 so far, about 24:10.0 left",
+        "t-SNE: 26:20.0 so far, about 0:00.0 left",
+    ]
+
+
 def test_umap_logs_its_epochs_with_the_time_left(caplog, monkeypatch):
     """A real umap-learn layout from a neighbour graph: its epochs come back as
     progress lines with an estimate, and the coordinates are those of a run

@@ -13,10 +13,7 @@ import numpy as np
 from numba.core.caching import NullCache
 from numba.core.dispatcher import Dispatcher
 
-from framescape.common import (
-    Progress,
-    log,
-)
+from framescape.common import log
 from framescape.distances.nearest import nearest_frames
 from framescape.embed.mds import classical_mds
 from framescape.run.progress import umap_progress, watching
@@ -26,11 +23,15 @@ EARLY_EXAGGERATION_ITER = 250
 # Points from which t-SNE interpolates its gradients by FFT instead of
 # Barnes-Hut (openTSNE's own choice).
 TSNE_FFT_POINTS = 10_000
-# Points × iterations between two of openTSNE's progress callbacks (50,000
-# points: every 10 iterations): a few seconds at most at the t-SNE times
-# measured on long movies (docs/performance.md, "The neighbour graph"), well
-# within the 10 s between two progress lines.
+# Iterations between two of openTSNE's progress callbacks: each makes it
+# compute the KL divergence, about half an iteration's work, so at least
+# MIN_CALLBACK_ITERATIONS (a twentieth more work), and at most 50 or
+# PROGRESS_POINT_ITERATIONS / points (50,000 points: every 10). At a million
+# points 10 iterations take half a minute (docs/performance.md, "A million
+# frames"): between two counts, the watch's lines every 10 s carry the
+# estimate on.
 PROGRESS_POINT_ITERATIONS = 500_000
+MIN_CALLBACK_ITERATIONS = 10
 
 
 def clamp(name, value, low, high, n_frames):
@@ -108,20 +109,20 @@ def embed_tsne(
 
 
 class TsneProgress:
-    """openTSNE's callback: a progress line (:class:`Progress`) from the
-    iteration it reports, counted over both phases (``phase_starts``: the
-    iterations done before each phase begins)."""
+    """openTSNE's callback: the iteration it reports, counted over both phases
+    (``phase_starts``: the iterations done before each phase begins), to
+    ``watch`` (:func:`framescape.run.progress.watching`)."""
 
-    def __init__(self, phase_starts, total):
+    def __init__(self, phase_starts, total, watch):
         self.phase_starts, self.total = list(phase_starts), total
         self.offset = 0
-        self.progress = Progress("t-SNE")
+        self.watch = watch
 
     def optimization_about_to_start(self):
         self.offset = self.phase_starts.pop(0)
 
     def __call__(self, iteration, error, embedding):
-        self.progress(self.offset + iteration, self.total, "iterations")
+        self.watch(self.offset + iteration, self.total, "iterations")
 
 
 def embed_tsne_graph(
@@ -185,23 +186,24 @@ def embed_tsne_graph(
             n_jobs=threads,
         )
     early = min(EARLY_EXAGGERATION_ITER, max_iter)
-    model = OpenTSNE(
-        n_components=2,
-        early_exaggeration=early_exaggeration,
-        early_exaggeration_iter=early,
-        n_iter=max_iter - early,
-        learning_rate=(
-            n / early_exaggeration if learning_rate == "auto" else learning_rate
-        ),
-        negative_gradient_method="fft" if n >= TSNE_FFT_POINTS else "bh",
-        n_jobs=threads,
-        callbacks=TsneProgress([0, early], max_iter),
-        # Each callback makes openTSNE compute the KL divergence, half an
-        # iteration's work: about one a second, not one every iteration.
-        callbacks_every_iters=max(1, min(50, PROGRESS_POINT_ITERATIONS // n)),
-    )
+    every = max(MIN_CALLBACK_ITERATIONS, min(50, PROGRESS_POINT_ITERATIONS // n))
     start = random_start(n, 2, random_state=random_state)
-    return np.array(model.fit(affinities=affinities, initialization=start), np.float64)
+    with watching("t-SNE") as watch:
+        model = OpenTSNE(
+            n_components=2,
+            early_exaggeration=early_exaggeration,
+            early_exaggeration_iter=early,
+            n_iter=max_iter - early,
+            learning_rate=(
+                n / early_exaggeration if learning_rate == "auto" else learning_rate
+            ),
+            negative_gradient_method="fft" if n >= TSNE_FFT_POINTS else "bh",
+            n_jobs=threads,
+            callbacks=TsneProgress([0, early], max_iter, watch),
+            callbacks_every_iters=every,
+        )
+        embedding = model.fit(affinities=affinities, initialization=start)
+    return np.array(embedding, np.float64)
 
 
 def cache_compiled_functions(packages):

@@ -2,7 +2,8 @@
 layout and openTSNE's affinities take minutes at a few hundred thousand frames.
 
 - :func:`watching` logs a line every 10 s while its block runs and nothing else
-  reported progress in that time (``<what>: 1:20.0 so far``);
+  reported progress in that time (``<what>: 1:20.0 so far``, and once work was
+  counted, the time left it predicts: ``…, about 3:10.0 left``);
 - :func:`umap_progress` does that around umap-learn's ``fit_transform``, and
   turns the epochs it counts (a tqdm bar, which umap-learn draws only when asked
   to) into :class:`framescape.common.Progress` lines with an estimate of the
@@ -34,6 +35,8 @@ class Watch:
         self.what, self.every, self.clock = what, every, clock
         self.started = self.reported = clock()
         self.progress = None
+        # The last count reported: (done, total, when).
+        self.counted = None
 
     def __call__(self, done, total, unit):
         """Progress of the work (:class:`framescape.common.Progress`), timed
@@ -43,19 +46,37 @@ class Watch:
         if self.progress is None:
             self.progress = Progress(self.what, self.every, self.clock)
         self.progress(done, total, unit)
+        self.counted = (done, total, self.reported)
 
     def beat(self):
-        """A line when nothing was reported for ``every`` s."""
+        """A line when nothing was reported for ``every`` s; once counts give a
+        rate, timed as the progress lines are (from the first report), with the
+        time left the last count predicts, less what has passed since."""
         now = self.clock()
-        if now - self.reported >= self.every:
-            self.reported = now
+        if now - self.reported < self.every:
+            return
+        self.reported = now
+        done, total, when = self.counted or (0, None, now)
+        # The time the counted work took so far: none, before a second count.
+        counting = when - self.progress.started if self.progress else 0.0
+        if not total or done <= 0 or counting <= 0:
             log.info("%s: %s so far", self.what, format_duration(now - self.started))
+            return
+        left = max(0.0, counting * (total - done) / done - (now - when))
+        log.info(
+            "%s: %s so far, about %s left",
+            self.what,
+            format_duration(now - self.progress.started),
+            format_duration(left),
+        )
 
 
 @contextlib.contextmanager
-def watching(what, every=EVERY):
-    """Log ``<what>: <time> so far`` every ``every`` s while the block runs and
-    nothing reports progress to the :class:`Watch` it yields."""
+def watching(what, every=None):
+    """Log ``<what>: <time> so far`` every ``every`` s (:data:`EVERY`) while
+    the block runs and nothing reports progress to the :class:`Watch` it
+    yields."""
+    every = EVERY if every is None else every
     watch = Watch(what, every)
     stop = threading.Event()
 
