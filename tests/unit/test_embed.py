@@ -355,14 +355,20 @@ def test_tsne_from_the_graph_is_the_same_whatever_the_threads(
     assert not np.array_equal(once, other)
 
 
-def test_tsne_from_the_graph_logs_its_progress(bikes_distances, monkeypatch, caplog):
+@pytest.mark.parametrize("gradients", ["Barnes-Hut", "FFT"])
+def test_tsne_from_the_graph_logs_its_progress(
+    bikes_distances, monkeypatch, caplog, gradients
+):
     """Progress can be logged after every iteration (here every one is), up to
     the last of ``max_iter``, without changing the map (openTSNE computes the
-    KL divergence for each callback: the map is the same without)."""
+    KL divergence for each callback: the map is the same without), with either
+    way of computing the gradients."""
     from framescape.embed import neighbours as module
     from framescape.run import progress
 
     _, nearest, near = bikes_distances
+    if gradients == "FFT":
+        monkeypatch.setattr(module, "TSNE_FFT_POINTS", 1)
     params = {"perplexity": 10.0, "max_iter": 260}
     quiet = module.embed_tsne_graph(nearest, near, 42, **params)
     monkeypatch.setattr(progress, "EVERY", 0.0)
