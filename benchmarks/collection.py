@@ -239,6 +239,8 @@ def report_folder(folder, wall, log):
     folder_rows = {
         path: row for path, row in rows.items() if path.parent.parent.name == COLLECTION
     }
+    if not folder_rows:
+        sys.exit(f"no folder job of this run has a benchmark file in {folder}")
     stages = {path: row[3] for path, row in folder_rows.items()}
     print("\nfolder stages: " + busy_line(stages, last - first))
     biggest = max(folder_rows.items(), key=lambda item: item[1][2])

@@ -1187,6 +1187,11 @@ def measure_within(workdir, truth, step, min_seconds, windows):
     with tempfile.TemporaryDirectory(dir=workdir) as folder:
         folder = Path(folder)
         set_windows = sum(window_counts(own))
+        if windows < set_windows + 4 * FILLER_WINDOWS:
+            sys.exit(
+                f"--within {windows:,}: the set's {set_windows:,} windows and four "
+                f"filler movies' {4 * FILLER_WINDOWS:,} need more"
+            )
         movies = (windows - set_windows) // FILLER_WINDOWS
         started = time.perf_counter()
         filler = make_folder(

@@ -72,13 +72,13 @@ def main():
             for path, seconds in usage.items()
             if path.parent == benchmarks
         }
+        if not args.keep:
+            subprocess.run(["rm", "-rf", str(folder)], check=True)
         if steps.keys() - cpus[frames].keys():
             sys.exit(
                 f"N={frames}: jobs Snakemake did not describe: "
                 f"{sorted(steps.keys() - cpus[frames].keys())}"
             )
-        if not args.keep:
-            subprocess.run(["rm", "-rf", str(folder)], check=True)
         results[frames] = wall, steps
         skipped = ("embed_tsne", "embed_umap") if args.quick else ()
         missing = [

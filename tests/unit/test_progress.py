@@ -32,7 +32,8 @@ def test_a_silent_block_gets_a_line_while_it_runs(caplog):
 
 
 def test_a_line_comes_only_after_a_silent_period(caplog):
-    """A line every period without a report; a report puts the next one off."""
+    """A line every period without another; a count's line puts the next one
+    off, a count whose line is held back (the first) does not."""
     now = [0.0]
     watch = progress.Watch("layout", every=10.0, clock=lambda: now[0])
     with caplog.at_level(logging.INFO, logger="framescape"):
@@ -41,13 +42,18 @@ def test_a_line_comes_only_after_a_silent_period(caplog):
             watch.beat()
         now[0] = 22
         watch(1, 12, "steps")
-        for second in (25, 31, 32):
+        for second in (25, 29, 30, 39):
             now[0] = second
             watch.beat()
+        now[0] = 40
+        watch(3, 12, "steps")
+        now[0] = 49
+        watch.beat()
     assert messages(caplog) == [
         "layout: 0:10.0 so far",
         "layout: 0:20.0 so far",
-        "layout: 0:32.0 so far",
+        "layout: 0:30.0 so far",
+        "layout: 3 of 12 steps (25 %), 0:18.0 so far, about 0:54.0 left",
     ]
 
 
@@ -66,27 +72,27 @@ def test_the_time_left_counts_from_the_first_report(caplog):
 
 
 def test_a_line_between_two_counts_carries_the_time_left_on(caplog):
-    """Counts 30 s apart (t-SNE at a million frames: 10 iterations), a line
-    every 10 s: between two counts, the time left the last one predicted, less
-    what has passed since, timed as the progress lines are."""
+    """Counts 30 s apart (t-SNE counts from its first iteration, then every
+    10), a line every 10 s: between two counts, the time left the last one
+    predicted, less what has passed since, timed as the progress lines are."""
     now = [0.0]
     watch = progress.Watch("t-SNE", every=10.0, clock=lambda: now[0])
     with caplog.at_level(logging.INFO, logger="framescape"):
         now[0] = 10
         watch.beat()
         now[0] = 20
-        watch(10, 1000, "iterations")
+        watch(0, 1000, "iterations")
         now[0] = 50
-        watch(20, 1000, "iterations")
-        for second in (55, 60, 70, 1600):
+        watch(10, 1000, "iterations")
+        for second in (55, 60, 70, 3100):
             now[0] = second
             watch.beat()
     assert messages(caplog) == [
         "t-SNE: 0:10.0 so far",
-        "t-SNE: 20 of 1,000 iterations (2 %), 0:30.0 so far, about 24:30.0 left",
-        "t-SNE: 0:40.0 so far, about 24:20.0 left",
-        "t-SNE: 0:50.0 so far, about 24:10.0 left",
-        "t-SNE: 26:20.0 so far, about 0:00.0 left",
+        "t-SNE: 10 of 1,000 iterations (1 %), 0:30.0 so far, about 49:30.0 left",
+        "t-SNE: 0:40.0 so far, about 49:20.0 left",
+        "t-SNE: 0:50.0 so far, about 49:10.0 left",
+        "t-SNE: 51:20.0 so far, about 0:00.0 left",
     ]
 
 

@@ -24,12 +24,12 @@ EARLY_EXAGGERATION_ITER = 250
 # Barnes-Hut (openTSNE's own choice).
 TSNE_FFT_POINTS = 10_000
 # Iterations between two of openTSNE's progress callbacks: each makes it
-# compute the KL divergence, about half an iteration's work, so at least
-# MIN_CALLBACK_ITERATIONS (a twentieth more work), and at most 50 or
-# PROGRESS_POINT_ITERATIONS / points (50,000 points: every 10). At a million
-# points 10 iterations take half a minute (docs/performance.md, "A million
-# frames"): between two counts, the watch's lines every 10 s carry the
-# estimate on.
+# compute the KL divergence, up to an iteration's work, so at least
+# MIN_CALLBACK_ITERATIONS (up to a tenth more work); below 50,000 points
+# fewer callbacks still, PROGRESS_POINT_ITERATIONS / points up to 50, as the
+# iterations are quick there. At a million points 10 iterations take about 20 s
+# (docs/performance.md, "A million frames"): between two counts, the watch's
+# lines every 10 s carry the estimate on.
 PROGRESS_POINT_ITERATIONS = 500_000
 MIN_CALLBACK_ITERATIONS = 10
 
@@ -120,6 +120,9 @@ class TsneProgress:
 
     def optimization_about_to_start(self):
         self.offset = self.phase_starts.pop(0)
+        if self.offset == 0:
+            # Counted from the first iteration: the time left is timed from here.
+            self.watch(0, self.total, "iterations")
 
     def __call__(self, iteration, error, embedding):
         self.watch(self.offset + iteration, self.total, "iterations")
@@ -152,7 +155,8 @@ def embed_tsne_graph(
     2019), a number is taken as it is (openTSNE's gradient is a quarter of
     scikit-learn's: scikit-learn's learning rate ``r`` takes the steps of
     ``4 r`` here). Momentum 0.8 throughout and a start from N(0, 1e-4²) draws
-    of ``random_state``, as openTSNE does. A progress line at most every 10 s.
+    of ``random_state``, as openTSNE does. A progress line about every 10 s,
+    with the time left.
 
     Parameters
     ----------

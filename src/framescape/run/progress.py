@@ -42,11 +42,15 @@ class Watch:
         """Progress of the work (:class:`framescape.common.Progress`), timed
         from its first report: the time left is estimated from the counted work
         alone, not from what ran before it (UMAP's weights and start)."""
-        self.reported = self.clock()
+        now = self.clock()
         if self.progress is None:
             self.progress = Progress(self.what, self.every, self.clock)
+        logged = self.progress.last
         self.progress(done, total, unit)
-        self.counted = (done, total, self.reported)
+        # A count whose line Progress held back leaves the next line to beat().
+        if self.progress.last != logged:
+            self.reported = now
+        self.counted = (done, total, now)
 
     def beat(self):
         """A line when nothing was reported for ``every`` s; once counts give a
