@@ -277,6 +277,19 @@ def job_usage(folder, log):
     }
 
 
+def movie_cpu(usage, steps, benchmarks):
+    """``{job: CPU seconds or None}`` of a movie's jobs ``steps``
+    (:func:`job_benchmarks` of its ``benchmarks`` folder), from ``usage``
+    (:func:`job_usage`); stops when one of them has no job description."""
+    cpu = {path.stem: s for path, s in usage.items() if path.parent == benchmarks}
+    if steps.keys() - cpu.keys():
+        sys.exit(
+            f"jobs Snakemake did not describe in {benchmarks}: "
+            f"{sorted(steps.keys() - cpu.keys())}"
+        )
+    return cpu
+
+
 def busy_line(cpu, wall, cores=None):
     """How busy the cores were: ``cpu`` (``{job: CPU seconds or None}``,
     :func:`cpu_seconds`) over ``wall`` s on ``cores`` cores (this machine's),

@@ -31,6 +31,7 @@ from common import (
     TARGET_MB,
     busy_line,
     cpu_description,
+    movie_cpu,
     print_rule_table,
     run_workflow,
 )
@@ -88,10 +89,7 @@ def main():
         results = folder / "results"
         squares = square_arrays(results, args.frames)
         rules = defaultdict(list)
-        benchmarks = results / f"test{args.frames}" / "benchmarks"
-        cpu = {path.stem: s for path, s in usage.items() if path.parent == benchmarks}
-        if steps.keys() - cpu.keys():
-            sys.exit(f"jobs Snakemake did not describe: {sorted(steps.keys() - cpu)}")
+        cpu = movie_cpu(usage, steps, results / f"test{args.frames}" / "benchmarks")
         for stem, (seconds, rss) in steps.items():
             rule = stem.split("_gray")[0].split("_hsl")[0]
             rules[rule].append((seconds, rss, stem, cpu[stem]))

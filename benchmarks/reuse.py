@@ -99,8 +99,8 @@ made them among filler movies of 2,000 windows or a little more (1,000 s at
 fps 1) cut from one footage-like walk (benchmarks/reuse_blocks.py's, each
 window found again in about two other filler movies), through the index's
 jobs (``reuse_index``, every ``reuse_search`` block, ``reuse``), each in a fresh
-process, with its time and peak memory against its asks. Targets: the set's recall and precision within
-:data:`WITHIN_TOLERANCE` of the set alone's, no row joining a set movie to a
+process, with its time and peak memory against its asks. Targets: the set's
+recall and precision within :data:`WITHIN_TOLERANCE` of the set alone's, no row joining a set movie to a
 filler movie, every job within its asks. ``--quick`` runs it at
 :data:`QUICK_WITHIN` windows.
 

@@ -118,7 +118,7 @@ def umap_progress(model, every=None):
     """Progress of ``model.fit_transform`` (umap-learn's UMAP): its epochs with
     an estimate of the time left, and a line every ``every`` s before them (the
     neighbours' weights, the start)."""
-    with watching("UMAP", EVERY if every is None else every) as watch:
+    with watching("UMAP", every) as watch:
         model.tqdm_kwds = {
             "disable": False,
             "file": EpochsWriter(watch),
