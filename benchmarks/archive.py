@@ -21,9 +21,10 @@ their own seeds). Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for this command
 only (``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python …``): set, they slow
 numpy's BLAS, which the sample and the hsl re-rank use.
 
-For each size and metric the three jobs' steps run one after the other in
+For each size and metric the jobs' steps run one after the other in
 this process, as the workflow runs them (``index_build``, every
-``index_search`` block of 16 x tile_frames frames, ``index_graph``), with the
+``index_search`` block of 16 x tile_frames frames, every ``index_refine``
+block where the metric is refined, ``index_graph``), with the
 repository's k (t-SNE's 3 x 30 + 1 = 91 neighbours). Printed per stage: seconds,
 peak resident memory (VmHWM, set back before each stage) and, between sizes,
 the exponent of its growth (log of the time ratio over log of the size ratio;
@@ -85,7 +86,7 @@ from framescape.embed.jobs import embed_step
 from framescape.graph.jobs import reduce_frames, reduced_candidates
 from framescape.graph.parameters import candidate_limit
 from framescape.index import jobs
-from framescape.index.parameters import search_blocks
+from framescape.index.parameters import REFINE_WIDTH, search_blocks
 from framescape.merge.coordinates import scale_step
 from framescape.run.config import collection_config, method_options
 
@@ -181,7 +182,7 @@ def stage(work, *args):
 
 
 def index_graph(frames_npy, folder, metric, n):
-    """The three stages: ``{stage: (seconds, MB)}`` and the graph
+    """The index's stages: ``{stage: (seconds, MB)}`` and the graph
     (``indices``, ``distances``)."""
     outputs = SimpleNamespace(
         projected=str(folder / f"{metric}_projected.npy"),
@@ -193,22 +194,39 @@ def index_graph(frames_npy, folder, metric, n):
         jobs.build_step, frames_npy, outputs, "archive", metric, K, None, 2
     )
     times["index_build"] = (seconds, peak)
-    parts, total, most = [], 0.0, 0.0
-    for block in range(search_blocks(n, TILE_FRAMES)):
-        part = str(folder / f"{metric}_search_{block}.npz")
-        _, seconds, peak = stage(
-            jobs.search_step,
-            *(frames_npy, outputs, part, "archive", metric, block, K, None),
-            *(TILE_FRAMES, 2),
+    blocks = range(search_blocks(n, TILE_FRAMES))
+    parts = blocked_stage(
+        times, "index_search", jobs.search_step, blocks,
+        lambda block: (frames_npy, outputs, str(folder / f"{metric}_search_{block}.npz")),
+        metric,
+    )
+    if REFINE_WIDTH[metric]:
+        inputs = SimpleNamespace(plan=outputs.plan, parts=parts)
+        parts = blocked_stage(
+            times, "index_refine", jobs.refine_step, blocks,
+            lambda block: (frames_npy, inputs, str(folder / f"{metric}_refine_{block}.npz")),
+            metric,
         )
-        parts.append(part)
-        total, most = total + seconds, max(most, peak)
-    times["index_search"] = (total, most)
     output = folder / f"{metric}_graph.npz"
-    _, seconds, peak = stage(jobs.graph_step, parts, str(output), n, metric, K)
+    _, seconds, peak = stage(jobs.graph_step, parts, outputs.plan, str(output), n, metric, K)
     times["index_graph"] = (seconds, peak)
     with np.load(output) as graph:
         return times, {name: graph[name] for name in ("indices", "distances")}
+
+
+def blocked_stage(times, name, step, blocks, files, metric):
+    """``step`` of each block, one after the other, as one stage in ``times``
+    (its seconds summed, its peak the largest): the parts written."""
+    parts, total, most = [], 0.0, 0.0
+    for block in blocks:
+        first = files(block)
+        _, seconds, peak = stage(
+            step, *first, "archive", metric, block, K, None, TILE_FRAMES, 2
+        )
+        parts.append(first[2])
+        total, most = total + seconds, max(most, peak)
+    times[name] = (total, most)
+    return parts
 
 
 def folder_maps(frames_npy, folder, metric):

@@ -293,8 +293,8 @@ def test_guard_counts_the_memory_of_a_node(cluster, tmp_path):
 
 def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
     """A folder past collection.index_frames and reuse.index_windows (0 both):
-    the folder map's graph through the index (index_build, index_search per
-    block, index_graph) and reused footage in blocks (reuse_index, reuse_search
+    the folder map's graph through the index (index_build, index_search and
+    index_refine per block, index_graph) and reused footage in blocks (reuse_index, reuse_search
     per block, then reuse joining their pairs), each a SLURM job of its own,
     the reuse jobs sized as the local descriptors' windows call for; the graph
     and reuse.tsv are the local run's, byte for byte."""
@@ -320,7 +320,7 @@ def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
     rules = [job.get("Comment", "").split("_wildcards_")[0] for job in jobs]
     for rule in ("index_build", "index_graph", "reuse_index", "reuse"):
         assert rules.count(f"rule_{rule}") == 1, rules
-    for rule in ("index_search", "reuse_search"):
+    for rule in ("index_search", "index_refine", "reuse_search"):
         assert rules.count(f"rule_{rule}") >= 1, rules
     assert "rule_graph_candidates" not in rules
     expected = reuse_block_mb(runs["local"], ["bikes", "bikes_copy"])

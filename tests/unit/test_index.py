@@ -1,18 +1,22 @@
 """The folder map's neighbour graph through an index (framescape.index): its
 jobs one after the other on real frames, against the exact graph."""
 
+import logging
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from framescape.common import save_npz
 from framescape.distances.matrices import compute_distances
 from framescape.distances.nearest import nearest_frames
 from framescape.frames.decode import MovieDecoder
+from framescape.graph.jobs import joined_blocks
 from framescape.graph.parameters import RECALL_SAMPLE
 from framescape.graph.sample import candidates_needed, sampled_frames
-from framescape.index import build, jobs, parameters
+from framescape.index import build, jobs, parameters, refine
 from framescape.index.parameters import search_blocks
+from framescape.index.refine import held_share
 from framescape.testing import DEMO_MOVIE, run_with_threads
 
 K = 30
@@ -30,8 +34,9 @@ def folder_frames(tmp_path_factory, bikes):
 
 
 def index_graph(frames_npy, folder, metric, tile_frames):
-    """The three jobs' steps, as the workflow runs them: the graph's
-    ``(indices, distances)`` and the plan's candidate count."""
+    """The four jobs' steps, as the workflow runs them: the graph's
+    ``(indices, distances)``, the plan's candidate count and the searched
+    graph before its refinement ``(indices, distances)``."""
     outputs = SimpleNamespace(
         projected=str(folder / f"{metric}_projected.npy"),
         index=str(folder / f"{metric}.faiss"),
@@ -39,18 +44,27 @@ def index_graph(frames_npy, folder, metric, tile_frames):
     )
     jobs.build_step(frames_npy, outputs, "collection", metric, K, None, 2)
     n = len(np.load(frames_npy, mmap_mode="r"))
-    parts = []
-    for block in range(search_blocks(n, tile_frames)):
+    parts, refined = [], []
+    blocks = range(search_blocks(n, tile_frames))
+    for block in blocks:
         part = str(folder / f"{metric}_{tile_frames}_search_{block}.npz")
         jobs.search_step(
             frames_npy, outputs, part, "collection", metric, block, K, None,
             tile_frames, 2,
         )
         parts.append(part)
+    inputs = SimpleNamespace(plan=outputs.plan, parts=parts)
+    for block in blocks if parameters.REFINE_WIDTH[metric] else ():
+        refined.append(str(folder / f"{metric}_{tile_frames}_refine_{block}.npz"))
+        jobs.refine_step(
+            frames_npy, inputs, refined[-1], "collection", metric, block, K, None,
+            tile_frames, 2,
+        )
     output = folder / f"{metric}_{tile_frames}_graph.npz"
-    jobs.graph_step(parts, str(output), n, metric, K)
+    jobs.graph_step(refined or parts, outputs.plan, str(output), n, metric, K)
     with np.load(output) as graph, np.load(outputs.plan) as plan:
-        return graph["indices"], graph["distances"], int(plan["count"])
+        searched = joined_blocks(parts, n, K)
+        return graph["indices"], graph["distances"], int(plan["count"]), searched
 
 
 @pytest.fixture(scope="module", params=["gray", "hsl"])
@@ -74,7 +88,7 @@ def searched(request, folder_frames, tmp_path_factory):
 def test_the_index_finds_nearly_every_true_neighbour(searched):
     """At least 0.97 of each frame's true 30 nearest, with the metric's own
     distances, nearest first."""
-    metric, frames, (indices, distances, count), _ = searched
+    metric, frames, (indices, distances, count, _), _ = searched
     matrix = compute_distances(frames, metric)
     truth = nearest_frames(matrix, K)
     found = np.mean([len(set(a) & set(b)) for a, b in zip(indices, truth)]) / K
@@ -93,6 +107,80 @@ def test_blocks_of_frames_give_the_same_graph(searched):
     _, frames, whole, blocks = searched
     assert search_blocks(len(frames), 16) == 4
     assert (whole[0] == blocks[0]).all() and (whole[1] == blocks[1]).all()
+
+
+def test_refining_keeps_each_neighbour_unless_a_nearer_one_is_found(searched):
+    """The refined graph against the searched one: no frame's i-th distance
+    grows, and none of the true nearest is lost; a metric not refined keeps
+    the searched graph."""
+    metric, frames, (indices, distances, _, (before, before_distances)), _ = searched
+    if not parameters.REFINE_WIDTH[metric]:
+        assert (indices == before).all() and (distances == before_distances).all()
+        return
+    assert (distances <= before_distances).all()
+    truth = nearest_frames(compute_distances(frames, metric), K)
+    rows = np.arange(len(frames))
+    assert held_share(indices, rows, truth) >= held_share(before, rows, truth)
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_refining_finds_the_neighbours_a_search_missed(
+    folder_frames, tmp_path, metric, caplog, monkeypatch
+):
+    """A searched graph that lost the 10th to 30th nearest of every third frame
+    (the farthest frames in their place): refine_step finds most of them again
+    through the frames' first neighbours, and index_graph logs the share of the
+    plan's sampled frames' true nearest that the graph holds."""
+    path, frames = folder_frames
+    n = len(frames)
+    matrix = compute_distances(frames, metric)
+    truth = nearest_frames(matrix, K)
+    damaged = truth.copy()
+    farthest = np.argsort(matrix, axis=1, kind="stable")[:, -(K - 10):]
+    damaged[::3, 10:] = farthest[::3]
+    rows = np.arange(n)
+    stored = np.take_along_axis(matrix, damaged.astype(np.int64), axis=1)
+    parts = [str(tmp_path / "search_0.npz")]
+    save_npz(parts[0], rows=rows, indices=damaged, distances=stored)
+    sampled = np.arange(0, n, 3)
+    plan = str(tmp_path / "plan.npz")
+    save_npz(plan, order=rows, count=np.int64(K), sampled=sampled, truth=truth[sampled])
+    inputs = SimpleNamespace(plan=plan, parts=parts)
+    # hsl too, which the workflow does not refine (REFINE_WIDTH 0): its re-rank.
+    monkeypatch.setitem(parameters.REFINE_WIDTH, metric, 16)
+    refined = str(tmp_path / "refine_0.npz")
+    jobs.refine_step(path, inputs, refined, "collection", metric, 0, K, None, 4096, 1)
+    with np.load(refined) as part:
+        assert (part["rows"] == rows).all()
+        indices, distances = part["indices"], part["distances"]
+    before, after = held_share(damaged, rows, truth), held_share(indices, rows, truth)
+    assert before < 0.8 and after > 0.93, (before, after)
+    # The matrix's hsl distances and the re-rank's agree within float32 rounding.
+    assert (distances <= stored + (5e-5 if metric == "hsl" else 0)).all()
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        jobs.graph_step([refined], plan, str(tmp_path / "graph.npz"), n, metric, K)
+    share = held_share(indices, sampled, truth[sampled])
+    line = caplog.records[-1].getMessage()
+    assert f"it holds {share:.4f} of the true {K} nearest of the {len(sampled)}" in line
+
+
+def test_a_frames_candidates_are_its_neighbours_and_theirs():
+    """neighbours_of_neighbours against sets: each listed once, the frame
+    itself never, in order, padded with N; across its chunks of rows."""
+    rng = np.random.default_rng(5)
+    n, k, width = 500, 6, 3
+    graph = np.array([rng.choice(n, k, replace=False) for _ in range(n)], np.int32)
+    rows = rng.choice(n, 4500, replace=True)
+    found = refine.neighbours_of_neighbours(graph, rows, width)
+    assert found.dtype == np.int32 and found.shape[1] <= k + width * width
+    for row, listed in zip(rows, found):
+        wanted = set(graph[row]) | set(graph[graph[row][:width]][:, :width].ravel())
+        wanted.discard(row)
+        assert listed[: len(wanted)].tolist() == sorted(wanted)
+        assert (listed[len(wanted) :] == n).all()
+    assert refine.kept_share(graph[rows], graph[rows]) == 1.0
+    assert refine.kept_share(graph[:2], graph[[1, 0]]) < 1.0
+    assert refine.held_share(graph, [0, 1], graph[[0, 1], :3]) == 1.0
 
 
 def test_the_search_order_keeps_each_list_together():
@@ -127,13 +215,16 @@ def test_the_sample_of_frames_is_compared_a_part_at_a_time(folder_frames):
     listed = build.search(index, projected[chosen], limit + 1, n)
     listed = np.array([row[row != frame][:limit] for row, frame in zip(listed, chosen)])
     count, recall = candidates_needed(listed, truth, least)
-    assert sample == {"count": count, "recall": recall, "sampled": len(chosen)}
+    assert (sample["count"], sample["recall"]) == (count, recall)
+    assert sample["sampled"] == len(chosen)
+    assert (sample["rows"] == chosen).all() and (sample["truth"] == truth).all()
     assert 0.5 < recall < 1
 
 
 RUN_JOBS = """
 import sys
 from pathlib import Path
+import logging
 from types import SimpleNamespace
 
 from framescape.index import jobs
@@ -149,14 +240,22 @@ outputs = SimpleNamespace(
 )
 jobs.build_step(frames_npy, outputs, "collection", metric, 30, None, threads)
 n = len(np.load(frames_npy, mmap_mode="r"))
-parts = []
+parts, refined = [], []
 for block in range(search_blocks(n, 64)):
     parts.append(str(folder / f"search_{block}.npz"))
     jobs.search_step(
         frames_npy, outputs, parts[-1], "collection", metric, block, 30, None, 64,
         threads,
     )
-jobs.graph_step(parts, str(folder / "graph.npz"), n, metric, 30)
+inputs = SimpleNamespace(plan=outputs.plan, parts=parts)
+# Every metric refined here, to hold each job's bytes to one thread and two.
+for block in range(search_blocks(n, 64)):
+    refined.append(str(folder / f"refine_{block}.npz"))
+    jobs.refine_step(
+        frames_npy, inputs, refined[-1], "collection", metric, block, 30, None, 64,
+        threads,
+    )
+jobs.graph_step(refined, outputs.plan, str(folder / "graph.npz"), n, metric, 30)
 """
 
 

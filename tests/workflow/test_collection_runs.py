@@ -42,7 +42,8 @@ def test_a_folder_of_one_movie_makes_no_second_map_of_it(tmp_path):
 
 def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
     """A folder of more than collection.index_frames frames (0 here) finds its
-    nearest frames through the index's three rules, not the pairs' passes; its
+    nearest frames through the index's rules, not the pairs' passes (gray's
+    blocks refined, hsl's not: REFINE_WIDTH); its
     graph is the exact one (every frame a candidate at this size), its maps
     are made from it; a larger index_frames takes the pairs' path again and
     remakes the maps."""
@@ -71,6 +72,7 @@ def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
     jobs = logged_jobs(output)
     folder = sorted(rule for rule, w in jobs if w.startswith(f"movie={COLLECTION},"))
     assert folder.count("index_build") == folder.count("index_graph") == 2, jobs
+    assert folder.count("index_search") == 2 and folder.count("index_refine") == 1
     assert not {"graph_candidates", "graph_rerank", "neighbour_graph"} & set(folder)
     results = tmp_path / "results"
     frames = np.load(results / COLLECTION / "frames.npy")

@@ -1,8 +1,10 @@
 # The folder map beyond collection.index_frames frames: its neighbour graph
 # through an index instead of every pair (graph.smk). index_build reduces and
 # projects every frame and builds the index (temporary), index_search searches
-# and re-ranks a block of frames, one job each, index_graph joins the blocks
-# into graph/<metric>_index.npz, which the maps read.
+# and re-ranks a block of frames, one job each, index_refine re-ranks a block
+# again among its neighbours' neighbours (the metrics of
+# framescape.index.parameters.REFINE_WIDTH), index_graph joins the blocks into
+# graph/<metric>_index.npz, which the maps read.
 
 
 rule index_build:
@@ -63,10 +65,39 @@ rule index_search:
         "../../scripts/index_search.py"
 
 
+rule index_refine:
+    input:
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
+        plan=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_plan.npz",
+        parts=search_parts,
+    output:
+        temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_refine_{{block}}.npz"),
+    log:
+        log_path("index_refine", "metric", "block"),
+    benchmark:
+        benchmark_path("index_refine", "metric", "block")
+    conda:
+        "../../envs/index.yaml"
+    # One, as index_search: its re-rank keeps one core busy.
+    threads: 1
+    resources:
+        mem_mb=index_refine_mb,
+        runtime=index_refine_minutes,
+    params:
+        code=code_digest("index.jobs"),
+        k=graph_k,
+        mask=setting("mask"),
+        tile_frames=TILE_FRAMES,
+    script:
+        "../../scripts/index_refine.py"
+
+
 rule index_graph:
     input:
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
-        parts=search_parts,
+        plan=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_plan.npz",
+        parts=refine_parts,
     output:
         f"{RESULTS}/{{movie}}/graph/{{metric}}_index.npz",
     log:

@@ -8,7 +8,7 @@ import functools  # noqa: E402
 from snakemake.exceptions import IncompleteCheckpointException  # noqa: E402
 
 from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
-from framescape.index.parameters import search_blocks  # noqa: E402
+from framescape.index.parameters import REFINE_WIDTH, search_blocks  # noqa: E402
 from framescape.frames.count import read_frame_count  # noqa: E402
 from framescape.frames.extract import frame_file  # noqa: E402
 from framescape.reuse.parameters import (  # noqa: E402
@@ -214,11 +214,22 @@ def on_index_path(movie):
     )
 
 
-def search_parts(wildcards):
-    """Every block's searched neighbours (index.smk), one block at least."""
+def index_parts(wildcards, step):
+    """Every block's part from index.smk's ``step`` (search, refine), one
+    block at least."""
     count = search_blocks(frame_count(wildcards.movie), TILE_FRAMES)
     folder = f"{RESULTS}/{wildcards.movie}/index_parts"
-    return [f"{folder}/{wildcards.metric}_search_{block}.npz" for block in range(count)]
+    return [f"{folder}/{wildcards.metric}_{step}_{block}.npz" for block in range(count)]
+
+
+def search_parts(wildcards):
+    return index_parts(wildcards, "search")
+
+
+def refine_parts(wildcards):
+    """The refined blocks, or the searched ones for a metric not refined."""
+    refined = REFINE_WIDTH[wildcards.metric] > 0
+    return index_parts(wildcards, "refine" if refined else "search")
 
 
 def pairs_source(wildcards):

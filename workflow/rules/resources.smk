@@ -252,6 +252,16 @@ def index_search_minutes(wildcards, input):
     return index_resources.search_runtime(metric, n, width, height, TILE_FRAMES)
 
 
+def index_refine_mb(wildcards, input):
+    sizes = graph_sizes(wildcards, input)
+    return megabytes(index_resources.refine_memory(*sizes, TILE_FRAMES))
+
+
+def index_refine_minutes(wildcards, input):
+    metric, n, width, height, _ = graph_sizes(wildcards, input)
+    return index_resources.refine_runtime(metric, n, width, height, TILE_FRAMES)
+
+
 def index_graph_mb(wildcards):
     n = frame_count(wildcards.movie)
     return megabytes(index_resources.join_memory(n, graph_k(wildcards)))

@@ -18,9 +18,15 @@ How many candidates a frame re-ranks is chosen as the graph chooses it
 compared with every frame at full size, and the recall its candidates hold is
 the graph's estimated recall, in the log.
 
+A frame's nearest that its reduced frame cannot single out are often its
+found neighbours' nearest: each frame is re-ranked once more among its
+neighbours and theirs (:mod:`framescape.index.refine`, for the metrics of
+:data:`~framescape.index.parameters.REFINE_WIDTH`), so that the graph's
+sampled recall, in the log, rises where the index alone falls short.
+
 The work is split into jobs of bounded size (:mod:`framescape.index.jobs`): one
 builds the index (linear in the frames), then each of
 ``ceil(N / (SEARCH_TILES × tile_frames))`` jobs searches and re-ranks one block,
-then one joins the blocks. Frames are taken in the order of their lists, so
+as many refine one block each, then one joins the blocks. Frames are taken in the order of their lists, so
 that a block's frames share their candidates (their full-size features are
 computed once for a group)."""

@@ -143,13 +143,23 @@ def sampled_candidates(
     Returns
     -------
     dict
-        ``count``, ``recall`` (the share ``count`` candidates hold: the graph's
-        estimated recall, as the re-rank is exact), ``sampled`` (frames).
+        ``count``, ``recall`` (the share ``count`` candidates hold: the
+        search's estimated recall, as the re-rank is exact), ``sampled``
+        (frames), ``rows`` ``(S,)`` and ``truth`` ``(S, k)``: the sampled frames
+        and their true ``k`` nearest, which the refined graph is measured
+        against (:func:`framescape.index.jobs.graph_step`).
     """
     n = len(frames)
     chosen = sampled_frames(n, INDEX_RECALL_SAMPLE if k else 0)
     if not len(chosen):
-        return {"count": min(least, limit), "recall": 1.0, "sampled": 0}
+        nothing = np.zeros((0, k), np.int32)
+        return {
+            "count": min(least, limit),
+            "recall": 1.0,
+            "sampled": 0,
+            "rows": chosen,
+            "truth": nothing,
+        }
     # A part at a time: its distances to every frame are held (S x N float32).
     parts = np.array_split(chosen, -(-len(chosen) // RECALL_SAMPLE))
     truth = np.concatenate(
@@ -169,4 +179,10 @@ def sampled_candidates(
     listed = search(index, projected[chosen], limit + 1, n)
     listed = np.array([row[row != frame][:limit] for row, frame in zip(listed, chosen)])
     count, recall = candidates_needed(listed, truth, least)
-    return {"count": count, "recall": recall, "sampled": len(chosen)}
+    return {
+        "count": count,
+        "recall": recall,
+        "sampled": len(chosen),
+        "rows": chosen,
+        "truth": truth,
+    }

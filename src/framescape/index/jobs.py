@@ -1,7 +1,9 @@
 """The index's rules' steps: ``index_build`` (the projections, the index, the
 order the frames are searched in and how many candidates each re-ranks),
-``index_search`` (one block of frames searched and re-ranked at full size) and
-``index_graph`` (the blocks put together). The method:
+``index_search`` (one block of frames searched and re-ranked at full size),
+``index_refine`` (one block's neighbours refined through their neighbours'
+nearest, for the metrics refined) and ``index_graph`` (the blocks put
+together). The method:
 :mod:`framescape.index`."""
 
 import logging
@@ -29,7 +31,8 @@ from framescape.index.build import (
     train_index,
     training_frames,
 )
-from framescape.index.parameters import search_frames
+from framescape.index.parameters import REFINE_WIDTH, search_frames
+from framescape.index.refine import held_share, kept_share, neighbours_of_neighbours
 from framescape.run.progress import watching
 from framescape.threads import faiss_threads
 
@@ -81,7 +84,13 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
     sample = choose_count(frames, metric, k, index, projected, mask, movie)
     with atomic_path(outputs.index) as path:
         faiss.write_index(index, str(path))
-    save_npz(outputs.plan, order=order, count=np.int64(sample["count"]))
+    save_npz(
+        outputs.plan,
+        order=order,
+        count=np.int64(sample["count"]),
+        sampled=sample["rows"],
+        truth=sample["truth"],
+    )
 
 
 def choose_count(frames, metric, k, index, projected, mask, movie):
@@ -118,6 +127,15 @@ def choose_count(frames, metric, k, index, projected, mask, movie):
     return sample
 
 
+def block_rows(plan_npz, block, tile_frames):
+    """The frames of block ``block`` in the plan's order, and the plan's
+    candidate count."""
+    with np.load(plan_npz) as plan:
+        order, count = plan["order"], int(plan["count"])
+    size = search_frames(tile_frames)
+    return order[int(block) * size : (int(block) + 1) * size], count
+
+
 def search_step(
     frames_npy, inputs, output, movie, metric, block, k, mask, tile_frames, threads
 ):
@@ -127,10 +145,7 @@ def search_step(
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     faiss_threads(threads)
     n = len(frames)
-    with np.load(inputs.plan) as plan:
-        order, count = plan["order"], int(plan["count"])
-    size = search_frames(tile_frames)
-    rows = order[int(block) * size : (int(block) + 1) * size]
+    rows, count = block_rows(inputs.plan, block, tile_frames)
     index = faiss.read_index(inputs.index)
     projected = np.load(inputs.projected, mmap_mode="r")
     started = time.monotonic()
@@ -183,15 +198,68 @@ def rerank_block(frames, metric, k, rows, candidates, mask=None, progress=None):
     return indices, distances
 
 
-def graph_step(parts, output, n, metric, k):
-    """Rule ``index_graph``: the searched blocks put together, the folder's
-    neighbour graph (``indices``, ``distances``, as
-    :func:`framescape.graph.jobs.graph_step` writes it)."""
+def refine_step(
+    frames_npy, inputs, output, movie, metric, block, k, mask, tile_frames, threads
+):
+    """Rule ``index_refine``: the frames of block ``block`` (as
+    ``index_search`` takes them) re-ranked again at full size among their
+    neighbours and their first :data:`REFINE_WIDTH` neighbours' first as many
+    in the searched graph (``inputs.parts``), :data:`RERANK_ROWS` at a time:
+    ``rows``, ``indices``, ``distances``, as ``index_search`` writes them."""
+    frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
+    n = len(frames)
+    rows, _ = block_rows(inputs.plan, block, tile_frames)
+    searched, _ = joined_blocks(inputs.parts, n, k)
+    started = time.monotonic()
+    candidates = neighbours_of_neighbours(searched, rows, REFINE_WIDTH[metric])
+    before = searched[rows]
+    del searched
+    # Groups of consecutive frames in the plan's order (a list's frames share
+    # neighbours), not index_search's grouping within the block: hsl's float32
+    # sums depend on a group's frames, and a group then is the same whatever
+    # the blocks (a block is a whole number of groups).
+    indices = np.empty((len(rows), k), np.int32)
+    distances = np.empty((len(rows), k), np.float32)
+    progress = Progress(f"{metric} refining {block} of {movie}")
+    for start in range(0, len(rows), RERANK_ROWS):
+        group = slice(start, start + RERANK_ROWS)
+        indices[group], distances[group] = rerank(
+            frames, metric, k, rows[group], candidates[group], mask
+        )
+        progress(min(start + RERANK_ROWS, len(rows)), len(rows), "frames")
+    kept = kept_share(before, indices)
+    log.info(
+        "%s: %d frames re-ranked among their neighbours' neighbours (%d "
+        "candidates at most, each frame's first %d neighbours' first %d): %.2f "
+        "%% of their %d nearest are new, in %.1f s",
+        metric,
+        len(rows),
+        candidates.shape[1],
+        REFINE_WIDTH[metric],
+        REFINE_WIDTH[metric],
+        100 * (1 - kept),
+        k,
+        time.monotonic() - started,
+    )
+    save_npz(output, rows=rows, indices=indices, distances=distances)
+
+
+def graph_step(parts, plan_npz, output, n, metric, k):
+    """Rule ``index_graph``: the refined (or searched) blocks put together, the
+    folder's neighbour graph (``indices``, ``distances``, as
+    :func:`framescape.graph.jobs.graph_step` writes it), and its recall of the
+    sampled frames' true nearest (the plan's) logged: a warning under the
+    target."""
     indices, distances = joined_blocks(parts, n, k)
     save_npz(output, indices=indices, distances=distances)
-    log.info(
-        "%s neighbour graph of %d frames from %d searched blocks: %d nearest "
-        "each, nearest distance median %.4g, %d-th %.4g",
+    with np.load(plan_npz) as plan:
+        sampled, truth = plan["sampled"], plan["truth"]
+    recall = held_share(indices, sampled, truth)
+    log.log(
+        logging.WARNING if recall < RECALL_TARGET else logging.INFO,
+        "%s neighbour graph of %d frames from %d blocks: %d nearest "
+        "each, nearest distance median %.4g, %d-th %.4g; it holds %.4f of the "
+        "true %d nearest of the %d sampled frames (at least %.3f wanted)",
         metric,
         n,
         len(parts),
@@ -199,4 +267,8 @@ def graph_step(parts, output, n, metric, k):
         float(np.median(distances[:, 0])) if k else 0.0,
         k,
         float(np.median(distances[:, -1])) if k else 0.0,
+        recall,
+        k,
+        len(sampled),
+        RECALL_TARGET,
     )

@@ -13,11 +13,13 @@ from framescape.graph.parameters import RECALL_SAMPLE, RERANK_ROWS, candidate_li
 from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
 from framescape.index.parameters import (
     DIMENSIONS,
+    REFINE_WIDTH,
     TRAIN_FRAMES,
     TRAIN_PER_LIST,
     list_count,
     search_frames,
 )
+from framescape.index.refine import CHUNK_ROWS
 
 # framescape.index.build's chunk of queries (build imports faiss: not here).
 SEARCH_CHUNK = 4096
@@ -33,6 +35,10 @@ from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 # candidates (benchmarks/archive.py); larger frames scale with their pixels.
 BUILD_FRAME_SECONDS = 0.7e-3
 SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
+# Refined, a frame among its neighbours' neighbours (framescape.index.refine):
+# 100,000 frames took 11 s (gray) and 50 s at 16 (hsl) on the EPYC-512, about a
+# second of it joining the blocks; at most 4 times that, as for the search.
+REFINE_FRAME_SECONDS = {"gray": 0.5e-3, "hsl": 0.8e-3}
 REFERENCE_PIXELS = 40 * 30
 
 
@@ -86,6 +92,29 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
     )
 
 
+def refine_memory(metric, n_frames, width, height, k, tile_frames):
+    """Peak bytes of an ``index_refine`` job: the searched graph joined
+    (indices and distances, int32 and float32), the block's candidates as
+    they are made and kept (int32, a chunk's int64 sorts besides) and
+    re-ranked (as :func:`search_memory` counts a group)."""
+    rows = min(search_frames(tile_frames), n_frames)
+    c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
+    group = min(RERANK_ROWS, n_frames)
+    union = min(group * c, n_frames)
+    features = (16 + 3) * width * height * (group + min(FRAME_BLOCK, n_frames))
+    return int(
+        MEASURED_MARGIN
+        * (
+            GRAPH_FIXED
+            + 8 * n_frames * k
+            + rows * (2 * 4 * c + 8 * k)
+            + CHUNK_ROWS * 3 * 8 * c
+            + 12 * group * union
+            + features
+        )
+    )
+
+
 def join_memory(n_frames, k):
     """Peak bytes of ``index_graph``: the lists, and one block's as it is read."""
     return int(GRAPH_FIXED + 2 * 8 * n_frames * k)
@@ -98,6 +127,12 @@ def minutes(seconds):
 def build_runtime(n_frames, width, height):
     scale = width * height / REFERENCE_PIXELS
     return minutes(BUILD_FRAME_SECONDS * n_frames * scale)
+
+
+def refine_runtime(metric, n_frames, width, height, tile_frames):
+    rows = min(search_frames(tile_frames), n_frames)
+    scale = width * height / REFERENCE_PIXELS
+    return minutes(REFINE_FRAME_SECONDS[metric] * rows * scale)
 
 
 def search_runtime(metric, n_frames, width, height, tile_frames):
