@@ -204,8 +204,11 @@ def refine_step(
     """Rule ``index_refine``: the frames of block ``block`` (as
     ``index_search`` takes them) re-ranked again at full size among their
     neighbours and their first :data:`REFINE_WIDTH` neighbours' first as many
-    in the searched graph (``inputs.parts``), :data:`RERANK_ROWS` at a time:
-    ``rows``, ``indices``, ``distances``, as ``index_search`` writes them."""
+    in the searched graph (``inputs.parts``), in groups as ``index_search``'s
+    (:func:`rerank_block`): ``rows``, ``indices``, ``distances``, as
+    ``index_search`` writes them. gray's distances are exact whatever the
+    groups; hsl's float32 sums would depend on a group's frames, so on the
+    blocks, were it refined."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
     rows, _ = block_rows(inputs.plan, block, tile_frames)
@@ -214,19 +217,15 @@ def refine_step(
     candidates = neighbours_of_neighbours(searched, rows, REFINE_WIDTH[metric])
     before = searched[rows]
     del searched
-    # Groups of consecutive frames in the plan's order (a list's frames share
-    # neighbours), not index_search's grouping within the block: hsl's float32
-    # sums depend on a group's frames, and a group then is the same whatever
-    # the blocks (a block is a whole number of groups).
-    indices = np.empty((len(rows), k), np.int32)
-    distances = np.empty((len(rows), k), np.float32)
-    progress = Progress(f"{metric} refining {block} of {movie}")
-    for start in range(0, len(rows), RERANK_ROWS):
-        group = slice(start, start + RERANK_ROWS)
-        indices[group], distances[group] = rerank(
-            frames, metric, k, rows[group], candidates[group], mask
-        )
-        progress(min(start + RERANK_ROWS, len(rows)), len(rows), "frames")
+    indices, distances = rerank_block(
+        frames,
+        metric,
+        k,
+        rows,
+        candidates,
+        mask,
+        Progress(f"{metric} refining {block} of {movie}"),
+    )
     kept = kept_share(before, indices)
     log.info(
         "%s: %d frames re-ranked among their neighbours' neighbours (%d "
