@@ -201,7 +201,7 @@ def index_graph(frames_npy, folder, metric, n):
         metric,
     )
     if REFINE_WIDTH[metric]:
-        inputs = SimpleNamespace(plan=outputs.plan, parts=parts)
+        inputs = SimpleNamespace(parts=parts)
         parts = blocked_stage(
             times, "index_refine", jobs.refine_step, blocks,
             lambda block: (frames_npy, inputs, str(folder / f"{metric}_refine_{block}.npz")),

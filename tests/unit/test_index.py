@@ -53,7 +53,7 @@ def index_graph(frames_npy, folder, metric, tile_frames):
             tile_frames, 2,
         )
         parts.append(part)
-    inputs = SimpleNamespace(plan=outputs.plan, parts=parts)
+    inputs = SimpleNamespace(parts=parts)
     for block in blocks if parameters.REFINE_WIDTH[metric] else ():
         refined.append(str(folder / f"{metric}_{tile_frames}_refine_{block}.npz"))
         jobs.refine_step(
@@ -145,7 +145,7 @@ def test_refining_finds_the_neighbours_a_search_missed(
     sampled = np.arange(0, n, 3)
     plan = str(tmp_path / "plan.npz")
     save_npz(plan, order=rows, count=np.int64(K), sampled=sampled, truth=truth[sampled])
-    inputs = SimpleNamespace(plan=plan, parts=parts)
+    inputs = SimpleNamespace(parts=parts)
     # hsl too, which the workflow does not refine (REFINE_WIDTH 0): its re-rank.
     monkeypatch.setitem(parameters.REFINE_WIDTH, metric, 16)
     refined = str(tmp_path / "refine_0.npz")
@@ -247,7 +247,7 @@ for block in range(search_blocks(n, 64)):
         frames_npy, outputs, parts[-1], "collection", metric, block, 30, None, 64,
         threads,
     )
-inputs = SimpleNamespace(plan=outputs.plan, parts=parts)
+inputs = SimpleNamespace(parts=parts)
 # Every metric refined here, to hold each job's bytes to one thread and two.
 for block in range(search_blocks(n, 64)):
     refined.append(str(folder / f"refine_{block}.npz"))

@@ -69,7 +69,6 @@ rule index_refine:
     input:
         frames=f"{RESULTS}/{{movie}}/frames.npy",
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
-        plan=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_plan.npz",
         parts=search_parts,
     output:
         temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_refine_{{block}}.npz"),

@@ -201,17 +201,19 @@ def rerank_block(frames, metric, k, rows, candidates, mask=None, progress=None):
 def refine_step(
     frames_npy, inputs, output, movie, metric, block, k, mask, tile_frames, threads
 ):
-    """Rule ``index_refine``: the frames of block ``block`` (as
-    ``index_search`` takes them) re-ranked again at full size among their
-    neighbours and their first :data:`REFINE_WIDTH` neighbours' first as many
-    in the searched graph (``inputs.parts``), in groups as ``index_search``'s
-    (:func:`rerank_block`): ``rows``, ``indices``, ``distances``, as
-    ``index_search`` writes them. gray's distances are exact whatever the
-    groups; hsl's float32 sums would depend on a group's frames, so on the
-    blocks, were it refined."""
+    """Rule ``index_refine``: the frames of block ``block`` (consecutive
+    frames, as many as ``index_search``'s: a frame's neighbours are mostly
+    near it in its movie, so a block holds them and its groups share their
+    candidates) re-ranked again at full size among their neighbours and their
+    first :data:`REFINE_WIDTH` neighbours' first as many in the searched graph
+    (``inputs.parts``), grouped as ``index_search``'s (:func:`rerank_block`):
+    ``rows``, ``indices``, ``distances``, as ``index_search`` writes them.
+    gray's distances are exact whatever the groups; hsl's float32 sums would
+    depend on a group's frames, so on the blocks, were it refined."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
-    rows, _ = block_rows(inputs.plan, block, tile_frames)
+    size = search_frames(tile_frames)
+    rows = np.arange(int(block) * size, min(n, (int(block) + 1) * size))
     searched, _ = joined_blocks(inputs.parts, n, k)
     started = time.monotonic()
     candidates = neighbours_of_neighbours(searched, rows, REFINE_WIDTH[metric])
