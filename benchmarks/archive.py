@@ -86,7 +86,7 @@ from framescape.embed.jobs import embed_step
 from framescape.graph.jobs import reduce_frames, reduced_candidates
 from framescape.graph.parameters import candidate_limit
 from framescape.index import jobs
-from framescape.index.parameters import REFINE_WIDTH, search_blocks
+from framescape.index.parameters import refined, search_blocks
 from framescape.merge.coordinates import scale_step
 from framescape.run.config import collection_config, method_options
 
@@ -196,34 +196,35 @@ def index_graph(frames_npy, folder, metric, n):
     times["index_build"] = (seconds, peak)
     blocks = range(search_blocks(n, TILE_FRAMES))
     parts = blocked_stage(
-        times, "index_search", jobs.search_step, blocks,
-        lambda block: (frames_npy, outputs, str(folder / f"{metric}_search_{block}.npz")),
-        metric,
+        times, "index_search", jobs.search_step, blocks, frames_npy, outputs,
+        lambda block: folder / f"{metric}_search_{block}.npz", metric,
     )
-    if REFINE_WIDTH[metric]:
-        inputs = SimpleNamespace(parts=parts)
+    if refined(metric):
         parts = blocked_stage(
-            times, "index_refine", jobs.refine_step, blocks,
-            lambda block: (frames_npy, inputs, str(folder / f"{metric}_refine_{block}.npz")),
-            metric,
+            times, "index_refine", jobs.refine_step, blocks, frames_npy,
+            SimpleNamespace(parts=parts),
+            lambda block: folder / f"{metric}_refine_{block}.npz", metric,
         )
     output = folder / f"{metric}_graph.npz"
-    _, seconds, peak = stage(jobs.graph_step, parts, outputs.plan, str(output), n, metric, K)
+    _, seconds, peak = stage(
+        jobs.graph_step, parts, outputs.plan, str(output), n, metric, K
+    )
     times["index_graph"] = (seconds, peak)
     with np.load(output) as graph:
         return times, {name: graph[name] for name in ("indices", "distances")}
 
 
-def blocked_stage(times, name, step, blocks, files, metric):
+def blocked_stage(times, name, step, blocks, frames_npy, inputs, part, metric):
     """``step`` of each block, one after the other, as one stage in ``times``
-    (its seconds summed, its peak the largest): the parts written."""
+    (its seconds summed, its peak the largest): the parts written, named
+    ``part(block)``."""
     parts, total, most = [], 0.0, 0.0
     for block in blocks:
-        first = files(block)
+        parts.append(str(part(block)))
         _, seconds, peak = stage(
-            step, *first, "archive", metric, block, K, None, TILE_FRAMES, 2
+            step, frames_npy, inputs, parts[-1], "archive", metric, block, K, None,
+            TILE_FRAMES, 2,
         )
-        parts.append(first[2])
         total, most = total + seconds, max(most, peak)
     times[name] = (total, most)
     return parts

@@ -8,7 +8,7 @@ import functools  # noqa: E402
 from snakemake.exceptions import IncompleteCheckpointException  # noqa: E402
 
 from framescape.distances.tiles import tile_count, tile_pairs  # noqa: E402
-from framescape.index.parameters import REFINE_WIDTH, search_blocks  # noqa: E402
+from framescape.index.parameters import refined, search_blocks  # noqa: E402
 from framescape.frames.count import read_frame_count  # noqa: E402
 from framescape.frames.extract import frame_file  # noqa: E402
 from framescape.reuse.parameters import (  # noqa: E402
@@ -228,8 +228,8 @@ def search_parts(wildcards):
 
 def refine_parts(wildcards):
     """The refined blocks, or the searched ones for a metric not refined."""
-    refined = REFINE_WIDTH[wildcards.metric] > 0
-    return index_parts(wildcards, "refine" if refined else "search")
+    step = "refine" if refined(wildcards.metric) else "search"
+    return index_parts(wildcards, step)
 
 
 def pairs_source(wildcards):

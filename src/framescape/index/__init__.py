@@ -16,7 +16,7 @@ the metric's own, only a true neighbour that is not a candidate is missed.
 How many candidates a frame re-ranks is chosen as the graph chooses it
 (:func:`framescape.graph.sample.candidates_needed`): a sample of frames is
 compared with every frame at full size, and the recall its candidates hold is
-the graph's estimated recall, in the log.
+the search's estimated recall, in the log.
 
 A frame's nearest that its reduced frame cannot single out are often its
 found neighbours' nearest: each frame is re-ranked once more among its
@@ -27,6 +27,8 @@ sampled recall, in the log, rises where the index alone falls short.
 The work is split into jobs of bounded size (:mod:`framescape.index.jobs`): one
 builds the index (linear in the frames), then each of
 ``ceil(N / (SEARCH_TILES × tile_frames))`` jobs searches and re-ranks one block,
-as many refine one block each, then one joins the blocks. Frames are taken in the order of their lists, so
-that a block's frames share their candidates (their full-size features are
-computed once for a group)."""
+for a refined metric as many refine one block each, then one joins the blocks.
+The search takes the frames in the order of their lists, the refinement
+consecutive frames (a frame's neighbours lie mostly near it in its movie): so
+a block's frames share their candidates (their full-size features are computed
+once for a group)."""

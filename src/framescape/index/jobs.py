@@ -31,7 +31,7 @@ from framescape.index.build import (
     train_index,
     training_frames,
 )
-from framescape.index.parameters import REFINE_WIDTH, search_frames
+from framescape.index.parameters import REFINE_WIDTH, block_range
 from framescape.index.refine import held_share, kept_share, neighbours_of_neighbours
 from framescape.run.progress import watching
 from framescape.threads import faiss_threads
@@ -41,7 +41,9 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
     """Rule ``index_build``: every frame projected (``outputs.projected``,
     ``(N, d) float32``), the index (``outputs.index``) and the plan
     (``outputs.plan``: ``order``, the frames in the order the search jobs take
-    them, and ``count``, candidates a frame re-ranks)."""
+    them, ``count``, candidates a frame re-ranks, and ``sampled_rows`` and
+    ``truth``, the sample's frames and their true ``k`` nearest, which
+    ``index_graph`` measures the graph by)."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
     started = time.monotonic()
@@ -88,7 +90,7 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
         outputs.plan,
         order=order,
         count=np.int64(sample["count"]),
-        sampled=sample["rows"],
+        sampled_rows=sample["rows"],
         truth=sample["truth"],
     )
 
@@ -114,7 +116,7 @@ def choose_count(frames, metric, k, index, projected, mask, movie):
         logging.WARNING if sample["recall"] < RECALL_TARGET else logging.INFO,
         "%s: %d of the %d nearest in the index are re-ranked: they hold %.4f of "
         "the true %d nearest of %d frames compared with every frame at full size "
-        "(the graph's estimated recall; at least %.3f wanted) in %.1f s",
+        "(the search's estimated recall; at least %.3f wanted) in %.1f s",
         metric,
         sample["count"],
         limit,
@@ -127,15 +129,6 @@ def choose_count(frames, metric, k, index, projected, mask, movie):
     return sample
 
 
-def block_rows(plan_npz, block, tile_frames):
-    """The frames of block ``block`` in the plan's order, and the plan's
-    candidate count."""
-    with np.load(plan_npz) as plan:
-        order, count = plan["order"], int(plan["count"])
-    size = search_frames(tile_frames)
-    return order[int(block) * size : (int(block) + 1) * size], count
-
-
 def search_step(
     frames_npy, inputs, output, movie, metric, block, k, mask, tile_frames, threads
 ):
@@ -145,7 +138,9 @@ def search_step(
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     faiss_threads(threads)
     n = len(frames)
-    rows, count = block_rows(inputs.plan, block, tile_frames)
+    with np.load(inputs.plan) as plan:
+        order, count = plan["order"], int(plan["count"])
+    rows = order[slice(*block_range(block, n, tile_frames))]
     index = faiss.read_index(inputs.index)
     projected = np.load(inputs.projected, mmap_mode="r")
     started = time.monotonic()
@@ -212,9 +207,8 @@ def refine_step(
     depend on a group's frames, so on the blocks, were it refined."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
     n = len(frames)
-    size = search_frames(tile_frames)
-    rows = np.arange(int(block) * size, min(n, (int(block) + 1) * size))
-    searched, _ = joined_blocks(inputs.parts, n, k)
+    rows = np.arange(*block_range(block, n, tile_frames))
+    searched = joined_blocks(inputs.parts, n, k)[0]
     started = time.monotonic()
     candidates = neighbours_of_neighbours(searched, rows, REFINE_WIDTH[metric])
     before = searched[rows]
@@ -254,7 +248,7 @@ def graph_step(parts, plan_npz, output, n, metric, k):
     indices, distances = joined_blocks(parts, n, k)
     save_npz(output, indices=indices, distances=distances)
     with np.load(plan_npz) as plan:
-        sampled, truth = plan["sampled"], plan["truth"]
+        sampled, truth = plan["sampled_rows"], plan["truth"]
     recall = held_share(indices, sampled, truth)
     log.log(
         logging.WARNING if recall < RECALL_TARGET else logging.INFO,

@@ -33,6 +33,9 @@ INDEX_RECALL_SAMPLE = 256
 # through 16 (50 s against the search's 109 s): its index misses less, and its
 # re-rank costs five times gray's.
 REFINE_WIDTH = {"gray": 32, "hsl": 0}
+# Rows whose candidates are made at a time: their int64 temporaries (k +
+# width² numbers a row) stay a few tens of MB.
+REFINE_CHUNK_ROWS = 4096
 # Frames searched and re-ranked by one job: this many times tile_frames (65,536
 # at its default, 4,096).
 SEARCH_TILES = 16
@@ -46,6 +49,18 @@ def list_count(n_frames):
 def search_frames(tile_frames):
     """Frames one job searches: :data:`SEARCH_TILES` × ``tile_frames``."""
     return SEARCH_TILES * tile_frames
+
+
+def refined(metric):
+    """Whether ``index_refine`` runs for ``metric``."""
+    return REFINE_WIDTH[metric] > 0
+
+
+def block_range(block, n_frames, tile_frames):
+    """``(start, stop)``: block ``block``'s places, in the search's order or
+    among the frames (the last block may be short)."""
+    size = search_frames(tile_frames)
+    return int(block) * size, min(n_frames, (int(block) + 1) * size)
 
 
 def search_blocks(n_frames, tile_frames):

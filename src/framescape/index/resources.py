@@ -13,13 +13,13 @@ from framescape.graph.parameters import RECALL_SAMPLE, RERANK_ROWS, candidate_li
 from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
 from framescape.index.parameters import (
     DIMENSIONS,
+    REFINE_CHUNK_ROWS,
     REFINE_WIDTH,
     TRAIN_FRAMES,
     TRAIN_PER_LIST,
     list_count,
     search_frames,
 )
-from framescape.index.refine import CHUNK_ROWS
 
 # framescape.index.build's chunk of queries (build imports faiss: not here).
 SEARCH_CHUNK = 4096
@@ -36,9 +36,11 @@ from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 BUILD_FRAME_SECONDS = 0.7e-3
 SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
 # Refined, a frame among its neighbours' neighbours (framescape.index.refine):
-# 100,000 frames took 11 s (gray) and 50 s at 16 (hsl) on the EPYC-512, about a
-# second of it joining the blocks; at most 4 times that, as for the search.
-REFINE_FRAME_SECONDS = {"gray": 0.5e-3, "hsl": 0.8e-3}
+# gray 0.1 to 0.2 ms a frame (100,000 and 300,000 frames, EPYC-512), hsl 0.5 ms
+# through 16 neighbours' 16; about 4 times that, as for the search. Joining the
+# searched blocks first: 3 to 5 s at a million frames.
+REFINE_FRAME_SECONDS = {"gray": 0.8e-3, "hsl": 2e-3}
+JOIN_FRAME_SECONDS = 5e-6
 REFERENCE_PIXELS = 40 * 30
 
 
@@ -68,16 +70,23 @@ def build_memory(metric, n_frames, width, height, k):
     )
 
 
-def search_memory(metric, n_frames, width, height, k, tile_frames):
-    """Peak bytes of an ``index_search`` job: the index and its frame numbers,
-    the block's candidates (int32) and lists, faiss's distances and numbers
-    for a chunk of queries, and a re-rank's group (as
-    :func:`framescape.graph.resources.graph_rerank_memory` counts it)."""
-    rows = min(search_frames(tile_frames), n_frames)
-    c = candidate_limit(metric, k, n_frames) + 1
+def rerank_group_bytes(n_frames, width, height, c):
+    """A re-rank group's bytes, as
+    :func:`framescape.graph.resources.graph_rerank_memory` counts them: its
+    rows' distances to the union of their ``c`` candidates each, and the
+    full-size features of its rows and of a block of other frames."""
     group = min(RERANK_ROWS, n_frames)
     union = min(group * c, n_frames)
     features = (16 + 3) * width * height * (group + min(FRAME_BLOCK, n_frames))
+    return 12 * group * union + features
+
+
+def search_memory(metric, n_frames, width, height, k, tile_frames):
+    """Peak bytes of an ``index_search`` job: the index and its frame numbers,
+    the block's candidates (int32) and lists, faiss's distances and numbers
+    for a chunk of queries, and a re-rank's group."""
+    rows = min(search_frames(tile_frames), n_frames)
+    c = candidate_limit(metric, k, n_frames) + 1
     return int(
         MEASURED_MARGIN
         * (
@@ -86,33 +95,28 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
             + 8 * n_frames
             + rows * (4 * c + 8 * k)
             + SEARCH_CHUNK * 12 * c
-            + 12 * group * union
-            + features
+            + rerank_group_bytes(n_frames, width, height, c)
         )
     )
 
 
 def refine_memory(metric, n_frames, width, height, k, tile_frames):
-    """Peak bytes of an ``index_refine`` job: the searched graph joined
-    (indices and distances, int32 and float32), the block's candidates as
-    they are made and kept (int32, a chunk's int64 sorts besides) and
-    re-ranked (as :func:`search_memory` counts a group)."""
+    """Peak bytes of an ``index_refine`` job, the most of its three phases:
+    the searched blocks joined (indices and distances, and a check of every
+    place); the indices kept while the block's candidates are made (int32,
+    twice as they are put together, and a chunk's int64 sorts); the re-rank
+    of the candidates (their groups' places, the neighbours before and after,
+    the share kept's sorted copies, and a group)."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
-    group = min(RERANK_ROWS, n_frames)
-    union = min(group * c, n_frames)
-    features = (16 + 3) * width * height * (group + min(FRAME_BLOCK, n_frames))
-    return int(
-        MEASURED_MARGIN
-        * (
-            GRAPH_FIXED
-            + 8 * n_frames * k
-            + rows * (2 * 4 * c + 8 * k)
-            + CHUNK_ROWS * 3 * 8 * c
-            + 12 * group * union
-            + features
-        )
+    joined = 9 * n_frames * k
+    candidates = 4 * n_frames * k + 2 * 4 * rows * c + 3 * 8 * REFINE_CHUNK_ROWS * c
+    reranked = (
+        2 * 4 * rows * c
+        + 4 * 8 * rows * k
+        + rerank_group_bytes(n_frames, width, height, c)
     )
+    return int(MEASURED_MARGIN * (GRAPH_FIXED + max(joined, candidates, reranked)))
 
 
 def join_memory(n_frames, k):
@@ -129,13 +133,22 @@ def build_runtime(n_frames, width, height):
     return minutes(BUILD_FRAME_SECONDS * n_frames * scale)
 
 
-def refine_runtime(metric, n_frames, width, height, tile_frames):
+def block_runtime(seconds_a_frame, n_frames, width, height, tile_frames, more=0.0):
+    """Minutes to ask for a job of one block: its frames at ``seconds_a_frame``
+    each (at 40×30; larger frames scale with their pixels), and ``more``
+    seconds."""
     rows = min(search_frames(tile_frames), n_frames)
     scale = width * height / REFERENCE_PIXELS
-    return minutes(REFINE_FRAME_SECONDS[metric] * rows * scale)
+    return minutes(seconds_a_frame * rows * scale + more)
+
+
+def refine_runtime(metric, n_frames, width, height, tile_frames):
+    """Its block, and the searched blocks joined first (every frame's lists)."""
+    joined = JOIN_FRAME_SECONDS * n_frames
+    rate = REFINE_FRAME_SECONDS[metric]
+    return block_runtime(rate, n_frames, width, height, tile_frames, joined)
 
 
 def search_runtime(metric, n_frames, width, height, tile_frames):
-    rows = min(search_frames(tile_frames), n_frames)
-    scale = width * height / REFERENCE_PIXELS
-    return minutes(SEARCH_FRAME_SECONDS[metric] * rows * scale)
+    rate = SEARCH_FRAME_SECONDS[metric]
+    return block_runtime(rate, n_frames, width, height, tile_frames)
