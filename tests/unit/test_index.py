@@ -14,6 +14,7 @@ from framescape.distances.nearest import nearest_frames
 from framescape.frames.decode import MovieDecoder
 from framescape.graph.jobs import joined_blocks
 from framescape.graph.parameters import RECALL_SAMPLE, RECALL_TARGET
+from framescape.graph.rerank import rerank
 from framescape.graph.resources import GRAPH_FIXED
 from framescape.graph.sample import candidates_needed, sampled_frames
 from framescape.index import build, jobs, parameters, refine
@@ -196,6 +197,23 @@ def test_a_frames_candidates_are_its_neighbours_and_theirs():
     wide = refine.neighbours_of_neighbours(graph, rows[:50], 10)
     assert (wide == refine.neighbours_of_neighbours(graph, rows[:50], k)).all()
     assert refine.neighbours_of_neighbours(graph, rows[:0], width).shape == (0, 0)
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_the_listed_rerank_gives_the_rerank_bits(folder_frames, metric):
+    """rerank_listed (gray: each row against its own candidates only) against
+    rerank (every row against the group's union): the same bits, ties, short
+    lists and all."""
+    _, frames = folder_frames
+    n = len(frames)
+    graph = nearest_frames(compute_distances(frames, "gray"), 12)
+    rows = np.arange(100, 356)
+    candidates = refine.neighbours_of_neighbours(graph, rows, 6)
+    candidates[::7, 20:] = n  # some rows with fewer candidates than k
+    listed = refine.rerank_listed(frames, metric, 30, rows, candidates)
+    whole = rerank(frames, metric, 30, rows, candidates)
+    assert (listed[0] == whole[0]).all() and (listed[1] == whole[1]).all()
+    assert (listed[0][::7, -1] == n).all() and np.isinf(listed[1][::7, -1]).all()
 
 
 def test_the_shares_of_neighbours_kept_and_held():

@@ -32,7 +32,12 @@ from framescape.index.build import (
     training_frames,
 )
 from framescape.index.parameters import REFINE_WIDTH, block_range
-from framescape.index.refine import held_share, kept_share, neighbours_of_neighbours
+from framescape.index.refine import (
+    held_share,
+    kept_share,
+    neighbours_of_neighbours,
+    rerank_listed,
+)
 from framescape.run.progress import watching
 from framescape.threads import faiss_threads
 
@@ -169,12 +174,15 @@ def search_step(
     save_npz(output, rows=rows, indices=indices, distances=distances)
 
 
-def rerank_block(frames, metric, k, rows, candidates, mask=None, progress=None):
+def rerank_block(
+    frames, metric, k, rows, candidates, mask=None, progress=None, step=rerank
+):
     """Each of ``rows``' ``k`` nearest among its ``candidates`` ``(B, c)`` at
     full size (:func:`rerank`), in groups of at most :data:`RERANK_ROWS` rows
     whose candidates overlap (:func:`group_rows` over the block's own rows), so
     that a group compares its rows with few frames in all: ``(B, k) int32``
-    indices, ``(B, k) float32`` distances; ``progress(frames, B, "frames")``."""
+    indices, ``(B, k) float32`` distances; ``progress(frames, B, "frames")``.
+    ``step``: a group's re-rank, :func:`rerank` or one giving its result."""
     n, count = len(frames), len(rows)
     # Each frame's place in the block (count: not in it, or none).
     place = np.full(n + 1, count, np.int32)
@@ -184,7 +192,7 @@ def rerank_block(frames, metric, k, rows, candidates, mask=None, progress=None):
     distances = np.empty((count, k), np.float32)
     done = 0
     for group in split_groups(order, sizes):
-        indices[group], distances[group] = rerank(
+        indices[group], distances[group] = step(
             frames, metric, k, rows[group], candidates[group], mask
         )
         done += len(group)
@@ -221,6 +229,7 @@ def refine_step(
         candidates,
         mask,
         Progress(f"{metric} refining {block} of {movie}"),
+        rerank_listed,
     )
     kept = kept_share(before, indices)
     log.info(

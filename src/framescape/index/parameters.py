@@ -33,9 +33,6 @@ INDEX_RECALL_SAMPLE = 256
 # through 16 (50 s against the search's 109 s): its index misses less, and its
 # re-rank costs five times gray's.
 REFINE_WIDTH = {"gray": 32, "hsl": 0}
-# Rows whose candidates are made at a time: their int64 temporaries (k +
-# width² numbers a row) stay a few tens of MB.
-REFINE_CHUNK_ROWS = 4096
 # Frames searched and re-ranked by one job: this many times tile_frames (65,536
 # at its default, 4,096).
 SEARCH_TILES = 16

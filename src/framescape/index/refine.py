@@ -14,9 +14,12 @@ fractals: scattered cells of two colours), whose true neighbours are reached
 through the few of them the search found (docs/performance.md, "The folder map
 through an index")."""
 
+import numba
 import numpy as np
 
-from framescape.index.parameters import REFINE_CHUNK_ROWS
+from framescape.distances import kernels, nearest_kernels
+from framescape.distances.matrices import check_frames, luma_rows
+from framescape.graph.rerank import rerank
 
 
 def neighbours_of_neighbours(indices, rows, width):
@@ -26,30 +29,38 @@ def neighbours_of_neighbours(indices, rows, width):
     places at the end ``N``. ``c``, at most ``k + width²``, is the widest
     row's count.
     """
-    n, k = indices.shape
-    rows = np.asarray(rows, np.int64)
+    k = indices.shape[1]
     width = min(width, k)
-    chunks = []
-    for start in range(0, len(rows), REFINE_CHUNK_ROWS):
-        chunk = rows[start : start + REFINE_CHUNK_ROWS]
-        own = indices[chunk].astype(np.int64)
-        theirs = indices[own[:, :width], :width].reshape(len(chunk), -1)
-        listed = np.concatenate([own, theirs.astype(np.int64)], axis=1)
-        listed.sort(axis=1)
-        unused = listed == chunk[:, None]
-        unused[:, 1:] |= listed[:, 1:] == listed[:, :-1]
-        listed[unused] = n
-        # The unused places to the end, each row's frames still in order.
-        listed.sort(axis=1)
-        used = int((listed < n).sum(axis=1).max(initial=0))
-        chunks.append(listed[:, :used].astype(np.int32))
-    widest = max((chunk.shape[1] for chunk in chunks), default=0)
-    candidates = np.full((len(rows), widest), n, np.int32)
-    start = 0
-    for chunk in chunks:
-        candidates[start : start + len(chunk), : chunk.shape[1]] = chunk
-        start += len(chunk)
-    return candidates
+    listed = np.empty((len(rows), k + width * width), np.int32)
+    counts = listed_neighbours(indices, np.asarray(rows, np.int64), width, listed)
+    return listed[:, : int(counts.max(initial=0))].copy()
+
+
+@numba.njit(cache=True, parallel=True)
+def listed_neighbours(indices, rows, width, listed):
+    """:func:`neighbours_of_neighbours` into ``listed`` ``(R, k + width²)``:
+    the count each row lists."""
+    n, k = indices.shape
+    counts = np.zeros(len(rows), np.int64)
+    for r in numba.prange(len(rows)):
+        row = rows[r]
+        gathered = np.full(k + width * width, n, np.int32)
+        gathered[:k] = indices[row]
+        for a in range(width):
+            neighbour = indices[row, a]
+            if neighbour < n:  # not a short list's padding
+                place = k + a * width
+                gathered[place : place + width] = indices[neighbour, :width]
+        gathered.sort()
+        count = 0
+        for frame in gathered:
+            repeated = count > 0 and frame == listed[r, count - 1]
+            if frame != row and frame < n and not repeated:
+                listed[r, count] = frame
+                count += 1
+        listed[r, count:] = n
+        counts[r] = count
+    return counts
 
 
 def held_share(indices, rows, truth):
@@ -66,8 +77,65 @@ def kept_share(before, after):
     in the same row (1 without any)."""
     if after.size == 0:
         return 1.0
-    # Row and frame as one number each, so that one sorted search answers all.
-    stride = np.int64(max(before.max(initial=0), after.max(initial=0)) + 1)
-    place = np.arange(len(after), dtype=np.int64)[:, None] * stride
-    # A graph's row lists each frame once.
-    return float(np.isin(after + place, before + place, assume_unique=True).mean())
+    return float(kept_counts(before, after).sum() / after.size)
+
+
+@numba.njit(cache=True, parallel=True)
+def kept_counts(before, after):
+    """``(R,) int64``: how many of each row's ``after`` its ``before`` holds."""
+    counts = np.zeros(after.shape[0], np.int64)
+    for r in numba.prange(after.shape[0]):
+        for frame in after[r]:
+            for old in before[r]:
+                if frame == old:
+                    counts[r] += 1
+                    break
+    return counts
+
+
+@numba.njit(cache=True, parallel=True)
+def listed_sums(rows, others, columns):
+    """``(R, c) int64``: the exact sums of absolute differences between row
+    ``r`` of ``rows`` and row ``columns[r, j]`` of ``others`` (-1: none, left
+    0). Both ``uint8``, as :func:`framescape.distances.kernels.sad_tile` sums
+    them."""
+    sums = np.zeros(columns.shape, np.int64)
+    for r in numba.prange(columns.shape[0]):
+        for j in range(columns.shape[1]):
+            if columns[r, j] >= 0:
+                sums[r, j] = kernels.sum_abs_diff(rows[r], others[columns[r, j]])
+    return sums
+
+
+def rerank_listed(frames, metric, k, rows, candidates, mask=None):
+    """:func:`framescape.graph.rerank.rerank`'s result (the same bits) for
+    gray, comparing each row with its own candidates only, not with the
+    union of the group's: a group of neighbours' neighbours shares fewer of
+    them than the search's (its union, thousands of frames, would be compared
+    with every row). hsl: :func:`rerank` itself.
+
+    ``candidates`` as :func:`neighbours_of_neighbours` gives them: each row's
+    frames once, in order, the row itself left out, ``N`` after them."""
+    if metric != "gray" or k == 0:
+        return rerank(frames, metric, k, rows, candidates, mask)
+    frames, kept, n_pixels = check_frames(frames, mask)
+    n = frames.shape[0]
+    candidates = np.asarray(candidates, np.int64)
+    listed = candidates < n
+    union = np.unique(candidates[listed])
+    columns = np.searchsorted(union, candidates)
+    columns[~listed] = -1
+    sums = listed_sums(
+        luma_rows(frames, kept, np.asarray(rows, np.intp)),
+        luma_rows(frames, kept, union),
+        columns,
+    )
+    # As distances_to divides them: float64, then float32.
+    found = (sums / n_pixels).astype(np.float32)
+    found[~listed] = np.inf
+    best_distances = np.full((len(rows), k), np.inf, np.float32)
+    best_frames = np.full((len(rows), k), n, np.int32)
+    nearest_kernels.merge_listed(
+        best_distances, best_frames, found, candidates.astype(np.int32), 0, n
+    )
+    return best_frames, best_distances

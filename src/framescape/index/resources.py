@@ -13,7 +13,6 @@ from framescape.graph.parameters import RECALL_SAMPLE, RERANK_ROWS, candidate_li
 from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
 from framescape.index.parameters import (
     DIMENSIONS,
-    REFINE_CHUNK_ROWS,
     REFINE_WIDTH,
     TRAIN_FRAMES,
     TRAIN_PER_LIST,
@@ -104,13 +103,13 @@ def refine_memory(metric, n_frames, width, height, k, tile_frames):
     """Peak bytes of an ``index_refine`` job, the most of its three phases:
     the searched blocks joined (indices and distances, and a check of every
     place); the indices kept while the block's candidates are made (int32,
-    twice as they are put together, and a chunk's int64 sorts); the re-rank
+    k + width² a row, then the widest row's count copied); the re-rank
     of the candidates (their groups' places, the neighbours before and after,
     the share kept's sorted copies, and a group)."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
     joined = 9 * n_frames * k
-    candidates = 4 * n_frames * k + 2 * 4 * rows * c + 3 * 8 * REFINE_CHUNK_ROWS * c
+    candidates = 4 * n_frames * k + 2 * 4 * rows * c
     reranked = (
         2 * 4 * rows * c
         + 4 * 8 * rows * k
