@@ -18,9 +18,9 @@
 #                  graph_rerank → neighbour_graph, each frame's nearest frames
 #                  per metric
 #   index.smk      a folder map of more than collection.index_frames frames:
-#                  index_build → index_search (blocks of frames) → index_refine
-#                  (gray's blocks) → index_graph, the same graph through an
-#                  index, near-linear time
+#                  index_build → index_search (blocks of frames) → gray's
+#                  index_join → index_refine (blocks) → index_graph, the same
+#                  graph through an index, near-linear time
 #   embed.smk      embed, (N, 2) coordinates per method × metric
 #   merge.smk      scale → merge_json, results/<movie>.json
 #   collection.smk the folder map: collection_frames per movie → collection_join,

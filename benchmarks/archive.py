@@ -23,8 +23,8 @@ numpy's BLAS, which the sample and the hsl re-rank use.
 
 For each size and metric the jobs' steps run one after the other in
 this process, as the workflow runs them (``index_build``, every
-``index_search`` block of 16 x tile_frames frames, every ``index_refine``
-block where the metric is refined, ``index_graph``), with the
+``index_search`` block of 16 x tile_frames frames, where the metric is refined
+``index_join`` and every ``index_refine`` block, ``index_graph``), with the
 repository's k (t-SNE's 3 x 30 + 1 = 91 neighbours). Printed per stage: seconds,
 peak resident memory (VmHWM, set back before each stage) and, between sizes,
 the exponent of its growth (log of the time ratio over log of the size ratio;
@@ -200,9 +200,11 @@ def index_graph(frames_npy, folder, metric, n):
         lambda block: folder / f"{metric}_search_{block}.npz", metric,
     )
     if refined(metric):
+        searched = str(folder / f"{metric}_searched.npy")
+        times["index_join"] = stage(jobs.join_step, parts, searched, n, K)[1:]
         parts = blocked_stage(
             times, "index_refine", jobs.refine_step, blocks, frames_npy,
-            SimpleNamespace(parts=parts),
+            SimpleNamespace(searched=searched),
             lambda block: folder / f"{metric}_refine_{block}.npz", metric,
         )
     output = folder / f"{metric}_graph.npz"

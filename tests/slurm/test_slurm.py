@@ -293,8 +293,9 @@ def test_guard_counts_the_memory_of_a_node(cluster, tmp_path):
 
 def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
     """A folder past collection.index_frames and reuse.index_windows (0 both):
-    the folder map's graph through the index (index_build, index_search and
-    gray's index_refine per block, index_graph) and reused footage in blocks
+    the folder map's graph through the index (index_build, index_search per
+    block, gray's index_join and index_refine per block, index_graph) and
+    reused footage in blocks
     (reuse_index, reuse_search per block, then reuse joining their pairs),
     each a SLURM job of its own,
     the reuse jobs sized as the local descriptors' windows call for; the graph
@@ -319,7 +320,7 @@ def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
     snakemake(tmp_path / "local", "--", *targets)
     jobs = cluster_run(cluster, tmp_path / "cluster", "--", *targets)
     rules = [job.get("Comment", "").split("_wildcards_")[0] for job in jobs]
-    for rule in ("index_build", "index_graph", "reuse_index", "reuse"):
+    for rule in ("index_build", "index_join", "index_graph", "reuse_index", "reuse"):
         assert rules.count(f"rule_{rule}") == 1, rules
     for rule in ("index_search", "index_refine", "reuse_search"):
         assert rules.count(f"rule_{rule}") >= 1, rules

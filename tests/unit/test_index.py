@@ -57,8 +57,10 @@ def index_graph(frames_npy, folder, metric, tile_frames):
             tile_frames, 2,
         )
         parts.append(part)
-    inputs = SimpleNamespace(parts=parts)
-    for block in blocks if parameters.REFINE_WIDTH[metric] else ():
+    inputs = SimpleNamespace(searched=str(folder / f"{metric}_{tile_frames}.npy"))
+    if parameters.refined(metric):
+        jobs.join_step(parts, inputs.searched, n, K)
+    for block in blocks if parameters.refined(metric) else ():
         refined.append(str(folder / f"{metric}_{tile_frames}_refine_{block}.npz"))
         jobs.refine_step(
             frames_npy, inputs, refined[-1], "collection", metric, block, K, None,
@@ -147,12 +149,14 @@ def test_refining_finds_the_neighbours_a_search_missed(
     stored = np.take_along_axis(matrix, damaged.astype(np.int64), axis=1)
     parts = [str(tmp_path / "search_0.npz")]
     save_npz(parts[0], rows=rows, indices=damaged, distances=stored)
+    searched = str(tmp_path / "searched.npy")
+    jobs.join_step(parts, searched, n, K)
     sampled = np.arange(0, n, 3)
     plan = str(tmp_path / "plan.npz")
     save_npz(
         plan, order=rows, count=np.int64(K), sampled_rows=sampled, truth=truth[sampled]
     )
-    inputs = SimpleNamespace(parts=parts)
+    inputs = SimpleNamespace(searched=searched)
     # hsl too, which the workflow does not refine (REFINE_WIDTH 0): its re-rank.
     monkeypatch.setitem(parameters.REFINE_WIDTH, metric, 16)
     refined = str(tmp_path / "refine_0.npz")
@@ -237,7 +241,8 @@ def test_a_refine_job_holds_less_than_its_estimate(folder_frames, tmp_path):
     truth = nearest_frames(compute_distances(frames, "gray"), k)
     parts = [str(tmp_path / "search_0.npz")]
     save_npz(parts[0], rows=np.arange(n), indices=truth, distances=truth * 0.0)
-    inputs = SimpleNamespace(parts=parts)
+    inputs = SimpleNamespace(searched=str(tmp_path / "searched.npy"))
+    jobs.join_step(parts, inputs.searched, n, k)
     tracemalloc.start()
     try:
         jobs.refine_step(
@@ -313,7 +318,8 @@ for block in range(search_blocks(n, 64)):
         frames_npy, outputs, parts[-1], "collection", metric, block, 30, None, 64,
         threads,
     )
-inputs = SimpleNamespace(parts=parts)
+inputs = SimpleNamespace(searched=str(folder / "searched.npy"))
+jobs.join_step(parts, inputs.searched, n, 30)
 # hsl refined here too (through its own neighbours only: REFINE_WIDTH 0), to
 # hold each job's bytes to one thread and two.
 for block in range(search_blocks(n, 64)):

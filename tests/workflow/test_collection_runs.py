@@ -72,7 +72,8 @@ def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
     jobs = logged_jobs(output)
     folder = sorted(rule for rule, w in jobs if w.startswith(f"movie={COLLECTION},"))
     assert folder.count("index_build") == folder.count("index_graph") == 2, jobs
-    assert folder.count("index_search") == 2 and folder.count("index_refine") == 1
+    assert folder.count("index_search") == 2
+    assert folder.count("index_join") == folder.count("index_refine") == 1
     assert not {"graph_candidates", "graph_rerank", "neighbour_graph"} & set(folder)
     results = tmp_path / "results"
     frames = np.load(results / COLLECTION / "frames.npy")

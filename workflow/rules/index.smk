@@ -1,10 +1,11 @@
 # The folder map beyond collection.index_frames frames: its neighbour graph
 # through an index instead of every pair (graph.smk). index_build reduces and
 # projects every frame and builds the index (temporary), index_search searches
-# and re-ranks a block of frames, one job each, index_refine re-ranks a block
-# again among its neighbours' neighbours (the metrics of
-# framescape.index.parameters.REFINE_WIDTH), index_graph joins the blocks into
-# graph/<metric>_index.npz, which the maps read.
+# and re-ranks a block of frames, one job each; for the metrics refined
+# (framescape.index.parameters.REFINE_WIDTH) index_join puts their neighbours
+# together once and index_refine re-ranks a block again among its neighbours'
+# neighbours; index_graph joins the blocks into graph/<metric>_index.npz, which
+# the maps read.
 
 
 rule index_build:
@@ -65,11 +66,35 @@ rule index_search:
         "../../scripts/index_search.py"
 
 
+rule index_join:
+    input:
+        counted=f"{RESULTS}/{{movie}}/frame_count.txt",
+        parts=search_parts,
+    output:
+        temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_searched.npy"),
+    log:
+        log_path("index_join", "metric"),
+    benchmark:
+        benchmark_path("index_join", "metric")
+    conda:
+        "../../envs/index.yaml"
+    threads: 1
+    resources:
+        mem_mb=index_graph_mb,
+        runtime=SMALL_JOB_MINUTES,
+    params:
+        code=code_digest("index.jobs"),
+        k=graph_k,
+        frames=lambda wildcards: frame_count(wildcards.movie),
+    script:
+        "../../scripts/index_join.py"
+
+
 rule index_refine:
     input:
         frames=f"{RESULTS}/{{movie}}/frames.npy",
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
-        parts=search_parts,
+        searched=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_searched.npy",
     output:
         temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_refine_{{block}}.npz"),
     log:

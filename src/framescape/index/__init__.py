@@ -27,7 +27,8 @@ sampled recall, in the log, rises where the index alone falls short.
 The work is split into jobs of bounded size (:mod:`framescape.index.jobs`): one
 builds the index (linear in the frames), then each of
 ``ceil(N / (SEARCH_TILES × tile_frames))`` jobs searches and re-ranks one block,
-for a refined metric as many refine one block each, then one joins the blocks.
+for a refined metric one puts their neighbours together and as many refine one
+block each, then one joins the blocks.
 The search takes the frames in the order of their lists, the refinement
 consecutive frames (a frame's neighbours lie mostly near it in its movie): so
 a block's frames share their candidates (their full-size features are computed

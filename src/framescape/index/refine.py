@@ -29,6 +29,7 @@ def neighbours_of_neighbours(indices, rows, width):
     places at the end ``N``. ``c``, at most ``k + width²``, is the widest
     row's count.
     """
+    indices = np.asarray(indices)  # a memmap's pages, as an array
     k = indices.shape[1]
     width = min(width, k)
     listed = np.empty((len(rows), k + width * width), np.int32)

@@ -36,10 +36,8 @@ BUILD_FRAME_SECONDS = 0.7e-3
 SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
 # Refined, a frame among its neighbours' neighbours (framescape.index.refine):
 # gray 0.1 to 0.2 ms a frame (100,000 and 300,000 frames, EPYC-512), hsl 0.5 ms
-# through 16 neighbours' 16; about 4 times that, as for the search. Joining the
-# searched blocks first: 3 to 5 s at a million frames.
+# through 16 neighbours' 16; about 4 times that, as for the search.
 REFINE_FRAME_SECONDS = {"gray": 0.8e-3, "hsl": 2e-3}
-JOIN_FRAME_SECONDS = 5e-6
 REFERENCE_PIXELS = 40 * 30
 
 
@@ -100,22 +98,21 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
 
 
 def refine_memory(metric, n_frames, width, height, k, tile_frames):
-    """Peak bytes of an ``index_refine`` job, the most of its three phases:
-    the searched blocks joined (indices and distances, and a check of every
-    place); the indices kept while the block's candidates are made (int32,
-    k + width² a row, then the widest row's count copied); the re-rank
-    of the candidates (their groups' places, the neighbours before and after,
-    the share kept's sorted copies, and a group)."""
+    """Peak bytes of an ``index_refine`` job: the searched neighbours'
+    pages (int32, memory-mapped, at most all of them), and the most of its two
+    phases: the block's candidates made (int32, k + width² a row, then the
+    widest row's count copied); their re-rank (their groups' places, the
+    neighbours before and after, and a group)."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
-    joined = 9 * n_frames * k
-    candidates = 4 * n_frames * k + 2 * 4 * rows * c
+    mapped = 4 * n_frames * k
+    candidates = 2 * 4 * rows * c
     reranked = (
         2 * 4 * rows * c
         + 4 * 8 * rows * k
         + rerank_group_bytes(n_frames, width, height, c)
     )
-    return int(MEASURED_MARGIN * (GRAPH_FIXED + max(joined, candidates, reranked)))
+    return int(MEASURED_MARGIN * (GRAPH_FIXED + mapped + max(candidates, reranked)))
 
 
 def join_memory(n_frames, k):
@@ -132,20 +129,17 @@ def build_runtime(n_frames, width, height):
     return minutes(BUILD_FRAME_SECONDS * n_frames * scale)
 
 
-def block_runtime(seconds_a_frame, n_frames, width, height, tile_frames, more=0.0):
+def block_runtime(seconds_a_frame, n_frames, width, height, tile_frames):
     """Minutes to ask for a job of one block: its frames at ``seconds_a_frame``
-    each (at 40×30; larger frames scale with their pixels), and ``more``
-    seconds."""
+    each (at 40×30; larger frames scale with their pixels)."""
     rows = min(search_frames(tile_frames), n_frames)
     scale = width * height / REFERENCE_PIXELS
-    return minutes(seconds_a_frame * rows * scale + more)
+    return minutes(seconds_a_frame * rows * scale)
 
 
 def refine_runtime(metric, n_frames, width, height, tile_frames):
-    """Its block, and the searched blocks joined first (every frame's lists)."""
-    joined = JOIN_FRAME_SECONDS * n_frames
     rate = REFINE_FRAME_SECONDS[metric]
-    return block_runtime(rate, n_frames, width, height, tile_frames, joined)
+    return block_runtime(rate, n_frames, width, height, tile_frames)
 
 
 def search_runtime(metric, n_frames, width, height, tile_frames):
