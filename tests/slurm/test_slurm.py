@@ -295,11 +295,10 @@ def test_folder_index_stages_run_as_slurm_jobs(cluster, bikes, tmp_path):
     """A folder past collection.index_frames and reuse.index_windows (0 both):
     the folder map's graph through the index (index_build, index_search per
     block, gray's index_join and index_refine per block, index_graph) and
-    reused footage in blocks
-    (reuse_index, reuse_search per block, then reuse joining their pairs),
-    each a SLURM job of its own,
-    the reuse jobs sized as the local descriptors' windows call for; the graph
-    and reuse.tsv are the local run's, byte for byte."""
+    reused footage in blocks (reuse_index, reuse_search per block, then reuse
+    joining their pairs), each a SLURM job of its own, the reuse jobs sized as
+    the local descriptors' windows call for; the graph and reuse.tsv are the
+    local run's, byte for byte."""
     targets = ["results/collection/graph/gray_index.npz", "results/reuse.js"]
     runs = {}
     for place in ("local", "cluster"):

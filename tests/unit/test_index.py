@@ -38,7 +38,7 @@ def folder_frames(tmp_path_factory, bikes):
 
 
 def index_graph(frames_npy, folder, metric, tile_frames):
-    """The four jobs' steps, as the workflow runs them: the graph's
+    """The index's jobs' steps, as the workflow runs them: the graph's
     ``(indices, distances)``, the plan's candidate count and the searched
     graph before its refinement ``(indices, distances)``."""
     outputs = SimpleNamespace(
@@ -118,12 +118,10 @@ def test_blocks_of_frames_give_the_same_graph(searched):
 
 def test_refining_keeps_each_neighbour_unless_a_nearer_one_is_found(searched):
     """The refined graph against the searched one: no frame's i-th distance
-    grows, and none of the true nearest is lost; a metric not refined keeps
-    the searched graph."""
+    grows, and none of the true nearest is lost."""
     metric, frames, (indices, distances, _, (before, before_distances)), _ = searched
-    if not parameters.REFINE_WIDTH[metric]:
-        assert (indices == before).all() and (distances == before_distances).all()
-        return
+    if not parameters.refined(metric):
+        pytest.skip(f"{metric} is not refined")
     assert (distances <= before_distances).all()
     truth = nearest_frames(compute_distances(frames, metric), K)
     rows = np.arange(len(frames))
@@ -185,16 +183,19 @@ def test_refining_finds_the_neighbours_a_search_missed(
 
 def test_a_frames_candidates_are_its_neighbours_and_theirs():
     """neighbours_of_neighbours against sets: each listed once, the frame
-    itself never, in order, padded with N; across its chunks of rows."""
+    itself never, in order, padded with N; a short list's padding followed
+    nowhere."""
     rng = np.random.default_rng(5)
     n, k, width = 500, 6, 3
     graph = np.array([rng.choice(n, k, replace=False) for _ in range(n)], np.int32)
-    rows = rng.choice(n, 4500, replace=True)
+    graph[::11, 1] = n  # a short list's padding, among the first width
+    rows = rng.choice(n, 600, replace=True)
     found = refine.neighbours_of_neighbours(graph, rows, width)
     assert found.dtype == np.int32 and found.shape[1] <= k + width * width
     for row, listed in zip(rows, found):
-        wanted = set(graph[row]) | set(graph[graph[row][:width]][:, :width].ravel())
-        wanted.discard(row)
+        firsts = [frame for frame in graph[row][:width] if frame < n]
+        wanted = set(graph[row]) | set(graph[firsts][:, :width].ravel())
+        wanted -= {row, n}
         assert listed[: len(wanted)].tolist() == sorted(wanted)
         assert (listed[len(wanted) :] == n).all()
     # A width past the graph's k takes every neighbour; no rows, no candidates.
@@ -203,21 +204,31 @@ def test_a_frames_candidates_are_its_neighbours_and_theirs():
     assert refine.neighbours_of_neighbours(graph, rows[:0], width).shape == (0, 0)
 
 
-@pytest.mark.parametrize("metric", ["gray", "hsl"])
-def test_the_listed_rerank_gives_the_rerank_bits(folder_frames, metric):
-    """rerank_listed (gray: each row against its own candidates only) against
-    rerank (every row against the group's union): the same bits, ties, short
-    lists and all."""
+@pytest.mark.parametrize("masked", [False, True])
+def test_the_listed_rerank_gives_the_rerank_bits(folder_frames, masked):
+    """gray's rerank_listed (each row against its own candidates only)
+    against rerank (every row against the group's union): the same bits, with
+    ties (the demo's held frames, frame copies), short lists, the row itself
+    and repeats among the candidates, and a mask."""
     _, frames = folder_frames
+    frames = np.concatenate([frames, frames[100:140]])  # copies: equal distances
     n = len(frames)
+    mask = np.ones(frames.shape[1:3], bool)
+    mask[:8, :10] = False
     graph = nearest_frames(compute_distances(frames, "gray"), 12)
     rows = np.arange(100, 356)
     candidates = refine.neighbours_of_neighbours(graph, rows, 6)
     candidates[::7, 20:] = n  # some rows with fewer candidates than k
-    listed = refine.rerank_listed(frames, metric, 30, rows, candidates)
-    whole = rerank(frames, metric, 30, rows, candidates)
+    candidates[::5, 0] = rows[::5]  # the row itself
+    candidates[::3, 1] = candidates[::3, 2]  # a repeat
+    mask = mask if masked else None
+    listed = refine.rerank_listed(frames, "gray", 30, rows, candidates, mask)
+    whole = rerank(frames, "gray", 30, rows, candidates, mask)
     assert (listed[0] == whole[0]).all() and (listed[1] == whole[1]).all()
     assert (listed[0][::7, -1] == n).all() and np.isinf(listed[1][::7, -1]).all()
+    ties = listed[1][:, 1:] == listed[1][:, :-1]
+    assert ties.any()
+    assert (listed[0] != rows[:, None]).all()
 
 
 def test_the_shares_of_neighbours_kept_and_held():

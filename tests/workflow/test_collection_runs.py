@@ -43,10 +43,9 @@ def test_a_folder_of_one_movie_makes_no_second_map_of_it(tmp_path):
 def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
     """A folder of more than collection.index_frames frames (0 here) finds its
     nearest frames through the index's rules, not the pairs' passes (gray's
-    blocks refined, hsl's not: REFINE_WIDTH); its
-    graph is the exact one (every frame a candidate at this size), its maps
-    are made from it; a larger index_frames takes the pairs' path again and
-    remakes the maps."""
+    blocks refined, hsl's not: REFINE_WIDTH); its graph is the exact one
+    (every frame a candidate at this size), its maps are made from it; a
+    larger index_frames takes the pairs' path again and remakes the maps."""
     movies = tmp_path / "movies"
     movies.mkdir()
     copy_movie(DEMO_MOVIE, movies, "demo_year.mp4")

@@ -223,6 +223,7 @@ def index_parts(wildcards, step):
 
 
 def search_parts(wildcards):
+    """Every block's searched neighbours."""
     return index_parts(wildcards, "search")
 
 

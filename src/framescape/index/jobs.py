@@ -180,9 +180,10 @@ def rerank_block(
     """Each of ``rows``' ``k`` nearest among its ``candidates`` ``(B, c)`` at
     full size (:func:`rerank`), in groups of at most :data:`RERANK_ROWS` rows
     whose candidates overlap (:func:`group_rows` over the block's own rows), so
-    that a group compares its rows with few frames in all: ``(B, k) int32``
-    indices, ``(B, k) float32`` distances; ``progress(frames, B, "frames")``.
-    ``step``: a group's re-rank, :func:`rerank` or one giving its result."""
+    that a group reads few frames in all (and :func:`rerank` compares its rows
+    with few): ``(B, k) int32`` indices, ``(B, k) float32`` distances;
+    ``progress(frames, B, "frames")``. ``step``: a group's re-rank,
+    :func:`rerank` or one giving its result."""
     n, count = len(frames), len(rows)
     # Each frame's place in the block (count: not in it, or none).
     place = np.full(n + 1, count, np.int32)

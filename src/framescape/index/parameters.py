@@ -28,9 +28,9 @@ INDEX_RECALL_SAMPLE = 256
 # Neighbours of a frame whose own first as many neighbours become its
 # candidates again (framescape.index.refine); 0: the searched graph is kept.
 # On 100,000 frames of benchmarks/archive.py's folder (EPYC-512): gray's graph
-# held 0.927 of the true 91 nearest after the search, 0.941 refined through 16
-# (6 s), 0.952 through 32 (11 s; the search took 27 s); hsl's 0.964, 0.967
-# through 16 (50 s against the search's 109 s): its index misses less, and its
+# held 0.927 of the true 91 nearest after the search, 0.941 refined through 16,
+# 0.952 through 32, 0.955 through 40 (docs/performance.md); hsl's 0.964, 0.967
+# through 16, for half its search's time: its index misses less, and its
 # re-rank costs five times gray's.
 REFINE_WIDTH = {"gray": 32, "hsl": 0}
 # Frames searched and re-ranked by one job: this many times tile_frames (65,536
@@ -61,5 +61,5 @@ def block_range(block, n_frames, tile_frames):
 
 
 def search_blocks(n_frames, tile_frames):
-    """Jobs that search the index, one at least."""
+    """Jobs that search the index (and that refine its graph), one at least."""
     return max(1, -(-n_frames // search_frames(tile_frames)))

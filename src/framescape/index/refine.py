@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from framescape.distances import kernels, nearest_kernels
-from framescape.distances.matrices import check_frames, luma_rows
+from framescape.distances.matrices import check_frames, luma_rows, release_pages
 from framescape.graph.rerank import rerank
 
 
@@ -115,22 +115,27 @@ def rerank_listed(frames, metric, k, rows, candidates, mask=None):
     them than the search's (its union, thousands of frames, would be compared
     with every row). hsl: :func:`rerank` itself.
 
-    ``candidates`` as :func:`neighbours_of_neighbours` gives them: each row's
-    frames once, in order, the row itself left out, ``N`` after them."""
+    ``candidates`` as :func:`rerank` takes them (``N``: none; the row itself
+    and repeats are skipped). The frames' pages are given back after each
+    group: a block's neighbours' neighbours reach most of a folder."""
     if metric != "gray" or k == 0:
         return rerank(frames, metric, k, rows, candidates, mask)
     frames, kept, n_pixels = check_frames(frames, mask)
     n = frames.shape[0]
-    candidates = np.asarray(candidates, np.int64)
+    rows = np.asarray(rows, np.intp)
+    # As rerank skips them: sorted, so that a repeat sits beside its first.
+    candidates = np.sort(np.asarray(candidates, np.int64), axis=1)
+    skipped = candidates == rows[:, None]
+    skipped[:, 1:] |= candidates[:, 1:] == candidates[:, :-1]
+    candidates[skipped] = n
     listed = candidates < n
     union = np.unique(candidates[listed])
     columns = np.searchsorted(union, candidates)
     columns[~listed] = -1
     sums = listed_sums(
-        luma_rows(frames, kept, np.asarray(rows, np.intp)),
-        luma_rows(frames, kept, union),
-        columns,
+        luma_rows(frames, kept, rows), luma_rows(frames, kept, union), columns
     )
+    release_pages(frames)
     # As distances_to divides them: float64, then float32.
     found = (sums / n_pixels).astype(np.float32)
     found[~listed] = np.inf

@@ -116,7 +116,8 @@ def refine_memory(metric, n_frames, width, height, k, tile_frames):
 
 
 def join_memory(n_frames, k):
-    """Peak bytes of ``index_graph``: the lists, and one block's as it is read."""
+    """Peak bytes of ``index_graph`` (and ``index_join``): the lists, and one
+    block's as it is read."""
     return int(GRAPH_FIXED + 2 * 8 * n_frames * k)
 
 
