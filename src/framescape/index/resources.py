@@ -102,15 +102,19 @@ def refine_memory(metric, n_frames, width, height, k, tile_frames):
     pages (int32, memory-mapped, at most all of them), and the most of its two
     phases: the block's candidates made (int32, k + width² a row, then the
     widest row's count copied); their re-rank (their groups' places, the
-    neighbours before and after, and a group)."""
+    neighbours before and after, and a group with its union's luma)."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
     mapped = 4 * n_frames * k
     candidates = 2 * 4 * rows * c
+    # rerank_listed's group: its union of candidates read and made luma at
+    # once (the pixels and their luma, padded: about 5 bytes a pixel each).
+    union = min(RERANK_ROWS * c, n_frames)
     reranked = (
         2 * 4 * rows * c
         + 4 * 8 * rows * k
         + rerank_group_bytes(n_frames, width, height, c)
+        + 5 * width * height * union
     )
     return int(MEASURED_MARGIN * (GRAPH_FIXED + mapped + max(candidates, reranked)))
 
