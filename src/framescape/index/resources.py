@@ -99,24 +99,23 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
 
 def refine_memory(metric, n_frames, width, height, k, tile_frames):
     """Peak bytes of an ``index_refine`` job: the searched neighbours'
-    pages (int32, memory-mapped, at most all of them), and the most of its two
-    phases: the block's candidates made (int32, k + width² a row, then the
-    widest row's count copied); their re-rank (their groups' places, the
-    neighbours before and after, and a group with its union's luma)."""
+    pages (int32, memory-mapped, at most all of them), the block's candidates
+    (int32, k + width² a row as they are made, then the widest row's count
+    copied; during the re-rank their groups' places instead), the neighbours
+    before and after, and a re-rank group with its union's luma."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
     mapped = 4 * n_frames * k
-    candidates = 2 * 4 * rows * c
     # rerank_listed's group: its union of candidates read and made luma at
     # once (the pixels and their luma, padded: about 5 bytes a pixel each).
     union = min(RERANK_ROWS * c, n_frames)
-    reranked = (
+    held = (
         2 * 4 * rows * c
         + 4 * 8 * rows * k
         + rerank_group_bytes(n_frames, width, height, c)
         + 5 * width * height * union
     )
-    return int(MEASURED_MARGIN * (GRAPH_FIXED + mapped + max(candidates, reranked)))
+    return int(MEASURED_MARGIN * (GRAPH_FIXED + mapped + held))
 
 
 def join_memory(n_frames, k):
