@@ -108,6 +108,51 @@ def test_a_killed_jobs_record_is_removed_by_the_next_run(results):
     assert not record.exists()
 
 
+# A job whose record is checked by a new run just before the job locks it:
+# prints what the run found, then the job's records and whether each is held.
+CHECKED_BEFORE_LOCK = """
+import fcntl, sys
+from pathlib import Path
+from framescape.run import jobs
+
+lock = fcntl.flock
+def checked(handle, operation):
+    if operation == fcntl.LOCK_EX:
+        print(jobs.earlier_jobs(sys.argv[1]))
+    lock(handle, operation)
+fcntl.flock = checked
+jobs.record_job("step.log")
+for path in sorted((Path(sys.argv[1]) / jobs.RECORDS).iterdir()):
+    print(path.name.split(".")[-1], jobs.held(path))
+"""
+
+
+def test_a_record_a_run_sees_is_locked(results):
+    """A run that reads the records while a job is between making its record
+    and locking it neither sees nor removes it."""
+    shown = subprocess.run(
+        [sys.executable, "-c", CHECKED_BEFORE_LOCK, str(results)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert shown[0] == "([], [])"
+    assert sorted(shown[1:]) == ["job True", "run False"]
+
+
+def test_a_start_left_by_a_killed_job_is_removed_once_old(results):
+    folder = results / RECORDS
+    young = folder / "host.1.-.abcdefgh.job-starting"
+    old = folder / "host.2.-.abcdefgh.job-starting"
+    young.write_text("")
+    old.write_text("")
+    an_hour_ago = time.time() - 3600
+    os.utime(old, (an_hour_ago, an_hour_ago))
+    assert earlier_jobs(results) == ([], [])
+    assert young.exists()
+    assert not old.exists()
+
+
 def test_a_job_of_an_earlier_run_stops_before_writing(results):
     """A job queued by a run (say on SLURM) that starts after another run took
     the folder: one line, nothing written, not even its log."""

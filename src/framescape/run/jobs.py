@@ -59,6 +59,8 @@ RUN_FILE = "run"
 RESULTS_VARIABLE = "FRAMESCAPE_RESULTS"
 RUN_VARIABLE = "FRAMESCAPE_RUN"
 # <host>.<pid>.<SLURM job id or ->.<mkstemp's 8 characters>.job
+# A record's name until it is locked (record_job).
+STARTING = ".job-starting"
 RECORD_NAME = re.compile(
     r"(?P<host>.+)\.(?P<pid>\d+)\.(?P<slurm_job>\d+|-)\.[a-z0-9_]{8}\.job"
 )
@@ -109,10 +111,13 @@ def record_job(log_file):
     folder = Path(results) / RECORDS
     folder.mkdir(parents=True, exist_ok=True)
     slurm_job = os.environ.get("SLURM_JOB_ID") or "-"
-    handle, path = tempfile.mkstemp(
+    # Made under a name a run does not read, and renamed once locked: a run
+    # that found it between its creation and its lock would take it for the
+    # record of a killed job and remove it.
+    handle, starting = tempfile.mkstemp(
         dir=folder,
         prefix=f"{socket.gethostname()}.{os.getpid()}.{slurm_job}.",
-        suffix=".job",
+        suffix=STARTING,
     )
     # Readable by all (mkstemp's are private): a run of another user sharing
     # the folder checks the lock too.
@@ -121,6 +126,8 @@ def record_job(log_file):
     fcntl.flock(record, fcntl.LOCK_EX)
     record.write(f"{log_file}\n")
     record.flush()
+    path = starting.removesuffix(STARTING) + ".job"
+    os.rename(starting, path)
     atexit.register(end_record, record, path)
     # Registered after end_record, so run before it: the line is written while
     # the job still counts as at work.
@@ -234,6 +241,7 @@ def earlier_jobs(results):
             unknown.append(job)
         else:
             path.unlink(missing_ok=True)
+    remove_stale_starts(results)
     if not unknown:
         return running, []
     queued = slurm_jobs({job["slurm_job"] for job in unknown})
@@ -245,6 +253,19 @@ def earlier_jobs(results):
         else:
             job["path"].unlink(missing_ok=True)
     return running, []
+
+
+def remove_stale_starts(results, age=60):
+    """Remove the records of jobs killed before they locked them: unlocked
+    ones, named as they are until then, older than ``age`` seconds (a younger
+    one may belong to a job about to lock it)."""
+    for path in (Path(results) / RECORDS).glob(f"*{STARTING}"):
+        try:
+            old = time.time() - path.stat().st_mtime > age
+        except FileNotFoundError:
+            continue
+        if old and not held(path):
+            path.unlink(missing_ok=True)
 
 
 def squeue(*options):
