@@ -18,6 +18,7 @@ from framescape.distances.resources import (  # noqa: E402
     tile_runtime,
 )
 from framescape.distances.tiles import tile_range  # noqa: E402
+from framescape.embed.parameters import resolve_n_neighbors  # noqa: E402
 from framescape.frames.resources import extract_runtime  # noqa: E402
 from framescape.graph.parameters import RERANK_ROWS  # noqa: E402
 from framescape.graph.resources import (  # noqa: E402
@@ -285,8 +286,14 @@ def embed_mb(wildcards, input):
     if "frames" in input.keys():
         _, height, width = frames_shape(wildcards.movie, input.frames)
         k = graph_k(wildcards)
-        needed, _ = graph_memory(n, width, height, [], [wildcards.method], k)
-        if wildcards.method == "umap" and embed_options(wildcards)["init"] == "mds":
+        options = embed_options(wildcards)
+        umap_neighbors = None
+        if wildcards.method == "umap":
+            umap_neighbors = resolve_n_neighbors(options["n_neighbors"], n, graph=True)
+        needed, _ = graph_memory(
+            n, width, height, [], [wildcards.method], k, umap_neighbors
+        )
+        if wildcards.method == "umap" and options["init"] == "mds":
             # The landmarks' layout first, what it leaves behind counted as
             # held: the folder map's UMAP peaked above its own part without it
             # (docs/performance.md, "The folder map").

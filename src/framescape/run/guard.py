@@ -52,9 +52,13 @@ def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
     return max(needs)
 
 
-def graph_memory(n_frames, width, height, metrics, methods, k):
+def graph_memory(n_frames, width, height, metrics, methods, k, umap_neighbors=None):
     """The most any one job of a movie on the neighbour-graph path needs:
-    ``(bytes, step)``; ``k`` is the graph's neighbours per frame."""
+    ``(bytes, step)``; ``k`` is the graph's neighbours per frame.
+
+    UMAP lays out ``umap_neighbors`` of them (its ``n_neighbors``, itself
+    included), when known: it holds the whole graph as read, then its own
+    edges. t-SNE's 3 × perplexity neighbours are about the graph's k."""
     pixels = width * height
     needs = []
     for metric in metrics:
@@ -75,6 +79,12 @@ def graph_memory(n_frames, width, height, metrics, methods, k):
             block = min(PLACE_BLOCK, n_frames)
             total = GRAPH_FIXED + 4 * landmarks * n_frames + features
             total += 8 * landmarks * block + 32 * n_frames
+        elif method == "umap" and umap_neighbors is not None:
+            # The folder map's UMAP of a million frames with 30 of 91
+            # neighbours peaked at 3,656 MB, where k's edges would count 10.8 GB
+            # (docs/performance.md, "The folder map").
+            edges = min(umap_neighbors, k + 1)
+            total = GRAPH_FIXED + 8 * n_frames * k + GRAPH_EDGE_BYTES * n_frames * edges
         else:
             total = GRAPH_FIXED + GRAPH_EDGE_BYTES * n_frames * k
         needs.append((int(total), f"embed_{method}"))
