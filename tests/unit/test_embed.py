@@ -277,6 +277,116 @@ def test_umap_from_mds_starts_where_mds_lays_the_frames_out(bikes_distances):
         embed_umap_graph(nearest, near, 42, **params)
 
 
+def graph_of(distances, k):
+    """Each frame's ``k`` nearest frames and their distances, nearest first."""
+    from framescape.distances.nearest import nearest_frames
+
+    nearest = nearest_frames(distances, k)
+    return nearest, np.take_along_axis(distances, nearest.astype(np.intp), axis=1)
+
+
+@pytest.mark.parametrize("init", ["spectral", "mds"])
+def test_umap_lays_identical_frames_out_once(bikes_distances, init, caplog):
+    """Copies of real frames added: each copy where its frame is, and every
+    frame where UMAP of the frames without copies puts it, to the bit, from
+    the matrix and from the graph."""
+    from framescape.embed.methods import embed_graph
+
+    distances, _, _ = bikes_distances
+    n = len(distances)
+    frames = np.r_[np.arange(n), [5] * 4, [60] * 3, [n - 1] * 2]
+    copied = distances[np.ix_(frames, frames)]
+    params = {"n_neighbors": 15, "n_epochs": 20, "init": init}
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        dense = embed(copied, "umap", 42, **params)
+    assert f"UMAP of {len(frames)} frames laid out as {n} points" in caplog.text
+    assert np.array_equal(dense[n:], dense[frames[n:]])
+    if init == "spectral":
+        # Without copies: the same frames, so the same layout.
+        assert np.array_equal(dense, embed(distances, "umap", 42, **params)[frames])
+    graph = embed_graph(
+        len(frames),
+        "umap",
+        42,
+        graph=graph_of(copied, 30),
+        rows=lambda chosen: copied[chosen],
+        **params,
+    )
+    assert np.array_equal(dense, graph)
+
+
+def test_groups_of_identical_frames_and_their_nearest_groups():
+    from framescape.embed.identical import apart, group_neighbours, groups_of_graph
+
+    distances = circle_distances(40, noise=0.05)
+    # Frame 3 four times more, frame 7 once, at the end.
+    frames = np.r_[np.arange(40), [3] * 4, 7]
+    copied = distances[np.ix_(frames, frames)]
+    nearest, near = graph_of(copied, 44)
+    count, labels = groups_of_graph(nearest, near)
+    assert count == 40
+    assert np.array_equal(labels, frames)
+    groups, at = group_neighbours(labels, count, nearest, near, 10)
+    expected, expected_at = graph_of(distances, 10)
+    assert np.array_equal(groups, expected)
+    assert np.array_equal(at, expected_at)
+    # With 4 neighbours a frame, frame 3's five copies list only each other:
+    # its group's neighbours are the frames that list one of them.
+    nearest, near = nearest[:, :4], near[:, :4]
+    groups, at = group_neighbours(labels, count, nearest, near, 4)
+    assert set(groups[3, :2]) == set(expected[3, :2])
+    assert np.array_equal(at[3, :2], expected_at[3, :2])
+    # Padding: -1, at the last distance found.
+    short = groups[:, -1] < 0
+    assert short.any()
+    last = (groups >= 0).sum(axis=1) - 1
+    assert np.array_equal(at[short, -1], at[short, last[short]])
+    # A group taken apart: its frames numbered again after those before.
+    again, split = apart(labels, np.arange(count) != 3)
+    assert again == 44
+    assert np.array_equal(split[[3, 40, 41, 42, 43]], [3, 40, 41, 42, 43])
+    assert np.array_equal(split[:40], np.arange(40))
+    assert split[44] == split[7]
+
+
+def test_umap_places_identical_frames_no_other_frame_lists(caplog):
+    """Five copies of a frame far from the others, 4 neighbours a frame: no
+    list joins them to another frame, and they are laid out one by one (UMAP
+    leaves a point without neighbours undefined)."""
+    from framescape.embed.neighbours import embed_umap_graph
+
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    points = np.r_[np.c_[np.cos(angles), np.sin(angles)], [[9.0, 9.0]] * 5, [[1.0, 0.0]]]
+    distances = squareform(pdist(points)).astype(np.float32)
+    nearest, near = graph_of(distances, 4)
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        coordinates = embed_umap_graph(
+            nearest, near, 42, n_neighbors=5, n_epochs=20, init="random"
+        )
+    assert np.isfinite(coordinates).all()
+    assert "1 groups of identical frames are listed with no other frame: their 5" in caplog.text
+    assert "UMAP of 46 frames laid out as 45 points" in caplog.text
+    assert np.array_equal(coordinates[45], coordinates[0])
+    assert len(np.unique(coordinates[40:45], axis=0)) == 5
+
+
+def test_umap_weighs_padded_neighbours_as_found_ones():
+    """A point with fewer neighbours than UMAP's: its neighbourhood's scale
+    from the distances found (finite), not from the padding."""
+    import umap.umap_ as umap_module
+
+    from framescape.embed.identical import group_graph
+
+    distances = circle_distances(40, noise=0.05)
+    frames = np.r_[np.arange(40), [3] * 9]
+    nearest, near = graph_of(distances[np.ix_(frames, frames)], 6)
+    _, _, groups, at = group_graph(nearest, near, 8)
+    assert (groups[:, -1] < 0).any()
+    knn = np.c_[np.arange(len(groups)), groups], np.c_[np.zeros(len(at)), at]
+    sigmas, _ = umap_module.smooth_knn_dist(knn[1].astype(np.float32), 9.0)
+    assert np.isfinite(sigmas).all()
+
+
 @pytest.fixture(scope="module")
 def bikes_distances(bikes):
     """bikes.mp4's 120 frames at 12 fps, 80×60: their gray distance matrix and

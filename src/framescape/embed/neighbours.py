@@ -1,7 +1,8 @@
 """t-SNE and UMAP layouts: from a distance matrix (t-SNE on each frame's
 nearest frames, umap-learn on precomputed distances) or from the neighbour
 graph of a long movie (the same t-SNE, umap-learn on the graph): one openTSNE
-layout for both paths; parameters that do not fit a movie's
+layout for both paths; UMAP lays identical frames out once
+(:mod:`framescape.embed.identical`); parameters that do not fit a movie's
 frames are clamped with a warning, and umap-learn's numba functions are kept
 compiled on disk."""
 
@@ -15,6 +16,7 @@ from numba.core.dispatcher import Dispatcher
 
 from framescape.common import log
 from framescape.distances.nearest import nearest_frames
+from framescape.embed.identical import first_frames, group_graph, groups_of_matrix
 from framescape.embed.mds import classical_mds
 from framescape.run.progress import umap_progress, watching
 
@@ -228,6 +230,14 @@ def cache_compiled_functions(packages):
                 value.enable_caching()
 
 
+def umap_neighbours(n_frames, n_neighbors, warn=False):
+    """UMAP's ``n_neighbors`` for ``n_frames`` points, itself included: at
+    least 2, at most N − 1 (a warning when it changes, with ``warn``)."""
+    if warn:
+        return clamp("umap.n_neighbors", int(n_neighbors), 2, n_frames - 1, n_frames)
+    return min(max(int(n_neighbors), 2), n_frames - 1)
+
+
 def umap_model(
     n_frames,
     random_state,
@@ -247,7 +257,7 @@ def umap_model(
     n = n_frames
     return UMAP(
         n_components=2,
-        n_neighbors=clamp("umap.n_neighbors", int(n_neighbors), 2, n - 1, n),
+        n_neighbors=umap_neighbours(n, n_neighbors, warn=True),
         min_dist=min_dist,
         spread=spread,
         n_epochs=n_epochs,
@@ -279,6 +289,16 @@ def fit_umap(model, data):
             return model.fit_transform(data)
 
 
+def collapsed(n, count):
+    """Whether UMAP lays out ``count`` groups of identical frames instead of
+    the ``n`` frames: when some are identical and more than three groups are
+    not (fewer are laid out as before, frame by frame)."""
+    if count == n or count <= 3:
+        return False
+    log.info("UMAP of %d frames laid out as %d points: identical frames once", n, count)
+    return True
+
+
 def embed_umap(
     distances,
     random_state,
@@ -289,8 +309,20 @@ def embed_umap(
     n_epochs=None,
     init="spectral",
 ):
-    if init == "mds":
+    """UMAP from the distance matrix (umap-learn's ``precomputed`` metric),
+    identical frames (distance 0) laid out once, as one point
+    (:mod:`framescape.embed.identical`); ``init`` ``"mds"`` starts from
+    classical MDS of every frame."""
+    if isinstance(init, str) and init == "mds":
+        # Of every frame, as the graph path's landmark MDS places them.
         init = umap_start(classical_mds(distances))
+    count, labels = groups_of_matrix(distances)
+    collapse = collapsed(len(distances), count)
+    if collapse:
+        first = first_frames(labels)
+        distances = distances[np.ix_(first, first)]
+        if not isinstance(init, str):
+            init = np.asarray(init)[first]
     model = umap_model(
         len(distances),
         random_state,
@@ -302,7 +334,8 @@ def embed_umap(
         init,
         metric="precomputed",
     )
-    return fit_umap(model, distances.astype(np.float32))
+    coordinates = fit_umap(model, distances.astype(np.float32))
+    return coordinates[labels] if collapse else coordinates
 
 
 def embed_umap_graph(
@@ -320,7 +353,10 @@ def embed_umap_graph(
     instead of the distance matrix: umap-learn's ``precomputed_knn``. With the
     same neighbours as the matrix gives, the same coordinates as
     :func:`embed_umap`, bit for bit (umap counts each frame as its own first
-    neighbour, which is added here).
+    neighbour, which is added here), as long as each group of identical frames
+    finds its nearest groups in the lists. Identical frames are laid out once,
+    each group from its frames' lists and the lists that name its frames
+    (:mod:`framescape.embed.identical`).
 
     Parameters
     ----------
@@ -333,17 +369,37 @@ def embed_umap_graph(
     -------
     (N, 2) float64
     """
-    n = len(indices)
     if isinstance(init, str) and init == "mds":
         raise ValueError("init 'mds' on the graph path: pass the MDS coordinates")
+    # As many as umap_model keeps for N frames (for fewer points, fewer: the
+    # first of these).
+    wanted = umap_neighbours(len(indices), n_neighbors) - 1
+    nearest_of_graph(indices, distances, wanted, "umap")
+    grouped = group_graph(indices, distances, wanted)
+    collapse = grouped is not None and collapsed(len(indices), grouped[0])
+    n = grouped[0] if collapse else len(indices)
+    if collapse:
+        _, labels, indices, distances = grouped
+        if not isinstance(init, str):
+            init = np.asarray(init)[first_frames(labels)]
     model = umap_model(
         n, random_state, threads, n_neighbors, min_dist, spread, n_epochs, init
     )
+    wanted = model.n_neighbors - 1
+    if collapse and (indices[:, wanted - 1] < 0).any():
+        log.info(
+            "%d of the %d points have fewer than %d neighbours in the graph",
+            (indices[:, wanted - 1] < 0).sum(),
+            n,
+            wanted,
+        )
     knn_indices, knn_distances = with_each_frame_first(
-        indices, distances, model.n_neighbors - 1, "umap"
+        indices, distances, wanted, "umap"
     )
     model.precomputed_knn = (
         knn_indices.astype(np.int64),
         knn_distances.astype(np.float32),
     )
-    return np.asarray(fit_umap(model, np.zeros((n, 1), np.float32)), np.float64)
+    coordinates = fit_umap(model, np.zeros((n, 1), np.float32))
+    coordinates = np.asarray(coordinates, np.float64)
+    return coordinates[labels] if collapse else coordinates
