@@ -349,16 +349,29 @@ def test_groups_of_identical_frames_and_their_nearest_groups():
     assert split[44] == split[7]
 
 
+def circle_and(*others):
+    """Distances of 40 points on a circle and then ``others``, the 4 nearest
+    of each, and ``rows(frames)`` reading the matrix (the frames read kept in
+    ``rows.read``)."""
+    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
+    points = np.r_[np.c_[np.cos(angles), np.sin(angles)], others]
+    distances = squareform(pdist(points)).astype(np.float32)
+
+    def rows(frames):
+        rows.read.append(list(frames))
+        return distances[frames]
+
+    rows.read = []
+    return distances, graph_of(distances, 4), rows
+
+
 def test_umap_places_identical_frames_no_other_frame_lists(caplog):
     """Five copies of a frame far from the others, 4 neighbours a frame: no
     list joins them to another frame, and they are laid out one by one (UMAP
     leaves a point without neighbours undefined)."""
     from framescape.embed.neighbours import embed_umap_graph
 
-    angles = np.linspace(0, 2 * np.pi, 40, endpoint=False)
-    points = np.r_[np.c_[np.cos(angles), np.sin(angles)], [[9.0, 9.0]] * 5, [[1.0, 0.0]]]
-    distances = squareform(pdist(points)).astype(np.float32)
-    nearest, near = graph_of(distances, 4)
+    _, (nearest, near), _ = circle_and(*[[9.0, 9.0]] * 5, [1.0, 0.0])
     with caplog.at_level(logging.INFO, logger="framescape"):
         coordinates = embed_umap_graph(
             nearest, near, 42, n_neighbors=5, n_epochs=20, init="random"
@@ -368,6 +381,61 @@ def test_umap_places_identical_frames_no_other_frame_lists(caplog):
     assert "UMAP of 46 frames laid out as 45 points" in caplog.text
     assert np.array_equal(coordinates[45], coordinates[0])
     assert len(np.unique(coordinates[40:45], axis=0)) == 5
+
+
+def test_umap_measures_the_neighbours_of_identical_frames_no_other_lists(caplog):
+    """The same five far copies, with each frame's distances to every frame
+    at hand (as the workflow's graph path has them): their nearest groups are
+    measured, and they are one point."""
+    from framescape.embed.identical import group_graph
+    from framescape.embed.methods import embed_graph
+
+    distances, (nearest, near), rows = circle_and(*[[9.0, 9.0]] * 5, [1.0, 0.0])
+    count, labels, groups, at = group_graph(nearest, near, 4, rows)
+    assert rows.read == [[40]]
+    assert count == 41
+    closest = np.argsort(distances[40, :40], kind="stable")[:4]
+    assert np.array_equal(groups[labels[40]], labels[closest])
+    assert np.array_equal(at[labels[40]], distances[40, closest])
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        coordinates = embed_graph(
+            len(distances), "umap", 42, graph=(nearest, near), rows=rows,
+            n_neighbors=5, n_epochs=20, init="random",
+        )
+    assert "UMAP of 46 frames laid out as 41 points" in caplog.text
+    assert np.isfinite(coordinates).all()
+    assert len(np.unique(coordinates[40:45], axis=0)) == 1
+
+
+def test_identical_frames_measured_in_blocks_up_to_a_limit(monkeypatch, caplog):
+    """Three far groups of copies that no list joins to another, two frames
+    measured at a time: with room for all, each measured once, in two blocks;
+    with room for two, the largest two measured and the smallest taken apart.
+    Every point has neighbours and the layout is finite."""
+    from framescape.embed import identical
+    from framescape.embed.methods import embed_graph
+
+    far = [[9.0, 9.0]] * 5 + [[-9.0, 9.0]] * 6 + [[9.0, -9.0]] * 7
+    distances, (nearest, near), rows = circle_and(*far)
+    monkeypatch.setattr(identical, "MEASURED_BLOCK", 2)
+    count, _, groups, _ = identical.group_graph(nearest, near, 4, rows)
+    assert count == 43
+    assert rows.read == [[40, 45], [51]]
+    assert (groups[:, 0] >= 0).all()
+    rows.read.clear()
+    monkeypatch.setattr(identical, "MEASURED_GROUPS", 2)
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        count, _, groups, _ = identical.group_graph(nearest, near, 4, rows)
+    assert rows.read == [[45, 51]]
+    assert "1 groups of identical frames are listed with no other frame: their 5" in caplog.text
+    assert count == 47
+    assert (groups[:, 0] >= 0).all()
+    coordinates = embed_graph(
+        len(distances), "umap", 42, graph=(nearest, near), rows=rows,
+        n_neighbors=5, n_epochs=20, init="random",
+    )
+    assert np.isfinite(coordinates).all()
+    assert len(np.unique(coordinates[45:58], axis=0)) == 2
 
 
 def test_umap_weighs_padded_neighbours_as_found_ones():

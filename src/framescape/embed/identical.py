@@ -12,14 +12,18 @@ island that its other neighbours cannot reach.
 :func:`groups_of_matrix` and :func:`groups_of_graph` number the groups of
 identical frames (in the order of their first frames); :func:`group_graph`
 gives each group of a neighbour graph its nearest other groups. A group that no
-list joins to another is taken apart again (:func:`apart`): UMAP cannot place a
-point without neighbours, and those frames are laid out one by one, as copies
-of each other."""
+list joins to another (each of its frames' neighbours is another copy, and no
+other frame lists them) gets them from its distances to every frame when the
+caller can read them, for the :data:`MEASURED_GROUPS` largest such groups; the
+rest are taken apart again (:func:`apart`): UMAP cannot place a point without
+neighbours, and those frames are laid out one by one, as copies of each
+other."""
 
 import numba
 import numpy as np
 
 from framescape.common import log
+from framescape.embed.parameters import MEASURED_BLOCK, MEASURED_GROUPS
 
 
 @numba.njit(cache=True)
@@ -201,22 +205,78 @@ def first_frames(labels):
     return np.unique(labels, return_index=True)[1]
 
 
-def group_graph(indices, distances, wanted):
+@numba.njit(cache=True)
+def nearest_groups(row, labels, count, group, wanted):
+    """The ``wanted`` groups nearest to ``group`` by one of its frames'
+    distances to every frame (``row``), nearest first, ties by number."""
+    nearest = np.full(count, np.inf, np.float32)
+    for frame in range(len(row)):
+        other = labels[frame]
+        if other != group and row[frame] < nearest[other]:
+            nearest[other] = row[frame]
+    # The wanted smallest without sorting every group: those up to the
+    # wanted-th smallest distance, sorted (in group order, so ties by number).
+    chosen = np.arange(count)
+    if count > wanted:
+        bound = np.partition(nearest, wanted - 1)[wanted - 1]
+        chosen = np.flatnonzero(nearest <= bound)
+    order = chosen[np.argsort(nearest[chosen], kind="mergesort")][:wanted]
+    order = order[np.isfinite(nearest[order])]
+    return order, nearest[order]
+
+
+def measured_neighbours(nearest, near, labels, groups, rows):
+    """Rows ``groups`` of ``nearest`` and ``near`` from their first frames'
+    distances to every frame (``rows(frames)``, :data:`MEASURED_BLOCK` frames
+    at a time), padded as :func:`group_neighbours` pads."""
+    first = first_frames(labels)
+    wanted = nearest.shape[1]
+    count = len(first)
+    for start in range(0, len(groups), MEASURED_BLOCK):
+        block = groups[start : start + MEASURED_BLOCK]
+        measured = rows(first[block])
+        for group, row in zip(block, measured, strict=True):
+            found, found_at = nearest_groups(row, labels, count, group, wanted)
+            keep_nearest(nearest, near, group, found, found_at)
+
+
+def group_graph(indices, distances, wanted, rows=None):
     """The neighbour graph of the groups of identical frames: ``(count,
-    labels, nearest, near)`` (:func:`group_neighbours`), groups that no list
-    joins to another taken apart; None when no two frames are identical."""
+    labels, nearest, near)`` (:func:`group_neighbours`); None when no two
+    frames are identical.
+
+    Groups that no list joins to another: given ``rows(frames)`` (each
+    frame's distances to every frame, as landmark MDS reads them), the
+    :data:`MEASURED_GROUPS` of most frames get their nearest groups from their
+    first frames' rows; the others are taken apart."""
     count, labels = groups_of_graph(indices, distances)
     if count == len(indices):
         return None
     nearest, near = group_neighbours(labels, count, indices, distances, wanted)
-    joined = nearest[:, 0] >= 0
-    if not joined.all():
+    alone = np.flatnonzero(nearest[:, 0] < 0)
+    measure = alone[:0]
+    if rows is not None:
+        sizes = np.bincount(labels, minlength=count)[alone]
+        measure = alone[np.argsort(-sizes, kind="stable")[:MEASURED_GROUPS]]
+    rest = np.setdiff1d(alone, measure)
+    if len(rest):
         log.info(
             "%d groups of identical frames are listed with no other frame: "
             "their %d frames laid out one by one",
-            (~joined).sum(),
-            (~joined[labels]).sum(),
+            len(rest),
+            np.isin(labels, rest).sum(),
         )
-        count, labels = apart(labels, joined)
+        first = first_frames(labels)
+        keep = np.ones(count, bool)
+        keep[rest] = False
+        count, labels = apart(labels, keep)
         nearest, near = group_neighbours(labels, count, indices, distances, wanted)
+        measure = labels[first[measure]]
+    if len(measure):
+        log.info(
+            "%d groups of identical frames are listed with no other frame: "
+            "their nearest groups from their distances to every frame",
+            len(measure),
+        )
+        measured_neighbours(nearest, near, labels, np.sort(measure), rows)
     return count, labels, nearest, near

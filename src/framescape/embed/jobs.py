@@ -68,7 +68,7 @@ def embed_step(
                 metric,
                 chosen,
                 mask,
-                progress=Progress(f"{metric} distances of {len(chosen)} landmarks"),
+                progress=Progress(f"{metric} distances of {len(chosen)} frames to all"),
             ),
             **({} if method == "mds" else params),
         )

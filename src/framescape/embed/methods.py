@@ -115,7 +115,9 @@ def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **p
         (:func:`framescape.distances.nearest.distances_to`). MDS places every frame from
         :data:`framescape.embed.parameters.LANDMARKS` landmarks, and movies of at most
         three frames are laid out by classical MDS, as on the dense path; UMAP
-        with ``init="mds"`` starts from that layout.
+        with ``init="mds"`` starts from that layout, and UMAP finds the
+        nearest frames of identical frames that the graph joins to no other
+        from them (:func:`framescape.embed.identical.group_graph`).
     **params
         The method's own parameters; ``mds:`` settings do not apply (landmark
         MDS is classical MDS).
@@ -133,8 +135,10 @@ def embed_graph(n, method, random_state=0, threads=1, graph=None, rows=None, **p
         coordinates = landmark_layout(n, rows)
     else:
         options = dict(params)
-        if method == "umap" and params.get("init") == "mds":
-            options["init"] = umap_start(landmark_layout(n, rows))
+        if method == "umap":
+            options["rows"] = rows
+            if params.get("init") == "mds":
+                options["init"] = umap_start(landmark_layout(n, rows))
         with threadpool_limits(limits=1, user_api="blas"):
             coordinates = embedder(*graph, random_state, threads, **options)
     return finite(coordinates, method, params)

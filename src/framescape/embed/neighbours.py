@@ -348,6 +348,7 @@ def embed_umap_graph(
     spread=1.0,
     n_epochs=None,
     init="spectral",
+    rows=None,
 ):
     """UMAP from the neighbour graph (:mod:`framescape.graph`)
     instead of the distance matrix: umap-learn's ``precomputed_knn``. With the
@@ -355,7 +356,8 @@ def embed_umap_graph(
     :func:`embed_umap`, bit for bit (umap counts each frame as its own first
     neighbour, which is added here), as long as each group of identical frames
     finds its nearest groups in the lists. Identical frames are laid out once,
-    each group from its frames' lists and the lists that name its frames
+    each group from its frames' lists and the lists that name its frames, or
+    from ``rows`` where no list joins it to another group
     (:mod:`framescape.embed.identical`).
 
     Parameters
@@ -364,6 +366,9 @@ def embed_umap_graph(
         Each frame's nearest frames, itself excluded; ``k ≥ n_neighbors − 1``.
     distances : (N, k) float
         Their distances.
+    rows : callable, optional
+        ``rows(frames)``: their distances to every frame, for the groups of
+        identical frames that the lists join to no other.
 
     Returns
     -------
@@ -375,7 +380,7 @@ def embed_umap_graph(
     # first of these).
     wanted = umap_neighbours(len(indices), n_neighbors) - 1
     nearest_of_graph(indices, distances, wanted, "umap")
-    grouped = group_graph(indices, distances, wanted)
+    grouped = group_graph(indices, distances, wanted, rows)
     collapse = grouped is not None and collapsed(len(indices), grouped[0])
     n = grouped[0] if collapse else len(indices)
     if collapse:

@@ -1,7 +1,7 @@
 """Numbers the layouts compute with that Snakemake's own process reads too: the
-landmarks of landmark MDS and the frames it places at a time (the memory guard
-sizes its jobs with them) and UMAP's
-``n_neighbors: auto`` (which sizes the neighbour graph). Plain Python, no numba."""
+landmarks of landmark MDS and the frames it places at a time, the rows UMAP
+reads for identical frames (the memory guard sizes its jobs with them) and
+UMAP's ``n_neighbors: auto`` (which sizes the neighbour graph). Plain Python, no numba."""
 
 # Landmarks of landmark MDS on the neighbour-graph path: MDS of their
 # distances, every other frame placed from its distances to them.
@@ -11,6 +11,14 @@ LANDMARKS = 500
 # are a block's (8 × 500 × 65,536 bytes, 262 MB), not every frame's (4 GB at a
 # million frames, and their copies).
 PLACE_BLOCK = 65_536
+
+# Groups of identical frames that the graph joins to no other, whose nearest
+# groups UMAP measures from their distances to every frame
+# (embed.identical.group_graph): as many rows as landmark MDS reads.
+MEASURED_GROUPS = 500
+# Of those, the rows read at a time: 4 bytes a frame each (256 MB at a million
+# frames).
+MEASURED_BLOCK = 64
 
 # UMAP's n_neighbors "auto" on the neighbour-graph path: N/12 as on the dense
 # path, but at most this many (a 50,000-frame movie would ask for 4,166).

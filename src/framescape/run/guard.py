@@ -20,7 +20,7 @@ from framescape.distances.resources import (
     step_memory,
     tile_memory,
 )
-from framescape.embed.parameters import LANDMARKS, PLACE_BLOCK
+from framescape.embed.parameters import LANDMARKS, MEASURED_BLOCK, PLACE_BLOCK
 from framescape.graph.resources import (
     FEATURE_BYTES,
     GRAPH_EDGE_BYTES,
@@ -85,6 +85,10 @@ def graph_memory(n_frames, width, height, metrics, methods, k, umap_neighbors=No
             # (docs/performance.md, "The folder map").
             edges = min(umap_neighbors, k + 1)
             total = GRAPH_FIXED + 8 * n_frames * k + GRAPH_EDGE_BYTES * n_frames * edges
+            # The rows it may read for identical frames (embed.identical),
+            # and the features they are measured from.
+            total += 4 * MEASURED_BLOCK * n_frames
+            total += FEATURE_BYTES * pixels * (MEASURED_BLOCK + min(FRAME_BLOCK, n_frames))
         else:
             total = GRAPH_FIXED + GRAPH_EDGE_BYTES * n_frames * k
         needs.append((int(total), f"embed_{method}"))
