@@ -67,10 +67,20 @@ def test_neighbours_and_perplexity_are_clamped_and_logged(caplog):
         embed(distances, "umap", n_neighbors=60, n_epochs=20)
         embed(distances, "tsne", perplexity=30, max_iter=250)
     messages = " ".join(caplog.messages)
-    assert "umap.n_neighbors=60 does not fit a movie of 10 frames: using 9" in messages
+    assert "umap.n_neighbors=60 does not fit a map of 10 points: using 9" in messages
     assert (
-        "tsne.perplexity=30.0 does not fit a movie of 10 frames: using 3.0" in messages
+        "tsne.perplexity=30.0 does not fit a map of 10 points: using 3.0" in messages
     )
+
+
+def test_the_clamp_counts_the_points_umap_lays_out(caplog):
+    # 24 frames, each of 6 three times over: UMAP lays out 6 points.
+    distances = circle_distances(6, noise=0.01)[np.ix_(*2 * [np.arange(24) % 6])]
+    with caplog.at_level(logging.INFO, logger="framescape"):
+        coordinates = embed(distances, "umap", n_neighbors=8, n_epochs=20)
+    assert "UMAP of 24 frames laid out as 6 points" in caplog.text
+    assert "umap.n_neighbors=8 does not fit a map of 6 points: using 5" in caplog.text
+    np.testing.assert_array_equal(coordinates[:6], coordinates[6:12])
 
 
 def test_umap_auto_neighbours_follow_the_prototype():

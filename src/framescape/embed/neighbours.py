@@ -41,7 +41,7 @@ def clamp(name, value, low, high, n_frames):
     clamped = min(max(value, low), high)
     if clamped != value:
         log.warning(
-            "%s=%s does not fit a movie of %d frames: using %s",
+            "%s=%s does not fit a map of %d points: using %s",
             name,
             value,
             n_frames,
