@@ -1,5 +1,5 @@
 """Rule index_refine: a block of frames re-ranked among their neighbours'
-neighbours."""
+neighbours, in rounds."""
 
 from framescape.common import run_step
 from framescape.index.jobs import refine_step

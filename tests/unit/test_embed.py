@@ -74,7 +74,7 @@ def test_neighbours_and_perplexity_are_clamped_and_logged(caplog):
 
 
 def test_the_clamp_counts_the_points_umap_lays_out(caplog):
-    # 24 frames, each of 6 three times over: UMAP lays out 6 points.
+    # 24 frames, each of 6 four times over: UMAP lays out 6 points.
     distances = circle_distances(6, noise=0.01)[np.ix_(*2 * [np.arange(24) % 6])]
     with caplog.at_level(logging.INFO, logger="framescape"):
         coordinates = embed(distances, "umap", n_neighbors=8, n_epochs=20)

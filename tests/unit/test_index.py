@@ -1,6 +1,7 @@
 """The folder map's neighbour graph through an index (framescape.index): its
 jobs one after the other on real frames, against the exact graph."""
 
+import itertools
 import logging
 import tracemalloc
 from types import SimpleNamespace
@@ -109,11 +110,15 @@ def test_the_index_finds_nearly_every_true_neighbour(searched):
 
 
 def test_blocks_of_frames_give_the_same_graph(searched):
-    """A job's block decides nothing: one block and four give one graph (a
-    block, 16 × tile_frames frames, is a whole number of re-rank groups)."""
+    """A job's block decides nothing in the search: one block and four give
+    one searched graph (a block, 16 × tile_frames frames, is a whole number
+    of re-rank groups). The refinement's later rounds read the block's own
+    refined lists, so its graph may differ a little."""
     _, frames, whole, blocks = searched
     assert search_blocks(len(frames), 16) == 4
-    assert (whole[0] == blocks[0]).all() and (whole[1] == blocks[1]).all()
+    (one, one_at), (four, four_at) = whole[3], blocks[3]
+    assert (one == four).all() and (one_at == four_at).all()
+    assert refine.kept_share(whole[0], blocks[0]) > 0.99
 
 
 def test_refining_keeps_each_neighbour_unless_a_nearer_one_is_found(searched):
@@ -165,7 +170,24 @@ def test_refining_finds_the_neighbours_a_search_missed(
     before, after = held_share(damaged, rows, truth), held_share(indices, rows, truth)
     assert before < 0.8 and after > 0.93, (before, after)
     # The matrix's hsl distances and the re-rank's agree within float32 rounding.
-    assert (distances <= stored + (5e-5 if metric == "hsl" else 0)).all()
+    rounding = 5e-5 if metric == "hsl" else 0
+    assert (distances <= stored + rounding).all()
+    # Each later round takes again exactly the frames whose neighbours the
+    # round before changed, and finds more than one round.
+    rounds = rounds_of(path, inputs, tmp_path, metric, monkeypatch)
+    assert len(rounds) >= 2 and (rounds[0][0] == rows).all()
+    lists = damaged.copy()
+    for (taken, found), (again, _) in itertools.pairwise(rounds):
+        changed = [set(a) != set(b) for a, b in zip(lists[taken], found)]
+        assert 0 < len(again) < len(taken)
+        assert (again == taken[changed]).all()
+        lists[taken] = found
+    monkeypatch.setattr(jobs, "REFINE_ROUNDS", 1)
+    once = str(tmp_path / "refine_once.npz")
+    jobs.refine_step(path, inputs, once, "collection", metric, 0, K, None, 4096, 1)
+    with np.load(once) as part:
+        assert (distances <= part["distances"] + rounding).all()
+        assert after > held_share(part["indices"], rows, truth)
     # index_graph measures what it joins by the plan's sample: the damaged
     # graph holds 10 of the 30 true nearest of each sampled frame (a warning).
     for part, share in ((parts[0], 10 / K), (refined, None)):
@@ -202,6 +224,43 @@ def test_a_frames_candidates_are_its_neighbours_and_theirs():
     wide = refine.neighbours_of_neighbours(graph, rows[:50], 10)
     assert (wide == refine.neighbours_of_neighbours(graph, rows[:50], k)).all()
     assert refine.neighbours_of_neighbours(graph, rows[:0], width).shape == (0, 0)
+
+
+def rounds_of(path, inputs, tmp_path, metric, monkeypatch):
+    """refine_step's rounds: the frames each re-ranked and their neighbours
+    found."""
+    rounds = []
+
+    def recorded(frames, metric, k, rows, *rest):
+        found = rerank_block(frames, metric, k, rows, *rest)
+        rounds.append((rows.copy(), found[0].copy()))
+        return found
+
+    rerank_block = jobs.rerank_block
+    monkeypatch.setattr(jobs, "rerank_block", recorded)
+    output = str(tmp_path / "rounds.npz")
+    jobs.refine_step(path, inputs, output, "collection", metric, 0, K, None, 4096, 1)
+    monkeypatch.setattr(jobs, "rerank_block", rerank_block)
+    return rounds
+
+
+def test_a_block_reads_its_own_refined_neighbours():
+    """With a block's lists given, the frames in it are followed through
+    those, the others through the graph: as if the block's rows were
+    replaced in the graph."""
+    rng = np.random.default_rng(6)
+    n, k, width, start = 400, 8, 4, 100
+    graph = np.array([rng.choice(n, k, replace=False) for _ in range(n)], np.int32)
+    own = np.array([rng.choice(n, k, replace=False) for _ in range(50)], np.int32)
+    merged = graph.copy()
+    merged[start : start + 50] = own
+    rows = rng.choice(n, 300)
+    found = refine.neighbours_of_neighbours(graph, rows, width, own, start)
+    np.testing.assert_array_equal(
+        found, refine.neighbours_of_neighbours(merged, rows, width)
+    )
+    before = refine.neighbours_of_neighbours(graph, rows, width)
+    assert found.shape != before.shape or (found != before).any()
 
 
 @pytest.mark.parametrize("masked", [False, True])
@@ -246,7 +305,8 @@ def test_the_shares_of_neighbours_kept_and_held():
 def test_a_refine_job_holds_less_than_its_estimate(folder_frames, tmp_path):
     """tracemalloc's peak of refine_step (numpy's arrays) within what the job
     asks for, without the fixed part and margin: 855 frames' searched graph of
-    91 neighbours, the candidates through 32 neighbours' 32."""
+    91 neighbours, the candidates through 32 neighbours' 32 (the first round:
+    the later ones take fewer frames)."""
     path, frames = folder_frames
     n, k = len(frames), 91
     truth = nearest_frames(compute_distances(frames, "gray"), k)

@@ -4,7 +4,7 @@
 # and re-ranks a block of frames, one job each; for the metrics refined
 # (framescape.index.parameters.REFINE_WIDTH) index_join puts their neighbours
 # together once and index_refine re-ranks a block again among its neighbours'
-# neighbours; index_graph joins the blocks into graph/<metric>_index.npz, which
+# neighbours, in up to REFINE_ROUNDS rounds; index_graph joins the blocks into graph/<metric>_index.npz, which
 # the maps read.
 
 

@@ -21,8 +21,10 @@ the search's estimated recall, in the log.
 A frame's nearest that its reduced frame cannot single out are often its
 found neighbours' nearest: each frame is re-ranked once more among its
 neighbours and theirs (:mod:`framescape.index.refine`, for the metrics whose
-:data:`~framescape.index.parameters.REFINE_WIDTH` is above 0), so that the graph's
-sampled recall, in the log, rises where the index alone falls short.
+:data:`~framescape.index.parameters.REFINE_WIDTH` is above 0), and again, up to
+:data:`~framescape.index.parameters.REFINE_ROUNDS` rounds, where the round
+before changed its neighbours, so that the graph's sampled recall, in the log,
+rises where the index alone falls short.
 
 The work is split into jobs of bounded size (:mod:`framescape.index.jobs`): one
 builds the index (linear in the frames), then each of

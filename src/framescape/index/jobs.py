@@ -31,9 +31,10 @@ from framescape.index.build import (
     train_index,
     training_frames,
 )
-from framescape.index.parameters import REFINE_WIDTH, block_range
+from framescape.index.parameters import REFINE_ROUNDS, REFINE_WIDTH, block_range
 from framescape.index.refine import (
     held_share,
+    kept_counts,
     kept_share,
     neighbours_of_neighbours,
     rerank_listed,
@@ -208,45 +209,85 @@ def refine_step(
     """Rule ``index_refine``: the frames of block ``block`` (consecutive
     frames, as many as ``index_search``'s: a frame's neighbours are mostly
     near it in its movie, so a block holds them and its groups share their
-    candidates) re-ranked again at full size among their neighbours and their
-    first :data:`REFINE_WIDTH` neighbours' first as many in the searched graph
-    (``inputs.searched``, :func:`join_step`'s, memory-mapped: a job reads the
-    rows it needs), grouped as ``index_search``'s (:func:`rerank_block`):
-    ``rows``, ``indices``, ``distances``, as ``index_search`` writes them.
-    gray's distances are exact whatever the groups; hsl's float32 sums would
-    depend on a group's frames, so on the blocks, were it refined."""
+    candidates) refined through their neighbours' neighbours
+    (:func:`refine_block`), from the searched graph (``inputs.searched``,
+    :func:`join_step`'s, memory-mapped: a job reads the rows it needs):
+    ``rows``, ``indices``, ``distances``, as ``index_search`` writes them."""
     frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
-    n = len(frames)
-    rows = np.arange(*block_range(block, n, tile_frames))
+    start, stop = block_range(block, len(frames), tile_frames)
     searched = np.load(inputs.searched, mmap_mode="r")
+    label = f"{metric} refining {block} of {movie}"
     started = time.monotonic()
-    candidates = neighbours_of_neighbours(searched, rows, REFINE_WIDTH[metric])
-    before = np.asarray(searched[rows])
-    indices, distances = rerank_block(
-        frames,
-        metric,
-        k,
-        rows,
-        candidates,
-        mask,
-        Progress(f"{metric} refining {block} of {movie}"),
-        rerank_listed,
+    indices, distances = refine_block(
+        frames, metric, k, searched, start, stop, mask, label
     )
-    kept = kept_share(before, indices)
+    log.info("%s: done in %.1f s", label, time.monotonic() - started)
+    save_npz(output, rows=np.arange(start, stop), indices=indices, distances=distances)
+
+
+def refine_block(frames, metric, k, searched, start, stop, mask=None, label="refining"):
+    """Frames ``start`` to ``stop`` re-ranked at full size among their
+    neighbours and their first :data:`REFINE_WIDTH` neighbours' first as many
+    (:func:`neighbours_of_neighbours`), grouped as ``index_search``'s
+    (:func:`rerank_block`), in up to :data:`REFINE_ROUNDS` rounds (one at
+    least): each next round takes again the frames whose neighbours the last
+    one changed, through the block's neighbours as refined so far and the
+    searched graph's for the frames outside it. So the refined graph depends
+    a little on where the blocks are cut (``tile_frames``). A frame keeps a
+    neighbour unless a nearer one is found. ``(B, k)`` indices (the searched
+    graph's type) and ``float32`` distances. gray's distances are exact
+    whatever the groups; hsl's float32 sums would depend on a group's frames,
+    were it refined."""
+    width = REFINE_WIDTH[metric]
+    indices = np.array(searched[start:stop])
+    distances = np.empty(indices.shape, np.float32)
+    todo = np.arange(start, stop)
+    for round_number in range(1, max(REFINE_ROUNDS, 1) + 1):
+        candidates = neighbours_of_neighbours(searched, todo, width, indices, start)
+        widest = candidates.shape[1]
+        found, found_at = rerank_block(
+            frames,
+            metric,
+            k,
+            todo,
+            candidates,
+            mask,
+            Progress(f"{label}, round {round_number}"),
+            rerank_listed,
+        )
+        # A round's lists go before the next are made: the job's memory ask
+        # counts one round's.
+        del candidates
+        places = todo - start
+        changed = kept_counts(indices[places], found) < k
+        indices[places], distances[places] = found, found_at
+        del found, found_at
+        log.info(
+            "%s, round %d: %d frames re-ranked among their neighbours' "
+            "neighbours (%d candidates at most): %d with new neighbours",
+            label,
+            round_number,
+            len(todo),
+            widest,
+            changed.sum(),
+        )
+        todo = todo[changed]
+        if not len(todo):
+            break
     log.info(
-        "%s: %d frames re-ranked among their neighbours' neighbours (%d "
-        "candidates at most, each frame's first %d neighbours' first %d): %.2f "
-        "%% of their %d nearest are new, in %.1f s",
-        metric,
-        len(rows),
-        candidates.shape[1],
-        REFINE_WIDTH[metric],
-        REFINE_WIDTH[metric],
-        100 * (1 - kept),
+        "%s: %d frames through each one's first %d neighbours' first %d, "
+        "rounds: %d, frames still gaining neighbours in the last: %d; %.2f %% "
+        "of their %d nearest are new",
+        label,
+        stop - start,
+        width,
+        width,
+        round_number,
+        len(todo),
+        100 * (1 - kept_share(searched[start:stop], indices)),
         k,
-        time.monotonic() - started,
     )
-    save_npz(output, rows=rows, indices=indices, distances=distances)
+    return indices, distances
 
 
 def join_step(parts, output, n, k):

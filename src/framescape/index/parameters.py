@@ -27,12 +27,19 @@ PROBES = 32
 INDEX_RECALL_SAMPLE = 256
 # Neighbours of a frame whose own first as many neighbours become its
 # candidates again (framescape.index.refine); 0: the searched graph is kept.
-# On 100,000 frames of benchmarks/archive.py's folder (EPYC-512): gray's graph
-# held 0.927 of the true 91 nearest after the search, 0.941 refined through 16,
-# 0.952 through 32, 0.955 through 40 (docs/performance.md); hsl's 0.964, 0.967
+# On 100,000 frames of benchmarks/archive.py's folder (EPYC-512), in one round:
+# gray's graph held 0.927 of the true 91 nearest after the search, 0.941
+# refined through 16, 0.952 through 32, 0.955 through 40 (docs/performance.md); hsl's 0.964, 0.967
 # through 16, for half its search's time: its index misses less, and its
 # re-rank costs five times gray's.
 REFINE_WIDTH = {"gray": 32, "hsl": 0}
+# Rounds of refinement at most, each over the frames whose neighbours the
+# round before changed, through the neighbours as refined so far. At 300,000
+# frames (gray, 1,000 frames sampled, EPYC-512) the graph held 0.932 of the
+# true 91 nearest searched, 0.948 after one round, 0.955 after two and 0.958
+# after three, the later rounds taking about a fifth and then a thirteenth of
+# the frames.
+REFINE_ROUNDS = 3
 # Frames searched and re-ranked by one job: this many times tile_frames (65,536
 # at its default, 4,096).
 SEARCH_TILES = 16

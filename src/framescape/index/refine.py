@@ -1,9 +1,10 @@
 """The index's graph refined: a neighbour of a neighbour is often a neighbour
 (the idea of NN-descent: Dong, Charikar and Li, "Efficient k-nearest neighbor
 graph construction for generic similarity measures", WWW 2011). Each frame's
-candidates become its own ``k`` nearest from the search and the first ``width``
-nearest of each of its first ``width`` (:func:`neighbours_of_neighbours`),
-re-ranked at full size as the search's are. A frame keeps every neighbour it
+candidates become its own ``k`` nearest and the first ``width`` nearest of each
+of its first ``width`` (:func:`neighbours_of_neighbours`), as the search found
+them or as a round before refined them, re-ranked at full size as the search's
+are. A frame keeps every neighbour it
 had unless a nearer one is found, so the graph only gains (exactly for gray,
 whose distances do not depend on what they are computed with; hsl's within
 float32 rounding).
@@ -22,23 +23,31 @@ from framescape.distances.matrices import check_frames, luma_rows, release_pages
 from framescape.graph.rerank import rerank
 
 
-def neighbours_of_neighbours(indices, rows, width):
+def neighbours_of_neighbours(indices, rows, width, own=None, start=0):
     """``(R, c) int32``: for each of ``rows``, its own neighbours in the graph
     ``indices`` ``(N, k)`` and the first ``width`` neighbours of each of its
     first ``width``, each once, in frame order; the row itself and the unused
     places at the end ``N``. ``c``, at most ``k + width²``, is the widest
     row's count.
+
+    ``own`` ``(B, k)``: the neighbours of frames ``start`` to ``start + B``
+    as a block has refined them so far, read instead of theirs in
+    ``indices``.
     """
     indices = np.asarray(indices)  # a memmap's pages, as an array
     k = indices.shape[1]
     width = min(width, k)
+    if own is None:
+        own = indices[:0]
     listed = np.empty((len(rows), k + width * width), np.int32)
-    counts = listed_neighbours(indices, np.asarray(rows, np.int64), width, listed)
+    own = np.asarray(own, indices.dtype)
+    rows = np.asarray(rows, np.int64)
+    counts = listed_neighbours(indices, own, start, rows, width, listed)
     return listed[:, : int(counts.max(initial=0))].copy()
 
 
 @numba.njit(cache=True, parallel=True)
-def listed_neighbours(indices, rows, width, listed):
+def listed_neighbours(indices, own, start, rows, width, listed):
     """:func:`neighbours_of_neighbours` into ``listed`` ``(R, k + width²)``:
     the count each row lists."""
     n, k = indices.shape
@@ -46,12 +55,14 @@ def listed_neighbours(indices, rows, width, listed):
     for r in numba.prange(len(rows)):
         row = rows[r]
         gathered = np.full(k + width * width, n, np.int32)
-        gathered[:k] = indices[row]
+        gathered[:k] = neighbours_of(indices, own, start, row)
         for a in range(width):
-            neighbour = indices[row, a]
+            neighbour = gathered[a]
             if neighbour < n:  # not a short list's padding
                 place = k + a * width
-                gathered[place : place + width] = indices[neighbour, :width]
+                gathered[place : place + width] = neighbours_of(
+                    indices, own, start, neighbour
+                )[:width]
         gathered.sort()
         count = 0
         for frame in gathered:
@@ -62,6 +73,15 @@ def listed_neighbours(indices, rows, width, listed):
         listed[r, count:] = n
         counts[r] = count
     return counts
+
+
+@numba.njit(cache=True)
+def neighbours_of(indices, own, start, frame):
+    """``frame``'s neighbours: ``own``'s for the frames from ``start`` it
+    holds, the graph's for the others."""
+    if start <= frame < start + own.shape[0]:
+        return own[frame - start]
+    return indices[frame]
 
 
 def held_share(indices, rows, truth):

@@ -35,8 +35,9 @@ from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 BUILD_FRAME_SECONDS = 0.7e-3
 SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
 # Refined, a frame among its neighbours' neighbours (framescape.index.refine):
-# gray 0.1 to 0.2 ms a frame (100,000 and 300,000 frames, EPYC-512), hsl 0.5 ms
-# through 16 neighbours' 16; about 4 times that, as for the search.
+# gray 0.14 to 0.24 ms a frame in its three rounds (100,000 to a million
+# frames, EPYC-512), hsl 0.5 ms through 16 neighbours' 16 in one; asked 3 to 6
+# times that, as for the search.
 REFINE_FRAME_SECONDS = {"gray": 0.8e-3, "hsl": 2e-3}
 REFERENCE_PIXELS = 40 * 30
 
@@ -98,11 +99,13 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
 
 
 def refine_memory(metric, n_frames, width, height, k, tile_frames):
-    """Peak bytes of an ``index_refine`` job: the searched neighbours'
-    pages (int32, memory-mapped, at most all of them), the block's candidates
-    (int32, k + width² a row as they are made, then the widest row's count
-    copied; during the re-rank their groups' places instead), the neighbours
-    before and after, and a re-rank group with its union's luma."""
+    """Peak bytes of an ``index_refine`` job, in its first round (the later
+    ones take fewer frames): the searched neighbours' pages (int32,
+    memory-mapped, at most all of them), the block's candidates (int32,
+    k + width² a row as they are made, then the widest row's count copied;
+    during the re-rank their groups' places instead), the block's neighbours
+    and distances with the round's found ones, and a re-rank group with its
+    union's luma."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
     mapped = 4 * n_frames * k
