@@ -29,9 +29,9 @@ INDEX_RECALL_SAMPLE = 256
 # candidates again (framescape.index.refine); 0: the searched graph is kept.
 # On 100,000 frames of benchmarks/archive.py's folder (EPYC-512), in one round:
 # gray's graph held 0.927 of the true 91 nearest after the search, 0.941
-# refined through 16, 0.952 through 32, 0.955 through 40 (docs/performance.md); hsl's 0.964, 0.967
-# through 16, for half its search's time: its index misses less, and its
-# re-rank costs five times gray's.
+# refined through 16, 0.952 through 32, 0.955 through 40
+# (docs/performance.md); hsl's 0.964, 0.967 through 16, for half its search's
+# time: its index misses less, and its re-rank costs five times gray's.
 REFINE_WIDTH = {"gray": 32, "hsl": 0}
 # Rounds of refinement at most, each over the frames whose neighbours the
 # round before changed, through the neighbours as refined so far. At 300,000

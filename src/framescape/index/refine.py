@@ -4,10 +4,9 @@ graph construction for generic similarity measures", WWW 2011). Each frame's
 candidates become its own ``k`` nearest and the first ``width`` nearest of each
 of its first ``width`` (:func:`neighbours_of_neighbours`), as the search found
 them or as a round before refined them, re-ranked at full size as the search's
-are. A frame keeps every neighbour it
-had unless a nearer one is found, so the graph only gains (exactly for gray,
-whose distances do not depend on what they are computed with; hsl's within
-float32 rounding).
+are. A frame keeps every neighbour it had unless a nearer one is found, so the
+graph only gains (exactly for gray, whose distances do not depend on what they
+are computed with; hsl's within float32 rounding).
 
 It finds what the index's reduced frames cannot tell apart: frames whose
 nearest barely stand out at the index's block means (cellular automata,
