@@ -202,16 +202,27 @@ def index_graph(frames_npy, folder, metric, n):
     times["index_build"] = (seconds, peak)
     blocks = range(search_blocks(n, TILE_FRAMES))
     parts = blocked_stage(
-        times, "index_search", jobs.search_step, blocks, frames_npy, outputs,
-        lambda block: folder / f"{metric}_search_{block}.npz", metric,
+        times, "index_search", blocks,
+        lambda block: folder / f"{metric}_search_{block}.npz",
+        lambda block, part: jobs.search_step(
+            frames_npy, outputs, part, "archive", metric, block, K, None,
+            TILE_FRAMES, 2,
+        ),
     )
     if refined(metric):
-        searched = str(folder / f"{metric}_searched.npy")
-        times["index_join"] = stage(jobs.join_step, parts, searched, n, K)[1:]
+        inputs = SimpleNamespace(
+            searched=str(folder / f"{metric}_searched.npy"),
+            luma=str(folder / f"{metric}_luma.npy"),
+        )
+        times["index_join"] = stage(
+            jobs.join_step, frames_npy, parts, inputs, "archive", metric, n, K, None
+        )[1:]
         parts = blocked_stage(
-            times, "index_refine", jobs.refine_step, blocks, frames_npy,
-            SimpleNamespace(searched=searched),
-            lambda block: folder / f"{metric}_refine_{block}.npz", metric,
+            times, "index_refine", blocks,
+            lambda block: folder / f"{metric}_refine_{block}.npz",
+            lambda block, part: jobs.refine_step(
+                inputs, part, "archive", metric, block, K, TILE_FRAMES, 2
+            ),
         )
     output = folder / f"{metric}_graph.npz"
     _, seconds, peak = stage(
@@ -222,17 +233,14 @@ def index_graph(frames_npy, folder, metric, n):
         return times, {name: graph[name] for name in ("indices", "distances")}
 
 
-def blocked_stage(times, name, step, blocks, frames_npy, inputs, part, metric):
-    """``step`` of each block, one after the other, as one stage in ``times``
-    (its seconds summed, its peak the largest): the parts written, named
-    ``part(block)``."""
+def blocked_stage(times, name, blocks, part, step):
+    """``step(block, part)`` of each block, one after the other, as one stage
+    in ``times`` (its seconds summed, its peak the largest): the parts
+    written, named ``part(block)``."""
     parts, total, most = [], 0.0, 0.0
     for block in blocks:
         parts.append(str(part(block)))
-        _, seconds, peak = stage(
-            step, frames_npy, inputs, parts[-1], "archive", metric, block, K, None,
-            TILE_FRAMES, 2,
-        )
+        _, seconds, peak = stage(step, block, parts[-1])
         total, most = total + seconds, max(most, peak)
     times[name] = (total, most)
     return parts

@@ -7,14 +7,12 @@ from framescape.index.jobs import refine_step
 run_step(
     snakemake.log[0],
     refine_step,
-    frames_npy=snakemake.input.frames,
     inputs=snakemake.input,
     output=snakemake.output[0],
     movie=snakemake.wildcards.movie,
     metric=snakemake.wildcards.metric,
     block=snakemake.wildcards.block,
     k=snakemake.params.k,
-    mask=snakemake.params.mask,
     tile_frames=snakemake.params.tile_frames,
     threads=snakemake.threads,
 )

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from framescape.common import save_npz
+from framescape.common import Progress, save_npz
 from framescape.distances.matrices import compute_distances
 from framescape.distances.nearest import nearest_frames
 from framescape.frames.decode import MovieDecoder
@@ -58,14 +58,16 @@ def index_graph(frames_npy, folder, metric, tile_frames):
             tile_frames, 2,
         )
         parts.append(part)
-    inputs = SimpleNamespace(searched=str(folder / f"{metric}_{tile_frames}.npy"))
+    inputs = SimpleNamespace(
+        searched=str(folder / f"{metric}_{tile_frames}.npy"),
+        luma=str(folder / f"{metric}_{tile_frames}_luma.npy"),
+    )
     if parameters.refined(metric):
-        jobs.join_step(parts, inputs.searched, n, K)
+        jobs.join_step(frames_npy, parts, inputs, "collection", metric, n, K, None)
     for block in blocks if parameters.refined(metric) else ():
         refined.append(str(folder / f"{metric}_{tile_frames}_refine_{block}.npz"))
         jobs.refine_step(
-            frames_npy, inputs, refined[-1], "collection", metric, block, K, None,
-            tile_frames, 2,
+            inputs, refined[-1], "collection", metric, block, K, tile_frames, 2
         )
     output = folder / f"{metric}_{tile_frames}_graph.npz"
     jobs.graph_step(refined or parts, outputs.plan, str(output), n, metric, K)
@@ -133,16 +135,15 @@ def test_refining_keeps_each_neighbour_unless_a_nearer_one_is_found(searched):
     assert held_share(indices, rows, truth) >= held_share(before, rows, truth)
 
 
-@pytest.mark.parametrize("metric", ["gray", "hsl"])
 def test_refining_finds_the_neighbours_a_search_missed(
-    folder_frames, tmp_path, metric, caplog, monkeypatch
+    folder_frames, tmp_path, caplog, monkeypatch
 ):
     """A searched graph that lost the 10th to 30th nearest of every third frame
     (the farthest frames in their place): refine_step finds most of them again
     through the frames' first neighbours, and index_graph logs the share of the
     plan's sampled frames' true nearest that the graph holds."""
     path, frames = folder_frames
-    n = len(frames)
+    n, metric = len(frames), "gray"
     matrix = compute_distances(frames, metric)
     truth = nearest_frames(matrix, K)
     damaged = truth.copy()
@@ -152,29 +153,27 @@ def test_refining_finds_the_neighbours_a_search_missed(
     stored = np.take_along_axis(matrix, damaged.astype(np.int64), axis=1)
     parts = [str(tmp_path / "search_0.npz")]
     save_npz(parts[0], rows=rows, indices=damaged, distances=stored)
-    searched = str(tmp_path / "searched.npy")
-    jobs.join_step(parts, searched, n, K)
+    inputs = SimpleNamespace(
+        searched=str(tmp_path / "searched.npy"), luma=str(tmp_path / "luma.npy")
+    )
+    jobs.join_step(path, parts, inputs, "collection", metric, n, K, None)
     sampled = np.arange(0, n, 3)
     plan = str(tmp_path / "plan.npz")
     save_npz(
         plan, order=rows, count=np.int64(K), sampled_rows=sampled, truth=truth[sampled]
     )
-    inputs = SimpleNamespace(searched=searched)
-    # hsl too, which the workflow does not refine (REFINE_WIDTH 0): its re-rank.
     monkeypatch.setitem(parameters.REFINE_WIDTH, metric, 16)
     refined = str(tmp_path / "refine_0.npz")
-    jobs.refine_step(path, inputs, refined, "collection", metric, 0, K, None, 4096, 1)
+    jobs.refine_step(inputs, refined, "collection", metric, 0, K, 4096, 1)
     with np.load(refined) as part:
         assert (part["rows"] == rows).all()
         indices, distances = part["indices"], part["distances"]
     before, after = held_share(damaged, rows, truth), held_share(indices, rows, truth)
     assert before < 0.8 and after > 0.93, (before, after)
-    # The matrix's hsl distances and the re-rank's agree within float32 rounding.
-    rounding = 5e-5 if metric == "hsl" else 0
-    assert (distances <= stored + rounding).all()
+    assert (distances <= stored).all()
     # Each later round takes again exactly the frames whose neighbours the
     # round before changed, and finds more than one round.
-    rounds = rounds_of(path, inputs, tmp_path, metric, monkeypatch)
+    rounds = rounds_of(inputs, tmp_path, metric, monkeypatch)
     assert len(rounds) >= 2 and (rounds[0][0] == rows).all()
     lists = damaged.copy()
     for (taken, found), (again, _) in itertools.pairwise(rounds):
@@ -184,9 +183,9 @@ def test_refining_finds_the_neighbours_a_search_missed(
         lists[taken] = found
     monkeypatch.setattr(jobs, "REFINE_ROUNDS", 1)
     once = str(tmp_path / "refine_once.npz")
-    jobs.refine_step(path, inputs, once, "collection", metric, 0, K, None, 4096, 1)
+    jobs.refine_step(inputs, once, "collection", metric, 0, K, 4096, 1)
     with np.load(once) as part:
-        assert (distances <= part["distances"] + rounding).all()
+        assert (distances <= part["distances"]).all()
         assert after > held_share(part["indices"], rows, truth)
     # index_graph measures what it joins by the plan's sample: the damaged
     # graph holds 10 of the 30 true nearest of each sampled frame (a warning).
@@ -226,20 +225,20 @@ def test_a_frames_candidates_are_its_neighbours_and_theirs():
     assert refine.neighbours_of_neighbours(graph, rows[:0], width).shape == (0, 0)
 
 
-def rounds_of(path, inputs, tmp_path, metric, monkeypatch):
+def rounds_of(inputs, tmp_path, metric, monkeypatch):
     """refine_step's rounds: the frames each re-ranked and their neighbours
     found."""
     rounds = []
 
-    def recorded(frames, metric, k, rows, *rest):
-        found = rerank_block(frames, metric, k, rows, *rest)
+    def recorded(luma, metric, k, rows, *rest):
+        found = rerank_block(luma, metric, k, rows, *rest)
         rounds.append((rows.copy(), found[0].copy()))
         return found
 
     rerank_block = jobs.rerank_block
     monkeypatch.setattr(jobs, "rerank_block", recorded)
     output = str(tmp_path / "rounds.npz")
-    jobs.refine_step(path, inputs, output, "collection", metric, 0, K, None, 4096, 1)
+    jobs.refine_step(inputs, output, "collection", metric, 0, K, 4096, 1)
     monkeypatch.setattr(jobs, "rerank_block", rerank_block)
     return rounds
 
@@ -264,30 +263,39 @@ def test_a_block_reads_its_own_refined_neighbours():
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_the_listed_rerank_gives_the_rerank_bits(folder_frames, masked):
-    """gray's rerank_listed (each row against its own candidates only)
-    against rerank (every row against the group's union): the same bits, with
-    ties (the demo's held frames, frame copies), short lists, the row itself
-    and repeats among the candidates, and a mask."""
+def test_the_luma_rerank_gives_the_rerank_bits(folder_frames, masked, tmp_path):
+    """gray's re-rank from the saved luma (each row against its own
+    candidates only) against rerank from the frames (every row against the
+    group's union): the same bits, with ties (the demo's held frames, frame
+    copies), short lists, the row itself and repeats among the candidates,
+    and a mask, applied when the luma is made."""
     _, frames = folder_frames
     frames = np.concatenate([frames, frames[100:140]])  # copies: equal distances
     n = len(frames)
     mask = np.ones(frames.shape[1:3], bool)
     mask[:8, :10] = False
+    mask = mask if masked else None
+    saved = tmp_path / "luma.npy"
+    refine.save_luma(frames, mask, saved, Progress("luma"))
+    luma = np.load(saved, mmap_mode="r")
+    assert luma.shape == (n, 40 * 30 - (80 if masked else 0))
     graph = nearest_frames(compute_distances(frames, "gray"), 12)
     rows = np.arange(100, 356)
     candidates = refine.neighbours_of_neighbours(graph, rows, 6)
     candidates[::7, 20:] = n  # some rows with fewer candidates than k
     candidates[::5, 0] = rows[::5]  # the row itself
     candidates[::3, 1] = candidates[::3, 2]  # a repeat
-    mask = mask if masked else None
-    listed = refine.rerank_listed(frames, "gray", 30, rows, candidates, mask)
+    listed = refine.rerank_luma(luma, "gray", 30, rows, candidates)
     whole = rerank(frames, "gray", 30, rows, candidates, mask)
     assert (listed[0] == whole[0]).all() and (listed[1] == whole[1]).all()
     assert (listed[0][::7, -1] == n).all() and np.isinf(listed[1][::7, -1]).all()
     ties = listed[1][:, 1:] == listed[1][:, :-1]
     assert ties.any()
     assert (listed[0] != rows[:, None]).all()
+    # Luma is gray's: another metric, or a mask given again, is refused.
+    for metric, given in (("hsl", None), ("gray", np.ones((30, 40), bool))):
+        with pytest.raises(ValueError, match="luma re-ranks gray"):
+            refine.rerank_luma(luma, metric, 30, rows, candidates, given)
 
 
 def test_the_shares_of_neighbours_kept_and_held():
@@ -304,7 +312,7 @@ def test_the_shares_of_neighbours_kept_and_held():
 
 def test_a_refine_job_holds_less_than_its_estimate(folder_frames, tmp_path):
     """tracemalloc's peak of refine_step (numpy's arrays) within what the job
-    asks for, without the fixed part and margin: 855 frames' searched graph of
+    asks for, without the fixed part, the mapped pages and the margin: 855 frames' searched graph of
     91 neighbours, the candidates through 32 neighbours' 32 (the first round:
     the later ones take fewer frames)."""
     path, frames = folder_frames
@@ -312,18 +320,20 @@ def test_a_refine_job_holds_less_than_its_estimate(folder_frames, tmp_path):
     truth = nearest_frames(compute_distances(frames, "gray"), k)
     parts = [str(tmp_path / "search_0.npz")]
     save_npz(parts[0], rows=np.arange(n), indices=truth, distances=truth * 0.0)
-    inputs = SimpleNamespace(searched=str(tmp_path / "searched.npy"))
-    jobs.join_step(parts, inputs.searched, n, k)
+    inputs = SimpleNamespace(
+        searched=str(tmp_path / "searched.npy"), luma=str(tmp_path / "luma.npy")
+    )
+    jobs.join_step(path, parts, inputs, "c", "gray", n, k, None)
     tracemalloc.start()
     try:
-        jobs.refine_step(
-            path, inputs, str(tmp_path / "refine.npz"), "c", "gray", 0, k, None, 4096, 1
-        )
+        jobs.refine_step(inputs, str(tmp_path / "refine.npz"), "c", "gray", 0, k, 4096, 1)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    counted = refine_memory("gray", n, 40, 30, k, 4096) / MEASURED_MARGIN - GRAPH_FIXED
-    assert peak < counted, (peak, counted)
+    # Less the searched graph's and the luma's pages, mapped (not numpy's).
+    mapped = (4 * k + 40 * 30) * n
+    counted = refine_memory("gray", n, 40, 30, k, 4096) / MEASURED_MARGIN
+    assert peak < counted - GRAPH_FIXED - mapped, (peak, counted)
 
 
 def test_the_search_order_keeps_each_list_together():
@@ -370,7 +380,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from framescape.index import jobs
-from framescape.index.parameters import search_blocks
+from framescape.index.parameters import refined, search_blocks
 import numpy as np
 
 frames_npy, folder, metric, threads = sys.argv[1:]
@@ -382,24 +392,25 @@ outputs = SimpleNamespace(
 )
 jobs.build_step(frames_npy, outputs, "collection", metric, 30, None, threads)
 n = len(np.load(frames_npy, mmap_mode="r"))
-parts, refined = [], []
+parts, refined_parts = [], []
 for block in range(search_blocks(n, 64)):
     parts.append(str(folder / f"search_{block}.npz"))
     jobs.search_step(
         frames_npy, outputs, parts[-1], "collection", metric, block, 30, None, 64,
         threads,
     )
-inputs = SimpleNamespace(searched=str(folder / "searched.npy"))
-jobs.join_step(parts, inputs.searched, n, 30)
-# hsl refined here too (through its own neighbours only: REFINE_WIDTH 0), to
-# hold each job's bytes to one thread and two.
-for block in range(search_blocks(n, 64)):
-    refined.append(str(folder / f"refine_{block}.npz"))
-    jobs.refine_step(
-        frames_npy, inputs, refined[-1], "collection", metric, block, 30, None, 64,
-        threads,
-    )
-jobs.graph_step(refined, outputs.plan, str(folder / "graph.npz"), n, metric, 30)
+inputs = SimpleNamespace(
+    searched=str(folder / "searched.npy"), luma=str(folder / "luma.npy")
+)
+if refined(metric):
+    jobs.join_step(frames_npy, parts, inputs, "collection", metric, n, 30, None)
+    for block in range(search_blocks(n, 64)):
+        refined_parts.append(str(folder / f"refine_{block}.npz"))
+        jobs.refine_step(
+            inputs, refined_parts[-1], "collection", metric, block, 30, 64, threads
+        )
+graph = str(folder / "graph.npz")
+jobs.graph_step(refined_parts or parts, outputs.plan, graph, n, metric, 30)
 """
 
 

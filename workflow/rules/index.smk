@@ -2,10 +2,11 @@
 # through an index instead of every pair (graph.smk). index_build reduces and
 # projects every frame and builds the index (temporary), index_search searches
 # and re-ranks a block of frames, one job each; for the metrics refined
-# (framescape.index.parameters.REFINE_WIDTH) index_join puts their neighbours
-# together once and index_refine re-ranks a block again among its neighbours'
-# neighbours, in up to REFINE_ROUNDS rounds; index_graph joins the blocks into graph/<metric>_index.npz, which
-# the maps read.
+# (framescape.index.parameters.REFINE_WIDTH, gray) index_join puts their
+# neighbours together once and makes every frame's luma, and index_refine
+# re-ranks a block again among its neighbours' neighbours, in up to
+# REFINE_ROUNDS rounds; index_graph joins the blocks into
+# graph/<metric>_index.npz, which the maps read.
 
 
 rule index_build:
@@ -68,10 +69,12 @@ rule index_search:
 
 rule index_join:
     input:
+        frames=f"{RESULTS}/{{movie}}/frames.npy",
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
         parts=search_parts,
     output:
-        temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_searched.npy"),
+        searched=temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_searched.npy"),
+        luma=temp(f"{RESULTS}/{{movie}}/index_parts/{{metric}}_luma.npy"),
     log:
         log_path("index_join", "metric"),
     benchmark:
@@ -80,19 +83,22 @@ rule index_join:
         "../../envs/index.yaml"
     threads: 1
     resources:
-        mem_mb=index_graph_mb,
-        runtime=SMALL_JOB_MINUTES,
+        mem_mb=index_join_mb,
+        runtime=index_join_minutes,
     params:
         code=code_digest("index.jobs"),
         k=graph_k,
         frames=lambda wildcards: frame_count(wildcards.movie),
+        mask=setting("mask"),
     script:
         "../../scripts/index_join.py"
 
 
 rule index_refine:
     input:
-        frames=f"{RESULTS}/{{movie}}/frames.npy",
+        # Every frame's luma, not the frames: a third of their bytes to move
+        # to a node without a shared filesystem.
+        luma=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_luma.npy",
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
         searched=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_searched.npy",
     output:
@@ -111,7 +117,6 @@ rule index_refine:
     params:
         code=code_digest("index.jobs"),
         k=graph_k,
-        mask=setting("mask"),
         tile_frames=TILE_FRAMES,
     script:
         "../../scripts/index_refine.py"

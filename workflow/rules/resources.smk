@@ -253,14 +253,34 @@ def index_search_minutes(wildcards, input):
     return index_resources.search_runtime(metric, n, width, height, TILE_FRAMES)
 
 
-def index_refine_mb(wildcards, input):
-    sizes = graph_sizes(wildcards, input)
+def refine_sizes(wildcards):
+    """(metric, N, width, height, k) of an index_refine job, which reads the
+    frames' luma, not the frames: the folder's count and its configured size
+    (the folder map's frames are made at it)."""
+    settings = SETTINGS[wildcards.movie]
+    n = frame_count(wildcards.movie)
+    width, height = settings["frame_width"], settings["frame_height"]
+    return wildcards.metric, n, width, height, graph_k(wildcards)
+
+
+def index_refine_mb(wildcards):
+    sizes = refine_sizes(wildcards)
     return megabytes(index_resources.refine_memory(*sizes, TILE_FRAMES))
 
 
-def index_refine_minutes(wildcards, input):
-    metric, n, width, height, _ = graph_sizes(wildcards, input)
+def index_refine_minutes(wildcards):
+    metric, n, width, height, _ = refine_sizes(wildcards)
     return index_resources.refine_runtime(metric, n, width, height, TILE_FRAMES)
+
+
+def index_join_mb(wildcards, input):
+    _, n, width, height, k = graph_sizes(wildcards, input)
+    return megabytes(index_resources.luma_join_memory(n, width, height, k))
+
+
+def index_join_minutes(wildcards, input):
+    _, n, width, height, _ = graph_sizes(wildcards, input)
+    return index_resources.join_runtime(n, width, height)
 
 
 def index_graph_mb(wildcards):

@@ -10,6 +10,7 @@ import logging
 import time
 
 import faiss
+import numba
 import numpy as np
 
 from framescape.common import Progress, atomic_path, log, save_npz
@@ -37,7 +38,8 @@ from framescape.index.refine import (
     kept_counts,
     kept_share,
     neighbours_of_neighbours,
-    rerank_listed,
+    rerank_luma,
+    save_luma,
 )
 from framescape.run.progress import watching
 from framescape.threads import faiss_threads
@@ -203,31 +205,30 @@ def rerank_block(
     return indices, distances
 
 
-def refine_step(
-    frames_npy, inputs, output, movie, metric, block, k, mask, tile_frames, threads
-):
+def refine_step(inputs, output, movie, metric, block, k, tile_frames, threads):
     """Rule ``index_refine``: the frames of block ``block`` (consecutive
     frames, as many as ``index_search``'s: a frame's neighbours are mostly
     near it in its movie, so a block holds them and its groups share their
     candidates) refined through their neighbours' neighbours
-    (:func:`refine_block`), from the searched graph (``inputs.searched``,
-    :func:`join_step`'s, memory-mapped: a job reads the rows it needs):
-    ``rows``, ``indices``, ``distances``, as ``index_search`` writes them."""
-    frames, mask = load_movie_frames(frames_npy, mask, movie, threads)
-    start, stop = block_range(block, len(frames), tile_frames)
+    (:func:`refine_block`), from the searched graph (``inputs.searched``) and
+    every frame's luma (``inputs.luma``), :func:`join_step`'s, both
+    memory-mapped: a job reads the rows it needs. ``rows``, ``indices``,
+    ``distances``, as ``index_search`` writes them."""
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    luma = np.load(inputs.luma, mmap_mode="r")
+    start, stop = block_range(block, len(luma), tile_frames)
     searched = np.load(inputs.searched, mmap_mode="r")
     label = f"{metric} refining {block} of {movie}"
     started = time.monotonic()
-    indices, distances = refine_block(
-        frames, metric, k, searched, start, stop, mask, label
-    )
+    indices, distances = refine_block(luma, metric, k, searched, start, stop, label)
     log.info("%s: done in %.1f s", label, time.monotonic() - started)
     save_npz(output, rows=np.arange(start, stop), indices=indices, distances=distances)
 
 
-def refine_block(frames, metric, k, searched, start, stop, mask=None, label="refining"):
-    """Frames ``start`` to ``stop`` re-ranked at full size among their
-    neighbours and their first :data:`REFINE_WIDTH` neighbours' first as many
+def refine_block(luma, metric, k, searched, start, stop, label="refining"):
+    """Frames ``start`` to ``stop`` re-ranked at full size (``luma``, every
+    frame's: :func:`rerank_luma`) among their neighbours and their first
+    :data:`REFINE_WIDTH` neighbours' first as many
     (:func:`neighbours_of_neighbours`), grouped as ``index_search``'s
     (:func:`rerank_block`), in up to :data:`REFINE_ROUNDS` rounds (one at
     least): each next round takes again the frames whose neighbours the last
@@ -235,9 +236,7 @@ def refine_block(frames, metric, k, searched, start, stop, mask=None, label="ref
     searched graph's for the frames outside it. So the refined graph depends
     a little on where the blocks are cut (``tile_frames``). A frame keeps a
     neighbour unless a nearer one is found. ``(B, k)`` indices (the searched
-    graph's type) and ``float32`` distances. gray's distances are exact
-    whatever the groups; hsl's float32 sums would depend on a group's frames,
-    were it refined."""
+    graph's type) and ``float32`` distances, exact whatever the groups."""
     width = REFINE_WIDTH[metric]
     indices = np.array(searched[start:stop])
     distances = np.empty(indices.shape, np.float32)
@@ -246,14 +245,14 @@ def refine_block(frames, metric, k, searched, start, stop, mask=None, label="ref
         candidates = neighbours_of_neighbours(searched, todo, width, indices, start)
         widest = candidates.shape[1]
         found, found_at = rerank_block(
-            frames,
+            luma,
             metric,
             k,
             todo,
             candidates,
-            mask,
+            None,
             Progress(f"{label}, round {round_number}"),
-            rerank_listed,
+            rerank_luma,
         )
         # A round's lists go before the next are made: the job's memory ask
         # counts one round's.
@@ -290,14 +289,32 @@ def refine_block(frames, metric, k, searched, start, stop, mask=None, label="ref
     return indices, distances
 
 
-def join_step(parts, output, n, k):
+def join_step(frames_npy, parts, outputs, movie, metric, n, k, mask):
     """Rule ``index_join``: the searched blocks' neighbours ``(n, k) int32``
-    in frame order, one ``.npy`` the refine jobs each map, instead of each
-    joining every block (a million frames: 4 s a job, 16 jobs)."""
+    in frame order (``outputs.searched``), one ``.npy`` the refine jobs each
+    map, instead of each joining every block (a million frames: 4 s a job,
+    16 jobs), and every frame's luma (``outputs.luma``, :func:`save_luma`),
+    which they re-rank with: made once, where each group of their rows made
+    its candidates' again (at a million frames, a block's groups made about
+    1.6 million frames' luma, from most of the folder's pages)."""
+    if metric != "gray":
+        raise ValueError(f"only gray's graph is refined, not {metric}'s")
+    frames, mask = load_movie_frames(frames_npy, mask, movie, 1)
+    if len(frames) != n:
+        raise ValueError(f"{frames_npy} holds {len(frames)} frames, not {n}")
     indices = joined_blocks(parts, n, k)[0]
-    with atomic_path(output, suffix=".npy") as path:
+    with atomic_path(outputs.searched, suffix=".npy") as path:
         np.save(path, indices)
     log.info("%d frames' %d searched neighbours from %d blocks", n, k, len(parts))
+    del indices
+    started = time.monotonic()
+    with atomic_path(outputs.luma, suffix=".npy") as path:
+        save_luma(frames, mask, path, Progress(f"{metric} luma of {movie}"))
+    log.info(
+        "%d frames' luma made for the refinement in %.1f s",
+        n,
+        time.monotonic() - started,
+    )
 
 
 def graph_step(parts, plan_npz, output, n, metric, k):

@@ -40,6 +40,9 @@ REFINE_WIDTH = {"gray": 32, "hsl": 0}
 # after three, the later rounds taking about a fifth and then a thirteenth of
 # the frames.
 REFINE_ROUNDS = 3
+# Frames index_join makes luma at once (framescape.index.refine.save_luma):
+# their pixels and luma, 4 bytes a pixel, 79 MB at 40x30.
+LUMA_FRAMES = 16384
 # Frames searched and re-ranked by one job: this many times tile_frames (65,536
 # at its default, 4,096).
 SEARCH_TILES = 16

@@ -4,9 +4,10 @@ graph construction for generic similarity measures", WWW 2011). Each frame's
 candidates become its own ``k`` nearest and the first ``width`` nearest of each
 of its first ``width`` (:func:`neighbours_of_neighbours`), as the search found
 them or as a round before refined them, re-ranked at full size as the search's
-are. A frame keeps every neighbour it had unless a nearer one is found, so the
-graph only gains (exactly for gray, whose distances do not depend on what they
-are computed with; hsl's within float32 rounding).
+are, from every frame's luma made once (:func:`save_luma`). A frame keeps every
+neighbour it had unless a nearer one is found, so the graph only gains. gray's
+graph only: its distances are exact whatever they are computed with, and hsl's
+index misses less (:data:`framescape.index.parameters.REFINE_WIDTH`).
 
 It finds what the index's reduced frames cannot tell apart: frames whose
 nearest barely stand out at the index's block means (cellular automata,
@@ -18,8 +19,8 @@ import numba
 import numpy as np
 
 from framescape.distances import kernels, nearest_kernels
-from framescape.distances.matrices import check_frames, luma_rows, release_pages
-from framescape.graph.rerank import rerank
+from framescape.distances.matrices import check_frames, pixel_block, release_pages
+from framescape.index.parameters import LUMA_FRAMES
 
 
 def neighbours_of_neighbours(indices, rows, width, own=None, start=0):
@@ -127,34 +128,32 @@ def listed_sums(rows, others, columns):
     return sums
 
 
-def rerank_listed(frames, metric, k, rows, candidates, mask=None):
-    """:func:`framescape.graph.rerank.rerank`'s result (the same bits) for
-    gray, comparing each row with its own candidates only, not with the
-    union of the group's: a group of neighbours' neighbours shares fewer of
-    them than the search's (its union, thousands of frames, would be compared
-    with every row). hsl: :func:`rerank` itself.
+def rerank_luma(luma, metric, k, rows, candidates, mask=None):
+    """Each of ``rows``' ``k`` nearest among its own ``candidates`` by gray's
+    distance, the mean absolute difference of two frames' luma, from
+    ``luma`` ``(N, P) uint8``, every frame's (:func:`save_luma`'s,
+    memory-mapped: only the candidates' rows are read). The same bits as
+    :func:`framescape.graph.rerank.rerank` gives for gray from the frames,
+    without making the candidates' luma again in each group of rows.
 
-    ``candidates`` as :func:`rerank` takes them (``N``: none; the row itself
-    and repeats are skipped). The frames' pages are given back after each
-    group: a block's neighbours' neighbours reach most of a folder."""
-    if metric != "gray" or k == 0:
-        return rerank(frames, metric, k, rows, candidates, mask)
-    frames, kept, n_pixels = check_frames(frames, mask)
-    n = frames.shape[0]
+    ``candidates`` as :func:`framescape.graph.rerank.rerank` takes them (``N``: none; the row itself
+    and repeats are skipped). ``metric`` and ``mask``, as
+    :func:`framescape.index.jobs.rerank_block` gives a group's step them:
+    gray, the only metric refined, and none, the mask being applied when the
+    luma is made. ``(R, k) int32`` frames and ``(R, k) float32``
+    distances."""
+    if metric != "gray" or mask is not None:
+        raise ValueError(f"luma re-ranks gray without a mask, not {metric}")
+    luma = np.asarray(luma)  # a memmap's pages, as an array
+    n, n_pixels = luma.shape
     rows = np.asarray(rows, np.intp)
-    # As rerank skips them: sorted, so that a repeat sits beside its first.
+    # As graph.rerank skips them: sorted, so that a repeat sits beside its first.
     candidates = np.sort(np.asarray(candidates, np.int64), axis=1)
     skipped = candidates == rows[:, None]
     skipped[:, 1:] |= candidates[:, 1:] == candidates[:, :-1]
     candidates[skipped] = n
     listed = candidates < n
-    union = np.unique(candidates[listed])
-    columns = np.searchsorted(union, candidates)
-    columns[~listed] = -1
-    sums = listed_sums(
-        luma_rows(frames, kept, rows), luma_rows(frames, kept, union), columns
-    )
-    release_pages(frames)
+    sums = listed_sums(luma[rows], luma, np.where(listed, candidates, -1))
     # As distances_to divides them: float64, then float32.
     found = (sums / n_pixels).astype(np.float32)
     found[~listed] = np.inf
@@ -164,3 +163,24 @@ def rerank_listed(frames, metric, k, rows, candidates, mask=None):
         best_distances, best_frames, found, candidates.astype(np.int32), 0, n
     )
     return best_frames, best_distances
+
+
+def save_luma(frames, mask, path, progress=None):
+    """Every frame's BT.601 luma (:func:`framescape.distances.kernels.bt601_luma`
+    of the mask's pixels: gray's features) into the ``.npy`` ``path``,
+    ``(N, P) uint8``, :data:`~framescape.index.parameters.LUMA_FRAMES` frames
+    at a time, written as they are made and the frames' pages given back after
+    each: the job holds one block, not the folder's bytes.
+    ``progress(frames, N, "frames")``."""
+    frames, kept, n_pixels = check_frames(frames, mask)
+    n = len(frames)
+    header = {"descr": "|u1", "fortran_order": False, "shape": (n, n_pixels)}
+    with open(path, "wb") as out:
+        np.lib.format.write_array_header_1_0(out, header)
+        for start in range(0, n, LUMA_FRAMES):
+            stop = min(n, start + LUMA_FRAMES)
+            luma = kernels.bt601_luma(pixel_block(frames, kept, slice(start, stop)))
+            out.write(luma.tobytes())
+            release_pages(frames)
+            if progress:
+                progress(stop, n, "frames")

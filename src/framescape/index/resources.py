@@ -13,6 +13,7 @@ from framescape.graph.parameters import RECALL_SAMPLE, RERANK_ROWS, candidate_li
 from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
 from framescape.index.parameters import (
     DIMENSIONS,
+    LUMA_FRAMES,
     REFINE_WIDTH,
     TRAIN_FRAMES,
     TRAIN_PER_LIST,
@@ -39,6 +40,9 @@ SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
 # frames, EPYC-512), hsl 0.5 ms through 16 neighbours' 16 in one; asked 3 to 6
 # times that, as for the search.
 REFINE_FRAME_SECONDS = {"gray": 0.8e-3, "hsl": 2e-3}
+# A frame made luma by index_join, read from its frames' pages: 13 to 16 µs
+# (100,000 and a million frames, EPYC-512); asked 4 times that.
+LUMA_FRAME_SECONDS = 60e-6
 REFERENCE_PIXELS = 40 * 30
 
 
@@ -100,31 +104,37 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
 
 def refine_memory(metric, n_frames, width, height, k, tile_frames):
     """Peak bytes of an ``index_refine`` job, in its first round (the later
-    ones take fewer frames): the searched neighbours' pages (int32,
-    memory-mapped, at most all of them), the block's candidates (int32,
-    k + width² a row as they are made, then the widest row's count copied;
-    during the re-rank their groups' places instead), the block's neighbours
-    and distances with the round's found ones, and a re-rank group with its
-    union's luma."""
+    ones take fewer frames): the searched neighbours' pages (int32) and every
+    frame's luma (a byte a pixel), both memory-mapped and at most all read,
+    the block's candidates (int32, k + width² a row as they are made, then
+    the widest row's count copied; during the re-rank their groups' places
+    instead), the block's neighbours and distances with the round's found
+    ones, and a re-rank group (its candidates sorted and their sums, about
+    40 bytes each, and its rows' luma)."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
-    mapped = 4 * n_frames * k
-    # rerank_listed's group: its union of candidates read and made luma at
-    # once (the pixels and their luma, padded: about 5 bytes a pixel each).
-    union = min(RERANK_ROWS * c, n_frames)
+    pixels = width * height
+    mapped = (4 * k + pixels) * n_frames
     held = (
         2 * 4 * rows * c
         + 4 * 8 * rows * k
-        + rerank_group_bytes(n_frames, width, height, c)
-        + 5 * width * height * union
+        + 4 * n_frames
+        + min(RERANK_ROWS, rows) * (40 * c + pixels)
     )
     return int(MEASURED_MARGIN * (GRAPH_FIXED + mapped + held))
 
 
 def join_memory(n_frames, k):
-    """Peak bytes of ``index_graph`` (and ``index_join``): the lists, and one
-    block's as it is read."""
+    """Peak bytes of ``index_graph``: the lists, and one block's as it is
+    read."""
     return int(GRAPH_FIXED + 2 * 8 * n_frames * k)
+
+
+def luma_join_memory(n_frames, width, height, k):
+    """Peak bytes of ``index_join``: :func:`join_memory`'s, then
+    :data:`~framescape.index.parameters.LUMA_FRAMES` frames' pixels and luma at a
+    time (4 bytes a pixel)."""
+    return join_memory(n_frames, k) + 4 * width * height * min(LUMA_FRAMES, n_frames)
 
 
 def minutes(seconds):
@@ -142,6 +152,13 @@ def block_runtime(seconds_a_frame, n_frames, width, height, tile_frames):
     rows = min(search_frames(tile_frames), n_frames)
     scale = width * height / REFERENCE_PIXELS
     return minutes(seconds_a_frame * rows * scale)
+
+
+def join_runtime(n_frames, width, height):
+    """Minutes for ``index_join``: every frame's luma (the lists' join is
+    quicker)."""
+    scale = width * height / REFERENCE_PIXELS
+    return minutes(LUMA_FRAME_SECONDS * n_frames * scale)
 
 
 def refine_runtime(metric, n_frames, width, height, tile_frames):
