@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from framescape.common import Progress, save_npz
-from framescape.distances.matrices import compute_distances
+from framescape.distances import kernels
+from framescape.distances.matrices import check_frames, compute_distances, pixel_block
 from framescape.distances.nearest import nearest_frames
 from framescape.frames.decode import MovieDecoder
 from framescape.graph.jobs import joined_blocks
@@ -21,7 +22,7 @@ from framescape.graph.sample import candidates_needed, sampled_frames
 from framescape.index import build, jobs, parameters, refine
 from framescape.index.parameters import search_blocks
 from framescape.index.refine import held_share
-from framescape.index.resources import MEASURED_MARGIN, refine_memory
+from framescape.index.resources import MEASURED_MARGIN, refine_mapped, refine_memory
 from framescape.testing import DEMO_MOVIE, run_with_threads
 
 K = 30
@@ -162,6 +163,8 @@ def test_refining_finds_the_neighbours_a_search_missed(
     save_npz(
         plan, order=rows, count=np.int64(K), sampled_rows=sampled, truth=truth[sampled]
     )
+    # Through 16 neighbours' 16: fewer candidates than 32's reach this small
+    # folder's every frame.
     monkeypatch.setitem(parameters.REFINE_WIDTH, metric, 16)
     refined = str(tmp_path / "refine_0.npz")
     jobs.refine_step(inputs, refined, "collection", metric, 0, K, 4096, 1)
@@ -263,7 +266,9 @@ def test_a_block_reads_its_own_refined_neighbours():
 
 
 @pytest.mark.parametrize("masked", [False, True])
-def test_the_luma_rerank_gives_the_rerank_bits(folder_frames, masked, tmp_path):
+def test_the_luma_rerank_gives_the_rerank_bits(
+    folder_frames, masked, tmp_path, monkeypatch
+):
     """gray's re-rank from the saved luma (each row against its own
     candidates only) against rerank from the frames (every row against the
     group's union): the same bits, with ties (the demo's held frames, frame
@@ -276,9 +281,13 @@ def test_the_luma_rerank_gives_the_rerank_bits(folder_frames, masked, tmp_path):
     mask[:8, :10] = False
     mask = mask if masked else None
     saved = tmp_path / "luma.npy"
+    # Blocks of 100 frames: the last one short.
+    monkeypatch.setattr(parameters, "LUMA_BLOCK_BYTES", 100 * 4 * 40 * 30)
     refine.save_luma(frames, mask, saved, Progress("luma"))
     luma = np.load(saved, mmap_mode="r")
-    assert luma.shape == (n, 40 * 30 - (80 if masked else 0))
+    _, kept, _ = check_frames(frames, mask)
+    assert n % 100 and luma.shape == (n, 40 * 30 - (80 if masked else 0))
+    assert (luma == kernels.bt601_luma(pixel_block(frames, kept))).all()
     graph = nearest_frames(compute_distances(frames, "gray"), 12)
     rows = np.arange(100, 356)
     candidates = refine.neighbours_of_neighbours(graph, rows, 6)
@@ -292,10 +301,21 @@ def test_the_luma_rerank_gives_the_rerank_bits(folder_frames, masked, tmp_path):
     ties = listed[1][:, 1:] == listed[1][:, :-1]
     assert ties.any()
     assert (listed[0] != rows[:, None]).all()
-    # Luma is gray's: another metric, or a mask given again, is refused.
-    for metric, given in (("hsl", None), ("gray", np.ones((30, 40), bool))):
-        with pytest.raises(ValueError, match="luma re-ranks gray"):
-            refine.rerank_luma(luma, metric, 30, rows, candidates, given)
+    # Past LUMA_RESIDENT_BYTES the pages are given back after the group, the
+    # bits the same; under it they are kept.
+    released = []
+    monkeypatch.setattr(refine, "release_pages", released.append)
+    refine.rerank_luma(luma, "gray", 30, rows, candidates)
+    assert not released
+    monkeypatch.setattr(refine, "LUMA_RESIDENT_BYTES", luma.nbytes - 1)
+    again = refine.rerank_luma(luma, "gray", 30, rows, candidates)
+    assert len(released) == 1 and (again[0] == listed[0]).all()
+    # Luma is gray's, the mask already applied; no neighbours, none found.
+    with pytest.raises(ValueError, match="not hsl's"):
+        refine.rerank_luma(luma, "hsl", 30, rows, candidates)
+    with pytest.raises(ValueError, match="no mask again"):
+        refine.rerank_luma(luma, "gray", 30, rows, candidates, np.ones((30, 40)))
+    assert refine.rerank_luma(luma, "gray", 0, rows, candidates)[0].shape == (256, 0)
 
 
 def test_the_shares_of_neighbours_kept_and_held():
@@ -312,9 +332,9 @@ def test_the_shares_of_neighbours_kept_and_held():
 
 def test_a_refine_job_holds_less_than_its_estimate(folder_frames, tmp_path):
     """tracemalloc's peak of refine_step (numpy's arrays) within what the job
-    asks for, without the fixed part, the mapped pages and the margin: 855 frames' searched graph of
-    91 neighbours, the candidates through 32 neighbours' 32 (the first round:
-    the later ones take fewer frames)."""
+    asks for, without the fixed part, the mapped files and the margin: 855
+    frames' searched graph of 91 neighbours, the candidates through 32
+    neighbours' 32 (the first round: the later ones take fewer frames)."""
     path, frames = folder_frames
     n, k = len(frames), 91
     truth = nearest_frames(compute_distances(frames, "gray"), k)
@@ -324,16 +344,32 @@ def test_a_refine_job_holds_less_than_its_estimate(folder_frames, tmp_path):
         searched=str(tmp_path / "searched.npy"), luma=str(tmp_path / "luma.npy")
     )
     jobs.join_step(path, parts, inputs, "c", "gray", n, k, None)
+    output = str(tmp_path / "refine.npz")
     tracemalloc.start()
     try:
-        jobs.refine_step(inputs, str(tmp_path / "refine.npz"), "c", "gray", 0, k, 4096, 1)
+        jobs.refine_step(inputs, output, "c", "gray", 0, k, 4096, 1)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    # Less the searched graph's and the luma's pages, mapped (not numpy's).
-    mapped = (4 * k + 40 * 30) * n
     counted = refine_memory("gray", n, 40, 30, k, 4096) / MEASURED_MARGIN
+    mapped = refine_mapped(n, 40, 30, k, n)  # every frame a candidate: c = n
     assert peak < counted - GRAPH_FIXED - mapped, (peak, counted)
+
+
+def test_the_join_refuses_what_it_cannot_refine(folder_frames, tmp_path):
+    """index_join makes luma for gray only, and of every frame it was told of."""
+    path, frames = folder_frames
+    parts = [str(tmp_path / "search_0.npz")]
+    n = len(frames)
+    graph = np.zeros((n, K), np.int32)
+    save_npz(parts[0], rows=np.arange(n), indices=graph, distances=graph * 0.0)
+    inputs = SimpleNamespace(
+        searched=str(tmp_path / "searched.npy"), luma=str(tmp_path / "luma.npy")
+    )
+    with pytest.raises(ValueError, match="only gray's graph is refined"):
+        jobs.join_step(path, parts, inputs, "c", "hsl", n, K, None)
+    with pytest.raises(ValueError, match=f"holds {n} frames, not {n + 1}"):
+        jobs.join_step(path, parts, inputs, "c", "gray", n + 1, K, None)
 
 
 def test_the_search_order_keeps_each_list_together():

@@ -97,7 +97,7 @@ rule index_join:
 rule index_refine:
     input:
         # Every frame's luma, not the frames: a third of their bytes to move
-        # to a node without a shared filesystem.
+        # to a node without a shared file system.
         luma=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_luma.npy",
         counted=f"{RESULTS}/{{movie}}/frame_count.txt",
         searched=f"{RESULTS}/{{movie}}/index_parts/{{metric}}_searched.npy",

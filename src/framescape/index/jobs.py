@@ -1,10 +1,10 @@
 """The index's rules' steps: ``index_build`` (the projections, the index, the
 order the frames are searched in and how many candidates each re-ranks),
 ``index_search`` (one block of frames searched and re-ranked at full size),
-for the metrics refined ``index_join`` (the searched neighbours as one array)
-and ``index_refine`` (one block's neighbours refined through their neighbours'
-nearest), and ``index_graph`` (the blocks put together). The method:
-:mod:`framescape.index`."""
+for the metric refined (gray) ``index_join`` (the searched neighbours as one
+array, and every frame's luma) and ``index_refine`` (one block's neighbours
+refined through their neighbours' nearest), and ``index_graph`` (the blocks
+put together). The method: :mod:`framescape.index`."""
 
 import logging
 import time
@@ -191,6 +191,8 @@ def rerank_block(
     # Each frame's place in the block (count: not in it, or none).
     place = np.full(n + 1, count, np.int32)
     place[rows] = np.arange(count, dtype=np.int32)
+    # A group compares its rows with their union of candidates (rerank), or
+    # reads its candidates' pages together (rerank_luma).
     order, sizes = group_rows(place[candidates], np.ones(count, bool), RERANK_ROWS)
     indices = np.empty((count, k), np.int32)
     distances = np.empty((count, k), np.float32)

@@ -27,6 +27,7 @@ PROBES = 32
 INDEX_RECALL_SAMPLE = 256
 # Neighbours of a frame whose own first as many neighbours become its
 # candidates again (framescape.index.refine); 0: the searched graph is kept.
+# gray's only: the refinement re-ranks with every frame's luma.
 # On 100,000 frames of benchmarks/archive.py's folder (EPYC-512), in one round:
 # gray's graph held 0.927 of the true 91 nearest after the search, 0.941
 # refined through 16, 0.952 through 32, 0.955 through 40
@@ -40,9 +41,13 @@ REFINE_WIDTH = {"gray": 32, "hsl": 0}
 # after three, the later rounds taking about a fifth and then a thirteenth of
 # the frames.
 REFINE_ROUNDS = 3
-# Frames index_join makes luma at once (framescape.index.refine.save_luma):
-# their pixels and luma, 4 bytes a pixel, 79 MB at 40x30.
-LUMA_FRAMES = 16384
+# Bytes of frames' pixels and luma that index_join makes at once
+# (framescape.index.refine.save_luma: 4 a pixel; 16,384 frames at 40x30).
+LUMA_BLOCK_BYTES = 64 * 2**20
+# Every frame's luma a refine job keeps mapped through its work, up to this
+# many bytes (a million frames at 40x30: 1.2 GB); a larger folder's pages are
+# given back after each re-rank group, which then reads its candidates' again.
+LUMA_RESIDENT_BYTES = 2 * 2**30
 # Frames searched and re-ranked by one job: this many times tile_frames (65,536
 # at its default, 4,096).
 SEARCH_TILES = 16
@@ -51,6 +56,11 @@ SEARCH_TILES = 16
 def list_count(n_frames):
     """Lists of the index: about :data:`LIST_FRAMES` frames each, at least one."""
     return max(1, round(n_frames / LIST_FRAMES))
+
+
+def luma_frames(pixels):
+    """Frames ``save_luma`` makes at once: :data:`LUMA_BLOCK_BYTES`' worth."""
+    return max(1, LUMA_BLOCK_BYTES // (4 * pixels))
 
 
 def search_frames(tile_frames):

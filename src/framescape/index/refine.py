@@ -20,7 +20,7 @@ import numpy as np
 
 from framescape.distances import kernels, nearest_kernels
 from framescape.distances.matrices import check_frames, pixel_block, release_pages
-from framescape.index.parameters import LUMA_FRAMES
+from framescape.index.parameters import LUMA_RESIDENT_BYTES, luma_frames
 
 
 def neighbours_of_neighbours(indices, rows, width, own=None, start=0):
@@ -132,21 +132,28 @@ def rerank_luma(luma, metric, k, rows, candidates, mask=None):
     """Each of ``rows``' ``k`` nearest among its own ``candidates`` by gray's
     distance, the mean absolute difference of two frames' luma, from
     ``luma`` ``(N, P) uint8``, every frame's (:func:`save_luma`'s,
-    memory-mapped: only the candidates' rows are read). The same bits as
+    memory-mapped: only the candidates' rows are read, their pages given
+    back after the group past :data:`LUMA_RESIDENT_BYTES`). The same bits as
     :func:`framescape.graph.rerank.rerank` gives for gray from the frames,
     without making the candidates' luma again in each group of rows.
 
-    ``candidates`` as :func:`framescape.graph.rerank.rerank` takes them (``N``: none; the row itself
-    and repeats are skipped). ``metric`` and ``mask``, as
-    :func:`framescape.index.jobs.rerank_block` gives a group's step them:
-    gray, the only metric refined, and none, the mask being applied when the
-    luma is made. ``(R, k) int32`` frames and ``(R, k) float32``
-    distances."""
-    if metric != "gray" or mask is not None:
-        raise ValueError(f"luma re-ranks gray without a mask, not {metric}")
+    ``candidates`` as :func:`framescape.graph.rerank.rerank` takes them
+    (``N``: none; the row itself and repeats are skipped). ``metric`` and
+    ``mask``, as :func:`framescape.index.jobs.rerank_block` gives a group's
+    step them: gray, the only metric refined, and none, the mask being
+    applied when the luma is made. ``(R, k) int32`` frames and ``(R, k)
+    float32`` distances."""
+    if metric != "gray":
+        raise ValueError(f"luma gives gray's distances, not {metric}'s")
+    if mask is not None:
+        raise ValueError("the luma holds the mask's pixels already: no mask again")
     luma = np.asarray(luma)  # a memmap's pages, as an array
     n, n_pixels = luma.shape
     rows = np.asarray(rows, np.intp)
+    best_distances = np.full((len(rows), k), np.inf, np.float32)
+    best_frames = np.full((len(rows), k), n, np.int32)
+    if k == 0:
+        return best_frames, best_distances
     # As graph.rerank skips them: sorted, so that a repeat sits beside its first.
     candidates = np.sort(np.asarray(candidates, np.int64), axis=1)
     skipped = candidates == rows[:, None]
@@ -154,11 +161,11 @@ def rerank_luma(luma, metric, k, rows, candidates, mask=None):
     candidates[skipped] = n
     listed = candidates < n
     sums = listed_sums(luma[rows], luma, np.where(listed, candidates, -1))
+    if luma.nbytes > LUMA_RESIDENT_BYTES:
+        release_pages(luma)
     # As distances_to divides them: float64, then float32.
     found = (sums / n_pixels).astype(np.float32)
     found[~listed] = np.inf
-    best_distances = np.full((len(rows), k), np.inf, np.float32)
-    best_frames = np.full((len(rows), k), n, np.int32)
     nearest_kernels.merge_listed(
         best_distances, best_frames, found, candidates.astype(np.int32), 0, n
     )
@@ -168,19 +175,18 @@ def rerank_luma(luma, metric, k, rows, candidates, mask=None):
 def save_luma(frames, mask, path, progress=None):
     """Every frame's BT.601 luma (:func:`framescape.distances.kernels.bt601_luma`
     of the mask's pixels: gray's features) into the ``.npy`` ``path``,
-    ``(N, P) uint8``, :data:`~framescape.index.parameters.LUMA_FRAMES` frames
+    ``(N, P) uint8``, :func:`~framescape.index.parameters.luma_frames` frames
     at a time, written as they are made and the frames' pages given back after
     each: the job holds one block, not the folder's bytes.
     ``progress(frames, N, "frames")``."""
     frames, kept, n_pixels = check_frames(frames, mask)
-    n = len(frames)
+    n, step = len(frames), luma_frames(n_pixels)
     header = {"descr": "|u1", "fortran_order": False, "shape": (n, n_pixels)}
     with open(path, "wb") as out:
         np.lib.format.write_array_header_1_0(out, header)
-        for start in range(0, n, LUMA_FRAMES):
-            stop = min(n, start + LUMA_FRAMES)
-            luma = kernels.bt601_luma(pixel_block(frames, kept, slice(start, stop)))
-            out.write(luma.tobytes())
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            out.write(kernels.bt601_luma(pixel_block(frames, kept, slice(start, stop))))
             release_pages(frames)
             if progress:
                 progress(stop, n, "frames")

@@ -13,7 +13,8 @@ from framescape.graph.parameters import RECALL_SAMPLE, RERANK_ROWS, candidate_li
 from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
 from framescape.index.parameters import (
     DIMENSIONS,
-    LUMA_FRAMES,
+    LUMA_BLOCK_BYTES,
+    LUMA_RESIDENT_BYTES,
     REFINE_WIDTH,
     TRAIN_FRAMES,
     TRAIN_PER_LIST,
@@ -30,18 +31,22 @@ SEARCH_CHUNK = 4096
 MEASURED_MARGIN = 1.35
 from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
+# A memory page: a mapped file is read a page at a time.
+PAGE = 4096
+
 # Seconds a frame, at 40×30: reduced and projected (and its share of the
 # sample compared with every frame), and searched and re-ranked with the most
 # candidates (benchmarks/archive.py); larger frames scale with their pixels.
 BUILD_FRAME_SECONDS = 0.7e-3
 SEARCH_FRAME_SECONDS = {"gray": 2.5e-3, "hsl": 5e-3}
-# Refined, a frame among its neighbours' neighbours (framescape.index.refine):
-# gray 0.14 to 0.24 ms a frame in its three rounds (100,000 to a million
-# frames, EPYC-512), hsl 0.5 ms through 16 neighbours' 16 in one; asked 3 to 6
-# times that, as for the search.
-REFINE_FRAME_SECONDS = {"gray": 0.8e-3, "hsl": 2e-3}
-# A frame made luma by index_join, read from its frames' pages: 13 to 16 µs
-# (100,000 and a million frames, EPYC-512); asked 4 times that.
+# Refined, a frame among its neighbours' neighbours (framescape.index.refine,
+# gray's only): 0.16 ms a frame in its three rounds at 100,000 frames, 0.15 ms
+# at a million (one thread, every block, EPYC-512); asked 5 times that, as for
+# the search.
+REFINE_FRAME_SECONDS = {"gray": 0.8e-3}
+# index_join, a frame: its luma made (10.8 to 12 µs, one thread) and its
+# searched neighbours joined, 15.8 s in all at a million frames (EPYC-512);
+# asked about 4 times that.
 LUMA_FRAME_SECONDS = 60e-6
 REFERENCE_PIXELS = 40 * 30
 
@@ -102,25 +107,40 @@ def search_memory(metric, n_frames, width, height, k, tile_frames):
     )
 
 
+def refine_mapped(n_frames, width, height, k, c):
+    """Bytes of an ``index_refine`` job's memory-mapped files at most: the
+    searched neighbours (int32) and every frame's luma (a byte a pixel),
+    all of it up to :data:`LUMA_RESIDENT_BYTES`; past it, what a re-rank
+    group reads before its pages are given back (its rows' ``c`` candidates,
+    each frame's row on at most a page more than its bytes fill)."""
+    pixels = width * height
+    luma = pixels * n_frames
+    if luma > LUMA_RESIDENT_BYTES:
+        group = min(RERANK_ROWS, n_frames) * c
+        luma = min(luma, group * PAGE * (pixels // PAGE + 2))
+    return 4 * k * n_frames + luma
+
+
 def refine_memory(metric, n_frames, width, height, k, tile_frames):
     """Peak bytes of an ``index_refine`` job, in its first round (the later
-    ones take fewer frames): the searched neighbours' pages (int32) and every
-    frame's luma (a byte a pixel), both memory-mapped and at most all read,
-    the block's candidates (int32, k + width² a row as they are made, then
-    the widest row's count copied; during the re-rank their groups' places
+    ones take fewer frames): its mapped files (:func:`refine_mapped`), the
+    block's candidates (int32, k + width² a row as they are made, then the
+    widest row's count copied; during the re-rank their groups' places
     instead), the block's neighbours and distances with the round's found
-    ones, and a re-rank group (its candidates sorted and their sums, about
-    40 bytes each, and its rows' luma)."""
+    ones, each frame's place in the block (int32), and a re-rank group (its
+    candidates sorted and their sums, about 40 bytes each, and its rows'
+    luma). At a million frames of 40×30 it asks 3,572 MiB, where a job
+    peaked at 1,922 MB (EPYC-512): the candidates a row lists after repeats
+    are fewer than k + width², and the luma read fewer than every frame's."""
     rows = min(search_frames(tile_frames), n_frames)
     c = min(n_frames, k + REFINE_WIDTH[metric] ** 2)
-    pixels = width * height
-    mapped = (4 * k + pixels) * n_frames
     held = (
         2 * 4 * rows * c
         + 4 * 8 * rows * k
         + 4 * n_frames
-        + min(RERANK_ROWS, rows) * (40 * c + pixels)
+        + min(RERANK_ROWS, rows) * (40 * c + width * height)
     )
+    mapped = refine_mapped(n_frames, width, height, k, c)
     return int(MEASURED_MARGIN * (GRAPH_FIXED + mapped + held))
 
 
@@ -131,10 +151,10 @@ def join_memory(n_frames, k):
 
 
 def luma_join_memory(n_frames, width, height, k):
-    """Peak bytes of ``index_join``: :func:`join_memory`'s, then
-    :data:`~framescape.index.parameters.LUMA_FRAMES` frames' pixels and luma at a
-    time (4 bytes a pixel)."""
-    return join_memory(n_frames, k) + 4 * width * height * min(LUMA_FRAMES, n_frames)
+    """Peak bytes of ``index_join``: :func:`join_memory`'s lists, then, once
+    they are written and let go, :data:`LUMA_BLOCK_BYTES` of frames' pixels
+    and their luma at a time."""
+    return max(join_memory(n_frames, k), GRAPH_FIXED + LUMA_BLOCK_BYTES)
 
 
 def minutes(seconds):
