@@ -83,12 +83,18 @@ def stored_size(path):
     return os.path.getsize(local_copy(path))
 
 
+def configured_shape(movie):
+    """(N, height, width) of the movie's frames from its frame count and the
+    configured size."""
+    settings = SETTINGS[movie]
+    return frame_count(movie), settings["frame_height"], settings["frame_width"]
+
+
 def frames_shape(movie, frames):
     """(N, height, width) of the movie's frames.npy, ``frames``: from its
     header, or its frame count and the configured size (SIZED_FROM_COUNTS)."""
     if SIZED_FROM_COUNTS:
-        settings = SETTINGS[movie]
-        return frame_count(movie), settings["frame_height"], settings["frame_width"]
+        return configured_shape(movie)
     n, height, width, _ = npy_shape(local_copy(frames))
     return n, height, width
 
@@ -257,9 +263,7 @@ def refine_sizes(wildcards):
     """(metric, N, width, height, k) of an index_refine job, which reads the
     frames' luma, not the frames: the folder's count and its configured size
     (the folder map's frames are made at it)."""
-    settings = SETTINGS[wildcards.movie]
-    n = frame_count(wildcards.movie)
-    width, height = settings["frame_width"], settings["frame_height"]
+    n, height, width = configured_shape(wildcards.movie)
     return wildcards.metric, n, width, height, graph_k(wildcards)
 
 
@@ -273,9 +277,9 @@ def index_refine_minutes(wildcards):
     return index_resources.refine_runtime(metric, n, width, height, TILE_FRAMES)
 
 
-def index_join_mb(wildcards, input):
-    _, n, width, height, k = graph_sizes(wildcards, input)
-    return megabytes(index_resources.luma_join_memory(n, width, height, k))
+def index_join_mb(wildcards):
+    n = frame_count(wildcards.movie)
+    return megabytes(index_resources.luma_join_memory(n, graph_k(wildcards)))
 
 
 def index_join_minutes(wildcards, input):

@@ -150,7 +150,7 @@ def join_memory(n_frames, k):
     return int(GRAPH_FIXED + 2 * 8 * n_frames * k)
 
 
-def luma_join_memory(n_frames, width, height, k):
+def luma_join_memory(n_frames, k):
     """Peak bytes of ``index_join``: :func:`join_memory`'s lists, then, once
     they are written and let go, :data:`LUMA_BLOCK_BYTES` of frames' pixels
     and their luma at a time."""
