@@ -18,7 +18,7 @@ from framescape.graph.jobs import joined_blocks
 from framescape.graph.parameters import RECALL_SAMPLE, RECALL_TARGET
 from framescape.graph.rerank import rerank
 from framescape.graph.resources import GRAPH_FIXED
-from framescape.graph.sample import candidates_needed, sampled_frames
+from framescape.graph.sample import candidates_needed, exact_nearest, sampled_frames
 from framescape.index import build, jobs, parameters, refine
 from framescape.index.parameters import search_blocks
 from framescape.index.refine import held_share
@@ -373,23 +373,45 @@ def test_the_join_refuses_what_it_cannot_refine(folder_frames, tmp_path):
 
 
 def test_the_search_order_keeps_each_list_together():
-    """Frames in the order of their lists: a block of frames shares candidates."""
+    """Frames in the order of their lists, read from the index's lists: the
+    order the centres' own assignment gives, each list's frames in order."""
     rng = np.random.default_rng(3)
-    projected = rng.normal(size=(600, 8)).astype(np.float32)
+    projected = rng.normal(size=(3000, 8)).astype(np.float32)
     index = build.train_index(projected)
-    order = build.list_order(index, projected)
+    assert index.nlist == parameters.list_count(3000) > 10
+    order = build.list_order(index)
     _, lists = index.quantizer.search(projected, 1)
-    assert sorted(order) == list(range(600))
-    assert (np.diff(lists[order, 0]) >= 0).all()
+    assert (order == np.lexsort((np.arange(3000), lists[:, 0]))).all()
     assert build.training_frames(10).tolist() == list(range(10))
     drawn = build.training_frames(10**6, 100)
     assert len(drawn) == 100 and (np.diff(drawn) > 0).all() and drawn[-1] < 10**6
 
 
-def test_the_sample_of_frames_is_compared_a_part_at_a_time(folder_frames):
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_the_sample_is_ranked_as_the_whole_matrix_ranks_it(folder_frames, metric):
+    """One pass over the frames, a few at a time, each sampled frame keeping its
+    nearest so far: the matrix's ranking, ties in frame order, the frame itself
+    left out, whichever block a sampled frame falls in."""
+    _, frames = folder_frames
+    # Copies of frames: ties across blocks, and a sampled frame's copies.
+    frames = np.concatenate([frames[:300], frames[100:160], frames[290:300]])
+    n = len(frames)
+    chosen = np.array([0, 5, 99, 100, 150, 299, 301, 365, n - 1])
+    truth = nearest_frames(compute_distances(frames, metric)[chosen], K, rows=chosen)
+    for columns in (7, 64, n):
+        found = build.sample_nearest(frames, metric, K, chosen, columns=columns)
+        assert found.dtype == np.int32 and (found == truth).all()
+    assert build.sample_nearest(frames, metric, 0, chosen).shape == (len(chosen), 0)
+    # Fewer frames than k: all the others, as exact_nearest gives them.
+    few = build.sample_nearest(frames[:4], metric, K, [1, 3])
+    assert few.shape == (2, 3)
+    assert (few == exact_nearest(frames[:4], metric, K, [1, 3])).all()
+
+
+def test_the_sample_of_frames_is_compared_in_one_pass(folder_frames):
     """The candidate count and the logged recall come from
     INDEX_RECALL_SAMPLE frames, more than the per-movie graph's sample, compared
-    with every frame a part at a time: as the whole matrix gives them."""
+    with every frame: as the whole matrix gives them."""
     _, frames = folder_frames
     n = len(frames)
     projection = build.fit_projection(frames, "gray", build.training_frames(n))

@@ -3,21 +3,22 @@ projected onto principal components (:func:`fit_projection`,
 :func:`project_frames`), faiss's inverted lists over the projections
 (:func:`train_index`), the order the search jobs take the frames in
 (:func:`list_order`) and how many candidates each frame re-ranks, chosen by a
-sample (:func:`sampled_candidates`)."""
+sample compared with every frame in one pass (:func:`sampled_candidates`,
+:func:`sample_nearest`)."""
 
 import faiss
 import numpy as np
 
+from framescape.distances.nearest import distances_to
 from framescape.distances.parameters import FRAME_BLOCK
-from framescape.graph.parameters import RECALL_SAMPLE
 from framescape.graph.reduce import reduced_descriptors
-from framescape.graph.sample import candidates_needed, exact_nearest, sampled_frames
+from framescape.graph.sample import candidates_needed, sampled_frames
 from framescape.index.parameters import (
     DIMENSIONS,
     INDEX_RECALL_SAMPLE,
     PROBES,
+    SAMPLE_COLUMNS,
     TRAIN_FRAMES,
-    TRAIN_PER_LIST,
     list_count,
 )
 from framescape.threads import faiss_threads
@@ -85,11 +86,12 @@ def project_frames(frames, metric, projection, out, mask=None, progress=None):
 
 def train_index(projected):
     """faiss's ``IndexIVFFlat`` over every projected frame: the centres of
-    :func:`list_count` lists trained on :data:`TRAIN_PER_LIST` frames a list
-    (at least :data:`TRAIN_FRAMES`, drawn as :func:`training_frames`)."""
+    :func:`list_count` lists trained on :data:`TRAIN_FRAMES` frames
+    (:func:`training_frames`, the projection's), whatever the folder's size,
+    so that training grows with the lists, not with their square."""
     n, dimensions = projected.shape
     lists = list_count(n)
-    chosen = training_frames(n, max(TRAIN_FRAMES, TRAIN_PER_LIST * lists))
+    chosen = training_frames(n)
     quantizer = faiss.IndexFlatL2(dimensions)
     index = faiss.IndexIVFFlat(quantizer, dimensions, lists, faiss.METRIC_L2)
     index.cp.seed = SEED
@@ -102,11 +104,21 @@ def train_index(projected):
     return index
 
 
-def list_order(index, projected):
+def list_order(index):
     """``(N,) int64``: the frames by the list each falls in, then by frame
-    number: a block of frames in this order shares its candidates."""
-    _, lists = index.quantizer.search(np.ascontiguousarray(projected), 1)
-    return np.lexsort((np.arange(len(projected)), lists[:, 0]))
+    number: a block of frames in this order shares its candidates. Read from
+    the index's lists, which the frames were put in when added, rather than
+    asking the centres again for each frame (N × lists distances)."""
+    invlists = index.invlists
+    order = []
+    for number in range(index.nlist):
+        ids = np.empty(invlists.list_size(number), np.int64)
+        if len(ids):
+            pointer = invlists.get_ids(number)
+            faiss.memcpy(faiss.swig_ptr(ids), pointer, ids.nbytes)
+            invlists.release_ids(number, pointer)
+        order.append(np.sort(ids))
+    return np.concatenate(order)
 
 
 def search(index, queries, count, n):
@@ -125,10 +137,42 @@ def search(index, queries, count, n):
     return found
 
 
-def part_progress(progress, part, parts):
-    """``progress`` of part ``part`` of ``parts`` equal parts of some work,
-    counted as the whole's."""
-    return lambda done, total, unit: progress(part * total + done, parts * total, unit)
+def sample_nearest(
+    frames, metric, k, chosen, mask=None, progress=None, columns=SAMPLE_COLUMNS
+):
+    """``(S, k) int32``: the true ``k`` nearest of frames ``chosen``, as
+    :func:`framescape.graph.sample.exact_nearest` ranks them (nearest first,
+    equal distances in frame order, the frame itself left out), in one pass
+    over the frames: they are compared with ``columns`` frames at a time
+    (:func:`distances_to`), and each chosen frame keeps its ``k`` nearest so
+    far. ``exact_nearest`` holds every chosen frame's distance to every frame
+    and, a few chosen frames at a time, reads the frames again for each few.
+    ``progress(frames compared, N, "frames")``."""
+    n = len(frames)
+    chosen = np.asarray(chosen, np.intp)
+    k = max(0, min(k, n - 1))
+    # Each row's nearest so far, by distance, equal ones in frame order.
+    best = np.full((len(chosen), k), np.inf, np.float32)
+    best_at = np.full((len(chosen), k), n, np.int64)
+    for start in range(0, n if k else 0, columns):
+        stop = min(n, start + columns)
+        block = distances_to(
+            frames, metric, chosen, mask, columns=np.arange(start, stop)
+        )
+        inside = np.flatnonzero((chosen >= start) & (chosen < stop))
+        block[inside, chosen[inside] - start] = np.inf
+        limit = best[:, -1]
+        # Rows with a frame here as near as their k-th so far: this block's
+        # frames come after every kept one, so a stable sort keeps frame order.
+        for row in np.flatnonzero((block <= limit[:, None]).any(axis=1)):
+            near = np.flatnonzero(block[row] <= limit[row])
+            distance = np.concatenate([best[row], block[row, near]])
+            at = np.concatenate([best_at[row], start + near])
+            kept = np.argsort(distance, kind="stable")[:k]
+            best[row], best_at[row] = distance[kept], at[kept]
+        if progress:
+            progress(stop, n, "frames")
+    return best_at.astype(np.int32)
 
 
 def sampled_candidates(
@@ -137,7 +181,7 @@ def sampled_candidates(
     """How many candidates each frame re-ranks: the fewest, at least ``least``,
     at most ``limit``, whose share of the true ``k`` nearest of
     :data:`INDEX_RECALL_SAMPLE` frames (compared with every frame at full size,
-    :data:`RECALL_SAMPLE` at a time) reaches the graph's target
+    :func:`sample_nearest`) reaches the graph's target
     (:func:`candidates_needed`).
 
     Returns
@@ -160,21 +204,7 @@ def sampled_candidates(
             "rows": chosen,
             "truth": nothing,
         }
-    # A part at a time: its distances to every frame are held (S x N float32).
-    parts = np.array_split(chosen, -(-len(chosen) // RECALL_SAMPLE))
-    truth = np.concatenate(
-        [
-            exact_nearest(
-                frames,
-                metric,
-                k,
-                part,
-                mask,
-                progress and part_progress(progress, i, len(parts)),
-            )
-            for i, part in enumerate(parts)
-        ]
-    )
+    truth = sample_nearest(frames, metric, k, chosen, mask, progress)
     # One more: the frame itself is its own nearest.
     listed = search(index, projected[chosen], limit + 1, n)
     listed = np.array([row[row != frame][:limit] for row, frame in zip(listed, chosen)])

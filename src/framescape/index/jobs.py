@@ -81,7 +81,7 @@ def build_step(frames_npy, outputs, movie, metric, k, mask, threads):
     started = time.monotonic()
     with watching(f"{metric} index of {movie}"):
         index = train_index(projected)
-        order = list_order(index, projected)
+        order = list_order(index)
     log.info(
         "%s: index of %d lists (%d frames each on average, %d searched a frame) "
         "in %.1f s",

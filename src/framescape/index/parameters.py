@@ -8,10 +8,13 @@ reads them."""
 # with 128; gray's 0.955 with 64 and 0.933 with 128 (its L1 distance follows
 # the first components less, and the sample then chose fewer candidates).
 DIMENSIONS = {"gray": 64, "hsl": 128}
-# Frames fitting the projection; the lists' centres are trained on
-# TRAIN_PER_LIST frames a list, at least TRAIN_FRAMES (faiss asks for 39 a list).
+# Frames fitting the projection and training the lists' centres, whatever the
+# folder's size: k-means then costs as many distances as there are lists (a
+# sample growing with the lists made it grow with their square: 10.7 s at a
+# million frames, against 2.9 s with this one; synthetic clustered data,
+# EPYC-512). faiss asks for 39 frames a list; at a million frames (3,906
+# lists) there are 17.
 TRAIN_FRAMES = 65536
-TRAIN_PER_LIST = 64
 # Frames per list on average: the lists grow with the folder, so that a
 # search reads about PROBES × LIST_FRAMES frames whatever its size.
 LIST_FRAMES = 256
@@ -19,12 +22,15 @@ LIST_FRAMES = 256
 PROBES = 32
 # Frames whose true nearest decide how many candidates a frame re-ranks and
 # estimate the graph's recall (framescape.index.build.sampled_candidates),
-# compared with every frame RECALL_SAMPLE (64) at a time. A folder's frames
+# compared with every frame in one pass. A folder's frames
 # differ more than a movie's: at 100,000 frames (benchmarks/archive.py's
 # folder, hsl, 600 candidates) 64 frames estimated 0.995 where 200 measured
 # 0.964, its textures' few frames with many nearly equal neighbours falling
 # between the 64.
 INDEX_RECALL_SAMPLE = 256
+# Frames the sample is compared with at a time (framescape.index.build.
+# sample_nearest): their distances to the sample are held (4 MB at 256 frames).
+SAMPLE_COLUMNS = 4096
 # Neighbours of a frame whose own first as many neighbours become its
 # candidates again (framescape.index.refine); 0: the searched graph is kept.
 # gray's only: the refinement re-ranks with every frame's luma.

@@ -3,22 +3,22 @@ Snakemake imports it while it plans a run.
 
 Counted from what each job holds: the projections (4 bytes a component a frame,
 twice in the index's build: the memmap's pages and the index's own copy), the
-sample's distances to every frame, a block's candidates and the re-rank's
+sample's distances to a block of frames, a block's candidates and the re-rank's
 features (:func:`framescape.graph.resources.graph_rerank_memory`). Time from the
 rates measured on 100,000 frames of 40×30 (docs/performance.md, "The folder
 map through an index")."""
 
 from framescape.distances.parameters import FRAME_BLOCK
-from framescape.graph.parameters import RECALL_SAMPLE, RERANK_ROWS, candidate_limit
+from framescape.graph.parameters import RERANK_ROWS, candidate_limit
 from framescape.graph.resources import GRAPH_FIXED, reduced_bytes
 from framescape.index.parameters import (
     DIMENSIONS,
+    INDEX_RECALL_SAMPLE,
     LUMA_BLOCK_BYTES,
     LUMA_RESIDENT_BYTES,
     REFINE_WIDTH,
+    SAMPLE_COLUMNS,
     TRAIN_FRAMES,
-    TRAIN_PER_LIST,
-    list_count,
     search_frames,
 )
 
@@ -58,21 +58,22 @@ def projected_bytes(metric, n_frames):
 def build_memory(metric, n_frames, width, height, k):
     """Peak bytes of ``index_build``: the projections twice (the memmap's
     pages and the index's copy) and the index's frame numbers, the lists'
-    training frames, the PCA's sample reduced (float32), a block of frames
-    being reduced (pixels and features), and the sample's distances to every
-    frame (float32, two float64 copies while ranked)."""
+    training frames (the PCA's sample projected), the PCA's sample reduced
+    (float32), a block of frames being reduced (pixels and features), and the
+    sample: its frames' features (hsl's 16 bytes a pixel) and their distances
+    to a block of frames."""
     train = min(TRAIN_FRAMES, n_frames)
-    lists_train = min(n_frames, max(TRAIN_FRAMES, TRAIN_PER_LIST * list_count(n_frames)))
+    sample = min(INDEX_RECALL_SAMPLE, n_frames)
     return int(
         MEASURED_MARGIN
         * (
             GRAPH_FIXED
             + 2 * projected_bytes(metric, n_frames)
             + 8 * n_frames
-            + 4 * DIMENSIONS[metric] * lists_train
+            + 4 * DIMENSIONS[metric] * train
             + 4 * train * reduced_bytes(metric, width, height)
             + (3 + 16) * width * height * min(FRAME_BLOCK, n_frames)
-            + RECALL_SAMPLE * 20 * n_frames
+            + sample * (16 * width * height + 12 * min(SAMPLE_COLUMNS, n_frames))
         )
     )
 
