@@ -13,6 +13,7 @@ from framescape.common import Progress, save_npz
 from framescape.distances import kernels
 from framescape.distances.matrices import check_frames, compute_distances, pixel_block
 from framescape.distances.nearest import nearest_frames
+from framescape.distances.parameters import FRAME_BLOCK
 from framescape.frames.decode import MovieDecoder
 from framescape.graph.jobs import joined_blocks
 from framescape.graph.parameters import RECALL_SAMPLE, RECALL_TARGET
@@ -74,6 +75,8 @@ def index_graph(frames_npy, folder, metric, tile_frames):
     jobs.graph_step(refined or parts, outputs.plan, str(output), n, metric, K)
     with np.load(output) as graph, np.load(outputs.plan) as plan:
         searched = joined_blocks(parts, n, K)
+        if parameters.refined(metric):
+            assert (np.load(inputs.searched) == searched[0]).all()
         return graph["indices"], graph["distances"], int(plan["count"]), searched
 
 
@@ -372,6 +375,43 @@ def test_the_join_refuses_what_it_cannot_refine(folder_frames, tmp_path):
         jobs.join_step(path, parts, inputs, "c", "gray", n + 1, K, None)
 
 
+def test_blocks_are_joined_only_when_they_hold_each_frame_once(tmp_path):
+    """The blocks' rows put where they belong, in arrays or a file's memmap;
+    a frame missing or given twice is refused."""
+    rng = np.random.default_rng(5)
+    n, k = 10, 3
+    graph = rng.integers(0, n, (n, k)).astype(np.int32)
+    order = rng.permutation(n)
+    blocks = [order[:4], order[4:]]
+    parts = []
+    for number, rows in enumerate(blocks):
+        parts.append(str(tmp_path / f"part_{number}.npz"))
+        save_npz(parts[-1], rows=rows, indices=graph[rows], distances=graph[rows] / 2)
+    indices = np.lib.format.open_memmap(tmp_path / "i.npy", "w+", np.int32, (n, k))
+    distances = np.empty((n, k), np.float32)
+    jobs.join_rows(parts, n, {"indices": indices, "distances": distances})
+    indices.flush()
+    assert (np.load(tmp_path / "i.npy") == graph).all()
+    assert (distances == graph / 2).all()
+    again = graph[order[:1]]
+    save_npz(tmp_path / "again.npz", rows=order[:1], indices=again, distances=again)
+    for wrong in ([parts[0]], parts + [str(tmp_path / "again.npz")]):
+        with pytest.raises(ValueError, match="do not hold each of the 10 frames once"):
+            jobs.join_rows(wrong, n, {"indices": np.empty((n, k), np.int32)})
+    for rows, listed, message in (
+        ([n], again, "frames outside 0 to 9"),
+        ([-1], again, "frames outside 0 to 9"),
+        (order[:1], again * 0 + n, "fewer neighbours than asked"),
+    ):
+        save_npz(tmp_path / "wrong.npz", rows=rows, indices=listed, distances=again)
+        with pytest.raises(ValueError, match=message):
+            jobs.join_rows(
+                parts + [str(tmp_path / "wrong.npz")],
+                n,
+                {"indices": np.empty((n, k), np.int32)},
+            )
+
+
 def test_the_search_order_keeps_each_list_together():
     """Frames in the order of their lists, read from the index's lists: the
     order the centres' own assignment gives, each list's frames in order."""
@@ -387,28 +427,57 @@ def test_the_search_order_keeps_each_list_together():
     assert len(drawn) == 100 and (np.diff(drawn) > 0).all() and drawn[-1] < 10**6
 
 
+def test_the_sample_keeps_the_matrixs_ranking_block_by_block(monkeypatch):
+    """Each sampled frame's nearest so far, merged block by block: the whole
+    row's ranking, equal distances in frame order across blocks, the frame
+    itself left out wherever it falls, every count of frames a block."""
+    rng = np.random.default_rng(11)
+    n = 50
+    # Distances 0 to 5 only: most are equal to some others.
+    matrix = rng.integers(0, 6, (n, n)).astype(np.float32)
+    def distances_to(_frames, _metric, chosen, _mask, columns):
+        return matrix[chosen][:, columns]
+
+    monkeypatch.setattr(build, "distances_to", distances_to)
+    chosen = np.array([0, 3, 17, 31, 49])
+    truth = nearest_frames(matrix[chosen], 12, rows=chosen)
+    seen = []
+    for columns in (1, 7, 16, n):
+        found = build.sample_nearest(
+            np.empty(n), "gray", 12, chosen, None, lambda *a: seen.append(a), columns
+        )
+        assert found.dtype == np.int32 and (found == truth).all()
+    assert seen[-1] == (n, n, "frames") and len(seen) == n + 8 + 4 + 1
+    assert build.sample_nearest(np.empty(n), "gray", 0, chosen).shape == (5, 0)
+
+
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
 def test_the_sample_is_ranked_as_the_whole_matrix_ranks_it(folder_frames, metric):
-    """One pass over the frames, a few at a time, each sampled frame keeping its
-    nearest so far: the matrix's ranking, ties in frame order, the frame itself
-    left out, whichever block a sampled frame falls in."""
+    """On real frames with copies of frames (ties across blocks): gray's exact
+    sums give the matrix's ranking whatever the blocks; hsl's, whose Gram
+    products round by the shape of a block, exact_nearest's with the same
+    blocks of FRAME_BLOCK frames."""
     _, frames = folder_frames
-    # Copies of frames: ties across blocks, and a sampled frame's copies.
     frames = np.concatenate([frames[:300], frames[100:160], frames[290:300]])
     n = len(frames)
     chosen = np.array([0, 5, 99, 100, 150, 299, 301, 365, n - 1])
-    truth = nearest_frames(compute_distances(frames, metric)[chosen], K, rows=chosen)
-    for columns in (7, 64, n):
+    if metric == "gray":
+        matrix = compute_distances(frames, metric)
+        truth = nearest_frames(matrix[chosen], K, rows=chosen)
+        blocks = (7, 64, n)
+    else:
+        truth = exact_nearest(frames, metric, K, chosen)
+        blocks = (FRAME_BLOCK, 2 * FRAME_BLOCK)
+    for columns in blocks:
         found = build.sample_nearest(frames, metric, K, chosen, columns=columns)
-        assert found.dtype == np.int32 and (found == truth).all()
-    assert build.sample_nearest(frames, metric, 0, chosen).shape == (len(chosen), 0)
+        assert (found == truth).all()
     # Fewer frames than k: all the others, as exact_nearest gives them.
     few = build.sample_nearest(frames[:4], metric, K, [1, 3])
     assert few.shape == (2, 3)
     assert (few == exact_nearest(frames[:4], metric, K, [1, 3])).all()
 
 
-def test_the_sample_of_frames_is_compared_in_one_pass(folder_frames):
+def test_the_candidate_count_comes_from_the_sample(folder_frames):
     """The candidate count and the logged recall come from
     INDEX_RECALL_SAMPLE frames, more than the per-movie graph's sample, compared
     with every frame: as the whole matrix gives them."""

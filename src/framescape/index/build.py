@@ -28,6 +28,8 @@ from framescape.threads import faiss_threads
 SEED = 0
 # Queries searched at a time (framescape.index.resources counts as many).
 SEARCH_CHUNK = 4096
+# Frames added to the index at a time: faiss's copy of them is held for a chunk.
+ADD_CHUNK = 65536
 
 
 def training_frames(n, count=TRAIN_FRAMES):
@@ -91,15 +93,16 @@ def train_index(projected):
     so that training grows with the lists, not with their square."""
     n, dimensions = projected.shape
     lists = list_count(n)
-    chosen = training_frames(n)
+    # faiss wants a frame a list at least (past 16.7 million frames).
+    chosen = training_frames(n, max(TRAIN_FRAMES, lists))
     quantizer = faiss.IndexFlatL2(dimensions)
     index = faiss.IndexIVFFlat(quantizer, dimensions, lists, faiss.METRIC_L2)
     index.cp.seed = SEED
     # A list's centre from at least a few frames of it (faiss warns under 39).
     index.cp.min_points_per_centroid = 1
     index.train(np.ascontiguousarray(projected[chosen]))
-    for start in range(0, n, TRAIN_FRAMES):
-        index.add(np.ascontiguousarray(projected[start : start + TRAIN_FRAMES]))
+    for start in range(0, n, ADD_CHUNK):
+        index.add(np.ascontiguousarray(projected[start : start + ADD_CHUNK]))
     index.nprobe = min(PROBES, lists)
     return index
 
@@ -118,7 +121,12 @@ def list_order(index):
             faiss.memcpy(faiss.swig_ptr(ids), pointer, ids.nbytes)
             invlists.release_ids(number, pointer)
         order.append(np.sort(ids))
-    return np.concatenate(order)
+    order = np.concatenate(order)
+    if len(order) != index.ntotal:
+        raise ValueError(
+            f"the index's lists hold {len(order)} of its {index.ntotal} frames"
+        )
+    return order
 
 
 def search(index, queries, count, n):
@@ -145,8 +153,7 @@ def sample_nearest(
     equal distances in frame order, the frame itself left out), in one pass
     over the frames: they are compared with ``columns`` frames at a time
     (:func:`distances_to`), and each chosen frame keeps its ``k`` nearest so
-    far. ``exact_nearest`` holds every chosen frame's distance to every frame
-    and, a few chosen frames at a time, reads the frames again for each few.
+    far, where ``exact_nearest`` holds ``(S, N)`` distances.
     ``progress(frames compared, N, "frames")``."""
     n = len(frames)
     chosen = np.asarray(chosen, np.intp)

@@ -15,7 +15,6 @@ import numpy as np
 
 from framescape.common import Progress, atomic_path, log, save_npz
 from framescape.distances.jobs import load_movie_frames
-from framescape.graph.jobs import joined_blocks
 from framescape.graph.parameters import (
     RECALL_TARGET,
     RERANK_ROWS,
@@ -304,11 +303,12 @@ def join_step(frames_npy, parts, outputs, movie, metric, n, k, mask):
     frames, mask = load_movie_frames(frames_npy, mask, movie, 1)
     if len(frames) != n:
         raise ValueError(f"{frames_npy} holds {len(frames)} frames, not {n}")
-    indices = joined_blocks(parts, n, k)[0]
     with atomic_path(outputs.searched, suffix=".npy") as path:
-        np.save(path, indices)
+        searched = np.lib.format.open_memmap(path, "w+", np.int32, (n, k))
+        join_rows(parts, n, {"indices": searched})
+        searched.flush()
+        del searched
     log.info("%d frames' %d searched neighbours from %d blocks", n, k, len(parts))
-    del indices
     started = time.monotonic()
     with atomic_path(outputs.luma, suffix=".npy") as path:
         save_luma(frames, mask, path, Progress(f"{metric} luma of {movie}"))
@@ -319,13 +319,38 @@ def join_step(frames_npy, parts, outputs, movie, metric, n, k, mask):
     )
 
 
+def join_rows(parts, n, outputs):
+    """The blocks ``parts`` (files of ``rows`` and, for each name of
+    ``outputs``, their values) put together: ``outputs[name][rows]`` set to
+    each part's ``name``, in the arrays given, a memmap of the file being
+    written too. Each page is then written once: filled first and copied to a
+    file after, each would be new memory twice, and a virtual machine may be
+    lent its memory as it is first touched (docs/performance.md). Fails unless
+    the parts hold each of the ``n`` frames once, and where a part lists fewer
+    neighbours than asked (``indices`` holding ``n``)."""
+    held = np.zeros(n, np.int64)
+    for path in parts:
+        with np.load(path) as part:
+            rows = part["rows"]
+            if len(rows) and (rows.min() < 0 or rows.max() >= n):
+                raise ValueError(f"{path} holds frames outside 0 to {n - 1}")
+            if "indices" in outputs and (part["indices"] >= n).any():
+                raise ValueError(f"{path} lists fewer neighbours than asked")
+            held += np.bincount(rows, minlength=n)
+            for name, out in outputs.items():
+                out[rows] = part[name]
+    if (held != 1).any():
+        raise ValueError(f"blocks {parts} do not hold each of the {n} frames once")
+
+
 def graph_step(parts, plan_npz, output, n, metric, k):
     """Rule ``index_graph``: the refined (or searched) blocks put together, the
     folder's neighbour graph (``indices``, ``distances``, as
     :func:`framescape.graph.jobs.graph_step` writes it), and its recall of the
     sampled frames' true nearest (the plan's) logged: a warning under the
     target."""
-    indices, distances = joined_blocks(parts, n, k)
+    indices, distances = np.empty((n, k), np.int32), np.empty((n, k), np.float32)
+    join_rows(parts, n, {"indices": indices, "distances": distances})
     save_npz(output, indices=indices, distances=distances)
     with np.load(plan_npz) as plan:
         sampled, truth = plan["sampled_rows"], plan["truth"]

@@ -9,11 +9,10 @@ reads them."""
 # the first components less, and the sample then chose fewer candidates).
 DIMENSIONS = {"gray": 64, "hsl": 128}
 # Frames fitting the projection and training the lists' centres, whatever the
-# folder's size: k-means then costs as many distances as there are lists (a
-# sample growing with the lists made it grow with their square: 10.7 s at a
-# million frames, against 2.9 s with this one; synthetic clustered data,
-# EPYC-512). faiss asks for 39 frames a list; at a million frames (3,906
-# lists) there are 17.
+# folder's size: an iteration of k-means then grows with the lists (TRAIN_FRAMES
+# × lists distances), where a sample growing with the lists made it grow with
+# their square (docs/performance.md). faiss asks for 39 frames a list; at a
+# million frames (3,906 lists) there are 17.
 TRAIN_FRAMES = 65536
 # Frames per list on average: the lists grow with the folder, so that a
 # search reads about PROBES × LIST_FRAMES frames whatever its size.
