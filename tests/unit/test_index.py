@@ -427,7 +427,7 @@ def test_the_search_order_keeps_each_list_together():
     assert len(drawn) == 100 and (np.diff(drawn) > 0).all() and drawn[-1] < 10**6
 
 
-def test_the_sample_keeps_the_matrixs_ranking_block_by_block(monkeypatch):
+def test_the_sample_ranks_as_the_matrix_block_by_block(monkeypatch):
     """Each sampled frame's nearest so far, merged block by block: the whole
     row's ranking, equal distances in frame order across blocks, the frame
     itself left out wherever it falls, every count of frames a block."""
@@ -435,6 +435,7 @@ def test_the_sample_keeps_the_matrixs_ranking_block_by_block(monkeypatch):
     n = 50
     # Distances 0 to 5 only: most are equal to some others.
     matrix = rng.integers(0, 6, (n, n)).astype(np.float32)
+
     def distances_to(_frames, _metric, chosen, _mask, columns):
         return matrix[chosen][:, columns]
 
@@ -447,7 +448,8 @@ def test_the_sample_keeps_the_matrixs_ranking_block_by_block(monkeypatch):
             np.empty(n), "gray", 12, chosen, None, lambda *a: seen.append(a), columns
         )
         assert found.dtype == np.int32 and (found == truth).all()
-    assert seen[-1] == (n, n, "frames") and len(seen) == n + 8 + 4 + 1
+    assert seen[-1] == (n, n, "frames")
+    assert len(seen) == sum(-(-n // columns) for columns in (1, 7, 16, n))
     assert build.sample_nearest(np.empty(n), "gray", 0, chosen).shape == (5, 0)
 
 
@@ -467,6 +469,7 @@ def test_the_sample_is_ranked_as_the_whole_matrix_ranks_it(folder_frames, metric
         blocks = (7, 64, n)
     else:
         truth = exact_nearest(frames, metric, K, chosen)
+        assert parameters.SAMPLE_COLUMNS % FRAME_BLOCK == 0
         blocks = (FRAME_BLOCK, 2 * FRAME_BLOCK)
     for columns in blocks:
         found = build.sample_nearest(frames, metric, K, chosen, columns=columns)

@@ -9,6 +9,7 @@ sample compared with every frame in one pass (:func:`sampled_candidates`,
 import faiss
 import numpy as np
 
+from framescape.distances.matrices import release_pages
 from framescape.distances.nearest import distances_to
 from framescape.distances.parameters import FRAME_BLOCK
 from framescape.graph.reduce import reduced_descriptors
@@ -55,14 +56,19 @@ def fit_projection(frames, metric, chosen, dimensions=None, mask=None):
     Fitted and applied on one thread (:func:`project_frames` too): faiss's
     BLAS sums in another order with more threads, and the projections decide
     each frame's list and candidates, so a job on a cluster node with more
-    threads would otherwise give another graph than a local run."""
+    threads would otherwise give another graph than a local run.
+
+    A memmap's pages are given back after each block: the sampled frames lie
+    all over the file, and the pages read around each (the kernel reads
+    ahead) would otherwise stay this job's memory, the whole folder's frames
+    at 65,536 of 300,000."""
     faiss_threads(1)
-    sample = np.concatenate(
-        [
-            reduced_rows(frames[chosen[start : start + FRAME_BLOCK]], metric, mask)
-            for start in range(0, len(chosen), FRAME_BLOCK)
-        ]
-    )
+    sample = []
+    for start in range(0, len(chosen), FRAME_BLOCK):
+        block = frames[chosen[start : start + FRAME_BLOCK]]
+        release_pages(frames)
+        sample.append(reduced_rows(block, metric, mask))
+    sample = np.concatenate(sample)
     dimensions = dimensions or DIMENSIONS[metric]
     dimensions = min(dimensions, sample.shape[1], max(1, len(sample) - 1))
     projection = faiss.PCAMatrix(sample.shape[1], dimensions)
@@ -93,7 +99,7 @@ def train_index(projected):
     so that training grows with the lists, not with their square."""
     n, dimensions = projected.shape
     lists = list_count(n)
-    # faiss wants a frame a list at least (past 16.7 million frames).
+    # faiss wants a frame a list at least (past 16.8 million frames).
     chosen = training_frames(n, max(TRAIN_FRAMES, lists))
     quantizer = faiss.IndexFlatL2(dimensions)
     index = faiss.IndexIVFFlat(quantizer, dimensions, lists, faiss.METRIC_L2)
@@ -169,10 +175,11 @@ def sample_nearest(
         inside = np.flatnonzero((chosen >= start) & (chosen < stop))
         block[inside, chosen[inside] - start] = np.inf
         limit = best[:, -1]
-        # Rows with a frame here as near as their k-th so far: this block's
-        # frames come after every kept one, so a stable sort keeps frame order.
-        for row in np.flatnonzero((block <= limit[:, None]).any(axis=1)):
-            near = np.flatnonzero(block[row] <= limit[row])
+        # Rows with a frame here nearer than their k-th so far (one as near
+        # comes later, so it loses the tie): this block's frames come after
+        # every kept one, so a stable sort keeps equal distances in frame order.
+        for row in np.flatnonzero((block < limit[:, None]).any(axis=1)):
+            near = np.flatnonzero(block[row] < limit[row])
             distance = np.concatenate([best[row], block[row, near]])
             at = np.concatenate([best_at[row], start + near])
             kept = np.argsort(distance, kind="stable")[:k]

@@ -322,10 +322,11 @@ def join_step(frames_npy, parts, outputs, movie, metric, n, k, mask):
 def join_rows(parts, n, outputs):
     """The blocks ``parts`` (files of ``rows`` and, for each name of
     ``outputs``, their values) put together: ``outputs[name][rows]`` set to
-    each part's ``name``, in the arrays given, a memmap of the file being
-    written too. Each page is then written once: filled first and copied to a
+    each part's ``name``, in the arrays given (or a memmap of the file being
+    written). Each page is then written once: filled first and copied to a
     file after, each would be new memory twice, and a virtual machine may be
-    lent its memory as it is first touched (docs/performance.md). Fails unless
+    lent its memory as it is first touched (docs/performance.md, "Memory lent
+    as it is first touched"). Fails unless
     the parts hold each of the ``n`` frames once, and where a part lists fewer
     neighbours than asked (``indices`` holding ``n``)."""
     held = np.zeros(n, np.int64)
@@ -334,11 +335,12 @@ def join_rows(parts, n, outputs):
             rows = part["rows"]
             if len(rows) and (rows.min() < 0 or rows.max() >= n):
                 raise ValueError(f"{path} holds frames outside 0 to {n - 1}")
-            if "indices" in outputs and (part["indices"] >= n).any():
-                raise ValueError(f"{path} lists fewer neighbours than asked")
             held += np.bincount(rows, minlength=n)
             for name, out in outputs.items():
-                out[rows] = part[name]
+                values = part[name]
+                if name == "indices" and (values >= n).any():
+                    raise ValueError(f"{path} lists fewer neighbours than asked")
+                out[rows] = values
     if (held != 1).any():
         raise ValueError(f"blocks {parts} do not hold each of the {n} frames once")
 

@@ -29,6 +29,8 @@ PROBES = 32
 INDEX_RECALL_SAMPLE = 256
 # Frames the sample is compared with at a time (framescape.index.build.
 # sample_nearest): their distances to the sample are held (4 MB at 256 frames).
+# A multiple of distances.parameters.FRAME_BLOCK, the blocks exact_nearest
+# compares hsl's frames in: their Gram products then round alike.
 SAMPLE_COLUMNS = 4096
 # Neighbours of a frame whose own first as many neighbours become its
 # candidates again (framescape.index.refine); 0: the searched graph is kept.

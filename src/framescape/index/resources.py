@@ -25,14 +25,20 @@ from framescape.index.parameters import (
 # framescape.index.build's chunk of queries (build imports faiss: not here).
 SEARCH_CHUNK = 4096
 # What the terms below leave out (the memmapped frames' pages between their
-# release, faiss's and numba's own buffers): at 100,000 frames of 40×30 the
-# build peaked at 877 MB and a search job at 1,193 MB (gray,
-# benchmarks/archive.py) against 675 and 1,042 MB counted.
+# release, faiss's and numba's own buffers): when it was fitted, at 100,000
+# frames of 40×30 the build peaked at 877 MB and a search job at 1,193 MB
+# (gray, benchmarks/archive.py) against 675 and 1,042 MB counted.
 MEASURED_MARGIN = 1.35
 from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
 
 # A memory page: a mapped file is read a page at a time.
 PAGE = 4096
+# A frame read from a memmap at random can map the page cache's folio around
+# it, up to 2 MiB where the kernel reads ahead in large folios: at a million
+# frames, comparing 256 frames drawn from all over the file held 551 MB more
+# until their block's pages were given back (EPYC-512, Linux 6.18, 8 MiB of
+# read-ahead; docs/performance.md).
+MAPPED_AROUND_FRAME = 2 * 2**20
 
 # Seconds a frame, at 40×30: reduced and projected (and its share of the
 # sample compared with every frame), and searched and re-ranked with the most
@@ -60,8 +66,9 @@ def build_memory(metric, n_frames, width, height, k):
     pages and the index's copy) and the index's frame numbers, the lists'
     training frames (the PCA's sample projected), the PCA's sample reduced
     (float32), a block of frames being reduced (pixels and features), and the
-    sample: its frames' features (hsl's 16 bytes a pixel) and their distances
-    to a block of frames."""
+    sample: its frames' features (hsl's 16 bytes a pixel), the frames' pages
+    mapped around them (:data:`MAPPED_AROUND_FRAME`, at most the frames' file)
+    and their distances to a block of frames."""
     train = min(TRAIN_FRAMES, n_frames)
     sample = min(INDEX_RECALL_SAMPLE, n_frames)
     return int(
@@ -74,6 +81,7 @@ def build_memory(metric, n_frames, width, height, k):
             + 4 * train * reduced_bytes(metric, width, height)
             + (3 + 16) * width * height * min(FRAME_BLOCK, n_frames)
             + sample * (16 * width * height + 12 * min(SAMPLE_COLUMNS, n_frames))
+            + min(sample * MAPPED_AROUND_FRAME, 3 * width * height * n_frames)
         )
     )
 
