@@ -64,7 +64,19 @@ def cpu_description():
     except OSError:
         pass
     avx512 = "AVX-512" if "avx512f" in flags else "no AVX-512"
-    return f"{model}, {os.cpu_count()} cores, {avx512}"
+    return f"{model}, {os.cpu_count()} cores, {avx512}{huge_pages()}"
+
+
+def huge_pages():
+    """``", huge pages <mode>"``: Linux's transparent huge pages setting, which
+    decides whether OpenBLAS's buffers get them (docs/performance.md, "OpenBLAS's
+    buffers on small pages"); empty elsewhere."""
+    try:
+        setting = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return ""
+    chosen = [word.strip("[]") for word in setting.split() if word.startswith("[")]
+    return f", huge pages {chosen[0]}" if chosen else ""
 
 
 def load_average():

@@ -340,6 +340,49 @@ def time_hsl(frames, repeat):
     )
 
 
+def hsl_floor(frames, repeat):
+    """The least time hsl's matrix can take on this machine, from the one-thread
+    speed of its two parts on one pixel block (the Gram products, as
+    distances/gram.py splits them into squares, and the features), times the
+    blocks, spread evenly over the threads: a CPU whose floor is above the 0.5 s
+    aim cannot reach it however the work is shared out."""
+    from threadpoolctl import threadpool_limits
+
+    from framescape.distances.gram import gram_squares
+    from framescape.distances.parameters import GRAM_TILE, hsl_block_pixels
+
+    n, pixels = len(frames), frames.shape[1] * frames.shape[2]
+    block = hsl_block_pixels(n, pixels)
+    # Whole blocks' worth (the last block is short).
+    blocks = pixels / block
+    rgb = np.ascontiguousarray(frames.reshape(n, pixels, 3)[:, :block])
+    features = np.empty((n, 4 * block), np.float32)
+    squares = gram_squares(n, n, GRAM_TILE, True)
+
+    def products():
+        for rows, columns in squares:
+            features[rows] @ features[columns].T
+
+    # The features first: the products then multiply real numbers.
+    convert = best_of(repeat, kernels.hls_features_serial, rgb, features)
+    with threadpool_limits(limits=1, user_api="blas"):
+        product = best_of(repeat, products)
+    # Useful flops: a square on the diagonal is a symmetric product (syrk).
+    flops = 0
+    for rows, columns in squares:
+        r, c = len(range(n)[rows]), len(range(n)[columns])
+        flops += (r * (r + 1) if rows == columns else 2 * r * c) * 4 * block
+    threads = numba.get_num_threads()
+    least = blocks * (product + convert) / threads
+    print(
+        f"hsl's floor here: {blocks:.2f} pixel blocks' worth, each {flops / 1e9:.2f} GFLOP of "
+        f"products at {flops / product / 1e9:.1f} GFLOP/s on one BLAS thread "
+        f"({product * 1e3:.1f} ms) and {convert * 1e3:.1f} ms of features: "
+        f"{blocks * (product + convert):.3f} CPU s, at least {least:.3f} s on "
+        f"{threads} threads"
+    )
+
+
 def time_extraction(args):
     """Our extraction against bare ffmpeg's decoding, on one line."""
     movie = args.extract_movie or args.movie
@@ -360,6 +403,7 @@ def main():
     time_gray(frames, luma, args.repeat)
     time_hsl(frames, args.repeat)
     print()
+    hsl_floor(frames, args.repeat)
     time_extraction(args)
 
 
