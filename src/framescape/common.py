@@ -21,6 +21,7 @@ import numpy as np
 
 from framescape.registry import METHODS
 from framescape.run.jobs import record_job
+from framescape.run.pages import huge_blas_buffers
 
 MB = 1024**2
 GB = 1024**3
@@ -143,10 +144,13 @@ def run_step(log_file, step, *args, **kwargs):
 
     While the process lives, the job is recorded in its run's results folder
     (:func:`framescape.run.jobs.record_job`): no later run starts while it still
-    writes there.
+    writes there. Before the step, the BLAS library's buffer is given huge pages
+    where the kernel gives them only on request
+    (:func:`framescape.run.pages.huge_blas_buffers`).
     """
     record_job(log_file)
     setup_logging(log_file)
+    huge_blas_buffers()
     reason = reason_path(log_file)
     save_text(
         reason, f"did not finish (killed? out of memory or time?): see {log_file}"

@@ -134,6 +134,15 @@ def unedited_digests():
             "umap_progress, watching",
             "Watch, umap_progress, watching",
         ),
+        # the pages asked for the BLAS library's buffers: the module, its
+        # import, a statement that only calls it
+        ("run/pages.py", "LEAST_BUFFER = ", "LEAST_BUFFER = 2 * "),
+        ("common.py", "    huge_blas_buffers()\n", ""),
+        (
+            "common.py",
+            "from framescape.run.pages import huge_blas_buffers\n",
+            "from framescape.run.pages import SETTING, huge_blas_buffers\n",
+        ),
     ],
 )
 def test_what_cannot_change_a_result_reruns_nothing(
@@ -201,3 +210,10 @@ def test_a_with_line_that_does_more_than_report_still_counts(package, new):
     before = digest.code_digest("embed.jobs")
     edit(package / "embed/neighbours.py", "        with umap_progress(model):", new)
     assert digest.code_digest("embed.jobs") != before
+
+
+def test_a_call_of_the_pages_with_arguments_still_counts(package):
+    """Only a bare call drops out: an argument could compute something."""
+    before = digest.code_digest("distances.jobs")
+    edit(package / "common.py", "    huge_blas_buffers()\n", "    huge_blas_buffers(log_file)\n")
+    assert digest.code_digest("distances.jobs") != before

@@ -18,7 +18,10 @@ What a step computes is its code without what cannot change a result:
 - the records of the jobs at work (:mod:`framescape.run.jobs`): who writes into
   a results folder and what each job used, never what it writes;
 - progress reports (:mod:`framescape.run.progress`): the module, its imports, and
-  a ``with`` line that calls it, whose block counts as if it stood alone.
+  a ``with`` line that calls it, whose block counts as if it stood alone;
+- the pages asked for the BLAS library's buffers (:mod:`framescape.run.pages`):
+  the module, its imports, and a statement that only calls it, with no
+  arguments.
 
 Read from the source files, without importing them (planning a run stays light).
 """
@@ -30,6 +33,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent
 LOG_LEVELS = {"log", "debug", "info", "warning", "error", "exception", "critical"}
 PROGRESS = "run.progress"
+PAGES = "run.pages"
 
 
 def outside_digest(name):
@@ -39,6 +43,7 @@ def outside_digest(name):
         "run.guard",
         "run.jobs",
         PROGRESS,
+        PAGES,
     }
 
 
@@ -118,19 +123,36 @@ def is_log_line(node):
     )
 
 
+def imports_from(node, module):
+    """``from framescape.<module> import …``."""
+    return isinstance(node, ast.ImportFrom) and node.module == f"framescape.{module}"
+
+
 def is_progress_import(node):
-    """``from framescape.run.progress import …``."""
-    return isinstance(node, ast.ImportFrom) and node.module == f"framescape.{PROGRESS}"
+    return imports_from(node, PROGRESS)
 
 
-def progress_names(tree):
-    """The names ``tree`` imports from :mod:`framescape.run.progress`."""
+def imported_names(tree, module):
+    """The names ``tree`` imports from ``framescape.<module>``."""
     return {
         alias.asname or alias.name
         for node in ast.walk(tree)
-        if is_progress_import(node)
+        if imports_from(node, module)
         for alias in node.names
     }
+
+
+def is_pages_call(node, names):
+    """A statement that only calls one of ``names`` (imported from
+    :mod:`framescape.run.pages`), with no arguments."""
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Name)
+        and node.value.func.id in names
+        and not node.value.args
+        and not node.value.keywords
+    )
 
 
 def is_progress_item(item, names):
@@ -170,10 +192,12 @@ def without_progress(body, names):
 
 
 def computed_code(source):
-    """The syntax tree of ``source`` as text, without docstrings, log lines and
-    progress reports (comments and layout are not in the tree)."""
+    """The syntax tree of ``source`` as text, without docstrings, log lines,
+    progress reports and the pages' calls (comments and layout are not in the
+    tree)."""
     tree = ast.parse(source)
-    names = progress_names(tree)
+    names = imported_names(tree, PROGRESS)
+    paging = imported_names(tree, PAGES)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if not isinstance(body, list):
@@ -183,6 +207,8 @@ def computed_code(source):
             for index, statement in enumerate(without_progress(body, names))
             if not (index == 0 and is_docstring(statement))
             and not is_log_line(statement)
+            and not imports_from(statement, PAGES)
+            and not is_pages_call(statement, paging)
         ]
         # A body left empty still needs a statement to be valid Python.
         node.body = kept or [ast.Pass()]
