@@ -24,6 +24,7 @@ import numpy as np
 
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.probe import probe_movie
+from framescape.run.hugepages import huge_blas_buffers, huge_page_setting
 from framescape.run.jobs import logged_usage
 from framescape.testing import (
     CONFIG,
@@ -33,6 +34,11 @@ from framescape.testing import (
     real_movie,
     snakemake,
 )
+
+# Huge pages under the BLAS library's buffer, asked for before any product, as
+# every job asks before its step: the benchmarks that multiply in their own
+# process then time the products the jobs run.
+BLAS_PAGES = huge_blas_buffers()
 
 SHARED_MOVIES = REPO.parent / "shared" / "movies"
 
@@ -51,8 +57,9 @@ def recall(found, truth):
 
 
 def cpu_description():
-    """The CPU's model name, its cores and whether it has AVX-512 (Linux's
-    /proc/cpuinfo; ``platform.processor()`` elsewhere)."""
+    """The CPU's model name, its cores, whether it has AVX-512 (Linux's
+    /proc/cpuinfo; ``platform.processor()`` elsewhere) and the huge pages
+    setting (:func:`huge_pages`)."""
     model, flags = platform.processor() or platform.machine(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -68,15 +75,15 @@ def cpu_description():
 
 
 def huge_pages():
-    """``", huge pages <mode>"``: Linux's transparent huge pages setting, which
-    decides whether OpenBLAS's buffers get them (docs/performance.md, "OpenBLAS's
-    buffers on small pages"); empty elsewhere."""
-    try:
-        setting = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
-    except OSError:
+    """``", huge pages <setting>"`` (Linux's transparent huge pages, which decide
+    whether OpenBLAS's buffer gets them: docs/performance.md, "OpenBLAS's
+    buffers on small pages"), and whether this process asked for them under
+    its BLAS buffer (:data:`BLAS_PAGES`); empty elsewhere."""
+    setting = huge_page_setting()
+    if setting is None:
         return ""
-    chosen = [word.strip("[]") for word in setting.split() if word.startswith("[")]
-    return f", huge pages {chosen[0]}" if chosen else ""
+    asked = ", asked for the BLAS buffer" if BLAS_PAGES else ""
+    return f", huge pages {setting}{asked}"
 
 
 def load_average():

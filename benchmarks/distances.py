@@ -39,6 +39,7 @@ from framescape.distances import matrices as distances
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.extract import extract_frames
 from framescape.frames.probe import ffmpeg_exe
+from framescape.run.hugepages import huge_blas_buffers, huge_page_setting
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -395,6 +396,8 @@ def time_extraction(args):
 
 
 def main():
+    # Before any product, as every job does before its step.
+    asked = huge_blas_buffers()
     args = parse_arguments()
     frames, luma = read_frames(args)
     check_results(frames, luma)
@@ -403,8 +406,12 @@ def main():
     time_gray(frames, luma, args.repeat)
     time_hsl(frames, args.repeat)
     print()
-    hsl_floor(frames, args.repeat)
     time_extraction(args)
+    hsl_floor(frames, args.repeat)
+    print(
+        f"huge pages {huge_page_setting()}"
+        + (", asked for the BLAS buffer" if asked else "")
+    )
 
 
 if __name__ == "__main__":

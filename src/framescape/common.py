@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from framescape.registry import METHODS
+from framescape.run.hugepages import huge_blas_buffers
 from framescape.run.jobs import record_job
-from framescape.run.pages import huge_blas_buffers
 
 MB = 1024**2
 GB = 1024**3
@@ -146,16 +146,16 @@ def run_step(log_file, step, *args, **kwargs):
     (:func:`framescape.run.jobs.record_job`): no later run starts while it still
     writes there. Before the step, the BLAS library's buffer is given huge pages
     where the kernel gives them only on request
-    (:func:`framescape.run.pages.huge_blas_buffers`).
+    (:func:`framescape.run.hugepages.huge_blas_buffers`).
     """
     record_job(log_file)
     setup_logging(log_file)
-    huge_blas_buffers()
     reason = reason_path(log_file)
     save_text(
         reason, f"did not finish (killed? out of memory or time?): see {log_file}"
     )
     try:
+        huge_blas_buffers()
         step(*args, **kwargs)
     except FramescapeError as error:
         log.error("%s", error)

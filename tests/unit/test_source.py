@@ -134,15 +134,16 @@ def unedited_digests():
             "umap_progress, watching",
             "Watch, umap_progress, watching",
         ),
-        # the pages asked for the BLAS library's buffers: the module, its
+        # the huge pages asked for the BLAS library's buffer: the module, its
         # import, a statement that only calls it
-        ("run/pages.py", "LEAST_BUFFER = ", "LEAST_BUFFER = 2 * "),
-        ("common.py", "    huge_blas_buffers()\n", ""),
+        ("run/hugepages.py", "LEAST_BUFFER = ", "LEAST_BUFFER = 2 * "),
+        ("common.py", "        huge_blas_buffers()\n", ""),
         (
             "common.py",
-            "from framescape.run.pages import huge_blas_buffers\n",
-            "from framescape.run.pages import SETTING, huge_blas_buffers\n",
+            "from framescape.run.hugepages import huge_blas_buffers\n",
+            "from framescape.run.hugepages import SETTING, huge_blas_buffers\n",
         ),
+
     ],
 )
 def test_what_cannot_change_a_result_reruns_nothing(
@@ -212,8 +213,29 @@ def test_a_with_line_that_does_more_than_report_still_counts(package, new):
     assert digest.code_digest("embed.jobs") != before
 
 
-def test_a_call_of_the_pages_with_arguments_still_counts(package):
-    """Only a bare call drops out: an argument could compute something."""
+def test_a_call_asking_for_huge_pages_under_another_name_reruns_nothing(
+    unedited_digests, package
+):
+    edit(package / "common.py", "import huge_blas_buffers\n", "import huge_blas_buffers as ask\n")
+    edit(package / "common.py", "        huge_blas_buffers()\n", "        ask()\n")
+    assert [digest.code_digest(step) for step in STEPS] == unedited_digests
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        # an argument could compute something
+        "        huge_blas_buffers(log_file)\n",
+        # another function of the module: only huge_blas_buffers drops out
+        "        huge_page_setting()\n",
+    ],
+)
+def test_other_calls_of_the_huge_pages_module_still_count(package, new):
     before = digest.code_digest("distances.jobs")
-    edit(package / "common.py", "    huge_blas_buffers()\n", "    huge_blas_buffers(log_file)\n")
+    edit(
+        package / "common.py",
+        "import huge_blas_buffers\n",
+        "import huge_blas_buffers, huge_page_setting\n",
+    )
+    edit(package / "common.py", "        huge_blas_buffers()\n", new)
     assert digest.code_digest("distances.jobs") != before

@@ -19,9 +19,9 @@ What a step computes is its code without what cannot change a result:
   a results folder and what each job used, never what it writes;
 - progress reports (:mod:`framescape.run.progress`): the module, its imports, and
   a ``with`` line that calls it, whose block counts as if it stood alone;
-- the pages asked for the BLAS library's buffers (:mod:`framescape.run.pages`):
-  the module, its imports, and a statement that only calls it, with no
-  arguments.
+- the huge pages asked for the BLAS library's buffer
+  (:mod:`framescape.run.hugepages`): the module, its imports, and a statement
+  that only calls its ``huge_blas_buffers``, with no arguments.
 
 Read from the source files, without importing them (planning a run stays light).
 """
@@ -33,7 +33,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent
 LOG_LEVELS = {"log", "debug", "info", "warning", "error", "exception", "critical"}
 PROGRESS = "run.progress"
-PAGES = "run.pages"
+HUGE_PAGES = "run.hugepages"
 
 
 def outside_digest(name):
@@ -43,7 +43,7 @@ def outside_digest(name):
         "run.guard",
         "run.jobs",
         PROGRESS,
-        PAGES,
+        HUGE_PAGES,
     }
 
 
@@ -132,19 +132,21 @@ def is_progress_import(node):
     return imports_from(node, PROGRESS)
 
 
-def imported_names(tree, module):
-    """The names ``tree`` imports from ``framescape.<module>``."""
+def imported_names(tree, module, only=None):
+    """The names ``tree`` imports from ``framescape.<module>`` (of ``only``,
+    if given), as they are bound."""
     return {
         alias.asname or alias.name
         for node in ast.walk(tree)
         if imports_from(node, module)
         for alias in node.names
+        if only is None or alias.name == only
     }
 
 
-def is_pages_call(node, names):
-    """A statement that only calls one of ``names`` (imported from
-    :mod:`framescape.run.pages`), with no arguments."""
+def is_huge_pages_call(node, names):
+    """A statement that only calls ``huge_blas_buffers`` (``names``: what
+    ``tree`` imports it as), with no arguments."""
     return (
         isinstance(node, ast.Expr)
         and isinstance(node.value, ast.Call)
@@ -193,11 +195,11 @@ def without_progress(body, names):
 
 def computed_code(source):
     """The syntax tree of ``source`` as text, without docstrings, log lines,
-    progress reports and the pages' calls (comments and layout are not in the
-    tree)."""
+    progress reports and the calls asking for huge pages (comments and layout
+    are not in the tree)."""
     tree = ast.parse(source)
     names = imported_names(tree, PROGRESS)
-    paging = imported_names(tree, PAGES)
+    huge_calls = imported_names(tree, HUGE_PAGES, only="huge_blas_buffers")
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if not isinstance(body, list):
@@ -207,8 +209,8 @@ def computed_code(source):
             for index, statement in enumerate(without_progress(body, names))
             if not (index == 0 and is_docstring(statement))
             and not is_log_line(statement)
-            and not imports_from(statement, PAGES)
-            and not is_pages_call(statement, paging)
+            and not imports_from(statement, HUGE_PAGES)
+            and not is_huge_pages_call(statement, huge_calls)
         ]
         # A body left empty still needs a statement to be valid Python.
         node.body = kept or [ast.Pass()]
