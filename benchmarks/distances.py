@@ -408,10 +408,9 @@ def main():
     print()
     time_extraction(args)
     hsl_floor(frames, args.repeat)
-    print(
-        f"huge pages {huge_page_setting()}"
-        + (", asked for the BLAS buffer" if asked else "")
-    )
+    setting = huge_page_setting()
+    if setting is not None:
+        print(f"huge pages {setting}" + (", asked for the BLAS buffer" if asked else ""))
 
 
 if __name__ == "__main__":

@@ -143,7 +143,6 @@ def unedited_digests():
             "from framescape.run.hugepages import huge_blas_buffers\n",
             "from framescape.run.hugepages import SETTING, huge_blas_buffers\n",
         ),
-
     ],
 )
 def test_what_cannot_change_a_result_reruns_nothing(

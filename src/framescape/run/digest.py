@@ -129,6 +129,7 @@ def imports_from(node, module):
 
 
 def is_progress_import(node):
+    """``from framescape.run.progress import …``."""
     return imports_from(node, PROGRESS)
 
 
