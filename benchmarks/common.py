@@ -71,11 +71,12 @@ def cpu_description():
     except OSError:
         pass
     avx512 = "AVX-512" if "avx512f" in flags else "no AVX-512"
-    return f"{model}, {os.cpu_count()} cores, {avx512}{huge_pages()}"
+    parts = [model, f"{os.cpu_count()} cores", avx512, huge_pages()]
+    return ", ".join(part for part in parts if part)
 
 
 def huge_pages():
-    """``", huge pages <setting>"`` (Linux's transparent huge pages, which decide
+    """``"huge pages <setting>"`` (Linux's transparent huge pages, which decide
     whether OpenBLAS's buffer gets them: docs/performance.md, "OpenBLAS's
     buffers on small pages"), and whether this process asked for them under
     its BLAS buffer (:data:`BLAS_PAGES`); empty elsewhere."""
@@ -83,7 +84,7 @@ def huge_pages():
     if setting is None:
         return ""
     asked = ", asked for the BLAS buffer" if BLAS_PAGES else ""
-    return f", huge pages {setting}{asked}"
+    return f"huge pages {setting}{asked}"
 
 
 def load_average():

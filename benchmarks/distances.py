@@ -34,12 +34,14 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.metrics import pairwise_distances
 
+# Asks for huge pages under the BLAS buffer on import, before any product, as
+# every job does before its step.
+from common import huge_pages
 from framescape.distances import kernels
 from framescape.distances import matrices as distances
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.extract import extract_frames
 from framescape.frames.probe import ffmpeg_exe
-from framescape.run.hugepages import huge_blas_buffers, huge_page_setting
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -396,8 +398,6 @@ def time_extraction(args):
 
 
 def main():
-    # Before any product, as every job does before its step.
-    asked = huge_blas_buffers()
     args = parse_arguments()
     frames, luma = read_frames(args)
     check_results(frames, luma)
@@ -408,9 +408,8 @@ def main():
     print()
     time_extraction(args)
     hsl_floor(frames, args.repeat)
-    setting = huge_page_setting()
-    if setting is not None:
-        print(f"huge pages {setting}" + (", asked for the BLAS buffer" if asked else ""))
+    if huge_pages():
+        print(huge_pages())
 
 
 if __name__ == "__main__":
