@@ -16,6 +16,8 @@ features (BLAS, float32 products, float64 sums).
   their numba kernels;
 - :mod:`~framescape.distances.nearest`: distances to some frames without the
   matrix, and each frame's nearest frames;
+- :mod:`~framescape.distances.products`: the Gram products of those distances,
+  each element summed in one order wherever its frames sit;
 - :mod:`~framescape.distances.tiles`: which frames each tile job compares, and
   the heatmap's cells;
 - :mod:`~framescape.distances.jobs`: the rules' steps;

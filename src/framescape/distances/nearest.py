@@ -7,7 +7,7 @@ matrix's rows into each frame's ``k`` nearest (the viewer's)."""
 
 import numpy as np
 
-from framescape.distances import kernels
+from framescape.distances import kernels, products
 from framescape.distances.matrices import (
     check_frames,
     hsl_band,
@@ -17,7 +17,7 @@ from framescape.distances.matrices import (
     release_pages,
     squared_norms,
 )
-from framescape.distances.parameters import FRAME_BLOCK, HSL_BLOCK
+from framescape.distances.parameters import FRAME_BLOCK
 
 # Rows of a distance matrix read at a time when ranking neighbours.
 NEAREST_BLOCK = 512
@@ -32,7 +32,9 @@ def distances_to(
 
     gray's sums are exact, so its elements equal the matrix's; hsl's Gram
     products are grouped differently, so its elements agree within float32
-    rounding. The other frames are read ``column_frames`` at a time, and a
+    rounding, and each depends on its two frames alone, not on the others
+    compared in the same call nor on the threads
+    (:func:`~framescape.distances.products.add_products`). The other frames are read ``column_frames`` at a time, and a
     memmap's pages are given back after each block: memory holds the chosen
     frames' features (hsl: 16 bytes a pixel each) and one block, whatever the
     movie's length.
@@ -78,9 +80,7 @@ def distances_to(
             features = buffer[: len(pixels)]
             kernels.hls_features(pixels, features)
             gram = np.zeros((len(chosen), features.shape[0]))
-            for first in range(0, features.shape[1], 4 * HSL_BLOCK):
-                part = slice(first, first + 4 * HSL_BLOCK)
-                gram += chosen_features[:, part] @ features[:, part].T
+            products.add_products(chosen_features, features, gram)
             rows[:, block] = hsl_band(
                 gram, chosen_norms, squared_norms(features), n_pixels
             )

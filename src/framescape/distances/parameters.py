@@ -10,11 +10,9 @@ from framescape.common import MB
 # features of all frames are held at once, of two blocks at a time (one block's
 # products run beside the next one's features); blocks this small share out
 # evenly over the threads, and their products are as fast as larger ones'.
-# distances_to (distances/nearest.py) multiplies its features in parts of as
-# many pixels' features...
 HSL_BLOCK = 4096
 HSL_BLOCKS_HELD = 2
-# ... and at most this many bytes of them, for long movies.
+# At most this many bytes of them, for long movies.
 HSL_FEATURE_BYTES = 256 * MB
 # Frames turned into luma at a time, rows of the Gram matrix multiplied at a time.
 FRAME_BLOCK = 256

@@ -213,7 +213,6 @@ def landmark_layout(n, rows):
     :func:`~framescape.embed.methods.embed_graph`); classical MDS of all of them
     for at most three."""
     landmarks = even_landmarks(n, n if n <= 3 else LANDMARKS)
-    # Before BLAS is limited: hsl's Gram products use every thread.
     landmark_rows = rows(landmarks)
     with threadpool_limits(limits=1, user_api="blas"):
         return landmark_mds(landmark_rows, landmarks)

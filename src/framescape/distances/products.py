@@ -1,0 +1,96 @@
+"""hsl's Gram products without the matrix (:func:`add_products`): each element
+summed in the same order wherever its two frames sit in the product, and on any
+number of threads.
+
+Why not the BLAS library's ``rows @ columns.T``: the order in which it sums an
+element's products may depend on the element's place in the product and on how
+the product is shared out between threads. OpenBLAS's Haswell kernel (CPUs with
+AVX2 but not AVX-512) does: the same two frames got distances one float32
+rounding apart in two re-rank groups, or on one thread and on two, so a graph
+depended on a job's block and the landmark MDS on ``--cores``. The matrix keeps
+BLAS (:mod:`~framescape.distances.gram`): its products are squares that start
+on fixed frames, the same BLAS calls whatever the threads.
+
+Here every element is one dot product of the kernel below over the same chunks
+of features, so its bits depend on its two frames alone (and on the CPU that
+numba compiled for): as fast as OpenBLAS's one thread on an AMD EPYC with AVX2
+(docs/performance.md)."""
+
+import numba
+import numpy as np
+
+# Rows and columns of a tile: 9 vector sums and 6 streams of features fit the
+# 16 vector registers of AVX2; smaller tiles read more for each product.
+TILE = 3
+# Features summed in float32 at a time, then added in float64: a tile's rows
+# (8 KB each) stay in the L1 cache while a block's columns go by.
+CHUNK = 2048
+# A task's frames: its columns' chunks stay in the L2 cache (192 KB) while the
+# rows pass them; tasks this small share out over the threads.
+BLOCK_COLUMNS = 24
+BLOCK_ROWS = 48
+# "reassoc" lets LLVM sum each dot product in vector lanes (one order for every
+# element: the same loop computes them all); "contract" fuses each multiply and
+# add.
+FASTMATH = {"reassoc", "contract"}
+
+
+@numba.njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
+def tile_sums(r0, r1, r2, c0, c1, c2):
+    """The nine float32 dot products of three rows' and three columns' chunks
+    of features, row by row."""
+    s00 = s01 = s02 = s10 = s11 = s12 = s20 = s21 = s22 = np.float32(0.0)
+    for k in range(r0.shape[0]):
+        s00 += r0[k] * c0[k]
+        s01 += r0[k] * c1[k]
+        s02 += r0[k] * c2[k]
+        s10 += r1[k] * c0[k]
+        s11 += r1[k] * c1[k]
+        s12 += r1[k] * c2[k]
+        s20 += r2[k] * c0[k]
+        s21 += r2[k] * c1[k]
+        s22 += r2[k] * c2[k]
+    return (s00, s01, s02, s10, s11, s12, s20, s21, s22)
+
+
+@numba.njit(cache=True, parallel=True, fastmath=FASTMATH)
+def add_products(rows, columns, out):
+    """``out += rows @ columns.T``: float32 products summed :data:`CHUNK`
+    features at a time, the chunks' sums added to float64 ``out`` in order.
+
+    A tile at the edge repeats its last row or column (the same kernel, its
+    extra sums dropped), so that an element there is summed as everywhere.
+
+    Parameters
+    ----------
+    rows : (R, F) float32
+    columns : (C, F) float32
+    out : (R, C) float64
+        Added to, in place.
+    """
+    n_rows, n_columns, n_features = rows.shape[0], columns.shape[0], rows.shape[1]
+    row_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
+    column_blocks = (n_columns + BLOCK_COLUMNS - 1) // BLOCK_COLUMNS
+    for task in numba.prange(row_blocks * column_blocks):
+        first_row = (task // column_blocks) * BLOCK_ROWS
+        first_column = (task % column_blocks) * BLOCK_COLUMNS
+        last_row = min(first_row + BLOCK_ROWS, n_rows)
+        last_column = min(first_column + BLOCK_COLUMNS, n_columns)
+        for start in range(0, n_features, CHUNK):
+            stop = min(start + CHUNK, n_features)
+            for i in range(first_row, last_row, TILE):
+                r0 = rows[i, start:stop]
+                r1 = rows[min(i + 1, n_rows - 1), start:stop]
+                r2 = rows[min(i + 2, n_rows - 1), start:stop]
+                for j in range(first_column, last_column, TILE):
+                    sums = tile_sums(
+                        r0,
+                        r1,
+                        r2,
+                        columns[j, start:stop],
+                        columns[min(j + 1, n_columns - 1), start:stop],
+                        columns[min(j + 2, n_columns - 1), start:stop],
+                    )
+                    for a in range(min(TILE, n_rows - i)):
+                        for b in range(min(TILE, n_columns - j)):
+                            out[i + a, j + b] += sums[TILE * a + b]
