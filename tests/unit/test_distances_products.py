@@ -70,3 +70,18 @@ def test_no_rows_or_no_columns_add_nothing(features):
     out = np.ones((2, 2))
     products.add_products(features[:2, :0], features[:2, :0], out)
     assert (out == 1).all()
+
+
+def test_upper_gives_the_elements_on_and_above_the_diagonal(features):
+    """The same frames both ways with ``upper``: the full product's elements on
+    and above the diagonal, in float32 too (the candidate tiles')."""
+    whole = products_of(features, features)
+    upper = np.zeros_like(whole)
+    products.add_products(features, features, upper, True)
+    on_and_above = np.triu_indices(len(features))
+    assert (upper[on_and_above] == whole[on_and_above]).all()
+    # Only tiles that reach the diagonal were computed: far below it, nothing.
+    assert (upper[np.tril_indices(len(features), -products.TILE)] == 0).all()
+    single = np.zeros(whole.shape, np.float32)
+    products.add_products(features, features, single, True)
+    assert np.allclose(single[on_and_above], whole[on_and_above], rtol=1e-6, atol=0)

@@ -1,61 +1,20 @@
 """The workflow's neighbour-graph jobs (framescape.graph) against the same
 calls in one process, and the heatmap and distances they rest on."""
 
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from framescape.distances import matrices
 from framescape.distances import nearest as distances_nearest
+from framescape.frames.decode import MovieDecoder
 from framescape.graph import candidates
 from framescape.graph import jobs as graph_jobs
 from framescape.graph import reduce as graph_reduce
 from framescape.graph import second_pass as graph_second_pass
 from framescape.pages.plots import block_mean
 from framescape.testing import graph as one_process_graph
-
-
-def run_jobs(frames_npy, folder, metric, k, tile_frames):
-    """The three jobs of a metric's graph, reading and writing files as the
-    workflow's do: ``(graph .npz path, heatmap path, the re-ranks' rows)``."""
-    folder.mkdir()
-    outputs = SimpleNamespace(
-        candidates=folder / "candidates.npz",
-        reduced=folder / "reduced.npz",
-        heatmap=folder / "heatmap.npy",
-    )
-    graph_jobs.candidates_step(frames_npy, outputs, "bikes", metric, k, None, 2)
-    n = len(np.load(frames_npy, mmap_mode="r"))
-    parts = [folder / f"rerank_{block}.npz" for block in range(-(-n // tile_frames))]
-    for block, part in enumerate(parts):
-        graph_jobs.rerank_step(
-            frames_npy,
-            outputs.candidates,
-            part,
-            "bikes",
-            metric,
-            block,
-            k,
-            None,
-            tile_frames,
-            2,
-        )
-    output = folder / "graph.npz"
-    graph_jobs.graph_step(
-        frames_npy,
-        outputs.reduced,
-        outputs.candidates,
-        parts,
-        output,
-        "bikes",
-        metric,
-        k,
-        None,
-        2,
-    )
-    rows = [np.load(part)["rows"] for part in parts]
-    return output, outputs.heatmap, rows
+from framescape.testing import run_with_threads
 
 
 @pytest.mark.parametrize("metric", ["gray", "hsl"])
@@ -75,7 +34,7 @@ def test_jobs_give_the_one_process_graph(bikes_frames, tmp_path, monkeypatch, me
     frames_npy = str(tmp_path / "frames.npy")
     k = 6
     runs = [
-        run_jobs(frames_npy, tmp_path / str(size), metric, k, size) for size in (16, 8)
+        one_process_graph.run_jobs(frames_npy, tmp_path / str(size), metric, k, size) for size in (16, 8)
     ]
     for _, _, rows in runs:
         assert len(rows) in (3, 5) and all(len(part) for part in rows)
@@ -102,7 +61,7 @@ def test_merge_refuses_a_frame_twice(bikes_frames, tmp_path):
     """Parts that hold a frame twice (or miss one) are refused."""
     np.save(tmp_path / "frames.npy", bikes_frames[:10])
     frames_npy = str(tmp_path / "frames.npy")
-    output, _, _ = run_jobs(frames_npy, tmp_path / "run", "hsl", 3, 512)
+    output, _, _ = one_process_graph.run_jobs(frames_npy, tmp_path / "run", "hsl", 3, 512)
     part = tmp_path / "run" / "rerank_0.npz"
     with np.load(part) as stored:
         twice = {name: np.concatenate([stored[name]] * 2) for name in stored.files}
@@ -179,3 +138,43 @@ def test_distances_to_a_few_frames_are_elements_of_the_matrix(
             assert np.array_equal(rows, expected)
         else:
             np.testing.assert_allclose(rows, expected, atol=2e-6)
+
+
+RUN_JOBS = """
+import sys
+from pathlib import Path
+
+from framescape.testing.graph import run_jobs
+
+frames_npy, folder, metric, threads = sys.argv[1:]
+run_jobs(frames_npy, Path(folder), metric, 10, 512, int(threads))
+"""
+
+
+@pytest.mark.parametrize("metric", ["gray", "hsl"])
+def test_the_jobs_write_the_same_bits_on_one_thread_and_two(
+    bikes, tmp_path, metric
+):
+    """bikes.mp4 at 12.5 fps, 40×30 (855 frames): the graph's jobs, each run in
+    a process whose libraries get one thread and then two, write the same
+    bytes. (hsl's products in a BLAS library may be summed in another order on
+    two threads: OpenBLAS's Haswell kernel does.)"""
+    frames = np.stack(list(MovieDecoder(bikes, 12.5, 40, 30)))
+    np.save(tmp_path / "frames.npy", frames)
+    written = {}
+    for threads in (1, 2):
+        folder = tmp_path / str(threads)
+        run_with_threads(
+            RUN_JOBS,
+            tmp_path / "frames.npy",
+            folder,
+            metric,
+            threads,
+            threads=threads,
+        )
+        written[threads] = {
+            file.name: file.read_bytes() for file in sorted(folder.iterdir())
+        }
+    assert len(written[1]) == 5 and written[1].keys() == written[2].keys()
+    for name in written[1]:
+        assert written[1][name] == written[2][name], name

@@ -1,20 +1,21 @@
-"""hsl's Gram products without the matrix (:func:`add_products`): each element
-summed in the same order wherever its two frames sit in the product, and on any
-number of threads.
+"""hsl's Gram products outside the matrix (:func:`add_products`): the
+distances of some frames to others (landmark MDS, the re-ranks) and the
+neighbour graph's candidate tiles. Each element is summed in the same order
+wherever its two frames sit in the product, and on any number of threads.
 
 Why not the BLAS library's ``rows @ columns.T``: the order in which it sums an
 element's products may depend on the element's place in the product and on how
 the product is shared out between threads. OpenBLAS's Haswell kernel (CPUs with
 AVX2 but not AVX-512) does: the same two frames got distances one float32
 rounding apart in two re-rank groups, or on one thread and on two, so a graph
-depended on a job's block and the landmark MDS on ``--cores``. The matrix keeps
-BLAS (:mod:`~framescape.distances.gram`): its products are squares that start
-on fixed frames, the same BLAS calls whatever the threads.
+depended on a job's block and on ``--cores``, and so did the landmark MDS. The
+matrix keeps BLAS (:mod:`~framescape.distances.gram`): its products are squares
+that start on fixed frames, the same BLAS calls whatever the threads.
 
 Here every element is one dot product of the kernel below over the same chunks
 of features, so its bits depend on its two frames alone (and on the CPU that
-numba compiled for): as fast as OpenBLAS's one thread on an AMD EPYC with AVX2
-(docs/performance.md)."""
+numba compiled for), at 0.8 to 1.0 times OpenBLAS's speed on an AMD EPYC with
+AVX2 (docs/performance.md)."""
 
 import numba
 import numpy as np
@@ -54,9 +55,9 @@ def tile_sums(r0, r1, r2, c0, c1, c2):
 
 
 @numba.njit(cache=True, parallel=True, fastmath=FASTMATH)
-def add_products(rows, columns, out):
+def add_products(rows, columns, out, upper=False):
     """``out += rows @ columns.T``: float32 products summed :data:`CHUNK`
-    features at a time, the chunks' sums added to float64 ``out`` in order.
+    features at a time, the chunks' sums added to ``out`` in order.
 
     A tile at the edge repeats its last row or column (the same kernel, its
     extra sums dropped), so that an element there is summed as everywhere.
@@ -65,17 +66,27 @@ def add_products(rows, columns, out):
     ----------
     rows : (R, F) float32
     columns : (C, F) float32
-    out : (R, C) float64
+    out : (R, C) float64 or float32
         Added to, in place.
+    upper : bool
+        The same frames as rows and columns: only the tiles that hold elements
+        on or above the diagonal (about half the work); the others keep what
+        ``out`` held, and so may some elements below the diagonal.
     """
     n_rows, n_columns, n_features = rows.shape[0], columns.shape[0], rows.shape[1]
     row_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
     column_blocks = (n_columns + BLOCK_COLUMNS - 1) // BLOCK_COLUMNS
     for task in numba.prange(row_blocks * column_blocks):
-        first_row = (task // column_blocks) * BLOCK_ROWS
+        # Row blocks from both ends in turn: each thread's share of the tasks
+        # (a run of them) holds as many short rows of ``upper`` as long ones.
+        turn = task // column_blocks
+        row_block = turn // 2 if turn % 2 == 0 else row_blocks - 1 - turn // 2
+        first_row = row_block * BLOCK_ROWS
         first_column = (task % column_blocks) * BLOCK_COLUMNS
         last_row = min(first_row + BLOCK_ROWS, n_rows)
         last_column = min(first_column + BLOCK_COLUMNS, n_columns)
+        if upper and last_column <= first_row:
+            continue
         for start in range(0, n_features, CHUNK):
             stop = min(start + CHUNK, n_features)
             for i in range(first_row, last_row, TILE):
@@ -83,6 +94,8 @@ def add_products(rows, columns, out):
                 r1 = rows[min(i + 1, n_rows - 1), start:stop]
                 r2 = rows[min(i + 2, n_rows - 1), start:stop]
                 for j in range(first_column, last_column, TILE):
+                    if upper and j + TILE <= i:
+                        continue
                     sums = tile_sums(
                         r0,
                         r1,

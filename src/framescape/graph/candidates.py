@@ -10,7 +10,7 @@ slack, bounds the full-size one from below (:func:`lower_bounds`)."""
 import numba
 import numpy as np
 
-from framescape.distances import kernels, nearest_kernels
+from framescape.distances import kernels, nearest_kernels, products
 from framescape.distances.tiles import CellSums, tile_count, tile_pairs, tile_range
 from framescape.graph.parameters import CANDIDATE_TILE
 from framescape.graph.reduce import REDUCED_MARGIN
@@ -26,8 +26,9 @@ def reduced_tile(reduced, metric, rows, columns, upper=False):
     yet lowered by the slack: see :func:`lower_bounds`).
 
     ``rows`` and ``columns`` are blocks ``(start, stop)`` or frame numbers.
-    With ``upper`` (the same block twice) gray fills only ``j > i`` (about half
-    the work), the rest 0.
+    With ``upper`` (the same block twice) only the elements above the
+    diagonal are meant, for about half the work: gray fills only those (the
+    rest 0), hsl those and some on and below the diagonal.
     """
     descriptors = reduced["descriptors"]
     rows, columns = frame_index(rows), frame_index(columns)
@@ -37,7 +38,9 @@ def reduced_tile(reduced, metric, rows, columns, upper=False):
         # Into float32 directly: no float64 copy of the tile.
         out = np.empty(sums.shape, np.float32)
         return np.multiply(sums, float(reduced["scale"]), out=out, casting="unsafe")
-    distances = row_block @ column_block.T
+    # Not BLAS: its sums may depend on the threads (distances/products.py).
+    distances = np.zeros((len(row_block), len(column_block)), np.float32)
+    products.add_products(row_block, column_block, distances, upper)
     distances *= -2.0
     distances += reduced["norms"][rows, None].astype(np.float32)
     distances += reduced["norms"][None, columns].astype(np.float32)

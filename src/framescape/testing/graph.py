@@ -4,6 +4,7 @@ same passes into jobs (:mod:`framescape.graph.jobs`)."""
 
 import contextlib
 import time
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
@@ -13,6 +14,7 @@ from framescape.distances.matrices import (
     compute_distances,
 )
 from framescape.distances.nearest import nearest_frames
+from framescape.graph import jobs as graph_jobs
 from framescape.graph.candidates import candidate_pass
 from framescape.graph.parameters import (
     CANDIDATE_TILE,
@@ -203,3 +205,48 @@ def exact_pass(frames, metric, first, sizes, mask, max_share):
                 max_share=max_share,
             )
         )
+
+
+def run_jobs(frames_npy, folder, metric, k, tile_frames, threads=2):
+    """The three jobs of a metric's graph one after the other, reading and
+    writing files in ``folder`` as the workflow's do, each asking for
+    ``threads``: ``(graph .npz path, heatmap path, the re-ranks' rows)``."""
+    folder.mkdir()
+    outputs = SimpleNamespace(
+        candidates=folder / "candidates.npz",
+        reduced=folder / "reduced.npz",
+        heatmap=folder / "heatmap.npy",
+    )
+    graph_jobs.candidates_step(
+        frames_npy, outputs, "bikes", metric, k, None, threads
+    )
+    n = len(np.load(frames_npy, mmap_mode="r"))
+    parts = [folder / f"rerank_{block}.npz" for block in range(-(-n // tile_frames))]
+    for block, part in enumerate(parts):
+        graph_jobs.rerank_step(
+            frames_npy,
+            outputs.candidates,
+            part,
+            "bikes",
+            metric,
+            block,
+            k,
+            None,
+            tile_frames,
+            threads,
+        )
+    output = folder / "graph.npz"
+    graph_jobs.graph_step(
+        frames_npy,
+        outputs.reduced,
+        outputs.candidates,
+        parts,
+        output,
+        "bikes",
+        metric,
+        k,
+        None,
+        threads,
+    )
+    rows = [np.load(part)["rows"] for part in parts]
+    return output, outputs.heatmap, rows
