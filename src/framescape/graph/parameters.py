@@ -68,5 +68,6 @@ def reduce_factor(metric, width, height):
 CANDIDATE_TILE = 4096
 # Frames re-ranked together at most (framescape.graph.rerank.group_rows: frames
 # whose candidates overlap, whose full-size features are computed once for
-# all); a group's float32 sums come in another order with another size.
+# all). It sets memory and time only: each distance is its two frames' alone
+# (framescape.distances.products).
 RERANK_ROWS = 256

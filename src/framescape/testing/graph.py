@@ -1,6 +1,7 @@
 """The neighbour graph in one process (:func:`candidate_graph`): the four passes
 one after the other, for the benchmarks and the tests; the workflow splits the
-same passes into jobs (:mod:`framescape.graph.jobs`)."""
+same passes into jobs (:mod:`framescape.graph.jobs`), which :func:`run_jobs`
+runs one after the other through their files."""
 
 import contextlib
 import time
