@@ -14,7 +14,7 @@ that start on fixed frames, the same BLAS calls whatever the threads.
 
 Here every element is one dot product of the kernel below over the same chunks
 of features, so its bits depend on its two frames alone (and on the CPU that
-numba compiled for), at 0.8 to 1.0 times OpenBLAS's speed on an AMD EPYC with
+numba compiled for), at 0.8 to 1.05 times OpenBLAS's speed on an AMD EPYC with
 AVX2 (docs/performance.md)."""
 
 import numba
