@@ -408,8 +408,9 @@ def main():
     print()
     time_extraction(args)
     hsl_floor(frames, args.repeat)
-    if huge_pages():
-        print(huge_pages())
+    pages = huge_pages()
+    if pages:
+        print(pages)
 
 
 if __name__ == "__main__":
