@@ -9,7 +9,6 @@ import csv
 import functools
 import os
 import platform
-import re
 import resource
 import shutil
 import subprocess
@@ -29,7 +28,9 @@ from framescape.run.jobs import logged_usage
 from framescape.testing import (
     CONFIG,
     REPO,
+    asked_memory,
     ffmpeg,
+    job_descriptions,
     make_movie,
     real_movie,
     snakemake,
@@ -190,31 +191,6 @@ def testsrc_movie(path, frames):
     return make_movie(
         path, seconds=frames, rate=1, size="320x240", extra=("-preset", "veryfast")
     )
-
-
-def job_descriptions(log):
-    """Each job Snakemake's log (``log``, its text) describes, as ``{field:
-    text}`` (``log``, ``benchmark``, ``resources``… as printed). A failed job's
-    ``Error in rule`` block is one of its own, so that its fields do not
-    overwrite those of the job described before it."""
-    return [
-        dict(re.findall(r"^ +(\w+): (.+)$", block, re.MULTILINE))
-        for block in re.split(
-            r"\n(?=(?:local)?(?:rule|checkpoint) |Error in rule )", log
-        )
-    ]
-
-
-def asked_memory(log):
-    """``{job's benchmark file stem: MiB}``: the memory each job asked for, its
-    ``mem_mb`` in Snakemake's job descriptions (framescape counts it in MiB,
-    as ``max_rss`` is measured and as SLURM reads ``--mem``)."""
-    asked = {}
-    for job in job_descriptions(log):
-        memory = re.search(r"\bmem_mb=(\d+)", job.get("resources", ""))
-        if "benchmark" in job and memory:
-            asked[Path(job["benchmark"]).stem] = int(memory.group(1))
-    return asked
 
 
 def job_logs(log):

@@ -399,6 +399,31 @@ def test_a_jobs_log_ends_with_what_it_used(results):
     assert 20 <= peak <= 2000
 
 
+# A process holding 400 MB that starts a job which holds little, as Snakemake's
+# process (130 MB and more) starts a job's script.
+LARGE_PARENT = """
+import subprocess, sys
+import numpy as np
+
+held = np.ones(400 * 2**20 // 8)
+job = "import sys\\nfrom framescape.common import run_step\\nrun_step(sys.argv[1], print)"
+subprocess.run([sys.executable, "-c", job, sys.argv[1]], check=True)
+print(held.sum())
+"""
+
+
+def test_a_jobs_peak_is_its_own_not_its_starters(results):
+    """``getrusage``'s peak keeps that of the program a process replaced (the
+    process that started it): the usage line gives the job's own."""
+    log = results / "movie" / "logs" / "small.log"
+    subprocess.run(
+        [sys.executable, "-c", LARGE_PARENT, str(log)], check=True, timeout=120
+    )
+    usage = logged_usage(log.read_text())
+    assert usage
+    assert 20 <= usage[3] <= 200, usage
+
+
 def test_a_jobs_usage_line_reads_back():
     assert logged_usage("nothing here") is None
     text = "10:00:00 INFO job used 1.5 CPU s in 3.0 s (0.50 cores busy), peak 12 MB\n"

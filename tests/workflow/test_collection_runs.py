@@ -13,6 +13,7 @@ from framescape.testing import (
     REPO,
     copy_movie,
     logged_jobs,
+    peaks_above_asked,
     snakemake,
     write_config,
 )
@@ -85,6 +86,10 @@ def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
         stored = np.take_along_axis(matrix, indices.astype(np.int64), axis=1)
         assert np.allclose(distances, stored, rtol=0, atol=5e-5), metric
     assert json.loads((results / f"{COLLECTION}.json").read_text())
+    # Each index job's own peak within the mem_mb it asked for (index.resources).
+    above, compared = peaks_above_asked(tmp_path, output)
+    assert compared >= len(folder), (compared, len(folder))
+    assert not above
     configure(10**6)
     planned = {rule for rule, _ in logged_jobs(run_folder(tmp_path, target, "-n").stdout)}
     assert {"graph_candidates", "embed", "collection_json"} <= planned, planned

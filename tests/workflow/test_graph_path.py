@@ -20,6 +20,7 @@ from framescape.testing import (
     LONG_TSNE,
     REPO,
     logged_jobs,
+    peaks_above_asked,
     planned_jobs,
     snakemake,
     write_config,
@@ -80,6 +81,16 @@ def recall(found, truth):
     """Share of each row's true neighbours among the found ones."""
     hits = [len(np.intersect1d(a, b)) for a, b in zip(found, truth)]
     return sum(hits) / truth.size
+
+
+def test_no_job_peaks_above_the_memory_it_asked_for(long_graph):
+    """Each job's own peak (the kernel's count, in the usage line its log ends
+    with) within the ``mem_mb`` it asked for, which a SLURM job is held to:
+    the graph's tiles, re-ranks and merges, the landmark MDS and the maps."""
+    workdir, output = long_graph
+    above, compared = peaks_above_asked(workdir, output)
+    assert compared >= 25, compared
+    assert not above
 
 
 def test_graph_and_heatmap_against_the_matrix(long_graph, long_whole):

@@ -33,6 +33,7 @@ from framescape.testing import (
     copy_movie,
     long_movie_folder,
     make_movie,
+    peaks_above_asked,
     planned_jobs,
     snakemake,
     snakemake_command,
@@ -55,6 +56,16 @@ def run(workflow_run):
 
 def load_results(workdir, movie):
     return json.loads((workdir / "results" / f"{movie}.json").read_text())
+
+
+def test_no_job_peaks_above_the_memory_it_asked_for(run):
+    """Each job's own peak (the kernel's count, in the usage line its log ends
+    with) within the ``mem_mb`` it asked for, which a SLURM job is held to:
+    every kind of job the repository's config runs, the folder's included."""
+    workdir, result = run
+    above, compared = peaks_above_asked(workdir, result.stdout + result.stderr)
+    assert compared >= 40, compared
+    assert not above
 
 
 def test_every_movie_gets_its_json(run):

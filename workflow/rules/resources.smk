@@ -41,6 +41,7 @@ from framescape.run.guard import (  # noqa: E402
     graph_runtime,
     movie_memory,
 )
+from framescape.resources import SNAKEMAKE_PROCESSES  # noqa: E402
 from framescape.run.movies import expected_frames  # noqa: E402
 
 # Whether this process sizes jobs without their large inputs: Snakemake's own
@@ -168,6 +169,12 @@ def megabytes(size):
     return -(-size // MB)
 
 
+def job_mb(size):
+    """A job's mem_mb: ``size``, the bytes its step holds, and the Snakemake
+    processes that run it on a cluster (SNAKEMAKE_PROCESSES), in whole MB."""
+    return megabytes(SNAKEMAKE_PROCESSES + size)
+
+
 def tile_sizes(wildcards, input):
     """(frames of the row block, of the column block, N, height, width)."""
     n, height, width = frames_shape(wildcards.movie, input.frames)
@@ -182,7 +189,7 @@ def tile_mb(wildcards, input):
     rows, columns, n, height, width = tile_sizes(wildcards, input)
     diagonal = wildcards.row == wildcards.column
     metric = wildcards.metric
-    return megabytes(tile_memory(metric, rows, columns, diagonal, n, width, height))
+    return job_mb(tile_memory(metric, rows, columns, diagonal, n, width, height))
 
 
 def tile_minutes(wildcards, input):
@@ -194,8 +201,8 @@ def tile_minutes(wildcards, input):
 def distances_mb(wildcards, input):
     n, height, width = frames_shape(wildcards.movie, input.frames)
     if input.tiles:
-        return megabytes(assembly_memory(n, TILE_FRAMES))
-    return megabytes(step_memory(f"distances_{wildcards.metric}", n, width, height))
+        return job_mb(assembly_memory(n, TILE_FRAMES))
+    return job_mb(step_memory(f"distances_{wildcards.metric}", n, width, height))
 
 
 def distances_minutes(wildcards, input):
@@ -212,7 +219,7 @@ def graph_sizes(wildcards, input):
 
 
 def graph_candidates_mb(wildcards, input):
-    return megabytes(graph_candidates_memory(*graph_sizes(wildcards, input)))
+    return job_mb(graph_candidates_memory(*graph_sizes(wildcards, input)))
 
 
 def graph_candidates_minutes(wildcards, input):
@@ -221,7 +228,7 @@ def graph_candidates_minutes(wildcards, input):
 
 
 def graph_rerank_mb(wildcards, input):
-    return megabytes(graph_rerank_memory(*graph_sizes(wildcards, input)))
+    return job_mb(graph_rerank_memory(*graph_sizes(wildcards, input)))
 
 
 def graph_rerank_minutes(wildcards, input):
@@ -232,7 +239,7 @@ def graph_rerank_minutes(wildcards, input):
 
 
 def graph_merge_mb(wildcards, input):
-    return megabytes(graph_merge_memory(*graph_sizes(wildcards, input)))
+    return job_mb(graph_merge_memory(*graph_sizes(wildcards, input)))
 
 
 def graph_merge_minutes(wildcards, input):
@@ -241,7 +248,7 @@ def graph_merge_minutes(wildcards, input):
 
 
 def index_build_mb(wildcards, input):
-    return megabytes(index_resources.build_memory(*graph_sizes(wildcards, input)))
+    return job_mb(index_resources.build_memory(*graph_sizes(wildcards, input)))
 
 
 def index_build_minutes(wildcards, input):
@@ -251,7 +258,7 @@ def index_build_minutes(wildcards, input):
 
 def index_search_mb(wildcards, input):
     sizes = graph_sizes(wildcards, input)
-    return megabytes(index_resources.search_memory(*sizes, TILE_FRAMES))
+    return job_mb(index_resources.search_memory(*sizes, TILE_FRAMES))
 
 
 def index_search_minutes(wildcards, input):
@@ -269,7 +276,7 @@ def refine_sizes(wildcards):
 
 def index_refine_mb(wildcards):
     sizes = refine_sizes(wildcards)
-    return megabytes(index_resources.refine_memory(*sizes, TILE_FRAMES))
+    return job_mb(index_resources.refine_memory(*sizes, TILE_FRAMES))
 
 
 def index_refine_minutes(wildcards):
@@ -279,7 +286,7 @@ def index_refine_minutes(wildcards):
 
 def index_join_mb(wildcards):
     n = frame_count(wildcards.movie)
-    return megabytes(index_resources.luma_join_memory(n, graph_k(wildcards)))
+    return job_mb(index_resources.luma_join_memory(n, graph_k(wildcards)))
 
 
 def index_join_minutes(wildcards, input):
@@ -289,7 +296,7 @@ def index_join_minutes(wildcards, input):
 
 def index_graph_mb(wildcards):
     n = frame_count(wildcards.movie)
-    return megabytes(index_resources.join_memory(n, graph_k(wildcards)))
+    return job_mb(index_resources.join_memory(n, graph_k(wildcards)))
 
 
 def embed_frames(wildcards, input):
@@ -323,11 +330,11 @@ def embed_mb(wildcards, input):
             # (docs/performance.md, "The folder map").
             landmarks, _ = graph_memory(n, width, height, [], ["mds"], k)
             needed += landmarks - GRAPH_FIXED
-        return megabytes(needed)
+        return job_mb(needed)
     steps = [wildcards.method]
     if wildcards.method == "umap" and embed_options(wildcards)["init"] == "mds":
         steps.append("mds")  # classical MDS of the matrix first
-    return megabytes(max(step_memory(f"embed_{step}", n, 0, 0) for step in steps))
+    return job_mb(max(step_memory(f"embed_{step}", n, 0, 0) for step in steps))
 
 
 def embed_threads(wildcards, input):
@@ -356,7 +363,7 @@ def collection_frames_mb(wildcards, input):
     else:
         _, height, width, _ = npy_shape(local_copy(input[0]))
     common = SETTINGS[COLLECTION]
-    return megabytes(
+    return job_mb(
         collection_resources.frames_memory(
             width, height, common["frame_width"], common["frame_height"]
         )
@@ -367,7 +374,7 @@ def collection_join_mb(wildcards):
     """A block of the folder map's frames and of its table's rows being copied:
     the same whatever the folder's size."""
     common = SETTINGS[COLLECTION]
-    return megabytes(
+    return job_mb(
         collection_resources.join_memory(common["frame_width"], common["frame_height"])
     )
 
@@ -378,13 +385,13 @@ def collection_json_mb(wildcards, input):
         n = frame_count(COLLECTION)
     else:
         n = npy_shape(local_copy(input.scaled[0]))[0]
-    return megabytes(COLLECTION_FIXED + COLLECTION_ITEM_BYTES * n)
+    return job_mb(COLLECTION_FIXED + COLLECTION_ITEM_BYTES * n)
 
 
 def collection_page_mb(wildcards, input):
     """The items read from collection.json (Python objects take about ten times
     its text) and the page's arrays."""
-    return megabytes(COLLECTION_FIXED + 12 * stored_size(input.json))
+    return job_mb(COLLECTION_FIXED + 12 * stored_size(input.json))
 
 
 def reuse_window_sizes(input):
@@ -393,7 +400,7 @@ def reuse_window_sizes(input):
 
 
 def reuse_index_mb(wildcards, input):
-    return megabytes(reuse_resources.index_memory(sum(reuse_window_sizes(input))))
+    return job_mb(reuse_resources.index_memory(sum(reuse_window_sizes(input))))
 
 
 def reuse_index_minutes(wildcards, input):
@@ -411,7 +418,7 @@ def reuse_block_rows(wildcards, input):
 def reuse_search_mb(wildcards, input):
     windows = sum(reuse_window_sizes(input))
     rows = reuse_block_rows(wildcards, input)
-    return megabytes(reuse_resources.search_memory(windows, rows))
+    return job_mb(reuse_resources.search_memory(windows, rows))
 
 
 def reuse_search_minutes(wildcards, input):
@@ -427,8 +434,8 @@ def reuse_threads(wildcards, input):
 def reuse_mb(wildcards, input):
     windows = sum(reuse_window_sizes(input))
     if input.pairs:
-        return megabytes(reuse_resources.stretches_memory(windows))
-    return megabytes(reuse_resources.job_memory(windows))
+        return job_mb(reuse_resources.stretches_memory(windows))
+    return job_mb(reuse_resources.job_memory(windows))
 
 
 def reuse_minutes(wildcards, input):

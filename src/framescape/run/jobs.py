@@ -159,8 +159,24 @@ def usage():
     return (
         process_age(),
         cpu,
-        max(own.ru_maxrss, waited.ru_maxrss) / 1024,
+        max(own_peak_kib(own), waited.ru_maxrss) / 1024,
     )
+
+
+def own_peak_kib(own):
+    """This process's own peak resident KiB: Linux's ``VmHWM``, counted from
+    the program it runs. ``own.ru_maxrss`` (``getrusage``) also keeps the peak
+    of the image it replaced: a job's script started by Snakemake would report
+    Snakemake's 130 MB or more, whatever the script held. Elsewhere,
+    ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return own.ru_maxrss
 
 
 def process_age():

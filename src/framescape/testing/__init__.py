@@ -19,6 +19,9 @@ import imageio_ffmpeg
 import psutil
 import yaml
 
+from framescape.resources import SNAKEMAKE_PROCESSES
+from framescape.run.jobs import logged_usage
+
 REPO = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO / "Snakefile"
 CONFIG = REPO / "config.yaml"
@@ -257,6 +260,61 @@ def logged_jobs(output):
     if rule:
         jobs.append((rule, ""))
     return sorted(jobs)
+
+
+
+def job_descriptions(log):
+    """Each job Snakemake's log (``log``, its text) describes, as ``{field:
+    text}`` (``log``, ``benchmark``, ``resources``… as printed). A failed job's
+    ``Error in rule`` block is one of its own, so that its fields do not
+    overwrite those of the job described before it."""
+    return [
+        dict(re.findall(r"^ +(\w+): (.+)$", block, re.MULTILINE))
+        for block in re.split(
+            r"\n(?=(?:local)?(?:rule|checkpoint) |Error in rule )", log
+        )
+    ]
+
+
+def asked_mib(job):
+    """The memory a job described by :func:`job_descriptions` asked for: its
+    ``mem_mb`` (framescape counts it in MiB, as ``max_rss`` is measured and as
+    SLURM reads ``--mem``), or None."""
+    memory = re.search(r"\bmem_mb=(\d+)", job.get("resources", ""))
+    return int(memory.group(1)) if memory else None
+
+
+def asked_memory(log):
+    """``{job's benchmark file stem: MiB}``: the memory each job asked for
+    (:func:`asked_mib`)."""
+    return {
+        Path(job["benchmark"]).stem: asked_mib(job)
+        for job in job_descriptions(log)
+        if "benchmark" in job and asked_mib(job) is not None
+    }
+
+
+def peaks_above_asked(workdir, log):
+    """The jobs of a run in ``workdir`` (Snakemake's log ``log``, its text)
+    whose own peak memory, as the usage line that ends their log gives it
+    (:func:`framescape.run.jobs.log_usage`), with the Snakemake processes that
+    run a job on a cluster (:data:`framescape.resources.SNAKEMAKE_PROCESSES`),
+    was above what they asked for: ``([(log file, peak MiB, asked MiB)], jobs
+    compared)``. Jobs without a log or a usage line (those run in Snakemake's
+    own process) are not compared."""
+    beside = SNAKEMAKE_PROCESSES / 2**20
+    above, compared = [], 0
+    for job in job_descriptions(log):
+        asked, path = asked_mib(job), Path(workdir) / job.get("log", "")
+        if asked is None or "log" not in job or not path.is_file():
+            continue
+        usage = logged_usage(path.read_text())
+        if usage is None:
+            continue
+        compared += 1
+        if usage[3] + beside > asked:
+            above.append((job["log"], usage[3], asked))
+    return above, compared
 
 
 # -- Jobs and what they leave -------------------------------------------------------
