@@ -26,9 +26,7 @@ this process, as the workflow runs them (``index_build``, every
 ``index_search`` block of 16 x tile_frames frames, where the metric is refined
 ``index_join`` and every ``index_refine`` block, ``index_graph``), with the
 repository's k (t-SNE's 3 x 30 + 1 = 91 neighbours). Printed per stage: seconds,
-peak resident memory (VmHWM, set back before each stage; a miss above what the
-stage's jobs ask for, less the Snakemake processes that run a job on a
-cluster, as workflow/rules/resources.smk asks it) and, between sizes,
+peak resident memory (VmHWM, set back before each stage) and, between sizes,
 the exponent of its growth (log of the time ratio over log of the size ratio;
 the target is at most 1.2, held where the stage took a second or more at the
 smaller size: shorter times are too coarse for a ratio). Recall:
@@ -78,6 +76,7 @@ from common import (
     load_average,
     pan_and_scan,
     real_sources,
+    resident_mb,
 )
 from framescape.collection.join import TABLE_COLUMNS
 from framescape.collection.maps import collection_json_step
@@ -88,7 +87,6 @@ from framescape.embed.jobs import embed_step
 from framescape.graph.jobs import reduce_frames, reduced_candidates
 from framescape.graph.parameters import candidate_limit
 from framescape.index import jobs
-from framescape.index import resources as index_resources
 from framescape.index.parameters import refined, search_blocks
 from framescape.merge.coordinates import scale_step
 from framescape.run.config import collection_config, method_options
@@ -175,13 +173,6 @@ def build_folder(path, n):
     return kinds
 
 
-def resident_mb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    raise ValueError(field)
-
-
 def stage(work, *args):
     """``work(*args)`` timed: ``(result, seconds, peak MB)``."""
     Path("/proc/self/clear_refs").write_text("5")
@@ -234,22 +225,6 @@ def index_graph(frames_npy, folder, metric, n):
     times["index_graph"] = (seconds, peak)
     with np.load(output) as graph:
         return times, {name: graph[name] for name in ("indices", "distances")}
-
-
-def asked_mib(metric, n):
-    """``{stage: MiB}``: the memory each index stage's jobs ask for, as
-    workflow/rules/resources.smk asks it (``index_*_mb``), less the Snakemake
-    processes that run a job on a cluster: what the stage's step may hold."""
-    sizes = (metric, n, WIDTH, HEIGHT, K)
-    asked = {
-        "index_build": index_resources.build_memory(*sizes),
-        "index_search": index_resources.search_memory(*sizes, TILE_FRAMES),
-        "index_graph": index_resources.join_memory(n, K),
-    }
-    if refined(metric):
-        asked["index_join"] = index_resources.luma_join_memory(n, K)
-        asked["index_refine"] = index_resources.refine_memory(*sizes, TILE_FRAMES)
-    return {name: -(-size // 2**20) for name, size in asked.items()}
 
 
 def blocked_stage(times, name, blocks, part, step):
@@ -447,11 +422,8 @@ def measure(args, folder):
             recalls[n, metric], ties, sampled, errors = recall(
                 frames_npy, metric, graph, kinds
             )
-            asked = asked_mib(metric, n)
             print(f"  {metric}: " + ", ".join(
-                f"{name} {s:.1f} s ({mb:,.0f} MB"
-                + (f" of {asked[name]:,}" if name in asked else "") + ")"
-                for name, (s, mb) in stages.items()
+                f"{name} {s:.1f} s ({mb:,.0f} MB)" for name, (s, mb) in stages.items()
             ) + "; recall " + ", ".join(
                 f"{kind} {share:.4f}" for kind, share in recalls[n, metric].items()
             ) + f" ({sampled:,} frames, standard error " + ", ".join(
@@ -524,13 +496,6 @@ def report(args, times, recalls, scores):
             if min(values) < TRUST_TARGET and not args.quick:
                 misses.append(f"{name} at {n:,}: a real movie's trustworthiness "
                               f"{min(values):.3f}")
-    for (n, metric), stages in times.items():
-        if metric == "folder":
-            continue
-        for name, asked in asked_mib(metric, n).items():
-            if name in stages and stages[name][1] > asked:
-                misses.append(f"{metric} {name} at {n:,} peaked at "
-                              f"{stages[name][1]:,.0f} MB, above the {asked:,} asked")
     most = max(mb for stages in times.values() for _, mb in stages.values())
     print(f"largest stage peak {most:,.0f} MB (target 6 GB)")
     if most > 6000:

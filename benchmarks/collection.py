@@ -41,7 +41,8 @@ and are not what is measured. Printed:
 - seconds per rule and the largest job of each, from the jobs' benchmark files
   (``results/collection/benchmarks/``), its peak resident memory (``max_rss``,
   which Snakemake samples: every second for half a minute, then every 30 s)
-  against 6 GB and against the ``mem_mb`` the job asked for;
+  against 6 GB and against the ``mem_mb`` the job asked for (less the Snakemake
+  processes that run it on a cluster: framescape.testing.asked_memory);
 - per-movie trustworthiness (scikit-learn, 10 neighbours) of each movie's
   points in each map of collection.json against that movie's own distances at
   the common size (the dense matrix of its ``results/<id>/collection/frames.npy``,

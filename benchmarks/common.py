@@ -24,9 +24,10 @@ import numpy as np
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.probe import probe_movie
 from framescape.run.hugepages import huge_blas_buffers, huge_page_setting
-from framescape.run.jobs import logged_usage
+from framescape.run.jobs import logged_usage, status_kib
 from framescape.testing import (
     CONFIG,
+    IN_SNAKEMAKE,
     REPO,
     asked_memory,
     ffmpeg,
@@ -193,6 +194,15 @@ def testsrc_movie(path, frames):
     )
 
 
+def resident_mb(field):
+    """``VmHWM`` (the peak resident set) or ``VmRSS`` (the current one) of this
+    process, MB (Linux)."""
+    kib = status_kib(field)
+    if kib is None:
+        raise ValueError(f"/proc/self/status has no {field}")
+    return kib / 1024
+
+
 def job_logs(log):
     """``{benchmark file: log file}`` of each job Snakemake's log (``log``, its
     text) describes with both, the paths as it prints them (from the run's
@@ -245,10 +255,6 @@ TARGET_MB = 6 * 1024
 TARGET_BUSY = 0.85
 
 
-# The rules whose jobs run in a thread of Snakemake's own process (``run:``):
-# their logs have no usage line, and their benchmark files sample that whole
-# process.
-IN_SNAKEMAKE = ("link_movie", "count_frames")
 
 
 def cpu_seconds(log):

@@ -103,6 +103,7 @@ from common import (
     pan_and_scan,
     real_sources,
     recall,
+    resident_mb,
 )
 from framescape.distances import kernels
 from framescape.distances import matrices as distances
@@ -119,15 +120,6 @@ VECTOR_BLOCK = 256
 MIN_RECALL = 0.99
 # hsl: both frames' float32 rounding as framescape.graph.candidates allows for it.
 HSL_TOLERANCE = 2 * graph_reduce.HSL_ROUNDING * graph_reduce.HSL_LARGEST_NORM
-
-
-def resident_mb(field):
-    """``VmHWM`` (the peak resident set) or ``VmRSS`` (the current one) of this
-    process, MB, from /proc/self/status (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    raise ValueError(f"/proc/self/status has no {field}")
 
 
 def reset_peak():

@@ -7,7 +7,8 @@ import pytest
 
 from framescape.common import GB, FramescapeError
 from framescape.distances.resources import step_memory
-from framescape.run.guard import check_memory, movie_memory
+from framescape.resources import SNAKEMAKE_PROCESSES
+from framescape.run.guard import check_memory, dense_max_frames, movie_memory
 
 
 def test_the_largest_enabled_job_counts():
@@ -28,17 +29,28 @@ def test_tiles_make_distances_smaller_than_layouts():
 
 
 def test_guard_refuses_only_what_exceeds_the_limit():
+    # The job's step and the Snakemake processes that run it, as it asks.
+    limit = 3 * GB + SNAKEMAKE_PROCESSES
     with pytest.raises(FramescapeError) as error:
-        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB)
+        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=limit)
     assert str(error.value).startswith(
-        "needs about 3.0 GB of memory (40000 frames of 320x240) but 3.0 GB is "
+        "needs about 3.3 GB of memory (40000 frames of 320x240) but 3.3 GB is "
         "available: lower fps (now 2)"
     )
-    assert check_memory(3 * GB, 100, 320, 240, 1, limit=3 * GB) == 3 * GB
+    assert check_memory(3 * GB, 100, 320, 240, 1, limit=limit) == 3 * GB
     # A movie on the dense path by an explicit dense_max_frames: that is what to lower.
     with pytest.raises(FramescapeError) as error:
-        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=3 * GB, dense_max=50000)
+        check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=limit, dense_max=50000)
     assert str(error.value).endswith(
         "or lower dense_max_frames (now 50000) below 40000 frames: the "
         "neighbour-graph path needs no N×N matrix"
     )
+
+
+def test_dense_max_frames_leaves_room_for_snakemakes_processes():
+    """dense_max_frames auto: the most frames whose largest job fits, as the job
+    asks for it (its step and the Snakemake processes that run it)."""
+    needed, _ = movie_memory(3000, 320, 240, ["gray", "hsl"], ["mds"], 4096)
+    limit = needed + SNAKEMAKE_PROCESSES
+    assert dense_max_frames(limit, 320, 240, ["gray", "hsl"], ["mds"], 4096) == 3000
+    assert dense_max_frames(limit - 1, 320, 240, ["gray", "hsl"], ["mds"], 4096) < 3000

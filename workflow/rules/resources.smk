@@ -31,6 +31,7 @@ from framescape.graph.resources import (  # noqa: E402
     graph_rerank_runtime,
 )
 from framescape.index import resources as index_resources  # noqa: E402
+from framescape.resources import job_mb, megabytes  # noqa: E402
 from framescape.reuse import resources as reuse_resources  # noqa: E402
 from framescape.reuse.parameters import (  # noqa: E402
     SEARCH_ROWS as REUSE_SEARCH_ROWS,
@@ -41,7 +42,6 @@ from framescape.run.guard import (  # noqa: E402
     graph_runtime,
     movie_memory,
 )
-from framescape.resources import SNAKEMAKE_PROCESSES  # noqa: E402
 from framescape.run.movies import expected_frames  # noqa: E402
 
 # Whether this process sizes jobs without their large inputs: Snakemake's own
@@ -162,17 +162,6 @@ SMALL_JOB_MINUTES = 15
 # scale and merge_json (seconds even at 10,000 frames): the maps group adds up its
 # layers' runtimes, so its time limit stays near what the layouts need.
 TINY_JOB_MINUTES = 5
-
-
-def megabytes(size):
-    """Bytes → whole MB, rounded up."""
-    return -(-size // MB)
-
-
-def job_mb(size):
-    """A job's mem_mb: ``size``, the bytes its step holds, and the Snakemake
-    processes that run it on a cluster (SNAKEMAKE_PROCESSES), in whole MB."""
-    return megabytes(SNAKEMAKE_PROCESSES + size)
 
 
 def tile_sizes(wildcards, input):

@@ -29,7 +29,7 @@ from framescape.graph.resources import (
     graph_merge_memory,
     graph_rerank_memory,
 )
-from framescape.resources import MIN_RUNTIME
+from framescape.resources import MIN_RUNTIME, SNAKEMAKE_PROCESSES
 
 
 def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
@@ -104,12 +104,13 @@ def graph_runtime(n_frames):
 
 def dense_max_frames(limit, width, height, metrics, methods, tile_frames):
     """The most frames whose dense path (N × N matrices) fits in ``limit`` bytes
-    (``dense_max_frames: auto``), at least 1."""
+    (``dense_max_frames: auto``), at least 1: its largest job, as the job asks
+    for it (with :data:`~framescape.resources.SNAKEMAKE_PROCESSES`)."""
     low, high = 1, 1 << 20
     while low < high:
         middle = (low + high + 1) // 2
         needed, _ = movie_memory(middle, width, height, metrics, methods, tile_frames)
-        if needed <= limit:
+        if needed + SNAKEMAKE_PROCESSES <= limit:
             low = middle
         else:
             high = middle - 1
@@ -185,7 +186,10 @@ def available_memory(partition=None):
 def check_memory(
     needed, n_frames, width, height, fps, limit=None, partition=None, dense_max=0
 ):
-    """Refuse a movie whose largest job would not fit in memory.
+    """Refuse a movie whose largest job would not fit in memory: its step and
+    the Snakemake processes that run it on a cluster
+    (:data:`~framescape.resources.SNAKEMAKE_PROCESSES`), as the job asks for
+    them, so that no job asks a cluster for more than a node has.
 
     Parameters
     ----------
@@ -218,7 +222,7 @@ def check_memory(
         limit = available_memory(partition)
         if partition:
             where = f" on a node of SLURM partition {partition}"
-    if needed <= limit:
+    if needed + SNAKEMAKE_PROCESSES <= limit:
         return needed
     remedy = (
         f"lower dense_max_frames (now {dense_max}) below {n_frames} frames: the "
@@ -227,7 +231,8 @@ def check_memory(
         else "raise memory_limit_gb if the machine has more"
     )
     raise FramescapeError(
-        f"needs about {needed / GB:.1f} GB of memory ({n_frames} frames of "
+        f"needs about {(needed + SNAKEMAKE_PROCESSES) / GB:.1f} GB of memory "
+        f"({n_frames} frames of "
         f"{width}x{height}) but {limit / GB:.1f} GB is available{where}: lower fps "
         f"(now {fps:g}) or frame_width/frame_height, for this movie in "
         f"movie_overrides, or {remedy}"

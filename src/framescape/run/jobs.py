@@ -166,17 +166,25 @@ def usage():
 def own_peak_kib(own):
     """This process's own peak resident KiB: Linux's ``VmHWM``, counted from
     the program it runs. ``own.ru_maxrss`` (``getrusage``) also keeps the peak
-    of the image it replaced: a job's script started by Snakemake would report
-    Snakemake's 130 MB or more, whatever the script held. Elsewhere,
+    of the program it replaced: a job's script started by Snakemake would
+    report Snakemake's 130 MB or more, whatever the script held. Elsewhere,
     ``ru_maxrss``."""
+    peak = status_kib("VmHWM")
+    return own.ru_maxrss if peak is None else peak
+
+
+def status_kib(field):
+    """A memory field of this process in Linux's ``/proc/self/status``
+    (``VmHWM``, the peak resident set; ``VmRSS``, the current one), KiB; None
+    where there is none."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{field}:"):
                     return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         pass
-    return own.ru_maxrss
+    return None
 
 
 def process_age():

@@ -19,6 +19,7 @@ import imageio_ffmpeg
 import psutil
 import yaml
 
+from framescape.common import MB
 from framescape.resources import SNAKEMAKE_PROCESSES
 from framescape.run.jobs import logged_usage
 
@@ -262,18 +263,20 @@ def logged_jobs(output):
     return sorted(jobs)
 
 
-
 def job_descriptions(log):
     """Each job Snakemake's log (``log``, its text) describes, as ``{field:
-    text}`` (``log``, ``benchmark``, ``resources``… as printed). A failed job's
-    ``Error in rule`` block is one of its own, so that its fields do not
-    overwrite those of the job described before it."""
-    return [
-        dict(re.findall(r"^ +(\w+): (.+)$", block, re.MULTILINE))
-        for block in re.split(
-            r"\n(?=(?:local)?(?:rule|checkpoint) |Error in rule )", log
-        )
-    ]
+    text}`` (``log``, ``benchmark``, ``resources``… as printed, and ``rule``,
+    its rule's name). A failed job's ``Error in rule`` block is one of its own
+    (with no ``rule``), so that its fields do not overwrite those of the job
+    described before it."""
+    jobs = []
+    for block in re.split(r"\n(?=(?:local)?(?:rule|checkpoint) |Error in rule )", log):
+        job = dict(re.findall(r"^ +(\w+): (.+)$", block, re.MULTILINE))
+        header = JOB_HEADER.match(block.lstrip("\n").split("\n", 1)[0])
+        if header:
+            job["rule"] = header.group(1)
+        jobs.append(job)
+    return jobs
 
 
 def asked_mib(job):
@@ -285,36 +288,56 @@ def asked_mib(job):
 
 
 def asked_memory(log):
-    """``{job's benchmark file stem: MiB}``: the memory each job asked for
-    (:func:`asked_mib`)."""
+    """``{job's benchmark file stem: MiB}``: the memory each job asked for its
+    step, its ``mem_mb`` (:func:`asked_mib`) less the Snakemake processes that
+    run it on a cluster (:data:`framescape.resources.SNAKEMAKE_PROCESSES`): what
+    its script's own peak, as its benchmark file samples it, may reach."""
     return {
-        Path(job["benchmark"]).stem: asked_mib(job)
+        Path(job["benchmark"]).stem: asked_mib(job) - SNAKEMAKE_PROCESSES // MB
         for job in job_descriptions(log)
         if "benchmark" in job and asked_mib(job) is not None
     }
 
 
+# The rules whose jobs run in a thread of Snakemake's own process (``run:``):
+# their logs have no usage line, and their benchmark files sample that whole
+# process.
+IN_SNAKEMAKE = ("link_movie", "count_frames")
+
+
 def peaks_above_asked(workdir, log):
-    """The jobs of a run in ``workdir`` (Snakemake's log ``log``, its text)
-    whose own peak memory, as the usage line that ends their log gives it
-    (:func:`framescape.run.jobs.log_usage`), with the Snakemake processes that
-    run a job on a cluster (:data:`framescape.resources.SNAKEMAKE_PROCESSES`),
-    was above what they asked for: ``([(log file, peak MiB, asked MiB)], jobs
-    compared)``. Jobs without a log or a usage line (those run in Snakemake's
-    own process) are not compared."""
-    beside = SNAKEMAKE_PROCESSES / 2**20
-    above, compared = [], 0
+    """Each job of a run in ``workdir`` (Snakemake's log ``log``, its text)
+    that asked for memory and has a log, its own peak (the usage line its log
+    ends with, :func:`framescape.run.jobs.log_usage`) against its ``mem_mb``
+    less the Snakemake processes that run a job on a cluster
+    (:data:`framescape.resources.SNAKEMAKE_PROCESSES`).
+
+    Returns
+    -------
+    above : list of (log file, peak MiB, asked MiB)
+        The jobs whose peak was above.
+    rules : set of str
+        The rules of the jobs compared.
+    unread : list of str
+        The logs of jobs with no usage line, but for :data:`IN_SNAKEMAKE`'s
+        (a job killed, or a rule that printed no description to read).
+    """
+    beside = SNAKEMAKE_PROCESSES / MB
+    above, rules, unread = [], set(), []
     for job in job_descriptions(log):
-        asked, path = asked_mib(job), Path(workdir) / job.get("log", "")
-        if asked is None or "log" not in job or not path.is_file():
+        asked = asked_mib(job)
+        if "rule" not in job or asked is None or "log" not in job:
             continue
-        usage = logged_usage(path.read_text())
+        path = Path(workdir) / job["log"]
+        usage = logged_usage(path.read_text()) if path.is_file() else None
         if usage is None:
+            if job["rule"] not in IN_SNAKEMAKE:
+                unread.append(job["log"])
             continue
-        compared += 1
+        rules.add(job["rule"])
         if usage[3] + beside > asked:
             above.append((job["log"], usage[3], asked))
-    return above, compared
+    return above, rules, unread
 
 
 # -- Jobs and what they leave -------------------------------------------------------

@@ -135,7 +135,8 @@ def submitted(nodes):
 
 
 def reuse_block_mb(results, movies):
-    """MB each job of the reuse stage past reuse.index_windows asks for, from
+    """MB each job of the reuse stage past reuse.index_windows asks for
+    (:func:`framescape.resources.job_mb`), from
     the descriptors a local run made (``results/<movie>/reuse/descriptors.npz``
     of each of ``movies``): ``{rule: MB}`` of reuse_index, reuse_search (block
     0, the only one of a small folder) and reuse, which joins their pairs. A
@@ -143,7 +144,7 @@ def reuse_block_mb(results, movies):
     same, from their sizes."""
     import numpy as np
 
-    from framescape.common import MB
+    from framescape.resources import job_mb
     from framescape.reuse import parameters, resources
 
     windows = []
@@ -158,4 +159,4 @@ def reuse_block_mb(results, movies):
         "reuse_search": resources.search_memory(total, rows),
         "reuse": resources.stretches_memory(total),
     }
-    return {rule: -(-size // MB) for rule, size in sizes.items()}
+    return {rule: job_mb(size) for rule, size in sizes.items()}
