@@ -255,8 +255,6 @@ TARGET_MB = 6 * 1024
 TARGET_BUSY = 0.85
 
 
-
-
 def cpu_seconds(log):
     """The CPU seconds (user and system) of the job whose log is ``log``: the
     kernel's count that ends it, or None where it has none (one of
@@ -316,8 +314,8 @@ def busy_line(cpu, wall, cores=None):
 def print_rule_table(rules, asked, unit):
     """A Markdown table, a row per rule, most seconds first: ``rules`` maps a
     rule to its jobs' ``(seconds, peak MB, benchmark stem[, CPU seconds])``,
-    ``asked`` a stem to the ``mem_mb`` its job asked for, ``unit`` the asked
-    column's."""
+    ``asked`` a stem to what its job asked for its step
+    (:func:`framescape.testing.asked_memory`), ``unit`` the asked column's."""
     print(
         f"| rule | jobs | seconds in all | cores used | longest job s "
         f"| largest job MB ({unit}) |"

@@ -113,7 +113,8 @@ def main():
         ]
         unknown = sorted(stem for stem in steps if stem not in asked)
         print(
-            f"memory asked (mem_mb) known for {len(steps) - len(unknown)} of "
+            f"memory asked for the step (mem_mb less Snakemake's processes) known "
+            f"for {len(steps) - len(unknown)} of "
             f"{len(steps)} jobs"
             + (f" (not for {', '.join(unknown)})" if unknown else "")
             + "; "

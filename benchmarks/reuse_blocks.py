@@ -135,7 +135,8 @@ def run_jobs(paths, folder, min_seconds=MIN_SECONDS):
         print(
             f"{total:>9,} windows  {name:<16} {seconds:7.1f} s "
             f"(asks {asked_minutes} min)  {peak / MB:7.0f} MB "
-            f"(asks {asked_bytes / MB:,.0f} MB){'' if fits else '  MORE THAN ASKED'}",
+            f"(its step asks {asked_bytes / MB:,.0f} MB)"
+            f"{'' if fits else '  MORE THAN ASKED'}",
             flush=True,
         )
     return good, spent

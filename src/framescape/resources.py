@@ -2,10 +2,9 @@
 :data:`RUNTIME_MARGIN` times the measured time, and never less than
 :data:`MIN_RUNTIME` minutes, and for the memory of the Snakemake processes
 that run it (:data:`SNAKEMAKE_PROCESSES`) beside what its step holds
-(:func:`job_mb`). Plain Python: Snakemake's own process reads it."""
+(:func:`job_mb`)."""
 
-# framescape.common's MB, not imported: this module stays free of numpy.
-_MB = 2**20
+from framescape.common import MB
 
 # A cluster job asks for this much more time than measured (slower or busy
 # nodes), and never less than MIN_RUNTIME minutes.
@@ -19,12 +18,12 @@ MIN_RUNTIME = 10
 # own process as it started their jobs (EPYC-AVX2, 2026-12-07;
 # docs/performance.md, "Every job against what it asked for"). Not measured
 # inside a cluster's job, nor for a folder of many movies.
-SNAKEMAKE_PROCESSES = 2 * 150 * _MB
+SNAKEMAKE_PROCESSES = 2 * 150 * MB
 
 
 def megabytes(size):
     """Bytes → whole MB (MiB, as SLURM reads ``--mem``), rounded up."""
-    return -(-int(size) // _MB)
+    return -(-int(size) // MB)
 
 
 def job_mb(size):

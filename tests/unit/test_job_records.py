@@ -21,6 +21,7 @@ from framescape.run.jobs import (
     begin_run,
     earlier_jobs,
     logged_usage,
+    status_kib,
 )
 from framescape.run.lock import refusal, run_started, start_run, sweep_temporaries
 from framescape.testing import temporary_file, wait_until
@@ -422,6 +423,11 @@ def test_a_jobs_peak_is_its_own_not_its_starters(results):
     usage = logged_usage(log.read_text())
     assert usage
     assert 20 <= usage[3] <= 200, usage
+
+
+def test_a_missing_status_field_reads_as_none():
+    assert status_kib("VmHWM") >= status_kib("VmRSS") > 0
+    assert status_kib("NoSuchField") is None
 
 
 def test_a_jobs_usage_line_reads_back():

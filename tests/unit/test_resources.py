@@ -5,9 +5,9 @@ cluster (the limit of a node) in test_slurm.py."""
 
 import pytest
 
-from framescape.common import GB, FramescapeError
+from framescape.common import GB, MB, FramescapeError
 from framescape.distances.resources import step_memory
-from framescape.resources import SNAKEMAKE_PROCESSES
+from framescape.resources import SNAKEMAKE_PROCESSES, job_mb, megabytes
 from framescape.run.guard import check_memory, dense_max_frames, movie_memory
 
 
@@ -37,7 +37,7 @@ def test_guard_refuses_only_what_exceeds_the_limit():
         "needs about 3.3 GB of memory (40000 frames of 320x240) but 3.3 GB is "
         "available: lower fps (now 2)"
     )
-    assert check_memory(3 * GB, 100, 320, 240, 1, limit=limit) == 3 * GB
+    assert check_memory(3 * GB, 100, 320, 240, 1, limit=limit) == limit
     # A movie on the dense path by an explicit dense_max_frames: that is what to lower.
     with pytest.raises(FramescapeError) as error:
         check_memory(3 * GB + 1, 40000, 320, 240, 2, limit=limit, dense_max=50000)
@@ -54,3 +54,10 @@ def test_dense_max_frames_leaves_room_for_snakemakes_processes():
     limit = needed + SNAKEMAKE_PROCESSES
     assert dense_max_frames(limit, 320, 240, ["gray", "hsl"], ["mds"], 4096) == 3000
     assert dense_max_frames(limit - 1, 320, 240, ["gray", "hsl"], ["mds"], 4096) < 3000
+
+
+def test_a_job_asks_for_its_step_and_snakemakes_processes():
+    """Whole MiB, rounded up, as SLURM reads --mem; 300 MB more than the step."""
+    assert megabytes(MB) == 1 and megabytes(MB + 1) == 2 and megabytes(0) == 0
+    assert SNAKEMAKE_PROCESSES == 300 * MB
+    assert job_mb(1) == 301 and job_mb(5 * MB) == 305

@@ -86,7 +86,7 @@ def test_a_folder_past_index_frames_takes_the_index(tmp_path, bikes):
         stored = np.take_along_axis(matrix, indices.astype(np.int64), axis=1)
         assert np.allclose(distances, stored, rtol=0, atol=5e-5), metric
     assert json.loads((results / f"{COLLECTION}.json").read_text())
-    # Each index job's own peak within the mem_mb it asked for (index.resources).
+    # Each index job's own peak within what it asked for its step (index.resources).
     above, rules, unread = peaks_above_asked(tmp_path, output)
     assert not unread
     assert {"index_build", "index_search", "index_join", "index_refine"} <= rules

@@ -20,8 +20,8 @@ and guards the jobs.
 - :mod:`~framescape.run.digest`: the step-code digest, which reruns a rule
   whose step computes differently.
 
-The time margins every stage's estimates share are
-:mod:`framescape.resources`.
+What every stage's estimates share (the time margins, the memory of the
+Snakemake processes that run a job on a cluster) is :mod:`framescape.resources`.
 
 All of them are light: Snakemake's own process imports them while it plans a
 run, without numba."""

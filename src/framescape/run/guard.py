@@ -210,7 +210,8 @@ def check_memory(
     Returns
     -------
     int
-        ``needed``, when it fits.
+        What the largest job asks for, when it fits: ``needed`` and
+        :data:`~framescape.resources.SNAKEMAKE_PROCESSES`.
 
     Raises
     ------
@@ -223,7 +224,7 @@ def check_memory(
         if partition:
             where = f" on a node of SLURM partition {partition}"
     if needed + SNAKEMAKE_PROCESSES <= limit:
-        return needed
+        return needed + SNAKEMAKE_PROCESSES
     remedy = (
         f"lower dense_max_frames (now {dense_max}) below {n_frames} frames: the "
         "neighbour-graph path needs no N×N matrix"

@@ -306,23 +306,24 @@ IN_SNAKEMAKE = ("link_movie", "count_frames")
 
 
 def peaks_above_asked(workdir, log):
-    """Each job of a run in ``workdir`` (Snakemake's log ``log``, its text)
-    that asked for memory and has a log, its own peak (the usage line its log
-    ends with, :func:`framescape.run.jobs.log_usage`) against its ``mem_mb``
-    less the Snakemake processes that run a job on a cluster
-    (:data:`framescape.resources.SNAKEMAKE_PROCESSES`).
+    """Compare the own peak of each job of a run in ``workdir`` that asked for
+    memory and has a log (the usage line its log ends with,
+    :func:`framescape.run.jobs.log_usage`) with what it asked for its step:
+    its ``mem_mb`` less the Snakemake processes that run a job on a cluster
+    (:data:`framescape.resources.SNAKEMAKE_PROCESSES`). ``log``: Snakemake's
+    log, its text; jobs it describes without a log or resources are not read.
 
     Returns
     -------
-    above : list of (log file, peak MiB, asked MiB)
+    above : list of (log file, peak MiB, MiB asked for the step)
         The jobs whose peak was above.
     rules : set of str
         The rules of the jobs compared.
     unread : list of str
-        The logs of jobs with no usage line, but for :data:`IN_SNAKEMAKE`'s
-        (a job killed, or a rule that printed no description to read).
+        The logs with no usage line, but for :data:`IN_SNAKEMAKE`'s rules (a
+        job killed, or one that did not log through ``run_step``).
     """
-    beside = SNAKEMAKE_PROCESSES / MB
+    beside = SNAKEMAKE_PROCESSES // MB
     above, rules, unread = [], set(), []
     for job in job_descriptions(log):
         asked = asked_mib(job)
@@ -335,8 +336,8 @@ def peaks_above_asked(workdir, log):
                 unread.append(job["log"])
             continue
         rules.add(job["rule"])
-        if usage[3] + beside > asked:
-            above.append((job["log"], usage[3], asked))
+        if usage[3] > asked - beside:
+            above.append((job["log"], usage[3], asked - beside))
     return above, rules, unread
 
 
