@@ -4,7 +4,7 @@
 
 Each frame is reduced as the graph reduces it
 (:func:`framescape.graph.reduce.reduced_descriptors`), projected onto its first principal components
-(:data:`~framescape.index.parameters.DIMENSIONS`, 64 or 128) (fitted on a
+(:data:`~framescape.index.parameters.DIMENSIONS`, 64 or 192) (fitted on a
 sample of frames) and put into faiss's inverted-file index: the frames split
 into lists of about :data:`~framescape.index.parameters.LIST_FRAMES` around
 k-means centres, a frame searched only in the

@@ -7,7 +7,11 @@ reads them."""
 # textures), hsl's graph held 0.917 of the true 91 nearest with 64 and 0.992
 # with 128; gray's 0.955 with 64 and 0.933 with 128 (its L1 distance follows
 # the first components less, and the sample then chose fewer candidates).
-DIMENSIONS = {"gray": 64, "hsl": 128}
+# At 300,000 frames of that folder hsl's graph held 0.9495 of the true nearest
+# with 128 and 0.9645 with 192 (256: 0.9662), the same 600 candidates
+# re-ranked; 128 then needed 1,000 for 0.961 (docs/performance.md, "More
+# components for hsl").
+DIMENSIONS = {"gray": 64, "hsl": 192}
 # Frames fitting the projection and training the lists' centres, whatever the
 # folder's size: an iteration of k-means then grows with the lists (TRAIN_FRAMES
 # × lists distances), where a sample growing with the lists made it grow with
