@@ -27,9 +27,9 @@ PROBES = 32
 # estimate the graph's recall (framescape.index.build.sampled_candidates),
 # compared with every frame in one pass. A folder's frames
 # differ more than a movie's: at 100,000 frames (benchmarks/archive.py's
-# folder, hsl, 600 candidates) 64 frames estimated 0.995 where 200 measured
-# 0.964, its textures' few frames with many nearly equal neighbours falling
-# between the 64.
+# folder, hsl with 128 components, 600 candidates) 64 frames estimated 0.995
+# where 200 measured 0.964, its textures' few frames with many nearly equal
+# neighbours falling between the 64.
 INDEX_RECALL_SAMPLE = 256
 # Frames the sample is compared with at a time (framescape.index.build.
 # sample_nearest): their distances to the sample are held (4 MB at 256 frames).
@@ -42,8 +42,9 @@ SAMPLE_COLUMNS = 4096
 # On 100,000 frames of benchmarks/archive.py's folder (EPYC-512), in one round:
 # gray's graph held 0.927 of the true 91 nearest after the search, 0.941
 # refined through 16, 0.952 through 32, 0.955 through 40
-# (docs/performance.md); hsl's 0.964, 0.967 through 16, for half its search's
-# time: its index misses less, and its re-rank costs five times gray's.
+# (docs/performance.md); hsl's (128 components) 0.964, 0.967 through 16, for
+# half its search's time: its index misses less, and its re-rank costs five
+# times gray's.
 REFINE_WIDTH = {"gray": 32, "hsl": 0}
 # Rounds of refinement at most, each over the frames whose neighbours the
 # round before changed, through the neighbours as refined so far. At 300,000
