@@ -29,6 +29,13 @@ STEP_MEMORY = {
 }
 
 
+# Numba compiles umap-learn's and pynndescent's functions in the first UMAP
+# job of a machine or node without their cache, and the compiler's memory is
+# the job's: on a fresh clone's test run the first UMAP job of a 250-frame
+# movie peaked at 471 MB, the others at 289 to 295 MB (EPYC-AVX2, 2026-12-07).
+UMAP_COMPILE_BYTES = 200 * MB
+
+
 def step_memory(step, n_frames, width, height):
     """Peak bytes one job of ``step`` holds for ``n_frames`` frames of ``width×height``.
 
@@ -37,6 +44,8 @@ def step_memory(step, n_frames, width, height):
     fixed, per_pixel, per_pair = STEP_MEMORY[step]
     pixels = width * height
     total = fixed + per_pixel * n_frames * pixels + per_pair * n_frames**2
+    if step == "embed_umap":
+        total += UMAP_COMPILE_BYTES
     if step == "distances_hsl":
         total += hsl_feature_bytes(n_frames, n_frames, pixels)
     return int(total)

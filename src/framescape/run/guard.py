@@ -16,6 +16,7 @@ import subprocess
 from framescape.common import GB, MB, FramescapeError
 from framescape.distances.parameters import FRAME_BLOCK
 from framescape.distances.resources import (
+    UMAP_COMPILE_BYTES,
     assembly_memory,
     step_memory,
     tile_memory,
@@ -85,6 +86,7 @@ def graph_memory(n_frames, width, height, metrics, methods, k, umap_neighbors=No
             # (docs/performance.md, "The folder map").
             edges = min(umap_neighbors, k + 1)
             total = GRAPH_FIXED + 8 * n_frames * k + GRAPH_EDGE_BYTES * n_frames * edges
+            total += UMAP_COMPILE_BYTES  # without numba's cache on the node
             # The rows it may read for identical frames (embed.identical),
             # and the features they are measured from.
             total += 4 * MEASURED_BLOCK * n_frames
