@@ -24,7 +24,7 @@ import numpy as np
 from framescape.frames.decode import MovieDecoder
 from framescape.frames.probe import probe_movie
 from framescape.run.hugepages import huge_blas_buffers, huge_page_setting
-from framescape.run.jobs import logged_usage, status_kib
+from framescape.run.jobs import status_kib
 from framescape.testing import (
     CONFIG,
     IN_SNAKEMAKE,
@@ -35,6 +35,7 @@ from framescape.testing import (
     make_movie,
     real_movie,
     snakemake,
+    usage_in,
 )
 
 # Huge pages under the BLAS library's buffer, asked for before any product, as
@@ -261,8 +262,7 @@ def cpu_seconds(log):
     :data:`IN_SNAKEMAKE`, or a job killed). A Snakemake benchmark file's own
     ``cpu_time`` is a sample that misses what a job used after the last one
     (every 30 s after its first half minute)."""
-    log = Path(log)
-    usage = logged_usage(log.read_text()) if log.is_file() else None
+    usage = usage_in(log)
     return usage[0] if usage else None
 
 

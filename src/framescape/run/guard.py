@@ -225,8 +225,9 @@ def check_memory(
         limit = available_memory(partition)
         if partition:
             where = f" on a node of SLURM partition {partition}"
-    if needed + SNAKEMAKE_PROCESSES <= limit:
-        return needed + SNAKEMAKE_PROCESSES
+    asked = needed + SNAKEMAKE_PROCESSES
+    if asked <= limit:
+        return asked
     remedy = (
         f"lower dense_max_frames (now {dense_max}) below {n_frames} frames: the "
         "neighbour-graph path needs no N×N matrix"
@@ -234,8 +235,7 @@ def check_memory(
         else "raise memory_limit_gb if the machine has more"
     )
     raise FramescapeError(
-        f"needs about {(needed + SNAKEMAKE_PROCESSES) / GB:.1f} GB of memory "
-        f"({n_frames} frames of "
+        f"needs about {asked / GB:.1f} GB of memory ({n_frames} frames of "
         f"{width}x{height}) but {limit / GB:.1f} GB is available{where}: lower fps "
         f"(now {fps:g}) or frame_width/frame_height, for this movie in "
         f"movie_overrides, or {remedy}"

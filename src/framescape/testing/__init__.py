@@ -279,24 +279,33 @@ def job_descriptions(log):
     return jobs
 
 
-def asked_mib(job):
-    """The memory a job described by :func:`job_descriptions` asked for: its
-    ``mem_mb`` (framescape counts it in MiB, as ``max_rss`` is measured and as
-    SLURM reads ``--mem``), or None."""
+def step_mib(job):
+    """The memory a job described by :func:`job_descriptions` asked for its
+    step: its ``mem_mb`` (framescape counts it in MiB, as ``max_rss`` is
+    measured and as SLURM reads ``--mem``) less the Snakemake processes that
+    run it on a cluster (:data:`framescape.resources.SNAKEMAKE_PROCESSES`);
+    None without ``mem_mb``."""
     memory = re.search(r"\bmem_mb=(\d+)", job.get("resources", ""))
-    return int(memory.group(1)) if memory else None
+    return int(memory.group(1)) - SNAKEMAKE_PROCESSES // MB if memory else None
 
 
 def asked_memory(log):
-    """``{job's benchmark file stem: MiB}``: the memory each job asked for its
-    step, its ``mem_mb`` (:func:`asked_mib`) less the Snakemake processes that
-    run it on a cluster (:data:`framescape.resources.SNAKEMAKE_PROCESSES`): what
-    its script's own peak, as its benchmark file samples it, may reach."""
-    return {
-        Path(job["benchmark"]).stem: asked_mib(job) - SNAKEMAKE_PROCESSES // MB
-        for job in job_descriptions(log)
-        if "benchmark" in job and asked_mib(job) is not None
-    }
+    """``{job's benchmark file stem: MiB}``: what each job asked for its step
+    (:func:`step_mib`), which its script's own peak, as its benchmark file
+    samples it, may reach."""
+    asked = {}
+    for job in job_descriptions(log):
+        step = step_mib(job)
+        if "benchmark" in job and step is not None:
+            asked[Path(job["benchmark"]).stem] = step
+    return asked
+
+
+def usage_in(log_file):
+    """The usage line a job's log file ends with
+    (:func:`framescape.run.jobs.logged_usage`), or None: no such file or line."""
+    log_file = Path(log_file)
+    return logged_usage(log_file.read_text()) if log_file.is_file() else None
 
 
 # The rules whose jobs run in a thread of Snakemake's own process (``run:``):
@@ -309,9 +318,8 @@ def peaks_above_asked(workdir, log):
     """Compare the own peak of each job of a run in ``workdir`` that asked for
     memory and has a log (the usage line its log ends with,
     :func:`framescape.run.jobs.log_usage`) with what it asked for its step:
-    its ``mem_mb`` less the Snakemake processes that run a job on a cluster
-    (:data:`framescape.resources.SNAKEMAKE_PROCESSES`). ``log``: Snakemake's
-    log, its text; jobs it describes without a log or resources are not read.
+    :func:`step_mib`. ``log``: Snakemake's log, its text; jobs it describes
+    without a log or resources are not read.
 
     Returns
     -------
@@ -323,21 +331,19 @@ def peaks_above_asked(workdir, log):
         The logs with no usage line, but for :data:`IN_SNAKEMAKE`'s rules (a
         job killed, or one that did not log through ``run_step``).
     """
-    beside = SNAKEMAKE_PROCESSES // MB
     above, rules, unread = [], set(), []
     for job in job_descriptions(log):
-        asked = asked_mib(job)
+        asked = step_mib(job)
         if "rule" not in job or asked is None or "log" not in job:
             continue
-        path = Path(workdir) / job["log"]
-        usage = logged_usage(path.read_text()) if path.is_file() else None
+        usage = usage_in(Path(workdir) / job["log"])
         if usage is None:
             if job["rule"] not in IN_SNAKEMAKE:
                 unread.append(job["log"])
             continue
         rules.add(job["rule"])
-        if usage[3] > asked - beside:
-            above.append((job["log"], usage[3], asked - beside))
+        if usage[3] > asked:
+            above.append((job["log"], usage[3], asked))
     return above, rules, unread
 
 
