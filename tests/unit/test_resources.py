@@ -7,7 +7,13 @@ import pytest
 
 from framescape.common import GB, MB, FramescapeError
 from framescape.distances.resources import step_memory
-from framescape.resources import SNAKEMAKE_PROCESSES, job_mb, megabytes
+from framescape.resources import (
+    SNAKEMAKE_PROCESSES,
+    job_mb,
+    megabytes,
+    minutes,
+    snakemake_memory,
+)
 from framescape.run.guard import check_memory, dense_max_frames, movie_memory
 
 
@@ -51,13 +57,27 @@ def test_dense_max_frames_leaves_room_for_snakemakes_processes():
     """dense_max_frames auto: the most frames whose largest job fits, as the job
     asks for it (its step and the Snakemake processes that run it)."""
     needed, _ = movie_memory(3000, 320, 240, ["gray", "hsl"], ["mds"], 4096)
-    limit = needed + SNAKEMAKE_PROCESSES
+    limit = needed + snakemake_memory(1)
     assert dense_max_frames(limit, 320, 240, ["gray", "hsl"], ["mds"], 4096) == 3000
     assert dense_max_frames(limit - 1, 320, 240, ["gray", "hsl"], ["mds"], 4096) < 3000
+    # In a folder of 4,000 movies the Snakemake processes take 78 MB more.
+    limit = needed + snakemake_memory(4000)
+    args = (320, 240, ["gray", "hsl"], ["mds"], 4096)
+    assert dense_max_frames(limit, *args, movies=4000) == 3000
+    assert dense_max_frames(limit, *args, movies=5000) < 3000
 
 
 def test_a_job_asks_for_its_step_and_snakemakes_processes():
-    """Whole MiB, rounded up, as SLURM reads --mem; 300 MB more than the step."""
+    """Whole MiB, rounded up, as SLURM reads --mem; 300 MB and 20 KB a movie of
+    the folder more than the step."""
     assert megabytes(MB) == 1 and megabytes(MB + 1) == 2 and megabytes(0) == 0
     assert SNAKEMAKE_PROCESSES == 300 * MB
-    assert job_mb(1) == 301 and job_mb(5 * MB) == 305
+    assert job_mb(1) == 301 and job_mb(5 * MB) == 306
+    # Inside SLURM jobs the two Snakemake processes held 270, 286 and 336 MB in
+    # folders of 1, 1,000 and 4,000 movies, the shell and srun 12 MB more.
+    assert job_mb(0, movies=1000) == 320 >= 286 + 12
+    assert job_mb(0, movies=4000) == 379 >= 336 + 12
+
+
+def test_a_job_asks_for_three_times_its_time_and_ten_minutes_more():
+    assert minutes(0) == 10 and minutes(20) == 11 and minutes(600) == 40

@@ -1,7 +1,8 @@
 """The memory estimates against the peaks of the steps they estimate, each
 run as its job runs it, in a fresh process: the matrix and the layout on inputs
 of 2,000 frames, the folder map's per-movie and joining steps on inputs long
-enough that a job holding a whole movie or folder would outgrow its estimate."""
+enough that a job holding a whole movie or folder would outgrow its estimate,
+and the maps' plot, which draws every frame, on 20,000."""
 
 import json
 import subprocess
@@ -11,9 +12,11 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from framescape.collection.resources import frames_memory, join_memory
-from framescape.common import MB, npy_shape
+from framescape.common import MB, npy_shape, save_tsv
 from framescape.distances.resources import step_memory
 from framescape.frames.extract import write_frames_tsv
+from framescape.pages.resources import plot_maps_memory
+from framescape.registry import METHODS
 
 # Runs one step as its job does, in a fresh process, and prints that process's
 # peak resident memory (the kernel's high-water mark, in kB).
@@ -34,6 +37,11 @@ if step.startswith("collection_"):
         collection_frames_step(**arguments)
     else:
         join_step(**arguments)
+elif step == "plot_maps":
+    import snakemake.script
+    from framescape.pages.plots import plot_maps_step
+
+    plot_maps_step(**json.loads(sys.argv[3]))
 else:
     from framescape.distances.jobs import distances_step
     from framescape.embed.jobs import embed_step
@@ -139,3 +147,34 @@ def test_collection_join_estimate_holds_a_large_folder(tmp_path):
     assert table.read_text().count("\n") == 4 * n + 1
     estimate = join_memory(8, 6)
     assert peak <= estimate <= 1.6 * peak, (peak / MB, estimate / MB)
+
+
+def test_plot_maps_estimate_holds_a_long_movie(tmp_path):
+    """Six maps of 20,000 frames: matplotlib holds every point and segment it
+    draws (a long movie's plot went past the 700 MB a small job leaves its step
+    on a cluster: 920 MB at 50,000 frames)."""
+    from PIL import Image
+
+    n = 20_000
+    (tmp_path / "frames").mkdir()
+    Image.new("RGB", (80, 60), (200, 90, 30)).save(tmp_path / "frames" / "1.png")
+    # Every row names one picture: the plot shows six of them.
+    rows = [[i, f"{i / 25:.6f}", "frames/1.png"] for i in range(n)]
+    save_tsv(tmp_path / "frames.tsv", ["frame", "time", "file"], rows)
+    names = [f"{method}_{metric}" for metric in ("gray", "hsl") for method in METHODS]
+    rng = np.random.default_rng(0)
+    for name in names:
+        np.save(tmp_path / f"{name}.npy", rng.random((n, 2)))
+    peak = measured_peak(
+        "plot_maps",
+        tmp_path,
+        frames_tsv=str(tmp_path / "frames.tsv"),
+        scaled_npys=[str(tmp_path / f"{name}.npy") for name in names],
+        output=str(tmp_path / "maps.png"),
+        names=names,
+        title="long",
+        thumbnails=6,
+    )
+    assert (tmp_path / "maps.png").stat().st_size > 0
+    estimate = plot_maps_memory(n)
+    assert peak <= estimate <= 2 * peak, (peak / MB, estimate / MB)

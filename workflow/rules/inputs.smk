@@ -298,7 +298,9 @@ def dense_frames_fitting(width, height):
     limit = (
         MEMORY_LIMIT_MB * MB or PLANNING_MEMORY or available_memory(jobs_partition())
     )
-    return dense_max_frames(limit, width, height, METRICS, METHODS, TILE_FRAMES)
+    return dense_max_frames(
+        limit, width, height, METRICS, METHODS, TILE_FRAMES, len(MOVIES)
+    )
 
 
 def jobs_partition():

@@ -36,8 +36,8 @@ rule plot_maps:
         "../../envs/pages.yaml"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB_MB,
-        runtime=SMALL_JOB_MINUTES,
+        mem_mb=plot_maps_mb,
+        runtime=plot_maps_minutes,
     params:
         code=code_digest("pages.plots"),
         names=MAP_NAMES,
@@ -126,8 +126,8 @@ rule make_viewer:
         "../../envs/pages.yaml"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB_MB,
-        runtime=SMALL_JOB_MINUTES,
+        mem_mb=viewer_mb,
+        runtime=viewer_minutes,
     params:
         code=code_digest("pages.viewer", "pages/templates"),
         maps=MAP_NAMES,

@@ -31,7 +31,12 @@ from framescape.graph.resources import (  # noqa: E402
     graph_rerank_runtime,
 )
 from framescape.index import resources as index_resources  # noqa: E402
-from framescape.resources import job_mb, megabytes  # noqa: E402
+from framescape.pages import resources as pages_resources  # noqa: E402
+from framescape.resources import (  # noqa: E402
+    SNAKEMAKE_PROCESSES,
+    megabytes,
+    snakemake_memory,
+)
 from framescape.reuse import resources as reuse_resources  # noqa: E402
 from framescape.reuse.parameters import (  # noqa: E402
     SEARCH_ROWS as REUSE_SEARCH_ROWS,
@@ -57,6 +62,14 @@ SIZED_FROM_COUNTS = RESULTS_IN_STORAGE and workflow.is_main_process
 # memory it plans each movie's path with (common.smk), so that the guard and
 # the plan agree.
 GUARD_LIMIT_MB = MEMORY_LIMIT_MB or PLANNING_MEMORY // MB
+# What the Snakemake processes that run each job on a cluster hold for this
+# folder: they grow with its movies (framescape.resources.snakemake_memory).
+SNAKEMAKE_MEMORY = snakemake_memory(len(MOVIES))
+
+
+def job_mb(size):
+    """A job's mem_mb: ``size``, the bytes its step holds, and SNAKEMAKE_MEMORY."""
+    return megabytes(SNAKEMAKE_MEMORY + size)
 
 
 def local_copy(path):
@@ -103,7 +116,8 @@ def frames_shape(movie, frames):
 def movie_memory_mb(wildcards, input):
     """Resource: MB the movie's largest job will hold, from its probe: on the
     dense path, or on the neighbour-graph path when it will have more than
-    dense_max_frames frames.
+    dense_max_frames frames; with the Snakemake processes' share for the
+    folder's movies (the guard adds their fixed SNAKEMAKE_PROCESSES).
 
     A resource rather than a parameter, so that it reruns nothing. Before the probe
     exists, the missing file makes Snakemake defer it until the job is ready.
@@ -118,7 +132,7 @@ def movie_memory_mb(wildcards, input):
         needed, _ = graph_memory(frames, width, height, METRICS, METHODS, k)
     else:
         needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
-    return megabytes(needed)
+    return megabytes(needed + SNAKEMAKE_MEMORY - SNAKEMAKE_PROCESSES)
 
 
 def expected_movie_frames(wildcards, input):
@@ -152,7 +166,45 @@ def memory_partition(wildcards):
     return os.environ.get("SLURM_JOB_PARTITION", "")
 
 
-SMALL_JOB_MB = 1000
+# The small jobs' steps held up to 180 MB (reuse_descriptors on the demo's
+# 365 frames; docs/cluster.md, "Memory"): 1000 MB, or room for 600 MB beside
+# the Snakemake processes of a folder of more than 5,000 movies.
+SMALL_JOB_MB = max(1000, job_mb(600 * MB))
+
+
+def npy_frames(wildcards, path):
+    """Frames of the movie, from the first axis of its .npy ``path`` (an input
+    of the job: a missing file, as before the frames are counted, makes
+    Snakemake wait for the job), or in a storage from its frame count."""
+    if SIZED_FROM_COUNTS:
+        return frame_count(wildcards.movie)
+    return npy_shape(local_copy(path))[0]
+
+
+def plot_maps_mb(wildcards, input):
+    """plot_maps draws every frame: more than a small job's memory past about
+    30,000 frames."""
+    n = npy_frames(wildcards, input.scaled[0])
+    return max(SMALL_JOB_MB, job_mb(pages_resources.plot_maps_memory(n)))
+
+
+def plot_maps_minutes(wildcards, input):
+    n = npy_frames(wildcards, input.scaled[0])
+    return max(SMALL_JOB_MINUTES, pages_resources.plot_maps_minutes(n))
+
+
+def viewer_mb(wildcards, input):
+    """make_viewer holds the movie's items: more than a small job's memory past
+    about 100,000 frames."""
+    n = npy_frames(wildcards, input.nearest[0])
+    return max(SMALL_JOB_MB, job_mb(pages_resources.viewer_memory(n)))
+
+
+def viewer_minutes(wildcards, input):
+    n = npy_frames(wildcards, input.nearest[0])
+    return max(SMALL_JOB_MINUTES, pages_resources.viewer_minutes(n))
+
+
 # The folder map's own small jobs: Python and numpy, and per frame of the folder
 # its JSON item (a dict of lists of floats, about 1.5 KB with six maps, and its
 # text) with room to spare.

@@ -29,7 +29,7 @@ SEARCH_CHUNK = 4096
 # frames of 40×30 the build peaked at 877 MB and a search job at 1,193 MB
 # (gray, benchmarks/archive.py) against 675 and 1,042 MB counted.
 MEASURED_MARGIN = 1.35
-from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import minutes
 
 # A memory page: a mapped file is read a page at a time.
 PAGE = 4096
@@ -164,10 +164,6 @@ def luma_join_memory(n_frames, k):
     they are written and let go, :data:`LUMA_BLOCK_BYTES` of frames' pixels
     and their luma at a time."""
     return max(join_memory(n_frames, k), GRAPH_FIXED + LUMA_BLOCK_BYTES)
-
-
-def minutes(seconds):
-    return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))
 
 
 def build_runtime(n_frames, width, height):

@@ -12,7 +12,7 @@ their number."""
 
 
 from framescape.common import MB
-from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import minutes
 
 # Python and the libraries, then per window of the folder (its descriptor twice
 # while joined, its pairs, its row of a block of similarities): the measured
@@ -74,10 +74,6 @@ def stretches_memory(windows):
     ``reuse_search`` jobs' pairs: the descriptors, the pairs, the stretches
     followed along them."""
     return FIXED + STRETCH_BYTES_PER_WINDOW * windows
-
-
-def minutes(seconds):
-    return int(MIN_RUNTIME + -(-seconds * RUNTIME_MARGIN // 60))
 
 
 def index_minutes(windows):

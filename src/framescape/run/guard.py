@@ -30,7 +30,7 @@ from framescape.graph.resources import (
     graph_merge_memory,
     graph_rerank_memory,
 )
-from framescape.resources import MIN_RUNTIME, SNAKEMAKE_PROCESSES
+from framescape.resources import MIN_RUNTIME, SNAKEMAKE_PROCESSES, snakemake_memory
 
 
 def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
@@ -104,15 +104,17 @@ def graph_runtime(n_frames):
     return int(MIN_RUNTIME + -(-n_frames // 1000))
 
 
-def dense_max_frames(limit, width, height, metrics, methods, tile_frames):
+def dense_max_frames(limit, width, height, metrics, methods, tile_frames, movies=1):
     """The most frames whose dense path (N × N matrices) fits in ``limit`` bytes
     (``dense_max_frames: auto``), at least 1: its largest job, as the job asks
-    for it (with :data:`~framescape.resources.SNAKEMAKE_PROCESSES`)."""
+    for it in a folder of ``movies`` movies (with the Snakemake processes,
+    :func:`~framescape.resources.snakemake_memory`)."""
+    snakemake = snakemake_memory(movies)
     low, high = 1, 1 << 20
     while low < high:
         middle = (low + high + 1) // 2
         needed, _ = movie_memory(middle, width, height, metrics, methods, tile_frames)
-        if needed + SNAKEMAKE_PROCESSES <= limit:
+        if needed + snakemake <= limit:
             low = middle
         else:
             high = middle - 1
@@ -189,14 +191,16 @@ def check_memory(
     needed, n_frames, width, height, fps, limit=None, partition=None, dense_max=0
 ):
     """Refuse a movie whose largest job would not fit in memory: its step and
-    the Snakemake processes that run it on a cluster
-    (:data:`~framescape.resources.SNAKEMAKE_PROCESSES`), as the job asks for
+    the Snakemake processes that run it on a cluster, as the job asks for
     them, so that no job asks a cluster for more than a node has.
 
     Parameters
     ----------
     needed : int
-        Bytes of the movie's largest job (:func:`movie_memory`).
+        Bytes of the movie's largest job beside
+        :data:`~framescape.resources.SNAKEMAKE_PROCESSES`: its step
+        (:func:`movie_memory`) and what the Snakemake processes hold for the
+        folder's movies (:data:`~framescape.resources.SNAKEMAKE_A_MOVIE` each).
     n_frames : int
         Frames the movie will give (duration × fps); ``width``, ``height`` and
         ``fps`` are its settings, for the message.

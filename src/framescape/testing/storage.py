@@ -138,7 +138,7 @@ def reuse_block_mb(results, movies):
     """MB each job of the reuse stage past reuse.index_windows asks for
     (:func:`framescape.resources.job_mb`), from
     the descriptors a local run made (``results/<movie>/reuse/descriptors.npz``
-    of each of ``movies``): ``{rule: MB}`` of reuse_index, reuse_search (block
+    of each of ``movies``, the folder's): ``{rule: MB}`` of reuse_index, reuse_search (block
     0, the only one of a small folder) and reuse, which joins their pairs. A
     run where the files are elsewhere (a storage, a cluster) must ask for the
     same, from their sizes."""
@@ -159,4 +159,4 @@ def reuse_block_mb(results, movies):
         "reuse_search": resources.search_memory(total, rows),
         "reuse": resources.stretches_memory(total),
     }
-    return {rule: job_mb(size) for rule, size in sizes.items()}
+    return {rule: job_mb(size, len(movies)) for rule, size in sizes.items()}
