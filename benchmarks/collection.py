@@ -41,8 +41,9 @@ and are not what is measured. Printed:
 - seconds per rule and the largest job of each, from the jobs' benchmark files
   (``results/collection/benchmarks/``), its peak resident memory (``max_rss``,
   which Snakemake samples: every second for half a minute, then every 30 s)
-  against 6 GB and against the ``mem_mb`` the job asked for (less the Snakemake
-  processes that run it on a cluster: framescape.testing.asked_memory);
+  against 6 GB and against the ``mem_mb`` the job asked for (less the fixed
+  part of the Snakemake processes that run it on a cluster:
+  framescape.testing.asked_memory);
 - per-movie trustworthiness (scikit-learn, 10 neighbours) of each movie's
   points in each map of collection.json against that movie's own distances at
   the common size (the dense matrix of its ``results/<id>/collection/frames.npy``,
@@ -53,7 +54,7 @@ and are not what is measured. Printed:
 Targets (a miss exits 1): trustworthiness at least 0.9 for the demo and every
 real-footage movie in every map, no folder job above 6 GB, no folder or
 ``collection_frames`` job above what it asked for its step (``mem_mb`` less the
-Snakemake processes), and a workflow that succeeds.
+Snakemake processes' fixed part), and a workflow that succeeds.
 Generated movies are shown, not held to the target. ``--quick`` (CI): sizes on
 400 pan-and-scan frames and the demo, candidate sizes 40x30 and 32x24 only; a
 folder of 6 movies x 150 frames; trustworthiness at least 0.75 there (a looser

@@ -13,8 +13,9 @@ it. The targets (a 50,000-frame movie within 30 minutes on 2 cores, no job above
 job's log ends with, against wall time × the machine's cores) are printed as
 met or missed; a failed workflow, an (N, N) array in any
 ``.npy`` or ``.npz`` file or a job whose peak memory exceeded what it asked for
-(its ``mem_mb``, in MiB: what a SLURM job is held to, less the Snakemake
-processes that run it there, framescape.resources.SNAKEMAKE_PROCESSES) exits
+(its ``mem_mb``, in MiB: what a SLURM job is held to, less the fixed part of
+the Snakemake processes that run it there,
+framescape.resources.SNAKEMAKE_PROCESSES) exits
 non-zero; Snakemake
 samples the peak every second for half a minute, then every 30 s, so a short
 spike can pass unseen. Unset OPENBLAS_CORETYPE and

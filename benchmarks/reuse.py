@@ -108,8 +108,9 @@ filler movie, every job within its asks. ``--quick`` runs it at
 on the folder map's 100 movies of 1,000 s (``benchmarks/collection.py --keep
 FOLDER`` builds them; built here when FOLDER has no ``movies/``), target at
 most :data:`STAGE_SECONDS` from the first ``reuse_descriptors`` job's start to
-``reuse.tsv``, every job within the memory it asked for (less the Snakemake
-processes that run it on a cluster: framescape.testing.asked_memory).
+``reuse.tsv``, every job within the memory it asked for (less the fixed part
+of the Snakemake processes that run it on a cluster:
+framescape.testing.asked_memory).
 """
 
 import argparse

@@ -16,10 +16,10 @@ MIN_RUNTIME = 10
 # srun, which runs the step's script and waits for it. Each reads the workflow
 # and its folder of movies. Inside the jobs of a one-node SLURM cluster (every
 # process under a job's slurmstepd, sampled every 0.2 s; EPYC-AVX2,
-# 2026-12-07; docs/cluster.md, "Memory"), the two held 269 to 271 MB in a
-# folder of one movie, 285 to 286 MB with 1,000 movies and 336 MB with 4,000
-# (16.5 KB a movie), and the shell and srun 12 MB more: so 300 MB and 20 KB a
-# movie of the folder.
+# 2026-12-07; docs/performance.md, "Inside SLURM jobs"), the two held 269 to
+# 271 MB in a folder of one movie, 285 to 286 MB with 1,000 movies and 336 MB
+# with 4,000 (16.9 KiB a movie), and the shell and srun up to 13 MB more: so
+# 300 MB and 20 KiB a movie of the folder.
 SNAKEMAKE_PROCESSES = 2 * 150 * MB
 SNAKEMAKE_A_MOVIE = 20 * 1024
 

@@ -32,11 +32,8 @@ from framescape.graph.resources import (  # noqa: E402
 )
 from framescape.index import resources as index_resources  # noqa: E402
 from framescape.pages import resources as pages_resources  # noqa: E402
-from framescape.resources import (  # noqa: E402
-    SNAKEMAKE_PROCESSES,
-    megabytes,
-    snakemake_memory,
-)
+from framescape import resources as shared_resources  # noqa: E402
+from framescape.resources import megabytes  # noqa: E402
 from framescape.reuse import resources as reuse_resources  # noqa: E402
 from framescape.reuse.parameters import (  # noqa: E402
     SEARCH_ROWS as REUSE_SEARCH_ROWS,
@@ -62,14 +59,13 @@ SIZED_FROM_COUNTS = RESULTS_IN_STORAGE and workflow.is_main_process
 # memory it plans each movie's path with (common.smk), so that the guard and
 # the plan agree.
 GUARD_LIMIT_MB = MEMORY_LIMIT_MB or PLANNING_MEMORY // MB
-# What the Snakemake processes that run each job on a cluster hold for this
-# folder: they grow with its movies (framescape.resources.snakemake_memory).
-SNAKEMAKE_MEMORY = snakemake_memory(len(MOVIES))
 
 
 def job_mb(size):
-    """A job's mem_mb: ``size``, the bytes its step holds, and SNAKEMAKE_MEMORY."""
-    return megabytes(SNAKEMAKE_MEMORY + size)
+    """A job's mem_mb: ``size``, the bytes its step holds, and the Snakemake
+    processes that run it on a cluster, which grow with the folder's movies
+    (framescape.resources.job_mb)."""
+    return shared_resources.job_mb(size, len(MOVIES))
 
 
 def local_copy(path):
@@ -114,10 +110,10 @@ def frames_shape(movie, frames):
 
 
 def movie_memory_mb(wildcards, input):
-    """Resource: MB the movie's largest job will hold, from its probe: on the
-    dense path, or on the neighbour-graph path when it will have more than
-    dense_max_frames frames; with the Snakemake processes' share for the
-    folder's movies (the guard adds their fixed SNAKEMAKE_PROCESSES).
+    """Resource: the mem_mb the movie's largest job will ask for, from its probe:
+    on the dense path, or on the neighbour-graph path when it will have more
+    than dense_max_frames frames; or its plot of the maps or its viewer, which
+    grow with its frames too.
 
     A resource rather than a parameter, so that it reruns nothing. Before the probe
     exists, the missing file makes Snakemake defer it until the job is ready.
@@ -132,7 +128,10 @@ def movie_memory_mb(wildcards, input):
         needed, _ = graph_memory(frames, width, height, METRICS, METHODS, k)
     else:
         needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
-    return megabytes(needed + SNAKEMAKE_MEMORY - SNAKEMAKE_PROCESSES)
+    pages = max(
+        pages_resources.plot_maps_memory(frames), pages_resources.viewer_memory(frames)
+    )
+    return job_mb(max(needed, pages))
 
 
 def expected_movie_frames(wildcards, input):
@@ -166,42 +165,43 @@ def memory_partition(wildcards):
     return os.environ.get("SLURM_JOB_PARTITION", "")
 
 
-# The small jobs' steps held up to 180 MB (reuse_descriptors on the demo's
-# 365 frames; docs/cluster.md, "Memory"): 1000 MB, or room for 600 MB beside
-# the Snakemake processes of a folder of more than 5,000 movies.
+# The small jobs' steps held 40 to 216 MB on the demo, nearest_frames 510 MB on
+# 10,000 frames (docs/performance.md): 1000 MB, or room for 600 MB beside the
+# Snakemake processes of a folder of more than about 5,100 movies.
 SMALL_JOB_MB = max(1000, job_mb(600 * MB))
+SMALL_JOB_MINUTES = 15
 
 
-def npy_frames(wildcards, path):
-    """Frames of the movie, from the first axis of its .npy ``path`` (an input
-    of the job: a missing file, as before the frames are counted, makes
-    Snakemake wait for the job), or in a storage from its frame count."""
+def npy_frames(movie, path):
+    """Frames of ``movie``, from the first axis of its .npy ``path`` (an input of
+    the job: a missing file, as before the frames are counted, makes Snakemake
+    wait for the job), or in a storage from its frame count."""
     if SIZED_FROM_COUNTS:
-        return frame_count(wildcards.movie)
+        return frame_count(movie)
     return npy_shape(local_copy(path))[0]
 
 
 def plot_maps_mb(wildcards, input):
     """plot_maps draws every frame: more than a small job's memory past about
     30,000 frames."""
-    n = npy_frames(wildcards, input.scaled[0])
+    n = npy_frames(wildcards.movie, input.scaled[0])
     return max(SMALL_JOB_MB, job_mb(pages_resources.plot_maps_memory(n)))
 
 
 def plot_maps_minutes(wildcards, input):
-    n = npy_frames(wildcards, input.scaled[0])
+    n = npy_frames(wildcards.movie, input.scaled[0])
     return max(SMALL_JOB_MINUTES, pages_resources.plot_maps_minutes(n))
 
 
 def viewer_mb(wildcards, input):
     """make_viewer holds the movie's items: more than a small job's memory past
     about 100,000 frames."""
-    n = npy_frames(wildcards, input.nearest[0])
+    n = npy_frames(wildcards.movie, input.nearest[0])
     return max(SMALL_JOB_MB, job_mb(pages_resources.viewer_memory(n)))
 
 
 def viewer_minutes(wildcards, input):
-    n = npy_frames(wildcards, input.nearest[0])
+    n = npy_frames(wildcards.movie, input.nearest[0])
     return max(SMALL_JOB_MINUTES, pages_resources.viewer_minutes(n))
 
 
@@ -210,7 +210,6 @@ def viewer_minutes(wildcards, input):
 # text) with room to spare.
 COLLECTION_FIXED = 300 * MB
 COLLECTION_ITEM_BYTES = 4096
-SMALL_JOB_MINUTES = 15
 # scale and merge_json (seconds even at 10,000 frames): the maps group adds up its
 # layers' runtimes, so its time limit stays near what the layouts need.
 TINY_JOB_MINUTES = 5
@@ -346,9 +345,7 @@ def embed_frames(wildcards, input):
     the job)."""
     for name in ("frames", "distances"):
         if name in input.keys():
-            if SIZED_FROM_COUNTS:
-                return frame_count(wildcards.movie)
-            return npy_shape(local_copy(input[name]))[0]
+            return npy_frames(wildcards.movie, input[name])
     # Only the frame count, which Snakemake waits for (a missing input file).
     raise FileNotFoundError(errno.ENOENT, "frames not counted yet", input[0])
 
@@ -422,10 +419,7 @@ def collection_join_mb(wildcards):
 
 def collection_json_mb(wildcards, input):
     """The items as Python objects and their JSON text, per frame."""
-    if SIZED_FROM_COUNTS:
-        n = frame_count(COLLECTION)
-    else:
-        n = npy_shape(local_copy(input.scaled[0]))[0]
+    n = npy_frames(COLLECTION, input.scaled[0])
     return job_mb(COLLECTION_FIXED + COLLECTION_ITEM_BYTES * n)
 
 

@@ -30,7 +30,7 @@ from framescape.graph.resources import (
     graph_merge_memory,
     graph_rerank_memory,
 )
-from framescape.resources import MIN_RUNTIME, SNAKEMAKE_PROCESSES, snakemake_memory
+from framescape.resources import MIN_RUNTIME, snakemake_memory
 
 
 def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
@@ -108,8 +108,10 @@ def dense_max_frames(limit, width, height, metrics, methods, tile_frames, movies
     """The most frames whose dense path (N × N matrices) fits in ``limit`` bytes
     (``dense_max_frames: auto``), at least 1: its largest job, as the job asks
     for it in a folder of ``movies`` movies (with the Snakemake processes,
-    :func:`~framescape.resources.snakemake_memory`)."""
-    snakemake = snakemake_memory(movies)
+    :func:`~framescape.resources.snakemake_memory`), counted up to whole
+    thousands: a folder that grows by a few movies moves no movie to the other
+    path."""
+    snakemake = snakemake_memory(-(-max(1, movies) // 1000) * 1000)
     low, high = 1, 1 << 20
     while low < high:
         middle = (low + high + 1) // 2
@@ -188,19 +190,18 @@ def available_memory(partition=None):
 
 
 def check_memory(
-    needed, n_frames, width, height, fps, limit=None, partition=None, dense_max=0
+    asked, n_frames, width, height, fps, limit=None, partition=None, dense_max=0
 ):
-    """Refuse a movie whose largest job would not fit in memory: its step and
-    the Snakemake processes that run it on a cluster, as the job asks for
-    them, so that no job asks a cluster for more than a node has.
+    """Refuse a movie whose largest job would not fit in memory, as the job asks
+    for it (its step and the Snakemake processes that run it on a cluster), so
+    that no job asks a cluster for more than a node has.
 
     Parameters
     ----------
-    needed : int
-        Bytes of the movie's largest job beside
-        :data:`~framescape.resources.SNAKEMAKE_PROCESSES`: its step
-        (:func:`movie_memory`) and what the Snakemake processes hold for the
-        folder's movies (:data:`~framescape.resources.SNAKEMAKE_A_MOVIE` each).
+    asked : int
+        Bytes the movie's largest job asks for: its step (:func:`movie_memory`)
+        and the Snakemake processes
+        (:func:`~framescape.resources.snakemake_memory`).
     n_frames : int
         Frames the movie will give (duration × fps); ``width``, ``height`` and
         ``fps`` are its settings, for the message.
@@ -216,8 +217,7 @@ def check_memory(
     Returns
     -------
     int
-        What the largest job asks for, when it fits: ``needed`` and
-        :data:`~framescape.resources.SNAKEMAKE_PROCESSES`.
+        ``asked``, when it fits.
 
     Raises
     ------
@@ -229,7 +229,6 @@ def check_memory(
         limit = available_memory(partition)
         if partition:
             where = f" on a node of SLURM partition {partition}"
-    asked = needed + SNAKEMAKE_PROCESSES
     if asked <= limit:
         return asked
     remedy = (

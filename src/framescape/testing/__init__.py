@@ -282,9 +282,11 @@ def job_descriptions(log):
 def step_mib(job):
     """The memory a job described by :func:`job_descriptions` asked for its
     step: its ``mem_mb`` (framescape counts it in MiB, as ``max_rss`` is
-    measured and as SLURM reads ``--mem``) less the Snakemake processes that
-    run it on a cluster (:data:`framescape.resources.SNAKEMAKE_PROCESSES`);
-    None without ``mem_mb``."""
+    measured and as SLURM reads ``--mem``) less the fixed part of the
+    Snakemake processes that run it on a cluster
+    (:data:`framescape.resources.SNAKEMAKE_PROCESSES`; their 20 KiB a movie,
+    at most 2 MiB in a folder of 100 movies, stays with the step); None
+    without ``mem_mb``."""
     memory = re.search(r"\bmem_mb=(\d+)", job.get("resources", ""))
     return int(memory.group(1)) - SNAKEMAKE_PROCESSES // MB if memory else None
 
