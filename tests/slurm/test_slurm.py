@@ -232,17 +232,17 @@ def test_guard_counts_the_memory_of_a_node(cluster, tmp_path):
     """memory_limit_gb auto on SLURM: the limit is the largest node of the jobs'
     partition (6 GiB here, less than this machine), not the small extract_frames
     job's allocation (1,000 MB) nor the machine the check happens to run on. With
-    dense_max_frames forcing the dense path, a movie whose layouts need 1.6 GB is
-    decoded, one needing 8.4 GB is refused with one line before decoding, and on
-    the partition "small" (MaxMemPerNode 1,024 MB) the 1.6 GB one is refused too.
-    With dense_max_frames auto (the node's memory decides) the 8.4 GB one takes the
+    dense_max_frames forcing the dense path, a movie whose largest job asks 2.1 GB
+    is decoded, one asking 8.7 GB is refused with one line before decoding, and on
+    the partition "small" (MaxMemPerNode 1,024 MB) the 2.1 GB one is refused too.
+    With dense_max_frames auto (the node's memory decides) the 8.7 GB one takes the
     neighbour-graph path instead, and is decoded."""
     node = slurm_fields(cluster, "node")
     node_gb = int(node["RealMemory"]) * MB / GB
     assert machine_memory() > 9 * GB > node_gb * GB, "the test needs a smaller node"
     (tmp_path / "movies").mkdir()
     # 32×24 frames at 1 fps: 8,000 and 20,000 frames (largest dense job umap or
-    # t-SNE, 1.6 and 8.4 GB), decoded in seconds.
+    # t-SNE, 1.8 and 8.4 GB for their steps), decoded in seconds.
     make_movie(tmp_path / "movies" / "fits.mp4", seconds=8000, rate=1)
     make_movie(tmp_path / "movies" / "huge.mp4", seconds=20000, rate=1)
     write_config(tmp_path, frame_width=32, frame_height=24, dense_max_frames=100000)

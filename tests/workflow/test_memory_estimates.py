@@ -152,7 +152,9 @@ def test_collection_join_estimate_holds_a_large_folder(tmp_path):
 def test_plot_maps_estimate_holds_a_long_movie(tmp_path):
     """Six maps of 20,000 frames: matplotlib holds every point and segment it
     draws (a long movie's plot went past the 700 MB a small job leaves its step
-    on a cluster: 920 MB at 50,000 frames)."""
+    on a cluster: 920 MB at 50,000 frames). The estimate holds a fifth more than
+    the peak here: the workflow's jobs peaked above the step alone (696 MB at
+    50,000 frames)."""
     from PIL import Image
 
     n = 20_000
@@ -164,6 +166,9 @@ def test_plot_maps_estimate_holds_a_long_movie(tmp_path):
     names = [f"{method}_{metric}" for metric in ("gray", "hsl") for method in METHODS]
     rng = np.random.default_rng(0)
     for name in names:
+        # Points all over the square, joined in frame order: every segment
+        # long, the most a map makes matplotlib hold (a path that wanders as
+        # a smooth movie's does held less than half).
         np.save(tmp_path / f"{name}.npy", rng.random((n, 2)))
     peak = measured_peak(
         "plot_maps",
@@ -177,4 +182,4 @@ def test_plot_maps_estimate_holds_a_long_movie(tmp_path):
     )
     assert (tmp_path / "maps.png").stat().st_size > 0
     estimate = plot_maps_memory(n)
-    assert peak <= estimate <= 2 * peak, (peak / MB, estimate / MB)
+    assert 1.2 * peak <= estimate <= 2 * peak, (peak / MB, estimate / MB)

@@ -33,7 +33,6 @@ from framescape.graph.resources import (  # noqa: E402
 from framescape.index import resources as index_resources  # noqa: E402
 from framescape.pages import resources as pages_resources  # noqa: E402
 from framescape import resources as shared_resources  # noqa: E402
-from framescape.resources import megabytes  # noqa: E402
 from framescape.reuse import resources as reuse_resources  # noqa: E402
 from framescape.reuse.parameters import (  # noqa: E402
     SEARCH_ROWS as REUSE_SEARCH_ROWS,
@@ -42,6 +41,7 @@ from framescape.reuse.parameters import (  # noqa: E402
 from framescape.run.guard import (  # noqa: E402
     graph_memory,
     graph_runtime,
+    largest_ask,
     movie_memory,
 )
 from framescape.run.movies import expected_frames  # noqa: E402
@@ -128,10 +128,7 @@ def movie_memory_mb(wildcards, input):
         needed, _ = graph_memory(frames, width, height, METRICS, METHODS, k)
     else:
         needed, _ = movie_memory(frames, width, height, METRICS, METHODS, TILE_FRAMES)
-    pages = max(
-        pages_resources.plot_maps_memory(frames), pages_resources.viewer_memory(frames)
-    )
-    return job_mb(max(needed, pages))
+    return largest_ask(needed, frames, len(MOVIES)) // MB
 
 
 def expected_movie_frames(wildcards, input):

@@ -30,7 +30,8 @@ from framescape.graph.resources import (
     graph_merge_memory,
     graph_rerank_memory,
 )
-from framescape.resources import MIN_RUNTIME, snakemake_memory
+from framescape.pages.resources import plot_maps_memory, viewer_memory
+from framescape.resources import MIN_RUNTIME, job_mb, megabytes, snakemake_memory
 
 
 def movie_memory(n_frames, width, height, metrics, methods, tile_frames=None):
@@ -109,14 +110,16 @@ def dense_max_frames(limit, width, height, metrics, methods, tile_frames, movies
     (``dense_max_frames: auto``), at least 1: its largest job, as the job asks
     for it in a folder of ``movies`` movies (with the Snakemake processes,
     :func:`~framescape.resources.snakemake_memory`), counted up to whole
-    thousands: a folder that grows by a few movies moves no movie to the other
-    path."""
+    thousands: a folder that grows moves a movie to the other path only as it
+    passes a thousand. Rounded as the guard rounds (the ask up, the limit down
+    to whole MiB), so that no movie planned dense is refused."""
     snakemake = snakemake_memory(-(-max(1, movies) // 1000) * 1000)
+    limit = limit // MB * MB
     low, high = 1, 1 << 20
     while low < high:
         middle = (low + high + 1) // 2
         needed, _ = movie_memory(middle, width, height, metrics, methods, tile_frames)
-        if needed + snakemake <= limit:
+        if megabytes(needed + snakemake) * MB <= limit:
             low = middle
         else:
             high = middle - 1
@@ -189,6 +192,17 @@ def available_memory(partition=None):
     return partition_memory(partition) if partition else machine_memory()
 
 
+def largest_ask(needed, n_frames, movies=1):
+    """Bytes the largest job of a movie of ``n_frames`` frames asks for (its
+    ``mem_mb``): the larger of ``needed``, its largest distance, graph or layout
+    job's step (:func:`movie_memory`, :func:`graph_memory`), and its plot of the
+    maps or its viewer, which grow with the frames too
+    (:mod:`framescape.pages.resources`); with the Snakemake processes of a
+    folder of ``movies`` movies (:func:`~framescape.resources.job_mb`)."""
+    pages = max(plot_maps_memory(n_frames), viewer_memory(n_frames))
+    return job_mb(max(needed, pages), movies) * MB
+
+
 def check_memory(
     asked, n_frames, width, height, fps, limit=None, partition=None, dense_max=0
 ):
@@ -199,9 +213,7 @@ def check_memory(
     Parameters
     ----------
     asked : int
-        Bytes the movie's largest job asks for: its step (:func:`movie_memory`)
-        and the Snakemake processes
-        (:func:`~framescape.resources.snakemake_memory`).
+        Bytes the movie's largest job asks for (:func:`largest_ask`).
     n_frames : int
         Frames the movie will give (duration × fps); ``width``, ``height`` and
         ``fps`` are its settings, for the message.
