@@ -10,7 +10,7 @@ a part per pair of frames, fitted to both sizes and rounded up by about a fifth
 
 from framescape.common import MB
 from framescape.distances.parameters import HSL_BLOCKS_HELD, hsl_block_pixels
-from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import minutes
 
 # step: (fixed bytes, bytes per frame pixel, bytes per pair of frames), fitted to
 # the peaks measured at N = 2,000 and 10,000 and rounded up (docs/performance.md,
@@ -80,8 +80,7 @@ def step_runtime(step, n_frames, width=320, height=240, pairs=None):
     scale = pairs / (10000 * 9999 / 2)
     if step.startswith("distances_"):
         scale *= width * height / (320 * 240)
-    seconds = SECONDS_AT_10000[step] * scale * RUNTIME_MARGIN
-    return int(MIN_RUNTIME + -(-seconds // 60))
+    return minutes(SECONDS_AT_10000[step] * scale)
 
 
 # A tile job holds its raw int64 or float64 tile; assembling holds the float32

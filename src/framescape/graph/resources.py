@@ -19,7 +19,7 @@ from framescape.graph.parameters import (
     candidate_limit,
     reduce_factor,
 )
-from framescape.resources import MIN_RUNTIME, RUNTIME_MARGIN
+from framescape.resources import MIN_RUNTIME, minutes
 
 GRAPH_EDGE_BYTES = 120
 GRAPH_FIXED = 400 * MB
@@ -115,10 +115,10 @@ def graph_candidates_runtime(n_frames, width=320, height=240):
     :data:`RECALL_SAMPLE` frames at full size (less than an hsl re-rank a
     frame)."""
     scale = width * height / (320 * 240)
-    seconds = (
-        REDUCED_PAIR_SECONDS * n_frames**2 / 2 + RERANK_FRAME_SECONDS["hsl"] * n_frames
-    ) * (scale * RUNTIME_MARGIN)
-    return int(MIN_RUNTIME + -(-seconds // 60))
+    return minutes(
+        (REDUCED_PAIR_SECONDS * n_frames**2 / 2 + RERANK_FRAME_SECONDS["hsl"] * n_frames)
+        * scale
+    )
 
 
 def graph_rerank_runtime(metric, rows, width, height):
@@ -127,10 +127,7 @@ def graph_rerank_runtime(metric, rows, width, height):
     candidates, times :data:`MORE_CANDIDATES` (the sample may ask for that
     many)."""
     scale = width * height / (320 * 240)
-    seconds = (
-        RERANK_FRAME_SECONDS[metric] * MORE_CANDIDATES * rows * scale * RUNTIME_MARGIN
-    )
-    return int(MIN_RUNTIME + -(-seconds // 60))
+    return minutes(RERANK_FRAME_SECONDS[metric] * MORE_CANDIDATES * rows * scale)
 
 
 def graph_merge_runtime(metric, n_frames, width=320, height=240):
