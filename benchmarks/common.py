@@ -277,9 +277,9 @@ def job_usage(folder, log):
     }
 
 
-def movie_cpu(usage, steps, benchmarks):
-    """``{job: CPU seconds or None}`` of a movie's jobs ``steps``
-    (:func:`job_benchmarks` of its ``benchmarks`` folder), from ``usage``
+def jobs_cpu(usage, steps, benchmarks):
+    """``{job: CPU seconds or None}`` of the jobs ``steps`` (:func:`job_benchmarks`
+    of a ``benchmarks`` folder: a movie's or the folder's own), from ``usage``
     (:func:`job_usage`); stops when one of them has no job description."""
     cpu = {path.stem: s for path, s in usage.items() if path.parent == benchmarks}
     if steps.keys() - cpu.keys():

@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from common import busy_line, movie_cpu, run_workflow
+from common import busy_line, jobs_cpu, run_workflow
 
 REPO = Path(__file__).resolve().parents[1]
 STEPS = [
@@ -70,7 +70,7 @@ def main():
             subprocess.run(["rm", "-rf", str(folder)], check=True)
         # From the logs read during the run: the folder may be gone.
         benchmarks = folder / "results" / f"test{frames}" / "benchmarks"
-        cpus[frames] = movie_cpu(usage, steps, benchmarks)
+        cpus[frames] = jobs_cpu(usage, steps, benchmarks)
         results[frames] = wall, steps
         skipped = ("embed_tsne", "embed_umap") if args.quick else ()
         missing = [
