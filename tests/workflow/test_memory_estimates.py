@@ -13,7 +13,7 @@ from scipy.spatial.distance import cdist
 
 from framescape.collection.resources import frames_memory, join_memory
 from framescape.common import MB, npy_shape, save_tsv
-from framescape.distances.resources import step_memory
+from framescape.distances.resources import nearest_memory, step_memory
 from framescape.frames.extract import write_frames_tsv
 from framescape.pages.resources import plot_maps_memory
 from framescape.registry import METHODS
@@ -37,6 +37,11 @@ if step.startswith("collection_"):
         collection_frames_step(**arguments)
     else:
         join_step(**arguments)
+elif step == "nearest_frames":
+    import snakemake.script
+    from framescape.distances.jobs import nearest_step
+
+    nearest_step(f"{folder}/matrix.npy", f"{folder}/nearest.npy", 30)
 elif step == "plot_maps":
     import snakemake.script
     from framescape.pages.plots import plot_maps_step
@@ -183,3 +188,23 @@ def test_plot_maps_estimate_holds_a_long_movie(tmp_path):
     assert (tmp_path / "maps.png").stat().st_size > 0
     estimate = plot_maps_memory(n)
     assert 1.2 * peak <= estimate <= 2 * peak, (peak / MB, estimate / MB)
+
+
+def test_nearest_estimate_counts_the_matrix_it_reads(tmp_path):
+    """The viewer's nearest frames ranked from a dense path's matrix of 8,000
+    frames: the step reads it through a memory map, whose pages count in its
+    peak (a small job's 700 MB would hold them only to about 12,000 frames)."""
+    n = 8_000
+    matrix = np.lib.format.open_memmap(
+        tmp_path / "matrix.npy", "w+", np.float32, (n, n)
+    )
+    rng = np.random.default_rng(0)
+    for start in range(0, n, 1000):
+        matrix[start : start + 1000] = rng.random((1000, n), np.float32)
+    matrix.flush()
+    del matrix
+    peak = measured_peak("nearest_frames", tmp_path)
+    assert np.load(tmp_path / "nearest.npy").shape == (n, 30)
+    assert peak > 4 * n * n, peak / MB
+    estimate = nearest_memory(n)
+    assert peak <= estimate <= 1.4 * peak, (peak / MB, estimate / MB)

@@ -63,7 +63,7 @@ rule nearest_frames:
         "../../envs/distances.yaml"
     threads: 1
     resources:
-        mem_mb=SMALL_JOB_MB,
+        mem_mb=nearest_frames_mb,
         runtime=SMALL_JOB_MINUTES,
     params:
         code=code_digest("distances.jobs"),

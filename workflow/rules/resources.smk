@@ -12,6 +12,7 @@ from framescape.collection import resources as collection_resources  # noqa: E40
 from framescape.common import MB, npy_shape  # noqa: E402
 from framescape.distances.resources import (  # noqa: E402
     assembly_memory,
+    nearest_memory,
     step_memory,
     step_runtime,
     tile_memory,
@@ -162,9 +163,9 @@ def memory_partition(wildcards):
     return os.environ.get("SLURM_JOB_PARTITION", "")
 
 
-# The small jobs' steps held 40 to 216 MB on the demo, nearest_frames 510 MB on
-# 10,000 frames (docs/performance.md): 1000 MB, or room for 600 MB beside the
-# Snakemake processes of a folder of more than about 5,100 movies.
+# The small jobs' steps held 40 to 216 MB on the demo (docs/performance.md):
+# 1000 MB, or room for 600 MB beside the Snakemake processes of a folder of
+# more than about 5,100 movies.
 SMALL_JOB_MB = max(1000, job_mb(600 * MB))
 SMALL_JOB_MINUTES = 15
 
@@ -176,6 +177,17 @@ def npy_frames(movie, path):
     if SIZED_FROM_COUNTS:
         return frame_count(movie)
     return npy_shape(local_copy(path))[0]
+
+
+def nearest_frames_mb(wildcards, input):
+    """nearest_frames reads a dense path's whole matrix through a memory map:
+    more than a small job's memory past about 12,000 frames; the graph's few
+    neighbours a frame fit a small job."""
+    source = input[0]
+    if not source.endswith(".npy"):
+        return SMALL_JOB_MB
+    n = npy_frames(wildcards.movie, source)
+    return max(SMALL_JOB_MB, job_mb(nearest_memory(n)))
 
 
 def plot_maps_mb(wildcards, input):

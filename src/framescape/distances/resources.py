@@ -36,6 +36,25 @@ STEP_MEMORY = {
 UMAP_COMPILE_BYTES = 200 * MB
 
 
+# nearest_frames ranks a matrix's rows through a memory map, NEAREST_BLOCK (512)
+# rows at a time (framescape.distances.nearest): its peak counts the pages of
+# the file it has read, the whole float32 matrix by the end, beside float64
+# copies of a block of rows. With Snakemake's script preamble imported, its
+# step held 160, 220 and 348 MiB beside the file's pages on random matrices of
+# 4,000, 8,000 and 16,000 frames (a fresh process each, EPYC-AVX2,
+# 2026-12-07): about 100 MiB and 16 KiB a frame, counted with room to spare.
+NEAREST_FIXED = 150 * MB
+NEAREST_FRAME = 20 * 1024
+MATRIX_ITEM_BYTES = 4
+
+
+def nearest_memory(n_frames):
+    """Peak resident bytes of the ``nearest_frames`` job's step ranking the
+    matrix of ``n_frames`` frames: the pages of the file it has read count in
+    them, as they do for a cluster that stops jobs by their resident size."""
+    return NEAREST_FIXED + MATRIX_ITEM_BYTES * n_frames**2 + NEAREST_FRAME * n_frames
+
+
 def step_memory(step, n_frames, width, height):
     """Peak bytes one job of ``step`` holds for ``n_frames`` frames of ``width×height``.
 
