@@ -25,6 +25,7 @@ OPENBLAS_L2_SIZE for this command only.
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -102,7 +103,9 @@ def main():
         steps |= folder_steps
         for stem, (seconds, rss) in steps.items():
             rule = stem.removesuffix(f"_test{args.frames}")
-            rule = rule.split("_gray")[0].split("_hsl")[0]
+            # A metric's or a block's jobs (graph_rerank_hsl_3, reuse_search_0):
+            # one row.
+            rule = re.sub(r"_\d+$", "", rule.split("_gray")[0].split("_hsl")[0])
             rules[rule].append((seconds, rss, stem, cpu[stem]))
         print_rule_table(rules, asked, "asked")
         # Every job's, the folder's own (list_movies, the index page…) included.
