@@ -89,7 +89,8 @@ def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
     cells = rng.integers(0, 40, size=(5, rows, columns)).astype(np.float32)
     vectors = reuse_descriptors.descriptors_of_cells(cells)
     i, j = np.array([0, 1, 2, 3, 4, 0]), np.array([1, 2, 3, 4, 0, 0])
-    found = reuse_matching.region_similarity(vectors, part_rows * part_columns, i, j)
+    similarity = reuse_matching.RegionSimilarity(vectors, part_rows * part_columns)
+    found = similarity(i, j)
     for k in range(len(i)):
         # Each part's rank correlation (Spearman), the DROP lowest left out.
         parts = [
@@ -103,6 +104,41 @@ def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
         expected = np.mean(sorted(parts)[reuse_matching.DROP :])
         assert found[k] == pytest.approx(max(expected, 0.0), abs=1e-5)
     assert found[-1] == pytest.approx(1.0)
+
+
+def test_region_similarity_equals_the_plain_loop_to_the_bit():
+    """The fast loop (cells of every part side by side, a sorting network)
+    against the plain one on the vectors as they were: the same float64
+    values, for pairs of windows alike, unlike, identical and without a
+    descriptor (all zeros)."""
+    rng = np.random.default_rng(4)
+    rows, columns = reuse_descriptors.GRID
+    parts = int(np.prod(reuse_descriptors.REGIONS))
+    base = rng.integers(0, 40, size=(60, rows, columns)).astype(np.float32)
+    # Every other window a noisy copy of the one before: similar pairs too.
+    base[1::2] = base[::2] + rng.normal(0, 4, size=base[1::2].shape)
+    vectors = reuse_descriptors.descriptors_of_cells(base)
+    vectors[7] = 0.0
+    i = rng.integers(0, len(vectors), 3000)
+    j = np.where(rng.random(3000) < 0.3, i ^ 1, rng.integers(0, len(vectors), 3000))
+    i[:3], j[:3] = (0, 7, 5), (0, 3, 5)
+    expected = reuse_matching.trimmed_similarity(vectors, i, j, parts)
+    found = reuse_matching.RegionSimilarity(vectors.copy(), parts)(i, j)
+    assert found.dtype == np.float64
+    assert np.array_equal(found, expected)
+    assert (expected > 0.75).sum() > 100 and (expected == 0.0).sum() > 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 12, 16, 17])
+def test_sorting_network_sorts(n):
+    network = reuse_matching.sorting_network(n)
+    rng = np.random.default_rng(n)
+    for _ in range(200):
+        values = rng.integers(0, 4, n).astype(float)
+        expected = np.sort(values)
+        for a, b in network:
+            values[a], values[b] = min(values[a], values[b]), max(values[a], values[b])
+        assert np.array_equal(values, expected)
 
 
 def first_luma(path, count=40):

@@ -10,7 +10,7 @@ import numba
 import numpy as np
 
 from framescape.common import FramescapeError, Progress, log, save_tsv
-from framescape.reuse.matching import region_similarity, similar_pairs, unique_pairs
+from framescape.reuse.matching import RegionSimilarity, similar_pairs, unique_pairs
 from framescape.reuse.parameters import search_blocks
 from framescape.reuse.stretches import MIN_SCORE, find_stretches
 from framescape.run.progress import watching
@@ -116,11 +116,10 @@ def searched_pairs(pair_npzs, found):
 def write_stretches(found, pairs, movies, min_seconds, output):
     """The stretches that ``pairs`` of windows of ``found`` (:class:`Descriptors`)
     follow, at least ``min_seconds`` long, into ``output``, ``reuse.tsv``
-    (:func:`tsv_rows`): its rows."""
-
-    def similarity(i, j):
-        return region_similarity(found.vectors, found.parts, i, j)
-
+    (:func:`tsv_rows`): its rows. ``found.vectors``' columns are reordered
+    (:class:`RegionSimilarity`)."""
+    described = found.vectors.any(axis=1)
+    similarity = RegionSimilarity(found.vectors, found.parts)
     # A line every 10 s also while one offset, followed along a long movie,
     # takes longer.
     with watching("stretches") as watch:
@@ -132,7 +131,7 @@ def write_stretches(found, pairs, movies, min_seconds, output):
             found.step,
             min_seconds,
             span=found.step,
-            described=found.vectors.any(axis=1),
+            described=described,
             min_score=MIN_SCORE,
             progress=watch,
         )
