@@ -106,6 +106,27 @@ def test_region_similarity_is_the_trimmed_mean_of_part_correlations():
     assert found[-1] == pytest.approx(1.0)
 
 
+def plain_similarity(vectors, i, j, parts, drop=reuse_matching.DROP):
+    """RegionSimilarity's values the plain way, on vectors in their own order
+    (each part's cells together): per pair, each part's float32 products added
+    in float64 in order, times ``parts``; the ``drop`` lowest parts left out,
+    the others added in ascending order, clipped to [0, 1]."""
+    size = vectors.shape[1] // parts
+    out = np.empty(len(i))
+    for k, (row, column) in enumerate(zip(i, j)):
+        per_part = []
+        for p in range(parts):
+            total = 0.0
+            for d in range(p * size, (p + 1) * size):
+                total += float(vectors[row, d] * vectors[column, d])
+            per_part.append(total * parts)
+        total = 0.0
+        for value in sorted(per_part)[drop:]:
+            total += value
+        out[k] = min(max(total / (parts - drop), 0.0), 1.0)
+    return out
+
+
 def test_region_similarity_equals_the_plain_loop_to_the_bit():
     """The fast loop (cells of every part side by side, a sorting network)
     against the plain one on the vectors as they were: the same float64
@@ -122,23 +143,29 @@ def test_region_similarity_equals_the_plain_loop_to_the_bit():
     i = rng.integers(0, len(vectors), 3000)
     j = np.where(rng.random(3000) < 0.3, i ^ 1, rng.integers(0, len(vectors), 3000))
     i[:3], j[:3] = (0, 7, 5), (0, 3, 5)
-    expected = reuse_matching.trimmed_similarity(vectors, i, j, parts)
-    found = reuse_matching.RegionSimilarity(vectors.copy(), parts)(i, j)
+    expected = plain_similarity(vectors, i, j, parts)
+    reordered = vectors.copy()
+    found = reuse_matching.RegionSimilarity(reordered, parts)(i, j)
     assert found.dtype == np.float64
     assert np.array_equal(found, expected)
+    # Reordered once only: a second reorder would compare the wrong cells.
+    with pytest.raises(ValueError):
+        reuse_matching.RegionSimilarity(reordered, parts)
     assert (expected > 0.75).sum() > 100 and (expected == 0.0).sum() > 0
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 12, 16, 17])
 def test_sorting_network_sorts(n):
+    """Every input of 0s and 1s sorted: then every input is (the 0-1
+    principle of comparator networks)."""
     network = reuse_matching.sorting_network(n)
-    rng = np.random.default_rng(n)
-    for _ in range(200):
-        values = rng.integers(0, 4, n).astype(float)
-        expected = np.sort(values)
-        for a, b in network:
-            values[a], values[b] = min(values[a], values[b]), max(values[a], values[b])
-        assert np.array_equal(values, expected)
+    values = (np.arange(2**n)[:, None] >> np.arange(n)) & 1
+    for a, b in network:
+        values[:, a], values[:, b] = (
+            np.minimum(values[:, a], values[:, b]),
+            np.maximum(values[:, a], values[:, b]),
+        )
+    assert np.array_equal(values, np.sort(values, axis=1))
 
 
 def first_luma(path, count=40):

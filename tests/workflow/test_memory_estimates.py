@@ -2,7 +2,8 @@
 run as its job runs it, in a fresh process: the matrix and the layout on inputs
 of 2,000 frames, the folder map's per-movie and joining steps on inputs long
 enough that a job holding a whole movie or folder would outgrow its estimate,
-and the maps' plot, which draws every frame, on 20,000."""
+the maps' plot, which draws every frame, on 20,000, and the viewer's nearest
+frames, which read the whole matrix, on 8,000."""
 
 import json
 import subprocess

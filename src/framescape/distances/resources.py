@@ -45,14 +45,15 @@ UMAP_COMPILE_BYTES = 200 * MB
 # 2026-12-07): about 100 MiB and 16 KiB a frame, counted with room to spare.
 NEAREST_FIXED = 150 * MB
 NEAREST_FRAME = 20 * 1024
-MATRIX_ITEM_BYTES = 4
+# The (N, N) float32 matrix, a pair's bytes.
+MATRIX_BYTES_PER_PAIR = 4
 
 
 def nearest_memory(n_frames):
     """Peak resident bytes of the ``nearest_frames`` job's step ranking the
     matrix of ``n_frames`` frames: the pages of the file it has read count in
     them, as they do for a cluster that stops jobs by their resident size."""
-    return NEAREST_FIXED + MATRIX_ITEM_BYTES * n_frames**2 + NEAREST_FRAME * n_frames
+    return NEAREST_FIXED + MATRIX_BYTES_PER_PAIR * n_frames**2 + NEAREST_FRAME * n_frames
 
 
 def step_memory(step, n_frames, width, height):
@@ -107,7 +108,6 @@ def step_runtime(step, n_frames, width=320, height=240, pairs=None):
 # both against these estimates (docs/performance.md, "Tiles").
 TILE_BYTES_PER_PAIR = 8
 ASSEMBLY_FIXED = 200 * MB
-ASSEMBLY_BYTES_PER_PAIR = 4
 
 
 def tile_memory(metric, rows, columns, diagonal, n_frames, width, height):
@@ -132,4 +132,4 @@ def tile_runtime(metric, rows, columns, diagonal, width, height):
 def assembly_memory(n_frames, tile_frames):
     """Peak bytes of putting a matrix of ``n_frames`` together from its tiles."""
     tile = TILE_BYTES_PER_PAIR * tile_frames**2
-    return int(ASSEMBLY_FIXED + ASSEMBLY_BYTES_PER_PAIR * n_frames**2 + tile)
+    return int(ASSEMBLY_FIXED + MATRIX_BYTES_PER_PAIR * n_frames**2 + tile)

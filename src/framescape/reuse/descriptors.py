@@ -11,7 +11,7 @@ each of :data:`REGIONS` parts of the picture those cells' ranks replace their
 values (brightness, contrast and gamma changes keep the order of the cells).
 Two pictures' similarity is the rank correlation of their cells, part by part:
 averaged over all parts it is a dot product of their descriptors
-(:func:`descriptors`); :func:`framescape.reuse.matching.region_similarity`
+(:func:`descriptors`); :class:`framescape.reuse.matching.RegionSimilarity`
 averages over all but the least alike parts, which shrugs off a logo or a
 caption. Pictures with too little detail (black, uniform, the end of a fade, a
 gradient close to a smooth surface) get no descriptor: they never match."""
