@@ -170,6 +170,11 @@ SMALL_JOB_MB = max(1000, job_mb(600 * MB))
 SMALL_JOB_MINUTES = 15
 
 
+def at_least_small_job_mb(size):
+    """mem_mb of a job whose step holds ``size`` bytes, at least a small job's."""
+    return max(SMALL_JOB_MB, job_mb(size))
+
+
 def npy_frames(movie, path):
     """Frames of ``movie``, from the first axis of its .npy ``path`` (an input of
     the job: a missing file, as before the frames are counted, makes Snakemake
@@ -188,14 +193,14 @@ def nearest_frames_mb(wildcards, input):
     if not source.endswith(".npy"):
         return SMALL_JOB_MB
     n = npy_frames(wildcards.movie, source)
-    return max(SMALL_JOB_MB, job_mb(nearest_memory(n)))
+    return at_least_small_job_mb(nearest_memory(n))
 
 
 def plot_maps_mb(wildcards, input):
     """plot_maps draws every frame: more than a small job's memory past about
     30,000 frames."""
     n = npy_frames(wildcards.movie, input.scaled[0])
-    return max(SMALL_JOB_MB, job_mb(pages_resources.plot_maps_memory(n)))
+    return at_least_small_job_mb(pages_resources.plot_maps_memory(n))
 
 
 def plot_maps_minutes(wildcards, input):
@@ -207,7 +212,7 @@ def viewer_mb(wildcards, input):
     """make_viewer holds the movie's items: more than a small job's memory past
     about 100,000 frames."""
     n = npy_frames(wildcards.movie, input.nearest[0])
-    return max(SMALL_JOB_MB, job_mb(pages_resources.viewer_memory(n)))
+    return at_least_small_job_mb(pages_resources.viewer_memory(n))
 
 
 def viewer_minutes(wildcards, input):
