@@ -396,6 +396,10 @@ def bt601_luma(rgb):
 
 
 HALF_SQRT3 = np.float32(np.sqrt(3.0) / 2.0)
+ONE = np.float32(1.0)
+# The largest channel value and the largest sum of two (float32: see hls_pixel).
+CHANNEL_TOP = np.float32(255.0)
+SUM_TOP = np.float32(510.0)
 THIRD_PI = np.float32(np.pi / 3.0)
 # Taylor coefficients of cos and sin to x¹⁰ and x¹¹: for |x| ≤ π/3 the error is
 # below 1e-8, under float32's own rounding.
@@ -413,34 +417,41 @@ def polynomial(x2, terms):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def hls_pixel(r, g, b):
-    """φ = (S, L, ½cos 2πH, ½sin 2πH) of one pixel's int32 channels (0–255).
+    """φ = (S, L, ½cos 2πH, ½sin 2πH) of one pixel's channels (0–255), whole
+    numbers held as float32.
 
     H, L, S are Python's ``colorsys.rgb_to_hls`` of R, G, B in [0, 1], so that
     ``‖φ_a − φ_b‖² = (S_a−S_b)² + (L_a−L_b)² + sin²(π(H_a−H_b))``. They come from
-    the integer channels: L = (max+min)/510; S = (max−min)/(max+min), or
+    the whole-number channels: L = (max+min)/510; S = (max−min)/(max+min), or
     /(510−max−min) above L = ½; 2πH = 0, 2π/3 or 4π/3 (by the largest channel)
     plus π/3·t, t = (difference of the other two)/(max−min) in [−1, 1], so cos
     and sin need only a short series. No branch is left, so that a loop over
     pixels vectorises. float32 throughout (the features are stored so): within
     1e-7 of colorsys.
+
+    The sums and differences of channels are whole numbers below 2²⁴, exact in
+    float32, so float32 channels give the same bits as integer ones; integers
+    would not stay in float32 lanes (numba widens int32 arithmetic to int64,
+    and AVX2 has no vector int64-to-float conversion: the loop ran about 1.8×
+    slower on an AMD EPYC without AVX-512).
     """
     maxc = max(r, max(g, b))
     minc = min(r, min(g, b))
     total = maxc + minc
     spread = maxc - minc
-    below_half = total if total <= 255 else 510 - total
+    below_half = total if total <= CHANNEL_TOP else SUM_TOP - total
     # Greys (spread 0) take the red branch with t = 0: H = 0, as colorsys.
     red, green = r == maxc, g == maxc
     base_cos = np.float32(1.0) if red else np.float32(-0.5)
     base_sin = np.float32(0.0) if red else (HALF_SQRT3 if green else -HALF_SQRT3)
     difference = (g - b) if red else ((b - r) if green else (r - g))
-    x = np.float32(difference) * THIRD_PI / np.float32(max(spread, 1))
+    x = difference * THIRD_PI / max(spread, ONE)
     x2 = x * x
     cos = polynomial(x2, COS_TERMS)
     sin = x * polynomial(x2, SIN_TERMS)
     return (
-        np.float32(spread) / np.float32(max(below_half, 1)),
-        np.float32(total) / np.float32(510.0),
+        spread / max(below_half, ONE),
+        total / SUM_TOP,
         np.float32(0.5) * (base_cos * cos - base_sin * sin),
         np.float32(0.5) * (base_sin * cos + base_cos * sin),
     )
@@ -450,7 +461,7 @@ def hls_pixel(r, g, b):
 def hls_frame(rgb, features, channels):
     """One frame's features: ``(P, 3) uint8`` pixels into ``(4P,) float32``
     planes ``[S_1 … S_P, L_1 … L_P, ½cos…, ½sin…]``; ``channels`` is ``(3, P)
-    int32`` scratch.
+    float32`` scratch.
 
     The channels are taken apart first: a loop over interleaved bytes does not
     vectorise, the one over three planes does (about 2.7× faster).
@@ -478,13 +489,13 @@ def hls_features(rgb, features):
     the features does not change a Gram matrix)."""
     n, p = rgb.shape[0], rgb.shape[1]
     for i in numba.prange(n):
-        hls_frame(rgb[i], features[i], np.empty((3, p), np.int32))
+        hls_frame(rgb[i], features[i], np.empty((3, p), np.float32))
 
 
 @numba.njit(cache=True, nogil=True)
 def hls_features_serial(rgb, features):
     """:func:`hls_features` on the calling thread alone, without the GIL: for
     threads of the caller's own that share the cores by other means."""
-    channels = np.empty((3, rgb.shape[1]), np.int32)
+    channels = np.empty((3, rgb.shape[1]), np.float32)
     for i in range(rgb.shape[0]):
         hls_frame(rgb[i], features[i], channels)
