@@ -15,7 +15,7 @@ from framescape.reuse import jobs as reuse_jobs
 from framescape.reuse import matching as reuse_matching
 from framescape.reuse import parameters as reuse_parameters
 from framescape.reuse import stretches as reuse
-from framescape.testing import ffmpeg, real_movie
+from framescape.testing import ffmpeg, make_movie, real_movie
 
 
 def test_content_boxes_find_letterbox_and_pillarbox_bars():
@@ -185,6 +185,27 @@ def bikes_luma(bikes):
 def bunny_luma():
     """bigbuckbunny.mp4's first frames: other footage."""
     return first_luma(real_movie("bigbuckbunny.mp4"))
+
+
+def test_luma_decoder_scales_a_slow_movie_before_repeating_its_frames(tmp_path):
+    """Decoding faster than the movie's own rate (fps repeats frames), the
+    frames are scaled before they are repeated: the same pixels and times as
+    scaling each repeat."""
+    path = make_movie(tmp_path / "slow.mp4", seconds=6, rate=2, size="96x72")
+    decoders = {
+        source_fps: reuse_descriptors.LumaDecoder(
+            path, fps=8, width=40, height=30, source_fps=source_fps
+        )
+        for source_fps in (None, 2.0)
+    }
+    frames = {key: np.stack(list(decoder)) for key, decoder in decoders.items()}
+    filters = {key: " ".join(decoder.command()) for key, decoder in decoders.items()}
+    assert "fps=8[s0];[s0]scale=40:30" in filters[None]
+    assert "scale=40:30[s0];[s0]fps=8" in filters[2.0]
+    assert frames[None].shape == (48, 30, 40)
+    assert np.array_equal(frames[None], frames[2.0])
+    assert decoders[None].times == decoders[2.0].times
+    assert len(np.unique(frames[None], axis=0)) == 12
 
 
 def test_luma_decoder_gives_the_bt601_luma_of_the_rgb_frames(bikes_frames, bikes_luma):

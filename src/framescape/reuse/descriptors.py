@@ -20,6 +20,7 @@ gradient close to a smooth surface) get no descriptor: they never match."""
 import subprocess
 
 import ffmpeg
+import numba
 import numpy as np
 from scipy.stats import rankdata
 
@@ -59,17 +60,30 @@ class LumaDecoder(MovieDecoder):
     """A :class:`~framescape.frames.decode.MovieDecoder` whose frames are ffmpeg's
     ``gray`` (luma, full range 0–255): ``(height, width) uint8``, stretched to
     ``width``×``height``; iterated only (no PNGs, no ``keep_aspect``, no
-    ``write_to``). Grey frames because ffmpeg then takes less CPU time than for
+    ``write_to``). ``source_fps``, the movie's own frame rate when known,
+    only picks the quicker order of ffmpeg's filters. Grey frames because ffmpeg then takes less CPU time than for
     RGB frames (docs/performance.md, "Reused footage") and nothing is
     converted in Python."""
 
+    def __init__(self, path, fps, width, height, threads=1, source_fps=None):
+        super().__init__(path, fps, width, height, threads=threads)
+        self.source_fps = source_fps
+
     def command(self):
-        video = (
-            sampled_video(self.path, self.fps, self.threads)
-            .filter("scale", self.width, self.height)
-            .filter("showinfo")
-            .filter("format", "gray")
-        )
+        if self.source_fps and self.source_fps <= self.fps:
+            # ffmpeg's fps filter repeats frames to reach a rate above the
+            # source's: scaled first, each decoded frame is scaled once rather
+            # than once a repeat (the same pixels and timestamps either way).
+            video = (
+                sampled_video(self.path, None, self.threads)
+                .filter("scale", self.width, self.height)
+                .filter("fps", self.fps)
+            )
+        else:
+            video = sampled_video(self.path, self.fps, self.threads).filter(
+                "scale", self.width, self.height
+            )
+        video = video.filter("showinfo").filter("format", "gray")
         return (
             ffmpeg.output(
                 video,
@@ -136,27 +150,34 @@ def content_boxes(y):
 def cell_means(y, boxes, grid=GRID):
     """``(n, rows, columns) float32``: each frame's box cut into ``grid`` cells
     (edges rounded to whole pixels), the mean luma of each."""
-    n = len(y)
     rows, columns = grid
-    # Summed-area table with a zero row and column in front.
-    table = np.zeros((n, y.shape[1] + 1, y.shape[2] + 1), dtype=np.float64)
-    np.cumsum(np.cumsum(y, axis=1, dtype=np.float64), axis=2, out=table[:, 1:, 1:])
     top, bottom, left, right = boxes.T[:, :, None]
     r = np.rint(top + (bottom - top) * np.arange(rows + 1) / rows).astype(np.intp)
     c = np.rint(left + (right - left) * np.arange(columns + 1) / columns).astype(
         np.intp
     )
-    frame = np.arange(n)[:, None, None]
-    r0, r1 = r[:, :-1, None], r[:, 1:, None]
-    c0, c1 = c[:, None, :-1], c[:, None, 1:]
-    sums = (
-        table[frame, r1, c1]
-        - table[frame, r0, c1]
-        - table[frame, r1, c0]
-        + table[frame, r0, c0]
-    )
-    area = np.maximum((r1 - r0) * (c1 - c0), 1)
+    sums = cell_sums(np.ascontiguousarray(y, dtype=np.float32), r, c)
+    area = np.maximum(np.diff(r, axis=1)[:, :, None] * np.diff(c, axis=1)[:, None], 1)
     return (sums / area).astype(np.float32)
+
+
+@numba.njit(cache=True, nogil=True)
+def cell_sums(y, r, c):
+    """``(n, rows, columns) float64`` sums of ``(n, H, W) float32`` ``y`` over
+    the cells between row edges ``r`` ``(n, rows + 1)`` and column edges ``c``
+    ``(n, columns + 1)``. Added in float64: window pictures are multiples of
+    1/8 up to 255, so every cell's sum is exact, in any order."""
+    n, rows, columns = len(y), r.shape[1] - 1, c.shape[1] - 1
+    sums = np.zeros((n, rows, columns))
+    for i in range(n):
+        for a in range(rows):
+            for row in range(r[i, a], r[i, a + 1]):
+                for b in range(columns):
+                    total = 0.0
+                    for column in range(c[i, b], c[i, b + 1]):
+                        total += y[i, row, column]
+                    sums[i, a, b] += total
+    return sums
 
 
 def rank_vectors(cells):
@@ -286,15 +307,21 @@ def descriptors_step(source, probe, output, fps, threads=1):
     number of parts each vector is made of, :data:`REGIONS`).
     """
     width, height = DECODE_SIZE
+    header = load_json(probe)
     decoder = LumaDecoder(
-        source, fps=fps * PER_WINDOW, width=width, height=height, threads=threads
+        source,
+        fps=fps * PER_WINDOW,
+        width=width,
+        height=height,
+        threads=threads,
+        source_fps=header.get("fps"),
     )
     progress = Progress(f"reuse descriptors of {source}")
     parts = []
     for batch in batched(window_pictures(decoder, PER_WINDOW), BLOCK):
         parts.append(descriptors(np.stack(batch)))
         progress(len(parts) * BLOCK, None, "windows")
-    decoder.check_complete(load_json(probe).get("duration"))
+    decoder.check_complete(header.get("duration"))
     vectors = (
         np.concatenate(parts) if parts else np.zeros((0, GRID[0] * GRID[1]), np.float32)
     )
