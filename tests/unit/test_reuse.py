@@ -187,25 +187,55 @@ def bunny_luma():
     return first_luma(real_movie("bigbuckbunny.mp4"))
 
 
-def test_luma_decoder_scales_a_slow_movie_before_repeating_its_frames(tmp_path):
+@pytest.fixture(scope="module")
+def slow_movie(tmp_path_factory):
+    """Six seconds at two frames a second: slower than the descriptors'
+    eight a second."""
+    folder = tmp_path_factory.mktemp("slow")
+    return make_movie(folder / "slow.mp4", seconds=6, rate=2, size="96x72")
+
+
+@pytest.mark.parametrize(
+    "source_fps, scaled_first", [(None, False), (0, False), (2.0, True), (25.0, False)]
+)
+def test_luma_decoder_scales_a_slow_movie_before_repeating_its_frames(
+    slow_movie, source_fps, scaled_first
+):
     """Decoding faster than the movie's own rate (fps repeats frames), the
-    frames are scaled before they are repeated: the same pixels and times as
-    scaling each repeat."""
-    path = make_movie(tmp_path / "slow.mp4", seconds=6, rate=2, size="96x72")
-    decoders = {
-        source_fps: reuse_descriptors.LumaDecoder(
-            path, fps=8, width=40, height=30, source_fps=source_fps
-        )
-        for source_fps in (None, 2.0)
-    }
-    frames = {key: np.stack(list(decoder)) for key, decoder in decoders.items()}
-    filters = {key: " ".join(decoder.command()) for key, decoder in decoders.items()}
-    assert "fps=8[s0];[s0]scale=40:30" in filters[None]
-    assert "scale=40:30[s0];[s0]fps=8" in filters[2.0]
-    assert frames[None].shape == (48, 30, 40)
-    assert np.array_equal(frames[None], frames[2.0])
-    assert decoders[None].times == decoders[2.0].times
-    assert len(np.unique(frames[None], axis=0)) == 12
+    frames are scaled before they are repeated; the same pixels and times
+    whichever order ffmpeg's filters take."""
+    plain = reuse_descriptors.LumaDecoder(slow_movie, fps=8, width=40, height=30)
+    decoder = reuse_descriptors.LumaDecoder(
+        slow_movie, fps=8, width=40, height=30, source_fps=source_fps
+    )
+    order = "scale=40:30[s0];[s0]fps=8" if scaled_first else "fps=8[s0];[s0]scale"
+    assert order in " ".join(decoder.command())
+    frames, expected = np.stack(list(decoder)), np.stack(list(plain))
+    assert frames.shape == (48, 30, 40)
+    assert len(np.unique(frames, axis=0)) == 12
+    assert np.array_equal(frames, expected)
+    assert decoder.times == plain.times
+
+
+def test_descriptors_take_the_movie_s_rate_from_its_probe(
+    tmp_path, slow_movie, monkeypatch
+):
+    decoders = []
+
+    class Recorded(reuse_descriptors.LumaDecoder):
+        def __iter__(self):
+            decoders.append(self)
+            return super().__iter__()
+
+    monkeypatch.setattr(reuse_descriptors, "LumaDecoder", Recorded)
+    probe = tmp_path / "probe.json"
+    save_json(probe, probe_movie(slow_movie))
+    output = tmp_path / "descriptors.npz"
+    reuse_descriptors.descriptors_step(slow_movie, probe, output, fps=1.0)
+    [decoder] = decoders
+    assert decoder.source_fps == 2.0
+    assert "scale=128:96[s0];[s0]fps=8.0" in " ".join(decoder.command())
+    assert len(np.load(output)["vectors"]) == 11
 
 
 def test_luma_decoder_gives_the_bt601_luma_of_the_rgb_frames(bikes_frames, bikes_luma):

@@ -397,9 +397,10 @@ def bt601_luma(rgb):
 
 HALF_SQRT3 = np.float32(np.sqrt(3.0) / 2.0)
 ONE = np.float32(1.0)
-# The largest channel value and the largest sum of two (float32: see hls_pixel).
-CHANNEL_TOP = np.float32(255.0)
+# The largest sum of a pixel's largest and smallest channel, and its half (the
+# L = ½ line); float32, see hls_pixel.
 SUM_TOP = np.float32(510.0)
+HALF_SUM = np.float32(255.0)
 THIRD_PI = np.float32(np.pi / 3.0)
 # Taylor coefficients of cos and sin to x¹⁰ and x¹¹: for |x| ≤ π/3 the error is
 # below 1e-8, under float32's own rounding.
@@ -432,14 +433,15 @@ def hls_pixel(r, g, b):
     The sums and differences of channels are whole numbers below 2²⁴, exact in
     float32, so float32 channels give the same bits as integer ones; integers
     would not stay in float32 lanes (numba widens int32 arithmetic to int64,
-    and AVX2 has no vector int64-to-float conversion: the loop ran about 1.8×
-    slower on an AMD EPYC without AVX-512).
+    and AVX2 has no vector int64-to-float conversion: the loop ran about 1.65×
+    slower, 0.66 against 0.40 ms a 320×240 frame, on an AMD EPYC without
+    AVX-512).
     """
     maxc = max(r, max(g, b))
     minc = min(r, min(g, b))
     total = maxc + minc
     spread = maxc - minc
-    below_half = total if total <= CHANNEL_TOP else SUM_TOP - total
+    below_half = total if total <= HALF_SUM else SUM_TOP - total
     # Greys (spread 0) take the red branch with t = 0: H = 0, as colorsys.
     red, green = r == maxc, g == maxc
     base_cos = np.float32(1.0) if red else np.float32(-0.5)

@@ -61,11 +61,11 @@ class LumaDecoder(MovieDecoder):
     ``gray`` (luma, full range 0–255): ``(height, width) uint8``, stretched to
     ``width``×``height``; iterated only (no PNGs, no ``keep_aspect``, no
     ``write_to``). ``source_fps``, the movie's own frame rate when known,
-    only picks the quicker order of ffmpeg's filters. Grey frames because ffmpeg then takes less CPU time than for
-    RGB frames (docs/performance.md, "Reused footage") and nothing is
-    converted in Python."""
+    only picks the quicker order of ffmpeg's filters. Grey frames because
+    ffmpeg then takes less CPU time than for RGB frames (docs/performance.md,
+    "Reused footage") and nothing is converted in Python."""
 
-    def __init__(self, path, fps, width, height, threads=1, source_fps=None):
+    def __init__(self, path, fps, width, height, *, threads=1, source_fps=None):
         super().__init__(path, fps, width, height, threads=threads)
         self.source_fps = source_fps
 
@@ -80,6 +80,8 @@ class LumaDecoder(MovieDecoder):
                 .filter("fps", self.fps)
             )
         else:
+            # At or below the source's rate fps drops frames: drop them before
+            # they are scaled.
             video = sampled_video(self.path, self.fps, self.threads).filter(
                 "scale", self.width, self.height
             )
@@ -156,17 +158,20 @@ def cell_means(y, boxes, grid=GRID):
     c = np.rint(left + (right - left) * np.arange(columns + 1) / columns).astype(
         np.intp
     )
-    sums = cell_sums(np.ascontiguousarray(y, dtype=np.float32), r, c)
+    sums = cell_sums(np.ascontiguousarray(y), r, c)
     area = np.maximum(np.diff(r, axis=1)[:, :, None] * np.diff(c, axis=1)[:, None], 1)
     return (sums / area).astype(np.float32)
 
 
 @numba.njit(cache=True, nogil=True)
 def cell_sums(y, r, c):
-    """``(n, rows, columns) float64`` sums of ``(n, H, W) float32`` ``y`` over
-    the cells between row edges ``r`` ``(n, rows + 1)`` and column edges ``c``
-    ``(n, columns + 1)``. Added in float64: window pictures are multiples of
-    1/8 up to 255, so every cell's sum is exact, in any order."""
+    """``(n, rows, columns) float64`` sums of ``(n, H, W)`` ``y`` over the
+    cells between row edges ``r`` ``(n, rows + 1)`` and column edges ``c``
+    ``(n, columns + 1)``, added in float64. The pictures of
+    :func:`window_pictures` are means of :data:`PER_WINDOW` whole grey levels,
+    multiples of 1/8 up to 255: every cell's sum of them is exact, in any
+    order, as it was from a summed-area table (which took about 13 times as
+    long); other pictures' sums are rounded in float64."""
     n, rows, columns = len(y), r.shape[1] - 1, c.shape[1] - 1
     sums = np.zeros((n, rows, columns))
     for i in range(n):
@@ -301,10 +306,12 @@ def descriptors_step(source, probe, output, fps, threads=1):
     moments still see nearly the same pictures (a window shifted by a quarter
     of its length shares three quarters of its frames).
 
-    ``probe`` is the movie's ``probe.json`` (its duration tells a damaged file
-    that stops early, as in ``extract_frames``). ``output`` (npz): ``vectors`` (m, D) float32, ``times`` (m,) float64 (s,
-    each window's start), ``interval`` (s, a window's length), ``parts`` (the
-    number of parts each vector is made of, :data:`REGIONS`).
+    ``probe`` is the movie's ``probe.json``: its duration tells a damaged file
+    that stops early, as in ``extract_frames``; its frame rate picks the order
+    of ffmpeg's filters (:class:`LumaDecoder`). ``output`` (npz): ``vectors``
+    (m, D) float32, ``times`` (m,) float64 (s, each window's start),
+    ``interval`` (s, a window's length), ``parts`` (the number of parts each
+    vector is made of, :data:`REGIONS`).
     """
     width, height = DECODE_SIZE
     header = load_json(probe)
