@@ -433,9 +433,8 @@ def hls_pixel(r, g, b):
     The sums and differences of channels are whole numbers below 2²⁴, exact in
     float32, so float32 channels give the same bits as integer ones; integers
     would not stay in float32 lanes (numba widens int32 arithmetic to int64,
-    and AVX2 has no vector int64-to-float conversion: the loop ran about 1.65×
-    slower, 0.66 against 0.40 ms a 320×240 frame, on an AMD EPYC without
-    AVX-512).
+    and AVX2 has no vector int64-to-float conversion; the figures are in
+    docs/performance.md, "the features in float32 lanes").
     """
     maxc = max(r, max(g, b))
     minc = min(r, min(g, b))

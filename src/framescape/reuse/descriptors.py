@@ -170,8 +170,9 @@ def cell_sums(y, r, c):
     ``(n, columns + 1)``, added in float64. The pictures of
     :func:`window_pictures` are means of :data:`PER_WINDOW` whole grey levels,
     multiples of 1/8 up to 255: every cell's sum of them is exact, in any
-    order, as it was from a summed-area table (which took about 13 times as
-    long); other pictures' sums are rounded in float64."""
+    order, as it was from the slower summed-area table this loop replaces
+    (docs/performance.md, "Reused footage"); other pictures' sums are rounded
+    in float64."""
     n, rows, columns = len(y), r.shape[1] - 1, c.shape[1] - 1
     sums = np.zeros((n, rows, columns))
     for i in range(n):
